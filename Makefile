@@ -1,0 +1,45 @@
+# nutshell: the one entry point.  `make run` boots the service VM, `make test`
+# runs every test.  Each subsystem keeps its rules in a fragment next to its
+# code (kernel/kernel.mk, tests/tests.mk, ...); fragments add to the variables
+# below rather than defining targets of the same name.
+
+SHELL         := /bin/bash
+BUILD         := build
+.DEFAULT_GOAL := all
+.DELETE_ON_ERROR:
+.PHONY: all deps run test bench docs clean sysroot
+
+# Debian packages needed to build, run and test.  Fragments append.
+DEPS_PKGS := make gcc clang binutils qemu-system-x86 cpio musl-tools musl-dev \
+             libclang-rt-14-dev llvm
+
+# Executable test suites run by `make test` (tests/run-suites.sh).  Fragments append.
+TEST_SUITES :=
+# Things `make test` builds before running suites.  Fragments append.
+TEST_PREREQS :=
+# Things `make all` builds.  Fragments append.
+ALL_TARGETS :=
+
+include kernel/kernel.mk
+include $(sort $(filter-out kernel/kernel.mk,$(wildcard */*.mk */*/*.mk)))
+
+all: $(ALL_TARGETS)
+
+# Installs whatever Debian package is missing.  Cheap when nothing is: one
+# dpkg-query per package.  Every build target depends on it order-only.
+deps:
+	@missing=""; for p in $(DEPS_PKGS); do \
+	  dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "deps: installing$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null \
+	    || { echo "deps: apt-get install failed for$$missing"; exit 1; }; \
+	fi
+
+test: deps
+	@$(MAKE) --no-print-directory all $(TEST_PREREQS)
+	@tests/run-suites.sh $(TEST_SUITES)
+
+clean:
+	rm -rf $(BUILD)

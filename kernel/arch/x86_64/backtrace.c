@@ -1,0 +1,66 @@
+/* Backtraces follow the frame-pointer chain (the kernel is built with
+ * -fno-omit-frame-pointer) and name each address through the .ksyms table
+ * that the second link pass adds (kernel/arch/x86_64/gen-ksyms.sh). */
+#include <kernel/backtrace.h>
+#include <kernel/printk.h>
+#include <mm/physmap.h>
+
+extern const uint64_t ksyms_count;
+extern const uint64_t ksyms_addrs[];
+extern const uint32_t ksyms_name_off[];
+extern const char ksyms_strings[];
+extern const char __kernel_start[], __text_end[];
+
+#define MAX_FRAMES 32
+
+const char *ksym_lookup(uint64_t addr, uint64_t *offset)
+{
+    if (addr < (uint64_t)__kernel_start || addr >= (uint64_t)__text_end || ksyms_count == 0)
+        return NULL;
+    /* Last symbol with address <= addr. */
+    uint64_t lo = 0, hi = ksyms_count;
+    while (hi - lo > 1) {
+        uint64_t mid = (lo + hi) / 2;
+        if (ksyms_addrs[mid] <= addr)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    if (ksyms_addrs[lo] > addr)
+        return NULL;
+    *offset = addr - ksyms_addrs[lo];
+    return ksyms_strings + ksyms_name_off[lo];
+}
+
+static void print_frame(int i, uint64_t addr)
+{
+    uint64_t off;
+    const char *name = ksym_lookup(addr, &off);
+    if (name)
+        printk(LOG_EMERG, "  #%d [<%016lx>] %s+0x%lx", i, addr, name, off);
+    else
+        printk(LOG_EMERG, "  #%d [<%016lx>] ?", i, addr);
+}
+
+/* A frame pointer is followed only while it points into kernel memory, is
+ * aligned, and grows upwards: a corrupted chain ends the trace, not the kernel. */
+static bool frame_plausible(uint64_t rbp, uint64_t prev)
+{
+    return rbp >= DIRECT_MAP_BASE && (rbp & 7) == 0 && rbp > prev && rbp < UINT64_MAX - 16;
+}
+
+void backtrace_print(uint64_t rip, uint64_t rbp)
+{
+    printk(LOG_EMERG, "backtrace:");
+    print_frame(0, rip);
+    uint64_t prev = 0;
+    for (int i = 1; i < MAX_FRAMES && frame_plausible(rbp, prev); i++) {
+        const uint64_t *frame = (const uint64_t *)rbp;
+        uint64_t ret = frame[1];
+        if (ret < (uint64_t)__kernel_start)
+            break;
+        print_frame(i, ret - 1 > (uint64_t)__kernel_start ? ret : ret);
+        prev = rbp;
+        rbp = frame[0];
+    }
+}

@@ -1,0 +1,31 @@
+/* Interrupt and exception entry.  isr.S pushes a struct trap_frame on the
+ * current kernel stack and calls trap_dispatch(). */
+#ifndef ARCH_TRAP_H
+#define ARCH_TRAP_H
+
+#include <kernel/types.h>
+
+struct trap_frame {
+    uint64_t r15, r14, r13, r12, r11, r10, r9, r8;
+    uint64_t rbp, rdi, rsi, rdx, rcx, rbx, rax;
+    uint64_t vector, error_code;
+    /* pushed by the CPU */
+    uint64_t rip, cs, rflags, rsp, ss;
+};
+
+#define VEC_PAGE_FAULT 14
+#define VEC_IRQ_BASE 32      /* IOAPIC pins 0..23 -> vectors 32..55 */
+#define VEC_TIMER 0xf0       /* LAPIC timer */
+#define VEC_SPURIOUS 0xff
+
+typedef void (*irq_handler_fn)(struct trap_frame *tf, void *arg);
+
+void gdt_init(void);
+void idt_init(void);
+/* Installs a handler for a vector (device IRQ or LAPIC source).  Returns -EBUSY if taken. */
+int trap_set_handler(unsigned vector, irq_handler_fn fn, void *arg);
+void trap_dispatch(struct trap_frame *tf);
+/* Sets the stack the CPU switches to on an interrupt from user mode (TSS.rsp0). */
+void tss_set_kernel_stack(uint64_t rsp0);
+
+#endif

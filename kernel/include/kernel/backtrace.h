@@ -1,0 +1,12 @@
+/* Symbolised backtraces for panics and exceptions. */
+#ifndef KERNEL_BACKTRACE_H
+#define KERNEL_BACKTRACE_H
+
+#include <kernel/types.h>
+
+/* Finds the function containing addr.  Returns its name and sets *offset, or NULL. */
+const char *ksym_lookup(uint64_t addr, uint64_t *offset);
+/* Prints "  [<addr>] func+0xoff" for rip and for each frame found by following rbp. */
+void backtrace_print(uint64_t rip, uint64_t rbp);
+
+#endif

@@ -1,0 +1,46 @@
+/* Kernel command-line options, parsed in one place (kernel/lib/cmdline.c).
+ *
+ *   loglevel=N                 printk threshold, 0..7 (default 6, info)
+ *   quiet                      same as loglevel=4
+ *   test=NAME                  boot into an in-kernel test mode instead of init
+ *   init=PATH                  first user program (default /sbin/init)
+ *   virtio_mmio.device=S@A:I   a virtio-mmio device of S bytes (K/M suffix) at A, IRQ I (QEMU microvm adds these)
+ *   --                         everything after it is passed to init as arguments
+ *
+ * Words may be quoted with double quotes.  Unknown options are reported once
+ * and ignored; a bad value keeps the default and is reported. */
+#ifndef KERNEL_CMDLINE_H
+#define KERNEL_CMDLINE_H
+
+#include <kernel/types.h>
+
+#define CMDLINE_MAX_VIRTIO 16
+#define CMDLINE_MAX_INIT_ARGS 16
+#define CMDLINE_WORD_MAX 128
+
+struct virtio_mmio_desc {
+    uint64_t base;
+    uint64_t size;
+    uint32_t irq;
+};
+
+struct kernel_options {
+    int loglevel;
+    char test[CMDLINE_WORD_MAX];
+    char init[CMDLINE_WORD_MAX];
+    size_t n_virtio_mmio;
+    struct virtio_mmio_desc virtio_mmio[CMDLINE_MAX_VIRTIO];
+    size_t n_init_args;
+    char init_args[CMDLINE_MAX_INIT_ARGS][CMDLINE_WORD_MAX];
+};
+
+/* Called for each problem found (unknown option, bad value, too many items), with a one-line message. */
+typedef void (*cmdline_warn_fn)(const char *msg);
+
+/* Fills *opt with defaults, then applies the options in s.  Returns the number of problems reported. */
+int cmdline_parse(const char *s, struct kernel_options *opt, cmdline_warn_fn warn);
+
+/* The options the kernel booted with. */
+extern struct kernel_options kernel_opts;
+
+#endif

@@ -1,0 +1,35 @@
+/* The kernel log: levels follow syslog numbering; every line carries the guest
+ * time in milliseconds since kernel entry.  Lines above the level set by the
+ * `loglevel=` command-line option are dropped. */
+#ifndef KERNEL_PRINTK_H
+#define KERNEL_PRINTK_H
+
+#include <stdarg.h>
+#include <kernel/types.h>
+
+enum log_level {
+    LOG_EMERG = 0,
+    LOG_ERR = 3,
+    LOG_WARN = 4,
+    LOG_NOTICE = 5,
+    LOG_INFO = 6,
+    LOG_DEBUG = 7,
+};
+
+#ifdef HOST_TEST
+#include <stdio.h>
+#define printk(level, ...) ((void)(level), fprintf(stderr, __VA_ARGS__))
+#else
+__attribute__((format(printf, 2, 3))) void printk(int level, const char *fmt, ...);
+void printk_set_level(int level);
+/* Formats like snprintf; supports %d %i %u %x %X %p %s %c %% with l/ll/z and width/0/- flags. */
+__attribute__((format(printf, 3, 4))) int ksnprintf(char *buf, size_t size, const char *fmt, ...);
+int kvsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
+#endif
+
+#define pr_err(...) printk(LOG_ERR, __VA_ARGS__)
+#define pr_warn(...) printk(LOG_WARN, __VA_ARGS__)
+#define pr_info(...) printk(LOG_INFO, __VA_ARGS__)
+#define pr_debug(...) printk(LOG_DEBUG, __VA_ARGS__)
+
+#endif

@@ -1,0 +1,39 @@
+/* Physical frame allocator: a buddy allocator over the usable RAM ranges.
+ * Blocks are 2^order pages, order 0 (4 KiB) to PMM_MAX_ORDER (4 MiB).
+ * Freed blocks coalesce with their buddy.  Exhaustion returns 0, never panics.
+ * All functions are safe to call from threads and interrupt handlers (one
+ * irqsave spinlock protects the free lists and the counters). */
+#ifndef MM_PMM_H
+#define MM_PMM_H
+
+#include <mm/physmap.h>
+
+#define PMM_MAX_ORDER 10
+
+/* Builds the allocator over the given usable ranges (already stripped of the
+ * kernel image, boot modules and anything else reserved).  Takes the memory
+ * for its own per-page metadata from those ranges.  Returns 0 or -ENOMEM. */
+int pmm_init(const struct phys_range *usable, size_t n);
+
+/* Returns the physical address of 2^order contiguous, naturally aligned pages,
+ * or 0 when no block is free.  The memory is not zeroed. */
+uint64_t pmm_alloc_pages(unsigned order);
+/* Same, zero-filled. */
+uint64_t pmm_alloc_zeroed(unsigned order);
+/* Frees a block returned by pmm_alloc_pages with the same order.  Freeing a
+ * block that is already free, or with the wrong order, is a kernel bug and panics. */
+void pmm_free_pages(uint64_t phys, unsigned order);
+
+/* Per-page word for the slab allocator: records which cache (or which large
+ * allocation order) owns a page.  0 for pages that have none. */
+uintptr_t pmm_page_owner(uint64_t phys);
+void pmm_set_page_owner(uint64_t phys, uintptr_t owner);
+
+struct pmm_stats {
+    uint64_t total_pages; /* pages managed (excluding the allocator's metadata) */
+    uint64_t free_pages;
+    uint64_t free_blocks[PMM_MAX_ORDER + 1];
+};
+void pmm_get_stats(struct pmm_stats *out);
+
+#endif

@@ -1,0 +1,28 @@
+/* The kernel heap: slab caches of fixed-size objects, and kmalloc on top of
+ * power-of-two caches (8 bytes to 2 KiB); larger requests take whole pages
+ * from the buddy allocator.  Every allocation may return NULL. */
+#ifndef MM_SLAB_H
+#define MM_SLAB_H
+
+#include <kernel/types.h>
+
+struct kmem_cache;
+
+/* Returns NULL when out of memory. Caches are never destroyed. */
+struct kmem_cache *kmem_cache_create(const char *name, size_t size, size_t align);
+void *kmem_cache_alloc(struct kmem_cache *c);
+void kmem_cache_free(struct kmem_cache *c, void *obj);
+
+void *kmalloc(size_t size);
+void *kzalloc(size_t size);
+/* NULL is ignored.  Freeing a pointer kmalloc did not return, or freeing twice, panics where detected. */
+void kfree(void *p);
+
+struct kmalloc_stats {
+    uint64_t bytes_in_use;  /* requested bytes currently allocated */
+    uint64_t pages_in_use;  /* pages held by slabs and large allocations */
+    uint64_t allocs, frees, failures;
+};
+void kmalloc_get_stats(struct kmalloc_stats *out);
+
+#endif
