@@ -19,9 +19,29 @@ TEST_SUITES :=
 TEST_PREREQS :=
 # Things `make all` builds.  Fragments append.
 ALL_TARGETS :=
+# Benchmark scripts run by `make bench`, each printing
+# `bench <name> <unit> nutshell=<v> linux=<v> ratio=<v>` lines, and what they need built.
+BENCH_SCRIPTS :=
+BENCH_PREREQS :=
+# Host unit tests (tests/unit/unit.mk explains how to add one).
+UNIT_TESTS :=
+
+# The porting kit (libc-port/libc-port.mk): the compiler wrapper for nutshell
+# programs, and the stamp that says `make sysroot` has run.  Defined here so any
+# fragment may name them in prerequisites whatever the include order.
+NUTSHELL_CC   := libc-port/nutshell-cc
+SYSROOT_STAMP := $(BUILD)/sysroot.stamp
+
+# QEMU as `make run` and the tests use it.  The machine and memory can be overridden.
+QEMU        := qemu-system-x86_64
+QEMU_MEM    ?= 16
+QEMU_MACHINE := -machine microvm,acpi=off -cpu max -m $(QEMU_MEM) -no-reboot -nographic \
+                -device isa-debug-exit,iobase=0xf4,iosize=4
 
 include kernel/kernel.mk
 include $(sort $(filter-out kernel/kernel.mk,$(wildcard */*.mk */*/*.mk)))
+
+$(foreach t,$(UNIT_TESTS),$(eval $(call unit_test_rule,$(t))))
 
 all: $(ALL_TARGETS)
 
@@ -40,6 +60,10 @@ deps:
 test: deps
 	@$(MAKE) --no-print-directory all $(TEST_PREREQS)
 	@tests/run-suites.sh $(TEST_SUITES)
+
+bench: deps
+	@$(MAKE) --no-print-directory all $(BENCH_PREREQS)
+	@for b in $(BENCH_SCRIPTS); do $$b || echo "bench: $$b failed"; done
 
 clean:
 	rm -rf $(BUILD)
