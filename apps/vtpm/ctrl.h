@@ -1,0 +1,29 @@
+/* Executing control-channel requests against the TPM. */
+#ifndef VTPM_CTRL_H
+#define VTPM_CTRL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ctrl_proto.h"
+
+/* What a request asks of the server beyond its response. */
+struct ctrl_effect {
+    bool shutdown;    /* SHUTDOWN: exit after sending the response */
+    bool adopt_datafd; /* SET_DATAFD accepted: the server takes the passed fd */
+};
+
+/* `datafd_ok`: the request arrived with a descriptor the transport can take.
+ * Writes the response into out (CTRL_RSP_MAX bytes) and returns its length. */
+size_t ctrl_execute(const struct ctrl_req *req, bool datafd_ok, uint8_t *out,
+                    struct ctrl_effect *eff);
+
+/* The capability mask GET_CAPABILITY reports; `datafd` if the control
+ * transport can carry descriptors. */
+uint64_t ctrl_capabilities(bool datafd);
+
+/* The control command's name for logs. */
+const char *ctrl_cmd_name(uint32_t cmd);
+
+#endif

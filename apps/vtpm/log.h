@@ -1,0 +1,15 @@
+/* Logging: one line per event on stderr, prefixed with "vtpm: ". */
+#ifndef VTPM_LOG_H
+#define VTPM_LOG_H
+
+#include <stdbool.h>
+
+/* Set once at start from --verbose; read-only afterwards. */
+extern bool log_verbose;
+
+void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Only printed with --verbose. */
+void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif

@@ -1,0 +1,324 @@
+/* The main loop.  Single-threaded: libtpms has one TPM and is not reentrant,
+ * so commands run one at a time, each to completion.  Every connection has
+ * its own input buffer, so clients interleaving partial messages never mix,
+ * and a client that disconnects loses only its own pending response. */
+#include "server.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include "bytes.h"
+#include "ctrl.h"
+#include "frame.h"
+#include "log.h"
+#include "tpm.h"
+#include "tpm_names.h"
+
+#define MAX_CONNS 32
+/* Data buffers hold the largest frame libtpms accepts plus room for the
+ * start of the next one. */
+#define DATA_BUF_SIZE 8192
+#define CTRL_BUF_SIZE CTRL_REQ_MAX
+
+enum conn_kind { CONN_DATA, CONN_CTRL };
+
+struct conn {
+    bool used;
+    enum conn_kind kind;
+    struct channel ch;
+    struct endpoint *ep;   /* for device channels: reopened from here */
+    unsigned id;
+    uint8_t buf[DATA_BUF_SIZE > CTRL_BUF_SIZE ? DATA_BUF_SIZE : CTRL_BUF_SIZE];
+    size_t len;
+    int passed_fd;         /* descriptor received on a control socket, or -1 */
+};
+
+static struct conn conns[MAX_CONNS];
+static unsigned next_id = 1;
+static volatile sig_atomic_t stop_signal;
+
+static void on_signal(int sig)
+{
+    stop_signal = sig;
+}
+
+static const char *kind_name(enum conn_kind k)
+{
+    return k == CONN_DATA ? "data" : "ctrl";
+}
+
+static struct conn *conn_add(enum conn_kind kind, const struct channel *ch, struct endpoint *ep)
+{
+    for (int i = 0; i < MAX_CONNS; i++) {
+        struct conn *c = &conns[i];
+        if (c->used)
+            continue;
+        c->used = true;
+        c->kind = kind;
+        c->ch = *ch;
+        c->ep = ep;
+        c->id = next_id++;
+        c->len = 0;
+        c->passed_fd = -1;
+        log_info("%s connection %u from %s", kind_name(kind), c->id, ch->peer);
+        return c;
+    }
+    log_error("%s: %d connections open already; refusing %s", kind_name(kind), MAX_CONNS,
+              ch->peer);
+    return NULL;
+}
+
+static void conn_close(struct conn *c, const char *why)
+{
+    if (why)
+        log_error("%s connection %u: %s; closed", kind_name(c->kind), c->id, why);
+    else
+        log_debug("%s connection %u closed by peer", kind_name(c->kind), c->id);
+    channel_close(&c->ch);
+    if (c->passed_fd >= 0)
+        close(c->passed_fd);
+    c->used = false;
+}
+
+/* A framing error: there is no telling where the next message starts.  A
+ * socket is closed; a device cannot be, so what was buffered is dropped. */
+static bool conn_lost_framing(struct conn *c, const char *why)
+{
+    if (c->ch.persistent) {
+        log_error("%s connection %u: %s; input discarded", kind_name(c->kind), c->id, why);
+        c->len = 0;
+        return true;
+    }
+    conn_close(c, why);
+    return false;
+}
+
+static bool conn_send(struct conn *c, const uint8_t *buf, size_t len)
+{
+    if (channel_write(&c->ch, buf, len) == 0)
+        return true;
+    /* the client vanished with a command in flight: only its response is lost */
+    conn_close(c, "peer gone before its response was sent");
+    return false;
+}
+
+/* Serves every complete frame buffered on a data connection.  Returns false
+ * if the connection was closed. */
+static bool serve_data(struct conn *c)
+{
+    for (;;) {
+        uint32_t flen;
+        uint32_t max = tpm_buffer_size();
+        enum frame_status st = frame_check(c->buf, c->len, max, &flen);
+        if (st == FRAME_NEED_MORE)
+            return true;
+        uint8_t err[TPM_HEADER_SIZE];
+        if (st == FRAME_BAD_SIZE) {
+            char why[96];
+            snprintf(why, sizeof(why), "frame size %u outside %u..%u", get_be32(c->buf + 2),
+                     TPM_HEADER_SIZE, max);
+            size_t n = frame_error_response(err, TPM_RC_COMMAND_SIZE);
+            if (!conn_send(c, err, n))
+                return false;
+            return conn_lost_framing(c, why);
+        }
+        uint32_t cc = frame_command_code(c->buf);
+        log_debug("data connection %u: %s (0x%x), %u bytes, locality %u", c->id, tpm_cc_name(cc),
+                  cc, flen, tpm_locality());
+        const uint8_t *rsp;
+        uint32_t rsp_len;
+        if (!tpm_running()) {
+            log_error("data connection %u: %s while the TPM is stopped", c->id, tpm_cc_name(cc));
+            rsp = err;
+            rsp_len = (uint32_t)frame_error_response(err, TPM_RC_FAILURE);
+        } else {
+            uint32_t rc = tpm_process(c->buf, flen, &rsp, &rsp_len);
+            if (rc != 0 || rsp_len < TPM_HEADER_SIZE) {
+                log_error("data connection %u: libtpms failed %s (rc 0x%x)", c->id,
+                          tpm_cc_name(cc), rc);
+                rsp = err;
+                rsp_len = (uint32_t)frame_error_response(err, TPM_RC_FAILURE);
+            }
+        }
+        log_debug("data connection %u: %s -> rc 0x%x", c->id, tpm_cc_name(cc),
+                  frame_response_code(rsp, rsp_len));
+        if (!conn_send(c, rsp, rsp_len))
+            return false;
+        c->len -= flen;
+        memmove(c->buf, c->buf + flen, c->len);
+    }
+}
+
+static void adopt_datafd(struct conn *c)
+{
+    struct channel ch = {.in_fd = c->passed_fd, .out_fd = c->passed_fd};
+    snprintf(ch.peer, sizeof(ch.peer), "descriptor passed on ctrl connection %u", c->id);
+    c->passed_fd = -1;
+    /* a data socket must not stall the loop on a client that stops reading */
+    struct timeval tv = {.tv_sec = 5};
+    setsockopt(ch.in_fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+    if (!conn_add(CONN_DATA, &ch, NULL))
+        channel_close(&ch);
+}
+
+/* Serves every complete control message buffered.  Returns false if the
+ * connection was closed; sets *shutdown on SHUTDOWN. */
+static bool serve_ctrl(struct conn *c, bool *shutdown)
+{
+    for (;;) {
+        struct ctrl_req req;
+        enum ctrl_status st = ctrl_parse(c->buf, c->len, &req);
+        if (st == CTRL_NEED_MORE)
+            return true;
+        uint8_t out[CTRL_RSP_MAX];
+        if (st == CTRL_TOO_BIG) {
+            uint8_t res[4] = {0, 0, 0, PTM_BAD_PARAMETER};
+            if (!conn_send(c, res, sizeof(res)))
+                return false;
+            return conn_lost_framing(c, "HASH_DATA longer than 4096 bytes");
+        }
+        log_debug("ctrl connection %u: %s (0x%x), %zu bytes", c->id, ctrl_cmd_name(req.cmd),
+                  req.cmd, req.len);
+        struct ctrl_effect eff;
+        bool have_fd = c->passed_fd >= 0 && req.cmd == CTRL_SET_DATAFD;
+        size_t n = ctrl_execute(&req, have_fd, out, &eff);
+        if (n >= 4 && req.cmd != CTRL_GET_CAPABILITY && (out[0] | out[1] | out[2] | out[3]))
+            log_error("ctrl connection %u: %s failed with result %u", c->id,
+                      ctrl_cmd_name(req.cmd), get_be32(out));
+        if (eff.adopt_datafd)
+            adopt_datafd(c);
+        if (c->passed_fd >= 0) {
+            close(c->passed_fd); /* a descriptor with any other command is dropped */
+            c->passed_fd = -1;
+        }
+        if (!conn_send(c, out, n))
+            return false;
+        c->len -= req.len;
+        memmove(c->buf, c->buf + req.len, c->len);
+        if (eff.shutdown) {
+            *shutdown = true;
+            return true;
+        }
+    }
+}
+
+static size_t buf_cap(const struct conn *c)
+{
+    return c->kind == CONN_DATA ? DATA_BUF_SIZE : CTRL_BUF_SIZE;
+}
+
+/* Reads what arrived and serves it. */
+static void conn_readable(struct conn *c, bool *shutdown)
+{
+    ssize_t n = channel_read(&c->ch, c->buf + c->len, buf_cap(c) - c->len, &c->passed_fd);
+    if (n < 0 && (errno == EAGAIN || errno == EINTR))
+        return;
+    if (n <= 0) {
+        if (n < 0)
+            conn_close(c, strerror(errno));
+        else if (c->len)
+            conn_close(c, "peer closed in the middle of a message");
+        else
+            conn_close(c, NULL);
+        return;
+    }
+    c->len += (size_t)n;
+    if (c->kind == CONN_DATA)
+        serve_data(c);
+    else
+        serve_ctrl(c, shutdown);
+}
+
+/* Device endpoints have no listener: keep their one channel open. */
+static void ensure_device_channel(struct endpoint *ep, enum conn_kind kind)
+{
+    if (ep->ops->listens)
+        return;
+    for (int i = 0; i < MAX_CONNS; i++)
+        if (conns[i].used && conns[i].ep == ep)
+            return;
+    struct channel ch;
+    if (ep->ops->accept(ep, &ch) == 0 && !conn_add(kind, &ch, ep))
+        channel_close(&ch);
+}
+
+static void install_signals(void)
+{
+    struct sigaction sa = {.sa_handler = on_signal};
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN); /* a vanished peer is an error return, not a death */
+}
+
+int server_run(struct endpoint *data, struct endpoint *ctrl)
+{
+    install_signals();
+    struct endpoint *eps[2] = {data, ctrl};
+    enum conn_kind ep_kind[2] = {CONN_DATA, CONN_CTRL};
+    bool shutdown = false;
+    while (!shutdown && !stop_signal) {
+        struct pollfd pfd[2 + MAX_CONNS];
+        struct conn *owner[2 + MAX_CONNS];
+        int n = 0;
+        bool device_down = false;
+        for (int i = 0; i < 2; i++) {
+            ensure_device_channel(eps[i], ep_kind[i]);
+            if (eps[i]->ops->listens) {
+                pfd[n] = (struct pollfd){.fd = eps[i]->listen_fd, .events = POLLIN};
+                owner[n++] = NULL;
+            }
+        }
+        for (int i = 0; i < MAX_CONNS; i++) {
+            if (!conns[i].used)
+                continue;
+            pfd[n] = (struct pollfd){.fd = conns[i].ch.in_fd, .events = POLLIN};
+            owner[n++] = &conns[i];
+        }
+        for (int i = 0; i < 2; i++) {
+            if (eps[i]->ops->listens)
+                continue;
+            bool open = false;
+            for (int j = 0; j < MAX_CONNS; j++)
+                open |= conns[j].used && conns[j].ep == eps[i];
+            device_down |= !open;
+        }
+        /* a device that failed to open is retried once a second */
+        int r = poll(pfd, (nfds_t)n, device_down ? 1000 : -1);
+        if (r < 0) {
+            if (errno == EINTR)
+                continue;
+            log_error("poll: %s", strerror(errno));
+            return 1;
+        }
+        for (int i = 0; i < n && !shutdown; i++) {
+            if (!pfd[i].revents)
+                continue;
+            if (!owner[i]) {
+                struct endpoint *ep = pfd[i].fd == data->listen_fd ? data : ctrl;
+                struct channel ch;
+                if (ep->ops->accept(ep, &ch) == 0 &&
+                    !conn_add(ep == data ? CONN_DATA : CONN_CTRL, &ch, NULL))
+                    channel_close(&ch);
+                continue;
+            }
+            if (owner[i]->used)
+                conn_readable(owner[i], &shutdown);
+        }
+    }
+    if (stop_signal)
+        log_info("terminating on signal %d", (int)stop_signal);
+    else
+        log_info("shutting down on request");
+    for (int i = 0; i < MAX_CONNS; i++)
+        if (conns[i].used)
+            conn_close(&conns[i], NULL);
+    return 0;
+}

@@ -1,0 +1,458 @@
+/* State store I/O: formatting, loading and committing slots (state_store.h
+ * explains the protocol, docs/vtpm.md the format). */
+#include "state_store.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "state_cipher.h"
+
+static const char *blob_name[BLOB_COUNT] = {"permanent", "volatile", "savestate"};
+
+/* pwrite all of it, honouring the simulated power cut. */
+static int write_at(struct state_store *st, const uint8_t *buf, size_t len, uint64_t off)
+{
+    if (st->fault_budget >= 0 && (uint64_t)st->fault_budget < len) {
+        size_t part = (size_t)st->fault_budget;
+        if (part && pwrite(st->fd, buf, part, (off_t)off) < 0)
+            log_error("state: %s", strerror(errno));
+        log_error("state: simulated power cut after %zu of %zu bytes at offset %llu", part, len,
+                  (unsigned long long)off);
+        _exit(99);
+    }
+    if (st->fault_budget >= 0)
+        st->fault_budget -= (int64_t)len;
+    while (len) {
+        ssize_t n = pwrite(st->fd, buf, len, (off_t)off);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            log_error("state: write %s at %llu: %s", st->path, (unsigned long long)off,
+                      n < 0 ? strerror(errno) : "short write");
+            return -1;
+        }
+        buf += n;
+        len -= (size_t)n;
+        off += (uint64_t)n;
+    }
+    return 0;
+}
+
+static int read_at(int fd, uint8_t *buf, size_t len, uint64_t off)
+{
+    while (len) {
+        ssize_t n = pread(fd, buf, len, (off_t)off);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return -1;
+        buf += n;
+        len -= (size_t)n;
+        off += (uint64_t)n;
+    }
+    return 0;
+}
+
+static int sync_fd(struct state_store *st)
+{
+    if (fsync(st->fd) < 0) {
+        log_error("state: fsync %s: %s", st->path, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+/* Writes `blobs` into slot `slot` with sequence `seq`, in commit order. */
+static int write_slot(struct state_store *st, int slot, uint64_t seq,
+                      const struct blob_ref blobs[BLOB_COUNT])
+{
+    uint32_t cap = state_payload_capacity(&st->sb);
+    uint32_t cipher = state_cipher_active();
+    size_t plain_cap = cap - state_cipher_overhead(cipher);
+    uint8_t *plain = malloc(plain_cap ? plain_cap : 1);
+    if (!plain) {
+        log_error("state: out of memory");
+        return -1;
+    }
+    size_t plain_len, sealed_len;
+    if (!state_payload_encode(blobs, plain, plain_cap, &plain_len)) {
+        log_error("state: blobs exceed the slot capacity of %u bytes", cap);
+        free(plain);
+        return -1;
+    }
+    bool ok = state_seal(cipher, plain, plain_len, st->io_buf, cap, &sealed_len);
+    free(plain);
+    if (!ok) {
+        log_error("state: sealing the payload failed");
+        return -1;
+    }
+    struct slot_header h = {.cipher = cipher, .seq = seq, .payload_len = (uint32_t)sealed_len};
+    state_sha256(st->io_buf, sealed_len, h.payload_sha256);
+    uint8_t sector[STATE_SECTOR];
+    slot_header_encode(&h, sector);
+
+    uint64_t base = st->sb.slot_offset[slot];
+    if (write_at(st, st->io_buf, sealed_len, base + STATE_REGION) < 0 || sync_fd(st) < 0)
+        return -1;
+    if (write_at(st, sector, sizeof(sector), base) < 0 || sync_fd(st) < 0)
+        return -1;
+    return 0;
+}
+
+static void blob_refs(const struct state_store *st, struct blob_ref refs[BLOB_COUNT])
+{
+    for (int i = 0; i < BLOB_COUNT; i++)
+        refs[i] = (struct blob_ref){st->blobs[i].data, st->blobs[i].len, st->blobs[i].present};
+}
+
+static int commit(struct state_store *st)
+{
+    struct blob_ref refs[BLOB_COUNT];
+    blob_refs(st, refs);
+    int target = st->cur_slot ^ 1;
+    if (write_slot(st, target, st->seq + 1, refs) < 0)
+        return -1;
+    st->cur_slot = target;
+    st->seq++;
+    return 0;
+}
+
+/* Writes a fresh layout: superblock, and an empty committed state (seq 0) in
+ * slot 1 so that a power cut during the first real commit (to slot 0) leaves
+ * that empty state loadable.  Slot 0's header is zeroed: a leftover header
+ * from an older layout must not win. */
+static int format(struct state_store *st)
+{
+    uint8_t sector[STATE_SECTOR];
+    state_super_encode(&st->sb, sector);
+    if (write_at(st, sector, sizeof(sector), 0) < 0)
+        return -1;
+    memset(sector, 0, sizeof(sector));
+    if (write_at(st, sector, sizeof(sector), st->sb.slot_offset[0]) < 0)
+        return -1;
+    struct blob_ref none[BLOB_COUNT] = {0};
+    if (write_slot(st, 1, 0, none) < 0)
+        return -1;
+    st->cur_slot = 1;
+    st->seq = 0;
+    return 0;
+}
+
+static uint64_t medium_size(int fd)
+{
+    off_t end = lseek(fd, 0, SEEK_END);
+    return end < 0 ? 0 : (uint64_t)end;
+}
+
+/* Makes a rename durable.  Best effort: a failure only means a power cut
+ * right now could lose the brand-new (still empty) state. */
+static void sync_parent_dir(const char *path)
+{
+    char dir[4096];
+    const char *slash = strrchr(path, '/');
+    size_t n = slash ? (size_t)(slash - path) : 0;
+    if (n >= sizeof(dir))
+        return;
+    if (slash && n == 0)
+        n = 1; /* the root directory */
+    if (slash)
+        memcpy(dir, path, n);
+    else
+        dir[n++] = '.';
+    dir[n] = 0;
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return;
+    if (fsync(fd) < 0)
+        log_info("state: fsync of directory %s: %s", dir, strerror(errno));
+    close(fd);
+}
+
+/* Creates a missing regular file: formatted under a temporary name, then
+ * renamed, so a crash never leaves a half-formatted file at `path`. */
+static int create_file(struct state_store *st)
+{
+    char tmp[4096];
+    if (snprintf(tmp, sizeof(tmp), "%s.new", st->path) >= (int)sizeof(tmp)) {
+        log_error("state: path too long");
+        return -1;
+    }
+    st->fd = open(tmp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (st->fd < 0) {
+        log_error("state: create %s: %s", tmp, strerror(errno));
+        return -1;
+    }
+    if (ftruncate(st->fd, (off_t)state_super_extent(&st->sb)) < 0) {
+        log_error("state: size %s: %s", tmp, strerror(errno));
+        return -1;
+    }
+    if (format(st) < 0)
+        return -1;
+    if (rename(tmp, st->path) < 0) {
+        log_error("state: rename %s: %s", tmp, strerror(errno));
+        return -1;
+    }
+    sync_parent_dir(st->path);
+    log_info("state: created %s (%llu bytes, 2 slots of %llu)", st->path,
+             (unsigned long long)state_super_extent(&st->sb), (unsigned long long)st->sb.slot_size);
+    return 0;
+}
+
+/* Reads slot `i`'s header; on success *h holds it. */
+static enum state_check read_header(struct state_store *st, int i, struct slot_header *h)
+{
+    uint8_t sector[STATE_SECTOR];
+    if (read_at(st->fd, sector, sizeof(sector), st->sb.slot_offset[i]) < 0)
+        return STATE_BAD_LAYOUT;
+    return slot_header_decode(sector, state_payload_capacity(&st->sb), h);
+}
+
+/* Loads slot `i` described by `h` into st->blobs; false if the payload fails
+ * its checksum, its cipher, or its record structure. */
+static bool load_slot(struct state_store *st, int i, const struct slot_header *h, const char **why)
+{
+    uint32_t cap = state_payload_capacity(&st->sb);
+    if (read_at(st->fd, st->io_buf, h->payload_len, st->sb.slot_offset[i] + STATE_REGION) < 0) {
+        *why = "payload unreadable";
+        return false;
+    }
+    uint8_t sha[STATE_SHA256_LEN];
+    state_sha256(st->io_buf, h->payload_len, sha);
+    if (memcmp(sha, h->payload_sha256, sizeof(sha))) {
+        *why = "payload checksum mismatch";
+        return false;
+    }
+    uint8_t *plain = malloc(cap);
+    size_t plain_len;
+    if (!plain || !state_unseal(h->cipher, st->io_buf, h->payload_len, plain, cap, &plain_len)) {
+        free(plain);
+        *why = plain ? "payload cannot be unsealed (unknown cipher or wrong key)" : "out of memory";
+        return false;
+    }
+    struct blob_ref refs[BLOB_COUNT];
+    if (!state_payload_decode(plain, plain_len, refs)) {
+        free(plain);
+        *why = "payload records malformed";
+        return false;
+    }
+    for (int b = 0; b < BLOB_COUNT; b++) {
+        st->blobs[b].present = refs[b].present;
+        st->blobs[b].len = refs[b].len;
+        st->blobs[b].data = NULL;
+        if (refs[b].present) {
+            st->blobs[b].data = malloc(refs[b].len ? refs[b].len : 1);
+            if (!st->blobs[b].data) {
+                free(plain);
+                *why = "out of memory";
+                return false;
+            }
+            memcpy(st->blobs[b].data, refs[b].data, refs[b].len);
+        }
+    }
+    free(plain);
+    return true;
+}
+
+/* Picks and loads the newest valid slot; 0, or -1 with the reason logged. */
+static int load(struct state_store *st)
+{
+    struct slot_header h[2];
+    enum state_check c[2];
+    for (int i = 0; i < 2; i++)
+        c[i] = read_header(st, i, &h[i]);
+    int best = -1;
+    for (int i = 0; i < 2; i++)
+        if (c[i] == STATE_OK && (best < 0 || h[i].seq > h[best].seq))
+            best = i;
+    if (best < 0) {
+        log_error("state: %s has no valid slot (slot 0: %s, slot 1: %s)", st->path,
+                  state_check_str(c[0]), state_check_str(c[1]));
+        return -1;
+    }
+    const char *why = "";
+    if (!load_slot(st, best, &h[best], &why)) {
+        /* A commit syncs the payload before writing its header, so the newest
+         * valid header always has a whole payload: this is corruption. */
+        log_error("state: %s slot %d (seq %llu) is corrupt: %s", st->path, best,
+                  (unsigned long long)h[best].seq, why);
+        return -1;
+    }
+    int other = best ^ 1;
+    if (c[other] != STATE_OK && c[other] != STATE_BLANK)
+        log_info("state: slot %d header %s (interrupted commit or damage); using slot %d",
+                 other, state_check_str(c[other]), best);
+    st->cur_slot = best;
+    st->seq = h[best].seq;
+    log_info("state: loaded %s slot %d seq %llu (permanent %s, volatile %s, savestate %s)",
+             st->path, best, (unsigned long long)st->seq,
+             st->blobs[BLOB_PERMANENT].present ? "yes" : "no",
+             st->blobs[BLOB_VOLATILE].present ? "yes" : "no",
+             st->blobs[BLOB_SAVESTATE].present ? "yes" : "no");
+    return 0;
+}
+
+/* Checks the superblock and the medium size; 0 if the layout is usable. */
+static int check_layout(struct state_store *st)
+{
+    uint8_t sector[STATE_SECTOR];
+    uint64_t size = medium_size(st->fd);
+    if (size < STATE_SECTOR || read_at(st->fd, sector, sizeof(sector), 0) < 0) {
+        log_error("state: %s is %llu bytes, too short to hold a superblock", st->path,
+                  (unsigned long long)size);
+        return -1;
+    }
+    enum state_check c = state_super_decode(sector, &st->sb);
+    if (c != STATE_OK) {
+        log_error("state: %s superblock: %s", st->path, state_check_str(c));
+        return -1;
+    }
+    if (size < state_super_extent(&st->sb)) {
+        log_error("state: %s is %llu bytes but its layout needs %llu (truncated?)", st->path,
+                  (unsigned long long)size, (unsigned long long)state_super_extent(&st->sb));
+        return -1;
+    }
+    return 0;
+}
+
+static void free_blobs(struct state_store *st)
+{
+    for (int b = 0; b < BLOB_COUNT; b++) {
+        free(st->blobs[b].data);
+        st->blobs[b] = (struct state_blob_buf){0};
+    }
+}
+
+static int reformat(struct state_store *st, uint64_t slot_size)
+{
+    free_blobs(st);
+    state_super_default(&st->sb, slot_size);
+    uint64_t need = state_super_extent(&st->sb);
+    struct stat sbuf;
+    if (fstat(st->fd, &sbuf) == 0 && S_ISREG(sbuf.st_mode)) {
+        if (ftruncate(st->fd, (off_t)need) < 0) {
+            log_error("state: size %s: %s", st->path, strerror(errno));
+            return -1;
+        }
+    } else if (medium_size(st->fd) < need) {
+        log_error("state: %s holds %llu bytes, the layout needs %llu", st->path,
+                  (unsigned long long)medium_size(st->fd), (unsigned long long)need);
+        return -1;
+    }
+    free(st->io_buf);
+    st->io_buf = malloc(state_payload_capacity(&st->sb));
+    if (!st->io_buf) {
+        log_error("state: out of memory");
+        return -1;
+    }
+    if (format(st) < 0)
+        return -1;
+    log_info("state: formatted %s afresh; a new TPM will be manufactured", st->path);
+    return 0;
+}
+
+int state_store_open(struct state_store *st, const char *path, bool remanufacture,
+                     uint64_t slot_size)
+{
+    memset(st, 0, sizeof(*st));
+    st->path = path;
+    st->fd = -1;
+    st->cur_slot = 1;
+    st->fault_budget = -1;
+
+    st->fd = open(path, O_RDWR | O_CLOEXEC);
+    if (st->fd < 0 && errno == ENOENT) {
+        state_super_default(&st->sb, slot_size);
+        st->io_buf = malloc(state_payload_capacity(&st->sb));
+        if (!st->io_buf) {
+            log_error("state: out of memory");
+            return -1;
+        }
+        return create_file(st);
+    }
+    if (st->fd < 0) {
+        log_error("state: open %s: %s", path, strerror(errno));
+        return -1;
+    }
+    if (check_layout(st) == 0) {
+        st->io_buf = malloc(state_payload_capacity(&st->sb));
+        if (!st->io_buf) {
+            log_error("state: out of memory");
+            return -1;
+        }
+        if (load(st) == 0)
+            return 0;
+        free_blobs(st);
+    }
+    if (!remanufacture) {
+        log_error("state: refusing to start on %s; pass --remanufacture to discard it and "
+                  "manufacture a new TPM", path);
+        return -1;
+    }
+    return reformat(st, slot_size);
+}
+
+void state_store_close(struct state_store *st)
+{
+    free_blobs(st);
+    free(st->io_buf);
+    st->io_buf = NULL;
+    if (st->fd >= 0)
+        close(st->fd);
+    st->fd = -1;
+}
+
+const struct state_blob_buf *state_store_get(const struct state_store *st, enum state_blob b)
+{
+    return &st->blobs[b];
+}
+
+int state_store_put(struct state_store *st, enum state_blob b, const uint8_t *data, uint32_t len)
+{
+    uint8_t *copy = malloc(len ? len : 1);
+    if (!copy) {
+        log_error("state: out of memory storing %s", blob_name[b]);
+        return -1;
+    }
+    if (len)
+        memcpy(copy, data, len);
+    struct state_blob_buf old = st->blobs[b];
+    st->blobs[b] = (struct state_blob_buf){copy, len, true};
+    if (commit(st) < 0) {
+        /* keep memory equal to what is on the medium */
+        free(copy);
+        st->blobs[b] = old;
+        log_error("state: storing %s failed", blob_name[b]);
+        return -1;
+    }
+    free(old.data);
+    log_debug("state: stored %s (%u bytes) as seq %llu in slot %d", blob_name[b], len,
+              (unsigned long long)st->seq, st->cur_slot);
+    return 0;
+}
+
+int state_store_delete(struct state_store *st, enum state_blob b)
+{
+    if (!st->blobs[b].present)
+        return 0;
+    struct state_blob_buf old = st->blobs[b];
+    st->blobs[b] = (struct state_blob_buf){0};
+    if (commit(st) < 0) {
+        st->blobs[b] = old;
+        log_error("state: deleting %s failed", blob_name[b]);
+        return -1;
+    }
+    free(old.data);
+    log_debug("state: deleted %s, seq %llu", blob_name[b], (unsigned long long)st->seq);
+    return 0;
+}
+
+void state_store_set_fault(struct state_store *st, int64_t bytes)
+{
+    st->fault_budget = bytes;
+}

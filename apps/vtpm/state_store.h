@@ -1,0 +1,52 @@
+/* The crash-safe state store: libtpms's blobs in one file or block device.
+ *
+ * Two slots alternate.  A commit writes the whole blob set into the slot not
+ * holding the current state: payload first, fsync, then the slot header with
+ * the next sequence number and the payload's SHA-256, fsync.  The newest slot
+ * with a valid header therefore always has a complete payload, unless the
+ * medium itself was corrupted, which the payload checksum detects. */
+#ifndef VTPM_STATE_STORE_H
+#define VTPM_STATE_STORE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "state_format.h"
+
+struct state_blob_buf {
+    uint8_t *data;
+    uint32_t len;
+    bool present;
+};
+
+/* One store per process (libtpms has one TPM); not thread-safe: only the
+ * main loop, and libtpms called from it, touch it. */
+struct state_store {
+    int fd;
+    const char *path;
+    struct state_super sb;
+    int cur_slot;        /* slot holding the current state */
+    uint64_t seq;        /* its sequence number */
+    struct state_blob_buf blobs[BLOB_COUNT];
+    uint8_t *io_buf;     /* payload staging, state_payload_capacity() bytes */
+    int64_t fault_budget; /* bytes left before a simulated power cut; <0: off */
+};
+
+/* Opens (creating a missing regular file) and loads the newest committed
+ * state.  A state that fails its checks is reported and refused (returns -1)
+ * unless `remanufacture` is set, in which case it is formatted afresh and the
+ * TPM starts unmanufactured.  `slot_size` is used only when formatting. */
+int state_store_open(struct state_store *st, const char *path, bool remanufacture,
+                     uint64_t slot_size);
+void state_store_close(struct state_store *st);
+
+const struct state_blob_buf *state_store_get(const struct state_store *st, enum state_blob b);
+/* Replace or remove one blob, then commit the whole set; 0 or -1 (logged). */
+int state_store_put(struct state_store *st, enum state_blob b, const uint8_t *data, uint32_t len);
+int state_store_delete(struct state_store *st, enum state_blob b);
+
+/* Testing aid: after `bytes` more bytes of state writes the process writes a
+ * partial chunk and exits at once, as a power cut would leave the medium. */
+void state_store_set_fault(struct state_store *st, int64_t bytes);
+
+#endif
