@@ -21,28 +21,32 @@ ALL_TARGETS += $(KERNEL_ELF)
 
 $(BUILD)/kernel/%.c.o: kernel/%.c | deps
 	@mkdir -p $(@D)
-	$(KERNEL_CC) $(KERNEL_CFLAGS) -c $< -o $@
+	@echo "  CC      $<"
+	@$(KERNEL_CC) $(KERNEL_CFLAGS) -c $< -o $@
 
 $(BUILD)/kernel/%.S.o: kernel/%.S | deps
 	@mkdir -p $(@D)
-	$(KERNEL_CC) $(KERNEL_CFLAGS) -D__ASSEMBLY__ -c $< -o $@
+	@echo "  AS      $<"
+	@$(KERNEL_CC) $(KERNEL_CFLAGS) -D__ASSEMBLY__ -c $< -o $@
 
 $(BUILD)/ksyms-empty.S: kernel/arch/x86_64/gen-ksyms.sh | deps
 	@mkdir -p $(@D)
-	kernel/arch/x86_64/gen-ksyms.sh /dev/null > $@
+	@kernel/arch/x86_64/gen-ksyms.sh /dev/null > $@
 
 $(BUILD)/ksyms-%.o: $(BUILD)/ksyms-%.S
-	$(KERNEL_CC) $(KERNEL_CFLAGS) -c $< -o $@
+	@$(KERNEL_CC) $(KERNEL_CFLAGS) -c $< -o $@
 
 $(BUILD)/nutshell.pass1.elf: $(KERNEL_OBJS) $(BUILD)/ksyms-empty.o $(KERNEL_LD)
-	$(KERNEL_CC) $(KERNEL_LDFLAGS) -o $@ $(KERNEL_OBJS) $(BUILD)/ksyms-empty.o
+	@echo "  LD      $@"
+	@$(KERNEL_CC) $(KERNEL_LDFLAGS) -o $@ $(KERNEL_OBJS) $(BUILD)/ksyms-empty.o
 
 $(BUILD)/ksyms-final.S: $(BUILD)/nutshell.pass1.elf kernel/arch/x86_64/gen-ksyms.sh
-	nm -n --defined-only $< | kernel/arch/x86_64/gen-ksyms.sh - > $@
+	@nm -n --defined-only $< | kernel/arch/x86_64/gen-ksyms.sh - > $@
 
 $(KERNEL_ELF): $(BUILD)/nutshell.pass1.elf $(BUILD)/ksyms-final.o
-	$(KERNEL_CC) $(KERNEL_LDFLAGS) -o $@ $(KERNEL_OBJS) $(BUILD)/ksyms-final.o
-	@cmp -s <(nm -n --defined-only $< | grep -v ksyms_) <(nm -n --defined-only $@ | grep -v ksyms_) \
+	@echo "  LD      $@"
+	@$(KERNEL_CC) $(KERNEL_LDFLAGS) -o $@ $(KERNEL_OBJS) $(BUILD)/ksyms-final.o
+	@cmp -s <(nm -n --defined-only $< | grep -v -e ksyms_ -e __kernel_end) <(nm -n --defined-only $@ | grep -v -e ksyms_ -e __kernel_end) \
 	  || { echo "kernel: symbols moved between link passes"; rm -f $@; exit 1; }
 	@size -A $@ | awk '/^\.(text|rodata|data|bss|ksyms) /{s[$$1]=$$2} END{printf "kernel image: %s, %d bytes loaded (text %d, rodata %d, data %d, ksyms %d), bss %d\n", "$@", s[".text"]+s[".rodata"]+s[".data"]+s[".ksyms"], s[".text"], s[".rodata"], s[".data"], s[".ksyms"], s[".bss"]}'
 

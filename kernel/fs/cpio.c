@@ -141,7 +141,9 @@ int cpio_next(const void *buf, size_t len, size_t *off, struct cpio_entry *out)
 
     if (!mode_is_valid(f[F_MODE]) || !data_fits_type(f[F_MODE], data, size))
         return -EINVAL;
-    if (with_crc && byte_sum(data, size) != f[F_CHECK])
+    /* Like GNU cpio and Linux, only regular files carry a checksum (a
+     * symlink's check field is 0 whatever its target). */
+    if (with_crc && (f[F_MODE] & CPIO_S_IFMT) == CPIO_S_IFREG && byte_sum(data, size) != f[F_CHECK])
         return -EINVAL;
 
     *out = (struct cpio_entry){

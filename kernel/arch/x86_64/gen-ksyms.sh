@@ -3,7 +3,7 @@
 # into assembly for the .ksyms section: a sorted address array, name offsets
 # and a string table, read by kernel/arch/x86_64/ksyms.c for backtraces.
 # Only text symbols are kept.
-awk '
+awk 'BEGIN { n = 0 }
 $2 ~ /^[tTwW]$/ && $3 !~ /^\./ { addr[n] = $1; name[n] = $3; n++ }
 END {
     print "\t.section .ksyms, \"a\""

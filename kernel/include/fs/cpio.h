@@ -16,7 +16,7 @@
  *   78      8     rdevmajor     |
  *   86      8     rdevminor     |
  *   94      8     namesize      |  name length including its NUL
- *   102     8     check        /   070702: sum of the data bytes mod 2^32
+ *   102     8     check        /   070702: sum of a file's data bytes mod 2^32
  *   110     namesize  the name, NUL-terminated
  *   then padding so the data starts at a multiple of 4 (from the archive start),
  *   the data (filesize bytes; a symlink's data is its target, without a NUL),
@@ -33,8 +33,8 @@
  *     type: regular, directory, symlink, char/block device, fifo, socket;
  *   - directories, devices, fifos and sockets carry no data;
  *   - a symlink target is 1..CPIO_NAME_MAX-1 bytes and holds no NUL;
- *   - 070702: the data checksum matches.  (070701 ignores the check field,
- *     as GNU cpio writes it as zero.)
+ *   - 070702: a regular file's checksum matches its data.  (Other types
+ *     and 070701 ignore the check field, as GNU cpio and Linux do.)
  * Not interpreted here: names are returned as stored ("./etc", "etc" and
  * "/etc" are all possible; the unpacker normalises them), and hard links
  * (several entries with the same ino and nlink > 1, only the last one

@@ -33,9 +33,11 @@ struct boot_info {
 };
 
 /* Parses the hvm_start_info at physical address start_info (read through
- * phys_to_virt).  Checks the magic (0x336ec578) and version, bounds every
- * count, and truncates an over-long command line.  Returns 0 or -EINVAL. */
-int pvh_parse(uint64_t start_info, struct boot_info *out);
+ * phys_to_virt).  Checks the magic (0x336ec578) and version (>= 1: the memory
+ * map is required), bounds every count, and truncates an over-long command
+ * line.  Every structure it follows must lie below phys_limit (what the boot
+ * page tables map).  Returns 0, or -EINVAL with *why set to a one-line reason. */
+int pvh_parse(uint64_t start_info, uint64_t phys_limit, struct boot_info *out, const char **why);
 
 /* Fills usable[] with the RAM entries of the memory map, page-aligned inward,
  * minus the reserved ranges given (kernel image, modules, start info...) and

@@ -15,7 +15,10 @@ uint64_t clock_monotonic_ns(void);
 uint64_t clock_realtime_ns(void);
 /* TSC ticks per second as calibrated, 0 before. */
 uint64_t clock_tsc_hz(void);
-/* Calibrates the TSC and the LAPIC timer against the PIT; reads the RTC. */
+/* The TSC value at the kernel's first instruction. */
+uint64_t clock_boot_tsc(void);
+/* Calibrates the TSC and the LAPIC timer against the PIT; reads the RTC.
+ * Needs lapic_init() first. */
 void clock_init(void);
 
 #endif

@@ -22,8 +22,26 @@ static inline void spin_unlock_irqrestore(spinlock_t *l, uint64_t flags) { (void
 #else
 #include <arch/cpu.h>
 
+/* Spinlocks held by the running thread; the scheduler never preempts a
+ * thread while it is above 0 (a preempted lock holder would make every other
+ * thread spin).  Per-CPU once there is SMP. */
+extern volatile int preempt_count;
+
+static inline void preempt_disable(void)
+{
+    preempt_count++;
+    __asm__ volatile("" ::: "memory"); /* compiler barrier: no access moves above */
+}
+
+static inline void preempt_enable(void)
+{
+    __asm__ volatile("" ::: "memory"); /* compiler barrier: no access moves below */
+    preempt_count--;
+}
+
 static inline void spin_lock(spinlock_t *l)
 {
+    preempt_disable();
     while (__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE))
         while (l->locked)
             cpu_relax();
@@ -32,6 +50,7 @@ static inline void spin_lock(spinlock_t *l)
 static inline void spin_unlock(spinlock_t *l)
 {
     __atomic_store_n(&l->locked, 0, __ATOMIC_RELEASE);
+    preempt_enable();
 }
 
 static inline uint64_t spin_lock_irqsave(spinlock_t *l)

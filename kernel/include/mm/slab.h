@@ -19,7 +19,7 @@ void *kzalloc(size_t size);
 void kfree(void *p);
 
 struct kmalloc_stats {
-    uint64_t bytes_in_use;  /* requested bytes currently allocated */
+    uint64_t bytes_in_use;  /* bytes held by live allocations (object or page sizes) */
     uint64_t pages_in_use;  /* pages held by slabs and large allocations */
     uint64_t allocs, frees, failures;
 };

@@ -1,0 +1,19 @@
+/* CPU features found by CPUID and what the kernel turned on. */
+#ifndef ARCH_CPU_FEATURES_H
+#define ARCH_CPU_FEATURES_H
+
+#include <kernel/types.h>
+
+struct cpu_features {
+    bool nx, smep, smap, umip, pge, x2apic, xsave, avx, rdrand, rdseed, invariant_tsc, fsgsbase;
+};
+
+extern struct cpu_features cpu_has;
+
+/* Reads CPUID and enables what the kernel uses: NX (already on from boot),
+ * global pages, SMEP, SMAP, UMIP.  Fills cpu_has. */
+void cpu_features_init(void);
+/* Writes the names of the features in use, space-separated, into buf. */
+void cpu_features_describe(char *buf, size_t size);
+
+#endif

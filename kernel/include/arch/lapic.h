@@ -1,0 +1,24 @@
+/* The local APIC: x2APIC (MSRs) when the CPU has it, xAPIC (MMIO) otherwise.
+ * Its timer runs one-shot; the scheduler programs it for the next event. */
+#ifndef ARCH_LAPIC_H
+#define ARCH_LAPIC_H
+
+#include <kernel/types.h>
+
+/* Enables the LAPIC, masks the legacy 8259 PICs.  Returns -ENOMEM if the MMIO
+ * window cannot be mapped. */
+int lapic_init(void);
+bool lapic_is_x2apic(void);
+void lapic_eoi(void);
+/* Calibration support: starts the timer counting down from its maximum, and
+ * reads how many ticks elapsed since. */
+void lapic_timer_calibration_start(void);
+uint32_t lapic_timer_calibration_elapsed(void);
+/* Sets the timer rate found by calibration (timer ticks per second). */
+void lapic_timer_set_hz(uint64_t hz);
+uint64_t lapic_timer_hz(void);
+/* Fires VEC_TIMER once, ns nanoseconds from now (clamped to the counter's range). */
+void lapic_timer_oneshot_ns(uint64_t ns);
+void lapic_timer_stop(void);
+
+#endif

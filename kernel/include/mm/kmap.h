@@ -1,0 +1,17 @@
+/* The kernel's own address space: the direct map of all RAM and the kernel
+ * image with per-section permissions, plus device MMIO windows. */
+#ifndef MM_KMAP_H
+#define MM_KMAP_H
+
+#include <kernel/boot_info.h>
+
+/* Builds the kernel page tables (direct map of every RAM range of the memory
+ * map with 2 MiB pages where possible, kernel text RX, rodata R, data RW, all
+ * global and NX where not code) and switches to them.  Returns -ENOMEM. */
+int kmap_init(const struct boot_info *bi);
+/* Maps [phys, phys+len) uncached at phys_to_virt(phys) and returns that address, or NULL. */
+void *ioremap(uint64_t phys, uint64_t len);
+/* Physical address of the kernel PML4 (copied into user address spaces). */
+uint64_t kmap_root(void);
+
+#endif

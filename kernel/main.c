@@ -1,0 +1,144 @@
+/* kmain: the order in which the kernel comes up, then what it runs.
+ *
+ * Boot: console, PVH start info, command line, CPU tables and features,
+ * physical memory, kernel page tables, heap, threads, interrupts and time,
+ * the banner.  Then the test mode named by `test=` or, normally, user space. */
+#include <arch/cpu.h>
+#include <arch/cpu_features.h>
+#include <arch/ioapic.h>
+#include <arch/lapic.h>
+#include <arch/trap.h>
+#include <drivers/uart.h>
+#include <kernel/boot_info.h>
+#include <kernel/clock.h>
+#include <kernel/cmdline.h>
+#include <kernel/panic.h>
+#include <kernel/power.h>
+#include <kernel/printk.h>
+#include <kernel/selftest.h>
+#include <kernel/string.h>
+#include <mm/kmap.h>
+#include <mm/pmm.h>
+#include <mm/slab.h>
+#include <sched/sched.h>
+
+#define BOOT_MAPPED_LIMIT (4ull << 30) /* what boot.S maps */
+#define MAX_USABLE 64
+
+extern uint32_t boot_start_info;
+extern const char __kernel_start[], __kernel_end[];
+
+static struct boot_info boot_info;
+
+static void report_cmdline_problem(const char *msg)
+{
+    printk(LOG_WARN, "%s", msg);
+}
+
+static const char *memmap_type(uint32_t t)
+{
+    switch (t) {
+    case MEMMAP_RAM: return "usable";
+    case MEMMAP_RESERVED: return "reserved";
+    case MEMMAP_ACPI: return "ACPI data";
+    case MEMMAP_NVS: return "ACPI NVS";
+    default: return "unusable";
+    }
+}
+
+static void init_memory(void)
+{
+    struct phys_range reserved[BOOT_MAX_MODULES + 2];
+    size_t n_res = 0;
+    reserved[n_res++] = (struct phys_range){(uint64_t)__kernel_start - KERNEL_BASE, (uint64_t)__kernel_end - KERNEL_BASE};
+    reserved[n_res++] = (struct phys_range){boot_start_info, boot_start_info + PAGE_SIZE};
+    for (size_t i = 0; i < boot_info.n_modules; i++)
+        reserved[n_res++] = (struct phys_range){boot_info.modules[i].paddr,
+                                                boot_info.modules[i].paddr + boot_info.modules[i].size};
+    struct phys_range usable[MAX_USABLE];
+    size_t n = boot_usable_ranges(&boot_info, reserved, n_res, usable, MAX_USABLE);
+    if (pmm_init(usable, n))
+        panic("no usable memory for the frame allocator");
+    if (kmap_init(&boot_info))
+        panic("out of memory building the kernel page tables");
+}
+
+static void print_banner(void)
+{
+    struct pmm_stats ps;
+    pmm_get_stats(&ps);
+    char features[160];
+    cpu_features_describe(features, sizeof features);
+    uint64_t tsc_now = rdtsc();
+    uint64_t ms_x1000 = clock_monotonic_ns() / 1000;
+
+    printk(LOG_NOTICE, "nutshell: a kernel for confidential service VMs");
+    for (size_t i = 0; i < boot_info.n_memmap; i++) {
+        const struct boot_memmap_entry *e = &boot_info.memmap[i];
+        printk(LOG_NOTICE, "  memory %016lx-%016lx %s", e->addr, e->addr + e->size - 1, memmap_type(e->type));
+    }
+    printk(LOG_NOTICE, "  free memory %lu KiB of %lu KiB managed", ps.free_pages * 4, ps.total_pages * 4);
+    printk(LOG_NOTICE, "  cpu features in use: %s; %s", features, lapic_is_x2apic() ? "x2APIC" : "xAPIC");
+    printk(LOG_NOTICE, "  tsc %lu kHz, lapic timer %lu kHz", clock_tsc_hz() / 1000, lapic_timer_hz() / 1000);
+    printk(LOG_NOTICE, "  guest time at banner: %lu.%03lu ms since kernel entry", ms_x1000 / 1000, ms_x1000 % 1000);
+    printk(LOG_NOTICE, "BOOT-TIME banner_us=%lu tsc_entry=%lu tsc_banner=%lu tsc_hz=%lu", ms_x1000,
+           clock_boot_tsc(), tsc_now, clock_tsc_hz());
+}
+
+/* A deliberate kernel page fault, to show the exception diagnostic (test=fault). */
+static __attribute__((noinline)) void provoke_kernel_fault(void)
+{
+    volatile uint64_t *p = (volatile uint64_t *)0xdead000ull;
+    *p = 42;
+}
+
+static __noreturn void run_test_mode(const char *mode)
+{
+    if (!strcmp(mode, "banner"))
+        machine_exit(EXIT_POWEROFF);
+    if (!strcmp(mode, "selftest")) {
+        int failed = selftest_run_all();
+        printk(LOG_NOTICE, "selftest: %d failed", failed);
+        machine_exit(failed ? EXIT_TESTS_FAILED : EXIT_POWEROFF);
+    }
+    if (!strcmp(mode, "fault")) {
+        provoke_kernel_fault();
+        panic("test=fault: the fault did not happen");
+    }
+    printk(LOG_ERR, "unknown test mode '%s'", mode);
+    machine_exit(EXIT_TESTS_FAILED);
+}
+
+void kmain(void);
+void kmain(void)
+{
+    uart_init();
+    const char *why = NULL;
+    if (pvh_parse(boot_start_info, BOOT_MAPPED_LIMIT, &boot_info, &why))
+        panic("PVH start info unusable: %s", why);
+    cmdline_parse(boot_info.cmdline, &kernel_opts, report_cmdline_problem);
+    printk_set_level(kernel_opts.loglevel);
+
+    gdt_init();
+    idt_init();
+    cpu_features_init();
+    init_memory();
+    if (sched_init())
+        panic("out of memory creating the idle thread");
+    if (lapic_init())
+        panic("cannot map the local APIC");
+    clock_init();
+    int pins = ioapic_init();
+    if (pins < 0)
+        printk(LOG_WARN, "ioapic: not found (%d); device interrupts unavailable", pins);
+    sched_start_preemption();
+    irq_enable();
+
+    print_banner();
+    if (kernel_opts.test[0])
+        run_test_mode(kernel_opts.test);
+
+    printk(LOG_NOTICE, "nutshell: no user space yet; the kernel idles (Ctrl-A X leaves QEMU)");
+    for (;;)
+        sched_sleep_ns(3600 * NSEC_PER_SEC);
+}

@@ -1,0 +1,262 @@
+/* Four-level x86-64 page tables (see mm/paging.h).
+ *
+ * Every operation runs in two phases.  The prepare phase walks the range and
+ * makes sure every table the change needs exists, splitting 2 MiB entries that
+ * a 4 KiB change cuts through; neither step changes any translation, so when
+ * a table allocation fails the operation returns -ENOMEM with the mappings as
+ * they were.  The apply phase then edits leaf entries and cannot fail.
+ *
+ * Callers serialise changes to one hierarchy (the address-space lock, or boot
+ * code running alone); paging itself holds no lock. */
+#include <kernel/errno.h>
+#include <kernel/string.h>
+#include <mm/paging.h>
+#include <mm/pmm.h>
+#ifndef HOST_TEST
+#include <arch/cpu.h>
+#endif
+
+#define ENTRIES 512
+#define LEAF_FLAGS (PTE_W | PTE_U | PTE_PWT | PTE_PCD | PTE_G | PTE_NX)
+
+typedef uint64_t pte_t;
+
+static pte_t *table_at(uint64_t phys) { return phys_to_virt(phys & PTE_ADDR_MASK); }
+static unsigned index_at(uint64_t va, unsigned level) { return (va >> (12 + 9 * (level - 1))) & 511; }
+static uint64_t level_size(unsigned level) { return 1ull << (12 + 9 * (level - 1)); }
+
+uint64_t paging_new_root(void)
+{
+    return pmm_alloc_zeroed(0);
+}
+
+/* Entry flags of a table that points to another table.  Access rights are
+ * decided at the leaf, so intermediate entries are permissive; the user bit
+ * is set only in the user half. */
+static pte_t table_entry(uint64_t phys, uint64_t va)
+{
+    return phys | PTE_P | PTE_W | (va < USER_TOP ? PTE_U : 0);
+}
+
+/* Replaces a 2 MiB leaf by a table of 512 4 KiB leaves with the same
+ * translation and flags.  Returns -ENOMEM, leaving the entry untouched. */
+static int split_huge(pte_t *pde)
+{
+    uint64_t pt = pmm_alloc_pages(0);
+    if (!pt)
+        return -ENOMEM;
+    pte_t *t = table_at(pt);
+    uint64_t base = *pde & PTE_ADDR_MASK & ~(HUGE_PAGE_SIZE - 1);
+    uint64_t flags = *pde & (LEAF_FLAGS | PTE_P | PTE_A | PTE_D);
+    for (unsigned i = 0; i < ENTRIES; i++)
+        t[i] = (base + i * PAGE_SIZE) | flags;
+    /* The new table is complete before the entry points to it. */
+    *pde = pt | PTE_P | PTE_W | (*pde & PTE_U);
+    return 0;
+}
+
+/* Returns the table entry for va at `level` (1 = 4 KiB leaf, 2 = 2 MiB),
+ * creating missing tables when create is set.  Returns NULL if a table is
+ * missing (create unset), on allocation failure (*err = -ENOMEM), or when a
+ * huge leaf sits above `level` and split is unset. */
+static pte_t *walk(uint64_t root, uint64_t va, unsigned level, bool create, bool split, int *err)
+{
+    pte_t *t = table_at(root);
+    for (unsigned l = 4; l > level; l--) {
+        pte_t *e = &t[index_at(va, l)];
+        if (!(*e & PTE_P)) {
+            if (!create)
+                return NULL;
+            uint64_t nt = pmm_alloc_zeroed(0);
+            if (!nt) {
+                *err = -ENOMEM;
+                return NULL;
+            }
+            *e = table_entry(nt, va);
+        } else if (l == 2 && (*e & PTE_PS)) {
+            if (!split)
+                return NULL;
+            int r = split_huge(e);
+            if (r) {
+                *err = r;
+                return NULL;
+            }
+        }
+        t = table_at(*e);
+    }
+    return &t[index_at(va, level)];
+}
+
+/* A 2 MiB leaf can be used for [va, va+len) at va when both addresses are
+ * 2 MiB aligned and the range covers the whole huge page. */
+static bool can_use_huge(uint64_t va, uint64_t pa, uint64_t end, uint64_t flags)
+{
+    return !(flags & PAGING_SMALL) && IS_ALIGNED(va, HUGE_PAGE_SIZE) && IS_ALIGNED(pa, HUGE_PAGE_SIZE) &&
+           end - va >= HUGE_PAGE_SIZE;
+}
+
+static void free_table_tree(uint64_t phys, unsigned level)
+{
+    pte_t *t = table_at(phys);
+    if (level > 1)
+        for (unsigned i = 0; i < ENTRIES; i++)
+            if ((t[i] & PTE_P) && !(level == 2 && (t[i] & PTE_PS)))
+                free_table_tree(t[i] & PTE_ADDR_MASK, level - 1);
+    pmm_free_pages(phys & PTE_ADDR_MASK, 0);
+}
+
+int paging_map(uint64_t root, uint64_t va, uint64_t pa, uint64_t len, uint64_t flags)
+{
+    if (!IS_ALIGNED(va | pa | len, PAGE_SIZE) || va + len < va)
+        return -EINVAL;
+    uint64_t end = va + len;
+    int err = 0;
+    /* Prepare: every table exists, every huge page cut by a 4 KiB piece is split. */
+    for (uint64_t v = va, p = pa; v < end;) {
+        if (can_use_huge(v, p, end, flags)) {
+            if (!walk(root, v, 2, true, false, &err) && err)
+                return err;
+            v += HUGE_PAGE_SIZE, p += HUGE_PAGE_SIZE;
+        } else {
+            if (!walk(root, v, 1, true, true, &err))
+                return err ? err : -ENOMEM;
+            v += PAGE_SIZE, p += PAGE_SIZE;
+        }
+    }
+    /* Apply. */
+    uint64_t leaf = (flags & LEAF_FLAGS) | PTE_P;
+    for (uint64_t v = va, p = pa; v < end;) {
+        if (can_use_huge(v, p, end, flags)) {
+            pte_t *e = walk(root, v, 2, false, false, &err);
+            bool had_table = (*e & PTE_P) && !(*e & PTE_PS);
+            pte_t old = *e;
+            *e = p | leaf | PTE_PS;
+            if (had_table) { /* 512 small translations replaced by one huge leaf */
+                for (uint64_t off = 0; off < HUGE_PAGE_SIZE; off += PAGE_SIZE)
+                    paging_flush(root, v + off);
+                free_table_tree(old, 1);
+            } else {
+                paging_flush(root, v);
+            }
+            v += HUGE_PAGE_SIZE, p += HUGE_PAGE_SIZE;
+        } else {
+            pte_t *e = walk(root, v, 1, false, false, &err);
+            *e = p | leaf;
+            paging_flush(root, v);
+            v += PAGE_SIZE, p += PAGE_SIZE;
+        }
+    }
+    return 0;
+}
+
+/* Visits every present leaf in [va, end), splitting huge leaves that the range
+ * only partly covers.  fn gets the leaf entry.  With dry_run set, only splits
+ * (the prepare phase). */
+static int for_each_leaf(uint64_t root, uint64_t va, uint64_t end, bool dry_run, void (*fn)(pte_t *, uint64_t), uint64_t arg)
+{
+    uint64_t v = va;
+    while (v < end) {
+        pte_t *t = table_at(root);
+        unsigned l = 4;
+        pte_t *e = NULL;
+        for (;;) {
+            e = &t[index_at(v, l)];
+            if (!(*e & PTE_P) || l == 1 || (l == 2 && (*e & PTE_PS)))
+                break;
+            t = table_at(*e);
+            l--;
+        }
+        uint64_t size = level_size(l);
+        uint64_t next = ALIGN_DOWN(v, size) + size;
+        if (next == 0) /* wrapped past the top of the address space */
+            next = UINT64_MAX;
+        if (!(*e & PTE_P)) {
+            v = next;
+            continue;
+        }
+        if (l == 2 && (!IS_ALIGNED(v, HUGE_PAGE_SIZE) || end - v < HUGE_PAGE_SIZE)) {
+            int r = split_huge(e);
+            if (r)
+                return r;
+            continue; /* walk again, now down to the 4 KiB leaf */
+        }
+        if (!dry_run) {
+            fn(e, arg);
+            paging_flush(root, v);
+        }
+        v = next;
+    }
+    return 0;
+}
+
+static void clear_leaf(pte_t *e, uint64_t unused)
+{
+    (void)unused;
+    *e = 0;
+}
+
+static void set_leaf_flags(pte_t *e, uint64_t flags)
+{
+    *e = (*e & (PTE_ADDR_MASK | PTE_PS | PTE_A | PTE_D)) | (flags & LEAF_FLAGS) | PTE_P;
+}
+
+static int range_op(uint64_t root, uint64_t va, uint64_t len, void (*fn)(pte_t *, uint64_t), uint64_t arg)
+{
+    if (!IS_ALIGNED(va | len, PAGE_SIZE) || va + len < va)
+        return -EINVAL;
+    int r = for_each_leaf(root, va, va + len, true, fn, arg);
+    if (r)
+        return r;
+    return for_each_leaf(root, va, va + len, false, fn, arg);
+}
+
+int paging_unmap(uint64_t root, uint64_t va, uint64_t len)
+{
+    return range_op(root, va, len, clear_leaf, 0);
+}
+
+int paging_protect(uint64_t root, uint64_t va, uint64_t len, uint64_t flags)
+{
+    return range_op(root, va, len, set_leaf_flags, flags);
+}
+
+int paging_lookup(uint64_t root, uint64_t va, uint64_t *pa, uint64_t *flags, uint64_t *page_size)
+{
+    pte_t *t = table_at(root);
+    for (unsigned l = 4; l >= 1; l--) {
+        pte_t e = t[index_at(va, l)];
+        if (!(e & PTE_P))
+            return -ENOENT;
+        if (l == 1 || (l == 2 && (e & PTE_PS))) {
+            uint64_t size = level_size(l);
+            if (pa)
+                *pa = (e & PTE_ADDR_MASK & ~(size - 1)) + (va & (size - 1));
+            if (flags)
+                *flags = e & ~PTE_ADDR_MASK;
+            if (page_size)
+                *page_size = size;
+            return 0;
+        }
+        t = table_at(e);
+    }
+    return -ENOENT;
+}
+
+void paging_free_user_tables(uint64_t root)
+{
+    pte_t *t = table_at(root);
+    for (unsigned i = 0; i < ENTRIES / 2; i++)
+        if (t[i] & PTE_P)
+            free_table_tree(t[i] & PTE_ADDR_MASK, 3);
+    pmm_free_pages(root, 0);
+}
+
+void paging_flush(uint64_t root, uint64_t va)
+{
+#ifdef HOST_TEST
+    (void)root, (void)va;
+#else
+    if ((read_cr3() & PTE_ADDR_MASK) == root)
+        invlpg(va);
+#endif
+}

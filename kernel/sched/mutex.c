@@ -1,0 +1,42 @@
+/* Sleeping mutexes (see kernel/mutex.h). */
+#include <kernel/mutex.h>
+#include <kernel/panic.h>
+
+void mutex_init(struct mutex *m)
+{
+    m->lock = (spinlock_t)SPINLOCK_INIT;
+    m->owner = NULL;
+    waitq_init(&m->waiters);
+}
+
+void mutex_lock(struct mutex *m)
+{
+    struct thread *self = sched_current();
+    uint64_t flags = spin_lock_irqsave(&m->lock);
+    BUG_ON(m->owner == self); /* not recursive */
+    while (m->owner)
+        waitq_wait_locked(&m->waiters, &m->lock, 0);
+    m->owner = self;
+    spin_unlock_irqrestore(&m->lock, flags);
+}
+
+bool mutex_trylock(struct mutex *m)
+{
+    uint64_t flags = spin_lock_irqsave(&m->lock);
+    bool got = m->owner == NULL;
+    if (got)
+        m->owner = sched_current();
+    spin_unlock_irqrestore(&m->lock, flags);
+    return got;
+}
+
+void mutex_unlock(struct mutex *m)
+{
+    uint64_t flags = spin_lock_irqsave(&m->lock);
+    BUG_ON(m->owner != sched_current());
+    m->owner = NULL;
+    /* The woken thread re-checks owner: a thread arriving meanwhile may take
+     * the mutex first, which is fair enough and never loses a wakeup. */
+    waitq_wake_one(&m->waiters);
+    spin_unlock_irqrestore(&m->lock, flags);
+}

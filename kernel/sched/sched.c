@@ -1,0 +1,397 @@
+/* The scheduler: run queue, context switches, preemption, sleeping (see sched/sched.h). */
+#include <arch/cpu.h>
+#include <arch/lapic.h>
+#include <arch/trap.h>
+#include <kernel/clock.h>
+#include <kernel/errno.h>
+#include <kernel/panic.h>
+#include <kernel/printk.h>
+#include <kernel/string.h>
+#include <mm/pmm.h>
+#include <mm/slab.h>
+#include <sched/sched.h>
+
+#define SLICE_NS (10 * NSEC_PER_MSEC)
+#define MIN_TIMER_NS 50000ull /* never program the timer closer than 50 µs */
+
+volatile int preempt_count;
+
+static spinlock_t sched_lock = SPINLOCK_INIT;
+static struct list_head run_queue = LIST_HEAD_INIT(run_queue);     /* runnable threads, FIFO */
+static struct list_head sleep_list = LIST_HEAD_INIT(sleep_list);   /* threads with a deadline, sorted */
+static struct thread *current;
+static struct thread *idle_thread;
+static struct thread boot_thread;   /* the context kmain runs in */
+static bool need_resched;
+static bool preemption_on;
+static uint32_t next_tid = 1;
+static struct sched_stats stats;
+
+struct thread *context_switch(struct thread *prev, struct thread *next);
+void thread_entry(void);
+
+struct thread *sched_current(void)
+{
+    return current;
+}
+
+static uint64_t now_ns(void)
+{
+    return clock_monotonic_ns();
+}
+
+static void set_name(struct thread *t, const char *name)
+{
+    size_t n = strnlen(name, THREAD_NAME_MAX - 1);
+    memcpy(t->name, name, n);
+    t->name[n] = '\0';
+}
+
+static void thread_init_fields(struct thread *t, const char *name)
+{
+    set_name(t, name);
+    list_init(&t->run_link);
+    list_init(&t->wait_link);
+    list_init(&t->sleep_link);
+    waitq_init(&t->exit_wq);
+    t->tid = next_tid++;
+}
+
+/* Programs the LAPIC one-shot timer for the next thing that needs the CPU:
+ * the earliest sleeper, or the end of the slice when others are runnable. */
+static void rearm_timer_locked(void)
+{
+    if (!preemption_on)
+        return;
+    uint64_t deadline = UINT64_MAX;
+    if (!list_empty(&sleep_list))
+        deadline = list_first_entry(&sleep_list, struct thread, sleep_link)->wake_at;
+    if (!list_empty(&run_queue) && current != idle_thread)
+        deadline = MIN(deadline, current->slice_end);
+    if (deadline == UINT64_MAX) {
+        lapic_timer_stop();
+        return;
+    }
+    uint64_t now = now_ns();
+    lapic_timer_oneshot_ns(deadline > now + MIN_TIMER_NS ? deadline - now : MIN_TIMER_NS);
+}
+
+static void make_runnable_locked(struct thread *t)
+{
+    t->state = THREAD_RUNNABLE;
+    list_add_tail(&t->run_link, &run_queue);
+    if (current == idle_thread)
+        need_resched = true;
+}
+
+static void thread_free(struct thread *t)
+{
+    pmm_free_pages(virt_to_phys(t->kstack), KSTACK_ORDER);
+    kfree(t);
+}
+
+static void wake_locked(struct thread *t);
+
+/* Runs in the next thread right after a switch, sched_lock held.  Only now
+ * is an exiting thread off its stack, so only now may it be freed or joined. */
+static void finish_switch(struct thread *prev)
+{
+    if (prev->state != THREAD_EXITING)
+        return;
+    prev->state = THREAD_DEAD;
+    if (prev->detached) {
+        thread_free(prev);
+        return;
+    }
+    while (!list_empty(&prev->exit_wq.waiters))
+        wake_locked(list_first_entry(&prev->exit_wq.waiters, struct thread, wait_link));
+}
+
+/* Picks the next thread and switches to it.  sched_lock held, interrupts off. */
+static void schedule_locked(void)
+{
+    struct thread *prev = current;
+    uint64_t now = now_ns();
+    if (prev->state == THREAD_RUNNING && prev != idle_thread) {
+        prev->state = THREAD_RUNNABLE;
+        list_add_tail(&prev->run_link, &run_queue);
+    }
+    struct thread *next = idle_thread;
+    if (!list_empty(&run_queue)) {
+        next = list_first_entry(&run_queue, struct thread, run_link);
+        list_del(&next->run_link);
+    }
+    need_resched = false;
+    next->state = THREAD_RUNNING;
+    if (next != prev) {
+        prev->runtime_ns += now - prev->switched_in;
+        next->switched_in = now;
+        next->slice_end = now + SLICE_NS;
+        stats.context_switches++;
+        current = next;
+        rearm_timer_locked();
+        prev = context_switch(prev, next);
+        finish_switch(prev);
+    } else {
+        next->slice_end = now + SLICE_NS;
+        rearm_timer_locked();
+    }
+}
+
+/* First C code of a new thread (from thread_entry). */
+__noreturn void thread_start(struct thread *prev);
+void thread_start(struct thread *prev)
+{
+    finish_switch(prev);
+    spin_unlock(&sched_lock);
+    irq_enable();
+    current->fn(current->arg);
+    thread_exit(0);
+}
+
+static void schedule(void)
+{
+    uint64_t flags = spin_lock_irqsave(&sched_lock);
+    schedule_locked();
+    spin_unlock_irqrestore(&sched_lock, flags);
+}
+
+void sched_yield(void)
+{
+    schedule();
+}
+
+void sched_preempt_point(void)
+{
+    if (need_resched && preempt_count == 0 && current) {
+        if (current != idle_thread)
+            stats.preemptions++;
+        schedule();
+    }
+}
+
+static void idle_loop(void *unused)
+{
+    (void)unused;
+    for (;;) {
+        /* With interrupts off, check for work, then sleep; "sti; hlt" lets
+         * the interrupt that ends the hlt be the one that makes work. */
+        irq_disable();
+        if (need_resched) {
+            irq_enable();
+            schedule();
+            continue;
+        }
+        cpu_idle_wait();
+    }
+}
+
+struct thread *kthread_create(const char *name, void (*fn)(void *), void *arg)
+{
+    struct thread *t = kzalloc(sizeof *t);
+    if (!t)
+        return NULL;
+    uint64_t stack = pmm_alloc_pages(KSTACK_ORDER);
+    if (!stack) {
+        kfree(t);
+        return NULL;
+    }
+    t->kstack = phys_to_virt(stack);
+    t->fn = fn;
+    t->arg = arg;
+    /* The stack as context_switch expects it: six callee-saved registers
+     * (zero; rbp = 0 ends backtraces), then the return address thread_entry,
+     * then a zero return address for backtraces. */
+    uint64_t *sp = (uint64_t *)((uint8_t *)t->kstack + (PAGE_SIZE << KSTACK_ORDER));
+    *--sp = 0;
+    *--sp = (uint64_t)thread_entry;
+    for (int i = 0; i < 6; i++)
+        *--sp = 0;
+    t->saved_rsp = (uint64_t)sp;
+
+    uint64_t flags = spin_lock_irqsave(&sched_lock);
+    thread_init_fields(t, name);
+    stats.threads++;
+    make_runnable_locked(t);
+    rearm_timer_locked();
+    spin_unlock_irqrestore(&sched_lock, flags);
+    return t;
+}
+
+void thread_exit(int code)
+{
+    irq_disable();
+    spin_lock(&sched_lock);
+    current->exit_code = code;
+    current->state = THREAD_EXITING;
+    stats.threads--;
+    schedule_locked();
+    panic("thread_exit: an exited thread was scheduled again");
+}
+
+int kthread_join(struct thread *t)
+{
+    uint64_t flags = spin_lock_irqsave(&sched_lock);
+    BUG_ON(t->detached || t == current);
+    while (t->state != THREAD_DEAD) {
+        current->state = THREAD_BLOCKED;
+        current->waiting_on = &t->exit_wq;
+        list_add_tail(&current->wait_link, &t->exit_wq.waiters);
+        schedule_locked();
+    }
+    int code = t->exit_code;
+    spin_unlock_irqrestore(&sched_lock, flags);
+    thread_free(t);
+    return code;
+}
+
+void kthread_detach(struct thread *t)
+{
+    uint64_t flags = spin_lock_irqsave(&sched_lock);
+    bool dead = t->state == THREAD_DEAD;
+    t->detached = true;
+    spin_unlock_irqrestore(&sched_lock, flags);
+    if (dead)
+        thread_free(t);
+}
+
+/* Sleep list handling; sched_lock held. */
+static void sleep_insert_locked(struct thread *t, uint64_t deadline)
+{
+    t->wake_at = deadline;
+    struct list_head *pos = &sleep_list;
+    list_for_each(it, &sleep_list) {
+        if (list_entry(it, struct thread, sleep_link)->wake_at > deadline) {
+            pos = it;
+            break;
+        }
+    }
+    list_add_tail(&t->sleep_link, pos); /* before the first later sleeper */
+}
+
+static void sleep_remove_locked(struct thread *t)
+{
+    list_del(&t->sleep_link);
+    t->wake_at = 0;
+}
+
+void sched_sleep_ns(uint64_t ns)
+{
+    uint64_t deadline = now_ns() + ns;
+    uint64_t flags = spin_lock_irqsave(&sched_lock);
+    current->state = THREAD_BLOCKED;
+    current->timed_out = false;
+    sleep_insert_locked(current, deadline);
+    schedule_locked();
+    spin_unlock_irqrestore(&sched_lock, flags);
+}
+
+void waitq_init(struct waitq *wq)
+{
+    list_init(&wq->waiters);
+}
+
+int waitq_wait_locked(struct waitq *wq, spinlock_t *lock, uint64_t deadline)
+{
+    spin_lock(&sched_lock); /* interrupts are already off: the caller holds an irqsave lock */
+    current->state = THREAD_BLOCKED;
+    current->timed_out = false;
+    current->waiting_on = wq;
+    list_add_tail(&current->wait_link, &wq->waiters);
+    if (deadline)
+        sleep_insert_locked(current, deadline);
+    spin_unlock(lock);
+    schedule_locked();
+    bool timed_out = current->timed_out;
+    spin_unlock(&sched_lock);
+    spin_lock(lock);
+    return timed_out ? -ETIMEDOUT : 0;
+}
+
+static void wake_locked(struct thread *t)
+{
+    list_del(&t->wait_link);
+    t->waiting_on = NULL;
+    if (t->wake_at)
+        sleep_remove_locked(t);
+    make_runnable_locked(t);
+}
+
+static int wake_n(struct waitq *wq, int n)
+{
+    uint64_t flags = spin_lock_irqsave(&sched_lock);
+    int woken = 0;
+    while (woken < n && !list_empty(&wq->waiters)) {
+        wake_locked(list_first_entry(&wq->waiters, struct thread, wait_link));
+        woken++;
+    }
+    if (woken)
+        rearm_timer_locked();
+    spin_unlock_irqrestore(&sched_lock, flags);
+    return woken;
+}
+
+int waitq_wake_one(struct waitq *wq) { return wake_n(wq, 1); }
+int waitq_wake_all(struct waitq *wq) { return wake_n(wq, INT32_MAX); }
+
+/* LAPIC timer interrupt: wake sleepers whose deadline passed, end the slice. */
+static void timer_interrupt(struct trap_frame *tf, void *unused)
+{
+    (void)tf, (void)unused;
+    spin_lock(&sched_lock);
+    uint64_t now = now_ns();
+    while (!list_empty(&sleep_list)) {
+        struct thread *t = list_first_entry(&sleep_list, struct thread, sleep_link);
+        if (t->wake_at > now)
+            break;
+        sleep_remove_locked(t);
+        t->timed_out = true;
+        if (t->waiting_on) {
+            list_del(&t->wait_link);
+            t->waiting_on = NULL;
+        }
+        make_runnable_locked(t);
+    }
+    if (!list_empty(&run_queue) && (current == idle_thread || now >= current->slice_end))
+        need_resched = true;
+    rearm_timer_locked();
+    spin_unlock(&sched_lock);
+}
+
+int sched_init(void)
+{
+    thread_init_fields(&boot_thread, "main");
+    boot_thread.state = THREAD_RUNNING;
+    current = &boot_thread;
+    stats.threads = 1;
+    struct thread *idle = kthread_create("idle", idle_loop, NULL);
+    if (!idle)
+        return -ENOMEM;
+    /* The idle thread never waits in the run queue: it runs when it is empty. */
+    uint64_t flags = spin_lock_irqsave(&sched_lock);
+    list_del(&idle->run_link);
+    idle->state = THREAD_BLOCKED;
+    need_resched = false;
+    idle_thread = idle;
+    stats.threads--;
+    spin_unlock_irqrestore(&sched_lock, flags);
+    return 0;
+}
+
+void sched_start_preemption(void)
+{
+    if (trap_set_handler(VEC_TIMER, timer_interrupt, NULL))
+        panic("sched: timer vector already taken");
+    uint64_t flags = spin_lock_irqsave(&sched_lock);
+    preemption_on = true;
+    current->slice_end = now_ns() + SLICE_NS;
+    rearm_timer_locked();
+    spin_unlock_irqrestore(&sched_lock, flags);
+}
+
+void sched_get_stats(struct sched_stats *out)
+{
+    uint64_t flags = spin_lock_irqsave(&sched_lock);
+    *out = stats;
+    spin_unlock_irqrestore(&sched_lock, flags);
+}
