@@ -5,6 +5,7 @@
 #include "unit.h"
 
 #include <fs/cpio.h>
+#include <dirent.h>
 #include <kernel/errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -163,6 +164,15 @@ static void test_crc_format(void)
     /* A flipped data byte no longer matches the sum. */
     ar.b[at + CPIO_HEADER_SIZE + 4] ^= 1;
     CHECK_EQ(count_entries(ar.b, ar.len), -EINVAL);
+}
+
+/* GNU cpio -H crc leaves a symlink's check at 0: only files are summed. */
+static void test_crc_symlink_unchecked(void)
+{
+    struct archive ar = {.len = 0};
+    put(&ar, &(struct ent){.magic = "070702", .mode = 0120777, .name = "l", .data = "/x", .size = 2});
+    put_trailer(&ar);
+    CHECK_EQ(count_entries(ar.b, ar.len), 1);
 }
 
 /* newc (070701) ignores the check field, as GNU cpio leaves it zero. */
@@ -398,12 +408,45 @@ static void test_concatenated(void)
     CHECK_EQ(cpio_next(ar.b, ar.len, &off, &e), 0);
 }
 
+/* The fuzzer's regression inputs (tests/fuzz/cpio/regressions/, see
+ * tests/fuzz/README.md) are all malformed archives: each must be refused.
+ * The path is relative to the repository root, where `make test` runs. */
+static void test_fuzz_regressions_rejected(void)
+{
+    static const char dir[] = "tests/fuzz/cpio/regressions";
+    DIR *d = opendir(dir);
+    if (!d) {
+        unit_fail(__FILE__, __LINE__, "cannot open %s (run from the repository root)", dir);
+        return;
+    }
+    int files = 0;
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        if (de->d_name[0] == '.')
+            continue;
+        char path[512];
+        snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
+        FILE *f = fopen(path, "rb");
+        static unsigned char buf[1 << 16];
+        size_t n = f ? fread(buf, 1, sizeof buf, f) : 0;
+        if (f)
+            fclose(f);
+        int r = count_entries(buf, n);
+        if (r != -EINVAL)
+            unit_fail(__FILE__, __LINE__, "%s: got %d, want -EINVAL", path, r);
+        files++;
+    }
+    closedir(d);
+    CHECK(files > 0);
+}
+
 int main(void)
 {
     return unit_main("cpio", (struct unit_test[]){
                                  UNIT(test_valid_archive),
                                  UNIT(test_lowercase_hex),
                                  UNIT(test_crc_format),
+                                 UNIT(test_crc_symlink_unchecked),
                                  UNIT(test_newc_ignores_check),
                                  UNIT(test_bad_magic),
                                  UNIT(test_non_hex_digit),
@@ -419,6 +462,7 @@ int main(void)
                                  UNIT(test_missing_trailer),
                                  UNIT(test_error_keeps_state),
                                  UNIT(test_concatenated),
+                                 UNIT(test_fuzz_regressions_rejected),
                                  {0},
                              });
 }

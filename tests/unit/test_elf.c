@@ -8,6 +8,7 @@
  * are parsed from the elf-samples/ directory next to this test binary. */
 #include "unit.h"
 
+#include <dirent.h>
 #include <kernel/errno.h>
 #include <proc/elf.h>
 #include <stdlib.h>
@@ -450,6 +451,42 @@ static void test_musl_big(void)
     free(f);
 }
 
+/* The fuzzer's regression inputs (tests/fuzz/elf/regressions/, see
+ * tests/fuzz/README.md) are all malformed programs: each must be refused.
+ * The path is relative to the repository root, where `make test` runs. */
+static void test_fuzz_regressions_rejected(void)
+{
+    static const char dir[] = "tests/fuzz/elf/regressions";
+    DIR *d = opendir(dir);
+    if (!d) {
+        unit_fail(__FILE__, __LINE__, "cannot open %s (run from the repository root)", dir);
+        return;
+    }
+    int files = 0;
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        if (de->d_name[0] == '.')
+            continue;
+        char path[512];
+        snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
+        FILE *f = fopen(path, "rb");
+        static unsigned char buf[1 << 16];
+        size_t n = f ? fread(buf, 1, sizeof buf, f) : 0;
+        if (f)
+            fclose(f);
+        unsigned char *copy = malloc(n ? n : 1);
+        memcpy(copy, buf, n);
+        struct elf_image img;
+        int r = elf_parse(copy, n, &img);
+        free(copy);
+        if (r != -ENOEXEC)
+            unit_fail(__FILE__, __LINE__, "%s: got %d, want -ENOEXEC", path, r);
+        files++;
+    }
+    closedir(d);
+    CHECK(files > 0);
+}
+
 int main(int argc, char **argv)
 {
     (void)argc;
@@ -471,6 +508,7 @@ int main(int argc, char **argv)
                                 UNIT(test_musl_static_pie),
                                 UNIT(test_musl_dynamic),
                                 UNIT(test_musl_big),
+                                UNIT(test_fuzz_regressions_rejected),
                                 {0},
                             });
 }
