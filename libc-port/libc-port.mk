@@ -9,12 +9,13 @@ LIBC_PORT_BUILD := $(BUILD)/libc-port
 # --- the compatibility archive --------------------------------------------
 # Compiled with Debian's musl-gcc (the same musl headers the sysroot gets),
 # not with nutshell-cc: the archive is an input of the sysroot, so it cannot
-# need the sysroot to exist.
+# need the sysroot to exist.  -fPIC: the archive goes into static programs,
+# dynamic ones and shared objects alike.
 COMPAT_ARCHIVE := $(LIBC_PORT_BUILD)/libnutshell-compat.a
 COMPAT_SRCS    := $(sort $(wildcard libc-port/compat/*.c libc-port/compat/*.S))
 COMPAT_OBJS    := $(patsubst libc-port/compat/%,$(LIBC_PORT_BUILD)/compat/%.o,$(COMPAT_SRCS))
 COMPAT_CC      := musl-gcc
-COMPAT_CFLAGS  := -std=gnu11 -O2 -g -Wall -Wextra -Werror -Ilibc-port/include -MMD -MP
+COMPAT_CFLAGS  := -std=gnu11 -O2 -g -fPIC -Wall -Wextra -Werror -Ilibc-port/include -MMD -MP
 
 $(LIBC_PORT_BUILD)/compat/%.c.o: libc-port/compat/%.c | deps
 	@mkdir -p $(@D)
@@ -53,3 +54,63 @@ $(SYSROOT_STAMP): libc-port/mksysroot.sh $(COMPAT_ARCHIVE) $(NUTSHELL_HEADERS) $
 sysroot: $(SYSROOT_STAMP)
 
 ALL_TARGETS += $(SYSROOT_STAMP)
+
+# --- checks ----------------------------------------------------------------
+# compat-check fails the build, naming each symbol, if anything Debian's
+# libraries in the sysroot need is defined nowhere (check-symbols.sh, over
+# every archive member), or if a program linking libtpms.a + libcrypto.a
+# through nutshell-cc does not link (link-check.sh lists what is missing);
+# and it proves the library headers read only sysroot headers
+# (check-headers.sh).
+COMPAT_TEST_DIR    := $(BUILD)/tests/compat
+COMPAT_TEST_CFLAGS := -std=gnu11 -O2 -g -fno-builtin -Wall -Wextra -Werror -Itests/unit
+COMPAT_TEST_DEPS   := $(SYSROOT_STAMP) $(NUTSHELL_CC) tests/unit/unit.c tests/unit/unit.h libc-port/libc-port.mk
+COMPAT_CHECK_OK    := $(LIBC_PORT_BUILD)/compat-check.ok
+
+.PHONY: compat-check
+compat-check: $(COMPAT_CHECK_OK)
+
+$(COMPAT_CHECK_OK): $(SYSROOT_STAMP) libc-port/check-symbols.sh libc-port/check-headers.sh \
+                    $(COMPAT_TEST_DIR)/compat_tpm | deps
+	libc-port/check-symbols.sh sysroot/lib
+	libc-port/check-headers.sh $(NUTSHELL_CC) sysroot $(LIBC_PORT_BUILD)/check-headers
+	touch $@
+
+ALL_TARGETS += $(COMPAT_CHECK_OK)
+
+# Changing compile flags here rebuilds the archive.
+$(COMPAT_OBJS): libc-port/libc-port.mk
+
+# --- host tests, built with nutshell-cc so they test the real archive --------
+# Each is a static musl program except compat_cbor_dynamic, which is run by
+# /lib/ld-musl-x86_64.so.1 and finds libcbor in sysroot/lib through its
+# RUNPATH (an absolute path into this checkout: a test binary only).
+COMPAT_TESTS := compat_chk compat_ucontext compat_tpm compat_openssl_async compat_cbor_dynamic
+
+$(COMPAT_TEST_DIR)/compat_chk: tests/unit/compat/test_compat_chk.c tests/unit/compat/child.c \
+                               tests/unit/compat/child.h $(COMPAT_TEST_DEPS) | deps
+	@mkdir -p $(@D)
+	$(NUTSHELL_CC) $(COMPAT_TEST_CFLAGS) -o $@ $(filter %.c,$^)
+
+$(COMPAT_TEST_DIR)/compat_ucontext: tests/unit/compat/test_compat_ucontext.c tests/unit/compat/child.c \
+                                    tests/unit/compat/child.h $(COMPAT_TEST_DEPS) | deps
+	@mkdir -p $(@D)
+	$(NUTSHELL_CC) $(COMPAT_TEST_CFLAGS) -o $@ $(filter %.c,$^)
+
+$(COMPAT_TEST_DIR)/compat_tpm: tests/unit/compat/test_tpm_smoke.c libc-port/link-check.sh $(COMPAT_TEST_DEPS) | deps
+	@mkdir -p $(@D)
+	libc-port/link-check.sh $(NUTSHELL_CC) $(COMPAT_TEST_CFLAGS) -o $@ $(filter %.c,$^) -ltpms -lcrypto
+
+$(COMPAT_TEST_DIR)/compat_openssl_async: tests/unit/compat/test_openssl_async.c libc-port/link-check.sh \
+                                         $(COMPAT_TEST_DEPS) | deps
+	@mkdir -p $(@D)
+	libc-port/link-check.sh $(NUTSHELL_CC) $(COMPAT_TEST_CFLAGS) -o $@ $(filter %.c,$^) -lcrypto
+
+$(COMPAT_TEST_DIR)/compat_cbor_dynamic: tests/unit/compat/test_cbor_dynamic.c libc-port/link-check.sh \
+                                        $(COMPAT_TEST_DEPS) | deps
+	@mkdir -p $(@D)
+	libc-port/link-check.sh $(NUTSHELL_CC) -dynamic $(COMPAT_TEST_CFLAGS) -o $@ $(filter %.c,$^) -lcbor \
+	    -Wl,--allow-shlib-undefined -Wl,-rpath,$(abspath sysroot/lib)
+
+TEST_SUITES  += $(addprefix $(COMPAT_TEST_DIR)/,$(COMPAT_TESTS))
+TEST_PREREQS += $(addprefix $(COMPAT_TEST_DIR)/,$(COMPAT_TESTS)) $(COMPAT_CHECK_OK)
