@@ -49,18 +49,36 @@ static bool frame_plausible(uint64_t rbp, uint64_t prev)
     return rbp >= DIRECT_MAP_BASE && (rbp & 7) == 0 && rbp > prev && rbp < UINT64_MAX - 16;
 }
 
-void backtrace_print(uint64_t rip, uint64_t rbp)
+static void print_chain(int first, uint64_t rbp)
 {
-    printk(LOG_EMERG, "backtrace:");
-    print_frame(0, rip);
     uint64_t prev = 0;
-    for (int i = 1; i < MAX_FRAMES && frame_plausible(rbp, prev); i++) {
+    for (int i = first; i < MAX_FRAMES && frame_plausible(rbp, prev); i++) {
         const uint64_t *frame = (const uint64_t *)rbp;
         uint64_t ret = frame[1];
         if (ret < (uint64_t)__kernel_start)
             break;
-        print_frame(i, ret - 1 > (uint64_t)__kernel_start ? ret : ret);
+        print_frame(i, ret);
         prev = rbp;
         rbp = frame[0];
     }
+}
+
+void backtrace_print(uint64_t rip, uint64_t rbp)
+{
+    printk(LOG_EMERG, "backtrace:");
+    print_frame(0, rip);
+    print_chain(1, rbp);
+}
+
+void backtrace_print_trap(uint64_t rip, uint64_t rsp, uint64_t rbp)
+{
+    printk(LOG_EMERG, "backtrace:");
+    print_frame(0, rip);
+    /* A fault on a function's first instruction comes before its frame is
+     * built: its caller is then the return address on top of the stack. */
+    uint64_t off;
+    int next = 1;
+    if (ksym_lookup(rip, &off) && off == 0 && rsp >= DIRECT_MAP_BASE && (rsp & 7) == 0)
+        print_frame(next++, *(const uint64_t *)rsp);
+    print_chain(next, rbp);
 }

@@ -56,64 +56,75 @@ static uint16_t pit_read_ch0(void)
     return (uint16_t)(lo | (hi << 8));
 }
 
-/* Lets CALIBRATION_PIT_TICKS ticks of PIT channel 0 pass (mode 2 counting
- * down from 0xffff; its interrupt line is masked) and measures the TSC and
- * the LAPIC timer over the same window.  Polling the count works on every
- * machine with a PIT; the port 0x61 gate/output trick does not (microvm has
- * no port 0x61).  Returns false if the count never moves (no PIT). */
-static bool pit_wait(uint64_t *tsc_elapsed, uint32_t *lapic_elapsed)
+/* Times at least CALIBRATION_PIT_TICKS ticks of PIT channel 0 (mode 2,
+ * counting down from 0xffff; its interrupt line is masked) with the TSC and
+ * the LAPIC timer.  Polling the count works on every machine with a PIT; the
+ * port 0x61 output trick does not (microvm has no port 0x61).  The PIT ticks
+ * actually elapsed are returned too, so a vCPU descheduled in the middle (up
+ * to the counter's 55 ms period) only lengthens the window.  Each TSC stamp
+ * is the midpoint of two reads around the PIT read.  Returns false if the
+ * count never moves (no PIT). */
+static bool pit_window(uint64_t *tsc_elapsed, uint32_t *lapic_elapsed, uint32_t *pit_elapsed)
 {
     outb(PIT_COMMAND, 0x34); /* channel 0, lobyte/hibyte, mode 2, binary */
     outb(PIT_CH0_DATA, 0xff);
     outb(PIT_CH0_DATA, 0xff);
-    uint16_t start = pit_read_ch0();
-    uint64_t guard = rdtsc();
-    /* Wait for the first decrement so the window starts on a tick edge. */
-    while (pit_read_ch0() == start)
-        if (rdtsc() - guard > 1000000000ull)
+    uint16_t first = pit_read_ch0(), start;
+    uint64_t guard = rdtsc(), a, b;
+    /* Start on a tick edge: the first read that differs. */
+    do {
+        a = rdtsc();
+        start = pit_read_ch0();
+        b = rdtsc();
+        if (b - guard > 1000000000ull)
             return false;
-    start = pit_read_ch0();
+    } while (start == first);
     lapic_timer_calibration_start();
-    uint64_t t0 = rdtsc();
-    for (;;) {
-        uint16_t now = pit_read_ch0();
-        if ((uint16_t)(start - now) >= CALIBRATION_PIT_TICKS)
-            break;
-        if (rdtsc() - t0 > 50000000000ull)
+    uint64_t t0 = a + (b - a) / 2;
+    uint16_t now;
+    do {
+        a = rdtsc();
+        now = pit_read_ch0();
+        b = rdtsc();
+        if (b - t0 > 50000000000ull)
             return false;
-    }
-    *tsc_elapsed = rdtsc() - t0;
+    } while ((uint16_t)(start - now) < CALIBRATION_PIT_TICKS);
     *lapic_elapsed = lapic_timer_calibration_elapsed();
+    *tsc_elapsed = a + (b - a) / 2 - t0;
+    *pit_elapsed = (uint16_t)(start - now);
     return true;
 }
 
-/* The median of three calibration rounds, ordered by TSC ticks. */
-static bool calibrate(uint64_t *tsc_ticks, uint32_t *lapic_ticks)
+/* The median of three calibration rounds, as rates (ticks per second). */
+static bool calibrate(uint64_t *tsc_hz_out, uint64_t *lapic_hz_out)
 {
     uint64_t t[CALIBRATION_ROUNDS];
-    uint32_t l[CALIBRATION_ROUNDS];
-    for (int i = 0; i < CALIBRATION_ROUNDS; i++)
-        if (!pit_wait(&t[i], &l[i]))
+    uint64_t l[CALIBRATION_ROUNDS];
+    for (int i = 0; i < CALIBRATION_ROUNDS; i++) {
+        uint64_t tsc;
+        uint32_t lapic, pit;
+        if (!pit_window(&tsc, &lapic, &pit))
             return false;
+        t[i] = tsc * PIT_HZ / pit;
+        l[i] = (uint64_t)lapic * PIT_HZ / pit;
+    }
     for (int i = 1; i < CALIBRATION_ROUNDS; i++)
         for (int j = i; j > 0 && t[j - 1] > t[j]; j--) {
             uint64_t tt = t[j];
             t[j] = t[j - 1], t[j - 1] = tt;
-            uint32_t ll = l[j];
+            uint64_t ll = l[j];
             l[j] = l[j - 1], l[j - 1] = ll;
         }
-    *tsc_ticks = t[CALIBRATION_ROUNDS / 2];
-    *lapic_ticks = l[CALIBRATION_ROUNDS / 2];
+    *tsc_hz_out = t[CALIBRATION_ROUNDS / 2];
+    *lapic_hz_out = l[CALIBRATION_ROUNDS / 2];
     return true;
 }
 
 void clock_init(void)
 {
-    uint64_t tsc_ticks;
-    uint32_t lapic_ticks;
-    if (calibrate(&tsc_ticks, &lapic_ticks) && tsc_ticks > 1000) {
-        tsc_hz = tsc_ticks * PIT_HZ / CALIBRATION_PIT_TICKS;
-        lapic_timer_set_hz((uint64_t)lapic_ticks * PIT_HZ / CALIBRATION_PIT_TICKS);
+    uint64_t lapic_hz;
+    if (calibrate(&tsc_hz, &lapic_hz) && tsc_hz > 1000000) {
+        lapic_timer_set_hz(lapic_hz);
     } else {
         tsc_hz = FALLBACK_TSC_HZ;
         lapic_timer_set_hz(FALLBACK_TSC_HZ / 16);

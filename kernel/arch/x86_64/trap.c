@@ -65,7 +65,7 @@ static __noreturn void kernel_exception(struct trap_frame *tf)
                tf->error_code & 1 ? "protection violation" : "page not present",
                tf->error_code & 2 ? "write" : "read", tf->error_code & 16 ? ", instruction fetch" : "");
     print_frame(tf);
-    backtrace_print(tf->rip, tf->rbp);
+    backtrace_print_trap(tf->rip, tf->rsp, tf->rbp);
     machine_exit(EXIT_PANIC);
 }
 

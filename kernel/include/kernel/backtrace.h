@@ -8,5 +8,7 @@
 const char *ksym_lookup(uint64_t addr, uint64_t *offset);
 /* Prints "  [<addr>] func+0xoff" for rip and for each frame found by following rbp. */
 void backtrace_print(uint64_t rip, uint64_t rbp);
+/* The same for an interrupted context, which may be stopped before its frame is built. */
+void backtrace_print_trap(uint64_t rip, uint64_t rsp, uint64_t rbp);
 
 #endif

@@ -1,0 +1,41 @@
+# Shared by the QEMU-driven suites: source it, then call qemu_boot.
+#
+# qemu_boot TIMEOUT OUTFILE QEMU-ARGS...
+#   Boots QEMU (microvm, TCG, isa-debug-exit) with the given extra arguments,
+#   serial output into OUTFILE.  Returns QEMU's status: with isa-debug-exit a
+#   guest writing v exits with (v << 1) | 1 (1 = clean power-off, 3 = tests
+#   failed, 5 = kernel panic; docs/architecture.md), and 124 when the guest was
+#   still running after TIMEOUT seconds and was killed.
+#
+# strip_log FILE: the serial log without printk's "[  ms.us] " prefixes.
+
+QEMU_BIN=${QEMU_BIN:-qemu-system-x86_64}
+
+qemu_boot() {
+    local timeout_s=$1 out=$2
+    shift 2
+    timeout --kill-after=5 "$timeout_s" "$QEMU_BIN" -machine microvm,acpi=off -cpu max -no-reboot \
+        -nographic -monitor none -serial stdio -device isa-debug-exit,iobase=0xf4,iosize=4 "$@" \
+        </dev/null >"$out" 2>&1
+}
+
+strip_log() {
+    sed -e 's/\r$//' -e 's/^\[ *[0-9]*\.[0-9]*\] //' "$1"
+}
+
+# pass NAME / fail NAME WHY: one result line in the run-suites.sh format.
+pass() { echo "PASS $1"; }
+fail() { echo "FAIL $1: $2"; }
+
+# expect_in FILE NAME PATTERN...: PASS if every (grep -E) pattern occurs in FILE.
+expect_in() {
+    local file=$1 name=$2
+    shift 2
+    for pat in "$@"; do
+        if ! grep -qE -- "$pat" "$file"; then
+            fail "$name" "no line matching '$pat'"
+            return 1
+        fi
+    done
+    pass "$name"
+}
