@@ -114,3 +114,7 @@ $(COMPAT_TEST_DIR)/compat_cbor_dynamic: tests/unit/compat/test_cbor_dynamic.c li
 
 TEST_SUITES  += $(addprefix $(COMPAT_TEST_DIR)/,$(COMPAT_TESTS))
 TEST_PREREQS += $(addprefix $(COMPAT_TEST_DIR)/,$(COMPAT_TESTS)) $(COMPAT_CHECK_OK)
+
+# The wrapper's own behaviour (a script suite; it needs only the sysroot).
+TEST_SUITES  += tests/unit/compat/test_nutshell_cc.sh
+TEST_PREREQS += $(SYSROOT_STAMP)
