@@ -4,6 +4,8 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 jmp_buf *unit_panic_jmp;
 char unit_panic_msg[256];
@@ -36,19 +38,36 @@ void host_test_panic(const char *fmt, ...)
     exit(1);
 }
 
+/* Each test runs in its own child process, so that kernel code's global
+ * state (allocator free lists, caches) starts fresh, and a crash fails only
+ * that test. */
 int unit_main(const char *suite, const struct unit_test *tests)
 {
     int nfail = 0;
     for (const struct unit_test *t = tests; t->name; t++) {
-        failed = false;
-        t->fn();
-        if (failed) {
-            printf("FAIL %s/%s: %s\n", suite, t->name, failure);
-            nfail++;
-        } else {
-            printf("PASS %s/%s\n", suite, t->name);
-        }
         fflush(stdout);
+        pid_t pid = fork();
+        if (pid == 0) {
+            failed = false;
+            t->fn();
+            if (failed)
+                printf("FAIL %s/%s: %s\n", suite, t->name, failure);
+            else
+                printf("PASS %s/%s\n", suite, t->name);
+            fflush(stdout);
+            _exit(failed ? 1 : 0);
+        }
+        int status = 0;
+        if (pid < 0 || waitpid(pid, &status, 0) < 0) {
+            printf("FAIL %s/%s: could not run the test\n", suite, t->name);
+            nfail++;
+        } else if (WIFSIGNALED(status) || (WIFEXITED(status) && WEXITSTATUS(status) > 1)) {
+            printf("FAIL %s/%s: crashed (%s %d)\n", suite, t->name, WIFSIGNALED(status) ? "signal" : "status",
+                   WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
+            nfail++;
+        } else if (WEXITSTATUS(status) == 1) {
+            nfail++;
+        }
     }
     return nfail ? 1 : 0;
 }

@@ -1,6 +1,7 @@
 /* A minimal host unit-test harness.  A test binary is a list of test
  * functions run by unit_main(); each prints "PASS <suite>/<test>" or
  * "FAIL <suite>/<test>: <why>" (the format tests/run-suites.sh counts).
+ * Each test runs in a child process of its own.
  *
  *   static void test_something(void) { CHECK(x == 1); CHECK_EQ(a, b); }
  *   int main(void) { return unit_main("pmm", (struct unit_test[]){UNIT(test_something), {0}}); }

@@ -14,7 +14,8 @@ UNIT_CFLAGS := -std=gnu11 -g -O1 -DHOST_TEST -fsanitize=address,undefined -fno-s
 define unit_test_rule
 $(BUILD)/tests/unit/$(1): tests/unit/test_$(1).c tests/unit/unit.c tests/unit/unit.h $$(UNIT_SRCS_$(1)) | deps
 	@mkdir -p $$(@D)
-	$$(UNIT_CC) $$(UNIT_CFLAGS) -o $$@ tests/unit/test_$(1).c tests/unit/unit.c $$(UNIT_SRCS_$(1))
+	@echo "  HOSTCC  $$@"
+	@$$(UNIT_CC) $$(UNIT_CFLAGS) -o $$@ tests/unit/test_$(1).c tests/unit/unit.c $$(UNIT_SRCS_$(1))
 TEST_SUITES += $(BUILD)/tests/unit/$(1)
 TEST_PREREQS += $(BUILD)/tests/unit/$(1)
 endef

@@ -1,0 +1,7 @@
+# Host unit tests of the kernel's core (tests/unit/unit.mk explains the scheme).
+UNIT_TESTS += pmm slab paging cmdline pvh
+UNIT_SRCS_pmm     := kernel/mm/pmm.c
+UNIT_SRCS_slab    := kernel/mm/slab.c kernel/mm/pmm.c
+UNIT_SRCS_paging  := kernel/mm/paging.c kernel/mm/pmm.c
+UNIT_SRCS_cmdline := kernel/lib/cmdline.c
+UNIT_SRCS_pvh     := kernel/arch/x86_64/pvh.c
