@@ -81,6 +81,21 @@ got=$("$ls" "$work/good.cpio" 2>&1)
 "$ls" "$work/good.cpio" sbin/init | cmp -s - "$work/src/bytes" \
     && pass kernel_parser_data || fail kernel_parser_data "sbin/init data differs"
 
+# 4b. The kernel's parser also reads what GNU cpio writes, in both newc flavours
+#     (070701, and 070702 whose file checksums it verifies).
+for fmt in newc crc; do
+    if [ -d "$x" ] && (cd "$x" && find . -mindepth 1 | LC_ALL=C sort | sed 's|^\./||' \
+                       | cpio --quiet -o -H "$fmt" > "../gnu-$fmt.cpio"); then
+        got=$("$ls" "$work/gnu-$fmt.cpio" 2>&1 | awk '{print $1, $2, $4, $5, $6, $7}')
+        want=$(awk '{print $1, $2, $4, $5, $6, $7}' <<<"$want_ls")
+        data_ok=$("$ls" "$work/gnu-$fmt.cpio" sbin/init | cmp -s - "$work/src/bytes" && echo yes)
+        [ "$got" = "$want" ] && [ "$data_ok" = yes ] && pass "kernel_parser_reads_gnu_$fmt" \
+            || fail "kernel_parser_reads_gnu_$fmt" "cpio-list gave: $(tr '\n' '|' <<<"$got")"
+    else
+        fail "kernel_parser_reads_gnu_$fmt" "GNU cpio -o -H $fmt failed"
+    fi
+done
+
 # 5. Deterministic: same bytes from a reordered manifest, at another time.
 tac "$work/good.manifest" > "$work/reordered.manifest"
 touch -d '2001-01-01' "$work/src/motd"
