@@ -35,7 +35,8 @@ $(COMPAT_ARCHIVE): $(COMPAT_OBJS)
 # Rebuilt when an installed package changes (dpkg keeps the packaged mtimes,
 # so an upgrade changes those of its libraries and version headers), when the
 # archive or nutshell headers change, or when the compiler wrapper does (so
-# everything built with it is rebuilt).  $(wildcard): before `make deps` has
+# everything built with it is rebuilt).  flock: several engineers' makes share
+# this tree, and two assemblies must not share the staging directory.  $(wildcard): before `make deps` has
 # installed them these files do not exist; mksysroot.sh then says which
 # package is missing.
 SYSROOT_INPUTS   := $(wildcard /usr/lib/x86_64-linux-musl/libc.a /usr/lib/x86_64-linux-musl/libc.so \
@@ -47,8 +48,9 @@ NUTSHELL_HEADERS := $(wildcard libc-port/include/nutshell/*.h)
 
 $(SYSROOT_STAMP): libc-port/mksysroot.sh $(COMPAT_ARCHIVE) $(NUTSHELL_HEADERS) $(SYSROOT_INPUTS) \
                   $(NUTSHELL_CC) libc-port/nutshell-gcc.specs | deps
-	libc-port/mksysroot.sh sysroot $(LIBC_PORT_BUILD)/sysroot.stage $(COMPAT_ARCHIVE) libc-port/include/nutshell
-	@mkdir -p $(@D)
+	@mkdir -p $(@D) $(LIBC_PORT_BUILD)
+	flock $(LIBC_PORT_BUILD)/sysroot.lock \
+	    libc-port/mksysroot.sh sysroot $(LIBC_PORT_BUILD)/sysroot.stage $(COMPAT_ARCHIVE) libc-port/include/nutshell
 	touch $@
 
 sysroot: $(SYSROOT_STAMP)

@@ -60,6 +60,16 @@ else
     fail dynamic_uses_musl_loader "$(cat "$work/err")"
 fi
 
+# -static-pie: self-relocating, position-independent, still no interpreter.
+if "$cc" -static-pie -o "$work/hello-pie" "$work/hello.c" 2> "$work/err" &&
+   readelf -h "$work/hello-pie" | grep -q 'DYN' &&
+   ! readelf -l "$work/hello-pie" | grep -q INTERP &&
+   [ "$("$work/hello-pie")" = "hello from musl" ]; then
+    pass static_pie
+else
+    fail static_pie "$(cat "$work/err")"
+fi
+
 # The compatibility archive is linked without being named.
 cat > "$work/chk.c" <<'C'
 #include <stddef.h>

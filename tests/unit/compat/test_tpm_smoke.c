@@ -62,12 +62,10 @@ static TPM_RESULT nv_delete(uint32_t tpm_number, const char *name, TPM_BOOL must
     return TPM_SUCCESS;
 }
 
-static bool tpm_up;
-
+/* Each test runs in a fresh child process (unit.c), so each brings the TPM
+ * up itself: manufacture into the in-memory NV, then power on. */
 static void tpm_init(void)
 {
-    if (tpm_up)
-        return;
     struct libtpms_callbacks cb = {
         .sizeOfStruct = sizeof cb,
         .tpm_nvram_init = nv_init,
@@ -78,7 +76,6 @@ static void tpm_init(void)
     CHECK_EQ(TPMLIB_ChooseTPMVersion(TPMLIB_TPM_VERSION_2), TPM_SUCCESS);
     CHECK_EQ(TPMLIB_RegisterCallbacks(&cb), TPM_SUCCESS);
     CHECK_EQ(TPMLIB_MainInit(), TPM_SUCCESS);
-    tpm_up = true;
 }
 
 static void put16(unsigned char *p, uint16_t v) { p[0] = v >> 8; p[1] = v; }
@@ -117,10 +114,19 @@ static void test_manufacture_stores_permanent_state(void)
 static void test_startup(void)
 {
     tpm_init();
+    /* Before Startup the TPM refuses other commands. */
+    unsigned char want[2];
+    put16(want, 16);
+    uint32_t n = 0;
+    unsigned char *r = tpm_cmd(TPM_CC_GETRANDOM, want, 2, &n);
+    if (!r)
+        return;
+    CHECK_EQ(get32(r + 6), TPM_RC_INITIALIZE);
+    free(r);
+
     unsigned char su[2];
     put16(su, TPM_SU_CLEAR);
-    uint32_t n = 0;
-    unsigned char *r = tpm_cmd(TPM_CC_STARTUP, su, 2, &n);
+    r = tpm_cmd(TPM_CC_STARTUP, su, 2, &n);
     if (!r)
         return;
     CHECK_EQ(n, 10);
@@ -156,6 +162,15 @@ static void get_random(unsigned char out[16])
 static void test_getrandom(void)
 {
     tpm_init();
+    unsigned char su[2];
+    put16(su, TPM_SU_CLEAR);
+    uint32_t n = 0;
+    unsigned char *r = tpm_cmd(TPM_CC_STARTUP, su, 2, &n);
+    if (!r)
+        return;
+    CHECK_EQ(get32(r + 6), TPM_RC_SUCCESS);
+    free(r);
+
     unsigned char a[16] = {0}, b[16] = {0}, zero[16] = {0};
     get_random(a);
     get_random(b);
