@@ -19,6 +19,9 @@ TEST_SUITES :=
 TEST_PREREQS :=
 # Things `make all` builds.  Fragments append.
 ALL_TARGETS :=
+# What `make run` needs built, and extra QEMU arguments for it.  Fragments append.
+RUN_PREREQS :=
+RUN_ARGS :=
 # Benchmark scripts run by `make bench`, each printing
 # `bench <name> <unit> nutshell=<v> linux=<v> ratio=<v>` lines, and what they need built.
 BENCH_SCRIPTS :=
@@ -60,6 +63,17 @@ deps:
 test: deps
 	@$(MAKE) --no-print-directory all $(TEST_PREREQS)
 	@tests/run-suites.sh $(TEST_SUITES)
+
+# `make run`: the service VM on the console.  Fragments append to RUN_PREREQS
+# and RUN_ARGS (initrd, devices); RUN_CMDLINE is the kernel command line.
+RUN_PREREQS += $(KERNEL_ELF)
+RUN_ARGS    := -kernel $(KERNEL_ELF) $(RUN_ARGS)
+RUN_CMDLINE ?=
+
+run: deps
+	@$(MAKE) --no-print-directory $(RUN_PREREQS)
+	@echo "run: booting nutshell (QEMU microvm, $(QEMU_MEM) MiB); leave with Ctrl-A X"
+	@$(QEMU) $(QEMU_MACHINE) $(RUN_ARGS) -append "$(RUN_CMDLINE)"
 
 bench: deps
 	@$(MAKE) --no-print-directory all $(BENCH_PREREQS)
