@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/select.h>
+#include <sys/wait.h>
 #include <syslog.h>
 #include <unistd.h>
 
@@ -193,6 +194,22 @@ static void test_asprintf_chk_allocates(void)
     free(s);
 }
 
+static void printf_to_captured_stdout(void)
+{
+    dup2(STDERR_FILENO, STDOUT_FILENO);     /* the parent captures fd 2 */
+    __printf_chk(1, "%s:%d", "out", 5);
+    fflush(stdout);
+}
+
+static void test_printf_chk_writes_stdout(void)
+{
+    struct child_result r;
+    if (!child_run(printf_to_captured_stdout, &r))
+        return;
+    CHECK(WIFEXITED(r.status) && WEXITSTATUS(r.status) == 0);
+    CHECK(strcmp(r.err, "out:5") == 0);
+}
+
 static void syslog_to_stderr(void)
 {
     /* LOG_PERROR: musl's syslog copies the message to stderr, which the
@@ -364,6 +381,7 @@ int main(void)
         UNIT(test_fprintf_chk_writes),
         UNIT(test_dprintf_chk_writes),
         UNIT(test_asprintf_chk_allocates),
+        UNIT(test_printf_chk_writes_stdout),
         UNIT(test_syslog_chk_forwards_to_syslog),
         UNIT(test_percent_n_in_readonly_format_works),
         UNIT(test_percent_n_in_writable_format_aborts),
