@@ -96,8 +96,8 @@ static size_t do_reset_established(const struct ctrl_req *req, uint8_t *out)
     return result_only(out, res);
 }
 
-size_t ctrl_execute(const struct ctrl_req *req, bool datafd_ok, uint8_t *out,
-                    struct ctrl_effect *eff)
+size_t ctrl_execute(const struct ctrl_req *req, bool fds_supported, bool fd_received,
+                    uint8_t *out, struct ctrl_effect *eff)
 {
     memset(eff, 0, sizeof(*eff));
     if (req->malformed)
@@ -121,7 +121,7 @@ size_t ctrl_execute(const struct ctrl_req *req, bool datafd_ok, uint8_t *out,
 
     switch (req->cmd) {
     case CTRL_GET_CAPABILITY:
-        put_be64(out, ctrl_capabilities(datafd_ok));
+        put_be64(out, ctrl_capabilities(fds_supported));
         return 8;
     case CTRL_INIT:
         return result_only(out, tpm_start(req->u.init_flags & PTM_INIT_FLAG_DELETE_VOLATILE));
@@ -165,7 +165,7 @@ size_t ctrl_execute(const struct ctrl_req *req, bool datafd_ok, uint8_t *out,
         memset(out, 0, 8);
         return 8;
     case CTRL_SET_DATAFD:
-        if (!datafd_ok)
+        if (!fd_received)
             return result_only(out, PTM_BAD_PARAMETER);
         eff->adopt_datafd = true;
         return result_only(out, PTM_SUCCESS);

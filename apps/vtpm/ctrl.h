@@ -14,10 +14,11 @@ struct ctrl_effect {
     bool adopt_datafd; /* SET_DATAFD accepted: the server takes the passed fd */
 };
 
-/* `datafd_ok`: the request arrived with a descriptor the transport can take.
- * Writes the response into out (CTRL_RSP_MAX bytes) and returns its length. */
-size_t ctrl_execute(const struct ctrl_req *req, bool datafd_ok, uint8_t *out,
-                    struct ctrl_effect *eff);
+/* `fds_supported`: the control transport can carry descriptors;
+ * `fd_received`: this request arrived with one.  Writes the response into
+ * out (CTRL_RSP_MAX bytes) and returns its length. */
+size_t ctrl_execute(const struct ctrl_req *req, bool fds_supported, bool fd_received,
+                    uint8_t *out, struct ctrl_effect *eff);
 
 /* The capability mask GET_CAPABILITY reports; `datafd` if the control
  * transport can carry descriptors. */

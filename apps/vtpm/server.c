@@ -188,7 +188,7 @@ static bool serve_ctrl(struct conn *c, bool *shutdown)
                   req.cmd, req.len);
         struct ctrl_effect eff;
         bool have_fd = c->passed_fd >= 0 && req.cmd == CTRL_SET_DATAFD;
-        size_t n = ctrl_execute(&req, have_fd, out, &eff);
+        size_t n = ctrl_execute(&req, c->ch.can_pass_fd, have_fd, out, &eff);
         if (n >= 4 && req.cmd != CTRL_GET_CAPABILITY && (out[0] | out[1] | out[2] | out[3]))
             log_error("ctrl connection %u: %s failed with result %u", c->id,
                       ctrl_cmd_name(req.cmd), get_be32(out));

@@ -3,7 +3,7 @@
 # VTPM_TOOLCHAIN picks how build/apps/vtpm/vtpm is linked:
 #   nutshell  $(NUTSHELL_CC), static, against the sysroot (the shipped binary)
 #   host      plain gcc, static, against the same Debian libtpms.a/libcrypto.a
-VTPM_TOOLCHAIN ?= host
+VTPM_TOOLCHAIN ?= nutshell
 
 VTPM_DIR   := $(BUILD)/apps/vtpm
 VTPM_BIN   := $(VTPM_DIR)/vtpm
@@ -30,3 +30,26 @@ ALL_TARGETS += $(VTPM_BIN)
 $(VTPM_BIN): $(VTPM_SRCS) $(VTPM_HDRS) apps/vtpm/vtpm.mk $(VTPM_LINK_DEPS) | deps
 	@mkdir -p $(@D)
 	$(VTPM_CC) $(VTPM_CFLAGS) $(VTPM_LDFLAGS) -o $@ $(VTPM_SRCS) $(VTPM_LIBS)
+
+# --- host tests (tests/integration/vtpm) -----------------------------------
+VTPM_TEST_DIR := $(BUILD)/tests/vtpm
+VTPM_TOOL     := $(VTPM_TEST_DIR)/tpmtool
+VTPM_CLIENT   := tests/integration/vtpm/tpmclient.c tests/integration/vtpm/tpmclient.h
+VTPM_HOST_CFLAGS := -std=gnu11 -O2 -Wall -Wextra -Werror -Itests/integration/vtpm
+
+$(VTPM_TOOL): tests/integration/vtpm/tpmtool.c $(VTPM_CLIENT) | deps
+	@mkdir -p $(@D)
+	gcc $(VTPM_HOST_CFLAGS) -o $@ tests/integration/vtpm/tpmtool.c tests/integration/vtpm/tpmclient.c
+
+TEST_SUITES  += tests/integration/vtpm/vtpm-host.sh
+TEST_PREREQS += $(VTPM_BIN) $(VTPM_TOOL)
+
+# --- bench (tests/bench/vtpm) ----------------------------------------------
+VTPM_BENCH := $(VTPM_TEST_DIR)/tpmbench
+
+$(VTPM_BENCH): tests/bench/vtpm/tpmbench.c $(VTPM_CLIENT) | deps
+	@mkdir -p $(@D)
+	gcc $(VTPM_HOST_CFLAGS) -o $@ tests/bench/vtpm/tpmbench.c tests/integration/vtpm/tpmclient.c
+
+BENCH_SCRIPTS += tests/bench/vtpm/bench-vtpm.sh
+BENCH_PREREQS += $(VTPM_BIN) $(VTPM_BENCH)

@@ -1,0 +1,44 @@
+/* A minimal TPM 2.0 client over the swtpm socket protocol, for the vtpm
+ * tests and benchmarks: builds a few commands by hand (TPM 2.0 Library,
+ * Part 3) and exchanges frames on one TCP connection. */
+#ifndef VTPM_TEST_TPMCLIENT_H
+#define VTPM_TEST_TPMCLIENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define TPM_RC_INITIALIZE 0x100u
+#define TPM_RC_RETRY      0x922u
+
+/* A connection to 127.0.0.1:PORT, or to a Unix socket if `where` contains a
+ * slash; fd < 0 if it failed. */
+int tc_connect(const char *where);
+
+/* Sends `cmd` and reads one response frame into rsp (cap bytes), sending
+ * again while the TPM answers TPM_RC_RETRY.
+ * Returns the response length, or -1 if the connection failed. */
+long tc_transact(int fd, const uint8_t *cmd, size_t len, uint8_t *rsp, size_t cap);
+
+/* The response code of a response frame. */
+uint32_t tc_rc(const uint8_t *rsp);
+
+/* Command builders: each fills buf (at least 512 bytes) and returns the
+ * frame length. */
+size_t tc_startup_clear(uint8_t *buf);
+size_t tc_get_random(uint8_t *buf, uint16_t n);
+/* A restricted RSA-2048 storage key under the owner; `salt` (if non-zero)
+ * varies the template and so the key. */
+size_t tc_create_primary_rsa2048(uint8_t *buf, uint32_t salt);
+size_t tc_create_primary_ecc_sign(uint8_t *buf); /* P-256 ECDSA-SHA256 signing key */
+size_t tc_flush(uint8_t *buf, uint32_t handle);
+size_t tc_sign(uint8_t *buf, uint32_t key, const uint8_t digest[32]);
+size_t tc_nv_define(uint8_t *buf, uint32_t index, uint16_t size);
+size_t tc_nv_write(uint8_t *buf, uint32_t index, const uint8_t *data, uint16_t len);
+size_t tc_nv_read(uint8_t *buf, uint32_t index, uint16_t len);
+
+/* The object handle a successful CreatePrimary returned. */
+uint32_t tc_created_handle(const uint8_t *rsp);
+/* The data of a successful NV_Read response; returns its length. */
+size_t tc_nv_read_data(const uint8_t *rsp, size_t rsp_len, const uint8_t **data);
+
+#endif

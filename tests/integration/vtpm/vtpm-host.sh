@@ -1,0 +1,424 @@
+#!/bin/bash
+# vtpm host suite: the vtpm on free loopback ports, driven by Debian's
+# tpm2-tools (swtpm TCTI) and by tpmtool for what tpm2-tools cannot express
+# (raw malformed frames, control commands, crash loops).  One line per test:
+# PASS <name> / FAIL <name>: <why>.
+set -u
+root=$(cd "$(dirname "$0")/../../.." && pwd)
+VTPM=${VTPM:-$root/build/apps/vtpm/vtpm}
+TOOL=${TPMTOOL:-$root/build/tests/vtpm/tpmtool}
+CRASH_ITERS=${VTPM_CRASH_ITERS:-40}
+CORRUPT_ITERS=${VTPM_CORRUPT_ITERS:-40}
+work=$(mktemp -d /tmp/vtpm-test.XXXXXX)
+state=$work/state
+vpid=
+trap 'stop_vtpm; rm -rf "$work"' EXIT
+
+pass() { echo "PASS $1"; }
+fail() { echo "FAIL $1: $2"; }
+
+# Starts the vtpm on a free pair of ports (data PORT, ctrl PORT+1, as the
+# swtpm TCTI expects).  Returns 0 once it listens; 1 if it exited (refused),
+# leaving its log in $work/log.  Extra arguments go to the vtpm.
+start_vtpm() {
+    local tries
+    for tries in 1 2 3 4 5 6 7 8 9 10; do
+        PORT=$(( (RANDOM % 20000) * 2 + 20000 ))
+        CTRL=$((PORT + 1))
+        "$VTPM" --server type=tcp,port=$PORT --ctrl type=tcp,port=$CTRL --state "$state" "$@" \
+            >"$work/log" 2>&1 &
+        vpid=$!
+        local i
+        for i in $(seq 100); do
+            if grep -q "ctrl: listening" "$work/log"; then
+                export TPM2TOOLS_TCTI="swtpm:host=127.0.0.1,port=$PORT"
+                return 0
+            fi
+            if ! kill -0 "$vpid" 2>/dev/null; then
+                wait "$vpid" 2>/dev/null
+                vpid=
+                grep -q "Address.*in use" "$work/log" && continue 2
+                return 1
+            fi
+            sleep 0.05
+        done
+        stop_vtpm
+        return 1
+    done
+    return 1
+}
+
+stop_vtpm() {
+    if [ -n "$vpid" ]; then
+        kill "$vpid" 2>/dev/null
+        wait "$vpid" 2>/dev/null
+    fi
+    vpid=
+}
+
+kill9_vtpm() {
+    if [ -n "$vpid" ]; then
+        kill -9 "$vpid" 2>/dev/null
+        wait "$vpid" 2>/dev/null
+    fi
+    vpid=
+}
+
+t() { # name, command...: PASS if the command succeeds
+    local name=$1
+    shift
+    local out
+    if out=$("$@" 2>&1); then
+        pass "$name"
+        echo "$out" | grep '^note:' | sed 's/^/  /'
+    else fail "$name" "$(echo "$out" | tail -n 3 | tr '\n' ' ')"; fi
+}
+
+hex2bin() { printf "$(echo "$1" | sed 's/../\\x&/g')"; }
+
+cd "$work" || exit 1
+
+# ---------------------------------------------------------------- basics
+if ! start_vtpm; then
+    fail vtpm-start "$(tail -n 3 "$work/log" | tr '\n' ' ')"
+    exit 1
+fi
+pass vtpm-start
+
+t tpm2-startup tpm2_startup -c
+
+test_getrandom() {
+    tpm2_getrandom -o rnd 32 && [ "$(stat -c %s rnd)" = 32 ] && tpm2_getrandom -o rnd2 32 && ! cmp -s rnd rnd2
+}
+t tpm2-getrandom test_getrandom
+
+test_pcr() {
+    local before after expect ext=0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef
+    before=$(tpm2_pcrread sha256:16 | awk '$1 ~ /^16/{print tolower($NF)}' | sed 's/^0x//') || return 1
+    [ ${#before} = 64 ] || { echo "pcrread: '$before'"; return 1; }
+    tpm2_pcrextend 16:sha256=$ext || return 1
+    after=$(tpm2_pcrread sha256:16 | awk '$1 ~ /^16/{print tolower($NF)}' | sed 's/^0x//') || return 1
+    expect=$( (hex2bin "$before"; hex2bin "$ext") | sha256sum | cut -d' ' -f1)
+    [ "$after" = "$expect" ] || { echo "pcr16 $after, expected $expect"; return 1; }
+}
+t tpm2-pcrread-pcrextend test_pcr
+
+# Without a resource manager every tool leaves its objects loaded: flush them
+# so the TPM's three object slots do not run out.
+createprimary() { tpm2_createprimary -C o -G "$1" -c "$2" >/dev/null && tpm2_flushcontext -t; }
+t tpm2-createprimary-rsa2048 createprimary rsa2048 prim.ctx
+t tpm2-createprimary-ecc-p256 createprimary ecc256 eprim.ctx
+
+test_sign() {
+    tpm2_create -C prim.ctx -G ecc256:ecdsa-sha256 -u key.pub -r key.priv >/dev/null || return 1
+    tpm2_flushcontext -t
+    tpm2_load -C prim.ctx -u key.pub -r key.priv -c key.ctx >/dev/null || return 1
+    tpm2_flushcontext -t
+    echo "message to sign" >msg
+    tpm2_sign -c key.ctx -g sha256 -o sig msg || return 1
+    tpm2_verifysignature -c key.ctx -g sha256 -m msg -s sig || return 1
+    echo "another message" >msg2
+    if tpm2_verifysignature -c key.ctx -g sha256 -m msg2 -s sig 2>/dev/null; then
+        echo "a signature over another message verified"
+        return 1
+    fi
+    tpm2_flushcontext -t
+}
+t tpm2-create-load-sign-verify test_sign
+
+test_quote() {
+    tpm2_create -C prim.ctx -G ecc256:ecdsa-sha256:null -u ak.pub -r ak.priv \
+        -a 'fixedtpm|fixedparent|sensitivedataorigin|userwithauth|restricted|sign' >/dev/null || return 1
+    tpm2_flushcontext -t
+    tpm2_load -C prim.ctx -u ak.pub -r ak.priv -c ak.ctx >/dev/null || return 1
+    tpm2_flushcontext -t
+    tpm2_readpublic -c ak.ctx -f pem -o ak.pem >/dev/null || return 1
+    tpm2_quote -c ak.ctx -l sha256:0,16 -q 1234abcd -m q.msg -s q.sig -o q.pcrs -g sha256 >/dev/null || return 1
+    tpm2_checkquote -u ak.pem -m q.msg -s q.sig -f q.pcrs -g sha256 -q 1234abcd >/dev/null || return 1
+    if tpm2_checkquote -u ak.pem -m q.msg -s q.sig -f q.pcrs -g sha256 -q 1234abce >/dev/null 2>&1; then
+        echo "checkquote accepted a wrong nonce"
+        return 1
+    fi
+    tpm2_flushcontext -t
+}
+t tpm2-quote-checkquote test_quote
+
+head -c 32 /dev/urandom >nvdata
+test_nv() {
+    tpm2_nvdefine 0x1500016 -C o -s 32 -a "ownerread|ownerwrite" >/dev/null || return 1
+    tpm2_nvwrite 0x1500016 -C o -i nvdata || return 1
+    tpm2_nvread 0x1500016 -C o -s 32 -o nvback || return 1
+    cmp nvdata nvback
+}
+t tpm2-nvdefine-nvwrite-nvread test_nv
+
+test_evict() {
+    tpm2_evictcontrol -C o -c prim.ctx 0x81000016 >/dev/null || return 1
+    tpm2_flushcontext -t
+    tpm2_getcap handles-persistent | grep -qi 0x81000016 || return 1
+    tpm2_readpublic -c 0x81000016 -n prim.name >/dev/null
+}
+t tpm2-evictcontrol test_evict
+
+# ---------------------------------------------------------------- control channel
+test_ctrl() {
+    local r
+    r=$("$TOOL" raw $CTRL 00000001) && [ "$r" = 0000000000006cff ] || { echo "caps $r"; return 1; }
+    r=$("$TOOL" raw $CTRL 0000000500) && [ "$r" = 00000000 ] || { echo "locality 0: $r"; return 1; }
+    r=$("$TOOL" raw $CTRL 0000000505) && [ "$r" = 0000003d ] || { echo "locality 5: $r"; return 1; }
+    r=$("$TOOL" raw $CTRL 00000004) && [ "${r:0:8}" = 00000000 ] && [ ${#r} = 16 ] || { echo "est: $r"; return 1; }
+    r=$("$TOOL" raw $CTRL 0000000b03) && [ "$r" = 00000000 ] || { echo "reset est loc 3: $r"; return 1; }
+    r=$("$TOOL" raw $CTRL 0000000a) && [ "$r" = 00000000 ] || { echo "store volatile: $r"; return 1; }
+    r=$("$TOOL" raw $CTRL 0000000f) && [ "$r" = 0000000000000000 ] || { echo "get config: $r"; return 1; }
+    r=$("$TOOL" raw $CTRL 0000001100000000) && [ "$r" = 00000000000010000000 ] 2>/dev/null
+    r=$("$TOOL" raw $CTRL 0000001100000000) && [ "${r:0:16}" = 0000000000001000 ] || { echo "buffersize: $r"; return 1; }
+    r=$("$TOOL" raw $CTRL 0000001100000800) && [ "$r" = 0000000a ] || { echo "buffersize while running: $r"; return 1; }
+    r=$("$TOOL" raw $CTRL 00000012000000000000000100000000000000000) && [ "${r:0:8}" = 00000000 ] || { echo "info: $r"; return 1; }
+    echo "$r" | tail -c +25 | sed 's/../\\x&/g' | xargs -0 printf 2>/dev/null | grep -q TPMSpecification || { echo "info text: $r"; return 1; }
+    r=$("$TOOL" raw $CTRL 00000042) && [ "$r" = 0000000a ] || { echo "unknown: $r"; return 1; }
+    r=$("$TOOL" raw $CTRL 00000009) && [ "$r" = 00000000 ] || { echo "cancel: $r"; return 1; }
+    r=$("$TOOL" raw $CTRL 00000010) && [ "$r" = 00000003 ] || { echo "datafd over tcp: $r"; return 1; }
+    # hash sequence (H-CRTM): start, data, end extend PCR 0
+    r=$("$TOOL" raw $CTRL 00000006) && [ "$r" = 00000000 ] || { echo "hash start: $r"; return 1; }
+    r=$("$TOOL" raw $CTRL 0000000700000004deadbeef) && [ "$r" = 00000000 ] || { echo "hash data: $r"; return 1; }
+    r=$("$TOOL" raw $CTRL 00000008) && [ "$r" = 00000000 ] || { echo "hash end: $r"; return 1; }
+    r=$("$TOOL" raw $CTRL 0000000700002000) && [ "$r" = "00000003 EOF" ] || { echo "hash data too big: $r"; return 1; }
+    # STOP: TPM commands fail until INIT starts the TPM again
+    r=$("$TOOL" raw $CTRL 0000000e) && [ "$r" = 00000000 ] || { echo "stop: $r"; return 1; }
+    r=$("$TOOL" raw $PORT 80010000000c0000017b0008) && [ "$r" = 80010000000a00000101 ] || { echo "cmd while stopped: $r"; return 1; }
+    r=$("$TOOL" raw $CTRL 00000004) && [ "$r" = 0000000a ] || { echo "est while stopped: $r"; return 1; }
+    r=$("$TOOL" raw $CTRL 0000000200000001) && [ "$r" = 00000000 ] || { echo "init: $r"; return 1; }
+    tpm2_startup -c || return 1
+    tpm2_nvread 0x1500016 -C o -s 32 -o nvback2 && cmp nvdata nvback2
+}
+t ctrl-channel-commands test_ctrl
+
+# ---------------------------------------------------------------- robustness
+getrandom=80010000000c0000017b0008
+test_oversized() {
+    local r
+    r=$("$TOOL" raw $PORT 80010000100100000017b0008) && [ "$r" = "80010000000a00000142 EOF" ] || { echo "4097: $r"; return 1; }
+    r=$("$TOOL" raw $PORT 8001ffffffff0000017b) && [ "$r" = "80010000000a00000142 EOF" ] || { echo "4G: $r"; return 1; }
+    r=$("$TOOL" raw $PORT 80010000000500000100) && [ "$r" = "80010000000a00000142 EOF" ] || { echo "5: $r"; return 1; }
+    r=$("$TOOL" raw $PORT $getrandom) && [ "${r:0:20}" = 80010000001400000000 ] || { echo "after: $r"; return 1; }
+}
+t robust-oversized-and-undersized-frames test_oversized
+
+test_garbage() {
+    local r
+    # a well-sized frame with a bad tag and command: libtpms answers an error
+    r=$("$TOOL" raw $PORT 41410000000c414141414141) && [ -n "$r" ] && [ "${r:12:8}" != 00000000 ] || { echo "bad tag: $r"; return 1; }
+    r=$("$TOOL" raw $PORT 80010000000c0000ffff0000) && [ "${r:12:8}" != 00000000 ] && [ "${#r}" -ge 20 ] || { echo "bad cc: $r"; return 1; }
+    # truncated: half a frame and then the client goes away
+    "$TOOL" vanish $PORT 80010000000c0000 || return 1
+    "$TOOL" vanish $PORT "$getrandom" || return 1
+    # a 4096-byte command: biggest allowed
+    r=$("$TOOL" raw $PORT "80010000100000000176$(printf '%08184d' 0)") && [ "${r:0:4}" = 8001 ] && [ "${r: -3}" != EOF ] || { echo "4096: ${r:0:40}"; return 1; }
+    r=$("$TOOL" raw $PORT $getrandom) && [ "${r:0:20}" = 80010000001400000000 ] || { echo "after: $r"; return 1; }
+}
+t robust-garbage-truncated-vanishing test_garbage
+
+# Two clients interleave partial frames; each must get its own answer.
+test_interleave() {
+    exec 5<>/dev/tcp/127.0.0.1/$PORT || return 1
+    exec 6<>/dev/tcp/127.0.0.1/$PORT || return 1
+    hex2bin 800100 >&5
+    hex2bin 8001000000 >&6
+    hex2bin 00000c0000017b00 >&5
+    hex2bin 0c0000017b0010 >&6   # GetRandom(16) on 6
+    hex2bin 08 >&5                # GetRandom(8) on 5
+    local a b
+    a=$(timeout 3 head -c 20 <&5 | od -An -tx1 | tr -d ' \n')
+    b=$(timeout 3 head -c 28 <&6 | od -An -tx1 | tr -d ' \n')
+    exec 5>&- 6>&-
+    [ "${a:0:20}" = 80010000001400000000 ] && [ "${a:20:4}" = 0008 ] || { echo "conn 5: $a"; return 1; }
+    [ "${b:0:20}" = 80010000001c00000000 ] && [ "${b:20:4}" = 0010 ] || { echo "conn 6: $b"; return 1; }
+}
+t robust-interleaved-clients test_interleave
+
+# Several commands pipelined on one connection, answered in order.
+test_pipeline() {
+    local r
+    r=$("$TOOL" raw $PORT "${getrandom}80010000000c0000017b0004")
+    [ "${r:0:20}" = 80010000001400000000 ] && [ "${r:40:20}" = 80010000001000000000 ] || { echo "$r"; return 1; }
+}
+t robust-pipelined-frames test_pipeline
+
+t vtpm-still-serving tpm2_getrandom 8
+stop_vtpm
+
+# ---------------------------------------------------------------- persistence
+test_persist() {
+    start_vtpm || { tail -n 3 "$work/log"; return 1; }
+    grep -q "state: loaded" "$work/log" || { echo "no load line"; return 1; }
+    tpm2_startup -c || return 1
+    tpm2_nvread 0x1500016 -C o -s 32 -o nvafter || return 1
+    cmp nvdata nvafter || return 1
+    tpm2_readpublic -c 0x81000016 -n prim.name2 >/dev/null || return 1
+    cmp prim.name prim.name2 || { echo "persistent key changed"; return 1; }
+    stop_vtpm
+}
+t persistence-across-restart test_persist
+
+# ---------------------------------------------------------------- other transports
+test_unix() {
+    "$VTPM" --server type=unixio,path=$work/d.sock --ctrl type=unixio,path=$work/c.sock --state "$state" \
+        >"$work/ulog" 2>&1 &
+    local p=$! i r
+    for i in $(seq 100); do [ -S "$work/c.sock" ] && break; sleep 0.05; done
+    "$TOOL" startup "$work/d.sock" >/dev/null || { kill $p; return 1; }
+    r=$("$TOOL" raw "$work/c.sock" 00000001)
+    [ "$r" = 0000000000007cff ] || { echo "caps over unix: $r"; kill $p; return 1; }
+    r=$("$TOOL" datafd "$work/c.sock")
+    kill $p
+    wait $p
+    echo "$r" | grep -q "setdatafd 00000000" && echo "$r" | grep -q "getrandom rc 0x0 len 28" || { echo "$r"; return 1; }
+}
+t transport-unix-and-set-datafd test_unix
+
+test_dev() {
+    mkfifo "$work/din" "$work/dout" "$work/cin" "$work/cout" || return 1
+    "$VTPM" --server type=dev,in=$work/din,out=$work/dout --ctrl type=dev,in=$work/cin,out=$work/cout \
+        --state "$state" >"$work/dlog" 2>&1 &
+    local p=$! a b c
+    exec 7<>"$work/dout" 8<>"$work/cout"
+    hex2bin 0000000500 >"$work/cin"
+    a=$(timeout 3 head -c 4 <&8 | od -An -tx1 | tr -d ' \n')
+    hex2bin 80010000000c000001440000 >"$work/din" # Startup(CLEAR)
+    timeout 3 head -c 10 <&7 >/dev/null
+    hex2bin "$getrandom" >"$work/din"
+    b=$(timeout 3 head -c 20 <&7 | od -An -tx1 | tr -d ' \n')
+    # an oversized frame on a device: error response, input dropped, still serving
+    hex2bin 8001ffffffff0000017b >"$work/din"
+    c=$(timeout 3 head -c 10 <&7 | od -An -tx1 | tr -d ' \n')
+    sleep 0.2
+    hex2bin "$getrandom" >"$work/din"
+    d=$(timeout 3 head -c 20 <&7 | od -An -tx1 | tr -d ' \n')
+    exec 7>&- 8>&-
+    kill $p
+    wait $p
+    [ "$a" = 00000000 ] || { echo "ctrl: $a"; return 1; }
+    [ "${b:0:20}" = 80010000001400000000 ] || { echo "getrandom: $b"; return 1; }
+    [ "$c" = 80010000000a00000142 ] || { echo "oversized: $c"; return 1; }
+    [ "${d:0:20}" = 80010000001400000000 ] || { echo "after resync: $d"; return 1; }
+}
+t transport-device-fifos test_dev
+
+# ---------------------------------------------------------------- crash safety
+# A write-heavy loop (NV writes, each a state commit) killed at random points,
+# either by kill -9 or by a simulated power cut at a random byte of the state
+# writes.  Each restart must load, and the counter must be the last
+# acknowledged value or the one in flight.
+NVI=0x01500020
+test_crash_loop() {
+    start_vtpm || return 1
+    "$TOOL" startup $PORT >/dev/null && "$TOOL" nvdefine $PORT $NVI >/dev/null || return 1
+    "$TOOL" nvloop $PORT $NVI 0 >acks &
+    local lp=$! n=0
+    sleep 0.05
+    kill $lp 2>/dev/null
+    wait $lp
+    local last i
+    last=$(awk '/^ack/{v=$2} END{print v}' acks)
+    stop_vtpm
+    for i in $(seq "$CRASH_ITERS"); do
+        local mode=$((RANDOM % 2)) args=()
+        [ $mode = 1 ] && args=(--fault-write-limit $((RANDOM * 4 % 3000)))
+        start_vtpm "${args[@]}" || { echo "iteration $i: start failed: $(tail -n 2 "$work/log")"; return 1; }
+        "$TOOL" startup $PORT >/dev/null
+        "$TOOL" nvloop $PORT $NVI $((last + 1)) >acks &
+        lp=$!
+        if [ $mode = 0 ]; then
+            sleep "0.0$((RANDOM % 10))"
+            kill9_vtpm
+        else
+            wait "$vpid" 2>/dev/null
+            vpid=
+        fi
+        wait $lp
+        local acked
+        acked=$(awk '/^ack/{v=$2} END{print v}' acks)
+        [ -n "$acked" ] || acked=$last
+        if ! start_vtpm; then
+            echo "iteration $i (mode $mode): refused after crash: $(grep error "$work/log" | head -n 2)"
+            return 1
+        fi
+        "$TOOL" startup $PORT >/dev/null
+        local got
+        got=$("$TOOL" nvread $PORT $NVI) || { echo "iteration $i: nvread: $got"; return 1; }
+        stop_vtpm
+        if [ "$got" != "$acked" ] && [ "$got" != "$((acked + 1))" ]; then
+            echo "iteration $i (mode $mode): read $got, last acknowledged $acked"
+            return 1
+        fi
+        n=$((n + got - last))
+        last=$got
+    done
+    echo "note: $n acknowledged writes across $CRASH_ITERS crashes" >&2
+}
+t crash-kill9-and-power-cut-loop test_crash_loop
+
+# Damage: truncate, or flip a byte in the superblock, a slot header or a
+# payload.  Each start must load a state the loop once committed (the counter
+# at most the last value) or refuse with a clear message.
+test_corruption() {
+    start_vtpm || return 1
+    "$TOOL" startup $PORT >/dev/null
+    local top
+    top=$("$TOOL" nvread $PORT $NVI) || return 1
+    stop_vtpm
+    cp "$state" "$work/good"
+    local i loaded=0 refused=0
+    for i in $(seq "$CORRUPT_ITERS"); do
+        cp "$work/good" "$state"
+        local what=$((RANDOM % 5)) off
+        case $what in
+            0) truncate -s $((RANDOM * 64 % 2101248)) "$state" ;;
+            1) off=$((RANDOM % 72)) ;;                           # superblock fields
+            2) off=$(( (RANDOM % 2) * 1048576 + 4096 + RANDOM % 96 )) ;; # a slot header
+            3) off=$(( (RANDOM % 2) * 1048576 + 8192 + RANDOM % 1300 )) ;; # a payload
+            4) off=$((RANDOM * 64 % 2101248)) ;;                 # anywhere
+        esac
+        if [ $what != 0 ]; then
+            local byte
+            byte=$(od -An -tu1 -j "$off" -N1 "$state" | tr -d ' ')
+            printf "$(printf '\\%03o' $(( (byte ^ (1 << (RANDOM % 8))) )))" |
+                dd of="$state" bs=1 seek="$off" conv=notrunc status=none
+        fi
+        if start_vtpm; then
+            "$TOOL" startup $PORT >/dev/null
+            local got
+            got=$("$TOOL" nvread $PORT $NVI)
+            stop_vtpm
+            if ! [[ "$got" =~ ^[0-9]+$ ]] || [ "$got" -gt "$top" ]; then
+                echo "iteration $i (damage $what at ${off:-trunc}): loaded a state reading '$got' (top $top)"
+                return 1
+            fi
+            loaded=$((loaded + 1))
+        else
+            if ! grep -q "refusing to start" "$work/log"; then
+                echo "iteration $i: exited without a clear refusal: $(tail -n 2 "$work/log")"
+                return 1
+            fi
+            refused=$((refused + 1))
+        fi
+    done
+    echo "note: $loaded damaged states loaded, $refused refused" >&2
+}
+t state-damage-loads-or-refuses test_corruption
+
+test_remanufacture() {
+    cp "$work/good" "$state"
+    truncate -s 1000 "$state"
+    if start_vtpm; then echo "started on a truncated state"; return 1; fi
+    grep -q "refusing to start" "$work/log" || return 1
+    start_vtpm --remanufacture || return 1
+    grep -q "formatted .* afresh" "$work/log" || { echo "no format line"; return 1; }
+    "$TOOL" startup $PORT >/dev/null
+    # a new TPM: the old NV index is gone
+    if "$TOOL" nvread $PORT $NVI >/dev/null; then echo "old NV index survived"; return 1; fi
+    stop_vtpm
+    start_vtpm || return 1 # and the new state loads normally
+    stop_vtpm
+}
+t state-refuse-then-remanufacture test_remanufacture
