@@ -1,0 +1,233 @@
+/* Time: clock_gettime on every supported clock (through musl, which may
+ * use a vDSO on Linux, and through the raw system call, which is what
+ * nutshell serves), clock_getres, gettimeofday, nanosleep and
+ * clock_nanosleep (relative, absolute, interrupted), CPU-time clocks, and
+ * the error cases.  Sleeps are checked never to end early; nothing checks
+ * that they end soon (no timing assertions). */
+#include "abi.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <sys/time.h>
+#include <time.h>
+
+static const struct { clockid_t id; const char *name; } clocks[] = {
+    { CLOCK_REALTIME, "CLOCK_REALTIME" },
+    { CLOCK_MONOTONIC, "CLOCK_MONOTONIC" },
+    { CLOCK_BOOTTIME, "CLOCK_BOOTTIME" },
+    { CLOCK_PROCESS_CPUTIME_ID, "CLOCK_PROCESS_CPUTIME_ID" },
+    { CLOCK_THREAD_CPUTIME_ID, "CLOCK_THREAD_CPUTIME_ID" },
+};
+#define NCLOCKS (sizeof clocks / sizeof clocks[0])
+
+static int64_t ns(struct timespec t)
+{
+    return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
+}
+
+static int64_t raw_now(clockid_t c)
+{
+    struct timespec t;
+    if (syscall(SYS_clock_gettime, c, &t) != 0)
+        return -1;
+    return ns(t);
+}
+
+static void t_all_clocks(void)
+{
+    for (size_t i = 0; i < NCLOCKS; i++) {
+        struct timespec a, b;
+        OK(clock_gettime(clocks[i].id, &a));
+        OK(syscall(SYS_clock_gettime, clocks[i].id, &b));
+        CHECK(a.tv_nsec >= 0 && a.tv_nsec < 1000000000 && b.tv_nsec >= 0 && b.tv_nsec < 1000000000,
+              "%s: tv_nsec out of range", clocks[i].name);
+        CHECK(a.tv_sec >= 0 && b.tv_sec >= 0, "%s: negative time", clocks[i].name);
+    }
+}
+
+static void t_monotonic_never_goes_back(void)
+{
+    int64_t prev = raw_now(CLOCK_MONOTONIC);
+    for (int i = 0; i < 2000; i++) {
+        struct timespec t;
+        int64_t now;
+        if (i % 2) {
+            clock_gettime(CLOCK_MONOTONIC, &t);
+            now = ns(t);
+        } else {
+            now = raw_now(CLOCK_MONOTONIC);
+        }
+        CHECK(now >= prev, "sample %d: %lld after %lld", i, (long long)now, (long long)prev);
+        prev = now;
+    }
+    /* BOOTTIME counts at least what MONOTONIC counts. */
+    int64_t mono = raw_now(CLOCK_MONOTONIC), boot = raw_now(CLOCK_BOOTTIME);
+    CHECK(boot >= mono, "BOOTTIME %lld < MONOTONIC %lld", (long long)boot, (long long)mono);
+}
+
+static void t_realtime(void)
+{
+    struct timespec ts;
+    struct timeval tv;
+    OK(clock_gettime(CLOCK_REALTIME, &ts));
+    /* A wall clock, not time since boot: services check certificates. */
+    CHECK(ts.tv_sec > 1577836800, "CLOCK_REALTIME %lld is before 2020", (long long)ts.tv_sec);
+    OK(syscall(SYS_gettimeofday, &tv, NULL));
+    CHECK(tv.tv_usec >= 0 && tv.tv_usec < 1000000, "tv_usec %ld", (long)tv.tv_usec);
+    long long diff = (long long)tv.tv_sec - ts.tv_sec;
+    CHECK(diff >= 0 && diff <= 1, "gettimeofday %lld vs CLOCK_REALTIME %lld", (long long)tv.tv_sec,
+          (long long)ts.tv_sec);
+    time_t t = time(NULL);
+    CHECK(t >= ts.tv_sec && t <= ts.tv_sec + 1, "time() %lld vs %lld", (long long)t, (long long)ts.tv_sec);
+    OK(syscall(SYS_gettimeofday, NULL, NULL));
+}
+
+static void t_clock_getres(void)
+{
+    for (size_t i = 0; i < NCLOCKS; i++) {
+        struct timespec r = { -1, -1 };
+        OK(syscall(SYS_clock_getres, clocks[i].id, &r));
+        CHECK(r.tv_sec == 0 && r.tv_nsec > 0 && r.tv_nsec <= 10000000, "%s: resolution %lld.%09ld",
+              clocks[i].name, (long long)r.tv_sec, r.tv_nsec);
+        OK(syscall(SYS_clock_getres, clocks[i].id, NULL));
+    }
+}
+
+static void t_cputime_advances(void)
+{
+    int64_t p0 = raw_now(CLOCK_PROCESS_CPUTIME_ID), t0 = raw_now(CLOCK_THREAD_CPUTIME_ID);
+    /* Burn CPU until the monotonic clock moved 20 ms. */
+    uint64_t end = abi_now_ns() + 20000000;
+    volatile unsigned long x = 0;
+    while (abi_now_ns() < end)
+        for (int i = 0; i < 1000; i++)
+            x += (unsigned long)i;
+    int64_t t1 = raw_now(CLOCK_THREAD_CPUTIME_ID), p1 = raw_now(CLOCK_PROCESS_CPUTIME_ID);
+    CHECK(p1 > p0, "process CPU time did not advance");
+    CHECK(t1 > t0, "thread CPU time did not advance");
+    CHECK(p1 >= t1, "process CPU time %lld below this thread's %lld", (long long)p1, (long long)t1);
+}
+
+static void t_nanosleep(void)
+{
+    struct timespec req = { 0, 20000000 }, rem = { 9, 9 };
+    uint64_t t0 = abi_now_ns();
+    OK(nanosleep(&req, &rem));
+    CHECK(abi_now_ns() - t0 >= 20000000, "20 ms nanosleep ended early");
+    struct timespec zero = { 0, 0 };
+    OK(nanosleep(&zero, NULL));
+    struct timespec bad = { 0, 1000000000 };
+    ERR(nanosleep(&bad, NULL), EINVAL);
+    struct timespec neg = { -1, 0 };
+    ERR(nanosleep(&neg, NULL), EINVAL);
+    struct timespec negns = { 0, -1 };
+    ERR(nanosleep(&negns, NULL), EINVAL);
+    ERR(syscall(SYS_nanosleep, ABI_BAD_LOW, NULL), EFAULT);
+    ERR(syscall(SYS_nanosleep, ABI_BAD_KERNEL, NULL), EFAULT);
+}
+
+static void t_clock_nanosleep(void)
+{
+    struct timespec rel = { 0, 10000000 };
+    uint64_t t0 = abi_now_ns();
+    RET(clock_nanosleep(CLOCK_MONOTONIC, 0, &rel, NULL), 0);
+    CHECK(abi_now_ns() - t0 >= 10000000, "relative sleep ended early");
+    for (int k = 0; k < 2; k++) {
+        clockid_t c = k ? CLOCK_REALTIME : CLOCK_MONOTONIC;
+        struct timespec d;
+        clock_gettime(c, &d);
+        d.tv_nsec += 10000000;
+        d.tv_sec += d.tv_nsec / 1000000000;
+        d.tv_nsec %= 1000000000;
+        RET(clock_nanosleep(c, TIMER_ABSTIME, &d, NULL), 0);
+        struct timespec now;
+        clock_gettime(c, &now);
+        CHECK(ns(now) >= ns(d), "absolute sleep on clock %d ended early", (int)c);
+    }
+    struct timespec past = { 1, 0 };
+    RET(clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &past, NULL), 0);   /* returns at once */
+    RET(clock_nanosleep(CLOCK_BOOTTIME, 0, &rel, NULL), 0);
+    /* Errors come back as the return value; the raw call sets errno. */
+    RET(clock_nanosleep(12345, 0, &rel, NULL), EINVAL);
+    ERR(syscall(SYS_clock_nanosleep, 12345, 0, &rel, NULL), EINVAL);
+    /* Sleeping on this thread's CPU clock is refused: EINVAL in the man
+     * page and older kernels, EOPNOTSUPP in current ones. */
+    errno = 0;
+    long r = syscall(SYS_clock_nanosleep, CLOCK_THREAD_CPUTIME_ID, 0, &rel, NULL);
+    CHECK(r == -1 && (errno == EINVAL || errno == EOPNOTSUPP), "sleep on CLOCK_THREAD_CPUTIME_ID: %ld (%s)", r,
+          abi_errname(errno));
+    struct timespec bad = { 0, 2000000000 };
+    ERR(syscall(SYS_clock_nanosleep, CLOCK_MONOTONIC, 0, &bad, NULL), EINVAL);
+    ERR(syscall(SYS_clock_nanosleep, CLOCK_MONOTONIC, 0, ABI_BAD_LOW, NULL), EFAULT);
+}
+
+static atomic_int hits;
+static atomic_int sleeper_done;
+
+static void on_usr1(int sig)
+{
+    (void)sig;
+    atomic_fetch_add(&hits, 1);
+}
+
+static void *poke(void *arg)
+{
+    pthread_t target = *(pthread_t *)arg;
+    uint64_t deadline = abi_now_ns() + 10000000000ull;
+    while (!atomic_load(&sleeper_done) && abi_now_ns() < deadline) {
+        pthread_kill(target, SIGUSR1);
+        abi_sleep_ms(5);
+    }
+    return NULL;
+}
+
+static void t_nanosleep_interrupted(void)
+{
+    struct sigaction sa = { .sa_handler = on_usr1 };  /* no SA_RESTART (nanosleep ignores it anyway) */
+    OK(sigaction(SIGUSR1, &sa, NULL));
+    atomic_store(&hits, 0);
+    atomic_store(&sleeper_done, 0);
+    pthread_t self = pthread_self(), t;
+    RET(pthread_create(&t, NULL, poke, &self), 0);
+    struct timespec req = { 20, 0 }, rem = { -1, -1 };
+    errno = 0;
+    int r = nanosleep(&req, &rem);
+    int e = errno;
+    atomic_store(&sleeper_done, 1);
+    pthread_join(t, NULL);
+    signal(SIGUSR1, SIG_DFL);
+    EQ(r, -1);
+    EQ(e, EINTR);
+    CHECK(atomic_load(&hits) >= 1, "handler never ran");
+    /* What is left is positive and no more than was asked. */
+    CHECK(rem.tv_sec >= 0 && rem.tv_nsec >= 0 && rem.tv_nsec < 1000000000 && ns(rem) > 0 && ns(rem) <= ns(req),
+          "remaining %lld.%09ld", (long long)rem.tv_sec, rem.tv_nsec);
+}
+
+static void t_errors(void)
+{
+    struct timespec t;
+    ERR(syscall(SYS_clock_gettime, 12345, &t), EINVAL);
+    ERR(syscall(SYS_clock_getres, 12345, &t), EINVAL);
+    for (int i = 0; i < 3; i++) {
+        ERR(syscall(SYS_clock_gettime, CLOCK_MONOTONIC, abi_bad_ptrs[i]), EFAULT);
+        ERR(syscall(SYS_clock_gettime, CLOCK_REALTIME, abi_bad_ptrs[i]), EFAULT);
+        ERR(syscall(SYS_clock_getres, CLOCK_MONOTONIC, abi_bad_ptrs[i]), EFAULT);
+        ERR(syscall(SYS_gettimeofday, abi_bad_ptrs[i], NULL), EFAULT);
+    }
+}
+
+int main(void)
+{
+    abi_begin(ABI_AREA);
+    RUN(all_clocks);
+    RUN(monotonic_never_goes_back);
+    RUN(realtime);
+    RUN(clock_getres);
+    RUN(cputime_advances);
+    RUN(nanosleep);
+    RUN(clock_nanosleep);
+    RUN(nanosleep_interrupted);
+    RUN(errors);
+    return abi_end();
+}
