@@ -52,6 +52,20 @@ struct thread {
     int exit_code;
     bool detached;               /* freed on exit instead of by a join */
     struct waitq exit_wq;        /* joiners */
+    bool interruptible;          /* sleeping in an interruptible wait */
+
+    /* User threads only (proc != NULL); see proc/process.h and proc/uthread.h. */
+    struct process *proc;
+    struct list_head proc_link;  /* proc->threads */
+    void *fpu;                   /* XSAVE area of the user FPU/SSE/AVX state */
+    uint64_t fs_base;            /* user FS base (TLS) */
+    uint64_t clear_child_tid;    /* user address cleared and futex-woken at exit */
+    uint64_t robust_list;        /* accepted and remembered (set_robust_list) */
+    uint64_t sig_mask;           /* blocked signals (bit n-1 for signal n) */
+    uint64_t sig_pending;        /* thread-directed pending signals */
+    uint64_t altstack_sp, altstack_size; /* sigaltstack; size 0 = none */
+    uint32_t altstack_flags;
+    bool force_iret;             /* return to user with iretq (all registers restored) */
 };
 
 /* Turns the boot context into the thread "main" and creates the idle thread.
@@ -82,6 +96,13 @@ void sched_preempt_point(void);
  * is not 0, the deadline.  It returns with the lock held again: 0 when woken,
  * -ETIMEDOUT at the deadline.  Wakers change the condition under the same lock. */
 int waitq_wait_locked(struct waitq *wq, spinlock_t *lock, uint64_t deadline);
+/* The same, but a signal for the thread also ends the wait: returns -EINTR
+ * (checked before sleeping, too).  Blocking system calls use this one. */
+int waitq_wait_locked_interruptible(struct waitq *wq, spinlock_t *lock, uint64_t deadline);
+/* Sleeps interruptibly until deadline (monotonic ns): 0, or -EINTR. */
+int sched_sleep_until_interruptible(uint64_t deadline);
+/* Wakes t if it sleeps interruptibly (used by signal delivery). */
+void sched_wake_interruptible(struct thread *t);
 void waitq_init(struct waitq *wq);
 /* Wakes one / all waiters.  Returns how many were woken.  Callable from interrupts. */
 int waitq_wake_one(struct waitq *wq);

@@ -1,0 +1,50 @@
+/* What the rest of the kernel (process creation, exec, mmap, boot) needs
+ * from the filesystem layer.  Implemented in kernel/fs/. */
+#ifndef FS_KERNEL_API_H
+#define FS_KERNEL_API_H
+
+#include <kernel/types.h>
+
+struct file;
+struct fd_table;
+struct fs_context;
+
+/* Boot: creates the root filesystem (tmpfs), devfs on /dev, tmpfs on /tmp
+ * and /run, then unpacks the initramfs (cpio newc) into the root.
+ * Returns 0 or a negative errno (a malformed archive is reported and
+ * what came before the bad entry is kept). */
+int vfs_init(const void *initramfs, size_t len);
+
+/* Opens path (relative paths from the current process's cwd, or "/" for
+ * kernel threads) with open(2) flags.  Returns 0 and *out, or -errno. */
+int kernel_open(const char *path, int flags, unsigned mode, struct file **out);
+/* Opens path for execve: must be a regular file with an execute bit
+ * (-EACCES otherwise, -ENOENT/-ENOTDIR/-ELOOP from lookup). */
+int kernel_open_exec(const char *path, struct file **out);
+/* Reads up to n bytes at offset off into a kernel buffer; returns bytes read or -errno. */
+int64_t kernel_pread(struct file *f, void *buf, size_t n, uint64_t off);
+/* Size of a regular file, in bytes. */
+uint64_t file_size(struct file *f);
+struct file *file_get(struct file *f); /* takes a reference */
+void file_put(struct file *f);         /* drops one; the last closes */
+
+/* File-descriptor tables (shared between threads with CLONE_FILES). */
+struct fd_table *fd_table_create(void);
+struct fd_table *fd_table_clone(struct fd_table *t); /* a copy: every open fd dup'ed; NULL on ENOMEM */
+struct fd_table *fd_table_get(struct fd_table *t);
+void fd_table_put(struct fd_table *t);               /* the last reference closes every fd */
+void fd_table_close_on_exec(struct fd_table *t);
+/* Installs f at the lowest free fd (taking a reference); returns the fd or -EMFILE. */
+int fd_install(struct fd_table *t, struct file *f, bool cloexec);
+
+/* Filesystem context: cwd, root, umask (shared with CLONE_FS). */
+struct fs_context *fs_context_create(void);          /* cwd = root = "/", umask 022 */
+struct fs_context *fs_context_clone(struct fs_context *c);
+struct fs_context *fs_context_get(struct fs_context *c);
+void fs_context_put(struct fs_context *c);
+
+/* Wakes every poll/select sleeper so they re-check their descriptors.
+ * Called whenever a file's readiness may have changed. */
+void poll_notify(void);
+
+#endif

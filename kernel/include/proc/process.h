@@ -1,0 +1,61 @@
+/* Processes: what the threads of one program share.
+ *
+ * A process owns an address space (struct mm), a file-descriptor table and
+ * a filesystem context (cwd, root, umask; both defined by fs/), and signal
+ * actions.  clone() flags decide which of these a new thread or process
+ * shares with its creator.  Each thread of a process is a struct thread
+ * (sched/sched.h) with proc pointing here; the process's pid is the tid of
+ * its first thread (as on Linux).
+ *
+ * process_tree_lock (a mutex in proc/process.c) protects every parent,
+ * children and sibling link, process states and exit statuses. */
+#ifndef PROC_PROCESS_H
+#define PROC_PROCESS_H
+
+#include <kernel/list.h>
+#include <kernel/spinlock.h>
+#include <sched/sched.h>
+
+struct mm;
+struct fd_table;   /* fs/fdtable.h */
+struct fs_context; /* fs/fs_context.h */
+struct sighand;    /* proc/signal.h */
+
+#define PROCESS_NAME_MAX 16
+
+enum process_state { PROCESS_ALIVE, PROCESS_ZOMBIE };
+
+struct process {
+    int pid;
+    char name[PROCESS_NAME_MAX];  /* basename of the program, for diagnostics */
+    enum process_state state;
+    int wait_status;              /* Linux wait status, valid when ZOMBIE */
+    int exit_signal;              /* sent to the parent at exit (SIGCHLD, or 0) */
+    struct process *parent;
+    struct list_head children;    /* struct process.sibling */
+    struct list_head sibling;
+    struct waitq child_wait;      /* wait4/waitid sleepers (woken when a child changes state) */
+
+    spinlock_t lock;              /* protects threads, nthreads, exiting, shared_pending */
+    struct list_head threads;     /* struct thread.proc_link */
+    int nthreads;
+    bool exiting;                 /* exit_group or a fatal signal is tearing it down */
+    uint64_t shared_pending;      /* process-directed pending signals */
+
+    struct mm *mm;
+    struct fd_table *files;
+    struct fs_context *fs;
+    struct sighand *sighand;
+
+    struct thread *vfork_parent;  /* CLONE_VFORK: woken at exec or exit */
+    uint64_t start_ns;            /* monotonic time of creation */
+};
+
+/* The process of the running thread (NULL in kernel threads). */
+struct process *current_process(void);
+
+/* Starts the first user program (pid 1) from path with argv/envp.  Returns a
+ * negative errno if it cannot even be loaded. */
+int process_start_init(const char *path, const char *const argv[], const char *const envp[]);
+
+#endif
