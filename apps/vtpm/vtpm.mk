@@ -53,3 +53,19 @@ $(VTPM_BENCH): tests/bench/vtpm/tpmbench.c $(VTPM_CLIENT) | deps
 
 BENCH_SCRIPTS += tests/bench/vtpm/bench-vtpm.sh
 BENCH_PREREQS += $(VTPM_BIN) $(VTPM_BENCH)
+
+# --- fuzzer (tests/fuzz/vtpm) ------------------------------------------------
+# The parsers are plain C over buffers: built for the host with clang's
+# libFuzzer and sanitizers, against the host's libcrypto (for SHA-256).
+VTPM_FUZZER      := $(BUILD)/tests/fuzz/vtpm/fuzz_vtpm
+VTPM_FUZZ_SRCS   := tests/fuzz/vtpm/fuzz_vtpm.c apps/vtpm/frame.c apps/vtpm/ctrl_parse.c \
+                    apps/vtpm/state_format.c
+VTPM_FUZZ_CFLAGS := -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+                    -Wall -Wextra -Werror -Iapps/vtpm
+
+$(VTPM_FUZZER): $(VTPM_FUZZ_SRCS) $(VTPM_HDRS) | deps
+	@mkdir -p $(@D)
+	clang $(VTPM_FUZZ_CFLAGS) -o $@ $(VTPM_FUZZ_SRCS) -lcrypto
+
+TEST_SUITES  += tests/fuzz/vtpm/run-fuzz.sh
+TEST_PREREQS += $(VTPM_FUZZER)
