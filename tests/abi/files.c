@@ -505,7 +505,7 @@ static void t_dup_family(void)
     ERR(syscall(SYS_dup3, fd, 102, 0x1234), EINVAL);
     ERR(dup2(9999, 103), EBADF);
     ERR(dup(9999), EBADF);
-    ERR(syscall(SYS_dup2, fd, -1), EBADF);
+    ERR(syscall(SYS_dup2, fd, (long)-1), EBADF);
     close(100);
     close(101);
     close(other);

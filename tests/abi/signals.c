@@ -613,7 +613,7 @@ static void t_errors(void)
     ERR(kill(getpid(), 999), EINVAL);
     ERR(kill(0x3fffffff, 0), ESRCH);
     ERR(syscall(SYS_tgkill, getpid(), 0x3fffffff, SIGUSR1), ESRCH);
-    ERR(syscall(SYS_tgkill, getpid(), -1, SIGUSR1), EINVAL);
+    ERR(syscall(SYS_tgkill, getpid(), (long)-1, SIGUSR1), EINVAL);
     ERR(syscall(SYS_tgkill, getpid(), gettid(), 999), EINVAL);
     OK(syscall(SYS_tgkill, getpid(), gettid(), 0));
 }
