@@ -35,8 +35,10 @@
 #include <unistd.h>
 
 /* Addresses no system call may accept as a user buffer: the first page,
- * the kernel half (where nutshell links its kernel), and the first
- * non-canonical address above user space. */
+ * the kernel half (where nutshell links its kernel), and the first address
+ * above 47-bit user space (non-canonical with 4-level paging; with 5-level
+ * paging, as Linux uses on QEMU -cpu max, valid but never mapped unless
+ * asked for). */
 #define ABI_BAD_LOW       ((void *)1)
 #define ABI_BAD_KERNEL    ((void *)0xffffffff80000000ul)
 #define ABI_BAD_NONCANON  ((void *)0x0000800000000000ul)
