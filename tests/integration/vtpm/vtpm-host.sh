@@ -68,7 +68,9 @@ t() { # name, command...: PASS if the command succeeds
     local name=$1
     shift
     local out
-    if out=$("$@" 2>&1); then
+    # Tests run in a subshell: a vtpm one starts (and a failure path leaves
+    # running) is stopped there, since the parent never learns its pid.
+    if out=$(outer=$vpid; "$@" 2>&1; rc=$?; [ "$vpid" != "$outer" ] && stop_vtpm; exit $rc); then
         pass "$name"
         echo "$out" | grep '^note:' | sed 's/^/  /'
     else fail "$name" "$(echo "$out" | tail -n 3 | tr '\n' ' ')"; fi
