@@ -1,0 +1,45 @@
+# `make bench`: the Linux reference side and the user-space microbenchmarks
+# (tests/bench/README.md says how each number is measured).
+#
+# build/linux/      Debian's stock kernel, fetched once (fetch-linux.sh)
+# build/bench/      ubench (static musl, runs as /init), its spawn child, the
+#                   initramfs holding them, and tsc-hz (host tool)
+
+BENCH_OUT    := $(BUILD)/bench
+LINUX_KERNEL := $(BUILD)/linux/vmlinuz
+UBENCH_CFLAGS := -std=gnu11 -O2 -Wall -Wextra -Werror
+
+# No prerequisites besides deps: once unpacked, the kernel stays (delete
+# build/linux to take a newer Debian kernel).
+$(LINUX_KERNEL): | deps
+	tests/bench/fetch-linux.sh $(BUILD)/linux
+
+# The entry stub in ubench.c reads the TSC before musl's _start runs.
+$(BENCH_OUT)/ubench: tests/bench/ubench.c | deps
+	@mkdir -p $(@D)
+	musl-gcc -static $(UBENCH_CFLAGS) -Wl,-e,ubench_entry -o $@ $< -lpthread
+
+$(BENCH_OUT)/ubench-child: tests/bench/ubench-child.c | deps
+	@mkdir -p $(@D)
+	musl-gcc -static $(UBENCH_CFLAGS) -o $@ $<
+
+$(BENCH_OUT)/tsc-hz: tests/bench/tsc-hz.c | deps
+	@mkdir -p $(@D)
+	gcc $(UBENCH_CFLAGS) -o $@ $<
+
+# Linux runs /init from an initramfs, nutshell /sbin/init: both are ubench.
+$(BENCH_OUT)/ubench.cpio: $(BENCH_OUT)/ubench $(BENCH_OUT)/ubench-child tests/bench/mkcpio.sh
+	tests/bench/mkcpio.sh $@ init=$(BENCH_OUT)/ubench sbin/init=$(BENCH_OUT)/ubench \
+	  bin/ubench-child=$(BENCH_OUT)/ubench-child
+
+BENCH_PREREQS += $(LINUX_KERNEL) $(BENCH_OUT)/ubench.cpio $(BENCH_OUT)/tsc-hz
+BENCH_SCRIPTS += tests/bench/boot.sh tests/bench/ubench.sh
+
+# The bench scripts' parsing, checked on recorded sample output (no QEMU).
+TEST_SUITES += tests/bench/selftest.sh
+
+# Not part of `make bench`: re-checks that the guest TSC runs at the host's
+# rate and counts from the VM's start (README: "Validating the time basis").
+.PHONY: bench-validate
+bench-validate: $(LINUX_KERNEL) $(BENCH_OUT)/ubench.cpio $(BENCH_OUT)/tsc-hz
+	@tests/bench/validate-tsc.sh

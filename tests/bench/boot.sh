@@ -1,0 +1,68 @@
+#!/bin/bash
+# `bench boot ms` and `bench boot_since_reset ms`: how long each kernel takes
+# to boot on the same QEMU microvm (TCG), median of BOOT_RUNS boots per side.
+#
+# Time basis: the guest TSC.  Under TCG it counts host TSC ticks since the VM
+# started, so ticks / host TSC rate = guest time since machine reset
+# (README.md, "Validating the time basis").
+#   nutshell  booted with `test=banner`; its line
+#             `BOOT-TIME banner_us=.. tsc_entry=.. tsc_banner=.. tsc_hz=..`
+#             gives the TSC at its first instruction and at the banner.
+#   linux     Debian's bzImage with ubench as /init in UBENCH_MODE=boot: it
+#             prints the TSC read by the first instruction of /init.  The
+#             kernel's entry (real-mode setup code; the XZ decompressor runs
+#             after it and is part of this kernel's boot) is not visible to
+#             the TSC, so it is placed with the host clock: the setup code
+#             prints "Probing EDD" a few BIOS calls after entry, and the host
+#             stamps when that line and the /init line arrive.
+# boot             = kernel entry -> banner / first instruction of /init
+# boot_since_reset = machine reset -> same (includes firmware: qboot and its
+#                    option ROM), measured by the TSC alone
+set -uo pipefail
+cd "$(dirname "$0")/../.." || exit 1
+. tests/bench/lib.sh
+
+BOOT_RUNS=${BOOT_RUNS:-3}
+logdir=$BENCH_OUT/logs
+mkdir -p "$logdir"
+
+hz=$(host_tsc_hz) || hz=NA
+
+# nutshell_boot N: prints "<entry->banner ms> <reset->banner ms>" or "NA NA".
+nutshell_boot() {
+    local log=$logdir/boot-nutshell-$1.log
+    if [ ! -f "$NUTSHELL_ELF" ]; then
+        echo "# boot: nutshell: $NUTSHELL_ELF not built" >&2
+        echo "NA NA"
+        return
+    fi
+    run_qemu 30 20 "$log" "${NUTSHELL_MACHINE[@]}" -m 16 -kernel "$NUTSHELL_ELF" -append "test=banner"
+    parse_nutshell_boot "$log" $? "$hz"
+}
+
+# linux_boot N: prints "<entry->init ms> <reset->init ms>" or "NA NA".
+linux_boot() {
+    local log=$logdir/boot-linux-$1.log
+    if ! is_number "$hz"; then
+        echo "# boot: linux: no host TSC rate" >&2
+        echo "NA NA"
+        return
+    fi
+    run_qemu 120 60 "$log" "${LINUX_MACHINE[@]}" -m "$LINUX_MEM" -kernel "$LINUX_KERNEL" \
+        -initrd "$UBENCH_CPIO" -append "$(linux_cmdline "$hz" UBENCH_MODE=boot)"
+    parse_linux_boot "$log" $? "$hz"
+}
+
+n_entry=() n_reset=() l_entry=() l_reset=()
+for i in $(seq "$BOOT_RUNS"); do
+    read -r a b < <(nutshell_boot "$i")
+    n_entry+=("$a") n_reset+=("$b")
+    read -r a b < <(linux_boot "$i")
+    l_entry+=("$a") l_reset+=("$b")
+done
+
+echo "# boot: guest TSC at host rate $hz Hz; median of $BOOT_RUNS boots;" \
+     "nutshell entry->banner ${n_entry[*]}, reset->banner ${n_reset[*]};" \
+     "linux entry('Probing EDD', host clock)->/init ${l_entry[*]}, reset->/init ${l_reset[*]}"
+bench_line boot ms "$(median "${n_entry[@]}")" "$(median "${l_entry[@]}")"
+bench_line boot_since_reset ms "$(median "${n_reset[@]}")" "$(median "${l_reset[@]}")"

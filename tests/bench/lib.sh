@@ -1,0 +1,185 @@
+# Shared helpers for the `make bench` scripts in tests/bench/ (sourced).
+#
+# Every script prints `bench <name> <unit> nutshell=<v> linux=<v> ratio=<v>`
+# lines (ratio = nutshell/linux, so below 1 means nutshell is faster for
+# times) and `# ...` lines that say how the numbers were obtained.  A side that
+# fails or times out gives NA, never a made-up number.
+
+BUILD=${BUILD:-build}
+BENCH_OUT=$BUILD/bench
+QEMU=${QEMU:-qemu-system-x86_64}
+NUTSHELL_ELF=${NUTSHELL_ELF:-$BUILD/nutshell.elf}
+LINUX_KERNEL=${LINUX_KERNEL:-$BUILD/linux/vmlinuz}
+UBENCH_CPIO=${UBENCH_CPIO:-$BENCH_OUT/ubench.cpio}
+
+# The machine both kernels run on.  Linux gets ACPI (microvm's default): its
+# only way to power off there is the ACPI sleep register, and its virtio
+# drivers find devices only through ACPI.  nutshell uses acpi=off as in
+# `make run`, which changes nothing before its kernel entry.
+NUTSHELL_MACHINE=(-machine microvm,acpi=off -cpu max -no-reboot -nographic
+                  -device isa-debug-exit,iobase=0xf4,iosize=4)
+LINUX_MACHINE=(-machine microvm -cpu max -no-reboot -nographic)
+# Debian's kernel needs >= 96 MB to reach /init; user-space benchmarks give
+# both kernels the same memory.
+LINUX_MEM=256
+UBENCH_MEM=256
+
+# linux_cmdline HZ EXTRA...: Debian's kernel command line for a bench boot.
+#   loglevel=4      as quiet as `quiet` for the kernel's log, but keeps the
+#                   setup code's "Probing EDD" line, which marks kernel entry
+#   tsc_early_khz   the TSC rate, as a hypervisor would announce it.  Without
+#                   it Linux calibrates against the PIT, which under TCG on a
+#                   loaded host fails about half the time; Linux then has no
+#                   usable clock and hangs before /init.
+#   tsc=reliable    no clocksource watchdog: under TCG the jiffies it compares
+#                   against lag, and it would drop the TSC for jiffies.
+linux_cmdline() {
+    local hz=$1
+    shift
+    echo "console=ttyS0 loglevel=4 panic=-1 tsc_early_khz=$((hz / 1000)) tsc=reliable $*"
+}
+
+# The host's TSC rate in Hz (tests/bench/tsc-hz.c).  Under QEMU TCG it is the
+# guest's TSC rate, for both kernels.
+host_tsc_hz() {
+    "$BENCH_OUT/tsc-hz"
+}
+
+# run_qemu TIMEOUT_S IDLE_S LOG QEMU-ARGS...
+# Runs QEMU for at most TIMEOUT_S seconds, and stops it early once it has
+# printed nothing for IDLE_S seconds (a guest that hangs or idles).  Writes
+# each output line to LOG prefixed with the host time in ms since just before
+# QEMU started ("123.456 text").  Returns QEMU's exit status (124 or 143
+# when it was stopped).
+run_qemu() {
+    local limit=$1 idle=$2 log=$3
+    shift 3
+    local fifo rc
+    fifo=$(mktemp -u "${TMPDIR:-/tmp}/bench-qemu.XXXXXX")
+    mkfifo "$fifo" || return 1
+    local t0=$EPOCHREALTIME
+    timeout -k 5 "$limit" "$QEMU" "$@" </dev/null >"$fifo" 2>&1 &
+    local pid=$!
+    stamp_lines "$t0" "$idle" "$pid" <"$fifo" >"$log"
+    wait "$pid"
+    rc=$?
+    rm -f "$fifo"
+    return "$rc"
+}
+
+# stamp_lines T0 IDLE_S PID: prefixes every stdin line with ms since T0 (an
+# EPOCHREALTIME value) and drops the serial line's carriage returns; after
+# IDLE_S seconds without a line it sends SIGTERM to PID (timeout(1), which
+# passes it on to QEMU) and keeps reading to the end.
+stamp_lines() {
+    # Pure bash, no process per line, so a burst of kernel log lines does
+    # not delay the stamps of the lines after it.
+    local t0=${1/[.,]/} idle=$2 pid=$3 line now d rc
+    while :; do
+        IFS= read -r -t "$idle" line
+        rc=$?
+        if [ "$rc" -gt 128 ]; then
+            echo "bench: no output for ${idle}s, stopping QEMU"
+            kill -TERM "$pid" 2>/dev/null
+            idle=3600
+            continue
+        fi
+        [ "$rc" -eq 0 ] || [ -n "$line" ] || break
+        now=${EPOCHREALTIME/[.,]/}
+        d=$((now - t0))
+        printf '%d.%03d %s\n' $((d / 1000)) $((d % 1000)) "${line//$'\r'/}"
+        [ "$rc" -eq 0 ] || break
+    done
+}
+
+# field LINE KEY: the value of KEY=<value> in LINE (empty when absent).
+field() {
+    local tok
+    for tok in $1; do
+        [ "${tok%%=*}" = "$2" ] && [ "$tok" != "$2" ] && { printf '%s\n' "${tok#*=}"; return; }
+    done
+}
+
+# is_number V: true for a plain non-negative decimal number.
+is_number() {
+    [[ $1 =~ ^[0-9]+([.][0-9]+)?$ ]]
+}
+
+# median V...: the median of the numeric arguments (NA ones are skipped);
+# NA when there is none.  With an even count, the mean of the middle two.
+median() {
+    local v nums=()
+    for v in "$@"; do is_number "$v" && nums+=("$v"); done
+    [ ${#nums[@]} -gt 0 ] || { echo NA; return; }
+    printf '%s\n' "${nums[@]}" | sort -g |
+        awk '{ a[NR] = $1 } END { m = (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2; printf "%.3f\n", m }'
+}
+
+# ticks_to UNIT TICKS HZ: TSC ticks as a time in UNIT (s, ms, us, ns).
+ticks_to() {
+    local scale
+    case $1 in
+        s) scale=1 ;; ms) scale=1e3 ;; us) scale=1e6 ;; ns) scale=1e9 ;;
+        *) echo "ticks_to: unknown unit $1" >&2; echo NA; return ;;
+    esac
+    is_number "$2" && is_number "$3" || { echo NA; return; }
+    awk -v t="$2" -v h="$3" -v s="$scale" 'BEGIN { printf "%.3f\n", t / h * s }'
+}
+
+# bench_line NAME UNIT NUTSHELL LINUX: prints the bench line with the ratio.
+bench_line() {
+    local ratio=NA
+    if is_number "$3" && is_number "$4"; then
+        ratio=$(awk -v n="$3" -v l="$4" 'BEGIN { if (l > 0) printf "%.3f\n", n / l; else print "NA" }')
+    fi
+    echo "bench $1 $2 nutshell=$3 linux=$4 ratio=$ratio"
+}
+
+# parse_nutshell_boot LOG QEMU_STATUS HZ: from a `test=banner` boot log,
+# prints "<entry->banner ms> <reset->banner ms>", or "NA NA" with the reason
+# on stderr.  The kernel ends that boot through isa-debug-exit with value 0,
+# which is QEMU status 1.
+parse_nutshell_boot() {
+    local line e b
+    line=$(grep -m1 -o 'BOOT-TIME .*' "$1")
+    e=$(field "$line" tsc_entry)
+    b=$(field "$line" tsc_banner)
+    if [ "$2" -ne 1 ] || ! is_number "$e" || ! is_number "$b" || [ "$b" -lt "$e" ]; then
+        echo "# boot: nutshell failed (QEMU status $2, see $1)" >&2
+        echo "NA NA"
+        return
+    fi
+    echo "$(ticks_to ms $((b - e)) "$3") $(ticks_to ms "$b" "$3")"
+}
+
+# parse_linux_boot LOG QEMU_STATUS HZ: from a UBENCH_MODE=boot log, prints
+# "<entry->/init ms> <reset->/init ms>" or NA for what is unknown.  Reset ->
+# /init is the TSC read by /init's first instruction.  Kernel entry is not
+# visible to the TSC: it is the host time of the setup code's "Probing EDD"
+# line, and entry -> /init the host time between that line and the /init
+# line, the interval the guest TSC counts as it counts host time.
+parse_linux_boot() {
+    local init_line t init_ms edd_ms entry_ms=NA
+    init_line=$(grep -m1 'UBENCH-BOOT ' "$1")
+    t=$(field "$init_line" entry_tsc)
+    if [ "$2" -ne 0 ] || ! is_number "$t"; then
+        echo "# boot: linux failed (QEMU status $2, see $1)" >&2
+        echo "NA NA"
+        return
+    fi
+    init_ms=${init_line%% *}
+    edd_ms=$(grep -m1 'Probing EDD' "$1" | cut -d' ' -f1)
+    if is_number "$edd_ms" && is_number "$init_ms"; then
+        entry_ms=$(awk -v i="$init_ms" -v e="$edd_ms" 'BEGIN { printf "%.3f\n", i - e }')
+    else
+        echo "# boot: linux: no 'Probing EDD' line in $1, kernel entry unknown" >&2
+    fi
+    echo "$entry_ms $(ticks_to ms "$t" "$3")"
+}
+
+# ubench_value LOG NAME UNIT HZ: ubench's result NAME from LOG in UNIT, or NA.
+ubench_value() {
+    local line
+    line=$(grep -m1 "UBENCH $2 $3 " "$1" 2>/dev/null)
+    ticks_to "$3" "$(field "$line" ticks)" "$4"
+}

@@ -1,0 +1,78 @@
+#!/bin/bash
+# Test suite for the bench scripts' parsing (tests/bench/lib.sh), on sample
+# output recorded from real runs.  No QEMU; takes about a second.
+set -uo pipefail
+cd "$(dirname "$0")/../.." || exit 1
+. tests/bench/lib.sh
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+# check NAME GOT WANT
+check() {
+    if [ "$2" = "$3" ]; then
+        echo "PASS bench_$1"
+    else
+        echo "FAIL bench_$1: got '$2', want '$3'"
+    fi
+}
+
+HZ=2000000000
+
+check field_found "$(field 'BOOT-TIME banner_us=5 tsc_entry=77 tsc_hz=9' tsc_entry)" 77
+check field_prefix_is_not_match "$(field 'x tsc_entry2=1 tsc_entry=3' tsc_entry)" 3
+check field_missing "$(field 'x tsc_banner=' tsc_banner)" ""
+check median_odd "$(median 3 1 2)" 2.000
+check median_even "$(median 4 1 3 2)" 2.500
+check median_skips_na "$(median NA 5 NA 7 6)" 6.000
+check median_all_na "$(median NA NA)" NA
+check ticks_to_ms "$(ticks_to ms 3000000 $HZ)" 1.500
+check ticks_to_ns "$(ticks_to ns 2500 $HZ)" 1250.000
+check ticks_to_na "$(ticks_to us NA $HZ)" NA
+check bench_line_ratio "$(bench_line boot ms 10.000 40.000)" "bench boot ms nutshell=10.000 linux=40.000 ratio=0.250"
+check bench_line_na "$(bench_line boot ms NA 40.000)" "bench boot ms nutshell=NA linux=40.000 ratio=NA"
+check bench_line_zero "$(bench_line x us 1.0 0)" "bench x us nutshell=1.0 linux=0 ratio=NA"
+
+cat >"$tmp/nutshell.log" <<'LOG'
+137.181 [     6.888] nutshell: a kernel for confidential service VMs
+138.770 [     9.472]   guest time at banner: 6.868 ms since kernel entry
+139.001 [     9.600] BOOT-TIME banner_us=6868 tsc_entry=5000000 tsc_banner=19000000 tsc_hz=2093914000
+LOG
+check nutshell_boot "$(parse_nutshell_boot "$tmp/nutshell.log" 1 $HZ 2>/dev/null)" "7.000 9.500"
+check nutshell_boot_bad_status "$(parse_nutshell_boot "$tmp/nutshell.log" 124 $HZ 2>/dev/null)" "NA NA"
+: >"$tmp/empty.log"
+check nutshell_boot_no_line "$(parse_nutshell_boot "$tmp/empty.log" 1 $HZ 2>/dev/null)" "NA NA"
+
+cat >"$tmp/linux.log" <<'LOG'
+230.490 Probing EDD (edd=off to disable)... ok
+3709.879 [    0.300889] PCI: Fatal: No config space access function found
+4702.977 UBENCH-BOOT entry_tsc=9000000000
+4707.491 [    1.296876] reboot: Power down
+LOG
+check linux_boot "$(parse_linux_boot "$tmp/linux.log" 0 $HZ 2>/dev/null)" "4472.487 4500.000"
+grep -v EDD "$tmp/linux.log" >"$tmp/linux-noedd.log"
+check linux_boot_no_edd "$(parse_linux_boot "$tmp/linux-noedd.log" 0 $HZ 2>/dev/null)" "NA 4500.000"
+check linux_boot_timeout "$(parse_linux_boot "$tmp/linux.log" 124 $HZ 2>/dev/null)" "NA NA"
+
+cat >"$tmp/ubench.log" <<'LOG'
+5462.751 UBENCH-INFO guest_tsc_hz=2096000000
+5464.736 UBENCH boot_init ms ticks=12000000000 value=5725.191
+5557.755 UBENCH getppid ns ticks=2400.0 value=1145.038
+LOG
+check ubench_value "$(ubench_value "$tmp/ubench.log" getppid ns $HZ)" 1200.000
+check ubench_value_boot "$(ubench_value "$tmp/ubench.log" boot_init ms $HZ)" 6000.000
+check ubench_value_missing "$(ubench_value "$tmp/ubench.log" spawn_wait us $HZ)" NA
+check ubench_value_wrong_unit "$(ubench_value "$tmp/ubench.log" getppid us $HZ)" NA
+check ubench_value_no_log "$(ubench_value "$tmp/nonexistent.log" getppid ns $HZ)" NA
+
+# stamp_lines: a prefix in ms, carriage returns dropped, last line kept
+# without its newline.
+printf 'one\r\ntwo' | stamp_lines "$EPOCHREALTIME" 5 0 >"$tmp/stamped"
+check stamp_lines "$(sed 's/^[0-9]*\.[0-9][0-9][0-9] //' "$tmp/stamped" | tr '\n' '|')" "one|two|"
+check stamp_lines_prefix "$(grep -c '^[0-9]*\.[0-9][0-9][0-9] ' "$tmp/stamped")" 2
+# An idle producer is stopped: stamp_lines signals the given pid.
+sleep 30 &
+sleeper=$!
+(echo hello; sleep 2) | stamp_lines "$EPOCHREALTIME" 1 "$sleeper" >"$tmp/idle"
+wait "$sleeper"
+check stamp_lines_idle_kill "$? $(grep -c 'no output for 1s' "$tmp/idle")" "143 1"

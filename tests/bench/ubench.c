@@ -1,0 +1,357 @@
+// ubench: user-space microbenchmarks for `make bench` (issue 4).
+//
+// The same static musl binary runs as /init (PID 1) under Debian's stock
+// Linux and under nutshell, on the same QEMU.  It prints one line per result,
+//     UBENCH <name> <unit> ticks=<TSC ticks per operation> value=<in unit>
+// then `UBENCH-DONE`, and powers the machine off.  tests/bench/ubench.sh turns
+// those lines into `bench` lines.  Run by hand on a Linux host (not as PID 1)
+// it prints the same lines, skips boot_init and exits normally.
+//
+// Everything is timed with rdtsc.  `ticks` is what the bench scripts use:
+// they convert it with the host's TSC rate (tsc-hz.c), which under QEMU TCG
+// is the guest's TSC rate too, so both kernels are measured on one basis that
+// neither kernel's clock code can skew.  `value` converts with the rate
+// calibrated here against the guest kernel's CLOCK_MONOTONIC_RAW (or
+// CLOCK_MONOTONIC), for reading by hand.
+//
+// Each result is the median of several batches, so one slow batch (a host
+// hiccup under TCG) does not move it.  Units and what is timed:
+//   getppid              ns   one getppid() round trip
+//   pthread_create_join  us   pthread_create of an empty thread + pthread_join
+//   futex_pingpong       us   one round trip between two threads through
+//                             FUTEX_WAIT/FUTEX_WAKE (two wakeups, two switches)
+//   mmap_4k              us   mmap 4 KiB anonymous + touch it + munmap
+//   mmap_1m              us   mmap 1 MiB anonymous + touch each 4 KiB page + munmap
+//   pagefault            ns   per first-touch fault of a 4 KiB anonymous page
+//                             (only the touching loop is timed; transparent
+//                             huge pages are refused with MADV_NOHUGEPAGE so
+//                             each touch is one 4 KiB fault)
+//   spawn_wait           us   posix_spawn of a trivial static child + waitpid
+//   boot_init            ms   guest time from machine reset to the first
+//                             instruction of this program (the TSC read by
+//                             the entry stub), only when running as PID 1
+// A line `UBENCH-INFO guest_tsc_hz=<n>` first gives the calibrated rate.
+//
+// The environment variable UBENCH_MODE (Linux passes `UBENCH_MODE=x` from
+// its command line to init's environment) picks a shorter run:
+//   boot    print `UBENCH-BOOT entry_tsc=<n>` at once and power off
+//   stamps  print `UBENCH-TSC <n>` ten times, ~200 ms of TSC apart, and power
+//           off; the host timestamps these lines to check that the guest TSC
+//           advances with host time (tests/bench/validate-tsc.sh)
+#define _GNU_SOURCE
+#include <errno.h>
+#include <pthread.h>
+#include <spawn.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/reboot.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+// The TSC read by the very first instruction of the program (see the entry
+// stub below).  Written once before any C code runs.
+uint32_t ubench_entry_tsc[2];
+
+// Program entry point (the link uses -e ubench_entry).  It reads the TSC
+// before anything else, then continues into musl's _start with the stack
+// exactly as the kernel left it.  rdtsc writes eax and edx; rdx at process
+// entry may carry an atexit pointer by the ABI, so it is saved in r11, which
+// holds nothing at entry.  Clobbers: rax, rdx (restored), r11, flags.
+__asm__(".text\n"
+        ".globl ubench_entry\n"
+        ".type ubench_entry,@function\n"
+        "ubench_entry:\n"
+        "  mov %rdx, %r11\n"
+        "  rdtsc\n"
+        "  mov %eax, ubench_entry_tsc(%rip)\n"
+        "  mov %edx, ubench_entry_tsc+4(%rip)\n"
+        "  mov %r11, %rdx\n"
+        "  jmp _start\n");
+
+// The child for spawn_wait; UBENCH_CHILD overrides the path when run by hand.
+#define CHILD_PATH "/bin/ubench-child"
+#define BATCHES 5
+
+// Linux futex ABI values (uapi/linux/futex.h, which musl-gcc does not see).
+#define FUTEX_WAIT_PRIVATE (0 | 128)
+#define FUTEX_WAKE_PRIVATE (1 | 128)
+
+static uint64_t rdtsc(void)
+{
+    uint32_t lo, hi;
+    // Reads the time-stamp counter; writes only eax and edx.
+    __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+    return ((uint64_t)hi << 32) | lo;
+}
+
+// Nanoseconds of the guest kernel's raw monotonic clock, or of its plain
+// monotonic clock if the raw one is not offered.  Used only to calibrate the
+// TSC for the `value=` fields.
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+    if (clock_gettime(CLOCK_MONOTONIC_RAW, &ts) != 0 && clock_gettime(CLOCK_MONOTONIC, &ts) != 0) {
+        perror("ubench: clock_gettime");
+        exit(1);
+    }
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static void die(const char *what)
+{
+    printf("UBENCH-ERROR %s: %s\n", what, strerror(errno));
+    fflush(stdout);
+    exit(1);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+// Runs fn(iters) BATCHES times; returns the median TSC ticks per iteration.
+static double median_ticks_per_iter(void (*fn)(int), int iters)
+{
+    double v[BATCHES];
+    for (int b = 0; b < BATCHES; b++) {
+        uint64_t t0 = rdtsc();
+        fn(iters);
+        v[b] = (double)(rdtsc() - t0) / iters;
+    }
+    qsort(v, BATCHES, sizeof v[0], cmp_double);
+    return v[BATCHES / 2];
+}
+
+// TSC ticks per second calibrated in the guest (see now_ns), set by main.
+static double guest_hz;
+
+// Prints one result; `scale` is units per second (1e9 for ns...).
+static void report(const char *name, const char *unit, double scale, double ticks)
+{
+    printf("UBENCH %s %s ticks=%.1f value=%.3f\n", name, unit, ticks, ticks / guest_hz * scale);
+    fflush(stdout);
+}
+
+static void bench_getppid(int n)
+{
+    for (int i = 0; i < n; i++)
+        getppid();
+}
+
+static void *empty_thread(void *arg)
+{
+    return arg;
+}
+
+static void bench_pthread(int n)
+{
+    for (int i = 0; i < n; i++) {
+        pthread_t t;
+        int err = pthread_create(&t, NULL, empty_thread, NULL);
+        if (err) {
+            errno = err;
+            die("pthread_create");
+        }
+        pthread_join(t, NULL);
+    }
+}
+
+// Futex ping-pong: `turn` says whose move it is (0: main, 1: partner).  Each
+// side waits while it is not its turn, then hands the turn over and wakes the
+// other.  One round trip = main -> partner -> main.
+static _Atomic int turn;
+static int pingpong_rounds;
+
+static void futex_wait(_Atomic int *w, int val)
+{
+    while (atomic_load(w) == val)
+        if (syscall(SYS_futex, w, FUTEX_WAIT_PRIVATE, val, NULL, NULL, 0) != 0 && errno != EAGAIN &&
+            errno != EINTR)
+            die("futex wait");
+}
+
+static void futex_wake(_Atomic int *w)
+{
+    if (syscall(SYS_futex, w, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0) < 0)
+        die("futex wake");
+}
+
+static void *pingpong_partner(void *arg)
+{
+    for (int i = 0; i < pingpong_rounds; i++) {
+        futex_wait(&turn, 0);
+        atomic_store(&turn, 0);
+        futex_wake(&turn);
+    }
+    return arg;
+}
+
+static void bench_futex(int n)
+{
+    pthread_t t;
+    atomic_store(&turn, 0);
+    pingpong_rounds = n;
+    int err = pthread_create(&t, NULL, pingpong_partner, NULL);
+    if (err) {
+        errno = err;
+        die("pthread_create");
+    }
+    for (int i = 0; i < n; i++) {
+        atomic_store(&turn, 1);
+        futex_wake(&turn);
+        futex_wait(&turn, 1);
+    }
+    pthread_join(t, NULL);
+}
+
+static void map_touch_unmap(size_t len)
+{
+    volatile char *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED)
+        die("mmap");
+    for (size_t off = 0; off < len; off += 4096)
+        p[off] = 1;
+    if (munmap((void *)p, len) != 0)
+        die("munmap");
+}
+
+static void bench_mmap_4k(int n)
+{
+    for (int i = 0; i < n; i++)
+        map_touch_unmap(4096);
+}
+
+static void bench_mmap_1m(int n)
+{
+    for (int i = 0; i < n; i++)
+        map_touch_unmap(1 << 20);
+}
+
+// Page faults: time only the first touches of a fresh mapping.  Returns the
+// median TSC ticks per fault over BATCHES mappings of `pages` pages each.
+static double bench_pagefault(int pages)
+{
+    double v[BATCHES];
+    size_t len = (size_t)pages * 4096;
+    for (int b = 0; b < BATCHES; b++) {
+        volatile char *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (p == MAP_FAILED)
+            die("mmap");
+        // Linux would otherwise back this with 2 MiB pages (THP "always" in
+        // Debian's kernel) and fault 512 pages at once.  A kernel without
+        // madvise or without huge pages faults 4 KiB pages anyway, so an
+        // error here changes nothing that is measured.
+        madvise((void *)p, len, MADV_NOHUGEPAGE);
+        uint64_t t0 = rdtsc();
+        for (size_t off = 0; off < len; off += 4096)
+            p[off] = 1;
+        v[b] = (double)(rdtsc() - t0) / pages;
+        if (munmap((void *)p, len) != 0)
+            die("munmap");
+    }
+    qsort(v, BATCHES, sizeof v[0], cmp_double);
+    return v[BATCHES / 2];
+}
+
+static void bench_spawn(int n)
+{
+    extern char **environ;
+    char *path = getenv("UBENCH_CHILD") ? getenv("UBENCH_CHILD") : CHILD_PATH;
+    char *argv[] = {path, NULL};
+    for (int i = 0; i < n; i++) {
+        pid_t pid;
+        int err = posix_spawn(&pid, path, NULL, NULL, argv, environ);
+        if (err) {
+            errno = err;
+            die("posix_spawn");
+        }
+        int status;
+        if (waitpid(pid, &status, 0) != pid)
+            die("waitpid");
+        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+            printf("UBENCH-ERROR spawn_wait: child status %#x\n", status);
+            exit(1);
+        }
+    }
+}
+
+// TSC ticks per second, measured against the guest's clock over ~100 ms of
+// busy waiting.
+static double calibrate_tsc_hz(void)
+{
+    uint64_t c0 = rdtsc(), t0 = now_ns(), t1;
+    while ((t1 = now_ns()) - t0 < 100000000u)
+        ;
+    uint64_t c1 = rdtsc();
+    return (double)(c1 - c0) * 1e9 / (double)(t1 - t0);
+}
+
+// PID 1 must never return (Linux panics when init exits).
+static _Noreturn void power_off(void)
+{
+    sync();
+    reboot(RB_POWER_OFF);
+    printf("UBENCH-ERROR reboot(RB_POWER_OFF): %s\n", strerror(errno));
+    fflush(stdout);
+    for (;;)
+        pause();
+}
+
+static void print_tsc_stamps(void)
+{
+    for (int i = 0; i < 10; i++) {
+        printf("UBENCH-TSC %llu\n", (unsigned long long)rdtsc());
+        fflush(stdout);
+        // ~200 ms at 2 GHz; the exact length does not matter.
+        for (uint64_t t0 = rdtsc(); rdtsc() - t0 < 400000000u;)
+            ;
+    }
+}
+
+static void run_all(uint64_t entry_tsc, int is_init)
+{
+    guest_hz = calibrate_tsc_hz();
+    printf("UBENCH-INFO guest_tsc_hz=%.0f\n", guest_hz);
+    if (is_init)
+        report("boot_init", "ms", 1e3, (double)entry_tsc);
+    report("getppid", "ns", 1e9, median_ticks_per_iter(bench_getppid, 20000));
+    report("pthread_create_join", "us", 1e6, median_ticks_per_iter(bench_pthread, 200));
+    report("futex_pingpong", "us", 1e6, median_ticks_per_iter(bench_futex, 2000));
+    report("mmap_4k", "us", 1e6, median_ticks_per_iter(bench_mmap_4k, 1000));
+    report("mmap_1m", "us", 1e6, median_ticks_per_iter(bench_mmap_1m, 40));
+    report("pagefault", "ns", 1e9, bench_pagefault(2048));
+    report("spawn_wait", "us", 1e6, median_ticks_per_iter(bench_spawn, 40));
+    printf("UBENCH-DONE\n");
+    fflush(stdout);
+}
+
+int main(void)
+{
+    uint64_t entry_tsc = ((uint64_t)ubench_entry_tsc[1] << 32) | ubench_entry_tsc[0];
+    int is_init = getpid() == 1;
+    const char *mode = getenv("UBENCH_MODE") ? getenv("UBENCH_MODE") : "all";
+    int status = 0;
+
+    if (strcmp(mode, "boot") == 0) {
+        printf("UBENCH-BOOT entry_tsc=%llu\n", (unsigned long long)entry_tsc);
+        fflush(stdout);
+    } else if (strcmp(mode, "stamps") == 0) {
+        print_tsc_stamps();
+    } else if (strcmp(mode, "all") == 0) {
+        run_all(entry_tsc, is_init);
+    } else {
+        printf("UBENCH-ERROR unknown UBENCH_MODE '%s' (boot, stamps or all)\n", mode);
+        fflush(stdout);
+        status = 1;
+    }
+    if (!is_init)
+        return status;
+    power_off();
+}
