@@ -39,8 +39,7 @@ dpkg -x "$deb" "$out/root"
 rel=${pkg#linux-image-}
 [ -f "$out/root/boot/vmlinuz-$rel" ] || { echo "fetch-linux: $deb has no boot/vmlinuz-$rel" >&2; exit 1; }
 echo "$rel" > "$out/release"
-dpkg-deb -f "$deb" Package Version | tr '\n' ' ' > "$out/package"
-echo >> "$out/package"
+dpkg-deb --show --showformat='${Package} ${Version}\n' "$deb" > "$out/package"
 rm -rf "$out/dl"
 ln -sfn "root/lib/modules/$rel" "$out/modules"
 # vmlinuz last: it is the make target, so it exists only when all the rest does.

@@ -61,20 +61,24 @@ run_qemu() {
     timeout -k 5 "$limit" "$QEMU" "$@" </dev/null >"$fifo" 2>&1 &
     local pid=$!
     stamp_lines "$t0" "$idle" "$pid" <"$fifo" >"$log"
+    local stopped=$?
     wait "$pid"
     rc=$?
     rm -f "$fifo"
+    # QEMU exits with status 0 on SIGTERM; report the stop as a timeout.
+    [ "$stopped" -eq 0 ] || rc=124
     return "$rc"
 }
 
 # stamp_lines T0 IDLE_S PID: prefixes every stdin line with ms since T0 (an
 # EPOCHREALTIME value) and drops the serial line's carriage returns; after
 # IDLE_S seconds without a line it sends SIGTERM to PID (timeout(1), which
-# passes it on to QEMU) and keeps reading to the end.
+# passes it on to QEMU) and keeps reading to the end.  Returns 2 when it had
+# to stop PID, else 0.
 stamp_lines() {
     # Pure bash, no process per line, so a burst of kernel log lines does
     # not delay the stamps of the lines after it.
-    local t0=${1/[.,]/} idle=$2 pid=$3 line now d rc
+    local t0=${1/[.,]/} idle=$2 pid=$3 line now d rc stopped=0
     while :; do
         IFS= read -r -t "$idle" line
         rc=$?
@@ -82,6 +86,7 @@ stamp_lines() {
             echo "bench: no output for ${idle}s, stopping QEMU"
             kill -TERM "$pid" 2>/dev/null
             idle=3600
+            stopped=2
             continue
         fi
         [ "$rc" -eq 0 ] || [ -n "$line" ] || break
@@ -90,6 +95,7 @@ stamp_lines() {
         printf '%d.%03d %s\n' $((d / 1000)) $((d % 1000)) "${line//$'\r'/}"
         [ "$rc" -eq 0 ] || break
     done
+    return "$stopped"
 }
 
 # field LINE KEY: the value of KEY=<value> in LINE (empty when absent).

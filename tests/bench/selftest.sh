@@ -74,5 +74,15 @@ check stamp_lines_prefix "$(grep -c '^[0-9]*\.[0-9][0-9][0-9] ' "$tmp/stamped")"
 sleep 30 &
 sleeper=$!
 (echo hello; sleep 2) | stamp_lines "$EPOCHREALTIME" 1 "$sleeper" >"$tmp/idle"
+stopped=$?
 wait "$sleeper"
-check stamp_lines_idle_kill "$? $(grep -c 'no output for 1s' "$tmp/idle")" "143 1"
+check stamp_lines_idle_kill "$stopped $? $(grep -c 'no output for 1s' "$tmp/idle")" "2 143 1"
+printf 'x\n' | stamp_lines "$EPOCHREALTIME" 1 0 >/dev/null
+check stamp_lines_not_idle "$?" 0
+# run_qemu with a stand-in QEMU: status passed through, idle stop is 124.
+QEMU=true run_qemu 10 5 "$tmp/q.log"
+check run_qemu_status "$?" 0
+QEMU=false run_qemu 10 5 "$tmp/q.log"
+check run_qemu_failure "$?" 1
+QEMU=sleep run_qemu 10 1 "$tmp/q.log" 5
+check run_qemu_idle_stop "$?" 124
