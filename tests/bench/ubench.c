@@ -41,7 +41,9 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <pthread.h>
+#include <setjmp.h>
 #include <spawn.h>
+#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -91,23 +93,44 @@ static uint64_t rdtsc(void)
 }
 
 // Nanoseconds of the guest kernel's raw monotonic clock, or of its plain
-// monotonic clock if the raw one is not offered.  Used only to calibrate the
-// TSC for the `value=` fields.
+// monotonic clock if the raw one is not offered; 0 if neither is.  Used only
+// to calibrate the TSC for the `value=` fields.
 static uint64_t now_ns(void)
 {
     struct timespec ts;
-    if (clock_gettime(CLOCK_MONOTONIC_RAW, &ts) != 0 && clock_gettime(CLOCK_MONOTONIC, &ts) != 0) {
-        perror("ubench: clock_gettime");
-        exit(1);
-    }
+    if (clock_gettime(CLOCK_MONOTONIC_RAW, &ts) != 0 && clock_gettime(CLOCK_MONOTONIC, &ts) != 0)
+        return 0;
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-static void die(const char *what)
+// A benchmark that fails (a kernel that lacks a call, an error) is reported
+// and skipped; the others still run.  run_bench() sets `bench_failed` and
+// runs the benchmark in the main thread, where fail() jumps back to it.
+static const char *bench_name;
+static jmp_buf bench_failed;
+static pthread_t main_thread;
+
+static _Noreturn void fail(const char *fmt, ...)
 {
-    printf("UBENCH-ERROR %s: %s\n", what, strerror(errno));
+    va_list ap;
+    printf("UBENCH-ERROR %s: ", bench_name);
+    va_start(ap, fmt);
+    vprintf(fmt, ap);
+    va_end(ap);
+    printf("\n");
     fflush(stdout);
-    exit(1);
+    // Another thread cannot unwind the main thread's benchmark.  As PID 1
+    // it must not exit the process either (Linux panics), so it stops here;
+    // the host's idle timeout ends the run.
+    if (!pthread_equal(pthread_self(), main_thread))
+        for (;;)
+            pause();
+    longjmp(bench_failed, 1);
+}
+
+static _Noreturn void die(const char *what)
+{
+    fail("%s: %s", what, strerror(errno));
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -129,15 +152,28 @@ static double median_ticks_per_iter(void (*fn)(int), int iters)
     return v[BATCHES / 2];
 }
 
-// TSC ticks per second calibrated in the guest (see now_ns), set by main.
+// TSC ticks per second calibrated in the guest (see now_ns); 0 if unknown.
 static double guest_hz;
 
 // Prints one result; `scale` is units per second (1e9 for ns...).
 static void report(const char *name, const char *unit, double scale, double ticks)
 {
-    printf("UBENCH %s %s ticks=%.1f value=%.3f\n", name, unit, ticks, ticks / guest_hz * scale);
+    if (guest_hz > 0)
+        printf("UBENCH %s %s ticks=%.1f value=%.3f\n", name, unit, ticks, ticks / guest_hz * scale);
+    else
+        printf("UBENCH %s %s ticks=%.1f value=NA\n", name, unit, ticks);
     fflush(stdout);
 }
+
+// Runs fn(iters) as benchmark `name` and reports the median ticks per
+// iteration, or only the UBENCH-ERROR line that fail() printed.
+static void run_bench(const char *name, const char *unit, double scale, void (*fn)(int), int iters)
+{
+    bench_name = name;
+    if (setjmp(bench_failed) == 0)
+        report(name, unit, scale, median_ticks_per_iter(fn, iters));
+}
+
 
 static void bench_getppid(int n)
 {
@@ -236,7 +272,7 @@ static void bench_mmap_1m(int n)
 
 // Page faults: time only the first touches of a fresh mapping.  Returns the
 // median TSC ticks per fault over BATCHES mappings of `pages` pages each.
-static double bench_pagefault(int pages)
+static double pagefault_ticks(int pages)
 {
     double v[BATCHES];
     size_t len = (size_t)pages * 4096;
@@ -260,6 +296,13 @@ static double bench_pagefault(int pages)
     return v[BATCHES / 2];
 }
 
+static void run_pagefault(int pages)
+{
+    bench_name = "pagefault";
+    if (setjmp(bench_failed) == 0)
+        report("pagefault", "ns", 1e9, pagefault_ticks(pages));
+}
+
 static void bench_spawn(int n)
 {
     extern char **environ;
@@ -275,10 +318,8 @@ static void bench_spawn(int n)
         int status;
         if (waitpid(pid, &status, 0) != pid)
             die("waitpid");
-        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-            printf("UBENCH-ERROR spawn_wait: child status %#x\n", status);
-            exit(1);
-        }
+        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+            fail("child status %#x", status);
     }
 }
 
@@ -287,6 +328,8 @@ static void bench_spawn(int n)
 static double calibrate_tsc_hz(void)
 {
     uint64_t c0 = rdtsc(), t0 = now_ns(), t1;
+    if (t0 == 0)
+        return 0;
     while ((t1 = now_ns()) - t0 < 100000000u)
         ;
     uint64_t c1 = rdtsc();
@@ -321,13 +364,13 @@ static void run_all(uint64_t entry_tsc, int is_init)
     printf("UBENCH-INFO guest_tsc_hz=%.0f\n", guest_hz);
     if (is_init)
         report("boot_init", "ms", 1e3, (double)entry_tsc);
-    report("getppid", "ns", 1e9, median_ticks_per_iter(bench_getppid, 20000));
-    report("pthread_create_join", "us", 1e6, median_ticks_per_iter(bench_pthread, 200));
-    report("futex_pingpong", "us", 1e6, median_ticks_per_iter(bench_futex, 2000));
-    report("mmap_4k", "us", 1e6, median_ticks_per_iter(bench_mmap_4k, 1000));
-    report("mmap_1m", "us", 1e6, median_ticks_per_iter(bench_mmap_1m, 40));
-    report("pagefault", "ns", 1e9, bench_pagefault(2048));
-    report("spawn_wait", "us", 1e6, median_ticks_per_iter(bench_spawn, 40));
+    run_bench("getppid", "ns", 1e9, bench_getppid, 20000);
+    run_bench("pthread_create_join", "us", 1e6, bench_pthread, 200);
+    run_bench("futex_pingpong", "us", 1e6, bench_futex, 2000);
+    run_bench("mmap_4k", "us", 1e6, bench_mmap_4k, 1000);
+    run_bench("mmap_1m", "us", 1e6, bench_mmap_1m, 40);
+    run_pagefault(2048);
+    run_bench("spawn_wait", "us", 1e6, bench_spawn, 40);
     printf("UBENCH-DONE\n");
     fflush(stdout);
 }
@@ -339,6 +382,8 @@ int main(void)
     const char *mode = getenv("UBENCH_MODE") ? getenv("UBENCH_MODE") : "all";
     int status = 0;
 
+    main_thread = pthread_self();
+    bench_name = "ubench";
     if (strcmp(mode, "boot") == 0) {
         printf("UBENCH-BOOT entry_tsc=%llu\n", (unsigned long long)entry_tsc);
         fflush(stdout);
