@@ -49,7 +49,7 @@ host_tsc_hz() {
 # Runs QEMU for at most TIMEOUT_S seconds, and stops it early once it has
 # printed nothing for IDLE_S seconds (a guest that hangs or idles).  Writes
 # each output line to LOG prefixed with the host time in ms since just before
-# QEMU started ("123.456 text").  Returns QEMU's exit status (124 or 143
+# QEMU started ("123.456 text").  Returns QEMU's exit status (124
 # when it was stopped).
 run_qemu() {
     local limit=$1 idle=$2 log=$3
