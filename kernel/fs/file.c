@@ -1,0 +1,92 @@
+/* Open files: allocation, references, and open(2)'s checks once the path
+ * has been resolved to an inode. */
+#include <fs/kernel_api.h>
+#include <fs/namei.h>
+#include <fs/vfs.h>
+#include <kernel/errno.h>
+#include <mm/slab.h>
+
+struct file *file_alloc(struct inode *inode, const struct file_ops *ops, uint32_t flags)
+{
+    struct file *f = kzalloc(sizeof *f);
+    if (!f)
+        return NULL;
+    f->refs = 1;
+    f->ops = ops;
+    f->inode = inode_get(inode);
+    f->flags = flags;
+    mutex_init(&f->pos_lock);
+    return f;
+}
+
+struct file *file_get(struct file *f)
+{
+    __atomic_add_fetch(&f->refs, 1, __ATOMIC_RELAXED);
+    return f;
+}
+
+void file_put(struct file *f)
+{
+    if (__atomic_sub_fetch(&f->refs, 1, __ATOMIC_ACQ_REL))
+        return;
+    if (f->ops && f->ops->release)
+        f->ops->release(f);
+    inode_put(f->inode);
+    kfree(f);
+}
+
+uint64_t file_size(struct file *f)
+{
+    return f->inode->size;
+}
+
+/* Directories open read-only; reads give EISDIR, getdents64 lists them. */
+const struct file_ops dir_file_ops = {
+    .seekable = true,
+};
+
+/* No operations at all: O_PATH descriptors and symlinks opened with O_PATH|O_NOFOLLOW. */
+static const struct file_ops path_file_ops = {
+    .seekable = false,
+};
+
+int file_open_inode(struct inode *inode, uint32_t flags, struct file **out)
+{
+    const struct file_ops *ops;
+    unsigned acc = flags & K_O_ACCMODE;
+    if (flags & K_O_PATH) {
+        ops = &path_file_ops;
+    } else {
+        switch (inode->mode & K_S_IFMT) {
+        case K_S_IFDIR:
+            if (acc != K_O_RDONLY)
+                return -EISDIR;
+            ops = &dir_file_ops;
+            break;
+        case K_S_IFREG:
+            ops = &tmpfs_file_ops;
+            break;
+        case K_S_IFCHR:
+            ops = inode->dev.ops;
+            if (!ops)
+                return -ENXIO;
+            break;
+        case K_S_IFLNK:
+            return -ELOOP; /* O_NOFOLLOW on a symlink */
+        default:
+            return -ENXIO; /* fifos and sockets from an archive have no driver */
+        }
+    }
+    if ((flags & K_O_DIRECTORY) && !K_S_ISDIR(inode->mode))
+        return -ENOTDIR;
+    if (!(flags & K_O_PATH) && (flags & K_O_TRUNC) && K_S_ISREG(inode->mode) && acc != K_O_RDONLY) {
+        int r = tmpfs_truncate(inode, 0);
+        if (r)
+            return r;
+    }
+    struct file *f = file_alloc(inode, ops, flags & ~(K_O_CREAT | K_O_EXCL | K_O_NOCTTY | K_O_TRUNC | K_O_CLOEXEC));
+    if (!f)
+        return -ENOMEM;
+    *out = f;
+    return 0;
+}

@@ -1,0 +1,180 @@
+/* Inodes and superblocks: allocation, reference counts, times, stat.
+ *
+ * An inode lives while it has a name (nlink > 0) or a reference (an open
+ * file, a cwd, a lookup in flight).  inode_life_lock makes the decision to
+ * free it once: whoever brings the second of the two counts to zero frees. */
+#include <fs/dir.h>
+#include <fs/vfs.h>
+#include <kernel/clock.h>
+#include <kernel/errno.h>
+#include <kernel/panic.h>
+#include <kernel/spinlock.h>
+#include <kernel/string.h>
+#include <mm/slab.h>
+
+static spinlock_t inode_life_lock = SPINLOCK_INIT; /* every refs, sb counters, the free decision */
+
+struct super_block *super_create(const char *name, uint32_t dev_minor, uint64_t max_pages)
+{
+    struct super_block *sb = kzalloc(sizeof *sb);
+    if (!sb)
+        return NULL;
+    sb->name = name;
+    sb->dev_minor = dev_minor;
+    sb->next_ino = 1;
+    sb->max_pages = max_pages;
+    return sb;
+}
+
+int super_charge_page(struct super_block *sb)
+{
+    uint64_t flags = spin_lock_irqsave(&inode_life_lock);
+    int r = sb->used_pages < sb->max_pages ? 0 : -ENOSPC;
+    if (!r)
+        sb->used_pages++;
+    spin_unlock_irqrestore(&inode_life_lock, flags);
+    return r;
+}
+
+void super_uncharge_pages(struct super_block *sb, uint64_t n)
+{
+    uint64_t flags = spin_lock_irqsave(&inode_life_lock);
+    BUG_ON(sb->used_pages < n);
+    sb->used_pages -= n;
+    spin_unlock_irqrestore(&inode_life_lock, flags);
+}
+
+uint64_t inode_now_ns(void)
+{
+    return clock_realtime_ns();
+}
+
+struct inode *inode_alloc(struct super_block *sb, uint32_t mode)
+{
+    struct inode *i = kzalloc(sizeof *i);
+    if (!i)
+        return NULL;
+    uint64_t flags = spin_lock_irqsave(&inode_life_lock);
+    i->ino = sb->next_ino++;
+    spin_unlock_irqrestore(&inode_life_lock, flags);
+    i->mode = mode;
+    i->sb = sb;
+    i->refs = 1;
+    i->atime_ns = i->mtime_ns = i->ctime_ns = inode_now_ns();
+    mutex_init(&i->data_lock);
+    if (K_S_ISDIR(mode)) {
+        list_init(&i->dir.entries);
+        i->dir.next_seq = DIR_FIRST_SEQ;
+    }
+    return i;
+}
+
+struct inode *inode_get(struct inode *i)
+{
+    uint64_t flags = spin_lock_irqsave(&inode_life_lock);
+    BUG_ON(i->freed || i->refs == 0xffffffffu);
+    i->refs++;
+    spin_unlock_irqrestore(&inode_life_lock, flags);
+    return i;
+}
+
+static void inode_free(struct inode *i)
+{
+    if (K_S_ISREG(i->mode))
+        tmpfs_free_data(i);
+    else if (K_S_ISLNK(i->mode))
+        kfree(i->lnk.target);
+    else if (K_S_ISDIR(i->mode))
+        BUG_ON(!list_empty(&i->dir.entries)); /* rmdir only removes empty directories */
+    kfree(i);
+}
+
+/* Marks i freed if nothing holds it any more; the caller then frees it. */
+static bool inode_dead_locked(struct inode *i)
+{
+    if (i->refs || i->nlink || i->freed)
+        return false;
+    i->freed = true;
+    return true;
+}
+
+void inode_put(struct inode *i)
+{
+    uint64_t flags = spin_lock_irqsave(&inode_life_lock);
+    BUG_ON(i->refs == 0 || i->freed);
+    i->refs--;
+    bool dead = inode_dead_locked(i);
+    spin_unlock_irqrestore(&inode_life_lock, flags);
+    if (dead)
+        inode_free(i);
+}
+
+void inode_unlink(struct inode *i)
+{
+    uint64_t flags = spin_lock_irqsave(&inode_life_lock);
+    BUG_ON(i->nlink == 0);
+    i->nlink--;
+    /* A directory's "." link goes with its last name. */
+    if (K_S_ISDIR(i->mode) && i->nlink == 1)
+        i->nlink = 0;
+    bool dead = inode_dead_locked(i);
+    spin_unlock_irqrestore(&inode_life_lock, flags);
+    i->ctime_ns = inode_now_ns();
+    if (dead)
+        inode_free(i);
+}
+
+void inode_nlink_add(struct inode *i, int delta)
+{
+    uint64_t flags = spin_lock_irqsave(&inode_life_lock);
+    BUG_ON(delta < 0 && i->nlink < (uint32_t)-delta);
+    i->nlink += (uint32_t)delta;
+    spin_unlock_irqrestore(&inode_life_lock, flags);
+}
+
+void inode_touch(struct inode *i, bool atime, bool mtime, bool ctime)
+{
+    uint64_t now = inode_now_ns();
+    if (atime)
+        i->atime_ns = now;
+    if (mtime)
+        i->mtime_ns = now;
+    if (ctime)
+        i->ctime_ns = now;
+}
+
+uint8_t inode_dtype(const struct inode *i)
+{
+    switch (i->mode & K_S_IFMT) {
+    case K_S_IFDIR: return K_DT_DIR;
+    case K_S_IFREG: return K_DT_REG;
+    case K_S_IFLNK: return K_DT_LNK;
+    case K_S_IFCHR: return K_DT_CHR;
+    case K_S_IFIFO: return K_DT_FIFO;
+    default: return 0;
+    }
+}
+
+void inode_fill_stat(struct inode *i, struct k_stat *st)
+{
+    memset(st, 0, sizeof *st);
+    st->st_dev = dev_encode(0, i->sb->dev_minor);
+    st->st_ino = i->ino;
+    st->st_nlink = i->nlink;
+    st->st_mode = i->mode;
+    st->st_uid = i->uid;
+    st->st_gid = i->gid;
+    st->st_rdev = dev_encode(i->rdev_major, i->rdev_minor);
+    st->st_size = K_S_ISREG(i->mode) || K_S_ISLNK(i->mode) ? (int64_t)i->size : 0;
+    if (K_S_ISDIR(i->mode))
+        st->st_size = 4096; /* one block, as most Linux file systems report */
+    st->st_blksize = 4096;
+    if (K_S_ISREG(i->mode))
+        st->st_blocks = (int64_t)(__atomic_load_n(&i->reg.resident, __ATOMIC_RELAXED) * 8);
+    st->st_atime_sec = i->atime_ns / NSEC_PER_SEC;
+    st->st_atime_nsec = i->atime_ns % NSEC_PER_SEC;
+    st->st_mtime_sec = i->mtime_ns / NSEC_PER_SEC;
+    st->st_mtime_nsec = i->mtime_ns % NSEC_PER_SEC;
+    st->st_ctime_sec = i->ctime_ns / NSEC_PER_SEC;
+    st->st_ctime_nsec = i->ctime_ns % NSEC_PER_SEC;
+}

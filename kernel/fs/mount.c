@@ -1,0 +1,50 @@
+/* Mounting file systems on directories (see fs/mount.h). */
+#include <fs/dir.h>
+#include <fs/mount.h>
+#include <fs/namei.h>
+#include <fs/vfs_ops.h>
+#include <kernel/errno.h>
+#include <kernel/string.h>
+
+static struct inode *root_inode; /* set once at boot */
+
+struct inode *vfs_root(void)
+{
+    return root_inode;
+}
+
+int vfs_mount_root(uint64_t max_pages)
+{
+    struct super_block *sb = tmpfs_create("tmpfs", DEV_MINOR_ROOT, max_pages, 0755);
+    if (!sb)
+        return -ENOMEM;
+    root_inode = sb->root;
+    return 0;
+}
+
+int vfs_mount(const char *path, struct super_block *sb)
+{
+    struct walk w;
+    int r = walk_begin(&w, root_inode);
+    if (r)
+        return r;
+    mutex_lock(&vfs_ns_lock);
+    struct inode *dir;
+    r = vfs_mkdir_locked(&w, root_inode, path, 0755);
+    if (r == -EEXIST)
+        r = 0;
+    if (!r)
+        r = walk_path(&w, root_inode, path, LOOKUP_FOLLOW, &dir);
+    if (!r && !K_S_ISDIR(dir->mode))
+        r = -ENOTDIR;
+    if (!r && dir->mounted)
+        r = -EBUSY;
+    if (!r) {
+        dir->mounted = sb->root;
+        sb->root->covered = dir;
+        inode_get(dir); /* a mount point lives as long as its mount: forever */
+    }
+    mutex_unlock(&vfs_ns_lock);
+    walk_end(&w);
+    return r;
+}

@@ -1,0 +1,195 @@
+/* Path lookup (see fs/namei.h). */
+#include <fs/dir.h>
+#include <fs/namei.h>
+#include <kernel/errno.h>
+#include <kernel/string.h>
+#include <mm/slab.h>
+
+struct mutex vfs_ns_lock = MUTEX_INIT(vfs_ns_lock);
+
+int walk_begin(struct walk *w, struct inode *root)
+{
+    w->root = root;
+    w->links = 0;
+    w->buf = kmalloc(PATH_MAX);
+    return w->buf ? 0 : -ENOMEM;
+}
+
+void walk_end(struct walk *w)
+{
+    kfree(w->buf);
+    w->buf = NULL;
+}
+
+struct inode *follow_mounts(struct inode *i)
+{
+    while (i->mounted)
+        i = i->mounted;
+    return i;
+}
+
+bool name_is_dot_or_dotdot(const char *name, size_t len)
+{
+    return (len == 1 && name[0] == '.') || (len == 2 && name[0] == '.' && name[1] == '.');
+}
+
+/* ".." of dir: stays at the walk's root, climbs out of mounted roots to
+ * the covered directory's parent; NULL for a removed directory. */
+static struct inode *parent_of(struct walk *w, struct inode *dir)
+{
+    for (;;) {
+        if (dir == w->root)
+            return dir;
+        if (dir == dir->sb->root) {
+            if (!dir->covered)
+                return dir;
+            dir = dir->covered;
+            continue;
+        }
+        return dir->dir.parent;
+    }
+}
+
+int walk_step(struct walk *w, struct inode *dir, const char *name, size_t len, struct inode **out)
+{
+    if (!K_S_ISDIR(dir->mode))
+        return -ENOTDIR;
+    if (len > NAME_MAX)
+        return -ENAMETOOLONG;
+    if (len == 1 && name[0] == '.') {
+        *out = dir;
+        return 0;
+    }
+    if (len == 2 && name[0] == '.' && name[1] == '.') {
+        struct inode *p = parent_of(w, dir);
+        if (!p)
+            return -ENOENT;
+        *out = p;
+        return 0;
+    }
+    struct dentry *d = dir_find(dir, name, len);
+    if (!d)
+        return -ENOENT;
+    *out = follow_mounts(d->inode);
+    return 0;
+}
+
+/* Replaces the text before rest in w->buf by target: w->buf becomes
+ * target "/" rest.  -ENAMETOOLONG if that does not fit. */
+static int splice_link(struct walk *w, const char *target, const char *rest)
+{
+    size_t tl = strlen(target), rl = strlen(rest);
+    if (tl + 1 + rl + 1 > PATH_MAX)
+        return -ENAMETOOLONG;
+    memmove(w->buf + tl + 1, rest, rl + 1);
+    memcpy(w->buf, target, tl);
+    w->buf[tl] = '/';
+    return 0;
+}
+
+int walk_parent(struct walk *w, struct inode *start, const char *path, struct nameidata *nd)
+{
+    if (path != w->buf) {
+        size_t n = strnlen(path, PATH_MAX);
+        if (n == PATH_MAX)
+            return -ENAMETOOLONG;
+        memcpy(w->buf, path, n + 1);
+    }
+    if (!w->buf[0])
+        return -ENOENT;
+    struct inode *cur = start;
+    char *p = w->buf;
+    for (;;) {
+        if (*p == '/') {
+            cur = w->root;
+            while (*p == '/')
+                p++;
+        }
+        char *name = p;
+        size_t len = 0;
+        while (name[len] && name[len] != '/')
+            len++;
+        char *rest = name + len;
+        while (*rest == '/')
+            rest++;
+        if (len > NAME_MAX)
+            return -ENAMETOOLONG;
+        if (!K_S_ISDIR(cur->mode))
+            return -ENOTDIR;
+        if (*rest == '\0') {
+            /* The last component (or none, for "/"). */
+            nd->dir = cur;
+            nd->trailing = name[len] == '/';
+            name[len] = '\0';
+            nd->last = name;
+            nd->len = len;
+            return 0;
+        }
+        struct inode *next;
+        int r = walk_step(w, cur, name, len, &next);
+        if (r)
+            return r;
+        if (K_S_ISLNK(next->mode)) {
+            if (++w->links > SYMLINK_MAX_FOLLOW)
+                return -ELOOP;
+            r = splice_link(w, next->lnk.target, rest);
+            if (r)
+                return r;
+            p = w->buf; /* a relative target continues from cur, an absolute one from the root */
+            continue;
+        }
+        cur = next;
+        p = rest;
+    }
+}
+
+int walk_last(struct walk *w, struct nameidata *nd, unsigned flags, struct inode **out)
+{
+    for (;;) {
+        struct inode *i;
+        if (nd->len == 0) {
+            *out = nd->dir;
+            return 0;
+        }
+        int r = walk_step(w, nd->dir, nd->last, nd->len, &i);
+        if (r == -ENOENT && !name_is_dot_or_dotdot(nd->last, nd->len)) {
+            *out = NULL;
+            return 0;
+        }
+        if (r)
+            return r;
+        /* A trailing slash follows a symlink even without LOOKUP_FOLLOW. */
+        if (!K_S_ISLNK(i->mode) || !(flags & LOOKUP_FOLLOW || nd->trailing)) {
+            if (nd->trailing && !K_S_ISDIR(i->mode) && !K_S_ISLNK(i->mode))
+                return -ENOTDIR;
+            *out = i;
+            return 0;
+        }
+        if (++w->links > SYMLINK_MAX_FOLLOW)
+            return -ELOOP;
+        const char *target = i->lnk.target;
+        size_t tl = strlen(target);
+        if (tl + 2 > PATH_MAX)
+            return -ENAMETOOLONG;
+        memcpy(w->buf, target, tl + 1);
+        if (nd->trailing) {
+            w->buf[tl] = '/';
+            w->buf[tl + 1] = '\0';
+        }
+        r = walk_parent(w, nd->dir, w->buf, nd);
+        if (r)
+            return r;
+    }
+}
+
+int walk_path(struct walk *w, struct inode *start, const char *path, unsigned flags, struct inode **out)
+{
+    struct nameidata nd;
+    int r = walk_parent(w, start, path, &nd);
+    if (r)
+        return r;
+    r = walk_last(w, &nd, flags, out);
+    if (r)
+        return r;
+    return *out ? 0 : -ENOENT;
+}

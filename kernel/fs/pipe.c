@@ -1,0 +1,260 @@
+/* Pipes: a 64 KiB ring shared by a read end and a write end.
+ *
+ * pipe->lock (irqsave spinlock) protects the ring, the reader/writer counts
+ * and is the condition lock of both wait queues.  Writes of at most
+ * PIPE_BUF bytes go in whole or wait (IO_ATOMIC); larger ones go in pieces.
+ * A write with no reader left fails with EPIPE and raises SIGPIPE at the
+ * writer.  A read with no writer left and nothing buffered is EOF. */
+#include <fs/kernel_api.h>
+#include <fs/mount.h>
+#include <fs/pipe_ring.h>
+#include <fs/syscall_util.h>
+#include <kernel/errno.h>
+#include <kernel/uaccess.h>
+#include <mm/slab.h>
+#include <proc/signal.h>
+#include <syscall/syscall.h>
+
+#define PIPE_CAPACITY (64u * 1024u)
+
+struct pipe {
+    spinlock_t lock;
+    struct pipe_ring ring;
+    unsigned readers, writers; /* open ends */
+    struct waitq readable, writable;
+};
+
+static struct super_block *pipefs; /* the anonymous inodes of pipes */
+
+static struct pipe *pipe_of(struct file *f)
+{
+    return f->priv;
+}
+
+static int64_t pipe_read(struct file *f, void *buf, size_t n, uint64_t *pos, unsigned io)
+{
+    (void)pos;
+    struct pipe *p = pipe_of(f);
+    uint64_t flags = spin_lock_irqsave(&p->lock);
+    int64_t r;
+    for (;;) {
+        if (p->ring.len) {
+            if (io & IO_PEEK) {
+                struct pipe_ring copy = p->ring;
+                r = (int64_t)ring_read(&copy, buf, n);
+            } else {
+                r = (int64_t)ring_read(&p->ring, buf, n);
+                waitq_wake_all(&p->writable);
+            }
+            break;
+        }
+        if (!p->writers) {
+            r = 0;
+            break;
+        }
+        if (io & IO_NONBLOCK) {
+            r = -EAGAIN;
+            break;
+        }
+        r = waitq_wait_locked_interruptible(&p->readable, &p->lock, 0);
+        if (r)
+            break;
+    }
+    spin_unlock_irqrestore(&p->lock, flags);
+    if (r > 0 && !(io & IO_PEEK))
+        poll_notify();
+    return r;
+}
+
+static void pipe_consume(struct file *f, size_t n)
+{
+    struct pipe *p = pipe_of(f);
+    uint64_t flags = spin_lock_irqsave(&p->lock);
+    n = MIN(n, p->ring.len);
+    p->ring.head = (p->ring.head + n) % p->ring.cap;
+    p->ring.len -= n;
+    if (!p->ring.len)
+        p->ring.head = 0;
+    waitq_wake_all(&p->writable);
+    spin_unlock_irqrestore(&p->lock, flags);
+    poll_notify();
+}
+
+static int64_t pipe_write(struct file *f, const void *buf, size_t n, uint64_t *pos, unsigned io)
+{
+    (void)pos;
+    struct pipe *p = pipe_of(f);
+    size_t need = io & IO_ATOMIC ? n : 1;
+    uint64_t flags = spin_lock_irqsave(&p->lock);
+    int64_t r;
+    for (;;) {
+        if (!p->readers) {
+            r = -EPIPE;
+            break;
+        }
+        if (ring_space(&p->ring) >= need) {
+            r = (int64_t)ring_write(&p->ring, buf, n);
+            waitq_wake_all(&p->readable);
+            break;
+        }
+        if (io & IO_NONBLOCK) {
+            r = -EAGAIN;
+            break;
+        }
+        r = waitq_wait_locked_interruptible(&p->writable, &p->lock, 0);
+        if (r)
+            break;
+    }
+    spin_unlock_irqrestore(&p->lock, flags);
+    if (r > 0)
+        poll_notify();
+    if (r == -EPIPE)
+        signal_send_current(SIGPIPE);
+    return r;
+}
+
+static unsigned pipe_poll(struct file *f)
+{
+    struct pipe *p = pipe_of(f);
+    unsigned m = 0;
+    uint64_t flags = spin_lock_irqsave(&p->lock);
+    if ((f->flags & K_O_ACCMODE) == K_O_RDONLY) {
+        if (p->ring.len)
+            m |= K_POLLIN | K_POLLRDNORM;
+        if (!p->writers)
+            m |= K_POLLHUP;
+    } else {
+        if (ring_space(&p->ring) >= PIPE_BUF)
+            m |= K_POLLOUT | K_POLLWRNORM;
+        if (!p->readers)
+            m |= K_POLLERR;
+    }
+    spin_unlock_irqrestore(&p->lock, flags);
+    return m;
+}
+
+static int pipe_ioctl(struct file *f, unsigned cmd, uint64_t uarg)
+{
+    if (cmd != K_FIONREAD)
+        return -ENOTTY;
+    struct pipe *p = pipe_of(f);
+    uint64_t flags = spin_lock_irqsave(&p->lock);
+    int n = (int)p->ring.len;
+    spin_unlock_irqrestore(&p->lock, flags);
+    return copy_to_user(uarg, &n, sizeof n);
+}
+
+static void pipe_release(struct file *f)
+{
+    struct pipe *p = pipe_of(f);
+    uint64_t flags = spin_lock_irqsave(&p->lock);
+    if ((f->flags & K_O_ACCMODE) == K_O_RDONLY)
+        p->readers--;
+    else
+        p->writers--;
+    bool last = !p->readers && !p->writers;
+    waitq_wake_all(&p->readable);
+    waitq_wake_all(&p->writable);
+    spin_unlock_irqrestore(&p->lock, flags);
+    poll_notify();
+    if (last) {
+        kfree(p->ring.buf);
+        kfree(p);
+    }
+}
+
+static const struct file_ops pipe_ops = {
+    .read = pipe_read,
+    .write = pipe_write,
+    .consume = pipe_consume,
+    .seekable = false,
+    .ioctl = pipe_ioctl,
+    .poll = pipe_poll,
+    .release = pipe_release,
+};
+
+/* Makes the two ends; the caller installs them. */
+static int pipe_create(uint32_t flags, struct file **rd, struct file **wr)
+{
+    if (!pipefs) {
+        struct super_block *sb = super_create("pipefs", DEV_MINOR_PIPEFS, 0);
+        if (!sb)
+            return -ENOMEM;
+        if (__atomic_exchange_n(&pipefs, sb, __ATOMIC_ACQ_REL))
+            kfree(sb); /* another thread made it first; theirs is in use */
+    }
+    struct pipe *p = kzalloc(sizeof *p);
+    uint8_t *buf = kmalloc(PIPE_CAPACITY);
+    struct inode *i = inode_alloc(pipefs, K_S_IFIFO | 0600);
+    if (!p || !buf || !i) {
+        kfree(p);
+        kfree(buf);
+        if (i)
+            inode_put(i);
+        return -ENOMEM;
+    }
+    p->ring = (struct pipe_ring){buf, PIPE_CAPACITY, 0, 0};
+    waitq_init(&p->readable);
+    waitq_init(&p->writable);
+    p->readers = p->writers = 1;
+    *rd = file_alloc(i, &pipe_ops, K_O_RDONLY | (flags & K_O_NONBLOCK));
+    if (!*rd) {
+        inode_put(i);
+        kfree(buf);
+        kfree(p);
+        return -ENOMEM;
+    }
+    (*rd)->priv = p;
+    *wr = file_alloc(i, &pipe_ops, K_O_WRONLY | (flags & K_O_NONBLOCK));
+    inode_put(i); /* the files hold it */
+    if (!*wr) {
+        p->writers = 0;
+        file_put(*rd); /* the last end: frees the pipe */
+        return -ENOMEM;
+    }
+    (*wr)->priv = p;
+    return 0;
+}
+
+static int64_t do_pipe2(uint64_t ufds, uint32_t flags)
+{
+    if (flags & ~(uint32_t)(K_O_CLOEXEC | K_O_NONBLOCK | K_O_DIRECT))
+        return -EINVAL;
+    struct fd_table *t = current_files();
+    if (!t)
+        return -EBADF;
+    if (!user_range_ok(ufds, 2 * sizeof(int)))
+        return -EFAULT;
+    struct file *rd, *wr;
+    int r = pipe_create(flags, &rd, &wr);
+    if (r)
+        return r;
+    int fds[2] = {-1, -1};
+    fds[0] = fd_install(t, rd, flags & K_O_CLOEXEC);
+    if (fds[0] >= 0)
+        fds[1] = fd_install(t, wr, flags & K_O_CLOEXEC);
+    r = fds[0] < 0 ? fds[0] : fds[1] < 0 ? fds[1] : 0;
+    if (!r)
+        r = copy_to_user(ufds, fds, sizeof fds);
+    if (r) {
+        /* Undo: the descriptors were never seen by the program. */
+        for (int k = 0; k < 2; k++) {
+            struct file *f = fds[k] >= 0 ? fd_remove(t, fds[k]) : NULL;
+            if (f)
+                file_put(f);
+        }
+    }
+    file_put(rd);
+    file_put(wr);
+    return r;
+}
+
+int64_t sys_pipe(const struct syscall_args *a)
+{
+    return do_pipe2(a->arg[0], 0);
+}
+
+int64_t sys_pipe2(const struct syscall_args *a)
+{
+    return do_pipe2(a->arg[0], (uint32_t)a->arg[1]);
+}

@@ -1,0 +1,370 @@
+/* poll, ppoll, select, pselect6.
+ *
+ * Readiness is not tracked per waiter: every change that may make a file
+ * ready calls poll_notify(), which bumps a generation counter and wakes
+ * every poller; each re-scans its descriptors.  A poller samples the
+ * generation before scanning and sleeps only if it is unchanged, so a
+ * change between the scan and the sleep is never missed.  poll_lock
+ * protects poll_gen and is the condition lock of poll_wq. */
+#include <fs/syscall_util.h>
+#include <kernel/clock.h>
+#include <kernel/errno.h>
+#include <kernel/string.h>
+#include <kernel/uaccess.h>
+#include <mm/slab.h>
+#include <proc/process.h>
+#include <proc/signal.h>
+#include <syscall/syscall.h>
+
+static spinlock_t poll_lock = SPINLOCK_INIT;
+static struct waitq poll_wq = WAITQ_INIT(poll_wq);
+static uint64_t poll_gen;
+
+void poll_notify(void)
+{
+    uint64_t flags = spin_lock_irqsave(&poll_lock);
+    poll_gen++;
+    waitq_wake_all(&poll_wq);
+    spin_unlock_irqrestore(&poll_lock, flags);
+}
+
+static uint64_t poll_generation(void)
+{
+    uint64_t flags = spin_lock_irqsave(&poll_lock);
+    uint64_t g = poll_gen;
+    spin_unlock_irqrestore(&poll_lock, flags);
+    return g;
+}
+
+/* Sleeps until a notification after generation gen, the deadline
+ * (monotonic ns, 0 = none) or a signal: 0, -ETIMEDOUT or -EINTR. */
+static int poll_wait(uint64_t gen, uint64_t deadline)
+{
+    int r = 0;
+    uint64_t flags = spin_lock_irqsave(&poll_lock);
+    if (poll_gen == gen)
+        r = waitq_wait_locked_interruptible(&poll_wq, &poll_lock, deadline);
+    spin_unlock_irqrestore(&poll_lock, flags);
+    return r;
+}
+
+/* The ready bits of f (files without a poll op are always ready, as on Linux). */
+static unsigned file_poll(struct file *f)
+{
+    if (f->ops->poll && !(f->flags & K_O_PATH))
+        return f->ops->poll(f);
+    return K_POLLIN | K_POLLOUT | K_POLLRDNORM | K_POLLWRNORM;
+}
+
+/* Installs mask as the thread's signal mask for a ppoll/pselect6 wait;
+ * returns the old one. */
+static uint64_t sigmask_swap(uint64_t mask)
+{
+    struct thread *self = sched_current();
+    struct process *p = current_process();
+    uint64_t flags = spin_lock_irqsave(&p->lock);
+    uint64_t old = self->sig_mask;
+    self->sig_mask = mask & ~(SIG_BIT(SIGKILL) | SIG_BIT(SIGSTOP));
+    spin_unlock_irqrestore(&p->lock, flags);
+    return old;
+}
+
+/* Ends such a wait.  After EINTR the temporary mask stays until the
+ * handler has been set up (so the signal it let through is delivered),
+ * and the old one comes back with the handler's return, as on Linux. */
+static void sigmask_restore(uint64_t old, int64_t result)
+{
+    struct thread *self = sched_current();
+    struct process *p = current_process();
+    uint64_t flags = spin_lock_irqsave(&p->lock);
+    if (result == -EINTR) {
+        self->saved_sig_mask = old;
+        self->restore_sig_mask = true;
+    } else {
+        self->sig_mask = old;
+    }
+    spin_unlock_irqrestore(&p->lock, flags);
+}
+
+/* Reads an optional user sigset for ppoll/pselect6. */
+static int read_sigmask(uint64_t umask, uint64_t size, bool *have, uint64_t *mask)
+{
+    *have = umask != 0;
+    if (!*have)
+        return 0;
+    if (size != sizeof(uint64_t))
+        return -EINVAL;
+    return copy_from_user(mask, umask, sizeof *mask);
+}
+
+/* A timeout as a monotonic deadline: 0 = wait forever, UINT64_MAX = do not wait. */
+static uint64_t deadline_after(const struct k_timespec *ts)
+{
+    if (!ts)
+        return 0;
+    if (ts->tv_sec == 0 && ts->tv_nsec == 0)
+        return UINT64_MAX;
+    uint64_t now = clock_monotonic_ns();
+    uint64_t ns;
+    if ((uint64_t)ts->tv_sec > (UINT64_MAX - now) / NSEC_PER_SEC / 2)
+        return 0; /* centuries: as good as forever */
+    ns = (uint64_t)ts->tv_sec * NSEC_PER_SEC + (uint64_t)ts->tv_nsec;
+    return now + ns;
+}
+
+/* What is left of a deadline, for the timeout write-back Linux does. */
+static struct k_timespec time_left(uint64_t deadline)
+{
+    uint64_t now = clock_monotonic_ns();
+    uint64_t left = deadline > now ? deadline - now : 0;
+    return (struct k_timespec){(int64_t)(left / NSEC_PER_SEC), (int64_t)(left % NSEC_PER_SEC)};
+}
+
+struct k_pollfd {
+    int32_t fd;
+    int16_t events;
+    int16_t revents;
+};
+
+static int64_t do_poll(uint64_t ufds, uint64_t nfds, uint64_t deadline)
+{
+    struct fd_table *t = current_files();
+    if (!t)
+        return -EBADF;
+    if (nfds > fd_table_get_limit(t))
+        return -EINVAL;
+    struct k_pollfd *pfd = NULL;
+    if (nfds) {
+        pfd = kmalloc(nfds * sizeof *pfd);
+        if (!pfd)
+            return -ENOMEM;
+        if (copy_from_user(pfd, ufds, nfds * sizeof *pfd)) {
+            kfree(pfd);
+            return -EFAULT;
+        }
+    }
+    int64_t r;
+    for (;;) {
+        uint64_t gen = poll_generation();
+        r = 0;
+        for (size_t k = 0; k < nfds; k++) {
+            pfd[k].revents = 0;
+            if (pfd[k].fd < 0)
+                continue;
+            struct file *f = fd_get(t, pfd[k].fd);
+            if (!f) {
+                pfd[k].revents = K_POLLNVAL;
+            } else {
+                unsigned want = (uint16_t)pfd[k].events | K_POLLERR | K_POLLHUP;
+                pfd[k].revents = (int16_t)(file_poll(f) & want);
+                file_put(f);
+            }
+            if (pfd[k].revents)
+                r++;
+        }
+        if (r || deadline == UINT64_MAX)
+            break;
+        int w = poll_wait(gen, deadline);
+        if (w == -EINTR) {
+            r = -EINTR;
+            break;
+        }
+        if (w == -ETIMEDOUT)
+            deadline = UINT64_MAX; /* one last scan, then 0 */
+    }
+    if (r >= 0 && nfds && copy_to_user(ufds, pfd, nfds * sizeof *pfd))
+        r = -EFAULT;
+    kfree(pfd);
+    return r;
+}
+
+int64_t sys_poll(const struct syscall_args *a)
+{
+    int timeout = (int)a->arg[2];
+    struct k_timespec ts = {timeout / 1000, (int64_t)(timeout % 1000) * 1000000};
+    return do_poll(a->arg[0], a->arg[1], deadline_after(timeout < 0 ? NULL : &ts));
+}
+
+static int read_timespec(uint64_t uts, struct k_timespec *ts)
+{
+    if (copy_from_user(ts, uts, sizeof *ts))
+        return -EFAULT;
+    if (ts->tv_sec < 0 || ts->tv_nsec < 0 || ts->tv_nsec >= (int64_t)NSEC_PER_SEC)
+        return -EINVAL;
+    return 0;
+}
+
+int64_t sys_ppoll(const struct syscall_args *a)
+{
+    struct k_timespec ts;
+    if (a->arg[2]) {
+        int r = read_timespec(a->arg[2], &ts);
+        if (r)
+            return r;
+    }
+    bool have;
+    uint64_t mask;
+    int r = read_sigmask(a->arg[3], a->arg[4], &have, &mask);
+    if (r)
+        return r;
+    uint64_t deadline = deadline_after(a->arg[2] ? &ts : NULL);
+    uint64_t old = have ? sigmask_swap(mask) : 0;
+    int64_t n = do_poll(a->arg[0], a->arg[1], deadline);
+    if (have)
+        sigmask_restore(old, n);
+    if (a->arg[2] && deadline && deadline != UINT64_MAX) {
+        struct k_timespec left = time_left(deadline);
+        (void)copy_to_user(a->arg[2], &left, sizeof left); /* best effort, as on Linux */
+    }
+    return n;
+}
+
+/* --- select ------------------------------------------------------------- */
+
+#define SEL_IN (K_POLLIN | K_POLLRDNORM | K_POLLHUP | K_POLLERR)
+#define SEL_OUT (K_POLLOUT | K_POLLWRNORM | K_POLLERR)
+#define SEL_EX K_POLLPRI
+
+static int64_t do_select(int64_t nfds, uint64_t uin, uint64_t uout, uint64_t uex, uint64_t deadline)
+{
+    struct fd_table *t = current_files();
+    if (!t)
+        return -EBADF;
+    if (nfds < 0)
+        return -EINVAL;
+    if ((uint64_t)nfds > fd_table_get_limit(t))
+        nfds = fd_table_get_limit(t);
+    size_t words = (size_t)(nfds + 63) / 64, bytes = words * 8;
+    uint64_t usets[3] = {uin, uout, uex};
+    uint64_t *in[3] = {NULL, NULL, NULL}, *out = NULL;
+    int64_t r = 0;
+    if (bytes) {
+        out = kzalloc(3 * bytes);
+        for (int s = 0; s < 3 && out; s++) {
+            if (!usets[s])
+                continue;
+            in[s] = kmalloc(bytes);
+            if (!in[s]) {
+                r = -ENOMEM;
+                break;
+            }
+            if (copy_from_user(in[s], usets[s], bytes)) {
+                r = -EFAULT;
+                break;
+            }
+        }
+        if (!out)
+            r = -ENOMEM;
+    }
+    static const unsigned bits[3] = {SEL_IN, SEL_OUT, SEL_EX};
+    while (!r) {
+        uint64_t gen = poll_generation();
+        int64_t count = 0;
+        if (out)
+            memset(out, 0, 3 * bytes);
+        for (int64_t fd = 0; fd < nfds && count >= 0; fd++) {
+            uint64_t bit = 1ull << (fd % 64);
+            size_t w = (size_t)fd / 64;
+            bool asked = false;
+            for (int s = 0; s < 3; s++)
+                asked |= in[s] && (in[s][w] & bit);
+            if (!asked)
+                continue;
+            struct file *f = fd_get(t, (int)fd);
+            if (!f) {
+                count = -EBADF;
+                break;
+            }
+            unsigned m = file_poll(f);
+            file_put(f);
+            for (int s = 0; s < 3; s++) {
+                if (in[s] && (in[s][w] & bit) && (m & bits[s])) {
+                    out[s * words + w] |= bit;
+                    count++;
+                }
+            }
+        }
+        if (count) {
+            r = count;
+            break;
+        }
+        if (deadline == UINT64_MAX)
+            break;
+        int wr = poll_wait(gen, deadline);
+        if (wr == -EINTR)
+            r = -EINTR;
+        else if (wr == -ETIMEDOUT)
+            deadline = UINT64_MAX;
+    }
+    if (r >= 0) {
+        for (int s = 0; s < 3; s++)
+            if (usets[s] && bytes && copy_to_user(usets[s], out + s * words, bytes))
+                r = -EFAULT;
+    }
+    for (int s = 0; s < 3; s++)
+        kfree(in[s]);
+    kfree(out);
+    return r;
+}
+
+struct k_timeval {
+    int64_t tv_sec, tv_usec;
+};
+
+int64_t sys_select(const struct syscall_args *a)
+{
+    struct k_timespec ts;
+    uint64_t utv = a->arg[4];
+    if (utv) {
+        struct k_timeval tv;
+        if (copy_from_user(&tv, utv, sizeof tv))
+            return -EFAULT;
+        if (tv.tv_sec < 0 || tv.tv_usec < 0 || tv.tv_usec >= 1000000)
+            return -EINVAL;
+        ts = (struct k_timespec){tv.tv_sec, tv.tv_usec * 1000};
+    }
+    uint64_t deadline = deadline_after(utv ? &ts : NULL);
+    int64_t r = do_select((int64_t)(int)a->arg[0], a->arg[1], a->arg[2], a->arg[3], deadline);
+    if (utv && deadline && deadline != UINT64_MAX) {
+        struct k_timespec left = time_left(deadline);
+        struct k_timeval tv = {left.tv_sec, left.tv_nsec / 1000};
+        (void)copy_to_user(utv, &tv, sizeof tv); /* best effort, as on Linux */
+    } else if (utv && deadline == UINT64_MAX) {
+        struct k_timeval zero = {0, 0};
+        (void)copy_to_user(utv, &zero, sizeof zero);
+    }
+    return r;
+}
+
+int64_t sys_pselect6(const struct syscall_args *a)
+{
+    struct k_timespec ts;
+    uint64_t uts = a->arg[4];
+    if (uts) {
+        int r = read_timespec(uts, &ts);
+        if (r)
+            return r;
+    }
+    bool have = false;
+    uint64_t mask = 0;
+    if (a->arg[5]) {
+        struct {
+            uint64_t ss, len;
+        } sig;
+        if (copy_from_user(&sig, a->arg[5], sizeof sig))
+            return -EFAULT;
+        int r = read_sigmask(sig.ss, sig.len, &have, &mask);
+        if (r)
+            return r;
+    }
+    uint64_t deadline = deadline_after(uts ? &ts : NULL);
+    uint64_t old = have ? sigmask_swap(mask) : 0;
+    int64_t r = do_select((int64_t)(int)a->arg[0], a->arg[1], a->arg[2], a->arg[3], deadline);
+    if (have)
+        sigmask_restore(old, r);
+    if (uts && deadline && deadline != UINT64_MAX) {
+        struct k_timespec left = time_left(deadline);
+        (void)copy_to_user(uts, &left, sizeof left);
+    }
+    return r;
+}

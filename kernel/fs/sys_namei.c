@@ -1,0 +1,191 @@
+/* Calls that change or read the namespace: the working directory, mkdir,
+ * unlink/rmdir, rename, symlink, link. */
+#include <fs/syscall_util.h>
+#include <fs/vfs_ops.h>
+#include <kernel/errno.h>
+#include <kernel/uaccess.h>
+#include <mm/slab.h>
+#include <syscall/syscall.h>
+
+/* Runs one single-path namespace operation. */
+enum ns_op { NS_MKDIR, NS_UNLINK, NS_RMDIR, NS_SYMLINK };
+
+static int64_t ns_single(enum ns_op op, int dirfd, uint64_t upath, unsigned mode, const char *target)
+{
+    char *path;
+    int r = path_from_user(upath, &path);
+    if (r)
+        return r;
+    struct inode *start, *root;
+    r = path[0] ? at_start(dirfd, path, &start, &root) : -ENOENT;
+    if (r) {
+        path_free(path);
+        return r;
+    }
+    struct walk w;
+    r = walk_begin(&w, root);
+    if (!r) {
+        mutex_lock(&vfs_ns_lock);
+        switch (op) {
+        case NS_MKDIR: r = vfs_mkdir_locked(&w, start, path, mode & ~current_umask()); break;
+        case NS_UNLINK: r = vfs_unlink_locked(&w, start, path, false); break;
+        case NS_RMDIR: r = vfs_unlink_locked(&w, start, path, true); break;
+        case NS_SYMLINK: r = vfs_symlink_locked(&w, start, target, path); break;
+        }
+        mutex_unlock(&vfs_ns_lock);
+        walk_end(&w);
+    }
+    at_done(start, root);
+    path_free(path);
+    return r;
+}
+
+int64_t sys_mkdir(const struct syscall_args *a) { return ns_single(NS_MKDIR, K_AT_FDCWD, a->arg[0], (unsigned)a->arg[1], NULL); }
+int64_t sys_mkdirat(const struct syscall_args *a)
+{
+    return ns_single(NS_MKDIR, (int)a->arg[0], a->arg[1], (unsigned)a->arg[2], NULL);
+}
+int64_t sys_unlink(const struct syscall_args *a) { return ns_single(NS_UNLINK, K_AT_FDCWD, a->arg[0], 0, NULL); }
+int64_t sys_rmdir(const struct syscall_args *a) { return ns_single(NS_RMDIR, K_AT_FDCWD, a->arg[0], 0, NULL); }
+int64_t sys_unlinkat(const struct syscall_args *a)
+{
+    unsigned flags = (unsigned)a->arg[2];
+    if (flags & ~(unsigned)K_AT_REMOVEDIR)
+        return -EINVAL;
+    return ns_single(flags ? NS_RMDIR : NS_UNLINK, (int)a->arg[0], a->arg[1], 0, NULL);
+}
+
+static int64_t symlink_at(uint64_t utarget, int dirfd, uint64_t upath)
+{
+    char *target;
+    int r = path_from_user(utarget, &target);
+    if (r)
+        return r;
+    int64_t n = ns_single(NS_SYMLINK, dirfd, upath, 0, target);
+    path_free(target);
+    return n;
+}
+
+int64_t sys_symlink(const struct syscall_args *a) { return symlink_at(a->arg[0], K_AT_FDCWD, a->arg[1]); }
+int64_t sys_symlinkat(const struct syscall_args *a) { return symlink_at(a->arg[0], (int)a->arg[1], a->arg[2]); }
+
+/* Runs a two-path operation (rename, link). */
+static int64_t ns_double(bool link, int ofd, uint64_t uold, int nfd, uint64_t unew, unsigned flags, bool empty_old)
+{
+    char *op = NULL, *np = NULL;
+    struct inode *os = NULL, *orr = NULL, *ns = NULL, *nr = NULL;
+    struct walk wo = {0}, wn = {0};
+    int r = path_from_user(uold, &op);
+    if (!r)
+        r = path_from_user(unew, &np);
+    if (!r && ((!op[0] && !empty_old) || !np[0]))
+        r = -ENOENT;
+    if (!r)
+        r = at_start(ofd, op, &os, &orr);
+    if (!r) {
+        r = at_start(nfd, np, &ns, &nr);
+        if (r) {
+            at_done(os, orr);
+            os = NULL;
+        }
+    }
+    if (!r)
+        r = walk_begin(&wo, orr);
+    if (!r)
+        r = walk_begin(&wn, nr);
+    if (!r) {
+        mutex_lock(&vfs_ns_lock);
+        if (link && !op[0])
+            r = vfs_link_inode_locked(os, &wn, ns, np); /* AT_EMPTY_PATH: fd's own file */
+        else if (link && op[0])
+            r = vfs_link_locked(&wo, os, op, flags & K_AT_SYMLINK_FOLLOW, &wn, ns, np);
+        else if (!link)
+            r = vfs_rename_locked(&wo, os, op, &wn, ns, np, flags);
+        mutex_unlock(&vfs_ns_lock);
+    }
+    walk_end(&wo);
+    walk_end(&wn);
+    if (os)
+        at_done(os, orr);
+    if (ns)
+        at_done(ns, nr);
+    path_free(op);
+    path_free(np);
+    return r;
+}
+
+int64_t sys_rename(const struct syscall_args *a)
+{
+    return ns_double(false, K_AT_FDCWD, a->arg[0], K_AT_FDCWD, a->arg[1], 0, false);
+}
+int64_t sys_renameat(const struct syscall_args *a)
+{
+    return ns_double(false, (int)a->arg[0], a->arg[1], (int)a->arg[2], a->arg[3], 0, false);
+}
+int64_t sys_renameat2(const struct syscall_args *a)
+{
+    return ns_double(false, (int)a->arg[0], a->arg[1], (int)a->arg[2], a->arg[3], (unsigned)a->arg[4], false);
+}
+int64_t sys_link(const struct syscall_args *a)
+{
+    return ns_double(true, K_AT_FDCWD, a->arg[0], K_AT_FDCWD, a->arg[1], 0, false);
+}
+int64_t sys_linkat(const struct syscall_args *a)
+{
+    unsigned flags = (unsigned)a->arg[4];
+    if (flags & ~(unsigned)(K_AT_SYMLINK_FOLLOW | K_AT_EMPTY_PATH))
+        return -EINVAL;
+    return ns_double(true, (int)a->arg[0], a->arg[1], (int)a->arg[2], a->arg[3], flags, flags & K_AT_EMPTY_PATH);
+}
+
+int64_t sys_getcwd(const struct syscall_args *a)
+{
+    uint64_t ubuf = a->arg[0];
+    size_t size = (size_t)a->arg[1];
+    struct inode *root, *cwd;
+    fs_context_paths(current_fs(), &root, &cwd);
+    char *buf = kmalloc(PATH_MAX);
+    int64_t r = buf ? 0 : -ENOMEM;
+    if (!r) {
+        mutex_lock(&vfs_ns_lock);
+        r = vfs_path_of(root, cwd, buf, PATH_MAX);
+        mutex_unlock(&vfs_ns_lock);
+    }
+    if (r > 0 && (size_t)r > size)
+        r = -ERANGE;
+    if (r > 0 && copy_to_user(ubuf, buf, (size_t)r))
+        r = -EFAULT;
+    kfree(buf);
+    inode_put(root);
+    inode_put(cwd);
+    return r;
+}
+
+static int64_t set_cwd(struct inode *i)
+{
+    if (!K_S_ISDIR(i->mode))
+        return -ENOTDIR;
+    fs_context_set_cwd(current_fs(), i);
+    return 0;
+}
+
+int64_t sys_chdir(const struct syscall_args *a)
+{
+    struct inode *i;
+    int r = at_lookup(K_AT_FDCWD, a->arg[0], true, false, &i);
+    if (r)
+        return r;
+    int64_t n = set_cwd(i);
+    inode_put(i);
+    return n;
+}
+
+int64_t sys_fchdir(const struct syscall_args *a)
+{
+    struct file *f = fget((int)a->arg[0]);
+    if (!f)
+        return -EBADF;
+    int64_t r = set_cwd(f->inode);
+    file_put(f);
+    return r;
+}

@@ -1,0 +1,454 @@
+/* read, write and their vector and positioned forms, lseek, truncation,
+ * fsync, getdents64.
+ *
+ * User buffers are moved through a kernel bounce buffer, a chunk at a
+ * time, so no file system lock is ever held across a user copy (see
+ * fs/vfs.h).  f->pos_lock is held for the whole call, which serialises
+ * readers of one open file (as Linux's f_pos_lock and pipe mutex do): a
+ * stream is peeked, copied out, and only what reached the user is consumed,
+ * so a bad buffer (EFAULT) loses no data. */
+#include <fs/dir.h>
+#include <fs/syscall_util.h>
+#include <kernel/errno.h>
+#include <kernel/string.h>
+#include <kernel/uaccess.h>
+#include <mm/slab.h>
+#include <syscall/syscall.h>
+
+#define BOUNCE_SIZE 4096u
+#define BOUNCE_SMALL 256u
+
+/* A user I/O vector being walked. */
+struct uio {
+    struct k_iovec *iov;
+    size_t niov, idx;
+    uint64_t off;   /* within iov[idx] */
+    size_t resid;   /* bytes left in all segments */
+};
+
+/* Copies n bytes from src to the user segments; returns bytes copied
+ * (less than n if a segment was bad). */
+static size_t uio_out(struct uio *u, const uint8_t *src, size_t n)
+{
+    size_t done = 0;
+    while (done < n && u->idx < u->niov) {
+        struct k_iovec *v = &u->iov[u->idx];
+        size_t piece = (size_t)MIN((uint64_t)(n - done), v->len - u->off);
+        if (piece && copy_to_user(v->base + u->off, src + done, piece))
+            break;
+        done += piece;
+        u->off += piece;
+        if (u->off == v->len) {
+            u->idx++;
+            u->off = 0;
+        }
+    }
+    u->resid -= done;
+    return done;
+}
+
+/* Copies up to n bytes from the user segments into dst; returns bytes
+ * copied, *fault set if a segment was bad. */
+static size_t uio_in(struct uio *u, uint8_t *dst, size_t n, bool *fault)
+{
+    size_t done = 0;
+    while (done < n && u->idx < u->niov) {
+        struct k_iovec *v = &u->iov[u->idx];
+        size_t piece = (size_t)MIN((uint64_t)(n - done), v->len - u->off);
+        if (piece && copy_from_user(dst + done, v->base + u->off, piece)) {
+            *fault = true;
+            break;
+        }
+        done += piece;
+        u->off += piece;
+        if (u->off == v->len) {
+            u->idx++;
+            u->off = 0;
+        }
+    }
+    u->resid -= done;
+    return done;
+}
+
+static uint8_t *bounce_get(size_t want, uint8_t *small, size_t *size)
+{
+    if (want <= BOUNCE_SMALL) {
+        *size = BOUNCE_SMALL;
+        return small;
+    }
+    *size = BOUNCE_SIZE;
+    return kmalloc(BOUNCE_SIZE);
+}
+
+static void bounce_put(uint8_t *b, uint8_t *small)
+{
+    if (b != small)
+        kfree(b);
+}
+
+/* Reads into u at *pos (NULL: the stream has no position).  Caller holds pos_lock. */
+static int64_t do_read(struct file *f, struct uio *u, uint64_t *pos)
+{
+    if (!FILE_READABLE(f))
+        return -EBADF;
+    if (K_S_ISDIR(f->inode->mode))
+        return -EISDIR;
+    if (!f->ops->read)
+        return -EINVAL;
+    if (u->resid == 0)
+        return 0;
+    uint8_t small[BOUNCE_SMALL];
+    size_t bsize;
+    uint8_t *b = bounce_get(u->resid, small, &bsize);
+    if (!b)
+        return -ENOMEM;
+    unsigned io = f->flags & K_O_NONBLOCK ? IO_NONBLOCK : 0;
+    bool peek = f->ops->consume != NULL;
+    int64_t done = 0, err = 0;
+    while (u->resid) {
+        size_t chunk = MIN(u->resid, bsize);
+        uint64_t p = pos ? *pos : 0;
+        int64_t n = f->ops->read(f, b, chunk, &p, io | (peek ? IO_PEEK : 0));
+        if (n <= 0) {
+            err = n;
+            break;
+        }
+        size_t copied = uio_out(u, b, (size_t)n);
+        if (peek)
+            f->ops->consume(f, copied);
+        if (pos)
+            *pos += copied;
+        done += (int64_t)copied;
+        if (copied < (size_t)n) {
+            err = -EFAULT;
+            break;
+        }
+        if ((size_t)n < chunk)
+            break;
+        io |= IO_NONBLOCK; /* got data: do not wait for more */
+    }
+    bounce_put(b, small);
+    if (done)
+        inode_touch(f->inode, true, false, false);
+    return done ? done : err;
+}
+
+/* Writes from u at *pos.  Caller holds pos_lock. */
+static int64_t do_write(struct file *f, struct uio *u, uint64_t *pos)
+{
+    if (!FILE_WRITABLE(f))
+        return -EBADF;
+    if (!f->ops->write)
+        return -EINVAL;
+    if (u->resid == 0)
+        return 0;
+    uint8_t small[BOUNCE_SMALL];
+    size_t bsize;
+    uint8_t *b = bounce_get(u->resid, small, &bsize);
+    if (!b)
+        return -ENOMEM;
+    unsigned io = (f->flags & K_O_NONBLOCK ? IO_NONBLOCK : 0) | (u->resid <= PIPE_BUF ? IO_ATOMIC : 0);
+    int64_t done = 0, err = 0;
+    bool fault = false;
+    while (u->resid && !fault && !err) {
+        size_t chunk = uio_in(u, b, MIN(u->resid, bsize), &fault);
+        if (fault && chunk == 0) {
+            err = -EFAULT;
+            break;
+        }
+        size_t off = 0;
+        while (off < chunk) {
+            uint64_t p = pos ? *pos : 0;
+            int64_t n = f->ops->write(f, b + off, chunk - off, &p, io);
+            if (n <= 0) {
+                err = n ? n : -EIO;
+                break;
+            }
+            if (pos)
+                *pos = p;
+            off += (size_t)n;
+        }
+        done += (int64_t)off;
+    }
+    bounce_put(b, small);
+    return done ? done : err;
+}
+
+/* Clamps a single buffer to Linux's limits and wraps it as a uio. */
+static int single_uio(struct uio *u, struct k_iovec *v, uint64_t ubuf, uint64_t count)
+{
+    if (!user_range_ok(ubuf, count))
+        return -EFAULT;
+    v->base = ubuf;
+    v->len = MIN(count, MAX_RW_COUNT);
+    *u = (struct uio){v, 1, 0, 0, (size_t)v->len};
+    return 0;
+}
+
+/* Copies and checks a user iovec array. */
+static int vector_uio(struct uio *u, uint64_t uiov, uint64_t cnt)
+{
+    if ((int64_t)cnt < 0 || cnt > IOV_MAX)
+        return -EINVAL;
+    u->iov = NULL;
+    *u = (struct uio){NULL, (size_t)cnt, 0, 0, 0};
+    if (cnt == 0)
+        return 0;
+    struct k_iovec *v = kmalloc(cnt * sizeof *v);
+    if (!v)
+        return -ENOMEM;
+    if (copy_from_user(v, uiov, cnt * sizeof *v)) {
+        kfree(v);
+        return -EFAULT;
+    }
+    uint64_t total = 0;
+    for (size_t k = 0; k < cnt; k++) {
+        if ((int64_t)v[k].len < 0) {
+            kfree(v);
+            return -EINVAL;
+        }
+        if (!user_range_ok(v[k].base, v[k].len)) {
+            kfree(v);
+            return -EFAULT;
+        }
+        /* Linux caps the total at MAX_RW_COUNT, cutting the vector short. */
+        if (total + v[k].len > MAX_RW_COUNT)
+            v[k].len = MAX_RW_COUNT - total;
+        total += v[k].len;
+    }
+    u->iov = v;
+    u->resid = (size_t)total;
+    return 0;
+}
+
+static int64_t rw_common(int fd, struct uio *u, bool write, bool positioned, int64_t offset)
+{
+    struct file *f = fget(fd);
+    if (!f)
+        return -EBADF;
+    int64_t r;
+    if (write ? !FILE_WRITABLE(f) : !FILE_READABLE(f)) {
+        r = -EBADF;
+    } else if (positioned && !f->ops->seekable) {
+        r = -ESPIPE;
+    } else if (positioned && offset < 0) {
+        r = -EINVAL;
+    } else {
+        mutex_lock(&f->pos_lock);
+        uint64_t p = positioned ? (uint64_t)offset : f->pos;
+        uint64_t *pp = f->ops->seekable ? &p : NULL;
+        r = write ? do_write(f, u, pp) : do_read(f, u, pp);
+        if (!positioned && f->ops->seekable)
+            f->pos = p;
+        mutex_unlock(&f->pos_lock);
+    }
+    file_put(f);
+    return r;
+}
+
+static int64_t rw_single(const struct syscall_args *a, bool write, bool positioned)
+{
+    struct k_iovec v;
+    struct uio u;
+    struct file *f = fget((int)a->arg[0]);
+    if (!f)
+        return -EBADF; /* checked first, as Linux does */
+    file_put(f);
+    int r = single_uio(&u, &v, a->arg[1], a->arg[2]);
+    if (r)
+        return r;
+    return rw_common((int)a->arg[0], &u, write, positioned, (int64_t)a->arg[3]);
+}
+
+static int64_t rw_vector(const struct syscall_args *a, bool write, bool positioned)
+{
+    struct uio u;
+    struct file *f = fget((int)a->arg[0]);
+    if (!f)
+        return -EBADF;
+    file_put(f);
+    int r = vector_uio(&u, a->arg[1], a->arg[2]);
+    if (r)
+        return r;
+    int64_t n = rw_common((int)a->arg[0], &u, write, positioned, (int64_t)a->arg[3]);
+    kfree(u.iov);
+    return n;
+}
+
+int64_t sys_read(const struct syscall_args *a) { return rw_single(a, false, false); }
+int64_t sys_write(const struct syscall_args *a) { return rw_single(a, true, false); }
+int64_t sys_pread64(const struct syscall_args *a) { return rw_single(a, false, true); }
+int64_t sys_pwrite64(const struct syscall_args *a) { return rw_single(a, true, true); }
+int64_t sys_readv(const struct syscall_args *a) { return rw_vector(a, false, false); }
+int64_t sys_writev(const struct syscall_args *a) { return rw_vector(a, true, false); }
+
+int64_t kernel_pread(struct file *f, void *buf, size_t n, uint64_t off)
+{
+    if (!K_S_ISREG(f->inode->mode))
+        return -EINVAL;
+    return tmpfs_read(f->inode, buf, n, off);
+}
+
+int64_t sys_lseek(const struct syscall_args *a)
+{
+    struct file *f = fget((int)a->arg[0]);
+    if (!f)
+        return -EBADF;
+    int64_t off = (int64_t)a->arg[1], r;
+    unsigned whence = (unsigned)a->arg[2];
+    if (!f->ops->seekable) {
+        file_put(f);
+        return -ESPIPE;
+    }
+    mutex_lock(&f->pos_lock);
+    int64_t base;
+    switch (whence) {
+    case K_SEEK_SET: base = 0; break;
+    case K_SEEK_CUR: base = (int64_t)f->pos; break;
+    case K_SEEK_END: base = K_S_ISREG(f->inode->mode) ? (int64_t)f->inode->size : 0; break;
+    default: base = -1; break;
+    }
+    if (base < 0 || __builtin_add_overflow(base, off, &r) || r < 0) {
+        r = -EINVAL;
+    } else {
+        f->pos = (uint64_t)r;
+    }
+    mutex_unlock(&f->pos_lock);
+    file_put(f);
+    return r;
+}
+
+static int64_t truncate_file(struct file *f, int64_t len)
+{
+    if (len < 0)
+        return -EINVAL;
+    if (K_S_ISDIR(f->inode->mode))
+        return -EISDIR;
+    if (!f->ops->truncate || !FILE_WRITABLE(f))
+        return -EINVAL;
+    return f->ops->truncate(f, (uint64_t)len);
+}
+
+int64_t sys_ftruncate(const struct syscall_args *a)
+{
+    struct file *f = fget((int)a->arg[0]);
+    if (!f)
+        return -EBADF;
+    int64_t r = truncate_file(f, (int64_t)a->arg[1]);
+    file_put(f);
+    return r;
+}
+
+int64_t sys_truncate(const struct syscall_args *a)
+{
+    if ((int64_t)a->arg[1] < 0)
+        return -EINVAL;
+    struct inode *i;
+    int r = at_lookup(K_AT_FDCWD, a->arg[0], true, false, &i);
+    if (r)
+        return r;
+    if (K_S_ISDIR(i->mode))
+        r = -EISDIR;
+    else if (!K_S_ISREG(i->mode))
+        r = -EINVAL;
+    else
+        r = tmpfs_truncate(i, a->arg[1]);
+    inode_put(i);
+    return r;
+}
+
+static int64_t sync_fd(int fd)
+{
+    struct file *f = fget(fd);
+    if (!f)
+        return -EBADF;
+    file_put(f);
+    return 0; /* memory file systems and character devices have nothing to flush */
+}
+
+int64_t sys_fsync(const struct syscall_args *a) { return sync_fd((int)a->arg[0]); }
+int64_t sys_fdatasync(const struct syscall_args *a) { return sync_fd((int)a->arg[0]); }
+
+/* Appends one record to b (at *used of cap); false when it does not fit. */
+static bool dirent_put(uint8_t *b, size_t cap, size_t *used, uint64_t ino, uint64_t next, uint8_t type,
+                       const char *name, size_t len)
+{
+    size_t reclen = ALIGN_UP(offsetof(struct k_dirent64, d_name) + len + 1, 8);
+    if (*used + reclen > cap)
+        return false;
+    struct k_dirent64 *d = (struct k_dirent64 *)(b + *used);
+    memset(d, 0, reclen);
+    d->d_ino = ino;
+    d->d_off = (int64_t)next;
+    d->d_reclen = (uint16_t)reclen;
+    d->d_type = type;
+    memcpy(d->d_name, name, len);
+    *used += reclen;
+    return true;
+}
+
+int64_t sys_getdents64(const struct syscall_args *a)
+{
+    struct file *f = fget((int)a->arg[0]);
+    if (!f)
+        return -EBADF;
+    uint64_t ubuf = a->arg[1];
+    size_t count = (size_t)MIN((uint64_t)(uint32_t)a->arg[2], (uint64_t)BOUNCE_SIZE * 16);
+    int64_t r = 0;
+    uint8_t *b = NULL;
+    if (!K_S_ISDIR(f->inode->mode) || (f->flags & K_O_PATH)) {
+        r = f->flags & K_O_PATH ? -EBADF : -ENOTDIR;
+        goto out;
+    }
+    if (!user_range_ok(ubuf, count)) {
+        r = -EFAULT;
+        goto out;
+    }
+    b = kmalloc(count ? count : 1);
+    if (!b) {
+        r = -ENOMEM;
+        goto out;
+    }
+    mutex_lock(&f->pos_lock);
+    mutex_lock(&vfs_ns_lock);
+    struct inode *dir = f->inode;
+    size_t used = 0;
+    uint64_t pos = f->pos;
+    bool full = false;
+    if (pos == 0) {
+        full = !dirent_put(b, count, &used, dir->ino, 1, K_DT_DIR, ".", 1);
+        if (!full)
+            pos = 1;
+    }
+    if (!full && pos == 1) {
+        struct walk w = {.root = current_fs()->root};
+        struct inode *parent;
+        if (walk_step(&w, dir, "..", 2, &parent))
+            parent = dir;
+        full = !dirent_put(b, count, &used, parent->ino, DIR_FIRST_SEQ, K_DT_DIR, "..", 2);
+        if (!full)
+            pos = DIR_FIRST_SEQ;
+    }
+    while (!full) {
+        struct dentry *d = dir_next(dir, pos);
+        if (!d)
+            break;
+        full = !dirent_put(b, count, &used, d->inode->ino, d->seq + 1, inode_dtype(d->inode), d->name, d->len);
+        if (!full)
+            pos = d->seq + 1;
+    }
+    mutex_unlock(&vfs_ns_lock);
+    if (full && used == 0) {
+        r = -EINVAL; /* the buffer cannot hold even one entry */
+    } else if (used && copy_to_user(ubuf, b, used)) {
+        r = -EFAULT;
+    } else {
+        f->pos = pos;
+        r = (int64_t)used;
+    }
+    mutex_unlock(&f->pos_lock);
+out:
+    kfree(b);
+    file_put(f);
+    return r;
+}

@@ -1,0 +1,293 @@
+/* The stat family, access, readlink, chmod/chown, utimensat. */
+#include <fs/syscall_util.h>
+#include <kernel/clock.h>
+#include <kernel/errno.h>
+#include <kernel/string.h>
+#include <kernel/uaccess.h>
+#include <mm/slab.h>
+#include <syscall/syscall.h>
+
+static int64_t stat_to_user(struct inode *i, uint64_t ust)
+{
+    struct k_stat st;
+    mutex_lock(&vfs_ns_lock);
+    inode_fill_stat(i, &st);
+    mutex_unlock(&vfs_ns_lock);
+    return copy_to_user(ust, &st, sizeof st);
+}
+
+int64_t sys_fstat(const struct syscall_args *a)
+{
+    struct file *f = fget((int)a->arg[0]);
+    if (!f)
+        return -EBADF;
+    int64_t r = stat_to_user(f->inode, a->arg[1]);
+    file_put(f);
+    return r;
+}
+
+static int64_t stat_at(int dirfd, uint64_t upath, uint64_t ust, unsigned flags)
+{
+    if (flags & ~(unsigned)(K_AT_SYMLINK_NOFOLLOW | K_AT_EMPTY_PATH | K_AT_NO_AUTOMOUNT))
+        return -EINVAL;
+    struct inode *i;
+    int r = at_lookup(dirfd, upath, !(flags & K_AT_SYMLINK_NOFOLLOW), flags & K_AT_EMPTY_PATH, &i);
+    if (r)
+        return r;
+    int64_t n = stat_to_user(i, ust);
+    inode_put(i);
+    return n;
+}
+
+int64_t sys_stat(const struct syscall_args *a) { return stat_at(K_AT_FDCWD, a->arg[0], a->arg[1], 0); }
+int64_t sys_lstat(const struct syscall_args *a)
+{
+    return stat_at(K_AT_FDCWD, a->arg[0], a->arg[1], K_AT_SYMLINK_NOFOLLOW);
+}
+int64_t sys_newfstatat(const struct syscall_args *a)
+{
+    return stat_at((int)a->arg[0], a->arg[1], a->arg[2], (unsigned)a->arg[3]);
+}
+
+int64_t sys_statx(const struct syscall_args *a)
+{
+    unsigned flags = (unsigned)a->arg[2], mask = (unsigned)a->arg[3];
+    if (flags & ~(unsigned)(K_AT_SYMLINK_NOFOLLOW | K_AT_EMPTY_PATH | K_AT_NO_AUTOMOUNT | K_AT_STATX_SYNC_TYPE))
+        return -EINVAL;
+    if ((flags & K_AT_STATX_SYNC_TYPE) == K_AT_STATX_SYNC_TYPE)
+        return -EINVAL;
+    if (mask & K_STATX_RESERVED)
+        return -EINVAL;
+    struct inode *i;
+    int r = at_lookup((int)a->arg[0], a->arg[1], !(flags & K_AT_SYMLINK_NOFOLLOW), flags & K_AT_EMPTY_PATH, &i);
+    if (r)
+        return r;
+    struct k_stat st;
+    mutex_lock(&vfs_ns_lock);
+    inode_fill_stat(i, &st);
+    mutex_unlock(&vfs_ns_lock);
+    inode_put(i);
+    struct k_statx sx;
+    memset(&sx, 0, sizeof sx);
+    sx.stx_mask = K_STATX_BASIC_STATS; /* everything basic is known, whatever was asked */
+    sx.stx_blksize = (uint32_t)st.st_blksize;
+    sx.stx_nlink = (uint32_t)st.st_nlink;
+    sx.stx_uid = st.st_uid;
+    sx.stx_gid = st.st_gid;
+    sx.stx_mode = (uint16_t)st.st_mode;
+    sx.stx_ino = st.st_ino;
+    sx.stx_size = (uint64_t)st.st_size;
+    sx.stx_blocks = (uint64_t)st.st_blocks;
+    sx.stx_atime = (struct k_statx_timestamp){(int64_t)st.st_atime_sec, (uint32_t)st.st_atime_nsec, 0};
+    sx.stx_mtime = (struct k_statx_timestamp){(int64_t)st.st_mtime_sec, (uint32_t)st.st_mtime_nsec, 0};
+    sx.stx_ctime = (struct k_statx_timestamp){(int64_t)st.st_ctime_sec, (uint32_t)st.st_ctime_nsec, 0};
+    sx.stx_rdev_major = (uint32_t)((st.st_rdev >> 8) & 0xfff);
+    sx.stx_rdev_minor = (uint32_t)((st.st_rdev & 0xff) | ((st.st_rdev >> 12) & ~0xffull));
+    sx.stx_dev_major = 0;
+    sx.stx_dev_minor = (uint32_t)st.st_dev;
+    return copy_to_user(a->arg[4], &sx, sizeof sx);
+}
+
+/* Root passes every check but execute, which needs an execute bit
+ * somewhere (directories are always searchable). */
+static int64_t access_at(int dirfd, uint64_t upath, unsigned mode, unsigned flags)
+{
+    if (mode & ~7u)
+        return -EINVAL;
+    if (flags & ~(unsigned)(K_AT_EACCESS | K_AT_SYMLINK_NOFOLLOW | K_AT_EMPTY_PATH))
+        return -EINVAL;
+    struct inode *i;
+    int r = at_lookup(dirfd, upath, !(flags & K_AT_SYMLINK_NOFOLLOW), flags & K_AT_EMPTY_PATH, &i);
+    if (r)
+        return r;
+    if ((mode & K_X_OK) && !K_S_ISDIR(i->mode) && !(i->mode & 0111))
+        r = -EACCES;
+    inode_put(i);
+    return r;
+}
+
+int64_t sys_access(const struct syscall_args *a) { return access_at(K_AT_FDCWD, a->arg[0], (unsigned)a->arg[1], 0); }
+int64_t sys_faccessat(const struct syscall_args *a)
+{
+    return access_at((int)a->arg[0], a->arg[1], (unsigned)a->arg[2], 0);
+}
+int64_t sys_faccessat2(const struct syscall_args *a)
+{
+    return access_at((int)a->arg[0], a->arg[1], (unsigned)a->arg[2], (unsigned)a->arg[3]);
+}
+
+static int64_t readlink_at(int dirfd, uint64_t upath, uint64_t ubuf, int64_t size)
+{
+    if (size <= 0)
+        return -EINVAL;
+    struct inode *i;
+    int r = at_lookup(dirfd, upath, false, true, &i);
+    if (r)
+        return r;
+    int64_t n;
+    if (!K_S_ISLNK(i->mode)) {
+        n = -EINVAL;
+    } else {
+        n = (int64_t)MIN((uint64_t)size, i->size);
+        if (copy_to_user(ubuf, i->lnk.target, (size_t)n)) /* the target never changes */
+            n = -EFAULT;
+    }
+    inode_put(i);
+    return n;
+}
+
+int64_t sys_readlink(const struct syscall_args *a)
+{
+    return readlink_at(K_AT_FDCWD, a->arg[0], a->arg[1], (int)a->arg[2]);
+}
+int64_t sys_readlinkat(const struct syscall_args *a)
+{
+    return readlink_at((int)a->arg[0], a->arg[1], a->arg[2], (int)a->arg[3]);
+}
+
+static int64_t chmod_inode(struct inode *i, unsigned mode)
+{
+    mutex_lock(&vfs_ns_lock);
+    i->mode = (i->mode & K_S_IFMT) | (mode & K_S_PERM);
+    inode_touch(i, false, false, true);
+    mutex_unlock(&vfs_ns_lock);
+    return 0;
+}
+
+static int64_t chmod_at(int dirfd, uint64_t upath, unsigned mode, unsigned flags)
+{
+    if (flags & ~(unsigned)(K_AT_SYMLINK_NOFOLLOW | K_AT_EMPTY_PATH))
+        return -EINVAL;
+    struct inode *i;
+    int r = at_lookup(dirfd, upath, !(flags & K_AT_SYMLINK_NOFOLLOW), flags & K_AT_EMPTY_PATH, &i);
+    if (r)
+        return r;
+    /* Linux cannot change a symlink's mode either. */
+    r = K_S_ISLNK(i->mode) ? -EOPNOTSUPP : (int)chmod_inode(i, mode);
+    inode_put(i);
+    return r;
+}
+
+int64_t sys_chmod(const struct syscall_args *a) { return chmod_at(K_AT_FDCWD, a->arg[0], (unsigned)a->arg[1], 0); }
+int64_t sys_fchmodat(const struct syscall_args *a)
+{
+    /* The raw fchmodat has no flags argument. */
+    return chmod_at((int)a->arg[0], a->arg[1], (unsigned)a->arg[2], 0);
+}
+int64_t sys_fchmod(const struct syscall_args *a)
+{
+    struct file *f = fget((int)a->arg[0]);
+    if (!f)
+        return -EBADF;
+    int64_t r = chmod_inode(f->inode, (unsigned)a->arg[1]);
+    file_put(f);
+    return r;
+}
+
+/* Everything is owned by root: owners can be "changed" to 0 (or left
+ * alone with -1); anything else would need a real user database. */
+static int64_t chown_check(struct inode *i, uint32_t uid, uint32_t gid)
+{
+    if ((uid != 0 && uid != 0xffffffffu) || (gid != 0 && gid != 0xffffffffu))
+        return -EPERM;
+    mutex_lock(&vfs_ns_lock);
+    inode_touch(i, false, false, true);
+    mutex_unlock(&vfs_ns_lock);
+    return 0;
+}
+
+static int64_t chown_at(int dirfd, uint64_t upath, uint32_t uid, uint32_t gid, unsigned flags)
+{
+    if (flags & ~(unsigned)(K_AT_SYMLINK_NOFOLLOW | K_AT_EMPTY_PATH))
+        return -EINVAL;
+    struct inode *i;
+    int r = at_lookup(dirfd, upath, !(flags & K_AT_SYMLINK_NOFOLLOW), flags & K_AT_EMPTY_PATH, &i);
+    if (r)
+        return r;
+    int64_t n = chown_check(i, uid, gid);
+    inode_put(i);
+    return n;
+}
+
+int64_t sys_chown(const struct syscall_args *a)
+{
+    return chown_at(K_AT_FDCWD, a->arg[0], (uint32_t)a->arg[1], (uint32_t)a->arg[2], 0);
+}
+int64_t sys_lchown(const struct syscall_args *a)
+{
+    return chown_at(K_AT_FDCWD, a->arg[0], (uint32_t)a->arg[1], (uint32_t)a->arg[2], K_AT_SYMLINK_NOFOLLOW);
+}
+int64_t sys_fchownat(const struct syscall_args *a)
+{
+    return chown_at((int)a->arg[0], a->arg[1], (uint32_t)a->arg[2], (uint32_t)a->arg[3], (unsigned)a->arg[4]);
+}
+int64_t sys_fchown(const struct syscall_args *a)
+{
+    struct file *f = fget((int)a->arg[0]);
+    if (!f)
+        return -EBADF;
+    int64_t r = chown_check(f->inode, (uint32_t)a->arg[1], (uint32_t)a->arg[2]);
+    file_put(f);
+    return r;
+}
+
+/* One utimensat time: *out set unless UTIME_OMIT; false for a bad value. */
+static bool utime_value(const struct k_timespec *ts, uint64_t now, bool *set, uint64_t *out)
+{
+    *set = true;
+    if (ts->tv_nsec == K_UTIME_NOW) {
+        *out = now;
+        return true;
+    }
+    if (ts->tv_nsec == K_UTIME_OMIT) {
+        *set = false;
+        return true;
+    }
+    if (ts->tv_nsec < 0 || ts->tv_nsec >= (int64_t)NSEC_PER_SEC || ts->tv_sec < 0 ||
+        (uint64_t)ts->tv_sec > UINT64_MAX / NSEC_PER_SEC - 1)
+        return false;
+    *out = (uint64_t)ts->tv_sec * NSEC_PER_SEC + (uint64_t)ts->tv_nsec;
+    return true;
+}
+
+int64_t sys_utimensat(const struct syscall_args *a)
+{
+    int dirfd = (int)a->arg[0];
+    uint64_t upath = a->arg[1], utimes = a->arg[2];
+    unsigned flags = (unsigned)a->arg[3];
+    if (flags & ~(unsigned)(K_AT_SYMLINK_NOFOLLOW | K_AT_EMPTY_PATH))
+        return -EINVAL;
+    uint64_t now = clock_realtime_ns(), at = now, mt = now;
+    bool set_a = true, set_m = true;
+    if (utimes) {
+        struct k_timespec ts[2];
+        if (copy_from_user(ts, utimes, sizeof ts))
+            return -EFAULT;
+        if (!utime_value(&ts[0], now, &set_a, &at) || !utime_value(&ts[1], now, &set_m, &mt))
+            return -EINVAL;
+    }
+    struct inode *i;
+    int r;
+    if (!upath) {
+        /* A NULL path means dirfd itself (what futimens uses). */
+        struct file *f = fget(dirfd);
+        if (!f)
+            return -EBADF;
+        i = inode_get(f->inode);
+        file_put(f);
+    } else {
+        r = at_lookup(dirfd, upath, !(flags & K_AT_SYMLINK_NOFOLLOW), flags & K_AT_EMPTY_PATH, &i);
+        if (r)
+            return r;
+    }
+    mutex_lock(&vfs_ns_lock);
+    if (set_a)
+        i->atime_ns = at;
+    if (set_m)
+        i->mtime_ns = mt;
+    if (set_a || set_m)
+        i->ctime_ns = now;
+    mutex_unlock(&vfs_ns_lock);
+    inode_put(i);
+    return 0;
+}

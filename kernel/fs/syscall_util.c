@@ -1,0 +1,104 @@
+/* Helpers shared by the file system calls (see fs/syscall_util.h). */
+#include <fs/syscall_util.h>
+#include <kernel/errno.h>
+#include <kernel/uaccess.h>
+#include <mm/slab.h>
+
+int path_from_user(uint64_t upath, char **out)
+{
+    char *p = kmalloc(PATH_MAX);
+    if (!p)
+        return -ENOMEM;
+    int64_t n = strncpy_from_user(p, upath, PATH_MAX);
+    if (n < 0) {
+        kfree(p);
+        return (int)n;
+    }
+    *out = p;
+    return 0;
+}
+
+void path_free(char *p)
+{
+    kfree(p);
+}
+
+struct file *fget(int fd)
+{
+    return fd_get(current_files(), fd);
+}
+
+int at_start(int dirfd, const char *path, struct inode **start, struct inode **root)
+{
+    struct fs_context *c = current_fs();
+    struct inode *cwd;
+    fs_context_paths(c, root, &cwd);
+    if (path[0] == '/' || dirfd == K_AT_FDCWD) {
+        *start = path[0] == '/' ? inode_get(*root) : inode_get(cwd);
+        inode_put(cwd);
+        return 0;
+    }
+    inode_put(cwd);
+    struct file *f = fget(dirfd);
+    if (!f) {
+        inode_put(*root);
+        return -EBADF;
+    }
+    if (path[0] && !K_S_ISDIR(f->inode->mode)) {
+        file_put(f);
+        inode_put(*root);
+        return -ENOTDIR;
+    }
+    *start = inode_get(f->inode);
+    file_put(f);
+    return 0;
+}
+
+void at_done(struct inode *start, struct inode *root)
+{
+    inode_put(start);
+    inode_put(root);
+}
+
+int at_lookup(int dirfd, uint64_t upath, bool follow, bool empty_ok, struct inode **out)
+{
+    char *path;
+    int r = path_from_user(upath, &path);
+    if (r)
+        return r;
+    if (!path[0] && !empty_ok) {
+        path_free(path);
+        return -ENOENT;
+    }
+    struct inode *start, *root;
+    r = at_start(dirfd, path, &start, &root);
+    if (r) {
+        path_free(path);
+        return r;
+    }
+    if (!path[0]) {
+        /* AT_EMPTY_PATH: dirfd itself (or the cwd for AT_FDCWD). */
+        *out = inode_get(start);
+    } else {
+        struct walk w;
+        r = walk_begin(&w, root);
+        if (!r) {
+            mutex_lock(&vfs_ns_lock);
+            struct inode *i;
+            r = walk_path(&w, start, path, follow ? LOOKUP_FOLLOW : 0, &i);
+            if (!r)
+                *out = inode_get(i);
+            mutex_unlock(&vfs_ns_lock);
+            walk_end(&w);
+        }
+    }
+    at_done(start, root);
+    path_free(path);
+    return r;
+}
+
+unsigned current_umask(void)
+{
+    struct fs_context *c = current_fs();
+    return __atomic_load_n(&c->umask, __ATOMIC_RELAXED);
+}

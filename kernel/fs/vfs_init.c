@@ -1,0 +1,35 @@
+/* Bringing the file systems up at boot (fs/kernel_api.h: vfs_init). */
+#include <drivers/console.h>
+#include <fs/kernel_api.h>
+#include <fs/mount.h>
+#include <kernel/errno.h>
+#include <kernel/printk.h>
+#include <mm/pmm.h>
+
+int vfs_init(const void *initramfs, size_t len)
+{
+    /* Each tmpfs may hold up to half of memory, as Linux's default. */
+    struct pmm_stats ps;
+    pmm_get_stats(&ps);
+    uint64_t half = ps.total_pages / 2;
+    int r = vfs_mount_root(half);
+    if (r)
+        return r;
+    fs_context_init_kernel();
+    console_init();
+    struct super_block *dev = devfs_create();
+    struct super_block *tmp = tmpfs_create("tmpfs", DEV_MINOR_TMP, half, 01777);
+    struct super_block *run = tmpfs_create("tmpfs", DEV_MINOR_RUN, half, 0755);
+    if (!dev || !tmp || !run)
+        return -ENOMEM;
+    if ((r = vfs_mount("/dev", dev)) || (r = vfs_mount("/tmp", tmp)) || (r = vfs_mount("/run", run)))
+        return r;
+    if (initramfs && len) {
+        r = initramfs_unpack(vfs_root(), initramfs, len);
+        if (r)
+            return r;
+    } else {
+        printk(LOG_WARN, "vfs: no initramfs; the root holds only /dev, /tmp and /run");
+    }
+    return 0;
+}

@@ -1,0 +1,332 @@
+/* Namespace operations (see fs/vfs_ops.h).  Every function runs with
+ * vfs_ns_lock held.  Each makes all its allocations before it changes
+ * anything, so -ENOMEM leaves the tree as it was. */
+#include <fs/dir.h>
+#include <fs/vfs_ops.h>
+#include <kernel/errno.h>
+#include <kernel/string.h>
+#include <mm/slab.h>
+
+/* A new inode named nd->last in nd->dir.  nd->dir must still be linked. */
+static int create_in(struct nameidata *nd, uint32_t mode, struct inode **out)
+{
+    if (nd->dir->nlink == 0)
+        return -ENOENT; /* the directory was removed */
+    struct inode *i = inode_alloc(nd->dir->sb, mode);
+    if (!i)
+        return -ENOMEM;
+    if (K_S_ISDIR(mode))
+        i->nlink = 1; /* "." */
+    int r = dir_add(nd->dir, nd->last, nd->len, i);
+    if (r) {
+        i->nlink = 0;
+        inode_put(i);
+        return r;
+    }
+    inode_put(i); /* the name keeps it */
+    *out = i;
+    return 0;
+}
+
+int vfs_open_locked(struct walk *w, struct inode *start, const char *path, uint32_t flags, unsigned mode,
+                    struct file **out)
+{
+    if ((flags & K_O_TMPFILE) == K_O_TMPFILE)
+        return -EOPNOTSUPP;
+    struct nameidata nd;
+    int r = walk_parent(w, start, path, &nd);
+    if (r)
+        return r;
+    bool excl = (flags & (K_O_CREAT | K_O_EXCL)) == (K_O_CREAT | K_O_EXCL);
+    unsigned lf = (flags & K_O_NOFOLLOW) || excl ? 0 : LOOKUP_FOLLOW;
+    struct inode *i;
+    r = walk_last(w, &nd, lf, &i);
+    if (r)
+        return r;
+    if (!i) {
+        if (!(flags & K_O_CREAT))
+            return -ENOENT;
+        if (nd.trailing)
+            return -EISDIR;
+        r = create_in(&nd, K_S_IFREG | (mode & K_S_PERM), &i);
+        if (r)
+            return r;
+    } else {
+        if (excl)
+            return -EEXIST;
+        if ((flags & K_O_CREAT) && K_S_ISDIR(i->mode))
+            return -EISDIR;
+        if (K_S_ISLNK(i->mode) && !(flags & K_O_PATH))
+            return -ELOOP; /* O_NOFOLLOW */
+    }
+    return file_open_inode(i, flags, out);
+}
+
+int vfs_mkdir_locked(struct walk *w, struct inode *start, const char *path, unsigned mode)
+{
+    struct nameidata nd;
+    int r = walk_parent(w, start, path, &nd);
+    if (r)
+        return r;
+    if (nd.len == 0 || name_is_dot_or_dotdot(nd.last, nd.len))
+        return -EEXIST;
+    if (dir_find(nd.dir, nd.last, nd.len))
+        return -EEXIST;
+    struct inode *i;
+    return create_in(&nd, K_S_IFDIR | (mode & K_S_PERM), &i);
+}
+
+int vfs_mknod_locked(struct walk *w, struct inode *start, const char *path, unsigned mode, struct inode **out)
+{
+    struct nameidata nd;
+    int r = walk_parent(w, start, path, &nd);
+    if (r)
+        return r;
+    if (nd.len == 0 || name_is_dot_or_dotdot(nd.last, nd.len) || dir_find(nd.dir, nd.last, nd.len))
+        return -EEXIST;
+    if (nd.trailing)
+        return -ENOENT;
+    struct inode *i;
+    r = create_in(&nd, mode, &i);
+    if (!r && out)
+        *out = i;
+    return r;
+}
+
+int vfs_symlink_locked(struct walk *w, struct inode *start, const char *target, const char *path)
+{
+    size_t tl = strnlen(target, PATH_MAX);
+    if (tl == 0)
+        return -ENOENT;
+    if (tl == PATH_MAX)
+        return -ENAMETOOLONG;
+    struct nameidata nd;
+    int r = walk_parent(w, start, path, &nd);
+    if (r)
+        return r;
+    if (nd.len == 0 || name_is_dot_or_dotdot(nd.last, nd.len) || dir_find(nd.dir, nd.last, nd.len))
+        return -EEXIST;
+    if (nd.trailing)
+        return -ENOENT;
+    if (nd.dir->nlink == 0)
+        return -ENOENT;
+    char *copy = kmalloc(tl + 1);
+    if (!copy)
+        return -ENOMEM;
+    memcpy(copy, target, tl + 1);
+    struct inode *i = inode_alloc(nd.dir->sb, K_S_IFLNK | 0777);
+    if (!i) {
+        kfree(copy);
+        return -ENOMEM;
+    }
+    i->lnk.target = copy;
+    i->size = tl;
+    r = dir_add(nd.dir, nd.last, nd.len, i);
+    inode_put(i); /* frees it (and the copy) if dir_add failed */
+    return r;
+}
+
+int vfs_unlink_locked(struct walk *w, struct inode *start, const char *path, bool rmdir)
+{
+    struct nameidata nd;
+    int r = walk_parent(w, start, path, &nd);
+    if (r)
+        return r;
+    if (nd.len == 0)
+        return rmdir ? -EBUSY : -EISDIR;
+    if (nd.len == 1 && nd.last[0] == '.')
+        return rmdir ? -EINVAL : -EISDIR;
+    if (nd.len == 2 && nd.last[0] == '.' && nd.last[1] == '.')
+        return rmdir ? -ENOTEMPTY : -EISDIR;
+    struct dentry *d = dir_find(nd.dir, nd.last, nd.len);
+    if (!d)
+        return -ENOENT;
+    struct inode *i = d->inode;
+    if (rmdir) {
+        if (!K_S_ISDIR(i->mode))
+            return -ENOTDIR;
+        if (i->mounted)
+            return -EBUSY;
+        if (!dir_is_empty(i))
+            return -ENOTEMPTY;
+    } else {
+        if (K_S_ISDIR(i->mode))
+            return -EISDIR;
+        if (nd.trailing)
+            return -ENOTDIR;
+    }
+    dir_remove(nd.dir, d);
+    inode_unlink(i);
+    return 0;
+}
+
+int vfs_link_inode_locked(struct inode *src, struct walk *wn, struct inode *nstart, const char *npath)
+{
+    if (K_S_ISDIR(src->mode))
+        return -EPERM;
+    struct nameidata nd;
+    int r = walk_parent(wn, nstart, npath, &nd);
+    if (r)
+        return r;
+    if (nd.len == 0 || name_is_dot_or_dotdot(nd.last, nd.len) || dir_find(nd.dir, nd.last, nd.len))
+        return -EEXIST;
+    if (nd.trailing)
+        return -ENOENT;
+    if (nd.dir->sb != src->sb)
+        return -EXDEV;
+    if (nd.dir->nlink == 0 || src->nlink == 0)
+        return -ENOENT;
+    return dir_add(nd.dir, nd.last, nd.len, src);
+}
+
+int vfs_link_locked(struct walk *wo, struct inode *ostart, const char *opath, bool follow,
+                    struct walk *wn, struct inode *nstart, const char *npath)
+{
+    struct inode *src;
+    int r = walk_path(wo, ostart, opath, follow ? LOOKUP_FOLLOW : 0, &src);
+    if (r)
+        return r;
+    return vfs_link_inode_locked(src, wn, nstart, npath);
+}
+
+/* True if dir is anc or below it (following parent links in one file system). */
+static bool is_below(struct inode *dir, struct inode *anc)
+{
+    for (struct inode *i = dir; i; i = i->dir.parent) {
+        if (i == anc)
+            return true;
+        if (i == i->sb->root)
+            return false;
+    }
+    return false;
+}
+
+static int rename_exchange(struct nameidata *o, struct dentry *dold, struct nameidata *n, struct dentry *dnew)
+{
+    struct inode *a = dold->inode, *b = dnew->inode;
+    if (K_S_ISDIR(a->mode) && is_below(n->dir, a))
+        return -EINVAL;
+    if (K_S_ISDIR(b->mode) && is_below(o->dir, b))
+        return -EINVAL;
+    dold->inode = b;
+    dnew->inode = a;
+    if (K_S_ISDIR(a->mode)) {
+        a->dir.parent = n->dir;
+        inode_nlink_add(o->dir, -1);
+        inode_nlink_add(n->dir, 1);
+    }
+    if (K_S_ISDIR(b->mode)) {
+        b->dir.parent = o->dir;
+        inode_nlink_add(n->dir, -1);
+        inode_nlink_add(o->dir, 1);
+    }
+    inode_touch(o->dir, false, true, true);
+    inode_touch(n->dir, false, true, true);
+    inode_touch(a, false, false, true);
+    inode_touch(b, false, false, true);
+    return 0;
+}
+
+int vfs_rename_locked(struct walk *wo, struct inode *ostart, const char *opath,
+                      struct walk *wn, struct inode *nstart, const char *npath, unsigned flags)
+{
+    if (flags & ~(unsigned)(K_RENAME_NOREPLACE | K_RENAME_EXCHANGE))
+        return -EINVAL;
+    if ((flags & K_RENAME_NOREPLACE) && (flags & K_RENAME_EXCHANGE))
+        return -EINVAL;
+    struct nameidata o, n;
+    int r = walk_parent(wo, ostart, opath, &o);
+    if (r)
+        return r;
+    r = walk_parent(wn, nstart, npath, &n);
+    if (r)
+        return r;
+    if (o.len == 0 || name_is_dot_or_dotdot(o.last, o.len) || n.len == 0 || name_is_dot_or_dotdot(n.last, n.len))
+        return -EBUSY;
+    struct dentry *dold = dir_find(o.dir, o.last, o.len);
+    if (!dold)
+        return -ENOENT;
+    struct inode *src = dold->inode;
+    if (n.dir->nlink == 0)
+        return -ENOENT;
+    struct dentry *dnew = dir_find(n.dir, n.last, n.len);
+    struct inode *dst = dnew ? dnew->inode : NULL;
+    if (!K_S_ISDIR(src->mode) && (o.trailing || n.trailing))
+        return -ENOTDIR;
+    if (o.dir->sb != n.dir->sb)
+        return -EXDEV;
+    if (src->mounted || (dst && dst->mounted))
+        return -EBUSY;
+    if (flags & K_RENAME_EXCHANGE) {
+        if (!dst)
+            return -ENOENT;
+        return rename_exchange(&o, dold, &n, dnew);
+    }
+    if (dst && (flags & K_RENAME_NOREPLACE))
+        return -EEXIST;
+    if (dst == src)
+        return 0; /* two names of one inode: POSIX says do nothing */
+    if (K_S_ISDIR(src->mode) && is_below(n.dir, src))
+        return -EINVAL;
+    if (dst) {
+        if (K_S_ISDIR(src->mode) && !K_S_ISDIR(dst->mode))
+            return -ENOTDIR;
+        if (!K_S_ISDIR(src->mode) && K_S_ISDIR(dst->mode))
+            return -EISDIR;
+        if (K_S_ISDIR(dst->mode) && !dir_is_empty(dst))
+            return -ENOTEMPTY;
+    }
+    /* The only allocation first: the new name. */
+    r = dir_add(n.dir, n.last, n.len, src);
+    if (r)
+        return r;
+    dir_remove(o.dir, dold);
+    if (K_S_ISDIR(src->mode))
+        src->dir.parent = n.dir; /* dir_remove cleared it when both are the same directory */
+    inode_nlink_add(src, -1);    /* the old name; the new one holds it */
+    if (dst) {
+        /* dnew is still the first entry with that name: dir_add appended. */
+        dir_remove(n.dir, dnew);
+        inode_unlink(dst);
+    }
+    inode_touch(src, false, false, true);
+    return 0;
+}
+
+int64_t vfs_path_of(struct inode *root, struct inode *dir, char *buf, size_t size)
+{
+    /* Built right to left at the end of buf, then moved to the front. */
+    if (size == 0)
+        return -ERANGE;
+    size_t at = size - 1;
+    buf[at] = 0;
+    struct inode *i = dir;
+    while (i != root) {
+        if (i == i->sb->root) {
+            if (!i->covered)
+                break; /* outside root: show it from its own top */
+            i = i->covered;
+            continue;
+        }
+        struct inode *p = i->dir.parent;
+        if (!p)
+            return -ENOENT;
+        struct dentry *d = dir_find_inode(p, i);
+        if (!d)
+            return -ENOENT;
+        if (at < (size_t)d->len + 1)
+            return -ERANGE;
+        at -= d->len;
+        memcpy(buf + at, d->name, d->len);
+        buf[--at] = '/';
+        i = p;
+    }
+    if (at == size - 1) {
+        if (at < 1)
+            return -ERANGE;
+        buf[--at] = '/';
+    }
+    size_t len = size - at; /* with the NUL */
+    memmove(buf, buf + at, len);
+    return (int64_t)len;
+}

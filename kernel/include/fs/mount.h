@@ -1,0 +1,35 @@
+/* The mount table: which file system's root covers which directory.
+ * Mounts are made at boot only (vfs_init): "/" tmpfs, /dev devfs, /tmp and
+ * /run tmpfs.  Mount links are read under vfs_ns_lock. */
+#ifndef FS_MOUNT_H
+#define FS_MOUNT_H
+
+#include <fs/vfs.h>
+
+/* Anonymous device minors, one per file system (st_dev is 0:minor). */
+enum {
+    DEV_MINOR_ROOT = 1,
+    DEV_MINOR_DEVFS,
+    DEV_MINOR_TMP,
+    DEV_MINOR_RUN,
+    DEV_MINOR_PIPEFS,
+};
+
+/* The root directory of the whole tree (NULL before vfs_mount_root). */
+struct inode *vfs_root(void);
+/* Creates the root tmpfs.  0 or -ENOMEM. */
+int vfs_mount_root(uint64_t max_pages);
+/* Mounts sb on the directory at path (created with mode 0755 if missing).
+ * 0, or -ENOTDIR/-EBUSY/-ENOMEM. */
+int vfs_mount(const char *path, struct super_block *sb);
+/* devfs.c: the /dev file system with its device nodes, or NULL (ENOMEM). */
+struct super_block *devfs_create(void);
+/* The kernel threads' fs context (fs/fs_context.c), once the root exists. */
+void fs_context_init_kernel(void);
+
+/* initramfs.c: unpacks a cpio newc archive into the tree at root.  Returns
+ * 0, or -EINVAL for a malformed archive (reported in one line; entries
+ * before the bad one are kept), or -ENOMEM/-ENOSPC. */
+int initramfs_unpack(struct inode *root, const void *buf, size_t len);
+
+#endif

@@ -1,0 +1,52 @@
+/* Path lookup.  Every function here runs with vfs_ns_lock held, which
+ * freezes the namespace for the whole walk: the inodes it returns stay
+ * valid until the lock is dropped (take a reference to keep one longer).
+ *
+ * A walk starts at a directory (the cwd, a dirfd's directory, or the root
+ * for absolute paths) and stops at the process's root on "..".  Symlinks in
+ * the middle of a path are expanded textually in a PATH_MAX scratch buffer;
+ * at most SYMLINK_MAX_FOLLOW (40) are followed per call (-ELOOP beyond). */
+#ifndef FS_NAMEI_H
+#define FS_NAMEI_H
+
+#include <fs/vfs.h>
+
+extern struct mutex vfs_ns_lock;
+
+struct walk {
+    struct inode *root; /* "/" and the limit of ".." */
+    int links;          /* symlinks followed so far */
+    char *buf;          /* PATH_MAX bytes of scratch */
+};
+
+/* The result of walk_parent: the directory that holds (or would hold) the
+ * last component.  len 0 means the path named the start directory itself
+ * ("/" or "///"). */
+struct nameidata {
+    struct inode *dir;
+    const char *last;  /* inside walk.buf, NUL-terminated, valid until the next walk call */
+    size_t len;
+    bool trailing;     /* the path ended in "/": the target must be a directory */
+};
+
+#define LOOKUP_FOLLOW 1u  /* follow a symlink in the last component */
+
+/* Allocates the scratch buffer: 0 or -ENOMEM. */
+int walk_begin(struct walk *w, struct inode *root);
+void walk_end(struct walk *w);
+/* Resolves all components but the last.  Errors: ENOENT (missing, or an
+ * empty path), ENOTDIR, ENAMETOOLONG, ELOOP. */
+int walk_parent(struct walk *w, struct inode *start, const char *path, struct nameidata *nd);
+/* Looks up one name (".", ".." included) in dir, crossing mount points. */
+int walk_step(struct walk *w, struct inode *dir, const char *name, size_t len, struct inode **out);
+/* Resolves the whole path. */
+int walk_path(struct walk *w, struct inode *start, const char *path, unsigned flags, struct inode **out);
+/* Resolves the last component of nd (after walk_parent): *out is NULL and
+ * 0 is returned when it does not exist; a symlink there is followed when
+ * flags has LOOKUP_FOLLOW (nd then describes the symlink's target). */
+int walk_last(struct walk *w, struct nameidata *nd, unsigned flags, struct inode **out);
+/* The inode that "." of dir would name, after mounts. */
+struct inode *follow_mounts(struct inode *i);
+bool name_is_dot_or_dotdot(const char *name, size_t len);
+
+#endif

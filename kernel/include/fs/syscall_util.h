@@ -1,0 +1,26 @@
+/* Helpers shared by the file system calls. */
+#ifndef FS_SYSCALL_UTIL_H
+#define FS_SYSCALL_UTIL_H
+
+#include <fs/fdtable.h>
+#include <fs/namei.h>
+
+/* Copies a user path into a new PATH_MAX kernel buffer (path_free it).
+ * 0, -EFAULT, -ENAMETOOLONG or -ENOMEM.  An empty path is returned as is. */
+int path_from_user(uint64_t upath, char **out);
+void path_free(char *p);
+/* The open file at fd of the current process (file_put when done), or NULL. */
+struct file *fget(int fd);
+/* Where a *at call starts: for an absolute path the root; else the cwd
+ * (AT_FDCWD) or dirfd's directory (-EBADF, -ENOTDIR).  Returns references
+ * in *start and *root (inode_put both). */
+int at_start(int dirfd, const char *path, struct inode **start, struct inode **root);
+void at_done(struct inode *start, struct inode *root);
+/* The inode a *at call with flags names: AT_EMPTY_PATH with "" gives
+ * dirfd's own inode; follow says whether a final symlink is followed.
+ * Returns a reference in *out. */
+int at_lookup(int dirfd, uint64_t upath, bool follow, bool empty_ok, struct inode **out);
+/* The current umask. */
+unsigned current_umask(void);
+
+#endif

@@ -1,0 +1,150 @@
+/* The VFS core: inodes, superblocks, open files.
+ *
+ * Every file system here lives in memory (tmpfs for /, /tmp, /run; devfs
+ * is a tmpfs instance whose character nodes carry driver operations; pipes
+ * get anonymous inodes), so the inode *is* the file: there is no separate
+ * dentry cache.  A directory inode holds its entries (fs/dir.h) and a
+ * pointer to its parent: directories cannot be hard-linked, so the parent
+ * is unique, which makes ".." and getcwd simple walks.
+ *
+ * Locks, in the order they may be taken:
+ *   vfs_ns_lock (mutex, fs/namei.c) protects the whole namespace: every
+ *     directory's entries, parent pointers, nlink of every inode, mount
+ *     links, and inode metadata changes (mode, times, owner).  Path lookup
+ *     runs entirely under it, so it never holds references mid-walk.
+ *   inode->data_lock (mutex) protects a regular file's pages and size.
+ *   inode_life_lock (spinlock, fs/inode.c) protects every refs count and
+ *     makes the "refs and nlink both zero -> free" decision race-free.
+ * No lock is ever held across copy_from_user/copy_to_user: a user page
+ * fault may need kernel_pread (file-backed mappings), which takes data_lock. */
+#ifndef FS_VFS_H
+#define FS_VFS_H
+
+#include <fs/uapi.h>
+#include <kernel/list.h>
+#include <kernel/mutex.h>
+#include <kernel/types.h>
+
+struct inode;
+struct file;
+
+struct super_block {
+    const char *name;     /* "tmpfs", "devfs", "pipefs": for diagnostics */
+    uint32_t dev_minor;   /* st_dev is 0:dev_minor (anonymous device, as tmpfs on Linux) */
+    uint64_t next_ino;    /* protected by inode_life_lock */
+    uint64_t max_pages;   /* data pages allowed (writes beyond get -ENOSPC) */
+    uint64_t used_pages;  /* protected by inode_life_lock */
+    struct inode *root;
+};
+
+/* Flags for read and write operations (not the file's flags). */
+#define IO_NONBLOCK 1u /* do not sleep: -EAGAIN instead */
+#define IO_ATOMIC 2u   /* a pipe write of at most PIPE_BUF bytes: all or nothing */
+#define IO_PEEK 4u     /* read without consuming (the caller consumes what it could copy out) */
+
+/* What a kind of open file can do.  NULL members mean "not supported"
+ * (the caller returns the Linux error for that case).  read/write move
+ * bytes between the file and a *kernel* buffer at *pos (which the caller
+ * owns: the file offset, or a pread offset); they return the bytes moved
+ * or -errno.  The syscall layer splits user buffers into chunks. */
+struct file_ops {
+    int64_t (*read)(struct file *f, void *buf, size_t n, uint64_t *pos, unsigned ioflags);
+    int64_t (*write)(struct file *f, const void *buf, size_t n, uint64_t *pos, unsigned ioflags);
+    bool seekable;                                   /* lseek/pread/pwrite allowed (else ESPIPE) */
+    /* Streams (pipes, the console) that support IO_PEEK: removes n bytes
+     * already returned by a peek.  Callers serialise readers with pos_lock,
+     * so what was peeked is still there. */
+    void (*consume)(struct file *f, size_t n);
+    int (*ioctl)(struct file *f, unsigned cmd, uint64_t uarg);
+    unsigned (*poll)(struct file *f);                /* ready K_POLL* bits right now */
+    int (*truncate)(struct file *f, uint64_t len);
+    void (*release)(struct file *f);                 /* the last reference is gone */
+};
+
+/* The operations an inode opens with: per type, or a device's. */
+struct inode {
+    uint64_t ino;
+    uint32_t mode;        /* K_S_IF* type | permission bits */
+    uint32_t nlink;       /* names (+1 for "." of a directory); under vfs_ns_lock */
+    uint32_t uid, gid;    /* always 0 for now */
+    uint64_t size;        /* regular: bytes; symlink: target length; dir: entries */
+    uint64_t atime_ns, mtime_ns, ctime_ns;
+    uint32_t rdev_major, rdev_minor;
+    struct super_block *sb;
+    uint32_t refs;        /* open files, cwd/root, lookups in flight: inode_life_lock */
+    bool freed;
+
+    struct mutex data_lock;
+    union {
+        struct {                  /* regular file: page i holds bytes [i*4K, (i+1)*4K) */
+            uint8_t **pages;      /* NULL entries are holes (read as zeros) */
+            size_t npages;        /* slots in pages[] */
+            uint64_t resident;    /* non-NULL pages (st_blocks), read without the lock */
+        } reg;
+        struct {
+            struct list_head entries; /* struct dentry, by increasing seq */
+            uint64_t next_seq;
+            struct inode *parent;     /* NULL once removed */
+        } dir;
+        struct {
+            char *target;
+        } lnk;
+        struct {
+            const struct file_ops *ops;
+            void *priv;
+        } dev;
+    };
+    struct inode *mounted; /* a directory with a file system mounted on it: that root */
+    struct inode *covered; /* a mounted root: the directory it covers */
+};
+
+struct file {
+    uint32_t refs;              /* atomic */
+    const struct file_ops *ops;
+    struct inode *inode;        /* a reference */
+    uint32_t flags;             /* access mode | status flags (O_APPEND, O_NONBLOCK...) */
+    struct mutex pos_lock;      /* serialises users of pos (read/write/lseek/getdents) */
+    uint64_t pos;
+    void *priv;                 /* the ops' own state (pipe end...) */
+};
+
+#define FILE_READABLE(f) (!((f)->flags & K_O_PATH) && ((f)->flags & K_O_ACCMODE) != K_O_WRONLY)
+#define FILE_WRITABLE(f) (!((f)->flags & K_O_PATH) && ((f)->flags & K_O_ACCMODE) != K_O_RDONLY)
+
+/* inode.c */
+struct super_block *super_create(const char *name, uint32_t dev_minor, uint64_t max_pages);
+/* A new inode with refs 1 and nlink 0 (the caller links it).  NULL on ENOMEM. */
+struct inode *inode_alloc(struct super_block *sb, uint32_t mode);
+struct inode *inode_get(struct inode *i);
+void inode_put(struct inode *i);
+/* Drops one link (caller holds vfs_ns_lock); frees the inode if nothing else holds it. */
+void inode_unlink(struct inode *i);
+/* Adds or removes a link that cannot be the last (a subdirectory's ".."). */
+void inode_nlink_add(struct inode *i, int delta);
+void inode_touch(struct inode *i, bool atime, bool mtime, bool ctime);
+uint64_t inode_now_ns(void);
+/* Page accounting against sb->max_pages: 0 or -ENOSPC. */
+int super_charge_page(struct super_block *sb);
+void super_uncharge_pages(struct super_block *sb, uint64_t n);
+void inode_fill_stat(struct inode *i, struct k_stat *st);
+uint8_t inode_dtype(const struct inode *i);
+
+/* tmpfs.c: regular file data and the ops of tmpfs regular files. */
+extern const struct file_ops tmpfs_file_ops;
+int64_t tmpfs_read(struct inode *i, void *buf, size_t n, uint64_t pos);
+/* Writes at *pos (at the end with append) and moves *pos past the bytes written. */
+int64_t tmpfs_write(struct inode *i, const void *buf, size_t n, uint64_t *pos, bool append);
+int tmpfs_truncate(struct inode *i, uint64_t len);
+/* Frees every data page (the inode is going away). */
+void tmpfs_free_data(struct inode *i);
+/* Creates a new file system whose root directory has mode 0755 | extra bits. */
+struct super_block *tmpfs_create(const char *name, uint32_t dev_minor, uint64_t max_pages, uint32_t root_mode);
+
+/* file.c */
+/* A new open file on inode (a reference is taken) with ops and flags; refs 1. */
+struct file *file_alloc(struct inode *inode, const struct file_ops *ops, uint32_t flags);
+/* Opens inode as open(2) does after lookup (type checks, O_TRUNC, device ops). */
+int file_open_inode(struct inode *inode, uint32_t flags, struct file **out);
+extern const struct file_ops dir_file_ops;
+
+#endif
