@@ -20,6 +20,7 @@ void *const abi_bad_ptrs[3] = { ABI_BAD_LOW, ABI_BAD_KERNEL, ABI_BAD_NONCANON };
 static const char *area;
 static const char *current;          /* name of the running check */
 static atomic_int current_failed;    /* set once by the first failure */
+static int current_skipped;
 static int any_failed;
 
 /* One write(2) per line keeps lines whole when threads or children print. */
@@ -66,11 +67,12 @@ void abi_run(const char *name, void (*fn)(void))
 {
     current = name;
     atomic_store(&current_failed, 0);
+    current_skipped = 0;
     fn();
-    if (!atomic_load(&current_failed))
-        emitf("PASS abi/%s/%s", area, name);
-    else
+    if (atomic_load(&current_failed))
         any_failed = 1;
+    else if (!current_skipped)
+        emitf("PASS abi/%s/%s", area, name);
     current = NULL;
 }
 
@@ -97,6 +99,17 @@ void abi_note(const char *fmt, ...)
     va_start(ap, fmt);
     vemitf(fmt, ap);
     va_end(ap);
+}
+
+void abi_skip(const char *fmt, ...)
+{
+    char why[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(why, sizeof why, fmt, ap);
+    va_end(ap);
+    current_skipped = 1;
+    emitf("SKIP abi/%s/%s: %s", area, current ? current : "?", why);
 }
 
 const char *abi_errname(int e)

@@ -53,8 +53,11 @@ int abi_end(void);
 /* Marks the running check failed and prints its FAIL line.  Thread-safe; only
  * the first failure of a check is printed. */
 void abi_fail_at(int line, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* Prints a line that runners show but do not count (a note, a SKIP). */
+/* Prints a line that runners show but do not count. */
 void abi_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Marks the running check as not applicable here: it prints
+ * `SKIP abi/<area>/<check>: <why>` instead of PASS. */
+void abi_skip(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Name of an errno value ("EFAULT"), for messages. */
 const char *abi_errname(int e);
 

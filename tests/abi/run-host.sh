@@ -25,7 +25,7 @@ while read -r prog; do
     # the FAIL line below reports the death instead.
     { (cd /tmp && timeout --kill-after=5 "$timeout_s" "$ABI_DIR/$prog") >"$out" 2>&1; } 2>/dev/null
     rc=$?
-    sed -e 's#^PASS abi/#PASS abi-host/#' -e 's#^FAIL abi/#FAIL abi-host/#' "$out"
+    sed -e 's#^\(PASS\|FAIL\|SKIP\) abi/#\1 abi-host/#' "$out"
     npass=$(grep -c '^PASS abi/' "$out")
     nfail=$(grep -c '^FAIL abi/' "$out")
     rm -f "$out"

@@ -555,7 +555,7 @@ static void t_avx_state_per_thread(void)
 {
     char why[160];
     if (!have_avx()) {
-        abi_note("SKIP abi/%s/avx_state_per_thread: no AVX enabled by the kernel", ABI_AREA);
+        abi_skip("no AVX enabled by the kernel");
         return;
     }
     CHECK(run_fpu_jobs(1, why, sizeof why) == 0, "%s", why);
