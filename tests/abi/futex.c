@@ -409,6 +409,7 @@ static void t_libc_timed_waits(void)
     OK(sem_timedwait(&sem, &ts));                      /* available: no wait at all */
     sem_destroy(&sem);
 
+    /* m guards no data: pthread_cond_timedwait just needs a mutex held. */
     pthread_mutex_t m = PTHREAD_MUTEX_INITIALIZER;
     pthread_cond_t c = PTHREAD_COND_INITIALIZER;
     ts = deadline_ms(CLOCK_REALTIME, 10);
