@@ -5,6 +5,11 @@
  * the banner.  Then the test mode named by `test=` or, normally, user space. */
 #include <arch/cpu.h>
 #include <arch/cpu_features.h>
+#include <arch/fpu.h>
+#include <arch/percpu.h>
+#include <fs/kernel_api.h>
+#include <kernel/random.h>
+#include <proc/process.h>
 #include <arch/ioapic.h>
 #include <arch/lapic.h>
 #include <arch/trap.h>
@@ -114,6 +119,39 @@ static __noreturn void run_test_mode(const char *mode)
     machine_exit(EXIT_TESTS_FAILED);
 }
 
+/* Unpacks the initramfs (the first boot module) into the root filesystem,
+ * gives its memory back, and starts init.  A machine that cannot start init
+ * has nothing to do: it says why and powers off with the failure status. */
+static void start_user_space(void)
+{
+    const void *initrd = NULL;
+    size_t initrd_len = 0;
+    if (boot_info.n_modules) {
+        initrd = phys_to_virt(boot_info.modules[0].paddr);
+        initrd_len = boot_info.modules[0].size;
+    } else {
+        printk(LOG_WARN, "no initramfs given (-initrd): the root filesystem is empty");
+    }
+    int r = vfs_init(initrd, initrd_len);
+    if (r)
+        printk(LOG_ERR, "root filesystem: error %d setting it up", r);
+    if (initrd_len)
+        pmm_release_range(boot_info.modules[0].paddr, boot_info.modules[0].paddr + initrd_len);
+
+    const char *argv[CMDLINE_MAX_INIT_ARGS + 2];
+    size_t argc = 0;
+    argv[argc++] = kernel_opts.init;
+    for (size_t i = 0; i < kernel_opts.n_init_args; i++)
+        argv[argc++] = kernel_opts.init_args[i];
+    argv[argc] = NULL;
+    static const char *const envp[] = {"HOME=/", "TERM=linux", "PATH=/sbin:/bin:/usr/sbin:/usr/bin", NULL};
+    r = process_start_init(kernel_opts.init, argv, envp);
+    if (r) {
+        printk(LOG_EMERG, "cannot start init %s: error %d; powering off", kernel_opts.init, r);
+        machine_exit(EXIT_TESTS_FAILED);
+    }
+}
+
 void kmain(void);
 void kmain(void)
 {
@@ -136,6 +174,10 @@ void kmain(void)
     int pins = ioapic_init();
     if (pins < 0)
         printk(LOG_WARN, "ioapic: not found (%d); device interrupts unavailable", pins);
+    if (fpu_init())
+        panic("out of memory setting up FPU state");
+    syscall_arch_init();
+    random_init();
     sched_start_preemption();
     irq_enable();
 
@@ -143,7 +185,7 @@ void kmain(void)
     if (kernel_opts.test[0])
         run_test_mode(kernel_opts.test);
 
-    printk(LOG_NOTICE, "nutshell: no user space yet; the kernel idles (Ctrl-A X leaves QEMU)");
+    start_user_space();
     for (;;)
         sched_sleep_ns(3600 * NSEC_PER_SEC);
 }

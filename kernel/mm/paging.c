@@ -152,7 +152,7 @@ int paging_map(uint64_t root, uint64_t va, uint64_t pa, uint64_t len, uint64_t f
 /* Visits every present leaf in [va, end), splitting huge leaves that the range
  * only partly covers.  fn gets the leaf entry.  With dry_run set, only splits
  * (the prepare phase). */
-static int for_each_leaf(uint64_t root, uint64_t va, uint64_t end, bool dry_run, void (*fn)(pte_t *, uint64_t), uint64_t arg)
+static int for_each_leaf(uint64_t root, uint64_t va, uint64_t end, bool dry_run, void (*fn)(pte_t *, void *), void *ctx)
 {
     uint64_t v = va;
     while (v < end) {
@@ -181,7 +181,7 @@ static int for_each_leaf(uint64_t root, uint64_t va, uint64_t end, bool dry_run,
             continue; /* walk again, now down to the 4 KiB leaf */
         }
         if (!dry_run) {
-            fn(e, arg);
+            fn(e, ctx);
             paging_flush(root, v);
         }
         v = next;
@@ -189,35 +189,53 @@ static int for_each_leaf(uint64_t root, uint64_t va, uint64_t end, bool dry_run,
     return 0;
 }
 
-static void clear_leaf(pte_t *e, uint64_t unused)
+static void clear_leaf(pte_t *e, void *unused)
 {
     (void)unused;
     *e = 0;
 }
 
-static void set_leaf_flags(pte_t *e, uint64_t flags)
+static void set_leaf_flags(pte_t *e, void *flags)
 {
-    *e = (*e & (PTE_ADDR_MASK | PTE_PS | PTE_A | PTE_D)) | (flags & LEAF_FLAGS) | PTE_P;
+    *e = (*e & (PTE_ADDR_MASK | PTE_PS | PTE_A | PTE_D)) | (*(uint64_t *)flags & LEAF_FLAGS) | PTE_P;
 }
 
-static int range_op(uint64_t root, uint64_t va, uint64_t len, void (*fn)(pte_t *, uint64_t), uint64_t arg)
+struct unmap_each_ctx {
+    void (*fn)(uint64_t pa, void *arg);
+    void *arg;
+};
+
+static void clear_leaf_reporting(pte_t *e, void *ctx)
+{
+    struct unmap_each_ctx *c = ctx;
+    c->fn(*e & PTE_ADDR_MASK, c->arg);
+    *e = 0;
+}
+
+static int range_op(uint64_t root, uint64_t va, uint64_t len, void (*fn)(pte_t *, void *), void *ctx)
 {
     if (!IS_ALIGNED(va | len, PAGE_SIZE) || va + len < va)
         return -EINVAL;
-    int r = for_each_leaf(root, va, va + len, true, fn, arg);
+    int r = for_each_leaf(root, va, va + len, true, fn, ctx);
     if (r)
         return r;
-    return for_each_leaf(root, va, va + len, false, fn, arg);
+    return for_each_leaf(root, va, va + len, false, fn, ctx);
 }
 
 int paging_unmap(uint64_t root, uint64_t va, uint64_t len)
 {
-    return range_op(root, va, len, clear_leaf, 0);
+    return range_op(root, va, len, clear_leaf, NULL);
+}
+
+int paging_unmap_each(uint64_t root, uint64_t va, uint64_t len, void (*fn)(uint64_t pa, void *arg), void *arg)
+{
+    struct unmap_each_ctx c = {fn, arg};
+    return range_op(root, va, len, clear_leaf_reporting, &c);
 }
 
 int paging_protect(uint64_t root, uint64_t va, uint64_t len, uint64_t flags)
 {
-    return range_op(root, va, len, set_leaf_flags, flags);
+    return range_op(root, va, len, set_leaf_flags, &flags);
 }
 
 int paging_lookup(uint64_t root, uint64_t va, uint64_t *pa, uint64_t *flags, uint64_t *page_size)
@@ -260,3 +278,4 @@ void paging_flush(uint64_t root, uint64_t va)
         invlpg(va);
 #endif
 }
+

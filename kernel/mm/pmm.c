@@ -126,6 +126,17 @@ int pmm_init(const struct phys_range *usable, size_t n)
     return 0;
 }
 
+void pmm_release_range(uint64_t start, uint64_t end)
+{
+    uint64_t s = MAX(ALIGN_UP(start, PAGE_SIZE) >> PAGE_SHIFT, base_pfn);
+    uint64_t e = MIN(ALIGN_DOWN(end, PAGE_SIZE) >> PAGE_SHIFT, base_pfn + n_pages);
+    if (s >= e)
+        return;
+    uint64_t flags = spin_lock_irqsave(&pmm_lock);
+    add_free_range(s, e);
+    spin_unlock_irqrestore(&pmm_lock, flags);
+}
+
 uint64_t pmm_alloc_pages(unsigned order)
 {
     if (order > PMM_MAX_ORDER)

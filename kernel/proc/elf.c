@@ -81,10 +81,10 @@ static int add_load(struct elf_image *img, const struct elf64_phdr *ph, size_t l
 }
 
 static int check_interp(struct elf_image *img, const struct elf64_phdr *ph, const unsigned char *file,
-                        size_t len)
+                        size_t head_len)
 {
     if (img->has_interp || ph->p_filesz < 2 || ph->p_filesz > ELF_INTERP_MAX ||
-        !in_file(ph->p_offset, ph->p_filesz, len))
+        !in_file(ph->p_offset, ph->p_filesz, head_len))
         return -ENOEXEC;
     const unsigned char *s = file + ph->p_offset;
     uint64_t n = ph->p_filesz - 1;
@@ -168,14 +168,23 @@ static int check_cross(struct elf_image *img, const struct elf64_phdr *phdr_seg,
 
 int elf_parse(const void *buf, size_t len, struct elf_image *out)
 {
+    return elf_parse_head(buf, len, len, out);
+}
+
+int elf_parse_head(const void *buf, size_t head_len, uint64_t file_len, struct elf_image *out)
+{
     const unsigned char *file = buf;
     struct elf64_ehdr eh;
-    if (len < sizeof eh)
+    size_t len = file_len;
+    if (head_len > file_len || head_len < sizeof eh)
         return -ENOEXEC;
     memcpy(&eh, file, sizeof eh);
     int err = check_ehdr(&eh, len);
     if (err)
         return err;
+    /* Everything read below (program headers, interpreter path) must be in the head. */
+    if (!in_file(eh.e_phoff, (uint64_t)eh.e_phnum * sizeof(struct elf64_phdr), head_len))
+        return -ENOEXEC;
 
     memset(out, 0, sizeof *out);
     out->type = eh.e_type;
@@ -200,7 +209,7 @@ int elf_parse(const void *buf, size_t len, struct elf_image *out)
             phdr_seg = ph;
             break;
         case PT_INTERP:
-            err = check_interp(out, &ph, file, len);
+            err = check_interp(out, &ph, file, head_len);
             break;
         case PT_TLS:
             err = check_tls(out, &ph);

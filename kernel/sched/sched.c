@@ -29,6 +29,11 @@ static struct sched_stats stats;
 
 struct thread *context_switch(struct thread *prev, struct thread *next);
 void thread_entry(void);
+/* Per-thread CPU state beyond the callee-saved registers (user address
+ * space, FS base, FPU, kernel stack for traps): proc/uthread.c. */
+void thread_switch_out(struct thread *prev);
+void thread_switch_in(struct thread *next);
+bool signal_pending(struct thread *t);
 
 struct thread *sched_current(void)
 {
@@ -96,6 +101,7 @@ static void wake_locked(struct thread *t);
  * is an exiting thread off its stack, so only now may it be freed or joined. */
 static void finish_switch(struct thread *prev)
 {
+    thread_switch_in(current);
     if (prev->state != THREAD_EXITING)
         return;
     prev->state = THREAD_DEAD;
@@ -130,6 +136,7 @@ static void schedule_locked(void)
         stats.context_switches++;
         current = next;
         rearm_timer_locked();
+        thread_switch_out(prev);
         prev = context_switch(prev, next);
         finish_switch(prev);
     } else {
@@ -186,7 +193,7 @@ static void idle_loop(void *unused)
     }
 }
 
-struct thread *kthread_create(const char *name, void (*fn)(void *), void *arg)
+static struct thread *create_thread(const char *name, void (*fn)(void *), void *arg, bool start)
 {
     struct thread *t = kzalloc(sizeof *t);
     if (!t)
@@ -201,8 +208,11 @@ struct thread *kthread_create(const char *name, void (*fn)(void *), void *arg)
     t->arg = arg;
     /* The stack as context_switch expects it: six callee-saved registers
      * (zero; rbp = 0 ends backtraces), then the return address thread_entry,
-     * then a zero return address for backtraces. */
-    uint64_t *sp = (uint64_t *)((uint8_t *)t->kstack + (PAGE_SIZE << KSTACK_ORDER));
+     * then a zero return address for backtraces.  The top of the stack is
+     * kept for the trap frame a user thread enters and leaves the kernel
+     * with (proc/uthread.c), so the thread's first frames cannot overwrite it. */
+    uint64_t *sp = (uint64_t *)((uint8_t *)t->kstack + (PAGE_SIZE << KSTACK_ORDER) -
+                                ALIGN_UP(sizeof(struct trap_frame), 16));
     *--sp = 0;
     *--sp = (uint64_t)thread_entry;
     for (int i = 0; i < 6; i++)
@@ -212,10 +222,32 @@ struct thread *kthread_create(const char *name, void (*fn)(void *), void *arg)
     uint64_t flags = spin_lock_irqsave(&sched_lock);
     thread_init_fields(t, name);
     stats.threads++;
+    if (start) {
+        make_runnable_locked(t);
+        rearm_timer_locked();
+    } else {
+        t->state = THREAD_BLOCKED;
+    }
+    spin_unlock_irqrestore(&sched_lock, flags);
+    return t;
+}
+
+struct thread *kthread_create(const char *name, void (*fn)(void *), void *arg)
+{
+    return create_thread(name, fn, arg, true);
+}
+
+struct thread *kthread_create_paused(const char *name, void (*fn)(void *), void *arg)
+{
+    return create_thread(name, fn, arg, false);
+}
+
+void kthread_start(struct thread *t)
+{
+    uint64_t flags = spin_lock_irqsave(&sched_lock);
     make_runnable_locked(t);
     rearm_timer_locked();
     spin_unlock_irqrestore(&sched_lock, flags);
-    return t;
 }
 
 void thread_exit(int code)
@@ -291,9 +323,14 @@ void waitq_init(struct waitq *wq)
     list_init(&wq->waiters);
 }
 
-int waitq_wait_locked(struct waitq *wq, spinlock_t *lock, uint64_t deadline)
+static int wait_common(struct waitq *wq, spinlock_t *lock, uint64_t deadline, bool interruptible)
 {
     spin_lock(&sched_lock); /* interrupts are already off: the caller holds an irqsave lock */
+    if (interruptible && signal_pending(current)) {
+        spin_unlock(&sched_lock);
+        return -EINTR;
+    }
+    current->interruptible = interruptible;
     current->state = THREAD_BLOCKED;
     current->timed_out = false;
     current->waiting_on = wq;
@@ -303,9 +340,59 @@ int waitq_wait_locked(struct waitq *wq, spinlock_t *lock, uint64_t deadline)
     spin_unlock(lock);
     schedule_locked();
     bool timed_out = current->timed_out;
+    current->interruptible = false;
+    bool interrupted = interruptible && signal_pending(current);
     spin_unlock(&sched_lock);
     spin_lock(lock);
-    return timed_out ? -ETIMEDOUT : 0;
+    if (timed_out)
+        return -ETIMEDOUT;
+    return interrupted ? -EINTR : 0;
+}
+
+int waitq_wait_locked(struct waitq *wq, spinlock_t *lock, uint64_t deadline)
+{
+    return wait_common(wq, lock, deadline, false);
+}
+
+int waitq_wait_locked_interruptible(struct waitq *wq, spinlock_t *lock, uint64_t deadline)
+{
+    return wait_common(wq, lock, deadline, true);
+}
+
+int sched_sleep_until_interruptible(uint64_t deadline)
+{
+    uint64_t flags = spin_lock_irqsave(&sched_lock);
+    int r = 0;
+    if (signal_pending(current)) {
+        r = -EINTR;
+    } else if (deadline > now_ns()) {
+        current->state = THREAD_BLOCKED;
+        current->timed_out = false;
+        current->interruptible = true;
+        sleep_insert_locked(current, deadline);
+        schedule_locked();
+        current->interruptible = false;
+        if (!current->timed_out)
+            r = -EINTR; /* woken early: only signals do that */
+    }
+    spin_unlock_irqrestore(&sched_lock, flags);
+    return r;
+}
+
+void sched_wake_interruptible(struct thread *t)
+{
+    uint64_t flags = spin_lock_irqsave(&sched_lock);
+    if (t->state == THREAD_BLOCKED && t->interruptible) {
+        if (t->waiting_on) {
+            list_del(&t->wait_link);
+            t->waiting_on = NULL;
+        }
+        if (t->wake_at)
+            sleep_remove_locked(t);
+        make_runnable_locked(t);
+        rearm_timer_locked();
+    }
+    spin_unlock_irqrestore(&sched_lock, flags);
 }
 
 static void wake_locked(struct thread *t)

@@ -11,6 +11,7 @@
 #define EFER_NXE (1ull << 11)
 
 struct cpu_features cpu_has;
+uint8_t uaccess_smap; /* read by arch/x86_64/uaccess.S: stac/clac only with SMAP */
 
 void cpu_features_init(void)
 {
@@ -42,8 +43,10 @@ void cpu_features_init(void)
         cr4 |= CR4_PGE;
     if (cpu_has.smep)
         cr4 |= CR4_SMEP;
-    if (cpu_has.smap)
+    if (cpu_has.smap) {
         cr4 |= CR4_SMAP;
+        uaccess_smap = 1;
+    }
     if (cpu_has.umip)
         cr4 |= CR4_UMIP;
     write_cr4(cr4);

@@ -10,7 +10,30 @@
 #include <kernel/power.h>
 #include <kernel/printk.h>
 #include <kernel/spinlock.h>
+#include <mm/physmap.h>
+#include <mm/vm.h>
+#include <proc/process.h>
+#include <proc/signal.h>
+#include <proc/uthread.h>
 #include <sched/sched.h>
+
+#define PF_WRITE 0x2
+#define PF_USER 0x4
+#define PF_INSTR 0x10
+
+struct ex_entry {
+    uint64_t fault, fixup;
+};
+extern const struct ex_entry __ex_table_start[], __ex_table_end[];
+
+/* The fixup address for a faulting kernel instruction in a user-copy loop, or 0. */
+static uint64_t ex_fixup(uint64_t rip)
+{
+    for (const struct ex_entry *e = __ex_table_start; e < __ex_table_end; e++)
+        if (e->fault == rip)
+            return e->fixup;
+    return 0;
+}
 
 static const char *const exception_names[32] = {
     "divide error", "debug", "NMI", "breakpoint", "overflow", "bound range", "invalid opcode",
@@ -69,13 +92,93 @@ static __noreturn void kernel_exception(struct trap_frame *tf)
     machine_exit(EXIT_PANIC);
 }
 
+/* si_code values. */
+#define SEGV_MAPERR 1
+#define SEGV_ACCERR 2
+#define BUS_ADRERR 2
+#define ILL_ILLOPN 2
+#define FPE_INTDIV 1
+#define FPE_FLTINV 7
+#define TRAP_BRKPT 1
+#define SI_KERNEL 0x80
+
+/* An exception in user mode becomes a signal for the thread. */
+static void user_exception(struct trap_frame *tf)
+{
+    unsigned v = (unsigned)tf->vector;
+    if (v == VEC_PAGE_FAULT) {
+        uint64_t addr = read_cr2();
+        irq_enable(); /* serving the fault may sleep */
+        struct process *p = current_process();
+        int r = vm_handle_fault(p->mm, addr, tf->error_code & PF_WRITE, tf->error_code & PF_INSTR);
+        if (r == 0)
+            return;
+        if (r == -ENOMEM)
+            signal_force_fault(SIGBUS, BUS_ADRERR, addr, tf);
+        else
+            signal_force_fault(SIGSEGV, r == -EACCES ? SEGV_ACCERR : SEGV_MAPERR, addr, tf);
+        return;
+    }
+    irq_enable();
+    switch (v) {
+    case 0: /* divide error */
+        signal_force_fault(SIGFPE, FPE_INTDIV, tf->rip, tf);
+        break;
+    case 3: /* int3 */
+    case 1:
+        signal_force_fault(SIGTRAP, TRAP_BRKPT, tf->rip, tf);
+        break;
+    case 6: /* invalid opcode */
+        signal_force_fault(SIGILL, ILL_ILLOPN, tf->rip, tf);
+        break;
+    case 16: /* x87 error */
+    case 19: /* SIMD floating point */
+        signal_force_fault(SIGFPE, FPE_FLTINV, tf->rip, tf);
+        break;
+    case 17: /* alignment check */
+        signal_force_fault(SIGBUS, BUS_ADRERR, 0, tf);
+        break;
+    default: /* general protection, stack fault, privileged instruction... */
+        signal_force_fault(SIGSEGV, SI_KERNEL, 0, tf);
+        break;
+    }
+}
+
+/* A page fault in kernel mode.  A user-copy loop touching a page not yet
+ * present gets it faulted in; an invalid user address makes the copy stop
+ * at its fixup (-EFAULT).  Faults cannot be served while the interrupted
+ * code holds a spinlock or has interrupts off (they sleep): those go
+ * straight to the fixup. */
+static bool kernel_user_fault(struct trap_frame *tf)
+{
+    uint64_t addr = read_cr2();
+    uint64_t fixup = ex_fixup(tf->rip);
+    if (!fixup || addr >= USER_TOP)
+        return false;
+    struct process *p = current_process();
+    if (p && (tf->rflags & RFLAGS_IF) && preempt_count == 0) {
+        irq_enable();
+        int r = vm_handle_fault(p->mm, addr, tf->error_code & PF_WRITE, false);
+        irq_disable();
+        if (r == 0)
+            return true;
+    }
+    tf->rip = fixup;
+    return true;
+}
+
 void trap_dispatch(struct trap_frame *tf)
 {
     unsigned v = (unsigned)tf->vector;
+    bool from_user = (tf->cs & 3) == 3;
     if (v < 32) {
-        /* User-mode faults become signals with the user-space issue; until
-         * then every exception is a kernel one. */
-        kernel_exception(tf);
+        if (from_user)
+            user_exception(tf);
+        else if (!(v == VEC_PAGE_FAULT && kernel_user_fault(tf)))
+            kernel_exception(tf);
+        if (from_user)
+            goto to_user;
+        return;
     }
     if (v == VEC_SPURIOUS)
         return;
@@ -88,4 +191,14 @@ void trap_dispatch(struct trap_frame *tf)
     /* The interrupted thread gives up the CPU here if the handler woke a
      * thread or its time slice ran out (interrupts are still off). */
     sched_preempt_point();
+    if (!from_user)
+        return;
+to_user:
+    /* Back to user mode: deliver pending signals first (may rewrite tf). */
+    if (signal_pending(sched_current())) {
+        irq_enable();
+        while (signal_pending(sched_current()) && signal_deliver(tf))
+            ;
+    }
+    irq_disable();
 }

@@ -34,6 +34,8 @@ struct fd_table *fd_table_clone(struct fd_table *t); /* a copy: every open fd du
 struct fd_table *fd_table_get(struct fd_table *t);
 void fd_table_put(struct fd_table *t);               /* the last reference closes every fd */
 void fd_table_close_on_exec(struct fd_table *t);
+/* The open file at fd with a reference taken (file_put when done), or NULL if fd is not open. */
+struct file *fd_get(struct fd_table *t, int fd);
 /* Installs f at the lowest free fd (taking a reference); returns the fd or -EMFILE. */
 int fd_install(struct fd_table *t, struct file *f, bool cloexec);
 

@@ -32,6 +32,9 @@ uint64_t paging_new_root(void);
 int paging_map(uint64_t root, uint64_t va, uint64_t pa, uint64_t len, uint64_t flags);
 /* Removes the mappings in [va, va+len); unmapped holes are fine. */
 int paging_unmap(uint64_t root, uint64_t va, uint64_t len);
+/* Like paging_unmap, calling fn(frame) for each 4 KiB leaf removed (user
+ * memory is mapped with 4 KiB pages only).  Callers serialise (mm->lock). */
+int paging_unmap_each(uint64_t root, uint64_t va, uint64_t len, void (*fn)(uint64_t pa, void *arg), void *arg);
 /* Sets the flags of every mapped page in [va, va+len), keeping their addresses. */
 int paging_protect(uint64_t root, uint64_t va, uint64_t len, uint64_t flags);
 /* Translates va.  Returns 0 and fills *pa (exact byte address) and *flags (of

@@ -15,6 +15,10 @@
  * for its own per-page metadata from those ranges.  Returns 0 or -ENOMEM. */
 int pmm_init(const struct phys_range *usable, size_t n);
 
+/* Gives memory that was reserved at boot (the initrd, once unpacked) to the
+ * allocator.  Only the part inside the span pmm_init covered is taken. */
+void pmm_release_range(uint64_t start, uint64_t end);
+
 /* Returns the physical address of 2^order contiguous, naturally aligned pages,
  * or 0 when no block is free.  The memory is not zeroed. */
 uint64_t pmm_alloc_pages(unsigned order);

@@ -143,5 +143,9 @@ struct elf_image {
 /* Validates the ELF file buf[0..len) and describes it in *out.
  * Returns 0, or -ENOEXEC (and *out undefined) if the file breaks a rule above. */
 int elf_parse(const void *buf, size_t len, struct elf_image *out);
+/* The same when only the first head_len bytes of a file_len-byte file are
+ * in memory (the loader reads a head, not the whole binary).  The program
+ * headers and the interpreter path must lie in the head, else -ENOEXEC. */
+int elf_parse_head(const void *buf, size_t head_len, uint64_t file_len, struct elf_image *out);
 
 #endif

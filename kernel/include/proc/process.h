@@ -34,6 +34,7 @@ struct process {
     struct process *parent;
     struct list_head children;    /* struct process.sibling */
     struct list_head sibling;
+    struct list_head global_link; /* every process, for kill(pid) */
     struct waitq child_wait;      /* wait4/waitid sleepers (woken when a child changes state) */
 
     spinlock_t lock;              /* protects threads, nthreads, exiting, shared_pending */
@@ -41,6 +42,7 @@ struct process {
     int nthreads;
     bool exiting;                 /* exit_group or a fatal signal is tearing it down */
     uint64_t shared_pending;      /* process-directed pending signals */
+    struct sig_origin shared_origin[64];
 
     struct mm *mm;
     struct fd_table *files;

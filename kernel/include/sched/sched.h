@@ -63,6 +63,11 @@ struct thread {
     uint64_t robust_list;        /* accepted and remembered (set_robust_list) */
     uint64_t sig_mask;           /* blocked signals (bit n-1 for signal n) */
     uint64_t sig_pending;        /* thread-directed pending signals */
+    struct sig_origin {
+        int32_t code, pid;       /* siginfo si_code and sender of a pending signal */
+    } sig_origin[64];
+    uint64_t saved_sig_mask;     /* rt_sigsuspend: the mask to restore after the handler */
+    bool restore_sig_mask;
     uint64_t altstack_sp, altstack_size; /* sigaltstack; size 0 = none */
     uint32_t altstack_flags;
     bool force_iret;             /* return to user with iretq (all registers restored) */
@@ -76,6 +81,9 @@ void sched_start_preemption(void);
 
 /* Creates a runnable kernel thread.  Returns NULL when out of memory. */
 struct thread *kthread_create(const char *name, void (*fn)(void *), void *arg);
+/* Creates a thread that does not run until kthread_start(t). */
+struct thread *kthread_create_paused(const char *name, void (*fn)(void *), void *arg);
+void kthread_start(struct thread *t);
 /* Waits for t to exit, frees it, and returns its exit code. */
 int kthread_join(struct thread *t);
 /* t is freed when it exits; it must not be joined.  Safe on an exited thread. */

@@ -1,0 +1,73 @@
+/* User address spaces: a page-table root and a sorted list of VMAs (virtual
+ * memory areas), each with its protection and what backs it.  Pages are
+ * created on first touch: zero-filled for anonymous memory, read from the
+ * file for file-backed private mappings.  Every user frame belongs to exactly
+ * one address space (no fork sharing), so unmapping frees it.
+ *
+ * mm->lock (a sleeping mutex) protects the VMA list, brk and the user half
+ * of the page tables.  Never hold it across copy_to_user/copy_from_user:
+ * their page faults take it. */
+#ifndef MM_VM_H
+#define MM_VM_H
+
+#include <kernel/list.h>
+#include <kernel/mutex.h>
+#include <kernel/types.h>
+
+#define PROT_NONE 0
+#define PROT_READ 1
+#define PROT_WRITE 2
+#define PROT_EXEC 4
+
+#define VMA_ANON 0x1
+#define VMA_SHARED 0x2    /* MAP_SHARED: same as private while nothing is shared across processes */
+#define VMA_STACK 0x4
+#define VMA_HEAP 0x8      /* the brk area */
+
+#define USER_STACK_TOP 0x00007ffffffff000ull
+#define USER_STACK_MAX (8ull << 20)    /* RLIMIT_STACK */
+#define USER_MMAP_TOP (USER_STACK_TOP - USER_STACK_MAX - (1ull << 30))
+#define USER_MMAP_BOTTOM 0x10000ull
+
+struct file;
+
+struct vma {
+    uint64_t start, end;   /* page aligned, end exclusive */
+    uint32_t prot;         /* PROT_* */
+    uint32_t flags;        /* VMA_* */
+    struct file *file;     /* file-backed: a reference, NULL for anonymous */
+    uint64_t file_off;     /* file offset of start */
+    uint64_t file_bytes;   /* bytes of the file visible from start; the rest reads as zero */
+    struct list_head link; /* mm->vmas, sorted by start */
+};
+
+struct mm {
+    struct mutex lock;
+    uint64_t root;           /* PML4 physical address; kernel half shared */
+    struct list_head vmas;
+    uint64_t brk_start, brk; /* heap: [brk_start, brk) */
+    int refs;                /* threads/processes using it (CLONE_VM), atomic */
+    uint64_t resident_pages;
+};
+
+/* A new, empty address space (kernel half mapped).  NULL on ENOMEM. */
+struct mm *mm_create(void);
+struct mm *mm_get(struct mm *mm);
+/* Drops a reference; the last frees every VMA, frame and table. */
+void mm_put(struct mm *mm);
+/* Makes mm the active hierarchy (CR3). */
+void mm_activate(struct mm *mm);
+
+/* Adds a mapping at exactly [start, start+len) (must be free).  Used by exec.
+ * file may be NULL.  Returns 0, -ENOMEM or -EEXIST. */
+int vm_map_fixed(struct mm *mm, uint64_t start, uint64_t len, uint32_t prot, uint32_t flags, struct file *file,
+                 uint64_t file_off, uint64_t file_bytes);
+/* Makes [start, start+len) present now (exec's stack, MAP_POPULATE).  mm->lock held. */
+int vm_populate_locked(struct mm *mm, uint64_t start, uint64_t len);
+
+/* Page fault in user memory at addr.  write/exec say what the access was.
+ * Returns 0 (mapped: retry), -EFAULT (no VMA: SIGSEGV/SEGV_MAPERR),
+ * -EACCES (VMA forbids it: SEGV_ACCERR) or -ENOMEM (no frame: SIGBUS). */
+int vm_handle_fault(struct mm *mm, uint64_t addr, bool write, bool exec);
+
+#endif

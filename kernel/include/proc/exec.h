@@ -1,0 +1,30 @@
+/* Program loading, shared by execve and the start of init. */
+#ifndef PROC_EXEC_H
+#define PROC_EXEC_H
+
+#include <arch/trap.h>
+#include <proc/process.h>
+
+/* argv strings, then envp strings, then the path, NUL-separated in buf. */
+struct exec_args {
+    char *buf;
+    size_t bytes;
+    size_t path_off;
+    int argc, envc;
+};
+
+/* A prepared image: a complete new address space, not yet in use. */
+struct exec_image {
+    struct mm *mm;
+    uint64_t entry, rsp;
+};
+
+int exec_args_from_kernel(struct exec_args *args, const char *path, const char *const argv[], const char *const envp[]);
+void exec_args_free(struct exec_args *args);
+/* Builds the new address space for the program at the path in args.  The
+ * calling process is untouched.  0 or -errno (ENOENT, EACCES, ENOEXEC, ENOMEM, E2BIG...). */
+int exec_prepare(const struct exec_args *args, struct exec_image *out);
+/* The point of no return: p switches to img; tf becomes the new program's entry state. */
+void exec_commit(struct process *p, struct exec_image *img, const char *path, struct trap_frame *tf);
+
+#endif

@@ -1,0 +1,35 @@
+/* Shared by the files of kernel/proc/. */
+#ifndef PROC_PROCESS_INTERNAL_H
+#define PROC_PROCESS_INTERNAL_H
+
+#include <proc/process.h>
+
+/* Protects parent/children/sibling links, process states and wait statuses
+ * (irqsave spinlock, also the condition lock of every child_wait). */
+extern spinlock_t process_tree_lock;
+extern struct process *init_process;
+
+/* A new process with one reference from its parent's children list; no
+ * threads, no mm/files/fs/sighand yet.  NULL on ENOMEM. */
+struct process *process_alloc(int pid, const char *name);
+void process_free(struct process *p);
+/* Links p under parent. */
+void process_adopt(struct process *parent, struct process *p);
+/* Releases the resources of a process whose last thread is leaving, makes
+ * it a zombie, re-parents its children to init and tells its parent. */
+void process_exit_last_thread(struct process *p);
+/* Starts tearing the whole process down with the given wait status:
+ * every other thread gets SIGKILL.  Idempotent: the first status wins. */
+void process_begin_exit(struct process *p, int wait_status);
+/* The list of every process (struct process.global_link); process_tree_lock held. */
+struct list_head *process_list_head(void);
+/* Sets the process name from a path (its basename). */
+void process_set_name(struct process *p, const char *path);
+/* Finds a live process by pid (process_tree_lock held). */
+struct process *process_find_locked(int pid);
+/* Wakes a vfork parent waiting for p (exec or exit). */
+void process_vfork_release(struct process *p);
+
+#define W_EXITCODE(code, sig) (((code) & 0xff) << 8 | ((sig) & 0x7f))
+
+#endif

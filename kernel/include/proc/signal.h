@@ -1,0 +1,96 @@
+/* Signals (Linux numbering and semantics for the supported subset).
+ *
+ * Actions live in a struct sighand shared by the threads of a process (and
+ * with CLONE_SIGHAND).  Each thread has a mask and thread-directed pending
+ * set; the process has a shared pending set.  Pending signals are delivered
+ * on the way back to user mode: a handler gets a Linux-layout rt_sigframe
+ * on its stack (or the alternate stack); default actions terminate (with a
+ * one-line diagnostic), are ignored, or (stop/continue, unsupported) ignored.
+ *
+ * sighand->lock protects the actions; process->lock protects the pending
+ * sets of the process and of its threads, and masks. */
+#ifndef PROC_SIGNAL_H
+#define PROC_SIGNAL_H
+
+#include <arch/trap.h>
+#include <kernel/spinlock.h>
+#include <kernel/types.h>
+
+#define NSIG 64
+#define SIGHUP 1
+#define SIGINT 2
+#define SIGQUIT 3
+#define SIGILL 4
+#define SIGTRAP 5
+#define SIGABRT 6
+#define SIGBUS 7
+#define SIGFPE 8
+#define SIGKILL 9
+#define SIGUSR1 10
+#define SIGSEGV 11
+#define SIGUSR2 12
+#define SIGPIPE 13
+#define SIGALRM 14
+#define SIGTERM 15
+#define SIGSTKFLT 16
+#define SIGCHLD 17
+#define SIGCONT 18
+#define SIGSTOP 19
+#define SIGTSTP 20
+#define SIGTTIN 21
+#define SIGTTOU 22
+#define SIGURG 23
+#define SIGXCPU 24
+#define SIGXFSZ 25
+#define SIGVTALRM 26
+#define SIGPROF 27
+#define SIGWINCH 28
+#define SIGIO 29
+#define SIGPWR 30
+#define SIGSYS 31
+
+#define SIG_BIT(sig) (1ull << ((sig) - 1))
+
+struct k_sigaction {
+    uint64_t handler;  /* SIG_DFL 0, SIG_IGN 1, or a user address */
+    uint64_t flags;    /* SA_* */
+    uint64_t restorer; /* SA_RESTORER trampoline (musl always sets it) */
+    uint64_t mask;
+};
+
+struct sighand {
+    int refs; /* atomic */
+    spinlock_t lock;
+    struct k_sigaction action[NSIG];
+};
+
+struct thread;
+struct process;
+
+struct sighand *sighand_create(void);
+struct sighand *sighand_copy(struct sighand *src);
+void sighand_put(struct sighand *sh);
+/* execve: handled signals go back to default; ignored ones stay ignored. */
+void sighand_reset_for_exec(struct sighand *sh);
+
+/* True if t has a pending signal it does not block (or the process is dying). */
+bool signal_pending(struct thread *t);
+/* Queues sig for the process (any thread that does not block it takes it). */
+void signal_send_process(struct process *p, int sig);
+/* Queues sig for one thread. */
+void signal_send_thread(struct thread *t, int sig);
+/* For the fs layer: SIGPIPE to the calling thread. */
+void signal_send_current(int sig);
+/* A fault in user mode: deliver sig (SIGSEGV...) now; if it is blocked or
+ * ignored the process dies, as on Linux.  code/addr fill siginfo. */
+void signal_force_fault(int sig, int code, uint64_t addr, struct trap_frame *tf);
+/* For calls with a sigmask argument (ppoll, pselect6; sigsuspend uses it
+ * too): blocks exactly `mask` until the call returns.  The old mask comes
+ * back on the way out, or after the handler of the signal that ended the
+ * call when there is one (it is saved in that handler's frame). */
+void signal_mask_set_temporary(uint64_t mask);
+/* On the way back to user mode: delivers pending signals into tf.  Returns
+ * true if tf was rewritten (the return must use iretq). */
+bool signal_deliver(struct trap_frame *tf);
+
+#endif

@@ -1,0 +1,22 @@
+/* Entering and leaving user mode for the threads of processes. */
+#ifndef PROC_UTHREAD_H
+#define PROC_UTHREAD_H
+
+#include <arch/trap.h>
+#include <proc/process.h>
+
+#define SYSCALL_VECTOR 0x100 /* trap_frame.vector of a syscall entry (syscall_entry.S) */
+
+/* Creates a paused user thread of p that will return to user mode with the
+ * registers of tf (copied).  fpu is its FPU state area (taken over).  The
+ * thread is added to p's thread list; start it with kthread_start. */
+struct thread *uthread_create(struct process *p, const struct trap_frame *tf, void *fpu, int tid);
+/* The top of t's kernel stack, where its user trap frame lives. */
+struct trap_frame *uthread_frame(struct thread *t);
+/* Ends the calling user thread (exit, exit_group, fatal signal). */
+__noreturn void uthread_exit(int wait_status);
+/* Allocates a pid/tid.  -EAGAIN when none is free. */
+int pid_alloc(void);
+void pid_free(int pid);
+
+#endif

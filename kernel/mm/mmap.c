@@ -1,0 +1,381 @@
+/* The memory system calls: mmap, munmap, mprotect, mremap, madvise, brk. */
+#include <fs/kernel_api.h>
+#include <kernel/errno.h>
+#include <mm/paging.h>
+#include <mm/pmm.h>
+#include <mm/slab.h>
+#include <mm/vm_internal.h>
+#include <proc/process.h>
+#include <syscall/syscall.h>
+
+#define MAP_SHARED 0x01
+#define MAP_PRIVATE 0x02
+#define MAP_SHARED_VALIDATE 0x03
+#define MAP_TYPE 0x0f
+#define MAP_FIXED 0x10
+#define MAP_ANONYMOUS 0x20
+#define MAP_32BIT 0x40
+#define MAP_GROWSDOWN 0x100
+#define MAP_DENYWRITE 0x800
+#define MAP_EXECUTABLE 0x1000
+#define MAP_LOCKED 0x2000
+#define MAP_NORESERVE 0x4000
+#define MAP_POPULATE 0x8000
+#define MAP_NONBLOCK 0x10000
+#define MAP_STACK 0x20000
+#define MAP_FIXED_NOREPLACE 0x100000
+#define MAP_KNOWN (MAP_TYPE | MAP_FIXED | MAP_ANONYMOUS | MAP_32BIT | MAP_GROWSDOWN | MAP_DENYWRITE | \
+                   MAP_EXECUTABLE | MAP_LOCKED | MAP_NORESERVE | MAP_POPULATE | MAP_NONBLOCK | MAP_STACK |      \
+                   MAP_FIXED_NOREPLACE)
+
+#define MREMAP_MAYMOVE 1
+#define MREMAP_FIXED 2
+
+#define MADV_NORMAL 0
+#define MADV_RANDOM 1
+#define MADV_SEQUENTIAL 2
+#define MADV_WILLNEED 3
+#define MADV_DONTNEED 4
+#define MADV_FREE 8
+#define MADV_HUGEPAGE 14
+#define MADV_NOHUGEPAGE 15
+#define MADV_DONTDUMP 16
+#define MADV_DODUMP 17
+
+static struct mm *current_mm(void)
+{
+    struct process *p = current_process();
+    return p ? p->mm : NULL;
+}
+
+/* Removes every mapping in [start, end): splits the VMAs at the edges,
+ * frees the frames.  -ENOMEM (from a split) changes nothing visible. */
+static int unmap_range_locked(struct mm *mm, uint64_t start, uint64_t end)
+{
+    struct vma *first = vma_find(mm, start);
+    if (first && vma_split(first, start))
+        return -ENOMEM;
+    struct vma *last = vma_find(mm, end - 1);
+    if (last && vma_split(last, end))
+        return -ENOMEM;
+    struct list_head *it = mm->vmas.next;
+    while (it != &mm->vmas) {
+        struct vma *v = list_entry(it, struct vma, link);
+        it = it->next;
+        if (v->end <= start)
+            continue;
+        if (v->start >= end)
+            break;
+        vma_release_pages(mm, v->start, v->end);
+        list_del(&v->link);
+        vma_free(v);
+    }
+    return 0;
+}
+
+/* Highest free gap of len bytes below USER_MMAP_TOP (the area grows down, as on Linux). */
+static uint64_t find_gap(struct mm *mm, uint64_t len, uint64_t floor)
+{
+    uint64_t top = USER_MMAP_TOP;
+    for (struct list_head *it = mm->vmas.prev; it != &mm->vmas; it = it->prev) {
+        struct vma *v = list_entry(it, struct vma, link);
+        if (v->start >= top)
+            continue;
+        if (v->end <= top && top - v->end >= len)
+            return top - len;
+        top = MIN(top, v->start);
+    }
+    return top >= floor + len ? top - len : 0;
+}
+
+static bool overcommitted(uint64_t len)
+{
+    /* Like Linux's heuristic overcommit: refuse one mapping larger than all
+     * free memory, so a program asking for absurd sizes gets ENOMEM rather
+     * than dying later on a fault. */
+    struct pmm_stats s;
+    pmm_get_stats(&s);
+    return (len >> PAGE_SHIFT) > s.free_pages;
+}
+
+int64_t sys_mmap(const struct syscall_args *a)
+{
+    uint64_t addr = a->arg[0], len = a->arg[1], off = a->arg[5];
+    uint32_t prot = (uint32_t)a->arg[2], flags = (uint32_t)a->arg[3];
+    int fd = (int)a->arg[4];
+    struct mm *mm = current_mm();
+    if (!len || (flags & ~MAP_KNOWN) || (prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC)))
+        return -EINVAL;
+    uint32_t type = flags & MAP_TYPE;
+    if (type != MAP_SHARED && type != MAP_PRIVATE && type != MAP_SHARED_VALIDATE)
+        return -EINVAL;
+    if (len > USER_TOP)
+        return -ENOMEM;
+    len = ALIGN_UP(len, PAGE_SIZE);
+    if (off & (PAGE_SIZE - 1))
+        return -EINVAL;
+    if ((flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) && ((addr & (PAGE_SIZE - 1)) || addr + len > USER_TOP ||
+                                                        addr + len < addr || addr < USER_MMAP_BOTTOM))
+        return (addr & (PAGE_SIZE - 1)) ? -EINVAL : -ENOMEM;
+    if (!(flags & MAP_NORESERVE) && (prot & PROT_WRITE) && overcommitted(len))
+        return -ENOMEM;
+
+    struct file *file = NULL;
+    uint64_t file_bytes = 0;
+    if (!(flags & MAP_ANONYMOUS)) {
+        file = fd_get(current_process()->files, fd);
+        if (!file)
+            return -EBADF;
+        if (type != MAP_PRIVATE && (prot & PROT_WRITE)) {
+            /* Writes would have to reach the file: not supported (docs/syscalls.md). */
+            file_put(file);
+            return -ENODEV;
+        }
+        uint64_t size = file_size(file);
+        file_bytes = size > off ? size - off : 0;
+    }
+
+    mutex_lock(&mm->lock);
+    int64_t r;
+    uint64_t start;
+    if (flags & MAP_FIXED_NOREPLACE) {
+        start = addr;
+        r = vm_range_free(mm, start, start + len) ? 0 : -EEXIST;
+    } else if (flags & MAP_FIXED) {
+        start = addr;
+        r = unmap_range_locked(mm, start, start + len);
+    } else {
+        start = 0;
+        uint64_t hint = ALIGN_DOWN(addr, PAGE_SIZE);
+        if (hint >= USER_MMAP_BOTTOM && hint + len <= USER_TOP && hint + len > hint && vm_range_free(mm, hint, hint + len))
+            start = hint;
+        if (!start)
+            start = find_gap(mm, len, (flags & MAP_32BIT) ? USER_MMAP_BOTTOM : USER_MMAP_BOTTOM);
+        if (flags & MAP_32BIT && start + len > (2ull << 30))
+            start = 0;
+        r = start ? 0 : -ENOMEM;
+    }
+    if (r == 0)
+        r = vm_map_fixed(mm, start, len, prot, (file ? 0 : VMA_ANON) | (type != MAP_PRIVATE ? VMA_SHARED : 0), file,
+                         off, file_bytes);
+    if (r == 0 && (flags & MAP_POPULATE))
+        vm_populate_locked(mm, start, len); /* best effort, as on Linux */
+    mutex_unlock(&mm->lock);
+    if (file)
+        file_put(file);
+    return r ? r : (int64_t)start;
+}
+
+static int check_range(uint64_t addr, uint64_t len, uint64_t *end)
+{
+    if (addr & (PAGE_SIZE - 1))
+        return -EINVAL;
+    uint64_t e = addr + ALIGN_UP(len, PAGE_SIZE);
+    if (e < addr || e > USER_TOP || ALIGN_UP(len, PAGE_SIZE) < len)
+        return -EINVAL;
+    *end = e;
+    return 0;
+}
+
+int64_t sys_munmap(const struct syscall_args *a)
+{
+    uint64_t addr = a->arg[0], len = a->arg[1], end;
+    if (!len || check_range(addr, len, &end))
+        return -EINVAL;
+    struct mm *mm = current_mm();
+    mutex_lock(&mm->lock);
+    int r = unmap_range_locked(mm, addr, end);
+    mutex_unlock(&mm->lock);
+    return r;
+}
+
+int64_t sys_mprotect(const struct syscall_args *a)
+{
+    uint64_t addr = a->arg[0], len = a->arg[1], end;
+    uint32_t prot = (uint32_t)a->arg[2];
+    if (check_range(addr, len, &end) || (prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC)))
+        return -EINVAL;
+    if (addr == end)
+        return 0;
+    struct mm *mm = current_mm();
+    mutex_lock(&mm->lock);
+    /* The whole range must be mapped (ENOMEM otherwise, as on Linux), checked before any change. */
+    uint64_t covered = addr;
+    list_for_each(it, &mm->vmas) {
+        struct vma *v = list_entry(it, struct vma, link);
+        if (v->end <= covered)
+            continue;
+        if (v->start > covered)
+            break;
+        covered = v->end;
+        if (covered >= end)
+            break;
+    }
+    int r = covered >= end ? 0 : -ENOMEM;
+    struct vma *first = r ? NULL : vma_find(mm, addr);
+    if (!r && vma_split(first, addr))
+        r = -ENOMEM;
+    struct vma *last = r ? NULL : vma_find(mm, end - 1);
+    if (!r && vma_split(last, end))
+        r = -ENOMEM;
+    if (!r) {
+        list_for_each(it, &mm->vmas) {
+            struct vma *v = list_entry(it, struct vma, link);
+            if (v->end <= addr || v->start >= end)
+                continue;
+            v->prot = prot;
+            /* Present pages take the new rights now; absent ones get them at their fault. */
+            paging_protect(mm->root, v->start, v->end - v->start, vma_pte_flags(prot));
+        }
+    }
+    mutex_unlock(&mm->lock);
+    return r;
+}
+
+int64_t sys_madvise(const struct syscall_args *a)
+{
+    uint64_t addr = a->arg[0], len = a->arg[1], end;
+    int advice = (int)a->arg[2];
+    if (check_range(addr, len, &end))
+        return -EINVAL;
+    switch (advice) {
+    case MADV_NORMAL: case MADV_RANDOM: case MADV_SEQUENTIAL: case MADV_WILLNEED:
+    case MADV_HUGEPAGE: case MADV_NOHUGEPAGE: case MADV_DONTDUMP: case MADV_DODUMP:
+        return 0; /* hints only */
+    case MADV_DONTNEED:
+    case MADV_FREE:
+        break;
+    default:
+        return -EINVAL;
+    }
+    struct mm *mm = current_mm();
+    mutex_lock(&mm->lock);
+    int r = 0;
+    list_for_each(it, &mm->vmas) {
+        struct vma *v = list_entry(it, struct vma, link);
+        if (v->end <= addr || v->start >= end)
+            continue;
+        /* Dropped pages come back zero-filled (or re-read from the file) at the next touch. */
+        vma_release_pages(mm, MAX(v->start, addr), MIN(v->end, end));
+    }
+    if (addr != end && vm_range_free(mm, addr, end))
+        r = -ENOMEM; /* nothing mapped there at all */
+    mutex_unlock(&mm->lock);
+    return r;
+}
+
+int64_t sys_brk(const struct syscall_args *a)
+{
+    uint64_t want = a->arg[0];
+    struct mm *mm = current_mm();
+    mutex_lock(&mm->lock);
+    uint64_t cur = mm->brk, old_end = ALIGN_UP(cur, PAGE_SIZE), new_end = ALIGN_UP(want, PAGE_SIZE);
+    if (want < mm->brk_start || want >= USER_MMAP_TOP || new_end < want)
+        goto out;
+    if (new_end > old_end) {
+        if (!vm_range_free(mm, old_end, new_end) || overcommitted(new_end - old_end))
+            goto out;
+        struct vma *heap = old_end > mm->brk_start ? vma_find(mm, old_end - 1) : NULL;
+        if (heap && (heap->flags & VMA_HEAP) && heap->end == old_end) {
+            heap->end = new_end;
+        } else if (vm_map_fixed(mm, old_end, new_end - old_end, PROT_READ | PROT_WRITE, VMA_ANON | VMA_HEAP, NULL, 0,
+                                0)) {
+            goto out;
+        }
+    } else if (new_end < old_end) {
+        if (unmap_range_locked(mm, new_end, old_end))
+            goto out;
+    }
+    mm->brk = want;
+out:
+    cur = mm->brk;
+    mutex_unlock(&mm->lock);
+    return (int64_t)cur;
+}
+
+/* Moves the present frames of [old, old+len) to [new, new+len) without copying. */
+static int move_frames(struct mm *mm, uint64_t old, uint64_t new, uint64_t len, uint32_t prot)
+{
+    for (uint64_t off = 0; off < len; off += PAGE_SIZE) {
+        uint64_t pa;
+        if (paging_lookup(mm->root, old + off, &pa, NULL, NULL))
+            continue;
+        int r = paging_map(mm->root, new + off, pa, PAGE_SIZE, vma_pte_flags(prot) | PAGING_SMALL);
+        if (r)
+            return r;
+        paging_unmap(mm->root, old + off, PAGE_SIZE);
+    }
+    return 0;
+}
+
+int64_t sys_mremap(const struct syscall_args *a)
+{
+    uint64_t old = a->arg[0], old_len = ALIGN_UP(a->arg[1], PAGE_SIZE), new_len = ALIGN_UP(a->arg[2], PAGE_SIZE);
+    uint32_t flags = (uint32_t)a->arg[3];
+    if ((old & (PAGE_SIZE - 1)) || (flags & ~(MREMAP_MAYMOVE | MREMAP_FIXED)) || !new_len ||
+        ((flags & MREMAP_FIXED) && !(flags & MREMAP_MAYMOVE)) || old_len == 0)
+        return -EINVAL;
+    if (new_len > USER_TOP || old + old_len < old || old + old_len > USER_TOP)
+        return -EINVAL;
+    struct mm *mm = current_mm();
+    mutex_lock(&mm->lock);
+    int64_t r;
+    struct vma *v = vma_find(mm, old);
+    if (!v || old + old_len > v->end) {
+        r = -EFAULT;
+        goto out;
+    }
+    if (flags & MREMAP_FIXED) {
+        r = -EINVAL; /* moving to a caller-chosen address is not supported (docs/syscalls.md) */
+        goto out;
+    }
+    if (new_len <= old_len) {
+        r = new_len < old_len ? unmap_range_locked(mm, old + new_len, old + old_len) : 0;
+        r = r ? r : (int64_t)old;
+        goto out;
+    }
+    if (old + old_len == v->end && vm_range_free(mm, v->end, old + new_len) && old + new_len <= USER_MMAP_TOP) {
+        v->end = old + new_len; /* grow in place */
+        r = (int64_t)old;
+        goto out;
+    }
+    if (!(flags & MREMAP_MAYMOVE)) {
+        r = -ENOMEM;
+        goto out;
+    }
+    uint64_t dest = find_gap(mm, new_len, USER_MMAP_BOTTOM);
+    if (!dest) {
+        r = -ENOMEM;
+        goto out;
+    }
+    /* The moved part becomes its own VMA at dest; the old range is then unmapped. */
+    if (vma_split(v, old) || vma_split(vma_find(mm, old), old + old_len)) {
+        r = -ENOMEM;
+        goto out;
+    }
+    v = vma_find(mm, old);
+    struct vma *nv = kmalloc(sizeof *nv);
+    if (!nv) {
+        r = -ENOMEM;
+        goto out;
+    }
+    *nv = *v;
+    nv->start = dest;
+    nv->end = dest + new_len;
+    if (nv->file)
+        file_get(nv->file);
+    r = move_frames(mm, old, dest, old_len, v->prot);
+    if (r) {
+        /* Put back whatever moved, then give up. */
+        move_frames(mm, dest, old, old_len, v->prot);
+        vma_free(nv);
+        goto out;
+    }
+    vma_insert(mm, nv);
+    list_del(&v->link);
+    vma_free(v);
+    r = (int64_t)dest;
+out:
+    mutex_unlock(&mm->lock);
+    return r;
+}

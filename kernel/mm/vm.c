@@ -1,0 +1,224 @@
+/* User address spaces: creation, VMAs, demand paging (see mm/vm.h). */
+#include <arch/cpu.h>
+#include <fs/kernel_api.h>
+#include <kernel/errno.h>
+#include <kernel/string.h>
+#include <mm/kmap.h>
+#include <mm/paging.h>
+#include <mm/pmm.h>
+#include <mm/slab.h>
+#include <mm/vm.h>
+#include <mm/vm_internal.h>
+
+struct mm *mm_create(void)
+{
+    struct mm *mm = kzalloc(sizeof *mm);
+    if (!mm)
+        return NULL;
+    mm->root = paging_new_root();
+    if (!mm->root) {
+        kfree(mm);
+        return NULL;
+    }
+    /* The kernel half is the same in every address space: share its top-level entries. */
+    const uint64_t *kernel_pml4 = phys_to_virt(kmap_root());
+    uint64_t *pml4 = phys_to_virt(mm->root);
+    for (int i = 256; i < 512; i++)
+        pml4[i] = kernel_pml4[i];
+    mutex_init(&mm->lock);
+    list_init(&mm->vmas);
+    mm->refs = 1;
+    return mm;
+}
+
+struct mm *mm_get(struct mm *mm)
+{
+    __atomic_add_fetch(&mm->refs, 1, __ATOMIC_RELAXED);
+    return mm;
+}
+
+static void free_frame(uint64_t pa, void *mm)
+{
+    pmm_free_pages(pa, 0);
+    ((struct mm *)mm)->resident_pages--;
+}
+
+void vma_release_pages(struct mm *mm, uint64_t start, uint64_t end)
+{
+    /* User memory is mapped with 4 KiB pages only, so unmapping never has to
+     * split and cannot fail. */
+    paging_unmap_each(mm->root, start, end - start, free_frame, mm);
+}
+
+void vma_free(struct vma *v)
+{
+    if (v->file)
+        file_put(v->file);
+    kfree(v);
+}
+
+void mm_put(struct mm *mm)
+{
+    if (__atomic_sub_fetch(&mm->refs, 1, __ATOMIC_ACQ_REL))
+        return;
+    while (!list_empty(&mm->vmas)) {
+        struct vma *v = list_first_entry(&mm->vmas, struct vma, link);
+        vma_release_pages(mm, v->start, v->end);
+        list_del(&v->link);
+        vma_free(v);
+    }
+    paging_free_user_tables(mm->root);
+    kfree(mm);
+}
+
+void mm_activate(struct mm *mm)
+{
+    uint64_t root = mm ? mm->root : kmap_root();
+    if ((read_cr3() & PTE_ADDR_MASK) != root)
+        write_cr3(root);
+}
+
+struct vma *vma_find(struct mm *mm, uint64_t addr)
+{
+    list_for_each(it, &mm->vmas) {
+        struct vma *v = list_entry(it, struct vma, link);
+        if (addr < v->start)
+            return NULL;
+        if (addr < v->end)
+            return v;
+    }
+    return NULL;
+}
+
+bool vm_range_free(struct mm *mm, uint64_t start, uint64_t end)
+{
+    list_for_each(it, &mm->vmas) {
+        struct vma *v = list_entry(it, struct vma, link);
+        if (v->start >= end)
+            return true;
+        if (v->end > start)
+            return false;
+    }
+    return true;
+}
+
+void vma_insert(struct mm *mm, struct vma *nv)
+{
+    struct list_head *pos = &mm->vmas;
+    list_for_each(it, &mm->vmas) {
+        if (list_entry(it, struct vma, link)->start > nv->start) {
+            pos = it;
+            break;
+        }
+    }
+    list_add_tail(&nv->link, pos);
+}
+
+int vma_split(struct vma *v, uint64_t at)
+{
+    if (at <= v->start || at >= v->end)
+        return 0;
+    struct vma *tail = kmalloc(sizeof *tail);
+    if (!tail)
+        return -ENOMEM;
+    *tail = *v;
+    tail->start = at;
+    uint64_t head_len = at - v->start;
+    if (v->file) {
+        file_get(v->file);
+        tail->file_off = v->file_off + head_len;
+        tail->file_bytes = v->file_bytes > head_len ? v->file_bytes - head_len : 0;
+    }
+    v->end = at;
+    list_add_head(&tail->link, &v->link);
+    return 0;
+}
+
+int vm_map_fixed(struct mm *mm, uint64_t start, uint64_t len, uint32_t prot, uint32_t flags, struct file *file,
+                 uint64_t file_off, uint64_t file_bytes)
+{
+    uint64_t end = start + len;
+    if (!IS_ALIGNED(start | len, PAGE_SIZE) || len == 0 || end < start || end > USER_TOP)
+        return -EINVAL;
+    if (!vm_range_free(mm, start, end))
+        return -EEXIST;
+    struct vma *v = kzalloc(sizeof *v);
+    if (!v)
+        return -ENOMEM;
+    *v = (struct vma){.start = start, .end = end, .prot = prot, .flags = flags, .file = file ? file_get(file) : NULL,
+                      .file_off = file_off, .file_bytes = file_bytes};
+    vma_insert(mm, v);
+    return 0;
+}
+
+uint64_t vma_pte_flags(uint32_t prot)
+{
+    uint64_t f = PTE_U;
+    if (prot & PROT_WRITE)
+        f |= PTE_W;
+    if (!(prot & PROT_EXEC))
+        f |= PTE_NX;
+    return f;
+}
+
+/* Makes the page at addr (page aligned, inside v) present.  mm->lock held. */
+static int fault_in(struct mm *mm, struct vma *v, uint64_t addr)
+{
+    uint64_t frame = pmm_alloc_zeroed(0);
+    if (!frame)
+        return -ENOMEM;
+    uint64_t off = addr - v->start;
+    if (v->file && off < v->file_bytes) {
+        uint64_t n = MIN(PAGE_SIZE, v->file_bytes - off);
+        int64_t got = kernel_pread(v->file, phys_to_virt(frame), n, v->file_off + off);
+        if (got < 0) {
+            pmm_free_pages(frame, 0);
+            return (int)got;
+        }
+    }
+    int r = paging_map(mm->root, addr, frame, PAGE_SIZE, vma_pte_flags(v->prot) | PAGING_SMALL);
+    if (r) {
+        pmm_free_pages(frame, 0);
+        return r;
+    }
+    mm->resident_pages++;
+    return 0;
+}
+
+int vm_populate_locked(struct mm *mm, uint64_t start, uint64_t len)
+{
+    for (uint64_t a = ALIGN_DOWN(start, PAGE_SIZE); a < start + len; a += PAGE_SIZE) {
+        struct vma *v = vma_find(mm, a);
+        if (!v)
+            return -EFAULT;
+        if (paging_lookup(mm->root, a, NULL, NULL, NULL) == 0)
+            continue;
+        int r = fault_in(mm, v, a);
+        if (r)
+            return r;
+    }
+    return 0;
+}
+
+int vm_handle_fault(struct mm *mm, uint64_t addr, bool write, bool exec)
+{
+    if (!mm || addr >= USER_TOP)
+        return -EFAULT;
+    mutex_lock(&mm->lock);
+    int r;
+    struct vma *v = vma_find(mm, addr);
+    if (!v) {
+        r = -EFAULT;
+    } else if ((write && !(v->prot & PROT_WRITE)) || (exec && !(v->prot & PROT_EXEC)) ||
+               !(v->prot & (PROT_READ | PROT_WRITE | PROT_EXEC))) {
+        r = -EACCES;
+    } else if (paging_lookup(mm->root, addr, NULL, NULL, NULL) == 0) {
+        /* Present and allowed: another thread faulted it in first, or a stale TLB entry. */
+        invlpg(addr);
+        r = 0;
+    } else {
+        r = fault_in(mm, v, ALIGN_DOWN(addr, PAGE_SIZE));
+    }
+    mutex_unlock(&mm->lock);
+    return r;
+}

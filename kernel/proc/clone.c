@@ -1,0 +1,160 @@
+/* clone(2): new threads (pthread_create) and new processes sharing the
+ * address space until exec (posix_spawn's CLONE_VM|CLONE_VFORK).  A process
+ * with a copy of the address space (fork) is not supported: -ENOSYS. */
+#include <arch/fpu.h>
+#include <fs/kernel_api.h>
+#include <kernel/errno.h>
+#include <kernel/uaccess.h>
+#include <mm/vm.h>
+#include <proc/process_internal.h>
+#include <proc/signal.h>
+#include <proc/uthread.h>
+#include <syscall/syscall.h>
+
+#define CSIGNAL 0x000000ff
+#define CLONE_VM 0x00000100
+#define CLONE_FS 0x00000200
+#define CLONE_FILES 0x00000400
+#define CLONE_SIGHAND 0x00000800
+#define CLONE_PIDFD 0x00001000
+#define CLONE_PTRACE 0x00002000
+#define CLONE_VFORK 0x00004000
+#define CLONE_PARENT 0x00008000
+#define CLONE_THREAD 0x00010000
+#define CLONE_NEWNS 0x00020000
+#define CLONE_SYSVSEM 0x00040000
+#define CLONE_SETTLS 0x00080000
+#define CLONE_PARENT_SETTID 0x00100000
+#define CLONE_CHILD_CLEARTID 0x00200000
+#define CLONE_DETACHED 0x00400000
+#define CLONE_UNTRACED 0x00800000
+#define CLONE_CHILD_SETTID 0x01000000
+#define CLONE_IO 0x80000000ull
+#define CLONE_SUPPORTED (CSIGNAL | CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_VFORK | CLONE_PARENT | \
+                         CLONE_THREAD | CLONE_SYSVSEM | CLONE_SETTLS | CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID | \
+                         CLONE_DETACHED | CLONE_UNTRACED | CLONE_CHILD_SETTID | CLONE_IO)
+
+/* A new process for clone without CLONE_THREAD (vfork/spawn); NULL with *err set. */
+static struct process *clone_process(struct process *parent, uint64_t flags, int pid, int *err)
+{
+    struct process *p = process_alloc(pid, parent->name);
+    if (!p) {
+        *err = -ENOMEM;
+        return NULL;
+    }
+    p->exit_signal = (int)(flags & CSIGNAL);
+    p->mm = mm_get(parent->mm);
+    p->files = (flags & CLONE_FILES) ? fd_table_get(parent->files) : fd_table_clone(parent->files);
+    p->fs = (flags & CLONE_FS) ? fs_context_get(parent->fs) : fs_context_clone(parent->fs);
+    p->sighand = (flags & CLONE_SIGHAND) ? parent->sighand : sighand_copy(parent->sighand);
+    if (p->sighand && (flags & CLONE_SIGHAND))
+        __atomic_add_fetch(&p->sighand->refs, 1, __ATOMIC_RELAXED);
+    if (!p->files || !p->fs || !p->sighand) {
+        if (p->files)
+            fd_table_put(p->files);
+        if (p->fs)
+            fs_context_put(p->fs);
+        if (p->sighand)
+            sighand_put(p->sighand);
+        mm_put(p->mm);
+        process_free(p);
+        *err = -ENOMEM;
+        return NULL;
+    }
+    return p;
+}
+
+int64_t sys_clone(const struct syscall_args *a)
+{
+    uint64_t flags = a->arg[0], newsp = a->arg[1], uptid = a->arg[2], uctid = a->arg[3], tls = a->arg[4];
+    struct thread *self = sched_current();
+    struct process *parent = self->proc;
+
+    if (flags & ~CLONE_SUPPORTED)
+        return -EINVAL;
+    if ((flags & CLONE_THREAD) && !(flags & CLONE_SIGHAND))
+        return -EINVAL;
+    if ((flags & CLONE_SIGHAND) && !(flags & CLONE_VM))
+        return -EINVAL;
+    if ((flags & CLONE_THREAD) && (flags & CSIGNAL))
+        return -EINVAL;
+    if (!(flags & CLONE_VM))
+        return -ENOSYS; /* fork: a copied address space is not supported (docs/syscalls.md) */
+
+    int tid = pid_alloc();
+    if (tid < 0)
+        return tid;
+    struct trap_frame tf = *a->frame;
+    tf.rax = 0; /* the child sees 0 */
+    if (newsp)
+        tf.rsp = newsp;
+    void *fpu = fpu_alloc_initial();
+    if (!fpu) {
+        pid_free(tid);
+        return -ENOMEM;
+    }
+    fpu_save(fpu); /* the parent's live registers: the child starts with the same state */
+
+    int err = 0;
+    struct process *p = parent;
+    if (!(flags & CLONE_THREAD)) {
+        p = clone_process(parent, flags, tid, &err);
+        if (!p) {
+            fpu_free(fpu);
+            pid_free(tid);
+            return err;
+        }
+    }
+    struct thread *t = uthread_create(p, &tf, fpu, tid);
+    if (!t) {
+        fpu_free(fpu);
+        if (p != parent) {
+            fd_table_put(p->files);
+            fs_context_put(p->fs);
+            sighand_put(p->sighand);
+            mm_put(p->mm);
+            process_free(p);
+        }
+        pid_free(tid);
+        return -ENOMEM;
+    }
+    t->sig_mask = self->sig_mask;
+    t->fs_base = (flags & CLONE_SETTLS) ? tls : self->fs_base;
+    if (flags & CLONE_CHILD_CLEARTID)
+        t->clear_child_tid = uctid;
+    /* Both TID stores land in the shared address space (CLONE_VM is required).
+     * A bad pointer here is ignored, as Linux ignores it: the thread still starts. */
+    if (flags & CLONE_PARENT_SETTID)
+        (void)copy_to_user(uptid, &tid, sizeof tid);
+    if (flags & CLONE_CHILD_SETTID)
+        (void)copy_to_user(uctid, &tid, sizeof tid);
+
+    if (p != parent) {
+        struct process *pp = (flags & CLONE_PARENT) && parent->parent ? parent->parent : parent;
+        if (flags & CLONE_VFORK)
+            p->vfork_parent = self;
+        process_adopt(pp, p);
+    }
+    kthread_start(t);
+
+    if (p != parent && (flags & CLONE_VFORK)) {
+        /* Sleep until the child has exec'd or exited: until then it runs on our memory. */
+        uint64_t f = spin_lock_irqsave(&process_tree_lock);
+        while (p->vfork_parent == self)
+            waitq_wait_locked(&parent->child_wait, &process_tree_lock, 0);
+        spin_unlock_irqrestore(&process_tree_lock, f);
+    }
+    return tid;
+}
+
+int64_t sys_fork(const struct syscall_args *a)
+{
+    (void)a;
+    return -ENOSYS;
+}
+
+int64_t sys_vfork(const struct syscall_args *a)
+{
+    struct syscall_args b = {.arg = {CLONE_VM | CLONE_VFORK | SIGCHLD, 0, 0, 0, 0, 0}, .frame = a->frame};
+    return sys_clone(&b);
+}

@@ -1,0 +1,37 @@
+/* Process and thread ids: one bitmap over 1..PID_MAX-1, handed out cyclically
+ * (like Linux) so a recently freed id is not reused at once.  pid_lock
+ * protects the bitmap and the cursor. */
+#include <kernel/errno.h>
+#include <kernel/spinlock.h>
+#include <proc/uthread.h>
+
+#define PID_MAX 32768
+
+static uint64_t used[PID_MAX / 64];
+static int cursor;
+static spinlock_t pid_lock = SPINLOCK_INIT;
+
+int pid_alloc(void)
+{
+    uint64_t flags = spin_lock_irqsave(&pid_lock);
+    for (int n = 1; n < PID_MAX; n++) {
+        int pid = (cursor + n) % PID_MAX;
+        if (pid == 0 || (used[pid / 64] & (1ull << (pid % 64))))
+            continue;
+        used[pid / 64] |= 1ull << (pid % 64);
+        cursor = pid;
+        spin_unlock_irqrestore(&pid_lock, flags);
+        return pid;
+    }
+    spin_unlock_irqrestore(&pid_lock, flags);
+    return -EAGAIN;
+}
+
+void pid_free(int pid)
+{
+    if (pid <= 0 || pid >= PID_MAX)
+        return;
+    uint64_t flags = spin_lock_irqsave(&pid_lock);
+    used[pid / 64] &= ~(1ull << (pid % 64));
+    spin_unlock_irqrestore(&pid_lock, flags);
+}

@@ -1,0 +1,408 @@
+/* Process lifetime: creation, exit, zombies, re-parenting, wait. */
+#include <fs/kernel_api.h>
+#include <kernel/errno.h>
+#include <kernel/power.h>
+#include <kernel/printk.h>
+#include <kernel/string.h>
+#include <kernel/uaccess.h>
+#include <kernel/clock.h>
+#include <arch/fpu.h>
+#include <mm/slab.h>
+#include <proc/exec.h>
+#include <mm/vm.h>
+#include <proc/process_internal.h>
+#include <proc/signal.h>
+#include <proc/uthread.h>
+#include <syscall/syscall.h>
+
+spinlock_t process_tree_lock = SPINLOCK_INIT;
+struct process *init_process;
+static struct list_head all_processes = LIST_HEAD_INIT(all_processes); /* by global_link; process_tree_lock */
+
+struct list_head *process_list_head(void)
+{
+    return &all_processes;
+}
+
+struct process *current_process(void)
+{
+    struct thread *t = sched_current();
+    return t ? t->proc : NULL;
+}
+
+void process_set_name(struct process *p, const char *path)
+{
+    const char *base = path;
+    for (const char *c = path; *c; c++)
+        if (*c == '/' && c[1])
+            base = c + 1;
+    size_t n = strnlen(base, PROCESS_NAME_MAX - 1);
+    memcpy(p->name, base, n);
+    p->name[n] = '\0';
+}
+
+struct process *process_alloc(int pid, const char *name)
+{
+    struct process *p = kzalloc(sizeof *p);
+    if (!p)
+        return NULL;
+    p->pid = pid;
+    process_set_name(p, name);
+    p->state = PROCESS_ALIVE;
+    p->exit_signal = SIGCHLD;
+    list_init(&p->children);
+    list_init(&p->sibling);
+    list_init(&p->threads);
+    list_init(&p->global_link);
+    waitq_init(&p->child_wait);
+    p->lock = (spinlock_t)SPINLOCK_INIT;
+    p->start_ns = clock_monotonic_ns();
+    return p;
+}
+
+void process_free(struct process *p)
+{
+    kfree(p);
+}
+
+void process_adopt(struct process *parent, struct process *p)
+{
+    uint64_t flags = spin_lock_irqsave(&process_tree_lock);
+    p->parent = parent;
+    if (parent)
+        list_add_tail(&p->sibling, &parent->children);
+    list_add_tail(&p->global_link, &all_processes);
+    spin_unlock_irqrestore(&process_tree_lock, flags);
+}
+
+struct process *process_find_locked(int pid)
+{
+    list_for_each(it, &all_processes) {
+        struct process *p = list_entry(it, struct process, global_link);
+        if (p->pid == pid && p->state == PROCESS_ALIVE)
+            return p;
+    }
+    return NULL;
+}
+
+void process_vfork_release(struct process *p)
+{
+    uint64_t flags = spin_lock_irqsave(&process_tree_lock);
+    struct thread *waiter = p->vfork_parent;
+    p->vfork_parent = NULL;
+    if (waiter && p->parent)
+        waitq_wake_all(&p->parent->child_wait);
+    spin_unlock_irqrestore(&process_tree_lock, flags);
+}
+
+void process_begin_exit(struct process *p, int wait_status)
+{
+    uint64_t flags = spin_lock_irqsave(&p->lock);
+    if (p->exiting) {
+        spin_unlock_irqrestore(&p->lock, flags);
+        return;
+    }
+    p->exiting = true;
+    p->wait_status = wait_status;
+    struct thread *self = sched_current();
+    list_for_each(it, &p->threads) {
+        struct thread *t = list_entry(it, struct thread, proc_link);
+        if (t != self) {
+            t->sig_pending |= SIG_BIT(SIGKILL);
+            sched_wake_interruptible(t);
+        }
+    }
+    spin_unlock_irqrestore(&p->lock, flags);
+}
+
+static const char *describe_status(int status, char *buf, size_t size)
+{
+    if ((status & 0x7f) == 0)
+        ksnprintf(buf, size, "exited with status %d", (status >> 8) & 0xff);
+    else
+        ksnprintf(buf, size, "killed by signal %d", status & 0x7f);
+    return buf;
+}
+
+void process_exit_last_thread(struct process *p)
+{
+    /* Resources first: the files and memory go away before the parent can see the zombie. */
+    fd_table_put(p->files);
+    p->files = NULL;
+    fs_context_put(p->fs);
+    p->fs = NULL;
+    mm_activate(NULL);
+    mm_put(p->mm);
+    p->mm = NULL;
+    sighand_put(p->sighand);
+    p->sighand = NULL;
+
+    char why[48];
+    printk(LOG_DEBUG, "process %d (%s) %s", p->pid, p->name, describe_status(p->wait_status, why, sizeof why));
+    if (p == init_process) {
+        /* The service VM has nothing left to do: power off, reporting init's
+         * status through the exit code (docs/architecture.md). */
+        printk(LOG_NOTICE, "init (pid 1) %s: powering off", describe_status(p->wait_status, why, sizeof why));
+        machine_exit(p->wait_status == 0 ? EXIT_POWEROFF : EXIT_TESTS_FAILED);
+    }
+
+    uint64_t flags = spin_lock_irqsave(&process_tree_lock);
+    /* Orphans go to init, with their zombies: init reaps them. */
+    bool zombies_moved = false;
+    while (!list_empty(&p->children)) {
+        struct process *c = list_first_entry(&p->children, struct process, sibling);
+        list_del(&c->sibling);
+        c->parent = init_process;
+        list_add_tail(&c->sibling, &init_process->children);
+        zombies_moved |= c->state == PROCESS_ZOMBIE;
+    }
+    if (zombies_moved)
+        waitq_wake_all(&init_process->child_wait);
+    struct process *parent = p->parent;
+    p->state = PROCESS_ZOMBIE;
+    p->vfork_parent = NULL;
+    int sig = p->exit_signal;
+    if (parent) {
+        waitq_wake_all(&parent->child_wait);
+        if (sig)
+            signal_send_process(parent, sig); /* under the tree lock: the parent cannot be reaped meanwhile */
+    }
+    spin_unlock_irqrestore(&process_tree_lock, flags);
+}
+
+/* Removes a zombie for good; process_tree_lock held. */
+static void reap_locked(struct process *c)
+{
+    list_del(&c->sibling);
+    list_del(&c->global_link);
+    pid_free(c->pid);
+    process_free(c);
+}
+
+#define WNOHANG 1
+#define WUNTRACED 2
+#define WEXITED 4
+#define WCONTINUED 8
+#define WNOWAIT 0x01000000
+#define WALL 0x40000000
+#define WCLONE 0x80000000
+
+#define P_ALL 0
+#define P_PID 1
+#define P_PGID 2
+
+/* What a wait looks for. */
+struct wait_query {
+    int pid;       /* > 0: that child; -1: any */
+    bool nohang, nowait;
+};
+
+/* Finds a zombie child matching q, or reports whether any child matches at all. */
+static struct process *find_zombie_locked(struct process *self, const struct wait_query *q, bool *any)
+{
+    *any = false;
+    list_for_each(it, &self->children) {
+        struct process *c = list_entry(it, struct process, sibling);
+        if (q->pid > 0 && c->pid != q->pid)
+            continue;
+        *any = true;
+        if (c->state == PROCESS_ZOMBIE)
+            return c;
+    }
+    return NULL;
+}
+
+/* Waits for a child matching q to be a zombie.  Returns its pid (0 with
+ * WNOHANG and none ready) and its status, reaping it unless nowait. */
+static int wait_for_child(const struct wait_query *q, int *status)
+{
+    struct process *self = current_process();
+    uint64_t flags = spin_lock_irqsave(&process_tree_lock);
+    int r;
+    for (;;) {
+        bool any;
+        struct process *c = find_zombie_locked(self, q, &any);
+        if (c) {
+            r = c->pid;
+            *status = c->wait_status;
+            if (!q->nowait)
+                reap_locked(c);
+            break;
+        }
+        if (!any) {
+            r = -ECHILD;
+            break;
+        }
+        if (q->nohang) {
+            r = 0;
+            break;
+        }
+        r = waitq_wait_locked_interruptible(&self->child_wait, &process_tree_lock, 0);
+        if (r)
+            break;
+    }
+    spin_unlock_irqrestore(&process_tree_lock, flags);
+    return r;
+}
+
+int64_t sys_wait4(const struct syscall_args *a)
+{
+    int pid = (int)a->arg[0];
+    uint64_t ustatus = a->arg[1], urusage = a->arg[3];
+    int options = (int)a->arg[2];
+    if (options & ~(WNOHANG | WUNTRACED | WCONTINUED | WALL | WCLONE))
+        return -EINVAL;
+    if (pid == INT32_MIN)
+        return -ESRCH;
+    /* No process groups: 0 and -pgid mean any child (docs/syscalls.md). */
+    struct wait_query q = {.pid = pid > 0 ? pid : -1, .nohang = options & WNOHANG};
+    int status = 0;
+    int r = wait_for_child(&q, &status);
+    if (r > 0) {
+        if (ustatus && copy_to_user(ustatus, &status, sizeof status))
+            return -EFAULT;
+        if (urusage && clear_user(urusage, 144)) /* struct rusage: not tracked, zeroes */
+            return -EFAULT;
+    }
+    return r;
+}
+
+struct k_siginfo_child {
+    int32_t si_signo, si_errno, si_code, pad;
+    int32_t si_pid, si_uid, si_status;
+    int32_t fill[25];
+};
+
+#define CLD_EXITED 1
+#define CLD_KILLED 2
+
+int64_t sys_waitid(const struct syscall_args *a)
+{
+    int idtype = (int)a->arg[0], id = (int)a->arg[1], options = (int)a->arg[3];
+    uint64_t uinfo = a->arg[2];
+    if (options & ~(WNOHANG | WEXITED | WUNTRACED | WCONTINUED | WNOWAIT | WALL | WCLONE) || !(options & WEXITED))
+        return -EINVAL;
+    if (idtype != P_ALL && idtype != P_PID && idtype != P_PGID)
+        return -EINVAL;
+    if (idtype == P_PID && id <= 0)
+        return -EINVAL;
+    struct wait_query q = {.pid = idtype == P_PID ? id : -1, .nohang = options & WNOHANG,
+                           .nowait = options & WNOWAIT};
+    int status = 0;
+    int r = wait_for_child(&q, &status);
+    if (r < 0)
+        return r;
+    struct k_siginfo_child info = {0};
+    if (r > 0) {
+        info.si_signo = SIGCHLD;
+        info.si_pid = r;
+        if ((status & 0x7f) == 0) {
+            info.si_code = CLD_EXITED;
+            info.si_status = (status >> 8) & 0xff;
+        } else {
+            info.si_code = CLD_KILLED;
+            info.si_status = status & 0x7f;
+        }
+    }
+    if (uinfo && copy_to_user(uinfo, &info, sizeof info))
+        return -EFAULT;
+    return 0;
+}
+
+int64_t sys_getpid(const struct syscall_args *a)
+{
+    (void)a;
+    return current_process()->pid;
+}
+
+int64_t sys_gettid(const struct syscall_args *a)
+{
+    (void)a;
+    return sched_current()->tid;
+}
+
+int64_t sys_getppid(const struct syscall_args *a)
+{
+    (void)a;
+    struct process *p = current_process();
+    uint64_t flags = spin_lock_irqsave(&process_tree_lock);
+    int ppid = p->parent ? p->parent->pid : 0;
+    spin_unlock_irqrestore(&process_tree_lock, flags);
+    return ppid;
+}
+
+int64_t sys_set_tid_address(const struct syscall_args *a)
+{
+    sched_current()->clear_child_tid = a->arg[0];
+    return sched_current()->tid;
+}
+
+int64_t sys_set_robust_list(const struct syscall_args *a)
+{
+    if (a->arg[1] != 24) /* sizeof(struct robust_list_head) */
+        return -EINVAL;
+    sched_current()->robust_list = a->arg[0];
+    return 0;
+}
+
+int64_t sys_exit(const struct syscall_args *a)
+{
+    uthread_exit(W_EXITCODE((int)a->arg[0], 0));
+}
+
+int64_t sys_exit_group(const struct syscall_args *a)
+{
+    process_begin_exit(current_process(), W_EXITCODE((int)a->arg[0], 0));
+    uthread_exit(W_EXITCODE((int)a->arg[0], 0));
+}
+
+int process_start_init(const char *path, const char *const argv[], const char *const envp[])
+{
+    struct exec_args args;
+    int r = exec_args_from_kernel(&args, path, argv, envp);
+    if (r)
+        return r;
+    struct exec_image img;
+    r = exec_prepare(&args, &img);
+    exec_args_free(&args);
+    if (r)
+        return r;
+    int pid = pid_alloc();
+    struct process *p = pid > 0 ? process_alloc(pid, path) : NULL;
+    void *fpu = p ? fpu_alloc_initial() : NULL;
+    if (p) {
+        p->mm = img.mm;
+        p->files = fd_table_create();
+        p->fs = fs_context_create();
+        p->sighand = sighand_create();
+    }
+    struct file *console = NULL;
+    if (!p || !fpu || !p->files || !p->fs || !p->sighand)
+        r = -ENOMEM;
+    else
+        r = kernel_open("/dev/console", 2 /* O_RDWR */, 0, &console);
+    for (int fd = 0; r == 0 && fd < 3; fd++)
+        r = fd_install(p->files, console, false) == fd ? 0 : -EMFILE;
+    if (console)
+        file_put(console); /* the table holds its own references */
+    struct trap_frame tf = {.rip = img.entry, .rsp = img.rsp, .cs = 0x23, .ss = 0x1b, .rflags = 0x202,
+                            .vector = SYSCALL_VECTOR};
+    struct thread *t = r == 0 ? uthread_create(p, &tf, fpu, pid) : NULL;
+    if (!t) {
+        if (p) {
+            if (p->files)
+                fd_table_put(p->files);
+            if (p->fs)
+                fs_context_put(p->fs);
+            sighand_put(p->sighand);
+            process_free(p);
+        }
+        fpu_free(fpu);
+        mm_put(img.mm);
+        return r ? r : -ENOMEM;
+    }
+    init_process = p;
+    process_adopt(NULL, p);
+    kthread_start(t);
+    return 0;
+}

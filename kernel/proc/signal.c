@@ -1,0 +1,626 @@
+/* Signal actions, sending, delivery and the signal system calls (see proc/signal.h). */
+#include <arch/fpu.h>
+#include <kernel/errno.h>
+#include <kernel/printk.h>
+#include <kernel/string.h>
+#include <kernel/uaccess.h>
+#include <mm/physmap.h>
+#include <mm/slab.h>
+#include <proc/process_internal.h>
+#include <proc/signal.h>
+#include <proc/uthread.h>
+#include <syscall/syscall.h>
+
+#define SIG_DFL 0
+#define SIG_IGN 1
+#define SA_SIGINFO 0x4
+#define SA_ONSTACK 0x08000000
+#define SA_RESTART 0x10000000
+#define SA_NODEFER 0x40000000
+#define SA_RESETHAND 0x80000000
+#define SA_RESTORER 0x04000000
+#define SS_ONSTACK 1
+#define SS_DISABLE 2
+#define MINSIGSTKSZ 2048
+#define SI_USER 0
+#define SI_KERNEL 0x80
+#define SI_TKILL (-6)
+#define UNBLOCKABLE (SIG_BIT(SIGKILL) | SIG_BIT(SIGSTOP))
+/* trap_frame.error_code of a syscall frame holds the syscall number (for
+ * SA_RESTART); this value marks a frame with nothing to restart. */
+#define NOT_RESTARTABLE UINT64_MAX
+
+/* Default action classes. */
+static bool default_ignores(int sig)
+{
+    return sig == SIGCHLD || sig == SIGURG || sig == SIGWINCH || sig == SIGCONT ||
+           /* stopping is not supported: the stop signals are ignored (docs/syscalls.md) */
+           sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU;
+}
+
+static bool default_dumps_core(int sig)
+{
+    return sig == SIGQUIT || sig == SIGILL || sig == SIGTRAP || sig == SIGABRT || sig == SIGBUS || sig == SIGFPE ||
+           sig == SIGSEGV || sig == SIGXCPU || sig == SIGXFSZ || sig == SIGSYS;
+}
+
+static const char *const sig_names[32] = {
+    "0", "SIGHUP", "SIGINT", "SIGQUIT", "SIGILL", "SIGTRAP", "SIGABRT", "SIGBUS", "SIGFPE", "SIGKILL", "SIGUSR1",
+    "SIGSEGV", "SIGUSR2", "SIGPIPE", "SIGALRM", "SIGTERM", "SIGSTKFLT", "SIGCHLD", "SIGCONT", "SIGSTOP", "SIGTSTP",
+    "SIGTTIN", "SIGTTOU", "SIGURG", "SIGXCPU", "SIGXFSZ", "SIGVTALRM", "SIGPROF", "SIGWINCH", "SIGIO", "SIGPWR",
+    "SIGSYS",
+};
+
+static const char *sig_name(int sig)
+{
+    return sig > 0 && sig < 32 ? sig_names[sig] : "real-time signal";
+}
+
+struct sighand *sighand_create(void)
+{
+    struct sighand *sh = kzalloc(sizeof *sh);
+    if (sh) {
+        sh->refs = 1;
+        sh->lock = (spinlock_t)SPINLOCK_INIT;
+    }
+    return sh;
+}
+
+struct sighand *sighand_copy(struct sighand *src)
+{
+    struct sighand *sh = sighand_create();
+    if (sh) {
+        uint64_t flags = spin_lock_irqsave(&src->lock);
+        memcpy(sh->action, src->action, sizeof sh->action);
+        spin_unlock_irqrestore(&src->lock, flags);
+    }
+    return sh;
+}
+
+void sighand_put(struct sighand *sh)
+{
+    if (sh && __atomic_sub_fetch(&sh->refs, 1, __ATOMIC_ACQ_REL) == 0)
+        kfree(sh);
+}
+
+void sighand_reset_for_exec(struct sighand *sh)
+{
+    uint64_t flags = spin_lock_irqsave(&sh->lock);
+    for (int i = 0; i < NSIG; i++)
+        if (sh->action[i].handler != SIG_IGN)
+            sh->action[i] = (struct k_sigaction){0};
+    spin_unlock_irqrestore(&sh->lock, flags);
+}
+
+static struct k_sigaction action_of(struct process *p, int sig)
+{
+    uint64_t flags = spin_lock_irqsave(&p->sighand->lock);
+    struct k_sigaction a = p->sighand->action[sig - 1];
+    spin_unlock_irqrestore(&p->sighand->lock, flags);
+    return a;
+}
+
+/* True if a signal sent now would be thrown away (ignored and not blocked anywhere). */
+static bool discarded(struct process *p, int sig)
+{
+    if (sig == SIGKILL || !p->sighand)
+        return false;
+    struct k_sigaction a = action_of(p, sig);
+    return a.handler == SIG_IGN || (a.handler == SIG_DFL && default_ignores(sig));
+}
+
+bool signal_pending(struct thread *t)
+{
+    struct process *p = t->proc;
+    if (!p)
+        return false;
+    return p->exiting || ((t->sig_pending | p->shared_pending) & ~t->sig_mask) ||
+           (t->sig_pending & SIG_BIT(SIGKILL));
+}
+
+/* Wakes a thread that can take sig (p->lock held). */
+static void wake_taker_locked(struct process *p, int sig)
+{
+    list_for_each(it, &p->threads) {
+        struct thread *t = list_entry(it, struct thread, proc_link);
+        if (!(t->sig_mask & SIG_BIT(sig)) || sig == SIGKILL) {
+            sched_wake_interruptible(t);
+            return;
+        }
+    }
+}
+
+static void send_process(struct process *p, int sig, int code, int from)
+{
+    if (p->state != PROCESS_ALIVE || discarded(p, sig))
+        return;
+    uint64_t flags = spin_lock_irqsave(&p->lock);
+    if (sig == SIGKILL) {
+        /* SIGKILL goes to every thread, so none can block or ignore it. */
+        list_for_each(it, &p->threads) {
+            struct thread *t = list_entry(it, struct thread, proc_link);
+            t->sig_pending |= SIG_BIT(SIGKILL);
+            sched_wake_interruptible(t);
+        }
+    } else {
+        p->shared_pending |= SIG_BIT(sig);
+        p->shared_origin[sig - 1] = (struct sig_origin){code, from};
+        wake_taker_locked(p, sig);
+    }
+    spin_unlock_irqrestore(&p->lock, flags);
+}
+
+void signal_send_process(struct process *p, int sig)
+{
+    send_process(p, sig, SI_KERNEL, 0);
+}
+
+static void send_thread(struct thread *t, int sig, int code, int from)
+{
+    struct process *p = t->proc;
+    if (!p || discarded(p, sig))
+        return;
+    uint64_t flags = spin_lock_irqsave(&p->lock);
+    t->sig_pending |= SIG_BIT(sig);
+    t->sig_origin[sig - 1] = (struct sig_origin){code, from};
+    spin_unlock_irqrestore(&p->lock, flags);
+    sched_wake_interruptible(t);
+}
+
+void signal_send_thread(struct thread *t, int sig)
+{
+    send_thread(t, sig, SI_KERNEL, 0);
+}
+
+void signal_send_current(int sig)
+{
+    send_thread(sched_current(), sig, SI_KERNEL, 0);
+}
+
+/* Linux's struct siginfo (128 bytes), the fields we fill. */
+struct k_siginfo {
+    int32_t si_signo, si_errno, si_code, pad;
+    union {
+        struct {
+            int32_t pid, uid;
+        } kill;
+        uint64_t addr;
+        int32_t fill[28];
+    };
+};
+
+struct k_sigcontext {
+    uint64_t r8, r9, r10, r11, r12, r13, r14, r15, rdi, rsi, rbp, rbx, rdx, rax, rcx, rsp, rip, eflags;
+    uint16_t cs, gs, fs, ss;
+    uint64_t err, trapno, oldmask, cr2, fpstate, reserved[8];
+};
+
+struct k_ucontext {
+    uint64_t uc_flags, uc_link;
+    uint64_t ss_sp;
+    int32_t ss_flags, pad;
+    uint64_t ss_size;
+    struct k_sigcontext mc;
+    uint64_t sigmask;
+};
+
+struct rt_sigframe {
+    uint64_t pretcode;
+    struct k_ucontext uc;
+    struct k_siginfo info;
+};
+
+static bool on_altstack(struct thread *t, uint64_t sp)
+{
+    return t->altstack_size && sp > t->altstack_sp && sp - t->altstack_sp <= t->altstack_size;
+}
+
+static __noreturn void die_by_signal(int sig, const struct trap_frame *tf, uint64_t fault_addr, bool fault)
+{
+    struct process *p = current_process();
+    if (fault || default_dumps_core(sig))
+        printk(LOG_NOTICE, "nutshell: pid %d (%s) killed by signal %d (%s) at rip 0x%lx, fault address 0x%lx", p->pid,
+               p->name, sig, sig_name(sig), tf->rip, fault_addr);
+    int status = sig | (default_dumps_core(sig) ? 0x80 : 0);
+    process_begin_exit(p, status);
+    uthread_exit(status);
+}
+
+/* Builds the handler's frame for sig and points tf at the handler.  Returns
+ * false if the frame cannot be written (the caller kills the process). */
+static bool setup_frame(struct trap_frame *tf, int sig, const struct k_sigaction *act, const struct k_siginfo *info)
+{
+    struct thread *self = sched_current();
+    uint64_t sp = tf->rsp;
+    if ((act->flags & SA_ONSTACK) && self->altstack_size && !on_altstack(self, sp))
+        sp = self->altstack_sp + self->altstack_size;
+    else
+        sp -= 128; /* the red zone below the interrupted rsp */
+
+    size_t fpsize = fpu_area_size();
+    sp = ALIGN_DOWN(sp - fpsize, 64);
+    uint64_t fpstate = sp;
+    sp = ALIGN_DOWN(sp - sizeof(struct rt_sigframe), 16) - 8; /* as after a call: rsp + 8 is 16-aligned */
+    uint64_t frame_addr = sp;
+
+    struct rt_sigframe f;
+    memset(&f, 0, sizeof f);
+    f.pretcode = act->restorer;
+    f.uc.ss_sp = self->altstack_sp;
+    f.uc.ss_size = self->altstack_size;
+    f.uc.ss_flags = self->altstack_size ? (on_altstack(self, tf->rsp) ? SS_ONSTACK : 0) : SS_DISABLE;
+    struct k_sigcontext *mc = &f.uc.mc;
+    *mc = (struct k_sigcontext){.r8 = tf->r8, .r9 = tf->r9, .r10 = tf->r10, .r11 = tf->r11, .r12 = tf->r12,
+                                .r13 = tf->r13, .r14 = tf->r14, .r15 = tf->r15, .rdi = tf->rdi, .rsi = tf->rsi,
+                                .rbp = tf->rbp, .rbx = tf->rbx, .rdx = tf->rdx, .rax = tf->rax, .rcx = tf->rcx,
+                                .rsp = tf->rsp, .rip = tf->rip, .eflags = tf->rflags, .cs = 0x23, .ss = 0x1b,
+                                .err = tf->vector == SYSCALL_VECTOR ? 0 : tf->error_code,
+                                .trapno = tf->vector == SYSCALL_VECTOR ? 0 : tf->vector,
+                                .oldmask = self->sig_mask, .cr2 = info->addr, .fpstate = fpstate};
+    f.uc.sigmask = self->restore_sig_mask ? self->saved_sig_mask : self->sig_mask;
+    f.info = *info;
+
+    fpu_save(self->fpu);
+    if (copy_to_user(fpstate, self->fpu, fpsize) || copy_to_user(frame_addr, &f, sizeof f))
+        return false;
+
+    tf->rip = act->handler;
+    tf->rsp = frame_addr;
+    tf->rdi = (uint64_t)sig;
+    tf->rsi = frame_addr + offsetof(struct rt_sigframe, info);
+    tf->rdx = frame_addr + offsetof(struct rt_sigframe, uc);
+    tf->rax = 0;
+    tf->rflags &= ~(1ull << 10 | 1ull << 8); /* DF and TF clear in the handler, as on Linux */
+    self->force_iret = true;
+    self->restore_sig_mask = false;
+    return true;
+}
+
+/* Takes the lowest unblocked pending signal; fills info.  0 if none.  p->lock held. */
+static int dequeue_locked(struct thread *t, struct process *p, struct k_siginfo *info)
+{
+    uint64_t ready = t->sig_pending & (~t->sig_mask | SIG_BIT(SIGKILL));
+    uint64_t *set = &t->sig_pending;
+    struct sig_origin *origin = t->sig_origin;
+    if (!ready) {
+        ready = p->shared_pending & ~t->sig_mask;
+        set = &p->shared_pending;
+        origin = p->shared_origin;
+    }
+    if (!ready)
+        return 0;
+    int sig = (ready & SIG_BIT(SIGKILL)) ? SIGKILL : __builtin_ctzll(ready) + 1;
+    *set &= ~SIG_BIT(sig);
+    memset(info, 0, sizeof *info);
+    info->si_signo = sig;
+    info->si_code = origin[sig - 1].code;
+    info->kill.pid = origin[sig - 1].pid;
+    return sig;
+}
+
+bool signal_deliver(struct trap_frame *tf)
+{
+    struct thread *self = sched_current();
+    struct process *p = self->proc;
+    for (;;) {
+        if (p->exiting)
+            uthread_exit(p->wait_status);
+        struct k_siginfo info;
+        uint64_t flags = spin_lock_irqsave(&p->lock);
+        int sig = dequeue_locked(self, p, &info);
+        spin_unlock_irqrestore(&p->lock, flags);
+        if (!sig)
+            return false;
+        struct k_sigaction act = action_of(p, sig);
+        if (sig != SIGKILL && act.handler == SIG_IGN)
+            continue;
+        if (sig == SIGKILL || act.handler == SIG_DFL) {
+            if (sig != SIGKILL && default_ignores(sig))
+                continue;
+            die_by_signal(sig, tf, 0, false);
+        }
+        /* A syscall interrupted by a handled signal: restart it if SA_RESTART says so. */
+        if (tf->vector == SYSCALL_VECTOR && (int64_t)tf->rax == -EINTR && (act.flags & SA_RESTART) &&
+            tf->error_code != NOT_RESTARTABLE) {
+            tf->rax = tf->error_code;
+            tf->rip -= 2; /* back onto the syscall instruction */
+        }
+        if (!setup_frame(tf, sig, &act, &info))
+            die_by_signal(SIGSEGV, tf, tf->rsp, true);
+        flags = spin_lock_irqsave(&p->lock);
+        self->sig_mask |= act.mask | ((act.flags & SA_NODEFER) ? 0 : SIG_BIT(sig));
+        self->sig_mask &= ~UNBLOCKABLE;
+        spin_unlock_irqrestore(&p->lock, flags);
+        if (act.flags & SA_RESETHAND) {
+            uint64_t f2 = spin_lock_irqsave(&p->sighand->lock);
+            p->sighand->action[sig - 1].handler = SIG_DFL;
+            spin_unlock_irqrestore(&p->sighand->lock, f2);
+        }
+        return true;
+    }
+}
+
+void signal_force_fault(int sig, int code, uint64_t addr, struct trap_frame *tf)
+{
+    struct thread *self = sched_current();
+    struct process *p = self->proc;
+    struct k_sigaction act = action_of(p, sig);
+    /* A fault that cannot be handled (blocked, ignored, default) kills, as on Linux. */
+    if (act.handler == SIG_DFL || act.handler == SIG_IGN || (self->sig_mask & SIG_BIT(sig)))
+        die_by_signal(sig, tf, addr, true);
+    struct k_siginfo info = {.si_signo = sig, .si_code = code};
+    info.addr = addr;
+    if (!setup_frame(tf, sig, &act, &info))
+        die_by_signal(SIGSEGV, tf, addr, true);
+    uint64_t flags = spin_lock_irqsave(&p->lock);
+    self->sig_mask |= act.mask | ((act.flags & SA_NODEFER) ? 0 : SIG_BIT(sig));
+    self->sig_mask &= ~UNBLOCKABLE;
+    spin_unlock_irqrestore(&p->lock, flags);
+    if (act.flags & SA_RESETHAND)
+        p->sighand->action[sig - 1].handler = SIG_DFL;
+}
+
+/* --- system calls --- */
+
+static bool valid_sig(int sig)
+{
+    return sig >= 1 && sig <= NSIG;
+}
+
+int64_t sys_rt_sigaction(const struct syscall_args *a)
+{
+    int sig = (int)a->arg[0];
+    uint64_t uact = a->arg[1], uold = a->arg[2];
+    if (a->arg[3] != 8 || !valid_sig(sig))
+        return -EINVAL;
+    struct k_sigaction act;
+    if (uact) {
+        if (copy_from_user(&act, uact, sizeof act))
+            return -EFAULT;
+        if (sig == SIGKILL || sig == SIGSTOP)
+            return -EINVAL;
+        act.mask &= ~UNBLOCKABLE;
+    }
+    struct process *p = current_process();
+    uint64_t flags = spin_lock_irqsave(&p->sighand->lock);
+    struct k_sigaction old = p->sighand->action[sig - 1];
+    if (uact)
+        p->sighand->action[sig - 1] = act;
+    spin_unlock_irqrestore(&p->sighand->lock, flags);
+    if (uact && discarded(p, sig)) {
+        /* Setting an ignore action discards the pending instances (POSIX). */
+        flags = spin_lock_irqsave(&p->lock);
+        p->shared_pending &= ~SIG_BIT(sig);
+        list_for_each(it, &p->threads)
+            list_entry(it, struct thread, proc_link)->sig_pending &= ~SIG_BIT(sig);
+        spin_unlock_irqrestore(&p->lock, flags);
+    }
+    if (uold && copy_to_user(uold, &old, sizeof old))
+        return -EFAULT;
+    return 0;
+}
+
+#define SIG_BLOCK 0
+#define SIG_UNBLOCK 1
+#define SIG_SETMASK 2
+
+int64_t sys_rt_sigprocmask(const struct syscall_args *a)
+{
+    int how = (int)a->arg[0];
+    uint64_t uset = a->arg[1], uold = a->arg[2];
+    if (a->arg[3] != 8)
+        return -EINVAL;
+    struct thread *self = sched_current();
+    uint64_t set = 0, old = self->sig_mask;
+    if (uset) {
+        if (how != SIG_BLOCK && how != SIG_UNBLOCK && how != SIG_SETMASK)
+            return -EINVAL;
+        if (copy_from_user(&set, uset, sizeof set))
+            return -EFAULT;
+    }
+    if (uold && copy_to_user(uold, &old, sizeof old))
+        return -EFAULT;
+    if (uset) {
+        struct process *p = self->proc;
+        uint64_t flags = spin_lock_irqsave(&p->lock);
+        if (how == SIG_BLOCK)
+            self->sig_mask |= set;
+        else if (how == SIG_UNBLOCK)
+            self->sig_mask &= ~set;
+        else
+            self->sig_mask = set;
+        self->sig_mask &= ~UNBLOCKABLE;
+        spin_unlock_irqrestore(&p->lock, flags);
+    }
+    return 0;
+}
+
+int64_t sys_rt_sigpending(const struct syscall_args *a)
+{
+    if (a->arg[1] > 8)
+        return -EINVAL;
+    struct thread *self = sched_current();
+    uint64_t set = (self->sig_pending | self->proc->shared_pending) & self->sig_mask;
+    return copy_to_user(a->arg[0], &set, a->arg[1]) ? -EFAULT : 0;
+}
+
+/* Sleeps until a signal is pending; returns -EINTR (delivery happens on the way out). */
+static int64_t wait_for_signal(void)
+{
+    while (sched_sleep_until_interruptible(UINT64_MAX) != -EINTR)
+        ;
+    return -EINTR;
+}
+
+void signal_mask_set_temporary(uint64_t mask)
+{
+    struct thread *self = sched_current();
+    uint64_t flags = spin_lock_irqsave(&self->proc->lock);
+    if (!self->restore_sig_mask) {
+        self->saved_sig_mask = self->sig_mask;
+        self->restore_sig_mask = true;
+    }
+    self->sig_mask = mask & ~UNBLOCKABLE;
+    spin_unlock_irqrestore(&self->proc->lock, flags);
+}
+
+int64_t sys_rt_sigsuspend(const struct syscall_args *a)
+{
+    if (a->arg[1] != 8)
+        return -EINVAL;
+    uint64_t mask;
+    if (copy_from_user(&mask, a->arg[0], sizeof mask))
+        return -EFAULT;
+    signal_mask_set_temporary(mask);
+    return wait_for_signal();
+}
+
+int64_t sys_pause(const struct syscall_args *a)
+{
+    (void)a;
+    return wait_for_signal();
+}
+
+/* rt_sigreturn: the handler returned through its restorer; the frame sits at rsp - 8. */
+int64_t sys_rt_sigreturn(const struct syscall_args *a)
+{
+    struct trap_frame *tf = a->frame;
+    struct thread *self = sched_current();
+    uint64_t frame_addr = tf->rsp - 8;
+    struct rt_sigframe f;
+    if (copy_from_user(&f, frame_addr, sizeof f))
+        goto bad;
+    const struct k_sigcontext *mc = &f.uc.mc;
+    /* A non-canonical rip would fault inside iretq: refuse it here. */
+    if (mc->rip >= USER_TOP)
+        goto bad;
+    if (mc->fpstate) {
+        if (copy_from_user(self->fpu, mc->fpstate, fpu_area_size()))
+            goto bad;
+        fpu_sanitize(self->fpu);
+    }
+    tf->r8 = mc->r8, tf->r9 = mc->r9, tf->r10 = mc->r10, tf->r11 = mc->r11;
+    tf->r12 = mc->r12, tf->r13 = mc->r13, tf->r14 = mc->r14, tf->r15 = mc->r15;
+    tf->rdi = mc->rdi, tf->rsi = mc->rsi, tf->rbp = mc->rbp, tf->rbx = mc->rbx;
+    tf->rdx = mc->rdx, tf->rax = mc->rax, tf->rcx = mc->rcx, tf->rsp = mc->rsp, tf->rip = mc->rip;
+    /* Only the flags a user may change (Linux's FIX_EFLAGS), interrupts always on. */
+    tf->rflags = (tf->rflags & ~0x40dd5ull) | (mc->eflags & 0x40dd5ull) | 0x202;
+    tf->cs = 0x23;
+    tf->ss = 0x1b;
+    tf->vector = SYSCALL_VECTOR;
+    tf->error_code = NOT_RESTARTABLE; /* the frame no longer holds a syscall to restart */
+    uint64_t flags = spin_lock_irqsave(&self->proc->lock);
+    self->sig_mask = f.uc.sigmask & ~UNBLOCKABLE;
+    spin_unlock_irqrestore(&self->proc->lock, flags);
+    fpu_restore(self->fpu);
+    self->force_iret = true;
+    return (int64_t)tf->rax;
+bad:
+    die_by_signal(SIGSEGV, tf, frame_addr, true);
+}
+
+int64_t sys_sigaltstack(const struct syscall_args *a)
+{
+    struct thread *self = sched_current();
+    struct {
+        uint64_t sp;
+        int32_t flags, pad;
+        uint64_t size;
+    } ss, old = {self->altstack_sp, 0, 0, self->altstack_size};
+    old.flags = self->altstack_size ? (on_altstack(self, a->frame->rsp) ? SS_ONSTACK : 0) : SS_DISABLE;
+    if (a->arg[0]) {
+        if (copy_from_user(&ss, a->arg[0], sizeof ss))
+            return -EFAULT;
+        if (on_altstack(self, a->frame->rsp))
+            return -EPERM;
+        if (ss.flags & ~(SS_DISABLE | SS_ONSTACK))
+            return -EINVAL;
+        if (ss.flags & SS_DISABLE) {
+            self->altstack_sp = self->altstack_size = 0;
+        } else {
+            if (ss.size < MINSIGSTKSZ)
+                return -ENOMEM;
+            self->altstack_sp = ss.sp;
+            self->altstack_size = ss.size;
+        }
+    }
+    if (a->arg[1] && copy_to_user(a->arg[1], &old, sizeof old))
+        return -EFAULT;
+    return 0;
+}
+
+int64_t sys_kill(const struct syscall_args *a)
+{
+    int pid = (int)a->arg[0], sig = (int)a->arg[1];
+    if (sig < 0 || sig > NSIG)
+        return -EINVAL;
+    struct process *self = current_process();
+    uint64_t flags = spin_lock_irqsave(&process_tree_lock);
+    int r = -ESRCH;
+    if (pid > 0 || pid == 0) {
+        /* No process groups: 0 means the caller itself (docs/syscalls.md). */
+        struct process *p = pid ? process_find_locked(pid) : self;
+        if (p) {
+            r = 0;
+            if (sig)
+                send_process(p, sig, SI_USER, self->pid);
+        }
+    } else if (pid == -1) {
+        /* Every process but init and the caller. */
+        list_for_each(it, process_list_head()) {
+            struct process *p = list_entry(it, struct process, global_link);
+            if (p->state != PROCESS_ALIVE || p == init_process || p == self)
+                continue;
+            r = 0;
+            if (sig)
+                send_process(p, sig, SI_USER, self->pid);
+        }
+    }
+    spin_unlock_irqrestore(&process_tree_lock, flags);
+    return r;
+}
+
+static int64_t kill_thread(int tgid, int tid, int sig)
+{
+    if (sig < 0 || sig > NSIG || tid <= 0)
+        return -EINVAL;
+    struct process *self = current_process();
+    uint64_t flags = spin_lock_irqsave(&process_tree_lock);
+    int r = -ESRCH;
+    list_for_each(it, process_list_head()) {
+        struct process *p = list_entry(it, struct process, global_link);
+        if (p->state != PROCESS_ALIVE || (tgid > 0 && p->pid != tgid))
+            continue;
+        uint64_t pf = spin_lock_irqsave(&p->lock);
+        struct thread *target = NULL;
+        list_for_each(t_it, &p->threads) {
+            struct thread *t = list_entry(t_it, struct thread, proc_link);
+            if ((int)t->tid == tid)
+                target = t;
+        }
+        spin_unlock_irqrestore(&p->lock, pf);
+        if (target) {
+            r = 0;
+            if (sig == SIGKILL)
+                send_process(p, sig, SI_TKILL, self->pid);
+            else if (sig)
+                send_thread(target, sig, SI_TKILL, self->pid);
+            break;
+        }
+    }
+    spin_unlock_irqrestore(&process_tree_lock, flags);
+    return r;
+}
+
+int64_t sys_tgkill(const struct syscall_args *a)
+{
+    int tgid = (int)a->arg[0];
+    if (tgid <= 0)
+        return -EINVAL;
+    return kill_thread(tgid, (int)a->arg[1], (int)a->arg[2]);
+}
+
+int64_t sys_tkill(const struct syscall_args *a)
+{
+    return kill_thread(-1, (int)a->arg[0], (int)a->arg[1]);
+}

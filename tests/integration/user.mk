@@ -1,0 +1,42 @@
+# User space inside the VM: the ABI suite (tests/abi) run by tests/integration/user/vmrun.c
+# as /sbin/init in one boot, and a 16 MiB memory-pressure boot.
+
+USER_OUT := $(BUILD)/tests/user
+USER_CC  := musl-gcc -std=gnu11 -O2 -g -Wall -Wextra -Werror -static
+
+$(USER_OUT)/vmrun $(USER_OUT)/memhog: $(USER_OUT)/%: tests/integration/user/%.c | deps
+	@mkdir -p $(@D)
+	@echo "  MUSLCC  $@"
+	@$(USER_CC) -o $@ $<
+
+# The ABI image: every ABI program under /abi, run in the order of ABI_NAMES.
+$(USER_OUT)/abi.manifest: tests/integration/user.mk tests/abi/abi.mk | deps
+	@mkdir -p $(@D)
+	@{ echo "file /sbin/init $(USER_OUT)/vmrun 0755"; \
+	   echo "file /etc/vmrun.list $(USER_OUT)/abi.list"; \
+	   for n in $(ABI_NAMES); do echo "file /abi/$$n $(ABI_OUT)/$$n 0755"; done; } >$@
+$(USER_OUT)/abi.list: tests/integration/user.mk tests/abi/abi.mk | deps
+	@mkdir -p $(@D)
+	@for n in $(ABI_NAMES); do echo "/abi/$$n"; done >$@
+$(USER_OUT)/abi.cpio: $(USER_OUT)/abi.manifest $(USER_OUT)/abi.list $(USER_OUT)/vmrun $(ABI_PROGS) $(BUILD)/apps/mkinitrd/mkinitrd
+	@$(BUILD)/apps/mkinitrd/mkinitrd $(USER_OUT)/abi.manifest $@
+
+# The pressure image: memhog three times in a row.
+$(USER_OUT)/memhog.manifest: tests/integration/user.mk | deps
+	@mkdir -p $(@D)
+	@{ echo "file /sbin/init $(USER_OUT)/vmrun 0755"; \
+	   echo "file /etc/vmrun.list $(USER_OUT)/memhog.list"; \
+	   echo "file /bin/memhog $(USER_OUT)/memhog 0755"; } >$@
+$(USER_OUT)/memhog.list: tests/integration/user.mk | deps
+	@mkdir -p $(@D)
+	@printf '/bin/memhog\n/bin/memhog\n/bin/memhog\n' >$@
+$(USER_OUT)/memhog.cpio: $(USER_OUT)/memhog.manifest $(USER_OUT)/memhog.list $(USER_OUT)/vmrun $(USER_OUT)/memhog $(BUILD)/apps/mkinitrd/mkinitrd
+	@$(BUILD)/apps/mkinitrd/mkinitrd $(USER_OUT)/memhog.manifest $@
+
+USER_SUITE := $(USER_OUT)/user-boot
+$(USER_SUITE): tests/integration/user/user-boot.sh $(KERNEL_ELF) $(USER_OUT)/abi.cpio $(USER_OUT)/memhog.cpio
+	@printf '#!/bin/sh\nexec %s %s %s %s\n' "$(CURDIR)/tests/integration/user/user-boot.sh" "$(CURDIR)/$(KERNEL_ELF)" \
+	    "$(CURDIR)/$(USER_OUT)/abi.cpio" "$(CURDIR)/$(USER_OUT)/memhog.cpio" >$@
+	@chmod +x $@
+TEST_SUITES  += $(USER_SUITE)
+TEST_PREREQS += $(USER_SUITE)

@@ -1,0 +1,79 @@
+/* memhog: allocates until the kernel says no, three ways, and checks the
+ * answer is ENOMEM (or, for memory touched past what exists, death by a
+ * signal in a child), never a kernel crash.  Run in a 16 MiB machine. */
+#include <errno.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static int failures;
+
+static void check(int ok, const char *what)
+{
+    printf("%s memhog/%s\n", ok ? "PASS" : "FAIL", what);
+    failures += !ok;
+}
+
+/* mmap + touch 1 MiB chunks until mmap fails or a touch kills us (child). */
+static int hog_mmap(void)
+{
+    size_t total = 0;
+    for (;;) {
+        char *p = mmap(NULL, 1 << 20, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (p == MAP_FAILED)
+            return errno == ENOMEM ? 0 : 2;
+        memset(p, 0x5a, 1 << 20);
+        total += 1 << 20;
+        if (total > (1ull << 34))
+            return 3; /* more than exists: the kernel is lying */
+    }
+}
+
+static int hog_malloc(void)
+{
+    size_t n = 0;
+    while (malloc(4096))
+        n++;
+    return errno == ENOMEM && n > 0 ? 0 : 2;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc > 1 && !strcmp(argv[1], "mmap"))
+        return hog_mmap();
+    if (argc > 1 && !strcmp(argv[1], "malloc"))
+        return hog_malloc();
+
+    /* One huge request: plain ENOMEM. */
+    void *huge = mmap(NULL, 1ull << 40, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    check(huge == MAP_FAILED && errno == ENOMEM, "huge-mmap-enomem");
+    check(malloc(1ull << 40) == NULL && errno == ENOMEM, "huge-malloc-enomem");
+
+    /* Children that eat everything: each ends with ENOMEM (status 0) or dies by a signal. */
+    const char *modes[] = {"mmap", "malloc", "mmap"};
+    for (int i = 0; i < 3; i++) {
+        pid_t pid;
+        char *cargv[] = {argv[0], (char *)modes[i], NULL};
+        int err = posix_spawn(&pid, argv[0], NULL, NULL, cargv, NULL);
+        if (err) {
+            /* Spawning itself may fail for lack of memory: that is ENOMEM too. */
+            check(err == ENOMEM || err == EAGAIN, "spawn-under-pressure");
+            continue;
+        }
+        int status;
+        waitpid(pid, &status, 0);
+        int ok = (WIFEXITED(status) && WEXITSTATUS(status) == 0) || WIFSIGNALED(status);
+        printf("memhog: child %s %s %d\n", modes[i], WIFEXITED(status) ? "exited" : "killed by signal",
+               WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
+        check(ok, modes[i][1] == 'm' ? "child-mmap-until-enomem" : "child-malloc-until-enomem");
+    }
+    /* Afterwards the memory is back: a moderate allocation works again. */
+    char *again = malloc(1 << 20);
+    check(again != NULL, "memory-returns-after-children-exit");
+    return failures ? 1 : 0;
+}

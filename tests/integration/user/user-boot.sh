@@ -1,0 +1,31 @@
+#!/bin/bash
+# User space in the VM.  Boot 1: every ABI program (tests/abi) under vmrun as
+# init; their result lines are relayed as abi-vm/..., vmrun's own per-program
+# lines as vm/....  Boot 2: memory pressure in 16 MiB (memhog, three times):
+# every allocation ends in ENOMEM or a killed child, and the kernel lives on.
+set -u
+here=$(dirname "$0")
+. "$here/../lib/qemu.sh"
+kernel=${1:?kernel} abi=${2:?abi.cpio} memhog=${3:?memhog.cpio}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+qemu_boot 600 "$work/abi.log" -m 256 -kernel "$kernel" -initrd "$abi" -append "quiet"
+rc=$?
+strip_log "$work/abi.log" | sed -e 's/\r$//' -e 's/^\(PASS\|FAIL\) abi\//\1 abi-vm\//' | grep -E '^(PASS|FAIL) '
+if [ $rc -eq 1 ]; then
+    pass vm/abi-boot-powered-off
+else
+    fail vm/abi-boot-powered-off "QEMU status $rc (1 = all programs passed, 3 = some failed, 5 = panic, 124 = hung)"
+    grep -vE '^(PASS|FAIL) ' "$work/abi.log" | tail -25
+fi
+
+qemu_boot 300 "$work/memhog.log" -m 16 -kernel "$kernel" -initrd "$memhog" -append "quiet"
+rc=$?
+strip_log "$work/memhog.log" | grep -E '^(PASS|FAIL) '
+if [ $rc -eq 1 ]; then
+    pass vm/memory-pressure-16m-survived
+else
+    fail vm/memory-pressure-16m-survived "QEMU status $rc"
+    tail -25 "$work/memhog.log"
+fi

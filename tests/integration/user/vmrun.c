@@ -1,0 +1,75 @@
+/* vmrun: the /sbin/init of the test images.  Runs every program listed in
+ * /etc/vmrun.list (one absolute path per line, optional arguments after
+ * spaces), one after the other, with stdio on the console, and reports each
+ * one's end as a result line:
+ *
+ *   PASS vm/<name>            the program exited with status 0
+ *   FAIL vm/<name>: <why>     it exited non-zero, was killed, or could not start
+ *
+ * Then it exits with 0 if everything passed, 1 otherwise; nutshell powers the
+ * machine off when init exits, with that status in QEMU's exit code. */
+#include <errno.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+extern char **environ;
+
+static int run(char *line)
+{
+    char *argv[32];
+    int argc = 0;
+    for (char *tok = strtok(line, " \t\n"); tok && argc < 31; tok = strtok(NULL, " \t\n"))
+        argv[argc++] = tok;
+    argv[argc] = NULL;
+    if (argc == 0)
+        return 0;
+    const char *name = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
+    pid_t pid;
+    int err = posix_spawn(&pid, argv[0], NULL, NULL, argv, environ);
+    if (err) {
+        printf("FAIL vm/%s: cannot start: %s\n", name, strerror(err));
+        return 1;
+    }
+    int status;
+    while (waitpid(pid, &status, 0) < 0)
+        if (errno != EINTR) {
+            printf("FAIL vm/%s: waitpid: %s\n", name, strerror(errno));
+            return 1;
+        }
+    fflush(stdout);
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+        printf("PASS vm/%s\n", name);
+        return 0;
+    }
+    if (WIFEXITED(status))
+        printf("FAIL vm/%s: exit status %d\n", name, WEXITSTATUS(status));
+    else
+        printf("FAIL vm/%s: killed by signal %d\n", name, WTERMSIG(status));
+    return 1;
+}
+
+int main(void)
+{
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    setenv("ABI_DIR", "/abi", 1);
+    FILE *f = fopen("/etc/vmrun.list", "r");
+    if (!f) {
+        printf("FAIL vm/vmrun: /etc/vmrun.list: %s\n", strerror(errno));
+        return 1;
+    }
+    char line[512];
+    int failed = 0;
+    while (fgets(line, sizeof line, f))
+        if (line[0] != '#')
+            failed += run(line);
+    fclose(f);
+    /* Orphans re-parented to us: reap whatever is left. */
+    while (waitpid(-1, NULL, WNOHANG) > 0)
+        ;
+    printf("vmrun: %d failed\n", failed);
+    return failed ? 1 : 0;
+}
