@@ -29,7 +29,7 @@ $(USER_OUT)/memhog.manifest: tests/integration/user.mk | deps
 	   echo "file /bin/memhog $(USER_OUT)/memhog 0755"; } >$@
 $(USER_OUT)/memhog.list: tests/integration/user.mk | deps
 	@mkdir -p $(@D)
-	@printf '/bin/memhog\n/bin/memhog\n/bin/memhog\n' >$@
+	@printf '/bin/memhog 1\n/bin/memhog 2\n/bin/memhog 3\n' >$@
 $(USER_OUT)/memhog.cpio: $(USER_OUT)/memhog.manifest $(USER_OUT)/memhog.list $(USER_OUT)/vmrun $(USER_OUT)/memhog $(BUILD)/apps/mkinitrd/mkinitrd
 	@$(BUILD)/apps/mkinitrd/mkinitrd $(USER_OUT)/memhog.manifest $@
 

@@ -27,7 +27,10 @@ static int run(char *line)
     argv[argc] = NULL;
     if (argc == 0)
         return 0;
-    const char *name = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
+    /* The result is named after the program, and its first argument if any. */
+    char name[128];
+    const char *base = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
+    snprintf(name, sizeof name, "%s%s%s", base, argc > 1 ? "-" : "", argc > 1 ? argv[1] : "");
     pid_t pid;
     int err = posix_spawn(&pid, argv[0], NULL, NULL, argv, environ);
     if (err) {
