@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include "log.h"
+#include "signals.h"
 
 const char *action_name(enum action a)
 {
@@ -23,20 +24,21 @@ const char *action_name(enum action a)
 /* init keeps its signals blocked outside its sleep (signals.c) and ignores
  * a few; a service must start as if from a fresh exec: nothing blocked,
  * every signal at its default action.  musl's posix_spawn already resets
- * the signals init catches; SETSIGDEF covers the ignored ones. */
+ * the signals init catches (their handlers would mean nothing after exec);
+ * SETSIGDEF resets the ignored ones, which exec would keep ignored. */
 int service_start(struct service *s, int64_t now_ms)
 {
     posix_spawnattr_t attr;
-    sigset_t none, all;
+    sigset_t none, ignored;
     sigemptyset(&none);
-    sigfillset(&all);
+    signals_ignored(&ignored);
     int err = posix_spawnattr_init(&attr);
     if (!err)
         err = posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
     if (!err)
         err = posix_spawnattr_setsigmask(&attr, &none);
     if (!err)
-        err = posix_spawnattr_setsigdefault(&attr, &all);
+        err = posix_spawnattr_setsigdefault(&attr, &ignored);
     pid_t pid = 0;
     if (!err)
         err = posix_spawnp(&pid, s->argv[0], NULL, &attr, s->argv, s->envp);

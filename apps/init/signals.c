@@ -54,6 +54,13 @@ void signals_init(void)
         sigaction(ignored[i], &sa, NULL);
 }
 
+void signals_ignored(sigset_t *set)
+{
+    sigemptyset(set);
+    for (size_t i = 0; i < sizeof(ignored) / sizeof(ignored[0]); i++)
+        sigaddset(set, ignored[i]);
+}
+
 uint32_t signals_wait(int64_t timeout_ms)
 {
     caught = 0;

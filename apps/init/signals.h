@@ -2,6 +2,7 @@
 #ifndef INIT_SIGNALS_H
 #define INIT_SIGNALS_H
 
+#include <signal.h>
 #include <stdint.h>
 
 /* Bits of the mask signals_wait returns. */
@@ -12,6 +13,10 @@
  * the handled signals stay blocked except inside signals_wait, so a handler
  * never interrupts init's own bookkeeping. */
 void signals_init(void);
+
+/* The signals signals_init set to SIG_IGN (a service must not inherit
+ * that). */
+void signals_ignored(sigset_t *set);
 
 /* Sleeps until a handled signal arrives or timeout_ms passes (a negative
  * timeout waits for a signal only).  Returns the SIGBIT mask of the signals
