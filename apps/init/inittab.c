@@ -18,8 +18,9 @@ static const struct {
     {"final", ACTION_FINAL}, {"shutdown", ACTION_SHUTDOWN},
 };
 
-/* Reads the whole file into a NUL-terminated buffer. */
-static int read_file(const char *path, char **out)
+/* Reads the whole file into a NUL-terminated buffer of *out_len bytes
+ * (plus the NUL). */
+static int read_file(const char *path, char **out, size_t *out_len)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
@@ -58,6 +59,7 @@ static int read_file(const char *path, char **out)
     }
     buf[len] = '\0';
     *out = buf;
+    *out_len = len;
     return 0;
 }
 
@@ -240,9 +242,16 @@ void inittab_parse(const char *path, char *text, char *const base_env[], struct 
 int inittab_load(const char *path, char *const base_env[], struct inittab *tab)
 {
     char *text = NULL;
-    int err = read_file(path, &text);
+    size_t len = 0;
+    int err = read_file(path, &text, &len);
     if (err)
         return err;
+    if (memchr(text, '\0', len)) {
+        /* The line splitting would silently stop at it. */
+        log_msg("%s: contains a NUL byte, not a text file", path);
+        free(text);
+        return -EINVAL;
+    }
     inittab_parse(path, text, base_env, tab);
     free(text);
     return 0;

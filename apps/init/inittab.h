@@ -19,7 +19,8 @@ struct inittab {
 /* Parses path into tab, each service's environment being base_env plus its
  * own assignments.  Each malformed line is logged as "<path>:<line>: <why>"
  * and skipped.  Returns 0, or a negative errno if the file cannot be read
- * at all (nothing logged: the caller decides what a missing file means). */
+ * at all: the caller decides what a missing file means (a file holding a
+ * NUL byte is refused as a whole with -EINVAL, after a log line saying so). */
 int inittab_load(const char *path, char *const base_env[], struct inittab *tab);
 
 /* The same for an inittab already in memory (text is modified); path names

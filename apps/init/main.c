@@ -151,6 +151,8 @@ int main(int argc, char **argv)
     if (err) {
         log_msg("cannot read %s: %s; starting /bin/sh instead, its exit powers off", opt.inittab, strerror(-err));
         fallback_inittab(&in.tab, environ);
+    } else if (in.tab.n == 0) {
+        log_msg("no services in %s; waiting for a signal", opt.inittab);
     }
 
     uint32_t caught = 0;

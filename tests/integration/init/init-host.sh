@@ -9,6 +9,7 @@
 set -u
 root=$(cd "$(dirname "$0")/../../.." && pwd)
 INIT=${INIT:-$root/build/apps/init/init}
+INIT_ASAN=${INIT_ASAN:-$root/build/tests/init/init-asan}
 UNIT=10
 work=$(mktemp -d /tmp/init-test.XXXXXX)
 ipid=
@@ -69,19 +70,16 @@ has() { grep -qE -- "$2" "$1"; }
 tail_of() { tail -n 4 "$1" | tr '\n' '|'; }
 
 # --- inittab parsing (--check) ------------------------------------------------
+# Run with the static musl init and with the ASan+UBSan host build of the
+# same sources ($INIT_ASAN), which aborts on any memory error in the parser.
 
-cat >"$work/parse.tab" <<'EOF'
-# a comment, then a blank line
-
-  svc:respawn:/sbin/vtpm --state /dev/vda   # trailing comment
-q.1:once:sh -c 'echo "hi there"; exit 3' "a \"quoted\" word" back\ slash ''
-env_x:wait:A=1 B='two words' prog x=y
-off:shutdown:sync
-t-1:final:/bin/test-prog
-EOF
-out=$("$INIT" --check --inittab "$work/parse.tab" 2>&1)
-rc=$?
-expect='svc respawn (line 3)
+printf '%s\n' '# a comment, then a blank line' '' \
+    "  svc:respawn:/sbin/vtpm --state /dev/vda   # trailing comment" \
+    "q.1:once:sh -c 'echo \"hi there\"; exit 3' \"a \\\"quoted\\\" word\" back\\ slash '' a#b" \
+    "env_x:wait:A=1 B='two words' prog x=y" \
+    'off:shutdown:sync' >"$work/parse.tab"
+printf 't-1:final:/bin/test-prog\r\n' >>"$work/parse.tab"
+parse_expect='svc respawn (line 3)
   arg /sbin/vtpm
   arg --state
   arg /dev/vda
@@ -92,6 +90,7 @@ q.1 once (line 4)
   arg a "quoted" word
   arg back slash
   arg 
+  arg a#b
 env_x wait (line 5)
   env A=1
   env B=two words
@@ -101,8 +100,6 @@ off shutdown (line 6)
   arg sync
 t-1 final (line 7)
   arg /bin/test-prog'
-if [ $rc -eq 0 ] && [ "$out" = "$expect" ]; then pass check-parse
-else fail check-parse "rc=$rc, got: $(echo "$out" | tr '\n' '|')"; fi
 
 cat >"$work/bad.tab" <<'EOF'
 good:once:true
@@ -116,33 +113,54 @@ u:once:sh -c 'oops
 b:once:echo trailing\
 toolongnameabcdefghijklmnopqrstuvwxyz:once:true
 last:wait:true
+d:once:"unterminated
 EOF
-out=$("$INIT" --check --inittab "$work/bad.tab" 2>&1)
-rc=$?
-f=$work/bad.tab
-missing=
-for want in \
-    "init: $f:2: expected <name>:<action>:<command>" \
-    "init: $f:3: unknown action 'respwn'" \
-    "init: $f:4: bad service name 'bad name'" \
-    "init: $f:5: duplicate service name 'good' (first on line 1)" \
-    "init: $f:6: empty command" \
-    "init: $f:7: no command after the environment assignments" \
-    "init: $f:8: unterminated quote" \
-    "init: $f:9: trailing backslash" \
-    "init: $f:10: bad service name 'toolongnameabcdefghijklmnopqrstuvwxyz'" \
-    "good once (line 1)" "last wait (line 11)"; do
-    echo "$out" | grep -qF -- "$want" || missing="$missing [$want]"
-done
-entries=$(echo "$out" | grep -c '(line ')
-if [ $rc -eq 1 ] && [ -z "$missing" ] && [ "$entries" -eq 2 ]; then pass check-malformed
-else fail check-malformed "rc=$rc entries=$entries missing:$missing"; fi
+printf 'good:once:true\nx:once:a\0b\n' >"$work/nul.tab"
 
-out=$("$INIT" --check --inittab "$work/nonexistent.tab" 2>&1)
-rc=$?
-if [ $rc -eq 2 ] && echo "$out" | grep -qF "cannot read $work/nonexistent.tab: No such file or directory"; then
-    pass check-missing-file
-else fail check-missing-file "rc=$rc: $out"; fi
+check_tests() { # binary, suffix for the test names
+    local bin=$1 sfx=$2 out rc
+    out=$("$bin" --check --inittab "$work/parse.tab" 2>&1)
+    rc=$?
+    if [ $rc -eq 0 ] && [ "$out" = "$parse_expect" ]; then pass check-parse$sfx
+    else fail check-parse$sfx "rc=$rc, got: $(echo "$out" | tr '\n' '|')"; fi
+
+    out=$("$bin" --check --inittab "$work/bad.tab" 2>&1)
+    rc=$?
+    local f=$work/bad.tab missing= want
+    for want in \
+        "init: $f:2: expected <name>:<action>:<command>" \
+        "init: $f:3: unknown action 'respwn'" \
+        "init: $f:4: bad service name 'bad name'" \
+        "init: $f:5: duplicate service name 'good' (first on line 1)" \
+        "init: $f:6: empty command" \
+        "init: $f:7: no command after the environment assignments" \
+        "init: $f:8: unterminated quote" \
+        "init: $f:9: trailing backslash" \
+        "init: $f:10: bad service name 'toolongnameabcdefghijklmnopqrstuvwxyz'" \
+        "init: $f:12: unterminated quote" \
+        "good once (line 1)" "last wait (line 11)"; do
+        echo "$out" | grep -qF -- "$want" || missing="$missing [$want]"
+    done
+    local entries
+    entries=$(echo "$out" | grep -c '(line ')
+    if [ $rc -eq 1 ] && [ -z "$missing" ] && [ "$entries" -eq 2 ]; then pass check-malformed$sfx
+    else fail check-malformed$sfx "rc=$rc entries=$entries missing:$missing $(echo "$out" | tail -n 3)"; fi
+
+    out=$("$bin" --check --inittab "$work/nonexistent.tab" 2>&1)
+    rc=$?
+    if [ $rc -eq 2 ] && echo "$out" | grep -qF "cannot read $work/nonexistent.tab: No such file or directory"; then
+        pass check-missing-file$sfx
+    else fail check-missing-file$sfx "rc=$rc: $out"; fi
+
+    out=$("$bin" --check --inittab "$work/nul.tab" 2>&1)
+    rc=$?
+    if [ $rc -eq 2 ] && echo "$out" | grep -qF "init: $work/nul.tab: contains a NUL byte, not a text file"; then
+        pass check-nul-byte$sfx
+    else fail check-nul-byte$sfx "rc=$rc: $out"; fi
+}
+check_tests "$INIT" ""
+if [ -x "$INIT_ASAN" ]; then check_tests "$INIT_ASAN" -asan
+else fail check-asan "$INIT_ASAN not built"; fi
 
 out=$("$INIT" --bogus 2>&1); rc1=$?
 out2=$("$INIT" --time-unit-ms 0 2>&1); rc2=$?
