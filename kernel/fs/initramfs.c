@@ -21,12 +21,21 @@ struct hardlink {
     struct inode *inode; /* a reference */
 };
 
+/* A directory's mtime, applied once the archive is unpacked (adding its
+ * entries would change it otherwise). */
+struct dirtime {
+    struct inode *dir; /* a reference */
+    uint64_t mtime_ns;
+};
+
 struct unpack {
     struct walk w;
     struct inode *root;
     char *path;                /* the normalised name, PATH_MAX bytes */
     struct hardlink *links;
     size_t nlinks, cap;
+    struct dirtime *dirs;
+    size_t ndirs, dircap;
 };
 
 /* Strips leading "/" and "./" (and "." alone): "" means the root itself. */
@@ -96,6 +105,23 @@ static int remember_link(struct unpack *u, const struct cpio_entry *e, struct in
         u->cap = cap;
     }
     u->links[u->nlinks++] = (struct hardlink){e->ino, e->dev_major, e->dev_minor, inode_get(i)};
+    return 0;
+}
+
+static int remember_dirtime(struct unpack *u, struct inode *dir, uint64_t mtime_ns)
+{
+    if (u->ndirs == u->dircap) {
+        size_t cap = u->dircap ? u->dircap * 2 : 16;
+        struct dirtime *n = kmalloc(cap * sizeof *n);
+        if (!n)
+            return -ENOMEM;
+        if (u->ndirs)
+            memcpy(n, u->dirs, u->ndirs * sizeof *n);
+        kfree(u->dirs);
+        u->dirs = n;
+        u->dircap = cap;
+    }
+    u->dirs[u->ndirs++] = (struct dirtime){inode_get(dir), mtime_ns};
     return 0;
 }
 
@@ -182,8 +208,11 @@ static int unpack_entry(struct unpack *u, const struct cpio_entry *e)
         }
         break;
     }
+    uint64_t mtime = (uint64_t)e->mtime * 1000000000ull;
     if (!r && i)
-        i->mtime_ns = i->ctime_ns = i->atime_ns = (uint64_t)e->mtime * 1000000000ull;
+        i->mtime_ns = i->ctime_ns = i->atime_ns = mtime;
+    if (!r && type == K_S_IFDIR)
+        r = remember_dirtime(u, i, mtime);
     return r;
 }
 
@@ -220,7 +249,14 @@ int initramfs_unpack(struct inode *root, const void *buf, size_t len)
         }
         count++;
     }
+    for (size_t k = 0; k < u.ndirs; k++) {
+        struct inode *d = u.dirs[k].dir;
+        d->mtime_ns = d->ctime_ns = d->atime_ns = u.dirs[k].mtime_ns;
+    }
     mutex_unlock(&vfs_ns_lock);
+    for (size_t k = 0; k < u.ndirs; k++)
+        inode_put(u.dirs[k].dir);
+    kfree(u.dirs);
     for (size_t k = 0; k < u.nlinks; k++)
         inode_put(u.links[k].inode);
     kfree(u.links);

@@ -37,7 +37,8 @@ int vfs_mount(const char *path, struct super_block *sb)
         r = walk_path(&w, root_inode, path, LOOKUP_FOLLOW, &dir);
     if (!r && !K_S_ISDIR(dir->mode))
         r = -ENOTDIR;
-    if (!r && dir->mounted)
+    /* One file system per directory, each mounted once (no stacking). */
+    if (!r && (dir->mounted || dir->covered || sb->root->covered))
         r = -EBUSY;
     if (!r) {
         dir->mounted = sb->root;

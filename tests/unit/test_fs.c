@@ -1,0 +1,632 @@
+/* Unit tests of the file system core (kernel/fs/) on the host.
+ *
+ * Host-only shims for what the core needs from the rest of the kernel are
+ * at the top: kmalloc (malloc, counting live blocks so tests can check that
+ * removing files frees everything), mutexes (single-threaded: checks
+ * pairing), the clock and current_process (NULL: a kernel thread). */
+#include "unit.h"
+
+#include <fs/cpio.h>
+#include <fs/dir.h>
+#include <fs/fdtable.h>
+#include <fs/mount.h>
+#include <fs/pipe_ring.h>
+#include <fs/vfs_ops.h>
+#include <kernel/errno.h>
+#include <kernel/mutex.h>
+#include <kernel/panic.h>
+#include <mm/slab.h>
+#include <proc/process.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* --- shims ---------------------------------------------------------------- */
+
+static long live_blocks;  /* kmalloc'd blocks not yet freed */
+static long fail_after = -1; /* >= 0: that many more allocations succeed, then all fail */
+
+void *kmalloc(size_t n)
+{
+    if (fail_after == 0)
+        return NULL;
+    if (fail_after > 0)
+        fail_after--;
+    void *p = malloc(n ? n : 1);
+    if (p)
+        live_blocks++;
+    return p;
+}
+
+void *kzalloc(size_t n)
+{
+    void *p = kmalloc(n);
+    if (p)
+        memset(p, 0, n);
+    return p;
+}
+
+void kfree(void *p)
+{
+    if (p)
+        live_blocks--;
+    free(p);
+}
+
+void mutex_init(struct mutex *m) { m->owner = NULL; }
+void mutex_lock(struct mutex *m)
+{
+    if (m->owner)
+        host_test_panic("mutex taken twice");
+    m->owner = (struct thread *)1;
+}
+void mutex_unlock(struct mutex *m)
+{
+    if (!m->owner)
+        host_test_panic("mutex unlocked while free");
+    m->owner = NULL;
+}
+uint64_t clock_realtime_ns(void) { return 1700000000ull * 1000000000ull; }
+struct process *current_process(void) { return NULL; }
+
+/* --- helpers -------------------------------------------------------------- */
+
+static struct inode *root;
+
+static void setup(uint64_t max_pages)
+{
+    CHECK_EQ(vfs_mount_root(max_pages), 0);
+    root = vfs_root();
+    fs_context_init_kernel();
+}
+
+/* Runs one namespace operation the way the system calls do. */
+static int op_mkdir(const char *p, unsigned mode)
+{
+    struct walk w;
+    CHECK_EQ(walk_begin(&w, root), 0);
+    mutex_lock(&vfs_ns_lock);
+    int r = vfs_mkdir_locked(&w, root, p, mode);
+    mutex_unlock(&vfs_ns_lock);
+    walk_end(&w);
+    return r;
+}
+
+static int op_unlink(const char *p, bool rmdir)
+{
+    struct walk w;
+    CHECK_EQ(walk_begin(&w, root), 0);
+    mutex_lock(&vfs_ns_lock);
+    int r = vfs_unlink_locked(&w, root, p, rmdir);
+    mutex_unlock(&vfs_ns_lock);
+    walk_end(&w);
+    return r;
+}
+
+static int op_symlink(const char *target, const char *p)
+{
+    struct walk w;
+    CHECK_EQ(walk_begin(&w, root), 0);
+    mutex_lock(&vfs_ns_lock);
+    int r = vfs_symlink_locked(&w, root, target, p);
+    mutex_unlock(&vfs_ns_lock);
+    walk_end(&w);
+    return r;
+}
+
+static int op_rename(const char *a, const char *b, unsigned flags)
+{
+    struct walk w1, w2;
+    CHECK_EQ(walk_begin(&w1, root), 0);
+    CHECK_EQ(walk_begin(&w2, root), 0);
+    mutex_lock(&vfs_ns_lock);
+    int r = vfs_rename_locked(&w1, root, a, &w2, root, b, flags);
+    mutex_unlock(&vfs_ns_lock);
+    walk_end(&w1);
+    walk_end(&w2);
+    return r;
+}
+
+static int op_open(const char *p, uint32_t flags, unsigned mode, struct file **f)
+{
+    struct walk w;
+    CHECK_EQ(walk_begin(&w, root), 0);
+    mutex_lock(&vfs_ns_lock);
+    int r = vfs_open_locked(&w, root, p, flags, mode, f);
+    mutex_unlock(&vfs_ns_lock);
+    walk_end(&w);
+    return r;
+}
+
+/* Looks p up from start; returns the inode (no reference) or NULL, error in *err. */
+static struct inode *lookup_from(struct inode *start, const char *p, unsigned flags, int *err)
+{
+    struct walk w;
+    CHECK_EQ(walk_begin(&w, root), 0);
+    mutex_lock(&vfs_ns_lock);
+    struct inode *i = NULL;
+    *err = walk_path(&w, start, p, flags, &i);
+    mutex_unlock(&vfs_ns_lock);
+    walk_end(&w);
+    return *err ? NULL : i;
+}
+
+static struct inode *lookup(const char *p, int *err)
+{
+    return lookup_from(root, p, LOOKUP_FOLLOW, err);
+}
+
+static int lookup_err(const char *p)
+{
+    int err;
+    lookup(p, &err);
+    return err;
+}
+
+static int make_file(const char *p, const char *text)
+{
+    struct file *f;
+    int r = op_open(p, K_O_CREAT | K_O_WRONLY | K_O_TRUNC, 0644, &f);
+    if (r)
+        return r;
+    uint64_t pos = 0;
+    int64_t n = tmpfs_write(f->inode, text, strlen(text), &pos, false);
+    file_put(f);
+    return n == (int64_t)strlen(text) ? 0 : -EIO;
+}
+
+/* --- path lookup ----------------------------------------------------------- */
+
+static void test_lookup_dots_and_slashes(void)
+{
+    setup(100);
+    CHECK_EQ(op_mkdir("a", 0755), 0);
+    CHECK_EQ(op_mkdir("a/b", 0700), 0);
+    CHECK_EQ(make_file("a/b/f", "x"), 0);
+    int err;
+    struct inode *f = lookup("a/b/f", &err);
+    CHECK(f != NULL);
+    CHECK(lookup("/a/./b/../b//f", &err) == f);
+    CHECK(lookup("./a/b/f", &err) == f);
+    CHECK(lookup("/../../a/b/f", &err) == f);   /* ".." of the root is the root */
+    CHECK(lookup("/", &err) == root);
+    CHECK(lookup("///", &err) == root);
+    CHECK(lookup("a/b/", &err) == lookup("a/b", &err));
+    CHECK_EQ(lookup_err("a/b/f/"), -ENOTDIR);    /* a trailing slash needs a directory */
+    CHECK_EQ(lookup_err("a/b/f/x"), -ENOTDIR);
+    CHECK_EQ(lookup_err("a/missing"), -ENOENT);
+    CHECK_EQ(lookup_err("a/missing/x"), -ENOENT);
+    CHECK_EQ(lookup_err(""), -ENOENT);
+    struct inode *b = lookup("a/b", &err);
+    CHECK(lookup_from(b, "f", LOOKUP_FOLLOW, &err) == f);   /* relative to a start directory */
+    CHECK(lookup_from(b, "../b/f", LOOKUP_FOLLOW, &err) == f);
+    CHECK_EQ(b->mode, K_S_IFDIR | 0700);
+    CHECK_EQ(b->nlink, 2);
+    CHECK_EQ(lookup("a", &err)->nlink, 3);           /* ".", its name, b's ".." */
+}
+
+static void test_lookup_name_limits(void)
+{
+    setup(100);
+    char name[300];
+    memset(name, 'n', 256);
+    name[256] = 0;
+    CHECK_EQ(op_mkdir(name, 0755), -ENAMETOOLONG);
+    name[255] = 0;
+    CHECK_EQ(op_mkdir(name, 0755), 0);
+    char *path = malloc(PATH_MAX + 10);
+    memset(path, 'a', PATH_MAX + 5);
+    for (int k = 1; k < PATH_MAX + 5; k += 2)
+        path[k] = '/';
+    path[PATH_MAX + 5] = 0;
+    CHECK_EQ(lookup_err(path), -ENAMETOOLONG);
+    free(path);
+}
+
+static void test_symlinks(void)
+{
+    setup(100);
+    CHECK_EQ(op_mkdir("d", 0755), 0);
+    CHECK_EQ(make_file("d/file", "data"), 0);
+    CHECK_EQ(op_symlink("file", "d/rel"), 0);
+    CHECK_EQ(op_symlink("/d", "abs"), 0);
+    CHECK_EQ(op_symlink("abs/rel", "chain"), 0);
+    int err;
+    struct inode *f = lookup("d/file", &err);
+    CHECK(lookup("d/rel", &err) == f);
+    CHECK(lookup("abs/file", &err) == f);
+    CHECK(lookup("chain", &err) == f);
+    CHECK(lookup("abs/", &err) == lookup("d", &err));
+    struct inode *l = lookup_from(root, "chain", 0, &err);    /* not followed at the end */
+    CHECK(l && K_S_ISLNK(l->mode));
+    CHECK_EQ(l->size, 7);
+    CHECK_EQ(op_symlink("loop2", "loop1"), 0);
+    CHECK_EQ(op_symlink("loop1", "loop2"), 0);
+    CHECK_EQ(lookup_err("loop1"), -ELOOP);
+    CHECK_EQ(lookup_err("loop1/x"), -ELOOP);
+    CHECK_EQ(op_symlink("nowhere", "dangling"), 0);
+    CHECK_EQ(lookup_err("dangling"), -ENOENT);
+    /* open(O_CREAT) through a dangling symlink creates its target. */
+    struct file *fp;
+    CHECK_EQ(op_open("dangling", K_O_CREAT | K_O_WRONLY, 0600, &fp), 0);
+    file_put(fp);
+    CHECK(lookup("nowhere", &err) != NULL);
+    CHECK_EQ(op_open("dangling", K_O_CREAT | K_O_EXCL | K_O_WRONLY, 0600, &fp), -EEXIST);
+    CHECK_EQ(op_open("d/rel", K_O_RDONLY | K_O_NOFOLLOW, 0, &fp), -ELOOP);
+    CHECK_EQ(op_symlink("", "empty"), -ENOENT);
+    CHECK_EQ(op_symlink("x", "d/rel"), -EEXIST);
+    /* Exactly 40 links in a chain are followed, 41 are too many. */
+    char a[16], b[16];
+    CHECK_EQ(make_file("t0", "end"), 0);
+    for (int k = 1; k <= 41; k++) {
+        snprintf(a, sizeof a, "t%d", k - 1);
+        snprintf(b, sizeof b, "t%d", k);
+        CHECK_EQ(op_symlink(a, b), 0);
+    }
+    CHECK(lookup("t40", &err) == lookup("t0", &err));
+    CHECK_EQ(lookup_err("t41"), -ELOOP);
+}
+
+/* --- tmpfs data ----------------------------------------------------------- */
+
+static void test_tmpfs_holes_and_truncate(void)
+{
+    setup(100);
+    struct file *f;
+    CHECK_EQ(op_open("f", K_O_CREAT | K_O_RDWR, 0644, &f), 0);
+    struct inode *i = f->inode;
+    uint64_t pos = 10000;
+    CHECK_EQ(tmpfs_write(i, "tail", 4, &pos, false), 4);
+    CHECK_EQ(pos, 10004);
+    CHECK_EQ(i->size, 10004);
+    CHECK_EQ(i->reg.resident, 1);                  /* only the page written is allocated */
+    char buf[10100];
+    memset(buf, 0x55, sizeof buf);
+    CHECK_EQ(tmpfs_read(i, buf, sizeof buf, 0), 10004);
+    for (int k = 0; k < 10000; k++)
+        if (buf[k]) {
+            CHECK(!"hole byte not zero");
+            break;
+        }
+    CHECK(!memcmp(buf + 10000, "tail", 4));
+    CHECK_EQ(tmpfs_read(i, buf, 10, 20000), 0);    /* past the end */
+    pos = 0;
+    CHECK_EQ(tmpfs_write(i, "0123456789", 10, &pos, true), 10);   /* append: at the end */
+    CHECK_EQ(i->size, 10014);
+    CHECK_EQ(tmpfs_truncate(i, 10002), 0);
+    CHECK_EQ(tmpfs_truncate(i, 10010), 0);         /* grows again: the cut part reads as zeros */
+    CHECK_EQ(tmpfs_read(i, buf, 20, 10000), 10);
+    CHECK(!memcmp(buf, "ta\0\0\0\0\0\0\0\0", 10));
+    CHECK_EQ(tmpfs_truncate(i, 0), 0);
+    CHECK_EQ(i->reg.resident, 0);
+    CHECK_EQ(i->sb->used_pages, 0);
+    file_put(f);
+}
+
+static void test_tmpfs_enospc_keeps_data(void)
+{
+    setup(3);                                      /* three data pages in the whole file system */
+    struct file *f;
+    CHECK_EQ(op_open("f", K_O_CREAT | K_O_RDWR, 0644, &f), 0);
+    static char big[5 * 4096];
+    memset(big, 'x', sizeof big);
+    uint64_t pos = 0;
+    CHECK_EQ(tmpfs_write(f->inode, big, sizeof big, &pos, false), 3 * 4096);   /* short write */
+    CHECK_EQ(tmpfs_write(f->inode, big, 10, &pos, false), -ENOSPC);
+    CHECK_EQ(f->inode->size, 3 * 4096);
+    char c;
+    CHECK_EQ(tmpfs_read(f->inode, &c, 1, 3 * 4096 - 1), 1);
+    CHECK_EQ(c, 'x');
+    file_put(f);
+    CHECK_EQ(op_unlink("f", false), 0);            /* the last name and reference: pages come back */
+    CHECK_EQ(root->sb->used_pages, 0);
+}
+
+static void test_tmpfs_enomem_keeps_data(void)
+{
+    setup(1000);
+    struct file *f;
+    CHECK_EQ(op_open("f", K_O_CREAT | K_O_RDWR, 0644, &f), 0);
+    uint64_t pos = 0;
+    CHECK_EQ(tmpfs_write(f->inode, "abc", 3, &pos, false), 3);
+    static char big[64 * 4096];
+    fail_after = 0;
+    pos = 3;
+    CHECK_EQ(tmpfs_write(f->inode, big, sizeof big, &pos, false), -ENOMEM);
+    fail_after = -1;
+    CHECK_EQ(f->inode->size, 3);
+    char buf[4];
+    CHECK_EQ(tmpfs_read(f->inode, buf, 4, 0), 3);
+    CHECK(!memcmp(buf, "abc", 3));
+    file_put(f);
+}
+
+/* --- namespace operations ------------------------------------------------- */
+
+static void test_unlink_frees_when_unused(void)
+{
+    setup(100);
+    long base = live_blocks;
+    CHECK_EQ(make_file("f", "hello"), 0);
+    struct file *f;
+    CHECK_EQ(op_open("f", K_O_RDONLY, 0, &f), 0);
+    CHECK_EQ(op_unlink("f", false), 0);
+    CHECK_EQ(lookup_err("f"), -ENOENT);
+    char buf[8];
+    CHECK_EQ(tmpfs_read(f->inode, buf, 8, 0), 5);   /* the open file lives on */
+    CHECK_EQ(f->inode->nlink, 0);
+    file_put(f);
+    CHECK_EQ(live_blocks, base);                     /* inode, pages and entry all freed */
+    CHECK_EQ(op_unlink("f", false), -ENOENT);
+}
+
+static void test_mkdir_rmdir_errors(void)
+{
+    setup(100);
+    long base = live_blocks;
+    CHECK_EQ(op_mkdir("d", 0750), 0);
+    CHECK_EQ(op_mkdir("d", 0755), -EEXIST);
+    CHECK_EQ(op_mkdir("d/", 0755), -EEXIST);
+    CHECK_EQ(op_mkdir("nodir/d", 0755), -ENOENT);
+    CHECK_EQ(op_mkdir("/", 0755), -EEXIST);
+    CHECK_EQ(make_file("d/f", "x"), 0);
+    CHECK_EQ(op_mkdir("d/f/x", 0755), -ENOTDIR);
+    CHECK_EQ(op_unlink("d", true), -ENOTEMPTY);
+    CHECK_EQ(op_unlink("d/f", true), -ENOTDIR);
+    CHECK_EQ(op_unlink("d", false), -EISDIR);
+    CHECK_EQ(op_unlink("d/.", true), -EINVAL);
+    CHECK_EQ(op_unlink("d/..", true), -ENOTEMPTY);
+    CHECK_EQ(op_unlink("d/f/", false), -ENOTDIR);
+    CHECK_EQ(op_unlink("/", true), -EBUSY);
+    CHECK_EQ(op_unlink("d/f", false), 0);
+    CHECK_EQ(root->nlink, 3);
+    CHECK_EQ(op_unlink("d/", true), 0);
+    CHECK_EQ(root->nlink, 2);
+    CHECK_EQ(live_blocks, base);
+}
+
+static void test_rename(void)
+{
+    setup(100);
+    int err;
+    CHECK_EQ(make_file("a", "A"), 0);
+    CHECK_EQ(make_file("b", "B"), 0);
+    struct inode *a = lookup("a", &err);
+    CHECK_EQ(op_rename("a", "b", 0), 0);             /* replaces b */
+    CHECK(lookup("b", &err) == a);
+    CHECK_EQ(lookup_err("a"), -ENOENT);
+    CHECK_EQ(a->nlink, 1);
+    CHECK_EQ(op_mkdir("d", 0755), 0);
+    CHECK_EQ(op_mkdir("d/sub", 0755), 0);
+    CHECK_EQ(op_mkdir("e", 0755), 0);
+    CHECK_EQ(op_mkdir("full", 0755), 0);
+    CHECK_EQ(make_file("full/x", "x"), 0);
+    CHECK_EQ(op_rename("d", "d/sub/in", 0), -EINVAL);
+    CHECK_EQ(op_rename("d", "full", 0), -ENOTEMPTY);
+    CHECK_EQ(op_rename("b", "d", 0), -EISDIR);
+    CHECK_EQ(op_rename("d", "b", 0), -ENOTDIR);
+    CHECK_EQ(op_rename("missing", "x", 0), -ENOENT);
+    CHECK_EQ(op_rename("b", "e/", 0), -ENOTDIR);      /* a trailing slash needs a directory source */
+    CHECK_EQ(op_rename("b", "full/x", K_RENAME_NOREPLACE), -EEXIST);
+    struct inode *sub = lookup("d/sub", &err);
+    CHECK_EQ(op_rename("d/sub", "e", 0), 0);         /* onto an empty directory */
+    CHECK(lookup("e", &err) == sub);
+    CHECK_EQ(lookup("d", &err)->nlink, 2);
+    CHECK_EQ(root->nlink, 5);                        /* ".", itself, d, e, full */
+    CHECK(lookup("e/..", &err) == root);
+    CHECK_EQ(op_rename("e", "d/moved", 0), 0);
+    CHECK(lookup("d/moved/..", &err) == lookup("d", &err));
+    CHECK_EQ(lookup("d", &err)->nlink, 3);
+    CHECK_EQ(op_rename("b", "d/moved", K_RENAME_EXCHANGE), 0);
+    CHECK(lookup("b", &err) == sub);
+    CHECK(lookup("d/moved", &err) == a);
+    CHECK(lookup("b/..", &err) == root);
+    CHECK_EQ(op_rename("b", "b", 0), 0);
+    CHECK_EQ(op_rename("b", "x", 4 /* RENAME_WHITEOUT */), -EINVAL);
+}
+
+static void test_getcwd_path_and_mounts(void)
+{
+    setup(100);
+    CHECK_EQ(op_mkdir("tmp", 0755), 0);
+    struct super_block *tmp = tmpfs_create("tmpfs", DEV_MINOR_TMP, 10, 01777);
+    CHECK(tmp != NULL);
+    CHECK_EQ(vfs_mount("/tmp", tmp), 0);
+    CHECK_EQ(vfs_mount("/tmp", tmp), -EBUSY);
+    CHECK_EQ(op_mkdir("tmp/x", 0755), 0);
+    CHECK_EQ(op_mkdir("tmp/x/y", 0755), 0);
+    int err;
+    struct inode *y = lookup("/tmp/x/y", &err);
+    CHECK(y && y->sb == tmp);
+    CHECK(lookup("/tmp", &err) == tmp->root);
+    CHECK(lookup("/tmp/..", &err) == root);          /* ".." climbs out of the mount */
+    char buf[64];
+    mutex_lock(&vfs_ns_lock);
+    CHECK_EQ(vfs_path_of(root, y, buf, sizeof buf), 9);   /* the length counts the NUL */
+    CHECK(!strcmp(buf, "/tmp/x/y"));
+    CHECK_EQ(vfs_path_of(root, root, buf, sizeof buf), 2);
+    CHECK(!strcmp(buf, "/"));
+    CHECK_EQ(vfs_path_of(root, y, buf, 8), -ERANGE);
+    mutex_unlock(&vfs_ns_lock);
+    CHECK_EQ(op_rename("/tmp/x", "/moved", 0), -EXDEV);
+    CHECK_EQ(op_unlink("/tmp", true), -EBUSY);
+}
+
+/* --- open files and descriptors ------------------------------------------ */
+
+static void test_open_checks(void)
+{
+    setup(100);
+    struct file *f;
+    CHECK_EQ(op_mkdir("d", 0755), 0);
+    CHECK_EQ(op_open("d", K_O_WRONLY, 0, &f), -EISDIR);
+    CHECK_EQ(op_open("d", K_O_CREAT | K_O_RDONLY, 0644, &f), -EISDIR);
+    CHECK_EQ(op_open("new/", K_O_CREAT | K_O_RDWR, 0644, &f), -EISDIR);
+    CHECK_EQ(op_open("missing", K_O_RDONLY, 0, &f), -ENOENT);
+    CHECK_EQ(make_file("f", "12345"), 0);
+    CHECK_EQ(op_open("f", K_O_RDONLY | K_O_DIRECTORY, 0, &f), -ENOTDIR);
+    CHECK_EQ(op_open("f", K_O_CREAT | K_O_EXCL | K_O_RDWR, 0644, &f), -EEXIST);
+    CHECK_EQ(op_open("f", K_O_RDWR | K_O_TRUNC | K_O_CLOEXEC, 0, &f), 0);
+    CHECK_EQ(f->inode->size, 0);
+    CHECK_EQ(f->flags, K_O_RDWR);                     /* creation flags are not kept */
+    file_put(f);
+    CHECK_EQ(op_open("d", K_O_RDONLY | K_O_DIRECTORY, 0, &f), 0);
+    CHECK(f->ops == &dir_file_ops);
+    file_put(f);
+}
+
+static void test_fd_table(void)
+{
+    setup(100);
+    CHECK_EQ(make_file("f", "x"), 0);
+    struct file *f;
+    CHECK_EQ(op_open("f", K_O_RDONLY, 0, &f), 0);
+    struct fd_table *t = fd_table_create();
+    CHECK_EQ(fd_install(t, f, false), 0);
+    CHECK_EQ(fd_install(t, f, true), 1);
+    CHECK_EQ(fd_install(t, f, false), 2);
+    struct file *g = fd_remove(t, 1);
+    CHECK(g == f);
+    file_put(g);
+    CHECK_EQ(fd_install(t, f, false), 1);             /* the lowest free one */
+    CHECK_EQ(fd_install_from(t, f, 100, true), 100);
+    CHECK_EQ(fd_get_cloexec(t, 100), 1);
+    CHECK_EQ(fd_install_at(t, 2000, f, false), -EBADF);   /* beyond RLIMIT_NOFILE */
+    CHECK_EQ(fd_install_from(t, f, 1024, false), -EINVAL);
+    CHECK_EQ(fd_table_set_limit(t, 4), 0);
+    CHECK_EQ(fd_install(t, f, false), 3);
+    CHECK_EQ(fd_install(t, f, false), -EMFILE);
+    CHECK(fd_get(t, 100) == f);                       /* above the new limit: stays open */
+    file_put(f);
+    struct fd_table *c = fd_table_clone(t);
+    CHECK(c != NULL);
+    CHECK(fd_get(c, 3) == f);
+    file_put(f);
+    fd_table_close_on_exec(c);
+    CHECK(fd_get(c, 100) == NULL);
+    CHECK(fd_get(c, 0) == f);
+    file_put(f);
+    CHECK_EQ(f->refs, 10);                             /* ours + 5 in t + 4 in c */
+    fd_table_put(c);
+    fd_table_put(t);
+    CHECK_EQ(f->refs, 1);
+    file_put(f);
+}
+
+/* --- pipe ring -------------------------------------------------------------- */
+
+static void test_pipe_ring_wraps(void)
+{
+    uint8_t store[8], out[16];
+    struct pipe_ring r = {store, sizeof store, 0, 0};
+    CHECK_EQ(ring_write(&r, "abcdef", 6), 6);
+    CHECK_EQ(ring_read(&r, out, 4), 4);
+    CHECK(!memcmp(out, "abcd", 4));
+    CHECK_EQ(ring_write(&r, "ghijklmnop", 10), 6);     /* only what fits, across the end */
+    CHECK_EQ(ring_space(&r), 0);
+    CHECK_EQ(ring_write(&r, "z", 1), 0);
+    CHECK_EQ(ring_read(&r, out, sizeof out), 8);
+    CHECK(!memcmp(out, "efghijkl", 8));
+    CHECK_EQ(r.len, 0);
+    CHECK_EQ(ring_read(&r, out, 1), 0);
+}
+
+/* --- initramfs -------------------------------------------------------------- */
+
+struct archive {
+    unsigned char b[16384];
+    size_t len;
+};
+
+static void put(struct archive *ar, uint32_t ino, uint32_t mode, uint32_t nlink, const char *name, const char *data)
+{
+    size_t namesize = strlen(name) + 1, size = data ? strlen(data) : 0;
+    char hdr[CPIO_HEADER_SIZE + 1];
+    snprintf(hdr, sizeof hdr, "070701%08X%08X%08X%08X%08X%08X%08zX%08X%08X%08X%08X%08zX%08X", ino, mode, 0, 0,
+             nlink, 1000, size, 0, 0, 0, 0, namesize, 0);
+    memcpy(ar->b + ar->len, hdr, CPIO_HEADER_SIZE);
+    ar->len += CPIO_HEADER_SIZE;
+    memcpy(ar->b + ar->len, name, namesize);
+    ar->len += namesize;
+    while (ar->len % 4)
+        ar->b[ar->len++] = 0;
+    if (size)
+        memcpy(ar->b + ar->len, data, size);
+    ar->len += size;
+    while (ar->len % 4)
+        ar->b[ar->len++] = 0;
+}
+
+static void test_initramfs_unpack(void)
+{
+    setup(100);
+    static struct archive ar;
+    put(&ar, 1, 040755, 2, ".", NULL);
+    put(&ar, 2, 040700, 2, "./etc", NULL);
+    put(&ar, 3, 0100600, 1, "/etc/secret", "s3cret");
+    put(&ar, 4, 0100755, 1, "usr/bin/tool", "#!");       /* parents created */
+    put(&ar, 5, 0120777, 1, "bin", "usr/bin");
+    put(&ar, 6, 0100644, 2, "etc/a", NULL);             /* hard link pair: data on the last */
+    put(&ar, 6, 0100644, 2, "etc/b", "shared");
+    put(&ar, 7, 0100644, 1, "etc/replaced", "old");
+    put(&ar, 8, 0100644, 1, "etc/replaced", "new");
+    put(&ar, 9, 020600, 1, "dev/ttyS0", NULL);
+    put(&ar, 0, 0, 1, "TRAILER!!!", NULL);
+    CHECK_EQ(initramfs_unpack(root, ar.b, ar.len), 0);
+    int err;
+    struct inode *etc = lookup("etc", &err);
+    CHECK(etc && etc->mode == (K_S_IFDIR | 0700));
+    CHECK_EQ(etc->mtime_ns, 1000ull * 1000000000ull);
+    struct inode *s = lookup("etc/secret", &err);
+    CHECK(s && s->mode == (K_S_IFREG | 0600) && s->size == 6);
+    CHECK(lookup("usr/bin", &err)->mode == (K_S_IFDIR | 0755));
+    CHECK(lookup("bin/tool", &err) == lookup("usr/bin/tool", &err));
+    struct inode *a = lookup("etc/a", &err), *b = lookup("etc/b", &err);
+    CHECK(a && a == b);
+    CHECK_EQ(a->nlink, 2);
+    char buf[16] = {0};
+    CHECK_EQ(tmpfs_read(a, buf, sizeof buf, 0), 6);
+    CHECK(!strcmp(buf, "shared"));
+    struct inode *rep = lookup("etc/replaced", &err);
+    CHECK_EQ(tmpfs_read(rep, buf, sizeof buf, 0), 3);
+    CHECK(!memcmp(buf, "new", 3));
+    struct inode *dev = lookup("dev/ttyS0", &err);
+    CHECK(dev && K_S_ISCHR(dev->mode));
+    struct file *f;
+    CHECK_EQ(op_open("dev/ttyS0", K_O_RDWR, 0, &f), -ENXIO);   /* no driver behind it */
+}
+
+static void test_initramfs_malformed_keeps_prefix(void)
+{
+    setup(100);
+    static struct archive ar;
+    put(&ar, 1, 0100644, 1, "good", "ok");
+    size_t bad = ar.len;
+    put(&ar, 2, 0100644, 1, "bad", "x");
+    memcpy(ar.b + bad, "070799", 6);                   /* corrupt the magic */
+    CHECK_EQ(initramfs_unpack(root, ar.b, ar.len), -EINVAL);
+    int err;
+    CHECK(lookup("good", &err) != NULL);
+    CHECK_EQ(lookup_err("bad"), -ENOENT);
+}
+
+int main(void)
+{
+    return unit_main("fs", (struct unit_test[]){
+        UNIT(test_lookup_dots_and_slashes),
+        UNIT(test_lookup_name_limits),
+        UNIT(test_symlinks),
+        UNIT(test_tmpfs_holes_and_truncate),
+        UNIT(test_tmpfs_enospc_keeps_data),
+        UNIT(test_tmpfs_enomem_keeps_data),
+        UNIT(test_unlink_frees_when_unused),
+        UNIT(test_mkdir_rmdir_errors),
+        UNIT(test_rename),
+        UNIT(test_getcwd_path_and_mounts),
+        UNIT(test_open_checks),
+        UNIT(test_fd_table),
+        UNIT(test_pipe_ring_wraps),
+        UNIT(test_initramfs_unpack),
+        UNIT(test_initramfs_malformed_keeps_prefix),
+        {0},
+    });
+}
