@@ -12,7 +12,6 @@
 #include <kernel/string.h>
 #include <kernel/uaccess.h>
 #include <mm/slab.h>
-#include <proc/process.h>
 #include <proc/signal.h>
 #include <syscall/syscall.h>
 
@@ -56,34 +55,15 @@ static unsigned file_poll(struct file *f)
     return K_POLLIN | K_POLLOUT | K_POLLRDNORM | K_POLLWRNORM;
 }
 
-/* Installs mask as the thread's signal mask for a ppoll/pselect6 wait;
- * returns the old one. */
-static uint64_t sigmask_swap(uint64_t mask)
+/* Linux never restarts poll and select after a handler ran, SA_RESTART
+ * or not (they return ERESTARTNOHAND / ERESTART_RESTARTBLOCK): mark the
+ * frame as holding nothing to restart (proc/signal.c's NOT_RESTARTABLE,
+ * the value its sigreturn uses). */
+static int64_t no_restart(const struct syscall_args *a, int64_t r)
 {
-    struct thread *self = sched_current();
-    struct process *p = current_process();
-    uint64_t flags = spin_lock_irqsave(&p->lock);
-    uint64_t old = self->sig_mask;
-    self->sig_mask = mask & ~(SIG_BIT(SIGKILL) | SIG_BIT(SIGSTOP));
-    spin_unlock_irqrestore(&p->lock, flags);
-    return old;
-}
-
-/* Ends such a wait.  After EINTR the temporary mask stays until the
- * handler has been set up (so the signal it let through is delivered),
- * and the old one comes back with the handler's return, as on Linux. */
-static void sigmask_restore(uint64_t old, int64_t result)
-{
-    struct thread *self = sched_current();
-    struct process *p = current_process();
-    uint64_t flags = spin_lock_irqsave(&p->lock);
-    if (result == -EINTR) {
-        self->saved_sig_mask = old;
-        self->restore_sig_mask = true;
-    } else {
-        self->sig_mask = old;
-    }
-    spin_unlock_irqrestore(&p->lock, flags);
+    if (r == -EINTR && a->frame)
+        a->frame->error_code = UINT64_MAX;
+    return r;
 }
 
 /* Reads an optional user sigset for ppoll/pselect6. */
@@ -182,7 +162,7 @@ int64_t sys_poll(const struct syscall_args *a)
 {
     int timeout = (int)a->arg[2];
     struct k_timespec ts = {timeout / 1000, (int64_t)(timeout % 1000) * 1000000};
-    return do_poll(a->arg[0], a->arg[1], deadline_after(timeout < 0 ? NULL : &ts));
+    return no_restart(a, do_poll(a->arg[0], a->arg[1], deadline_after(timeout < 0 ? NULL : &ts)));
 }
 
 static int read_timespec(uint64_t uts, struct k_timespec *ts)
@@ -208,10 +188,9 @@ int64_t sys_ppoll(const struct syscall_args *a)
     if (r)
         return r;
     uint64_t deadline = deadline_after(a->arg[2] ? &ts : NULL);
-    uint64_t old = have ? sigmask_swap(mask) : 0;
-    int64_t n = do_poll(a->arg[0], a->arg[1], deadline);
     if (have)
-        sigmask_restore(old, n);
+        signal_mask_set_temporary(mask); /* the old mask returns on the way out (or after the handler) */
+    int64_t n = no_restart(a, do_poll(a->arg[0], a->arg[1], deadline));
     if (a->arg[2] && deadline && deadline != UINT64_MAX) {
         struct k_timespec left = time_left(deadline);
         (void)copy_to_user(a->arg[2], &left, sizeof left); /* best effort, as on Linux */
@@ -324,7 +303,7 @@ int64_t sys_select(const struct syscall_args *a)
         ts = (struct k_timespec){tv.tv_sec, tv.tv_usec * 1000};
     }
     uint64_t deadline = deadline_after(utv ? &ts : NULL);
-    int64_t r = do_select((int64_t)(int)a->arg[0], a->arg[1], a->arg[2], a->arg[3], deadline);
+    int64_t r = no_restart(a, do_select((int64_t)(int)a->arg[0], a->arg[1], a->arg[2], a->arg[3], deadline));
     if (utv && deadline && deadline != UINT64_MAX) {
         struct k_timespec left = time_left(deadline);
         struct k_timeval tv = {left.tv_sec, left.tv_nsec / 1000};
@@ -358,10 +337,9 @@ int64_t sys_pselect6(const struct syscall_args *a)
             return r;
     }
     uint64_t deadline = deadline_after(uts ? &ts : NULL);
-    uint64_t old = have ? sigmask_swap(mask) : 0;
-    int64_t r = do_select((int64_t)(int)a->arg[0], a->arg[1], a->arg[2], a->arg[3], deadline);
     if (have)
-        sigmask_restore(old, r);
+        signal_mask_set_temporary(mask);
+    int64_t r = no_restart(a, do_select((int64_t)(int)a->arg[0], a->arg[1], a->arg[2], a->arg[3], deadline));
     if (uts && deadline && deadline != UINT64_MAX) {
         struct k_timespec left = time_left(deadline);
         (void)copy_to_user(uts, &left, sizeof left);
