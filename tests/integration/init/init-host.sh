@@ -224,7 +224,10 @@ EOF
 start_init sigstate
 finish_init
 l=$work/sigstate.log
-if has "$l" '^SigBlk:[[:space:]]+0+$' && has "$l" '^SigIgn:[[:space:]]+0+$'; then pass clean-signal-state
+# Signals 32 and 33 are reserved by the C libraries (musl cannot set their
+# action); GNU make starts recipes with them ignored, so only 1..31 count.
+ign=$(sed -n 's/^SigIgn:[[:space:]]*//p' "$l")
+if has "$l" '^SigBlk:[[:space:]]+0+$' && [ -n "$ign" ] && [ $((0x$ign & 0x7fffffff)) -eq 0 ]; then pass clean-signal-state
 else fail clean-signal-state "$(grep '^Sig' "$l" | tr '\n' ' ')"; fi
 
 # A malformed line is reported with its number and skipped; the rest runs.
