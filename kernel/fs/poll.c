@@ -56,13 +56,11 @@ static unsigned file_poll(struct file *f)
 }
 
 /* Linux never restarts poll and select after a handler ran, SA_RESTART
- * or not (they return ERESTARTNOHAND / ERESTART_RESTARTBLOCK): mark the
- * frame as holding nothing to restart (proc/signal.c's NOT_RESTARTABLE,
- * the value its sigreturn uses). */
+ * or not (they return ERESTARTNOHAND / ERESTART_RESTARTBLOCK). */
 static int64_t no_restart(const struct syscall_args *a, int64_t r)
 {
     if (r == -EINTR && a->frame)
-        a->frame->error_code = UINT64_MAX;
+        syscall_no_restart(a);
     return r;
 }
 

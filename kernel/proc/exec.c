@@ -370,7 +370,7 @@ void exec_commit(struct process *p, struct exec_image *img, const char *path, st
     tf->ss = 0x1b;
     tf->rflags = 0x202; /* IF */
     tf->vector = SYSCALL_VECTOR;
-    tf->error_code = UINT64_MAX; /* nothing to restart (proc/signal.c) */
+    tf->error_code = SYSCALL_NO_RESTART;
     self->force_iret = true;
     process_vfork_release(p);
 }

@@ -26,9 +26,7 @@
 #define SI_KERNEL 0x80
 #define SI_TKILL (-6)
 #define UNBLOCKABLE (SIG_BIT(SIGKILL) | SIG_BIT(SIGSTOP))
-/* trap_frame.error_code of a syscall frame holds the syscall number (for
- * SA_RESTART); this value marks a frame with nothing to restart. */
-#define NOT_RESTARTABLE UINT64_MAX
+#define NOT_RESTARTABLE SYSCALL_NO_RESTART
 
 /* Default action classes. */
 static bool default_ignores(int sig)

@@ -50,6 +50,16 @@ extern const struct syscall_entry syscall_table[SYSCALL_MAX];
 #include <syscall/all.def>
 #undef SYSCALL
 
+/* trap_frame.error_code of a syscall frame holds the syscall number, so that
+ * a call ended by a signal with SA_RESTART can be restarted.  This value
+ * marks a frame with nothing to restart: calls that Linux never restarts
+ * (poll, select...) set it with syscall_no_restart(). */
+#define SYSCALL_NO_RESTART UINT64_MAX
+static inline void syscall_no_restart(const struct syscall_args *a)
+{
+    a->frame->error_code = SYSCALL_NO_RESTART;
+}
+
 /* Runs the call in tf (number in rax, arguments in rdi, rsi, rdx, r10, r8, r9)
  * and stores the result in tf->rax.  Unsupported numbers return -ENOSYS and
  * are logged once per number with the program's name. */
