@@ -62,7 +62,7 @@ void at_done(struct inode *start, struct inode *root)
 
 int at_lookup(int dirfd, uint64_t upath, bool follow, bool empty_ok, struct inode **out)
 {
-    char *path;
+    char *path = NULL; /* set by path_from_user on success; GCC cannot tell */
     int r = path_from_user(upath, &path);
     if (r)
         return r;
