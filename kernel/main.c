@@ -14,6 +14,7 @@
 #include <arch/lapic.h>
 #include <arch/trap.h>
 #include <drivers/uart.h>
+#include <drivers/virtio.h>
 #include <kernel/boot_info.h>
 #include <kernel/clock.h>
 #include <kernel/cmdline.h>
@@ -135,6 +136,7 @@ static void start_user_space(void)
     int r = vfs_init(initrd, initrd_len);
     if (r)
         printk(LOG_ERR, "root filesystem: error %d setting it up", r);
+    virtio_init(); /* after the root fs: drivers add nodes under /dev */
     if (initrd_len)
         pmm_release_range(boot_info.modules[0].paddr, boot_info.modules[0].paddr + initrd_len);
 

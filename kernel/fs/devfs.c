@@ -8,8 +8,11 @@
  *   random    1:8          the kernel entropy pool (never blocks)
  *   urandom   1:9          the same
  *   tty       5:0          the console
- *   console   5:1          the 16550 console (drivers/console.c) */
+ *   console   5:1          the 16550 console (drivers/console.c)
+ *
+ * Drivers add nodes at run time with devfs_register (fs/devfs.h). */
 #include <drivers/console.h>
+#include <fs/devfs.h>
 #include <fs/dir.h>
 #include <fs/mount.h>
 #include <fs/namei.h>
@@ -62,11 +65,67 @@ static const struct devnode nodes[] = {
     {"console", 0600, 5, 1, &console_ops},
 };
 
+static struct super_block *devfs_sb; /* set once by devfs_create */
+
+static bool devfs_name_ok(const char *name)
+{
+    size_t len = strlen(name);
+    return len && len < 256 && !strchr(name, '/') && !name_is_dot_or_dotdot(name, len);
+}
+
+/* Links a new inode of mode under dir as name.  Caller holds vfs_ns_lock. */
+static int devfs_add(struct inode *dir, const char *name, uint32_t mode, struct inode **out)
+{
+    if (dir_find(dir, name, strlen(name)))
+        return -EEXIST;
+    struct inode *i = inode_alloc(devfs_sb, mode);
+    if (!i)
+        return -ENOMEM;
+    int r = dir_add(dir, name, strlen(name), i);
+    inode_put(i); /* the name keeps it, or it goes */
+    *out = r ? NULL : i;
+    return r;
+}
+
+int devfs_register(const char *dir, const char *name, uint32_t mode, uint32_t major, uint32_t minor,
+                   const struct file_ops *ops, void *priv, uint64_t size)
+{
+    if (!devfs_sb)
+        return -ENODEV;
+    if (!devfs_name_ok(name) || (dir && dir[0] && !devfs_name_ok(dir)))
+        return -EINVAL;
+    mutex_lock(&vfs_ns_lock);
+    struct inode *parent = devfs_sb->root;
+    int r = 0;
+    if (dir && dir[0]) {
+        struct dentry *d = dir_find(parent, dir, strlen(dir));
+        if (d)
+            parent = K_S_ISDIR(d->inode->mode) ? d->inode : NULL;
+        else
+            r = devfs_add(parent, dir, K_S_IFDIR | 0755, &parent);
+        if (!r && !parent)
+            r = -ENOTDIR;
+    }
+    struct inode *i = NULL;
+    if (!r)
+        r = devfs_add(parent, name, mode, &i);
+    if (!r) {
+        i->rdev_major = major;
+        i->rdev_minor = minor;
+        i->dev.ops = ops;
+        i->dev.priv = priv;
+        i->size = size;
+    }
+    mutex_unlock(&vfs_ns_lock);
+    return r;
+}
+
 struct super_block *devfs_create(void)
 {
     struct super_block *sb = tmpfs_create("devfs", DEV_MINOR_DEVFS, 1024, 0755);
     if (!sb)
         return NULL;
+    devfs_sb = sb;
     mutex_lock(&vfs_ns_lock);
     for (size_t k = 0; k < ARRAY_SIZE(nodes); k++) {
         const struct devnode *d = &nodes[k];

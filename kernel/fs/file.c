@@ -67,6 +67,7 @@ int file_open_inode(struct inode *inode, uint32_t flags, struct file **out)
             ops = &tmpfs_file_ops;
             break;
         case K_S_IFCHR:
+        case K_S_IFBLK: /* only devfs makes these with ops (fs/devfs.h) */
             ops = inode->dev.ops;
             if (!ops)
                 return -ENXIO;
@@ -87,6 +88,14 @@ int file_open_inode(struct inode *inode, uint32_t flags, struct file **out)
     struct file *f = file_alloc(inode, ops, flags & ~(K_O_CREAT | K_O_EXCL | K_O_NOCTTY | K_O_TRUNC | K_O_CLOEXEC));
     if (!f)
         return -ENOMEM;
+    if (ops->open) {
+        int r = ops->open(f);
+        if (r) {
+            f->ops = NULL; /* never opened: no release */
+            file_put(f);
+            return r;
+        }
+    }
     *out = f;
     return 0;
 }

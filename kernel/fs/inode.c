@@ -165,7 +165,7 @@ void inode_fill_stat(struct inode *i, struct k_stat *st)
     st->st_uid = i->uid;
     st->st_gid = i->gid;
     st->st_rdev = dev_encode(i->rdev_major, i->rdev_minor);
-    st->st_size = K_S_ISREG(i->mode) || K_S_ISLNK(i->mode) ? (int64_t)i->size : 0;
+    st->st_size = K_S_ISREG(i->mode) || K_S_ISLNK(i->mode) || K_S_ISBLK(i->mode) ? (int64_t)i->size : 0;
     if (K_S_ISDIR(i->mode))
         st->st_size = 4096; /* one block, as most Linux file systems report */
     st->st_blksize = 4096;

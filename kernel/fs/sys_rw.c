@@ -305,7 +305,7 @@ int64_t sys_lseek(const struct syscall_args *a)
     switch (whence) {
     case K_SEEK_SET: base = 0; break;
     case K_SEEK_CUR: base = (int64_t)f->pos; break;
-    case K_SEEK_END: base = K_S_ISREG(f->inode->mode) ? (int64_t)f->inode->size : 0; break;
+    case K_SEEK_END: base = K_S_ISREG(f->inode->mode) || K_S_ISBLK(f->inode->mode) ? (int64_t)f->inode->size : 0; break;
     default: base = -1; break;
     }
     if (base < 0 || __builtin_add_overflow(base, off, &r) || r < 0) {
@@ -362,8 +362,10 @@ static int64_t sync_fd(int fd)
     struct file *f = fget(fd);
     if (!f)
         return -EBADF;
+    /* memory file systems and most devices have nothing to flush; disks do */
+    int r = f->ops->fsync && !(f->flags & K_O_PATH) ? f->ops->fsync(f) : 0;
     file_put(f);
-    return 0; /* memory file systems and character devices have nothing to flush */
+    return r;
 }
 
 int64_t sys_fsync(const struct syscall_args *a) { return sync_fd((int)a->arg[0]); }

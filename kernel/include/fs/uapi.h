@@ -88,6 +88,7 @@
 #define K_S_ISDIR(m) (((m) & K_S_IFMT) == K_S_IFDIR)
 #define K_S_ISLNK(m) (((m) & K_S_IFMT) == K_S_IFLNK)
 #define K_S_ISCHR(m) (((m) & K_S_IFMT) == K_S_IFCHR)
+#define K_S_ISBLK(m) (((m) & K_S_IFMT) == K_S_IFBLK)
 #define K_S_ISFIFO(m) (((m) & K_S_IFMT) == K_S_IFIFO)
 #define K_S_PERM 07777
 

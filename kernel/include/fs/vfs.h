@@ -58,6 +58,8 @@ struct file_ops {
     int (*ioctl)(struct file *f, unsigned cmd, uint64_t uarg);
     unsigned (*poll)(struct file *f);                /* ready K_POLL* bits right now */
     int (*truncate)(struct file *f, uint64_t len);
+    int (*open)(struct file *f);                     /* a device node was opened: 0 or -errno */
+    int (*fsync)(struct file *f);                    /* fsync/fdatasync (a disk's flush); NULL: nothing to do */
     void (*release)(struct file *f);                 /* the last reference is gone */
 };
 

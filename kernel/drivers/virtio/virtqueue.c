@@ -1,0 +1,136 @@
+/* Split virtqueues: the rings in one page, a free list of descriptors, and
+ * the publish/consume steps with the barriers the virtio spec asks for
+ * (virtio 1.x, 2.6.13 and 2.6.14). */
+#include <drivers/virtqueue.h>
+#include <kernel/errno.h>
+#include <mm/pmm.h>
+#include <mm/slab.h>
+
+#include "virtio_mmio_regs.h"
+
+/* Layout in the queue's page: descriptors, then the available ring at 2 KiB,
+ * then the used ring at 2.5 KiB (alignments 16, 2 and 4 as the spec asks). */
+#define AVAIL_OFFSET 2048
+#define USED_OFFSET 2560
+_Static_assert(sizeof(struct virtq_desc) * VIRTQ_MAX_SIZE <= AVAIL_OFFSET, "descriptors overlap avail");
+_Static_assert(AVAIL_OFFSET + sizeof(struct virtq_avail) + 2 <= USED_OFFSET, "avail overlaps used");
+_Static_assert(USED_OFFSET + sizeof(struct virtq_used) + 2 <= PAGE_SIZE, "used ring beyond the page");
+
+int virtq_setup(struct virtio_dev *d, unsigned index, virtq_done_fn done, void *priv, struct virtq **out)
+{
+    if (index >= VIRTIO_MAX_QUEUES)
+        return -ENOENT;
+    volatile uint8_t *regs = d->regs;
+    mmio_write32(regs, VIRTIO_MMIO_QUEUE_SEL, index);
+    if (mmio_read32(regs, VIRTIO_MMIO_QUEUE_READY))
+        return -EBUSY;
+    uint32_t max = mmio_read32(regs, VIRTIO_MMIO_QUEUE_NUM_MAX);
+    if (max == 0)
+        return -ENOENT;
+    uint16_t size = max < VIRTQ_MAX_SIZE ? (uint16_t)max : VIRTQ_MAX_SIZE;
+    struct virtq *vq = kzalloc(sizeof *vq);
+    uint64_t page = pmm_alloc_zeroed(0);
+    if (!vq || !page) {
+        kfree(vq);
+        if (page)
+            pmm_free_pages(page, 0);
+        return -ENOMEM;
+    }
+    uint8_t *base = phys_to_virt(page);
+    vq->dev = d;
+    vq->index = index;
+    vq->size = size;
+    vq->page = page;
+    vq->desc = (struct virtq_desc *)base;
+    vq->avail = (volatile struct virtq_avail *)(base + AVAIL_OFFSET);
+    vq->used = (volatile struct virtq_used *)(base + USED_OFFSET);
+    vq->lock = (spinlock_t)SPINLOCK_INIT;
+    for (uint16_t k = 0; k < size; k++)
+        vq->desc[k].next = (uint16_t)(k + 1);
+    vq->free_head = 0;
+    vq->num_free = size;
+    vq->done = done;
+    vq->priv = priv;
+
+    mmio_write32(regs, VIRTIO_MMIO_QUEUE_NUM, size);
+    mmio_write32(regs, VIRTIO_MMIO_QUEUE_DESC_LOW, (uint32_t)page);
+    mmio_write32(regs, VIRTIO_MMIO_QUEUE_DESC_HIGH, (uint32_t)(page >> 32));
+    mmio_write32(regs, VIRTIO_MMIO_QUEUE_DRIVER_LOW, (uint32_t)(page + AVAIL_OFFSET));
+    mmio_write32(regs, VIRTIO_MMIO_QUEUE_DRIVER_HIGH, (uint32_t)((page + AVAIL_OFFSET) >> 32));
+    mmio_write32(regs, VIRTIO_MMIO_QUEUE_DEVICE_LOW, (uint32_t)(page + USED_OFFSET));
+    mmio_write32(regs, VIRTIO_MMIO_QUEUE_DEVICE_HIGH, (uint32_t)((page + USED_OFFSET) >> 32));
+    /* the interrupt handler walks queues[0..nqueues): publish the queue first */
+    d->queues[index] = vq;
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    if (index >= d->nqueues)
+        d->nqueues = index + 1;
+    mmio_write32(regs, VIRTIO_MMIO_QUEUE_READY, 1);
+    *out = vq;
+    return 0;
+}
+
+int virtq_add(struct virtq *vq, const struct virtq_buf *bufs, unsigned n, void *cookie)
+{
+    if (n == 0 || n > vq->num_free)
+        return -ENOSPC;
+    uint16_t head = vq->free_head, idx = head, last = head;
+    for (unsigned k = 0; k < n; k++) {
+        struct virtq_desc *desc = &vq->desc[idx];
+        desc->addr = bufs[k].phys;
+        desc->len = bufs[k].len;
+        desc->flags = (uint16_t)((bufs[k].device_writes ? VIRTQ_DESC_F_WRITE : 0) |
+                                 (k + 1 < n ? VIRTQ_DESC_F_NEXT : 0));
+        last = idx;
+        idx = desc->next;
+    }
+    vq->free_head = vq->desc[last].next;
+    vq->num_free = (uint16_t)(vq->num_free - n);
+    vq->cookie[head] = cookie;
+    vq->avail->ring[vq->avail_idx % vq->size] = head;
+    /* The descriptors and the ring slot must be visible before the index
+     * that publishes them.  x86 keeps stores in order; the fence keeps the
+     * compiler from moving them (and orders them on weaker CPUs). */
+    __atomic_thread_fence(__ATOMIC_RELEASE);
+    vq->avail_idx++;
+    vq->avail->idx = vq->avail_idx;
+    return 0;
+}
+
+void virtq_kick(struct virtq *vq)
+{
+    /* The new available index must be visible before the device is told to
+     * look at it: a full fence (mfence) before the MMIO write. */
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    mmio_write32(vq->dev->regs, VIRTIO_MMIO_QUEUE_NOTIFY, vq->index);
+}
+
+void *virtq_get_used(struct virtq *vq, uint32_t *len)
+{
+    if (vq->last_used == vq->used->idx)
+        return NULL;
+    /* The used element must be read after the index that covers it. */
+    __atomic_thread_fence(__ATOMIC_ACQUIRE);
+    volatile struct virtq_used_elem *e = &vq->used->ring[vq->last_used % vq->size];
+    uint32_t id = e->id;
+    *len = e->len;
+    vq->last_used++;
+    if (id >= vq->size || !vq->cookie[id]) {
+        /* A device bug: an id we never gave, or gave back twice.  The
+         * caller holds vq->lock, so the driver is not called back: its done
+         * function wakes its waiters, who see the device broken. */
+        virtio_mark_broken_quiet(vq->dev, "used ring names a descriptor that is not in flight");
+        return NULL;
+    }
+    void *cookie = vq->cookie[id];
+    vq->cookie[id] = NULL;
+    /* Return the chain to the free list. */
+    uint16_t idx = (uint16_t)id, n = 1;
+    while ((vq->desc[idx].flags & VIRTQ_DESC_F_NEXT) && n < vq->size) {
+        idx = vq->desc[idx].next;
+        n++;
+    }
+    vq->desc[idx].next = vq->free_head;
+    vq->free_head = (uint16_t)id;
+    vq->num_free = (uint16_t)(vq->num_free + n);
+    return cookie;
+}

@@ -1,0 +1,88 @@
+/* Split virtqueues (virtio 1.x, 2.6).
+ *
+ * One page per queue holds the descriptor table, the available ring and the
+ * used ring, so queues have at most VIRTQ_MAX_SIZE entries.  vq->lock
+ * (irqsave spinlock) protects the rings, the free list and the cookies; a
+ * driver uses it as the condition lock of the wait queues its threads sleep
+ * on for this queue.
+ *
+ * Ordering: descriptors and the ring slot are written before the available
+ * index (a release fence), and the index before the notify register (a full
+ * fence); the used index is read before the used entries it covers (an
+ * acquire fence). */
+#ifndef DRIVERS_VIRTQUEUE_H
+#define DRIVERS_VIRTQUEUE_H
+
+#include <drivers/virtio.h>
+#include <kernel/spinlock.h>
+
+#define VIRTQ_MAX_SIZE 128
+
+struct virtq_desc {
+    uint64_t addr;
+    uint32_t len;
+    uint16_t flags;
+    uint16_t next;
+};
+#define VIRTQ_DESC_F_NEXT 1
+#define VIRTQ_DESC_F_WRITE 2
+
+struct virtq_avail {
+    uint16_t flags;
+    uint16_t idx;
+    uint16_t ring[VIRTQ_MAX_SIZE];
+};
+
+struct virtq_used_elem {
+    uint32_t id;
+    uint32_t len;
+};
+
+struct virtq_used {
+    uint16_t flags;
+    uint16_t idx;
+    struct virtq_used_elem ring[VIRTQ_MAX_SIZE];
+};
+
+/* Called in interrupt context when the device may have used buffers. */
+typedef void (*virtq_done_fn)(struct virtq *vq);
+
+struct virtq {
+    struct virtio_dev *dev;
+    unsigned index;
+    uint16_t size;
+    uint64_t page;                /* physical address of the rings */
+    struct virtq_desc *desc;
+    volatile struct virtq_avail *avail;
+    volatile struct virtq_used *used;
+    spinlock_t lock;
+    uint16_t free_head, num_free; /* descriptor free list (linked by next) */
+    uint16_t avail_idx;           /* next available index to publish */
+    uint16_t last_used;           /* next used index to consume */
+    void *cookie[VIRTQ_MAX_SIZE]; /* per head descriptor: the driver's token */
+    virtq_done_fn done;
+    void *priv;                   /* the driver's */
+};
+
+/* One buffer of a request: physical address, length, and whether the device
+ * writes it (device-readable buffers must come first). */
+struct virtq_buf {
+    uint64_t phys;
+    uint32_t len;
+    bool device_writes;
+};
+
+/* Sets up queue index of d (size min(device max, VIRTQ_MAX_SIZE)) and
+ * records it in d->queues.  -ENOENT if the device has no such queue,
+ * -ENOMEM, -EBUSY if the device says it is already live. */
+int virtq_setup(struct virtio_dev *d, unsigned index, virtq_done_fn done, void *priv, struct virtq **out);
+/* Publishes a chain of n buffers with a non-NULL cookie.  Caller holds vq->lock.
+ * -ENOSPC when there are not n free descriptors. */
+int virtq_add(struct virtq *vq, const struct virtq_buf *bufs, unsigned n, void *cookie);
+/* Tells the device new buffers are available. */
+void virtq_kick(struct virtq *vq);
+/* The cookie of the next used chain (its descriptors freed) and the bytes the
+ * device wrote into it, or NULL if none.  Caller holds vq->lock. */
+void *virtq_get_used(struct virtq *vq, uint32_t *len);
+
+#endif

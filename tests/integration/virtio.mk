@@ -1,0 +1,30 @@
+# virtio drivers in the VM (tests/integration/virtio): blktest on a scratch
+# disk checked against the host's view of the image, virtio-rng reaching the
+# entropy pool, and a legacy device being refused with a clear message.
+VIRTIO_OUT := $(BUILD)/tests/virtio
+VIRTIO_CC  := musl-gcc -std=gnu11 -O2 -g -Wall -Wextra -Werror -static
+
+$(VIRTIO_OUT)/blktest: tests/integration/virtio/blktest.c | deps
+	@mkdir -p $(@D)
+	@echo "  MUSLCC  $@"
+	@$(VIRTIO_CC) -o $@ $<
+
+$(VIRTIO_OUT)/drivers.list: tests/integration/virtio.mk | deps
+	@mkdir -p $(@D)
+	@echo "/bin/blktest /dev/vda" >$@
+$(VIRTIO_OUT)/drivers.manifest: tests/integration/virtio.mk | deps
+	@mkdir -p $(@D)
+	@{ echo "file /sbin/init $(BUILD)/tests/user/vmrun 0755"; \
+	   echo "file /etc/vmrun.list $(VIRTIO_OUT)/drivers.list"; \
+	   echo "file /bin/blktest $(VIRTIO_OUT)/blktest 0755"; } >$@
+$(VIRTIO_OUT)/drivers.cpio: $(VIRTIO_OUT)/drivers.manifest $(VIRTIO_OUT)/drivers.list $(VIRTIO_OUT)/blktest \
+                            $(BUILD)/tests/user/vmrun $(BUILD)/apps/mkinitrd/mkinitrd
+	@$(BUILD)/apps/mkinitrd/mkinitrd $(VIRTIO_OUT)/drivers.manifest $@
+
+VIRTIO_SUITE := $(VIRTIO_OUT)/virtio-drivers
+$(VIRTIO_SUITE): tests/integration/virtio/virtio-drivers.sh $(KERNEL_ELF) $(VIRTIO_OUT)/drivers.cpio $(VIRTIO_OUT)/blktest
+	@printf '#!/bin/sh\nexec %s %s %s %s\n' "$(CURDIR)/tests/integration/virtio/virtio-drivers.sh" "$(CURDIR)/$(KERNEL_ELF)" \
+	    "$(CURDIR)/$(VIRTIO_OUT)/drivers.cpio" "$(CURDIR)/$(VIRTIO_OUT)/blktest" >$@
+	@chmod +x $@
+TEST_SUITES  += $(VIRTIO_SUITE)
+TEST_PREREQS += $(VIRTIO_SUITE)
