@@ -4,7 +4,7 @@
 VIRTIO_OUT := $(BUILD)/tests/virtio
 VIRTIO_CC  := musl-gcc -std=gnu11 -O2 -g -Wall -Wextra -Werror -static
 
-$(VIRTIO_OUT)/blktest: tests/integration/virtio/blktest.c | deps
+$(VIRTIO_OUT)/blktest $(VIRTIO_OUT)/porttest: $(VIRTIO_OUT)/%: tests/integration/virtio/%.c | deps
 	@mkdir -p $(@D)
 	@echo "  MUSLCC  $@"
 	@$(VIRTIO_CC) -o $@ $<
@@ -28,3 +28,24 @@ $(VIRTIO_SUITE): tests/integration/virtio/virtio-drivers.sh $(KERNEL_ELF) $(VIRT
 	@chmod +x $@
 TEST_SUITES  += $(VIRTIO_SUITE)
 TEST_PREREQS += $(VIRTIO_SUITE)
+
+# Console ports: porttest in the VM, virtio-ports.py on the host.
+$(VIRTIO_OUT)/ports.list: tests/integration/virtio.mk | deps
+	@mkdir -p $(@D)
+	@echo "/bin/porttest /dev/port/org.nutshell.test" >$@
+$(VIRTIO_OUT)/ports.manifest: tests/integration/virtio.mk | deps
+	@mkdir -p $(@D)
+	@{ echo "file /sbin/init $(BUILD)/tests/user/vmrun 0755"; \
+	   echo "file /etc/vmrun.list $(VIRTIO_OUT)/ports.list"; \
+	   echo "file /bin/porttest $(VIRTIO_OUT)/porttest 0755"; } >$@
+$(VIRTIO_OUT)/ports.cpio: $(VIRTIO_OUT)/ports.manifest $(VIRTIO_OUT)/ports.list $(VIRTIO_OUT)/porttest \
+                          $(BUILD)/tests/user/vmrun $(BUILD)/apps/mkinitrd/mkinitrd
+	@$(BUILD)/apps/mkinitrd/mkinitrd $(VIRTIO_OUT)/ports.manifest $@
+
+VIRTIO_PORTS_SUITE := $(VIRTIO_OUT)/virtio-ports
+$(VIRTIO_PORTS_SUITE): tests/integration/virtio/virtio-ports.py $(KERNEL_ELF) $(VIRTIO_OUT)/ports.cpio
+	@printf '#!/bin/sh\nexec %s %s %s\n' "$(CURDIR)/tests/integration/virtio/virtio-ports.py" "$(CURDIR)/$(KERNEL_ELF)" \
+	    "$(CURDIR)/$(VIRTIO_OUT)/ports.cpio" >$@
+	@chmod +x $@
+TEST_SUITES  += $(VIRTIO_PORTS_SUITE)
+TEST_PREREQS += $(VIRTIO_PORTS_SUITE)

@@ -5,6 +5,7 @@
 #include <drivers/virtio.h>
 
 extern const struct virtio_driver virtio_blk_driver;
+extern const struct virtio_driver virtio_console_driver;
 extern const struct virtio_driver virtio_rng_driver;
 
 #endif

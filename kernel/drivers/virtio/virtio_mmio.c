@@ -22,6 +22,7 @@
 
 static const struct virtio_driver *const drivers[] = {
     &virtio_blk_driver,
+    &virtio_console_driver,
     &virtio_rng_driver,
 };
 

@@ -1,0 +1,632 @@
+/* virtio-console, multiport (virtio 1.x, 5.3): named ports as
+ * /dev/port/<name> (drivers/virtio_console.h has the user-visible contract).
+ *
+ * Queues: port 0 uses 0/1, the control channel 2/3, port n >= 1 uses
+ * 2n+2 (receive) and 2n+3 (transmit).  Control messages (8-byte header, a
+ * name follows PORT_NAME) are handled by the thread "virtio-console", and at
+ * probe until the device's first burst is handled, so the ports QEMU
+ * announces exist before init starts.
+ *
+ * Locks: port->rx->lock protects the receive side (filled buffers, byte
+ * counters, the hang-up mark), host_connected, opens and removed, and is the
+ * condition lock of port->readers.  port->tx->lock protects the free
+ * transmit buffers and is the condition lock of port->writers.  Never both
+ * at once.  con->ctrl_lock (mutex) serialises control-message handling. */
+#include <drivers/virtio_console.h>
+#include <drivers/virtqueue.h>
+#include <fs/devfs.h>
+#include <fs/kernel_api.h>
+#include <kernel/errno.h>
+#include <kernel/list.h>
+#include <kernel/mutex.h>
+#include <kernel/printk.h>
+#include <kernel/string.h>
+#include <mm/pmm.h>
+#include <mm/slab.h>
+
+#include "virtio_drivers.h"
+
+#define VIRTIO_CONSOLE_F_MULTIPORT 1
+
+/* control events */
+#define CTL_DEVICE_READY 0
+#define CTL_DEVICE_ADD 1
+#define CTL_DEVICE_REMOVE 2
+#define CTL_PORT_READY 3
+#define CTL_CONSOLE_PORT 4
+#define CTL_RESIZE 5
+#define CTL_PORT_OPEN 6
+#define CTL_PORT_NAME 7
+
+struct ctl_msg {
+    uint32_t id;
+    uint16_t event;
+    uint16_t value;
+};
+
+#define CTL_BUFS 8
+#define CTL_BUF_SIZE 512 /* CTL_BUFS of them in one page */
+
+struct cbuf {
+    uint8_t *data;
+    uint32_t len, off;  /* bytes the device wrote; bytes already read */
+    struct list_head link;
+};
+
+struct console;
+
+struct port {
+    struct console *con;
+    uint32_t id;
+    struct virtq *rx, *tx;
+    char name[64];
+    bool named;
+    /* under rx->lock */
+    bool host_connected, removed;
+    unsigned opens;
+    struct list_head filled;       /* received buffers, oldest first */
+    uint64_t rx_total, rx_consumed; /* bytes received / read since the port was added */
+    bool eof_pending;              /* a hang-up not yet read ... */
+    uint64_t eof_mark;             /* ... after this many bytes */
+    struct waitq readers;
+    /* under tx->lock */
+    struct list_head tx_free;
+    struct waitq writers;
+    struct cbuf rxb[VIRTIO_PORT_BUFS], txb[VIRTIO_PORT_BUFS];
+};
+
+struct console {
+    struct virtio_dev *dev;
+    struct virtq *crx, *ctx;
+    uint32_t nports;              /* ports we have queues for */
+    struct port *ports[VIRTIO_CONSOLE_MAX_PORTS];
+    struct mutex ctrl_lock;
+    struct waitq ctrl_wq;         /* the thread waits for control input (crx->lock) */
+    struct cbuf crxb[CTL_BUFS];
+    struct list_head ctx_free;    /* under ctx->lock */
+    struct waitq ctx_wq;          /* senders waiting for a free control buffer (ctx->lock) */
+    struct cbuf ctxb[CTL_BUFS];
+};
+
+static unsigned rxq_index(uint32_t id) { return id == 0 ? 0 : 2 * id + 2; }
+static unsigned txq_index(uint32_t id) { return id == 0 ? 1 : 2 * id + 3; }
+
+/* Gives a receive buffer to the device.  Caller holds the queue's lock. */
+static void give_rx(struct virtq *vq, struct cbuf *b, uint32_t size)
+{
+    struct virtq_buf vb = {virt_to_phys(b->data), size, true};
+    b->len = b->off = 0;
+    virtq_add(vq, &vb, 1, b); /* cannot fail: the queue has room for every buffer */
+}
+
+/* --- control channel --------------------------------------------------- */
+
+static void ctx_reclaim(struct console *c)
+{
+    uint32_t len;
+    struct cbuf *b;
+    while ((b = virtq_get_used(c->ctx, &len)))
+        list_add_tail(&b->link, &c->ctx_free);
+}
+
+static void ctx_done(struct virtq *vq)
+{
+    struct console *c = vq->priv;
+    uint64_t flags = spin_lock_irqsave(&vq->lock);
+    ctx_reclaim(c);
+    waitq_wake_all(&c->ctx_wq);
+    spin_unlock_irqrestore(&vq->lock, flags);
+}
+
+static void ctl_send(struct console *c, uint32_t id, uint16_t event, uint16_t value)
+{
+    struct virtq *vq = c->ctx;
+    uint64_t flags = spin_lock_irqsave(&vq->lock);
+    for (;;) {
+        ctx_reclaim(c);
+        if (!list_empty(&c->ctx_free) || virtio_is_broken(c->dev))
+            break;
+        waitq_wait_locked(&c->ctx_wq, &vq->lock, 0);
+    }
+    if (!virtio_is_broken(c->dev)) {
+        struct cbuf *b = list_first_entry(&c->ctx_free, struct cbuf, link);
+        list_del(&b->link);
+        struct ctl_msg m = {id, event, value};
+        memcpy(b->data, &m, sizeof m);
+        struct virtq_buf vb = {virt_to_phys(b->data), sizeof m, false};
+        virtq_add(vq, &vb, 1, b);
+        virtq_kick(vq);
+    }
+    spin_unlock_irqrestore(&vq->lock, flags);
+}
+
+static void crx_done(struct virtq *vq)
+{
+    struct console *c = vq->priv;
+    uint64_t flags = spin_lock_irqsave(&vq->lock);
+    waitq_wake_all(&c->ctrl_wq);
+    spin_unlock_irqrestore(&vq->lock, flags);
+}
+
+/* --- ports: interrupt side --------------------------------------------- */
+
+static void port_rx_done(struct virtq *vq)
+{
+    struct port *p = vq->priv;
+    if (!p)
+        return; /* no port added on this queue yet */
+    uint64_t flags = spin_lock_irqsave(&vq->lock);
+    uint32_t len;
+    struct cbuf *b;
+    bool refill = false;
+    while ((b = virtq_get_used(vq, &len))) {
+        if (len == 0 || len > VIRTIO_PORT_BUF_SIZE) {
+            give_rx(vq, b, VIRTIO_PORT_BUF_SIZE);
+            refill = true;
+            continue;
+        }
+        b->len = len;
+        b->off = 0;
+        list_add_tail(&b->link, &p->filled);
+        p->rx_total += len;
+    }
+    if (refill)
+        virtq_kick(vq);
+    waitq_wake_all(&p->readers);
+    spin_unlock_irqrestore(&vq->lock, flags);
+    poll_notify();
+}
+
+static void port_tx_done(struct virtq *vq)
+{
+    struct port *p = vq->priv;
+    if (!p)
+        return; /* no port added on this queue yet */
+    uint64_t flags = spin_lock_irqsave(&vq->lock);
+    uint32_t len;
+    struct cbuf *b;
+    while ((b = virtq_get_used(vq, &len)))
+        list_add_tail(&b->link, &p->tx_free);
+    waitq_wake_all(&p->writers);
+    spin_unlock_irqrestore(&vq->lock, flags);
+    poll_notify();
+}
+
+static void port_wake_all(struct port *p)
+{
+    uint64_t flags = spin_lock_irqsave(&p->rx->lock);
+    waitq_wake_all(&p->readers);
+    spin_unlock_irqrestore(&p->rx->lock, flags);
+    flags = spin_lock_irqsave(&p->tx->lock);
+    waitq_wake_all(&p->writers);
+    spin_unlock_irqrestore(&p->tx->lock, flags);
+    poll_notify();
+}
+
+/* --- ports: file operations -------------------------------------------- */
+
+static struct port *port_of(struct file *f)
+{
+    return f->inode->dev.priv;
+}
+
+/* Bytes a reader may take now (up to an unread hang-up).  Caller holds rx->lock. */
+static uint64_t readable(struct port *p)
+{
+    return (p->eof_pending ? p->eof_mark : p->rx_total) - p->rx_consumed;
+}
+
+/* Drops n buffered bytes (returning emptied buffers to the device), copying
+ * them to out unless it is NULL.  Caller holds rx->lock; n <= readable. */
+static void take(struct port *p, uint8_t *out, size_t n)
+{
+    bool refill = false;
+    while (n) {
+        struct cbuf *b = list_first_entry(&p->filled, struct cbuf, link);
+        size_t k = MIN(n, (size_t)(b->len - b->off));
+        if (out) {
+            memcpy(out, b->data + b->off, k);
+            out += k;
+        }
+        b->off += (uint32_t)k;
+        p->rx_consumed += k;
+        n -= k;
+        if (b->off == b->len) {
+            list_del(&b->link);
+            give_rx(p->rx, b, VIRTIO_PORT_BUF_SIZE);
+            refill = true;
+        }
+    }
+    if (refill)
+        virtq_kick(p->rx);
+}
+
+static int port_open(struct file *f)
+{
+    struct port *p = port_of(f);
+    if (virtio_is_broken(p->con->dev))
+        return -EIO;
+    uint64_t flags = spin_lock_irqsave(&p->rx->lock);
+    int r = p->removed ? -ENODEV : 0;
+    bool first = !r && p->opens++ == 0;
+    spin_unlock_irqrestore(&p->rx->lock, flags);
+    if (first)
+        ctl_send(p->con, p->id, CTL_PORT_OPEN, 1);
+    return r;
+}
+
+static void port_release(struct file *f)
+{
+    struct port *p = port_of(f);
+    uint64_t flags = spin_lock_irqsave(&p->rx->lock);
+    bool last = --p->opens == 0;
+    if (last && p->eof_pending) {
+        /* what the vanished client sent is of no use to the next opener;
+         * bytes after the hang-up (a new client's) stay */
+        take(p, NULL, (size_t)readable(p));
+        p->eof_pending = false;
+    }
+    spin_unlock_irqrestore(&p->rx->lock, flags);
+    if (last && !p->removed)
+        ctl_send(p->con, p->id, CTL_PORT_OPEN, 0);
+}
+
+static int64_t port_read(struct file *f, void *buf, size_t n, uint64_t *pos, unsigned io)
+{
+    (void)pos;
+    struct port *p = port_of(f);
+    uint64_t flags = spin_lock_irqsave(&p->rx->lock);
+    int64_t r;
+    for (;;) {
+        if (virtio_is_broken(p->con->dev)) {
+            r = -EIO;
+            break;
+        }
+        uint64_t avail = readable(p);
+        if (avail) {
+            size_t k = (size_t)MIN((uint64_t)n, avail);
+            take(p, buf, k);
+            r = (int64_t)k;
+            break;
+        }
+        if (p->eof_pending) {
+            p->eof_pending = false;
+            r = 0;
+            break;
+        }
+        if (p->removed) {
+            r = -ENODEV;
+            break;
+        }
+        if (io & IO_NONBLOCK) {
+            r = -EAGAIN;
+            break;
+        }
+        r = waitq_wait_locked_interruptible(&p->readers, &p->rx->lock, 0);
+        if (r)
+            break;
+    }
+    spin_unlock_irqrestore(&p->rx->lock, flags);
+    return r;
+}
+
+/* 0 if the host can take bytes now, else why not.  Takes rx->lock. */
+static int port_write_state(struct port *p)
+{
+    if (virtio_is_broken(p->con->dev))
+        return -EIO;
+    uint64_t flags = spin_lock_irqsave(&p->rx->lock);
+    int r = p->removed ? -ENODEV : !p->host_connected || p->eof_pending ? -EPIPE : 0;
+    spin_unlock_irqrestore(&p->rx->lock, flags);
+    return r;
+}
+
+static int64_t port_write(struct file *f, const void *buf, size_t n, uint64_t *pos, unsigned io)
+{
+    (void)pos;
+    struct port *p = port_of(f);
+    int64_t r = port_write_state(p);
+    if (r)
+        return r;
+    struct virtq *vq = p->tx;
+    uint64_t flags = spin_lock_irqsave(&vq->lock);
+    for (;;) {
+        if (!list_empty(&p->tx_free)) {
+            struct cbuf *b = list_first_entry(&p->tx_free, struct cbuf, link);
+            list_del(&b->link);
+            size_t k = MIN(n, (size_t)VIRTIO_PORT_BUF_SIZE);
+            memcpy(b->data, buf, k);
+            struct virtq_buf vb = {virt_to_phys(b->data), (uint32_t)k, false};
+            virtq_add(vq, &vb, 1, b);
+            virtq_kick(vq);
+            r = (int64_t)k;
+            break;
+        }
+        if (io & IO_NONBLOCK) {
+            r = -EAGAIN;
+            break;
+        }
+        r = waitq_wait_locked_interruptible(&p->writers, &vq->lock, 0);
+        if (r)
+            break;
+        /* the host may have gone while we waited */
+        spin_unlock_irqrestore(&vq->lock, flags);
+        r = port_write_state(p);
+        flags = spin_lock_irqsave(&vq->lock);
+        if (r)
+            break;
+    }
+    spin_unlock_irqrestore(&vq->lock, flags);
+    return r;
+}
+
+static unsigned port_poll(struct file *f)
+{
+    struct port *p = port_of(f);
+    if (virtio_is_broken(p->con->dev))
+        return K_POLLERR;
+    unsigned m = 0;
+    uint64_t flags = spin_lock_irqsave(&p->rx->lock);
+    if (readable(p) || p->eof_pending)
+        m |= K_POLLIN | K_POLLRDNORM;
+    if (p->eof_pending)
+        m |= K_POLLHUP;
+    bool can_send = p->host_connected && !p->eof_pending && !p->removed;
+    spin_unlock_irqrestore(&p->rx->lock, flags);
+    flags = spin_lock_irqsave(&p->tx->lock);
+    if (can_send && !list_empty(&p->tx_free))
+        m |= K_POLLOUT | K_POLLWRNORM;
+    spin_unlock_irqrestore(&p->tx->lock, flags);
+    return m;
+}
+
+static const struct file_ops port_ops = {
+    .read = port_read,
+    .write = port_write,
+    .poll = port_poll,
+    .open = port_open,
+    .release = port_release,
+};
+
+/* --- control messages --------------------------------------------------- */
+
+static struct port *port_add(struct console *c, uint32_t id)
+{
+    struct port *p = kzalloc(sizeof *p);
+    uint64_t pages = pmm_alloc_pages(4); /* 16 pages: 8 receive, 8 transmit buffers */
+    if (!p || !pages) {
+        kfree(p);
+        if (pages)
+            pmm_free_pages(pages, 4);
+        return NULL;
+    }
+    _Static_assert(2 * VIRTIO_PORT_BUFS * VIRTIO_PORT_BUF_SIZE == PAGE_SIZE << 4, "port buffers are 16 pages");
+    uint8_t *mem = phys_to_virt(pages);
+    p->con = c;
+    p->id = id;
+    p->rx = c->dev->queues[rxq_index(id)];
+    p->tx = c->dev->queues[txq_index(id)];
+    list_init(&p->filled);
+    list_init(&p->tx_free);
+    waitq_init(&p->readers);
+    waitq_init(&p->writers);
+    uint64_t flags = spin_lock_irqsave(&p->tx->lock);
+    p->tx->priv = p;
+    for (int k = 0; k < VIRTIO_PORT_BUFS; k++) {
+        p->txb[k].data = mem + (VIRTIO_PORT_BUFS + k) * VIRTIO_PORT_BUF_SIZE;
+        list_add_tail(&p->txb[k].link, &p->tx_free);
+    }
+    spin_unlock_irqrestore(&p->tx->lock, flags);
+    flags = spin_lock_irqsave(&p->rx->lock);
+    p->rx->priv = p;
+    for (int k = 0; k < VIRTIO_PORT_BUFS; k++) {
+        p->rxb[k].data = mem + k * VIRTIO_PORT_BUF_SIZE;
+        give_rx(p->rx, &p->rxb[k], VIRTIO_PORT_BUF_SIZE);
+    }
+    virtq_kick(p->rx);
+    spin_unlock_irqrestore(&p->rx->lock, flags);
+    return p;
+}
+
+/* A port name becomes a file name: printable, no '/', not "." or "..". */
+static bool name_ok(const char *s, size_t len)
+{
+    if (len == 0 || len >= 64 || (s[0] == '.' && (len == 1 || (len == 2 && s[1] == '.'))))
+        return false;
+    for (size_t k = 0; k < len; k++)
+        if (s[k] <= ' ' || s[k] > '~' || s[k] == '/')
+            return false;
+    return true;
+}
+
+static void port_named(struct console *c, struct port *p, const char *s, size_t len)
+{
+    while (len && s[len - 1] == 0)
+        len--;
+    if (p->named)
+        return;
+    if (!name_ok(s, len)) {
+        printk(LOG_ERR, "%s: port %u has an unusable name; it gets no device node", c->dev->name, p->id);
+        return;
+    }
+    memcpy(p->name, s, len);
+    p->name[len] = 0;
+    int r = devfs_register("port", p->name, K_S_IFCHR | 0600, VIRTIO_CONSOLE_MAJOR, p->id, &port_ops, p, 0);
+    if (r) {
+        printk(LOG_ERR, "%s: port %u: cannot create /dev/port/%s (%d)", c->dev->name, p->id, p->name, r);
+        return;
+    }
+    p->named = true;
+    printk(LOG_INFO, "%s: port %u is /dev/port/%s", c->dev->name, p->id, p->name);
+}
+
+static void ctl_handle(struct console *c, const uint8_t *buf, uint32_t len)
+{
+    struct ctl_msg m;
+    if (len < sizeof m)
+        return;
+    memcpy(&m, buf, sizeof m);
+    struct port *p = m.id < c->nports ? c->ports[m.id] : NULL;
+    switch (m.event) {
+    case CTL_DEVICE_ADD:
+        if (m.id >= c->nports) {
+            printk(LOG_ERR, "%s: port %u is beyond the %u ports nutshell drives; refused", c->dev->name, m.id,
+                   c->nports);
+            ctl_send(c, m.id, CTL_PORT_READY, 0);
+            return;
+        }
+        if (p)
+            return;
+        p = port_add(c, m.id);
+        c->ports[m.id] = p;
+        ctl_send(c, m.id, CTL_PORT_READY, p ? 1 : 0);
+        if (!p)
+            printk(LOG_ERR, "%s: port %u: out of memory; refused", c->dev->name, m.id);
+        return;
+    case CTL_PORT_NAME:
+        if (p)
+            port_named(c, p, (const char *)buf + sizeof m, len - sizeof m);
+        return;
+    case CTL_PORT_OPEN:
+        if (p) {
+            uint64_t flags = spin_lock_irqsave(&p->rx->lock);
+            bool was = p->host_connected;
+            p->host_connected = m.value != 0;
+            if (was && !p->host_connected) {
+                p->eof_pending = true;
+                p->eof_mark = p->rx_total;
+            }
+            spin_unlock_irqrestore(&p->rx->lock, flags);
+            printk(LOG_DEBUG, "%s: host %s port %u", c->dev->name, m.value ? "opened" : "closed", m.id);
+            port_wake_all(p);
+        }
+        return;
+    case CTL_DEVICE_REMOVE:
+        if (p) {
+            uint64_t flags = spin_lock_irqsave(&p->rx->lock);
+            p->removed = true;
+            p->host_connected = false;
+            spin_unlock_irqrestore(&p->rx->lock, flags);
+            printk(LOG_WARN, "%s: port %u (%s) removed by the host; its users get ENODEV", c->dev->name, m.id,
+                   p->name);
+            port_wake_all(p);
+        }
+        return;
+    case CTL_CONSOLE_PORT:
+        printk(LOG_INFO, "%s: port %u is a console port (served like any port if named)", c->dev->name, m.id);
+        return;
+    default:
+        return; /* RESIZE and anything newer: nothing to do */
+    }
+}
+
+/* Handles every control message the device has returned.  Returns how many. */
+static int ctl_process(struct console *c)
+{
+    int n = 0;
+    mutex_lock(&c->ctrl_lock);
+    for (;;) {
+        struct virtq *vq = c->crx;
+        uint64_t flags = spin_lock_irqsave(&vq->lock);
+        uint32_t len;
+        struct cbuf *b = virtq_get_used(vq, &len);
+        spin_unlock_irqrestore(&vq->lock, flags);
+        if (!b)
+            break;
+        ctl_handle(c, b->data, len < CTL_BUF_SIZE ? len : CTL_BUF_SIZE);
+        flags = spin_lock_irqsave(&vq->lock);
+        give_rx(vq, b, CTL_BUF_SIZE);
+        virtq_kick(vq);
+        spin_unlock_irqrestore(&vq->lock, flags);
+        n++;
+    }
+    mutex_unlock(&c->ctrl_lock);
+    return n;
+}
+
+static void ctl_thread(void *arg)
+{
+    struct console *c = arg;
+    while (!virtio_is_broken(c->dev)) {
+        ctl_process(c);
+        struct virtq *vq = c->crx;
+        uint64_t flags = spin_lock_irqsave(&vq->lock);
+        while (vq->last_used == vq->used->idx && !virtio_is_broken(c->dev))
+            waitq_wait_locked(&c->ctrl_wq, &vq->lock, 0);
+        spin_unlock_irqrestore(&vq->lock, flags);
+    }
+    thread_exit(0);
+}
+
+static void con_broken(struct virtio_dev *d)
+{
+    struct console *c = d->priv;
+    if (!c)
+        return;
+    uint64_t flags = spin_lock_irqsave(&c->crx->lock);
+    waitq_wake_all(&c->ctrl_wq);
+    spin_unlock_irqrestore(&c->crx->lock, flags);
+    flags = spin_lock_irqsave(&c->ctx->lock);
+    waitq_wake_all(&c->ctx_wq);
+    spin_unlock_irqrestore(&c->ctx->lock, flags);
+    for (uint32_t k = 0; k < c->nports; k++)
+        if (c->ports[k])
+            port_wake_all(c->ports[k]);
+}
+
+static int con_probe(struct virtio_dev *d)
+{
+    int r = virtio_negotiate(d);
+    if (r)
+        return r;
+    if (!virtio_has(d, VIRTIO_CONSOLE_F_MULTIPORT)) {
+        printk(LOG_ERR, "%s: no VIRTIO_CONSOLE_F_MULTIPORT: nutshell serves named ports only", d->name);
+        return -ENODEV;
+    }
+    struct console *c = kzalloc(sizeof *c);
+    uint64_t ctl_pages = pmm_alloc_pages(1); /* receive and transmit control buffers */
+    if (!c || !ctl_pages)
+        return -ENOMEM;
+    c->dev = d;
+    mutex_init(&c->ctrl_lock);
+    waitq_init(&c->ctrl_wq);
+    waitq_init(&c->ctx_wq);
+    list_init(&c->ctx_free);
+    uint32_t max = virtio_config_read32(d, 4);
+    c->nports = max < VIRTIO_CONSOLE_MAX_PORTS ? max : VIRTIO_CONSOLE_MAX_PORTS;
+    d->priv = c;
+    if ((r = virtq_setup(d, 2, crx_done, c, &c->crx)) || (r = virtq_setup(d, 3, ctx_done, c, &c->ctx)))
+        return r;
+    for (uint32_t id = 0; id < c->nports; id++) {
+        struct virtq *q;
+        if ((r = virtq_setup(d, rxq_index(id), port_rx_done, NULL, &q)) ||
+            (r = virtq_setup(d, txq_index(id), port_tx_done, NULL, &q)))
+            return r;
+    }
+    uint8_t *mem = phys_to_virt(ctl_pages);
+    for (int k = 0; k < CTL_BUFS; k++) {
+        c->crxb[k].data = mem + k * CTL_BUF_SIZE;
+        give_rx(c->crx, &c->crxb[k], CTL_BUF_SIZE);
+        c->ctxb[k].data = mem + PAGE_SIZE + k * CTL_BUF_SIZE;
+        list_add_tail(&c->ctxb[k].link, &c->ctx_free);
+    }
+    virtio_driver_ok(d);
+    ctl_send(c, 0xffffffffu, CTL_DEVICE_READY, 1);
+    /* QEMU answers DEVICE_READY and PORT_READY at once (inside the notify),
+     * so handling until the control queue is quiet names every port now. */
+    while (ctl_process(c) > 0)
+        ;
+    struct thread *t = kthread_create("virtio-console", ctl_thread, c);
+    if (!t)
+        return -ENOMEM;
+    kthread_detach(t);
+    return 0;
+}
+
+const struct virtio_driver virtio_console_driver = {
+    .name = "console",
+    .device_id = VIRTIO_ID_CONSOLE,
+    .features = 1u << VIRTIO_CONSOLE_F_MULTIPORT,
+    .probe = con_probe,
+    .broken = con_broken,
+};

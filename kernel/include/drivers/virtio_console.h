@@ -1,0 +1,29 @@
+/* virtio-console with VIRTIO_CONSOLE_F_MULTIPORT: every named port is a
+ * character device /dev/port/<name> (major 250, minor = port id).  QEMU:
+ *   -device virtio-serial-device
+ *   -device virtserialport,chardev=c0,name=org.nutshell.tpm-data
+ *
+ * Semantics (docs/devices.md has the full contract):
+ *   open      tells the host the guest side is open (PORT_OPEN 1); the last
+ *             close tells it closed.  The host sends nothing while closed.
+ *   read      buffered bytes first; after the host disconnected, once those
+ *             bytes are read, one read returns 0 (EOF) and the hang-up is
+ *             consumed; then reads block (O_NONBLOCK: EAGAIN) until the host
+ *             reconnects and sends.
+ *   write     -EPIPE while the host is disconnected or a hang-up has not been
+ *             read yet (the response to a command of a vanished client is
+ *             never delivered to the next one); otherwise blocks while every
+ *             transmit buffer is in flight (O_NONBLOCK: EAGAIN, or a short
+ *             count): back-pressure, no byte is dropped.
+ *   poll      POLLIN: bytes or an EOF to read; POLLHUP: an unread hang-up;
+ *             POLLOUT: a write would move bytes now; POLLERR: device broken.
+ *   errors    EIO once the device is broken, ENODEV once the port was removed. */
+#ifndef DRIVERS_VIRTIO_CONSOLE_H
+#define DRIVERS_VIRTIO_CONSOLE_H
+
+#define VIRTIO_CONSOLE_MAJOR 250
+#define VIRTIO_CONSOLE_MAX_PORTS 16 /* ports with ids beyond are refused */
+#define VIRTIO_PORT_BUFS 8          /* receive and transmit buffers per port */
+#define VIRTIO_PORT_BUF_SIZE 4096
+
+#endif

@@ -1,0 +1,84 @@
+/* porttest: the guest half of the virtio-console port test (virtio-ports.py
+ * is the host half).  Echoes everything the host sends on PORT until the
+ * host disconnects, checks what a disconnected port does, waits in poll for
+ * the host to come back, and echoes again until the second disconnect. */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+static int failures;
+
+static void result(const char *name, int ok, const char *why)
+{
+    if (ok)
+        printf("PASS port/%s\n", name);
+    else {
+        printf("FAIL port/%s: %s\n", name, why);
+        failures++;
+    }
+    fflush(stdout);
+}
+
+/* Echoes until end-of-file; returns the bytes echoed, or -1 on an error. */
+static long echo(int fd)
+{
+    static char buf[16384];
+    long total = 0;
+    for (;;) {
+        ssize_t n = read(fd, buf, sizeof buf);
+        if (n == 0)
+            return total;
+        if (n < 0) {
+            printf("porttest: read: %s\n", strerror(errno));
+            return -1;
+        }
+        for (ssize_t off = 0; off < n;) {
+            ssize_t w = write(fd, buf + off, (size_t)(n - off));
+            if (w <= 0) {
+                printf("porttest: write: %s\n", strerror(errno));
+                return -1;
+            }
+            off += w;
+        }
+        total += n;
+    }
+}
+
+int main(int argc, char **argv)
+{
+    if (argc != 2) {
+        fprintf(stderr, "usage: porttest /dev/port/NAME\n");
+        return 2;
+    }
+    int fd = open(argv[1], O_RDWR);
+    result("open", fd >= 0, strerror(errno));
+    if (fd < 0)
+        return 1;
+    long n = echo(fd);
+    printf("porttest: echoed %ld bytes\n", n);
+    result("eof-after-host-disconnect", n > 0, "echo failed");
+
+    errno = 0;
+    result("write-epipe-while-disconnected", write(fd, "x", 1) < 0 && errno == EPIPE, strerror(errno));
+    int fl = fcntl(fd, F_GETFL);
+    fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+    char c;
+    errno = 0;
+    result("nonblock-read-eagain-while-disconnected", read(fd, &c, 1) < 0 && errno == EAGAIN, strerror(errno));
+    struct pollfd p = {fd, POLLIN | POLLOUT, 0};
+    result("poll-quiet-while-disconnected", poll(&p, 1, 0) == 0, "poll reported an event");
+    fcntl(fd, F_SETFL, fl);
+    printf("porttest: waiting for the host\n");
+    fflush(stdout);
+    p.events = POLLIN;
+    int r = poll(&p, 1, -1);
+    result("poll-in-after-reconnect", r == 1 && (p.revents & POLLIN), "poll did not report POLLIN");
+    n = echo(fd);
+    result("echo-after-reconnect", n > 0, "second echo failed");
+    p.events = POLLIN;
+    close(fd);
+    return failures != 0;
+}

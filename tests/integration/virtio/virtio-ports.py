@@ -1,0 +1,93 @@
+#!/usr/bin/env python3
+"""virtio-console ports: the host half of porttest (the guest half).
+
+Usage: virtio-ports.py KERNEL CPIO
+Boots the VM with one named port on a TCP chardev, then: a 512 KiB echo
+through the port while both sides read and write at once (back-pressure, no
+byte lost or reordered), a disconnect (the guest sees EOF, EPIPE, EAGAIN and a
+quiet poll), a reconnect (the guest's poll wakes) and a second echo.
+Prints PASS/FAIL lines; the guest's own lines are relayed."""
+import os, random, re, socket, subprocess, sys, tempfile, threading, time
+
+kernel, cpio = sys.argv[1], sys.argv[2]
+work = tempfile.mkdtemp()
+log_path = os.path.join(work, "serial.log")
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    p = s.getsockname()[1]
+    s.close()
+    return p
+
+port = free_port()
+qemu = subprocess.Popen(
+    ["timeout", "--kill-after=5", "120", "qemu-system-x86_64", "-machine", "microvm,acpi=off", "-cpu", "max",
+     "-m", "64", "-no-reboot", "-nographic", "-monitor", "none", "-serial", "file:" + log_path,
+     "-device", "isa-debug-exit,iobase=0xf4,iosize=4", "-global", "virtio-mmio.force-legacy=false",
+     "-kernel", kernel, "-initrd", cpio, "-append", "quiet",
+     "-chardev", "socket,id=c0,host=127.0.0.1,port=%d,server=on,wait=off" % port,
+     "-device", "virtio-serial-device", "-device", "virtserialport,chardev=c0,name=org.nutshell.test"],
+    stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+
+def result(name, ok, why=""):
+    print(("PASS %s" % name) if ok else ("FAIL %s: %s" % (name, why)), flush=True)
+
+def connect():
+    for _ in range(600):
+        try:
+            return socket.create_connection(("127.0.0.1", port), timeout=60)
+        except OSError:
+            time.sleep(0.1)
+    raise OSError("cannot connect to the port")
+
+def wait_log(pattern, seconds=60):
+    end = time.time() + seconds
+    while time.time() < end:
+        if os.path.exists(log_path) and re.search(pattern, open(log_path, errors="replace").read()):
+            return True
+        if qemu.poll() is not None:
+            return False
+        time.sleep(0.05)
+    return False
+
+def echo(sock, data):
+    got = bytearray()
+    def reader():
+        while len(got) < len(data):
+            b = sock.recv(65536)
+            if not b:
+                break
+            got.extend(b)
+    t = threading.Thread(target=reader)
+    t.start()
+    sock.sendall(data)
+    t.join(90)
+    return bytes(got)
+
+try:
+    s = connect()
+    data = random.Random(6).randbytes(512 * 1024)
+    got = echo(s, data)
+    result("virtio/port-echo-512k-intact", got == data, "%d of %d bytes came back intact" % (
+        next((i for i in range(min(len(got), len(data))) if got[i] != data[i]), min(len(got), len(data))), len(data)))
+    s.close()
+    ok = wait_log(r"porttest: waiting for the host")
+    result("virtio/port-guest-saw-disconnect", ok, "the guest did not reach its wait")
+    s = connect()
+    got = echo(s, b"ping after reconnect")
+    result("virtio/port-echo-after-reconnect", got == b"ping after reconnect", repr(got))
+    s.close()
+    rc = qemu.wait(60)
+except Exception as e:  # a hung or failed run is a failure, not a crash of the suite
+    result("virtio/port-host-side", False, str(e))
+    qemu.kill()
+    rc = qemu.wait()
+log = open(log_path, errors="replace").read() if os.path.exists(log_path) else ""
+for line in log.splitlines():
+    line = re.sub(r"^\[ *[0-9.]+\] ", "", line.rstrip("\r"))
+    if re.match(r"^(PASS|FAIL) ", line):
+        print(line)
+result("virtio/port-boot-powered-off", rc == 1, "QEMU status %d" % rc)
+if rc != 1:
+    print("\n".join(log.splitlines()[-20:]))
