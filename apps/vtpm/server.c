@@ -236,17 +236,25 @@ static void conn_readable(struct conn *c, bool *shutdown)
         serve_ctrl(c, shutdown);
 }
 
-/* Device endpoints have no listener: keep their one channel open. */
-static void ensure_device_channel(struct endpoint *ep, enum conn_kind kind)
+/* Endpoints without a listener have one channel: keep it open.  A device
+ * path is reopened whenever its channel failed; inherited descriptors are
+ * taken once.  Returns false when the endpoint's channel is gone for good. */
+static bool ensure_channel(struct endpoint *ep, enum conn_kind kind)
 {
     if (ep->ops->listens)
-        return;
+        return true;
     for (int i = 0; i < MAX_CONNS; i++)
         if (conns[i].used && conns[i].ep == ep)
-            return;
+            return true;
+    if (ep->handed_out && !ep->ops->reopens)
+        return false;
     struct channel ch;
-    if (ep->ops->accept(ep, &ch) == 0 && !conn_add(kind, &ch, ep))
-        channel_close(&ch);
+    if (ep->ops->accept(ep, &ch) == 0) {
+        ep->handed_out = true;
+        if (!conn_add(kind, &ch, ep))
+            channel_close(&ch);
+    }
+    return true;
 }
 
 static void install_signals(void)
@@ -269,8 +277,15 @@ int server_run(struct endpoint *data, struct endpoint *ctrl)
         struct conn *owner[2 + MAX_CONNS];
         int n = 0;
         bool device_down = false;
+        bool gone = false;
         for (int i = 0; i < 2; i++) {
-            ensure_device_channel(eps[i], ep_kind[i]);
+            if (!ensure_channel(eps[i], ep_kind[i])) {
+                /* the parent that held the other end has closed it (or
+                 * died): no client can reach this vtpm any more */
+                log_info("%s channel (%s) closed and cannot be reopened", kind_name(ep_kind[i]),
+                         eps[i]->ops->type);
+                gone = true;
+            }
             if (eps[i]->ops->listens) {
                 pfd[n] = (struct pollfd){.fd = eps[i]->listen_fd, .events = POLLIN};
                 owner[n++] = NULL;
@@ -282,6 +297,8 @@ int server_run(struct endpoint *data, struct endpoint *ctrl)
             pfd[n] = (struct pollfd){.fd = conns[i].ch.in_fd, .events = POLLIN};
             owner[n++] = &conns[i];
         }
+        if (gone)
+            break;
         for (int i = 0; i < 2; i++) {
             if (eps[i]->ops->listens)
                 continue;
@@ -315,8 +332,10 @@ int server_run(struct endpoint *data, struct endpoint *ctrl)
     }
     if (stop_signal)
         log_info("terminating on signal %d", (int)stop_signal);
-    else
+    else if (shutdown)
         log_info("shutting down on request");
+    else
+        log_info("shutting down: a channel is gone");
     for (int i = 0; i < MAX_CONNS; i++)
         if (conns[i].used)
             conn_close(&conns[i], NULL);

@@ -36,12 +36,50 @@ static bool parse_port(const char *v, size_t n, uint16_t *port)
     return true;
 }
 
+/* A descriptor number: decimal digits, at most 9 of them (so it fits an int). */
+static bool parse_fd(const char *s, int *fd)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > 9)
+        return false;
+    int v = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return false;
+        v = v * 10 + (s[i] - '0');
+    }
+    *fd = v;
+    return true;
+}
+
+/* type=fd: fd=N, or in=N and out=M (stored as text while parsing, since the
+ * type may come last). */
+static const char *finish_fd_spec(struct endpoint *ep, const char *fd_str, bool have_port)
+{
+    if (fd_str[0] && (ep->in_path[0] || ep->out_path[0]))
+        return "either fd=N or in=N,out=M, not both";
+    if (ep->path[0] || ep->addr[0] || have_port)
+        return "fd=N or in=N,out=M (path=, port= and bindaddr= do not apply)";
+    if (fd_str[0]) {
+        if (!parse_fd(fd_str, &ep->in_fd))
+            return "a descriptor number in fd=";
+        ep->out_fd = ep->in_fd;
+        return NULL;
+    }
+    if (!ep->in_path[0] || !ep->out_path[0])
+        return "fd=N or in=N,out=M";
+    if (!parse_fd(ep->in_path, &ep->in_fd) || !parse_fd(ep->out_path, &ep->out_fd))
+        return "descriptor numbers in in= and out=";
+    return NULL;
+}
+
 int endpoint_parse(const char *spec, const char *role, struct endpoint *ep)
 {
     memset(ep, 0, sizeof(*ep));
     ep->role = role;
-    ep->listen_fd = -1;
+    ep->listen_fd = ep->in_fd = ep->out_fd = -1;
     bool have_port = false;
+    char fd_str[16] = "";
     const char *p = spec;
     while (*p) {
         const char *end = strchr(p, ',');
@@ -63,6 +101,8 @@ int endpoint_parse(const char *spec, const char *role, struct endpoint *ep)
                 ep->ops = &transport_unix;
             else if (vlen == 3 && !memcmp(v, "dev", 3))
                 ep->ops = &transport_dev;
+            else if (vlen == 2 && !memcmp(v, "fd", 2))
+                ep->ops = &transport_fd;
             else
                 ok = false;
         } else if (klen == 4 && !memcmp(p, "port", 4)) {
@@ -71,6 +111,8 @@ int endpoint_parse(const char *spec, const char *role, struct endpoint *ep)
             ok = set_str(ep->addr, sizeof(ep->addr), v, vlen);
         } else if (klen == 4 && !memcmp(p, "path", 4)) {
             ok = set_str(ep->path, sizeof(ep->path), v, vlen);
+        } else if (klen == 2 && !memcmp(p, "fd", 2)) {
+            ok = set_str(fd_str, sizeof(fd_str), v, vlen);
         } else if (klen == 2 && !memcmp(p, "in", 2)) {
             ok = set_str(ep->in_path, sizeof(ep->in_path), v, vlen);
         } else if (klen == 3 && !memcmp(p, "out", 3)) {
@@ -87,13 +129,17 @@ int endpoint_parse(const char *spec, const char *role, struct endpoint *ep)
     }
     const char *need = NULL;
     if (!ep->ops)
-        need = "type=tcp|unixio|dev";
+        need = "type=tcp|unixio|dev|fd";
     else if (ep->ops == &transport_tcp && !have_port)
         need = "port=";
     else if (ep->ops == &transport_unix && !ep->path[0])
         need = "path=";
     else if (ep->ops == &transport_dev && !ep->path[0] && !(ep->in_path[0] && ep->out_path[0]))
         need = "path= or in=,out=";
+    else if (ep->ops == &transport_fd)
+        need = finish_fd_spec(ep, fd_str, have_port);
+    else if (fd_str[0])
+        need = "type=fd for fd=";
     if (need) {
         log_error("%s spec '%s' needs %s", role, spec, need);
         return -1;

@@ -5,8 +5,11 @@
  *   type=unixio,path=P              listen on a Unix stream socket
  *   type=dev,path=P                 a character device used for both directions
  *   type=dev,in=P,out=Q             separate read and write paths (FIFOs)
+ *   type=fd,fd=N                    an inherited descriptor for both directions
+ *   type=fd,in=N,out=M              inherited read and write descriptors (pipes)
  * Listening endpoints yield one channel per client connection.  Device
- * endpoints yield one persistent channel, reopened if it fails. */
+ * endpoints yield one persistent channel, reopened if it fails.  Descriptor
+ * endpoints yield one persistent channel that cannot be reopened. */
 #ifndef VTPM_TRANSPORT_H
 #define VTPM_TRANSPORT_H
 
@@ -30,6 +33,9 @@ struct endpoint;
 struct transport_ops {
     const char *type;
     bool listens;        /* poll listen_fd, then accept; else open yields the channel */
+    bool reopens;        /* not listening: accept may be called again after the
+                          * channel closed (a device path); else it is called
+                          * once, and losing that channel ends the service */
     int (*open)(struct endpoint *ep);
     /* listening: accept one client; device: open the channel */
     int (*accept)(struct endpoint *ep, struct channel *ch);
@@ -44,12 +50,15 @@ struct endpoint {
     char path[TRANSPORT_PATH_MAX];
     char in_path[TRANSPORT_PATH_MAX];
     char out_path[TRANSPORT_PATH_MAX];
+    int in_fd, out_fd;   /* type=fd: the inherited descriptors */
     int listen_fd;
+    bool handed_out;     /* the server has taken the channel (see reopens) */
 };
 
 extern const struct transport_ops transport_tcp;
 extern const struct transport_ops transport_unix;
 extern const struct transport_ops transport_dev;
+extern const struct transport_ops transport_fd;
 
 /* Parses `spec` into `ep`; 0, or -1 with the reason logged. */
 int endpoint_parse(const char *spec, const char *role, struct endpoint *ep);

@@ -52,6 +52,7 @@ static void dev_close(struct endpoint *ep)
 const struct transport_ops transport_dev = {
     .type = "dev",
     .listens = false,
+    .reopens = true,
     .open = dev_open,
     .accept = dev_accept,
     .close = dev_close,

@@ -4,6 +4,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <string.h>
@@ -238,6 +239,59 @@ size_t tc_nv_read(uint8_t *buf, uint32_t index, uint16_t len)
     return end(&w);
 }
 
+size_t tc_pcr_extend_sha256(uint8_t *buf, uint32_t pcr, const uint8_t digest[32])
+{
+    struct wbuf w = begin(buf, TPM_ST_SESSIONS, 0x182);
+    u32(&w, pcr);
+    pw_session(&w);
+    u32(&w, 1); /* TPML_DIGEST_VALUES: one digest */
+    u16(&w, TPM_ALG_SHA256);
+    memcpy(w.p + w.n, digest, 32);
+    w.n += 32;
+    return end(&w);
+}
+
+size_t tc_pcr_read_sha256(uint8_t *buf, uint32_t pcr)
+{
+    struct wbuf w = begin(buf, TPM_ST_NO_SESSIONS, 0x17e);
+    u32(&w, 1); /* TPML_PCR_SELECTION: one bank */
+    u16(&w, TPM_ALG_SHA256);
+    u8(&w, 3); /* sizeofSelect: PCRs 0..23 */
+    for (uint32_t i = 0; i < 3; i++)
+        u8(&w, pcr / 8 == i ? (uint8_t)(1u << (pcr % 8)) : 0);
+    return end(&w);
+}
+
+size_t tc_verify_signature(uint8_t *buf, uint32_t key, const uint8_t digest[32],
+                           const uint8_t *sig, uint16_t sig_len)
+{
+    struct wbuf w = begin(buf, TPM_ST_NO_SESSIONS, 0x177);
+    u32(&w, key);
+    u16(&w, 32);
+    memcpy(w.p + w.n, digest, 32);
+    w.n += 32;
+    memcpy(w.p + w.n, sig, sig_len);
+    w.n += sig_len;
+    return end(&w);
+}
+
+size_t tc_evict_control(uint8_t *buf, uint32_t object, uint32_t persistent)
+{
+    struct wbuf w = begin(buf, TPM_ST_SESSIONS, 0x120);
+    u32(&w, TPM_RH_OWNER);
+    u32(&w, object);
+    pw_session(&w);
+    u32(&w, persistent);
+    return end(&w);
+}
+
+size_t tc_read_public(uint8_t *buf, uint32_t handle)
+{
+    struct wbuf w = begin(buf, TPM_ST_NO_SESSIONS, 0x173);
+    u32(&w, handle);
+    return end(&w);
+}
+
 uint32_t tc_created_handle(const uint8_t *rsp)
 {
     return get32(rsp + 10);
@@ -303,32 +357,48 @@ static int read_full(int fd, uint8_t *p, size_t n)
     return 0;
 }
 
-static long transact_once(int fd, const uint8_t *cmd, size_t len, uint8_t *rsp, size_t cap)
+/* Sockets use send(MSG_NOSIGNAL), so a vanished server is an error, not a
+ * SIGPIPE; pipes (which send refuses) use write, and their users ignore
+ * SIGPIPE. */
+static long transact_once(int wfd, int rfd, bool sock, const uint8_t *cmd, size_t len,
+                          uint8_t *rsp, size_t cap)
 {
     size_t off = 0;
     while (off < len) {
-        ssize_t w = send(fd, cmd + off, len - off, MSG_NOSIGNAL);
+        ssize_t w = sock ? send(wfd, cmd + off, len - off, MSG_NOSIGNAL)
+                         : write(wfd, cmd + off, len - off);
         if (w < 0 && errno == EINTR)
             continue;
         if (w <= 0)
             return -1;
         off += (size_t)w;
     }
-    if (cap < 10 || read_full(fd, rsp, 10) < 0)
+    if (cap < 10 || read_full(rfd, rsp, 10) < 0)
         return -1;
     uint32_t size = get32(rsp + 2);
-    if (size < 10 || size > cap || read_full(fd, rsp + 10, size - 10) < 0)
+    if (size < 10 || size > cap || read_full(rfd, rsp + 10, size - 10) < 0)
         return -1;
     return (long)size;
 }
 
 /* TPM_RC_RETRY: libtpms self-tests an algorithm on its first use and asks
  * the caller to send the command again, as TSS implementations do. */
-long tc_transact(int fd, const uint8_t *cmd, size_t len, uint8_t *rsp, size_t cap)
+static long transact(int wfd, int rfd, bool sock, const uint8_t *cmd, size_t len, uint8_t *rsp,
+                     size_t cap)
 {
     for (int tries = 0;; tries++) {
-        long r = transact_once(fd, cmd, len, rsp, cap);
+        long r = transact_once(wfd, rfd, sock, cmd, len, rsp, cap);
         if (r < 0 || tc_rc(rsp) != TPM_RC_RETRY || tries == 10)
             return r;
     }
+}
+
+long tc_transact(int fd, const uint8_t *cmd, size_t len, uint8_t *rsp, size_t cap)
+{
+    return transact(fd, fd, true, cmd, len, rsp, cap);
+}
+
+long tc_transact_io(int wfd, int rfd, const uint8_t *cmd, size_t len, uint8_t *rsp, size_t cap)
+{
+    return transact(wfd, rfd, false, cmd, len, rsp, cap);
 }

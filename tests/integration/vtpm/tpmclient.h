@@ -1,6 +1,7 @@
 /* A minimal TPM 2.0 client over the swtpm socket protocol, for the vtpm
  * tests and benchmarks: builds a few commands by hand (TPM 2.0 Library,
- * Part 3) and exchanges frames on one TCP connection. */
+ * Part 3) and exchanges frames on one TCP or Unix connection, or on a pair
+ * of pipes to a vtpm started on type=fd. */
 #ifndef VTPM_TEST_TPMCLIENT_H
 #define VTPM_TEST_TPMCLIENT_H
 
@@ -19,6 +20,10 @@ int tc_connect(const char *where);
  * Returns the response length, or -1 if the connection failed. */
 long tc_transact(int fd, const uint8_t *cmd, size_t len, uint8_t *rsp, size_t cap);
 
+/* As tc_transact, over a pair of descriptors (pipes to a vtpm started on
+ * type=fd): commands go to wfd, responses come from rfd. */
+long tc_transact_io(int wfd, int rfd, const uint8_t *cmd, size_t len, uint8_t *rsp, size_t cap);
+
 /* The response code of a response frame. */
 uint32_t tc_rc(const uint8_t *rsp);
 
@@ -35,6 +40,14 @@ size_t tc_sign(uint8_t *buf, uint32_t key, const uint8_t digest[32]);
 size_t tc_nv_define(uint8_t *buf, uint32_t index, uint16_t size);
 size_t tc_nv_write(uint8_t *buf, uint32_t index, const uint8_t *data, uint16_t len);
 size_t tc_nv_read(uint8_t *buf, uint32_t index, uint16_t len);
+size_t tc_pcr_extend_sha256(uint8_t *buf, uint32_t pcr, const uint8_t digest[32]);
+size_t tc_pcr_read_sha256(uint8_t *buf, uint32_t pcr); /* pcr < 24 */
+/* `sig` is a TPMT_SIGNATURE as TPM2_Sign returned it. */
+size_t tc_verify_signature(uint8_t *buf, uint32_t key, const uint8_t digest[32],
+                           const uint8_t *sig, uint16_t sig_len);
+/* Makes the owner-hierarchy object persistent at `persistent`. */
+size_t tc_evict_control(uint8_t *buf, uint32_t object, uint32_t persistent);
+size_t tc_read_public(uint8_t *buf, uint32_t handle);
 
 /* The object handle a successful CreatePrimary returned. */
 uint32_t tc_created_handle(const uint8_t *rsp);

@@ -7,6 +7,7 @@ set -u
 root=$(cd "$(dirname "$0")/../../.." && pwd)
 VTPM=${VTPM:-$root/build/apps/vtpm/vtpm}
 TOOL=${TPMTOOL:-$root/build/tests/vtpm/tpmtool}
+CHECK=${VTPMCHECK:-$root/build/tests/vtpm-vm/vtpmcheck}
 CRASH_ITERS=${VTPM_CRASH_ITERS:-40}
 CORRUPT_ITERS=${VTPM_CORRUPT_ITERS:-40}
 work=$(mktemp -d /tmp/vtpm-test.XXXXXX)
@@ -305,6 +306,40 @@ test_dev() {
     [ "${d:0:20}" = 80010000001400000000 ] || { echo "after resync: $d"; return 1; }
 }
 t transport-device-fifos test_dev
+
+# Inherited descriptors (type=fd): vtpmcheck, the program the in-VM suite
+# runs (tests/integration/vtpm-vm), starts the vtpm on pipes and checks TPM
+# and control commands, malformed frames, SHUTDOWN, a restart on the same
+# state and the exit when its pipes close.  Its lines are relayed as
+# transport-fd/...; the vtpm's log is shown only if something failed.
+if [ -x "$CHECK" ]; then
+    timeout 300 "$CHECK" --prefix transport-fd "$VTPM" "$work/fd.state" 2>"$work/fdlog"
+    fd_rc=$?
+    if [ $fd_rc -ne 0 ]; then
+        fail transport-fd/vtpmcheck "exit status $fd_rc"
+        tail -n 15 "$work/fdlog"
+    fi
+else
+    fail transport-fd/vtpmcheck "$CHECK is not built"
+fi
+
+# Bad type=fd specs and descriptors are refused at start with a clear message.
+test_fd_errors() {
+    local out
+    out=$("$VTPM" --server type=fd --ctrl type=fd,fd=1 --state "$work/fd2.state" 2>&1)
+    [ $? = 2 ] && echo "$out" | grep -q "needs fd=N or in=N,out=M" || { echo "no fd: $out"; return 1; }
+    out=$("$VTPM" --server type=fd,fd=x --ctrl type=fd,fd=1 --state "$work/fd2.state" 2>&1)
+    [ $? = 2 ] && echo "$out" | grep -q "descriptor number" || { echo "fd=x: $out"; return 1; }
+    out=$("$VTPM" --server type=fd,fd=0,in=0,out=1 --ctrl type=fd,fd=1 --state "$work/fd2.state" 2>&1)
+    [ $? = 2 ] && echo "$out" | grep -q "not both" || { echo "fd and in: $out"; return 1; }
+    out=$("$VTPM" --server type=tcp,port=1,fd=3 --ctrl type=fd,fd=1 --state "$work/fd2.state" 2>&1)
+    [ $? = 2 ] && echo "$out" | grep -q "type=fd for fd=" || { echo "tcp with fd: $out"; return 1; }
+    out=$("$VTPM" --server type=fd,in=0,out=1 --ctrl type=fd,fd=9 --state "$work/fd2.state" 2>&1 9>&- </dev/null)
+    [ $? = 1 ] && echo "$out" | grep -q "ctrl: descriptor 9: Bad file descriptor" || { echo "closed fd: $out"; return 1; }
+    out=$("$VTPM" --server type=fd,in=0,out=1 --ctrl type=fd,in=5,out=5 --state "$work/fd2.state" 2>&1 5</dev/null </dev/null)
+    [ $? = 1 ] && echo "$out" | grep -q "ctrl: descriptor 5 is not open for writing" || { echo "read-only fd: $out"; return 1; }
+}
+t transport-fd-bad-specs-refused test_fd_errors
 
 # ---------------------------------------------------------------- crash safety
 # A write-heavy loop (NV writes, each a state commit) killed at random points,
