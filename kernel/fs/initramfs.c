@@ -168,11 +168,14 @@ static int unpack_entry(struct unpack *u, const struct cpio_entry *e)
         u->path[--len] = 0;
     uint32_t type = e->mode & K_S_IFMT;
     int r = make_parents(u);
+    struct inode *i = NULL;
+    if (!r && (type == K_S_IFCHR || type == K_S_IFBLK) && walk_path(&u->w, u->root, u->path, 0, &i) == 0)
+        return 0; /* an archive's /dev/console (cpio images made for Linux have one): devfs's node stays */
     if (!r)
         r = clear_name(u, type == K_S_IFDIR);
     if (r)
         return r;
-    struct inode *i = NULL;
+    i = NULL;
     switch (type) {
     case K_S_IFDIR:
         r = vfs_mkdir_locked(&u->w, u->root, u->path, e->mode & K_S_PERM);

@@ -164,17 +164,21 @@ uint64_t vma_pte_flags(uint32_t prot)
 /* Makes the page at addr (page aligned, inside v) present.  mm->lock held. */
 static int fault_in(struct mm *mm, struct vma *v, uint64_t addr)
 {
-    uint64_t frame = pmm_alloc_zeroed(0);
+    uint64_t off = addr - v->start;
+    bool from_file = v->file && off < v->file_bytes;
+    /* A page read from the file is only zeroed past what the read filled. */
+    uint64_t frame = from_file ? pmm_alloc_pages(0) : pmm_alloc_zeroed(0);
     if (!frame)
         return -ENOMEM;
-    uint64_t off = addr - v->start;
-    if (v->file && off < v->file_bytes) {
+    if (from_file) {
         uint64_t n = MIN(PAGE_SIZE, v->file_bytes - off);
-        int64_t got = kernel_pread(v->file, phys_to_virt(frame), n, v->file_off + off);
+        uint8_t *page = phys_to_virt(frame);
+        int64_t got = kernel_pread(v->file, page, n, v->file_off + off);
         if (got < 0) {
             pmm_free_pages(frame, 0);
             return (int)got;
         }
+        memset(page + got, 0, PAGE_SIZE - (uint64_t)got);
     }
     int r = paging_map(mm->root, addr, frame, PAGE_SIZE, vma_pte_flags(v->prot) | PAGING_SMALL);
     if (r) {

@@ -61,27 +61,33 @@ static int mm_write(struct mm *mm, uint64_t uaddr, const void *src, size_t len)
     return 0;
 }
 
-/* Reads the head of f and validates it. */
+/* Reads the head of f and validates it: the first page, which holds the
+ * program headers of every ordinary binary, or up to HEAD_MAX when they lie
+ * further in. */
 static int read_elf(struct file *f, struct elf_image *img, uint8_t **head_out, size_t *head_len)
 {
     uint64_t size = file_size(f);
-    size_t n = (size_t)MIN(size, (uint64_t)HEAD_MAX);
-    uint8_t *head = kmalloc(n ? n : 1);
-    if (!head)
-        return -ENOMEM;
-    int64_t got = kernel_pread(f, head, n, 0);
-    if (got < 0) {
+    size_t want = (size_t)MIN(size, (uint64_t)PAGE_SIZE);
+    for (;;) {
+        uint8_t *head = kmalloc(want ? want : 1);
+        if (!head)
+            return -ENOMEM;
+        int64_t got = kernel_pread(f, head, want, 0);
+        if (got < 0) {
+            kfree(head);
+            return (int)got;
+        }
+        if (elf_parse_head(head, (size_t)got, size, img) == 0) {
+            *head_out = head;
+            *head_len = (size_t)got;
+            return 0;
+        }
         kfree(head);
-        return (int)got;
+        size_t more = (size_t)MIN(size, (uint64_t)HEAD_MAX);
+        if ((size_t)got < want || more <= want)
+            return -ENOEXEC;
+        want = more; /* maybe the headers are further in: one more try with the largest head */
     }
-    int r = elf_parse_head(head, (size_t)got, size, img);
-    if (r) {
-        kfree(head);
-        return -ENOEXEC;
-    }
-    *head_out = head;
-    *head_len = (size_t)got;
-    return 0;
 }
 
 /* Maps the PT_LOAD segments of img from f at bias.  Returns the end of the highest segment. */

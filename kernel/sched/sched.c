@@ -62,8 +62,14 @@ static void thread_init_fields(struct thread *t, const char *name)
     t->tid = next_tid++;
 }
 
+/* The deadline the LAPIC timer is programmed for (UINT64_MAX: none).  sched_lock. */
+static uint64_t timer_deadline = UINT64_MAX;
+
 /* Programs the LAPIC one-shot timer for the next thing that needs the CPU:
- * the earliest sleeper, or the end of the slice when others are runnable. */
+ * the earliest sleeper, or the end of the slice when others are runnable.
+ * Reprogramming is an MMIO write (an exit to the hypervisor), so the timer
+ * is only moved earlier: a timer that fires before anything is due costs one
+ * interrupt, which re-arms it for the real deadline. */
 static void rearm_timer_locked(void)
 {
     if (!preemption_on)
@@ -73,12 +79,13 @@ static void rearm_timer_locked(void)
         deadline = list_first_entry(&sleep_list, struct thread, sleep_link)->wake_at;
     if (!list_empty(&run_queue) && current != idle_thread)
         deadline = MIN(deadline, current->slice_end);
-    if (deadline == UINT64_MAX) {
-        lapic_timer_stop();
+    if (deadline == UINT64_MAX)
         return;
-    }
     uint64_t now = now_ns();
-    lapic_timer_oneshot_ns(deadline > now + MIN_TIMER_NS ? deadline - now : MIN_TIMER_NS);
+    if (timer_deadline > now && timer_deadline <= deadline)
+        return; /* already due to fire in time */
+    timer_deadline = MAX(deadline, now + MIN_TIMER_NS);
+    lapic_timer_oneshot_ns(timer_deadline - now);
 }
 
 static void make_runnable_locked(struct thread *t)
@@ -427,6 +434,7 @@ static void timer_interrupt(struct trap_frame *tf, void *unused)
     (void)tf, (void)unused;
     spin_lock(&sched_lock);
     uint64_t now = now_ns();
+    timer_deadline = UINT64_MAX; /* the one-shot timer has fired: nothing is programmed */
     while (!list_empty(&sleep_list)) {
         struct thread *t = list_first_entry(&sleep_list, struct thread, sleep_link);
         if (t->wake_at > now)

@@ -29,16 +29,25 @@
 
         .text
 /* uint64_t uaccess_copy(void *dst, const void *src, uint64_t n)
- * Returns the number of bytes not copied.  Clobbers rcx, rdi, rsi, rax, flags. */
+ * Returns the number of bytes not copied.  Words first, then the tail
+ * bytes: a fault in the word loop leaves rcx words plus the tail uncopied.
+ * Clobbers rcx, rdx, rdi, rsi, rax, flags. */
         .globl uaccess_copy
 uaccess_copy:
         movq %rdx, %rcx
+        shrq $3, %rcx
+        andl $7, %edx
         smap_open
-1:      rep movsb
-2:      smap_close
+1:      rep movsq
+        movl %edx, %ecx
+2:      rep movsb
+3:      smap_close
         movq %rcx, %rax
         ret
-        ex_entry 1b, 2b
+4:      leaq (%rdx, %rcx, 8), %rcx              /* fault in the word loop: words left * 8 + tail */
+        jmp 3b
+        ex_entry 1b, 4b
+        ex_entry 2b, 3b
 
 /* uint64_t uaccess_clear(void *dst, uint64_t n)
  * Returns the number of bytes not zeroed.  Clobbers rcx, rdi, rax, flags. */
