@@ -96,6 +96,12 @@ int main(int argc, char **argv)
     if (endpoint_parse(server_spec, "data", &data) < 0 ||
         endpoint_parse(ctrl_spec, "ctrl", &ctrl) < 0)
         return 2;
+    if (endpoints_share_fd(&data, &ctrl)) {
+        /* responses of both channels would mix on it, and closing one
+         * channel would close the other's descriptor */
+        log_error("the data and ctrl channels cannot share a descriptor");
+        return 2;
+    }
 
     static struct state_store store;
     if (state_store_open(&store, state_path, remanufacture, slot_size) < 0)

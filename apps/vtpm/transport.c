@@ -149,6 +149,14 @@ int endpoint_parse(const char *spec, const char *role, struct endpoint *ep)
     return 0;
 }
 
+bool endpoints_share_fd(const struct endpoint *a, const struct endpoint *b)
+{
+    if (a->ops != &transport_fd || b->ops != &transport_fd)
+        return false;
+    return a->in_fd == b->in_fd || a->in_fd == b->out_fd || a->out_fd == b->in_fd ||
+           a->out_fd == b->out_fd;
+}
+
 void channel_close(struct channel *ch)
 {
     if (ch->out_fd >= 0 && ch->out_fd != ch->in_fd)

@@ -63,6 +63,9 @@ extern const struct transport_ops transport_fd;
 /* Parses `spec` into `ep`; 0, or -1 with the reason logged. */
 int endpoint_parse(const char *spec, const char *role, struct endpoint *ep);
 
+/* True if both are type=fd endpoints with a descriptor in common. */
+bool endpoints_share_fd(const struct endpoint *a, const struct endpoint *b);
+
 void channel_close(struct channel *ch);
 
 /* Reads what is available (at most len).  On a channel that can pass

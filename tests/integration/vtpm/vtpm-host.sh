@@ -334,6 +334,8 @@ test_fd_errors() {
     [ $? = 2 ] && echo "$out" | grep -q "not both" || { echo "fd and in: $out"; return 1; }
     out=$("$VTPM" --server type=tcp,port=1,fd=3 --ctrl type=fd,fd=1 --state "$work/fd2.state" 2>&1)
     [ $? = 2 ] && echo "$out" | grep -q "type=fd for fd=" || { echo "tcp with fd: $out"; return 1; }
+    out=$("$VTPM" --server type=fd,in=0,out=1 --ctrl type=fd,in=5,out=1 --state "$work/fd2.state" 2>&1)
+    [ $? = 2 ] && echo "$out" | grep -q "cannot share a descriptor" || { echo "shared fd: $out"; return 1; }
     out=$("$VTPM" --server type=fd,in=0,out=1 --ctrl type=fd,fd=9 --state "$work/fd2.state" 2>&1 9>&- </dev/null)
     [ $? = 1 ] && echo "$out" | grep -q "ctrl: descriptor 9: Bad file descriptor" || { echo "closed fd: $out"; return 1; }
     out=$("$VTPM" --server type=fd,in=0,out=1 --ctrl type=fd,in=5,out=5 --state "$work/fd2.state" 2>&1 5</dev/null </dev/null)
