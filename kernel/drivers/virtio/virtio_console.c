@@ -11,7 +11,9 @@
  * counters, the hang-up mark), host_connected, opens and removed, and is the
  * condition lock of port->readers.  port->tx->lock protects the free
  * transmit buffers and is the condition lock of port->writers.  Never both
- * at once.  con->ctrl_lock (mutex) serialises control-message handling. */
+ * at once, except crx->lock (control receive queue) may be held while
+ * taking a port's locks.  con->ctrl_lock (mutex) serialises control-message
+ * handling. */
 #include <drivers/virtio_console.h>
 #include <drivers/virtqueue.h>
 #include <fs/devfs.h>
@@ -83,6 +85,7 @@ struct console {
     struct mutex ctrl_lock;
     struct waitq ctrl_wq;         /* the thread waits for control input (crx->lock) */
     struct cbuf crxb[CTL_BUFS];
+    struct list_head ctl_pending; /* received control messages for the thread (crx->lock) */
     struct list_head ctx_free;    /* under ctx->lock */
     struct waitq ctx_wq;          /* senders waiting for a free control buffer (ctx->lock) */
     struct cbuf ctxb[CTL_BUFS];
@@ -140,10 +143,13 @@ static void ctl_send(struct console *c, uint32_t id, uint16_t event, uint16_t va
     spin_unlock_irqrestore(&vq->lock, flags);
 }
 
+static void crx_collect(struct console *c);
+
 static void crx_done(struct virtq *vq)
 {
     struct console *c = vq->priv;
     uint64_t flags = spin_lock_irqsave(&vq->lock);
+    crx_collect(c);
     waitq_wake_all(&c->ctrl_wq);
     spin_unlock_irqrestore(&vq->lock, flags);
 }
@@ -487,20 +493,6 @@ static void ctl_handle(struct console *c, const uint8_t *buf, uint32_t len)
         if (p)
             port_named(c, p, (const char *)buf + sizeof m, len - sizeof m);
         return;
-    case CTL_PORT_OPEN:
-        if (p) {
-            uint64_t flags = spin_lock_irqsave(&p->rx->lock);
-            bool was = p->host_connected;
-            p->host_connected = m.value != 0;
-            if (was && !p->host_connected) {
-                p->eof_pending = true;
-                p->eof_mark = p->rx_total;
-            }
-            spin_unlock_irqrestore(&p->rx->lock, flags);
-            printk(LOG_DEBUG, "%s: host %s port %u", c->dev->name, m.value ? "opened" : "closed", m.id);
-            port_wake_all(p);
-        }
-        return;
     case CTL_DEVICE_REMOVE:
         if (p) {
             uint64_t flags = spin_lock_irqsave(&p->rx->lock);
@@ -520,7 +512,53 @@ static void ctl_handle(struct console *c, const uint8_t *buf, uint32_t len)
     }
 }
 
-/* Handles every control message the device has returned.  Returns how many. */
+/* The host opened or closed a port.  Handled as soon as the message is taken
+ * off the queue, in the interrupt handler, before the data queues: QEMU
+ * queues a hang-up before the next client's bytes, so the hang-up mark
+ * falls between the two clients' bytes.  Caller holds crx->lock. */
+static void host_open_changed(struct console *c, const struct ctl_msg *m)
+{
+    struct port *p = m->id < c->nports ? c->ports[m->id] : NULL;
+    if (!p)
+        return; /* PORT_OPEN only follows our PORT_READY, sent once the port exists */
+    uint64_t flags = spin_lock_irqsave(&p->rx->lock);
+    bool was = p->host_connected;
+    p->host_connected = m->value != 0;
+    if (was && !p->host_connected) {
+        p->eof_pending = true;
+        p->eof_mark = p->rx_total;
+    }
+    spin_unlock_irqrestore(&p->rx->lock, flags);
+    printk(LOG_DEBUG, "%s: host %s port %u", c->dev->name, m->value ? "opened" : "closed", m->id);
+    port_wake_all(p);
+}
+
+/* Takes the control messages the device returned: PORT_OPEN is applied at
+ * once, the others wait in ctl_pending for the thread.  Caller holds crx->lock. */
+static void crx_collect(struct console *c)
+{
+    uint32_t len;
+    struct cbuf *b;
+    bool refill = false;
+    while ((b = virtq_get_used(c->crx, &len))) {
+        struct ctl_msg m;
+        b->len = len < CTL_BUF_SIZE ? len : CTL_BUF_SIZE;
+        if (b->len >= sizeof m) {
+            memcpy(&m, b->data, sizeof m);
+            if (m.event == CTL_PORT_OPEN) {
+                host_open_changed(c, &m);
+                give_rx(c->crx, b, CTL_BUF_SIZE);
+                refill = true;
+                continue;
+            }
+        }
+        list_add_tail(&b->link, &c->ctl_pending);
+    }
+    if (refill)
+        virtq_kick(c->crx);
+}
+
+/* Handles the pending control messages.  Returns how many. */
 static int ctl_process(struct console *c)
 {
     int n = 0;
@@ -528,12 +566,16 @@ static int ctl_process(struct console *c)
     for (;;) {
         struct virtq *vq = c->crx;
         uint64_t flags = spin_lock_irqsave(&vq->lock);
-        uint32_t len;
-        struct cbuf *b = virtq_get_used(vq, &len);
+        crx_collect(c);
+        struct cbuf *b = NULL;
+        if (!list_empty(&c->ctl_pending)) {
+            b = list_first_entry(&c->ctl_pending, struct cbuf, link);
+            list_del(&b->link);
+        }
         spin_unlock_irqrestore(&vq->lock, flags);
         if (!b)
             break;
-        ctl_handle(c, b->data, len < CTL_BUF_SIZE ? len : CTL_BUF_SIZE);
+        ctl_handle(c, b->data, b->len);
         flags = spin_lock_irqsave(&vq->lock);
         give_rx(vq, b, CTL_BUF_SIZE);
         virtq_kick(vq);
@@ -551,7 +593,7 @@ static void ctl_thread(void *arg)
         ctl_process(c);
         struct virtq *vq = c->crx;
         uint64_t flags = spin_lock_irqsave(&vq->lock);
-        while (vq->last_used == vq->used->idx && !virtio_is_broken(c->dev))
+        while (list_empty(&c->ctl_pending) && vq->last_used == vq->used->idx && !virtio_is_broken(c->dev))
             waitq_wait_locked(&c->ctrl_wq, &vq->lock, 0);
         spin_unlock_irqrestore(&vq->lock, flags);
     }
@@ -592,6 +634,7 @@ static int con_probe(struct virtio_dev *d)
     waitq_init(&c->ctrl_wq);
     waitq_init(&c->ctx_wq);
     list_init(&c->ctx_free);
+    list_init(&c->ctl_pending);
     uint32_t max = virtio_config_read32(d, 4);
     c->nports = max < VIRTIO_CONSOLE_MAX_PORTS ? max : VIRTIO_CONSOLE_MAX_PORTS;
     d->priv = c;

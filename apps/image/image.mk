@@ -1,0 +1,47 @@
+# apps/image: the service-VM image and `make run` (docs/devices.md).
+#
+#   make run [RUN_MEM=128] [TPM_PORT=2321] [TPM_STATE=build/vtpm-state.img]
+#
+# boots nutshell on QEMU microvm with init starting the vtpm on two
+# virtio-console ports (data on TCP TPM_PORT, control on TPM_PORT+1, both
+# 127.0.0.1) and its state on a virtio disk backed by TPM_STATE, created and
+# formatted if missing.  Leave QEMU with Ctrl-A X.
+#
+# This fragment is read before apps/init, apps/mkinitrd and apps/vtpm, so
+# their outputs are named by path.
+RUN_MEM   ?= 128
+TPM_PORT  ?= 2321
+TPM_STATE ?= $(BUILD)/vtpm-state.img
+TPM_CTRL_PORT = $(shell echo $$(($(TPM_PORT) + 1)))
+
+IMAGE_CPIO := $(BUILD)/initrd.cpio
+IMAGE_DEPS := apps/image/image.manifest apps/image/inittab $(BUILD)/apps/init/init $(BUILD)/apps/vtpm/vtpm
+
+$(IMAGE_CPIO): $(IMAGE_DEPS) $(BUILD)/apps/mkinitrd/mkinitrd | deps
+	@mkdir -p $(@D)
+	@$(BUILD)/apps/mkinitrd/mkinitrd apps/image/image.manifest $@
+
+# The state disk: made once, kept across runs (delete it for a new TPM).
+$(TPM_STATE): | $(BUILD)/apps/vtpm/vtpm
+	@apps/image/mkstate.sh $(BUILD)/apps/vtpm/vtpm $@
+
+# QEMU arguments of the service VM, shared by make run and the tests.
+# virtio-mmio is modern (virtio 1.x) only with force-legacy=false.
+service_vm_devices = -global virtio-mmio.force-legacy=false \
+    -device virtio-rng-device \
+    -drive if=none,id=state,file=$(1),format=raw,cache=writeback -device virtio-blk-device,drive=state \
+    -chardev socket,id=tpmdata,host=127.0.0.1,port=$(2),server=on,wait=off \
+    -chardev socket,id=tpmctrl,host=127.0.0.1,port=$(3),server=on,wait=off \
+    -device virtio-serial-device \
+    -device virtserialport,chardev=tpmdata,name=org.nutshell.tpm-data \
+    -device virtserialport,chardev=tpmctrl,name=org.nutshell.tpm-ctrl
+
+.PHONY: image-run-hint
+image-run-hint: $(IMAGE_CPIO) $(TPM_STATE)
+	@echo "run: vTPM state on $(TPM_STATE); from another shell on this host:"
+	@echo "    tpm2_startup -T swtpm:host=127.0.0.1,port=$(TPM_PORT) -c"
+	@echo "    tpm2_getrandom -T swtpm:host=127.0.0.1,port=$(TPM_PORT) 16 | od -An -tx1"
+
+ALL_TARGETS += $(IMAGE_CPIO)
+RUN_PREREQS += $(IMAGE_CPIO) $(TPM_STATE) image-run-hint
+RUN_ARGS    += -m $(RUN_MEM) -initrd $(IMAGE_CPIO) $(call service_vm_devices,$(TPM_STATE),$(TPM_PORT),$(TPM_CTRL_PORT))
