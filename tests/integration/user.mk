@@ -4,7 +4,7 @@
 USER_OUT := $(BUILD)/tests/user
 USER_CC  := musl-gcc -std=gnu11 -O2 -g -Wall -Wextra -Werror -static
 
-$(USER_OUT)/vmrun $(USER_OUT)/memhog $(USER_OUT)/sysfuzz: $(USER_OUT)/%: tests/integration/user/%.c | deps
+$(USER_OUT)/vmrun $(USER_OUT)/memhog $(USER_OUT)/sysfuzz $(USER_OUT)/respawn: $(USER_OUT)/%: tests/integration/user/%.c | deps
 	@mkdir -p $(@D)
 	@echo "  MUSLCC  $@"
 	@$(USER_CC) -o $@ $<
@@ -34,10 +34,22 @@ $(USER_OUT)/memhog.list: tests/integration/user.mk | deps
 $(USER_OUT)/memhog.cpio: $(USER_OUT)/memhog.manifest $(USER_OUT)/memhog.list $(USER_OUT)/vmrun $(USER_OUT)/memhog $(USER_OUT)/sysfuzz $(BUILD)/apps/mkinitrd/mkinitrd
 	@$(BUILD)/apps/mkinitrd/mkinitrd $(USER_OUT)/memhog.manifest $@
 
+# The init image: apps/init itself as pid 1 with a respawning service.
+$(USER_OUT)/init.manifest: tests/integration/user.mk | deps
+	@mkdir -p $(@D)
+	@{ echo "file /sbin/init $(BUILD)/apps/init/init 0755"; \
+	   echo "file /etc/inittab tests/integration/user/init.inittab"; \
+	   echo "file /abi/hello $(ABI_OUT)/hello 0755"; \
+	   echo "file /bin/respawn $(USER_OUT)/respawn 0755"; } >$@
+$(USER_OUT)/init.cpio: $(USER_OUT)/init.manifest tests/integration/user/init.inittab $(BUILD)/apps/init/init \
+                       $(ABI_OUT)/hello $(USER_OUT)/respawn $(BUILD)/apps/mkinitrd/mkinitrd
+	@$(BUILD)/apps/mkinitrd/mkinitrd $(USER_OUT)/init.manifest $@
+
 USER_SUITE := $(USER_OUT)/user-boot
-$(USER_SUITE): tests/integration/user/user-boot.sh $(KERNEL_ELF) $(USER_OUT)/abi.cpio $(USER_OUT)/memhog.cpio
-	@printf '#!/bin/sh\nexec %s %s %s %s\n' "$(CURDIR)/tests/integration/user/user-boot.sh" "$(CURDIR)/$(KERNEL_ELF)" \
-	    "$(CURDIR)/$(USER_OUT)/abi.cpio" "$(CURDIR)/$(USER_OUT)/memhog.cpio" >$@
+$(USER_SUITE): tests/integration/user/user-boot.sh $(KERNEL_ELF) $(USER_OUT)/abi.cpio $(USER_OUT)/memhog.cpio \
+               $(USER_OUT)/init.cpio
+	@printf '#!/bin/sh\nexec %s %s %s %s %s\n' "$(CURDIR)/tests/integration/user/user-boot.sh" "$(CURDIR)/$(KERNEL_ELF)" \
+	    "$(CURDIR)/$(USER_OUT)/abi.cpio" "$(CURDIR)/$(USER_OUT)/memhog.cpio" "$(CURDIR)/$(USER_OUT)/init.cpio" >$@
 	@chmod +x $@
 TEST_SUITES  += $(USER_SUITE)
 TEST_PREREQS += $(USER_SUITE)

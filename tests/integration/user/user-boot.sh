@@ -2,11 +2,13 @@
 # User space in the VM.  Boot 1: every ABI program (tests/abi) under vmrun as
 # init; their result lines are relayed as abi-vm/..., vmrun's own per-program
 # lines as vm/....  Boot 2: memory pressure in 16 MiB (memhog, three times):
-# every allocation ends in ENOMEM or a killed child, and the kernel lives on.
+# every allocation ends in ENOMEM or a killed child, and the kernel lives on;
+# then random system calls (sysfuzz).  Boot 3: apps/init as pid 1 restarts a
+# failing service and powers off when its final service ends.
 set -u
 here=$(dirname "$0")
 . "$here/../lib/qemu.sh"
-kernel=${1:?kernel} abi=${2:?abi.cpio} memhog=${3:?memhog.cpio}
+kernel=${1:?kernel} abi=${2:?abi.cpio} memhog=${3:?memhog.cpio} initimg=${4:?init.cpio}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
@@ -28,4 +30,16 @@ if [ $rc -eq 1 ]; then
 else
     fail vm/memory-pressure-16m-survived "QEMU status $rc"
     tail -25 "$work/memhog.log"
+fi
+
+qemu_boot 120 "$work/init.log" -m 32 -kernel "$kernel" -initrd "$initimg" -append "quiet"
+rc=$?
+strip_log "$work/init.log" >"$work/init.txt"
+grep -E '^(PASS|FAIL) init-vm/' "$work/init.txt"
+if [ $rc -eq 1 ] && grep -qE '^init: counter \(pid [0-9]+\) exited with status 1, restarting in [0-9]+ s$' "$work/init.txt" &&
+    grep -q '^hello, world$' "$work/init.txt"; then
+    pass init-vm/logs-exits-and-powers-off
+else
+    fail init-vm/logs-exits-and-powers-off "QEMU status $rc (want 1) or init's log lines missing"
+    tail -25 "$work/init.txt"
 fi
