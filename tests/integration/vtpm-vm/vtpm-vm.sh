@@ -11,8 +11,9 @@ kernel=${1:?kernel} image=${2:?vtpm-vm.cpio}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-# TCG is slow and RSA-2048 primary generation is tens of seconds of it.
-qemu_boot 540 "$work/boot.log" -m 256 -kernel "$kernel" -initrd "$image" -append "quiet"
+# TCG is slow and RSA-2048 primary generation can take tens of seconds under it
+# (the whole boot usually takes a few seconds); a hung guest costs 300 s.
+qemu_boot 300 "$work/boot.log" -m 256 -kernel "$kernel" -initrd "$image" -append "quiet"
 rc=$?
 strip_log "$work/boot.log" >"$work/log"
 grep -E '^(PASS|FAIL) ' "$work/log"
