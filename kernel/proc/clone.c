@@ -4,6 +4,7 @@
 #include <arch/fpu.h>
 #include <fs/kernel_api.h>
 #include <kernel/errno.h>
+#include <kernel/string.h>
 #include <kernel/uaccess.h>
 #include <mm/vm.h>
 #include <proc/process_internal.h>
@@ -43,6 +44,9 @@ static struct process *clone_process(struct process *parent, uint64_t flags, int
         return NULL;
     }
     p->exit_signal = (int)(flags & CSIGNAL);
+    uint64_t f = spin_lock_irqsave(&parent->lock);
+    memcpy(p->rlim, parent->rlim, sizeof p->rlim);
+    spin_unlock_irqrestore(&parent->lock, f);
     p->mm = mm_get(parent->mm);
     p->files = (flags & CLONE_FILES) ? fd_table_get(parent->files) : fd_table_clone(parent->files);
     p->fs = (flags & CLONE_FS) ? fs_context_get(parent->fs) : fs_context_clone(parent->fs);

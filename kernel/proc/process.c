@@ -57,6 +57,7 @@ struct process *process_alloc(int pid, const char *name)
     waitq_init(&p->child_wait);
     p->lock = (spinlock_t)SPINLOCK_INIT;
     p->start_ns = clock_monotonic_ns();
+    rlimit_init_defaults(p->rlim);
     return p;
 }
 

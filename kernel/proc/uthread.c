@@ -4,6 +4,7 @@
 #include <arch/fpu.h>
 #include <arch/percpu.h>
 #include <fs/kernel_api.h>
+#include <kernel/clock.h>
 #include <kernel/errno.h>
 #include <kernel/panic.h>
 #include <kernel/string.h>
@@ -85,6 +86,7 @@ void uthread_exit(int wait_status)
     uint64_t flags = spin_lock_irqsave(&p->lock);
     list_del(&self->proc_link);
     bool last = --p->nthreads == 0;
+    p->exited_threads_ns += self->runtime_ns + (clock_monotonic_ns() - self->switched_in);
     if (last && !p->exiting)
         p->wait_status = wait_status; /* exit_group and fatal signals set it earlier */
     spin_unlock_irqrestore(&p->lock, flags);

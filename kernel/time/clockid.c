@@ -8,7 +8,7 @@
  *
  * CPU clocks: a thread's CPU time is its runtime_ns (added up by the
  * scheduler at every switch) plus, for the running thread, the time since
- * it was switched in.  A process's is the sum over its live threads. */
+ * it was switched in.  A process's is the sum over its threads, ended ones included. */
 #include <kernel/clock.h>
 #include <kernel/errno.h>
 #include <proc/process.h>
@@ -100,10 +100,10 @@ static bool find_thread_cpu_locked(struct process *p, int32_t tid, uint64_t *ns)
     return false;
 }
 
-/* Live threads only: see the deviations of clock_gettime. */
+/* The live threads plus those that have ended. */
 static uint64_t process_cpu_ns(struct process *p)
 {
-    uint64_t sum = 0;
+    uint64_t sum = p->exited_threads_ns;
     uint64_t flags = spin_lock_irqsave(&p->lock);
     list_for_each(pos, &p->threads)
         sum += thread_cpu_ns(list_entry(pos, struct thread, proc_link));

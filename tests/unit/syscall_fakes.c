@@ -33,6 +33,7 @@ void fakes_init(void)
     strcpy(fake_proc.name, "prog");
     fake_proc.files = (struct fd_table *)&fake_fd_limit; /* only ever passed to the fakes below */
     list_init(&fake_proc.threads);
+    rlimit_init_defaults(fake_proc.rlim);
     for (int i = 0; i < 2; i++) {
         memset(&fake_thread[i], 0, sizeof fake_thread[i]);
         fake_thread[i].tid = 100 + i;

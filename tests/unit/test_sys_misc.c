@@ -147,10 +147,6 @@ static void test_rlimits(void)
     CHECK_EQ(CALL(sys_getrlimit, 999, U(&r)), -EINVAL);
     CHECK_EQ(CALL(sys_getrlimit, RLIMIT_NOFILE, BAD_LOW), -EFAULT);
     CHECK_EQ(CALL(sys_setrlimit, RLIMIT_NOFILE, BAD_LOW), -EFAULT);
-    /* A new process in the same struct starts from the defaults. */
-    fake_proc.start_ns++;
-    CHECK_EQ(CALL(sys_getrlimit, RLIMIT_STACK, U(&r)), 0);
-    CHECK(r.cur == 8ull << 20);
     (void)old;
 }
 

@@ -40,6 +40,8 @@ struct process;
 
 /* The soft limit of resource for p (RLIM_INFINITY when unlimited).
  * resource must be below RLIM_NLIMITS. */
+/* Fills lim with the limits a process started by init gets. */
+void rlimit_init_defaults(struct k_rlimit lim[RLIM_NLIMITS]);
 uint64_t rlimit_cur(struct process *p, int resource);
 /* Reads p's limit; -EINVAL for a resource that does not exist. */
 int rlimit_get(struct process *p, unsigned resource, struct k_rlimit *out);

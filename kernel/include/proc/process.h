@@ -13,6 +13,7 @@
 #define PROC_PROCESS_H
 
 #include <kernel/list.h>
+#include <misc/rlimit.h>
 #include <kernel/spinlock.h>
 #include <sched/sched.h>
 
@@ -42,6 +43,8 @@ struct process {
     int nthreads;
     bool exiting;                 /* exit_group or a fatal signal is tearing it down */
     uint64_t shared_pending;      /* process-directed pending signals */
+    struct k_rlimit rlim[RLIM_NLIMITS]; /* resource limits (lock): inherited, kept across exec */
+    uint64_t exited_threads_ns;   /* CPU time of the threads that have ended (lock) */
     struct sig_origin shared_origin[64];
 
     struct mm *mm;
