@@ -35,10 +35,9 @@ UNIT_TESTS :=
 NUTSHELL_CC   := libc-port/nutshell-cc
 SYSROOT_STAMP := $(BUILD)/sysroot.stamp
 
-# QEMU as `make run` and the tests use it.  The machine and memory can be overridden.
+# QEMU as `make run` uses it (guest memory: RUN_MEM, apps/image/image.mk).
 QEMU        := qemu-system-x86_64
-QEMU_MEM    ?= 16
-QEMU_MACHINE := -machine microvm,acpi=off -cpu max -m $(QEMU_MEM) -no-reboot -nographic \
+QEMU_MACHINE := -machine microvm,acpi=off -cpu max -no-reboot -nographic \
                 -device isa-debug-exit,iobase=0xf4,iosize=4
 
 include kernel/kernel.mk
@@ -72,7 +71,7 @@ RUN_CMDLINE ?=
 
 run: deps
 	@$(MAKE) --no-print-directory $(RUN_PREREQS)
-	@echo "run: booting nutshell (QEMU microvm, $(QEMU_MEM) MiB); leave with Ctrl-A X"
+	@echo "run: booting nutshell (QEMU microvm, $(RUN_MEM) MiB); leave with Ctrl-A X"
 	@$(QEMU) $(QEMU_MACHINE) $(RUN_ARGS) -append "$(RUN_CMDLINE)"
 
 bench: deps
