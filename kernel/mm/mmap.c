@@ -225,7 +225,7 @@ int64_t sys_mprotect(const struct syscall_args *a)
                 continue;
             v->prot = prot;
             /* Present pages take the new rights now; absent ones get them at their fault. */
-            paging_protect(mm->root, v->start, v->end - v->start, vma_pte_flags(prot));
+            vm_protect_locked(mm, v->start, v->end, prot);
         }
     }
     mutex_unlock(&mm->lock);

@@ -152,7 +152,8 @@ int paging_map(uint64_t root, uint64_t va, uint64_t pa, uint64_t len, uint64_t f
 /* Visits every present leaf in [va, end), splitting huge leaves that the range
  * only partly covers.  fn gets the leaf entry.  With dry_run set, only splits
  * (the prepare phase). */
-static int for_each_leaf(uint64_t root, uint64_t va, uint64_t end, bool dry_run, void (*fn)(pte_t *, void *), void *ctx)
+static int for_each_leaf(uint64_t root, uint64_t va, uint64_t end, bool dry_run, void (*fn)(pte_t *, uint64_t, void *),
+                         void *ctx)
 {
     uint64_t v = va;
     while (v < end) {
@@ -181,7 +182,7 @@ static int for_each_leaf(uint64_t root, uint64_t va, uint64_t end, bool dry_run,
             continue; /* walk again, now down to the 4 KiB leaf */
         }
         if (!dry_run) {
-            fn(e, ctx);
+            fn(e, v, ctx);
             paging_flush(root, v);
         }
         v = next;
@@ -189,14 +190,15 @@ static int for_each_leaf(uint64_t root, uint64_t va, uint64_t end, bool dry_run,
     return 0;
 }
 
-static void clear_leaf(pte_t *e, void *unused)
+static void clear_leaf(pte_t *e, uint64_t va, void *unused)
 {
-    (void)unused;
+    (void)va, (void)unused;
     *e = 0;
 }
 
-static void set_leaf_flags(pte_t *e, void *flags)
+static void set_leaf_flags(pte_t *e, uint64_t va, void *flags)
 {
+    (void)va;
     *e = (*e & (PTE_ADDR_MASK | PTE_PS | PTE_A | PTE_D)) | (*(uint64_t *)flags & LEAF_FLAGS) | PTE_P;
 }
 
@@ -205,14 +207,15 @@ struct unmap_each_ctx {
     void *arg;
 };
 
-static void clear_leaf_reporting(pte_t *e, void *ctx)
+static void clear_leaf_reporting(pte_t *e, uint64_t va, void *ctx)
 {
+    (void)va;
     struct unmap_each_ctx *c = ctx;
     c->fn(*e & PTE_ADDR_MASK, c->arg);
     *e = 0;
 }
 
-static int range_op(uint64_t root, uint64_t va, uint64_t len, void (*fn)(pte_t *, void *), void *ctx)
+static int range_op(uint64_t root, uint64_t va, uint64_t len, void (*fn)(pte_t *, uint64_t, void *), void *ctx)
 {
     if (!IS_ALIGNED(va | len, PAGE_SIZE) || va + len < va)
         return -EINVAL;
@@ -231,6 +234,25 @@ int paging_unmap_each(uint64_t root, uint64_t va, uint64_t len, void (*fn)(uint6
 {
     struct unmap_each_ctx c = {fn, arg};
     return range_op(root, va, len, clear_leaf_reporting, &c);
+}
+
+struct visit_ctx {
+    bool (*fn)(uint64_t va, uint64_t *pte, void *arg);
+    void *arg;
+    bool stopped;
+};
+
+static void visit_leaf(pte_t *e, uint64_t va, void *ctx)
+{
+    struct visit_ctx *c = ctx;
+    if (!c->stopped && !c->fn(va, e, c->arg))
+        c->stopped = true;
+}
+
+int paging_visit(uint64_t root, uint64_t va, uint64_t len, bool (*fn)(uint64_t va, uint64_t *pte, void *arg), void *arg)
+{
+    struct visit_ctx c = {fn, arg, false};
+    return range_op(root, va, len, visit_leaf, &c);
 }
 
 int paging_protect(uint64_t root, uint64_t va, uint64_t len, uint64_t flags)

@@ -20,6 +20,7 @@ enum page_state { PAGE_NONE = 0, PAGE_FREE, PAGE_ALLOCATED };
 struct page {
     struct page *next, *prev; /* free-list links, valid while PAGE_FREE */
     uintptr_t owner;          /* for the slab allocator */
+    uint32_t refs;            /* user frames: address spaces sharing it (copy-on-write); atomic */
     uint8_t state;
     uint8_t order;
 };
@@ -159,6 +160,7 @@ uint64_t pmm_alloc_pages(unsigned order)
     p->state = PAGE_ALLOCATED;
     p->order = (uint8_t)order;
     p->owner = 0;
+    p->refs = 1;
     free_pages -= 1ull << order;
     uint64_t phys = page_to_pfn(p) << PAGE_SHIFT;
     spin_unlock_irqrestore(&pmm_lock, flags);
@@ -222,6 +224,25 @@ void pmm_set_page_owner(uint64_t phys, uintptr_t owner)
     struct page *p = page_of(phys);
     if (p)
         p->owner = owner;
+}
+
+void pmm_frame_get(uint64_t phys)
+{
+    struct page *p = page_of(phys);
+    if (p)
+        __atomic_add_fetch(&p->refs, 1, __ATOMIC_RELAXED);
+}
+
+unsigned pmm_frame_put(uint64_t phys)
+{
+    struct page *p = page_of(phys);
+    return p ? __atomic_sub_fetch(&p->refs, 1, __ATOMIC_ACQ_REL) : 0;
+}
+
+unsigned pmm_frame_refs(uint64_t phys)
+{
+    struct page *p = page_of(phys);
+    return p ? __atomic_load_n(&p->refs, __ATOMIC_ACQUIRE) : 0;
 }
 
 void pmm_get_stats(struct pmm_stats *out)

@@ -37,9 +37,12 @@ struct mm *mm_get(struct mm *mm)
     return mm;
 }
 
+/* Drops this address space's use of a frame; the last user frees it
+ * (frames are shared copy-on-write after fork). */
 static void free_frame(uint64_t pa, void *mm)
 {
-    pmm_free_pages(pa, 0);
+    if (pmm_frame_put(pa) == 0)
+        pmm_free_pages(pa, 0);
     ((struct mm *)mm)->resident_pages--;
 }
 
@@ -189,6 +192,108 @@ static int fault_in(struct mm *mm, struct vma *v, uint64_t addr)
     return 0;
 }
 
+/* A write to a present page of a writable VMA: the page is shared with
+ * another address space since a fork.  The last user just gets write access
+ * back; the others get a private copy.  mm->lock held. */
+static int cow_break(struct mm *mm, struct vma *v, uint64_t addr)
+{
+    uint64_t pa, flags;
+    if (paging_lookup(mm->root, addr, &pa, &flags, NULL) || (flags & PTE_W))
+        return 0;
+    pa &= PTE_ADDR_MASK;
+    if (pmm_frame_refs(pa) == 1)
+        return paging_protect(mm->root, addr, PAGE_SIZE, vma_pte_flags(v->prot));
+    uint64_t copy = pmm_alloc_pages(0);
+    if (!copy)
+        return -ENOMEM;
+    memcpy(phys_to_virt(copy), phys_to_virt(pa), PAGE_SIZE);
+    int r = paging_map(mm->root, addr, copy, PAGE_SIZE, vma_pte_flags(v->prot) | PAGING_SMALL);
+    if (r) {
+        pmm_free_pages(copy, 0);
+        return r;
+    }
+    if (pmm_frame_put(pa) == 0) /* the other user let go meanwhile */
+        pmm_free_pages(pa, 0);
+    return 0;
+}
+
+static bool drop_write_if_shared(uint64_t va, uint64_t *pte, void *unused)
+{
+    (void)va, (void)unused;
+    if ((*pte & PTE_W) && pmm_frame_refs(*pte & PTE_ADDR_MASK) > 1)
+        *pte &= ~PTE_W;
+    return true;
+}
+
+int vm_protect_locked(struct mm *mm, uint64_t start, uint64_t end, uint32_t prot)
+{
+    int r = paging_protect(mm->root, start, end - start, vma_pte_flags(prot));
+    /* Frames still shared after a fork stay read-only: their first write copies them. */
+    if (!r && (prot & PROT_WRITE))
+        r = paging_visit(mm->root, start, end - start, drop_write_if_shared, NULL);
+    write_cr3(read_cr3()); /* the entries just changed may be cached */
+    return r;
+}
+
+struct fork_ctx {
+    struct mm *child;
+    int err;
+};
+
+/* Shares one present page of the parent with the child, read-only in both. */
+static bool share_page(uint64_t va, uint64_t *pte, void *arg)
+{
+    struct fork_ctx *c = arg;
+    uint64_t pa = *pte & PTE_ADDR_MASK;
+    *pte &= ~PTE_W;
+    pmm_frame_get(pa);
+    int r = paging_map(c->child->root, va, pa, PAGE_SIZE, (*pte & ~PTE_ADDR_MASK & ~PTE_P) | PAGING_SMALL);
+    if (r) {
+        pmm_frame_put(pa); /* the parent still holds it: never the last reference */
+        c->err = r;
+        return false;
+    }
+    c->child->resident_pages++;
+    return true;
+}
+
+int mm_fork(struct mm *parent, struct mm **out)
+{
+    struct mm *child = mm_create();
+    if (!child)
+        return -ENOMEM;
+    struct fork_ctx c = {child, 0};
+    mutex_lock(&parent->lock);
+    list_for_each(it, &parent->vmas) {
+        struct vma *v = list_entry(it, struct vma, link);
+        struct vma *nv = kmalloc(sizeof *nv);
+        if (!nv) {
+            c.err = -ENOMEM;
+            break;
+        }
+        *nv = *v;
+        if (nv->file)
+            file_get(nv->file);
+        list_add_tail(&nv->link, &child->vmas); /* the parent's list is sorted: so is this one */
+        int r = paging_visit(parent->root, v->start, v->end - v->start, share_page, &c);
+        if (r || c.err) {
+            c.err = c.err ? c.err : r;
+            break;
+        }
+    }
+    child->brk_start = parent->brk_start;
+    child->brk = parent->brk;
+    /* The parent lost write access to every shared page: drop its cached translations. */
+    write_cr3(read_cr3());
+    mutex_unlock(&parent->lock);
+    if (c.err) {
+        mm_put(child); /* drops the frame references taken so far */
+        return c.err;
+    }
+    *out = child;
+    return 0;
+}
+
 int vm_populate_locked(struct mm *mm, uint64_t start, uint64_t len)
 {
     for (uint64_t a = ALIGN_DOWN(start, PAGE_SIZE); a < start + len; a += PAGE_SIZE) {
@@ -217,9 +322,10 @@ int vm_handle_fault(struct mm *mm, uint64_t addr, bool write, bool exec)
                !(v->prot & (PROT_READ | PROT_WRITE | PROT_EXEC))) {
         r = -EACCES;
     } else if (paging_lookup(mm->root, addr, NULL, NULL, NULL) == 0) {
-        /* Present and allowed: another thread faulted it in first, or a stale TLB entry. */
+        /* Present: a write to a page shared copy-on-write, or another thread
+         * faulted it in first (or a stale TLB entry). */
+        r = write ? cow_break(mm, v, ALIGN_DOWN(addr, PAGE_SIZE)) : 0;
         invlpg(addr);
-        r = 0;
     } else {
         r = fault_in(mm, v, ALIGN_DOWN(addr, PAGE_SIZE));
     }

@@ -1,6 +1,6 @@
-/* clone(2): new threads (pthread_create) and new processes sharing the
- * address space until exec (posix_spawn's CLONE_VM|CLONE_VFORK).  A process
- * with a copy of the address space (fork) is not supported: -ENOSYS. */
+/* clone(2): new threads (pthread_create), new processes sharing the address
+ * space until exec (posix_spawn's CLONE_VM|CLONE_VFORK), and fork: a new
+ * process whose address space shares every page copy-on-write (mm_fork). */
 #include <arch/fpu.h>
 #include <fs/kernel_api.h>
 #include <kernel/errno.h>
@@ -35,11 +35,19 @@
                          CLONE_THREAD | CLONE_SYSVSEM | CLONE_SETTLS | CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID | \
                          CLONE_DETACHED | CLONE_UNTRACED | CLONE_CHILD_SETTID | CLONE_IO)
 
-/* A new process for clone without CLONE_THREAD (vfork/spawn); NULL with *err set. */
+/* A new process for clone without CLONE_THREAD (fork, vfork/spawn); NULL with *err set. */
 static struct process *clone_process(struct process *parent, uint64_t flags, int pid, int *err)
 {
+    struct mm *mm = NULL;
+    if (!(flags & CLONE_VM)) {
+        *err = mm_fork(parent->mm, &mm);
+        if (*err)
+            return NULL;
+    }
     struct process *p = process_alloc(pid, parent->name);
     if (!p) {
+        if (mm)
+            mm_put(mm);
         *err = -ENOMEM;
         return NULL;
     }
@@ -47,7 +55,7 @@ static struct process *clone_process(struct process *parent, uint64_t flags, int
     uint64_t f = spin_lock_irqsave(&parent->lock);
     memcpy(p->rlim, parent->rlim, sizeof p->rlim);
     spin_unlock_irqrestore(&parent->lock, f);
-    p->mm = mm_get(parent->mm);
+    p->mm = mm ? mm : mm_get(parent->mm);
     p->files = (flags & CLONE_FILES) ? fd_table_get(parent->files) : fd_table_clone(parent->files);
     p->fs = (flags & CLONE_FS) ? fs_context_get(parent->fs) : fs_context_clone(parent->fs);
     p->sighand = (flags & CLONE_SIGHAND) ? parent->sighand : sighand_copy(parent->sighand);
@@ -82,8 +90,6 @@ int64_t sys_clone(const struct syscall_args *a)
         return -EINVAL;
     if ((flags & CLONE_THREAD) && (flags & CSIGNAL))
         return -EINVAL;
-    if (!(flags & CLONE_VM))
-        return -ENOSYS; /* fork: a copied address space is not supported (docs/syscalls.md) */
 
     int tid = pid_alloc();
     if (tid < 0)
@@ -153,8 +159,8 @@ int64_t sys_clone(const struct syscall_args *a)
 
 int64_t sys_fork(const struct syscall_args *a)
 {
-    (void)a;
-    return -ENOSYS;
+    struct syscall_args b = {.arg = {SIGCHLD, 0, 0, 0, 0, 0}, .frame = a->frame};
+    return sys_clone(&b);
 }
 
 int64_t sys_vfork(const struct syscall_args *a)

@@ -18,7 +18,7 @@ ABI_PIE_LINK   = -static-pie -nostartfiles $(ABI_MUSL_LIB)/rcrt1.o $(ABI_MUSL_LI
                  $(ABI_MUSL_LIB)/crtn.o -Wl,-Bstatic -Wl,--no-dynamic-linker -Wl,-z,text
 
 # One program per area; each is tests/abi/<name>.c plus the harness.
-ABI_STATIC := files mm threads futex signals processes pipes time errors misc \
+ABI_STATIC := files mm threads futex signals processes pipes time errors misc fork \
               hello pthread-hello big
 # The same sources built as static-PIE (ET_DYN), for the ELF loader.
 ABI_PIE    := misc-pie hello-pie pthread-hello-pie

@@ -35,6 +35,11 @@ int paging_unmap(uint64_t root, uint64_t va, uint64_t len);
 /* Like paging_unmap, calling fn(frame) for each 4 KiB leaf removed (user
  * memory is mapped with 4 KiB pages only).  Callers serialise (mm->lock). */
 int paging_unmap_each(uint64_t root, uint64_t va, uint64_t len, void (*fn)(uint64_t pa, void *arg), void *arg);
+/* Calls fn(va, &pte) for every present leaf in [va, va+len) in address
+ * order (splitting 2 MiB leaves the range cuts through), until fn returns
+ * false.  fn may edit the entry; the caller flushes the TLB.  Callers
+ * serialise (mm->lock).  Returns 0 or -ENOMEM from a split. */
+int paging_visit(uint64_t root, uint64_t va, uint64_t len, bool (*fn)(uint64_t va, uint64_t *pte, void *arg), void *arg);
 /* Sets the flags of every mapped page in [va, va+len), keeping their addresses. */
 int paging_protect(uint64_t root, uint64_t va, uint64_t len, uint64_t flags);
 /* Translates va.  Returns 0 and fills *pa (exact byte address) and *flags (of

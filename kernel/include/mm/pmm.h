@@ -33,6 +33,13 @@ void pmm_free_pages(uint64_t phys, unsigned order);
 uintptr_t pmm_page_owner(uint64_t phys);
 void pmm_set_page_owner(uint64_t phys, uintptr_t owner);
 
+/* Reference counts of single user frames, which fork shares copy-on-write
+ * between address spaces.  A frame starts with one when allocated.
+ * pmm_frame_put returns how many are left: at 0 the caller frees the frame. */
+void pmm_frame_get(uint64_t phys);
+unsigned pmm_frame_put(uint64_t phys);
+unsigned pmm_frame_refs(uint64_t phys);
+
 struct pmm_stats {
     uint64_t total_pages; /* pages managed (excluding the allocator's metadata) */
     uint64_t free_pages;

@@ -1,8 +1,9 @@
 /* User address spaces: a page-table root and a sorted list of VMAs (virtual
  * memory areas), each with its protection and what backs it.  Pages are
  * created on first touch: zero-filled for anonymous memory, read from the
- * file for file-backed private mappings.  Every user frame belongs to exactly
- * one address space (no fork sharing), so unmapping frees it.
+ * file for file-backed private mappings.  A user frame belongs to one
+ * address space until a fork shares it copy-on-write; each frame counts its
+ * users (pmm_frame_get/put) and the last unmapping frees it.
  *
  * mm->lock (a sleeping mutex) protects the VMA list, brk and the user half
  * of the page tables.  Never hold it across copy_to_user/copy_from_user:
@@ -64,6 +65,16 @@ int vm_map_fixed(struct mm *mm, uint64_t start, uint64_t len, uint32_t prot, uin
                  uint64_t file_off, uint64_t file_bytes);
 /* Makes [start, start+len) present now (exec's stack, MAP_POPULATE).  mm->lock held. */
 int vm_populate_locked(struct mm *mm, uint64_t start, uint64_t len);
+
+/* Changes the protection of the present pages of [start, end) (page
+ * aligned, inside VMAs already set to prot).  Pages still shared since a fork
+ * stay read-only.  mm->lock held. */
+int vm_protect_locked(struct mm *mm, uint64_t start, uint64_t end, uint32_t prot);
+/* fork: a new address space with the same VMAs whose present pages are
+ * shared copy-on-write (read-only in both until one writes).  The parent
+ * must be the active address space.  0 or -ENOMEM (nothing changed that
+ * matters: the parent's pages come back writable at their next write). */
+int mm_fork(struct mm *parent, struct mm **out);
 
 /* Page fault in user memory at addr.  write/exec say what the access was.
  * Returns 0 (mapped: retry), -EFAULT (no VMA: SIGSEGV/SEGV_MAPERR),
