@@ -48,6 +48,33 @@ static int hog_malloc(void)
     return errno == ENOMEM && n > 0 ? 0 : 2;
 }
 
+/* Forks until the kernel refuses (ENOMEM or EAGAIN), then kills and reaps
+ * every child: the kernel must say no cleanly and get everything back. */
+static void fork_until_refused(void)
+{
+    static pid_t pids[8192];
+    int n = 0;
+    while (n < 8192) {
+        pid_t pid = fork();
+        if (pid == 0) {
+            pause();
+            _exit(0);
+        }
+        if (pid < 0)
+            break;
+        pids[n++] = pid;
+    }
+    int err = errno;
+    printf("memhog: %d children forked, then %s\n", n, n == 8192 ? "stopped" : strerror(err));
+    check(n > 10 && (n == 8192 || err == ENOMEM || err == EAGAIN), "fork-until-refused");
+    for (int i = 0; i < n; i++)
+        kill(pids[i], SIGKILL);
+    int reaped = 0;
+    for (int i = 0; i < n; i++)
+        reaped += waitpid(pids[i], NULL, 0) == pids[i];
+    check(reaped == n, "forked-children-all-reaped");
+}
+
 int main(int argc, char **argv)
 {
     if (argc > 1 && !strcmp(argv[1], "mmap"))
@@ -80,6 +107,7 @@ int main(int argc, char **argv)
                WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
         check(ok, modes[i][1] == 'm' ? "child-mmap-until-enomem" : "child-malloc-until-enomem");
     }
+    fork_until_refused();
     /* Afterwards the memory is back: a moderate allocation works again. */
     char *again = malloc(1 << 20);
     check(again != NULL, "memory-returns-after-children-exit");
