@@ -5,6 +5,7 @@
  * calls trap_dispatch(frame).  A trap from user mode swaps GS so that
  * kernel code always sees the kernel's GS base.
  */
+#include <arch/trap_frame_asm.h>
         .text
 
 /* Vectors for which the CPU pushes an error code. */
@@ -38,41 +39,13 @@ isr_common:
         testb $3, 24(%rsp)              /* saved CS: from user mode? */
         jz 1f
         swapgs
-1:      pushq %rax
-        pushq %rbx
-        pushq %rcx
-        pushq %rdx
-        pushq %rsi
-        pushq %rdi
-        pushq %rbp
-        pushq %r8
-        pushq %r9
-        pushq %r10
-        pushq %r11
-        pushq %r12
-        pushq %r13
-        pushq %r14
-        pushq %r15
+1:      push_gprs
         cld
         movq %rsp, %rdi
         call trap_dispatch
         .globl trap_return
 trap_return:
-        popq %r15
-        popq %r14
-        popq %r13
-        popq %r12
-        popq %r11
-        popq %r10
-        popq %r9
-        popq %r8
-        popq %rbp
-        popq %rdi
-        popq %rsi
-        popq %rdx
-        popq %rcx
-        popq %rbx
-        popq %rax
+        pop_gprs
         addq $16, %rsp                  /* vector, error code */
         testb $3, 8(%rsp)               /* returning to user mode? */
         jz 2f

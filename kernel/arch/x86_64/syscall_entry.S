@@ -11,6 +11,7 @@
  * else takes the iretq path of isr.S, which restores every register
  * (after rt_sigreturn or execve, or for a non-canonical rip).
  */
+#include <arch/trap_frame_asm.h>
 #include <arch/boot_layout.h>
 
 #define PERCPU_USER_RSP 0
@@ -30,41 +31,13 @@ syscall_entry:
         pushq %rcx                              /* rip */
         pushq $0                                /* error code */
         pushq $SYSCALL_VECTOR                   /* vector: marks a syscall frame */
-        pushq %rax
-        pushq %rbx
-        pushq %rcx
-        pushq %rdx
-        pushq %rsi
-        pushq %rdi
-        pushq %rbp
-        pushq %r8
-        pushq %r9
-        pushq %r10
-        pushq %r11
-        pushq %r12
-        pushq %r13
-        pushq %r14
-        pushq %r15
+        push_gprs
         xorl %ebp, %ebp                         /* ends kernel backtraces here */
         movq %rsp, %rdi
         call syscall_handler
         testq %rax, %rax
         jnz trap_return                         /* full restore through iretq */
-        popq %r15
-        popq %r14
-        popq %r13
-        popq %r12
-        popq %r11
-        popq %r10
-        popq %r9
-        popq %r8
-        popq %rbp
-        popq %rdi
-        popq %rsi
-        popq %rdx
-        popq %rcx
-        popq %rbx
-        popq %rax
+        pop_gprs
         addq $16, %rsp                          /* vector, error code */
         movq 0(%rsp), %rcx                      /* user rip for sysret */
         movq 16(%rsp), %r11                     /* user rflags for sysret */
