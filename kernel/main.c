@@ -98,6 +98,15 @@ static __attribute__((noinline)) void provoke_kernel_fault(void)
     *p = 42;
 }
 
+/* A thread that runs off the bottom of its stack, as far as the canary can
+ * tell (test=stack-overflow): the next switch must report it. */
+static void smash_own_canary(void *unused)
+{
+    (void)unused;
+    *(volatile uint64_t *)sched_current()->kstack = 0;
+    sched_yield();
+}
+
 static __noreturn void run_test_mode(const char *mode)
 {
     if (!strcmp(mode, "banner"))
@@ -110,6 +119,12 @@ static __noreturn void run_test_mode(const char *mode)
     if (!strcmp(mode, "fault")) {
         provoke_kernel_fault();
         panic("test=fault: the fault did not happen");
+    }
+    if (!strcmp(mode, "stack-overflow")) {
+        if (kthread_create("smasher", smash_own_canary, NULL))
+            for (;;)
+                sched_yield();
+        panic("test=stack-overflow: no thread");
     }
     if (!strcmp(mode, "hang")) { /* for the harness: a guest that never ends */
         irq_disable();

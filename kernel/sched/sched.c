@@ -12,6 +12,10 @@
 #include <sched/sched.h>
 
 #define SLICE_NS (10 * NSEC_PER_MSEC)
+/* Written at the lowest address of every kernel stack and checked whenever
+ * its thread is switched out: an overflow is reported as what it is (a
+ * kernel bug) instead of corrupting whatever lies below the stack. */
+#define STACK_CANARY 0x6e7574736865ccccull
 #define MIN_TIMER_NS 50000ull /* never program the timer closer than 50 µs */
 
 volatile int preempt_count;
@@ -136,6 +140,8 @@ static void schedule_locked(void)
     }
     need_resched = false;
     next->state = THREAD_RUNNING;
+    if (prev->kstack && *(uint64_t *)prev->kstack != STACK_CANARY)
+        panic("kernel stack overflow in thread %s (tid %u)", prev->name, prev->tid);
     if (next != prev) {
         prev->runtime_ns += now - prev->switched_in;
         next->switched_in = now;
@@ -211,6 +217,7 @@ static struct thread *create_thread(const char *name, void (*fn)(void *), void *
         return NULL;
     }
     t->kstack = phys_to_virt(stack);
+    *(uint64_t *)t->kstack = STACK_CANARY;
     t->fn = fn;
     t->arg = arg;
     /* The stack as context_switch expects it: six callee-saved registers
