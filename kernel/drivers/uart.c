@@ -19,7 +19,10 @@ void uart_init(void)
     outb(COM1 + REG_DATA, 0x01); /* 115200 baud */
     outb(COM1 + REG_IER, 0x00);
     outb(COM1 + REG_LCR, 0x03);  /* 8N1, DLAB off */
-    outb(COM1 + REG_FCR, 0xc7);  /* FIFO on, cleared, 14-byte threshold */
+    /* FIFOs stay off: switching them on flushes the receiver, losing what the
+     * host typed before the kernel ran, and a one-byte receive register loses
+     * nothing (the host holds further input until the console reads it). */
+    outb(COM1 + REG_FCR, 0x00);
     outb(COM1 + REG_MCR, 0x03);  /* DTR, RTS */
 }
 

@@ -4,7 +4,7 @@
 USER_OUT := $(BUILD)/tests/user
 USER_CC  := musl-gcc -std=gnu11 -O2 -g -Wall -Wextra -Werror -static
 
-$(USER_OUT)/vmrun $(USER_OUT)/memhog $(USER_OUT)/sysfuzz $(USER_OUT)/respawn: $(USER_OUT)/%: tests/integration/user/%.c | deps
+$(USER_OUT)/vmrun $(USER_OUT)/memhog $(USER_OUT)/sysfuzz $(USER_OUT)/respawn $(USER_OUT)/consoletest: $(USER_OUT)/%: tests/integration/user/%.c | deps
 	@mkdir -p $(@D)
 	@echo "  MUSLCC  $@"
 	@$(USER_CC) -o $@ $<
@@ -45,11 +45,19 @@ $(USER_OUT)/init.cpio: $(USER_OUT)/init.manifest tests/integration/user/init.ini
                        $(ABI_OUT)/hello $(USER_OUT)/respawn $(BUILD)/apps/mkinitrd/mkinitrd
 	@$(BUILD)/apps/mkinitrd/mkinitrd $(USER_OUT)/init.manifest $@
 
+# The console image: consoletest as init, its input typed by the host script.
+$(USER_OUT)/console.manifest: tests/integration/user.mk | deps
+	@mkdir -p $(@D)
+	@echo "file /sbin/init $(USER_OUT)/consoletest 0755" >$@
+$(USER_OUT)/console.cpio: $(USER_OUT)/console.manifest $(USER_OUT)/consoletest $(BUILD)/apps/mkinitrd/mkinitrd
+	@$(BUILD)/apps/mkinitrd/mkinitrd $(USER_OUT)/console.manifest $@
+
 USER_SUITE := $(USER_OUT)/user-boot
 $(USER_SUITE): tests/integration/user/user-boot.sh $(KERNEL_ELF) $(USER_OUT)/abi.cpio $(USER_OUT)/memhog.cpio \
-               $(USER_OUT)/init.cpio
-	@printf '#!/bin/sh\nexec %s %s %s %s %s\n' "$(CURDIR)/tests/integration/user/user-boot.sh" "$(CURDIR)/$(KERNEL_ELF)" \
-	    "$(CURDIR)/$(USER_OUT)/abi.cpio" "$(CURDIR)/$(USER_OUT)/memhog.cpio" "$(CURDIR)/$(USER_OUT)/init.cpio" >$@
+               $(USER_OUT)/init.cpio $(USER_OUT)/console.cpio
+	@printf '#!/bin/sh\nexec %s %s %s %s %s %s\n' "$(CURDIR)/tests/integration/user/user-boot.sh" "$(CURDIR)/$(KERNEL_ELF)" \
+	    "$(CURDIR)/$(USER_OUT)/abi.cpio" "$(CURDIR)/$(USER_OUT)/memhog.cpio" "$(CURDIR)/$(USER_OUT)/init.cpio" \
+	    "$(CURDIR)/$(USER_OUT)/console.cpio" >$@
 	@chmod +x $@
 TEST_SUITES  += $(USER_SUITE)
 TEST_PREREQS += $(USER_SUITE)

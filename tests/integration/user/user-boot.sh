@@ -4,11 +4,12 @@
 # lines as vm/....  Boot 2: memory pressure in 16 MiB (memhog, three times):
 # every allocation ends in ENOMEM or a killed child, and the kernel lives on;
 # then random system calls (sysfuzz).  Boot 3: apps/init as pid 1 restarts a
-# failing service and powers off when its final service ends.
+# failing service and powers off when its final service ends.  Boot 4: the
+# console's input, typed by this script.
 set -u
 here=$(dirname "$0")
 . "$here/../lib/qemu.sh"
-kernel=${1:?kernel} abi=${2:?abi.cpio} memhog=${3:?memhog.cpio} initimg=${4:?init.cpio}
+kernel=${1:?kernel} abi=${2:?abi.cpio} memhog=${3:?memhog.cpio} initimg=${4:?init.cpio} consoleimg=${5:?console.cpio}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
@@ -43,3 +44,12 @@ else
     fail init-vm/logs-exits-and-powers-off "QEMU status $rc (want 1) or init's log lines missing"
     tail -25 "$work/init.txt"
 fi
+
+# The console reads what the host types: a CR-terminated line, a partial line
+# ended by ^D, then a lone ^D (end of file).
+printf 'hello\rab\004\004' | timeout --kill-after=5 60 "$QEMU_BIN" -machine microvm,acpi=off -cpu max -no-reboot \
+    -nographic -monitor none -serial stdio -device isa-debug-exit,iobase=0xf4,iosize=4 -m 16 \
+    -kernel "$kernel" -initrd "$consoleimg" -append "quiet" >"$work/console.log" 2>&1
+rc=$?
+strip_log "$work/console.log" | grep -E '^(PASS|FAIL) console/'
+[ $rc -eq 1 ] && pass console/boot-powered-off || fail console/boot-powered-off "QEMU status $rc"
