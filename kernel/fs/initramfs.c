@@ -91,36 +91,40 @@ static struct hardlink *find_link(struct unpack *u, const struct cpio_entry *e)
     return NULL;
 }
 
+/* arr (n elements of elem bytes, room for *cap) with room for one more: arr
+ * itself, or a copy twice as large with arr freed.  NULL when out of memory,
+ * arr then untouched. */
+static void *room_for_one_more(void *arr, size_t n, size_t *cap, size_t elem)
+{
+    if (n < *cap)
+        return arr;
+    size_t bigger = *cap ? *cap * 2 : 16;
+    void *copy = kmalloc(bigger * elem);
+    if (!copy)
+        return NULL;
+    if (n)
+        memcpy(copy, arr, n * elem);
+    kfree(arr);
+    *cap = bigger;
+    return copy;
+}
+
 static int remember_link(struct unpack *u, const struct cpio_entry *e, struct inode *i)
 {
-    if (u->nlinks == u->cap) {
-        size_t cap = u->cap ? u->cap * 2 : 16;
-        struct hardlink *n = kmalloc(cap * sizeof *n);
-        if (!n)
-            return -ENOMEM;
-        if (u->nlinks)
-            memcpy(n, u->links, u->nlinks * sizeof *n);
-        kfree(u->links);
-        u->links = n;
-        u->cap = cap;
-    }
+    struct hardlink *links = room_for_one_more(u->links, u->nlinks, &u->cap, sizeof *links);
+    if (!links)
+        return -ENOMEM;
+    u->links = links;
     u->links[u->nlinks++] = (struct hardlink){e->ino, e->dev_major, e->dev_minor, inode_get(i)};
     return 0;
 }
 
 static int remember_dirtime(struct unpack *u, struct inode *dir, uint64_t mtime_ns)
 {
-    if (u->ndirs == u->dircap) {
-        size_t cap = u->dircap ? u->dircap * 2 : 16;
-        struct dirtime *n = kmalloc(cap * sizeof *n);
-        if (!n)
-            return -ENOMEM;
-        if (u->ndirs)
-            memcpy(n, u->dirs, u->ndirs * sizeof *n);
-        kfree(u->dirs);
-        u->dirs = n;
-        u->dircap = cap;
-    }
+    struct dirtime *dirs = room_for_one_more(u->dirs, u->ndirs, &u->dircap, sizeof *dirs);
+    if (!dirs)
+        return -ENOMEM;
+    u->dirs = dirs;
     u->dirs[u->ndirs++] = (struct dirtime){inode_get(dir), mtime_ns};
     return 0;
 }

@@ -26,39 +26,18 @@ struct uio {
     size_t resid;   /* bytes left in all segments */
 };
 
-/* Copies n bytes from src to the user segments; returns bytes copied
- * (less than n if a segment was bad). */
-static size_t uio_out(struct uio *u, const uint8_t *src, size_t n)
+/* Moves n bytes between buf and the user segments: out of buf when
+ * to_user, else into it.  n must not exceed u->resid, so fewer than n
+ * bytes moved means a segment was bad.  Returns the bytes moved. */
+static size_t uio_move(struct uio *u, uint8_t *buf, size_t n, bool to_user)
 {
     size_t done = 0;
     while (done < n && u->idx < u->niov) {
         struct k_iovec *v = &u->iov[u->idx];
         size_t piece = (size_t)MIN((uint64_t)(n - done), v->len - u->off);
-        if (piece && copy_to_user(v->base + u->off, src + done, piece))
+        if (piece && (to_user ? copy_to_user(v->base + u->off, buf + done, piece)
+                              : copy_from_user(buf + done, v->base + u->off, piece)))
             break;
-        done += piece;
-        u->off += piece;
-        if (u->off == v->len) {
-            u->idx++;
-            u->off = 0;
-        }
-    }
-    u->resid -= done;
-    return done;
-}
-
-/* Copies up to n bytes from the user segments into dst; returns bytes
- * copied, *fault set if a segment was bad. */
-static size_t uio_in(struct uio *u, uint8_t *dst, size_t n, bool *fault)
-{
-    size_t done = 0;
-    while (done < n && u->idx < u->niov) {
-        struct k_iovec *v = &u->iov[u->idx];
-        size_t piece = (size_t)MIN((uint64_t)(n - done), v->len - u->off);
-        if (piece && copy_from_user(dst + done, v->base + u->off, piece)) {
-            *fault = true;
-            break;
-        }
         done += piece;
         u->off += piece;
         if (u->off == v->len) {
@@ -113,7 +92,7 @@ static int64_t do_read(struct file *f, struct uio *u, uint64_t *pos)
             err = n;
             break;
         }
-        size_t copied = uio_out(u, b, (size_t)n);
+        size_t copied = uio_move(u, b, (size_t)n, true);
         if (peek)
             f->ops->consume(f, copied);
         if (pos)
@@ -151,7 +130,9 @@ static int64_t do_write(struct file *f, struct uio *u, uint64_t *pos)
     int64_t done = 0, err = 0;
     bool fault = false;
     while (u->resid && !fault && !err) {
-        size_t chunk = uio_in(u, b, MIN(u->resid, bsize), &fault);
+        size_t want = MIN(u->resid, bsize);
+        size_t chunk = uio_move(u, b, want, false);
+        fault = chunk < want;
         if (fault && chunk == 0) {
             err = -EFAULT;
             break;

@@ -7,12 +7,28 @@
 #include <mm/slab.h>
 #include <syscall/syscall.h>
 
+/* The inode an *at call names, as its flags ask: -EINVAL for a flag outside
+ * allowed; a final symlink is followed unless AT_SYMLINK_NOFOLLOW; an empty
+ * path names dirfd itself with AT_EMPTY_PATH. */
+static int lookup_at(int dirfd, uint64_t upath, unsigned flags, unsigned allowed, struct inode **out)
+{
+    if (flags & ~allowed)
+        return -EINVAL;
+    return at_lookup(dirfd, upath, !(flags & K_AT_SYMLINK_NOFOLLOW), flags & K_AT_EMPTY_PATH, out);
+}
+
+/* i's attributes, read under vfs_ns_lock so they agree with each other. */
+static void stat_of(struct inode *i, struct k_stat *st)
+{
+    mutex_lock(&vfs_ns_lock);
+    inode_fill_stat(i, st);
+    mutex_unlock(&vfs_ns_lock);
+}
+
 static int64_t stat_to_user(struct inode *i, uint64_t ust)
 {
     struct k_stat st;
-    mutex_lock(&vfs_ns_lock);
-    inode_fill_stat(i, &st);
-    mutex_unlock(&vfs_ns_lock);
+    stat_of(i, &st);
     return copy_to_user(ust, &st, sizeof st);
 }
 
@@ -28,10 +44,8 @@ int64_t sys_fstat(const struct syscall_args *a)
 
 static int64_t stat_at(int dirfd, uint64_t upath, uint64_t ust, unsigned flags)
 {
-    if (flags & ~(unsigned)(K_AT_SYMLINK_NOFOLLOW | K_AT_EMPTY_PATH | K_AT_NO_AUTOMOUNT))
-        return -EINVAL;
     struct inode *i;
-    int r = at_lookup(dirfd, upath, !(flags & K_AT_SYMLINK_NOFOLLOW), flags & K_AT_EMPTY_PATH, &i);
+    int r = lookup_at(dirfd, upath, flags, K_AT_SYMLINK_NOFOLLOW | K_AT_EMPTY_PATH | K_AT_NO_AUTOMOUNT, &i);
     if (r)
         return r;
     int64_t n = stat_to_user(i, ust);
@@ -52,20 +66,17 @@ int64_t sys_newfstatat(const struct syscall_args *a)
 int64_t sys_statx(const struct syscall_args *a)
 {
     unsigned flags = (unsigned)a->arg[2], mask = (unsigned)a->arg[3];
-    if (flags & ~(unsigned)(K_AT_SYMLINK_NOFOLLOW | K_AT_EMPTY_PATH | K_AT_NO_AUTOMOUNT | K_AT_STATX_SYNC_TYPE))
-        return -EINVAL;
     if ((flags & K_AT_STATX_SYNC_TYPE) == K_AT_STATX_SYNC_TYPE)
         return -EINVAL;
     if (mask & K_STATX_RESERVED)
         return -EINVAL;
     struct inode *i;
-    int r = at_lookup((int)a->arg[0], a->arg[1], !(flags & K_AT_SYMLINK_NOFOLLOW), flags & K_AT_EMPTY_PATH, &i);
+    int r = lookup_at((int)a->arg[0], a->arg[1], flags,
+                      K_AT_SYMLINK_NOFOLLOW | K_AT_EMPTY_PATH | K_AT_NO_AUTOMOUNT | K_AT_STATX_SYNC_TYPE, &i);
     if (r)
         return r;
     struct k_stat st;
-    mutex_lock(&vfs_ns_lock);
-    inode_fill_stat(i, &st);
-    mutex_unlock(&vfs_ns_lock);
+    stat_of(i, &st);
     inode_put(i);
     struct k_statx sx;
     memset(&sx, 0, sizeof sx);
@@ -94,10 +105,8 @@ static int64_t access_at(int dirfd, uint64_t upath, unsigned mode, unsigned flag
 {
     if (mode & ~7u)
         return -EINVAL;
-    if (flags & ~(unsigned)(K_AT_EACCESS | K_AT_SYMLINK_NOFOLLOW | K_AT_EMPTY_PATH))
-        return -EINVAL;
     struct inode *i;
-    int r = at_lookup(dirfd, upath, !(flags & K_AT_SYMLINK_NOFOLLOW), flags & K_AT_EMPTY_PATH, &i);
+    int r = lookup_at(dirfd, upath, flags, K_AT_EACCESS | K_AT_SYMLINK_NOFOLLOW | K_AT_EMPTY_PATH, &i);
     if (r)
         return r;
     if ((mode & K_X_OK) && !K_S_ISDIR(i->mode) && !(i->mode & 0111))
@@ -156,10 +165,8 @@ static int64_t chmod_inode(struct inode *i, unsigned mode)
 
 static int64_t chmod_at(int dirfd, uint64_t upath, unsigned mode, unsigned flags)
 {
-    if (flags & ~(unsigned)(K_AT_SYMLINK_NOFOLLOW | K_AT_EMPTY_PATH))
-        return -EINVAL;
     struct inode *i;
-    int r = at_lookup(dirfd, upath, !(flags & K_AT_SYMLINK_NOFOLLOW), flags & K_AT_EMPTY_PATH, &i);
+    int r = lookup_at(dirfd, upath, flags, K_AT_SYMLINK_NOFOLLOW | K_AT_EMPTY_PATH, &i);
     if (r)
         return r;
     /* Linux cannot change a symlink's mode either. */
@@ -198,10 +205,8 @@ static int64_t chown_check(struct inode *i, uint32_t uid, uint32_t gid)
 
 static int64_t chown_at(int dirfd, uint64_t upath, uint32_t uid, uint32_t gid, unsigned flags)
 {
-    if (flags & ~(unsigned)(K_AT_SYMLINK_NOFOLLOW | K_AT_EMPTY_PATH))
-        return -EINVAL;
     struct inode *i;
-    int r = at_lookup(dirfd, upath, !(flags & K_AT_SYMLINK_NOFOLLOW), flags & K_AT_EMPTY_PATH, &i);
+    int r = lookup_at(dirfd, upath, flags, K_AT_SYMLINK_NOFOLLOW | K_AT_EMPTY_PATH, &i);
     if (r)
         return r;
     int64_t n = chown_check(i, uid, gid);
@@ -255,6 +260,8 @@ int64_t sys_utimensat(const struct syscall_args *a)
     int dirfd = (int)a->arg[0];
     uint64_t upath = a->arg[1], utimes = a->arg[2];
     unsigned flags = (unsigned)a->arg[3];
+    /* Checked before the times are read (bad flags are EINVAL, not EFAULT),
+     * and again, harmlessly, by lookup_at. */
     if (flags & ~(unsigned)(K_AT_SYMLINK_NOFOLLOW | K_AT_EMPTY_PATH))
         return -EINVAL;
     uint64_t now = clock_realtime_ns(), at = now, mt = now;
@@ -276,7 +283,7 @@ int64_t sys_utimensat(const struct syscall_args *a)
         i = inode_get(f->inode);
         file_put(f);
     } else {
-        r = at_lookup(dirfd, upath, !(flags & K_AT_SYMLINK_NOFOLLOW), flags & K_AT_EMPTY_PATH, &i);
+        r = lookup_at(dirfd, upath, flags, K_AT_SYMLINK_NOFOLLOW | K_AT_EMPTY_PATH, &i);
         if (r)
             return r;
     }

@@ -28,6 +28,21 @@ static int create_in(struct nameidata *nd, uint32_t mode, struct inode **out)
     return 0;
 }
 
+/* Walks to the parent of a name that must not exist yet, as mknod, symlink
+ * and link need.  A trailing slash would name a directory, which none of
+ * them makes. */
+static int walk_to_new_name(struct walk *w, struct inode *start, const char *path, struct nameidata *nd)
+{
+    int r = walk_parent(w, start, path, nd);
+    if (r)
+        return r;
+    if (nd->len == 0 || name_is_dot_or_dotdot(nd->last, nd->len) || dir_find(nd->dir, nd->last, nd->len))
+        return -EEXIST;
+    if (nd->trailing)
+        return -ENOENT;
+    return 0;
+}
+
 int vfs_open_locked(struct walk *w, struct inode *start, const char *path, uint32_t flags, unsigned mode,
                     struct file **out)
 {
@@ -79,13 +94,9 @@ int vfs_mkdir_locked(struct walk *w, struct inode *start, const char *path, unsi
 int vfs_mknod_locked(struct walk *w, struct inode *start, const char *path, unsigned mode, struct inode **out)
 {
     struct nameidata nd;
-    int r = walk_parent(w, start, path, &nd);
+    int r = walk_to_new_name(w, start, path, &nd);
     if (r)
         return r;
-    if (nd.len == 0 || name_is_dot_or_dotdot(nd.last, nd.len) || dir_find(nd.dir, nd.last, nd.len))
-        return -EEXIST;
-    if (nd.trailing)
-        return -ENOENT;
     struct inode *i;
     r = create_in(&nd, mode, &i);
     if (!r && out)
@@ -101,13 +112,9 @@ int vfs_symlink_locked(struct walk *w, struct inode *start, const char *target, 
     if (tl == PATH_MAX)
         return -ENAMETOOLONG;
     struct nameidata nd;
-    int r = walk_parent(w, start, path, &nd);
+    int r = walk_to_new_name(w, start, path, &nd);
     if (r)
         return r;
-    if (nd.len == 0 || name_is_dot_or_dotdot(nd.last, nd.len) || dir_find(nd.dir, nd.last, nd.len))
-        return -EEXIST;
-    if (nd.trailing)
-        return -ENOENT;
     if (nd.dir->nlink == 0)
         return -ENOENT;
     char *copy = kmalloc(tl + 1);
@@ -165,13 +172,9 @@ int vfs_link_inode_locked(struct inode *src, struct walk *wn, struct inode *nsta
     if (K_S_ISDIR(src->mode))
         return -EPERM;
     struct nameidata nd;
-    int r = walk_parent(wn, nstart, npath, &nd);
+    int r = walk_to_new_name(wn, nstart, npath, &nd);
     if (r)
         return r;
-    if (nd.len == 0 || name_is_dot_or_dotdot(nd.last, nd.len) || dir_find(nd.dir, nd.last, nd.len))
-        return -EEXIST;
-    if (nd.trailing)
-        return -ENOENT;
     if (nd.dir->sb != src->sb)
         return -EXDEV;
     if (nd.dir->nlink == 0 || src->nlink == 0)
