@@ -62,9 +62,7 @@ static void blk_done(struct virtq *vq)
 static void blk_broken(struct virtio_dev *d)
 {
     struct blk *b = d->priv;
-    uint64_t flags = spin_lock_irqsave(&b->vq->lock);
-    waitq_wake_all(&b->wq);
-    spin_unlock_irqrestore(&b->vq->lock, flags);
+    virtq_wake(b->vq, &b->wq);
 }
 
 /* One request of nsec sectors at sector, with the data at bounce + boff.
@@ -131,17 +129,26 @@ static struct span span_of(uint64_t off, size_t n)
     return s;
 }
 
+/* Cuts n so that [pos, pos + n) ends at the end of the disk; false when pos
+ * is at or past the end. */
+static bool fit_to_disk(struct blk *b, uint64_t pos, size_t *n)
+{
+    uint64_t size = b->sectors * SECTOR;
+    if (pos >= size)
+        return false;
+    if (*n > size - pos)
+        *n = (size_t)(size - pos);
+    return true;
+}
+
 static int64_t blk_read(struct file *f, void *buf, size_t n, uint64_t *pos, unsigned io)
 {
     (void)io;
     struct blk *b = blk_of(f);
-    uint64_t size = b->sectors * SECTOR;
     if (virtio_is_broken(b->dev))
         return -EIO;
-    if (*pos >= size)
+    if (!fit_to_disk(b, *pos, &n))
         return 0;
-    if (n > size - *pos)
-        n = (size_t)(size - *pos);
     size_t done = 0;
     int r = 0;
     mutex_lock(&b->io_lock);
@@ -161,15 +168,12 @@ static int64_t blk_write(struct file *f, const void *buf, size_t n, uint64_t *po
 {
     (void)io;
     struct blk *b = blk_of(f);
-    uint64_t size = b->sectors * SECTOR;
     if (virtio_is_broken(b->dev))
         return -EIO;
     if (virtio_has(b->dev, VIRTIO_BLK_F_RO))
         return -EROFS;
-    if (*pos >= size)
+    if (!fit_to_disk(b, *pos, &n))
         return -ENOSPC;
-    if (n > size - *pos)
-        n = (size_t)(size - *pos);
     size_t done = 0;
     int r = 0;
     mutex_lock(&b->io_lock);

@@ -102,21 +102,35 @@ static void give_rx(struct virtq *vq, struct cbuf *b, uint32_t size)
     virtq_add(vq, &vb, 1, b); /* cannot fail: the queue has room for every buffer */
 }
 
-/* --- control channel --------------------------------------------------- */
+/* Sends n bytes of data (n fits a buffer) in the first buffer of free, which
+ * is not empty.  Caller holds the queue's lock. */
+static void send_buf(struct virtq *vq, struct list_head *free, const void *data, uint32_t n)
+{
+    struct cbuf *b = list_first_entry(free, struct cbuf, link);
+    list_del(&b->link);
+    memcpy(b->data, data, n);
+    struct virtq_buf vb = {virt_to_phys(b->data), n, false};
+    virtq_add(vq, &vb, 1, b); /* cannot fail, as in give_rx */
+    virtq_kick(vq);
+}
 
-static void ctx_reclaim(struct console *c)
+/* Puts the buffers the device has finished sending back on free.  Caller
+ * holds the queue's lock. */
+static void reclaim_sent(struct virtq *vq, struct list_head *free)
 {
     uint32_t len;
     struct cbuf *b;
-    while ((b = virtq_get_used(c->ctx, &len)))
-        list_add_tail(&b->link, &c->ctx_free);
+    while ((b = virtq_get_used(vq, &len)))
+        list_add_tail(&b->link, free);
 }
+
+/* --- control channel --------------------------------------------------- */
 
 static void ctx_done(struct virtq *vq)
 {
     struct console *c = vq->priv;
     uint64_t flags = spin_lock_irqsave(&vq->lock);
-    ctx_reclaim(c);
+    reclaim_sent(vq, &c->ctx_free);
     waitq_wake_all(&c->ctx_wq);
     spin_unlock_irqrestore(&vq->lock, flags);
 }
@@ -126,19 +140,14 @@ static void ctl_send(struct console *c, uint32_t id, uint16_t event, uint16_t va
     struct virtq *vq = c->ctx;
     uint64_t flags = spin_lock_irqsave(&vq->lock);
     for (;;) {
-        ctx_reclaim(c);
+        reclaim_sent(vq, &c->ctx_free);
         if (!list_empty(&c->ctx_free) || virtio_is_broken(c->dev))
             break;
         waitq_wait_locked(&c->ctx_wq, &vq->lock, 0);
     }
     if (!virtio_is_broken(c->dev)) {
-        struct cbuf *b = list_first_entry(&c->ctx_free, struct cbuf, link);
-        list_del(&b->link);
         struct ctl_msg m = {id, event, value};
-        memcpy(b->data, &m, sizeof m);
-        struct virtq_buf vb = {virt_to_phys(b->data), sizeof m, false};
-        virtq_add(vq, &vb, 1, b);
-        virtq_kick(vq);
+        send_buf(vq, &c->ctx_free, &m, sizeof m);
     }
     spin_unlock_irqrestore(&vq->lock, flags);
 }
@@ -189,10 +198,7 @@ static void port_tx_done(struct virtq *vq)
     if (!p)
         return; /* no port added on this queue yet */
     uint64_t flags = spin_lock_irqsave(&vq->lock);
-    uint32_t len;
-    struct cbuf *b;
-    while ((b = virtq_get_used(vq, &len)))
-        list_add_tail(&b->link, &p->tx_free);
+    reclaim_sent(vq, &p->tx_free);
     waitq_wake_all(&p->writers);
     spin_unlock_irqrestore(&vq->lock, flags);
     poll_notify();
@@ -200,12 +206,8 @@ static void port_tx_done(struct virtq *vq)
 
 static void port_wake_all(struct port *p)
 {
-    uint64_t flags = spin_lock_irqsave(&p->rx->lock);
-    waitq_wake_all(&p->readers);
-    spin_unlock_irqrestore(&p->rx->lock, flags);
-    flags = spin_lock_irqsave(&p->tx->lock);
-    waitq_wake_all(&p->writers);
-    spin_unlock_irqrestore(&p->tx->lock, flags);
+    virtq_wake(p->rx, &p->readers);
+    virtq_wake(p->tx, &p->writers);
     poll_notify();
 }
 
@@ -338,13 +340,8 @@ static int64_t port_write(struct file *f, const void *buf, size_t n, uint64_t *p
     uint64_t flags = spin_lock_irqsave(&vq->lock);
     for (;;) {
         if (!list_empty(&p->tx_free)) {
-            struct cbuf *b = list_first_entry(&p->tx_free, struct cbuf, link);
-            list_del(&b->link);
             size_t k = MIN(n, (size_t)VIRTIO_PORT_BUF_SIZE);
-            memcpy(b->data, buf, k);
-            struct virtq_buf vb = {virt_to_phys(b->data), (uint32_t)k, false};
-            virtq_add(vq, &vb, 1, b);
-            virtq_kick(vq);
+            send_buf(vq, &p->tx_free, buf, (uint32_t)k);
             r = (int64_t)k;
             break;
         }
@@ -605,12 +602,8 @@ static void con_broken(struct virtio_dev *d)
     struct console *c = d->priv;
     if (!c)
         return;
-    uint64_t flags = spin_lock_irqsave(&c->crx->lock);
-    waitq_wake_all(&c->ctrl_wq);
-    spin_unlock_irqrestore(&c->crx->lock, flags);
-    flags = spin_lock_irqsave(&c->ctx->lock);
-    waitq_wake_all(&c->ctx_wq);
-    spin_unlock_irqrestore(&c->ctx->lock, flags);
+    virtq_wake(c->crx, &c->ctrl_wq);
+    virtq_wake(c->ctx, &c->ctx_wq);
     for (uint32_t k = 0; k < c->nports; k++)
         if (c->ports[k])
             port_wake_all(c->ports[k]);

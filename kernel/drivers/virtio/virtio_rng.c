@@ -90,9 +90,7 @@ static void rng_thread(void *arg)
 static void rng_broken(struct virtio_dev *d)
 {
     struct rng *r = d->priv;
-    uint64_t flags = spin_lock_irqsave(&r->vq->lock);
-    waitq_wake_all(&r->wq);
-    spin_unlock_irqrestore(&r->vq->lock, flags);
+    virtq_wake(r->vq, &r->wq);
 }
 
 static int rng_probe(struct virtio_dev *d)

@@ -5,6 +5,7 @@
 #include <kernel/errno.h>
 #include <mm/pmm.h>
 #include <mm/slab.h>
+#include <sched/sched.h>
 
 #include "virtio_mmio_regs.h"
 
@@ -133,4 +134,12 @@ void *virtq_get_used(struct virtq *vq, uint32_t *len)
     vq->free_head = (uint16_t)id;
     vq->num_free = (uint16_t)(vq->num_free + n);
     return cookie;
+}
+
+void virtq_wake(struct virtq *vq, struct waitq *wq)
+{
+    /* Under the lock, so a waiter between its check and its sleep is not missed. */
+    uint64_t flags = spin_lock_irqsave(&vq->lock);
+    waitq_wake_all(wq);
+    spin_unlock_irqrestore(&vq->lock, flags);
 }

@@ -16,6 +16,8 @@
 #include <drivers/virtio.h>
 #include <kernel/spinlock.h>
 
+struct waitq;
+
 #define VIRTQ_MAX_SIZE 128
 
 struct virtq_desc {
@@ -84,5 +86,8 @@ void virtq_kick(struct virtq *vq);
 /* The cookie of the next used chain (its descriptors freed) and the bytes the
  * device wrote into it, or NULL if none.  Caller holds vq->lock. */
 void *virtq_get_used(struct virtq *vq, uint32_t *len);
+/* Wakes every waiter on wq, whose condition lock is vq->lock, for a caller
+ * not holding it (a driver's broken() or a state change seen elsewhere). */
+void virtq_wake(struct virtq *vq, struct waitq *wq);
 
 #endif
