@@ -125,17 +125,6 @@ static size_t readable_locked(size_t n, bool *eof)
     return k;
 }
 
-static void drop_locked(size_t n)
-{
-    uint8_t sink[64];
-    while (n) {
-        size_t k = ring_read(&rx, sink, MIN(n, sizeof sink));
-        if (!k)
-            break;
-        n -= k;
-    }
-}
-
 static int64_t console_read(struct file *f, void *buf, size_t n, uint64_t *pos, unsigned io)
 {
     (void)f;
@@ -146,7 +135,7 @@ static int64_t console_read(struct file *f, void *buf, size_t n, uint64_t *pos, 
         bool eof;
         size_t k = readable_locked(n, &eof);
         if (eof) {
-            drop_locked(1); /* even when peeking: an EOF copies nothing that could be lost */
+            ring_drop(&rx, 1); /* even when peeking: an EOF copies nothing that could be lost */
             r = 0;
             break;
         }
@@ -154,7 +143,7 @@ static int64_t console_read(struct file *f, void *buf, size_t n, uint64_t *pos, 
             struct pipe_ring copy = rx;
             ring_read(&copy, buf, k);
             if (!(io & IO_PEEK))
-                drop_locked(k);
+                ring_drop(&rx, k);
             r = (int64_t)k;
             break;
         }
@@ -179,9 +168,9 @@ static void console_consume(struct file *f, size_t n)
     uint64_t flags = spin_lock_irqsave(&con_lock);
     n = MIN(n, rx.len);
     bool ended_line = n && rx.buf[(rx.head + n - 1) % rx.cap] == '\n';
-    drop_locked(n);
+    ring_drop(&rx, n);
     if (n && !ended_line && (termios.c_lflag & T_ICANON) && rx.len && rx.buf[rx.head] == termios.c_cc[V_EOF])
-        drop_locked(1);
+        ring_drop(&rx, 1);
     spin_unlock_irqrestore(&con_lock, flags);
 }
 
@@ -225,7 +214,7 @@ static int console_ioctl(struct file *f, unsigned cmd, uint64_t uarg)
         flags = spin_lock_irqsave(&con_lock);
         termios = t;
         if (cmd == K_TCSETSF)
-            drop_locked(rx.len); /* TCSAFLUSH: discard pending input */
+            ring_drop(&rx, rx.len); /* TCSAFLUSH: discard pending input */
         spin_unlock_irqrestore(&con_lock, flags);
         return 0;
     }

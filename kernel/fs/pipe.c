@@ -70,11 +70,7 @@ static void pipe_consume(struct file *f, size_t n)
 {
     struct pipe *p = pipe_of(f);
     uint64_t flags = spin_lock_irqsave(&p->lock);
-    n = MIN(n, p->ring.len);
-    p->ring.head = (p->ring.head + n) % p->ring.cap;
-    p->ring.len -= n;
-    if (!p->ring.len)
-        p->ring.head = 0;
+    ring_drop(&p->ring, n);
     waitq_wake_all(&p->writable);
     spin_unlock_irqrestore(&p->lock, flags);
     poll_notify();

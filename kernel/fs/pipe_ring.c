@@ -19,6 +19,12 @@ size_t ring_read(struct pipe_ring *r, void *dst, size_t n)
     size_t first = MIN(n, r->cap - r->head);
     memcpy(dst, r->buf + r->head, first);
     memcpy((uint8_t *)dst + first, r->buf, n - first);
+    return ring_drop(r, n);
+}
+
+size_t ring_drop(struct pipe_ring *r, size_t n)
+{
+    n = MIN(n, r->len);
     r->head = (r->head + n) % r->cap;
     r->len -= n;
     if (r->len == 0)

@@ -17,5 +17,7 @@ static inline size_t ring_space(const struct pipe_ring *r) { return r->cap - r->
 size_t ring_write(struct pipe_ring *r, const void *src, size_t n);
 /* Removes up to n bytes into dst; returns how many. */
 size_t ring_read(struct pipe_ring *r, void *dst, size_t n);
+/* Removes up to n bytes unread; returns how many. */
+size_t ring_drop(struct pipe_ring *r, size_t n);
 
 #endif
