@@ -257,6 +257,26 @@ static bool share_page(uint64_t va, uint64_t *pte, void *arg)
     return true;
 }
 
+static bool count_page(uint64_t va, uint64_t *pte, void *count)
+{
+    (void)va, (void)pte;
+    (*(uint64_t *)count)++;
+    return true;
+}
+
+/* Pages the parent could have to copy after a fork: its present pages in
+ * writable mappings.  mm->lock held. */
+static uint64_t writable_resident_pages(struct mm *mm)
+{
+    uint64_t n = 0;
+    list_for_each(it, &mm->vmas) {
+        struct vma *v = list_entry(it, struct vma, link);
+        if (v->prot & PROT_WRITE)
+            paging_visit(mm->root, v->start, v->end - v->start, count_page, &n);
+    }
+    return n;
+}
+
 int mm_fork(struct mm *parent, struct mm **out)
 {
     struct mm *child = mm_create();
@@ -264,6 +284,16 @@ int mm_fork(struct mm *parent, struct mm **out)
         return -ENOMEM;
     struct fork_ctx c = {child, 0};
     mutex_lock(&parent->lock);
+    /* There is no OOM killer: a write that finds no memory for its copy ends
+     * in SIGBUS.  So a fork is refused unless the parent could still copy
+     * every page it may write: the process that forks never dies of it. */
+    struct pmm_stats ps;
+    pmm_get_stats(&ps);
+    if (writable_resident_pages(parent) >= ps.free_pages) {
+        mutex_unlock(&parent->lock);
+        mm_put(child);
+        return -ENOMEM;
+    }
     list_for_each(it, &parent->vmas) {
         struct vma *v = list_entry(it, struct vma, link);
         struct vma *nv = kmalloc(sizeof *nv);

@@ -72,8 +72,10 @@ int vm_populate_locked(struct mm *mm, uint64_t start, uint64_t len);
 int vm_protect_locked(struct mm *mm, uint64_t start, uint64_t end, uint32_t prot);
 /* fork: a new address space with the same VMAs whose present pages are
  * shared copy-on-write (read-only in both until one writes).  The parent
- * must be the active address space.  0 or -ENOMEM (nothing changed that
- * matters: the parent's pages come back writable at their next write). */
+ * must be the active address space.  -ENOMEM when free memory could not
+ * cover a copy of every page the parent may write (no OOM killer: this keeps
+ * the forking process from dying of SIGBUS later); nothing changed that
+ * matters then (the parent's pages come back writable at their next write). */
 int mm_fork(struct mm *parent, struct mm **out);
 
 /* Page fault in user memory at addr.  write/exec say what the access was.

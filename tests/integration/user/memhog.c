@@ -48,16 +48,28 @@ static int hog_malloc(void)
     return errno == ENOMEM && n > 0 ? 0 : 2;
 }
 
-/* Forks until the kernel refuses (ENOMEM or EAGAIN), then kills and reaps
- * every child: the kernel must say no cleanly and get everything back. */
+/* Forks until the kernel refuses (ENOMEM or EAGAIN), then ends and reaps
+ * every child: the kernel must say no cleanly and get everything back.
+ * Each child waits on a pipe whose only writer is this process, so the
+ * children also go if this process dies (a fault it takes while memory is
+ * exhausted is SIGBUS: there is no OOM killer to pick another victim). */
 static void fork_until_refused(void)
 {
     static pid_t pids[8192];
+    memset(pids, 0, sizeof pids); /* touched now: no page fault needed at exhaustion */
+    int lifeline[2];
+    if (pipe(lifeline)) {
+        check(0, "fork-until-refused");
+        return;
+    }
     int n = 0;
     while (n < 8192) {
         pid_t pid = fork();
         if (pid == 0) {
-            pause();
+            char c;
+            close(lifeline[1]);
+            while (read(lifeline[0], &c, 1) < 0 && errno == EINTR)
+                ;
             _exit(0);
         }
         if (pid < 0)
@@ -65,10 +77,10 @@ static void fork_until_refused(void)
         pids[n++] = pid;
     }
     int err = errno;
+    close(lifeline[1]); /* every child's read now ends */
+    close(lifeline[0]);
     printf("memhog: %d children forked, then %s\n", n, n == 8192 ? "stopped" : strerror(err));
     check(n > 10 && (n == 8192 || err == ENOMEM || err == EAGAIN), "fork-until-refused");
-    for (int i = 0; i < n; i++)
-        kill(pids[i], SIGKILL);
     int reaped = 0;
     for (int i = 0; i < n; i++)
         reaped += waitpid(pids[i], NULL, 0) == pids[i];
