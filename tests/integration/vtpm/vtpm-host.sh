@@ -18,6 +18,10 @@ trap 'stop_vtpm; rm -rf "$work"' EXIT
 pass() { echo "PASS $1"; }
 fail() { echo "FAIL $1: $2"; }
 
+# The tpm2-tools list (test_getrandom ... test_evict, check_nv_and_key), shared
+# with the suite that runs it against the vtpm inside the VM.
+. "$root/tests/integration/vtpm/tpm2-list.sh"
+
 # Starts the vtpm on a free pair of ports (data PORT, ctrl PORT+1, as the
 # swtpm TCTI expects).  Returns 0 once it listens; 1 if it exited (refused),
 # leaving its log in $work/log.  Extra arguments go to the vtpm.
@@ -77,7 +81,6 @@ t() { # name, command...: PASS if the command succeeds
     else fail "$name" "$(echo "$out" | tail -n 3 | tr '\n' ' ')"; fi
 }
 
-hex2bin() { printf "$(echo "$1" | sed 's/../\\x&/g')"; }
 
 cd "$work" || exit 1
 
@@ -90,77 +93,14 @@ pass vtpm-start
 
 t tpm2-startup tpm2_startup -c
 
-test_getrandom() {
-    tpm2_getrandom -o rnd 32 && [ "$(stat -c %s rnd)" = 32 ] && tpm2_getrandom -o rnd2 32 && ! cmp -s rnd rnd2
-}
+tpm2_list_setup
 t tpm2-getrandom test_getrandom
-
-test_pcr() {
-    local before after expect ext=0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef
-    before=$(tpm2_pcrread sha256:16 | awk '$1 ~ /^16/{print tolower($NF)}' | sed 's/^0x//') || return 1
-    [ ${#before} = 64 ] || { echo "pcrread: '$before'"; return 1; }
-    tpm2_pcrextend 16:sha256=$ext || return 1
-    after=$(tpm2_pcrread sha256:16 | awk '$1 ~ /^16/{print tolower($NF)}' | sed 's/^0x//') || return 1
-    expect=$( (hex2bin "$before"; hex2bin "$ext") | sha256sum | cut -d' ' -f1)
-    [ "$after" = "$expect" ] || { echo "pcr16 $after, expected $expect"; return 1; }
-}
 t tpm2-pcrread-pcrextend test_pcr
-
-# Without a resource manager every tool leaves its objects loaded: flush them
-# so the TPM's three object slots do not run out.
-createprimary() { tpm2_createprimary -C o -G "$1" -c "$2" >/dev/null && tpm2_flushcontext -t; }
 t tpm2-createprimary-rsa2048 createprimary rsa2048 prim.ctx
 t tpm2-createprimary-ecc-p256 createprimary ecc256 eprim.ctx
-
-test_sign() {
-    tpm2_create -C prim.ctx -G ecc256:ecdsa-sha256 -u key.pub -r key.priv >/dev/null || return 1
-    tpm2_flushcontext -t
-    tpm2_load -C prim.ctx -u key.pub -r key.priv -c key.ctx >/dev/null || return 1
-    tpm2_flushcontext -t
-    echo "message to sign" >msg
-    tpm2_sign -c key.ctx -g sha256 -o sig msg || return 1
-    tpm2_verifysignature -c key.ctx -g sha256 -m msg -s sig || return 1
-    echo "another message" >msg2
-    if tpm2_verifysignature -c key.ctx -g sha256 -m msg2 -s sig 2>/dev/null; then
-        echo "a signature over another message verified"
-        return 1
-    fi
-    tpm2_flushcontext -t
-}
 t tpm2-create-load-sign-verify test_sign
-
-test_quote() {
-    tpm2_create -C prim.ctx -G ecc256:ecdsa-sha256:null -u ak.pub -r ak.priv \
-        -a 'fixedtpm|fixedparent|sensitivedataorigin|userwithauth|restricted|sign' >/dev/null || return 1
-    tpm2_flushcontext -t
-    tpm2_load -C prim.ctx -u ak.pub -r ak.priv -c ak.ctx >/dev/null || return 1
-    tpm2_flushcontext -t
-    tpm2_readpublic -c ak.ctx -f pem -o ak.pem >/dev/null || return 1
-    tpm2_quote -c ak.ctx -l sha256:0,16 -q 1234abcd -m q.msg -s q.sig -o q.pcrs -g sha256 >/dev/null || return 1
-    tpm2_checkquote -u ak.pem -m q.msg -s q.sig -f q.pcrs -g sha256 -q 1234abcd >/dev/null || return 1
-    if tpm2_checkquote -u ak.pem -m q.msg -s q.sig -f q.pcrs -g sha256 -q 1234abce >/dev/null 2>&1; then
-        echo "checkquote accepted a wrong nonce"
-        return 1
-    fi
-    tpm2_flushcontext -t
-}
 t tpm2-quote-checkquote test_quote
-
-head -c 32 /dev/urandom >nvdata
-test_nv() {
-    tpm2_nvdefine 0x1500016 -C o -s 32 -a "ownerread|ownerwrite" >/dev/null || return 1
-    tpm2_nvwrite 0x1500016 -C o -i nvdata || return 1
-    tpm2_nvread 0x1500016 -C o -s 32 -o nvback || return 1
-    cmp nvdata nvback
-}
 t tpm2-nvdefine-nvwrite-nvread test_nv
-
-test_evict() {
-    tpm2_evictcontrol -C o -c prim.ctx 0x81000016 >/dev/null || return 1
-    tpm2_flushcontext -t
-    tpm2_getcap handles-persistent | grep -qi 0x81000016 || return 1
-    tpm2_readpublic -c 0x81000016 -n prim.name >/dev/null
-}
 t tpm2-evictcontrol test_evict
 
 # ---------------------------------------------------------------- control channel
@@ -255,10 +195,7 @@ test_persist() {
     start_vtpm || { tail -n 3 "$work/log"; return 1; }
     grep -q "state: loaded" "$work/log" || { echo "no load line"; return 1; }
     tpm2_startup -c || return 1
-    tpm2_nvread 0x1500016 -C o -s 32 -o nvafter || return 1
-    cmp nvdata nvafter || return 1
-    tpm2_readpublic -c 0x81000016 -n prim.name2 >/dev/null || return 1
-    cmp prim.name prim.name2 || { echo "persistent key changed"; return 1; }
+    check_nv_and_key || return 1
     stop_vtpm
 }
 t persistence-across-restart test_persist

@@ -1,0 +1,38 @@
+# The vtpm served from the service VM to host clients (tests/integration/vm-tpm):
+# Debian's tpm2-tools on the host reach /sbin/vtpm inside nutshell through the
+# virtio-console ports, with its state on a virtio disk, as in `make run`.
+#
+# The image is the service VM's (apps/image/image.manifest) with one change:
+# the inittab's vtpm line is `final` instead of `respawn`, so that the vtpm's
+# SHUTDOWN (control channel) powers the VM off through init's whole power-off
+# sequence, a vtpm that refuses its state powers the VM off at once (its log
+# line and init's are on the console) and a vtpm that dies mid-test is seen,
+# not silently restarted.  The QEMU device arguments are apps/image's
+# service_vm_devices, written out with placeholders the suite fills in
+# (free ports are picked at run time).
+
+VMTPM_OUT := $(BUILD)/tests/vm-tpm
+
+$(VMTPM_OUT)/inittab: apps/image/inittab tests/integration/vm-tpm.mk | deps
+	@mkdir -p $(@D)
+	@sed 's/^vtpm:respawn:/vtpm:final:/' $< >$@
+	@grep -q '^vtpm:final:' $@ || { echo "vm-tpm: no vtpm:respawn: line in $<" >&2; rm -f $@; exit 1; }
+
+$(VMTPM_OUT)/vm-tpm.manifest: apps/image/image.manifest tests/integration/vm-tpm.mk | deps
+	@mkdir -p $(@D)
+	@sed 's#apps/image/inittab#$(VMTPM_OUT)/inittab#' $< >$@
+
+$(eval $(call mkinitrd_archive,$(VMTPM_OUT)/vm-tpm.cpio,$(VMTPM_OUT)/vm-tpm.manifest,$(VMTPM_OUT)/inittab $(IMAGE_DEPS)))
+
+$(VMTPM_OUT)/devices: apps/image/image.mk tests/integration/vm-tpm.mk | deps
+	@mkdir -p $(@D)
+	@echo '$(call service_vm_devices,@STATE@,@PORT@,@CTRL@)' >$@
+
+VMTPM_SUITE := $(VMTPM_OUT)/vm-tpm
+$(VMTPM_SUITE): tests/integration/vm-tpm/vm-tpm.sh $(KERNEL_ELF) $(VMTPM_OUT)/vm-tpm.cpio $(VMTPM_OUT)/devices
+	@printf '#!/bin/sh\nexec %s %s %s %s\n' "$(CURDIR)/tests/integration/vm-tpm/vm-tpm.sh" \
+	    "$(CURDIR)/$(KERNEL_ELF)" "$(CURDIR)/$(VMTPM_OUT)/vm-tpm.cpio" "$(CURDIR)/$(VMTPM_OUT)/devices" >$@
+	@chmod +x $@
+
+TEST_SUITES  += $(VMTPM_SUITE)
+TEST_PREREQS += $(VMTPM_SUITE) $(VTPM_BIN) $(VTPM_TOOL)
