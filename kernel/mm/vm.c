@@ -257,6 +257,10 @@ static bool share_page(uint64_t va, uint64_t *pte, void *arg)
     return true;
 }
 
+/* Kernel stack, thread, process, page tables, FPU area and descriptor table
+ * of a new child (about 20 pages), plus room for its first copies. */
+#define FORK_RESERVE_PAGES 64
+
 static bool count_page(uint64_t va, uint64_t *pte, void *count)
 {
     (void)va, (void)pte;
@@ -285,11 +289,13 @@ int mm_fork(struct mm *parent, struct mm **out)
     struct fork_ctx c = {child, 0};
     mutex_lock(&parent->lock);
     /* There is no OOM killer: a write that finds no memory for its copy ends
-     * in SIGBUS.  So a fork is refused unless the parent could still copy
-     * every page it may write: the process that forks never dies of it. */
+     * in SIGBUS.  So a fork is refused unless, after the child's own kernel
+     * structures (FORK_RESERVE_PAGES covers them and the child's first
+     * copies), the parent could still copy every page it may write: the
+     * process that forks never dies of it. */
     struct pmm_stats ps;
     pmm_get_stats(&ps);
-    if (writable_resident_pages(parent) >= ps.free_pages) {
+    if (writable_resident_pages(parent) + FORK_RESERVE_PAGES >= ps.free_pages) {
         mutex_unlock(&parent->lock);
         mm_put(child);
         return -ENOMEM;

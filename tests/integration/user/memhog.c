@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/sysinfo.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -95,6 +96,9 @@ int main(int argc, char **argv)
         return hog_malloc();
     if (argc > 1)
         round_name = argv[1];
+    struct sysinfo si;
+    if (sysinfo(&si) == 0)
+        printf("memhog: round %s starts with %lu KiB free\n", round_name, si.freeram * si.mem_unit / 1024);
 
     /* One huge request: plain ENOMEM. */
     void *huge = mmap(NULL, 1ull << 40, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -115,8 +119,10 @@ int main(int argc, char **argv)
         int status;
         waitpid(pid, &status, 0);
         int ok = (WIFEXITED(status) && WEXITSTATUS(status) == 0) || WIFSIGNALED(status);
-        printf("memhog: child %s %s %d\n", modes[i], WIFEXITED(status) ? "exited" : "killed by signal",
-               WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
+        struct sysinfo after;
+        sysinfo(&after);
+        printf("memhog: child %s %s %d, %lu KiB free after\n", modes[i], WIFEXITED(status) ? "exited" : "killed by signal",
+               WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status), after.freeram * after.mem_unit / 1024);
         check(ok, modes[i][1] == 'm' ? "child-mmap-until-enomem" : "child-malloc-until-enomem");
     }
     fork_until_refused();
