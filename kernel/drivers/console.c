@@ -174,14 +174,24 @@ static void console_consume(struct file *f, size_t n)
     spin_unlock_irqrestore(&con_lock, flags);
 }
 
+#define CONSOLE_WRITE_SLICE 128
+
 static int64_t console_write(struct file *f, const void *buf, size_t n, uint64_t *pos, unsigned io)
 {
     (void)f;
     (void)pos;
     (void)io;
-    uint64_t flags = spin_lock_irqsave(&con_lock);
-    uart_write(buf, n);
-    spin_unlock_irqrestore(&con_lock, flags);
+    /* The UART takes one byte per port write (an exit to the hypervisor
+     * each): a large write goes out in slices so interrupts and other
+     * threads are never held off for long.  A slice is never interleaved. */
+    const char *p = buf;
+    for (size_t done = 0; done < n;) {
+        size_t slice = MIN(n - done, (size_t)CONSOLE_WRITE_SLICE);
+        uint64_t flags = spin_lock_irqsave(&con_lock);
+        uart_write(p + done, slice);
+        spin_unlock_irqrestore(&con_lock, flags);
+        done += slice;
+    }
     return (int64_t)n;
 }
 
