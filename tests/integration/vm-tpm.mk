@@ -36,3 +36,25 @@ $(VMTPM_SUITE): tests/integration/vm-tpm/vm-tpm.sh $(KERNEL_ELF) $(VMTPM_OUT)/vm
 
 TEST_SUITES  += $(VMTPM_SUITE)
 TEST_PREREQS += $(VMTPM_SUITE) $(VTPM_BIN) $(VTPM_TOOL)
+
+# --- make bench: channel throughput and GetRandom from the host (tests/bench/channel)
+# Kept in this fragment (fragments are read one or two folders deep, and the
+# bench shares the suite's device arguments): chanbench and linuxinit are
+# plain static musl programs, so the same binaries run under both kernels.
+CHANBENCH_OUT := $(BUILD)/bench/channel
+CHANBENCH_CC  := musl-gcc -static -std=gnu11 -O2 -Wall -Wextra -Werror
+
+$(CHANBENCH_OUT)/chanbench $(CHANBENCH_OUT)/linuxinit: $(CHANBENCH_OUT)/%: tests/bench/channel/%.c | deps
+	@mkdir -p $(@D)
+	$(CHANBENCH_CC) -o $@ $<
+
+# Rebuilt on every make bench: the module list follows whatever kernel
+# bench-linux-kernel left in build/linux.
+.PHONY: chanbench-cpio
+chanbench-cpio: $(CHANBENCH_OUT)/chanbench $(CHANBENCH_OUT)/linuxinit $(BUILD)/apps/init/init $(VTPM_BIN) \
+                tests/bench/channel/bench.inittab bench-linux-kernel | deps
+	@tests/bench/channel/mkbenchcpio.sh $(CHANBENCH_OUT)/bench.cpio $(BUILD)/apps/init/init $(VTPM_BIN) \
+	    $(CHANBENCH_OUT)/chanbench $(CHANBENCH_OUT)/linuxinit tests/bench/channel/bench.inittab $(BUILD)/linux
+
+BENCH_SCRIPTS += tests/bench/channel/bench-channel.sh
+BENCH_PREREQS += chanbench-cpio $(VMTPM_OUT)/devices $(KERNEL_ELF) $(VTPM_TOOL) $(VTPM_BENCH) $(BENCH_OUT)/tsc-hz
