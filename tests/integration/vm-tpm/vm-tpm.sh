@@ -23,7 +23,7 @@ VM_MEM=${VM_TPM_MEM:-128}
 # Seconds a boot may take to get the vtpm going, and a whole boot at most
 # (a watchdog kills QEMU after that, so a hung guest fails the tests using it).
 BOOT_WAIT=${VM_TPM_BOOT_WAIT:-120}
-BOOT_LIMIT=${VM_TPM_BOOT_LIMIT:-180}
+BOOT_LIMIT=${VM_TPM_BOOT_LIMIT:-120}
 # The consoles of the last run are kept here for debugging.
 keep=$root/build/tests/vm-tpm/logs
 
