@@ -24,6 +24,7 @@
 #include <kernel/selftest.h>
 #include <kernel/string.h>
 #include <mm/kmap.h>
+#include <mm/kstack.h>
 #include <mm/pmm.h>
 #include <mm/slab.h>
 #include <sched/sched.h>
@@ -65,7 +66,7 @@ static void init_memory(void)
     size_t n = boot_usable_ranges(&boot_info, reserved, n_res, usable, MAX_USABLE);
     if (pmm_init(usable, n))
         panic("no usable memory for the frame allocator");
-    if (kmap_init(&boot_info))
+    if (kmap_init(&boot_info) || kstack_init())
         panic("out of memory building the kernel page tables");
 }
 
@@ -98,13 +99,23 @@ static __attribute__((noinline)) void provoke_kernel_fault(void)
     *p = 42;
 }
 
-/* A thread that runs off the bottom of its stack, as far as the canary can
- * tell (test=stack-overflow): the next switch must report it. */
-static void smash_own_canary(void *unused)
+/* Recursion without end (test=stack-overflow): the guard page below the
+ * thread's stack must stop it with a diagnostic. */
+static volatile uint64_t recursion_limit = UINT64_MAX; /* never reached: GCC cannot prove that */
+
+static __attribute__((noinline)) uint64_t recurse_deeply(volatile uint64_t depth)
+{
+    volatile uint64_t pad[32];
+    pad[0] = depth;
+    if (depth >= recursion_limit)
+        return 0;
+    return recurse_deeply(pad[0] + 1) + pad[31];
+}
+
+static void overflow_own_stack(void *unused)
 {
     (void)unused;
-    *(volatile uint64_t *)sched_current()->kstack = 0;
-    sched_yield();
+    recurse_deeply(0);
 }
 
 static __noreturn void run_test_mode(const char *mode)
@@ -121,7 +132,7 @@ static __noreturn void run_test_mode(const char *mode)
         panic("test=fault: the fault did not happen");
     }
     if (!strcmp(mode, "stack-overflow")) {
-        if (kthread_create("smasher", smash_own_canary, NULL))
+        if (kthread_create("smasher", overflow_own_stack, NULL))
             for (;;)
                 sched_yield();
         panic("test=stack-overflow: no thread");

@@ -7,6 +7,7 @@
 #include <kernel/panic.h>
 #include <kernel/printk.h>
 #include <kernel/string.h>
+#include <mm/kstack.h>
 #include <mm/pmm.h>
 #include <mm/slab.h>
 #include <sched/sched.h>
@@ -102,7 +103,7 @@ static void make_runnable_locked(struct thread *t)
 
 static void thread_free(struct thread *t)
 {
-    pmm_free_pages(virt_to_phys(t->kstack), KSTACK_ORDER);
+    kstack_free(t->kstack);
     kfree(t);
 }
 
@@ -211,12 +212,11 @@ static struct thread *create_thread(const char *name, void (*fn)(void *), void *
     struct thread *t = kzalloc(sizeof *t);
     if (!t)
         return NULL;
-    uint64_t stack = pmm_alloc_pages(KSTACK_ORDER);
-    if (!stack) {
+    t->kstack = kstack_alloc();
+    if (!t->kstack) {
         kfree(t);
         return NULL;
     }
-    t->kstack = phys_to_virt(stack);
     *(uint64_t *)t->kstack = STACK_CANARY;
     t->fn = fn;
     t->arg = arg;

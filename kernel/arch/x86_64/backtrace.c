@@ -3,6 +3,8 @@
  * that the second link pass adds (kernel/arch/x86_64/gen-ksyms.sh). */
 #include <kernel/backtrace.h>
 #include <kernel/printk.h>
+#include <mm/kmap.h>
+#include <mm/paging.h>
 #include <mm/physmap.h>
 
 extern const uint64_t ksyms_count;
@@ -42,11 +44,19 @@ static void print_frame(int i, uint64_t addr)
         printk(LOG_EMERG, "  #%d [<%016lx>] ?", i, addr);
 }
 
-/* A frame pointer is followed only while it points into kernel memory, is
- * aligned, and grows upwards: a corrupted chain ends the trace, not the kernel. */
+/* True if the 16 bytes at addr can be read without faulting. */
+static bool readable(uint64_t addr)
+{
+    return paging_lookup(kmap_root(), addr, NULL, NULL, NULL) == 0 &&
+           paging_lookup(kmap_root(), addr + 15, NULL, NULL, NULL) == 0;
+}
+
+/* A frame pointer is followed only while it points into mapped kernel
+ * memory, is aligned, and grows upwards: a corrupted chain (or one that ran
+ * into a stack's guard page) ends the trace, not the kernel. */
 static bool frame_plausible(uint64_t rbp, uint64_t prev)
 {
-    return rbp >= DIRECT_MAP_BASE && (rbp & 7) == 0 && rbp > prev && rbp < UINT64_MAX - 16;
+    return rbp >= DIRECT_MAP_BASE && (rbp & 7) == 0 && rbp > prev && rbp < UINT64_MAX - 16 && readable(rbp);
 }
 
 static void print_chain(int first, uint64_t rbp)
@@ -78,7 +88,7 @@ void backtrace_print_trap(uint64_t rip, uint64_t rsp, uint64_t rbp)
      * built: its caller is then the return address on top of the stack. */
     uint64_t off;
     int next = 1;
-    if (ksym_lookup(rip, &off) && off == 0 && rsp >= DIRECT_MAP_BASE && (rsp & 7) == 0)
+    if (ksym_lookup(rip, &off) && off == 0 && rsp >= DIRECT_MAP_BASE && (rsp & 7) == 0 && readable(rsp))
         print_frame(next++, *(const uint64_t *)rsp);
     print_chain(next, rbp);
 }

@@ -10,6 +10,7 @@
 #include <kernel/power.h>
 #include <kernel/printk.h>
 #include <kernel/spinlock.h>
+#include <mm/kstack.h>
 #include <mm/physmap.h>
 #include <mm/vm.h>
 #include <proc/process.h>
@@ -83,6 +84,9 @@ static __noreturn void kernel_exception(struct trap_frame *tf)
     struct thread *t = sched_current();
     printk(LOG_EMERG, "KERNEL EXCEPTION: vector %lu (%s), error code 0x%lx, thread %s", tf->vector, name,
            tf->error_code, t ? t->name : "boot");
+    if (tf->vector == 8 && kstack_is_guard(read_cr2()))
+        printk(LOG_EMERG, "kernel stack overflow: thread %s ran into the guard page at %016lx", t ? t->name : "boot",
+               read_cr2());
     if (tf->vector == VEC_PAGE_FAULT)
         printk(LOG_EMERG, "page fault at address %016lx (%s, %s%s)", read_cr2(),
                tf->error_code & 1 ? "protection violation" : "page not present",
