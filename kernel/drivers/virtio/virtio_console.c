@@ -46,8 +46,12 @@ struct ctl_msg {
     uint16_t value;
 };
 
-#define CTL_BUFS 8
-#define CTL_BUF_SIZE 512 /* CTL_BUFS of them in one page */
+/* QEMU drops a control message (a host connect or disconnect!) when it finds
+ * no receive buffer, so as many are posted as the queue holds (QEMU's control
+ * queue has 32 entries); a tool that connects per command makes bursts. */
+#define CTL_RX_BUFS 32
+#define CTL_TX_BUFS 8
+#define CTL_BUF_SIZE 512 /* 8 to a page */
 
 struct cbuf {
     uint8_t *data;
@@ -84,11 +88,11 @@ struct console {
     struct port *ports[VIRTIO_CONSOLE_MAX_PORTS];
     struct mutex ctrl_lock;
     struct waitq ctrl_wq;         /* the thread waits for control input (crx->lock) */
-    struct cbuf crxb[CTL_BUFS];
+    struct cbuf crxb[CTL_RX_BUFS];
     struct list_head ctl_pending; /* received control messages for the thread (crx->lock) */
     struct list_head ctx_free;    /* under ctx->lock */
     struct waitq ctx_wq;          /* senders waiting for a free control buffer (ctx->lock) */
-    struct cbuf ctxb[CTL_BUFS];
+    struct cbuf ctxb[CTL_TX_BUFS];
 };
 
 static unsigned rxq_index(uint32_t id) { return id == 0 ? 0 : 2 * id + 2; }
@@ -165,12 +169,10 @@ static void crx_done(struct virtq *vq)
 
 /* --- ports: interrupt side --------------------------------------------- */
 
-static void port_rx_done(struct virtq *vq)
+/* Moves the buffers the device filled to p->filled.  p->rx->lock held. */
+static void rx_collect_locked(struct port *p)
 {
-    struct port *p = vq->priv;
-    if (!p)
-        return; /* no port added on this queue yet */
-    uint64_t flags = spin_lock_irqsave(&vq->lock);
+    struct virtq *vq = p->rx;
     uint32_t len;
     struct cbuf *b;
     bool refill = false;
@@ -187,6 +189,15 @@ static void port_rx_done(struct virtq *vq)
     }
     if (refill)
         virtq_kick(vq);
+}
+
+static void port_rx_done(struct virtq *vq)
+{
+    struct port *p = vq->priv;
+    if (!p)
+        return; /* no port added on this queue yet */
+    uint64_t flags = spin_lock_irqsave(&vq->lock);
+    rx_collect_locked(p);
     waitq_wake_all(&p->readers);
     spin_unlock_irqrestore(&vq->lock, flags);
     poll_notify();
@@ -519,6 +530,14 @@ static void host_open_changed(struct console *c, const struct ctl_msg *m)
     if (!p)
         return; /* PORT_OPEN only follows our PORT_READY, sent once the port exists */
     uint64_t flags = spin_lock_irqsave(&p->rx->lock);
+    /* The mark goes after the bytes collected so far.  A leaving client's
+     * last bytes may still sit in the used ring (their interrupt not handled
+     * yet) and then count after the mark; they are not taken here because the
+     * next client's first bytes may sit there too, and a mark after those
+     * would make the next client's command part of the old connection, whose
+     * response is then refused (EPIPE) and lost.  Request/response clients
+     * (the swtpm protocol) never leave bytes behind; a client that vanishes
+     * mid-command may, and the next client then gets an error response. */
     bool was = p->host_connected;
     p->host_connected = m->value != 0;
     if (was && !p->host_connected) {
@@ -619,7 +638,8 @@ static int con_probe(struct virtio_dev *d)
         return -ENODEV;
     }
     struct console *c = kzalloc(sizeof *c);
-    uint64_t ctl_pages = pmm_alloc_pages(1); /* receive and transmit control buffers */
+    /* Receive control buffers (4 pages), then transmit ones (1 page): 8 pages. */
+    uint64_t ctl_pages = pmm_alloc_pages(3);
     if (!c || !ctl_pages)
         return -ENOMEM;
     c->dev = d;
@@ -639,11 +659,14 @@ static int con_probe(struct virtio_dev *d)
             (r = virtq_setup(d, txq_index(id), port_tx_done, NULL, &q)))
             return r;
     }
+    _Static_assert((CTL_RX_BUFS + CTL_TX_BUFS) * CTL_BUF_SIZE <= PAGE_SIZE << 3, "control buffers fit 8 pages");
     uint8_t *mem = phys_to_virt(ctl_pages);
-    for (int k = 0; k < CTL_BUFS; k++) {
+    for (int k = 0; k < CTL_RX_BUFS && c->crx->num_free; k++) {
         c->crxb[k].data = mem + k * CTL_BUF_SIZE;
         give_rx(c->crx, &c->crxb[k], CTL_BUF_SIZE);
-        c->ctxb[k].data = mem + PAGE_SIZE + k * CTL_BUF_SIZE;
+    }
+    for (int k = 0; k < CTL_TX_BUFS; k++) {
+        c->ctxb[k].data = mem + (CTL_RX_BUFS + k) * CTL_BUF_SIZE;
         list_add_tail(&c->ctxb[k].link, &c->ctx_free);
     }
     virtio_driver_ok(d);
