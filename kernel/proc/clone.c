@@ -62,14 +62,7 @@ static struct process *clone_process(struct process *parent, uint64_t flags, int
     if (p->sighand && (flags & CLONE_SIGHAND))
         __atomic_add_fetch(&p->sighand->refs, 1, __ATOMIC_RELAXED);
     if (!p->files || !p->fs || !p->sighand) {
-        if (p->files)
-            fd_table_put(p->files);
-        if (p->fs)
-            fs_context_put(p->fs);
-        if (p->sighand)
-            sighand_put(p->sighand);
-        mm_put(p->mm);
-        process_free(p);
+        process_discard(p);
         *err = -ENOMEM;
         return NULL;
     }
@@ -118,13 +111,8 @@ int64_t sys_clone(const struct syscall_args *a)
     struct thread *t = uthread_create(p, &tf, fpu, tid);
     if (!t) {
         fpu_free(fpu);
-        if (p != parent) {
-            fd_table_put(p->files);
-            fs_context_put(p->fs);
-            sighand_put(p->sighand);
-            mm_put(p->mm);
-            process_free(p);
-        }
+        if (p != parent)
+            process_discard(p);
         pid_free(tid);
         return -ENOMEM;
     }

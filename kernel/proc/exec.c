@@ -279,6 +279,18 @@ static int copy_strings(struct exec_args *args, uint64_t uarray, int *count)
     }
 }
 
+/* Puts the program path after argv and envp (for AT_EXECFN). */
+static int append_path(struct exec_args *args, const char *path)
+{
+    size_t n = strlen(path) + 1;
+    if (args->bytes + n > ARG_MAX_BYTES)
+        return -E2BIG;
+    args->path_off = args->bytes;
+    memcpy(args->buf + args->bytes, path, n);
+    args->bytes += n;
+    return 0;
+}
+
 void exec_args_free(struct exec_args *args)
 {
     kfree(args->buf);
@@ -304,15 +316,10 @@ int exec_args_from_kernel(struct exec_args *args, const char *path, const char *
             args->bytes += n;
             (*counts[l])++;
         }
-    size_t n = strlen(path) + 1;
-    if (args->bytes + n > ARG_MAX_BYTES) {
+    int r = append_path(args, path);
+    if (r)
         exec_args_free(args);
-        return -E2BIG;
-    }
-    args->path_off = args->bytes;
-    memcpy(args->buf + args->bytes, path, n);
-    args->bytes += n;
-    return 0;
+    return r;
 }
 
 int exec_prepare(const struct exec_args *args, struct exec_image *out)
@@ -395,16 +402,8 @@ int64_t sys_execve(const struct syscall_args *a)
         r = copy_strings(&args, a->arg[1], &args.argc);
     if (r >= 0)
         r = copy_strings(&args, a->arg[2], &args.envc);
-    if (r >= 0) {
-        size_t n = strlen(path) + 1;
-        if (args.bytes + n > ARG_MAX_BYTES) {
-            r = -E2BIG;
-        } else {
-            args.path_off = args.bytes;
-            memcpy(args.buf + args.bytes, path, n);
-            args.bytes += n;
-        }
-    }
+    if (r >= 0)
+        r = append_path(&args, path);
     struct process *p = current_process();
     if (r >= 0 && p->nthreads > 1)
         r = -EBUSY; /* exec from a multithreaded process: not supported (docs/syscalls.md) */

@@ -66,6 +66,19 @@ void process_free(struct process *p)
     kfree(p);
 }
 
+void process_discard(struct process *p)
+{
+    if (p->files)
+        fd_table_put(p->files);
+    if (p->fs)
+        fs_context_put(p->fs);
+    if (p->sighand)
+        sighand_put(p->sighand);
+    if (p->mm)
+        mm_put(p->mm);
+    process_free(p);
+}
+
 void process_adopt(struct process *parent, struct process *p)
 {
     uint64_t flags = spin_lock_irqsave(&process_tree_lock);
@@ -390,16 +403,13 @@ int process_start_init(const char *path, const char *const argv[], const char *c
                             .vector = SYSCALL_VECTOR};
     struct thread *t = r == 0 ? uthread_create(p, &tf, fpu, pid) : NULL;
     if (!t) {
-        if (p) {
-            if (p->files)
-                fd_table_put(p->files);
-            if (p->fs)
-                fs_context_put(p->fs);
-            sighand_put(p->sighand);
-            process_free(p);
-        }
+        if (p)
+            process_discard(p); /* its mm is img.mm */
+        else
+            mm_put(img.mm);
+        if (pid > 0)
+            pid_free(pid);
         fpu_free(fpu);
-        mm_put(img.mm);
         return r ? r : -ENOMEM;
     }
     init_process = p;

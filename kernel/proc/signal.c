@@ -274,6 +274,27 @@ static bool setup_frame(struct trap_frame *tf, int sig, const struct k_sigaction
     return true;
 }
 
+/* Points tf at act's handler for sig: writes its frame, blocks what the
+ * action says, applies SA_RESETHAND.  A frame that cannot be written kills
+ * the process (SIGSEGV, reported at fault_addr). */
+static void enter_handler(struct trap_frame *tf, int sig, const struct k_sigaction *act,
+                          const struct k_siginfo *info, uint64_t fault_addr)
+{
+    struct thread *self = sched_current();
+    struct process *p = self->proc;
+    if (!setup_frame(tf, sig, act, info))
+        die_by_signal(SIGSEGV, tf, fault_addr, true);
+    uint64_t flags = spin_lock_irqsave(&p->lock);
+    self->sig_mask |= act->mask | ((act->flags & SA_NODEFER) ? 0 : SIG_BIT(sig));
+    self->sig_mask &= ~UNBLOCKABLE;
+    spin_unlock_irqrestore(&p->lock, flags);
+    if (act->flags & SA_RESETHAND) {
+        flags = spin_lock_irqsave(&p->sighand->lock);
+        p->sighand->action[sig - 1].handler = SIG_DFL;
+        spin_unlock_irqrestore(&p->sighand->lock, flags);
+    }
+}
+
 /* Takes the lowest unblocked pending signal; fills info.  0 if none.  p->lock held. */
 static int dequeue_locked(struct thread *t, struct process *p, struct k_siginfo *info)
 {
@@ -323,17 +344,7 @@ bool signal_deliver(struct trap_frame *tf)
             tf->rax = tf->error_code;
             tf->rip -= 2; /* back onto the syscall instruction */
         }
-        if (!setup_frame(tf, sig, &act, &info))
-            die_by_signal(SIGSEGV, tf, tf->rsp, true);
-        flags = spin_lock_irqsave(&p->lock);
-        self->sig_mask |= act.mask | ((act.flags & SA_NODEFER) ? 0 : SIG_BIT(sig));
-        self->sig_mask &= ~UNBLOCKABLE;
-        spin_unlock_irqrestore(&p->lock, flags);
-        if (act.flags & SA_RESETHAND) {
-            uint64_t f2 = spin_lock_irqsave(&p->sighand->lock);
-            p->sighand->action[sig - 1].handler = SIG_DFL;
-            spin_unlock_irqrestore(&p->sighand->lock, f2);
-        }
+        enter_handler(tf, sig, &act, &info, tf->rsp);
         return true;
     }
 }
@@ -348,14 +359,7 @@ void signal_force_fault(int sig, int code, uint64_t addr, struct trap_frame *tf)
         die_by_signal(sig, tf, addr, true);
     struct k_siginfo info = {.si_signo = sig, .si_code = code};
     info.addr = addr;
-    if (!setup_frame(tf, sig, &act, &info))
-        die_by_signal(SIGSEGV, tf, addr, true);
-    uint64_t flags = spin_lock_irqsave(&p->lock);
-    self->sig_mask |= act.mask | ((act.flags & SA_NODEFER) ? 0 : SIG_BIT(sig));
-    self->sig_mask &= ~UNBLOCKABLE;
-    spin_unlock_irqrestore(&p->lock, flags);
-    if (act.flags & SA_RESETHAND)
-        p->sighand->action[sig - 1].handler = SIG_DFL;
+    enter_handler(tf, sig, &act, &info, addr);
 }
 
 /* --- system calls --- */
