@@ -13,6 +13,9 @@ extern struct process *init_process;
  * threads, no mm/files/fs/sighand yet.  NULL on ENOMEM. */
 struct process *process_alloc(int pid, const char *name);
 void process_free(struct process *p);
+/* Undoes the setup of a process that never ran: drops whichever of its mm,
+ * files, fs and sighand are set, then frees it.  The pid stays the caller's. */
+void process_discard(struct process *p);
 /* Links p under parent. */
 void process_adopt(struct process *parent, struct process *p);
 /* Releases the resources of a process whose last thread is leaving, makes
