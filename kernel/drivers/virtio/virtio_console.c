@@ -7,13 +7,19 @@
  * probe until the device's first burst is handled, so the ports QEMU
  * announces exist before init starts.
  *
- * Locks: port->rx->lock protects the receive side (filled buffers, byte
- * counters, the hang-up mark), host_connected, opens and removed, and is the
+ * Host connects and disconnects arrive on the control queue, the bytes of
+ * the clients on the ports' receive queues; con_sync() (below) drains them
+ * together so that a hang-up falls between the right bytes.
+ *
+ * Locks: con->rx_sync orders the draining of the control receive queue and
+ * of every port's receive queue (con_sync) and protects con->sync; it is
+ * taken before crx->lock or a port's rx->lock, never while holding one.
+ * port->rx->lock protects the receive side (filled buffers, byte counters,
+ * the hang-up marks), host_connected, opens and removed, and is the
  * condition lock of port->readers.  port->tx->lock protects the free
  * transmit buffers and is the condition lock of port->writers.  Never both
- * at once, except crx->lock (control receive queue) may be held while
- * taking a port's locks.  con->ctrl_lock (mutex) serialises control-message
- * handling. */
+ * at once.  crx->lock protects ctl_pending.  con->ctrl_lock (mutex)
+ * serialises control-message handling. */
 #include <drivers/virtio_console.h>
 #include <drivers/virtqueue.h>
 #include <fs/devfs.h>
@@ -61,6 +67,10 @@ struct cbuf {
 
 struct console;
 
+/* Hang-ups a reader has not reached yet.  More are merged into the last
+ * (two vanished clients' bytes then read as one connection). */
+#define PORT_HANGUPS 8
+
 struct port {
     struct console *con;
     uint32_t id;
@@ -69,11 +79,12 @@ struct port {
     bool named;
     /* under rx->lock */
     bool host_connected, removed;
+    bool guest_open;               /* PORT_OPEN 1 sent (it never goes back: see port_release) */
     unsigned opens;
     struct list_head filled;       /* received buffers, oldest first */
     uint64_t rx_total, rx_consumed; /* bytes received / read since the port was added */
-    bool eof_pending;              /* a hang-up not yet read ... */
-    uint64_t eof_mark;             /* ... after this many bytes */
+    uint64_t hangup[PORT_HANGUPS];  /* unread hang-ups, oldest first: after this many bytes */
+    unsigned nhangups;
     struct waitq readers;
     /* under tx->lock */
     struct list_head tx_free;
@@ -81,8 +92,20 @@ struct port {
     struct cbuf rxb[VIRTIO_PORT_BUFS], txb[VIRTIO_PORT_BUFS];
 };
 
+/* A port's part of one con_sync(): its state when the sync began and the
+ * host connects and disconnects the sync found for it, in order. */
+struct port_sync {
+    uint64_t before;            /* bytes received before this sync */
+    bool connected;             /* host state after the events so far */
+    bool changed;               /* an event changed it */
+    unsigned closes_before_open; /* hang-ups followed by a later connect in this sync */
+    unsigned closes_after_open;  /* hang-ups after the last connect in this sync */
+};
+
 struct console {
     struct virtio_dev *dev;
+    spinlock_t rx_sync;
+    struct port_sync sync[VIRTIO_CONSOLE_MAX_PORTS]; /* under rx_sync */
     struct virtq *crx, *ctx;
     uint32_t nports;              /* ports we have queues for */
     struct port *ports[VIRTIO_CONSOLE_MAX_PORTS];
@@ -156,26 +179,25 @@ static void ctl_send(struct console *c, uint32_t id, uint16_t event, uint16_t va
     spin_unlock_irqrestore(&vq->lock, flags);
 }
 
-static void crx_collect(struct console *c);
+static void con_sync(struct console *c);
 
+/* Every interrupt of the device calls this (the ports' receive queues have
+ * no handler of their own: con_sync drains them with the control queue). */
 static void crx_done(struct virtq *vq)
 {
-    struct console *c = vq->priv;
-    uint64_t flags = spin_lock_irqsave(&vq->lock);
-    crx_collect(c);
-    waitq_wake_all(&c->ctrl_wq);
-    spin_unlock_irqrestore(&vq->lock, flags);
+    con_sync(vq->priv);
 }
 
 /* --- ports: interrupt side --------------------------------------------- */
 
-/* Moves the buffers the device filled to p->filled.  p->rx->lock held. */
-static void rx_collect_locked(struct port *p)
+/* Moves the buffers the device filled to p->filled; true if there were any.
+ * p->rx->lock held. */
+static bool rx_collect_locked(struct port *p)
 {
     struct virtq *vq = p->rx;
     uint32_t len;
     struct cbuf *b;
-    bool refill = false;
+    bool refill = false, got = false;
     while ((b = virtq_get_used(vq, &len))) {
         if (len == 0 || len > VIRTIO_PORT_BUF_SIZE) {
             give_rx(vq, b, VIRTIO_PORT_BUF_SIZE);
@@ -186,21 +208,11 @@ static void rx_collect_locked(struct port *p)
         b->off = 0;
         list_add_tail(&b->link, &p->filled);
         p->rx_total += len;
+        got = true;
     }
     if (refill)
         virtq_kick(vq);
-}
-
-static void port_rx_done(struct virtq *vq)
-{
-    struct port *p = vq->priv;
-    if (!p)
-        return; /* no port added on this queue yet */
-    uint64_t flags = spin_lock_irqsave(&vq->lock);
-    rx_collect_locked(p);
-    waitq_wake_all(&p->readers);
-    spin_unlock_irqrestore(&vq->lock, flags);
-    poll_notify();
+    return got;
 }
 
 static void port_tx_done(struct virtq *vq)
@@ -232,7 +244,7 @@ static struct port *port_of(struct file *f)
 /* Bytes a reader may take now (up to an unread hang-up).  Caller holds rx->lock. */
 static uint64_t readable(struct port *p)
 {
-    return (p->eof_pending ? p->eof_mark : p->rx_total) - p->rx_consumed;
+    return (p->nhangups ? p->hangup[0] : p->rx_total) - p->rx_consumed;
 }
 
 /* Drops n buffered bytes (returning emptied buffers to the device), copying
@@ -267,10 +279,23 @@ static int port_open(struct file *f)
         return -EIO;
     uint64_t flags = spin_lock_irqsave(&p->rx->lock);
     int r = p->removed ? -ENODEV : 0;
-    bool first = !r && p->opens++ == 0;
+    bool first = false;
+    if (!r) {
+        p->opens++;
+        first = !p->guest_open;
+        p->guest_open = true;
+    }
     spin_unlock_irqrestore(&p->rx->lock, flags);
-    if (first)
+    if (first) {
         ctl_send(p->con, p->id, CTL_PORT_OPEN, 1);
+        /* A client that sent before has its bytes waiting in QEMU, whose
+         * main loop stopped polling its socket and is not woken by
+         * PORT_OPEN; a receive-queue notify is what makes QEMU look again
+         * (virtio-serial's guest_writable). */
+        flags = spin_lock_irqsave(&p->rx->lock);
+        virtq_kick(p->rx);
+        spin_unlock_irqrestore(&p->rx->lock, flags);
+    }
     return r;
 }
 
@@ -279,15 +304,19 @@ static void port_release(struct file *f)
     struct port *p = port_of(f);
     uint64_t flags = spin_lock_irqsave(&p->rx->lock);
     bool last = --p->opens == 0;
-    if (last && p->eof_pending) {
-        /* what the vanished client sent is of no use to the next opener;
-         * bytes after the hang-up (a new client's) stay */
-        take(p, NULL, (size_t)readable(p));
-        p->eof_pending = false;
+    if (last && p->nhangups) {
+        /* what the vanished clients sent is of no use to the next opener;
+         * bytes after the last hang-up (a new client's) stay */
+        take(p, NULL, (size_t)(p->hangup[p->nhangups - 1] - p->rx_consumed));
+        p->nhangups = 0;
     }
     spin_unlock_irqrestore(&p->rx->lock, flags);
-    if (last && !p->removed)
-        ctl_send(p->con, p->id, CTL_PORT_OPEN, 0);
+    /* No PORT_OPEN 0: QEMU reads a client's bytes off the socket before it
+     * looks whether the guest side is open, and drops them if it closed in
+     * between, so a server that reopens its port between clients (the vtpm
+     * does) would lose the next client's command.  Bytes that arrive while
+     * no program has the port open wait in its buffers for the next opener;
+     * once those are full the host is held back. */
 }
 
 static int64_t port_read(struct file *f, void *buf, size_t n, uint64_t *pos, unsigned io)
@@ -308,8 +337,9 @@ static int64_t port_read(struct file *f, void *buf, size_t n, uint64_t *pos, uns
             r = (int64_t)k;
             break;
         }
-        if (p->eof_pending) {
-            p->eof_pending = false;
+        if (p->nhangups) {
+            p->nhangups--;
+            memmove(p->hangup, p->hangup + 1, p->nhangups * sizeof p->hangup[0]);
             r = 0;
             break;
         }
@@ -335,7 +365,7 @@ static int port_write_state(struct port *p)
     if (virtio_is_broken(p->con->dev))
         return -EIO;
     uint64_t flags = spin_lock_irqsave(&p->rx->lock);
-    int r = p->removed ? -ENODEV : !p->host_connected || p->eof_pending ? -EPIPE : 0;
+    int r = p->removed ? -ENODEV : !p->host_connected || p->nhangups ? -EPIPE : 0;
     spin_unlock_irqrestore(&p->rx->lock, flags);
     return r;
 }
@@ -381,11 +411,11 @@ static unsigned port_poll(struct file *f)
         return K_POLLERR;
     unsigned m = 0;
     uint64_t flags = spin_lock_irqsave(&p->rx->lock);
-    if (readable(p) || p->eof_pending)
+    if (readable(p) || p->nhangups)
         m |= K_POLLIN | K_POLLRDNORM;
-    if (p->eof_pending)
+    if (p->nhangups)
         m |= K_POLLHUP;
-    bool can_send = p->host_connected && !p->eof_pending && !p->removed;
+    bool can_send = p->host_connected && !p->nhangups && !p->removed;
     spin_unlock_irqrestore(&p->rx->lock, flags);
     flags = spin_lock_irqsave(&p->tx->lock);
     if (can_send && !list_empty(&p->tx_free))
@@ -492,7 +522,11 @@ static void ctl_handle(struct console *c, const uint8_t *buf, uint32_t len)
         if (p)
             return;
         p = port_add(c, m.id);
-        c->ports[m.id] = p;
+        if (p) {
+            uint64_t flags = spin_lock_irqsave(&c->rx_sync); /* con_sync walks ports[] */
+            c->ports[m.id] = p;
+            spin_unlock_irqrestore(&c->rx_sync, flags);
+        }
         ctl_send(c, m.id, CTL_PORT_READY, p ? 1 : 0);
         if (!p)
             printk(LOG_ERR, "%s: port %u: out of memory; refused", c->dev->name, m.id);
@@ -520,58 +554,149 @@ static void ctl_handle(struct console *c, const uint8_t *buf, uint32_t len)
     }
 }
 
-/* The host opened or closed a port.  Handled as soon as the message is taken
- * off the queue, in the interrupt handler, before the data queues: QEMU
- * queues a hang-up before the next client's bytes, so the hang-up mark
- * falls between the two clients' bytes.  Caller holds crx->lock. */
-static void host_open_changed(struct console *c, const struct ctl_msg *m)
+/* --- host connects and disconnects against the ports' bytes ------------ */
+
+/* QEMU puts a client's bytes on the port's receive queue and its connect and
+ * disconnect (PORT_OPEN) on the control queue, and two rings carry no order
+ * between them: a hang-up must still fall between the bytes of the client
+ * that left and those of the next one, or the next client's command counts
+ * as the old connection's and its response is refused (EPIPE) and lost.
+ *
+ * So the two are drained only together, in rounds: every port's receive
+ * queue, then the control queue, until a control pass finds nothing new.
+ * Any event a sync leaves behind came after the last port pass and so after
+ * every byte it took, and any byte it leaves behind came after the last port
+ * pass and so after every event it took (x86 loads are ordered and QEMU
+ * publishes each used index after its entries): syncs are ordered against
+ * each other.  Within one sync, bytes and events are ordered only by what
+ * QEMU guarantees: no byte reaches a port between a disconnect and the next
+ * connect.  Hence, per port:
+ *   - hang-ups after the sync's last connect fall after all its bytes
+ *     (exact: those bytes came before that connect or were the last client's);
+ *   - hang-ups before a connect of the same sync fall before all its bytes,
+ *     i.e. the bytes go to the newest client.  Exact for request/response
+ *     clients, which leave no bytes behind; a client that vanishes
+ *     mid-command within the same sync as the next one's arrival has its
+ *     last bytes read before the next client's (docs/devices.md).
+ * A sync runs in the interrupt handler, so it is short; one whose control
+ * passes keep finding events is cut after SYNC_ROUNDS (a host connecting
+ * and disconnecting without pause), which only widens the last rounds. */
+#define SYNC_ROUNDS 16
+
+/* Records a PORT_OPEN in the sync state of its port.  rx_sync held. */
+static void sync_note_open(struct console *c, const struct ctl_msg *m)
 {
-    struct port *p = m->id < c->nports ? c->ports[m->id] : NULL;
-    if (!p)
+    if (m->id >= c->nports || !c->ports[m->id])
         return; /* PORT_OPEN only follows our PORT_READY, sent once the port exists */
-    uint64_t flags = spin_lock_irqsave(&p->rx->lock);
-    /* The mark goes after the bytes collected so far.  A leaving client's
-     * last bytes may still sit in the used ring (their interrupt not handled
-     * yet) and then count after the mark; they are not taken here because the
-     * next client's first bytes may sit there too, and a mark after those
-     * would make the next client's command part of the old connection, whose
-     * response is then refused (EPIPE) and lost.  Request/response clients
-     * (the swtpm protocol) never leave bytes behind; a client that vanishes
-     * mid-command may, and the next client then gets an error response. */
-    bool was = p->host_connected;
-    p->host_connected = m->value != 0;
-    if (was && !p->host_connected) {
-        p->eof_pending = true;
-        p->eof_mark = p->rx_total;
+    struct port_sync *s = &c->sync[m->id];
+    bool open = m->value != 0;
+    if (open == s->connected)
+        return; /* QEMU repeats the state when a port becomes ready */
+    s->connected = open;
+    s->changed = true;
+    if (open) {
+        s->closes_before_open += s->closes_after_open;
+        s->closes_after_open = 0;
+    } else {
+        s->closes_after_open++;
     }
-    spin_unlock_irqrestore(&p->rx->lock, flags);
-    printk(LOG_DEBUG, "%s: host %s port %u", c->dev->name, m->value ? "opened" : "closed", m->id);
-    port_wake_all(p);
 }
 
-/* Takes the control messages the device returned: PORT_OPEN is applied at
- * once, the others wait in ctl_pending for the thread.  Caller holds crx->lock. */
-static void crx_collect(struct console *c)
+/* Takes the control messages the device returned: PORT_OPEN goes to the
+ * sync state, the others wait in ctl_pending for the thread.  True if there
+ * were any.  rx_sync held. */
+static bool sync_control_pass(struct console *c)
 {
+    struct virtq *vq = c->crx;
+    uint64_t flags = spin_lock_irqsave(&vq->lock);
     uint32_t len;
     struct cbuf *b;
-    bool refill = false;
-    while ((b = virtq_get_used(c->crx, &len))) {
+    bool any = false, refill = false, pending = false;
+    while ((b = virtq_get_used(vq, &len))) {
         struct ctl_msg m;
+        any = true;
         b->len = len < CTL_BUF_SIZE ? len : CTL_BUF_SIZE;
         if (b->len >= sizeof m) {
             memcpy(&m, b->data, sizeof m);
             if (m.event == CTL_PORT_OPEN) {
-                host_open_changed(c, &m);
-                give_rx(c->crx, b, CTL_BUF_SIZE);
+                sync_note_open(c, &m);
+                give_rx(vq, b, CTL_BUF_SIZE);
                 refill = true;
                 continue;
             }
         }
         list_add_tail(&b->link, &c->ctl_pending);
+        pending = true;
     }
     if (refill)
-        virtq_kick(c->crx);
+        virtq_kick(vq);
+    if (pending)
+        waitq_wake_all(&c->ctrl_wq);
+    spin_unlock_irqrestore(&vq->lock, flags);
+    return any;
+}
+
+/* Adds a hang-up after byte `at`.  p->rx->lock held. */
+static void add_hangup(struct port *p, uint64_t at)
+{
+    if (p->nhangups == PORT_HANGUPS)
+        p->nhangups--; /* merged into the previous one, see PORT_HANGUPS */
+    p->hangup[p->nhangups++] = at;
+}
+
+/* Drains the control queue and the ports' receive queues together and
+ * places the hang-ups (see above).  Interrupt handler and control thread. */
+static void con_sync(struct console *c)
+{
+    uint64_t flags = spin_lock_irqsave(&c->rx_sync);
+    for (uint32_t id = 0; id < c->nports; id++) {
+        struct port *p = c->ports[id];
+        if (!p)
+            continue;
+        uint64_t f = spin_lock_irqsave(&p->rx->lock);
+        c->sync[id] = (struct port_sync){.before = p->rx_total, .connected = p->host_connected};
+        spin_unlock_irqrestore(&p->rx->lock, f);
+    }
+    bool got[VIRTIO_CONSOLE_MAX_PORTS] = {false};
+    sync_control_pass(c);
+    for (int round = 0; round < SYNC_ROUNDS; round++) {
+        for (uint32_t id = 0; id < c->nports; id++) {
+            struct port *p = c->ports[id];
+            if (!p)
+                continue;
+            uint64_t f = spin_lock_irqsave(&p->rx->lock);
+            got[id] |= rx_collect_locked(p);
+            spin_unlock_irqrestore(&p->rx->lock, f);
+        }
+        if (!sync_control_pass(c))
+            break;
+    }
+    bool notify = false;
+    for (uint32_t id = 0; id < c->nports; id++) {
+        struct port *p = c->ports[id];
+        struct port_sync *s = &c->sync[id];
+        if (!p || (!got[id] && !s->changed))
+            continue;
+        notify = true;
+        uint64_t f = spin_lock_irqsave(&p->rx->lock);
+        for (unsigned k = 0; k < s->closes_before_open; k++)
+            add_hangup(p, s->before);
+        for (unsigned k = 0; k < s->closes_after_open; k++)
+            add_hangup(p, p->rx_total);
+        if (s->changed && !p->removed)
+            p->host_connected = s->connected;
+        waitq_wake_all(&p->readers);
+        spin_unlock_irqrestore(&p->rx->lock, f);
+        if (s->changed) {
+            /* writers waiting for a transmit buffer recheck the host */
+            virtq_wake(p->tx, &p->writers);
+            printk(LOG_DEBUG, "%s: port %u: host %s (%u hang-ups)", c->dev->name, id,
+                   s->connected ? "connected" : "gone", s->closes_before_open + s->closes_after_open);
+        }
+    }
+    spin_unlock_irqrestore(&c->rx_sync, flags);
+    if (notify)
+        poll_notify();
 }
 
 /* Handles the pending control messages.  Returns how many. */
@@ -580,9 +705,9 @@ static int ctl_process(struct console *c)
     int n = 0;
     mutex_lock(&c->ctrl_lock);
     for (;;) {
+        con_sync(c);
         struct virtq *vq = c->crx;
         uint64_t flags = spin_lock_irqsave(&vq->lock);
-        crx_collect(c);
         struct cbuf *b = NULL;
         if (!list_empty(&c->ctl_pending)) {
             b = list_first_entry(&c->ctl_pending, struct cbuf, link);
@@ -644,6 +769,7 @@ static int con_probe(struct virtio_dev *d)
         return -ENOMEM;
     c->dev = d;
     mutex_init(&c->ctrl_lock);
+    c->rx_sync = (spinlock_t)SPINLOCK_INIT;
     waitq_init(&c->ctrl_wq);
     waitq_init(&c->ctx_wq);
     list_init(&c->ctx_free);
@@ -655,7 +781,7 @@ static int con_probe(struct virtio_dev *d)
         return r;
     for (uint32_t id = 0; id < c->nports; id++) {
         struct virtq *q;
-        if ((r = virtq_setup(d, rxq_index(id), port_rx_done, NULL, &q)) ||
+        if ((r = virtq_setup(d, rxq_index(id), NULL, NULL, &q)) ||
             (r = virtq_setup(d, txq_index(id), port_tx_done, NULL, &q)))
             return r;
     }
