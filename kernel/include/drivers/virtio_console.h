@@ -4,12 +4,13 @@
  *   -device virtserialport,chardev=c0,name=org.nutshell.tpm-data
  *
  * Semantics (docs/devices.md has the full contract):
- *   open      tells the host the guest side is open (PORT_OPEN 1); the last
- *             close tells it closed.  The host sends nothing while closed.
- *   read      buffered bytes first; after the host disconnected, once those
- *             bytes are read, one read returns 0 (EOF) and the hang-up is
- *             consumed; then reads block (O_NONBLOCK: EAGAIN) until the host
- *             reconnects and sends.
+ *   open      the first one tells the host the guest side is open
+ *             (PORT_OPEN 1), and it stays open: bytes sent while no program
+ *             has the port open wait in its buffers for the next opener.
+ *   read      buffered bytes first; each host disconnect is a hang-up after
+ *             the bytes of the client that left: once those are read, one
+ *             read returns 0 (EOF) and the hang-up is consumed; then reads
+ *             block (O_NONBLOCK: EAGAIN) until the host reconnects and sends.
  *   write     -EPIPE while the host is disconnected or a hang-up has not been
  *             read yet (the response to a command of a vanished client is
  *             never delivered to the next one); otherwise blocks while every

@@ -1,7 +1,10 @@
 /* porttest: the guest half of the virtio-console port test (virtio-ports.py
  * is the host half).  Echoes everything the host sends on PORT until the
  * host disconnects, checks what a disconnected port does, waits in poll for
- * the host to come back, and echoes again until the second disconnect. */
+ * the host to come back, and echoes again until the second disconnect; then
+ * closes the port, lets a third client send while it is closed, reopens it
+ * and echoes what was kept. */
+#include <time.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -78,7 +81,17 @@ int main(int argc, char **argv)
     result("poll-in-after-reconnect", r == 1 && (p.revents & POLLIN), "poll did not report POLLIN");
     n = echo(fd);
     result("echo-after-reconnect", n > 0, "second echo failed");
-    p.events = POLLIN;
+    close(fd);
+    printf("porttest: closed\n");
+    fflush(stdout);
+    /* the host's third client sends now, while no one has the port open */
+    nanosleep(&(struct timespec){2, 0}, NULL);
+    fd = open(argv[1], O_RDWR);
+    result("reopen", fd >= 0, strerror(errno));
+    if (fd < 0)
+        return 1;
+    n = echo(fd);
+    result("echo-of-bytes-sent-while-closed", n > 0, "third echo failed");
     close(fd);
     return failures != 0;
 }

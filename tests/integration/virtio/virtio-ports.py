@@ -5,7 +5,9 @@ Usage: virtio-ports.py KERNEL CPIO
 Boots the VM with one named port on a TCP chardev, then: a 512 KiB echo
 through the port while both sides read and write at once (back-pressure, no
 byte lost or reordered), a disconnect (the guest sees EOF, EPIPE, EAGAIN and a
-quiet poll), a reconnect (the guest's poll wakes) and a second echo.
+quiet poll), a reconnect (the guest's poll wakes) and a second echo, then a
+third client that sends while the guest has the port closed: the bytes wait
+for the guest's next open (the guest side stays open to the host).
 Prints PASS/FAIL lines; the guest's own lines are relayed."""
 import os, random, re, socket, subprocess, sys, tempfile, threading, time
 
@@ -77,6 +79,12 @@ try:
     s = connect()
     got = echo(s, b"ping after reconnect")
     result("virtio/port-echo-after-reconnect", got == b"ping after reconnect", repr(got))
+    s.close()
+    ok = wait_log(r"porttest: closed")
+    s = connect()
+    got = echo(s, b"sent while the port was closed")
+    result("virtio/port-bytes-kept-while-closed", ok and got == b"sent while the port was closed",
+           repr(got) if ok else "the guest never closed the port")
     s.close()
     rc = qemu.wait(60)
 except Exception as e:  # a hung or failed run is a failure, not a crash of the suite
