@@ -1,11 +1,15 @@
 /* poll, ppoll, select, pselect6.
  *
- * Readiness is not tracked per waiter: every change that may make a file
+ * Readiness is not tracked per file: every change that may make a file
  * ready calls poll_notify(), which bumps a generation counter and wakes
- * every poller; each re-scans its descriptors.  A poller samples the
+ * every poller, or poll_notify_key(key), which bumps it and wakes the
+ * pollers watching a file with that key (a driver's busy object: a port
+ * receiving a stream must not wake a server polling other ports for every
+ * buffer).  Woken pollers re-scan their descriptors.  A poller samples the
  * generation before scanning and sleeps only if it is unchanged, so a
  * change between the scan and the sleep is never missed.  poll_lock
- * protects poll_gen and is the condition lock of poll_wq. */
+ * protects poll_gen and the list of sleeping pollers, and is the condition
+ * lock of their wait queues. */
 #include <fs/syscall_util.h>
 #include <kernel/clock.h>
 #include <kernel/errno.h>
@@ -16,14 +20,39 @@
 #include <syscall/syscall.h>
 
 static spinlock_t poll_lock = SPINLOCK_INIT;
-static struct waitq poll_wq = WAITQ_INIT(poll_wq);
 static uint64_t poll_gen;
+
+/* A sleeping poller: what it waits on and the keys of its files. */
+struct poller {
+    struct list_head link; /* in pollers */
+    struct waitq wq;
+    const void **keys;
+    size_t nkeys;
+};
+static struct list_head pollers = LIST_HEAD_INIT(pollers);
 
 void poll_notify(void)
 {
     uint64_t flags = spin_lock_irqsave(&poll_lock);
     poll_gen++;
-    waitq_wake_all(&poll_wq);
+    list_for_each(pos, &pollers)
+        waitq_wake_all(&list_entry(pos, struct poller, link)->wq);
+    spin_unlock_irqrestore(&poll_lock, flags);
+}
+
+void poll_notify_key(const void *key)
+{
+    uint64_t flags = spin_lock_irqsave(&poll_lock);
+    poll_gen++;
+    list_for_each(pos, &pollers) {
+        struct poller *w = list_entry(pos, struct poller, link);
+        for (size_t k = 0; k < w->nkeys; k++) {
+            if (w->keys[k] == key) {
+                waitq_wake_all(&w->wq);
+                break;
+            }
+        }
+    }
     spin_unlock_irqrestore(&poll_lock, flags);
 }
 
@@ -35,16 +64,28 @@ static uint64_t poll_generation(void)
     return g;
 }
 
-/* Sleeps until a notification after generation gen, the deadline
- * (monotonic ns, 0 = none) or a signal: 0, -ETIMEDOUT or -EINTR. */
-static int poll_wait(uint64_t gen, uint64_t deadline)
+/* Sleeps until a notification after generation gen (one for these keys,
+ * or for all), the deadline (monotonic ns, 0 = none) or a signal: 0,
+ * -ETIMEDOUT or -EINTR. */
+static int poll_wait(uint64_t gen, uint64_t deadline, const void **keys, size_t nkeys)
 {
     int r = 0;
+    struct poller w = {.keys = keys, .nkeys = nkeys};
+    waitq_init(&w.wq);
     uint64_t flags = spin_lock_irqsave(&poll_lock);
-    if (poll_gen == gen)
-        r = waitq_wait_locked_interruptible(&poll_wq, &poll_lock, deadline);
+    if (poll_gen == gen) {
+        list_add_tail(&w.link, &pollers);
+        r = waitq_wait_locked_interruptible(&w.wq, &poll_lock, deadline);
+        list_del(&w.link);
+    }
     spin_unlock_irqrestore(&poll_lock, flags);
     return r;
+}
+
+/* The key f's driver wakes its pollers with, or NULL (poll_notify). */
+static const void *file_poll_key(struct file *f)
+{
+    return f->ops->poll_key ? f->ops->poll_key(f) : NULL;
 }
 
 /* The ready bits of f (files without a poll op are always ready, as on Linux). */
@@ -112,12 +153,18 @@ static int64_t do_poll(uint64_t ufds, uint64_t nfds, uint64_t deadline)
     if (nfds > fd_table_get_limit(t))
         return -EINVAL;
     struct k_pollfd *pfd = NULL;
+    const void **keys = NULL;
     if (nfds) {
         pfd = kmalloc(nfds * sizeof *pfd);
-        if (!pfd)
+        keys = kmalloc(nfds * sizeof *keys);
+        if (!pfd || !keys) {
+            kfree(pfd);
+            kfree(keys);
             return -ENOMEM;
+        }
         if (copy_from_user(pfd, ufds, nfds * sizeof *pfd)) {
             kfree(pfd);
+            kfree(keys);
             return -EFAULT;
         }
     }
@@ -125,6 +172,7 @@ static int64_t do_poll(uint64_t ufds, uint64_t nfds, uint64_t deadline)
     for (;;) {
         uint64_t gen = poll_generation();
         r = 0;
+        size_t nkeys = 0;
         for (size_t k = 0; k < nfds; k++) {
             pfd[k].revents = 0;
             if (pfd[k].fd < 0)
@@ -135,6 +183,8 @@ static int64_t do_poll(uint64_t ufds, uint64_t nfds, uint64_t deadline)
             } else {
                 unsigned want = (uint16_t)pfd[k].events | K_POLLERR | K_POLLHUP;
                 pfd[k].revents = (int16_t)(file_poll(f) & want);
+                if ((keys[nkeys] = file_poll_key(f)))
+                    nkeys++;
                 file_put(f);
             }
             if (pfd[k].revents)
@@ -142,7 +192,7 @@ static int64_t do_poll(uint64_t ufds, uint64_t nfds, uint64_t deadline)
         }
         if (r || deadline == UINT64_MAX)
             break;
-        int w = poll_wait(gen, deadline);
+        int w = poll_wait(gen, deadline, keys, nkeys);
         if (w == -EINTR) {
             r = -EINTR;
             break;
@@ -153,6 +203,7 @@ static int64_t do_poll(uint64_t ufds, uint64_t nfds, uint64_t deadline)
     if (r >= 0 && nfds && copy_to_user(ufds, pfd, nfds * sizeof *pfd))
         r = -EFAULT;
     kfree(pfd);
+    kfree(keys);
     return r;
 }
 
@@ -215,8 +266,10 @@ static int64_t do_select(int64_t nfds, uint64_t uin, uint64_t uout, uint64_t uex
     uint64_t usets[3] = {uin, uout, uex};
     uint64_t *in[3] = {NULL, NULL, NULL}, *out = NULL;
     int64_t r = 0;
+    const void **keys = NULL;
     if (bytes) {
         out = kzalloc(3 * bytes);
+        keys = kmalloc((size_t)nfds * sizeof *keys);
         for (int s = 0; s < 3 && out; s++) {
             if (!usets[s])
                 continue;
@@ -230,13 +283,14 @@ static int64_t do_select(int64_t nfds, uint64_t uin, uint64_t uout, uint64_t uex
                 break;
             }
         }
-        if (!out)
+        if (!out || !keys)
             r = -ENOMEM;
     }
     static const unsigned bits[3] = {SEL_IN, SEL_OUT, SEL_EX};
     while (!r) {
         uint64_t gen = poll_generation();
         int64_t count = 0;
+        size_t nkeys = 0;
         if (out)
             memset(out, 0, 3 * bytes);
         for (int64_t fd = 0; fd < nfds && count >= 0; fd++) {
@@ -253,6 +307,8 @@ static int64_t do_select(int64_t nfds, uint64_t uin, uint64_t uout, uint64_t uex
                 break;
             }
             unsigned m = file_poll(f);
+            if ((keys[nkeys] = file_poll_key(f)))
+                nkeys++;
             file_put(f);
             for (int s = 0; s < 3; s++) {
                 if (in[s] && (in[s][w] & bit) && (m & bits[s])) {
@@ -267,7 +323,7 @@ static int64_t do_select(int64_t nfds, uint64_t uin, uint64_t uout, uint64_t uex
         }
         if (deadline == UINT64_MAX)
             break;
-        int wr = poll_wait(gen, deadline);
+        int wr = poll_wait(gen, deadline, keys, nkeys);
         if (wr == -EINTR)
             r = -EINTR;
         else if (wr == -ETIMEDOUT)
@@ -281,6 +337,7 @@ static int64_t do_select(int64_t nfds, uint64_t uin, uint64_t uout, uint64_t uex
     for (int s = 0; s < 3; s++)
         kfree(in[s]);
     kfree(out);
+    kfree(keys);
     return r;
 }
 

@@ -11,6 +11,8 @@
  * the clients on the ports' receive queues; con_sync() (below) drains them
  * together so that a hang-up falls between the right bytes.
  *
+ * Pollers are woken with the port as the key (poll_notify_key).
+ *
  * Locks: con->rx_sync orders the draining of the control receive queue and
  * of every port's receive queue (con_sync) and protects con->sync; it is
  * taken before crx->lock or a port's rx->lock, never while holding one.
@@ -141,14 +143,18 @@ static void send_buf(struct virtq *vq, struct list_head *free, const void *data,
     virtq_kick(vq);
 }
 
-/* Puts the buffers the device has finished sending back on free.  Caller
- * holds the queue's lock. */
-static void reclaim_sent(struct virtq *vq, struct list_head *free)
+/* Puts the buffers the device has finished sending back on free; true if
+ * there were any.  Caller holds the queue's lock. */
+static bool reclaim_sent(struct virtq *vq, struct list_head *free)
 {
     uint32_t len;
     struct cbuf *b;
-    while ((b = virtq_get_used(vq, &len)))
+    bool any = false;
+    while ((b = virtq_get_used(vq, &len))) {
         list_add_tail(&b->link, free);
+        any = true;
+    }
+    return any;
 }
 
 /* --- control channel --------------------------------------------------- */
@@ -221,17 +227,19 @@ static void port_tx_done(struct virtq *vq)
     if (!p)
         return; /* no port added on this queue yet */
     uint64_t flags = spin_lock_irqsave(&vq->lock);
-    reclaim_sent(vq, &p->tx_free);
-    waitq_wake_all(&p->writers);
+    bool freed = reclaim_sent(vq, &p->tx_free);
+    if (freed)
+        waitq_wake_all(&p->writers);
     spin_unlock_irqrestore(&vq->lock, flags);
-    poll_notify();
+    if (freed)
+        poll_notify_key(p);
 }
 
 static void port_wake_all(struct port *p)
 {
     virtq_wake(p->rx, &p->readers);
     virtq_wake(p->tx, &p->writers);
-    poll_notify();
+    poll_notify_key(p);
 }
 
 /* --- ports: file operations -------------------------------------------- */
@@ -251,7 +259,7 @@ static uint64_t readable(struct port *p)
  * them to out unless it is NULL.  Caller holds rx->lock; n <= readable. */
 static void take(struct port *p, uint8_t *out, size_t n)
 {
-    bool refill = false;
+    unsigned refill = 0;
     while (n) {
         struct cbuf *b = list_first_entry(&p->filled, struct cbuf, link);
         size_t k = MIN(n, (size_t)(b->len - b->off));
@@ -265,11 +273,11 @@ static void take(struct port *p, uint8_t *out, size_t n)
         if (b->off == b->len) {
             list_del(&b->link);
             give_rx(p->rx, b, VIRTIO_PORT_BUF_SIZE);
-            refill = true;
+            refill++;
         }
     }
     if (refill)
-        virtq_kick(p->rx);
+        virtq_kick(p->rx); /* a notify only if the device ran out (event index) */
 }
 
 static int port_open(struct file *f)
@@ -293,7 +301,7 @@ static int port_open(struct file *f)
          * PORT_OPEN; a receive-queue notify is what makes QEMU look again
          * (virtio-serial's guest_writable). */
         flags = spin_lock_irqsave(&p->rx->lock);
-        virtq_kick(p->rx);
+        virtq_notify(p->rx);
         spin_unlock_irqrestore(&p->rx->lock, flags);
     }
     return r;
@@ -424,10 +432,16 @@ static unsigned port_poll(struct file *f)
     return m;
 }
 
+static const void *port_poll_key(struct file *f)
+{
+    return port_of(f);
+}
+
 static const struct file_ops port_ops = {
     .read = port_read,
     .write = port_write,
     .poll = port_poll,
+    .poll_key = port_poll_key,
     .open = port_open,
     .release = port_release,
 };
@@ -671,13 +685,11 @@ static void con_sync(struct console *c)
         if (!sync_control_pass(c))
             break;
     }
-    bool notify = false;
     for (uint32_t id = 0; id < c->nports; id++) {
         struct port *p = c->ports[id];
         struct port_sync *s = &c->sync[id];
         if (!p || (!got[id] && !s->changed))
             continue;
-        notify = true;
         uint64_t f = spin_lock_irqsave(&p->rx->lock);
         for (unsigned k = 0; k < s->closes_before_open; k++)
             add_hangup(p, s->before);
@@ -693,10 +705,9 @@ static void con_sync(struct console *c)
             printk(LOG_DEBUG, "%s: port %u: host %s (%u hang-ups)", c->dev->name, id,
                    s->connected ? "connected" : "gone", s->closes_before_open + s->closes_after_open);
         }
+        poll_notify_key(p);
     }
     spin_unlock_irqrestore(&c->rx_sync, flags);
-    if (notify)
-        poll_notify();
 }
 
 /* Handles the pending control messages.  Returns how many. */

@@ -103,7 +103,8 @@ int virtio_negotiate(struct virtio_dev *d)
         printk(LOG_ERR, "%s: does not offer VIRTIO_F_VERSION_1; skipped", d->name);
         return -ENODEV;
     }
-    d->features = offered & (d->drv->features | (1ull << VIRTIO_F_VERSION_1));
+    /* every driver's queues handle event indexes (virtqueue.c) */
+    d->features = offered & (d->drv->features | (1ull << VIRTIO_F_VERSION_1) | (1ull << VIRTIO_RING_F_EVENT_IDX));
     wr(d, VIRTIO_MMIO_DRIVER_FEATURES_SEL, 0);
     wr(d, VIRTIO_MMIO_DRIVER_FEATURES, (uint32_t)d->features);
     wr(d, VIRTIO_MMIO_DRIVER_FEATURES_SEL, 1);

@@ -45,6 +45,10 @@ int virtq_setup(struct virtio_dev *d, unsigned index, virtq_done_fn done, void *
     vq->desc = (struct virtq_desc *)base;
     vq->avail = (volatile struct virtq_avail *)(base + AVAIL_OFFSET);
     vq->used = (volatile struct virtq_used *)(base + USED_OFFSET);
+    /* VIRTIO_RING_F_EVENT_IDX: the word after each ring (2.7.7, 2.7.10) */
+    vq->event_idx = virtio_has(d, VIRTIO_RING_F_EVENT_IDX);
+    vq->used_event = (volatile uint16_t *)(base + AVAIL_OFFSET + 4 + 2 * size);
+    vq->avail_event = (volatile uint16_t *)(base + USED_OFFSET + 4 + 8 * size);
     vq->lock = (spinlock_t)SPINLOCK_INIT;
     for (uint16_t k = 0; k < size; k++)
         vq->desc[k].next = (uint16_t)(k + 1);
@@ -97,18 +101,47 @@ int virtq_add(struct virtq *vq, const struct virtq_buf *bufs, unsigned n, void *
     return 0;
 }
 
-void virtq_kick(struct virtq *vq)
+void virtq_notify(struct virtq *vq)
 {
     /* The new available index must be visible before the device is told to
      * look at it: a full fence (mfence) before the MMIO write. */
     __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    vq->kicked_idx = vq->avail_idx;
     mmio_write32(vq->dev->regs, VIRTIO_MMIO_QUEUE_NOTIFY, vq->index);
+}
+
+/* True if new passed event since old (virtio 1.x, 2.7.10: vring_need_event). */
+static bool passed(uint16_t event, uint16_t new, uint16_t old)
+{
+    return (uint16_t)(new - event - 1) < (uint16_t)(new - old);
+}
+
+void virtq_kick(struct virtq *vq)
+{
+    /* The available index is stored before the device's wishes are read (a
+     * store then a load: a full fence), or the device could take its last
+     * old buffer unseen, ask to be told of the next, and never be told. */
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    bool wanted = vq->event_idx ? passed(*vq->avail_event, vq->avail_idx, vq->kicked_idx)
+                                : !(vq->used->flags & VIRTQ_USED_F_NO_NOTIFY);
+    vq->kicked_idx = vq->avail_idx;
+    if (wanted)
+        mmio_write32(vq->dev->regs, VIRTIO_MMIO_QUEUE_NOTIFY, vq->index);
 }
 
 void *virtq_get_used(struct virtq *vq, uint32_t *len)
 {
-    if (vq->last_used == vq->used->idx)
-        return NULL;
+    if (vq->last_used == vq->used->idx) {
+        if (!vq->event_idx)
+            return NULL;
+        /* Drained: ask for an interrupt at the next used buffer, then look
+         * again (a store then a load: a full fence), since the device may
+         * have used one before it could see the request. */
+        *vq->used_event = vq->last_used;
+        __atomic_thread_fence(__ATOMIC_SEQ_CST);
+        if (vq->last_used == vq->used->idx)
+            return NULL;
+    }
     /* The used element must be read after the index that covers it. */
     __atomic_thread_fence(__ATOMIC_ACQUIRE);
     volatile struct virtq_used_elem *e = &vq->used->ring[vq->last_used % vq->size];

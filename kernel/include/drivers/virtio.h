@@ -20,6 +20,7 @@
 
 /* Feature bits common to every device (virtio 1.x, 6) */
 #define VIRTIO_F_VERSION_1 32
+#define VIRTIO_RING_F_EVENT_IDX 29 /* virtqueues: see virtq_kick and virtq_get_used */
 
 #define VIRTIO_MAX_QUEUES 40
 
@@ -58,7 +59,7 @@ struct virtio_dev {
 void virtio_init(void);
 
 /* For drivers' probe: negotiates features (the driver's mask plus
- * VIRTIO_F_VERSION_1) and leaves the device in FEATURES_OK.  -ENODEV if the
+ * VIRTIO_F_VERSION_1 and VIRTIO_RING_F_EVENT_IDX) and leaves the device in FEATURES_OK.  -ENODEV if the
  * device refuses. */
 int virtio_negotiate(struct virtio_dev *d);
 static inline bool virtio_has(const struct virtio_dev *d, unsigned bit)

@@ -28,6 +28,7 @@ struct virtq_desc {
 };
 #define VIRTQ_DESC_F_NEXT 1
 #define VIRTQ_DESC_F_WRITE 2
+#define VIRTQ_USED_F_NO_NOTIFY 1
 
 struct virtq_avail {
     uint16_t flags;
@@ -61,6 +62,10 @@ struct virtq {
     uint16_t free_head, num_free; /* descriptor free list (linked by next) */
     uint16_t avail_idx;           /* next available index to publish */
     uint16_t last_used;           /* next used index to consume */
+    uint16_t kicked_idx;          /* avail_idx when the device was last told (or not told) */
+    bool event_idx;               /* VIRTIO_RING_F_EVENT_IDX negotiated */
+    volatile uint16_t *used_event;  /* after the avail ring: interrupt me after this used index */
+    volatile uint16_t *avail_event; /* after the used ring: notify me after this avail index */
     void *cookie[VIRTQ_MAX_SIZE]; /* per head descriptor: the driver's token */
     virtq_done_fn done;
     void *priv;                   /* the driver's */
@@ -81,10 +86,19 @@ int virtq_setup(struct virtio_dev *d, unsigned index, virtq_done_fn done, void *
 /* Publishes a chain of n buffers with a non-NULL cookie.  Caller holds vq->lock.
  * -ENOSPC when there are not n free descriptors. */
 int virtq_add(struct virtq *vq, const struct virtq_buf *bufs, unsigned n, void *cookie);
-/* Tells the device new buffers are available. */
+/* Tells the device new buffers are available, unless it said it does not
+ * need to be told (VIRTIO_RING_F_EVENT_IDX: it still has buffers it has not
+ * looked at; else VIRTQ_USED_F_NO_NOTIFY).  A notify is an exit to the
+ * hypervisor: the costliest step of a transfer. */
 void virtq_kick(struct virtq *vq);
+/* Notifies the device whatever the rings say: for devices that act on the
+ * notify itself (QEMU's virtio-serial polls its socket again). */
+void virtq_notify(struct virtq *vq);
 /* The cookie of the next used chain (its descriptors freed) and the bytes the
- * device wrote into it, or NULL if none.  Caller holds vq->lock. */
+ * device wrote into it, or NULL if none.  Returning NULL asks the device for
+ * an interrupt at its next used buffer (VIRTIO_RING_F_EVENT_IDX; without it
+ * every used buffer interrupts), so callers take used buffers until NULL.
+ * Caller holds vq->lock. */
 void *virtq_get_used(struct virtq *vq, uint32_t *len);
 /* Wakes every waiter on wq, whose condition lock is vq->lock, for a caller
  * not holding it (a driver's broken() or a state change seen elsewhere). */

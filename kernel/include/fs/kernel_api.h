@@ -48,5 +48,9 @@ void fs_context_put(struct fs_context *c);
 /* Wakes every poll/select sleeper so they re-check their descriptors.
  * Called whenever a file's readiness may have changed. */
 void poll_notify(void);
+/* Wakes only the sleepers watching a file whose ops->poll_key returns key:
+ * for drivers with many events (a port's every received buffer) that other
+ * pollers need not rescan for.  Such a driver never uses poll_notify. */
+void poll_notify_key(const void *key);
 
 #endif

@@ -57,6 +57,7 @@ struct file_ops {
     void (*consume)(struct file *f, size_t n);
     int (*ioctl)(struct file *f, unsigned cmd, uint64_t uarg);
     unsigned (*poll)(struct file *f);                /* ready K_POLL* bits right now */
+    const void *(*poll_key)(struct file *f);         /* its poll_notify_key key; NULL: poll_notify */
     int (*truncate)(struct file *f, uint64_t len);
     int (*open)(struct file *f);                     /* a device node was opened: 0 or -errno */
     int (*fsync)(struct file *f);                    /* fsync/fdatasync (a disk's flush); NULL: nothing to do */
