@@ -497,3 +497,10 @@ void sched_get_stats(struct sched_stats *out)
     *out = stats;
     spin_unlock_irqrestore(&sched_lock, flags);
 }
+
+bool sched_others_runnable(void)
+{
+    /* One load of the head's next pointer: a hint, stale by the time it is
+     * used, which is all a polling loop needs (it rechecks every turn). */
+    return __atomic_load_n(&run_queue.next, __ATOMIC_RELAXED) != &run_queue;
+}

@@ -22,10 +22,12 @@
  * transmit buffers and is the condition lock of port->writers.  Never both
  * at once.  crx->lock protects ctl_pending.  con->ctrl_lock (mutex)
  * serialises control-message handling. */
+#include <arch/cpu.h>
 #include <drivers/virtio_console.h>
 #include <drivers/virtqueue.h>
 #include <fs/devfs.h>
 #include <fs/kernel_api.h>
+#include <kernel/clock.h>
 #include <kernel/errno.h>
 #include <kernel/list.h>
 #include <kernel/mutex.h>
@@ -33,6 +35,8 @@
 #include <kernel/string.h>
 #include <mm/pmm.h>
 #include <mm/slab.h>
+#include <proc/signal.h>
+#include <sched/sched.h>
 
 #include "virtio_drivers.h"
 
@@ -327,10 +331,62 @@ static void port_release(struct file *f)
      * once those are full the host is held back. */
 }
 
+/* Something a reader or poller must see: bytes, a hang-up, the port or the
+ * device gone.  Takes rx->lock. */
+static bool port_has_news(struct port *p)
+{
+    if (virtio_is_broken(p->con->dev))
+        return true;
+    uint64_t flags = spin_lock_irqsave(&p->rx->lock);
+    bool news = readable(p) || p->nhangups || p->removed;
+    spin_unlock_irqrestore(&p->rx->lock, flags);
+    return news;
+}
+
+/* How long a blocking reader polls the rings before it sleeps. */
+#define READ_POLL_NS 50000
+
+/* The device fills a port's receive buffers without interrupting (the
+ * queue is lazy): a reader collects them itself, here, when it finds
+ * nothing to read, and asks for an interrupt only when it is about to sleep.
+ * A streaming host then costs no interrupt per buffer.  A blocking reader
+ * (poll_ns > 0) first polls the rings for up to poll_ns while no other
+ * thread wants the CPU: the host's next buffer usually comes sooner than an
+ * interrupt and a wake-up would.  With arm, returns with the interrupt
+ * requested or news found.  Called without locks (con_sync takes rx_sync). */
+static void port_catch_up(struct port *p, bool arm, uint64_t poll_ns)
+{
+    struct console *c = p->con;
+    uint64_t deadline = poll_ns ? clock_monotonic_ns() + poll_ns : 0;
+    for (;;) {
+        con_sync(c);
+        if (port_has_news(p))
+            return;
+        while (deadline && !virtq_has_used(p->rx) && !virtq_has_used(c->crx)) {
+            if (sched_others_runnable() || signal_pending(sched_current()) ||
+                clock_monotonic_ns() >= deadline) {
+                deadline = 0;
+                break;
+            }
+            cpu_relax();
+        }
+        if (virtq_has_used(p->rx) || virtq_has_used(c->crx))
+            continue;
+        if (!arm)
+            return;
+        uint64_t flags = spin_lock_irqsave(&p->rx->lock);
+        bool waiting = virtq_arm(p->rx);
+        spin_unlock_irqrestore(&p->rx->lock, flags);
+        if (!waiting)
+            return; /* the next buffer interrupts, and con_sync wakes us */
+    }
+}
+
 static int64_t port_read(struct file *f, void *buf, size_t n, uint64_t *pos, unsigned io)
 {
     (void)pos;
     struct port *p = port_of(f);
+    bool caught_up = false;
     uint64_t flags = spin_lock_irqsave(&p->rx->lock);
     int64_t r;
     for (;;) {
@@ -355,6 +411,16 @@ static int64_t port_read(struct file *f, void *buf, size_t n, uint64_t *pos, uns
             r = -ENODEV;
             break;
         }
+        if (!caught_up) {
+            /* once per wait: after the arm, con_sync from the interrupt
+             * collects the bytes and wakes us */
+            spin_unlock_irqrestore(&p->rx->lock, flags);
+            bool block = !(io & IO_NONBLOCK);
+            port_catch_up(p, block, block ? READ_POLL_NS : 0);
+            caught_up = true;
+            flags = spin_lock_irqsave(&p->rx->lock);
+            continue;
+        }
         if (io & IO_NONBLOCK) {
             r = -EAGAIN;
             break;
@@ -362,6 +428,7 @@ static int64_t port_read(struct file *f, void *buf, size_t n, uint64_t *pos, uns
         r = waitq_wait_locked_interruptible(&p->readers, &p->rx->lock, 0);
         if (r)
             break;
+        caught_up = false; /* woken by con_sync: the queue is not armed now */
     }
     spin_unlock_irqrestore(&p->rx->lock, flags);
     return r;
@@ -412,9 +479,9 @@ static int64_t port_write(struct file *f, const void *buf, size_t n, uint64_t *p
     return r;
 }
 
-static unsigned port_poll(struct file *f)
+/* The poll mask from what is collected.  Takes the locks. */
+static unsigned port_poll_mask(struct port *p)
 {
-    struct port *p = port_of(f);
     if (virtio_is_broken(p->con->dev))
         return K_POLLERR;
     unsigned m = 0;
@@ -430,6 +497,18 @@ static unsigned port_poll(struct file *f)
         m |= K_POLLOUT | K_POLLWRNORM;
     spin_unlock_irqrestore(&p->tx->lock, flags);
     return m;
+}
+
+static unsigned port_poll(struct file *f)
+{
+    struct port *p = port_of(f);
+    unsigned m = port_poll_mask(p);
+    if (m & (K_POLLIN | K_POLLERR))
+        return m;
+    /* the poller may sleep next: collect, and arm the interrupt (see
+     * port_catch_up; no polling of the rings, a poller waits for anything) */
+    port_catch_up(p, true, 0);
+    return port_poll_mask(p);
 }
 
 static const void *port_poll_key(struct file *f)
@@ -792,8 +871,10 @@ static int con_probe(struct virtio_dev *d)
         return r;
     for (uint32_t id = 0; id < c->nports; id++) {
         struct virtq *q;
-        if ((r = virtq_setup(d, rxq_index(id), NULL, NULL, &q)) ||
-            (r = virtq_setup(d, txq_index(id), port_tx_done, NULL, &q)))
+        if ((r = virtq_setup(d, rxq_index(id), NULL, NULL, &q)))
+            return r;
+        virtq_set_lazy(q); /* readers collect (port_catch_up) */
+        if ((r = virtq_setup(d, txq_index(id), port_tx_done, NULL, &q)))
             return r;
     }
     _Static_assert((CTL_RX_BUFS + CTL_TX_BUFS) * CTL_BUF_SIZE <= PAGE_SIZE << 3, "control buffers fit 8 pages");

@@ -132,7 +132,7 @@ void virtq_kick(struct virtq *vq)
 void *virtq_get_used(struct virtq *vq, uint32_t *len)
 {
     if (vq->last_used == vq->used->idx) {
-        if (!vq->event_idx)
+        if (!vq->event_idx || vq->lazy)
             return NULL;
         /* Drained: ask for an interrupt at the next used buffer, then look
          * again (a store then a load: a full fence), since the device may
@@ -167,6 +167,30 @@ void *virtq_get_used(struct virtq *vq, uint32_t *len)
     vq->free_head = (uint16_t)id;
     vq->num_free = (uint16_t)(vq->num_free + n);
     return cookie;
+}
+
+void virtq_set_lazy(struct virtq *vq)
+{
+    vq->lazy = true;
+    /* An index already passed: the device crosses it again only after
+     * 65535 more buffers (then one spurious interrupt, which is harmless). */
+    *vq->used_event = (uint16_t)(vq->last_used - 1);
+}
+
+bool virtq_arm(struct virtq *vq)
+{
+    if (vq->event_idx) {
+        /* the request is stored before the used index is read again (a
+         * store then a load: a full fence), as in virtq_get_used */
+        *vq->used_event = vq->last_used;
+        __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    }
+    return vq->last_used != vq->used->idx;
+}
+
+bool virtq_has_used(const struct virtq *vq)
+{
+    return __atomic_load_n(&vq->last_used, __ATOMIC_RELAXED) != vq->used->idx;
 }
 
 void virtq_wake(struct virtq *vq, struct waitq *wq)

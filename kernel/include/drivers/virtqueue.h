@@ -64,6 +64,7 @@ struct virtq {
     uint16_t last_used;           /* next used index to consume */
     uint16_t kicked_idx;          /* avail_idx when the device was last told (or not told) */
     bool event_idx;               /* VIRTIO_RING_F_EVENT_IDX negotiated */
+    bool lazy;                    /* interrupts only when asked for (virtq_set_lazy) */
     volatile uint16_t *used_event;  /* after the avail ring: interrupt me after this used index */
     volatile uint16_t *avail_event; /* after the used ring: notify me after this avail index */
     void *cookie[VIRTQ_MAX_SIZE]; /* per head descriptor: the driver's token */
@@ -97,9 +98,23 @@ void virtq_notify(struct virtq *vq);
 /* The cookie of the next used chain (its descriptors freed) and the bytes the
  * device wrote into it, or NULL if none.  Returning NULL asks the device for
  * an interrupt at its next used buffer (VIRTIO_RING_F_EVENT_IDX; without it
- * every used buffer interrupts), so callers take used buffers until NULL.
- * Caller holds vq->lock. */
+ * every used buffer interrupts), so callers take used buffers until NULL;
+ * on a lazy queue it does not.  Caller holds vq->lock. */
 void *virtq_get_used(struct virtq *vq, uint32_t *len);
+/* Makes vq lazy: the device interrupts for it only after virtq_arm, once.
+ * For a queue whose driver collects used buffers itself while a reader is
+ * busy and wants an interrupt only when one is about to sleep (an interrupt
+ * costs the hypervisor exits of the status read, its acknowledgement and the
+ * EOI).  Without VIRTIO_RING_F_EVENT_IDX the device interrupts anyway.
+ * Before the queue holds buffers. */
+void virtq_set_lazy(struct virtq *vq);
+/* Asks for an interrupt at the next used buffer of a lazy queue.  Returns
+ * true if used buffers are already waiting (collect them instead of
+ * sleeping).  Caller holds vq->lock. */
+bool virtq_arm(struct virtq *vq);
+/* True if the device has used buffers the driver has not taken: a lockless
+ * hint for polling loops, which take vq->lock to act on it. */
+bool virtq_has_used(const struct virtq *vq);
 /* Wakes every waiter on wq, whose condition lock is vq->lock, for a caller
  * not holding it (a driver's broken() or a state change seen elsewhere). */
 void virtq_wake(struct virtq *vq, struct waitq *wq);

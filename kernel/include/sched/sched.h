@@ -116,6 +116,10 @@ void waitq_init(struct waitq *wq);
 int waitq_wake_one(struct waitq *wq);
 int waitq_wake_all(struct waitq *wq);
 
+/* True if another thread waits for the CPU: a thread polling for a device
+ * (instead of sleeping) stops when this is true. */
+bool sched_others_runnable(void);
+
 struct sched_stats {
     uint64_t context_switches, preemptions, threads;
 };
