@@ -95,7 +95,7 @@ struct port {
     /* under tx->lock */
     struct list_head tx_free;
     struct waitq writers;
-    struct cbuf rxb[VIRTIO_PORT_BUFS], txb[VIRTIO_PORT_BUFS];
+    struct cbuf rxb[VIRTIO_PORT_RX_BUFS], txb[VIRTIO_PORT_TX_BUFS];
 };
 
 /* A port's part of one con_sync(): its state when the sync began and the
@@ -368,7 +368,11 @@ static void port_catch_up(struct port *p, bool arm, uint64_t poll_ns)
                 deadline = 0;
                 break;
             }
-            cpu_relax();
+            /* no pause: under QEMU's TCG it leaves the translated-code
+             * loop and takes the lock QEMU's main loop needs to deliver
+             * the very buffers awaited.  The empty asm clobbers only memory
+             * (the rings are read again). */
+            __asm__ volatile("" ::: "memory");
         }
         if (virtq_has_used(p->rx) || virtq_has_used(c->crx))
             continue;
@@ -529,16 +533,21 @@ static const struct file_ops port_ops = {
 
 static struct port *port_add(struct console *c, uint32_t id)
 {
+    _Static_assert(VIRTIO_PORT_RX_BUFS * VIRTIO_PORT_BUF_SIZE == PAGE_SIZE << VIRTIO_PORT_RX_ORDER, "rx order");
+    _Static_assert(VIRTIO_PORT_TX_BUFS * VIRTIO_PORT_BUF_SIZE == PAGE_SIZE << VIRTIO_PORT_TX_ORDER, "tx order");
+    _Static_assert(VIRTIO_PORT_RX_BUFS <= VIRTQ_MAX_SIZE && VIRTIO_PORT_TX_BUFS <= VIRTQ_MAX_SIZE, "queue room");
     struct port *p = kzalloc(sizeof *p);
-    uint64_t pages = pmm_alloc_pages(4); /* 16 pages: 8 receive, 8 transmit buffers */
-    if (!p || !pages) {
+    uint64_t rx_pages = pmm_alloc_pages(VIRTIO_PORT_RX_ORDER);
+    uint64_t tx_pages = pmm_alloc_pages(VIRTIO_PORT_TX_ORDER);
+    if (!p || !rx_pages || !tx_pages) {
         kfree(p);
-        if (pages)
-            pmm_free_pages(pages, 4);
+        if (rx_pages)
+            pmm_free_pages(rx_pages, VIRTIO_PORT_RX_ORDER);
+        if (tx_pages)
+            pmm_free_pages(tx_pages, VIRTIO_PORT_TX_ORDER);
         return NULL;
     }
-    _Static_assert(2 * VIRTIO_PORT_BUFS * VIRTIO_PORT_BUF_SIZE == PAGE_SIZE << 4, "port buffers are 16 pages");
-    uint8_t *mem = phys_to_virt(pages);
+    uint8_t *rx_mem = phys_to_virt(rx_pages), *tx_mem = phys_to_virt(tx_pages);
     p->con = c;
     p->id = id;
     p->rx = c->dev->queues[rxq_index(id)];
@@ -549,15 +558,16 @@ static struct port *port_add(struct console *c, uint32_t id)
     waitq_init(&p->writers);
     uint64_t flags = spin_lock_irqsave(&p->tx->lock);
     p->tx->priv = p;
-    for (int k = 0; k < VIRTIO_PORT_BUFS; k++) {
-        p->txb[k].data = mem + (VIRTIO_PORT_BUFS + k) * VIRTIO_PORT_BUF_SIZE;
+    for (int k = 0; k < VIRTIO_PORT_TX_BUFS; k++) {
+        p->txb[k].data = tx_mem + k * VIRTIO_PORT_BUF_SIZE;
         list_add_tail(&p->txb[k].link, &p->tx_free);
     }
     spin_unlock_irqrestore(&p->tx->lock, flags);
     flags = spin_lock_irqsave(&p->rx->lock);
     p->rx->priv = p;
-    for (int k = 0; k < VIRTIO_PORT_BUFS; k++) {
-        p->rxb[k].data = mem + k * VIRTIO_PORT_BUF_SIZE;
+    /* as many as the queue holds (QEMU's are 128 entries) */
+    for (int k = 0; k < VIRTIO_PORT_RX_BUFS && p->rx->num_free; k++) {
+        p->rxb[k].data = rx_mem + k * VIRTIO_PORT_BUF_SIZE;
         give_rx(p->rx, &p->rxb[k], VIRTIO_PORT_BUF_SIZE);
     }
     virtq_kick(p->rx);

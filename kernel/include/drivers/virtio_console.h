@@ -24,7 +24,15 @@
 
 #define VIRTIO_CONSOLE_MAJOR 250
 #define VIRTIO_CONSOLE_MAX_PORTS 16 /* ports with ids beyond are refused */
-#define VIRTIO_PORT_BUFS 8          /* receive and transmit buffers per port */
+/* Receive buffers per port: QEMU moves at most 4 KiB from a client's socket
+ * per main-loop turn and stops reading it when the guest has no buffer, so a
+ * streaming host goes as fast as the guest keeps buffers ahead of it (8: 145
+ * MB/s, 32: 175, 64: 190 under TCG; 128 no faster).  Transmit buffers: QEMU
+ * writes a guest's buffer to the socket within the notify, so few suffice. */
+#define VIRTIO_PORT_RX_BUFS 64
+#define VIRTIO_PORT_RX_ORDER 6 /* 2^6 pages */
+#define VIRTIO_PORT_TX_BUFS 8
+#define VIRTIO_PORT_TX_ORDER 3
 #define VIRTIO_PORT_BUF_SIZE 4096
 
 #endif
