@@ -191,6 +191,36 @@ void sched_preempt_point(void)
     }
 }
 
+/* How long the idle thread polls before it halts. */
+#define IDLE_POLL_NS 50000
+
+/* Waits for an interrupt with interrupts on for up to IDLE_POLL_NS before the
+ * caller halts: the interrupt that makes work (a host's next request) usually
+ * comes soon after the last work ended, and waking a halted CPU costs the
+ * hypervisor far more than this loop (under QEMU's TCG the vCPU thread sleeps
+ * and must be woken and take QEMU's big lock).  An interrupt that wakes a
+ * thread switches to it at its end (sched_preempt_point); when the CPU is
+ * idle again the loop ends, so that the idle loop starts a fresh window.
+ * Returns with interrupts off: true if the caller must not halt. */
+static bool idle_poll(void)
+{
+    uint64_t until = now_ns() + IDLE_POLL_NS;
+    uint64_t switches = __atomic_load_n(&stats.context_switches, __ATOMIC_RELAXED);
+    irq_enable();
+    bool ran = false;
+    while (!__atomic_load_n(&need_resched, __ATOMIC_RELAXED) && now_ns() < until) {
+        if (__atomic_load_n(&stats.context_switches, __ATOMIC_RELAXED) != switches) {
+            ran = true;
+            break;
+        }
+        /* no pause: under QEMU's TCG it takes QEMU's big lock (see
+         * port_catch_up); the empty asm clobbers only memory */
+        __asm__ volatile("" ::: "memory");
+    }
+    irq_disable();
+    return ran || need_resched;
+}
+
 static void idle_loop(void *unused)
 {
     (void)unused;
@@ -203,6 +233,8 @@ static void idle_loop(void *unused)
             schedule();
             continue;
         }
+        if (idle_poll())
+            continue;
         cpu_idle_wait();
     }
 }
