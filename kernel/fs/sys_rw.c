@@ -128,7 +128,7 @@ static int64_t do_write(struct file *f, struct uio *u, uint64_t *pos)
         return -ENOMEM;
     unsigned io = (f->flags & K_O_NONBLOCK ? IO_NONBLOCK : 0) | (u->resid <= PIPE_BUF ? IO_ATOMIC : 0);
     int64_t done = 0, err = 0;
-    bool fault = false;
+    bool fault = false, batch_open = false;
     while (u->resid && !fault && !err) {
         size_t want = MIN(u->resid, bsize);
         size_t chunk = uio_move(u, b, want, false);
@@ -137,10 +137,13 @@ static int64_t do_write(struct file *f, struct uio *u, uint64_t *pos)
             err = -EFAULT;
             break;
         }
+        /* more pieces follow unless this chunk is the last one */
+        unsigned more = f->ops->write_batches && u->resid && !fault ? IO_MORE : 0;
         size_t off = 0;
         while (off < chunk) {
             uint64_t p = pos ? *pos : 0;
-            int64_t n = f->ops->write(f, b + off, chunk - off, &p, io);
+            int64_t n = f->ops->write(f, b + off, chunk - off, &p, io | more);
+            batch_open = n > 0 && more;
             if (n <= 0) {
                 err = n ? n : -EIO;
                 break;
@@ -150,6 +153,11 @@ static int64_t do_write(struct file *f, struct uio *u, uint64_t *pos)
             off += (size_t)n;
         }
         done += (int64_t)off;
+    }
+    if (batch_open) {
+        /* the next chunk faulted before reaching the file: end the batch */
+        uint64_t p = pos ? *pos : 0;
+        f->ops->write(f, b, 0, &p, io);
     }
     bounce_put(b, small);
     return done ? done : err;

@@ -135,15 +135,22 @@ static void give_rx(struct virtq *vq, struct cbuf *b, uint32_t size)
     virtq_add(vq, &vb, 1, b); /* cannot fail: the queue has room for every buffer */
 }
 
-/* Sends n bytes of data (n fits a buffer) in the first buffer of free, which
- * is not empty.  Caller holds the queue's lock. */
-static void send_buf(struct virtq *vq, struct list_head *free, const void *data, uint32_t n)
+/* Queues n bytes of data (n fits a buffer) in the first buffer of free,
+ * which is not empty, without telling the device.  Caller holds the queue's
+ * lock. */
+static void queue_buf(struct virtq *vq, struct list_head *free, const void *data, uint32_t n)
 {
     struct cbuf *b = list_first_entry(free, struct cbuf, link);
     list_del(&b->link);
     memcpy(b->data, data, n);
     struct virtq_buf vb = {virt_to_phys(b->data), n, false};
     virtq_add(vq, &vb, 1, b); /* cannot fail, as in give_rx */
+}
+
+/* queue_buf, then tells the device. */
+static void send_buf(struct virtq *vq, struct list_head *free, const void *data, uint32_t n)
+{
+    queue_buf(vq, free, data, n);
     virtq_kick(vq);
 }
 
@@ -449,19 +456,37 @@ static int port_write_state(struct port *p)
     return r;
 }
 
+/* Makes a transmit buffer free if the device is done with one: true if
+ * p->tx_free is not empty.  The transmit queue is lazy too: buffers the
+ * device sent are taken back here, and an interrupt is asked for (arm) only
+ * when none is free, for a writer or poller about to sleep.  Whatever is
+ * queued is told to the device first, or it would never send it.  Caller
+ * holds tx->lock. */
+static bool tx_make_room(struct port *p, bool arm)
+{
+    struct virtq *vq = p->tx;
+    if (!list_empty(&p->tx_free))
+        return true;
+    virtq_kick(vq);
+    for (;;) {
+        if (reclaim_sent(vq, &p->tx_free))
+            return true;
+        if (!arm || !virtq_arm(vq))
+            return false;
+    }
+}
+
 static int64_t port_write(struct file *f, const void *buf, size_t n, uint64_t *pos, unsigned io)
 {
     (void)pos;
     struct port *p = port_of(f);
-    int64_t r = port_write_state(p);
-    if (r)
-        return r;
     struct virtq *vq = p->tx;
+    int64_t r = port_write_state(p);
     uint64_t flags = spin_lock_irqsave(&vq->lock);
-    for (;;) {
-        if (!list_empty(&p->tx_free)) {
+    while (!r && n) {
+        if (tx_make_room(p, !(io & IO_NONBLOCK))) {
             size_t k = MIN(n, (size_t)VIRTIO_PORT_BUF_SIZE);
-            send_buf(vq, &p->tx_free, buf, (uint32_t)k);
+            queue_buf(vq, &p->tx_free, buf, (uint32_t)k);
             r = (int64_t)k;
             break;
         }
@@ -476,9 +501,11 @@ static int64_t port_write(struct file *f, const void *buf, size_t n, uint64_t *p
         spin_unlock_irqrestore(&vq->lock, flags);
         r = port_write_state(p);
         flags = spin_lock_irqsave(&vq->lock);
-        if (r)
-            break;
     }
+    /* IO_MORE: the caller's next piece follows at once (sys_rw.c); anything
+     * else, an error or an empty write included, ends the batch */
+    if (r <= 0 || !(io & IO_MORE))
+        virtq_kick(vq);
     spin_unlock_irqrestore(&vq->lock, flags);
     return r;
 }
@@ -497,7 +524,7 @@ static unsigned port_poll_mask(struct port *p)
     bool can_send = p->host_connected && !p->nhangups && !p->removed;
     spin_unlock_irqrestore(&p->rx->lock, flags);
     flags = spin_lock_irqsave(&p->tx->lock);
-    if (can_send && !list_empty(&p->tx_free))
+    if (can_send && tx_make_room(p, true))
         m |= K_POLLOUT | K_POLLWRNORM;
     spin_unlock_irqrestore(&p->tx->lock, flags);
     return m;
@@ -525,6 +552,7 @@ static const struct file_ops port_ops = {
     .write = port_write,
     .poll = port_poll,
     .poll_key = port_poll_key,
+    .write_batches = true,
     .open = port_open,
     .release = port_release,
 };
@@ -886,6 +914,7 @@ static int con_probe(struct virtio_dev *d)
         virtq_set_lazy(q); /* readers collect (port_catch_up) */
         if ((r = virtq_setup(d, txq_index(id), port_tx_done, NULL, &q)))
             return r;
+        virtq_set_lazy(q); /* writers take sent buffers back (tx_make_room) */
     }
     _Static_assert((CTL_RX_BUFS + CTL_TX_BUFS) * CTL_BUF_SIZE <= PAGE_SIZE << 3, "control buffers fit 8 pages");
     uint8_t *mem = phys_to_virt(ctl_pages);

@@ -41,6 +41,10 @@ struct super_block {
 #define IO_NONBLOCK 1u /* do not sleep: -EAGAIN instead */
 #define IO_ATOMIC 2u   /* a pipe write of at most PIPE_BUF bytes: all or nothing */
 #define IO_PEEK 4u     /* read without consuming (the caller consumes what it could copy out) */
+/* Only for files with write_batches: another piece of the same write(2)
+ * follows, so a driver may hold back telling its device (the notify is an
+ * exit to the hypervisor).  A call without it, of 0 bytes too, ends the batch. */
+#define IO_MORE 8u
 
 /* What a kind of open file can do.  NULL members mean "not supported"
  * (the caller returns the Linux error for that case).  read/write move
@@ -51,6 +55,7 @@ struct file_ops {
     int64_t (*read)(struct file *f, void *buf, size_t n, uint64_t *pos, unsigned ioflags);
     int64_t (*write)(struct file *f, const void *buf, size_t n, uint64_t *pos, unsigned ioflags);
     bool seekable;                                   /* lseek/pread/pwrite allowed (else ESPIPE) */
+    bool write_batches;                              /* write understands IO_MORE */
     /* Streams (pipes, the console) that support IO_PEEK: removes n bytes
      * already returned by a peek.  Callers serialise readers with pos_lock,
      * so what was peeked is still there. */

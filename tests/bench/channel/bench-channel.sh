@@ -11,6 +11,11 @@
 #
 # All three are host wall-clock rates (higher is better; ratio = nutshell /
 # linux): under TCG the guest's time is the host's time.
+#
+# The host is shared and its speed drifts by tens of percent within minutes,
+# more than the two kernels differ, so the sides are booted in interleaved
+# pairs (nutshell then Linux, then Linux then nutshell, ...) and each column
+# is the median over the pairs of the best of ROUNDS runs within a boot.
 set -u
 root=$(cd "$(dirname "$0")/../../.." && pwd)
 cd "$root" || exit 1
@@ -23,6 +28,7 @@ TOOL=$BUILD/tests/vtpm/tpmtool
 TPMBENCH=$BUILD/tests/vtpm/tpmbench
 MBYTES=${CHANNEL_BENCH_MBYTES:-8}
 ROUNDS=${CHANNEL_BENCH_ROUNDS:-3}
+PAIRS=${CHANNEL_BENCH_PAIRS:-2}
 GETRANDOM_N=${CHANNEL_BENCH_GETRANDOM:-300}
 LOGS=$BENCH_OUT/logs
 mkdir -p "$LOGS"
@@ -41,10 +47,10 @@ hold_port() {
     echo "# channel: cannot connect to port $1" >&2
 }
 
-# run_side KIND: boots KIND (nutshell or linux) and prints
+# run_side KIND PAIR: boots KIND (nutshell or linux) and prints
 # "<in MB/s> <out MB/s> <getrandom ops/s>", NA for what failed.
 run_side() {
-    local kind=$1 port ctrl bport devices log=$LOGS/channel-$1.log state=$work/$1.img
+    local kind=$1 port ctrl bport devices log=$LOGS/channel-$1-$2.log state=$work/$1.img
     local machine kernel_args
     if [ "$kind" = nutshell ]; then
         machine=("${NUTSHELL_MACHINE[@]}")
@@ -97,9 +103,24 @@ run_side() {
     echo "$in $out $gr"
 }
 
-read -r n_in n_out n_gr < <(run_side nutshell)
-read -r l_in l_out l_gr < <(run_side linux)
-echo "# channel: $MBYTES MiB each way, best of $ROUNDS; getrandom: best of $ROUNDS runs of $GETRANDOM_N round trips on one connection (tpmbench)"
-bench_line channel_throughput_in MB/s "$n_in" "$l_in"
-bench_line channel_throughput_out MB/s "$n_out" "$l_out"
-bench_line vm_tpm_getrandom ops/s "$n_gr" "$l_gr"
+declare -A vals # vals[<kind>_<in|out|gr>] = the pairs' values
+for pair in $(seq "$PAIRS"); do
+    order="nutshell linux"
+    [ $((pair % 2)) -eq 0 ] && order="linux nutshell"
+    for kind in $order; do
+        read -r v_in v_out v_gr < <(run_side "$kind" "$pair")
+        vals[${kind}_in]+=" $v_in"
+        vals[${kind}_out]+=" $v_out"
+        vals[${kind}_gr]+=" $v_gr"
+    done
+done
+echo "# channel: $MBYTES MiB each way, best of $ROUNDS per boot; getrandom: best of $ROUNDS runs of $GETRANDOM_N round trips on one connection (tpmbench); median of $PAIRS interleaved boot pairs"
+for k in nutshell linux; do
+    echo "# channel: $k per pair: in${vals[${k}_in]} / out${vals[${k}_out]} / getrandom${vals[${k}_gr]}"
+done
+# shellcheck disable=SC2086 # the value lists are words
+{
+    bench_line channel_throughput_in MB/s "$(median ${vals[nutshell_in]})" "$(median ${vals[linux_in]})"
+    bench_line channel_throughput_out MB/s "$(median ${vals[nutshell_out]})" "$(median ${vals[linux_out]})"
+    bench_line vm_tpm_getrandom ops/s "$(median ${vals[nutshell_gr]})" "$(median ${vals[linux_gr]})"
+}
