@@ -28,7 +28,7 @@ TOOL=$BUILD/tests/vtpm/tpmtool
 TPMBENCH=$BUILD/tests/vtpm/tpmbench
 MBYTES=${CHANNEL_BENCH_MBYTES:-8}
 ROUNDS=${CHANNEL_BENCH_ROUNDS:-3}
-PAIRS=${CHANNEL_BENCH_PAIRS:-2}
+PAIRS=${CHANNEL_BENCH_PAIRS:-3}
 GETRANDOM_N=${CHANNEL_BENCH_GETRANDOM:-300}
 LOGS=$BENCH_OUT/logs
 mkdir -p "$LOGS"
@@ -60,6 +60,7 @@ run_side() {
         machine=("${LINUX_MACHINE[@]}")
         kernel_args=(-kernel "$LINUX_KERNEL" -append "$(linux_cmdline "$(host_tsc_hz)")")
     fi
+    rm -f "$state" # a fresh TPM for every boot (mkstate keeps an existing image)
     apps/image/mkstate.sh "$VTPM" "$state" >/dev/null 2>&1 || { echo "# channel: mkstate failed" >&2; echo "NA NA NA"; return; }
     port=$(( (RANDOM % 10000) * 4 + 20000 ))
     ctrl=$((port + 1))
