@@ -366,7 +366,9 @@ static void port_catch_up(struct port *p, bool arm, uint64_t poll_ns)
     struct console *c = p->con;
     uint64_t deadline = poll_ns ? clock_monotonic_ns() + poll_ns : 0;
     for (;;) {
-        con_sync(c);
+        /* (a control message alone interrupts: the control queue is armed) */
+        if (virtq_has_used(p->rx) || virtq_has_used(c->crx))
+            con_sync(c);
         if (port_has_news(p))
             return;
         while (deadline && !virtq_has_used(p->rx) && !virtq_has_used(c->crx)) {
