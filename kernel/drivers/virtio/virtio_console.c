@@ -89,6 +89,7 @@ struct port {
     unsigned opens;
     struct list_head filled;       /* received buffers, oldest first */
     uint64_t rx_total, rx_consumed; /* bytes received / read since the port was added */
+    unsigned rx_unkicked;          /* buffers given back, the device not told yet (rx_kick) */
     uint64_t hangup[PORT_HANGUPS];  /* unread hang-ups, oldest first: after this many bytes */
     unsigned nhangups;
     struct waitq readers;
@@ -266,6 +267,20 @@ static uint64_t readable(struct port *p)
     return (p->nhangups ? p->hangup[0] : p->rx_total) - p->rx_consumed;
 }
 
+/* Tells the device of the receive buffers given back since the last time
+ * (a notify only if it ran out: event index).  Checking costs an exit of its
+ * own (device_fence), so take() does it once per RX_KICK_BATCH buffers, and
+ * a reader before it sleeps.  The device keeps the rest of the ring meanwhile.
+ * Caller holds rx->lock. */
+#define RX_KICK_BATCH 16
+static void rx_kick(struct port *p)
+{
+    if (p->rx_unkicked) {
+        p->rx_unkicked = 0;
+        virtq_kick(p->rx);
+    }
+}
+
 /* Drops n buffered bytes (returning emptied buffers to the device), copying
  * them to out unless it is NULL.  Caller holds rx->lock; n <= readable. */
 static void take(struct port *p, uint8_t *out, size_t n)
@@ -287,8 +302,9 @@ static void take(struct port *p, uint8_t *out, size_t n)
             refill++;
         }
     }
-    if (refill)
-        virtq_kick(p->rx); /* a notify only if the device ran out (event index) */
+    p->rx_unkicked += refill;
+    if (p->rx_unkicked >= RX_KICK_BATCH)
+        rx_kick(p);
 }
 
 static int port_open(struct file *f)
@@ -329,6 +345,7 @@ static void port_release(struct file *f)
         take(p, NULL, (size_t)(p->hangup[p->nhangups - 1] - p->rx_consumed));
         p->nhangups = 0;
     }
+    rx_kick(p);
     spin_unlock_irqrestore(&p->rx->lock, flags);
     /* No PORT_OPEN 0: QEMU reads a client's bytes off the socket before it
      * looks whether the guest side is open, and drops them if it closed in
@@ -388,6 +405,7 @@ static void port_catch_up(struct port *p, bool arm, uint64_t poll_ns)
         if (!arm)
             return;
         uint64_t flags = spin_lock_irqsave(&p->rx->lock);
+        rx_kick(p);
         bool waiting = virtq_arm(p->rx);
         spin_unlock_irqrestore(&p->rx->lock, flags);
         if (!waiting)
@@ -469,7 +487,7 @@ static bool tx_make_room(struct port *p, bool arm)
     struct virtq *vq = p->tx;
     if (!list_empty(&p->tx_free))
         return true;
-    virtq_kick(vq);
+    virtq_notify_new(vq);
     for (;;) {
         if (reclaim_sent(vq, &p->tx_free))
             return true;
@@ -507,7 +525,7 @@ static int64_t port_write(struct file *f, const void *buf, size_t n, uint64_t *p
     /* IO_MORE: the caller's next piece follows at once (sys_rw.c); anything
      * else, an error or an empty write included, ends the batch */
     if (r <= 0 || !(io & IO_MORE))
-        virtq_kick(vq);
+        virtq_notify_new(vq); /* QEMU sends a port's buffers within the notify */
     spin_unlock_irqrestore(&vq->lock, flags);
     return r;
 }

@@ -110,6 +110,28 @@ void virtq_notify(struct virtq *vq)
     mmio_write32(vq->dev->regs, VIRTIO_MMIO_QUEUE_NOTIFY, vq->index);
 }
 
+/* A store-then-load barrier the hypervisor honours.  Publishing an index and
+ * then reading the device's event index is Dekker's pattern: the store must
+ * be visible before the load, or the device and the driver can both read
+ * stale values and each wait for the other.  mfence does that on hardware
+ * and under KVM, but QEMU's TCG with one vCPU drops guest fences (it assumes
+ * no other observer, while its device threads are one): the store can sit in
+ * the host's store buffer.  An MMIO read exits to QEMU, which takes its big
+ * lock (a locked host instruction: a full fence).  InterruptStatus is read
+ * because reading it has no effect.  Seen without it: a request left in the
+ * used ring with no interrupt, once in ~60000 round trips. */
+static void device_fence(struct virtq *vq)
+{
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    (void)mmio_read32(vq->dev->regs, VIRTIO_MMIO_INTERRUPT_STATUS);
+}
+
+void virtq_notify_new(struct virtq *vq)
+{
+    if (vq->avail_idx != vq->kicked_idx)
+        virtq_notify(vq);
+}
+
 /* True if new passed event since old (virtio 1.x, 2.7.10: vring_need_event). */
 static bool passed(uint16_t event, uint16_t new, uint16_t old)
 {
@@ -119,9 +141,9 @@ static bool passed(uint16_t event, uint16_t new, uint16_t old)
 void virtq_kick(struct virtq *vq)
 {
     /* The available index is stored before the device's wishes are read (a
-     * store then a load: a full fence), or the device could take its last
+     * store then a load: device_fence), or the device could take its last
      * old buffer unseen, ask to be told of the next, and never be told. */
-    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    device_fence(vq);
     bool wanted = vq->event_idx ? passed(*vq->avail_event, vq->avail_idx, vq->kicked_idx)
                                 : !(vq->used->flags & VIRTQ_USED_F_NO_NOTIFY);
     vq->kicked_idx = vq->avail_idx;
@@ -135,10 +157,10 @@ void *virtq_get_used(struct virtq *vq, uint32_t *len)
         if (!vq->event_idx || vq->lazy)
             return NULL;
         /* Drained: ask for an interrupt at the next used buffer, then look
-         * again (a store then a load: a full fence), since the device may
+         * again (a store then a load: device_fence), since the device may
          * have used one before it could see the request. */
         *vq->used_event = vq->last_used;
-        __atomic_thread_fence(__ATOMIC_SEQ_CST);
+        device_fence(vq);
         if (vq->last_used == vq->used->idx)
             return NULL;
     }
@@ -181,9 +203,9 @@ bool virtq_arm(struct virtq *vq)
 {
     if (vq->event_idx) {
         /* the request is stored before the used index is read again (a
-         * store then a load: a full fence), as in virtq_get_used */
+         * store then a load: device_fence), as in virtq_get_used */
         *vq->used_event = vq->last_used;
-        __atomic_thread_fence(__ATOMIC_SEQ_CST);
+        device_fence(vq);
     }
     return vq->last_used != vq->used->idx;
 }

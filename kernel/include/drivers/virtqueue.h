@@ -92,6 +92,11 @@ int virtq_add(struct virtq *vq, const struct virtq_buf *bufs, unsigned n, void *
  * looked at; else VIRTQ_USED_F_NO_NOTIFY).  A notify is an exit to the
  * hypervisor: the costliest step of a transfer. */
 void virtq_kick(struct virtq *vq);
+/* Notifies the device if buffers were published since the last notify,
+ * without reading its wishes: for a device that takes its buffers within
+ * the notify (it always wants the next one), where virtq_kick's check would
+ * cost an exit of its own (see device_fence in virtqueue.c). */
+void virtq_notify_new(struct virtq *vq);
 /* Notifies the device whatever the rings say: for devices that act on the
  * notify itself (QEMU's virtio-serial polls its socket again). */
 void virtq_notify(struct virtq *vq);
