@@ -405,8 +405,13 @@ static void port_catch_up(struct port *p, bool arm, uint64_t poll_ns)
         if (!arm)
             return;
         uint64_t flags = spin_lock_irqsave(&p->rx->lock);
-        rx_kick(p);
-        bool waiting = virtq_arm(p->rx);
+        bool waiting;
+        if (p->rx_unkicked) {
+            p->rx_unkicked = 0;
+            waiting = virtq_kick_arm(p->rx);
+        } else {
+            waiting = virtq_arm(p->rx);
+        }
         spin_unlock_irqrestore(&p->rx->lock, flags);
         if (!waiting)
             return; /* the next buffer interrupts, and con_sync wakes us */

@@ -210,6 +210,14 @@ bool virtq_arm(struct virtq *vq)
     return vq->last_used != vq->used->idx;
 }
 
+bool virtq_kick_arm(struct virtq *vq)
+{
+    if (vq->event_idx)
+        *vq->used_event = vq->last_used; /* before virtq_kick's fence: one exit for both */
+    virtq_kick(vq);
+    return vq->last_used != vq->used->idx;
+}
+
 bool virtq_has_used(const struct virtq *vq)
 {
     return __atomic_load_n(&vq->last_used, __ATOMIC_RELAXED) != vq->used->idx;

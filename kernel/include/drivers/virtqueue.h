@@ -117,6 +117,8 @@ void virtq_set_lazy(struct virtq *vq);
  * true if used buffers are already waiting (collect them instead of
  * sleeping).  Caller holds vq->lock. */
 bool virtq_arm(struct virtq *vq);
+/* virtq_kick and virtq_arm with one fence (one exit under TCG). */
+bool virtq_kick_arm(struct virtq *vq);
 /* True if the device has used buffers the driver has not taken: a lockless
  * hint for polling loops, which take vq->lock to act on it. */
 bool virtq_has_used(const struct virtq *vq);
