@@ -213,9 +213,7 @@ static bool idle_poll(void)
             ran = true;
             break;
         }
-        /* no pause: under QEMU's TCG it takes QEMU's big lock (see
-         * port_catch_up); the empty asm clobbers only memory */
-        __asm__ volatile("" ::: "memory");
+        cpu_poll_relax();
     }
     irq_disable();
     return ran || need_resched;

@@ -367,6 +367,13 @@ static bool port_has_news(struct port *p)
     return news;
 }
 
+/* True if the device has used buffers on the port's receive queue or the
+ * control queue that nobody took yet (a lockless hint). */
+static bool rings_have_used(struct port *p)
+{
+    return virtq_has_used(p->rx) || virtq_has_used(p->con->crx);
+}
+
 /* How long a blocking reader polls the rings before it sleeps. */
 #define READ_POLL_NS 50000
 
@@ -384,34 +391,25 @@ static void port_catch_up(struct port *p, bool arm, uint64_t poll_ns)
     uint64_t deadline = poll_ns ? clock_monotonic_ns() + poll_ns : 0;
     for (;;) {
         /* (a control message alone interrupts: the control queue is armed) */
-        if (virtq_has_used(p->rx) || virtq_has_used(c->crx))
+        if (rings_have_used(p))
             con_sync(c);
         if (port_has_news(p))
             return;
-        while (deadline && !virtq_has_used(p->rx) && !virtq_has_used(c->crx)) {
+        while (deadline && !rings_have_used(p)) {
             if (sched_others_runnable() || signal_pending(sched_current()) ||
                 clock_monotonic_ns() >= deadline) {
                 deadline = 0;
                 break;
             }
-            /* no pause: under QEMU's TCG it leaves the translated-code
-             * loop and takes the lock QEMU's main loop needs to deliver
-             * the very buffers awaited.  The empty asm clobbers only memory
-             * (the rings are read again). */
-            __asm__ volatile("" ::: "memory");
+            cpu_poll_relax();
         }
-        if (virtq_has_used(p->rx) || virtq_has_used(c->crx))
+        if (rings_have_used(p))
             continue;
         if (!arm)
             return;
         uint64_t flags = spin_lock_irqsave(&p->rx->lock);
-        bool waiting;
-        if (p->rx_unkicked) {
-            p->rx_unkicked = 0;
-            waiting = virtq_kick_arm(p->rx);
-        } else {
-            waiting = virtq_arm(p->rx);
-        }
+        p->rx_unkicked = 0; /* virtq_arm announces them */
+        bool waiting = virtq_arm(p->rx);
         spin_unlock_irqrestore(&p->rx->lock, flags);
         if (!waiting)
             return; /* the next buffer interrupts, and con_sync wakes us */

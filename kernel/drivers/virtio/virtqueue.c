@@ -201,19 +201,11 @@ void virtq_set_lazy(struct virtq *vq)
 
 bool virtq_arm(struct virtq *vq)
 {
-    if (vq->event_idx) {
-        /* the request is stored before the used index is read again (a
-         * store then a load: device_fence), as in virtq_get_used */
-        *vq->used_event = vq->last_used;
-        device_fence(vq);
-    }
-    return vq->last_used != vq->used->idx;
-}
-
-bool virtq_kick_arm(struct virtq *vq)
-{
+    /* The request is stored before the used index is read again (a store
+     * then a load, as in virtq_get_used): virtq_kick's device_fence orders
+     * it, so announcing and arming cost one exit. */
     if (vq->event_idx)
-        *vq->used_event = vq->last_used; /* before virtq_kick's fence: one exit for both */
+        *vq->used_event = vq->last_used;
     virtq_kick(vq);
     return vq->last_used != vq->used->idx;
 }

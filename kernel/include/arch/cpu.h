@@ -11,6 +11,16 @@ static inline void cpu_relax(void)
     __asm__ volatile("pause" ::: "memory");
 }
 
+/* One turn of a loop that polls memory written by a device (or by QEMU for
+ * one): a compiler barrier, so the memory is read again.  No pause: under
+ * QEMU's TCG every pause leaves the translated-code loop and takes the big
+ * lock that QEMU's main loop needs to deliver what is awaited.  Clobbers:
+ * memory. */
+static inline void cpu_poll_relax(void)
+{
+    __asm__ volatile("" ::: "memory");
+}
+
 /* Disables interrupts; returns the previous RFLAGS.  Clobbers: memory (a compiler barrier). */
 static inline uint64_t irq_save(void)
 {

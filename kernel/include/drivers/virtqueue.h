@@ -113,12 +113,11 @@ void *virtq_get_used(struct virtq *vq, uint32_t *len);
  * EOI).  Without VIRTIO_RING_F_EVENT_IDX the device interrupts anyway.
  * Before the queue holds buffers. */
 void virtq_set_lazy(struct virtq *vq);
-/* Asks for an interrupt at the next used buffer of a lazy queue.  Returns
+/* Asks for an interrupt at the next used buffer of a lazy queue, and tells
+ * the device of buffers published since the last kick (virtq_kick).  Returns
  * true if used buffers are already waiting (collect them instead of
  * sleeping).  Caller holds vq->lock. */
 bool virtq_arm(struct virtq *vq);
-/* virtq_kick and virtq_arm with one fence (one exit under TCG). */
-bool virtq_kick_arm(struct virtq *vq);
 /* True if the device has used buffers the driver has not taken: a lockless
  * hint for polling loops, which take vq->lock to act on it. */
 bool virtq_has_used(const struct virtq *vq);
