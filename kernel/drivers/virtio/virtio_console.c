@@ -89,7 +89,6 @@ struct port {
     unsigned opens;
     struct list_head filled;       /* received buffers, oldest first */
     uint64_t rx_total, rx_consumed; /* bytes received / read since the port was added */
-    unsigned rx_unkicked;          /* buffers given back, the device not told yet (rx_kick) */
     uint64_t hangup[PORT_HANGUPS];  /* unread hang-ups, oldest first: after this many bytes */
     unsigned nhangups;
     struct waitq readers;
@@ -267,20 +266,6 @@ static uint64_t readable(struct port *p)
     return (p->nhangups ? p->hangup[0] : p->rx_total) - p->rx_consumed;
 }
 
-/* Tells the device of the receive buffers given back since the last time
- * (a notify only if it ran out: event index).  Checking costs an exit of its
- * own (device_fence), so take() does it once per RX_KICK_BATCH buffers, and
- * a reader before it sleeps.  The device keeps the rest of the ring meanwhile.
- * Caller holds rx->lock. */
-#define RX_KICK_BATCH 16
-static void rx_kick(struct port *p)
-{
-    if (p->rx_unkicked) {
-        p->rx_unkicked = 0;
-        virtq_kick(p->rx);
-    }
-}
-
 /* Drops n buffered bytes (returning emptied buffers to the device), copying
  * them to out unless it is NULL.  Caller holds rx->lock; n <= readable. */
 static void take(struct port *p, uint8_t *out, size_t n)
@@ -302,9 +287,11 @@ static void take(struct port *p, uint8_t *out, size_t n)
             refill++;
         }
     }
-    p->rx_unkicked += refill;
-    if (p->rx_unkicked >= RX_KICK_BATCH)
-        rx_kick(p);
+    /* The device is told of them (a notify only if it ran out: event index)
+     * without an exit; a notify that check misses is made up for before the
+     * reader sleeps (port_catch_up's virtq_arm) or when it leaves. */
+    if (refill)
+        virtq_announce(p->rx);
 }
 
 static int port_open(struct file *f)
@@ -345,7 +332,7 @@ static void port_release(struct file *f)
         take(p, NULL, (size_t)(p->hangup[p->nhangups - 1] - p->rx_consumed));
         p->nhangups = 0;
     }
-    rx_kick(p);
+    virtq_kick(p->rx); /* see take() */
     spin_unlock_irqrestore(&p->rx->lock, flags);
     /* No PORT_OPEN 0: QEMU reads a client's bytes off the socket before it
      * looks whether the guest side is open, and drops them if it closed in
@@ -374,8 +361,13 @@ static bool rings_have_used(struct port *p)
     return virtq_has_used(p->rx) || virtq_has_used(p->con->crx);
 }
 
-/* How long a blocking reader polls the rings before it sleeps. */
-#define READ_POLL_NS 50000
+/* How long a blocking reader polls the rings before it sleeps.  A sleep
+ * costs the hypervisor five exits (the arm's fence, then the interrupt's
+ * delivery, status read, acknowledgement and EOI), each taking the lock the
+ * device's thread needs to move bytes; under TCG a streaming host leaves
+ * gaps of 50-200 us between buffers.  200 us is also KVM's halt_poll_ns and
+ * Linux's guest_halt_poll_ns default. */
+#define READ_POLL_NS 200000
 
 /* The device fills a port's receive buffers without interrupting (the
  * queue is lazy): a reader collects them itself, here, when it finds
@@ -408,7 +400,6 @@ static void port_catch_up(struct port *p, bool arm, uint64_t poll_ns)
         if (!arm)
             return;
         uint64_t flags = spin_lock_irqsave(&p->rx->lock);
-        p->rx_unkicked = 0; /* virtq_arm announces them */
         bool waiting = virtq_arm(p->rx);
         spin_unlock_irqrestore(&p->rx->lock, flags);
         if (!waiting)

@@ -106,7 +106,7 @@ void virtq_notify(struct virtq *vq)
     /* The new available index must be visible before the device is told to
      * look at it: a full fence (mfence) before the MMIO write. */
     __atomic_thread_fence(__ATOMIC_SEQ_CST);
-    vq->kicked_idx = vq->avail_idx;
+    vq->kicked_idx = vq->fenced_idx = vq->avail_idx;
     mmio_write32(vq->dev->regs, VIRTIO_MMIO_QUEUE_NOTIFY, vq->index);
 }
 
@@ -138,23 +138,49 @@ static bool passed(uint16_t event, uint16_t new, uint16_t old)
     return (uint16_t)(new - event - 1) < (uint16_t)(new - old);
 }
 
+/* Notifies the device if it asked to be told of a buffer published since
+ * avail index old (or, without VIRTIO_RING_F_EVENT_IDX, unless it said it
+ * needs no notifies). */
+static void kick_if_wanted(struct virtq *vq, uint16_t old)
+{
+    bool wanted = vq->event_idx ? passed(*vq->avail_event, vq->avail_idx, old)
+                                : !(vq->used->flags & VIRTQ_USED_F_NO_NOTIFY);
+    vq->kicked_idx = vq->avail_idx;
+    if (wanted) {
+        vq->fenced_idx = vq->avail_idx;
+        mmio_write32(vq->dev->regs, VIRTIO_MMIO_QUEUE_NOTIFY, vq->index);
+    }
+}
+
 void virtq_kick(struct virtq *vq)
 {
     /* The available index is stored before the device's wishes are read (a
      * store then a load: device_fence), or the device could take its last
-     * old buffer unseen, ask to be told of the next, and never be told. */
+     * old buffer unseen, ask to be told of the next, and never be told.
+     * Checked since the last fenced check, not the last announce: what
+     * those saw may have been stale. */
     device_fence(vq);
-    bool wanted = vq->event_idx ? passed(*vq->avail_event, vq->avail_idx, vq->kicked_idx)
-                                : !(vq->used->flags & VIRTQ_USED_F_NO_NOTIFY);
-    vq->kicked_idx = vq->avail_idx;
-    if (wanted)
-        mmio_write32(vq->dev->regs, VIRTIO_MMIO_QUEUE_NOTIFY, vq->index);
+    kick_if_wanted(vq, vq->fenced_idx);
+    vq->fenced_idx = vq->avail_idx;
+}
+
+void virtq_announce(struct virtq *vq)
+{
+    /* No device_fence: the device's wish may be read stale and a notify it
+     * needed missed; virtq_kick, from fenced_idx, makes up for that. */
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    kick_if_wanted(vq, vq->kicked_idx);
 }
 
 void *virtq_get_used(struct virtq *vq, uint32_t *len)
 {
     if (vq->last_used == vq->used->idx) {
         if (!vq->event_idx || vq->lazy)
+            return NULL;
+        /* Asked already, and ordered then: the exit is not paid again for
+         * every look at an idle queue (con_sync looks at the control queue
+         * for every receive buffer a port reader collects). */
+        if (*vq->used_event == vq->last_used)
             return NULL;
         /* Drained: ask for an interrupt at the next used buffer, then look
          * again (a store then a load: device_fence), since the device may

@@ -63,6 +63,7 @@ struct virtq {
     uint16_t avail_idx;           /* next available index to publish */
     uint16_t last_used;           /* next used index to consume */
     uint16_t kicked_idx;          /* avail_idx when the device was last told (or not told) */
+    uint16_t fenced_idx;          /* ... and when last told, or not told after a device_fence */
     bool event_idx;               /* VIRTIO_RING_F_EVENT_IDX negotiated */
     bool lazy;                    /* interrupts only when asked for (virtq_set_lazy) */
     volatile uint16_t *used_event;  /* after the avail ring: interrupt me after this used index */
@@ -92,6 +93,13 @@ int virtq_add(struct virtq *vq, const struct virtq_buf *bufs, unsigned n, void *
  * looked at; else VIRTQ_USED_F_NO_NOTIFY).  A notify is an exit to the
  * hypervisor: the costliest step of a transfer. */
 void virtq_kick(struct virtq *vq);
+/* virtq_kick without its exit (device_fence): cheap enough for every buffer
+ * given back, but under a hypervisor that drops guest fences it can miss a
+ * notify the device needed.  Only for lazy queues whose driver calls
+ * virtq_arm (or virtq_kick) before it waits on the device: that check
+ * covers every buffer since the last fenced one, so it makes up for a miss.
+ * Caller holds vq->lock. */
+void virtq_announce(struct virtq *vq);
 /* Notifies the device if buffers were published since the last notify,
  * without reading its wishes: for a device that takes its buffers within
  * the notify (it always wants the next one), where virtq_kick's check would
