@@ -195,8 +195,9 @@ static int64_t console_write(struct file *f, const void *buf, size_t n, uint64_t
     return (int64_t)n;
 }
 
-static unsigned console_poll(struct file *f)
+static unsigned console_poll(struct file *f, bool arm)
 {
+    (void)arm; /* the input interrupt wakes pollers */
     (void)f;
     uint64_t flags = spin_lock_irqsave(&con_lock);
     unsigned m = K_POLLOUT | K_POLLWRNORM | (rx.len ? K_POLLIN | K_POLLRDNORM : 0);

@@ -109,8 +109,9 @@ static int64_t pipe_write(struct file *f, const void *buf, size_t n, uint64_t *p
     return r;
 }
 
-static unsigned pipe_poll(struct file *f)
+static unsigned pipe_poll(struct file *f, bool arm)
 {
+    (void)arm; /* nothing to arm: writers wake pollers */
     struct pipe *p = pipe_of(f);
     unsigned m = 0;
     uint64_t flags = spin_lock_irqsave(&p->lock);

@@ -9,7 +9,13 @@
  * generation before scanning and sleeps only if it is unchanged, so a
  * change between the scan and the sleep is never missed.  poll_lock
  * protects poll_gen and the list of sleeping pollers, and is the condition
- * lock of their wait queues. */
+ * lock of their wait queues.
+ *
+ * A device file (a console port) is polled before a poller sleeps on it:
+ * for up to SCHED_DEVICE_POLL_NS the poller spins on the files' poll_news
+ * hints, its files told not to arm their interrupts yet (struct
+ * poll_scan).  A server answering requests then takes no interrupt per
+ * request: under a hypervisor five exits each (docs/architecture.md). */
 #include <fs/syscall_util.h>
 #include <kernel/clock.h>
 #include <kernel/errno.h>
@@ -17,6 +23,7 @@
 #include <kernel/uaccess.h>
 #include <mm/slab.h>
 #include <proc/signal.h>
+#include <sched/sched.h>
 #include <syscall/syscall.h>
 
 static spinlock_t poll_lock = SPINLOCK_INIT;
@@ -88,12 +95,94 @@ static const void *file_poll_key(struct file *f)
     return f->ops->poll_key ? f->ops->poll_key(f) : NULL;
 }
 
-/* The ready bits of f (files without a poll op are always ready, as on Linux). */
-static unsigned file_poll(struct file *f)
+/* One poll or select call across its scans of the files.  Before it first
+ * sleeps, a call whose files include devices that can be polled (poll_news)
+ * spins on them for up to SCHED_DEVICE_POLL_NS, scanning without arming
+ * their interrupts; only the scan after that arms them. */
+struct poll_scan {
+    const void **keys;   /* the poll keys of the files scanned (nkeys) */
+    size_t nkeys;
+    struct file **busy;  /* the files with poll_news, referenced until scan_wait */
+    size_t nbusy;
+    uint64_t gen;        /* poll_gen when the scan began */
+    uint64_t spin_until; /* end of the spinning (0: not begun) */
+    bool arm;            /* scans tell files the caller may sleep next */
+};
+
+/* Allocates room for nfds files; false on ENOMEM. */
+static bool scan_init(struct poll_scan *s, size_t nfds)
 {
+    *s = (struct poll_scan){.arm = false};
+    if (!nfds)
+        return true;
+    s->keys = kmalloc(nfds * sizeof *s->keys);
+    s->busy = kmalloc(nfds * sizeof *s->busy);
+    return s->keys && s->busy;
+}
+
+static void scan_free(struct poll_scan *s)
+{
+    kfree(s->keys);
+    kfree(s->busy);
+}
+
+static void scan_begin(struct poll_scan *s)
+{
+    s->gen = poll_generation();
+    s->nkeys = 0;
+    s->nbusy = 0;
+}
+
+/* The ready bits of f (files without a poll op are always ready, as on
+ * Linux), noting its key and whether it can be spun on.  Takes over the
+ * caller's reference to f. */
+static unsigned scan_file(struct poll_scan *s, struct file *f)
+{
+    unsigned m = K_POLLIN | K_POLLOUT | K_POLLRDNORM | K_POLLWRNORM;
     if (f->ops->poll && !(f->flags & K_O_PATH))
-        return f->ops->poll(f);
-    return K_POLLIN | K_POLLOUT | K_POLLRDNORM | K_POLLWRNORM;
+        m = f->ops->poll(f, s->arm || !f->ops->poll_news);
+    if ((s->keys[s->nkeys] = file_poll_key(f)))
+        s->nkeys++;
+    if (!s->arm && f->ops->poll_news && !(f->flags & K_O_PATH))
+        s->busy[s->nbusy++] = f;
+    else
+        file_put(f);
+    return m;
+}
+
+static void scan_put_busy(struct poll_scan *s)
+{
+    for (size_t i = 0; i < s->nbusy; i++)
+        file_put(s->busy[i]);
+    s->nbusy = 0;
+}
+
+static bool scan_news(void *arg)
+{
+    struct poll_scan *s = arg;
+    if (__atomic_load_n(&poll_gen, __ATOMIC_RELAXED) != s->gen)
+        return true;
+    for (size_t i = 0; i < s->nbusy; i++)
+        if (s->busy[i]->ops->poll_news(s->busy[i]))
+            return true;
+    return false;
+}
+
+/* After a scan found nothing ready, with a deadline that allows waiting:
+ * spins on the devices (then 0: scan again, arming them if nothing came),
+ * or sleeps as poll_wait does. */
+static int scan_wait(struct poll_scan *s, uint64_t deadline)
+{
+    if (!s->arm && s->nbusy) {
+        if (!s->spin_until)
+            s->spin_until = clock_monotonic_ns() + SCHED_DEVICE_POLL_NS;
+        uint64_t until = deadline && deadline < s->spin_until ? deadline : s->spin_until;
+        s->arm = !sched_poll_until(scan_news, s, until);
+        scan_put_busy(s);
+        return 0;
+    }
+    scan_put_busy(s);
+    return poll_wait(s->gen, deadline, s->keys, s->nkeys);
 }
 
 /* Linux never restarts poll and select after a handler ran, SA_RESTART
@@ -153,26 +242,23 @@ static int64_t do_poll(uint64_t ufds, uint64_t nfds, uint64_t deadline)
     if (nfds > fd_table_get_limit(t))
         return -EINVAL;
     struct k_pollfd *pfd = NULL;
-    const void **keys = NULL;
-    if (nfds) {
-        pfd = kmalloc(nfds * sizeof *pfd);
-        keys = kmalloc(nfds * sizeof *keys);
-        if (!pfd || !keys) {
-            kfree(pfd);
-            kfree(keys);
-            return -ENOMEM;
-        }
-        if (copy_from_user(pfd, ufds, nfds * sizeof *pfd)) {
-            kfree(pfd);
-            kfree(keys);
-            return -EFAULT;
-        }
+    struct poll_scan scan;
+    bool ok = scan_init(&scan, nfds);
+    if (nfds && ok)
+        ok = (pfd = kmalloc(nfds * sizeof *pfd)) != NULL;
+    if (!ok) {
+        scan_free(&scan);
+        return -ENOMEM;
+    }
+    if (nfds && copy_from_user(pfd, ufds, nfds * sizeof *pfd)) {
+        kfree(pfd);
+        scan_free(&scan);
+        return -EFAULT;
     }
     int64_t r;
     for (;;) {
-        uint64_t gen = poll_generation();
+        scan_begin(&scan);
         r = 0;
-        size_t nkeys = 0;
         for (size_t k = 0; k < nfds; k++) {
             pfd[k].revents = 0;
             if (pfd[k].fd < 0)
@@ -182,17 +268,16 @@ static int64_t do_poll(uint64_t ufds, uint64_t nfds, uint64_t deadline)
                 pfd[k].revents = K_POLLNVAL;
             } else {
                 unsigned want = (uint16_t)pfd[k].events | K_POLLERR | K_POLLHUP;
-                pfd[k].revents = (int16_t)(file_poll(f) & want);
-                if ((keys[nkeys] = file_poll_key(f)))
-                    nkeys++;
-                file_put(f);
+                pfd[k].revents = (int16_t)(scan_file(&scan, f) & want);
             }
             if (pfd[k].revents)
                 r++;
         }
-        if (r || deadline == UINT64_MAX)
+        if (r || deadline == UINT64_MAX) {
+            scan_put_busy(&scan);
             break;
-        int w = poll_wait(gen, deadline, keys, nkeys);
+        }
+        int w = scan_wait(&scan, deadline);
         if (w == -EINTR) {
             r = -EINTR;
             break;
@@ -203,7 +288,7 @@ static int64_t do_poll(uint64_t ufds, uint64_t nfds, uint64_t deadline)
     if (r >= 0 && nfds && copy_to_user(ufds, pfd, nfds * sizeof *pfd))
         r = -EFAULT;
     kfree(pfd);
-    kfree(keys);
+    scan_free(&scan);
     return r;
 }
 
@@ -266,10 +351,10 @@ static int64_t do_select(int64_t nfds, uint64_t uin, uint64_t uout, uint64_t uex
     uint64_t usets[3] = {uin, uout, uex};
     uint64_t *in[3] = {NULL, NULL, NULL}, *out = NULL;
     int64_t r = 0;
-    const void **keys = NULL;
+    struct poll_scan scan;
+    bool scan_ok = scan_init(&scan, (size_t)nfds);
     if (bytes) {
         out = kzalloc(3 * bytes);
-        keys = kmalloc((size_t)nfds * sizeof *keys);
         for (int s = 0; s < 3 && out; s++) {
             if (!usets[s])
                 continue;
@@ -283,14 +368,15 @@ static int64_t do_select(int64_t nfds, uint64_t uin, uint64_t uout, uint64_t uex
                 break;
             }
         }
-        if (!out || !keys)
+        if (!out)
             r = -ENOMEM;
     }
+    if (!scan_ok)
+        r = -ENOMEM;
     static const unsigned bits[3] = {SEL_IN, SEL_OUT, SEL_EX};
     while (!r) {
-        uint64_t gen = poll_generation();
+        scan_begin(&scan);
         int64_t count = 0;
-        size_t nkeys = 0;
         if (out)
             memset(out, 0, 3 * bytes);
         for (int64_t fd = 0; fd < nfds && count >= 0; fd++) {
@@ -306,10 +392,7 @@ static int64_t do_select(int64_t nfds, uint64_t uin, uint64_t uout, uint64_t uex
                 count = -EBADF;
                 break;
             }
-            unsigned m = file_poll(f);
-            if ((keys[nkeys] = file_poll_key(f)))
-                nkeys++;
-            file_put(f);
+            unsigned m = scan_file(&scan, f);
             for (int s = 0; s < 3; s++) {
                 if (in[s] && (in[s][w] & bit) && (m & bits[s])) {
                     out[s * words + w] |= bit;
@@ -317,13 +400,12 @@ static int64_t do_select(int64_t nfds, uint64_t uin, uint64_t uout, uint64_t uex
                 }
             }
         }
-        if (count) {
+        if (count || deadline == UINT64_MAX) {
+            scan_put_busy(&scan);
             r = count;
             break;
         }
-        if (deadline == UINT64_MAX)
-            break;
-        int wr = poll_wait(gen, deadline, keys, nkeys);
+        int wr = scan_wait(&scan, deadline);
         if (wr == -EINTR)
             r = -EINTR;
         else if (wr == -ETIMEDOUT)
@@ -337,7 +419,7 @@ static int64_t do_select(int64_t nfds, uint64_t uin, uint64_t uout, uint64_t uex
     for (int s = 0; s < 3; s++)
         kfree(in[s]);
     kfree(out);
-    kfree(keys);
+    scan_free(&scan);
     return r;
 }
 

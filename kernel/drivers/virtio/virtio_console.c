@@ -361,21 +361,18 @@ static bool rings_have_used(struct port *p)
     return virtq_has_used(p->rx) || virtq_has_used(p->con->crx);
 }
 
-/* How long a blocking reader polls the rings before it sleeps.  A sleep
- * costs the hypervisor five exits (the arm's fence, then the interrupt's
- * delivery, status read, acknowledgement and EOI), each taking the lock the
- * device's thread needs to move bytes; under TCG a streaming host leaves
- * gaps of 50-200 us between buffers.  200 us is also KVM's halt_poll_ns and
- * Linux's guest_halt_poll_ns default. */
-#define READ_POLL_NS 200000
+static bool port_rings_news(void *p)
+{
+    return rings_have_used(p);
+}
 
 /* The device fills a port's receive buffers without interrupting (the
  * queue is lazy): a reader collects them itself, here, when it finds
  * nothing to read, and asks for an interrupt only when it is about to sleep.
  * A streaming host then costs no interrupt per buffer.  A blocking reader
- * (poll_ns > 0) first polls the rings for up to poll_ns while no other
- * thread wants the CPU: the host's next buffer usually comes sooner than an
- * interrupt and a wake-up would.  With arm, returns with the interrupt
+ * (poll_ns > 0) first polls the rings for up to poll_ns (sched_poll_until):
+ * the host's next buffer usually comes sooner than an interrupt and a
+ * wake-up would.  With arm, returns with the interrupt
  * requested or news found.  Called without locks (con_sync takes rx_sync). */
 static void port_catch_up(struct port *p, bool arm, uint64_t poll_ns)
 {
@@ -387,16 +384,9 @@ static void port_catch_up(struct port *p, bool arm, uint64_t poll_ns)
             con_sync(c);
         if (port_has_news(p))
             return;
-        while (deadline && !rings_have_used(p)) {
-            if (sched_others_runnable() || signal_pending(sched_current()) ||
-                clock_monotonic_ns() >= deadline) {
-                deadline = 0;
-                break;
-            }
-            cpu_poll_relax();
-        }
-        if (rings_have_used(p))
+        if (deadline && sched_poll_until(port_rings_news, p, deadline))
             continue;
+        deadline = 0;
         if (!arm)
             return;
         uint64_t flags = spin_lock_irqsave(&p->rx->lock);
@@ -441,7 +431,7 @@ static int64_t port_read(struct file *f, void *buf, size_t n, uint64_t *pos, uns
              * collects the bytes and wakes us */
             spin_unlock_irqrestore(&p->rx->lock, flags);
             bool block = !(io & IO_NONBLOCK);
-            port_catch_up(p, block, block ? READ_POLL_NS : 0);
+            port_catch_up(p, block, block ? SCHED_DEVICE_POLL_NS : 0);
             caught_up = true;
             flags = spin_lock_irqsave(&p->rx->lock);
             continue;
@@ -525,7 +515,7 @@ static int64_t port_write(struct file *f, const void *buf, size_t n, uint64_t *p
 }
 
 /* The poll mask from what is collected.  Takes the locks. */
-static unsigned port_poll_mask(struct port *p)
+static unsigned port_poll_mask(struct port *p, bool arm)
 {
     if (virtio_is_broken(p->con->dev))
         return K_POLLERR;
@@ -538,22 +528,29 @@ static unsigned port_poll_mask(struct port *p)
     bool can_send = p->host_connected && !p->nhangups && !p->removed;
     spin_unlock_irqrestore(&p->rx->lock, flags);
     flags = spin_lock_irqsave(&p->tx->lock);
-    if (can_send && tx_make_room(p, true))
+    if (can_send && tx_make_room(p, arm))
         m |= K_POLLOUT | K_POLLWRNORM;
     spin_unlock_irqrestore(&p->tx->lock, flags);
     return m;
 }
 
-static unsigned port_poll(struct file *f)
+static unsigned port_poll(struct file *f, bool arm)
 {
     struct port *p = port_of(f);
-    unsigned m = port_poll_mask(p);
+    unsigned m = port_poll_mask(p, arm);
     if (m & (K_POLLIN | K_POLLERR))
         return m;
-    /* the poller may sleep next: collect, and arm the interrupt (see
-     * port_catch_up; no polling of the rings, a poller waits for anything) */
-    port_catch_up(p, true, 0);
-    return port_poll_mask(p);
+    /* collect what the device has (see port_catch_up), and if the poller
+     * may sleep next, arm the interrupt; the polling before a sleep is
+     * poll(2)'s, over all its files (port_poll_news) */
+    port_catch_up(p, arm, 0);
+    return port_poll_mask(p, arm);
+}
+
+static bool port_poll_news(struct file *f)
+{
+    struct port *p = port_of(f);
+    return rings_have_used(p) || virtq_has_used(p->tx);
 }
 
 static const void *port_poll_key(struct file *f)
@@ -566,6 +563,7 @@ static const struct file_ops port_ops = {
     .write = port_write,
     .poll = port_poll,
     .poll_key = port_poll_key,
+    .poll_news = port_poll_news,
     .write_batches = true,
     .open = port_open,
     .release = port_release,

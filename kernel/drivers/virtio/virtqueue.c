@@ -230,8 +230,14 @@ bool virtq_arm(struct virtq *vq)
     /* The request is stored before the used index is read again (a store
      * then a load, as in virtq_get_used): virtq_kick's device_fence orders
      * it, so announcing and arming cost one exit. */
-    if (vq->event_idx)
+    if (vq->event_idx) {
+        /* Armed here before with nothing announced since: that arm was
+         * ordered, so a poller looking again (every poll(2) looks at each
+         * of its ports) pays no exit. */
+        if (*vq->used_event == vq->last_used && vq->fenced_idx == vq->avail_idx)
+            return vq->last_used != vq->used->idx;
         *vq->used_event = vq->last_used;
+    }
     virtq_kick(vq);
     return vq->last_used != vq->used->idx;
 }

@@ -61,8 +61,14 @@ struct file_ops {
      * so what was peeked is still there. */
     void (*consume)(struct file *f, size_t n);
     int (*ioctl)(struct file *f, unsigned cmd, uint64_t uarg);
-    unsigned (*poll)(struct file *f);                /* ready K_POLL* bits right now */
+    /* Ready K_POLL* bits right now.  arm: the poller sleeps next unless a
+     * file is ready, so set up whatever wakes it (only files with
+     * poll_news see arm false: poll(2) polls them first, see fs/poll.c). */
+    unsigned (*poll)(struct file *f, bool arm);
     const void *(*poll_key)(struct file *f);         /* its poll_notify_key key; NULL: poll_notify */
+    /* A cheap lockless hint that poll's answer may have changed (a device
+     * has news), for a poller that spins a moment before it sleeps. */
+    bool (*poll_news)(struct file *f);
     int (*truncate)(struct file *f, uint64_t len);
     int (*open)(struct file *f);                     /* a device node was opened: 0 or -errno */
     int (*fsync)(struct file *f);                    /* fsync/fdatasync (a disk's flush); NULL: nothing to do */

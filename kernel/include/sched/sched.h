@@ -120,6 +120,15 @@ int waitq_wake_all(struct waitq *wq);
  * (instead of sleeping) stops when this is true. */
 bool sched_others_runnable(void);
 
+/* How long a thread about to sleep for a device polls it first: 200 us,
+ * KVM's halt_poll_ns and Linux's guest_halt_poll_ns default.  Under TCG a
+ * host stream leaves gaps of 50-200 us between buffers. */
+#define SCHED_DEVICE_POLL_NS 200000
+/* Spins until news(arg) (a cheap lockless check) is true: returns true; or
+ * until the deadline (monotonic ns) passes, another thread wants the CPU or
+ * the caller has a signal pending: returns false (sleep instead). */
+bool sched_poll_until(bool (*news)(void *), void *arg, uint64_t deadline);
+
 struct sched_stats {
     uint64_t context_switches, preemptions, threads;
 };
