@@ -1,6 +1,6 @@
 /* porttest: the guest half of the virtio-console port test (virtio-ports.py
  * is the host half).  Echoes everything the host sends on PORT until the
- * host disconnects, checks what a disconnected port does, waits in poll for
+ * host disconnects (waiting in select(2) before every read and write), checks what a disconnected port does, waits in poll for
  * the host to come back, and echoes again until the second disconnect; then
  * closes the port, lets a third client send while it is closed, reopens it
  * and echoes what was kept. */
@@ -10,6 +10,7 @@
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/select.h>
 #include <unistd.h>
 
 static int failures;
@@ -25,12 +26,32 @@ static void result(const char *name, int ok, const char *why)
     fflush(stdout);
 }
 
-/* Echoes until end-of-file; returns the bytes echoed, or -1 on an error. */
-static long echo(int fd)
+/* With use_select, waits in select(2) until fd is readable (write: writable),
+ * as a server multiplexing ports would: false on an error. */
+static int wait_ready(int fd, int use_select, int write)
+{
+    if (!use_select)
+        return 1;
+    fd_set set;
+    FD_ZERO(&set);
+    FD_SET(fd, &set);
+    int r = select(fd + 1, write ? NULL : &set, write ? &set : NULL, NULL, NULL);
+    if (r != 1 || !FD_ISSET(fd, &set)) {
+        printf("porttest: select: %d, %s\n", r, strerror(errno));
+        return 0;
+    }
+    return 1;
+}
+
+/* Echoes until end-of-file (waiting in select before every read and write
+ * with use_select); returns the bytes echoed, or -1 on an error. */
+static long echo(int fd, int use_select)
 {
     static char buf[16384];
     long total = 0;
     for (;;) {
+        if (!wait_ready(fd, use_select, 0))
+            return -1;
         ssize_t n = read(fd, buf, sizeof buf);
         if (n == 0)
             return total;
@@ -39,6 +60,8 @@ static long echo(int fd)
             return -1;
         }
         for (ssize_t off = 0; off < n;) {
+            if (!wait_ready(fd, use_select, 1))
+                return -1;
             ssize_t w = write(fd, buf + off, (size_t)(n - off));
             if (w <= 0) {
                 printf("porttest: write: %s\n", strerror(errno));
@@ -60,7 +83,7 @@ int main(int argc, char **argv)
     result("open", fd >= 0, strerror(errno));
     if (fd < 0)
         return 1;
-    long n = echo(fd);
+    long n = echo(fd, 1);
     printf("porttest: echoed %ld bytes\n", n);
     result("eof-after-host-disconnect", n > 0, "echo failed");
 
@@ -79,7 +102,7 @@ int main(int argc, char **argv)
     p.events = POLLIN;
     int r = poll(&p, 1, -1);
     result("poll-in-after-reconnect", r == 1 && (p.revents & POLLIN), "poll did not report POLLIN");
-    n = echo(fd);
+    n = echo(fd, 0);
     result("echo-after-reconnect", n > 0, "second echo failed");
     close(fd);
     printf("porttest: closed\n");
@@ -90,7 +113,7 @@ int main(int argc, char **argv)
     result("reopen", fd >= 0, strerror(errno));
     if (fd < 0)
         return 1;
-    n = echo(fd);
+    n = echo(fd, 0);
     result("echo-of-bytes-sent-while-closed", n > 0, "third echo failed");
     close(fd);
     return failures != 0;
