@@ -110,9 +110,12 @@ struct poll_scan {
 };
 
 /* Allocates room for nfds files; false on ENOMEM. */
-static bool scan_init(struct poll_scan *s, size_t nfds)
+static bool scan_init(struct poll_scan *s, size_t nfds, uint64_t deadline)
 {
-    *s = (struct poll_scan){.arm = false};
+    /* A caller that will not wait (timeout 0) scans armed at once: it may
+     * be spinning on poll, and a device not armed could be left waiting
+     * for a notify that a cheap announcement missed (virtq_announce). */
+    *s = (struct poll_scan){.arm = deadline == UINT64_MAX};
     if (!nfds)
         return true;
     s->keys = kmalloc(nfds * sizeof *s->keys);
@@ -243,7 +246,7 @@ static int64_t do_poll(uint64_t ufds, uint64_t nfds, uint64_t deadline)
         return -EINVAL;
     struct k_pollfd *pfd = NULL;
     struct poll_scan scan;
-    bool ok = scan_init(&scan, nfds);
+    bool ok = scan_init(&scan, nfds, deadline);
     if (nfds && ok)
         ok = (pfd = kmalloc(nfds * sizeof *pfd)) != NULL;
     if (!ok) {
@@ -352,7 +355,7 @@ static int64_t do_select(int64_t nfds, uint64_t uin, uint64_t uout, uint64_t uex
     uint64_t *in[3] = {NULL, NULL, NULL}, *out = NULL;
     int64_t r = 0;
     struct poll_scan scan;
-    bool scan_ok = scan_init(&scan, (size_t)nfds);
+    bool scan_ok = scan_init(&scan, (size_t)nfds, deadline);
     if (bytes) {
         out = kzalloc(3 * bytes);
         for (int s = 0; s < 3 && out; s++) {

@@ -104,7 +104,7 @@ static int64_t do_read(struct file *f, struct uio *u, uint64_t *pos)
         }
         if ((size_t)n < chunk)
             break;
-        io |= IO_NONBLOCK; /* got data: do not wait for more */
+        io |= IO_NONBLOCK | IO_CONT; /* got data: do not wait for more */
     }
     bounce_put(b, small);
     if (done)

@@ -289,7 +289,8 @@ static void take(struct port *p, uint8_t *out, size_t n)
     }
     /* The device is told of them (a notify only if it ran out: event index)
      * without an exit; a notify that check misses is made up for before the
-     * reader sleeps (port_catch_up's virtq_arm) or when it leaves. */
+     * reader sleeps (port_catch_up's virtq_arm), when a non-blocking reader
+     * finds nothing (virtq_settle) or when the last reader leaves. */
     if (refill)
         virtq_announce(p->rx);
 }
@@ -437,6 +438,12 @@ static int64_t port_read(struct file *f, void *buf, size_t n, uint64_t *pos, uns
             continue;
         }
         if (io & IO_NONBLOCK) {
+            /* no arm follows: a refill's notify take() may have missed must
+             * not stay missed while a non-blocking reader spins on EAGAIN
+             * (not for a later piece of a read(2) that returned bytes:
+             * the caller's next read settles or arms) */
+            if (!(io & IO_CONT))
+                virtq_settle(p->rx);
             r = -EAGAIN;
             break;
         }

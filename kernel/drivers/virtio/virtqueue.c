@@ -172,6 +172,12 @@ void virtq_announce(struct virtq *vq)
     kick_if_wanted(vq, vq->kicked_idx);
 }
 
+void virtq_settle(struct virtq *vq)
+{
+    if (vq->fenced_idx != vq->avail_idx)
+        virtq_kick(vq);
+}
+
 void *virtq_get_used(struct virtq *vq, uint32_t *len)
 {
     if (vq->last_used == vq->used->idx) {

@@ -96,10 +96,16 @@ void virtq_kick(struct virtq *vq);
 /* virtq_kick without its exit (device_fence): cheap enough for every buffer
  * given back, but under a hypervisor that drops guest fences it can miss a
  * notify the device needed.  Only for lazy queues whose driver calls
- * virtq_arm (or virtq_kick) before it waits on the device: that check
- * covers every buffer since the last fenced one, so it makes up for a miss.
+ * virtq_arm (or virtq_kick, virtq_settle) before it waits on the device or
+ * goes on without it: that check covers every buffer since the last fenced
+ * one, so it makes up for a miss.
  * Caller holds vq->lock. */
 void virtq_announce(struct virtq *vq);
+/* For a driver that goes on without virtq_arm after virtq_announce (a
+ * non-blocking reader that found nothing): the fenced check, if anything
+ * was announced since the last one, so no notify stays missed.  Caller
+ * holds vq->lock. */
+void virtq_settle(struct virtq *vq);
 /* Notifies the device if buffers were published since the last notify,
  * without reading its wishes: for a device that takes its buffers within
  * the notify (it always wants the next one), where virtq_kick's check would

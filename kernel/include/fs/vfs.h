@@ -45,6 +45,9 @@ struct super_block {
  * follows, so a driver may hold back telling its device (the notify is an
  * exit to the hypervisor).  A call without it, of 0 bytes too, ends the batch. */
 #define IO_MORE 8u
+/* A read piece after one that returned bytes (so IO_NONBLOCK is the
+ * caller's, not the file's): its -EAGAIN reaches no one. */
+#define IO_CONT 16u
 
 /* What a kind of open file can do.  NULL members mean "not supported"
  * (the caller returns the Linux error for that case).  read/write move

@@ -62,15 +62,24 @@ run_side() {
     fi
     rm -f "$state" # a fresh TPM for every boot (mkstate keeps an existing image)
     apps/image/mkstate.sh "$VTPM" "$state" >/dev/null 2>&1 || { echo "# channel: mkstate failed" >&2; echo "NA NA NA"; return; }
-    port=$(( (RANDOM % 10000) * 4 + 20000 ))
-    ctrl=$((port + 1))
-    bport=$((port + 2))
-    devices=$(sed -e "s#@STATE@#$state#" -e "s#@PORT@#$port#" -e "s#@CTRL@#$ctrl#" "$DEVFILE")
-    # shellcheck disable=SC2086 # the device arguments are words
-    "$QEMU" "${machine[@]}" -m 256 -serial stdio -monitor none "${kernel_args[@]}" -initrd "$CPIO" \
-        $devices -chardev socket,id=bench,host=127.0.0.1,port=$bport,server=on,wait=off \
-        -device virtserialport,chardev=bench,name=org.nutshell.bench </dev/null >"$log" 2>&1 &
-    qpid=$!
+    # Three ports below Linux's ephemeral range (32768-60999), where a
+    # client's own source port could hold one; another listener may still
+    # have one, so a few tries.
+    local _
+    for _ in 1 2 3 4 5; do
+        port=$(( (RANDOM % 3000) * 4 + 20000 ))
+        ctrl=$((port + 1))
+        bport=$((port + 2))
+        devices=$(sed -e "s#@STATE@#$state#" -e "s#@PORT@#$port#" -e "s#@CTRL@#$ctrl#" "$DEVFILE")
+        # shellcheck disable=SC2086 # the device arguments are words
+        "$QEMU" "${machine[@]}" -m 256 -serial stdio -monitor none "${kernel_args[@]}" -initrd "$CPIO" \
+            $devices -chardev socket,id=bench,host=127.0.0.1,port=$bport,server=on,wait=off \
+            -device virtserialport,chardev=bench,name=org.nutshell.bench </dev/null >"$log" 2>&1 &
+        qpid=$!
+        sleep 0.5 # QEMU opens its sockets before it starts the guest
+        grep -q "Address already in use" "$log" || break
+        wait "$qpid" 2>/dev/null
+    done
     local rates in=NA out=NA gr=NA
     # Every port has a host client while anything is timed: under Linux a
     # read on a port with no host peer returns 0 at once (and poll reports

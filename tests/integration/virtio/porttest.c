@@ -1,9 +1,10 @@
 /* porttest: the guest half of the virtio-console port test (virtio-ports.py
  * is the host half).  Echoes everything the host sends on PORT until the
- * host disconnects (waiting in select(2) before every read and write), checks what a disconnected port does, waits in poll for
- * the host to come back, and echoes again until the second disconnect; then
- * closes the port, lets a third client send while it is closed, reopens it
- * and echoes what was kept. */
+ * host disconnects (waiting in select(2) before every read and write),
+ * checks what a disconnected port does, waits in poll for the host to come
+ * back, and echoes again until the second disconnect (spinning on
+ * non-blocking reads); then closes the port, lets a third client send while
+ * it is closed, reopens it and echoes what was kept. */
 #include <time.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -43,16 +44,31 @@ static int wait_ready(int fd, int use_select, int write)
     return 1;
 }
 
-/* Echoes until end-of-file (waiting in select before every read and write
- * with use_select); returns the bytes echoed, or -1 on an error. */
-static long echo(int fd, int use_select)
+enum wait_mode {
+    BLOCKING,     /* blocking reads and writes */
+    SELECT,       /* select(2) before every read and write */
+    SPIN_NONBLOCK /* O_NONBLOCK reads, retried after a poll(2) with timeout 0 */
+};
+
+/* Echoes until end-of-file, waiting as mode says; returns the bytes echoed,
+ * or -1 on an error. */
+static long echo(int fd, enum wait_mode mode)
 {
     static char buf[16384];
     long total = 0;
+    int fl = fcntl(fd, F_GETFL);
     for (;;) {
-        if (!wait_ready(fd, use_select, 0))
+        if (!wait_ready(fd, mode == SELECT, 0))
             return -1;
+        if (mode == SPIN_NONBLOCK)
+            fcntl(fd, F_SETFL, fl | O_NONBLOCK);
         ssize_t n = read(fd, buf, sizeof buf);
+        fcntl(fd, F_SETFL, fl);
+        if (n < 0 && errno == EAGAIN && mode == SPIN_NONBLOCK) {
+            struct pollfd p = {fd, POLLIN, 0};
+            poll(&p, 1, 0);
+            continue;
+        }
         if (n == 0)
             return total;
         if (n < 0) {
@@ -60,7 +76,7 @@ static long echo(int fd, int use_select)
             return -1;
         }
         for (ssize_t off = 0; off < n;) {
-            if (!wait_ready(fd, use_select, 1))
+            if (!wait_ready(fd, mode == SELECT, 1))
                 return -1;
             ssize_t w = write(fd, buf + off, (size_t)(n - off));
             if (w <= 0) {
@@ -83,7 +99,7 @@ int main(int argc, char **argv)
     result("open", fd >= 0, strerror(errno));
     if (fd < 0)
         return 1;
-    long n = echo(fd, 1);
+    long n = echo(fd, SELECT);
     printf("porttest: echoed %ld bytes\n", n);
     result("eof-after-host-disconnect", n > 0, "echo failed");
 
@@ -102,7 +118,7 @@ int main(int argc, char **argv)
     p.events = POLLIN;
     int r = poll(&p, 1, -1);
     result("poll-in-after-reconnect", r == 1 && (p.revents & POLLIN), "poll did not report POLLIN");
-    n = echo(fd, 0);
+    n = echo(fd, SPIN_NONBLOCK);
     result("echo-after-reconnect", n > 0, "second echo failed");
     close(fd);
     printf("porttest: closed\n");
@@ -113,7 +129,7 @@ int main(int argc, char **argv)
     result("reopen", fd >= 0, strerror(errno));
     if (fd < 0)
         return 1;
-    n = echo(fd, 0);
+    n = echo(fd, BLOCKING);
     result("echo-of-bytes-sent-while-closed", n > 0, "third echo failed");
     close(fd);
     return failures != 0;
