@@ -141,12 +141,14 @@ static void scan_begin(struct poll_scan *s)
  * caller's reference to f. */
 static unsigned scan_file(struct poll_scan *s, struct file *f)
 {
+    bool polls = f->ops->poll && !(f->flags & K_O_PATH);
+    bool spins = polls && f->ops->poll_news && !s->arm;
     unsigned m = K_POLLIN | K_POLLOUT | K_POLLRDNORM | K_POLLWRNORM;
-    if (f->ops->poll && !(f->flags & K_O_PATH))
-        m = f->ops->poll(f, s->arm || !f->ops->poll_news);
+    if (polls)
+        m = f->ops->poll(f, !spins);
     if ((s->keys[s->nkeys] = file_poll_key(f)))
         s->nkeys++;
-    if (!s->arm && f->ops->poll_news && !(f->flags & K_O_PATH))
+    if (spins)
         s->busy[s->nbusy++] = f;
     else
         file_put(f);

@@ -22,7 +22,6 @@
  * transmit buffers and is the condition lock of port->writers.  Never both
  * at once.  crx->lock protects ctl_pending.  con->ctrl_lock (mutex)
  * serialises control-message handling. */
-#include <arch/cpu.h>
 #include <drivers/virtio_console.h>
 #include <drivers/virtqueue.h>
 #include <fs/devfs.h>
@@ -35,7 +34,6 @@
 #include <kernel/string.h>
 #include <mm/pmm.h>
 #include <mm/slab.h>
-#include <proc/signal.h>
 #include <sched/sched.h>
 
 #include "virtio_drivers.h"
@@ -333,7 +331,7 @@ static void port_release(struct file *f)
         take(p, NULL, (size_t)(p->hangup[p->nhangups - 1] - p->rx_consumed));
         p->nhangups = 0;
     }
-    virtq_kick(p->rx); /* see take() */
+    virtq_settle(p->rx); /* see take() */
     spin_unlock_irqrestore(&p->rx->lock, flags);
     /* No PORT_OPEN 0: QEMU reads a client's bytes off the socket before it
      * looks whether the guest side is open, and drops them if it closed in

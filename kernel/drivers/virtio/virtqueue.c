@@ -178,15 +178,22 @@ void virtq_settle(struct virtq *vq)
         virtq_kick(vq);
 }
 
+/* True if the used event already asks for the index the driver stands at:
+ * it was stored before a device_fence (every store of it is), so a driver
+ * looking at the queue again without news need not pay the exit again. */
+static bool armed_here(const struct virtq *vq)
+{
+    return *vq->used_event == vq->last_used;
+}
+
 void *virtq_get_used(struct virtq *vq, uint32_t *len)
 {
     if (vq->last_used == vq->used->idx) {
         if (!vq->event_idx || vq->lazy)
             return NULL;
-        /* Asked already, and ordered then: the exit is not paid again for
-         * every look at an idle queue (con_sync looks at the control queue
-         * for every receive buffer a port reader collects). */
-        if (*vq->used_event == vq->last_used)
+        /* (con_sync looks at the idle control queue for every receive
+         * buffer a port reader collects) */
+        if (armed_here(vq))
             return NULL;
         /* Drained: ask for an interrupt at the next used buffer, then look
          * again (a store then a load: device_fence), since the device may
@@ -237,10 +244,8 @@ bool virtq_arm(struct virtq *vq)
      * then a load, as in virtq_get_used): virtq_kick's device_fence orders
      * it, so announcing and arming cost one exit. */
     if (vq->event_idx) {
-        /* Armed here before with nothing announced since: that arm was
-         * ordered, so a poller looking again (every poll(2) looks at each
-         * of its ports) pays no exit. */
-        if (*vq->used_event == vq->last_used && vq->fenced_idx == vq->avail_idx)
+        /* (every poll(2) arms each of its ports) */
+        if (armed_here(vq) && vq->fenced_idx == vq->avail_idx)
             return vq->last_used != vq->used->idx;
         *vq->used_event = vq->last_used;
     }
