@@ -342,13 +342,24 @@ int exec_prepare(const struct exec_args *args, struct exec_image *out)
     mm->brk_start = mm->brk = ld.brk;
     mutex_unlock(&mm->lock);
     file_put(f);
-    if (r) {
-        mm_put(mm);
-        return r;
-    }
     out->mm = mm;
     out->entry = ld.entry;
-    return 0;
+    /* Allocated here, before the point of no return: exec_commit cannot fail. */
+    out->fpu = r ? NULL : fpu_alloc_initial();
+    if (!r && !out->fpu)
+        r = -ENOMEM;
+    if (r)
+        exec_image_discard(out);
+    return r;
+}
+
+void exec_image_discard(struct exec_image *img)
+{
+    if (img->mm)
+        mm_put(img->mm);
+    fpu_free(img->fpu);
+    img->mm = NULL;
+    img->fpu = NULL;
 }
 
 void exec_commit(struct process *p, struct exec_image *img, const char *path, struct trap_frame *tf)
@@ -369,13 +380,8 @@ void exec_commit(struct process *p, struct exec_image *img, const char *path, st
     self->altstack_flags = 0;
     self->fs_base = 0;
     wrmsr(0xc0000100, 0); /* FS base */
-    void *clean = fpu_alloc_initial();
-    if (clean) {
-        fpu_free(self->fpu);
-        self->fpu = clean;
-    }
-    if (self->fpu)
-        fpu_restore(self->fpu);
+    uthread_replace_fpu(img->fpu); /* the clean state, allocated by exec_prepare */
+    img->fpu = NULL;
     memset(tf, 0, sizeof *tf);
     tf->rip = img->entry;
     tf->rsp = img->rsp;

@@ -6,7 +6,6 @@
 #include <kernel/string.h>
 #include <kernel/uaccess.h>
 #include <kernel/clock.h>
-#include <arch/fpu.h>
 #include <mm/slab.h>
 #include <proc/exec.h>
 #include <mm/vm.h>
@@ -383,15 +382,15 @@ int process_start_init(const char *path, const char *const argv[], const char *c
         return r;
     int pid = pid_alloc();
     struct process *p = pid > 0 ? process_alloc(pid, path) : NULL;
-    void *fpu = p ? fpu_alloc_initial() : NULL;
     if (p) {
         p->mm = img.mm;
+        img.mm = NULL; /* the process owns it now */
         p->files = fd_table_create();
         p->fs = fs_context_create();
         p->sighand = sighand_create();
     }
     struct file *console = NULL;
-    if (!p || !fpu || !p->files || !p->fs || !p->sighand)
+    if (!p || !p->files || !p->fs || !p->sighand)
         r = -ENOMEM;
     else
         r = kernel_open("/dev/console", 2 /* O_RDWR */, 0, &console);
@@ -401,15 +400,13 @@ int process_start_init(const char *path, const char *const argv[], const char *c
         file_put(console); /* the table holds its own references */
     struct trap_frame tf = {.rip = img.entry, .rsp = img.rsp, .cs = 0x23, .ss = 0x1b, .rflags = 0x202,
                             .vector = SYSCALL_VECTOR};
-    struct thread *t = r == 0 ? uthread_create(p, &tf, fpu, pid) : NULL;
+    struct thread *t = r == 0 ? uthread_create(p, &tf, img.fpu, pid) : NULL;
     if (!t) {
         if (p)
-            process_discard(p); /* its mm is img.mm */
-        else
-            mm_put(img.mm);
+            process_discard(p);
+        exec_image_discard(&img);
         if (pid > 0)
             pid_free(pid);
-        fpu_free(fpu);
         return r ? r : -ENOMEM;
     }
     init_process = p;

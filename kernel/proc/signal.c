@@ -496,10 +496,18 @@ int64_t sys_rt_sigreturn(const struct syscall_args *a)
     /* A non-canonical rip would fault inside iretq: refuse it here. */
     if (mc->rip >= USER_TOP)
         goto bad;
+    /* The saved state is read into a new area, never into self->fpu: a fault
+     * or preemption during the copy saves the live registers there.  No saved
+     * state means the initial one (Linux clears the FPU then). */
+    void *fpu = fpu_alloc_initial();
+    if (!fpu)
+        goto bad;
     if (mc->fpstate) {
-        if (copy_from_user(self->fpu, mc->fpstate, fpu_area_size()))
+        if (copy_from_user(fpu, mc->fpstate, fpu_area_size())) {
+            fpu_free(fpu);
             goto bad;
-        fpu_sanitize(self->fpu);
+        }
+        fpu_sanitize(fpu);
     }
     tf->r8 = mc->r8, tf->r9 = mc->r9, tf->r10 = mc->r10, tf->r11 = mc->r11;
     tf->r12 = mc->r12, tf->r13 = mc->r13, tf->r14 = mc->r14, tf->r15 = mc->r15;
@@ -514,7 +522,7 @@ int64_t sys_rt_sigreturn(const struct syscall_args *a)
     uint64_t flags = spin_lock_irqsave(&self->proc->lock);
     self->sig_mask = f.uc.sigmask & ~UNBLOCKABLE;
     spin_unlock_irqrestore(&self->proc->lock, flags);
-    fpu_restore(self->fpu);
+    uthread_replace_fpu(fpu);
     self->force_iret = true;
     return (int64_t)tf->rax;
 bad:

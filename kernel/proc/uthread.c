@@ -48,6 +48,18 @@ void thread_switch_in(struct thread *next)
         fpu_restore(next->fpu);
 }
 
+void uthread_replace_fpu(void *area)
+{
+    struct thread *self = sched_current();
+    preempt_disable();
+    void *old = self->fpu;
+    self->fpu = area;
+    if (area)
+        fpu_restore(area);
+    preempt_enable();
+    fpu_free(old);
+}
+
 /* First code of a new user thread: its trap frame is already at the top of its stack. */
 static void uthread_entry(void *unused)
 {
@@ -90,8 +102,7 @@ void uthread_exit(int wait_status)
     if (last && !p->exiting)
         p->wait_status = wait_status; /* exit_group and fatal signals set it earlier */
     spin_unlock_irqrestore(&p->lock, flags);
-    fpu_free(self->fpu);
-    self->fpu = NULL;
+    uthread_replace_fpu(NULL);
     if ((int)self->tid != p->pid)
         pid_free((int)self->tid); /* the pid itself stays taken until the zombie is reaped */
     self->proc = NULL;

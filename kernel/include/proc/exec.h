@@ -16,6 +16,7 @@ struct exec_args {
 /* A prepared image: a complete new address space, not yet in use. */
 struct exec_image {
     struct mm *mm;
+    void *fpu;          /* the clean FPU state the program starts with */
     uint64_t entry, rsp;
 };
 
@@ -24,6 +25,8 @@ void exec_args_free(struct exec_args *args);
 /* Builds the new address space for the program at the path in args.  The
  * calling process is untouched.  0 or -errno (ENOENT, EACCES, ENOEXEC, ENOMEM, E2BIG...). */
 int exec_prepare(const struct exec_args *args, struct exec_image *out);
+/* Frees an image that will not be committed. */
+void exec_image_discard(struct exec_image *img);
 /* The point of no return: p switches to img; tf becomes the new program's entry state. */
 void exec_commit(struct process *p, struct exec_image *img, const char *path, struct trap_frame *tf);
 

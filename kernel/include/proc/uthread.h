@@ -11,6 +11,13 @@
  * registers of tf (copied).  fpu is its FPU state area (taken over).  The
  * thread is added to p's thread list; start it with kthread_start. */
 struct thread *uthread_create(struct process *p, const struct trap_frame *tf, void *fpu, int tid);
+/* Makes area (or nothing, when NULL) the calling thread's FPU state area,
+ * loads it into the registers, and frees the area it had.  The one way to
+ * replace or drop thread->fpu: a context switch saves into that pointer at
+ * any preemption point, so the swap runs with preemption off and the old area
+ * is freed only once nothing can reach it (docs/architecture.md, "Objects a
+ * context switch touches"). */
+void uthread_replace_fpu(void *area);
 /* The top of t's kernel stack, where its user trap frame lives. */
 struct trap_frame *uthread_frame(struct thread *t);
 /* Ends the calling user thread (exit, exit_group, fatal signal). */
