@@ -18,6 +18,7 @@
 #include <kernel/boot_info.h>
 #include <kernel/clock.h>
 #include <kernel/cmdline.h>
+#include <kernel/kdebug.h>
 #include <kernel/panic.h>
 #include <kernel/power.h>
 #include <kernel/printk.h>
@@ -137,6 +138,9 @@ static __noreturn void run_test_mode(const char *mode)
                 sched_yield();
         panic("test=stack-overflow: no thread");
     }
+    int code = kdebug_test_mode(mode);
+    if (code >= 0)
+        machine_exit(code);
     if (!strcmp(mode, "hang")) { /* for the harness: a guest that never ends */
         irq_disable();
         for (;;)

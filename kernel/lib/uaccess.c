@@ -1,6 +1,9 @@
 /* copy_from_user and friends (see kernel/uaccess.h) over the fault-tolerant
- * loops of arch/x86_64/uaccess.S. */
+ * loops of arch/x86_64/uaccess.S.  Each may sleep: a fault on a user page
+ * not yet present is served (demand paging), which needs no spinlock held
+ * and interrupts on (otherwise the copy fails with EFAULT instead). */
 #include <kernel/errno.h>
+#include <kernel/kdebug.h>
 #include <kernel/string.h>
 #include <kernel/uaccess.h>
 #include <mm/physmap.h>
@@ -15,6 +18,7 @@ bool user_range_ok(uint64_t uaddr, size_t n)
 
 int copy_from_user(void *dst, uint64_t usrc, size_t n)
 {
+    might_sleep();
     if (!user_range_ok(usrc, n))
         return -EFAULT;
     return uaccess_copy(dst, (const void *)usrc, n) ? -EFAULT : 0;
@@ -22,6 +26,7 @@ int copy_from_user(void *dst, uint64_t usrc, size_t n)
 
 int copy_to_user(uint64_t udst, const void *src, size_t n)
 {
+    might_sleep();
     if (!user_range_ok(udst, n))
         return -EFAULT;
     return uaccess_copy((void *)udst, src, n) ? -EFAULT : 0;
@@ -29,6 +34,7 @@ int copy_to_user(uint64_t udst, const void *src, size_t n)
 
 int clear_user(uint64_t udst, size_t n)
 {
+    might_sleep();
     if (!user_range_ok(udst, n))
         return -EFAULT;
     return uaccess_clear((void *)udst, n) ? -EFAULT : 0;
@@ -36,6 +42,7 @@ int clear_user(uint64_t udst, size_t n)
 
 int64_t strncpy_from_user(char *dst, uint64_t usrc, size_t max)
 {
+    might_sleep();
     size_t done = 0;
     while (done < max) {
         if (usrc + done >= USER_TOP)

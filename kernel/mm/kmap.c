@@ -5,6 +5,7 @@
 #include <kernel/spinlock.h>
 #include <mm/kmap.h>
 #include <mm/paging.h>
+#include <mm/pmm.h>
 
 extern const char __kernel_start[], __text_end[], __rodata_end[], __bss_end[], __kernel_end[];
 
@@ -46,6 +47,7 @@ int kmap_init(const struct boot_info *bi)
     if (r)
         return r;
     write_cr3(root);
+    pmm_kdebug_direct_map_complete();
     return 0;
 }
 

@@ -8,8 +8,13 @@
  * frees.  All other pages (inside a block, holes, reserved memory) are
  * PAGE_NONE.
  *
+ * The debug kernel poisons every freed block and checks the poison when the
+ * block is handed out again: a write to a freed frame is reported with the
+ * frame's address and the callers that last allocated and freed it.
+ *
  * pmm_lock (irqsave) protects free_lists, every struct page and the counters. */
 #include <kernel/errno.h>
+#include <kernel/kdebug.h>
 #include <kernel/panic.h>
 #include <kernel/spinlock.h>
 #include <kernel/string.h>
@@ -23,6 +28,10 @@ struct page {
     uint32_t refs;            /* user frames: address spaces sharing it (copy-on-write); atomic */
     uint8_t state;
     uint8_t order;
+#ifdef KDEBUG
+    bool poisoned;            /* filled with PAGE_POISON when freed: checked when allocated */
+    uintptr_t alloc_site, free_site; /* callers of the last allocation and free of its block */
+#endif
 };
 
 static spinlock_t pmm_lock = SPINLOCK_INIT;
@@ -138,7 +147,59 @@ void pmm_release_range(uint64_t start, uint64_t end)
     spin_unlock_irqrestore(&pmm_lock, flags);
 }
 
-uint64_t pmm_alloc_pages(unsigned order)
+#ifdef KDEBUG
+#define PAGE_POISON 0xaaaaaaaaaaaaaaaaull
+/* Early boot reaches frames through boot.S's tables, which map only the
+ * first 4 GiB; kmap_init maps the rest (pmm_kdebug_direct_map_complete). */
+#define BOOT_MAPPED_LIMIT (4ull << 30)
+static bool direct_map_complete;
+
+void pmm_kdebug_direct_map_complete(void)
+{
+    direct_map_complete = true;
+}
+
+/* Poisons a block being freed, unless it cannot be reached yet; pmm_lock. */
+static void poison_block(struct page *p, uint64_t phys, unsigned order, uintptr_t site)
+{
+    bool reachable = direct_map_complete || phys + (PAGE_SIZE << order) <= BOOT_MAPPED_LIMIT;
+    for (uint64_t i = 0; i < (1ull << order); i++) {
+        p[i].poisoned = reachable;
+        p[i].free_site = site;
+        if (reachable) {
+            uint64_t *w = phys_to_virt(phys + i * PAGE_SIZE);
+            for (size_t k = 0; k < PAGE_SIZE / 8; k++)
+                w[k] = PAGE_POISON;
+        }
+    }
+}
+
+/* Checks the poison of a block just taken (no lock: it is ours). */
+static void check_block(struct page *p, uint64_t phys, unsigned order, uintptr_t site)
+{
+    for (uint64_t i = 0; i < (1ull << order); i++) {
+        if (p[i].poisoned) {
+            const uint64_t *w = phys_to_virt(phys + i * PAGE_SIZE);
+            size_t k = 0;
+            while (k < PAGE_SIZE / 8 && w[k] == PAGE_POISON)
+                k++;
+            if (k < PAGE_SIZE / 8 &&
+                kdebug_report_begin("use after free of frame %lx: the 8 bytes at offset %zu written after it was freed "
+                                    "(found %016lx), found when allocating it again",
+                                    (unsigned long)(phys + i * PAGE_SIZE), k * 8, (unsigned long)w[k])) {
+                kdebug_report_site("last allocated by", p[i].alloc_site);
+                kdebug_report_site("freed by", p[i].free_site);
+                kdebug_report_end();
+            }
+        }
+        p[i].poisoned = false;
+        p[i].alloc_site = site;
+    }
+}
+#endif
+
+/* Takes a block of 2^order pages for `site` (the debug kernel records it). */
+static uint64_t alloc_pages_at(unsigned order, uintptr_t site)
 {
     if (order > PMM_MAX_ORDER)
         return 0;
@@ -164,12 +225,22 @@ uint64_t pmm_alloc_pages(unsigned order)
     free_pages -= 1ull << order;
     uint64_t phys = page_to_pfn(p) << PAGE_SHIFT;
     spin_unlock_irqrestore(&pmm_lock, flags);
+#ifdef KDEBUG
+    check_block(p, phys, order, site);
+#else
+    (void)site;
+#endif
     return phys;
+}
+
+uint64_t pmm_alloc_pages(unsigned order)
+{
+    return alloc_pages_at(order, KDEBUG_CALLER());
 }
 
 uint64_t pmm_alloc_zeroed(unsigned order)
 {
-    uint64_t phys = pmm_alloc_pages(order);
+    uint64_t phys = alloc_pages_at(order, KDEBUG_CALLER());
     if (phys)
         memset(phys_to_virt(phys), 0, PAGE_SIZE << order);
     return phys;
@@ -193,6 +264,9 @@ void pmm_free_pages(uint64_t phys, unsigned order)
               !p ? "not managed" : p->state == PAGE_FREE ? "double free" : "not an allocated block of that order");
     }
     p->owner = 0;
+#ifdef KDEBUG
+    poison_block(p, phys, order, KDEBUG_CALLER());
+#endif
     free_pages += 1ull << order;
     uint64_t pfn = page_to_pfn(p);
     while (order < PMM_MAX_ORDER) {

@@ -8,14 +8,19 @@
  * free of an object that is not allocated (double free) or of a pointer that
  * is not an object start panics.
  *
+ * The debug kernel puts each object in a larger slot with red zones and
+ * poison (mm/slab_kdebug.h); OBJ_OFFSET and FREE_LINK hide the difference.
+ *
  * Each cache's lock (irqsave) protects its slab lists, its slabs' free lists
  * and bitmaps, and its counters.  stats_lock protects kmalloc's global stats. */
 #include <kernel/errno.h>
+#include <kernel/kdebug.h>
 #include <kernel/panic.h>
 #include <kernel/spinlock.h>
 #include <kernel/string.h>
 #include <mm/pmm.h>
 #include <mm/slab.h>
+#include <mm/slab_kdebug.h>
 
 #define SLAB_MAX_OBJECTS 512
 #define MAX_CACHES 64
@@ -23,6 +28,11 @@
 #define KMALLOC_MAX_SHIFT 11
 #define KMALLOC_MAX (1u << KMALLOC_MAX_SHIFT)
 #define LARGE_TAG 1u /* owner words of slabs are pointers, so even */
+/* A large allocation's owner word: LARGE_TAG, the order in bits 1-7, the
+ * size asked for from bit 8 (the debug kernel checks the rest of the block). */
+#define LARGE_OWNER(order, req) (((uintptr_t)(req) << 8) | ((uintptr_t)(order) << 1) | LARGE_TAG)
+#define LARGE_ORDER(owner) ((unsigned)((owner) >> 1) & 0x7f)
+#define LARGE_REQ(owner) ((size_t)((owner) >> 8))
 
 struct slab {
     struct slab *next, *prev;
@@ -35,14 +45,27 @@ struct slab {
 
 struct kmem_cache {
     const char *name;
-    size_t size;      /* object size, a multiple of the alignment */
+    size_t size;      /* object size (debug: slot size), a multiple of the alignment */
     unsigned order;   /* slab size is 2^order pages */
     unsigned per_slab;
     size_t header;    /* offset of the first object in a slab */
     spinlock_t lock;
     struct slab *partial, *full, *empty; /* at most one empty slab is kept */
     uint64_t objects_in_use, slabs;
+#ifdef KDEBUG
+    struct slab_kdebug_layout debug;
+#endif
 };
+
+#ifdef KDEBUG
+#define OBJ_OFFSET(c) ((size_t)(c)->debug.rz_left)
+#define OBJ_SIZE(c) ((size_t)(c)->debug.obj_size)
+#define FREE_LINK(c, obj) slab_kdebug_free_link(&(c)->debug, (obj))
+#else
+#define OBJ_OFFSET(c) ((size_t)0)
+#define OBJ_SIZE(c) ((c)->size)
+#define FREE_LINK(c, obj) ((void **)(obj))
+#endif
 
 static struct kmem_cache caches[MAX_CACHES];
 static unsigned n_caches;
@@ -79,6 +102,10 @@ struct kmem_cache *kmem_cache_create(const char *name, size_t size, size_t align
     if (size == 0 || (align & (align - 1)) || size > (PAGE_SIZE << 3) / 2)
         return NULL;
     size = ALIGN_UP(size, align);
+#ifdef KDEBUG
+    struct slab_kdebug_layout debug;
+    size = slab_kdebug_layout(&debug, name, size, align);
+#endif
     size_t header = ALIGN_UP(sizeof(struct slab), align);
     unsigned order = 0;
     /* Small slabs for small objects; bigger blocks so that at least 8 objects fit. */
@@ -99,6 +126,9 @@ struct kmem_cache *kmem_cache_create(const char *name, size_t size, size_t align
     spin_unlock_irqrestore(&caches_lock, flags);
     *c = (struct kmem_cache){.name = name, .size = size, .order = order, .per_slab = (unsigned)per,
                              .header = header, .lock = SPINLOCK_INIT};
+#ifdef KDEBUG
+    c->debug = debug;
+#endif
     return c;
 }
 
@@ -111,10 +141,13 @@ static struct slab *slab_new(struct kmem_cache *c)
     struct slab *s = phys_to_virt(phys);
     memset(s, 0, sizeof *s);
     s->cache = c;
-    s->objects = (uint8_t *)s + c->header;
+    s->objects = (uint8_t *)s + c->header + OBJ_OFFSET(c);
     for (unsigned i = c->per_slab; i-- > 0;) {
-        void **obj = (void **)(s->objects + (size_t)i * c->size);
-        *obj = s->free;
+        void *obj = s->objects + (size_t)i * c->size;
+#ifdef KDEBUG
+        slab_kdebug_init_object(&c->debug, obj);
+#endif
+        *FREE_LINK(c, obj) = s->free;
         s->free = obj;
     }
     for (unsigned i = 0; i < (1u << c->order); i++)
@@ -130,7 +163,8 @@ static void slab_release(struct slab *s)
     pmm_free_pages(phys, s->cache->order);
 }
 
-void *kmem_cache_alloc(struct kmem_cache *c)
+/* Takes an object of c; `req` bytes were asked for, by `site` (debug kernel). */
+static void *cache_alloc(struct kmem_cache *c, size_t req, uintptr_t site)
 {
     uint64_t flags = spin_lock_irqsave(&c->lock);
     struct slab *s = c->partial;
@@ -148,8 +182,8 @@ void *kmem_cache_alloc(struct kmem_cache *c)
         c->slabs++;
         slab_list_add(&c->partial, s);
     }
-    void **obj = s->free;
-    s->free = *obj;
+    void *obj = s->free;
+    s->free = *FREE_LINK(c, obj);
     s->in_use++;
     unsigned idx = (unsigned)(((uint8_t *)obj - s->objects) / c->size);
     s->bitmap[idx / 64] |= 1ull << (idx % 64);
@@ -159,14 +193,24 @@ void *kmem_cache_alloc(struct kmem_cache *c)
     }
     c->objects_in_use++;
     spin_unlock_irqrestore(&c->lock, flags);
+#ifdef KDEBUG
+    slab_kdebug_on_alloc(&c->debug, obj, req, site);
+#else
+    (void)req, (void)site;
+#endif
     return obj;
+}
+
+void *kmem_cache_alloc(struct kmem_cache *c)
+{
+    return cache_alloc(c, OBJ_SIZE(c), KDEBUG_CALLER());
 }
 
 enum free_result { FREED, FREED_RELEASE_SLAB, NOT_AN_OBJECT, DOUBLE_FREE };
 
 /* Frees obj into its slab s; c->lock held.  FREED_RELEASE_SLAB asks the
  * caller to give s back to the buddy allocator once the lock is dropped. */
-static enum free_result slab_free_locked(struct kmem_cache *c, struct slab *s, void *obj)
+static enum free_result slab_free_locked(struct kmem_cache *c, struct slab *s, void *obj, uintptr_t site)
 {
     if ((uint8_t *)obj < s->objects)
         return NOT_AN_OBJECT;
@@ -177,7 +221,12 @@ static enum free_result slab_free_locked(struct kmem_cache *c, struct slab *s, v
     if (!(s->bitmap[idx / 64] & (1ull << (idx % 64))))
         return DOUBLE_FREE;
     s->bitmap[idx / 64] &= ~(1ull << (idx % 64));
-    *(void **)obj = s->free;
+#ifdef KDEBUG
+    slab_kdebug_on_free(&c->debug, obj, site);
+#else
+    (void)site;
+#endif
+    *FREE_LINK(c, obj) = s->free;
     s->free = obj;
     if (s->in_use-- == c->per_slab) {
         slab_list_del(&c->full, s);
@@ -195,10 +244,10 @@ static enum free_result slab_free_locked(struct kmem_cache *c, struct slab *s, v
     return FREED_RELEASE_SLAB;
 }
 
-static void cache_free(struct kmem_cache *c, struct slab *s, void *obj)
+static void cache_free(struct kmem_cache *c, struct slab *s, void *obj, uintptr_t site)
 {
     uint64_t flags = spin_lock_irqsave(&c->lock);
-    enum free_result r = slab_free_locked(c, s, obj);
+    enum free_result r = slab_free_locked(c, s, obj, site);
     spin_unlock_irqrestore(&c->lock, flags);
     if (r == NOT_AN_OBJECT)
         panic("slab %s: free of %p, which is not an object start", c->name, obj);
@@ -221,7 +270,7 @@ void kmem_cache_free(struct kmem_cache *c, void *obj)
     struct slab *s = slab_of(obj);
     if (!s || s->cache != c)
         panic("slab %s: free of %p, which it did not allocate", c->name, obj);
-    cache_free(c, s, obj);
+    cache_free(c, s, obj, KDEBUG_CALLER());
 }
 
 static void count(int64_t bytes, int64_t pages, bool ok, bool alloc)
@@ -246,7 +295,14 @@ static unsigned size_shift(size_t size)
     return s;
 }
 
-void *kmalloc(size_t size)
+/* Names of kmalloc's caches, by size shift: reports name the size class. */
+static const char *const kmalloc_names[KMALLOC_MAX_SHIFT + 1] = {
+    [3] = "kmalloc-8",    [4] = "kmalloc-16",   [5] = "kmalloc-32",  [6] = "kmalloc-64",
+    [7] = "kmalloc-128",  [8] = "kmalloc-256",  [9] = "kmalloc-512", [10] = "kmalloc-1024",
+    [11] = "kmalloc-2048",
+};
+
+static void *kmalloc_at(size_t size, uintptr_t site)
 {
     if (size == 0)
         size = 1;
@@ -263,29 +319,37 @@ void *kmalloc(size_t size)
             count(0, 0, false, true);
             return NULL;
         }
-        pmm_set_page_owner(phys, ((uintptr_t)order << 1) | LARGE_TAG);
+        pmm_set_page_owner(phys, LARGE_OWNER(order, size));
         count((int64_t)(PAGE_SIZE << order), 1 << order, true, true);
+#ifdef KDEBUG
+        slab_kdebug_large_alloc(phys_to_virt(phys), size, PAGE_SIZE << order);
+#endif
         return phys_to_virt(phys);
     }
     unsigned shift = size_shift(size);
     struct kmem_cache *c = kmalloc_caches[shift];
     if (!c) {
         /* Created on first use; a race creates two caches, one of which stays unused: harmless. */
-        c = kmem_cache_create("kmalloc", 1ull << shift, 8);
+        c = kmem_cache_create(kmalloc_names[shift], 1ull << shift, 8);
         if (!c) {
             count(0, 0, false, true);
             return NULL;
         }
         kmalloc_caches[shift] = c;
     }
-    void *p = kmem_cache_alloc(c);
-    count(p ? (int64_t)c->size : 0, 0, p != NULL, true);
+    void *p = cache_alloc(c, size, site);
+    count(p ? (int64_t)OBJ_SIZE(c) : 0, 0, p != NULL, true);
     return p;
+}
+
+void *kmalloc(size_t size)
+{
+    return kmalloc_at(size, KDEBUG_CALLER());
 }
 
 void *kzalloc(size_t size)
 {
-    void *p = kmalloc(size);
+    void *p = kmalloc_at(size, KDEBUG_CALLER());
     if (p)
         memset(p, 0, size);
     return p;
@@ -298,9 +362,12 @@ void kfree(void *p)
     uint64_t phys = virt_to_phys(p);
     uintptr_t owner = pmm_page_owner(ALIGN_DOWN(phys, PAGE_SIZE));
     if (owner & LARGE_TAG) {
-        unsigned order = (unsigned)(owner >> 1);
+        unsigned order = LARGE_ORDER(owner);
         if (!IS_ALIGNED(phys, PAGE_SIZE))
             panic("kfree: %p is inside a large allocation, not its start", p);
+#ifdef KDEBUG
+        slab_kdebug_large_free(p, LARGE_REQ(owner), PAGE_SIZE << order, KDEBUG_CALLER());
+#endif
         count(-(int64_t)(PAGE_SIZE << order), -(1 << order), true, false);
         pmm_free_pages(phys, order); /* clears the owner word; a second kfree then panics */
         return;
@@ -308,8 +375,8 @@ void kfree(void *p)
     struct slab *s = (struct slab *)owner;
     if (!s)
         panic("kfree: %p was not returned by kmalloc (or was freed already)", p);
-    int64_t size = (int64_t)s->cache->size;
-    cache_free(s->cache, s, p);
+    int64_t size = (int64_t)OBJ_SIZE(s->cache);
+    cache_free(s->cache, s, p, KDEBUG_CALLER());
     count(-size, 0, true, false);
 }
 

@@ -1,4 +1,5 @@
 /* Sleeping mutexes (see kernel/mutex.h). */
+#include <kernel/kdebug.h>
 #include <kernel/mutex.h>
 #include <kernel/panic.h>
 
@@ -11,6 +12,7 @@ void mutex_init(struct mutex *m)
 
 void mutex_lock(struct mutex *m)
 {
+    might_sleep();
     struct thread *self = sched_current();
     uint64_t flags = spin_lock_irqsave(&m->lock);
     BUG_ON(m->owner == self); /* not recursive */

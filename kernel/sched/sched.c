@@ -4,6 +4,7 @@
 #include <arch/trap.h>
 #include <kernel/clock.h>
 #include <kernel/errno.h>
+#include <kernel/kdebug.h>
 #include <kernel/panic.h>
 #include <kernel/printk.h>
 #include <kernel/string.h>
@@ -179,6 +180,7 @@ static void schedule(void)
 
 void sched_yield(void)
 {
+    might_sleep();
     schedule();
 }
 
@@ -307,6 +309,7 @@ void thread_exit(int code)
 
 int kthread_join(struct thread *t)
 {
+    might_sleep();
     uint64_t flags = spin_lock_irqsave(&sched_lock);
     BUG_ON(t->detached || t == current);
     while (t->state != THREAD_DEAD) {
@@ -353,6 +356,7 @@ static void sleep_remove_locked(struct thread *t)
 
 void sched_sleep_ns(uint64_t ns)
 {
+    might_sleep();
     uint64_t deadline = now_ns() + ns;
     uint64_t flags = spin_lock_irqsave(&sched_lock);
     current->state = THREAD_BLOCKED;
@@ -395,16 +399,19 @@ static int wait_common(struct waitq *wq, spinlock_t *lock, uint64_t deadline, bo
 
 int waitq_wait_locked(struct waitq *wq, spinlock_t *lock, uint64_t deadline)
 {
+    kdebug_might_sleep_holding(__func__, lock);
     return wait_common(wq, lock, deadline, false);
 }
 
 int waitq_wait_locked_interruptible(struct waitq *wq, spinlock_t *lock, uint64_t deadline)
 {
+    kdebug_might_sleep_holding(__func__, lock);
     return wait_common(wq, lock, deadline, true);
 }
 
 int sched_sleep_until_interruptible(uint64_t deadline)
 {
+    might_sleep();
     uint64_t flags = spin_lock_irqsave(&sched_lock);
     int r = 0;
     if (signal_pending(current)) {

@@ -2,6 +2,7 @@
  * the way back to user mode (signals, sysret safety). */
 #include <arch/cpu.h>
 #include <kernel/errno.h>
+#include <kernel/kdebug.h>
 #include <kernel/printk.h>
 #include <kernel/spinlock.h>
 #include <mm/physmap.h>
@@ -48,6 +49,7 @@ uint64_t syscall_handler(struct trap_frame *tf)
 {
     irq_enable();
     struct thread *self = sched_current();
+    uint64_t nr = tf->rax;
     self->force_iret = false;
     syscall_dispatch(tf);
     while (signal_pending(self))
@@ -60,6 +62,7 @@ uint64_t syscall_handler(struct trap_frame *tf)
         self->restore_sig_mask = false;
     }
     irq_disable();
+    kdebug_check_user_return(tf, "syscall", nr, nr < SYSCALL_MAX ? syscall_table[nr].name : NULL);
     /* sysretq loads rip from rcx: a non-canonical address would fault in ring 0. */
     bool iret = self->force_iret || tf->rip >= USER_TOP;
     self->force_iret = false;

@@ -1,6 +1,7 @@
 /* Power-off and reboot for QEMU microvm (and pc/q35).  microvm without ACPI
  * has no power-off register, so the isa-debug-exit port doubles as one. */
 #include <arch/cpu.h>
+#include <kernel/kdebug.h>
 #include <kernel/power.h>
 
 #define DEBUG_EXIT_PORT 0xf4
@@ -8,7 +9,7 @@
 void machine_exit(enum machine_exit_code code)
 {
     irq_disable();
-    outl(DEBUG_EXIT_PORT, code);
+    outl(DEBUG_EXIT_PORT, (uint32_t)kdebug_exit_status(code));
     for (;;)
         __asm__ volatile("hlt");
 }

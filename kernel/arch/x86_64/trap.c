@@ -7,6 +7,7 @@
 #include <arch/lapic.h>
 #include <kernel/backtrace.h>
 #include <kernel/errno.h>
+#include <kernel/kdebug.h>
 #include <kernel/power.h>
 #include <kernel/printk.h>
 #include <kernel/spinlock.h>
@@ -186,9 +187,11 @@ void trap_dispatch(struct trap_frame *tf)
     }
     if (v == VEC_SPURIOUS)
         return;
+    kdebug_irq_enter();
     if (handlers[v].fn)
         handlers[v].fn(tf, handlers[v].arg);
-    else
+    kdebug_irq_exit();
+    if (!handlers[v].fn)
         printk(LOG_WARN, "trap: unexpected interrupt vector %u", v);
     if (v >= VEC_IRQ_BASE)
         lapic_eoi();
@@ -205,4 +208,5 @@ to_user:
             ;
     }
     irq_disable();
+    kdebug_check_user_return(tf, "vector", v, NULL);
 }

@@ -7,11 +7,24 @@
 
 #include <kernel/types.h>
 
-typedef struct {
+typedef struct spinlock {
     volatile uint32_t locked;
+#ifdef KDEBUG
+    /* The lock-order checker's class (lib/lockdep.c): locks initialised at the
+     * same place are one class, named after it; a lock that was only zeroed
+     * (kzalloc) is named after the place it was first taken. */
+    const char *init_site;
+    uint32_t class_id;  /* 0 until first taken */
+#endif
 } spinlock_t;
 
+#ifdef KDEBUG
+#define SPINLOCK_STR2(x) #x
+#define SPINLOCK_STR(x) SPINLOCK_STR2(x)
+#define SPINLOCK_INIT {0, __FILE__ ":" SPINLOCK_STR(__LINE__), 0}
+#else
 #define SPINLOCK_INIT {0}
+#endif
 
 #ifdef HOST_TEST
 /* Host unit tests are single-threaded: the lock only checks pairing. */
@@ -39,21 +52,36 @@ static inline void preempt_enable(void)
     preempt_count--;
 }
 
-static inline void spin_lock(spinlock_t *l)
+#ifdef KDEBUG
+/* Lock-order and interrupt-safety checks (lib/lockdep.c).  Acquire is called
+ * before spinning, so a report about a lock is printed before it is held;
+ * its return address is the place the (inlined) lock call sits in. */
+void kdebug_lock_acquire(spinlock_t *l);
+void kdebug_lock_release(spinlock_t *l);
+#else
+#define kdebug_lock_acquire(l) ((void)0)
+#define kdebug_lock_release(l) ((void)0)
+#endif
+
+/* Always inlined: the debug kernel names a lock's taker by the return address
+ * of its hook, which must lie in the caller. */
+static inline __attribute__((always_inline)) void spin_lock(spinlock_t *l)
 {
     preempt_disable();
+    kdebug_lock_acquire(l);
     while (__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE))
         while (l->locked)
             cpu_relax();
 }
 
-static inline void spin_unlock(spinlock_t *l)
+static inline __attribute__((always_inline)) void spin_unlock(spinlock_t *l)
 {
+    kdebug_lock_release(l);
     __atomic_store_n(&l->locked, 0, __ATOMIC_RELEASE);
     preempt_enable();
 }
 
-static inline uint64_t spin_lock_irqsave(spinlock_t *l)
+static inline __attribute__((always_inline)) uint64_t spin_lock_irqsave(spinlock_t *l)
 {
     uint64_t flags = irq_save();
     spin_lock(l);

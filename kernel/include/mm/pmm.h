@@ -40,6 +40,15 @@ void pmm_frame_get(uint64_t phys);
 unsigned pmm_frame_put(uint64_t phys);
 unsigned pmm_frame_refs(uint64_t phys);
 
+/* The debug kernel poisons freed frames; before kmap_init has mapped all
+ * memory it can only reach the first 4 GiB.  kmap_init calls this once the
+ * whole direct map is in place. */
+#ifdef KDEBUG
+void pmm_kdebug_direct_map_complete(void);
+#else
+static inline void pmm_kdebug_direct_map_complete(void) {}
+#endif
+
 struct pmm_stats {
     uint64_t total_pages; /* pages managed (excluding the allocator's metadata) */
     uint64_t free_pages;

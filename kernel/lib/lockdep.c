@@ -1,0 +1,336 @@
+/* The debug kernel's lock checker: a small lockdep (kernel/spinlock.h hooks).
+ *
+ * Locks are grouped into classes: all locks initialised at one place
+ * (SPINLOCK_INIT records __FILE__:__LINE__) are one class, as are zeroed
+ * locks first taken at the same place.  Two things are checked:
+ *
+ *  - order: taking class B while holding class A records the edge A -> B.
+ *    A new edge that closes a cycle (B -> ... -> A was seen before) is an
+ *    inversion, a deadlock waiting for two CPUs or an interrupt; the report
+ *    names both locks and where the opposite order was first seen.  Nesting
+ *    two locks of one class (a parent's and a child's) records nothing.
+ *  - interrupt safety: a class taken by an interrupt handler that is also
+ *    held with interrupts on deadlocks the CPU the day the interrupt comes
+ *    while it is held.
+ *
+ * The graph is global and guarded by graph_lock, a bare flag with interrupts
+ * off (lockdep cannot use the locks it checks); reports are printed after it
+ * is dropped.  The locks a CPU holds are per-CPU state (one CPU today):
+ * sched_lock is held across a context switch, so held locks belong to the
+ * CPU, not to a thread. */
+#ifdef KDEBUG
+#include <arch/cpu.h>
+#include <kernel/backtrace.h>
+#include <kernel/kdebug.h>
+#include <kernel/printk.h>
+#include <kernel/spinlock.h>
+#include <kernel/string.h>
+
+#define MAX_CLASSES 256
+#define MAX_HELD 24
+#define MAX_EDGES 2048
+
+struct lock_class {
+    const char *init_site; /* "file:line" of SPINLOCK_INIT, or NULL */
+    uintptr_t first_site;  /* where first taken: names a zeroed lock's class */
+    uintptr_t irq_site;    /* where first taken by an interrupt handler, or 0 */
+    uintptr_t irqs_on_site; /* where first taken with interrupts on, or 0 */
+};
+
+struct held_lock {
+    const spinlock_t *lock;
+    uint32_t class_id;
+    uintptr_t site;
+};
+
+struct lockdep_cpu {
+    unsigned n_held;
+    struct held_lock held[MAX_HELD];
+    unsigned irq_depth; /* nested interrupt handlers running */
+};
+
+/* One CPU today: with SMP this becomes an array indexed by the CPU number. */
+static struct lockdep_cpu cpu0;
+static struct lockdep_cpu *this_cpu(void) { return &cpu0; }
+
+/* All below: graph_lock. */
+static volatile uint32_t graph_lock;
+static struct lock_class classes[MAX_CLASSES + 1]; /* class ids start at 1 */
+static uint32_t n_classes;
+static uint64_t after[MAX_CLASSES + 1][(MAX_CLASSES + 1 + 63) / 64]; /* after[a] bit b: edge a -> b */
+static struct {
+    uint16_t from, to;
+    uintptr_t site; /* where `to` was first taken while holding `from` */
+} edges[MAX_EDGES];
+static unsigned n_edges;
+static bool full; /* a table overflowed: checking stopped (reported once) */
+static uint16_t dfs_parent[MAX_CLASSES + 1], dfs_stack[MAX_CLASSES + 1];
+static uint64_t dfs_seen[(MAX_CLASSES + 1 + 63) / 64];
+
+static uint64_t graph_acquire(void)
+{
+    uint64_t flags = irq_save();
+    while (__atomic_exchange_n(&graph_lock, 1, __ATOMIC_ACQUIRE))
+        cpu_relax();
+    return flags;
+}
+
+static void graph_release(uint64_t flags)
+{
+    __atomic_store_n(&graph_lock, 0, __ATOMIC_RELEASE);
+    irq_restore(flags);
+}
+
+static bool test_bit(const uint64_t *set, unsigned i) { return set[i / 64] >> (i % 64) & 1; }
+static void set_bit(uint64_t *set, unsigned i) { set[i / 64] |= 1ull << (i % 64); }
+
+/* The class of l, created on first use; 0 when the table is full.  graph_lock. */
+static uint32_t class_of(spinlock_t *l, uintptr_t site)
+{
+    if (l->class_id && l->class_id <= n_classes)
+        return l->class_id;
+    for (uint32_t i = 1; i <= n_classes; i++) {
+        const struct lock_class *c = &classes[i];
+        if (l->init_site ? c->init_site && !strcmp(c->init_site, l->init_site)
+                         : !c->init_site && c->first_site == site)
+            return l->class_id = i;
+    }
+    if (n_classes == MAX_CLASSES)
+        return 0;
+    classes[++n_classes] = (struct lock_class){.init_site = l->init_site, .first_site = site};
+    return l->class_id = n_classes;
+}
+
+/* Is `to` reachable from `from`?  Leaves the path in dfs_parent.  graph_lock. */
+static bool reachable(uint32_t from, uint32_t to)
+{
+    memset(dfs_seen, 0, sizeof dfs_seen);
+    unsigned top = 0;
+    dfs_stack[top++] = (uint16_t)from;
+    set_bit(dfs_seen, from);
+    while (top) {
+        uint32_t a = dfs_stack[--top];
+        for (uint32_t b = 1; b <= n_classes; b++) {
+            if (!test_bit(after[a], b) || test_bit(dfs_seen, b))
+                continue;
+            dfs_parent[b] = (uint16_t)a;
+            if (b == to)
+                return true;
+            set_bit(dfs_seen, b);
+            dfs_stack[top++] = (uint16_t)b;
+        }
+    }
+    return false;
+}
+
+static uintptr_t edge_site(uint32_t from, uint32_t to)
+{
+    for (unsigned i = 0; i < n_edges; i++)
+        if (edges[i].from == from && edges[i].to == to)
+            return edges[i].site;
+    return 0;
+}
+
+/* What one acquisition found wrong, printed once graph_lock is dropped. */
+struct finding {
+    enum { NOTHING, INVERSION, IRQ_UNSAFE, TOO_MANY_HELD, TABLES_FULL } kind;
+    uint32_t held_class, new_class;
+    uintptr_t held_site, other_site;
+    struct lock_class held, taken;
+    uint32_t path[8]; /* the earlier order new -> ... -> held, new first */
+    unsigned path_len;
+};
+
+static void note_inversion(struct finding *f, uint32_t held, uint32_t taking, uintptr_t held_site)
+{
+    f->kind = INVERSION;
+    f->held_class = held;
+    f->new_class = taking;
+    f->held_site = held_site;
+    /* Walk the path back from `held` to `taking` (dfs_parent), keeping the
+     * last few classes. */
+    uint32_t rev[MAX_CLASSES + 1];
+    unsigned n = 0;
+    for (uint32_t c = held; n <= MAX_CLASSES; c = dfs_parent[c]) {
+        rev[n++] = c;
+        if (c == taking)
+            break;
+    }
+    f->path_len = MIN(n, (unsigned)ARRAY_SIZE(f->path));
+    for (unsigned i = 0; i < f->path_len; i++)
+        f->path[i] = rev[n - 1 - i];
+    f->other_site = edge_site(rev[n - 1], rev[n >= 2 ? n - 2 : 0]);
+}
+
+/* Records the edges from every held class to c; graph_lock. */
+static void add_order(struct lockdep_cpu *cpu, uint32_t c, uintptr_t site, struct finding *f)
+{
+    for (unsigned i = 0; i < cpu->n_held; i++) {
+        uint32_t h = cpu->held[i].class_id;
+        if (!h || h == c || test_bit(after[h], c))
+            continue;
+        if (f->kind == NOTHING && reachable(c, h))
+            note_inversion(f, h, c, cpu->held[i].site);
+        if (n_edges == MAX_EDGES) {
+            full = true;
+            f->kind = TABLES_FULL;
+            return;
+        }
+        set_bit(after[h], c);
+        edges[n_edges].from = (uint16_t)h;
+        edges[n_edges].to = (uint16_t)c;
+        edges[n_edges++].site = site;
+    }
+}
+
+static void check_irq_safety(struct lockdep_cpu *cpu, uint32_t c, uintptr_t site, bool irqs_on, struct finding *f)
+{
+    struct lock_class *k = &classes[c];
+    if (cpu->irq_depth) {
+        if (!k->irq_site) {
+            k->irq_site = site;
+            if (k->irqs_on_site && f->kind == NOTHING) {
+                f->kind = IRQ_UNSAFE;
+                f->other_site = k->irqs_on_site;
+            }
+        }
+    } else if (irqs_on && !k->irqs_on_site) {
+        k->irqs_on_site = site;
+        if (k->irq_site && f->kind == NOTHING) {
+            f->kind = IRQ_UNSAFE;
+            f->other_site = k->irq_site;
+        }
+    }
+}
+
+static void class_name(const struct lock_class *k, char *buf, size_t n)
+{
+    uint64_t off;
+    const char *sym = ksym_lookup(k->first_site, &off);
+    if (k->init_site)
+        ksnprintf(buf, n, "%s", k->init_site);
+    else if (sym)
+        ksnprintf(buf, n, "zeroed lock first taken in %s+0x%lx", sym, off);
+    else
+        ksnprintf(buf, n, "zeroed lock first taken at %lx", (unsigned long)k->first_site);
+}
+
+static void report(const struct finding *f, uintptr_t site)
+{
+    char taken[96], held[96];
+    class_name(&f->taken, taken, sizeof taken);
+    class_name(&f->held, held, sizeof held);
+    switch (f->kind) {
+    case INVERSION:
+        if (!kdebug_report_begin("lock order inversion: taking %s while holding %s", taken, held))
+            return;
+        kdebug_report_site("taken at", site);
+        kdebug_report_site("held since", f->held_site);
+        kdebug_report_detail("the opposite order was seen before (%u locks on the path):", f->path_len);
+        for (unsigned i = 0; i < f->path_len; i++) {
+            char name[96];
+            uint64_t flags = graph_acquire();
+            struct lock_class k = classes[f->path[i]];
+            graph_release(flags);
+            class_name(&k, name, sizeof name);
+            kdebug_report_detail("  %s%s", i ? "then " : "", name);
+        }
+        kdebug_report_site("first taken in that order at", f->other_site);
+        break;
+    case IRQ_UNSAFE:
+        if (!kdebug_report_begin("lock %s is taken by an interrupt handler and held with interrupts on", taken))
+            return;
+        kdebug_report_site("taken at", site);
+        kdebug_report_site("the other use at", f->other_site);
+        break;
+    case TOO_MANY_HELD:
+        if (!kdebug_report_begin("more than %d spinlocks held at once taking %s", MAX_HELD, taken))
+            return;
+        break;
+    case TABLES_FULL:
+        if (!kdebug_report_begin("lock checker tables full (%d classes, %d orders): lock checks stop", MAX_CLASSES,
+                                 MAX_EDGES))
+            return;
+        break;
+    case NOTHING:
+        return;
+    }
+    kdebug_report_end();
+}
+
+void kdebug_lock_acquire(spinlock_t *l)
+{
+    uintptr_t site = (uintptr_t)__builtin_return_address(0);
+    bool irqs_on = irq_enabled();
+    struct finding f = {.kind = NOTHING};
+    uint64_t flags = graph_acquire();
+    struct lockdep_cpu *cpu = this_cpu();
+    uint32_t c = full ? 0 : class_of(l, site);
+    if (c) {
+        add_order(cpu, c, site, &f);
+        check_irq_safety(cpu, c, site, irqs_on, &f);
+    } else if (!full) {
+        full = true;
+        f.kind = TABLES_FULL;
+    }
+    if (cpu->n_held < MAX_HELD)
+        cpu->held[cpu->n_held++] = (struct held_lock){l, c, site};
+    else if (f.kind == NOTHING)
+        f.kind = TOO_MANY_HELD;
+    if (f.kind != NOTHING) {
+        f.taken = classes[c];
+        f.held = classes[f.held_class];
+    }
+    graph_release(flags);
+    report(&f, site);
+}
+
+void kdebug_lock_release(spinlock_t *l)
+{
+    uint64_t flags = irq_save();
+    struct lockdep_cpu *cpu = this_cpu();
+    /* Usually the last one taken; wait_common releases out of order. */
+    for (unsigned i = cpu->n_held; i-- > 0;) {
+        if (cpu->held[i].lock != l)
+            continue;
+        memmove(&cpu->held[i], &cpu->held[i + 1], (cpu->n_held - i - 1) * sizeof cpu->held[0]);
+        cpu->n_held--;
+        break;
+    }
+    irq_restore(flags);
+}
+
+void kdebug_irq_enter(void) { this_cpu()->irq_depth++; }
+void kdebug_irq_exit(void) { this_cpu()->irq_depth--; }
+
+unsigned kdebug_locks_held(void)
+{
+    return this_cpu()->n_held;
+}
+
+bool kdebug_holds_only(const void *lock)
+{
+    struct lockdep_cpu *cpu = this_cpu();
+    return cpu->n_held == 1 && cpu->held[0].lock == lock;
+}
+
+void kdebug_print_held_locks(void)
+{
+    uint64_t flags = irq_save();
+    struct lockdep_cpu *cpu = this_cpu();
+    struct held_lock held[MAX_HELD];
+    unsigned n = cpu->n_held;
+    memcpy(held, cpu->held, n * sizeof held[0]);
+    irq_restore(flags);
+    kdebug_report_detail("spinlocks held: %u", n);
+    for (unsigned i = 0; i < n; i++) {
+        char name[96];
+        flags = graph_acquire();
+        struct lock_class k = classes[held[i].class_id];
+        graph_release(flags);
+        class_name(&k, name, sizeof name);
+        kdebug_report_detail("  lock %s", name);
+        kdebug_report_site("  taken at", held[i].site);
+    }
+}
+#endif
