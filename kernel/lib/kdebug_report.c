@@ -66,9 +66,14 @@ unsigned kdebug_reports(void)
     return __atomic_load_n(&reports, __ATOMIC_RELAXED);
 }
 
-void kdebug_reports_clear(void)
+void kdebug_count_warning(void)
 {
-    __atomic_store_n(&reports, 0, __ATOMIC_RELAXED);
+    __atomic_fetch_add(&reports, 1, __ATOMIC_RELAXED);
+}
+
+void kdebug_reports_forget(unsigned n)
+{
+    __atomic_fetch_sub(&reports, n, __ATOMIC_RELAXED);
 }
 
 int kdebug_exit_status(int code)

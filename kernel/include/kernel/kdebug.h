@@ -35,9 +35,12 @@ __attribute__((format(printf, 1, 2))) void kdebug_report_detail(const char *fmt,
 void kdebug_report_end(void);
 /* "  <label> <symbol>+0x<offset> [<addr>]" for a recorded call site. */
 void kdebug_report_site(const char *label, uintptr_t addr);
-/* Reports made since boot (or since the last kdebug_reports_clear). */
+/* Reports made since boot.  A test that planted n reports (and checked
+ * them) takes them back with kdebug_reports_forget(n). */
 unsigned kdebug_reports(void);
-void kdebug_reports_clear(void);
+void kdebug_reports_forget(unsigned n);
+/* A WARN (kernel/panic.h) is a report too. */
+void kdebug_count_warning(void);
 
 /* Sleep checks (sched/kdebug_sleep.c).  `fn` names the sleeping function. */
 void kdebug_might_sleep(const char *fn);
@@ -69,6 +72,7 @@ int kdebug_exit_status(int code);
 #else /* release: the hooks vanish */
 
 #define might_sleep() ((void)0)
+#define kdebug_count_warning() ((void)0)
 #define kdebug_might_sleep_holding(fn, lock) ((void)(fn), (void)(lock))
 #define kdebug_check_user_return(tf, what, n, name) ((void)(tf), (void)(what), (void)(n), (void)(name))
 #define kdebug_irq_enter() ((void)0)

@@ -20,4 +20,26 @@ __noreturn __attribute__((format(printf, 1, 2))) void panic(const char *fmt, ...
             panic("BUG_ON(%s) at %s:%d", #cond, __FILE__, __LINE__);                 \
     } while (0)
 
+/* WARN(cond, fmt, ...): a kernel bug the kernel can survive.  When cond is
+ * true, prints "WARNING: <reason> at file:line, thread T" and a symbolised
+ * backtrace, then goes on; evaluates to cond, so the caller can take the
+ * safe way out:  if (WARN_ON(n > max)) return -EINVAL;
+ * Cheap, so the release kernel has it too; the debug kernel also counts a
+ * warning as a report (kernel/kdebug.h).  Panics stay for states that
+ * cannot be continued from. */
+#ifdef HOST_TEST
+#include <stdio.h>
+#define warn_at(file, line, ...) ((void)(file), (void)(line), fprintf(stderr, __VA_ARGS__))
+#else
+__attribute__((format(printf, 3, 4))) void warn_at(const char *file, int line, const char *fmt, ...);
+#endif
+#define WARN(cond, ...)                                                              \
+    ({                                                                               \
+        bool warn_cond_ = !!(cond);                                                  \
+        if (unlikely(warn_cond_))                                                    \
+            warn_at(__FILE__, __LINE__, __VA_ARGS__);                                \
+        warn_cond_;                                                                  \
+    })
+#define WARN_ON(cond) WARN(cond, "WARN_ON(%s)", #cond)
+
 #endif

@@ -2,10 +2,14 @@
 # Boots the kernel a few times under QEMU and checks what it prints and how it
 # exits: the banner, the in-kernel self-tests (one boot, -m 16), the exception
 # diagnostic, and that the harness itself reports a hung guest as a failure.
+# Then the debug kernel: its self-tests with no report, each planted bug
+# (test=kdebug-*) reported as docs/architecture.md shows, and no debug code in
+# the release kernel.
 set -u
 here=$(dirname "$0")
 . "$here/../lib/qemu.sh"
-kernel=${1:?usage: kernel-boot.sh build/nutshell.elf}
+usage="usage: kernel-boot.sh KERNEL RELEASE-KERNEL DEBUG-KERNEL"
+kernel=${1:?$usage} release=${2:?$usage} debug=${3:?$usage}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
@@ -20,17 +24,29 @@ expect_in "$work/banner.txt" kernel/banner-content \
 expect_in "$work/banner.txt" kernel/cmdline-problems-reported \
     "unknown or malformed option 'no_such_option'" "bad value in 'loglevel=x'"
 
-# 2. Self-tests: memory pressure, threads, preemption, sleeping, all in one boot.
-qemu_boot 300 "$work/selftest.log" -m 16 -kernel "$kernel" -append "test=selftest"
-rc=$?
-strip_log "$work/selftest.log" | grep -E '^(PASS|FAIL) ' 
-n=$(strip_log "$work/selftest.log" | grep -cE '^(PASS|FAIL) ktest/')
-if [ $rc -eq 1 ] && [ "$n" -ge 5 ]; then
-    pass kernel/selftest-boot
-else
-    fail kernel/selftest-boot "QEMU status $rc (want 1), $n self-test results"
-    tail -30 "$work/selftest.log"
-fi
+# 2. Self-tests: memory pressure, threads, preemption, sleeping, all in one
+# boot; on the debug kernel too, where they must pass without a report.
+selftest_boot() { # NAME KERNEL
+    qemu_boot 300 "$work/$1.log" -m 16 -kernel "$2" -append "test=selftest"
+    local rc=$?
+    strip_log "$work/$1.log" >"$work/$1.txt"
+    grep -E '^(PASS|FAIL) ' "$work/$1.txt" | sed "s#^\(PASS\|FAIL\) ktest/#\1 $1/#"
+    local n
+    n=$(grep -cE '^(PASS|FAIL) ktest/' "$work/$1.txt")
+    if [ $rc -eq 1 ] && [ "$n" -ge 5 ] && ! grep -q '^KDEBUG: ' "$work/$1.txt"; then
+        pass "kernel/$1-boot"
+    else
+        fail "kernel/$1-boot" "QEMU status $rc (want 1), $n self-test results, $(grep -c '^KDEBUG: ' "$work/$1.txt") debug reports"
+        grep -A12 '^KDEBUG: ' "$work/$1.txt" | head -40
+        tail -30 "$work/$1.txt"
+    fi
+    # WARN prints its reason and a symbolised backtrace, and the kernel goes on.
+    expect_in "$work/$1.txt" "kernel/$1-warn-reported" \
+        '^WARNING: planted by ktest/warn_continues: 3 is odd at kernel/selftest/warn_tests\.c:[0-9]+, thread main$' \
+        '^  #0 .* warn_if_odd\+0x' '^  #1 .* warn_continues\+0x'
+}
+selftest_boot selftest "$kernel"
+selftest_boot selftest-kdebug "$debug"
 
 # 3. A deliberate kernel page fault: full diagnostic, panic exit status.
 qemu_boot 60 "$work/fault.log" -m 16 -kernel "$kernel" -append "test=fault"
@@ -62,4 +78,55 @@ if [ $rc -eq 124 ] && [ $((SECONDS - start)) -lt 30 ]; then
     pass kernel/hung-guest-is-killed
 else
     fail kernel/hung-guest-is-killed "status $rc after $((SECONDS - start)) s, want 124 (timeout)"
+fi
+
+# 6. The debug kernel catches planted bugs (test=kdebug-*, kernel/selftest/
+# kdebug_modes.c): each mode checks that it got exactly the reports expected
+# (status 1), and the reports must say what docs/architecture.md promises.
+kdebug_mode() { # MODE PATTERN...
+    local mode=$1
+    shift
+    qemu_boot 60 "$work/$mode.log" -m 16 -kernel "$debug" -append "test=$mode"
+    local rc=$?
+    strip_log "$work/$mode.log" >"$work/$mode.txt"
+    if [ $rc -ne 1 ]; then
+        fail "kdebug/$mode" "QEMU status $rc, want 1"
+        tail -40 "$work/$mode.txt"
+        return
+    fi
+    expect_in "$work/$mode.txt" "kdebug/$mode" "$@" || tail -40 "$work/$mode.txt"
+}
+kdebug_mode kdebug-uaf \
+    '^KDEBUG: use after free in slab kdebug-uaf-test: object 0x[0-9a-f]+ written at offset 8 after it was freed' \
+    '^  last allocated by uaf_victim_alloc\+0x[0-9a-f]+ ' '^  freed by uaf_victim_free\+0x[0-9a-f]+ ' \
+    '^KDEBUG: use after free in slab kmalloc-64: object 0x[0-9a-f]+ written at offset 0 ' \
+    '^  last allocated by kmalloc_victim_alloc[.a-z0-9]*\+0x' '^  freed by kmalloc_victim_free[.a-z0-9]*\+0x' \
+    '^KDEBUG: red zone overwritten in slab kmalloc-64: object 0x[0-9a-f]+ \(40 bytes\): a write past its end, found at free' \
+    '^  after the end: 01 bb bb' \
+    '^KDEBUG: use after free of frame [0-9a-f]+: the 8 bytes at offset 96 written after it was freed' \
+    '^  #[0-9]+ .* plant_[a-z_]+\+0x' '^PASS kdebug-uaf: 4 reports, 4 expected$'
+kdebug_mode kdebug-sleep-atomic \
+    '^KDEBUG: sleeping function sched_sleep_ns called in atomic context \(preempt_count 1, interrupts on\), thread main$' \
+    '^  called from sleep_with_spinlock_held\+0x' '^    lock kernel/selftest/kdebug_modes\.c:[0-9]+$' \
+    '^KDEBUG: sleeping function mutex_lock called in atomic context \(preempt_count 1, interrupts off\), thread main$' \
+    '^  called from mutex_with_interrupts_off\+0x' '^PASS kdebug-sleep-atomic: 2 reports, 2 expected$'
+kdebug_mode kdebug-lock-order \
+    '^KDEBUG: lock order inversion: taking kernel/selftest/kdebug_modes\.c:[0-9]+ while holding kernel/selftest/kdebug_modes\.c:[0-9]+$' \
+    '^  first taken in that order at take_in_order\+0x' '^PASS kdebug-lock-order: 1 reports, 1 expected$'
+
+# 7. The release kernel carries none of the debug code: no kdebug_* symbol
+# (the debug kernel has them, so the check can tell), and no debug test mode.
+n_release=$(nm "$release" | grep -c kdebug_)
+n_debug=$(nm "$debug" | grep -c kdebug_)
+if [ "$n_release" -eq 0 ] && [ "$n_debug" -gt 0 ]; then
+    pass kdebug/release-has-no-debug-code
+else
+    fail kdebug/release-has-no-debug-code "$n_release kdebug_ symbols in $release, $n_debug in $debug"
+fi
+qemu_boot 60 "$work/release-mode.log" -m 16 -kernel "$release" -append "test=kdebug-uaf"
+rc=$?
+if [ $rc -eq 3 ] && strip_log "$work/release-mode.log" | grep -q "^unknown test mode 'kdebug-uaf'$"; then
+    pass kdebug/release-has-no-debug-modes
+else
+    fail kdebug/release-has-no-debug-modes "QEMU status $rc (want 3) or no 'unknown test mode' line"
 fi
