@@ -1,8 +1,10 @@
 /* The debug kernel's lock checker: a small lockdep (kernel/spinlock.h hooks).
  *
  * Locks are grouped into classes: all locks initialised at one place
- * (SPINLOCK_INIT records __FILE__:__LINE__) are one class, as are zeroed
- * locks first taken at the same place.  Two things are checked:
+ * (SPINLOCK_INIT records __FILE__:__LINE__) are one class; so are zeroed
+ * locks (kzalloc) at the same offset in objects allocated at the same place,
+ * and other zeroed locks first taken at the same place.  Two things are
+ * checked:
  *
  *  - order: taking class B while holding class A records the edge A -> B.
  *    A new edge that closes a cycle (B -> ... -> A was seen before) is an
@@ -25,6 +27,7 @@
 #include <kernel/printk.h>
 #include <kernel/spinlock.h>
 #include <kernel/string.h>
+#include <mm/slab.h>
 
 #define MAX_CLASSES 256
 #define MAX_HELD 24
@@ -32,7 +35,9 @@
 
 struct lock_class {
     const char *init_site; /* "file:line" of SPINLOCK_INIT, or NULL */
-    uintptr_t first_site;  /* where first taken: names a zeroed lock's class */
+    uintptr_t alloc_site;  /* zeroed lock in a slab object: who allocated it */
+    size_t offset;         /* and where the lock is in it */
+    uintptr_t first_site;  /* other zeroed locks: where first taken */
     uintptr_t irq_site;    /* where first taken by an interrupt handler, or 0 */
     uintptr_t irqs_on_site; /* where first taken with interrupts on, or 0 */
 };
@@ -84,20 +89,29 @@ static void graph_release(uint64_t flags)
 static bool test_bit(const uint64_t *set, unsigned i) { return set[i / 64] >> (i % 64) & 1; }
 static void set_bit(uint64_t *set, unsigned i) { set[i / 64] |= 1ull << (i % 64); }
 
+static bool same_class(const struct lock_class *a, const struct lock_class *b)
+{
+    if (a->init_site || b->init_site)
+        return a->init_site && b->init_site && !strcmp(a->init_site, b->init_site);
+    if (a->alloc_site || b->alloc_site)
+        return a->alloc_site == b->alloc_site && a->offset == b->offset;
+    return a->first_site == b->first_site;
+}
+
 /* The class of l, created on first use; 0 when the table is full.  graph_lock. */
 static uint32_t class_of(spinlock_t *l, uintptr_t site)
 {
     if (l->class_id && l->class_id <= n_classes)
         return l->class_id;
-    for (uint32_t i = 1; i <= n_classes; i++) {
-        const struct lock_class *c = &classes[i];
-        if (l->init_site ? c->init_site && !strcmp(c->init_site, l->init_site)
-                         : !c->init_site && c->first_site == site)
+    struct lock_class key = {.init_site = l->init_site, .first_site = site};
+    if (!key.init_site)
+        slab_kdebug_origin(l, &key.alloc_site, &key.offset);
+    for (uint32_t i = 1; i <= n_classes; i++)
+        if (same_class(&classes[i], &key))
             return l->class_id = i;
-    }
     if (n_classes == MAX_CLASSES)
         return 0;
-    classes[++n_classes] = (struct lock_class){.init_site = l->init_site, .first_site = site};
+    classes[++n_classes] = key;
     return l->class_id = n_classes;
 }
 
@@ -206,9 +220,13 @@ static void check_irq_safety(struct lockdep_cpu *cpu, uint32_t c, uintptr_t site
 static void class_name(const struct lock_class *k, char *buf, size_t n)
 {
     uint64_t off;
-    const char *sym = ksym_lookup(k->first_site, &off);
+    const char *sym = ksym_lookup(k->alloc_site ? k->alloc_site : k->first_site, &off);
     if (k->init_site)
         ksnprintf(buf, n, "%s", k->init_site);
+    else if (k->alloc_site && sym)
+        ksnprintf(buf, n, "zeroed lock at +%zu in objects from %s+0x%lx", k->offset, sym, off);
+    else if (k->alloc_site)
+        ksnprintf(buf, n, "zeroed lock at +%zu in objects from %lx", k->offset, (unsigned long)k->alloc_site);
     else if (sym)
         ksnprintf(buf, n, "zeroed lock first taken in %s+0x%lx", sym, off);
     else

@@ -263,6 +263,32 @@ static struct slab *slab_of(const void *p)
     return (owner & LARGE_TAG) ? NULL : (struct slab *)owner;
 }
 
+#ifdef KDEBUG
+/* Only direct-map addresses can be in a slab; others (kernel image, stacks)
+ * must not be turned into frame numbers. */
+#define DIRECT_MAP_END 0xffffc90000000000ull
+
+bool slab_kdebug_origin(const void *p, uintptr_t *alloc_site, size_t *offset)
+{
+    if ((uintptr_t)p < DIRECT_MAP_BASE || (uintptr_t)p >= DIRECT_MAP_END)
+        return false;
+    struct slab *s = slab_of(p);
+    if (!s)
+        return false;
+    struct kmem_cache *c = s->cache;
+    const uint8_t *first_slot = s->objects - OBJ_OFFSET(c);
+    if ((const uint8_t *)p < first_slot)
+        return false;
+    size_t idx = (size_t)((const uint8_t *)p - first_slot) / c->size;
+    uint8_t *obj = s->objects + idx * c->size;
+    if (idx >= c->per_slab || (const uint8_t *)p < obj || (const uint8_t *)p >= obj + OBJ_SIZE(c))
+        return false;
+    *alloc_site = slab_kdebug_alloc_site(&c->debug, obj);
+    *offset = (size_t)((const uint8_t *)p - obj);
+    return true;
+}
+#endif
+
 void kmem_cache_free(struct kmem_cache *c, void *obj)
 {
     if (!obj)

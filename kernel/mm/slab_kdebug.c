@@ -80,6 +80,11 @@ void slab_kdebug_init_object(const struct slab_kdebug_layout *l, void *obj)
     *meta_of(l, obj) = (struct slab_kdebug_meta){0};
 }
 
+uintptr_t slab_kdebug_alloc_site(const struct slab_kdebug_layout *l, void *obj)
+{
+    return meta_of(l, obj)->alloc_site;
+}
+
 void **slab_kdebug_free_link(const struct slab_kdebug_layout *l, void *obj)
 {
     return &meta_of(l, obj)->free_next;

@@ -6,6 +6,7 @@
 #include <fs/kernel_api.h>
 #include <kernel/clock.h>
 #include <kernel/errno.h>
+#include <kernel/kdebug.h>
 #include <kernel/panic.h>
 #include <kernel/string.h>
 #include <kernel/uaccess.h>
@@ -65,7 +66,9 @@ static void uthread_entry(void *unused)
 {
     (void)unused;
     irq_disable(); /* trap_return must not be interrupted half-way */
-    return_to_user(uthread_frame(sched_current()));
+    struct trap_frame *tf = uthread_frame(sched_current());
+    kdebug_check_user_return(tf, "thread start, tid", sched_current()->tid, NULL);
+    return_to_user(tf);
 }
 
 struct thread *uthread_create(struct process *p, const struct trap_frame *tf, void *fpu, int tid)

@@ -18,6 +18,12 @@ void *kzalloc(size_t size);
 /* NULL is ignored.  Freeing a pointer kmalloc did not return, or freeing twice, panics where detected. */
 void kfree(void *p);
 
+#ifdef KDEBUG
+/* If p lies inside a live slab object: the caller that allocated it and p's
+ * offset in it (the debug kernel's lock checker names zeroed locks so). */
+bool slab_kdebug_origin(const void *p, uintptr_t *alloc_site, size_t *offset);
+#endif
+
 struct kmalloc_stats {
     uint64_t bytes_in_use;  /* bytes held by live allocations (object or page sizes) */
     uint64_t pages_in_use;  /* pages held by slabs and large allocations */

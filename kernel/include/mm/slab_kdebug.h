@@ -44,6 +44,9 @@ void slab_kdebug_on_alloc(const struct slab_kdebug_layout *l, void *obj, size_t 
  * poisons the object. */
 void slab_kdebug_on_free(const struct slab_kdebug_layout *l, void *obj, uintptr_t site);
 
+/* Who allocated a live object (for naming the locks inside it). */
+uintptr_t slab_kdebug_alloc_site(const struct slab_kdebug_layout *l, void *obj);
+
 /* Whole-page kmalloc blocks: the bytes past the requested size are a red
  * zone, filled at allocation and checked at free. */
 void slab_kdebug_large_alloc(void *p, size_t req, size_t block);
