@@ -2,14 +2,14 @@
 # Boots the kernel a few times under QEMU and checks what it prints and how it
 # exits: the banner, the in-kernel self-tests (one boot, -m 16), the exception
 # diagnostic, and that the harness itself reports a hung guest as a failure.
-# Then the debug kernel: its self-tests with no report, each planted bug
-# (test=kdebug-*) reported as docs/architecture.md shows, and no debug code in
-# the release kernel.
+# Then the debug kernel: its self-tests and the ABI programs (tests/abi) with
+# no report, each planted bug (test=kdebug-*) reported as docs/architecture.md
+# shows, and no debug code in the release kernel.
 set -u
 here=$(dirname "$0")
 . "$here/../lib/qemu.sh"
-usage="usage: kernel-boot.sh KERNEL RELEASE-KERNEL DEBUG-KERNEL"
-kernel=${1:?$usage} release=${2:?$usage} debug=${3:?$usage}
+usage="usage: kernel-boot.sh KERNEL RELEASE-KERNEL DEBUG-KERNEL ABI-IMAGE"
+kernel=${1:?$usage} release=${2:?$usage} debug=${3:?$usage} abi=${4:?$usage}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
@@ -26,11 +26,11 @@ expect_in "$work/banner.txt" kernel/cmdline-problems-reported \
 
 # 2. Self-tests: memory pressure, threads, preemption, sleeping, all in one
 # boot; on the debug kernel too, where they must pass without a report.
-selftest_boot() { # NAME KERNEL
+selftest_boot() { # NAME KERNEL RESULT-PREFIX
     qemu_boot 300 "$work/$1.log" -m 16 -kernel "$2" -append "test=selftest"
     local rc=$?
     strip_log "$work/$1.log" >"$work/$1.txt"
-    grep -E '^(PASS|FAIL) ' "$work/$1.txt" | sed "s#^\(PASS\|FAIL\) ktest/#\1 $1/#"
+    grep -E '^(PASS|FAIL) ' "$work/$1.txt" | sed "s#^\(PASS\|FAIL\) ktest/#\1 $3/#"
     local n
     n=$(grep -cE '^(PASS|FAIL) ktest/' "$work/$1.txt")
     if [ $rc -eq 1 ] && [ "$n" -ge 5 ] && ! grep -q '^KDEBUG: ' "$work/$1.txt"; then
@@ -45,8 +45,8 @@ selftest_boot() { # NAME KERNEL
         '^WARNING: planted by ktest/warn_continues: 3 is odd at kernel/selftest/warn_tests\.c:[0-9]+, thread main$' \
         '^  #0 .* warn_if_odd\+0x' '^  #1 .* warn_continues\+0x'
 }
-selftest_boot selftest "$kernel"
-selftest_boot selftest-kdebug "$debug"
+selftest_boot selftest "$kernel" ktest
+selftest_boot selftest-kdebug "$debug" ktest-kdebug
 
 # 3. A deliberate kernel page fault: full diagnostic, panic exit status.
 qemu_boot 60 "$work/fault.log" -m 16 -kernel "$kernel" -append "test=fault"
@@ -129,4 +129,18 @@ if [ $rc -eq 3 ] && strip_log "$work/release-mode.log" | grep -q "^unknown test 
     pass kdebug/release-has-no-debug-modes
 else
     fail kdebug/release-has-no-debug-modes "QEMU status $rc (want 3) or no 'unknown test mode' line"
+fi
+
+# 8. Real work on the debug kernel without a false report: every ABI program
+# (as user-boot runs them on the release kernel) passes, and the debug kernel
+# turns any report into status 3.
+qemu_boot 600 "$work/abi-kdebug.log" -m 256 -kernel "$debug" -initrd "$abi" -append "quiet"
+rc=$?
+strip_log "$work/abi-kdebug.log" >"$work/abi-kdebug.txt"
+n=$(grep -c '^PASS abi/' "$work/abi-kdebug.txt")
+if [ $rc -eq 1 ] && [ "$n" -ge 100 ] && ! grep -q '^KDEBUG: ' "$work/abi-kdebug.txt"; then
+    pass kdebug/abi-programs-without-reports
+else
+    fail kdebug/abi-programs-without-reports "QEMU status $rc (want 1), $n ABI passes, $(grep -c '^KDEBUG: ' "$work/abi-kdebug.txt") reports"
+    grep -E -A12 '^(KDEBUG: |FAIL )' "$work/abi-kdebug.txt" | head -60
 fi
