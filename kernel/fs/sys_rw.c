@@ -25,6 +25,7 @@
 #include <kernel/string.h>
 #include <kernel/uaccess.h>
 #include <mm/slab.h>
+#include <proc/signal.h>
 #include <syscall/syscall.h>
 
 #define BOUNCE_SIZE 4096u
@@ -77,6 +78,14 @@ static void bounce_put(uint8_t *b, uint8_t *small)
         kfree(b);
 }
 
+/* A read or write of up to 2 GiB goes in bounce-sized pieces; a process
+ * being killed stops after the piece in progress (as Linux's fatal signal
+ * checks between pages) instead of finishing the whole call first. */
+static bool killed(void)
+{
+    return signal_fatal_pending(sched_current());
+}
+
 /* Reads into u at *pos (NULL: the stream has no position).  Caller holds pos_lock. */
 static int64_t do_read(struct file *f, struct uio *u, uint64_t *pos)
 {
@@ -96,7 +105,7 @@ static int64_t do_read(struct file *f, struct uio *u, uint64_t *pos)
     unsigned io = f->flags & K_O_NONBLOCK ? IO_NONBLOCK : 0;
     bool peek = f->ops->consume != NULL;
     int64_t done = 0, err = 0;
-    while (u->resid) {
+    while (u->resid && !(done && killed())) {
         size_t chunk = MIN(u->resid, bsize);
         uint64_t p = pos ? *pos : 0;
         int64_t n = f->ops->read(f, b, chunk, &p, io | (peek ? IO_PEEK : 0));
@@ -141,7 +150,7 @@ static int64_t do_write(struct file *f, struct uio *u, uint64_t *pos)
     unsigned io = (f->flags & K_O_NONBLOCK ? IO_NONBLOCK : 0) | (u->resid <= PIPE_BUF ? IO_ATOMIC : 0);
     int64_t done = 0, err = 0;
     bool fault = false, batch_open = false;
-    while (u->resid && !fault && !err) {
+    while (u->resid && !fault && !err && !(done && killed())) {
         size_t want = MIN(u->resid, bsize);
         size_t chunk = uio_move(u, b, want, false);
         fault = chunk < want;
