@@ -3,16 +3,29 @@
  *
  * User buffers are moved through a kernel bounce buffer, a chunk at a
  * time, so no file system lock is ever held across a user copy (see
- * fs/vfs.h).  f->pos_lock is held for the whole call, which serialises
- * readers of one open file (as Linux's f_pos_lock and pipe mutex do): a
- * stream is peeked, copied out, and only what reached the user is consumed,
- * so a bad buffer (EFAULT) loses no data. */
+ * fs/vfs.h).
+ *
+ * f->pos_lock is taken for two things only:
+ *  - the position of a regular file or a directory (Linux's
+ *    FMODE_ATOMIC_POS): read, write, lseek and getdents hold it, so calls
+ *    sharing the open file see each other's moves whole.  Its holders never
+ *    sleep for an event, only for memory and the file's own locks;
+ *  - the readers of a stream that peeks (pipes, the console): a stream is
+ *    peeked, copied out, and only what reached the user is consumed, so a
+ *    bad buffer (EFAULT) loses no data; readers take turns across those
+ *    steps.  A turn's holder may sleep for data, so the turn is waited for
+ *    interruptibly, and writers never take it.
+ * Devices with a position (/dev/zero, disks) update it without the lock, as
+ * Linux does.  Before, every read and write held the lock for the whole
+ * call: a reader sleeping on the console held up every process writing to
+ * the same stdio, with no signal able to end their wait. */
 #include <fs/dir.h>
 #include <fs/syscall_util.h>
 #include <kernel/errno.h>
 #include <kernel/string.h>
 #include <kernel/uaccess.h>
 #include <mm/slab.h>
+#include <proc/signal.h>
 #include <syscall/syscall.h>
 
 #define BOUNCE_SIZE 4096u
@@ -65,6 +78,14 @@ static void bounce_put(uint8_t *b, uint8_t *small)
         kfree(b);
 }
 
+/* A read or write of up to 2 GiB goes in bounce-sized pieces; a process
+ * being killed stops after the piece in progress (as Linux's fatal signal
+ * checks between pages) instead of finishing the whole call first. */
+static bool killed(void)
+{
+    return signal_fatal_pending(sched_current());
+}
+
 /* Reads into u at *pos (NULL: the stream has no position).  Caller holds pos_lock. */
 static int64_t do_read(struct file *f, struct uio *u, uint64_t *pos)
 {
@@ -84,7 +105,7 @@ static int64_t do_read(struct file *f, struct uio *u, uint64_t *pos)
     unsigned io = f->flags & K_O_NONBLOCK ? IO_NONBLOCK : 0;
     bool peek = f->ops->consume != NULL;
     int64_t done = 0, err = 0;
-    while (u->resid) {
+    while (u->resid && !(done && killed())) {
         size_t chunk = MIN(u->resid, bsize);
         uint64_t p = pos ? *pos : 0;
         int64_t n = f->ops->read(f, b, chunk, &p, io | (peek ? IO_PEEK : 0));
@@ -129,7 +150,7 @@ static int64_t do_write(struct file *f, struct uio *u, uint64_t *pos)
     unsigned io = (f->flags & K_O_NONBLOCK ? IO_NONBLOCK : 0) | (u->resid <= PIPE_BUF ? IO_ATOMIC : 0);
     int64_t done = 0, err = 0;
     bool fault = false, batch_open = false;
-    while (u->resid && !fault && !err) {
+    while (u->resid && !fault && !err && !(done && killed())) {
         size_t want = MIN(u->resid, bsize);
         size_t chunk = uio_move(u, b, want, false);
         fault = chunk < want;
@@ -210,27 +231,56 @@ static int vector_uio(struct uio *u, uint64_t uiov, uint64_t cnt)
     return 0;
 }
 
+/* Linux's FMODE_ATOMIC_POS: the files whose position moves under pos_lock. */
+static bool pos_is_atomic(const struct file *f)
+{
+    return K_S_ISREG(f->inode->mode) || K_S_ISDIR(f->inode->mode);
+}
+
+/* A read or write of a file with no position: a stream. */
+static int64_t rw_stream(struct file *f, struct uio *u, bool write)
+{
+    if (write || !f->ops->consume || u->resid == 0)
+        return write ? do_write(f, u, NULL) : do_read(f, u, NULL);
+    int r = mutex_lock_interruptible(&f->pos_lock); /* the readers' turn: see the top of this file */
+    if (r)
+        return r;
+    int64_t n = do_read(f, u, NULL);
+    mutex_unlock(&f->pos_lock);
+    return n;
+}
+
+/* A read or write at offset, or at the file's position (!positioned). */
+static int64_t rw_seekable(struct file *f, struct uio *u, bool write, bool positioned, int64_t offset)
+{
+    bool lock = !positioned && pos_is_atomic(f);
+    if (lock)
+        mutex_lock(&f->pos_lock);
+    uint64_t p = positioned ? (uint64_t)offset : __atomic_load_n(&f->pos, __ATOMIC_RELAXED);
+    int64_t r = write ? do_write(f, u, &p) : do_read(f, u, &p);
+    if (!positioned)
+        __atomic_store_n(&f->pos, p, __ATOMIC_RELAXED);
+    if (lock)
+        mutex_unlock(&f->pos_lock);
+    return r;
+}
+
 static int64_t rw_common(int fd, struct uio *u, bool write, bool positioned, int64_t offset)
 {
     struct file *f = fget(fd);
     if (!f)
         return -EBADF;
     int64_t r;
-    if (write ? !FILE_WRITABLE(f) : !FILE_READABLE(f)) {
+    if (write ? !FILE_WRITABLE(f) : !FILE_READABLE(f))
         r = -EBADF;
-    } else if (positioned && !f->ops->seekable) {
+    else if (positioned && !f->ops->seekable)
         r = -ESPIPE;
-    } else if (positioned && offset < 0) {
+    else if (positioned && offset < 0)
         r = -EINVAL;
-    } else {
-        mutex_lock(&f->pos_lock);
-        uint64_t p = positioned ? (uint64_t)offset : f->pos;
-        uint64_t *pp = f->ops->seekable ? &p : NULL;
-        r = write ? do_write(f, u, pp) : do_read(f, u, pp);
-        if (!positioned && f->ops->seekable)
-            f->pos = p;
-        mutex_unlock(&f->pos_lock);
-    }
+    else if (!f->ops->seekable)
+        r = rw_stream(f, u, write);
+    else
+        r = rw_seekable(f, u, write, positioned, offset);
     file_put(f);
     return r;
 }
@@ -289,20 +339,23 @@ int64_t sys_lseek(const struct syscall_args *a)
         file_put(f);
         return -ESPIPE;
     }
-    mutex_lock(&f->pos_lock);
+    bool lock = pos_is_atomic(f);
+    if (lock)
+        mutex_lock(&f->pos_lock);
     int64_t base;
     switch (whence) {
     case K_SEEK_SET: base = 0; break;
-    case K_SEEK_CUR: base = (int64_t)f->pos; break;
+    case K_SEEK_CUR: base = (int64_t)__atomic_load_n(&f->pos, __ATOMIC_RELAXED); break;
     case K_SEEK_END: base = K_S_ISREG(f->inode->mode) || K_S_ISBLK(f->inode->mode) ? (int64_t)f->inode->size : 0; break;
     default: base = -1; break;
     }
     if (base < 0 || __builtin_add_overflow(base, off, &r) || r < 0) {
         r = -EINVAL;
     } else {
-        f->pos = (uint64_t)r;
+        __atomic_store_n(&f->pos, (uint64_t)r, __ATOMIC_RELAXED);
     }
-    mutex_unlock(&f->pos_lock);
+    if (lock)
+        mutex_unlock(&f->pos_lock);
     file_put(f);
     return r;
 }

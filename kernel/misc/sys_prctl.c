@@ -1,4 +1,5 @@
-/* Process attributes: prctl(PR_SET_NAME / PR_GET_NAME) and personality.
+/* Process attributes: prctl(PR_SET_NAME / PR_GET_NAME,
+ * PR_SET_CHILD_SUBREAPER / PR_GET_CHILD_SUBREAPER) and personality.
  *
  * PR_SET_NAME names the calling thread, as on Linux (the name is what
  * /proc/<tid>/comm shows there, and what nutshell's diagnostics print);
@@ -13,6 +14,8 @@
 
 #define PR_SET_NAME 15
 #define PR_GET_NAME 16
+#define PR_SET_CHILD_SUBREAPER 36
+#define PR_GET_CHILD_SUBREAPER 37
 #define TASK_COMM_LEN 16
 
 #define PER_LINUX 0
@@ -47,11 +50,23 @@ static int64_t get_name(uint64_t udst)
     return copy_to_user(udst, comm, sizeof comm);
 }
 
+/* A child subreaper adopts its descendants' orphans instead of init
+ * (proc/process.c); the flag is the process's, kept across exec, not inherited. */
+static int64_t get_child_subreaper(uint64_t udst)
+{
+    int is = __atomic_load_n(&current_process()->child_subreaper, __ATOMIC_RELAXED);
+    return copy_to_user(udst, &is, sizeof is) ? -EFAULT : 0;
+}
+
 int64_t sys_prctl(const struct syscall_args *a)
 {
     switch ((int)a->arg[0]) {
     case PR_SET_NAME: return set_name(a->arg[1]);
     case PR_GET_NAME: return get_name(a->arg[1]);
+    case PR_SET_CHILD_SUBREAPER:
+        __atomic_store_n(&current_process()->child_subreaper, a->arg[1] != 0, __ATOMIC_RELAXED);
+        return 0;
+    case PR_GET_CHILD_SUBREAPER: return get_child_subreaper(a->arg[1]);
     default: return -EINVAL;
     }
 }

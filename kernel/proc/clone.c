@@ -6,6 +6,7 @@
 #include <kernel/errno.h>
 #include <kernel/string.h>
 #include <kernel/uaccess.h>
+#include <mm/physmap.h>
 #include <mm/vm.h>
 #include <proc/process_internal.h>
 #include <proc/signal.h>
@@ -51,7 +52,11 @@ static struct process *clone_process(struct process *parent, uint64_t flags, int
         *err = -ENOMEM;
         return NULL;
     }
-    p->exit_signal = (int)(flags & CSIGNAL);
+    /* The signal the child's end sends its parent.  With CLONE_PARENT that
+     * parent is ours, which expects our own exit signal (as on Linux), not
+     * whatever number the caller picked for it.  Numbers above NSIG are kept
+     * and never sent (Linux's legacy clone accepts them too). */
+    p->exit_signal = (flags & CLONE_PARENT) ? parent->exit_signal : (int)(flags & CSIGNAL);
     uint64_t f = spin_lock_irqsave(&parent->lock);
     memcpy(p->rlim, parent->rlim, sizeof p->rlim);
     spin_unlock_irqrestore(&parent->lock, f);
@@ -69,6 +74,25 @@ static struct process *clone_process(struct process *parent, uint64_t flags, int
     return p;
 }
 
+/* Sleeps until the vfork child p has exec'd or exited: until then it runs
+ * on our memory.  Killable only (as Linux): another signal waits until we
+ * return.  Our own record of the end, on our stack, is what we wait on, so
+ * who p's parent is and whether p is reaped meanwhile do not matter. */
+static void wait_for_vfork_child(struct process *p, struct vfork_done *vfork)
+{
+    uint64_t f = spin_lock_irqsave(&process_tree_lock);
+    while (!vfork->done) {
+        if (waitq_wait_locked_killable(&vfork->wq, &process_tree_lock, 0) == -EINTR) {
+            /* Not done, so p is alive (the release comes before its zombie
+             * is visible, under this lock): tell it nobody waits any more. */
+            if (!vfork->done)
+                p->vfork_done = NULL;
+            break;
+        }
+    }
+    spin_unlock_irqrestore(&process_tree_lock, f);
+}
+
 int64_t sys_clone(const struct syscall_args *a)
 {
     uint64_t flags = a->arg[0], newsp = a->arg[1], uptid = a->arg[2], uctid = a->arg[3], tls = a->arg[4];
@@ -83,6 +107,13 @@ int64_t sys_clone(const struct syscall_args *a)
         return -EINVAL;
     if ((flags & CLONE_THREAD) && (flags & CSIGNAL))
         return -EINVAL;
+    /* init's siblings would have no parent to reap them (Linux: EINVAL too). */
+    if ((flags & CLONE_PARENT) && parent == init_process)
+        return -EINVAL;
+    /* The base is loaded with wrmsr at every switch-in, which faults in the
+     * kernel on a non-canonical address: refused as arch_prctl refuses it. */
+    if ((flags & CLONE_SETTLS) && tls >= USER_TOP)
+        return -EPERM;
 
     int tid = pid_alloc();
     if (tid < 0)
@@ -127,21 +158,18 @@ int64_t sys_clone(const struct syscall_args *a)
     if (flags & CLONE_CHILD_SETTID)
         (void)copy_to_user(uctid, &tid, sizeof tid);
 
+    struct vfork_done vfork = {.done = false};
     if (p != parent) {
-        struct process *pp = (flags & CLONE_PARENT) && parent->parent ? parent->parent : parent;
-        if (flags & CLONE_VFORK)
-            p->vfork_parent = self;
-        process_adopt(pp, p);
+        if (flags & CLONE_VFORK) {
+            waitq_init(&vfork.wq);
+            p->vfork_done = &vfork;
+        }
+        process_adopt(parent, p, flags & CLONE_PARENT);
     }
     kthread_start(t);
 
-    if (p != parent && (flags & CLONE_VFORK)) {
-        /* Sleep until the child has exec'd or exited: until then it runs on our memory. */
-        uint64_t f = spin_lock_irqsave(&process_tree_lock);
-        while (p->vfork_parent == self)
-            waitq_wait_locked(&parent->child_wait, &process_tree_lock, 0);
-        spin_unlock_irqrestore(&process_tree_lock, f);
-    }
+    if (p != parent && (flags & CLONE_VFORK))
+        wait_for_vfork_child(p, &vfork);
     return tid;
 }
 

@@ -200,6 +200,12 @@ static int futex_requeue(struct mm *mm, uint64_t uaddr, uint64_t uaddr2, int nwa
 {
     if (nwake < 0 || nmove < 0)
         return -EINVAL;
+    /* The target is checked like the first word even when nothing moves to
+     * it (Linux's get_futex_key): a kernel address is EFAULT, not 0. */
+    if (uaddr2 & 3)
+        return -EINVAL;
+    if (!user_range_ok(uaddr2, 4))
+        return -EFAULT;
     struct futex_bucket *b1 = bucket_of(mm, uaddr), *b2 = bucket_of(mm, uaddr2);
     uint32_t cur = 0;
     if (cmp && load_u32(uaddr, &cur))

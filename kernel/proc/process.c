@@ -78,9 +78,12 @@ void process_discard(struct process *p)
     process_free(p);
 }
 
-void process_adopt(struct process *parent, struct process *p)
+void process_adopt(struct process *parent, struct process *p, bool as_sibling)
 {
     uint64_t flags = spin_lock_irqsave(&process_tree_lock);
+    /* Resolved under the lock: parent's own parent changes when it is orphaned. */
+    if (as_sibling)
+        parent = parent->parent;
     p->parent = parent;
     if (parent)
         list_add_tail(&p->sibling, &parent->children);
@@ -98,23 +101,38 @@ struct process *process_find_locked(int pid)
     return NULL;
 }
 
+/* process_tree_lock held. */
+static void vfork_release_locked(struct process *p)
+{
+    struct vfork_done *v = p->vfork_done;
+    p->vfork_done = NULL;
+    if (v) {
+        v->done = true;
+        waitq_wake_all(&v->wq);
+    }
+}
+
 void process_vfork_release(struct process *p)
 {
     uint64_t flags = spin_lock_irqsave(&process_tree_lock);
-    struct thread *waiter = p->vfork_parent;
-    p->vfork_parent = NULL;
-    if (waiter && p->parent)
-        waitq_wake_all(&p->parent->child_wait);
+    vfork_release_locked(p);
     spin_unlock_irqrestore(&process_tree_lock, flags);
 }
 
-void process_begin_exit(struct process *p, int wait_status)
+/* Who adopts the orphans of p: its nearest live ancestor that asked to be a
+ * child subreaper (prctl), else init.  process_tree_lock held. */
+static struct process *orphan_reaper_locked(struct process *p)
 {
-    uint64_t flags = spin_lock_irqsave(&p->lock);
-    if (p->exiting) {
-        spin_unlock_irqrestore(&p->lock, flags);
+    for (struct process *a = p->parent; a; a = a->parent)
+        if (__atomic_load_n(&a->child_subreaper, __ATOMIC_RELAXED) && a->state == PROCESS_ALIVE)
+            return a;
+    return init_process;
+}
+
+void process_begin_exit_locked(struct process *p, int wait_status)
+{
+    if (p->exiting)
         return;
-    }
     p->exiting = true;
     p->wait_status = wait_status;
     struct thread *self = sched_current();
@@ -125,6 +143,12 @@ void process_begin_exit(struct process *p, int wait_status)
             sched_wake_interruptible(t);
         }
     }
+}
+
+void process_begin_exit(struct process *p, int wait_status)
+{
+    uint64_t flags = spin_lock_irqsave(&p->lock);
+    process_begin_exit_locked(p, wait_status);
     spin_unlock_irqrestore(&p->lock, flags);
 }
 
@@ -160,24 +184,30 @@ void process_exit_last_thread(struct process *p)
     }
 
     uint64_t flags = spin_lock_irqsave(&process_tree_lock);
-    /* Orphans go to init, with their zombies: init reaps them. */
+    /* Orphans go to their reaper, with their zombies.  Each now signals its
+     * end with SIGCHLD, whatever it chose (Linux's reparent_leader): a
+     * reaper did not ask for SIGKILL, and init would die of it. */
+    struct process *reaper = orphan_reaper_locked(p);
     bool zombies_moved = false;
     while (!list_empty(&p->children)) {
         struct process *c = list_first_entry(&p->children, struct process, sibling);
         list_del(&c->sibling);
-        c->parent = init_process;
-        list_add_tail(&c->sibling, &init_process->children);
+        c->parent = reaper;
+        c->exit_signal = SIGCHLD;
+        list_add_tail(&c->sibling, &reaper->children);
         zombies_moved |= c->state == PROCESS_ZOMBIE;
     }
-    if (zombies_moved)
-        waitq_wake_all(&init_process->child_wait);
+    if (zombies_moved) {
+        waitq_wake_all(&reaper->child_wait);
+        signal_send_process(reaper, SIGCHLD);
+    }
     struct process *parent = p->parent;
+    vfork_release_locked(p); /* before the zombie is visible: wait_for_vfork_child relies on it */
     p->state = PROCESS_ZOMBIE;
-    p->vfork_parent = NULL;
     int sig = p->exit_signal;
     if (parent) {
         waitq_wake_all(&parent->child_wait);
-        if (sig)
+        if (signal_valid(sig))
             signal_send_process(parent, sig); /* under the tree lock: the parent cannot be reaped meanwhile */
     }
     spin_unlock_irqrestore(&process_tree_lock, flags);
@@ -208,7 +238,21 @@ static void reap_locked(struct process *c)
 struct wait_query {
     int pid;       /* > 0: that child; -1: any */
     bool nohang, nowait;
+    unsigned kinds; /* WAIT_KIND_*: which children count */
 };
+
+/* Linux's split of children by exit signal: a "clone" child signals its end
+ * with something other than SIGCHLD (or nothing) and is waited for only with
+ * __WCLONE; __WALL takes both kinds. */
+#define WAIT_KIND_SIGCHLD 1u
+#define WAIT_KIND_CLONE 2u
+
+static unsigned wait_kinds(int options)
+{
+    if (options & WALL)
+        return WAIT_KIND_SIGCHLD | WAIT_KIND_CLONE;
+    return (options & WCLONE) ? WAIT_KIND_CLONE : WAIT_KIND_SIGCHLD;
+}
 
 /* Finds a zombie child matching q, or reports whether any child matches at all. */
 static struct process *find_zombie_locked(struct process *self, const struct wait_query *q, bool *any)
@@ -217,6 +261,8 @@ static struct process *find_zombie_locked(struct process *self, const struct wai
     list_for_each(it, &self->children) {
         struct process *c = list_entry(it, struct process, sibling);
         if (q->pid > 0 && c->pid != q->pid)
+            continue;
+        if (!(q->kinds & (c->exit_signal == SIGCHLD ? WAIT_KIND_SIGCHLD : WAIT_KIND_CLONE)))
             continue;
         *any = true;
         if (c->state == PROCESS_ZOMBIE)
@@ -268,7 +314,7 @@ int64_t sys_wait4(const struct syscall_args *a)
     if (pid == INT32_MIN)
         return -ESRCH;
     /* No process groups: 0 and -pgid mean any child (docs/syscalls.md). */
-    struct wait_query q = {.pid = pid > 0 ? pid : -1, .nohang = options & WNOHANG};
+    struct wait_query q = {.pid = pid > 0 ? pid : -1, .nohang = options & WNOHANG, .kinds = wait_kinds(options)};
     int status = 0;
     int r = wait_for_child(&q, &status);
     if (r > 0) {
@@ -300,7 +346,7 @@ int64_t sys_waitid(const struct syscall_args *a)
     if (idtype == P_PID && id <= 0)
         return -EINVAL;
     struct wait_query q = {.pid = idtype == P_PID ? id : -1, .nohang = options & WNOHANG,
-                           .nowait = options & WNOWAIT};
+                           .nowait = options & WNOWAIT, .kinds = wait_kinds(options)};
     int status = 0;
     int r = wait_for_child(&q, &status);
     if (r < 0)
@@ -410,7 +456,7 @@ int process_start_init(const char *path, const char *const argv[], const char *c
         return r ? r : -ENOMEM;
     }
     init_process = p;
-    process_adopt(NULL, p);
+    process_adopt(NULL, p, false);
     kthread_start(t);
     return 0;
 }

@@ -98,13 +98,37 @@ static struct k_sigaction action_of(struct process *p, int sig)
     return a;
 }
 
-/* True if a signal sent now would be thrown away (ignored and not blocked anywhere). */
-static bool discarded(struct process *p, int sig)
+bool signal_valid(int sig)
 {
-    if (sig == SIGKILL || !p->sighand)
-        return false;
-    struct k_sigaction a = action_of(p, sig);
-    return a.handler == SIG_IGN || (a.handler == SIG_DFL && default_ignores(sig));
+    return sig >= 1 && sig <= NSIG;
+}
+
+/* The action of sig in p; the default one once p's handlers are gone (exit). */
+static struct k_sigaction current_action(struct process *p, int sig)
+{
+    return p->sighand ? action_of(p, sig) : (struct k_sigaction){0};
+}
+
+/* Linux's sig_handler_ignored: the action throws sig away. */
+static bool action_ignores(const struct k_sigaction *a, int sig)
+{
+    return a->handler == SIG_IGN || (a->handler == SIG_DFL && default_ignores(sig));
+}
+
+/* init (pid 1) takes only the signals it has a handler for, SIGKILL
+ * included, as with Linux's SIGNAL_UNKILLABLE: its death powers the machine
+ * off.  (Its own faults still kill it: signal_force_fault is not a send.) */
+static bool init_refuses(struct process *p, const struct k_sigaction *a)
+{
+    return p == init_process && a->handler == SIG_DFL;
+}
+
+/* True if sig sent to p now is thrown away; a is its action.  A blocked
+ * signal never is (as on Linux): the action may change before it is
+ * unblocked, and signal_deliver drops it then if it is still ignored. */
+static bool discarded(struct process *p, int sig, const struct k_sigaction *a, bool blocked)
+{
+    return !blocked && (init_refuses(p, a) || action_ignores(a, sig));
 }
 
 bool signal_pending(struct thread *t)
@@ -114,6 +138,12 @@ bool signal_pending(struct thread *t)
         return false;
     return p->exiting || ((t->sig_pending | p->shared_pending) & ~t->sig_mask) ||
            (t->sig_pending & SIG_BIT(SIGKILL));
+}
+
+bool signal_fatal_pending(struct thread *t)
+{
+    struct process *p = t->proc;
+    return p && (p->exiting || (t->sig_pending & SIG_BIT(SIGKILL)));
 }
 
 /* Wakes a thread that can take sig (p->lock held). */
@@ -128,11 +158,35 @@ static void wake_taker_locked(struct process *p, int sig)
     }
 }
 
-static void send_process(struct process *p, int sig, int code, int from)
+/* Which threads of p block sig (p->lock held). */
+struct block_census {
+    bool some, all;
+};
+
+static struct block_census blocked_in_process_locked(struct process *p, int sig)
 {
-    if (p->state != PROCESS_ALIVE || discarded(p, sig))
-        return;
-    uint64_t flags = spin_lock_irqsave(&p->lock);
+    struct block_census c = {.some = false, .all = true};
+    list_for_each(it, &p->threads) {
+        bool b = list_entry(it, struct thread, proc_link)->sig_mask & SIG_BIT(sig);
+        c.some |= b;
+        c.all &= b;
+    }
+    return c;
+}
+
+/* True if sig, with action a, ends the process at once when sent: its
+ * default action kills without a core dump.  Linux's complete_signal turns
+ * such a signal into SIGKILL for every thread right away, so it ends
+ * killable sleeps (a vfork parent's) as SIGKILL does.  Core-dumping ones
+ * are left to signal_deliver, which reports them. */
+static bool kills_when_sent(int sig, const struct k_sigaction *a)
+{
+    return a->handler == SIG_DFL && !default_ignores(sig) && !default_dumps_core(sig);
+}
+
+/* Queues sig for p (p->lock held, not discarded). */
+static void queue_process_locked(struct process *p, int sig, int code, int from)
+{
     if (sig == SIGKILL) {
         /* SIGKILL goes to every thread, so none can block or ignore it. */
         list_for_each(it, &p->threads) {
@@ -140,10 +194,25 @@ static void send_process(struct process *p, int sig, int code, int from)
             t->sig_pending |= SIG_BIT(SIGKILL);
             sched_wake_interruptible(t);
         }
-    } else {
-        p->shared_pending |= SIG_BIT(sig);
-        p->shared_origin[sig - 1] = (struct sig_origin){code, from};
-        wake_taker_locked(p, sig);
+        return;
+    }
+    p->shared_pending |= SIG_BIT(sig);
+    p->shared_origin[sig - 1] = (struct sig_origin){code, from};
+    wake_taker_locked(p, sig);
+}
+
+static void send_process(struct process *p, int sig, int code, int from)
+{
+    if (!signal_valid(sig) || p->state != PROCESS_ALIVE)
+        return;
+    struct k_sigaction act = current_action(p, sig);
+    uint64_t flags = spin_lock_irqsave(&p->lock);
+    struct block_census blocked = blocked_in_process_locked(p, sig);
+    if (!discarded(p, sig, &act, blocked.some)) {
+        queue_process_locked(p, sig, code, from);
+        /* a thread that does not block it takes it and dies */
+        if (!blocked.all && sig != SIGKILL && kills_when_sent(sig, &act))
+            process_begin_exit_locked(p, sig);
     }
     spin_unlock_irqrestore(&p->lock, flags);
 }
@@ -156,13 +225,21 @@ void signal_send_process(struct process *p, int sig)
 static void send_thread(struct thread *t, int sig, int code, int from)
 {
     struct process *p = t->proc;
-    if (!p || discarded(p, sig))
+    if (!signal_valid(sig) || !p)
         return;
+    struct k_sigaction act = current_action(p, sig);
     uint64_t flags = spin_lock_irqsave(&p->lock);
-    t->sig_pending |= SIG_BIT(sig);
-    t->sig_origin[sig - 1] = (struct sig_origin){code, from};
+    bool blocked = t->sig_mask & SIG_BIT(sig);
+    bool keep = !discarded(p, sig, &act, blocked);
+    if (keep) {
+        t->sig_pending |= SIG_BIT(sig);
+        t->sig_origin[sig - 1] = (struct sig_origin){code, from};
+        if (!blocked && kills_when_sent(sig, &act))
+            process_begin_exit_locked(p, sig);
+    }
     spin_unlock_irqrestore(&p->lock, flags);
-    sched_wake_interruptible(t);
+    if (keep)
+        sched_wake_interruptible(t);
 }
 
 void signal_send_thread(struct thread *t, int sig)
@@ -331,13 +408,12 @@ bool signal_deliver(struct trap_frame *tf)
         if (!sig)
             return false;
         struct k_sigaction act = action_of(p, sig);
-        if (sig != SIGKILL && act.handler == SIG_IGN)
+        /* SIGKILL here is never a send refused to init: that is discarded
+         * when sent; it comes from our own exit_group. */
+        if (sig != SIGKILL && (action_ignores(&act, sig) || init_refuses(p, &act)))
             continue;
-        if (sig == SIGKILL || act.handler == SIG_DFL) {
-            if (sig != SIGKILL && default_ignores(sig))
-                continue;
+        if (sig == SIGKILL || act.handler == SIG_DFL)
             die_by_signal(sig, tf, 0, false);
-        }
         /* A syscall interrupted by a handled signal: restart it if SA_RESTART says so. */
         if (tf->vector == SYSCALL_VECTOR && (int64_t)tf->rax == -EINTR && (act.flags & SA_RESTART) &&
             tf->error_code != NOT_RESTARTABLE) {
@@ -364,16 +440,11 @@ void signal_force_fault(int sig, int code, uint64_t addr, struct trap_frame *tf)
 
 /* --- system calls --- */
 
-static bool valid_sig(int sig)
-{
-    return sig >= 1 && sig <= NSIG;
-}
-
 int64_t sys_rt_sigaction(const struct syscall_args *a)
 {
     int sig = (int)a->arg[0];
     uint64_t uact = a->arg[1], uold = a->arg[2];
-    if (a->arg[3] != 8 || !valid_sig(sig))
+    if (a->arg[3] != 8 || !signal_valid(sig))
         return -EINVAL;
     struct k_sigaction act;
     if (uact) {
@@ -389,7 +460,7 @@ int64_t sys_rt_sigaction(const struct syscall_args *a)
     if (uact)
         p->sighand->action[sig - 1] = act;
     spin_unlock_irqrestore(&p->sighand->lock, flags);
-    if (uact && discarded(p, sig)) {
+    if (uact && action_ignores(&act, sig)) {
         /* Setting an ignore action discards the pending instances (POSIX). */
         flags = spin_lock_irqsave(&p->lock);
         p->shared_pending &= ~SIG_BIT(sig);

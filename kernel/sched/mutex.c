@@ -22,6 +22,22 @@ void mutex_lock(struct mutex *m)
     spin_unlock_irqrestore(&m->lock, flags);
 }
 
+int mutex_lock_interruptible(struct mutex *m)
+{
+    struct thread *self = sched_current();
+    uint64_t flags = spin_lock_irqsave(&m->lock);
+    BUG_ON(m->owner == self); /* not recursive */
+    int r = 0;
+    while (m->owner && r == 0)
+        r = waitq_wait_locked_interruptible(&m->waiters, &m->lock, 0);
+    if (r == 0)
+        m->owner = self;
+    else if (!m->owner)
+        waitq_wake_one(&m->waiters); /* the unlock's wake-up may have been ours: pass it on */
+    spin_unlock_irqrestore(&m->lock, flags);
+    return r;
+}
+
 bool mutex_trylock(struct mutex *m)
 {
     uint64_t flags = spin_lock_irqsave(&m->lock);

@@ -40,6 +40,7 @@ void thread_entry(void);
 void thread_switch_out(struct thread *prev);
 void thread_switch_in(struct thread *next);
 bool signal_pending(struct thread *t);
+bool signal_fatal_pending(struct thread *t);
 
 struct thread *sched_current(void)
 {
@@ -371,14 +372,28 @@ void waitq_init(struct waitq *wq)
     list_init(&wq->waiters);
 }
 
-static int wait_common(struct waitq *wq, spinlock_t *lock, uint64_t deadline, bool interruptible)
+/* What may end a wait besides its waker: nothing, any signal, or only a
+ * signal that kills the thread (Linux's TASK_KILLABLE). */
+enum wait_mode { WAIT_UNINTERRUPTIBLE, WAIT_INTERRUPTIBLE, WAIT_KILLABLE };
+
+static bool wait_ended_by_signal(enum wait_mode mode)
+{
+    if (mode == WAIT_INTERRUPTIBLE)
+        return signal_pending(current);
+    return mode == WAIT_KILLABLE && signal_fatal_pending(current);
+}
+
+static int wait_common(struct waitq *wq, spinlock_t *lock, uint64_t deadline, enum wait_mode mode)
 {
     spin_lock(&sched_lock); /* interrupts are already off: the caller holds an irqsave lock */
-    if (interruptible && signal_pending(current)) {
+    if (wait_ended_by_signal(mode)) {
         spin_unlock(&sched_lock);
         return -EINTR;
     }
-    current->interruptible = interruptible;
+    /* A killable sleeper is woken by every signal too (the sender does not
+     * say which it sent); it sees no -EINTR for a harmless one, and its
+     * caller, which loops on its condition, sleeps again. */
+    current->interruptible = mode != WAIT_UNINTERRUPTIBLE;
     current->state = THREAD_BLOCKED;
     current->timed_out = false;
     current->waiting_on = wq;
@@ -389,7 +404,7 @@ static int wait_common(struct waitq *wq, spinlock_t *lock, uint64_t deadline, bo
     schedule_locked();
     bool timed_out = current->timed_out;
     current->interruptible = false;
-    bool interrupted = interruptible && signal_pending(current);
+    bool interrupted = wait_ended_by_signal(mode);
     spin_unlock(&sched_lock);
     spin_lock(lock);
     if (timed_out)
@@ -400,13 +415,19 @@ static int wait_common(struct waitq *wq, spinlock_t *lock, uint64_t deadline, bo
 int waitq_wait_locked(struct waitq *wq, spinlock_t *lock, uint64_t deadline)
 {
     kdebug_might_sleep_holding(__func__, lock);
-    return wait_common(wq, lock, deadline, false);
+    return wait_common(wq, lock, deadline, WAIT_UNINTERRUPTIBLE);
 }
 
 int waitq_wait_locked_interruptible(struct waitq *wq, spinlock_t *lock, uint64_t deadline)
 {
     kdebug_might_sleep_holding(__func__, lock);
-    return wait_common(wq, lock, deadline, true);
+    return wait_common(wq, lock, deadline, WAIT_INTERRUPTIBLE);
+}
+
+int waitq_wait_locked_killable(struct waitq *wq, spinlock_t *lock, uint64_t deadline)
+{
+    kdebug_might_sleep_holding(__func__, lock);
+    return wait_common(wq, lock, deadline, WAIT_KILLABLE);
 }
 
 int sched_sleep_until_interruptible(uint64_t deadline)

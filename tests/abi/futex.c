@@ -397,6 +397,21 @@ static void t_errors(void)
     ERR(futex(&word, FUTEX_WAKE | FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME, 1, NULL, NULL, 0), ENOSYS);
 }
 
+/* The requeue target is checked like the first word even when no waiter
+ * moves to it: a kernel-half or non-canonical address is EFAULT (nutshell
+ * once returned 0), a misaligned one EINVAL. */
+static void t_requeue_bad_target(void)
+{
+    int word = 0;
+    for (int i = 1; i < 3; i++) {
+        ERR(futex(&word, FUTEX_CMP_REQUEUE | FUTEX_PRIVATE_FLAG, 1, (void *)1L, abi_bad_ptrs[i], 0), EFAULT);
+        ERR(futex(&word, FUTEX_REQUEUE | FUTEX_PRIVATE_FLAG, 1, (void *)1L, abi_bad_ptrs[i], 0), EFAULT);
+    }
+    ERR(futex(&word, FUTEX_CMP_REQUEUE | FUTEX_PRIVATE_FLAG, 1, (void *)1L, (char *)&word + 1, 0), EINVAL);
+    /* A user address nothing is mapped at is fine while nothing moves there. */
+    EQ(futex(&word, FUTEX_CMP_REQUEUE | FUTEX_PRIVATE_FLAG, 1, (void *)1L, (void *)4096, 0), 0);
+}
+
 /* --- musl's primitives on top --------------------------------------------- */
 
 static void t_libc_timed_waits(void)
@@ -433,6 +448,7 @@ int main(void)
     RUN(pingpong);
     RUN(interrupted_by_signal);
     RUN(errors);
+    RUN(requeue_bad_target);
     RUN(libc_timed_waits);
     return abi_end();
 }

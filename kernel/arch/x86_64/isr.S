@@ -5,6 +5,7 @@
  * calls trap_dispatch(frame).  A trap from user mode swaps GS so that
  * kernel code always sees the kernel's GS base.
  */
+#include <arch/smap_asm.h>
 #include <arch/trap_frame_asm.h>
         .text
 
@@ -39,7 +40,12 @@ isr_common:
         testb $3, 24(%rsp)              /* saved CS: from user mode? */
         jz 1f
         swapgs
-1:      push_gprs
+        /* The CPU keeps EFLAGS.AC across the entry, and a user sets it with
+         * popf: without clac the handler would run with SMAP off.  From
+         * kernel mode too: a trap inside a user copy (stac) must not leave
+         * SMAP open for its handler.  iretq restores the interrupted AC. */
+1:      smap_close
+        push_gprs
         cld
         movq %rsp, %rdi
         call trap_dispatch

@@ -1,6 +1,7 @@
 /*
  * The syscall instruction's entry point.  The CPU arrives here in ring 0
- * with rcx = user rip, r11 = user rflags, interrupts off (FMASK clears IF),
+ * with rcx = user rip, r11 = user rflags, interrupts off and SMAP closed
+ * (FMASK clears IF and AC, arch/x86_64/percpu.c: no clac is needed here),
  * and the user's rsp and GS still loaded.  We switch to the thread's kernel
  * stack, build a struct trap_frame exactly like isr.S does (so signal
  * delivery, clone and exec treat every kernel entry the same way) and call

@@ -3,11 +3,13 @@
  * exception in kernel mode is a kernel bug: the full diagnostic is printed
  * and QEMU exits with EXIT_PANIC. */
 #include <arch/cpu.h>
+#include <arch/cpu_features.h>
 #include <arch/trap.h>
 #include <arch/lapic.h>
 #include <kernel/backtrace.h>
 #include <kernel/errno.h>
 #include <kernel/kdebug.h>
+#include <kernel/panic.h>
 #include <kernel/power.h>
 #include <kernel/printk.h>
 #include <kernel/spinlock.h>
@@ -172,8 +174,19 @@ static bool kernel_user_fault(struct trap_frame *tf)
     return true;
 }
 
+/* isr.S closes SMAP (clac) before any handler runs, whatever EFLAGS.AC the
+ * interrupted code had: a user sets it with popf, and a handler running
+ * with it would reach user memory unchecked.  One pushf per trap checks
+ * that the entry keeps doing so (tests/abi/hostile.c sets AC and faults). */
+static void check_smap_closed(const struct trap_frame *tf)
+{
+    if (uaccess_smap && (read_rflags() & RFLAGS_AC))
+        panic("trap: vector %lu entered with EFLAGS.AC set: SMAP open in the handler", tf->vector);
+}
+
 void trap_dispatch(struct trap_frame *tf)
 {
+    check_smap_closed(tf);
     unsigned v = (unsigned)tf->vector;
     bool from_user = (tf->cs & 3) == 3;
     if (v < 32) {

@@ -13,19 +13,7 @@
         .popsection
         .endm
 
-        .macro smap_open
-        cmpb $0, uaccess_smap(%rip)
-        je 98f
-        stac
-98:
-        .endm
-
-        .macro smap_close
-        cmpb $0, uaccess_smap(%rip)
-        je 99f
-        clac
-99:
-        .endm
+#include <arch/smap_asm.h>
 
         .text
 /* uint64_t uaccess_copy(void *dst, const void *src, uint64_t n)

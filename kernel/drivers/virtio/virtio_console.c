@@ -62,6 +62,7 @@ struct ctl_msg {
 #define CTL_RX_BUFS 32
 #define CTL_TX_BUFS 8
 #define CTL_BUF_SIZE 512 /* 8 to a page */
+#define CTL_SEND_TIMEOUT_NS (30ull * NSEC_PER_SEC) /* no free control buffer in this long: the device is dead */
 
 struct cbuf {
     uint8_t *data;
@@ -177,21 +178,33 @@ static void ctx_done(struct virtq *vq)
     spin_unlock_irqrestore(&vq->lock, flags);
 }
 
+/* Sends a control message, waiting for a free buffer.  The wait is bounded:
+ * open(2) of a port comes here holding the namespace lock (vfs_ns_lock),
+ * so a device that stops taking control messages must not hold up every
+ * path lookup for good; it is declared broken instead, as a disk that does
+ * not answer is (docs/architecture.md, "Sleeps"). */
 static void ctl_send(struct console *c, uint32_t id, uint16_t event, uint16_t value)
 {
     struct virtq *vq = c->ctx;
+    uint64_t deadline = clock_monotonic_ns() + CTL_SEND_TIMEOUT_NS;
+    bool timed_out = false;
     uint64_t flags = spin_lock_irqsave(&vq->lock);
     for (;;) {
         reclaim_sent(vq, &c->ctx_free);
         if (!list_empty(&c->ctx_free) || virtio_is_broken(c->dev))
             break;
-        waitq_wait_locked(&c->ctx_wq, &vq->lock, 0);
+        if (waitq_wait_locked(&c->ctx_wq, &vq->lock, deadline) == -ETIMEDOUT) {
+            timed_out = true;
+            break;
+        }
     }
-    if (!virtio_is_broken(c->dev)) {
+    if (!timed_out && !virtio_is_broken(c->dev)) {
         struct ctl_msg m = {id, event, value};
         send_buf(vq, &c->ctx_free, &m, sizeof m);
     }
     spin_unlock_irqrestore(&vq->lock, flags);
+    if (timed_out && !virtio_check(c->dev))
+        virtio_mark_broken(c->dev, "control message not taken within 30 s");
 }
 
 static void con_sync(struct console *c);

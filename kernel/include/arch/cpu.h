@@ -5,6 +5,7 @@
 #include <kernel/types.h>
 
 #define RFLAGS_IF (1ull << 9)
+#define RFLAGS_AC (1ull << 18) /* alignment check; with SMAP: user memory open to the kernel */
 
 static inline void cpu_relax(void)
 {
@@ -43,6 +44,13 @@ static inline bool irq_enabled(void)
     uint64_t flags;
     __asm__ volatile("pushfq; popq %0" : "=r"(flags));
     return flags & RFLAGS_IF;
+}
+
+static inline uint64_t read_rflags(void)
+{
+    uint64_t flags;
+    __asm__ volatile("pushfq; popq %0" : "=r"(flags));
+    return flags;
 }
 
 /* Waits for the next interrupt with interrupts enabled; "sti; hlt" cannot lose a wakeup. */

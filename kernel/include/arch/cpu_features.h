@@ -9,6 +9,8 @@ struct cpu_features {
 };
 
 extern struct cpu_features cpu_has;
+/* 1 when SMAP is on: stac/clac may be used (arch/smap_asm.h). */
+extern uint8_t uaccess_smap;
 
 /* Reads CPUID and enables what the kernel uses: NX (already on from boot),
  * global pages, SMEP, SMAP, UMIP.  Fills cpu_has. */

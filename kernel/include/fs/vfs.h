@@ -60,8 +60,8 @@ struct file_ops {
     bool seekable;                                   /* lseek/pread/pwrite allowed (else ESPIPE) */
     bool write_batches;                              /* write understands IO_MORE */
     /* Streams (pipes, the console) that support IO_PEEK: removes n bytes
-     * already returned by a peek.  Callers serialise readers with pos_lock,
-     * so what was peeked is still there. */
+     * already returned by a peek.  Callers serialise the readers of an open
+     * file with pos_lock, so what was peeked is still there. */
     void (*consume)(struct file *f, size_t n);
     int (*ioctl)(struct file *f, unsigned cmd, uint64_t uarg);
     /* Ready K_POLL* bits right now.  arm: the poller sleeps next unless a
@@ -120,8 +120,11 @@ struct file {
     const struct file_ops *ops;
     struct inode *inode;        /* a reference */
     uint32_t flags;             /* access mode | status flags (O_APPEND, O_NONBLOCK...) */
-    struct mutex pos_lock;      /* serialises users of pos (read/write/lseek/getdents) */
-    uint64_t pos;
+    /* Regular files and directories: serialises the users of pos (read,
+     * write, lseek, getdents).  Streams that peek: the readers' turn between
+     * peek and consume (taken interruptibly).  Nothing else: fs/sys_rw.c. */
+    struct mutex pos_lock;
+    uint64_t pos;               /* atomic loads and stores where pos_lock is not taken */
     void *priv;                 /* the ops' own state (pipe end...) */
 };
 

@@ -16,6 +16,9 @@ struct mutex {
 
 void mutex_init(struct mutex *m);
 void mutex_lock(struct mutex *m);
+/* The same, but a signal ends the wait: 0 with the mutex taken, or -EINTR
+ * without it.  For locks a holder may keep while it sleeps for an event. */
+int mutex_lock_interruptible(struct mutex *m);
 /* Returns true if the mutex was taken. */
 bool mutex_trylock(struct mutex *m);
 void mutex_unlock(struct mutex *m);

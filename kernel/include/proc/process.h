@@ -31,7 +31,7 @@ struct process {
     char name[PROCESS_NAME_MAX];  /* basename of the program, for diagnostics */
     enum process_state state;
     int wait_status;              /* Linux wait status, valid when ZOMBIE */
-    int exit_signal;              /* sent to the parent at exit (SIGCHLD, or 0) */
+    int exit_signal;              /* sent to the parent at exit if signal_valid (SIGCHLD usually); process_tree_lock */
     struct process *parent;
     struct list_head children;    /* struct process.sibling */
     struct list_head sibling;
@@ -52,8 +52,16 @@ struct process {
     struct fs_context *fs;
     struct sighand *sighand;
 
-    struct thread *vfork_parent;  /* CLONE_VFORK: woken at exec or exit */
+    struct vfork_done *vfork_done; /* CLONE_VFORK: the waiting parent's record (process_tree_lock) */
+    bool child_subreaper;         /* PR_SET_CHILD_SUBREAPER: adopts orphaned descendants (atomic) */
     uint64_t start_ns;            /* monotonic time of creation */
+};
+
+/* What a vfork parent waits on, on its own stack: set and woken (under
+ * process_tree_lock) when the child execs or exits. */
+struct vfork_done {
+    struct waitq wq;
+    bool done;
 };
 
 /* The process of the running thread (NULL in kernel threads). */

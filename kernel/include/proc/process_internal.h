@@ -16,14 +16,16 @@ void process_free(struct process *p);
 /* Undoes the setup of a process that never ran: drops whichever of its mm,
  * files, fs and sighand are set, then frees it.  The pid stays the caller's. */
 void process_discard(struct process *p);
-/* Links p under parent. */
-void process_adopt(struct process *parent, struct process *p);
+/* Links p under parent, or under parent's parent when as_sibling (CLONE_PARENT). */
+void process_adopt(struct process *parent, struct process *p, bool as_sibling);
 /* Releases the resources of a process whose last thread is leaving, makes
  * it a zombie, re-parents its children to init and tells its parent. */
 void process_exit_last_thread(struct process *p);
 /* Starts tearing the whole process down with the given wait status:
  * every other thread gets SIGKILL.  Idempotent: the first status wins. */
 void process_begin_exit(struct process *p, int wait_status);
+/* The same with p->lock held. */
+void process_begin_exit_locked(struct process *p, int wait_status);
 /* The list of every process (struct process.global_link); process_tree_lock held. */
 struct list_head *process_list_head(void);
 /* Sets the process name from a path (its basename). */

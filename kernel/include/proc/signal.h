@@ -49,6 +49,7 @@
 #define SIGPWR 30
 #define SIGSYS 31
 
+/* The bit of signal sig in a 64-bit set: only for signal_valid(sig). */
 #define SIG_BIT(sig) (1ull << ((sig) - 1))
 
 struct k_sigaction {
@@ -73,8 +74,15 @@ void sighand_put(struct sighand *sh);
 /* execve: handled signals go back to default; ignored ones stay ignored. */
 void sighand_reset_for_exec(struct sighand *sh);
 
+/* True if sig names a signal (1..NSIG): every per-signal array and SIG_BIT
+ * is indexed by such numbers only, so each value from user space (kill,
+ * tgkill, rt_sigaction, clone's exit signal) is checked with this first. */
+bool signal_valid(int sig);
 /* True if t has a pending signal it does not block (or the process is dying). */
 bool signal_pending(struct thread *t);
+/* True if t is being killed: SIGKILL pending or its process exiting
+ * (what ends a killable sleep). */
+bool signal_fatal_pending(struct thread *t);
 /* Queues sig for the process (any thread that does not block it takes it). */
 void signal_send_process(struct process *p, int sig);
 /* Queues sig for one thread. */

@@ -107,6 +107,9 @@ int waitq_wait_locked(struct waitq *wq, spinlock_t *lock, uint64_t deadline);
 /* The same, but a signal for the thread also ends the wait: returns -EINTR
  * (checked before sleeping, too).  Blocking system calls use this one. */
 int waitq_wait_locked_interruptible(struct waitq *wq, spinlock_t *lock, uint64_t deadline);
+/* The same, but only a signal that ends the thread (SIGKILL, the process
+ * exiting) returns -EINTR; others stay pending (Linux's TASK_KILLABLE). */
+int waitq_wait_locked_killable(struct waitq *wq, spinlock_t *lock, uint64_t deadline);
 /* Sleeps interruptibly until deadline (monotonic ns): 0, or -EINTR. */
 int sched_sleep_until_interruptible(uint64_t deadline);
 /* Wakes t if it sleeps interruptibly (used by signal delivery). */
