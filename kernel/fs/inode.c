@@ -132,6 +132,42 @@ void inode_nlink_add(struct inode *i, int delta)
     spin_unlock_irqrestore(&inode_life_lock, flags);
 }
 
+int inode_get_write_access(struct inode *i)
+{
+    uint64_t flags = spin_lock_irqsave(&inode_life_lock);
+    int r = i->write_count < 0 ? -ETXTBSY : 0;
+    if (!r)
+        i->write_count++;
+    spin_unlock_irqrestore(&inode_life_lock, flags);
+    return r;
+}
+
+void inode_put_write_access(struct inode *i)
+{
+    uint64_t flags = spin_lock_irqsave(&inode_life_lock);
+    BUG_ON(i->write_count <= 0);
+    i->write_count--;
+    spin_unlock_irqrestore(&inode_life_lock, flags);
+}
+
+int inode_deny_write_access(struct inode *i)
+{
+    uint64_t flags = spin_lock_irqsave(&inode_life_lock);
+    int r = i->write_count > 0 ? -ETXTBSY : 0;
+    if (!r)
+        i->write_count--;
+    spin_unlock_irqrestore(&inode_life_lock, flags);
+    return r;
+}
+
+void inode_allow_write_access(struct inode *i)
+{
+    uint64_t flags = spin_lock_irqsave(&inode_life_lock);
+    BUG_ON(i->write_count >= 0);
+    i->write_count++;
+    spin_unlock_irqrestore(&inode_life_lock, flags);
+}
+
 void inode_touch(struct inode *i, bool atime, bool mtime, bool ctime)
 {
     uint64_t now = inode_now_ns();

@@ -340,8 +340,10 @@ int64_t sys_truncate(const struct syscall_args *a)
         r = -EISDIR;
     else if (!K_S_ISREG(i->mode))
         r = -EINVAL;
-    else
+    else if (!(r = inode_get_write_access(i))) {
         r = tmpfs_truncate(i, a->arg[1]);
+        inode_put_write_access(i);
+    }
     inode_put(i);
     return r;
 }

@@ -72,6 +72,10 @@ void mm_put(struct mm *mm)
         vma_free(v);
     }
     paging_free_user_tables(mm->root);
+    if (mm->exe_file) {
+        file_allow_write(mm->exe_file);
+        file_put(mm->exe_file);
+    }
     kfree(mm);
 }
 
@@ -330,6 +334,9 @@ int mm_fork(struct mm *parent, struct mm **out)
     }
     child->brk_start = parent->brk_start;
     child->brk = parent->brk;
+    /* The parent's denial already keeps writers off, so this one cannot fail. */
+    if (parent->exe_file && !file_deny_write(parent->exe_file))
+        child->exe_file = file_get(parent->exe_file);
     /* The parent lost write access to every shared page: drop its cached translations. */
     write_cr3(read_cr3());
     mutex_unlock(&parent->lock);

@@ -89,6 +89,10 @@ struct inode {
     uint32_t rdev_major, rdev_minor;
     struct super_block *sb;
     uint32_t refs;        /* open files, cwd/root, lookups in flight: inode_life_lock */
+    /* Linux's i_writecount, under inode_life_lock: > 0 open files that may
+     * write it, < 0 programs executing it.  Never both: the other side gets
+     * ETXTBSY. */
+    int32_t write_count;
     bool freed;
 
     struct mutex data_lock;
@@ -120,6 +124,7 @@ struct file {
     const struct file_ops *ops;
     struct inode *inode;        /* a reference */
     uint32_t flags;             /* access mode | status flags (O_APPEND, O_NONBLOCK...) */
+    bool writer;                /* counted in inode->write_count */
     struct mutex pos_lock;      /* serialises users of pos (read/write/lseek/getdents) */
     uint64_t pos;
     void *priv;                 /* the ops' own state (pipe end...) */
@@ -139,6 +144,12 @@ void inode_unlink(struct inode *i);
 /* Adds or removes a link that cannot be the last (a subdirectory's ".."). */
 void inode_nlink_add(struct inode *i, int delta);
 void inode_touch(struct inode *i, bool atime, bool mtime, bool ctime);
+/* ETXTBSY bookkeeping (write_count): a writer while nobody executes the
+ * inode, an executor while nobody may write it.  0 or -ETXTBSY. */
+int inode_get_write_access(struct inode *i);
+void inode_put_write_access(struct inode *i);
+int inode_deny_write_access(struct inode *i);
+void inode_allow_write_access(struct inode *i);
 uint64_t inode_now_ns(void);
 /* Page accounting against sb->max_pages: 0 or -ENOSPC. */
 int super_charge_page(struct super_block *sb);

@@ -59,6 +59,9 @@ struct mm {
     struct list_head vmas;   /* the same VMAs, sorted by start */
     uint32_t map_count;      /* VMAs in the tree and list */
     uint64_t brk_start, brk; /* heap: [brk_start, brk) */
+    /* The program exec loaded, or NULL: a reference that keeps writers off
+     * (file_deny_write) while this address space lives, as Linux's exe_file. */
+    struct file *exe_file;
     int refs;                /* threads/processes using it (CLONE_VM), atomic */
     uint64_t resident_pages;
 };
