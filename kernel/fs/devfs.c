@@ -78,10 +78,11 @@ static int devfs_add(struct inode *dir, const char *name, uint32_t mode, struct 
 {
     if (dir_find(dir, name, strlen(name)))
         return -EEXIST;
-    struct inode *i = inode_alloc(devfs_sb, mode);
-    if (!i)
-        return -ENOMEM;
-    int r = dir_add(dir, name, strlen(name), i);
+    struct inode *i;
+    int r = inode_alloc(devfs_sb, mode, &i);
+    if (r)
+        return r;
+    r = dir_add(dir, name, strlen(name), i);
     inode_put(i); /* the name keeps it, or it goes */
     *out = r ? NULL : i;
     return r;
@@ -122,15 +123,15 @@ int devfs_register(const char *dir, const char *name, uint32_t mode, uint32_t ma
 
 struct super_block *devfs_create(void)
 {
-    struct super_block *sb = tmpfs_create("devfs", DEV_MINOR_DEVFS, 1024, 0755);
+    struct super_block *sb = tmpfs_create("devfs", DEV_MINOR_DEVFS, 1024, 1024, 0755);
     if (!sb)
         return NULL;
     devfs_sb = sb;
     mutex_lock(&vfs_ns_lock);
     for (size_t k = 0; k < ARRAY_SIZE(nodes); k++) {
         const struct devnode *d = &nodes[k];
-        struct inode *i = inode_alloc(sb, K_S_IFCHR | d->perm);
-        if (!i)
+        struct inode *i;
+        if (inode_alloc(sb, K_S_IFCHR | d->perm, &i))
             break;
         i->rdev_major = d->major;
         i->rdev_minor = d->minor;

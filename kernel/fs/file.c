@@ -31,8 +31,20 @@ void file_put(struct file *f)
         return;
     if (f->ops && f->ops->release)
         f->ops->release(f);
+    if (f->writer)
+        inode_put_write_access(f->inode);
     inode_put(f->inode);
     kfree(f);
+}
+
+int file_deny_write(struct file *f)
+{
+    return inode_deny_write_access(f->inode);
+}
+
+void file_allow_write(struct file *f)
+{
+    inode_allow_write_access(f->inode);
 }
 
 uint64_t file_size(struct file *f)
@@ -80,14 +92,28 @@ int file_open_inode(struct inode *inode, uint32_t flags, struct file **out)
     }
     if ((flags & K_O_DIRECTORY) && !K_S_ISDIR(inode->mode))
         return -ENOTDIR;
-    if (!(flags & K_O_PATH) && (flags & K_O_TRUNC) && K_S_ISREG(inode->mode) && acc != K_O_RDONLY) {
-        int r = tmpfs_truncate(inode, 0);
+    /* A regular file opened for writing counts as a writer: refused while
+     * a program runs from it, checked before O_TRUNC changes anything. */
+    bool writer = !(flags & K_O_PATH) && K_S_ISREG(inode->mode) && acc != K_O_RDONLY;
+    if (writer) {
+        int r = inode_get_write_access(inode);
         if (r)
             return r;
     }
+    if (writer && (flags & K_O_TRUNC)) {
+        int r = tmpfs_truncate(inode, 0);
+        if (r) {
+            inode_put_write_access(inode);
+            return r;
+        }
+    }
     struct file *f = file_alloc(inode, ops, flags & ~(K_O_CREAT | K_O_EXCL | K_O_NOCTTY | K_O_TRUNC | K_O_CLOEXEC));
-    if (!f)
+    if (!f) {
+        if (writer)
+            inode_put_write_access(inode);
         return -ENOMEM;
+    }
+    f->writer = writer;
     if (ops->open) {
         int r = ops->open(f);
         if (r) {

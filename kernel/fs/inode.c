@@ -14,7 +14,7 @@
 
 static spinlock_t inode_life_lock = SPINLOCK_INIT; /* every refs, sb counters, the free decision */
 
-struct super_block *super_create(const char *name, uint32_t dev_minor, uint64_t max_pages)
+struct super_block *super_create(const char *name, uint32_t dev_minor, uint64_t max_pages, uint64_t max_inodes)
 {
     struct super_block *sb = kzalloc(sizeof *sb);
     if (!sb)
@@ -23,13 +23,26 @@ struct super_block *super_create(const char *name, uint32_t dev_minor, uint64_t 
     sb->dev_minor = dev_minor;
     sb->next_ino = 1;
     sb->max_pages = max_pages;
+    sb->max_inodes = max_inodes;
     return sb;
+}
+
+static bool accounted(const struct super_block *sb)
+{
+    return sb->max_inodes != 0;
+}
+
+/* Would pages data pages and bytes of metadata fit?  inode_life_lock held. */
+static bool space_fits(const struct super_block *sb, uint64_t pages, uint64_t bytes)
+{
+    uint64_t meta_pages = (bytes + 4095) / 4096;
+    return pages <= sb->max_pages && meta_pages <= sb->max_pages - pages;
 }
 
 int super_charge_page(struct super_block *sb)
 {
     uint64_t flags = spin_lock_irqsave(&inode_life_lock);
-    int r = sb->used_pages < sb->max_pages ? 0 : -ENOSPC;
+    int r = space_fits(sb, sb->used_pages + 1, accounted(sb) ? sb->used_bytes : 0) ? 0 : -ENOSPC;
     if (!r)
         sb->used_pages++;
     spin_unlock_irqrestore(&inode_life_lock, flags);
@@ -44,16 +57,71 @@ void super_uncharge_pages(struct super_block *sb, uint64_t n)
     spin_unlock_irqrestore(&inode_life_lock, flags);
 }
 
+int super_charge_bytes(struct super_block *sb, uint64_t n)
+{
+    if (!accounted(sb))
+        return 0;
+    uint64_t flags = spin_lock_irqsave(&inode_life_lock);
+    int r = space_fits(sb, sb->used_pages, sb->used_bytes + n) ? 0 : -ENOSPC;
+    if (!r)
+        sb->used_bytes += n;
+    spin_unlock_irqrestore(&inode_life_lock, flags);
+    return r;
+}
+
+void super_uncharge_bytes(struct super_block *sb, uint64_t n)
+{
+    if (!accounted(sb))
+        return;
+    uint64_t flags = spin_lock_irqsave(&inode_life_lock);
+    BUG_ON(sb->used_bytes < n);
+    sb->used_bytes -= n;
+    spin_unlock_irqrestore(&inode_life_lock, flags);
+}
+
+int super_charge_inode(struct super_block *sb)
+{
+    if (!accounted(sb))
+        return 0;
+    uint64_t flags = spin_lock_irqsave(&inode_life_lock);
+    int r = sb->used_inodes < sb->max_inodes ? 0 : -ENOSPC;
+    if (!r)
+        sb->used_inodes++;
+    spin_unlock_irqrestore(&inode_life_lock, flags);
+    return r;
+}
+
+void super_uncharge_inode(struct super_block *sb)
+{
+    if (!accounted(sb))
+        return;
+    uint64_t flags = spin_lock_irqsave(&inode_life_lock);
+    BUG_ON(sb->used_inodes == 0);
+    sb->used_inodes--;
+    spin_unlock_irqrestore(&inode_life_lock, flags);
+}
+
 uint64_t inode_now_ns(void)
 {
     return clock_realtime_ns();
 }
 
-struct inode *inode_alloc(struct super_block *sb, uint32_t mode)
+int inode_alloc(struct super_block *sb, uint32_t mode, struct inode **out)
 {
+    int r = super_charge_inode(sb);
+    if (r)
+        return r;
+    r = super_charge_bytes(sb, sizeof(struct inode));
+    if (r) {
+        super_uncharge_inode(sb);
+        return r;
+    }
     struct inode *i = kzalloc(sizeof *i);
-    if (!i)
-        return NULL;
+    if (!i) {
+        super_uncharge_bytes(sb, sizeof(struct inode));
+        super_uncharge_inode(sb);
+        return -ENOMEM;
+    }
     uint64_t flags = spin_lock_irqsave(&inode_life_lock);
     i->ino = sb->next_ino++;
     spin_unlock_irqrestore(&inode_life_lock, flags);
@@ -62,11 +130,10 @@ struct inode *inode_alloc(struct super_block *sb, uint32_t mode)
     i->refs = 1;
     i->atime_ns = i->mtime_ns = i->ctime_ns = inode_now_ns();
     mutex_init(&i->data_lock);
-    if (K_S_ISDIR(mode)) {
-        list_init(&i->dir.entries);
+    if (K_S_ISDIR(mode))
         i->dir.next_seq = DIR_FIRST_SEQ;
-    }
-    return i;
+    *out = i;
+    return 0;
 }
 
 struct inode *inode_get(struct inode *i)
@@ -80,13 +147,18 @@ struct inode *inode_get(struct inode *i)
 
 static void inode_free(struct inode *i)
 {
-    if (K_S_ISREG(i->mode))
+    struct super_block *sb = i->sb;
+    if (K_S_ISREG(i->mode)) {
         tmpfs_free_data(i);
-    else if (K_S_ISLNK(i->mode))
+    } else if (K_S_ISLNK(i->mode) && i->lnk.target) {
+        super_uncharge_bytes(sb, i->size + 1);
         kfree(i->lnk.target);
-    else if (K_S_ISDIR(i->mode))
-        BUG_ON(!list_empty(&i->dir.entries)); /* rmdir only removes empty directories */
+    } else if (K_S_ISDIR(i->mode)) {
+        BUG_ON(!dir_is_empty(i) || i->dir.buckets); /* rmdir only removes empty directories */
+    }
     kfree(i);
+    super_uncharge_bytes(sb, sizeof(struct inode));
+    super_uncharge_inode(sb);
 }
 
 /* Marks i freed if nothing holds it any more; the caller then frees it. */
@@ -129,6 +201,42 @@ void inode_nlink_add(struct inode *i, int delta)
     uint64_t flags = spin_lock_irqsave(&inode_life_lock);
     BUG_ON(delta < 0 && i->nlink < (uint32_t)-delta);
     i->nlink += (uint32_t)delta;
+    spin_unlock_irqrestore(&inode_life_lock, flags);
+}
+
+int inode_get_write_access(struct inode *i)
+{
+    uint64_t flags = spin_lock_irqsave(&inode_life_lock);
+    int r = i->write_count < 0 ? -ETXTBSY : 0;
+    if (!r)
+        i->write_count++;
+    spin_unlock_irqrestore(&inode_life_lock, flags);
+    return r;
+}
+
+void inode_put_write_access(struct inode *i)
+{
+    uint64_t flags = spin_lock_irqsave(&inode_life_lock);
+    BUG_ON(i->write_count <= 0);
+    i->write_count--;
+    spin_unlock_irqrestore(&inode_life_lock, flags);
+}
+
+int inode_deny_write_access(struct inode *i)
+{
+    uint64_t flags = spin_lock_irqsave(&inode_life_lock);
+    int r = i->write_count > 0 ? -ETXTBSY : 0;
+    if (!r)
+        i->write_count--;
+    spin_unlock_irqrestore(&inode_life_lock, flags);
+    return r;
+}
+
+void inode_allow_write_access(struct inode *i)
+{
+    uint64_t flags = spin_lock_irqsave(&inode_life_lock);
+    BUG_ON(i->write_count >= 0);
+    i->write_count++;
     spin_unlock_irqrestore(&inode_life_lock, flags);
 }
 

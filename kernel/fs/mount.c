@@ -13,9 +13,9 @@ struct inode *vfs_root(void)
     return root_inode;
 }
 
-int vfs_mount_root(uint64_t max_pages)
+int vfs_mount_root(uint64_t max_pages, uint64_t max_inodes)
 {
-    struct super_block *sb = tmpfs_create("tmpfs", DEV_MINOR_ROOT, max_pages, 0755);
+    struct super_block *sb = tmpfs_create("tmpfs", DEV_MINOR_ROOT, max_pages, max_inodes, 0755);
     if (!sb)
         return -ENOMEM;
     root_inode = sb->root;

@@ -12,12 +12,22 @@ int walk_begin(struct walk *w, struct inode *root)
     w->root = root;
     w->links = 0;
     w->buf = kmalloc(PATH_MAX);
+    w->own_buf = true;
     return w->buf ? 0 : -ENOMEM;
+}
+
+void walk_begin_in(struct walk *w, struct inode *root, char *buf)
+{
+    w->root = root;
+    w->links = 0;
+    w->buf = buf;
+    w->own_buf = false;
 }
 
 void walk_end(struct walk *w)
 {
-    kfree(w->buf);
+    if (w->own_buf)
+        kfree(w->buf);
     w->buf = NULL;
 }
 

@@ -174,7 +174,7 @@ static const struct file_ops pipe_ops = {
 static int pipe_create(uint32_t flags, struct file **rd, struct file **wr)
 {
     if (!pipefs) {
-        struct super_block *sb = super_create("pipefs", DEV_MINOR_PIPEFS, 0);
+        struct super_block *sb = super_create("pipefs", DEV_MINOR_PIPEFS, 0, 0);
         if (!sb)
             return -ENOMEM;
         if (__atomic_exchange_n(&pipefs, sb, __ATOMIC_ACQ_REL))
@@ -182,8 +182,8 @@ static int pipe_create(uint32_t flags, struct file **rd, struct file **wr)
     }
     struct pipe *p = kzalloc(sizeof *p);
     uint8_t *buf = kmalloc(PIPE_CAPACITY);
-    struct inode *i = inode_alloc(pipefs, K_S_IFIFO | 0600);
-    if (!p || !buf || !i) {
+    struct inode *i = NULL;
+    if (!p || !buf || inode_alloc(pipefs, K_S_IFIFO | 0600, &i)) {
         kfree(p);
         kfree(buf);
         if (i)

@@ -13,7 +13,7 @@ enum ns_op { NS_MKDIR, NS_UNLINK, NS_RMDIR, NS_SYMLINK };
 static int64_t ns_single(enum ns_op op, int dirfd, uint64_t upath, unsigned mode, const char *target)
 {
     char *path;
-    int r = path_from_user(upath, &path);
+    int r = path_from_user(upath, true, &path);
     if (r)
         return r;
     struct inode *start, *root;
@@ -23,18 +23,16 @@ static int64_t ns_single(enum ns_op op, int dirfd, uint64_t upath, unsigned mode
         return r;
     }
     struct walk w;
-    r = walk_begin(&w, root);
-    if (!r) {
-        mutex_lock(&vfs_ns_lock);
-        switch (op) {
-        case NS_MKDIR: r = vfs_mkdir_locked(&w, start, path, mode & ~current_umask()); break;
-        case NS_UNLINK: r = vfs_unlink_locked(&w, start, path, false); break;
-        case NS_RMDIR: r = vfs_unlink_locked(&w, start, path, true); break;
-        case NS_SYMLINK: r = vfs_symlink_locked(&w, start, target, path); break;
-        }
-        mutex_unlock(&vfs_ns_lock);
-        walk_end(&w);
+    walk_begin_in(&w, root, path);
+    mutex_lock(&vfs_ns_lock);
+    switch (op) {
+    case NS_MKDIR: r = vfs_mkdir_locked(&w, start, path, mode & ~current_umask()); break;
+    case NS_UNLINK: r = vfs_unlink_locked(&w, start, path, false); break;
+    case NS_RMDIR: r = vfs_unlink_locked(&w, start, path, true); break;
+    case NS_SYMLINK: r = vfs_symlink_locked(&w, start, target, path); break;
     }
+    mutex_unlock(&vfs_ns_lock);
+    walk_end(&w);
     at_done(start, root);
     path_free(path);
     return r;
@@ -58,7 +56,7 @@ int64_t sys_unlinkat(const struct syscall_args *a)
 static int64_t symlink_at(uint64_t utarget, int dirfd, uint64_t upath)
 {
     char *target;
-    int r = path_from_user(utarget, &target);
+    int r = path_from_user(utarget, false, &target);
     if (r)
         return r;
     int64_t n = ns_single(NS_SYMLINK, dirfd, upath, 0, target);
@@ -75,9 +73,9 @@ static int64_t ns_double(bool link, int ofd, uint64_t uold, int nfd, uint64_t un
     char *op = NULL, *np = NULL;
     struct inode *os = NULL, *orr = NULL, *ns = NULL, *nr = NULL;
     struct walk wo = {0}, wn = {0};
-    int r = path_from_user(uold, &op);
+    int r = path_from_user(uold, false, &op);
     if (!r)
-        r = path_from_user(unew, &np);
+        r = path_from_user(unew, false, &np);
     if (!r && ((!op[0] && !empty_old) || !np[0]))
         r = -ENOENT;
     if (!r)
@@ -89,11 +87,9 @@ static int64_t ns_double(bool link, int ofd, uint64_t uold, int nfd, uint64_t un
             os = NULL;
         }
     }
-    if (!r)
-        r = walk_begin(&wo, orr);
-    if (!r)
-        r = walk_begin(&wn, nr);
     if (!r) {
+        walk_begin_in(&wo, orr, op);
+        walk_begin_in(&wn, nr, np);
         mutex_lock(&vfs_ns_lock);
         if (link && !op[0])
             r = vfs_link_inode_locked(os, &wn, ns, np); /* AT_EMPTY_PATH: fd's own file */

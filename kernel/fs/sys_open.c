@@ -13,7 +13,7 @@ static int64_t do_openat(int dirfd, uint64_t upath, uint32_t flags, unsigned mod
     if ((flags & K_O_ACCMODE) == 3 && !(flags & K_O_PATH))
         return -EINVAL;
     char *path;
-    int r = path_from_user(upath, &path);
+    int r = path_from_user(upath, true, &path);
     if (r)
         return r;
     struct inode *start, *root;
@@ -28,13 +28,11 @@ static int64_t do_openat(int dirfd, uint64_t upath, uint32_t flags, unsigned mod
     }
     struct walk w;
     struct file *f = NULL;
-    r = walk_begin(&w, root);
-    if (!r) {
-        mutex_lock(&vfs_ns_lock);
-        r = vfs_open_locked(&w, start, path, flags, mode & ~current_umask(), &f);
-        mutex_unlock(&vfs_ns_lock);
-        walk_end(&w);
-    }
+    walk_begin_in(&w, root, path);
+    mutex_lock(&vfs_ns_lock);
+    r = vfs_open_locked(&w, start, path, flags, mode & ~current_umask(), &f);
+    mutex_unlock(&vfs_ns_lock);
+    walk_end(&w);
     at_done(start, root);
     path_free(path);
     if (r)

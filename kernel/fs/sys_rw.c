@@ -393,8 +393,10 @@ int64_t sys_truncate(const struct syscall_args *a)
         r = -EISDIR;
     else if (!K_S_ISREG(i->mode))
         r = -EINVAL;
-    else
+    else if (!(r = inode_get_write_access(i))) {
         r = tmpfs_truncate(i, a->arg[1]);
+        inode_put_write_access(i);
+    }
     inode_put(i);
     return r;
 }
@@ -477,9 +479,9 @@ int64_t sys_getdents64(const struct syscall_args *a)
         struct dentry *d = dir_next(dir, pos);
         if (!d)
             break;
-        full = !dirent_put(b, count, &used, d->inode->ino, d->seq + 1, inode_dtype(d->inode), d->name, d->len);
+        full = !dirent_put(b, count, &used, d->inode->ino, dentry_seq(d) + 1, inode_dtype(d->inode), d->name, d->len);
         if (!full)
-            pos = d->seq + 1;
+            pos = dentry_seq(d) + 1;
     }
     mutex_unlock(&vfs_ns_lock);
     if (full && used == 0) {

@@ -1,17 +1,18 @@
 /* Helpers shared by the file system calls (see fs/syscall_util.h). */
+#include <fs/path_buf.h>
 #include <fs/syscall_util.h>
 #include <kernel/errno.h>
 #include <kernel/uaccess.h>
 #include <mm/slab.h>
 
-int path_from_user(uint64_t upath, char **out)
+int path_from_user(uint64_t upath, bool may_reserve, char **out)
 {
-    char *p = kmalloc(PATH_MAX);
+    char *p = path_buf_alloc(may_reserve);
     if (!p)
         return -ENOMEM;
     int64_t n = strncpy_from_user(p, upath, PATH_MAX);
     if (n < 0) {
-        kfree(p);
+        path_buf_free(p);
         return (int)n;
     }
     *out = p;
@@ -20,7 +21,7 @@ int path_from_user(uint64_t upath, char **out)
 
 void path_free(char *p)
 {
-    kfree(p);
+    path_buf_free(p);
 }
 
 struct file *fget(int fd)
@@ -63,7 +64,7 @@ void at_done(struct inode *start, struct inode *root)
 int at_lookup(int dirfd, uint64_t upath, bool follow, bool empty_ok, struct inode **out)
 {
     char *path = NULL; /* set by path_from_user on success; GCC cannot tell */
-    int r = path_from_user(upath, &path);
+    int r = path_from_user(upath, true, &path);
     if (r)
         return r;
     if (!path[0] && !empty_ok) {
@@ -81,16 +82,14 @@ int at_lookup(int dirfd, uint64_t upath, bool follow, bool empty_ok, struct inod
         *out = inode_get(start);
     } else {
         struct walk w;
-        r = walk_begin(&w, root);
-        if (!r) {
-            mutex_lock(&vfs_ns_lock);
-            struct inode *i;
-            r = walk_path(&w, start, path, follow ? LOOKUP_FOLLOW : 0, &i);
-            if (!r)
-                *out = inode_get(i);
-            mutex_unlock(&vfs_ns_lock);
-            walk_end(&w);
-        }
+        walk_begin_in(&w, root, path);
+        mutex_lock(&vfs_ns_lock);
+        struct inode *i;
+        r = walk_path(&w, start, path, follow ? LOOKUP_FOLLOW : 0, &i);
+        if (!r)
+            *out = inode_get(i);
+        mutex_unlock(&vfs_ns_lock);
+        walk_end(&w);
     }
     at_done(start, root);
     path_free(path);

@@ -13,13 +13,14 @@
 /* Largest file: what a 64-bit offset allows without overflowing page maths. */
 #define TMPFS_MAX_SIZE (1ull << 43)
 
-struct super_block *tmpfs_create(const char *name, uint32_t dev_minor, uint64_t max_pages, uint32_t root_mode)
+struct super_block *tmpfs_create(const char *name, uint32_t dev_minor, uint64_t max_pages, uint64_t max_inodes,
+                                 uint32_t root_mode)
 {
-    struct super_block *sb = super_create(name, dev_minor, max_pages);
+    struct super_block *sb = super_create(name, dev_minor, max_pages, max_inodes);
     if (!sb)
         return NULL;
-    struct inode *root = inode_alloc(sb, K_S_IFDIR | root_mode);
-    if (!root) {
+    struct inode *root;
+    if (inode_alloc(sb, K_S_IFDIR | root_mode, &root)) {
         kfree(sb);
         return NULL;
     }

@@ -12,12 +12,13 @@ static int create_in(struct nameidata *nd, uint32_t mode, struct inode **out)
 {
     if (nd->dir->nlink == 0)
         return -ENOENT; /* the directory was removed */
-    struct inode *i = inode_alloc(nd->dir->sb, mode);
-    if (!i)
-        return -ENOMEM;
+    struct inode *i;
+    int r = inode_alloc(nd->dir->sb, mode, &i);
+    if (r)
+        return r;
     if (K_S_ISDIR(mode))
         i->nlink = 1; /* "." */
-    int r = dir_add(nd->dir, nd->last, nd->len, i);
+    r = dir_add(nd->dir, nd->last, nd->len, i);
     if (r) {
         i->nlink = 0;
         inode_put(i);
@@ -117,15 +118,22 @@ int vfs_symlink_locked(struct walk *w, struct inode *start, const char *target, 
         return r;
     if (nd.dir->nlink == 0)
         return -ENOENT;
-    char *copy = kmalloc(tl + 1);
-    if (!copy)
-        return -ENOMEM;
-    memcpy(copy, target, tl + 1);
-    struct inode *i = inode_alloc(nd.dir->sb, K_S_IFLNK | 0777);
-    if (!i) {
-        kfree(copy);
-        return -ENOMEM;
+    struct inode *i;
+    r = inode_alloc(nd.dir->sb, K_S_IFLNK | 0777, &i);
+    if (r)
+        return r;
+    /* The target is metadata too (inode.c gives the bytes back with it). */
+    r = super_charge_bytes(i->sb, tl + 1);
+    char *copy = r ? NULL : kmalloc(tl + 1);
+    if (!copy) {
+        if (!r) {
+            super_uncharge_bytes(i->sb, tl + 1);
+            r = -ENOMEM;
+        }
+        inode_put(i);
+        return r;
     }
+    memcpy(copy, target, tl + 1);
     i->lnk.target = copy;
     i->size = tl;
     r = dir_add(nd.dir, nd.last, nd.len, i);
@@ -211,8 +219,8 @@ static int rename_exchange(struct nameidata *o, struct dentry *dold, struct name
         return -EINVAL;
     if (K_S_ISDIR(b->mode) && is_below(o->dir, b))
         return -EINVAL;
-    dold->inode = b;
-    dnew->inode = a;
+    dir_set_inode(dold, b);
+    dir_set_inode(dnew, a);
     if (K_S_ISDIR(a->mode)) {
         a->dir.parent = n->dir;
         inode_nlink_add(o->dir, -1);
@@ -279,16 +287,11 @@ int vfs_rename_locked(struct walk *wo, struct inode *ostart, const char *opath,
         if (K_S_ISDIR(dst->mode) && !dir_is_empty(dst))
             return -ENOTEMPTY;
     }
-    /* The only allocation first: the new name. */
-    r = dir_add(n.dir, n.last, n.len, src);
+    /* The only allocation first: the new name (dnew stays until then). */
+    r = dir_move(o.dir, dold, n.dir, n.last, n.len);
     if (r)
         return r;
-    dir_remove(o.dir, dold);
-    if (K_S_ISDIR(src->mode))
-        src->dir.parent = n.dir; /* dir_remove cleared it when both are the same directory */
-    inode_nlink_add(src, -1);    /* the old name; the new one holds it */
     if (dst) {
-        /* dnew is still the first entry with that name: dir_add appended. */
         dir_remove(n.dir, dnew);
         inode_unlink(dst);
     }
@@ -312,10 +315,8 @@ int64_t vfs_path_of(struct inode *root, struct inode *dir, char *buf, size_t siz
             continue;
         }
         struct inode *p = i->dir.parent;
-        if (!p)
-            return -ENOENT;
-        struct dentry *d = dir_find_inode(p, i);
-        if (!d)
+        struct dentry *d = i->dir.entry;
+        if (!p || !d)
             return -ENOENT;
         if (at < (size_t)d->len + 1)
             return -ERANGE;

@@ -49,43 +49,37 @@ static struct mm *current_mm(void)
 }
 
 /* Removes every mapping in [start, end): splits the VMAs at the edges,
- * frees the frames.  -ENOMEM (from a split) changes nothing visible. */
+ * frees the frames.  -ENOMEM (from a split) changes nothing visible.  As on
+ * Linux, a hole punched inside one VMA (one more VMA afterwards) is refused
+ * at the map count limit; other unmaps may pass it for a moment, since they
+ * end with no more VMAs than they started with. */
 static int unmap_range_locked(struct mm *mm, uint64_t start, uint64_t end)
 {
     struct vma *first = vma_find(mm, start);
-    if (first && vma_split(first, start))
+    if (first && first->range.start < start && end < first->range.end && mm->map_count >= VM_MAX_MAP_COUNT)
+        return -ENOMEM;
+    if (first && vma_split(mm, first, start))
         return -ENOMEM;
     struct vma *last = vma_find(mm, end - 1);
-    if (last && vma_split(last, end))
+    if (last && vma_split(mm, last, end))
         return -ENOMEM;
-    struct list_head *it = mm->vmas.next;
-    while (it != &mm->vmas) {
-        struct vma *v = list_entry(it, struct vma, link);
-        it = it->next;
-        if (v->end <= start)
-            continue;
-        if (v->start >= end)
-            break;
-        vma_release_pages(mm, v->start, v->end);
-        list_del(&v->link);
+    struct vma *v = vma_first_after(mm, start);
+    while (v && v->range.start < end) {
+        struct vma *next = vma_next(mm, v);
+        vma_release_pages(mm, v->range.start, v->range.end);
+        vma_unlink(mm, v);
         vma_free(v);
+        v = next;
     }
     return 0;
 }
 
-/* Highest free gap of len bytes below USER_MMAP_TOP (the area grows down, as on Linux). */
+/* Highest free gap of len bytes in [floor, USER_MMAP_TOP) (the area grows
+ * down, as on Linux), or 0. */
 static uint64_t find_gap(struct mm *mm, uint64_t len, uint64_t floor)
 {
-    uint64_t top = USER_MMAP_TOP;
-    for (struct list_head *it = mm->vmas.prev; it != &mm->vmas; it = it->prev) {
-        struct vma *v = list_entry(it, struct vma, link);
-        if (v->start >= top)
-            continue;
-        if (v->end <= top && top - v->end >= len)
-            return top - len;
-        top = MIN(top, v->start);
-    }
-    return top >= floor + len ? top - len : 0;
+    uint64_t base;
+    return range_tree_gap_below(&mm->vma_tree, len, floor, USER_MMAP_TOP, &base) ? base : 0;
 }
 
 static bool overcommitted(uint64_t len)
@@ -137,20 +131,21 @@ int64_t sys_mmap(const struct syscall_args *a)
 
     mutex_lock(&mm->lock);
     int64_t r;
-    uint64_t start;
-    if (flags & MAP_FIXED_NOREPLACE) {
+    uint64_t start = 0;
+    if (mm->map_count > VM_MAX_MAP_COUNT) {
+        r = -ENOMEM; /* before MAP_FIXED unmaps anything; Linux's test, hence ">" */
+    } else if (flags & MAP_FIXED_NOREPLACE) {
         start = addr;
         r = vm_range_free(mm, start, start + len) ? 0 : -EEXIST;
     } else if (flags & MAP_FIXED) {
         start = addr;
         r = unmap_range_locked(mm, start, start + len);
     } else {
-        start = 0;
         uint64_t hint = ALIGN_DOWN(addr, PAGE_SIZE);
         if (hint >= USER_MMAP_BOTTOM && hint + len <= USER_TOP && hint + len > hint && vm_range_free(mm, hint, hint + len))
             start = hint;
         if (!start)
-            start = find_gap(mm, len, (flags & MAP_32BIT) ? USER_MMAP_BOTTOM : USER_MMAP_BOTTOM);
+            start = find_gap(mm, len, USER_MMAP_BOTTOM);
         if (flags & MAP_32BIT && start + len > (2ull << 30))
             start = 0;
         r = start ? 0 : -ENOMEM;
@@ -201,32 +196,20 @@ int64_t sys_mprotect(const struct syscall_args *a)
     mutex_lock(&mm->lock);
     /* The whole range must be mapped (ENOMEM otherwise, as on Linux), checked before any change. */
     uint64_t covered = addr;
-    list_for_each(it, &mm->vmas) {
-        struct vma *v = list_entry(it, struct vma, link);
-        if (v->end <= covered)
-            continue;
-        if (v->start > covered)
-            break;
-        covered = v->end;
-        if (covered >= end)
-            break;
-    }
+    for (struct vma *v = vma_find(mm, addr); v && v->range.start <= covered && covered < end; v = vma_next(mm, v))
+        covered = v->range.end;
     int r = covered >= end ? 0 : -ENOMEM;
+    /* Each split that adds a VMA at the limit fails, as Linux's split_vma. */
     struct vma *first = r ? NULL : vma_find(mm, addr);
-    if (!r && vma_split(first, addr))
+    if (!r && first->range.start < addr && (mm->map_count >= VM_MAX_MAP_COUNT || vma_split(mm, first, addr)))
         r = -ENOMEM;
     struct vma *last = r ? NULL : vma_find(mm, end - 1);
-    if (!r && vma_split(last, end))
+    if (!r && end < last->range.end && (mm->map_count >= VM_MAX_MAP_COUNT || vma_split(mm, last, end)))
         r = -ENOMEM;
-    if (!r) {
-        list_for_each(it, &mm->vmas) {
-            struct vma *v = list_entry(it, struct vma, link);
-            if (v->end <= addr || v->start >= end)
-                continue;
-            v->prot = prot;
-            /* Present pages take the new rights now; absent ones get them at their fault. */
-            vm_protect_locked(mm, v->start, v->end, prot);
-        }
+    for (struct vma *v = r ? NULL : vma_find(mm, addr); v && v->range.start < end; v = vma_next(mm, v)) {
+        v->prot = prot;
+        /* Present pages take the new rights now; absent ones get them at their fault. */
+        vm_protect_locked(mm, v->range.start, v->range.end, prot);
     }
     mutex_unlock(&mm->lock);
     return r;
@@ -251,12 +234,9 @@ int64_t sys_madvise(const struct syscall_args *a)
     struct mm *mm = current_mm();
     mutex_lock(&mm->lock);
     int r = 0;
-    list_for_each(it, &mm->vmas) {
-        struct vma *v = list_entry(it, struct vma, link);
-        if (v->end <= addr || v->start >= end)
-            continue;
+    for (struct vma *v = vma_first_after(mm, addr); v && v->range.start < end; v = vma_next(mm, v)) {
         /* Dropped pages come back zero-filled (or re-read from the file) at the next touch. */
-        vma_release_pages(mm, MAX(v->start, addr), MIN(v->end, end));
+        vma_release_pages(mm, MAX(v->range.start, addr), MIN(v->range.end, end));
     }
     if (addr != end && vm_range_free(mm, addr, end))
         r = -ENOMEM; /* nothing mapped there at all */
@@ -276,8 +256,8 @@ int64_t sys_brk(const struct syscall_args *a)
         if (!vm_range_free(mm, old_end, new_end) || overcommitted(new_end - old_end))
             goto out;
         struct vma *heap = old_end > mm->brk_start ? vma_find(mm, old_end - 1) : NULL;
-        if (heap && (heap->flags & VMA_HEAP) && heap->end == old_end) {
-            heap->end = new_end;
+        if (heap && (heap->flags & VMA_HEAP) && heap->range.end == old_end) {
+            vma_set_end(mm, heap, new_end);
         } else if (vm_map_fixed(mm, old_end, new_end - old_end, PROT_READ | PROT_WRITE, VMA_ANON | VMA_HEAP, NULL, 0,
                                 0)) {
             goto out;
@@ -321,7 +301,7 @@ int64_t sys_mremap(const struct syscall_args *a)
     mutex_lock(&mm->lock);
     int64_t r;
     struct vma *v = vma_find(mm, old);
-    if (!v || old + old_len > v->end) {
+    if (!v || old + old_len > v->range.end) {
         r = -EFAULT;
         goto out;
     }
@@ -334,8 +314,8 @@ int64_t sys_mremap(const struct syscall_args *a)
         r = r ? r : (int64_t)old;
         goto out;
     }
-    if (old + old_len == v->end && vm_range_free(mm, v->end, old + new_len) && old + new_len <= USER_MMAP_TOP) {
-        v->end = old + new_len; /* grow in place */
+    if (old + old_len == v->range.end && vm_range_free(mm, v->range.end, old + new_len) && old + new_len <= USER_MMAP_TOP) {
+        vma_set_end(mm, v, old + new_len); /* grow in place */
         r = (int64_t)old;
         goto out;
     }
@@ -343,13 +323,14 @@ int64_t sys_mremap(const struct syscall_args *a)
         r = -ENOMEM;
         goto out;
     }
-    uint64_t dest = find_gap(mm, new_len, USER_MMAP_BOTTOM);
+    /* A move may split off up to three VMAs first: Linux's margin. */
+    uint64_t dest = mm->map_count < VM_MAX_MAP_COUNT - 3 ? find_gap(mm, new_len, USER_MMAP_BOTTOM) : 0;
     if (!dest) {
         r = -ENOMEM;
         goto out;
     }
     /* The moved part becomes its own VMA at dest; the old range is then unmapped. */
-    if (vma_split(v, old) || vma_split(vma_find(mm, old), old + old_len)) {
+    if (vma_split(mm, v, old) || vma_split(mm, vma_find(mm, old), old + old_len)) {
         r = -ENOMEM;
         goto out;
     }
@@ -360,8 +341,8 @@ int64_t sys_mremap(const struct syscall_args *a)
         goto out;
     }
     *nv = *v;
-    nv->start = dest;
-    nv->end = dest + new_len;
+    nv->range.start = dest;
+    nv->range.end = dest + new_len;
     if (nv->file)
         file_get(nv->file);
     r = move_frames(mm, old, dest, old_len, v->prot);
@@ -371,9 +352,9 @@ int64_t sys_mremap(const struct syscall_args *a)
         vma_free(nv);
         goto out;
     }
-    vma_insert(mm, nv);
-    list_del(&v->link);
+    vma_unlink(mm, v);
     vma_free(v);
+    vma_insert(mm, nv);
     r = (int64_t)dest;
 out:
     mutex_unlock(&mm->lock);

@@ -26,6 +26,7 @@ struct mm *mm_create(void)
     for (int i = 256; i < 512; i++)
         pml4[i] = kernel_pml4[i];
     mutex_init(&mm->lock);
+    mm->vma_tree = (struct range_tree)RANGE_TREE_INIT;
     list_init(&mm->vmas);
     mm->refs = 1;
     return mm;
@@ -66,11 +67,15 @@ void mm_put(struct mm *mm)
         return;
     while (!list_empty(&mm->vmas)) {
         struct vma *v = list_first_entry(&mm->vmas, struct vma, link);
-        vma_release_pages(mm, v->start, v->end);
-        list_del(&v->link);
+        vma_release_pages(mm, v->range.start, v->range.end);
+        vma_unlink(mm, v);
         vma_free(v);
     }
     paging_free_user_tables(mm->root);
+    if (mm->exe_file) {
+        file_allow_write(mm->exe_file);
+        file_put(mm->exe_file);
+    }
     kfree(mm);
 }
 
@@ -83,57 +88,65 @@ void mm_activate(struct mm *mm)
 
 struct vma *vma_find(struct mm *mm, uint64_t addr)
 {
-    list_for_each(it, &mm->vmas) {
-        struct vma *v = list_entry(it, struct vma, link);
-        if (addr < v->start)
-            return NULL;
-        if (addr < v->end)
-            return v;
-    }
-    return NULL;
+    struct range_node *n = range_tree_find(&mm->vma_tree, addr);
+    return n ? container_of(n, struct vma, range) : NULL;
+}
+
+struct vma *vma_first_after(struct mm *mm, uint64_t addr)
+{
+    struct range_node *n = range_tree_first_after(&mm->vma_tree, addr);
+    return n ? container_of(n, struct vma, range) : NULL;
+}
+
+struct vma *vma_next(struct mm *mm, struct vma *v)
+{
+    return v->link.next == &mm->vmas ? NULL : list_entry(v->link.next, struct vma, link);
 }
 
 bool vm_range_free(struct mm *mm, uint64_t start, uint64_t end)
 {
-    list_for_each(it, &mm->vmas) {
-        struct vma *v = list_entry(it, struct vma, link);
-        if (v->start >= end)
-            return true;
-        if (v->end > start)
-            return false;
-    }
-    return true;
+    struct vma *v = vma_first_after(mm, start);
+    return !v || v->range.start >= end;
 }
 
 void vma_insert(struct mm *mm, struct vma *nv)
 {
-    struct list_head *pos = &mm->vmas;
-    list_for_each(it, &mm->vmas) {
-        if (list_entry(it, struct vma, link)->start > nv->start) {
-            pos = it;
-            break;
-        }
-    }
-    list_add_tail(&nv->link, pos);
+    struct vma *next = vma_first_after(mm, nv->range.start);
+    list_add_tail(&nv->link, next ? &next->link : &mm->vmas);
+    range_tree_insert(&mm->vma_tree, &nv->range);
+    mm->map_count++;
 }
 
-int vma_split(struct vma *v, uint64_t at)
+void vma_unlink(struct mm *mm, struct vma *v)
 {
-    if (at <= v->start || at >= v->end)
+    range_tree_remove(&mm->vma_tree, &v->range);
+    list_del(&v->link);
+    mm->map_count--;
+}
+
+void vma_set_end(struct mm *mm, struct vma *v, uint64_t end)
+{
+    v->range.end = end;
+    range_tree_resized(&mm->vma_tree, &v->range);
+}
+
+int vma_split(struct mm *mm, struct vma *v, uint64_t at)
+{
+    if (at <= v->range.start || at >= v->range.end)
         return 0;
     struct vma *tail = kmalloc(sizeof *tail);
     if (!tail)
         return -ENOMEM;
     *tail = *v;
-    tail->start = at;
-    uint64_t head_len = at - v->start;
+    tail->range.start = at;
+    uint64_t head_len = at - v->range.start;
     if (v->file) {
         file_get(v->file);
         tail->file_off = v->file_off + head_len;
         tail->file_bytes = v->file_bytes > head_len ? v->file_bytes - head_len : 0;
     }
-    v->end = at;
-    list_add_head(&tail->link, &v->link);
+    vma_set_end(mm, v, at);
+    vma_insert(mm, tail);
     return 0;
 }
 
@@ -145,10 +158,12 @@ int vm_map_fixed(struct mm *mm, uint64_t start, uint64_t len, uint32_t prot, uin
         return -EINVAL;
     if (!vm_range_free(mm, start, end))
         return -EEXIST;
+    if (mm->map_count > VM_MAX_MAP_COUNT)
+        return -ENOMEM;
     struct vma *v = kzalloc(sizeof *v);
     if (!v)
         return -ENOMEM;
-    *v = (struct vma){.start = start, .end = end, .prot = prot, .flags = flags, .file = file ? file_get(file) : NULL,
+    *v = (struct vma){.range = {.start = start, .end = end}, .prot = prot, .flags = flags, .file = file ? file_get(file) : NULL,
                       .file_off = file_off, .file_bytes = file_bytes};
     vma_insert(mm, v);
     return 0;
@@ -167,7 +182,7 @@ uint64_t vma_pte_flags(uint32_t prot)
 /* Makes the page at addr (page aligned, inside v) present.  mm->lock held. */
 static int fault_in(struct mm *mm, struct vma *v, uint64_t addr)
 {
-    uint64_t off = addr - v->start;
+    uint64_t off = addr - v->range.start;
     bool from_file = v->file && off < v->file_bytes;
     /* A page read from the file is only zeroed past what the read filled. */
     uint64_t frame = from_file ? pmm_alloc_pages(0) : pmm_alloc_zeroed(0);
@@ -276,7 +291,7 @@ static uint64_t writable_resident_pages(struct mm *mm)
     list_for_each(it, &mm->vmas) {
         struct vma *v = list_entry(it, struct vma, link);
         if (v->prot & PROT_WRITE)
-            paging_visit(mm->root, v->start, v->end - v->start, count_page, &n);
+            paging_visit(mm->root, v->range.start, v->range.end - v->range.start, count_page, &n);
     }
     return n;
 }
@@ -310,8 +325,8 @@ int mm_fork(struct mm *parent, struct mm **out)
         *nv = *v;
         if (nv->file)
             file_get(nv->file);
-        list_add_tail(&nv->link, &child->vmas); /* the parent's list is sorted: so is this one */
-        int r = paging_visit(parent->root, v->start, v->end - v->start, share_page, &c);
+        vma_insert(child, nv);
+        int r = paging_visit(parent->root, v->range.start, v->range.end - v->range.start, share_page, &c);
         if (r || c.err) {
             c.err = c.err ? c.err : r;
             break;
@@ -319,6 +334,9 @@ int mm_fork(struct mm *parent, struct mm **out)
     }
     child->brk_start = parent->brk_start;
     child->brk = parent->brk;
+    /* The parent's denial already keeps writers off, so this one cannot fail. */
+    if (parent->exe_file && !file_deny_write(parent->exe_file))
+        child->exe_file = file_get(parent->exe_file);
     /* The parent lost write access to every shared page: drop its cached translations. */
     write_cr3(read_cr3());
     mutex_unlock(&parent->lock);

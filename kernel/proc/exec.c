@@ -115,6 +115,12 @@ static int load_interp(struct mm *mm, const char *path, struct loaded *out)
     int r = kernel_open_exec(path, &f);
     if (r)
         return r == -EACCES ? -EACCES : -ENOENT;
+    /* Not written while it loads (Linux keeps the interpreter writable after). */
+    r = file_deny_write(f);
+    if (r) {
+        file_put(f);
+        return r;
+    }
     struct elf_image img;
     uint8_t *head;
     size_t head_len;
@@ -131,6 +137,7 @@ static int load_interp(struct mm *mm, const char *path, struct loaded *out)
         out->interp_base = INTERP_BASE;
         out->entry = img.entry + bias;
     }
+    file_allow_write(f);
     file_put(f);
     return r;
 }
@@ -329,11 +336,20 @@ int exec_prepare(const struct exec_args *args, struct exec_image *out)
     int r = kernel_open_exec(path, &f);
     if (r)
         return r;
+    /* A program open for writing cannot run (ETXTBSY); once it runs, it
+     * cannot be opened for writing until its address space is gone. */
+    r = file_deny_write(f);
+    if (r) {
+        file_put(f);
+        return r;
+    }
     struct mm *mm = mm_create();
     if (!mm) {
+        file_allow_write(f);
         file_put(f);
         return -ENOMEM;
     }
+    mm->exe_file = f; /* the open's reference and the denial: mm_put gives both back */
     struct loaded ld = {0};
     mutex_lock(&mm->lock);
     r = load_program(mm, f, &ld);
@@ -341,7 +357,6 @@ int exec_prepare(const struct exec_args *args, struct exec_image *out)
         r = build_stack(mm, args, &ld, &out->rsp);
     mm->brk_start = mm->brk = ld.brk;
     mutex_unlock(&mm->lock);
-    file_put(f);
     out->mm = mm;
     out->entry = ld.entry;
     /* Allocated here, before the point of no return: exec_commit cannot fail. */

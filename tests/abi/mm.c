@@ -4,7 +4,9 @@
  * faults delivered as SIGSEGV with the right si_code and si_addr. */
 #include "abi.h"
 
+#include <stdio.h>
 #include <stdlib.h>
+#include <sys/wait.h>
 #include <sys/mman.h>
 
 #define PG 4096ul
@@ -212,6 +214,73 @@ static void t_address_space_exhausted(void)
     OK(munmap(p, PG));
 }
 
+/* vm.max_map_count: 65530 by default on Linux (and fixed at that on
+ * nutshell, which has no /proc to change it). */
+static long max_map_count(void)
+{
+    long n = 65530;
+    FILE *f = fopen("/proc/sys/vm/max_map_count", "r");
+    if (f) {
+        if (fscanf(f, "%ld", &n) != 1)
+            n = -1;
+        fclose(f);
+    }
+    return n;
+}
+
+/* Alternating protections split one PROT_NONE reservation into ever more
+ * mappings until the kernel refuses at vm.max_map_count with ENOMEM (every
+ * mprotect in the middle of a mapping adds two); a hole punched by munmap
+ * is refused there too; unmapping everything gives it all back. */
+static void t_map_count_limit(void)
+{
+    long limit = max_map_count();
+    CHECK(limit > 1000 && limit < 1000000, "vm.max_map_count is %ld", limit);
+    size_t pages = (size_t)limit + 4096;
+    char *base = map(pages * PG, PROT_NONE, MAP_PRIVATE | MAP_NORESERVE);
+    CHECK(base != MAP_FAILED, "mmap: %s", abi_errname(errno));
+    long made = 0;
+    int err = 0;
+    for (size_t i = 1; i + 1 < pages; i += 2) {
+        if (mprotect(base + i * PG, PG, PROT_READ)) {
+            err = errno;
+            break;
+        }
+        made++;
+    }
+    /* The program's own mappings (a handful) count too. */
+    int limited = err == ENOMEM && made > limit / 2 - 100 && made <= limit / 2;
+    char *tail = base + (2 * made + 2) * PG; /* inside the last PROT_NONE mapping */
+    int hole_err = 0;
+    if (limited && munmap(tail + 8 * PG, PG))
+        hole_err = errno;
+    /* One more mapping may squeeze in (Linux tests "more than the limit"), not two. */
+    char *extra[2] = {MAP_FAILED, MAP_FAILED};
+    int extra_err = 0;
+    for (int i = 0; i < 2 && limited && !extra_err; i++) {
+        extra[i] = map(PG, i ? PROT_NONE : PROT_READ, MAP_PRIVATE);
+        extra_err = extra[i] == MAP_FAILED ? errno : 0;
+    }
+    for (int i = 0; i < 2; i++)
+        if (extra[i] != MAP_FAILED)
+            munmap(extra[i], PG);
+    OK(munmap(base, pages * PG));
+    CHECK(limited, "mprotect #%ld ended with %s (limit %ld)", made + 1, abi_errname(err), limit);
+    CHECK(hole_err == ENOMEM, "munmap punching a hole at the limit: %s", abi_errname(hole_err));
+    CHECK(extra_err == ENOMEM, "mmap at the limit: %s", abi_errname(extra_err));
+    /* Everything is back: a fresh mapping and a fork work. */
+    char *p = map(16 * PG, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+    CHECK(p != MAP_FAILED, "mmap after the limit: %s", abi_errname(errno));
+    memset(p, 1, 16 * PG);
+    OK(munmap(p, 16 * PG));
+    pid_t pid = fork();
+    if (pid == 0)
+        _exit(7);
+    CHECK(pid > 0, "fork after the limit: %s", abi_errname(errno));
+    int st = abi_wait(pid);
+    CHECK(st >= 0 && WIFEXITED(st) && WEXITSTATUS(st) == 7, "child status %#x", st);
+}
+
 static void t_munmap_partial(void)
 {
     unsigned char *p = map(5 * PG, PROT_READ | PROT_WRITE, MAP_PRIVATE);
@@ -394,6 +463,7 @@ int main(void)
     RUN(mmap_errors);
     RUN(address_space_exhausted);
     RUN(munmap_partial);
+    RUN(map_count_limit);
     RUN(mprotect);
     RUN(prot_none_guard);
     RUN(null_and_kernel_faults);

@@ -372,6 +372,74 @@ static void t_execve_errors(void)
     abi_rm_tree(dir);
 }
 
+/* Copies the file at src to dst (mode 0755): 0 or -1. */
+static int copy_file(const char *src, const char *dst)
+{
+    int in = open(src, O_RDONLY), out = open(dst, O_CREAT | O_TRUNC | O_WRONLY, 0755);
+    char buf[4096];
+    ssize_t n = 0;
+    while (in >= 0 && out >= 0 && (n = read(in, buf, sizeof buf)) > 0)
+        if (write(out, buf, (size_t)n) != n)
+            n = -1;
+    int ok = in >= 0 && out >= 0 && n == 0;
+    if (in >= 0)
+        close(in);
+    if (out >= 0)
+        close(out);
+    return ok ? 0 : -1;
+}
+
+/* A program file is not written while it runs: opening it for writing or
+ * truncating it is ETXTBSY while a process executes it, and executing it
+ * is ETXTBSY while it is open for writing. */
+static void t_text_busy(void)
+{
+    const char *dir = abi_tmpdir();
+    char self[512], copy[512];
+    abi_prog_path(self, sizeof self, ABI_AREA);
+    snprintf(copy, sizeof copy, "%s/busy", dir);
+    CHECK(copy_file(self, copy) == 0, "copying %s: %s", self, abi_errname(errno));
+    struct stat before, after;
+    OK(stat(copy, &before));
+    int p[2];
+    OK(pipe(p));
+    char *args[] = { copy, "--child", "sleep", itoa_buf(p[1]), NULL };
+    pid_t pid;
+    RET(posix_spawn(&pid, copy, NULL, NULL, args, environ), 0);
+    close(p[1]);
+    int ready = read_byte(p[0]);
+    close(p[0]);
+    /* posix_spawn returned after the exec: the child runs from copy now. */
+    errno = 0;
+    int wr = open(copy, O_WRONLY), wr_err = errno;
+    errno = 0;
+    int trunc = open(copy, O_RDWR | O_TRUNC), trunc_err = errno;
+    errno = 0;
+    int tr = truncate(copy, 0), tr_err = errno;
+    int rd = open(copy, O_RDONLY);
+    kill(pid, SIGKILL);
+    int st = abi_wait(pid);
+    CHECK(ready == 'r', "the child did not start");
+    CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL, "child status %#x", st);
+    CHECK(wr == -1 && wr_err == ETXTBSY, "open(O_WRONLY) of a running program: %d, %s", wr, abi_errname(wr_err));
+    CHECK(trunc == -1 && trunc_err == ETXTBSY, "open(O_RDWR|O_TRUNC): %d, %s", trunc, abi_errname(trunc_err));
+    CHECK(tr == -1 && tr_err == ETXTBSY, "truncate: %d, %s", tr, abi_errname(tr_err));
+    CHECK(rd >= 0, "open(O_RDONLY) of a running program: %s", abi_errname(errno));
+    close(rd);
+    OK(stat(copy, &after));
+    EQ(after.st_size, before.st_size);
+    /* The program is gone: writers are welcome, and then exec is refused. */
+    int wfd = OK(open(copy, O_WRONLY));
+    char *exit_args[] = { copy, "--child", "exit", "3", NULL };
+    int spawn_err = posix_spawn(&pid, copy, NULL, NULL, exit_args, environ);
+    close(wfd);
+    RET(spawn_err, ETXTBSY);
+    RET(posix_spawn(&pid, copy, NULL, NULL, exit_args, environ), 0);
+    st = abi_wait(pid);
+    CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 3, "child status %#x", st);
+    abi_rm_tree(dir);
+}
+
 static void t_wait_errors(void)
 {
     int st;
@@ -458,6 +526,7 @@ int main(int argc, char **argv)
     RUN(getppid);
     RUN(execve_keeps_pid);
     RUN(execve_errors);
+    RUN(text_busy);
     RUN(wait_errors);
     RUN(many_children);
     RUN(orphan_reparented);

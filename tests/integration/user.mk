@@ -4,7 +4,7 @@
 USER_OUT := $(BUILD)/tests/user
 USER_CC  := musl-gcc -std=gnu11 -O2 -g -Wall -Wextra -Werror -static
 
-$(USER_OUT)/vmrun $(USER_OUT)/memhog $(USER_OUT)/sysfuzz $(USER_OUT)/respawn $(USER_OUT)/consoletest: $(USER_OUT)/%: tests/integration/user/%.c | deps
+$(USER_OUT)/vmrun $(USER_OUT)/memhog $(USER_OUT)/tmpfill $(USER_OUT)/sysfuzz $(USER_OUT)/respawn $(USER_OUT)/consoletest: $(USER_OUT)/%: tests/integration/user/%.c | deps
 	@mkdir -p $(@D)
 	@echo "  MUSLCC  $@"
 	@$(USER_CC) -o $@ $<
@@ -21,17 +21,20 @@ $(USER_OUT)/abi.list: tests/integration/user.mk tests/abi/abi.mk | deps
 $(USER_OUT)/abi.cpio: $(USER_OUT)/abi.manifest $(USER_OUT)/abi.list $(USER_OUT)/vmrun $(ABI_PROGS) $(BUILD)/apps/mkinitrd/mkinitrd
 	@$(BUILD)/apps/mkinitrd/mkinitrd $(USER_OUT)/abi.manifest $@
 
-# The pressure image: memhog three times in a row, then random system calls (sysfuzz).
+# The pressure image: memhog three times in a row, tmpfs filled to its limits and
+# emptied again (tmpfill), then random system calls (sysfuzz).
 $(USER_OUT)/memhog.manifest: tests/integration/user.mk | deps
 	@mkdir -p $(@D)
 	@{ echo "file /sbin/init $(USER_OUT)/vmrun 0755"; \
 	   echo "file /etc/vmrun.list $(USER_OUT)/memhog.list"; \
 	   echo "file /bin/memhog $(USER_OUT)/memhog 0755"; \
+	   echo "file /bin/tmpfill $(USER_OUT)/tmpfill 0755"; \
 	   echo "file /bin/sysfuzz $(USER_OUT)/sysfuzz 0755"; } >$@
 $(USER_OUT)/memhog.list: tests/integration/user.mk | deps
 	@mkdir -p $(@D)
-	@printf '/bin/memhog 1\n/bin/memhog 2\n/bin/memhog 3\n/bin/sysfuzz 20 300\n' >$@
-$(USER_OUT)/memhog.cpio: $(USER_OUT)/memhog.manifest $(USER_OUT)/memhog.list $(USER_OUT)/vmrun $(USER_OUT)/memhog $(USER_OUT)/sysfuzz $(BUILD)/apps/mkinitrd/mkinitrd
+	@printf '/bin/memhog 1\n/bin/memhog 2\n/bin/memhog 3\n/bin/tmpfill\n/bin/sysfuzz 20 300\n' >$@
+$(USER_OUT)/memhog.cpio: $(USER_OUT)/memhog.manifest $(USER_OUT)/memhog.list $(USER_OUT)/vmrun $(USER_OUT)/memhog \
+                         $(USER_OUT)/tmpfill $(USER_OUT)/sysfuzz $(BUILD)/apps/mkinitrd/mkinitrd
 	@$(BUILD)/apps/mkinitrd/mkinitrd $(USER_OUT)/memhog.manifest $@
 
 # The init image: apps/init itself as pid 1 with a respawning service.

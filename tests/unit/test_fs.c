@@ -66,17 +66,27 @@ void mutex_unlock(struct mutex *m)
     m->owner = NULL;
 }
 uint64_t clock_realtime_ns(void) { return 1700000000ull * 1000000000ull; }
+int64_t random_read(void *buf, size_t n)
+{
+    memset(buf, 0x5a, n); /* the name-hash key: any value will do */
+    return (int64_t)n;
+}
 struct process *current_process(void) { return NULL; }
 
 /* --- helpers -------------------------------------------------------------- */
 
 static struct inode *root;
 
-static void setup(uint64_t max_pages)
+static void setup_limits(uint64_t max_pages, uint64_t max_inodes)
 {
-    CHECK_EQ(vfs_mount_root(max_pages), 0);
+    CHECK_EQ(vfs_mount_root(max_pages, max_inodes), 0);
     root = vfs_root();
     fs_context_init_kernel();
+}
+
+static void setup(uint64_t max_pages)
+{
+    setup_limits(max_pages, 1000);
 }
 
 /* Runs one namespace operation the way the system calls do. */
@@ -304,7 +314,7 @@ static void test_tmpfs_holes_and_truncate(void)
 
 static void test_tmpfs_enospc_keeps_data(void)
 {
-    setup(3);                                      /* three data pages in the whole file system */
+    setup(4); /* three data pages, and one for the memory of two inodes and a name */
     struct file *f;
     CHECK_EQ(op_open("f", K_O_CREAT | K_O_RDWR, 0644, &f), 0);
     static char big[5 * 4096];
@@ -319,6 +329,162 @@ static void test_tmpfs_enospc_keeps_data(void)
     file_put(f);
     CHECK_EQ(op_unlink("f", false), 0);            /* the last name and reference: pages come back */
     CHECK_EQ(root->sb->used_pages, 0);
+}
+
+static int op_link(const char *from, const char *to)
+{
+    struct walk w1, w2;
+    CHECK_EQ(walk_begin(&w1, root), 0);
+    CHECK_EQ(walk_begin(&w2, root), 0);
+    mutex_lock(&vfs_ns_lock);
+    int r = vfs_link_locked(&w1, root, from, false, &w2, root, to);
+    mutex_unlock(&vfs_ns_lock);
+    walk_end(&w1);
+    walk_end(&w2);
+    return r;
+}
+
+/* Inodes and extra hard links count against max_inodes (ENOSPC); renames
+ * need none; removing everything gives every inode and byte back. */
+static void test_inode_limit(void)
+{
+    setup_limits(100, 10);
+    CHECK_EQ(root->sb->used_inodes, 1);           /* the root */
+    uint64_t base_bytes = root->sb->used_bytes;
+    char name[32];
+    int n = 0, r;
+    do {
+        snprintf(name, sizeof name, "f%d", n);
+        r = make_file(name, "");
+    } while (!r && ++n < 100);
+    CHECK_EQ(r, -ENOSPC);
+    CHECK_EQ(n, 9);
+    CHECK_EQ(op_mkdir("d", 0755), -ENOSPC);
+    CHECK_EQ(op_symlink("f0", "s"), -ENOSPC);
+    CHECK_EQ(op_link("f0", "f0-again"), -ENOSPC);
+    CHECK_EQ(op_rename("f0", "g0", 0), 0);
+    CHECK_EQ(op_rename("g0", "f0", 0), 0);
+    CHECK_EQ(op_unlink("f8", false), 0);
+    CHECK_EQ(op_link("f0", "f0-again"), 0);         /* a second name takes the freed inode */
+    CHECK_EQ(make_file("f8", ""), -ENOSPC);
+    CHECK_EQ(op_unlink("f0-again", false), 0);      /* and gives it back */
+    CHECK_EQ(make_file("f8", ""), 0);
+    for (int i = 0; i < 9; i++) {
+        snprintf(name, sizeof name, "f%d", i);
+        CHECK_EQ(op_unlink(name, false), 0);
+    }
+    CHECK_EQ(root->sb->used_inodes, 1);
+    CHECK_EQ(root->sb->used_bytes, base_bytes);
+}
+
+/* The memory of inodes, names and symlink targets counts towards the size. */
+static void test_metadata_counts_toward_size(void)
+{
+    setup_limits(1, 1000);                         /* one page in all */
+    uint64_t base_bytes = root->sb->used_bytes;
+    char name[64];
+    int n = 0, r;
+    do {
+        snprintf(name, sizeof name, "a-directory-with-a-long-name-%d", n);
+        r = op_mkdir(name, 0755);
+    } while (!r && ++n < 1000);
+    CHECK_EQ(r, -ENOSPC);
+    CHECK(n > 2 && n < 4096 / (int)sizeof(struct inode));
+    CHECK(root->sb->used_bytes <= 4096);
+    struct file *f;
+    CHECK_EQ(op_open("x", K_O_CREAT | K_O_RDWR, 0644, &f), -ENOSPC);
+    while (n--) {
+        snprintf(name, sizeof name, "a-directory-with-a-long-name-%d", n);
+        CHECK_EQ(op_unlink(name, true), 0);
+    }
+    CHECK_EQ(root->sb->used_bytes, base_bytes);
+    CHECK_EQ(op_symlink("a-target", "s"), 0);
+    CHECK(root->sb->used_bytes >= base_bytes + sizeof(struct inode) + sizeof("a-target"));
+    CHECK_EQ(op_unlink("s", false), 0);
+    CHECK_EQ(root->sb->used_bytes, base_bytes);
+}
+
+/* Thousands of entries: each is found by name, the table grew, and the
+ * order by sequence number holds while entries come and go. */
+static void test_large_directory(void)
+{
+    setup_limits(100000, 100000);
+    enum { N = 3000 };
+    char name[32];
+    for (int i = 0; i < N; i++) {
+        snprintf(name, sizeof name, "e%d", i);
+        CHECK_EQ(make_file(name, ""), 0);
+    }
+    CHECK(root->dir.nbuckets >= N / 2);
+    mutex_lock(&vfs_ns_lock);
+    for (int i = 0; i < N; i++) {
+        snprintf(name, sizeof name, "e%d", i);
+        struct dentry *d = dir_find(root, name, strlen(name));
+        CHECK(d != NULL && d->len == strlen(name));
+    }
+    CHECK(dir_find(root, "e3000", 5) == NULL);
+    mutex_unlock(&vfs_ns_lock);
+    /* A listing that removes every other entry ahead of it and adds new
+     * ones: it sees each survivor once, in creation order, then the new. */
+    uint64_t pos = DIR_FIRST_SEQ;
+    int seen = 0, added = 0, last = -1;
+    for (;;) {
+        mutex_lock(&vfs_ns_lock);
+        struct dentry *d = dir_next(root, pos);
+        mutex_unlock(&vfs_ns_lock);
+        if (!d)
+            break;
+        pos = dentry_seq(d) + 1;
+        int idx = atoi(d->name + 1);
+        if (d->name[0] == 'e') {
+            CHECK(idx > last && idx % 2 == 0);
+            last = idx;
+            if (idx + 1 < N) {
+                snprintf(name, sizeof name, "e%d", idx + 1);
+                CHECK_EQ(op_unlink(name, false), 0);
+            }
+            if (added < 10) {
+                snprintf(name, sizeof name, "n%d", added++);
+                CHECK_EQ(make_file(name, ""), 0);
+            }
+        }
+        seen++;
+    }
+    CHECK_EQ(seen, N / 2 + 10);
+    for (int i = 0; i < N; i += 2) {
+        snprintf(name, sizeof name, "e%d", i);
+        CHECK_EQ(op_unlink(name, false), 0);
+    }
+    for (int i = 0; i < 10; i++) {
+        snprintf(name, sizeof name, "n%d", i);
+        CHECK_EQ(op_unlink(name, false), 0);
+    }
+    CHECK(dir_is_empty(root));
+    CHECK(root->dir.buckets == NULL);
+}
+
+/* Undoing needs no memory: with every allocation failing, a walk inside
+ * the path's own buffer still removes files and directories. */
+static void test_undo_without_memory(void)
+{
+    setup(100);
+    CHECK_EQ(op_mkdir("a", 0755), 0);
+    CHECK_EQ(op_mkdir("a/b", 0755), 0);
+    CHECK_EQ(make_file("a/b/f", "data"), 0);
+    static char buf[PATH_MAX];
+    struct walk w;
+    fail_after = 0;
+    const char *paths[] = {"a/b/f", "a/b/../b", "a"};
+    for (int k = 0; k < 3; k++) {
+        strcpy(buf, paths[k]);
+        walk_begin_in(&w, root, buf);
+        mutex_lock(&vfs_ns_lock);
+        CHECK_EQ(vfs_unlink_locked(&w, root, buf, k > 0), 0);
+        mutex_unlock(&vfs_ns_lock);
+        walk_end(&w);
+    }
+    fail_after = -1;
+    CHECK(dir_is_empty(root));
 }
 
 static void test_tmpfs_enomem_keeps_data(void)
@@ -428,7 +594,7 @@ static void test_getcwd_path_and_mounts(void)
 {
     setup(100);
     CHECK_EQ(op_mkdir("tmp", 0755), 0);
-    struct super_block *tmp = tmpfs_create("tmpfs", DEV_MINOR_TMP, 10, 01777);
+    struct super_block *tmp = tmpfs_create("tmpfs", DEV_MINOR_TMP, 10, 100, 01777);
     CHECK(tmp != NULL);
     CHECK_EQ(vfs_mount("/tmp", tmp), 0);
     CHECK_EQ(vfs_mount("/tmp", tmp), -EBUSY);
@@ -618,6 +784,10 @@ int main(void)
         UNIT(test_tmpfs_holes_and_truncate),
         UNIT(test_tmpfs_enospc_keeps_data),
         UNIT(test_tmpfs_enomem_keeps_data),
+        UNIT(test_inode_limit),
+        UNIT(test_metadata_counts_toward_size),
+        UNIT(test_large_directory),
+        UNIT(test_undo_without_memory),
         UNIT(test_unlink_frees_when_unused),
         UNIT(test_mkdir_rmdir_errors),
         UNIT(test_rename),

@@ -27,6 +27,10 @@ int64_t kernel_pread(struct file *f, void *buf, size_t n, uint64_t off);
 uint64_t file_size(struct file *f);
 struct file *file_get(struct file *f); /* takes a reference */
 void file_put(struct file *f);         /* drops one; the last closes */
+/* A program runs from f (exec): refuses writers with ETXTBSY until
+ * file_allow_write.  0, or -ETXTBSY while f's file is open for writing. */
+int file_deny_write(struct file *f);
+void file_allow_write(struct file *f);
 
 /* File-descriptor tables (shared between threads with CLONE_FILES). */
 struct fd_table *fd_table_create(void);

@@ -17,8 +17,8 @@ enum {
 
 /* The root directory of the whole tree (NULL before vfs_mount_root). */
 struct inode *vfs_root(void);
-/* Creates the root tmpfs.  0 or -ENOMEM. */
-int vfs_mount_root(uint64_t max_pages);
+/* Creates the root tmpfs with the limits of struct super_block.  0 or -ENOMEM. */
+int vfs_mount_root(uint64_t max_pages, uint64_t max_inodes);
 /* Mounts sb on the directory at path (created with mode 0755 if missing).
  * 0, or -ENOTDIR/-EBUSY/-ENOMEM. */
 int vfs_mount(const char *path, struct super_block *sb);

@@ -17,6 +17,7 @@ struct walk {
     struct inode *root; /* "/" and the limit of ".." */
     int links;          /* symlinks followed so far */
     char *buf;          /* PATH_MAX bytes of scratch */
+    bool own_buf;       /* buf came from walk_begin: walk_end frees it */
 };
 
 /* The result of walk_parent: the directory that holds (or would hold) the
@@ -33,6 +34,10 @@ struct nameidata {
 
 /* Allocates the scratch buffer: 0 or -ENOMEM. */
 int walk_begin(struct walk *w, struct inode *root);
+/* Walks inside buf (PATH_MAX bytes) instead: pass buf itself as the path
+ * to walk, which the walk then overwrites.  Needs no memory, so lookups
+ * work when the heap is exhausted (fs/path_buf.h). */
+void walk_begin_in(struct walk *w, struct inode *root, char *buf);
 void walk_end(struct walk *w);
 /* Resolves all components but the last.  Errors: ENOENT (missing, or an
  * empty path), ENOTDIR, ENAMETOOLONG, ELOOP. */

@@ -6,8 +6,10 @@
 #include <fs/namei.h>
 
 /* Copies a user path into a new PATH_MAX kernel buffer (path_free it).
- * 0, -EFAULT, -ENAMETOOLONG or -ENOMEM.  An empty path is returned as is. */
-int path_from_user(uint64_t upath, char **out);
+ * 0, -EFAULT, -ENAMETOOLONG or -ENOMEM.  An empty path is returned as is.
+ * may_reserve: the call needs no other path buffer, so the buffer may come
+ * from the reserve (fs/path_buf.h) and ENOMEM never happens. */
+int path_from_user(uint64_t upath, bool may_reserve, char **out);
 void path_free(char *p);
 /* The open file at fd of the current process (file_put when done), or NULL. */
 struct file *fget(int fd);

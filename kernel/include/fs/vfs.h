@@ -23,17 +23,28 @@
 #include <fs/uapi.h>
 #include <kernel/list.h>
 #include <kernel/mutex.h>
+#include <kernel/range_tree.h>
 #include <kernel/types.h>
 
 struct inode;
 struct file;
 
+/* A file system's limits, as Linux's tmpfs size= and nr_inodes=: new
+ * inodes (and extra hard links) beyond max_inodes, and data pages plus the
+ * memory of inodes, names and name tables beyond max_pages, are ENOSPC.  So
+ * no file system can take more than its share of kernel memory, whatever
+ * mix of files, directories and names a user makes.  max_inodes 0: not
+ * accounted at all (pipefs, whose inodes live and die with their pipes). */
 struct super_block {
     const char *name;     /* "tmpfs", "devfs", "pipefs": for diagnostics */
     uint32_t dev_minor;   /* st_dev is 0:dev_minor (anonymous device, as tmpfs on Linux) */
     uint64_t next_ino;    /* protected by inode_life_lock */
-    uint64_t max_pages;   /* data pages allowed (writes beyond get -ENOSPC) */
-    uint64_t used_pages;  /* protected by inode_life_lock */
+    uint64_t max_pages;   /* data pages + metadata bytes / 4 KiB allowed */
+    uint64_t max_inodes;
+    /* Protected by inode_life_lock: */
+    uint64_t used_pages;  /* data pages */
+    uint64_t used_bytes;  /* inodes, names, name tables, symlink targets */
+    uint64_t used_inodes; /* inodes + extra hard links */
     struct inode *root;
 };
 
@@ -89,6 +100,10 @@ struct inode {
     uint32_t rdev_major, rdev_minor;
     struct super_block *sb;
     uint32_t refs;        /* open files, cwd/root, lookups in flight: inode_life_lock */
+    /* Linux's i_writecount, under inode_life_lock: > 0 open files that may
+     * write it, < 0 programs executing it.  Never both: the other side gets
+     * ETXTBSY. */
+    int32_t write_count;
     bool freed;
 
     struct mutex data_lock;
@@ -98,10 +113,13 @@ struct inode {
             size_t npages;        /* slots in pages[] */
             uint64_t resident;    /* non-NULL pages (st_blocks), read without the lock */
         } reg;
-        struct {
-            struct list_head entries; /* struct dentry, by increasing seq */
+        struct {                      /* fs/dir.h */
+            struct range_tree order;  /* struct dentry by seq */
+            struct dentry **buckets;  /* hash table of names; NULL while empty */
+            uint32_t nbuckets;        /* a power of two, or 0 */
             uint64_t next_seq;
             struct inode *parent;     /* NULL once removed */
+            struct dentry *entry;     /* its name in parent; NULL for a root or once removed */
         } dir;
         struct {
             char *target;
@@ -120,6 +138,7 @@ struct file {
     const struct file_ops *ops;
     struct inode *inode;        /* a reference */
     uint32_t flags;             /* access mode | status flags (O_APPEND, O_NONBLOCK...) */
+    bool writer;                /* counted in inode->write_count */
     /* Regular files and directories: serialises the users of pos (read,
      * write, lseek, getdents).  Streams that peek: the readers' turn between
      * peek and consume (taken interruptibly).  Nothing else: fs/sys_rw.c. */
@@ -132,9 +151,10 @@ struct file {
 #define FILE_WRITABLE(f) (!((f)->flags & K_O_PATH) && ((f)->flags & K_O_ACCMODE) != K_O_RDONLY)
 
 /* inode.c */
-struct super_block *super_create(const char *name, uint32_t dev_minor, uint64_t max_pages);
-/* A new inode with refs 1 and nlink 0 (the caller links it).  NULL on ENOMEM. */
-struct inode *inode_alloc(struct super_block *sb, uint32_t mode);
+struct super_block *super_create(const char *name, uint32_t dev_minor, uint64_t max_pages, uint64_t max_inodes);
+/* A new inode with refs 1 and nlink 0 (the caller links it) in *out.
+ * 0, -ENOMEM, or -ENOSPC when sb is out of inodes or space. */
+int inode_alloc(struct super_block *sb, uint32_t mode, struct inode **out);
 struct inode *inode_get(struct inode *i);
 void inode_put(struct inode *i);
 /* Drops one link (caller holds vfs_ns_lock); frees the inode if nothing else holds it. */
@@ -142,10 +162,21 @@ void inode_unlink(struct inode *i);
 /* Adds or removes a link that cannot be the last (a subdirectory's ".."). */
 void inode_nlink_add(struct inode *i, int delta);
 void inode_touch(struct inode *i, bool atime, bool mtime, bool ctime);
+/* ETXTBSY bookkeeping (write_count): a writer while nobody executes the
+ * inode, an executor while nobody may write it.  0 or -ETXTBSY. */
+int inode_get_write_access(struct inode *i);
+void inode_put_write_access(struct inode *i);
+int inode_deny_write_access(struct inode *i);
+void inode_allow_write_access(struct inode *i);
 uint64_t inode_now_ns(void);
-/* Page accounting against sb->max_pages: 0 or -ENOSPC. */
+/* Accounting against sb's limits: 0 or -ENOSPC.  A page is a data page;
+ * bytes are metadata memory; an inode is one of max_inodes. */
 int super_charge_page(struct super_block *sb);
 void super_uncharge_pages(struct super_block *sb, uint64_t n);
+int super_charge_bytes(struct super_block *sb, uint64_t n);
+void super_uncharge_bytes(struct super_block *sb, uint64_t n);
+int super_charge_inode(struct super_block *sb);
+void super_uncharge_inode(struct super_block *sb);
 void inode_fill_stat(struct inode *i, struct k_stat *st);
 uint8_t inode_dtype(const struct inode *i);
 
@@ -157,8 +188,10 @@ int64_t tmpfs_write(struct inode *i, const void *buf, size_t n, uint64_t *pos, b
 int tmpfs_truncate(struct inode *i, uint64_t len);
 /* Frees every data page (the inode is going away). */
 void tmpfs_free_data(struct inode *i);
-/* Creates a new file system whose root directory has mode 0755 | extra bits. */
-struct super_block *tmpfs_create(const char *name, uint32_t dev_minor, uint64_t max_pages, uint32_t root_mode);
+/* Creates a new file system whose root directory has mode root_mode, with
+ * the limits of struct super_block (max_inodes > 0). */
+struct super_block *tmpfs_create(const char *name, uint32_t dev_minor, uint64_t max_pages, uint64_t max_inodes,
+                                 uint32_t root_mode);
 
 /* file.c */
 /* A new open file on inode (a reference is taken) with ops and flags; refs 1. */

@@ -1,11 +1,14 @@
-/* User address spaces: a page-table root and a sorted list of VMAs (virtual
- * memory areas), each with its protection and what backs it.  Pages are
+/* User address spaces: a page-table root and the VMAs (virtual memory
+ * areas), each with its protection and what backs it.  The VMAs are kept
+ * twice: in a balanced tree (kernel/range_tree.h) for O(log n) lookup and
+ * free-gap search, and in a list sorted by address for walks over a range.
+ * At most VM_MAX_MAP_COUNT of them exist per address space.  Pages are
  * created on first touch: zero-filled for anonymous memory, read from the
  * file for file-backed private mappings.  A user frame belongs to one
  * address space until a fork shares it copy-on-write; each frame counts its
  * users (pmm_frame_get/put) and the last unmapping frees it.
  *
- * mm->lock (a sleeping mutex) protects the VMA list, brk and the user half
+ * mm->lock (a sleeping mutex) protects the VMA tree and list, brk and the user half
  * of the page tables.  Never hold it across copy_to_user/copy_from_user:
  * their page faults take it. */
 #ifndef MM_VM_H
@@ -13,6 +16,7 @@
 
 #include <kernel/list.h>
 #include <kernel/mutex.h>
+#include <kernel/range_tree.h>
 #include <kernel/types.h>
 
 #define PROT_NONE 0
@@ -30,10 +34,16 @@
 #define USER_MMAP_TOP (USER_STACK_TOP - USER_STACK_MAX - (1ull << 30))
 #define USER_MMAP_BOTTOM 0x10000ull
 
+/* Linux's default vm.max_map_count: a new mapping, or a split that would
+ * leave more VMAs than this, fails with ENOMEM (mm/mmap.c says where).
+ * Each VMA costs 128 bytes of kernel heap, so this also bounds what one
+ * process can pin with mmap/mprotect patterns to about 8 MiB. */
+#define VM_MAX_MAP_COUNT 65530u
+
 struct file;
 
 struct vma {
-    uint64_t start, end;   /* page aligned, end exclusive */
+    struct range_node range; /* start, end: page aligned, end exclusive; in mm->vma_tree */
     uint32_t prot;         /* PROT_* */
     uint32_t flags;        /* VMA_* */
     struct file *file;     /* file-backed: a reference, NULL for anonymous */
@@ -45,8 +55,13 @@ struct vma {
 struct mm {
     struct mutex lock;
     uint64_t root;           /* PML4 physical address; kernel half shared */
-    struct list_head vmas;
+    struct range_tree vma_tree;
+    struct list_head vmas;   /* the same VMAs, sorted by start */
+    uint32_t map_count;      /* VMAs in the tree and list */
     uint64_t brk_start, brk; /* heap: [brk_start, brk) */
+    /* The program exec loaded, or NULL: a reference that keeps writers off
+     * (file_deny_write) while this address space lives, as Linux's exe_file. */
+    struct file *exe_file;
     int refs;                /* threads/processes using it (CLONE_VM), atomic */
     uint64_t resident_pages;
 };

@@ -3,7 +3,8 @@
 # init; their result lines are relayed as abi-vm/..., vmrun's own per-program
 # lines as vm/....  Boot 2: memory pressure in 16 MiB (memhog, three times):
 # every allocation ends in ENOMEM or a killed child, and the kernel lives on;
-# then random system calls (sysfuzz).  Boot 3: apps/init as pid 1 restarts a
+# tmpfs filled to its inode limit and to the end of memory, and emptied again
+# (tmpfill); then random system calls (sysfuzz).  Boot 3: apps/init as pid 1 restarts a
 # failing service and powers off when its final service ends.  Boot 4: the
 # console's input, typed by this script.
 set -u
