@@ -6,13 +6,17 @@
 #include <kernel/printk.h>
 #include <mm/pmm.h>
 
-int vfs_init(const void *initramfs, size_t len)
+int vfs_init(const void *initramfs, size_t len, void (*consumed)(size_t n))
 {
-    /* Each tmpfs may hold up to half of memory, as Linux's default. */
+    /* /tmp and /run may hold up to half of memory, as Linux's tmpfs default.
+     * The root is bounded by memory alone, as Linux's rootfs: it holds the
+     * initramfs, which may well be more than half of a small machine.  All
+     * memory is what the allocator has now plus the archive's pages, which
+     * come back to it as they are unpacked. */
     struct pmm_stats ps;
     pmm_get_stats(&ps);
     uint64_t half = ps.total_pages / 2;
-    int r = vfs_mount_root(half);
+    int r = vfs_mount_root(ps.total_pages + len / PAGE_SIZE + 1);
     if (r)
         return r;
     fs_context_init_kernel();
@@ -25,7 +29,7 @@ int vfs_init(const void *initramfs, size_t len)
     if ((r = vfs_mount("/dev", dev)) || (r = vfs_mount("/tmp", tmp)) || (r = vfs_mount("/run", run)))
         return r;
     if (initramfs && len) {
-        r = initramfs_unpack(vfs_root(), initramfs, len);
+        r = initramfs_unpack(vfs_root(), initramfs, len, consumed);
         if (r)
             return r;
     } else {
