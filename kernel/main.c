@@ -58,14 +58,15 @@ static void init_memory(void)
 {
     struct phys_range reserved[BOOT_MAX_MODULES + 2];
     size_t n_res = 0;
-    reserved[n_res++] = (struct phys_range){(uint64_t)__kernel_start - KERNEL_BASE, (uint64_t)__kernel_end - KERNEL_BASE};
-    reserved[n_res++] = (struct phys_range){boot_start_info, boot_start_info + PAGE_SIZE};
     for (size_t i = 0; i < boot_info.n_modules; i++)
         reserved[n_res++] = (struct phys_range){boot_info.modules[i].paddr,
                                                 boot_info.modules[i].paddr + boot_info.modules[i].size};
+    size_t n_modules = n_res; /* reserved[0..n_modules): given back once unpacked */
+    reserved[n_res++] = (struct phys_range){(uint64_t)__kernel_start - KERNEL_BASE, (uint64_t)__kernel_end - KERNEL_BASE};
+    reserved[n_res++] = (struct phys_range){boot_start_info, boot_start_info + PAGE_SIZE};
     struct phys_range usable[MAX_USABLE];
     size_t n = boot_usable_ranges(&boot_info, reserved, n_res, usable, MAX_USABLE);
-    if (pmm_init(usable, n))
+    if (pmm_init_spanning(usable, n, reserved, n_modules))
         panic("no usable memory for the frame allocator");
     if (kmap_init(&boot_info) || kstack_init())
         panic("out of memory building the kernel page tables");
@@ -150,6 +151,22 @@ static __noreturn void run_test_mode(const char *mode)
     machine_exit(EXIT_TESTS_FAILED);
 }
 
+/* The initrd's pages below this physical address are back with the frame
+ * allocator (the initrd is unpacked front to back). */
+static uint64_t initrd_released;
+
+/* Gives back the whole pages of the initrd's first n bytes, as the unpacker
+ * is done with them: its copy of a file and the archive need not fit in
+ * memory together. */
+static void release_initrd(size_t n)
+{
+    uint64_t upto = ALIGN_DOWN(boot_info.modules[0].paddr + n, PAGE_SIZE);
+    if (upto <= initrd_released)
+        return;
+    pmm_release_range(initrd_released, upto); /* a partial first page stays reserved */
+    initrd_released = upto;
+}
+
 /* Unpacks the initramfs (the first boot module) into the root filesystem,
  * gives its memory back, and starts init.  A machine that cannot start init
  * has nothing to do: it says why and powers off with the failure status. */
@@ -163,12 +180,14 @@ static void start_user_space(void)
     } else {
         printk(LOG_WARN, "no initramfs given (-initrd): the root filesystem is empty");
     }
-    int r = vfs_init(initrd, initrd_len);
+    if (initrd_len)
+        initrd_released = boot_info.modules[0].paddr;
+    int r = vfs_init(initrd, initrd_len, initrd_len ? release_initrd : NULL);
     if (r)
         printk(LOG_ERR, "root filesystem: error %d setting it up", r);
-    virtio_init(); /* after the root fs: drivers add nodes under /dev */
     if (initrd_len)
-        pmm_release_range(boot_info.modules[0].paddr, boot_info.modules[0].paddr + initrd_len);
+        release_initrd(initrd_len); /* also what an unpacking error left */
+    virtio_init(); /* after the root fs: drivers add nodes under /dev */
 
     const char *argv[CMDLINE_MAX_INIT_ARGS + 2];
     size_t argc = 0;

@@ -52,6 +52,11 @@ uint64_t file_size(struct file *f)
     return f->inode->size;
 }
 
+bool file_is_regular(struct file *f)
+{
+    return K_S_ISREG(f->inode->mode);
+}
+
 /* Directories open read-only; reads give EISDIR, getdents64 lists them. */
 const struct file_ops dir_file_ops = {
     .seekable = true,

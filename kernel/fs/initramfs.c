@@ -31,6 +31,8 @@ struct dirtime {
 struct unpack {
     struct walk w;
     struct inode *root;
+    const uint8_t *archive;
+    void (*consumed)(size_t n); /* may be NULL */
     char *path;                /* the normalised name, PATH_MAX bytes */
     struct hardlink *links;
     size_t nlinks, cap;
@@ -129,6 +131,28 @@ static int remember_dirtime(struct unpack *u, struct inode *dir, uint64_t mtime_
     return 0;
 }
 
+/* Pieces in which a file's data is copied: after each, the archive's
+ * bytes behind it are handed back (u->consumed). */
+#define FILL_CHUNK (64 * 1024)
+
+/* Writes e's data into i (made empty first). */
+static int fill_file(struct unpack *u, struct inode *i, const struct cpio_entry *e)
+{
+    int r = tmpfs_truncate(i, 0);
+    uint64_t pos = 0;
+    while (!r && pos < e->size) {
+        size_t want = (size_t)MIN((uint64_t)FILL_CHUNK, e->size - pos);
+        int64_t n = tmpfs_write(i, (const uint8_t *)e->data + pos, want, &pos, false);
+        if (n < 0)
+            r = (int)n;
+        else if ((size_t)n != want)
+            r = -ENOSPC;
+        else if (u->consumed)
+            u->consumed((size_t)((const uint8_t *)e->data + pos - u->archive));
+    }
+    return r;
+}
+
 static int unpack_regular(struct unpack *u, const struct cpio_entry *e, struct inode **out)
 {
     struct hardlink *hl = e->nlink > 1 ? find_link(u, e) : NULL;
@@ -148,14 +172,13 @@ static int unpack_regular(struct unpack *u, const struct cpio_entry *e, struct i
     }
     if (r)
         return r;
-    if (e->size) {
-        uint64_t pos = 0;
-        r = tmpfs_truncate(i, 0);
-        int64_t n = r ? r : tmpfs_write(i, e->data, e->size, &pos, false);
-        if (n < 0)
-            return (int)n;
-        if ((size_t)n != e->size)
-            return -ENOSPC;
+    r = e->size ? fill_file(u, i, e) : 0;
+    if (r) {
+        /* A program cut short would fail later with a misleading error
+         * (ENOEXEC): drop the name and the data instead. */
+        tmpfs_truncate(i, 0);
+        vfs_unlink_locked(&u->w, u->root, u->path, false);
+        return r;
     }
     *out = i;
     return 0;
@@ -223,9 +246,9 @@ static int unpack_entry(struct unpack *u, const struct cpio_entry *e)
     return r;
 }
 
-int initramfs_unpack(struct inode *root, const void *buf, size_t len)
+int initramfs_unpack(struct inode *root, const void *buf, size_t len, void (*consumed)(size_t n))
 {
-    struct unpack u = {.root = root};
+    struct unpack u = {.root = root, .archive = buf, .consumed = consumed};
     int r = walk_begin(&u.w, root);
     if (r)
         return r;
@@ -250,11 +273,14 @@ int initramfs_unpack(struct inode *root, const void *buf, size_t len)
         }
         r = unpack_entry(&u, &e);
         if (r) {
+            /* The normalised name: the archive's copy may be given back already. */
             printk(LOG_ERR, "initramfs: cannot unpack '%s' (error %d); kept the %zu entries before it",
-                   e.name, r, count);
+                   u.path, r, count);
             break;
         }
         count++;
+        if (consumed)
+            consumed(off);
     }
     for (size_t k = 0; k < u.ndirs; k++) {
         struct inode *d = u.dirs[k].dir;

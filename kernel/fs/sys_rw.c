@@ -328,6 +328,13 @@ int64_t kernel_pread(struct file *f, void *buf, size_t n, uint64_t off)
     return tmpfs_read(f->inode, buf, n, off);
 }
 
+int kernel_file_frame(struct file *f, uint64_t off, uint64_t *phys)
+{
+    if (!K_S_ISREG(f->inode->mode))
+        return -ENOENT;
+    return tmpfs_lend_page(f->inode, off, phys);
+}
+
 int64_t sys_lseek(const struct syscall_args *a)
 {
     struct file *f = fget((int)a->arg[0]);

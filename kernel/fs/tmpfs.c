@@ -1,12 +1,18 @@
 /* tmpfs: file systems held in memory.  Directories and symlinks live in
  * the inode (fs/dir.c, fs/namei_ops.c); this file holds regular file data:
  * an array of page pointers, NULL for holes, grown geometrically.  A page
- * is a 4 KiB kmalloc block.  Every change either completes or leaves the
- * file as it was (a write that runs out of memory part-way returns the
- * bytes it did write, as Linux does). */
+ * is one frame from the frame allocator, reference-counted: the file holds
+ * one reference, and each private mapping that maps the page directly
+ * (mm/vm.c, through tmpfs_lend_page) holds another, so a program's text is
+ * in memory once however many processes run it.  Whoever drops the last
+ * reference frees the frame: a page truncated away stays with the mappings
+ * that still have it.  Every change either completes or leaves the file as
+ * it was (a write that runs out of memory part-way returns the bytes it did
+ * write, as Linux does). */
 #include <fs/vfs.h>
 #include <kernel/errno.h>
 #include <kernel/string.h>
+#include <mm/pmm.h>
 #include <mm/slab.h>
 
 #define TMPFS_PAGE 4096u
@@ -56,12 +62,12 @@ static int reg_page(struct inode *i, size_t idx, uint8_t **out)
         int r = super_charge_page(i->sb);
         if (r)
             return r;
-        uint8_t *pg = kzalloc(TMPFS_PAGE);
-        if (!pg) {
+        uint64_t frame = pmm_alloc_zeroed(0);
+        if (!frame) {
             super_uncharge_pages(i->sb, 1);
             return -ENOMEM;
         }
-        i->reg.pages[idx] = pg;
+        i->reg.pages[idx] = phys_to_virt(frame);
         __atomic_add_fetch(&i->reg.resident, 1, __ATOMIC_RELAXED);
     }
     *out = i->reg.pages[idx];
@@ -135,7 +141,7 @@ int tmpfs_truncate(struct inode *i, uint64_t len)
         uint64_t freed = 0;
         for (size_t p = keep; p < i->reg.npages; p++) {
             if (i->reg.pages[p]) {
-                kfree(i->reg.pages[p]);
+                pmm_frame_release(virt_to_phys(i->reg.pages[p]));
                 i->reg.pages[p] = NULL;
                 freed++;
             }
@@ -153,12 +159,29 @@ int tmpfs_truncate(struct inode *i, uint64_t len)
     return 0;
 }
 
+int tmpfs_lend_page(struct inode *i, uint64_t off, uint64_t *phys)
+{
+    if (off & (TMPFS_PAGE - 1))
+        return -EINVAL;
+    mutex_lock(&i->data_lock);
+    uint64_t idx = off / TMPFS_PAGE;
+    uint8_t *pg = off < i->size && idx < i->reg.npages ? i->reg.pages[idx] : NULL;
+    if (pg) {
+        /* Taken under data_lock, which truncation holds to drop the file's
+         * own reference: the frame cannot go away in between. */
+        *phys = virt_to_phys(pg);
+        pmm_frame_get(*phys);
+    }
+    mutex_unlock(&i->data_lock);
+    return pg ? 0 : -ENOENT;
+}
+
 void tmpfs_free_data(struct inode *i)
 {
     uint64_t freed = 0;
     for (size_t p = 0; p < i->reg.npages; p++) {
         if (i->reg.pages[p]) {
-            kfree(i->reg.pages[p]);
+            pmm_frame_release(virt_to_phys(i->reg.pages[p]));
             freed++;
         }
     }

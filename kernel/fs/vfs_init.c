@@ -7,16 +7,20 @@
 #include <kernel/printk.h>
 #include <mm/pmm.h>
 
-int vfs_init(const void *initramfs, size_t len)
+int vfs_init(const void *initramfs, size_t len, void (*consumed)(size_t n))
 {
-    /* Linux's tmpfs defaults: each instance may hold up to half of memory
-     * (size=50%), and as many inodes as half the number of RAM pages
-     * (nr_inodes), e.g. 2048 in 16 MiB.  Here the memory of inodes and
-     * names counts towards the size too (fs/vfs.h). */
+    /* /tmp and /run may hold up to half of memory, and as many inodes as
+     * half the number of RAM pages, as Linux's tmpfs defaults (size=50%,
+     * nr_inodes).  The root is bounded in size by memory alone, as Linux's
+     * rootfs: it holds the initramfs, which may well be more than half of a
+     * small machine (all memory is what the allocator has now plus the
+     * archive's pages, which come back to it as they are unpacked); its
+     * inodes are bounded as the others'.  The memory of inodes and names
+     * counts towards the size too (fs/vfs.h). */
     struct pmm_stats ps;
     pmm_get_stats(&ps);
     uint64_t half = ps.total_pages / 2;
-    int r = vfs_mount_root(half, half);
+    int r = vfs_mount_root(ps.total_pages + len / PAGE_SIZE + 1, half);
     if (!r)
         r = path_buf_reserve_init();
     if (r)
@@ -31,7 +35,7 @@ int vfs_init(const void *initramfs, size_t len)
     if ((r = vfs_mount("/dev", dev)) || (r = vfs_mount("/tmp", tmp)) || (r = vfs_mount("/run", run)))
         return r;
     if (initramfs && len) {
-        r = initramfs_unpack(vfs_root(), initramfs, len);
+        r = initramfs_unpack(vfs_root(), initramfs, len, consumed);
         if (r)
             return r;
     } else {

@@ -84,12 +84,14 @@ static uint64_t find_gap(struct mm *mm, uint64_t len, uint64_t floor)
 
 static bool overcommitted(uint64_t len)
 {
-    /* Like Linux's heuristic overcommit: refuse one mapping larger than all
-     * free memory, so a program asking for absurd sizes gets ENOMEM rather
-     * than dying later on a fault. */
+    /* Linux's heuristic overcommit: refuse one mapping larger than all of
+     * memory, so a program asking for absurd sizes gets ENOMEM rather than
+     * dying later on a fault.  All of memory, not what is free: programs
+     * reserve buffers for the worst case and touch a part (the vtpm's state
+     * buffers are sized for a whole slot of its disk). */
     struct pmm_stats s;
     pmm_get_stats(&s);
-    return (len >> PAGE_SHIFT) > s.free_pages;
+    return (len >> PAGE_SHIFT) > s.total_pages;
 }
 
 int64_t sys_mmap(const struct syscall_args *a)
@@ -125,8 +127,14 @@ int64_t sys_mmap(const struct syscall_args *a)
             file_put(file);
             return -ENODEV;
         }
-        uint64_t size = file_size(file);
-        file_bytes = size > off ? size - off : 0;
+        /* A regular file backs the whole mapping: pages past its end (now or
+         * after a truncation) are SIGBUS at their fault, as on Linux.  Other
+         * files (devices such as /dev/zero) map as zero-filled memory. */
+        if (off + len < off) {
+            file_put(file);
+            return -EOVERFLOW;
+        }
+        file_bytes = file_is_regular(file) ? len : 0;
     }
 
     mutex_lock(&mm->lock);
@@ -273,14 +281,17 @@ out:
     return (int64_t)cur;
 }
 
-/* Moves the present frames of [old, old+len) to [new, new+len) without copying. */
+/* Moves the present frames of [old, old+len) to [new, new+len) without
+ * copying.  A page mapped read-only in a writable mapping (its frame is
+ * shared with a fork or with its file) stays read-only. */
 static int move_frames(struct mm *mm, uint64_t old, uint64_t new, uint64_t len, uint32_t prot)
 {
     for (uint64_t off = 0; off < len; off += PAGE_SIZE) {
-        uint64_t pa;
-        if (paging_lookup(mm->root, old + off, &pa, NULL, NULL))
+        uint64_t pa, pte;
+        if (paging_lookup(mm->root, old + off, &pa, &pte, NULL))
             continue;
-        int r = paging_map(mm->root, new + off, pa, PAGE_SIZE, vma_pte_flags(prot) | PAGING_SMALL);
+        uint64_t rights = vma_pte_flags(prot) & ~(pte & PTE_W ? 0 : PTE_W);
+        int r = paging_map(mm->root, new + off, pa, PAGE_SIZE, rights | PAGING_SMALL);
         if (r)
             return r;
         paging_unmap(mm->root, old + off, PAGE_SIZE);

@@ -25,7 +25,7 @@ enum page_state { PAGE_NONE = 0, PAGE_FREE, PAGE_ALLOCATED };
 struct page {
     struct page *next, *prev; /* free-list links, valid while PAGE_FREE */
     uintptr_t owner;          /* for the slab allocator */
-    uint32_t refs;            /* user frames: address spaces sharing it (copy-on-write); atomic */
+    uint32_t refs;            /* single frames: users (address spaces, a file holding the page); atomic */
     uint8_t state;
     uint8_t order;
 #ifdef KDEBUG
@@ -90,17 +90,29 @@ static void add_free_range(uint64_t start_pfn, uint64_t end_pfn)
     }
 }
 
+/* Widens [*lo, *hi) (frame numbers) to cover the non-empty ranges given. */
+static void span_ranges(const struct phys_range *r, size_t n, uint64_t *lo, uint64_t *hi)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (r[i].end <= r[i].start)
+            continue;
+        *lo = MIN(*lo, r[i].start >> PAGE_SHIFT);
+        *hi = MAX(*hi, r[i].end >> PAGE_SHIFT);
+    }
+}
+
 int pmm_init(const struct phys_range *usable, size_t n)
 {
+    return pmm_init_spanning(usable, n, NULL, 0);
+}
+
+int pmm_init_spanning(const struct phys_range *usable, size_t n, const struct phys_range *later, size_t n_later)
+{
     uint64_t lo = UINT64_MAX, hi = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (usable[i].end <= usable[i].start)
-            continue;
-        lo = MIN(lo, usable[i].start >> PAGE_SHIFT);
-        hi = MAX(hi, usable[i].end >> PAGE_SHIFT);
-    }
+    span_ranges(usable, n, &lo, &hi);
     if (hi <= lo)
         return -ENOMEM;
+    span_ranges(later, n_later, &lo, &hi);
     base_pfn = lo;
     n_pages = hi - lo;
     uint64_t meta_bytes = ALIGN_UP(n_pages * sizeof(struct page), PAGE_SIZE);
@@ -311,6 +323,12 @@ unsigned pmm_frame_put(uint64_t phys)
 {
     struct page *p = page_of(phys);
     return p ? __atomic_sub_fetch(&p->refs, 1, __ATOMIC_ACQ_REL) : 0;
+}
+
+void pmm_frame_release(uint64_t phys)
+{
+    if (pmm_frame_put(phys) == 0)
+        pmm_free_pages(phys, 0);
 }
 
 unsigned pmm_frame_refs(uint64_t phys)

@@ -42,8 +42,7 @@ struct mm *mm_get(struct mm *mm)
  * (frames are shared copy-on-write after fork). */
 static void free_frame(uint64_t pa, void *mm)
 {
-    if (pmm_frame_put(pa) == 0)
-        pmm_free_pages(pa, 0);
+    pmm_frame_release(pa);
     ((struct mm *)mm)->resident_pages--;
 }
 
@@ -179,28 +178,53 @@ uint64_t vma_pte_flags(uint32_t prot)
     return f;
 }
 
-/* Makes the page at addr (page aligned, inside v) present.  mm->lock held. */
-static int fault_in(struct mm *mm, struct vma *v, uint64_t addr)
+/* The frame for a page of v's file window (off < v->file_bytes) at addr,
+ * and the entry flags to map it with.  A read of a page wholly inside the
+ * window maps the file's own frame read-only (no copy: a later write copies
+ * it, cow_break); otherwise the page is a private copy of the file's bytes,
+ * zeroed past the window (an ELF segment's .bss tail).  A page wholly past
+ * the file's end (the file was truncated, or mapped beyond it) is -EIO:
+ * SIGBUS, as on Linux. */
+static int file_frame(struct vma *v, uint64_t addr, bool write, uint64_t *frame, uint64_t *flags)
 {
-    uint64_t off = addr - v->range.start;
-    bool from_file = v->file && off < v->file_bytes;
-    /* A page read from the file is only zeroed past what the read filled. */
-    uint64_t frame = from_file ? pmm_alloc_pages(0) : pmm_alloc_zeroed(0);
-    if (!frame)
-        return -ENOMEM;
-    if (from_file) {
-        uint64_t n = MIN(PAGE_SIZE, v->file_bytes - off);
-        uint8_t *page = phys_to_virt(frame);
-        int64_t got = kernel_pread(v->file, page, n, v->file_off + off);
-        if (got < 0) {
-            pmm_free_pages(frame, 0);
-            return (int)got;
-        }
-        memset(page + got, 0, PAGE_SIZE - (uint64_t)got);
+    uint64_t off = addr - v->range.start, pos = v->file_off + off;
+    if (pos >= file_size(v->file))
+        return -EIO;
+    if (!write && v->file_bytes - off >= PAGE_SIZE && kernel_file_frame(v->file, pos, frame) == 0) {
+        *flags &= ~PTE_W;
+        return 0;
     }
-    int r = paging_map(mm->root, addr, frame, PAGE_SIZE, vma_pte_flags(v->prot) | PAGING_SMALL);
+    /* Only zeroed past what the read filled. */
+    *frame = pmm_alloc_pages(0);
+    if (!*frame)
+        return -ENOMEM;
+    uint8_t *page = phys_to_virt(*frame);
+    int64_t got = kernel_pread(v->file, page, MIN(PAGE_SIZE, v->file_bytes - off), pos);
+    if (got < 0) {
+        pmm_free_pages(*frame, 0);
+        return (int)got;
+    }
+    memset(page + got, 0, PAGE_SIZE - (uint64_t)got);
+    return 0;
+}
+
+/* Makes the page at addr (page aligned, inside v) present; write says
+ * whether the access that needs it writes.  mm->lock held. */
+static int fault_in(struct mm *mm, struct vma *v, uint64_t addr, bool write)
+{
+    uint64_t flags = vma_pte_flags(v->prot) | PAGING_SMALL, frame;
+    if (v->file && addr - v->range.start < v->file_bytes) {
+        int r = file_frame(v, addr, write, &frame, &flags);
+        if (r)
+            return r;
+    } else {
+        frame = pmm_alloc_zeroed(0);
+        if (!frame)
+            return -ENOMEM;
+    }
+    int r = paging_map(mm->root, addr, frame, PAGE_SIZE, flags);
     if (r) {
-        pmm_free_pages(frame, 0);
+        pmm_frame_release(frame);
         return r;
     }
     mm->resident_pages++;
@@ -227,25 +251,28 @@ static int cow_break(struct mm *mm, struct vma *v, uint64_t addr)
         pmm_free_pages(copy, 0);
         return r;
     }
-    if (pmm_frame_put(pa) == 0) /* the other user let go meanwhile */
-        pmm_free_pages(pa, 0);
+    pmm_frame_release(pa); /* freed if the other users let go meanwhile */
     return 0;
 }
 
-static bool drop_write_if_shared(uint64_t va, uint64_t *pte, void *unused)
+/* Gives a present user page the rights of a protection (entry flags in
+ * *rights), write access only while no one else holds its frame: a fork's
+ * copy-on-write partner or the file the page is shared with.  One pass, so
+ * no other thread ever sees a shared frame writable. */
+static bool set_page_rights(uint64_t va, uint64_t *pte, void *rights)
 {
-    (void)va, (void)unused;
-    if ((*pte & PTE_W) && pmm_frame_refs(*pte & PTE_ADDR_MASK) > 1)
-        *pte &= ~PTE_W;
+    (void)va;
+    uint64_t f = *(uint64_t *)rights;
+    if ((f & PTE_W) && pmm_frame_refs(*pte & PTE_ADDR_MASK) > 1)
+        f &= ~PTE_W;
+    *pte = (*pte & (PTE_ADDR_MASK | PTE_A | PTE_D)) | f | PTE_P;
     return true;
 }
 
 int vm_protect_locked(struct mm *mm, uint64_t start, uint64_t end, uint32_t prot)
 {
-    int r = paging_protect(mm->root, start, end - start, vma_pte_flags(prot));
-    /* Frames still shared after a fork stay read-only: their first write copies them. */
-    if (!r && (prot & PROT_WRITE))
-        r = paging_visit(mm->root, start, end - start, drop_write_if_shared, NULL);
+    uint64_t rights = vma_pte_flags(prot);
+    int r = paging_visit(mm->root, start, end - start, set_page_rights, &rights);
     write_cr3(read_cr3()); /* the entries just changed may be cached */
     return r;
 }
@@ -356,7 +383,7 @@ int vm_populate_locked(struct mm *mm, uint64_t start, uint64_t len)
             return -EFAULT;
         if (paging_lookup(mm->root, a, NULL, NULL, NULL) == 0)
             continue;
-        int r = fault_in(mm, v, a);
+        int r = fault_in(mm, v, a, false);
         if (r)
             return r;
     }
@@ -381,7 +408,7 @@ int vm_handle_fault(struct mm *mm, uint64_t addr, bool write, bool exec)
         r = write ? cow_break(mm, v, ALIGN_DOWN(addr, PAGE_SIZE)) : 0;
         invlpg(addr);
     } else {
-        r = fault_in(mm, v, ALIGN_DOWN(addr, PAGE_SIZE));
+        r = fault_in(mm, v, ALIGN_DOWN(addr, PAGE_SIZE), write);
     }
     mutex_unlock(&mm->lock);
     return r;

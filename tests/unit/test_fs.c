@@ -15,6 +15,7 @@
 #include <kernel/errno.h>
 #include <kernel/mutex.h>
 #include <kernel/panic.h>
+#include <mm/pmm.h>
 #include <mm/slab.h>
 #include <proc/process.h>
 #include <stdlib.h>
@@ -50,6 +51,46 @@ void kfree(void *p)
     if (p)
         live_blocks--;
     free(p);
+}
+
+/* Frames for tmpfs pages: an arena of "physical memory" at host_phys_base
+ * (frame 0 unused: 0 means no frame), with a reference count per frame. */
+#define FRAMES 1024
+uint8_t *host_phys_base;
+static unsigned frame_refcount[FRAMES];
+
+static unsigned *frame_refs(uint64_t phys)
+{
+    if (phys % 4096 || phys / 4096 == 0 || phys / 4096 >= FRAMES || !frame_refcount[phys / 4096])
+        host_test_panic("not an allocated frame");
+    return &frame_refcount[phys / 4096];
+}
+
+uint64_t pmm_alloc_zeroed(unsigned order)
+{
+    if (!host_phys_base)
+        host_phys_base = aligned_alloc(4096, FRAMES * 4096);
+    if (order || fail_after == 0)
+        return 0;
+    if (fail_after > 0)
+        fail_after--;
+    for (uint64_t k = 1; k < FRAMES; k++) {
+        if (frame_refcount[k])
+            continue;
+        frame_refcount[k] = 1;
+        memset(host_phys_base + k * 4096, 0, 4096);
+        live_blocks++;
+        return k * 4096;
+    }
+    return 0;
+}
+
+void pmm_frame_get(uint64_t phys) { (*frame_refs(phys))++; }
+
+void pmm_frame_release(uint64_t phys)
+{
+    if (--*frame_refs(phys) == 0)
+        live_blocks--;
 }
 
 void mutex_init(struct mutex *m) { m->owner = NULL; }
@@ -506,6 +547,33 @@ static void test_tmpfs_enomem_keeps_data(void)
     file_put(f);
 }
 
+/* A page lent to a mapping outlives its truncation; holes and the end lend nothing. */
+static void test_tmpfs_lend_page(void)
+{
+    setup(100);
+    long base = live_blocks;
+    struct file *f;
+    CHECK_EQ(op_open("f", K_O_CREAT | K_O_RDWR, 0644, &f), 0);
+    static char data[2 * 4096];
+    memset(data, 'd', sizeof data);
+    uint64_t pos = 4096; /* page 0 stays a hole */
+    CHECK_EQ(tmpfs_write(f->inode, data, sizeof data, &pos, false), (int64_t)sizeof data);
+    uint64_t phys;
+    CHECK_EQ(tmpfs_lend_page(f->inode, 0, &phys), -ENOENT);      /* a hole */
+    CHECK_EQ(tmpfs_lend_page(f->inode, 100, &phys), -EINVAL);    /* not page aligned */
+    CHECK_EQ(tmpfs_lend_page(f->inode, 3 * 4096, &phys), -ENOENT); /* past the end */
+    CHECK_EQ(tmpfs_lend_page(f->inode, 4096, &phys), 0);
+    CHECK_EQ(*frame_refs(phys), 2);
+    CHECK_EQ(*(uint8_t *)phys_to_virt(phys), 'd');
+    CHECK_EQ(tmpfs_truncate(f->inode, 0), 0);
+    CHECK_EQ(*frame_refs(phys), 1);                               /* the mapping still has it */
+    CHECK_EQ(((uint8_t *)phys_to_virt(phys))[4095], 'd');
+    pmm_frame_release(phys);
+    file_put(f);
+    CHECK_EQ(op_unlink("f", false), 0);
+    CHECK_EQ(live_blocks, base);
+}
+
 /* --- namespace operations ------------------------------------------------- */
 
 static void test_unlink_frees_when_unused(void)
@@ -699,7 +767,7 @@ static void test_pipe_ring_wraps(void)
 /* --- initramfs -------------------------------------------------------------- */
 
 struct archive {
-    unsigned char b[16384];
+    unsigned char b[256 * 1024];
     size_t len;
 };
 
@@ -737,7 +805,7 @@ static void test_initramfs_unpack(void)
     put(&ar, 8, 0100644, 1, "etc/replaced", "new");
     put(&ar, 9, 020600, 1, "dev/ttyS0", NULL);
     put(&ar, 0, 0, 1, "TRAILER!!!", NULL);
-    CHECK_EQ(initramfs_unpack(root, ar.b, ar.len), 0);
+    CHECK_EQ(initramfs_unpack(root, ar.b, ar.len, NULL), 0);
     int err;
     struct inode *etc = lookup("etc", &err);
     CHECK(etc && etc->mode == (K_S_IFDIR | 0700));
@@ -761,6 +829,38 @@ static void test_initramfs_unpack(void)
     CHECK_EQ(op_open("dev/ttyS0", K_O_RDWR, 0, &f), -ENXIO);   /* no driver behind it */
 }
 
+static size_t consumed_upto;
+static void note_consumed(size_t n)
+{
+    CHECK(n >= consumed_upto); /* front to back */
+    consumed_upto = n;
+}
+
+/* The unpacker reports its progress through a large file (so boot can free
+ * the archive behind it), and a file whose data does not fit is removed
+ * rather than left cut short. */
+static void test_initramfs_progress_and_no_short_file(void)
+{
+    setup(40);
+    static struct archive ar;
+    static char big[16 * 4096 + 1], huge[40 * 4096 + 1];
+    memset(big, 'b', sizeof big - 1);
+    memset(huge, 'h', sizeof huge - 1);
+    put(&ar, 1, 0100644, 1, "big", big);
+    size_t after_big = ar.len;
+    put(&ar, 2, 0100755, 1, "huge", huge);             /* more than the 40 pages allowed */
+    put(&ar, 0, 0, 1, "TRAILER!!!", NULL);
+    consumed_upto = 0;
+    CHECK_EQ(initramfs_unpack(root, ar.b, ar.len, note_consumed), -ENOSPC);
+    CHECK(consumed_upto >= after_big + 64 * 1024);     /* told in pieces, inside "huge" too */
+    CHECK(consumed_upto < ar.len);
+    int err;
+    struct inode *b = lookup("big", &err);
+    CHECK(b && b->size == sizeof big - 1);
+    CHECK_EQ(lookup_err("huge"), -ENOENT);
+    CHECK_EQ(root->sb->used_pages, 16);                /* the cut-short file's pages are back */
+}
+
 static void test_initramfs_malformed_keeps_prefix(void)
 {
     setup(100);
@@ -769,7 +869,7 @@ static void test_initramfs_malformed_keeps_prefix(void)
     size_t bad = ar.len;
     put(&ar, 2, 0100644, 1, "bad", "x");
     memcpy(ar.b + bad, "070799", 6);                   /* corrupt the magic */
-    CHECK_EQ(initramfs_unpack(root, ar.b, ar.len), -EINVAL);
+    CHECK_EQ(initramfs_unpack(root, ar.b, ar.len, NULL), -EINVAL);
     int err;
     CHECK(lookup("good", &err) != NULL);
     CHECK_EQ(lookup_err("bad"), -ENOENT);
@@ -788,6 +888,7 @@ int main(void)
         UNIT(test_metadata_counts_toward_size),
         UNIT(test_large_directory),
         UNIT(test_undo_without_memory),
+        UNIT(test_tmpfs_lend_page),
         UNIT(test_unlink_frees_when_unused),
         UNIT(test_mkdir_rmdir_errors),
         UNIT(test_rename),
@@ -796,6 +897,7 @@ int main(void)
         UNIT(test_fd_table),
         UNIT(test_pipe_ring_wraps),
         UNIT(test_initramfs_unpack),
+        UNIT(test_initramfs_progress_and_no_short_file),
         UNIT(test_initramfs_malformed_keeps_prefix),
         {0},
     });

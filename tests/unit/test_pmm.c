@@ -152,6 +152,30 @@ static void test_no_memory_at_all(void)
     CHECK(pmm_init(r, 0) < 0);
 }
 
+/* A boot module above all usable RAM (where QEMU puts the initrd) comes to
+ * the allocator once released, page by page, only when the frame map spans
+ * it; without the span the release is ignored. */
+static void test_release_above_usable_ram(void)
+{
+    physmem_setup(32 * MiB);
+    struct phys_range usable[] = {{1 * MiB, 8 * MiB}}, initrd[] = {{8 * MiB + 100, 12 * MiB}};
+    CHECK_EQ(pmm_init(usable, 1), 0);
+    uint64_t before = stats().total_pages;
+    pmm_release_range(initrd[0].start, initrd[0].end);
+    CHECK_EQ(stats().total_pages, before);
+
+    CHECK_EQ(pmm_init_spanning(usable, 1, initrd, 1), 0);
+    before = stats().total_pages;
+    uint64_t free_before = stats().free_pages;
+    pmm_release_range(initrd[0].start, 10 * MiB + 2048); /* whole pages only */
+    pmm_release_range(10 * MiB, initrd[0].end);
+    CHECK_EQ(stats().total_pages, before + (4 * MiB) / 4096 - 1); /* the partial first page stays out */
+    CHECK_EQ(stats().free_pages, free_before + (4 * MiB) / 4096 - 1);
+    uint64_t p = pmm_alloc_pages(PMM_MAX_ORDER); /* the released pages coalesce */
+    CHECK(p != 0);
+    pmm_free_pages(p, PMM_MAX_ORDER);
+}
+
 int main(void)
 {
     return unit_main("pmm", (struct unit_test[]){
@@ -164,6 +188,7 @@ int main(void)
                                 UNIT(test_wrong_order_and_foreign_frees_panic),
                                 UNIT(test_page_owner_word),
                                 UNIT(test_no_memory_at_all),
+                                UNIT(test_release_above_usable_ram),
                                 {0},
                             });
 }

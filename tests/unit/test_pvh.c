@@ -119,11 +119,13 @@ static void test_usable_ranges_subtract_reserved(void)
     struct phys_range reserved[] = {{0x100000, 0x180000}, {0x800000, 0x812345}, {0x1000, 0x2000}};
     struct phys_range u[8];
     size_t n = boot_usable_ranges(&bi, reserved, 3, u, 8);
-    CHECK_EQ(n, 2);
-    CHECK_EQ(u[0].start, 0x180000);
-    CHECK_EQ(u[0].end, 0x800000);
-    CHECK_EQ(u[1].start, 0x813000); /* the module's last page is kept out */
-    CHECK_EQ(u[1].end, 0x1000000);
+    CHECK_EQ(n, 3);
+    CHECK_EQ(u[0].start, 0x2000);   /* low memory: page 0 and the reserved page are out */
+    CHECK_EQ(u[0].end, 0x9f000);    /* the partial page before the EBDA too */
+    CHECK_EQ(u[1].start, 0x180000);
+    CHECK_EQ(u[1].end, 0x800000);
+    CHECK_EQ(u[2].start, 0x813000); /* the module's last page is kept out */
+    CHECK_EQ(u[2].end, 0x1000000);
 }
 
 static void test_usable_ranges_merge_overlaps_and_align(void)

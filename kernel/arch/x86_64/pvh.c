@@ -142,7 +142,11 @@ size_t boot_usable_ranges(const struct boot_info *bi, const struct phys_range *r
         if (e->type != MEMMAP_RAM)
             continue;
         uint64_t s = ALIGN_UP(e->addr, PAGE_SIZE), end = ALIGN_DOWN(e->addr + e->size, PAGE_SIZE);
-        s = MAX(s, 0x100000ull); /* below 1 MiB: firmware and legacy areas */
+        /* Low memory is ordinary RAM where the map says so (no firmware runs
+         * once the kernel has started; the EBDA and ROM areas are not RAM in
+         * it), and a small machine needs its 636 KiB.  Only page 0 stays out:
+         * physical address 0 is the frame allocator's "no memory". */
+        s = MAX(s, PAGE_SIZE);
         if (end > s)
             usable[n++] = (struct phys_range){s, end};
     }

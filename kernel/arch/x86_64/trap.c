@@ -120,7 +120,7 @@ static void user_exception(struct trap_frame *tf)
         int r = vm_handle_fault(p->mm, addr, tf->error_code & PF_WRITE, tf->error_code & PF_INSTR);
         if (r == 0)
             return;
-        if (r == -ENOMEM)
+        if (r == -ENOMEM || r == -EIO) /* no frame, or past the end of the mapped file */
             signal_force_fault(SIGBUS, BUS_ADRERR, addr, tf);
         else
             signal_force_fault(SIGSEGV, r == -EACCES ? SEGV_ACCERR : SEGV_MAPERR, addr, tf);

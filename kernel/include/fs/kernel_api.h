@@ -10,10 +10,11 @@ struct fd_table;
 struct fs_context;
 
 /* Boot: creates the root filesystem (tmpfs), devfs on /dev, tmpfs on /tmp
- * and /run, then unpacks the initramfs (cpio newc) into the root.
+ * and /run, then unpacks the initramfs (cpio newc) into the root, calling
+ * consumed(n) (may be NULL) as its first n bytes are no longer needed.
  * Returns 0 or a negative errno (a malformed archive is reported and
  * what came before the bad entry is kept). */
-int vfs_init(const void *initramfs, size_t len);
+int vfs_init(const void *initramfs, size_t len, void (*consumed)(size_t n));
 
 /* Opens path (relative paths from the current process's cwd, or "/" for
  * kernel threads) with open(2) flags.  Returns 0 and *out, or -errno. */
@@ -23,8 +24,16 @@ int kernel_open(const char *path, int flags, unsigned mode, struct file **out);
 int kernel_open_exec(const char *path, struct file **out);
 /* Reads up to n bytes at offset off into a kernel buffer; returns bytes read or -errno. */
 int64_t kernel_pread(struct file *f, void *buf, size_t n, uint64_t off);
+/* The frame that holds a regular file's bytes [off, off + 4K) (off page
+ * aligned), with a reference taken: a private mapping maps it read-only
+ * instead of copying it, and drops it with pmm_frame_release.  -ENOENT when
+ * there is no such frame to share (a hole, past the end, not a regular
+ * file): the caller reads the bytes with kernel_pread instead. */
+int kernel_file_frame(struct file *f, uint64_t off, uint64_t *phys);
 /* Size of a regular file, in bytes. */
 uint64_t file_size(struct file *f);
+/* Whether f is a regular file (what mmap maps page by page; other files map as zeros). */
+bool file_is_regular(struct file *f);
 struct file *file_get(struct file *f); /* takes a reference */
 void file_put(struct file *f);         /* drops one; the last closes */
 /* A program runs from f (exec): refuses writers with ETXTBSY until

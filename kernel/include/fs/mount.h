@@ -29,7 +29,11 @@ void fs_context_init_kernel(void);
 
 /* initramfs.c: unpacks a cpio newc archive into the tree at root.  Returns
  * 0, or -EINVAL for a malformed archive (reported in one line; entries
- * before the bad one are kept), or -ENOMEM/-ENOSPC. */
-int initramfs_unpack(struct inode *root, const void *buf, size_t len);
+ * before the bad one are kept), or -ENOMEM/-ENOSPC (a file whose data did
+ * not fit is removed, never left cut short).  The archive is read once,
+ * front to back: consumed(n), if not NULL, is told as the first n bytes are
+ * no longer needed, so the caller can free the archive's memory while the
+ * files are being filled (at boot, archive and files need not fit at once). */
+int initramfs_unpack(struct inode *root, const void *buf, size_t len, void (*consumed)(size_t n));
 
 #endif

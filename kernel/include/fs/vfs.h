@@ -186,6 +186,11 @@ int64_t tmpfs_read(struct inode *i, void *buf, size_t n, uint64_t pos);
 /* Writes at *pos (at the end with append) and moves *pos past the bytes written. */
 int64_t tmpfs_write(struct inode *i, const void *buf, size_t n, uint64_t *pos, bool append);
 int tmpfs_truncate(struct inode *i, uint64_t len);
+/* The frame holding the file's bytes [off, off + 4K) (off page aligned, below
+ * the size), with a reference taken for a mapping that maps it directly; the
+ * mapping drops it with pmm_frame_release.  -ENOENT for a hole or past the
+ * end (no page to share: the caller reads the bytes instead). */
+int tmpfs_lend_page(struct inode *i, uint64_t off, uint64_t *phys);
 /* Frees every data page (the inode is going away). */
 void tmpfs_free_data(struct inode *i);
 /* Creates a new file system whose root directory has mode root_mode, with

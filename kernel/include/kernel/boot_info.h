@@ -41,7 +41,7 @@ int pvh_parse(uint64_t start_info, uint64_t phys_limit, struct boot_info *out, c
 
 /* Fills usable[] with the RAM entries of the memory map, page-aligned inward,
  * minus the reserved ranges given (kernel image, modules, start info...) and
- * minus the first 1 MiB.  Returns the number of ranges written (at most max). */
+ * minus page 0.  Returns the number of ranges written (at most max). */
 size_t boot_usable_ranges(const struct boot_info *bi, const struct phys_range *reserved, size_t n_reserved,
                           struct phys_range *usable, size_t max);
 

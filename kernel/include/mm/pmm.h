@@ -14,9 +14,13 @@
  * kernel image, boot modules and anything else reserved).  Takes the memory
  * for its own per-page metadata from those ranges.  Returns 0 or -ENOMEM. */
 int pmm_init(const struct phys_range *usable, size_t n);
+/* Same, with the frame map also covering ranges that are reserved now but
+ * given to the allocator later with pmm_release_range (the initrd, which
+ * the loader may put above all usable RAM). */
+int pmm_init_spanning(const struct phys_range *usable, size_t n, const struct phys_range *later, size_t n_later);
 
 /* Gives memory that was reserved at boot (the initrd, once unpacked) to the
- * allocator.  Only the part inside the span pmm_init covered is taken. */
+ * allocator.  Only the whole pages inside the span pmm_init covered are taken. */
 void pmm_release_range(uint64_t start, uint64_t end);
 
 /* Returns the physical address of 2^order contiguous, naturally aligned pages,
@@ -39,6 +43,9 @@ void pmm_set_page_owner(uint64_t phys, uintptr_t owner);
 void pmm_frame_get(uint64_t phys);
 unsigned pmm_frame_put(uint64_t phys);
 unsigned pmm_frame_refs(uint64_t phys);
+/* Drops one reference to a single frame and frees it if that was the last
+ * (user frames, and file pages that mappings share with their file). */
+void pmm_frame_release(uint64_t phys);
 
 /* The debug kernel poisons freed frames; before kmap_init has mapped all
  * memory it can only reach the first 4 GiB.  kmap_init calls this once the

@@ -3,10 +3,12 @@
  * twice: in a balanced tree (kernel/range_tree.h) for O(log n) lookup and
  * free-gap search, and in a list sorted by address for walks over a range.
  * At most VM_MAX_MAP_COUNT of them exist per address space.  Pages are
- * created on first touch: zero-filled for anonymous memory, read from the
- * file for file-backed private mappings.  A user frame belongs to one
- * address space until a fork shares it copy-on-write; each frame counts its
- * users (pmm_frame_get/put) and the last unmapping frees it.
+ * created on first touch: zero-filled for anonymous memory; for file-backed
+ * private mappings a read maps the file's own page read-only (shared with
+ * the file and every other mapping of it) and a write gets a private copy.
+ * A user frame belongs to one address space until a fork shares it
+ * copy-on-write; each frame counts its users (pmm_frame_get/put, the file
+ * holding one for its pages) and the last one to let go frees it.
  *
  * mm->lock (a sleeping mutex) protects the VMA tree and list, brk and the user half
  * of the page tables.  Never hold it across copy_to_user/copy_from_user:
@@ -48,7 +50,8 @@ struct vma {
     uint32_t flags;        /* VMA_* */
     struct file *file;     /* file-backed: a reference, NULL for anonymous */
     uint64_t file_off;     /* file offset of start */
-    uint64_t file_bytes;   /* bytes of the file visible from start; the rest reads as zero */
+    uint64_t file_bytes;   /* bytes of the file visible from start (an ELF segment's file part;
+                              mmap: the whole length); the rest reads as zero */
     struct list_head link; /* mm->vmas, sorted by start */
 };
 
@@ -95,7 +98,8 @@ int mm_fork(struct mm *parent, struct mm **out);
 
 /* Page fault in user memory at addr.  write/exec say what the access was.
  * Returns 0 (mapped: retry), -EFAULT (no VMA: SIGSEGV/SEGV_MAPERR),
- * -EACCES (VMA forbids it: SEGV_ACCERR) or -ENOMEM (no frame: SIGBUS). */
+ * -EACCES (VMA forbids it: SEGV_ACCERR), -ENOMEM (no frame: SIGBUS) or
+ * -EIO (a file page wholly past the file's end: SIGBUS). */
 int vm_handle_fault(struct mm *mm, uint64_t addr, bool write, bool exec);
 
 #endif
