@@ -9,19 +9,23 @@
  *    there too, a rename still works, a directory listing sees every file
  *    once; then unlink them all.
  * 3. File data in /tmp, /run and / until memory itself runs out (the three
- *    file systems may each take half of memory, as on Linux), then nested
- *    directories on top: at that point chdir(".."), rmdir, unlink and close
- *    must still work (the path-buffer reserve), and after they did, fork
- *    works again.
+ *    file systems may each take half of memory, as on Linux), a child that
+ *    takes the very last pages, then nested directories on top: at that
+ *    point chdir(".."), rmdir, unlink and close must still work (with no
+ *    page free, path lookups use the path-buffer reserve), and once they
+ *    did and the child is gone, fork works again.
  * Before each phase everything the program touches is touched once, so its
  * own page faults never need memory while memory is exhausted. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/sysinfo.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -164,23 +168,92 @@ static int fill_file(const char *path, int *fd)
     }
 }
 
+/* The eater takes the last free pages once told to: it touches fresh
+ * anonymous memory until a fault finds no page (SIGBUS).  A fault that also
+ * needs a new page table fails with a page still free, so the handler then
+ * touches the holes it left in its first 2 MiB (mapped at every other page
+ * before the file systems were filled) until one fails too.  Then it signals the parent (SIGUSR1) and pauses, holding
+ * everything, until it is killed.  Neither side may make a call that needs
+ * memory meanwhile (a blocked read holds a kernel buffer), nor run code or
+ * stack they have not touched before: hence raw syscall() and sigsuspend. */
+#define EATER_HOLES 256
+static int go_pipe[2], ready_pipe[2];
+static char altstack[64 * 1024];
+static char *eaten_region;
+static volatile int eater_faults;
+static pid_t parent_pid;
+static volatile sig_atomic_t eater_done;
+
+static void eater_stuck(int sig)
+{
+    (void)sig;
+    if (++eater_faults == 1)
+        for (int h = 0; h < EATER_HOLES; h++)
+            eaten_region[(2 * h + 1) * 4096] = 1; /* the next SIGBUS nests (SA_NODEFER) */
+    syscall(SYS_kill, parent_pid, SIGUSR1);
+    for (;;)
+        syscall(SYS_pause);
+}
+
+static void eater(void)
+{
+    memset(altstack, 0, sizeof altstack);
+    stack_t ss = {.ss_sp = altstack, .ss_size = sizeof altstack};
+    struct sigaction sa = {.sa_handler = eater_stuck, .sa_flags = SA_ONSTACK | SA_NODEFER};
+    char c = 'r';
+    parent_pid = getppid();
+    char *p = mmap(NULL, 1ul << 30, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (p == MAP_FAILED || sigaltstack(&ss, NULL) || sigaction(SIGBUS, &sa, NULL) || syscall(SYS_kill, parent_pid, 0))
+        _exit(1);
+    eaten_region = p;
+    for (int h = 0; h < EATER_HOLES; h++)
+        p[2 * h * 4096] = 1; /* while there is memory: the holes' page table is there */
+    if (write(ready_pipe[1], &c, 1) != 1 || read(go_pipe[0], &c, 1) != 1)
+        _exit(1);
+    for (size_t off = 2 * EATER_HOLES * 4096; off < (1ul << 30); off += 4096)
+        p[off] = 1;
+    _exit(4); /* a GiB in 16 MiB: never */
+}
+
+static void on_eater_done(int sig)
+{
+    (void)sig;
+    eater_done = 1;
+}
+
 static void memory_exhausted(void)
 {
     const char *paths[] = {"/tmp/fill", "/run/fill", "/fill"};
-    int fds[3] = {-1, -1, -1}, errs[3];
+    int fds[3] = {-1, -1, -1};
     unsigned long before = free_kib();
     memset(chunk, 0x5a, sizeof chunk);
+    char c = 0;
+    pid_t pid = -1;
+    struct sigaction sa = {.sa_handler = on_eater_done};
+    sigset_t usr1, wait_mask;
+    sigemptyset(&usr1);
+    sigaddset(&usr1, SIGUSR1);
+    sigaction(SIGUSR1, &sa, NULL);
+    sigprocmask(SIG_BLOCK, &usr1, &wait_mask);
+    sigdelset(&wait_mask, SIGUSR1);
+    if (!pipe(go_pipe) && !pipe(ready_pipe) && (pid = fork()) == 0)
+        eater();
+    int started = pid > 0 && read(ready_pipe[0], &c, 1) == 1 && c == 'r';
     int out_of_memory = 0;
-    for (int k = 0; k < 3 && !out_of_memory; k++) {
-        errs[k] = fill_file(paths[k], &fds[k]);
-        out_of_memory = errs[k] == ENOMEM;
-    }
+    for (int k = 0; k < 3 && !out_of_memory; k++)
+        out_of_memory = fill_file(paths[k], &fds[k]) == ENOMEM;
+    /* Now the last pages: afterwards not even one page is free. */
+    int eaten = started && write(go_pipe[1], "g", 1) == 1;
+    while (eaten && !eater_done)
+        syscall(SYS_rt_sigsuspend, &wait_mask, _NSIG / 8);
+    unsigned long low = free_kib();
     /* Nested directories on top, as far as they go. */
     int err = 0;
     long depth = 0;
     if (chdir("/run") == 0)
         depth = nest(&err);
-    unsigned long low = free_kib();
+    else
+        err = -errno;
     int undone = unnest(depth) && chdir("/") == 0;
     int closed = 1, unlinked = 1;
     for (int k = 0; k < 3; k++) {
@@ -189,17 +262,32 @@ static void memory_exhausted(void)
             unlinked &= unlink(paths[k]) == 0;
         }
     }
+    if (pid > 0) {
+        kill(pid, SIGKILL);
+        waitpid(pid, NULL, 0);
+    }
     printf("tmpfill: %lu KiB free before, %lu at the low point, %lu after; %ld nested dirs (%s)\n", before, low,
            free_kib(), depth, strerror(err > 0 ? err : -err));
     check(out_of_memory, "data-fills-memory-enomem");
+    check(eaten && low == 0, "last-pages-eaten");
     check(err == ENOMEM || err == ENOSPC, "mkdir-without-memory-fails-cleanly");
     check(undone, "chdir-rmdir-work-without-memory");
     check(closed && unlinked, "close-unlink-work-without-memory");
     check(fork_works(), "fork-works-after-undo");
 }
 
+/* Faults in the stack this program will use, and syscall()'s code, while
+ * there is memory: with none left, a page fault would be SIGBUS. */
+static void touch_stack_and_code(void)
+{
+    volatile char pad[256 * 1024];
+    memset((char *)pad, 0, sizeof pad);
+    syscall(SYS_getpid);
+}
+
 int main(void)
 {
+    touch_stack_and_code();
     printf("tmpfill: %lu KiB free\n", free_kib());
     fflush(stdout);
     nested_directories();
