@@ -8,6 +8,7 @@
  * stream is peeked, copied out, and only what reached the user is consumed,
  * so a bad buffer (EFAULT) loses no data. */
 #include <fs/dir.h>
+#include <fs/path_buf.h>
 #include <fs/syscall_util.h>
 #include <kernel/errno.h>
 #include <kernel/string.h>
@@ -398,6 +399,12 @@ int64_t sys_getdents64(const struct syscall_args *a)
         goto out;
     }
     b = kmalloc(count ? count : 1);
+    if (!b && count) {
+        /* Out of memory: list a path buffer's worth per call, so whoever
+         * filled a directory can still find its names to remove them. */
+        b = (uint8_t *)path_buf_alloc(true);
+        count = MIN(count, (size_t)PATH_MAX);
+    }
     if (!b) {
         r = -ENOMEM;
         goto out;
@@ -441,7 +448,7 @@ int64_t sys_getdents64(const struct syscall_args *a)
     }
     mutex_unlock(&f->pos_lock);
 out:
-    kfree(b);
+    path_buf_free((char *)b);
     file_put(f);
     return r;
 }

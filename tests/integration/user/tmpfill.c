@@ -11,15 +11,16 @@
  * 3. File data in /tmp, /run and / until memory itself runs out (the three
  *    file systems may each take half of memory, as on Linux), a child that
  *    takes the very last pages, then nested directories on top: at that
- *    point chdir(".."), rmdir, unlink and close must still work (with no
- *    page free, path lookups use the path-buffer reserve), and once they
+ *    point getdents64, chdir(".."), rmdir, unlink and close must still work
+ *    (with no page free, they use the path-buffer reserve), and once they
  *    did and the child is gone, fork works again.
- * Before each phase everything the program touches is touched once, so its
- * own page faults never need memory while memory is exhausted. */
+ * The program faults in all its pages at the start, so it never needs
+ * memory for a page fault of its own while memory is exhausted. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -183,6 +184,8 @@ static char *eaten_region;
 static volatile int eater_faults;
 static pid_t parent_pid;
 static volatile sig_atomic_t eater_done;
+static const char *self_path; /* argv[0]: the eater is this program run with --eater */
+extern char **environ;
 
 static void eater_stuck(int sig)
 {
@@ -236,17 +239,33 @@ static void memory_exhausted(void)
     sigaction(SIGUSR1, &sa, NULL);
     sigprocmask(SIG_BLOCK, &usr1, &wait_mask);
     sigdelset(&wait_mask, SIGUSR1);
-    if (!pipe(go_pipe) && !pipe(ready_pipe) && (pid = fork()) == 0)
-        eater();
+    /* A program of its own, not a fork: a forked eater would share this
+     * process's pages copy-on-write, and writing them would need memory. */
+    if (!pipe(go_pipe) && !pipe(ready_pipe)) {
+        char go[16], ready[16];
+        snprintf(go, sizeof go, "%d", go_pipe[0]);
+        snprintf(ready, sizeof ready, "%d", ready_pipe[1]);
+        char *args[] = {(char *)self_path, "--eater", go, ready, NULL};
+        if (posix_spawn(&pid, self_path, NULL, NULL, args, environ))
+            pid = -1;
+    }
     int started = pid > 0 && read(ready_pipe[0], &c, 1) == 1 && c == 'r';
     int out_of_memory = 0;
     for (int k = 0; k < 3 && !out_of_memory; k++)
         out_of_memory = fill_file(paths[k], &fds[k]) == ENOMEM;
+    static char dirents[8192];
+    memset(dirents, 0, sizeof dirents);
+    int runfd = open("/run", O_RDONLY | O_DIRECTORY);
     /* Now the last pages: afterwards not even one page is free. */
     int eaten = started && write(go_pipe[1], "g", 1) == 1;
     while (eaten && !eater_done)
         syscall(SYS_rt_sigsuspend, &wait_mask, _NSIG / 8);
     unsigned long low = free_kib();
+    /* The names are there to be found: /run lists "fill". */
+    long listed = runfd >= 0 ? syscall(SYS_getdents64, runfd, dirents, sizeof dirents) : -1;
+    int found = 0;
+    for (long at = 0; at < listed; at += ((struct dirent *)(dirents + at))->d_reclen)
+        found |= !strcmp(((struct dirent *)(dirents + at))->d_name, "fill");
     /* Nested directories on top, as far as they go. */
     int err = 0;
     long depth = 0;
@@ -255,7 +274,7 @@ static void memory_exhausted(void)
     else
         err = -errno;
     int undone = unnest(depth) && chdir("/") == 0;
-    int closed = 1, unlinked = 1;
+    int closed = runfd >= 0 && close(runfd) == 0, unlinked = 1;
     for (int k = 0; k < 3; k++) {
         if (fds[k] >= 0) {
             closed &= close(fds[k]) == 0;
@@ -270,24 +289,38 @@ static void memory_exhausted(void)
            free_kib(), depth, strerror(err > 0 ? err : -err));
     check(out_of_memory, "data-fills-memory-enomem");
     check(eaten && low == 0, "last-pages-eaten");
+    check(found, "getdents-works-without-memory");
     check(err == ENOMEM || err == ENOSPC, "mkdir-without-memory-fails-cleanly");
     check(undone, "chdir-rmdir-work-without-memory");
     check(closed && unlinked, "close-unlink-work-without-memory");
     check(fork_works(), "fork-works-after-undo");
 }
 
-/* Faults in the stack this program will use, and syscall()'s code, while
- * there is memory: with none left, a page fault would be SIGBUS. */
-static void touch_stack_and_code(void)
+/* Faults in, while there is memory, every page of this program (its code,
+ * data and bss, from the linker's symbols) and the stack it will use: with
+ * none left, any page fault would be SIGBUS. */
+extern char __executable_start[], end[];
+
+static void touch_program(void)
 {
     volatile char pad[256 * 1024];
     memset((char *)pad, 0, sizeof pad);
-    syscall(SYS_getpid);
+    unsigned sum = 0;
+    for (volatile char *p = __executable_start; p < end; p += 4096)
+        sum += (unsigned char)*p;
+    pad[0] = (char)sum;
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
-    touch_stack_and_code();
+    if (argc == 4 && !strcmp(argv[1], "--eater")) {
+        go_pipe[0] = atoi(argv[2]);
+        ready_pipe[1] = atoi(argv[3]);
+        touch_program();
+        eater();
+    }
+    self_path = argv[0];
+    touch_program();
     printf("tmpfill: %lu KiB free\n", free_kib());
     fflush(stdout);
     nested_directories();
