@@ -3,7 +3,6 @@
  * which also guards the hash key. */
 #include <fs/dir.h>
 #include <kernel/errno.h>
-#include <kernel/panic.h>
 #include <kernel/random.h>
 #include <kernel/string.h>
 #include <mm/slab.h>

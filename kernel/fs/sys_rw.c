@@ -20,6 +20,7 @@
  * call: a reader sleeping on the console held up every process writing to
  * the same stdio, with no signal able to end their wait. */
 #include <fs/dir.h>
+#include <fs/path_buf.h>
 #include <fs/syscall_util.h>
 #include <kernel/errno.h>
 #include <kernel/string.h>
@@ -458,6 +459,12 @@ int64_t sys_getdents64(const struct syscall_args *a)
         goto out;
     }
     b = kmalloc(count ? count : 1);
+    if (!b && count) {
+        /* Out of memory: list a path buffer's worth per call, so whoever
+         * filled a directory can still find its names to remove them. */
+        b = (uint8_t *)path_buf_alloc(true);
+        count = MIN(count, (size_t)PATH_MAX);
+    }
     if (!b) {
         r = -ENOMEM;
         goto out;
@@ -501,7 +508,7 @@ int64_t sys_getdents64(const struct syscall_args *a)
     }
     mutex_unlock(&f->pos_lock);
 out:
-    kfree(b);
+    path_buf_free((char *)b);
     file_put(f);
     return r;
 }

@@ -161,6 +161,8 @@ int64_t sys_mmap(const struct syscall_args *a)
     if (r == 0)
         r = vm_map_fixed(mm, start, len, prot, (file ? 0 : VMA_ANON) | (type != MAP_PRIVATE ? VMA_SHARED : 0), file,
                          off, file_bytes);
+    if (r == 0)
+        vma_merge_around(mm, start, start + len);
     if (r == 0 && (flags & MAP_POPULATE))
         vm_populate_locked(mm, start, len); /* best effort, as on Linux */
     mutex_unlock(&mm->lock);
@@ -219,6 +221,8 @@ int64_t sys_mprotect(const struct syscall_args *a)
         /* Present pages take the new rights now; absent ones get them at their fault. */
         vm_protect_locked(mm, v->range.start, v->range.end, prot);
     }
+    if (!r)
+        vma_merge_around(mm, addr, end);
     mutex_unlock(&mm->lock);
     return r;
 }

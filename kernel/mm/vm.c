@@ -102,6 +102,11 @@ struct vma *vma_next(struct mm *mm, struct vma *v)
     return v->link.next == &mm->vmas ? NULL : list_entry(v->link.next, struct vma, link);
 }
 
+struct vma *vma_prev(struct mm *mm, struct vma *v)
+{
+    return v->link.prev == &mm->vmas ? NULL : list_entry(v->link.prev, struct vma, link);
+}
+
 bool vm_range_free(struct mm *mm, uint64_t start, uint64_t end)
 {
     struct vma *v = vma_first_after(mm, start);
@@ -147,6 +152,32 @@ int vma_split(struct mm *mm, struct vma *v, uint64_t at)
     vma_set_end(mm, v, at);
     vma_insert(mm, tail);
     return 0;
+}
+
+/* b continues a: nothing tells them apart but their addresses.  File
+ * mappings are never merged (their offsets would have to line up). */
+static bool vma_continues(const struct vma *a, const struct vma *b)
+{
+    return a->range.end == b->range.start && !a->file && !b->file && a->prot == b->prot && a->flags == b->flags;
+}
+
+void vma_merge_around(struct mm *mm, uint64_t start, uint64_t end)
+{
+    struct vma *v = vma_first_after(mm, start);
+    struct vma *prev = v ? vma_prev(mm, v) : NULL;
+    if (prev && prev->range.end == start)
+        v = prev;
+    while (v && v->range.start <= end) {
+        struct vma *next = vma_next(mm, v);
+        if (!next || !vma_continues(v, next)) {
+            v = next;
+            continue;
+        }
+        uint64_t next_end = next->range.end;
+        vma_unlink(mm, next);
+        vma_free(next);
+        vma_set_end(mm, v, next_end);
+    }
 }
 
 int vm_map_fixed(struct mm *mm, uint64_t start, uint64_t len, uint32_t prot, uint32_t flags, struct file *file,

@@ -228,6 +228,17 @@ static long max_map_count(void)
     return n;
 }
 
+/* A PROT_NONE reservation of more pages than there may be mappings. */
+static char *reserve_beyond_limit(long limit, size_t *pages)
+{
+    *pages = (size_t)limit + 4096;
+    if (limit < 1000 || limit > 1000000) {
+        errno = ERANGE; /* a vm.max_map_count these tests cannot use */
+        return MAP_FAILED;
+    }
+    return map(*pages * PG, PROT_NONE, MAP_PRIVATE | MAP_NORESERVE);
+}
+
 /* Alternating protections split one PROT_NONE reservation into ever more
  * mappings until the kernel refuses at vm.max_map_count with ENOMEM (every
  * mprotect in the middle of a mapping adds two); a hole punched by munmap
@@ -235,10 +246,9 @@ static long max_map_count(void)
 static void t_map_count_limit(void)
 {
     long limit = max_map_count();
-    CHECK(limit > 1000 && limit < 1000000, "vm.max_map_count is %ld", limit);
-    size_t pages = (size_t)limit + 4096;
-    char *base = map(pages * PG, PROT_NONE, MAP_PRIVATE | MAP_NORESERVE);
-    CHECK(base != MAP_FAILED, "mmap: %s", abi_errname(errno));
+    size_t pages;
+    char *base = reserve_beyond_limit(limit, &pages);
+    CHECK(base != MAP_FAILED, "mmap of %zu pages (vm.max_map_count %ld): %s", pages, limit, abi_errname(errno));
     long made = 0;
     int err = 0;
     for (size_t i = 1; i + 1 < pages; i += 2) {
@@ -279,6 +289,31 @@ static void t_map_count_limit(void)
     CHECK(pid > 0, "fork after the limit: %s", abi_errname(errno));
     int st = abi_wait(pid);
     CHECK(st >= 0 && WIFEXITED(st) && WEXITSTATUS(st) == 7, "child status %#x", st);
+}
+
+/* Adjacent anonymous mappings that only their addresses tell apart are
+ * one mapping, as Linux merges them: growing a mapping page by page, by
+ * mprotect or by MAP_FIXED, never reaches vm.max_map_count. */
+static void t_adjacent_mappings_merge(void)
+{
+    long limit = max_map_count();
+    size_t pages;
+    char *base = reserve_beyond_limit(limit, &pages);
+    CHECK(base != MAP_FAILED, "mmap of %zu pages (vm.max_map_count %ld): %s", pages, limit, abi_errname(errno));
+    size_t done = 0;
+    int err = 0;
+    for (; done < pages && !err; done++)
+        if (mprotect(base + done * PG, PG, PROT_READ))
+            err = errno;
+    size_t fixed = 0;
+    for (; fixed < pages && !err; fixed++)
+        if (mmap(base + fixed * PG, PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE,
+                 -1, 0) == MAP_FAILED)
+            err = errno;
+    if (!err)
+        base[(pages - 1) * PG] = 1; /* the last page is writable memory now */
+    OK(munmap(base, pages * PG));
+    CHECK(!err, "after %zu mprotects and %zu fixed maps: %s", done, fixed, abi_errname(err));
 }
 
 static void t_munmap_partial(void)
@@ -464,6 +499,7 @@ int main(void)
     RUN(address_space_exhausted);
     RUN(munmap_partial);
     RUN(map_count_limit);
+    RUN(adjacent_mappings_merge);
     RUN(mprotect);
     RUN(prot_none_guard);
     RUN(null_and_kernel_faults);

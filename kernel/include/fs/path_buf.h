@@ -2,9 +2,10 @@
  *
  * They come from kmalloc, or, when the heap is exhausted, from a reserve
  * of PATH_BUF_RESERVE buffers set aside at boot: the calls that undo what
- * exhausted it (chdir(".."), unlink, rmdir; close needs no buffer) must
- * not fail with ENOMEM, and every path walk works inside the buffer that
- * holds the path, so one buffer is all such a call needs.  A caller that
+ * exhausted it (chdir(".."), unlink, rmdir, and getdents64 to find the
+ * names; close needs no buffer) must not fail with ENOMEM, and every path
+ * walk works inside the buffer that holds the path, so one buffer is all
+ * such a call needs.  A caller that
  * finds the reserve empty sleeps until a buffer comes back: a holder keeps
  * it for one system call only and never waits for another one, so buffers
  * always come back.  (A call that needs two buffers, as rename, takes the

@@ -2,7 +2,8 @@
  * areas), each with its protection and what backs it.  The VMAs are kept
  * twice: in a balanced tree (kernel/range_tree.h) for O(log n) lookup and
  * free-gap search, and in a list sorted by address for walks over a range.
- * At most VM_MAX_MAP_COUNT of them exist per address space.  Pages are
+ * At most VM_MAX_MAP_COUNT of them exist per address space; adjacent
+ * anonymous ones that only their addresses tell apart are merged.  Pages are
  * created on first touch: zero-filled for anonymous memory; for file-backed
  * private mappings a read maps the file's own page read-only (shared with
  * the file and every other mapping of it) and a write gets a private copy.

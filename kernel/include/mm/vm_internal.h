@@ -9,8 +9,9 @@
 struct vma *vma_find(struct mm *mm, uint64_t addr);
 /* The lowest VMA ending above addr (holding it or after it), or NULL. */
 struct vma *vma_first_after(struct mm *mm, uint64_t addr);
-/* The VMA after v in address order, or NULL. */
+/* The VMA after (before) v in address order, or NULL. */
 struct vma *vma_next(struct mm *mm, struct vma *v);
+struct vma *vma_prev(struct mm *mm, struct vma *v);
 bool vm_range_free(struct mm *mm, uint64_t start, uint64_t end);
 /* Adds v (its range free) to the tree and the list, counting it in map_count. */
 void vma_insert(struct mm *mm, struct vma *v);
@@ -22,6 +23,11 @@ void vma_set_end(struct mm *mm, struct vma *v, uint64_t end);
  * leaves v whole.  It does not check VM_MAX_MAP_COUNT: callers that must
  * refuse to grow the count check first, as each does differently on Linux. */
 int vma_split(struct mm *mm, struct vma *v, uint64_t at);
+/* Merges the VMAs from the one before start to the one after end where
+ * one continues the other: adjacent, anonymous, same protection and flags
+ * (as Linux merges them, so patterns that Linux keeps as one mapping do
+ * not count against VM_MAX_MAP_COUNT here either).  Never fails. */
+void vma_merge_around(struct mm *mm, uint64_t start, uint64_t end);
 void vma_release_pages(struct mm *mm, uint64_t start, uint64_t end);
 void vma_free(struct vma *v);
 uint64_t vma_pte_flags(uint32_t prot);

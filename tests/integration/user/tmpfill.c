@@ -9,19 +9,24 @@
  *    there too, a rename still works, a directory listing sees every file
  *    once; then unlink them all.
  * 3. File data in /tmp, /run and / until memory itself runs out (the three
- *    file systems may each take half of memory, as on Linux), then nested
- *    directories on top: at that point chdir(".."), rmdir, unlink and close
- *    must still work (the path-buffer reserve), and after they did, fork
- *    works again.
- * Before each phase everything the program touches is touched once, so its
- * own page faults never need memory while memory is exhausted. */
+ *    file systems may each take half of memory, as on Linux), a child that
+ *    takes the very last pages, then nested directories on top: at that
+ *    point getdents64, chdir(".."), rmdir, unlink and close must still work
+ *    (with no page free, they use the path-buffer reserve), and once they
+ *    did and the child is gone, fork works again.
+ * The program faults in all its pages at the start, so it never needs
+ * memory for a page fault of its own while memory is exhausted. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/sysinfo.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -164,42 +169,158 @@ static int fill_file(const char *path, int *fd)
     }
 }
 
+/* The eater takes the last free pages once told to: it touches fresh
+ * anonymous memory until a fault finds no page (SIGBUS).  A fault that also
+ * needs a new page table fails with a page still free, so the handler then
+ * touches the holes it left in its first 2 MiB (mapped at every other page
+ * before the file systems were filled) until one fails too.  Then it signals the parent (SIGUSR1) and pauses, holding
+ * everything, until it is killed.  Neither side may make a call that needs
+ * memory meanwhile (a blocked read holds a kernel buffer), nor run code or
+ * stack they have not touched before: hence raw syscall() and sigsuspend. */
+#define EATER_HOLES 256
+static int go_pipe[2], ready_pipe[2];
+static char altstack[64 * 1024];
+static char *eaten_region;
+static volatile int eater_faults;
+static pid_t parent_pid;
+static volatile sig_atomic_t eater_done;
+static const char *self_path; /* argv[0]: the eater is this program run with --eater */
+extern char **environ;
+
+static void eater_stuck(int sig)
+{
+    (void)sig;
+    if (++eater_faults == 1)
+        for (int h = 0; h < EATER_HOLES; h++)
+            eaten_region[(2 * h + 1) * 4096] = 1; /* the next SIGBUS nests (SA_NODEFER) */
+    syscall(SYS_kill, parent_pid, SIGUSR1);
+    for (;;)
+        syscall(SYS_pause);
+}
+
+static void eater(void)
+{
+    memset(altstack, 0, sizeof altstack);
+    stack_t ss = {.ss_sp = altstack, .ss_size = sizeof altstack};
+    struct sigaction sa = {.sa_handler = eater_stuck, .sa_flags = SA_ONSTACK | SA_NODEFER};
+    char c = 'r';
+    parent_pid = getppid();
+    char *p = mmap(NULL, 1ul << 30, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (p == MAP_FAILED || sigaltstack(&ss, NULL) || sigaction(SIGBUS, &sa, NULL) || syscall(SYS_kill, parent_pid, 0))
+        _exit(1);
+    eaten_region = p;
+    for (int h = 0; h < EATER_HOLES; h++)
+        p[2 * h * 4096] = 1; /* while there is memory: the holes' page table is there */
+    if (write(ready_pipe[1], &c, 1) != 1 || read(go_pipe[0], &c, 1) != 1)
+        _exit(1);
+    for (size_t off = 2 * EATER_HOLES * 4096; off < (1ul << 30); off += 4096)
+        p[off] = 1;
+    _exit(4); /* a GiB in 16 MiB: never */
+}
+
+static void on_eater_done(int sig)
+{
+    (void)sig;
+    eater_done = 1;
+}
+
 static void memory_exhausted(void)
 {
     const char *paths[] = {"/tmp/fill", "/run/fill", "/fill"};
-    int fds[3] = {-1, -1, -1}, errs[3];
+    int fds[3] = {-1, -1, -1};
     unsigned long before = free_kib();
     memset(chunk, 0x5a, sizeof chunk);
-    int out_of_memory = 0;
-    for (int k = 0; k < 3 && !out_of_memory; k++) {
-        errs[k] = fill_file(paths[k], &fds[k]);
-        out_of_memory = errs[k] == ENOMEM;
+    char c = 0;
+    pid_t pid = -1;
+    struct sigaction sa = {.sa_handler = on_eater_done};
+    sigset_t usr1, wait_mask;
+    sigemptyset(&usr1);
+    sigaddset(&usr1, SIGUSR1);
+    sigaction(SIGUSR1, &sa, NULL);
+    sigprocmask(SIG_BLOCK, &usr1, &wait_mask);
+    sigdelset(&wait_mask, SIGUSR1);
+    /* A program of its own, not a fork: a forked eater would share this
+     * process's pages copy-on-write, and writing them would need memory. */
+    if (!pipe(go_pipe) && !pipe(ready_pipe)) {
+        char go[16], ready[16];
+        snprintf(go, sizeof go, "%d", go_pipe[0]);
+        snprintf(ready, sizeof ready, "%d", ready_pipe[1]);
+        char *args[] = {(char *)self_path, "--eater", go, ready, NULL};
+        if (posix_spawn(&pid, self_path, NULL, NULL, args, environ))
+            pid = -1;
     }
+    int started = pid > 0 && read(ready_pipe[0], &c, 1) == 1 && c == 'r';
+    int out_of_memory = 0;
+    for (int k = 0; k < 3 && !out_of_memory; k++)
+        out_of_memory = fill_file(paths[k], &fds[k]) == ENOMEM;
+    static char dirents[8192];
+    memset(dirents, 0, sizeof dirents);
+    int runfd = open("/run", O_RDONLY | O_DIRECTORY);
+    /* Now the last pages: afterwards not even one page is free. */
+    int eaten = started && write(go_pipe[1], "g", 1) == 1;
+    while (eaten && !eater_done)
+        syscall(SYS_rt_sigsuspend, &wait_mask, _NSIG / 8);
+    unsigned long low = free_kib();
+    /* The names are there to be found: /run lists "fill". */
+    long listed = runfd >= 0 ? syscall(SYS_getdents64, runfd, dirents, sizeof dirents) : -1;
+    int found = 0;
+    for (long at = 0; at < listed; at += ((struct dirent *)(dirents + at))->d_reclen)
+        found |= !strcmp(((struct dirent *)(dirents + at))->d_name, "fill");
     /* Nested directories on top, as far as they go. */
     int err = 0;
     long depth = 0;
     if (chdir("/run") == 0)
         depth = nest(&err);
-    unsigned long low = free_kib();
+    else
+        err = -errno;
     int undone = unnest(depth) && chdir("/") == 0;
-    int closed = 1, unlinked = 1;
+    int closed = runfd >= 0 && close(runfd) == 0, unlinked = 1;
     for (int k = 0; k < 3; k++) {
         if (fds[k] >= 0) {
             closed &= close(fds[k]) == 0;
             unlinked &= unlink(paths[k]) == 0;
         }
     }
+    if (pid > 0) {
+        kill(pid, SIGKILL);
+        waitpid(pid, NULL, 0);
+    }
     printf("tmpfill: %lu KiB free before, %lu at the low point, %lu after; %ld nested dirs (%s)\n", before, low,
            free_kib(), depth, strerror(err > 0 ? err : -err));
     check(out_of_memory, "data-fills-memory-enomem");
+    check(eaten && low == 0, "last-pages-eaten");
+    check(found, "getdents-works-without-memory");
     check(err == ENOMEM || err == ENOSPC, "mkdir-without-memory-fails-cleanly");
     check(undone, "chdir-rmdir-work-without-memory");
     check(closed && unlinked, "close-unlink-work-without-memory");
     check(fork_works(), "fork-works-after-undo");
 }
 
-int main(void)
+/* Faults in, while there is memory, every page of this program (its code,
+ * data and bss, from the linker's symbols) and the stack it will use: with
+ * none left, any page fault would be SIGBUS. */
+extern char __executable_start[], end[];
+
+static void touch_program(void)
 {
+    volatile char pad[256 * 1024];
+    memset((char *)pad, 0, sizeof pad);
+    unsigned sum = 0;
+    for (volatile char *p = __executable_start; p < end; p += 4096)
+        sum += (unsigned char)*p;
+    pad[0] = (char)sum;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc == 4 && !strcmp(argv[1], "--eater")) {
+        go_pipe[0] = atoi(argv[2]);
+        ready_pipe[1] = atoi(argv[3]);
+        touch_program();
+        eater();
+    }
+    self_path = argv[0];
+    touch_program();
     printf("tmpfill: %lu KiB free\n", free_kib());
     fflush(stdout);
     nested_directories();
