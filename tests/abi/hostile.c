@@ -16,6 +16,7 @@
 #include "abi.h"
 
 #include <fcntl.h>
+#include <limits.h>
 #include <sched.h>
 #include <stdlib.h>
 #include <sys/mman.h>
@@ -244,6 +245,23 @@ static void t_orphan_exit_signal_reset(void)
           "the orphan was not adopted as a SIGCHLD child: wait %ld (%s) status %#x", wo,
           wo < 0 ? abi_errname((int)-wo) : "-", st);
     CHECK(!(pend & bit(SIGUSR1)), "the orphan's own exit signal arrived (pending %#llx)", (unsigned long long)pend);
+}
+
+/* Every call that takes a signal number refuses the ones just outside 1..64
+ * before they index anything. */
+static void t_signal_numbers_out_of_range(void)
+{
+    static const int bad[] = { 65, 128, 255, 256, -1, INT_MIN };
+    struct sigaction_raw {
+        unsigned long handler, flags, restorer, mask;
+    } act = { 0 }, old;
+    for (unsigned i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        ERR(kill(getpid(), bad[i]), EINVAL);
+        ERR(syscall(SYS_tgkill, getpid(), gettid(), bad[i]), EINVAL);
+        ERR(syscall(SYS_tkill, gettid(), bad[i]), EINVAL);
+        ERR(syscall(SYS_rt_sigaction, bad[i], &act, NULL, 8), EINVAL);
+        ERR(syscall(SYS_rt_sigaction, bad[i], NULL, &old, 8), EINVAL);
+    }
 }
 
 /* --- signals to init -------------------------------------------------------- */
@@ -596,6 +614,7 @@ int main(void)
     RUN(clone_exit_signal_out_of_range);
     RUN(clone_exit_signal_valid);
     RUN(clone_parent_exit_signal);
+    RUN(signal_numbers_out_of_range);
     RUN(orphan_exit_signal_reset);
     RUN(init_survives_signals);
     RUN(reader_behind_reader);
