@@ -123,12 +123,14 @@ static bool init_refuses(struct process *p, const struct k_sigaction *a)
     return p == init_process && a->handler == SIG_DFL;
 }
 
-/* True if sig sent to p now is thrown away; a is its action.  A blocked
- * signal never is (as on Linux): the action may change before it is
- * unblocked, and signal_deliver drops it then if it is still ignored. */
-static bool discarded(struct process *p, int sig, const struct k_sigaction *a, bool blocked)
+/* True if sig sent to p now is thrown away; a is its action.  Unlike Linux
+ * this holds for blocked signals too: nothing could observe them pending
+ * but rt_sigpending (there is no sigwaitinfo), while a pending ignored
+ * signal would end a sigsuspend or ppoll that unblocks it with EINTR, where
+ * Linux restarts the call. */
+static bool discarded(struct process *p, int sig, const struct k_sigaction *a)
 {
-    return !blocked && (init_refuses(p, a) || action_ignores(a, sig));
+    return init_refuses(p, a) || action_ignores(a, sig);
 }
 
 bool signal_pending(struct thread *t)
@@ -158,20 +160,13 @@ static void wake_taker_locked(struct process *p, int sig)
     }
 }
 
-/* Which threads of p block sig (p->lock held). */
-struct block_census {
-    bool some, all;
-};
-
-static struct block_census blocked_in_process_locked(struct process *p, int sig)
+/* True if every thread of p blocks sig (p->lock held). */
+static bool blocked_by_all_locked(struct process *p, int sig)
 {
-    struct block_census c = {.some = false, .all = true};
-    list_for_each(it, &p->threads) {
-        bool b = list_entry(it, struct thread, proc_link)->sig_mask & SIG_BIT(sig);
-        c.some |= b;
-        c.all &= b;
-    }
-    return c;
+    list_for_each(it, &p->threads)
+        if (!(list_entry(it, struct thread, proc_link)->sig_mask & SIG_BIT(sig)))
+            return false;
+    return true;
 }
 
 /* True if sig, with action a, ends the process at once when sent: its
@@ -207,11 +202,10 @@ static void send_process(struct process *p, int sig, int code, int from)
         return;
     struct k_sigaction act = current_action(p, sig);
     uint64_t flags = spin_lock_irqsave(&p->lock);
-    struct block_census blocked = blocked_in_process_locked(p, sig);
-    if (!discarded(p, sig, &act, blocked.some)) {
+    if (!discarded(p, sig, &act)) {
         queue_process_locked(p, sig, code, from);
         /* a thread that does not block it takes it and dies */
-        if (!blocked.all && sig != SIGKILL && kills_when_sent(sig, &act))
+        if (sig != SIGKILL && kills_when_sent(sig, &act) && !blocked_by_all_locked(p, sig))
             process_begin_exit_locked(p, sig);
     }
     spin_unlock_irqrestore(&p->lock, flags);
@@ -229,12 +223,11 @@ static void send_thread(struct thread *t, int sig, int code, int from)
         return;
     struct k_sigaction act = current_action(p, sig);
     uint64_t flags = spin_lock_irqsave(&p->lock);
-    bool blocked = t->sig_mask & SIG_BIT(sig);
-    bool keep = !discarded(p, sig, &act, blocked);
+    bool keep = !discarded(p, sig, &act);
     if (keep) {
         t->sig_pending |= SIG_BIT(sig);
         t->sig_origin[sig - 1] = (struct sig_origin){code, from};
-        if (!blocked && kills_when_sent(sig, &act))
+        if (!(t->sig_mask & SIG_BIT(sig)) && kills_when_sent(sig, &act))
             process_begin_exit_locked(p, sig);
     }
     spin_unlock_irqrestore(&p->lock, flags);
