@@ -15,7 +15,9 @@
  * of rx_wait.  con_write_lock (mutex) lets one write(2) piece (up to 4 KiB)
  * out at a time, so lines from processes sharing the console are not cut
  * into each other's (Linux's tty atomic_write_lock); it is waited for
- * interruptibly, and readers never take it. */
+ * interruptibly, and readers never take it.  con_read_turn (mutex) is the
+ * readers' turn between peek and consume (fs/sys_rw.c), one for every open
+ * file of the console. */
 #include <arch/cpu.h>
 #include <arch/ioapic.h>
 #include <arch/trap.h>
@@ -181,6 +183,13 @@ static void console_consume(struct file *f, size_t n)
 #define CONSOLE_WRITE_SLICE 128
 
 static struct mutex con_write_lock = MUTEX_INIT(con_write_lock);
+static struct mutex con_read_turn = MUTEX_INIT(con_read_turn);
+
+static struct mutex *console_read_turn(struct file *f)
+{
+    (void)f;
+    return &con_read_turn;
+}
 
 static int64_t console_write(struct file *f, const void *buf, size_t n, uint64_t *pos, unsigned io)
 {
@@ -268,6 +277,7 @@ const struct file_ops console_ops = {
     .read = console_read,
     .write = console_write,
     .consume = console_consume,
+    .read_turn = console_read_turn,
     .seekable = false,
     .ioctl = console_ioctl,
     .poll = console_poll,
