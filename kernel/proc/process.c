@@ -95,7 +95,7 @@ struct process *process_find_locked(int pid)
 {
     list_for_each(it, &all_processes) {
         struct process *p = list_entry(it, struct process, global_link);
-        if (p->pid == pid && p->state == PROCESS_ALIVE)
+        if (p->pid == pid)
             return p;
     }
     return NULL;
