@@ -89,7 +89,8 @@ static bool killed(void)
     return signal_fatal_pending(sched_current());
 }
 
-/* Reads into u at *pos (NULL: the stream has no position).  Caller holds pos_lock. */
+/* Reads into u at *pos (NULL: the stream has no position).  The caller
+ * holds pos_lock or the stream's read_turn where this file needs them. */
 static int64_t do_read(struct file *f, struct uio *u, uint64_t *pos)
 {
     if (!FILE_READABLE(f))
@@ -136,7 +137,7 @@ static int64_t do_read(struct file *f, struct uio *u, uint64_t *pos)
     return done ? done : err;
 }
 
-/* Writes from u at *pos.  Caller holds pos_lock. */
+/* Writes from u at *pos (NULL: a stream); pos_lock held for a shared position. */
 static int64_t do_write(struct file *f, struct uio *u, uint64_t *pos)
 {
     if (!FILE_WRITABLE(f))
