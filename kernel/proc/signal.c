@@ -160,7 +160,7 @@ static void wake_taker_locked(struct process *p, int sig)
     }
 }
 
-/* True if every thread of p blocks sig (p->lock held). */
+/* True if every thread of p blocks sig, or none is left (p->lock held). */
 static bool blocked_by_all_locked(struct process *p, int sig)
 {
     list_for_each(it, &p->threads)
@@ -227,7 +227,8 @@ static void send_thread(struct thread *t, int sig, int code, int from)
     if (keep) {
         t->sig_pending |= SIG_BIT(sig);
         t->sig_origin[sig - 1] = (struct sig_origin){code, from};
-        if (!(t->sig_mask & SIG_BIT(sig)) && kills_when_sent(sig, &act))
+        /* (not once the last thread has left: its exit status is set) */
+        if (!(t->sig_mask & SIG_BIT(sig)) && kills_when_sent(sig, &act) && p->nthreads)
             process_begin_exit_locked(p, sig);
     }
     spin_unlock_irqrestore(&p->lock, flags);
