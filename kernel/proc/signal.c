@@ -216,6 +216,21 @@ void signal_send_process(struct process *p, int sig)
     send_process(p, sig, SI_KERNEL, 0);
 }
 
+/* Queues sig (valid, with action a) for thread t of p; p->lock held, which
+ * keeps t in p->threads, so t cannot have exited. */
+static void queue_thread_locked(struct process *p, struct thread *t, int sig, int code, int from,
+                                const struct k_sigaction *a)
+{
+    if (discarded(p, sig, a))
+        return;
+    t->sig_pending |= SIG_BIT(sig);
+    t->sig_origin[sig - 1] = (struct sig_origin){code, from};
+    if (!(t->sig_mask & SIG_BIT(sig)) && kills_when_sent(sig, a))
+        process_begin_exit_locked(p, sig);
+    sched_wake_interruptible(t);
+}
+
+/* Sends sig to t, which cannot exit meanwhile (see signal_send_thread). */
 static void send_thread(struct thread *t, int sig, int code, int from)
 {
     struct process *p = t->proc;
@@ -223,17 +238,8 @@ static void send_thread(struct thread *t, int sig, int code, int from)
         return;
     struct k_sigaction act = current_action(p, sig);
     uint64_t flags = spin_lock_irqsave(&p->lock);
-    bool keep = !discarded(p, sig, &act);
-    if (keep) {
-        t->sig_pending |= SIG_BIT(sig);
-        t->sig_origin[sig - 1] = (struct sig_origin){code, from};
-        /* (not once the last thread has left: its exit status is set) */
-        if (!(t->sig_mask & SIG_BIT(sig)) && kills_when_sent(sig, &act) && p->nthreads)
-            process_begin_exit_locked(p, sig);
-    }
+    queue_thread_locked(p, t, sig, code, from, &act);
     spin_unlock_irqrestore(&p->lock, flags);
-    if (keep)
-        sched_wake_interruptible(t);
 }
 
 void signal_send_thread(struct thread *t, int sig)
@@ -666,6 +672,7 @@ static int64_t kill_thread(int tgid, int tid, int sig)
         struct process *p = list_entry(it, struct process, global_link);
         if (p->state != PROCESS_ALIVE || (tgid > 0 && p->pid != tgid))
             continue;
+        struct k_sigaction act = sig ? current_action(p, sig) : (struct k_sigaction){0};
         uint64_t pf = spin_lock_irqsave(&p->lock);
         struct thread *target = NULL;
         list_for_each(t_it, &p->threads) {
@@ -673,13 +680,14 @@ static int64_t kill_thread(int tgid, int tid, int sig)
             if ((int)t->tid == tid)
                 target = t;
         }
+        /* Queued before p->lock goes: the thread may exit right after. */
+        if (target && sig && sig != SIGKILL)
+            queue_thread_locked(p, target, sig, SI_TKILL, self->pid, &act);
         spin_unlock_irqrestore(&p->lock, pf);
         if (target) {
             r = 0;
             if (sig == SIGKILL)
                 send_process(p, sig, SI_TKILL, self->pid);
-            else if (sig)
-                send_thread(target, sig, SI_TKILL, self->pid);
             break;
         }
     }
