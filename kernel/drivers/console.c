@@ -12,7 +12,12 @@
  *
  * con_lock (irqsave spinlock) protects the ring, the termios and the
  * window size, serialises writers to the UART, and is the condition lock
- * of rx_wait. */
+ * of rx_wait.  con_write_lock (mutex) lets one write(2) piece (up to 4 KiB)
+ * out at a time, so lines from processes sharing the console are not cut
+ * into each other's (Linux's tty atomic_write_lock); it is waited for
+ * interruptibly, and readers never take it.  con_read_turn (mutex) is the
+ * readers' turn between peek and consume (fs/sys_rw.c), one for every open
+ * file of the console. */
 #include <arch/cpu.h>
 #include <arch/ioapic.h>
 #include <arch/trap.h>
@@ -21,6 +26,7 @@
 #include <fs/kernel_api.h>
 #include <fs/pipe_ring.h>
 #include <kernel/errno.h>
+#include <kernel/mutex.h>
 #include <kernel/printk.h>
 #include <kernel/string.h>
 #include <kernel/uaccess.h>
@@ -176,14 +182,25 @@ static void console_consume(struct file *f, size_t n)
 
 #define CONSOLE_WRITE_SLICE 128
 
+static struct mutex con_write_lock = MUTEX_INIT(con_write_lock);
+static struct mutex con_read_turn = MUTEX_INIT(con_read_turn);
+
+static struct mutex *console_read_turn(struct file *f)
+{
+    (void)f;
+    return &con_read_turn;
+}
+
 static int64_t console_write(struct file *f, const void *buf, size_t n, uint64_t *pos, unsigned io)
 {
     (void)f;
     (void)pos;
     (void)io;
+    if (mutex_lock_interruptible(&con_write_lock))
+        return -EINTR;
     /* The UART takes one byte per port write (an exit to the hypervisor
      * each): a large write goes out in slices so interrupts and other
-     * threads are never held off for long.  A slice is never interleaved. */
+     * threads are never held off for long. */
     const char *p = buf;
     for (size_t done = 0; done < n;) {
         size_t slice = MIN(n - done, (size_t)CONSOLE_WRITE_SLICE);
@@ -192,6 +209,7 @@ static int64_t console_write(struct file *f, const void *buf, size_t n, uint64_t
         spin_unlock_irqrestore(&con_lock, flags);
         done += slice;
     }
+    mutex_unlock(&con_write_lock);
     return (int64_t)n;
 }
 
@@ -259,6 +277,7 @@ const struct file_ops console_ops = {
     .read = console_read,
     .write = console_write,
     .consume = console_consume,
+    .read_turn = console_read_turn,
     .seekable = false,
     .ioctl = console_ioctl,
     .poll = console_poll,

@@ -22,6 +22,7 @@ struct pipe {
     struct pipe_ring ring;
     unsigned readers, writers; /* open ends */
     struct waitq readable, writable;
+    struct mutex read_turn; /* readers between peek and consume (fs/sys_rw.c) */
 };
 
 static struct super_block *pipefs; /* the anonymous inodes of pipes */
@@ -64,6 +65,11 @@ static int64_t pipe_read(struct file *f, void *buf, size_t n, uint64_t *pos, uns
     if (r > 0 && !(io & IO_PEEK))
         poll_notify();
     return r;
+}
+
+static struct mutex *pipe_read_turn(struct file *f)
+{
+    return &pipe_of(f)->read_turn;
 }
 
 static void pipe_consume(struct file *f, size_t n)
@@ -164,6 +170,7 @@ static const struct file_ops pipe_ops = {
     .read = pipe_read,
     .write = pipe_write,
     .consume = pipe_consume,
+    .read_turn = pipe_read_turn,
     .seekable = false,
     .ioctl = pipe_ioctl,
     .poll = pipe_poll,
@@ -193,6 +200,7 @@ static int pipe_create(uint32_t flags, struct file **rd, struct file **wr)
     p->ring = (struct pipe_ring){buf, PIPE_CAPACITY, 0, 0};
     waitq_init(&p->readable);
     waitq_init(&p->writable);
+    mutex_init(&p->read_turn);
     p->readers = p->writers = 1;
     *rd = file_alloc(i, &pipe_ops, K_O_RDONLY | (flags & K_O_NONBLOCK));
     if (!*rd) {

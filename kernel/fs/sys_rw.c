@@ -5,20 +5,23 @@
  * time, so no file system lock is ever held across a user copy (see
  * fs/vfs.h).
  *
- * f->pos_lock is taken for two things only:
- *  - the position of a regular file or a directory (Linux's
- *    FMODE_ATOMIC_POS): read, write, lseek and getdents hold it, so calls
- *    sharing the open file see each other's moves whole.  Its holders never
- *    sleep for an event, only for memory and the file's own locks;
- *  - the readers of a stream that peeks (pipes, the console): a stream is
- *    peeked, copied out, and only what reached the user is consumed, so a
- *    bad buffer (EFAULT) loses no data; readers take turns across those
- *    steps.  A turn's holder may sleep for data, so the turn is waited for
- *    interruptibly, and writers never take it.
+ * f->pos_lock guards the position of regular files and directories only
+ * (Linux's FMODE_ATOMIC_POS): read, write, lseek and getdents hold it, so
+ * calls sharing the open file see each other's moves whole.  Its holders
+ * never sleep for an event, only for memory and the file's own locks.
  * Devices with a position (/dev/zero, disks) update it without the lock, as
- * Linux does.  Before, every read and write held the lock for the whole
- * call: a reader sleeping on the console held up every process writing to
- * the same stdio, with no signal able to end their wait. */
+ * Linux does, and pread/pwrite never take it.
+ *
+ * The readers of a stream that peeks (pipes, the console) take turns with
+ * the stream's read_turn instead: a stream is peeked, copied out, and only
+ * what reached the user is consumed, so a bad buffer (EFAULT) loses no data
+ * and no other reader takes those bytes in between.  A turn's holder may
+ * sleep for data, so the turn is waited for interruptibly; writers never
+ * take it.
+ *
+ * Before, every read and write held pos_lock for the whole call: a reader
+ * sleeping on the console held up every process writing to the same stdio,
+ * and no signal could end their wait. */
 #include <fs/dir.h>
 #include <fs/path_buf.h>
 #include <fs/syscall_util.h>
@@ -87,7 +90,8 @@ static bool killed(void)
     return signal_fatal_pending(sched_current());
 }
 
-/* Reads into u at *pos (NULL: the stream has no position).  Caller holds pos_lock. */
+/* Reads into u at *pos (NULL: the stream has no position).  The caller
+ * holds pos_lock or the stream's read_turn where this file needs them. */
 static int64_t do_read(struct file *f, struct uio *u, uint64_t *pos)
 {
     if (!FILE_READABLE(f))
@@ -134,7 +138,7 @@ static int64_t do_read(struct file *f, struct uio *u, uint64_t *pos)
     return done ? done : err;
 }
 
-/* Writes from u at *pos.  Caller holds pos_lock. */
+/* Writes from u at *pos (NULL: a stream); pos_lock held for a shared position. */
 static int64_t do_write(struct file *f, struct uio *u, uint64_t *pos)
 {
     if (!FILE_WRITABLE(f))
@@ -243,11 +247,12 @@ static int64_t rw_stream(struct file *f, struct uio *u, bool write)
 {
     if (write || !f->ops->consume || u->resid == 0)
         return write ? do_write(f, u, NULL) : do_read(f, u, NULL);
-    int r = mutex_lock_interruptible(&f->pos_lock); /* the readers' turn: see the top of this file */
+    struct mutex *turn = f->ops->read_turn(f); /* see the top of this file */
+    int r = mutex_lock_interruptible(turn);
     if (r)
         return r;
     int64_t n = do_read(f, u, NULL);
-    mutex_unlock(&f->pos_lock);
+    mutex_unlock(turn);
     return n;
 }
 

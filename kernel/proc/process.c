@@ -95,7 +95,7 @@ struct process *process_find_locked(int pid)
 {
     list_for_each(it, &all_processes) {
         struct process *p = list_entry(it, struct process, global_link);
-        if (p->pid == pid && p->state == PROCESS_ALIVE)
+        if (p->pid == pid)
             return p;
     }
     return NULL;
@@ -171,8 +171,6 @@ void process_exit_last_thread(struct process *p)
     mm_activate(NULL);
     mm_put(p->mm);
     p->mm = NULL;
-    sighand_put(p->sighand);
-    p->sighand = NULL;
 
     char why[48];
     printk(LOG_DEBUG, "process %d (%s) %s", p->pid, p->name, describe_status(p->wait_status, why, sizeof why));
@@ -204,6 +202,11 @@ void process_exit_last_thread(struct process *p)
     struct process *parent = p->parent;
     vfork_release_locked(p); /* before the zombie is visible: wait_for_vfork_child relies on it */
     p->state = PROCESS_ZOMBIE;
+    /* The signal actions go when the zombie appears, under the tree lock:
+     * senders in other processes (kill, a child's end) read them holding it
+     * while they see the process alive. */
+    struct sighand *sh = p->sighand;
+    p->sighand = NULL;
     int sig = p->exit_signal;
     if (parent) {
         waitq_wake_all(&parent->child_wait);
@@ -211,6 +214,7 @@ void process_exit_last_thread(struct process *p)
             signal_send_process(parent, sig); /* under the tree lock: the parent cannot be reaped meanwhile */
     }
     spin_unlock_irqrestore(&process_tree_lock, flags);
+    sighand_put(sh);
 }
 
 /* Removes a zombie for good; process_tree_lock held. */

@@ -123,12 +123,14 @@ static bool init_refuses(struct process *p, const struct k_sigaction *a)
     return p == init_process && a->handler == SIG_DFL;
 }
 
-/* True if sig sent to p now is thrown away; a is its action.  A blocked
- * signal never is (as on Linux): the action may change before it is
- * unblocked, and signal_deliver drops it then if it is still ignored. */
-static bool discarded(struct process *p, int sig, const struct k_sigaction *a, bool blocked)
+/* True if sig sent to p now is thrown away; a is its action.  Unlike Linux
+ * this holds for blocked signals too: nothing could observe them pending
+ * but rt_sigpending (there is no sigwaitinfo), while a pending ignored
+ * signal would end a sigsuspend or ppoll that unblocks it with EINTR, where
+ * Linux restarts the call. */
+static bool discarded(struct process *p, int sig, const struct k_sigaction *a)
 {
-    return !blocked && (init_refuses(p, a) || action_ignores(a, sig));
+    return init_refuses(p, a) || action_ignores(a, sig);
 }
 
 bool signal_pending(struct thread *t)
@@ -158,20 +160,13 @@ static void wake_taker_locked(struct process *p, int sig)
     }
 }
 
-/* Which threads of p block sig (p->lock held). */
-struct block_census {
-    bool some, all;
-};
-
-static struct block_census blocked_in_process_locked(struct process *p, int sig)
+/* True if every thread of p blocks sig, or none is left (p->lock held). */
+static bool blocked_by_all_locked(struct process *p, int sig)
 {
-    struct block_census c = {.some = false, .all = true};
-    list_for_each(it, &p->threads) {
-        bool b = list_entry(it, struct thread, proc_link)->sig_mask & SIG_BIT(sig);
-        c.some |= b;
-        c.all &= b;
-    }
-    return c;
+    list_for_each(it, &p->threads)
+        if (!(list_entry(it, struct thread, proc_link)->sig_mask & SIG_BIT(sig)))
+            return false;
+    return true;
 }
 
 /* True if sig, with action a, ends the process at once when sent: its
@@ -207,11 +202,10 @@ static void send_process(struct process *p, int sig, int code, int from)
         return;
     struct k_sigaction act = current_action(p, sig);
     uint64_t flags = spin_lock_irqsave(&p->lock);
-    struct block_census blocked = blocked_in_process_locked(p, sig);
-    if (!discarded(p, sig, &act, blocked.some)) {
+    if (!discarded(p, sig, &act)) {
         queue_process_locked(p, sig, code, from);
         /* a thread that does not block it takes it and dies */
-        if (!blocked.all && sig != SIGKILL && kills_when_sent(sig, &act))
+        if (sig != SIGKILL && kills_when_sent(sig, &act) && !blocked_by_all_locked(p, sig))
             process_begin_exit_locked(p, sig);
     }
     spin_unlock_irqrestore(&p->lock, flags);
@@ -222,6 +216,21 @@ void signal_send_process(struct process *p, int sig)
     send_process(p, sig, SI_KERNEL, 0);
 }
 
+/* Queues sig (valid, with action a) for thread t of p; p->lock held, which
+ * keeps t in p->threads, so t cannot have exited. */
+static void queue_thread_locked(struct process *p, struct thread *t, int sig, int code, int from,
+                                const struct k_sigaction *a)
+{
+    if (discarded(p, sig, a))
+        return;
+    t->sig_pending |= SIG_BIT(sig);
+    t->sig_origin[sig - 1] = (struct sig_origin){code, from};
+    if (!(t->sig_mask & SIG_BIT(sig)) && kills_when_sent(sig, a))
+        process_begin_exit_locked(p, sig);
+    sched_wake_interruptible(t);
+}
+
+/* Sends sig to t, which cannot exit meanwhile (see signal_send_thread). */
 static void send_thread(struct thread *t, int sig, int code, int from)
 {
     struct process *p = t->proc;
@@ -229,17 +238,8 @@ static void send_thread(struct thread *t, int sig, int code, int from)
         return;
     struct k_sigaction act = current_action(p, sig);
     uint64_t flags = spin_lock_irqsave(&p->lock);
-    bool blocked = t->sig_mask & SIG_BIT(sig);
-    bool keep = !discarded(p, sig, &act, blocked);
-    if (keep) {
-        t->sig_pending |= SIG_BIT(sig);
-        t->sig_origin[sig - 1] = (struct sig_origin){code, from};
-        if (!blocked && kills_when_sent(sig, &act))
-            process_begin_exit_locked(p, sig);
-    }
+    queue_thread_locked(p, t, sig, code, from, &act);
     spin_unlock_irqrestore(&p->lock, flags);
-    if (keep)
-        sched_wake_interruptible(t);
 }
 
 void signal_send_thread(struct thread *t, int sig)
@@ -672,6 +672,7 @@ static int64_t kill_thread(int tgid, int tid, int sig)
         struct process *p = list_entry(it, struct process, global_link);
         if (p->state != PROCESS_ALIVE || (tgid > 0 && p->pid != tgid))
             continue;
+        struct k_sigaction act = sig ? current_action(p, sig) : (struct k_sigaction){0};
         uint64_t pf = spin_lock_irqsave(&p->lock);
         struct thread *target = NULL;
         list_for_each(t_it, &p->threads) {
@@ -679,13 +680,14 @@ static int64_t kill_thread(int tgid, int tid, int sig)
             if ((int)t->tid == tid)
                 target = t;
         }
+        /* Queued before p->lock goes: the thread may exit right after. */
+        if (target && sig && sig != SIGKILL)
+            queue_thread_locked(p, target, sig, SI_TKILL, self->pid, &act);
         spin_unlock_irqrestore(&p->lock, pf);
         if (target) {
             r = 0;
             if (sig == SIGKILL)
                 send_process(p, sig, SI_TKILL, self->pid);
-            else if (sig)
-                send_thread(target, sig, SI_TKILL, self->pid);
             break;
         }
     }

@@ -9,6 +9,7 @@
 #include <sched.h>
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <sys/wait.h>
 #include <ucontext.h>
 
 /* What the last handler run saw. */
@@ -587,6 +588,24 @@ static void t_eintr_and_restart(void)
     EQ(r2.byte, 'y');
 }
 
+/* A zombie still exists until it is reaped: kill() finds it (0), and the
+ * signal has no effect.  Only a reaped pid is ESRCH. */
+static void t_kill_zombie(void)
+{
+    pid_t pid = fork();
+    if (pid == 0)
+        _exit(6);
+    CHECK(pid > 0, "fork: %s", abi_errname(errno));
+    siginfo_t si;
+    OK(waitid(P_PID, (id_t)pid, &si, WEXITED | WNOWAIT)); /* a zombie now, not reaped */
+    OK(kill(pid, 0));
+    OK(kill(pid, SIGTERM));
+    int st = 0;
+    EQ(waitpid(pid, &st, 0), pid);
+    CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 6, "status %#x", st);
+    ERR(kill(pid, 0), ESRCH);
+}
+
 /* --- errors ----------------------------------------------------------------- */
 
 /* The kernel's struct sigaction, for raw rt_sigaction calls. */
@@ -638,6 +657,7 @@ int main(void)
     RUN(sigaltstack);
     RUN(stack_overflow_on_altstack);
     RUN(eintr_and_restart);
+    RUN(kill_zombie);
     RUN(errors);
     return abi_end();
 }

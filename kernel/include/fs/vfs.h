@@ -71,9 +71,13 @@ struct file_ops {
     bool seekable;                                   /* lseek/pread/pwrite allowed (else ESPIPE) */
     bool write_batches;                              /* write understands IO_MORE */
     /* Streams (pipes, the console) that support IO_PEEK: removes n bytes
-     * already returned by a peek.  Callers serialise the readers of an open
-     * file with pos_lock, so what was peeked is still there. */
+     * already returned by a peek.  Callers serialise the stream's readers
+     * with read_turn, so what was peeked is still there. */
     void (*consume)(struct file *f, size_t n);
+    /* With consume: the mutex the readers of the stream take turns with
+     * between peek and consume, one per stream whichever open file it is
+     * read through (fs/sys_rw.c takes it interruptibly). */
+    struct mutex *(*read_turn)(struct file *f);
     int (*ioctl)(struct file *f, unsigned cmd, uint64_t uarg);
     /* Ready K_POLL* bits right now.  arm: the poller sleeps next unless a
      * file is ready, so set up whatever wakes it (only files with
@@ -139,9 +143,8 @@ struct file {
     struct inode *inode;        /* a reference */
     uint32_t flags;             /* access mode | status flags (O_APPEND, O_NONBLOCK...) */
     bool writer;                /* counted in inode->write_count */
-    /* Regular files and directories: serialises the users of pos (read,
-     * write, lseek, getdents).  Streams that peek: the readers' turn between
-     * peek and consume (taken interruptibly).  Nothing else: fs/sys_rw.c. */
+    /* Regular files and directories only: serialises the users of pos
+     * (read, write, lseek, getdents; Linux's f_pos_lock).  fs/sys_rw.c. */
     struct mutex pos_lock;
     uint64_t pos;               /* atomic loads and stores where pos_lock is not taken */
     void *priv;                 /* the ops' own state (pipe end...) */

@@ -30,7 +30,8 @@ void process_begin_exit_locked(struct process *p, int wait_status);
 struct list_head *process_list_head(void);
 /* Sets the process name from a path (its basename). */
 void process_set_name(struct process *p, const char *path);
-/* Finds a live process by pid (process_tree_lock held). */
+/* Finds a process by pid, a zombie not yet reaped too, as Linux's kill
+ * does (process_tree_lock held). */
 struct process *process_find_locked(int pid);
 /* Wakes a vfork parent waiting for p (exec or exit). */
 void process_vfork_release(struct process *p);

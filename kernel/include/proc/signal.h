@@ -85,7 +85,8 @@ bool signal_pending(struct thread *t);
 bool signal_fatal_pending(struct thread *t);
 /* Queues sig for the process (any thread that does not block it takes it). */
 void signal_send_process(struct process *p, int sig);
-/* Queues sig for one thread. */
+/* Queues sig for one thread, which must not exit meanwhile (the caller's
+ * own, or one its process keeps: tgkill queues under the process lock). */
 void signal_send_thread(struct thread *t, int sig);
 /* For the fs layer: SIGPIPE to the calling thread. */
 void signal_send_current(int sig);
