@@ -34,7 +34,7 @@ struct page {
 #endif
 };
 
-static spinlock_t pmm_lock = SPINLOCK_INIT;
+static spinlock_t pmm_lock = SPINLOCK_INIT_RANKED(LOCK_RANK_ALLOCATOR);
 static struct page *pages;   /* pages[i] describes frame base_pfn + i */
 static uint64_t base_pfn, n_pages;
 static struct page *free_lists[PMM_MAX_ORDER + 1];

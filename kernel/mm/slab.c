@@ -67,10 +67,10 @@ struct kmem_cache {
 
 static struct kmem_cache caches[MAX_CACHES];
 static unsigned n_caches;
-static spinlock_t caches_lock = SPINLOCK_INIT; /* protects n_caches */
+static spinlock_t caches_lock = SPINLOCK_INIT_RANKED(LOCK_RANK_ALLOCATOR); /* protects n_caches */
 static struct kmem_cache *kmalloc_caches[KMALLOC_MAX_SHIFT + 1];
 
-static spinlock_t stats_lock = SPINLOCK_INIT;
+static spinlock_t stats_lock = SPINLOCK_INIT_RANKED(LOCK_RANK_ALLOCATOR);
 static struct kmalloc_stats stats;
 
 static void slab_list_add(struct slab **head, struct slab *s)
@@ -121,7 +121,8 @@ struct kmem_cache *kmem_cache_create(const char *name, size_t size, size_t align
     struct kmem_cache *c = &caches[n_caches++];
     spin_unlock_irqrestore(&caches_lock, flags);
     *c = (struct kmem_cache){.name = name, .size = size, .order = order, .per_slab = (unsigned)per,
-                             .header = header, .lock = SPINLOCK_INIT, .debug = debug};
+                             .header = header, .lock = SPINLOCK_INIT_RANKED(LOCK_RANK_ALLOCATOR),
+                             .debug = debug};
     return c;
 }
 

@@ -162,12 +162,17 @@ static NOINLINE bool hold_irq_lock_with_interrupts_on(void)
     return true;
 }
 
+/* Stands for an allocator's lock: nothing but allocator locks (and the log)
+ * may be taken inside it. */
+static spinlock_t planted_allocator_lock = SPINLOCK_INIT_RANKED(LOCK_RANK_ALLOCATOR);
+
 static unsigned plant_lock_bugs(void)
 {
+    take_in_order(&planted_allocator_lock, &order_first); /* the bug: a subsystem lock inside an allocator's */
     take_in_order(&order_first, &order_second);
     take_in_order(&order_second, &order_first); /* the bug: the opposite order */
     take_in_order(&order_second, &order_first); /* known now: not reported twice */
-    return hold_irq_lock_with_interrupts_on() ? 2 : 0;
+    return hold_irq_lock_with_interrupts_on() ? 3 : 0;
 }
 
 static unsigned plant_sleeps(void)

@@ -111,11 +111,12 @@ kdebug_mode kdebug-sleep-atomic \
     '^KDEBUG: sleeping function mutex_lock called in atomic context \(preempt_count 1, interrupts off\), thread main$' \
     '^  called from mutex_with_interrupts_off\+0x' '^PASS kdebug-sleep-atomic: 2 reports, 2 expected$'
 kdebug_mode kdebug-lock-order \
+    '^KDEBUG: lock order against the documented one: taking kernel/selftest/kdebug_modes\.c:[0-9]+ \(a subsystem.s lock\) while holding kernel/selftest/kdebug_modes\.c:[0-9]+ \(an allocator.s lock\)$' \
     '^KDEBUG: lock order inversion: taking kernel/selftest/kdebug_modes\.c:[0-9]+ while holding kernel/selftest/kdebug_modes\.c:[0-9]+$' \
     '^  first taken in that order at take_in_order\+0x' \
     '^KDEBUG: lock kernel/selftest/kdebug_modes\.c:[0-9]+ is taken by an interrupt handler and held with interrupts on$' \
     '^  taken at planted_handler\+0x' '^  the other use at hold_irq_lock_with_interrupts_on\+0x' \
-    '^PASS kdebug-lock-order: 2 reports, 2 expected$'
+    '^PASS kdebug-lock-order: 3 reports, 3 expected$'
 
 # 7. The release kernel carries none of the debug code: no kdebug_* symbol
 # (the debug kernel has them, so the check can tell), and no debug test mode.
