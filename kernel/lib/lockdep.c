@@ -3,7 +3,7 @@
  * Locks are grouped into classes: all locks initialised at one place
  * (SPINLOCK_INIT records __FILE__:__LINE__) are one class; so are zeroed
  * locks (kzalloc) at the same offset in objects allocated at the same place,
- * and other zeroed locks first taken at the same place.  Two things are
+ * and other zeroed locks first taken at the same place.  Three things are
  * checked:
  *
  *  - rank: the documented order (enum lock_rank: subsystem, sched_lock,
