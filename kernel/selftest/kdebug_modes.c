@@ -54,7 +54,7 @@ static NOINLINE void write_after_free(volatile uint8_t *freed, size_t offset)
     freed[offset] = 0x37; /* the bug: the object was freed */
 }
 
-/* The bugs planted by test=kdebug-uaf, in the order their reports appear. */
+/* The slab bugs planted by test=kdebug-uaf, in the order their reports appear. */
 static unsigned plant_slab_bugs(void)
 {
     struct kmem_cache *c = kmem_cache_create("kdebug-uaf-test", 96, 8);
@@ -74,7 +74,13 @@ static unsigned plant_slab_bugs(void)
     p = kmalloc_victim_alloc(40);
     p[40] = 1; /* one byte past the 40 asked for */
     kmalloc_victim_free(p); /* reported */
-    return again == obj ? 3 : 0;
+
+    p = kmalloc_victim_alloc(5000); /* whole pages: a block of 8192 bytes */
+    if (!p)
+        return 0;
+    p[5000] = 1;
+    kmalloc_victim_free(p); /* reported */
+    return again == obj ? 4 : 0;
 }
 
 /* A frame written after it was freed is reported when it is allocated again:

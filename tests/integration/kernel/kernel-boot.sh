@@ -103,8 +103,9 @@ kdebug_mode kdebug-uaf \
     '^  last allocated by kmalloc_victim_alloc[.a-z0-9]*\+0x' '^  freed by kmalloc_victim_free[.a-z0-9]*\+0x' \
     '^KDEBUG: red zone overwritten in slab kmalloc-64: object 0x[0-9a-f]+ \(40 bytes\): a write past its end, found at free' \
     '^  after the end: 01 bb bb' \
+    '^KDEBUG: red zone overwritten in a 5000-byte kmalloc at 0x[0-9a-f]+ \(whole pages\): a write 0 bytes past its end, found at free' \
     '^KDEBUG: use after free of frame [0-9a-f]+: the 8 bytes at offset 96 written after it was freed' \
-    '^  #[0-9]+ .* plant_[a-z_]+\+0x' '^PASS kdebug-uaf: 4 reports, 4 expected$'
+    '^  #[0-9]+ .* plant_[a-z_]+\+0x' '^PASS kdebug-uaf: 5 reports, 5 expected$'
 kdebug_mode kdebug-sleep-atomic \
     '^KDEBUG: sleeping function sched_sleep_ns called in atomic context \(preempt_count 1, interrupts on\), thread main$' \
     '^  called from sleep_with_spinlock_held\+0x' '^    lock kernel/selftest/kdebug_modes\.c:[0-9]+$' \
