@@ -7,6 +7,7 @@
 #include <kernel/kdebug.h>
 #include <kernel/power.h>
 #include <kernel/printk.h>
+#include <sched/sched.h>
 
 static unsigned reports; /* atomic */
 /* Nonzero while a report is being printed on this CPU: a check failing
@@ -59,6 +60,12 @@ void kdebug_report_site(const char *label, uintptr_t addr)
         printk(LOG_EMERG, "  %s %s+0x%lx [<%016lx>]", label, name, off, (unsigned long)addr);
     else
         printk(LOG_EMERG, "  %s [<%016lx>]", label, (unsigned long)addr);
+}
+
+const char *kdebug_thread_name(void)
+{
+    struct thread *t = sched_current();
+    return t ? t->name : "boot";
 }
 
 unsigned kdebug_reports(void)

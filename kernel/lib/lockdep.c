@@ -3,9 +3,12 @@
  * Locks are grouped into classes: all locks initialised at one place
  * (SPINLOCK_INIT records __FILE__:__LINE__) are one class; so are zeroed
  * locks (kzalloc) at the same offset in objects allocated at the same place,
- * and other zeroed locks first taken at the same place.  Two things are
+ * and other zeroed locks first taken at the same place.  Three things are
  * checked:
  *
+ *  - rank: the documented order (enum lock_rank: subsystem, sched_lock,
+ *    allocators, the log) may never be walked backwards: taking a lock of a
+ *    lower rank than one held is reported the first time it happens.
  *  - order: taking class B while holding class A records the edge A -> B.
  *    A new edge that closes a cycle (B -> ... -> A was seen before) is an
  *    inversion, a deadlock waiting for two CPUs or an interrupt; the report
@@ -38,6 +41,7 @@ struct lock_class {
     uintptr_t alloc_site;  /* zeroed lock in a slab object: who allocated it */
     size_t offset;         /* and where the lock is in it */
     uintptr_t first_site;  /* other zeroed locks: where first taken */
+    uint32_t rank;         /* enum lock_rank */
     uintptr_t irq_site;    /* where first taken by an interrupt handler, or 0 */
     uintptr_t irqs_on_site; /* where first taken with interrupts on, or 0 */
 };
@@ -103,7 +107,7 @@ static uint32_t class_of(spinlock_t *l, uintptr_t site)
 {
     if (l->class_id && l->class_id <= n_classes)
         return l->class_id;
-    struct lock_class key = {.init_site = l->init_site, .first_site = site};
+    struct lock_class key = {.init_site = l->init_site, .first_site = site, .rank = l->rank};
     if (!key.init_site)
         slab_kdebug_origin(l, &key.alloc_site, &key.offset);
     for (uint32_t i = 1; i <= n_classes; i++)
@@ -147,7 +151,7 @@ static uintptr_t edge_site(uint32_t from, uint32_t to)
 
 /* What one acquisition found wrong, printed once graph_lock is dropped. */
 struct finding {
-    enum { NOTHING, INVERSION, IRQ_UNSAFE, TOO_MANY_HELD, TABLES_FULL } kind;
+    enum { NOTHING, RANK, INVERSION, IRQ_UNSAFE, TOO_MANY_HELD, TABLES_FULL } kind;
     uint32_t held_class, new_class;
     uintptr_t held_site, other_site;
     struct lock_class held, taken;
@@ -183,8 +187,13 @@ static void add_order(struct lockdep_cpu *cpu, uint32_t c, uintptr_t site, struc
         uint32_t h = cpu->held[i].class_id;
         if (!h || h == c || test_bit(after[h], c))
             continue;
-        if (f->kind == NOTHING && reachable(c, h))
+        if (f->kind == NOTHING && classes[h].rank > classes[c].rank) {
+            f->kind = RANK;
+            f->held_class = h;
+            f->held_site = cpu->held[i].site;
+        } else if (f->kind == NOTHING && reachable(c, h)) {
             note_inversion(f, h, c, cpu->held[i].site);
+        }
         if (n_edges == MAX_EDGES) {
             full = true;
             f->kind = TABLES_FULL;
@@ -233,12 +242,26 @@ static void class_name(const struct lock_class *k, char *buf, size_t n)
         ksnprintf(buf, n, "zeroed lock first taken at %lx", (unsigned long)k->first_site);
 }
 
+static const char *rank_name(uint32_t rank)
+{
+    static const char *const names[] = {"a subsystem's lock", "sched_lock", "an allocator's lock", "the log's lock"};
+    return rank < ARRAY_SIZE(names) ? names[rank] : "?";
+}
+
 static void report(const struct finding *f, uintptr_t site)
 {
     char taken[96], held[96];
     class_name(&f->taken, taken, sizeof taken);
     class_name(&f->held, held, sizeof held);
     switch (f->kind) {
+    case RANK:
+        if (!kdebug_report_begin("lock order against the documented one: taking %s (%s) while holding %s (%s)",
+                                 taken, rank_name(f->taken.rank), held, rank_name(f->held.rank)))
+            return;
+        kdebug_report_site("taken at", site);
+        kdebug_report_site("held since", f->held_site);
+        kdebug_report_detail("the order is: a subsystem's lock, sched_lock, the allocators' locks, the log's lock");
+        break;
     case INVERSION:
         if (!kdebug_report_begin("lock order inversion: taking %s while holding %s", taken, held))
             return;

@@ -6,7 +6,7 @@
 #include <kernel/printk.h>
 #include <kernel/spinlock.h>
 
-static spinlock_t printk_lock = SPINLOCK_INIT;
+static spinlock_t printk_lock = SPINLOCK_INIT_RANKED(LOCK_RANK_LOG);
 static int printk_level = LOG_INFO;
 static char line[512]; /* protected by printk_lock */
 

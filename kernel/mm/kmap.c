@@ -10,7 +10,7 @@
 extern const char __kernel_start[], __text_end[], __rodata_end[], __bss_end[], __kernel_end[];
 
 static uint64_t root;
-static spinlock_t kmap_lock = SPINLOCK_INIT;
+static spinlock_t kmap_lock = SPINLOCK_INIT_RANKED(LOCK_RANK_ALLOCATOR);
 
 uint64_t kmap_root(void)
 {

@@ -12,7 +12,7 @@
 #define STACK_BYTES (PAGE_SIZE << KSTACK_ORDER)
 
 static uint64_t used[KSTACK_SLOTS / 64];
-static spinlock_t kstack_lock = SPINLOCK_INIT;
+static spinlock_t kstack_lock = SPINLOCK_INIT_RANKED(LOCK_RANK_ALLOCATOR);
 
 int kstack_init(void)
 {

@@ -34,7 +34,7 @@ struct page {
 #endif
 };
 
-static spinlock_t pmm_lock = SPINLOCK_INIT;
+static spinlock_t pmm_lock = SPINLOCK_INIT_RANKED(LOCK_RANK_ALLOCATOR);
 static struct page *pages;   /* pages[i] describes frame base_pfn + i */
 static uint64_t base_pfn, n_pages;
 static struct page *free_lists[PMM_MAX_ORDER + 1];
@@ -208,6 +208,11 @@ static void check_block(struct page *p, uint64_t phys, unsigned order, uintptr_t
         p[i].alloc_site = site;
     }
 }
+#else
+static inline void poison_block(__unused struct page *p, __unused uint64_t phys, __unused unsigned order,
+                                __unused uintptr_t site) {}
+static inline void check_block(__unused struct page *p, __unused uint64_t phys, __unused unsigned order,
+                               __unused uintptr_t site) {}
 #endif
 
 /* Takes a block of 2^order pages for `site` (the debug kernel records it). */
@@ -237,11 +242,7 @@ static uint64_t alloc_pages_at(unsigned order, uintptr_t site)
     free_pages -= 1ull << order;
     uint64_t phys = page_to_pfn(p) << PAGE_SHIFT;
     spin_unlock_irqrestore(&pmm_lock, flags);
-#ifdef KDEBUG
     check_block(p, phys, order, site);
-#else
-    (void)site;
-#endif
     return phys;
 }
 
@@ -276,9 +277,7 @@ void pmm_free_pages(uint64_t phys, unsigned order)
               !p ? "not managed" : p->state == PAGE_FREE ? "double free" : "not an allocated block of that order");
     }
     p->owner = 0;
-#ifdef KDEBUG
     poison_block(p, phys, order, KDEBUG_CALLER());
-#endif
     free_pages += 1ull << order;
     uint64_t pfn = page_to_pfn(p);
     while (order < PMM_MAX_ORDER) {

@@ -52,9 +52,7 @@ struct kmem_cache {
     spinlock_t lock;
     struct slab *partial, *full, *empty; /* at most one empty slab is kept */
     uint64_t objects_in_use, slabs;
-#ifdef KDEBUG
-    struct slab_kdebug_layout debug;
-#endif
+    struct slab_kdebug_layout debug; /* empty in the release kernel */
 };
 
 #ifdef KDEBUG
@@ -69,10 +67,10 @@ struct kmem_cache {
 
 static struct kmem_cache caches[MAX_CACHES];
 static unsigned n_caches;
-static spinlock_t caches_lock = SPINLOCK_INIT; /* protects n_caches */
+static spinlock_t caches_lock = SPINLOCK_INIT_RANKED(LOCK_RANK_ALLOCATOR); /* protects n_caches */
 static struct kmem_cache *kmalloc_caches[KMALLOC_MAX_SHIFT + 1];
 
-static spinlock_t stats_lock = SPINLOCK_INIT;
+static spinlock_t stats_lock = SPINLOCK_INIT_RANKED(LOCK_RANK_ALLOCATOR);
 static struct kmalloc_stats stats;
 
 static void slab_list_add(struct slab **head, struct slab *s)
@@ -102,10 +100,8 @@ struct kmem_cache *kmem_cache_create(const char *name, size_t size, size_t align
     if (size == 0 || (align & (align - 1)) || size > (PAGE_SIZE << 3) / 2)
         return NULL;
     size = ALIGN_UP(size, align);
-#ifdef KDEBUG
     struct slab_kdebug_layout debug;
     size = slab_kdebug_layout(&debug, name, size, align);
-#endif
     size_t header = ALIGN_UP(sizeof(struct slab), align);
     unsigned order = 0;
     /* Small slabs for small objects; bigger blocks so that at least 8 objects fit. */
@@ -125,10 +121,8 @@ struct kmem_cache *kmem_cache_create(const char *name, size_t size, size_t align
     struct kmem_cache *c = &caches[n_caches++];
     spin_unlock_irqrestore(&caches_lock, flags);
     *c = (struct kmem_cache){.name = name, .size = size, .order = order, .per_slab = (unsigned)per,
-                             .header = header, .lock = SPINLOCK_INIT};
-#ifdef KDEBUG
-    c->debug = debug;
-#endif
+                             .header = header, .lock = SPINLOCK_INIT_RANKED(LOCK_RANK_ALLOCATOR),
+                             .debug = debug};
     return c;
 }
 
@@ -144,9 +138,7 @@ static struct slab *slab_new(struct kmem_cache *c)
     s->objects = (uint8_t *)s + c->header + OBJ_OFFSET(c);
     for (unsigned i = c->per_slab; i-- > 0;) {
         void *obj = s->objects + (size_t)i * c->size;
-#ifdef KDEBUG
         slab_kdebug_init_object(&c->debug, obj);
-#endif
         *FREE_LINK(c, obj) = s->free;
         s->free = obj;
     }
@@ -193,11 +185,7 @@ static void *cache_alloc(struct kmem_cache *c, size_t req, uintptr_t site)
     }
     c->objects_in_use++;
     spin_unlock_irqrestore(&c->lock, flags);
-#ifdef KDEBUG
     slab_kdebug_on_alloc(&c->debug, obj, req, site);
-#else
-    (void)req, (void)site;
-#endif
     return obj;
 }
 
@@ -221,11 +209,7 @@ static enum free_result slab_free_locked(struct kmem_cache *c, struct slab *s, v
     if (!(s->bitmap[idx / 64] & (1ull << (idx % 64))))
         return DOUBLE_FREE;
     s->bitmap[idx / 64] &= ~(1ull << (idx % 64));
-#ifdef KDEBUG
     slab_kdebug_on_free(&c->debug, obj, site);
-#else
-    (void)site;
-#endif
     *FREE_LINK(c, obj) = s->free;
     s->free = obj;
     if (s->in_use-- == c->per_slab) {
@@ -347,9 +331,7 @@ static void *kmalloc_at(size_t size, uintptr_t site)
         }
         pmm_set_page_owner(phys, LARGE_OWNER(order, size));
         count((int64_t)(PAGE_SIZE << order), 1 << order, true, true);
-#ifdef KDEBUG
         slab_kdebug_large_alloc(phys_to_virt(phys), size, PAGE_SIZE << order);
-#endif
         return phys_to_virt(phys);
     }
     unsigned shift = size_shift(size);
@@ -391,9 +373,7 @@ void kfree(void *p)
         unsigned order = LARGE_ORDER(owner);
         if (!IS_ALIGNED(phys, PAGE_SIZE))
             panic("kfree: %p is inside a large allocation, not its start", p);
-#ifdef KDEBUG
         slab_kdebug_large_free(p, LARGE_REQ(owner), PAGE_SIZE << order, KDEBUG_CALLER());
-#endif
         count(-(int64_t)(PAGE_SIZE << order), -(1 << order), true, false);
         pmm_free_pages(phys, order); /* clears the owner word; a second kfree then panics */
         return;

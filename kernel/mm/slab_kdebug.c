@@ -5,7 +5,6 @@
 #include <kernel/printk.h>
 #include <kernel/string.h>
 #include <mm/slab_kdebug.h>
-#include <sched/sched.h>
 
 #define RED_ZONE 16        /* bytes on each side of an object, at least */
 #define RED_ZONE_BYTE 0xbb
@@ -47,12 +46,6 @@ static size_t last_diff_end(const uint8_t *p, size_t n, uint8_t byte)
     while (n > 0 && p[n - 1] == byte)
         n--;
     return n;
-}
-
-static const char *thread_name(void)
-{
-    struct thread *t = sched_current();
-    return t ? t->name : "boot";
 }
 
 static void print_bytes(const char *label, const uint8_t *p, size_t n)
@@ -101,7 +94,7 @@ static void check_red_zones(const struct slab_kdebug_layout *l, uint8_t *o, size
         return;
     if (!kdebug_report_begin("red zone overwritten in slab %s: object %p (%zu bytes): a write %s, %s, thread %s",
                              l->name, o, req, right < tail ? "past its end" : "before its start", when,
-                             thread_name()))
+                             kdebug_thread_name()))
         return;
     if (right < tail)
         kdebug_report_detail("first bad byte %zu bytes past the end", right);
@@ -120,7 +113,7 @@ void slab_kdebug_on_alloc(const struct slab_kdebug_layout *l, void *obj, size_t 
     if (bad < l->obj_size &&
         kdebug_report_begin("use after free in slab %s: object %p written at offset %zu after it was freed, "
                             "found when allocating it again, thread %s",
-                            l->name, obj, bad, thread_name())) {
+                            l->name, obj, bad, kdebug_thread_name())) {
         size_t end = last_diff_end(o, l->obj_size, POISON_BYTE);
         kdebug_report_detail("bytes %zu..%zu of %u differ from the poison", bad, end - 1, l->obj_size);
         print_bytes("at the first one", o + bad, end - bad);
@@ -153,7 +146,7 @@ void slab_kdebug_large_free(void *p, size_t req, size_t block, uintptr_t site)
     if (bad == block - req ||
         !kdebug_report_begin("red zone overwritten in a %zu-byte kmalloc at %p (whole pages): a write %zu bytes "
                              "past its end, found at free, thread %s",
-                             req, p, bad, thread_name()))
+                             req, p, bad, kdebug_thread_name()))
         return;
     kdebug_report_site("freed by", site);
     kdebug_report_end();

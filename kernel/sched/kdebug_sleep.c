@@ -11,7 +11,6 @@
 #include <arch/trap.h>
 #include <kernel/kdebug.h>
 #include <kernel/spinlock.h>
-#include <sched/sched.h>
 
 #define MAX_REPORTED_SITES 64
 
@@ -33,18 +32,12 @@ static bool first_report_from(uintptr_t site)
     return true;
 }
 
-static const char *thread_name(void)
-{
-    struct thread *t = sched_current();
-    return t ? t->name : "boot";
-}
-
 static void report_sleep(const char *fn, uintptr_t site, int count, bool irqs_on)
 {
     if (!first_report_from(site))
         return;
     if (!kdebug_report_begin("sleeping function %s called in atomic context (preempt_count %d, interrupts %s), thread %s",
-                             fn, count, irqs_on ? "on" : "off", thread_name()))
+                             fn, count, irqs_on ? "on" : "off", kdebug_thread_name()))
         return;
     kdebug_report_site("called from", site);
     kdebug_print_held_locks();
@@ -86,7 +79,7 @@ void kdebug_check_user_return(const struct trap_frame *tf, const char *what, uin
     if (!kdebug_report_begin("return to user after %s %lu%s%s%s with preempt_count %d, %u spinlocks held, "
                              "user interrupts %s, thread %s",
                              what, (unsigned long)n, name ? " (" : "", name ? name : "", name ? ")" : "", count, held,
-                             user_if ? "on" : "off", thread_name()))
+                             user_if ? "on" : "off", kdebug_thread_name()))
         return;
     kdebug_print_held_locks();
     kdebug_report_end();

@@ -22,7 +22,7 @@
 
 volatile int preempt_count;
 
-static spinlock_t sched_lock = SPINLOCK_INIT;
+static spinlock_t sched_lock = SPINLOCK_INIT_RANKED(LOCK_RANK_SCHED);
 static struct list_head run_queue = LIST_HEAD_INIT(run_queue);     /* runnable threads, FIFO */
 static struct list_head sleep_list = LIST_HEAD_INIT(sleep_list);   /* threads with a deadline, sorted */
 static struct thread *current;

@@ -4,6 +4,8 @@
  * The kernel-boot suite then checks what the reports say.  The release
  * kernel has none of this: there the modes are unknown. */
 #ifdef KDEBUG
+#include <arch/cpu.h>
+#include <arch/trap.h>
 #include <kernel/kdebug.h>
 #include <kernel/mutex.h>
 #include <kernel/power.h>
@@ -52,7 +54,7 @@ static NOINLINE void write_after_free(volatile uint8_t *freed, size_t offset)
     freed[offset] = 0x37; /* the bug: the object was freed */
 }
 
-/* The bugs planted by test=kdebug-uaf, in the order their reports appear. */
+/* The slab bugs planted by test=kdebug-uaf, in the order their reports appear. */
 static unsigned plant_slab_bugs(void)
 {
     struct kmem_cache *c = kmem_cache_create("kdebug-uaf-test", 96, 8);
@@ -72,7 +74,13 @@ static unsigned plant_slab_bugs(void)
     p = kmalloc_victim_alloc(40);
     p[40] = 1; /* one byte past the 40 asked for */
     kmalloc_victim_free(p); /* reported */
-    return again == obj ? 3 : 0;
+
+    p = kmalloc_victim_alloc(5000); /* whole pages: a block of 8192 bytes */
+    if (!p)
+        return 0;
+    p[5000] = 1;
+    kmalloc_victim_free(p); /* reported */
+    return again == obj ? 4 : 0;
 }
 
 /* A frame written after it was freed is reported when it is allocated again:
@@ -135,12 +143,42 @@ static NOINLINE void take_in_order(spinlock_t *outer, spinlock_t *inner)
     spin_unlock_irqrestore(outer, flags);
 }
 
-static unsigned plant_inversion(void)
+/* A vector no device uses: `int` raises it, so a handler runs at a known time. */
+#define PLANTED_VECTOR 0xe0
+
+static spinlock_t irq_unsafe_lock = SPINLOCK_INIT;
+
+static void planted_handler(struct trap_frame *tf, void *unused)
 {
+    (void)tf, (void)unused;
+    spin_lock(&irq_unsafe_lock); /* in an interrupt handler */
+    spin_unlock(&irq_unsafe_lock);
+}
+
+/* The bug: a lock an interrupt handler takes, held with interrupts on. */
+static NOINLINE bool hold_irq_lock_with_interrupts_on(void)
+{
+    if (trap_set_handler(PLANTED_VECTOR, planted_handler, NULL))
+        return false;
+    irq_enable();
+    spin_lock(&irq_unsafe_lock);
+    spin_unlock(&irq_unsafe_lock);
+    /* Clobbers: memory (the handler runs in between). */
+    __asm__ volatile("int %0" ::"i"(PLANTED_VECTOR) : "memory");
+    return true;
+}
+
+/* Stands for an allocator's lock: nothing but allocator locks (and the log)
+ * may be taken inside it. */
+static spinlock_t planted_allocator_lock = SPINLOCK_INIT_RANKED(LOCK_RANK_ALLOCATOR);
+
+static unsigned plant_lock_bugs(void)
+{
+    take_in_order(&planted_allocator_lock, &order_first); /* the bug: a subsystem lock inside an allocator's */
     take_in_order(&order_first, &order_second);
     take_in_order(&order_second, &order_first); /* the bug: the opposite order */
     take_in_order(&order_second, &order_first); /* known now: not reported twice */
-    return 1;
+    return hold_irq_lock_with_interrupts_on() ? 3 : 0;
 }
 
 static unsigned plant_sleeps(void)
@@ -156,7 +194,7 @@ static const struct {
 } modes[] = {
     {"kdebug-uaf", plant_memory_bugs},
     {"kdebug-sleep-atomic", plant_sleeps},
-    {"kdebug-lock-order", plant_inversion},
+    {"kdebug-lock-order", plant_lock_bugs},
 };
 
 int kdebug_test_mode(const char *mode)

@@ -33,6 +33,8 @@ struct trap_frame;
 __attribute__((format(printf, 1, 2))) bool kdebug_report_begin(const char *fmt, ...);
 __attribute__((format(printf, 1, 2))) void kdebug_report_detail(const char *fmt, ...);
 void kdebug_report_end(void);
+/* The running thread's name for a report ("boot" before threads exist). */
+const char *kdebug_thread_name(void);
 /* "  <label> <symbol>+0x<offset> [<addr>]" for a recorded call site. */
 void kdebug_report_site(const char *label, uintptr_t addr);
 /* Reports made since boot.  A test that planted n reports (and checked

@@ -7,24 +7,37 @@
 
 #include <kernel/types.h>
 
+/* The documented lock order (docs/architecture.md): a subsystem's own lock,
+ * then sched_lock, then the allocators' locks; the log's lock comes last.
+ * A lock may be taken while holding locks of its rank or a lower one; the
+ * debug kernel reports any other nesting the first time it happens. */
+enum lock_rank {
+    LOCK_RANK_SUBSYSTEM, /* the default */
+    LOCK_RANK_SCHED,
+    LOCK_RANK_ALLOCATOR,
+    LOCK_RANK_LOG,       /* printk: callable under any other lock */
+};
+
 typedef struct spinlock {
     volatile uint32_t locked;
 #ifdef KDEBUG
-    /* The lock-order checker's class (lib/lockdep.c): locks initialised at the
-     * same place are one class, named after it; a lock that was only zeroed
-     * (kzalloc) is named after the place it was first taken. */
+    /* The lock checker's class (lib/lockdep.c): locks initialised at the same
+     * place are one class, named after it; zeroed locks (kzalloc) are classed
+     * by the allocation they sit in. */
     const char *init_site;
     uint32_t class_id;  /* 0 until first taken */
+    uint32_t rank;      /* enum lock_rank */
 #endif
 } spinlock_t;
 
 #ifdef KDEBUG
 #define SPINLOCK_STR2(x) #x
 #define SPINLOCK_STR(x) SPINLOCK_STR2(x)
-#define SPINLOCK_INIT {0, __FILE__ ":" SPINLOCK_STR(__LINE__), 0}
+#define SPINLOCK_INIT_RANKED(rank) {0, __FILE__ ":" SPINLOCK_STR(__LINE__), 0, (rank)}
 #else
-#define SPINLOCK_INIT {0}
+#define SPINLOCK_INIT_RANKED(rank) {0}
 #endif
+#define SPINLOCK_INIT SPINLOCK_INIT_RANKED(LOCK_RANK_SUBSYSTEM)
 
 #ifdef HOST_TEST
 /* Host unit tests are single-threaded: the lock only checks pairing. */

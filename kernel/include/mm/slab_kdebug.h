@@ -14,9 +14,9 @@
 #ifndef MM_SLAB_KDEBUG_H
 #define MM_SLAB_KDEBUG_H
 
-#ifdef KDEBUG
 #include <kernel/types.h>
 
+#ifdef KDEBUG
 struct slab_kdebug_meta {
     void *free_next;      /* the free-list link while the object is free */
     uintptr_t alloc_site; /* caller of the last allocation */
@@ -43,7 +43,6 @@ void slab_kdebug_on_alloc(const struct slab_kdebug_layout *l, void *obj, size_t 
 /* Checks the red zones of an object being freed, records the free and
  * poisons the object. */
 void slab_kdebug_on_free(const struct slab_kdebug_layout *l, void *obj, uintptr_t site);
-
 /* Who allocated a live object (for naming the locks inside it). */
 uintptr_t slab_kdebug_alloc_site(const struct slab_kdebug_layout *l, void *obj);
 
@@ -51,6 +50,23 @@ uintptr_t slab_kdebug_alloc_site(const struct slab_kdebug_layout *l, void *obj);
  * zone, filled at allocation and checked at free. */
 void slab_kdebug_large_alloc(void *p, size_t req, size_t block);
 void slab_kdebug_large_free(void *p, size_t req, size_t block, uintptr_t site);
+
+#else /* release: no slot, nothing to check; an empty struct takes no space (GNU C) */
+
+struct slab_kdebug_layout {};
+static inline size_t slab_kdebug_layout(__unused struct slab_kdebug_layout *l, __unused const char *name,
+                                        size_t obj_size, __unused size_t align)
+{
+    return obj_size;
+}
+static inline void slab_kdebug_init_object(__unused const struct slab_kdebug_layout *l, __unused void *obj) {}
+static inline void slab_kdebug_on_alloc(__unused const struct slab_kdebug_layout *l, __unused void *obj,
+                                        __unused size_t req, __unused uintptr_t site) {}
+static inline void slab_kdebug_on_free(__unused const struct slab_kdebug_layout *l, __unused void *obj,
+                                       __unused uintptr_t site) {}
+static inline void slab_kdebug_large_alloc(__unused void *p, __unused size_t req, __unused size_t block) {}
+static inline void slab_kdebug_large_free(__unused void *p, __unused size_t req, __unused size_t block,
+                                          __unused uintptr_t site) {}
 #endif
 
 #endif

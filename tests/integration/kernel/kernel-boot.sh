@@ -103,16 +103,21 @@ kdebug_mode kdebug-uaf \
     '^  last allocated by kmalloc_victim_alloc[.a-z0-9]*\+0x' '^  freed by kmalloc_victim_free[.a-z0-9]*\+0x' \
     '^KDEBUG: red zone overwritten in slab kmalloc-64: object 0x[0-9a-f]+ \(40 bytes\): a write past its end, found at free' \
     '^  after the end: 01 bb bb' \
+    '^KDEBUG: red zone overwritten in a 5000-byte kmalloc at 0x[0-9a-f]+ \(whole pages\): a write 0 bytes past its end, found at free' \
     '^KDEBUG: use after free of frame [0-9a-f]+: the 8 bytes at offset 96 written after it was freed' \
-    '^  #[0-9]+ .* plant_[a-z_]+\+0x' '^PASS kdebug-uaf: 4 reports, 4 expected$'
+    '^  #[0-9]+ .* plant_[a-z_]+\+0x' '^PASS kdebug-uaf: 5 reports, 5 expected$'
 kdebug_mode kdebug-sleep-atomic \
     '^KDEBUG: sleeping function sched_sleep_ns called in atomic context \(preempt_count 1, interrupts on\), thread main$' \
     '^  called from sleep_with_spinlock_held\+0x' '^    lock kernel/selftest/kdebug_modes\.c:[0-9]+$' \
     '^KDEBUG: sleeping function mutex_lock called in atomic context \(preempt_count 1, interrupts off\), thread main$' \
     '^  called from mutex_with_interrupts_off\+0x' '^PASS kdebug-sleep-atomic: 2 reports, 2 expected$'
 kdebug_mode kdebug-lock-order \
+    '^KDEBUG: lock order against the documented one: taking kernel/selftest/kdebug_modes\.c:[0-9]+ \(a subsystem.s lock\) while holding kernel/selftest/kdebug_modes\.c:[0-9]+ \(an allocator.s lock\)$' \
     '^KDEBUG: lock order inversion: taking kernel/selftest/kdebug_modes\.c:[0-9]+ while holding kernel/selftest/kdebug_modes\.c:[0-9]+$' \
-    '^  first taken in that order at take_in_order\+0x' '^PASS kdebug-lock-order: 1 reports, 1 expected$'
+    '^  first taken in that order at take_in_order\+0x' \
+    '^KDEBUG: lock kernel/selftest/kdebug_modes\.c:[0-9]+ is taken by an interrupt handler and held with interrupts on$' \
+    '^  taken at planted_handler\+0x' '^  the other use at hold_irq_lock_with_interrupts_on\+0x' \
+    '^PASS kdebug-lock-order: 3 reports, 3 expected$'
 
 # 7. The release kernel carries none of the debug code: no kdebug_* symbol
 # (the debug kernel has them, so the check can tell), and no debug test mode.
