@@ -144,11 +144,8 @@ void process_exit_last_thread(struct process *p)
     p->files = NULL;
     fs_context_put(p->fs);
     p->fs = NULL;
-    mm_activate(NULL);
-    mm_put(p->mm);
+    mm_put(p->mm); /* uthread_exit has switched the CPU off it */
     p->mm = NULL;
-    sighand_put(p->sighand);
-    p->sighand = NULL;
 
     char why[48];
     printk(LOG_DEBUG, "process %d (%s) %s", p->pid, p->name, describe_status(p->wait_status, why, sizeof why));
@@ -173,6 +170,10 @@ void process_exit_last_thread(struct process *p)
         waitq_wake_all(&init_process->child_wait);
     struct process *parent = p->parent;
     p->state = PROCESS_ZOMBIE;
+    /* Senders read another process's sighand under this lock, and only while
+     * it is alive (send_process): unpublished here, it is dropped below. */
+    struct sighand *sighand = p->sighand;
+    p->sighand = NULL;
     p->vfork_parent = NULL;
     int sig = p->exit_signal;
     if (parent) {
@@ -181,6 +182,7 @@ void process_exit_last_thread(struct process *p)
             signal_send_process(parent, sig); /* under the tree lock: the parent cannot be reaped meanwhile */
     }
     spin_unlock_irqrestore(&process_tree_lock, flags);
+    sighand_put(sighand);
 }
 
 /* Removes a zombie for good; process_tree_lock held. */

@@ -153,16 +153,25 @@ void signal_send_process(struct process *p, int sig)
     send_process(p, sig, SI_KERNEL, 0);
 }
 
+/* Makes sig pending for t and wakes it.  p->lock held: t is on p's thread
+ * list, so it cannot leave (and be freed) meanwhile. */
+static void queue_thread_locked(struct process *p, struct thread *t, int sig, int code, int from)
+{
+    if (discarded(p, sig))
+        return;
+    t->sig_pending |= SIG_BIT(sig);
+    t->sig_origin[sig - 1] = (struct sig_origin){code, from};
+    sched_wake_interruptible(t);
+}
+
 static void send_thread(struct thread *t, int sig, int code, int from)
 {
     struct process *p = t->proc;
-    if (!p || discarded(p, sig))
+    if (!p)
         return;
     uint64_t flags = spin_lock_irqsave(&p->lock);
-    t->sig_pending |= SIG_BIT(sig);
-    t->sig_origin[sig - 1] = (struct sig_origin){code, from};
+    queue_thread_locked(p, t, sig, code, from);
     spin_unlock_irqrestore(&p->lock, flags);
-    sched_wake_interruptible(t);
 }
 
 void signal_send_thread(struct thread *t, int sig)
@@ -608,13 +617,14 @@ static int64_t kill_thread(int tgid, int tid, int sig)
             if ((int)t->tid == tid)
                 target = t;
         }
+        /* Queued before the lock is dropped: then the thread may exit and be freed. */
+        if (target && sig && sig != SIGKILL)
+            queue_thread_locked(p, target, sig, SI_TKILL, self->pid);
         spin_unlock_irqrestore(&p->lock, pf);
         if (target) {
             r = 0;
             if (sig == SIGKILL)
                 send_process(p, sig, SI_TKILL, self->pid);
-            else if (sig)
-                send_thread(target, sig, SI_TKILL, self->pid);
             break;
         }
     }
