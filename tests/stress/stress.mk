@@ -36,7 +36,7 @@ $(STRESS_OUT)/$(1)-boot: tests/stress/stress-boot.sh $(KERNEL_DEBUG_ELF) $(STRES
 	@chmod +x $$@
 endef
 $(eval $(call stress_suite,stress,540))
-$(eval $(call stress_suite,soak,5400))
+$(eval $(call stress_suite,soak,7200))
 
 TEST_SUITES  += $(STRESS_OUT)/stress-boot
 TEST_PREREQS += $(STRESS_OUT)/stress-boot
@@ -44,4 +44,4 @@ TEST_PREREQS += $(STRESS_OUT)/stress-boot
 .PHONY: soak
 soak: deps
 	@$(MAKE) --no-print-directory $(STRESS_OUT)/soak-boot
-	@SUITE_TIMEOUT=6000 tests/run-suites.sh $(STRESS_OUT)/soak-boot
+	@SUITE_TIMEOUT=7500 tests/run-suites.sh $(STRESS_OUT)/soak-boot

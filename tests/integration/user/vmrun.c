@@ -24,23 +24,57 @@
 
 extern char **environ;
 
-/* A started program not yet waited for. */
+/* A started program not yet judged. */
 struct job {
     pid_t pid;
     char name[128];
+    int status;  /* its wait status, once ended */
+    int ended;
 };
 static struct job concurrent[32], background[32];
 static int nconcurrent, nbackground;
 
+static struct job *find_job(pid_t pid)
+{
+    for (int i = 0; i < nconcurrent; i++)
+        if (concurrent[i].pid == pid)
+            return &concurrent[i];
+    for (int i = 0; i < nbackground; i++)
+        if (background[i].pid == pid)
+            return &background[i];
+    return NULL;
+}
+
+/* Waits for pid; returns its wait status, or -1 with errno set.  As init,
+ * it reaps whatever else ends meanwhile: orphans (a stress program may leave
+ * thousands), and other jobs, whose statuses are kept for their turn. */
+static int wait_for(pid_t pid)
+{
+    struct job *j = find_job(pid);
+    if (j && j->ended)
+        return j->status;
+    for (;;) {
+        int status;
+        pid_t got = waitpid(-1, &status, 0);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got < 0 || got == pid)
+            return got < 0 ? -1 : status;
+        if ((j = find_job(got))) {
+            j->status = status;
+            j->ended = 1;
+        }
+    }
+}
+
 /* Waits for pid and prints its result line; 1 if it failed. */
 static int judge(pid_t pid, const char *name)
 {
-    int status;
-    while (waitpid(pid, &status, 0) < 0)
-        if (errno != EINTR) {
-            printf("FAIL vm/%s: waitpid: %s\n", name, strerror(errno));
-            return 1;
-        }
+    int status = wait_for(pid);
+    if (status == -1) {
+        printf("FAIL vm/%s: waitpid: %s\n", name, strerror(errno));
+        return 1;
+    }
     fflush(stdout);
     if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
         printf("PASS vm/%s\n", name);
@@ -61,7 +95,8 @@ static int settle(void)
         failed += judge(concurrent[i].pid, concurrent[i].name);
     nconcurrent = 0;
     for (int i = 0; i < nbackground; i++)
-        kill(background[i].pid, SIGTERM);
+        if (!background[i].ended) /* else its pid may be reused already */
+            kill(background[i].pid, SIGTERM);
     for (int i = 0; i < nbackground; i++)
         failed += judge(background[i].pid, background[i].name);
     nbackground = 0;
@@ -97,7 +132,7 @@ static int run(char *line)
     }
     if (!jobs || *njobs == 32)
         return failed + judge(pid, name);
-    jobs[*njobs].pid = pid;
+    jobs[*njobs] = (struct job){.pid = pid};
     snprintf(jobs[*njobs].name, sizeof jobs[*njobs].name, "%s", name);
     ++*njobs;
     return failed;
