@@ -18,6 +18,8 @@
  *
  * Every 16th round a child process blocks in one of the same sleeps (or
  * pause) and gets SIGKILL: it must die of it, whatever it was sleeping in.
+ * Every 16th round, too, a child that exits at once is sent signals while
+ * it exits (the sender reads the signal actions its exit frees).
  */
 #include "stress.h"
 
@@ -135,7 +137,9 @@ static void *victim_thread(void *arg)
         }
         if (r == -EINTR) {
             v->interrupted++;
-            if (v->kind == K_NANOSLEEP && (rem.tv_sec != 0 || rem.tv_nsec > 20000000)) {
+            /* The remainder is at most what was asked for, plus timer slack
+             * on Linux (which reports a few microseconds more at times). */
+            if (v->kind == K_NANOSLEEP && (rem.tv_sec != 0 || rem.tv_nsec > 2 * 20000000)) {
                 snprintf(v->why, sizeof v->why, "nanosleep left %ld.%09ld s of 0.02", (long)rem.tv_sec, rem.tv_nsec);
                 break;
             }
@@ -211,6 +215,25 @@ static void kill_sleeper(long round)
     close(p[1]);
 }
 
+/* Signals at a child while it exits by itself: a sender reads the target's
+ * signal actions, which its exit frees.  The child inherits the handler, so
+ * whatever arrives, it must exit with 0. */
+static void signal_exiting_child(long round)
+{
+    pid_t pid = stress_fork();
+    if (pid == 0)
+        _exit(0);
+    if (pid < 0) {
+        stress_fail("fork: %s", strerror(errno));
+        return;
+    }
+    for (int i = 0; i < 32 && kill(pid, SIGUSR1) == 0; i++)
+        ;
+    int st = stress_wait(pid);
+    if (st < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
+        stress_fail("round %ld: a child signalled while exiting ended with wait status %#x", round, st);
+}
+
 int main(int argc, char **argv)
 {
     long rounds = stress_begin("sigstorm", argc, argv);
@@ -238,13 +261,18 @@ int main(int argc, char **argv)
         while (!atomic_load(&victims[k].tid))
             sched_yield();
     long r;
+    int tgkill_err = 0;
     for (r = 0; r < rounds && !stress_failed(); r++) {
         struct victim *v = &victims[r % NKINDS];
-        if (syscall(SYS_tgkill, getpid(), atomic_load(&v->tid), r & 1 ? SIGUSR2 : SIGUSR1))
-            stress_fail("tgkill: %s", strerror(errno));
+        if (syscall(SYS_tgkill, getpid(), atomic_load(&v->tid), r & 1 ? SIGUSR2 : SIGUSR1)) {
+            tgkill_err = errno; /* a victim that gave up says why below */
+            break;
+        }
         sched_yield();
         if (r % 16 == 15)
             kill_sleeper(r);
+        if (r % 16 == 7)
+            signal_exiting_child(r);
     }
     /* The release: every victim's call can now end with its real result. */
     atomic_store(&released, 1);
@@ -263,6 +291,9 @@ int main(int argc, char **argv)
         else if (rounds >= NKINDS && v->handled == 0)
             stress_fail("the %s victim handled no signal", kind_names[k]);
     }
-    stress_note("note stress/sigstorm: %ld signals sent, %ld SIGKILLed sleepers", r, r / 16);
+    if (tgkill_err)
+        stress_fail("tgkill: %s", strerror(tgkill_err));
+    stress_note("note stress/sigstorm: %ld signals sent, %ld SIGKILLed sleepers, %ld children signalled while exiting",
+                r, r / 16, (r + 8) / 16);
     return stress_end(r);
 }
