@@ -219,6 +219,8 @@ void kmain(void)
     init_memory();
     if (sched_init())
         panic("out of memory creating the idle thread");
+    if (kernel_opts.sched_slice_us)
+        sched_set_slice_ns(kernel_opts.sched_slice_us * 1000ull);
     if (lapic_init())
         panic("cannot map the local APIC");
     clock_init();

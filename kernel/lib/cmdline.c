@@ -143,6 +143,13 @@ static void apply_option(const char *word, struct kernel_options *opt)
         copy_value(opt->test, value, word);
     } else if (KEY("init") && value && *value == '/') {
         copy_value(opt->init, value, word);
+    } else if (KEY("sched_slice_us") && value) {
+        const char *end;
+        uint64_t us;
+        if (parse_u64(value, &end, &us) && !*end && us >= CMDLINE_SLICE_US_MIN && us <= CMDLINE_SLICE_US_MAX)
+            opt->sched_slice_us = (uint32_t)us;
+        else
+            warn("cmdline: bad value in '%s' (want 50..1000000), keeping the default", word);
     } else if (KEY("virtio_mmio.device") && value) {
         struct virtio_mmio_desc d;
         if (!parse_virtio_mmio(value, &d))

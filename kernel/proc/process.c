@@ -168,8 +168,7 @@ void process_exit_last_thread(struct process *p)
     p->files = NULL;
     fs_context_put(p->fs);
     p->fs = NULL;
-    mm_activate(NULL);
-    mm_put(p->mm);
+    mm_put(p->mm); /* uthread_exit has switched the CPU off it */
     p->mm = NULL;
 
     char why[48];

@@ -98,17 +98,24 @@ void uthread_exit(int wait_status)
         if (copy_to_user(self->clear_child_tid, &zero, sizeof zero) == 0)
             futex_wake_address(p->mm, self->clear_child_tid, 1);
     }
+    uthread_replace_fpu(NULL);
+    int pid = p->pid;
     uint64_t flags = spin_lock_irqsave(&p->lock);
     list_del(&self->proc_link);
     bool last = --p->nthreads == 0;
     p->exited_threads_ns += self->runtime_ns + (clock_monotonic_ns() - self->switched_in);
     if (last && !p->exiting)
         p->wait_status = wait_status; /* exit_group and fatal signals set it earlier */
-    spin_unlock_irqrestore(&p->lock, flags);
-    uthread_replace_fpu(NULL);
-    if ((int)self->tid != p->pid)
-        pid_free((int)self->tid); /* the pid itself stays taken until the zombie is reaped */
+    /* Off the thread list, the thread lets go of p in the same step: as soon
+     * as the lock is dropped the last thread may free p's address space and
+     * the parent may reap p, and a context switch must not find either
+     * through self->proc (docs/architecture.md, "Objects a context switch
+     * touches"). */
     self->proc = NULL;
+    mm_activate(NULL);
+    spin_unlock_irqrestore(&p->lock, flags);
+    if ((int)self->tid != pid)
+        pid_free((int)self->tid); /* the pid itself stays taken until the zombie is reaped */
     if (last)
         process_exit_last_thread(p); /* p may be gone after this */
     thread_exit(0);

@@ -13,7 +13,7 @@
 #include <mm/slab.h>
 #include <sched/sched.h>
 
-#define SLICE_NS (10 * NSEC_PER_MSEC)
+#define DEFAULT_SLICE_NS (10 * NSEC_PER_MSEC)
 /* Written at the lowest address of every kernel stack and checked whenever
  * its thread is switched out: an overflow is reported as what it is (a
  * kernel bug) instead of corrupting whatever lies below the stack. */
@@ -32,6 +32,7 @@ static bool need_resched;
 static bool preemption_on;
 static uint32_t next_tid = 1;
 static struct sched_stats stats;
+static uint64_t slice_ns = DEFAULT_SLICE_NS; /* set once at boot */
 
 struct thread *context_switch(struct thread *prev, struct thread *next);
 void thread_entry(void);
@@ -148,7 +149,7 @@ static void schedule_locked(void)
     if (next != prev) {
         prev->runtime_ns += now - prev->switched_in;
         next->switched_in = now;
-        next->slice_end = now + SLICE_NS;
+        next->slice_end = now + slice_ns;
         stats.context_switches++;
         current = next;
         rearm_timer_locked();
@@ -156,7 +157,7 @@ static void schedule_locked(void)
         prev = context_switch(prev, next);
         finish_switch(prev);
     } else {
-        next->slice_end = now + SLICE_NS;
+        next->slice_end = now + slice_ns;
         rearm_timer_locked();
     }
 }
@@ -544,9 +545,14 @@ void sched_start_preemption(void)
         panic("sched: timer vector already taken");
     uint64_t flags = spin_lock_irqsave(&sched_lock);
     preemption_on = true;
-    current->slice_end = now_ns() + SLICE_NS;
+    current->slice_end = now_ns() + slice_ns;
     rearm_timer_locked();
     spin_unlock_irqrestore(&sched_lock, flags);
+}
+
+void sched_set_slice_ns(uint64_t ns)
+{
+    slice_ns = ns;
 }
 
 void sched_get_stats(struct sched_stats *out)

@@ -31,7 +31,7 @@ TEST_SUITES  += tests/abi/run-host.sh
 .PHONY: abi
 abi: $(ABI_PROGS) $(ABI_OUT)/progs.list
 
-ABI_HARNESS := tests/abi/abi.c tests/abi/abi.h
+ABI_HARNESS := tests/abi/abi.c tests/abi/abi.h tests/abi/fpu_regs.h
 
 $(addprefix $(ABI_OUT)/,$(filter-out big,$(ABI_STATIC))): $(ABI_OUT)/%: tests/abi/%.c $(ABI_HARNESS) | deps
 	@mkdir -p $(@D)

@@ -4,8 +4,8 @@
  * ordering, malloc from many threads, preemption of a spinning thread, and
  * exit vs exit_group (in child processes of this same program). */
 #include "abi.h"
+#include "fpu_regs.h"
 
-#include <cpuid.h>
 #include <fenv.h>
 #include <pthread.h>
 #include <sched.h>
@@ -420,63 +420,6 @@ static void t_spinner_does_not_stall(void)
 
 /* --- FPU / SSE / AVX state is per thread -------------------------------- */
 
-/* Loads xmm0-15 from in[], then `rounds` times: spins (a chance for timer
- * preemption) and calls sched_yield (a certain switch); then stores
- * xmm0-15 to out[].  Clobbers xmm0-15, rax/rcx/r11 (the syscall), flags. */
-static void xmm_hold(const uint64_t *in, uint64_t *out, long rounds)
-{
-#define LD(i) "movdqu " #i "*16(%[in]), %%xmm" #i "\n\t"
-#define ST(i) "movdqu %%xmm" #i ", " #i "*16(%[out])\n\t"
-    long spin;
-    __asm__ volatile(
-        LD(0) LD(1) LD(2) LD(3) LD(4) LD(5) LD(6) LD(7)
-        LD(8) LD(9) LD(10) LD(11) LD(12) LD(13) LD(14) LD(15)
-        "1:\n\t"
-        "mov $2000, %[spin]\n\t"
-        "2: dec %[spin]\n\t"
-        "jnz 2b\n\t"
-        "mov %[nr], %%eax\n\t"
-        "syscall\n\t"
-        "dec %[n]\n\t"
-        "jnz 1b\n\t"
-        ST(0) ST(1) ST(2) ST(3) ST(4) ST(5) ST(6) ST(7)
-        ST(8) ST(9) ST(10) ST(11) ST(12) ST(13) ST(14) ST(15)
-        : [n] "+r"(rounds), [spin] "=&r"(spin)
-        : [in] "r"(in), [out] "r"(out), [nr] "i"(SYS_sched_yield)
-        : "rax", "rcx", "r11", "memory", "cc", "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6",
-          "xmm7", "xmm8", "xmm9", "xmm10", "xmm11", "xmm12", "xmm13", "xmm14", "xmm15");
-#undef LD
-#undef ST
-}
-
-/* The same with the full 256-bit ymm0-15 (AVX). */
-__attribute__((target("avx"))) static void ymm_hold(const uint64_t *in, uint64_t *out, long rounds)
-{
-#define LD(i) "vmovdqu " #i "*32(%[in]), %%ymm" #i "\n\t"
-#define ST(i) "vmovdqu %%ymm" #i ", " #i "*32(%[out])\n\t"
-    long spin;
-    __asm__ volatile(
-        LD(0) LD(1) LD(2) LD(3) LD(4) LD(5) LD(6) LD(7)
-        LD(8) LD(9) LD(10) LD(11) LD(12) LD(13) LD(14) LD(15)
-        "1:\n\t"
-        "mov $2000, %[spin]\n\t"
-        "2: dec %[spin]\n\t"
-        "jnz 2b\n\t"
-        "mov %[nr], %%eax\n\t"
-        "syscall\n\t"
-        "dec %[n]\n\t"
-        "jnz 1b\n\t"
-        ST(0) ST(1) ST(2) ST(3) ST(4) ST(5) ST(6) ST(7)
-        ST(8) ST(9) ST(10) ST(11) ST(12) ST(13) ST(14) ST(15)
-        "vzeroupper\n\t"
-        : [n] "+r"(rounds), [spin] "=&r"(spin)
-        : [in] "r"(in), [out] "r"(out), [nr] "i"(SYS_sched_yield)
-        : "rax", "rcx", "r11", "memory", "cc", "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6",
-          "xmm7", "xmm8", "xmm9", "xmm10", "xmm11", "xmm12", "xmm13", "xmm14", "xmm15");
-#undef LD
-#undef ST
-}
-
 struct fpu_job { int id; int avx; int bad; char why[96]; };
 
 static void *fpu_worker(void *arg)
@@ -540,16 +483,6 @@ static void t_sse_state_per_thread(void)
 {
     char why[160];
     CHECK(run_fpu_jobs(0, why, sizeof why) == 0, "%s", why);
-}
-
-static int have_avx(void)
-{
-    unsigned a, b, c, d;
-    if (!__get_cpuid(1, &a, &b, &c, &d) || !(c & bit_AVX) || !(c & bit_OSXSAVE))
-        return 0;
-    unsigned lo, hi;
-    __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));   /* reads XCR0; no clobbers */
-    return (lo & 6) == 6;                                       /* the OS saves SSE and AVX state */
 }
 
 static void t_avx_state_per_thread(void)

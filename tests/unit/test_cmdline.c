@@ -111,6 +111,19 @@ static void test_unknown_and_oversized_words(void)
     CHECK_EQ(opt.n_init_args, CMDLINE_MAX_INIT_ARGS);
 }
 
+static void test_sched_slice(void)
+{
+    CHECK_EQ(parse("sched_slice_us=200"), 0);
+    CHECK_EQ(opt.sched_slice_us, 200);
+    CHECK_EQ(parse("sched_slice_us=49"), 1);
+    CHECK_EQ(opt.sched_slice_us, 0);
+    CHECK(strstr(last_warning, "sched_slice_us=49") != NULL);
+    CHECK_EQ(parse("sched_slice_us=1000001"), 1);
+    CHECK_EQ(parse("sched_slice_us=2ms"), 1);
+    CHECK_EQ(parse("sched_slice_us="), 1);
+    CHECK_EQ(opt.sched_slice_us, 0);
+}
+
 static void test_unterminated_quote(void)
 {
     CHECK_EQ(parse("test=\"abc def"), 0);
@@ -122,6 +135,7 @@ int main(void)
     return unit_main("cmdline", (struct unit_test[]){
                                     UNIT(test_defaults),
                                     UNIT(test_loglevel_and_quiet),
+                                    UNIT(test_sched_slice),
                                     UNIT(test_virtio_mmio_devices),
                                     UNIT(test_bad_virtio_entries_are_reported),
                                     UNIT(test_too_many_devices),

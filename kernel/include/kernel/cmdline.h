@@ -5,6 +5,8 @@
  *   test=NAME                  boot into an in-kernel test mode instead of init
  *   init=PATH                  first user program (default /sbin/init)
  *   virtio_mmio.device=S@A:I   a virtio-mmio device of S bytes (K/M suffix) at A, IRQ I (QEMU microvm adds these)
+ *   sched_slice_us=N           scheduler time slice in microseconds, 50..1000000 (default 10000); the
+ *                              stress suites use a short one to preempt threads at many more points
  *   --                         everything after it is passed to init as arguments
  *
  * Words may be quoted with double quotes.  Unknown options are reported once
@@ -17,6 +19,8 @@
 #define CMDLINE_MAX_VIRTIO 16
 #define CMDLINE_MAX_INIT_ARGS 16
 #define CMDLINE_WORD_MAX 128
+#define CMDLINE_SLICE_US_MIN 50 /* the scheduler never programs its timer closer */
+#define CMDLINE_SLICE_US_MAX 1000000
 
 struct virtio_mmio_desc {
     uint64_t base;
@@ -28,6 +32,7 @@ struct kernel_options {
     int loglevel;
     char test[CMDLINE_WORD_MAX];
     char init[CMDLINE_WORD_MAX];
+    uint32_t sched_slice_us; /* 0: the scheduler's default */
     size_t n_virtio_mmio;
     struct virtio_mmio_desc virtio_mmio[CMDLINE_MAX_VIRTIO];
     size_t n_init_args;

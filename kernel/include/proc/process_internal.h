@@ -18,8 +18,9 @@ void process_free(struct process *p);
 void process_discard(struct process *p);
 /* Links p under parent, or under parent's parent when as_sibling (CLONE_PARENT). */
 void process_adopt(struct process *parent, struct process *p, bool as_sibling);
-/* Releases the resources of a process whose last thread is leaving, makes
- * it a zombie, re-parents its children to init and tells its parent. */
+/* Releases the resources of a process whose last thread is leaving (and has
+ * already let go of it: thread->proc NULL, the CPU off its mm), makes it a
+ * zombie, re-parents its children to init and tells its parent. */
 void process_exit_last_thread(struct process *p);
 /* Starts tearing the whole process down with the given wait status:
  * every other thread gets SIGKILL.  Idempotent: the first status wins. */

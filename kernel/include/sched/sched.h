@@ -2,9 +2,9 @@
  *
  * Kernel threads and (later) user threads are the same object.  One CPU runs
  * the current thread; the others wait in a FIFO run queue.  The LAPIC timer
- * preempts a thread whose 10 ms slice is over when another is runnable, and
- * wakes sleepers at their deadline (one-shot timer programmed for the next
- * event, so an idle machine takes no ticks).
+ * preempts a thread whose slice (10 ms, or `sched_slice_us=`) is over when
+ * another is runnable, and wakes sleepers at their deadline (one-shot timer
+ * programmed for the next event, so an idle machine takes no ticks).
  *
  * sched_lock (kernel/sched/sched.c) protects the run queue, every thread's
  * state, the sleep list and every wait queue.  Lock order: a caller's own
@@ -78,6 +78,10 @@ struct thread {
 int sched_init(void);
 /* Starts the timer-driven part (after the LAPIC timer is calibrated). */
 void sched_start_preemption(void);
+/* Sets the time slice (the `sched_slice_us=` option; stress tests use a
+ * short one so that preemption comes at many more points).  Before
+ * sched_start_preemption. */
+void sched_set_slice_ns(uint64_t ns);
 
 /* Creates a runnable kernel thread.  Returns NULL when out of memory. */
 struct thread *kthread_create(const char *name, void (*fn)(void *), void *arg);

@@ -6,6 +6,12 @@
  *   PASS vm/<name>            the program exited with status 0
  *   FAIL vm/<name>: <why>     it exited non-zero, was killed, or could not start
  *
+ * A line may start with a marker (the stress image, tests/stress/):
+ *   & <program>   starts it and goes on at once; the & programs are waited
+ *                 for before the next line without a marker, and at the end;
+ *   % <program>   a background load: started at once, sent SIGTERM once the
+ *                 & programs have been waited for, then judged like them.
+ *
  * Then it exits with 0 if everything passed, 1 otherwise; nutshell powers the
  * machine off when init exits, with that status in QEMU's exit code. */
 #include <errno.h>
@@ -18,31 +24,57 @@
 
 extern char **environ;
 
-static int run(char *line)
-{
-    char *argv[32];
-    int argc = 0;
-    for (char *tok = strtok(line, " \t\n"); tok && argc < 31; tok = strtok(NULL, " \t\n"))
-        argv[argc++] = tok;
-    argv[argc] = NULL;
-    if (argc == 0)
-        return 0;
-    /* The result is named after the program, and its first argument if any. */
-    char name[128];
-    const char *base = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
-    snprintf(name, sizeof name, "%s%s%s", base, argc > 1 ? "-" : "", argc > 1 ? argv[1] : "");
+/* A started program not yet judged. */
+struct job {
     pid_t pid;
-    int err = posix_spawn(&pid, argv[0], NULL, NULL, argv, environ);
-    if (err) {
-        printf("FAIL vm/%s: cannot start: %s\n", name, strerror(err));
+    char name[128];
+    int status;  /* its wait status, once ended */
+    int ended;
+};
+static struct job concurrent[32], background[32];
+static int nconcurrent, nbackground;
+
+static struct job *find_job(pid_t pid)
+{
+    for (int i = 0; i < nconcurrent; i++)
+        if (concurrent[i].pid == pid)
+            return &concurrent[i];
+    for (int i = 0; i < nbackground; i++)
+        if (background[i].pid == pid)
+            return &background[i];
+    return NULL;
+}
+
+/* Waits for pid; returns its wait status, or -1 with errno set.  As init,
+ * it reaps whatever else ends meanwhile: orphans (a stress program may leave
+ * thousands), and other jobs, whose statuses are kept for their turn. */
+static int wait_for(pid_t pid)
+{
+    struct job *j = find_job(pid);
+    if (j && j->ended)
+        return j->status;
+    for (;;) {
+        int status;
+        pid_t got = waitpid(-1, &status, 0);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got < 0 || got == pid)
+            return got < 0 ? -1 : status;
+        if ((j = find_job(got))) {
+            j->status = status;
+            j->ended = 1;
+        }
+    }
+}
+
+/* Waits for pid and prints its result line; 1 if it failed. */
+static int judge(pid_t pid, const char *name)
+{
+    int status = wait_for(pid);
+    if (status == -1) {
+        printf("FAIL vm/%s: waitpid: %s\n", name, strerror(errno));
         return 1;
     }
-    int status;
-    while (waitpid(pid, &status, 0) < 0)
-        if (errno != EINTR) {
-            printf("FAIL vm/%s: waitpid: %s\n", name, strerror(errno));
-            return 1;
-        }
     fflush(stdout);
     if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
         printf("PASS vm/%s\n", name);
@@ -53,6 +85,57 @@ static int run(char *line)
     else
         printf("FAIL vm/%s: killed by signal %d\n", name, WTERMSIG(status));
     return 1;
+}
+
+/* Waits for the & programs, then stops and waits for the % ones. */
+static int settle(void)
+{
+    int failed = 0;
+    for (int i = 0; i < nconcurrent; i++)
+        failed += judge(concurrent[i].pid, concurrent[i].name);
+    nconcurrent = 0;
+    for (int i = 0; i < nbackground; i++)
+        if (!background[i].ended) /* else its pid may be reused already */
+            kill(background[i].pid, SIGTERM);
+    for (int i = 0; i < nbackground; i++)
+        failed += judge(background[i].pid, background[i].name);
+    nbackground = 0;
+    return failed;
+}
+
+static int run(char *line)
+{
+    char *argv[32];
+    int argc = 0;
+    for (char *tok = strtok(line, " \t\n"); tok && argc < 31; tok = strtok(NULL, " \t\n"))
+        argv[argc++] = tok;
+    argv[argc] = NULL;
+    struct job *jobs = NULL;
+    int *njobs = NULL;
+    if (argc > 0 && (!strcmp(argv[0], "&") || !strcmp(argv[0], "%"))) {
+        jobs = argv[0][0] == '&' ? concurrent : background;
+        njobs = argv[0][0] == '&' ? &nconcurrent : &nbackground;
+        memmove(argv, argv + 1, argc-- * sizeof *argv);
+    }
+    int failed = jobs ? 0 : settle();
+    if (argc == 0)
+        return failed;
+    /* The result is named after the program, and its first argument if any. */
+    char name[128];
+    const char *base = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
+    snprintf(name, sizeof name, "%s%s%s", base, argc > 1 ? "-" : "", argc > 1 ? argv[1] : "");
+    pid_t pid;
+    int err = posix_spawn(&pid, argv[0], NULL, NULL, argv, environ);
+    if (err) {
+        printf("FAIL vm/%s: cannot start: %s\n", name, strerror(err));
+        return failed + 1;
+    }
+    if (!jobs || *njobs == 32)
+        return failed + judge(pid, name);
+    jobs[*njobs] = (struct job){.pid = pid};
+    snprintf(jobs[*njobs].name, sizeof jobs[*njobs].name, "%s", name);
+    ++*njobs;
+    return failed;
 }
 
 int main(void)
@@ -70,6 +153,7 @@ int main(void)
         if (line[0] != '#')
             failed += run(line);
     fclose(f);
+    failed += settle();
     /* Orphans re-parented to us: reap whatever is left. */
     while (waitpid(-1, NULL, WNOHANG) > 0)
         ;
