@@ -576,20 +576,36 @@ static const struct file_ops port_ops = {
 
 /* --- control messages --------------------------------------------------- */
 
+/* A port's receive buffers (2^order pages): all VIRTIO_PORT_RX_BUFS when
+ * they are at most 1/128 of memory (from 32 MiB), fewer on smaller machines,
+ * down to VIRTIO_PORT_RX_MIN_ORDER: an 8 MiB service VM cannot give 256 KiB
+ * to each port, and its clients send one command at a time. */
+static unsigned rx_order_for_memory(void)
+{
+    struct pmm_stats ps;
+    pmm_get_stats(&ps);
+    unsigned order = VIRTIO_PORT_RX_ORDER;
+    while (order > VIRTIO_PORT_RX_MIN_ORDER && (1ull << order) * 128 > ps.total_pages)
+        order--;
+    return order;
+}
+
 static struct port *port_add(struct console *c, uint32_t id)
 {
     _Static_assert(VIRTIO_PORT_RX_BUFS * VIRTIO_PORT_BUF_SIZE == PAGE_SIZE << VIRTIO_PORT_RX_ORDER, "rx order");
     _Static_assert(VIRTIO_PORT_TX_BUFS * VIRTIO_PORT_BUF_SIZE == PAGE_SIZE << VIRTIO_PORT_TX_ORDER, "tx order");
     _Static_assert(VIRTIO_PORT_RX_BUFS <= VIRTQ_MAX_SIZE && VIRTIO_PORT_TX_BUFS <= VIRTQ_MAX_SIZE, "queue room");
+    _Static_assert(VIRTIO_PORT_BUF_SIZE == PAGE_SIZE, "one buffer per page");
+    unsigned rx_order = rx_order_for_memory();
     struct port *p = kzalloc(sizeof *p);
-    uint64_t rx_pages = pmm_alloc_pages(VIRTIO_PORT_RX_ORDER);
-    uint64_t tx_pages = pmm_alloc_pages(VIRTIO_PORT_TX_ORDER);
+    uint64_t rx_pages = virtio_alloc_pages(rx_order);
+    uint64_t tx_pages = virtio_alloc_pages(VIRTIO_PORT_TX_ORDER);
     if (!p || !rx_pages || !tx_pages) {
         kfree(p);
         if (rx_pages)
-            pmm_free_pages(rx_pages, VIRTIO_PORT_RX_ORDER);
+            virtio_free_pages(rx_pages, rx_order);
         if (tx_pages)
-            pmm_free_pages(tx_pages, VIRTIO_PORT_TX_ORDER);
+            virtio_free_pages(tx_pages, VIRTIO_PORT_TX_ORDER);
         return NULL;
     }
     uint8_t *rx_mem = phys_to_virt(rx_pages), *tx_mem = phys_to_virt(tx_pages);
@@ -611,7 +627,7 @@ static struct port *port_add(struct console *c, uint32_t id)
     flags = spin_lock_irqsave(&p->rx->lock);
     p->rx->priv = p;
     /* as many as the queue holds (QEMU's are 128 entries) */
-    for (int k = 0; k < VIRTIO_PORT_RX_BUFS && p->rx->num_free; k++) {
+    for (int k = 0; k < (1 << rx_order) && p->rx->num_free; k++) {
         p->rxb[k].data = rx_mem + k * VIRTIO_PORT_BUF_SIZE;
         give_rx(p->rx, &p->rxb[k], VIRTIO_PORT_BUF_SIZE);
     }
@@ -909,7 +925,7 @@ static int con_probe(struct virtio_dev *d)
     }
     struct console *c = kzalloc(sizeof *c);
     /* Receive control buffers (4 pages), then transmit ones (1 page): 8 pages. */
-    uint64_t ctl_pages = pmm_alloc_pages(3);
+    uint64_t ctl_pages = virtio_alloc_pages(3);
     if (!c || !ctl_pages)
         return -ENOMEM;
     c->dev = d;

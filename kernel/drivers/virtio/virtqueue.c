@@ -30,11 +30,11 @@ int virtq_setup(struct virtio_dev *d, unsigned index, virtq_done_fn done, void *
         return -ENOENT;
     uint16_t size = max < VIRTQ_MAX_SIZE ? (uint16_t)max : VIRTQ_MAX_SIZE;
     struct virtq *vq = kzalloc(sizeof *vq);
-    uint64_t page = pmm_alloc_zeroed(0);
+    uint64_t page = virtio_alloc_pages(0);
     if (!vq || !page) {
         kfree(vq);
         if (page)
-            pmm_free_pages(page, 0);
+            virtio_free_pages(page, 0);
         return -ENOMEM;
     }
     uint8_t *base = phys_to_virt(page);

@@ -58,6 +58,13 @@ struct virtio_dev {
  * init starts.  Problems are logged; none is fatal. */
 void virtio_init(void);
 
+/* Memory that devices read and write (rings, buffers): 2^order zeroed,
+ * physically contiguous frames, or 0 when there are none.  Counted for the
+ * kernel's memory report (virtio_pages_in_use). */
+uint64_t virtio_alloc_pages(unsigned order);
+void virtio_free_pages(uint64_t phys, unsigned order);
+uint64_t virtio_pages_in_use(void);
+
 /* For drivers' probe: negotiates features (the driver's mask plus
  * VIRTIO_F_VERSION_1 and VIRTIO_RING_F_EVENT_IDX) and leaves the device in FEATURES_OK.  -ENODEV if the
  * device refuses. */
