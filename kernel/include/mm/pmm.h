@@ -50,6 +50,7 @@ void pmm_frame_release(uint64_t phys);
 struct pmm_stats {
     uint64_t total_pages; /* pages managed (excluding the allocator's metadata) */
     uint64_t free_pages;
+    uint64_t meta_pages;  /* the allocator's own per-frame records (struct page array) */
     uint64_t free_blocks[PMM_MAX_ORDER + 1];
 };
 void pmm_get_stats(struct pmm_stats *out);
