@@ -34,7 +34,7 @@
 #define MAX_USABLE 64
 
 extern uint32_t boot_start_info;
-extern const char __kernel_start[], __kernel_end[];
+extern const char __kernel_start[], __kernel_end[], __boot_tables_start[], __boot_tables_end[];
 
 static struct boot_info boot_info;
 
@@ -70,6 +70,8 @@ static void init_memory(void)
         panic("no usable memory for the frame allocator");
     if (kmap_init(&boot_info) || kstack_init())
         panic("out of memory building the kernel page tables");
+    /* The kernel's own page tables are live (CR3): the boot ones are garbage. */
+    pmm_release_range((uint64_t)__boot_tables_start - KERNEL_BASE, (uint64_t)__boot_tables_end - KERNEL_BASE);
 }
 
 /* One line: what the kernel itself holds (its image, the kernel half's
@@ -82,7 +84,8 @@ static void print_memory_use(const char *when)
     pmm_get_stats(&ps);
     struct kmalloc_stats ks;
     kmalloc_get_stats(&ks);
-    uint64_t image = ALIGN_UP((uint64_t)__kernel_end - (uint64_t)__kernel_start, PAGE_SIZE) / 1024;
+    uint64_t image = (ALIGN_UP((uint64_t)__kernel_end - (uint64_t)__kernel_start, PAGE_SIZE) -
+                      ((uint64_t)__boot_tables_end - (uint64_t)__boot_tables_start)) / 1024; /* those went back */
     uint64_t tables = paging_kernel_table_pages(kmap_root()) * 4, frame_map = ps.meta_pages * 4;
     uint64_t heap = ks.pages_in_use * 4, stacks = kstack_bytes_in_use() / 1024, devices = virtio_pages_in_use() * 4;
     printk(LOG_NOTICE,
