@@ -938,14 +938,17 @@ static int con_probe(struct virtio_dev *d)
     uint32_t max = virtio_config_read32(d, 4);
     c->nports = max < VIRTIO_CONSOLE_MAX_PORTS ? max : VIRTIO_CONSOLE_MAX_PORTS;
     d->priv = c;
-    if ((r = virtq_setup(d, 2, crx_done, c, &c->crx)) || (r = virtq_setup(d, 3, ctx_done, c, &c->ctx)))
+    /* Every queue is sized to the buffers it will hold: most ports are never used. */
+    if ((r = virtq_setup_sized(d, 2, CTL_RX_BUFS, crx_done, c, &c->crx)) ||
+        (r = virtq_setup_sized(d, 3, CTL_TX_BUFS, ctx_done, c, &c->ctx)))
         return r;
+    unsigned rx_bufs = 1u << rx_order_for_memory();
     for (uint32_t id = 0; id < c->nports; id++) {
         struct virtq *q;
-        if ((r = virtq_setup(d, rxq_index(id), NULL, NULL, &q)))
+        if ((r = virtq_setup_sized(d, rxq_index(id), rx_bufs, NULL, NULL, &q)))
             return r;
         virtq_set_lazy(q); /* readers collect (port_catch_up) */
-        if ((r = virtq_setup(d, txq_index(id), port_tx_done, NULL, &q)))
+        if ((r = virtq_setup_sized(d, txq_index(id), VIRTIO_PORT_TX_BUFS, port_tx_done, NULL, &q)))
             return r;
         virtq_set_lazy(q); /* writers take sent buffers back (tx_make_room) */
     }
