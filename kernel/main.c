@@ -26,6 +26,7 @@
 #include <kernel/string.h>
 #include <mm/kmap.h>
 #include <mm/kstack.h>
+#include <mm/paging.h>
 #include <mm/pmm.h>
 #include <mm/slab.h>
 #include <sched/sched.h>
@@ -34,7 +35,7 @@
 #define MAX_USABLE 64
 
 extern uint32_t boot_start_info;
-extern const char __kernel_start[], __kernel_end[];
+extern const char __kernel_start[], __kernel_end[], __boot_tables_start[], __boot_tables_end[];
 
 static struct boot_info boot_info;
 
@@ -70,6 +71,28 @@ static void init_memory(void)
         panic("no usable memory for the frame allocator");
     if (kmap_init(&boot_info) || kstack_init())
         panic("out of memory building the kernel page tables");
+    /* The kernel's own page tables are live (CR3): the boot ones are garbage. */
+    pmm_release_range((uint64_t)__boot_tables_start - KERNEL_BASE, (uint64_t)__boot_tables_end - KERNEL_BASE);
+}
+
+/* One line: what the kernel itself holds (its image, the kernel half's
+ * page tables, the frame allocator's records, the heap, the kernel stacks,
+ * the devices' rings and buffers) and what is free for everything else, in
+ * KiB.  `when` says at which point of the boot. */
+static void print_memory_use(const char *when)
+{
+    struct pmm_stats ps;
+    pmm_get_stats(&ps);
+    struct kmalloc_stats ks;
+    kmalloc_get_stats(&ks);
+    uint64_t image = (ALIGN_UP((uint64_t)__kernel_end - (uint64_t)__kernel_start, PAGE_SIZE) -
+                      ((uint64_t)__boot_tables_end - (uint64_t)__boot_tables_start)) / 1024; /* those went back */
+    uint64_t tables = paging_kernel_table_pages(kmap_root()) * 4, frame_map = ps.meta_pages * 4;
+    uint64_t heap = ks.pages_in_use * 4, stacks = kstack_bytes_in_use() / 1024, devices = virtio_pages_in_use() * 4;
+    printk(LOG_NOTICE,
+           "  memory: kernel %lu KiB (image %lu, page tables %lu, frame map %lu, heap %lu, stacks %lu, devices %lu), "
+           "free %lu KiB %s", image + tables + frame_map + heap + stacks + devices, image, tables, frame_map, heap,
+           stacks, devices, ps.free_pages * 4, when);
 }
 
 static void print_banner(void)
@@ -87,6 +110,7 @@ static void print_banner(void)
         printk(LOG_NOTICE, "  memory %016lx-%016lx %s", e->addr, e->addr + e->size - 1, memmap_type(e->type));
     }
     printk(LOG_NOTICE, "  free memory %lu KiB of %lu KiB managed", ps.free_pages * 4, ps.total_pages * 4);
+    print_memory_use(boot_info.n_modules ? "(the initrd not unpacked yet)" : "");
     printk(LOG_NOTICE, "  cpu features in use: %s; %s", features, lapic_is_x2apic() ? "x2APIC" : "xAPIC");
     printk(LOG_NOTICE, "  tsc %lu kHz, lapic timer %lu kHz", clock_tsc_hz() / 1000, lapic_timer_hz() / 1000);
     printk(LOG_NOTICE, "  guest time at banner: %lu.%03lu ms since kernel entry", ms_x1000 / 1000, ms_x1000 % 1000);
@@ -188,6 +212,7 @@ static void start_user_space(void)
     if (initrd_len)
         release_initrd(initrd_len); /* also what an unpacking error left */
     virtio_init(); /* after the root fs: drivers add nodes under /dev */
+    print_memory_use("for user space (initramfs unpacked, devices up)");
 
     const char *argv[CMDLINE_MAX_INIT_ARGS + 2];
     size_t argc = 0;

@@ -15,7 +15,18 @@ TPM_STATE ?= $(BUILD)/vtpm-state.img
 TPM_CTRL_PORT = $(shell echo $$(($(TPM_PORT) + 1)))
 
 IMAGE_CPIO := $(BUILD)/initrd.cpio
-IMAGE_DEPS := apps/image/image.manifest apps/image/inittab $(BUILD)/apps/init/init $(BUILD)/apps/vtpm/vtpm
+IMAGE_DEPS := apps/image/image.manifest apps/image/inittab $(BUILD)/apps/image/init $(BUILD)/apps/image/vtpm
+
+# The programs go into the image without their symbol tables and debug
+# information: nothing in the VM reads them, and the root file system holds
+# every byte of its files in RAM (0.8 MiB of the vtpm's 5 MiB; the service
+# runs in 8 MiB).  The unstripped builds stay for debugging on the host.
+$(BUILD)/apps/image/init: $(BUILD)/apps/init/init | deps
+	@mkdir -p $(@D)
+	@strip -o $@ $<
+$(BUILD)/apps/image/vtpm: $(BUILD)/apps/vtpm/vtpm | deps
+	@mkdir -p $(@D)
+	@strip -o $@ $<
 
 $(IMAGE_CPIO): $(IMAGE_DEPS) $(BUILD)/apps/mkinitrd/mkinitrd | deps
 	@mkdir -p $(@D)

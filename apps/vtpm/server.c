@@ -29,18 +29,25 @@
 
 enum conn_kind { CONN_DATA, CONN_CTRL };
 
+#define CONN_BUF_SIZE (DATA_BUF_SIZE > CTRL_BUF_SIZE ? DATA_BUF_SIZE : CTRL_BUF_SIZE)
+
 struct conn {
     bool used;
     enum conn_kind kind;
     struct channel ch;
     struct endpoint *ep;   /* for device channels: reopened from here */
     unsigned id;
-    uint8_t buf[DATA_BUF_SIZE > CTRL_BUF_SIZE ? DATA_BUF_SIZE : CTRL_BUF_SIZE];
+    uint8_t *buf;          /* conn_bufs[its slot] */
     size_t len;
     int passed_fd;         /* descriptor received on a control socket, or -1 */
 };
 
+/* The slots are scanned on every poll round; their buffers are apart, so
+ * the scan touches one small array and a buffer's pages are only touched
+ * (and only take memory) once a connection uses that slot: the service VM
+ * runs in 8 MiB and usually has two connections, not 32. */
 static struct conn conns[MAX_CONNS];
+static uint8_t conn_bufs[MAX_CONNS][CONN_BUF_SIZE];
 static unsigned next_id = 1;
 static volatile sig_atomic_t stop_signal;
 
@@ -65,6 +72,7 @@ static struct conn *conn_add(enum conn_kind kind, const struct channel *ch, stru
         c->ch = *ch;
         c->ep = ep;
         c->id = next_id++;
+        c->buf = conn_bufs[i];
         c->len = 0;
         c->passed_fd = -1;
         log_info("%s connection %u from %s", kind_name(kind), c->id, ch->peer);

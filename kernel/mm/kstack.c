@@ -78,6 +78,17 @@ void kstack_free(void *stack)
         pmm_free_pages(phys, KSTACK_ORDER);
 }
 
+uint64_t kstack_bytes_in_use(void)
+{
+    uint64_t n = 0;
+    uint64_t flags = spin_lock_irqsave(&kstack_lock);
+    for (unsigned i = 0; i < KSTACK_SLOTS / 64; i++)
+        for (uint64_t w = used[i]; w; w &= w - 1) /* no popcnt: the kernel targets baseline x86-64 */
+            n++;
+    spin_unlock_irqrestore(&kstack_lock, flags);
+    return n * STACK_BYTES;
+}
+
 bool kstack_is_guard(uint64_t addr)
 {
     return addr >= KSTACK_REGION && addr < KSTACK_REGION + (uint64_t)KSTACK_SLOTS * KSTACK_SLOT &&

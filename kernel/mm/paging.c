@@ -282,6 +282,26 @@ int paging_lookup(uint64_t root, uint64_t va, uint64_t *pa, uint64_t *flags, uin
     return -ENOENT;
 }
 
+/* Table pages below the entries of table t (at `level`, 4 = PML4). */
+static uint64_t tables_below(const pte_t *t, unsigned level)
+{
+    uint64_t n = 0;
+    for (unsigned i = 0; level > 1 && i < ENTRIES; i++)
+        if ((t[i] & PTE_P) && !(t[i] & PTE_PS))
+            n += 1 + tables_below(table_at(t[i]), level - 1);
+    return n;
+}
+
+uint64_t paging_kernel_table_pages(uint64_t root)
+{
+    const pte_t *pml4 = table_at(root);
+    uint64_t n = 1;
+    for (unsigned i = ENTRIES / 2; i < ENTRIES; i++)
+        if (pml4[i] & PTE_P)
+            n += 1 + tables_below(table_at(pml4[i]), 3);
+    return n;
+}
+
 void paging_free_user_tables(uint64_t root)
 {
     pte_t *t = table_at(root);

@@ -39,6 +39,7 @@ static struct page *pages;   /* pages[i] describes frame base_pfn + i */
 static uint64_t base_pfn, n_pages;
 static struct page *free_lists[PMM_MAX_ORDER + 1];
 static uint64_t total_pages, free_pages;
+static uint64_t meta_pages; /* the pages[] array itself */
 static uint64_t free_blocks[PMM_MAX_ORDER + 1];
 
 static struct page *pfn_to_page(uint64_t pfn) { return &pages[pfn - base_pfn]; }
@@ -129,6 +130,7 @@ int pmm_init_spanning(const struct phys_range *usable, size_t n, const struct ph
     uint64_t meta_phys = usable[meta_range].start;
     pages = phys_to_virt(meta_phys);
     memset(pages, 0, meta_bytes);
+    meta_pages = meta_bytes >> PAGE_SHIFT;
 
     for (unsigned o = 0; o <= PMM_MAX_ORDER; o++) {
         free_lists[o] = NULL;
@@ -341,6 +343,7 @@ void pmm_get_stats(struct pmm_stats *out)
     uint64_t flags = spin_lock_irqsave(&pmm_lock);
     out->total_pages = total_pages;
     out->free_pages = free_pages;
+    out->meta_pages = meta_pages;
     for (unsigned o = 0; o <= PMM_MAX_ORDER; o++)
         out->free_blocks[o] = free_blocks[o];
     spin_unlock_irqrestore(&pmm_lock, flags);

@@ -24,6 +24,8 @@
 #include <syscall/syscall.h>
 
 #define ARG_MAX_BYTES (256 * 1024) /* argv + envp strings (Linux allows more; docs/syscalls.md) */
+#define ARG_BUF_FIRST 4096         /* the strings buffer starts here and doubles as needed: a
+                                      256 KiB block for every exec is too dear on a small machine */
 #define ARG_MAX_COUNT 8192
 #define HEAD_MAX (64 * 1024)       /* program headers must be in the first 64 KiB */
 #define PIE_BASE 0x555555554000ull
@@ -262,6 +264,36 @@ static int build_stack(struct mm *mm, const struct exec_args *args, const struct
     return r;
 }
 
+/* Doubles args->buf, up to ARG_MAX_BYTES: 0, -E2BIG at the limit, -ENOMEM. */
+static int args_grow(struct exec_args *args)
+{
+    if (args->cap >= ARG_MAX_BYTES)
+        return -E2BIG;
+    size_t cap = args->cap ? MIN(args->cap * 2, (size_t)ARG_MAX_BYTES) : ARG_BUF_FIRST;
+    char *buf = kmalloc(cap);
+    if (!buf)
+        return -ENOMEM;
+    if (args->bytes)
+        memcpy(buf, args->buf, args->bytes);
+    kfree(args->buf);
+    args->buf = buf;
+    args->cap = cap;
+    return 0;
+}
+
+/* Appends n bytes (a string with its NUL) to args->buf. */
+static int args_append(struct exec_args *args, const char *s, size_t n)
+{
+    while (args->cap - args->bytes < n) {
+        int r = args_grow(args);
+        if (r)
+            return r;
+    }
+    memcpy(args->buf + args->bytes, s, n);
+    args->bytes += n;
+    return 0;
+}
+
 /* Copies a NULL-terminated user array of strings into args->buf. */
 static int copy_strings(struct exec_args *args, uint64_t uarray, int *count)
 {
@@ -276,9 +308,12 @@ static int copy_strings(struct exec_args *args, uint64_t uarray, int *count)
             return 0;
         if (*count >= ARG_MAX_COUNT)
             return -E2BIG;
-        int64_t n = strncpy_from_user(args->buf + args->bytes, up, ARG_MAX_BYTES - args->bytes);
-        if (n == -ENAMETOOLONG)
-            return -E2BIG;
+        int64_t n;
+        while ((n = strncpy_from_user(args->buf + args->bytes, up, args->cap - args->bytes)) == -ENAMETOOLONG) {
+            int r = args_grow(args); /* -E2BIG once the buffer is at ARG_MAX_BYTES */
+            if (r)
+                return r;
+        }
         if (n < 0)
             return (int)n;
         args->bytes += (size_t)n + 1;
@@ -289,13 +324,8 @@ static int copy_strings(struct exec_args *args, uint64_t uarray, int *count)
 /* Puts the program path after argv and envp (for AT_EXECFN). */
 static int append_path(struct exec_args *args, const char *path)
 {
-    size_t n = strlen(path) + 1;
-    if (args->bytes + n > ARG_MAX_BYTES)
-        return -E2BIG;
     args->path_off = args->bytes;
-    memcpy(args->buf + args->bytes, path, n);
-    args->bytes += n;
-    return 0;
+    return args_append(args, path, strlen(path) + 1);
 }
 
 void exec_args_free(struct exec_args *args)
@@ -307,23 +337,16 @@ void exec_args_free(struct exec_args *args)
 int exec_args_from_kernel(struct exec_args *args, const char *path, const char *const argv[], const char *const envp[])
 {
     memset(args, 0, sizeof *args);
-    args->buf = kmalloc(ARG_MAX_BYTES);
-    if (!args->buf)
-        return -ENOMEM;
     const char *const *lists[2] = {argv, envp};
     int *counts[2] = {&args->argc, &args->envc};
-    for (int l = 0; l < 2; l++)
-        for (int i = 0; lists[l] && lists[l][i]; i++) {
-            size_t n = strlen(lists[l][i]) + 1;
-            if (args->bytes + n > ARG_MAX_BYTES) {
-                exec_args_free(args);
-                return -E2BIG;
-            }
-            memcpy(args->buf + args->bytes, lists[l][i], n);
-            args->bytes += n;
+    int r = 0;
+    for (int l = 0; l < 2 && !r; l++)
+        for (int i = 0; lists[l] && lists[l][i] && !r; i++) {
+            r = args_append(args, lists[l][i], strlen(lists[l][i]) + 1);
             (*counts[l])++;
         }
-    int r = append_path(args, path);
+    if (!r)
+        r = append_path(args, path);
     if (r)
         exec_args_free(args);
     return r;
@@ -412,9 +435,6 @@ void exec_commit(struct process *p, struct exec_image *img, const char *path, st
 int64_t sys_execve(const struct syscall_args *a)
 {
     struct exec_args args = {0};
-    args.buf = kmalloc(ARG_MAX_BYTES);
-    if (!args.buf)
-        return -ENOMEM;
     char *path = kmalloc(4096);
     int64_t r = path ? strncpy_from_user(path, a->arg[0], 4096) : -ENOMEM;
     if (r >= 0 && path[0] == '\0')

@@ -1,9 +1,11 @@
 /* Memory: brk, mmap (anonymous private and shared, MAP_FIXED,
- * MAP_FIXED_NOREPLACE, MAP_NORESERVE, PROT_NONE guards), partial munmap,
- * mprotect, mremap, madvise(MADV_DONTNEED), demand-zero pages, NX, and
- * faults delivered as SIGSEGV with the right si_code and si_addr. */
+ * MAP_FIXED_NOREPLACE, MAP_NORESERVE, PROT_NONE guards, private file
+ * mappings and SIGBUS past the file's end), partial munmap, mprotect,
+ * mremap, madvise(MADV_DONTNEED), demand-zero pages, NX, and faults
+ * delivered as SIGSEGV with the right si_code and si_addr. */
 #include "abi.h"
 
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/wait.h>
@@ -485,6 +487,61 @@ static void t_malloc_large(void)
     CHECK(calloc(count, 16) == NULL && errno == ENOMEM, "overflowing calloc: errno %s", abi_errname(errno));
 }
 
+/* Asserts that touching p raises SIGBUS (BUS_ADRERR) at p: a file page wholly past the file's end. */
+#define BUS_AT(p, write) do { int _c = 0; void *_a = NULL; \
+        int _s = probe((p), (write), &_c, &_a); \
+        CHECK(_s == SIGBUS, "%s of %p raised signal %d, want SIGBUS", (write) ? "write" : "read", (void *)(p), _s); \
+        CHECK(_c == BUS_ADRERR, "si_code %d, want BUS_ADRERR", _c); \
+        CHECK(_a == (void *)(p), "si_addr %p, want %p", _a, (void *)(p)); \
+    } while (0)
+
+static unsigned char file_byte(size_t off) { return (unsigned char)(off % 251 + 1); }
+
+/* A private file mapping: the file's bytes, zeros after its end inside the
+ * last page, SIGBUS for pages wholly past the end (also once the file is
+ * truncated under the mapping), file writes seen by pages the mapping has
+ * not written, its own writes never reaching the file. */
+static void t_file_private_and_past_end(void)
+{
+    char path[200];
+    snprintf(path, sizeof path, "%s/data", abi_tmpdir());
+    int fd = OK(open(path, O_RDWR | O_CREAT | O_TRUNC, 0644));
+    static unsigned char buf[4 * PG];
+    for (size_t i = 0; i < sizeof buf; i++)
+        buf[i] = file_byte(i);
+    EQ(write(fd, buf, sizeof buf), (long)sizeof buf);
+    unsigned char *p = mmap(NULL, 6 * PG, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+    CHECK(p != MAP_FAILED, "mmap: %s", abi_errname(errno));
+    for (size_t i = 0; i < 2 * PG; i += 97)
+        CHECK(p[i] == file_byte(i), "byte %zu reads %d, the file has %d", i, p[i], file_byte(i));
+    BUS_AT(p + 4 * PG, 0);                          /* mapped past the end from the start */
+    BUS_AT(p + 5 * PG, 1);
+
+    unsigned char one = 0xee;                       /* a file write shows in a page only read so far */
+    EQ(pwrite(fd, &one, 1, PG + 7), 1);
+    CHECK(p[PG + 7] == 0xee, "the mapping missed a write to its file (%d)", p[PG + 7]);
+    p[9] = 0x11;                                    /* a write to the mapping stays private */
+    unsigned char back = 0;
+    EQ(pread(fd, &back, 1, 9), 1);
+    CHECK(back == file_byte(9), "a private mapping's write reached the file");
+
+    OK(ftruncate(fd, 2 * PG + 10));                 /* pages 2 and 3 were never touched */
+    CHECK(p[2 * PG + 9] == file_byte(2 * PG + 9), "the byte before the new end changed");
+    CHECK(all_zero(p + 2 * PG + 10, PG - 10), "the last page is not zero past the end");
+    BUS_AT(p + 3 * PG, 0);
+    BUS_AT(p + 3 * PG + 100, 1);
+    CHECK(p[9] == 0x11 && p[PG + 7] == 0xee, "pages before the end changed");
+    OK(munmap(p, 6 * PG));
+
+    /* A mapping that starts past the end: mmap succeeds, every touch is SIGBUS. */
+    p = mmap(NULL, PG, PROT_READ, MAP_PRIVATE, fd, 8 * PG);
+    CHECK(p != MAP_FAILED, "mmap past the end: %s", abi_errname(errno));
+    BUS_AT(p, 0);
+    OK(munmap(p, PG));
+    OK(close(fd));
+    OK(unlink(path));
+}
+
 int main(void)
 {
     abi_begin(ABI_AREA);
@@ -507,5 +564,6 @@ int main(void)
     RUN(mremap);
     RUN(madvise_dontneed);
     RUN(malloc_large);
+    RUN(file_private_and_past_end);
     return abi_end();
 }

@@ -27,6 +27,10 @@
 //                             huge pages are refused with MADV_NOHUGEPAGE so
 //                             each touch is one 4 KiB fault)
 //   spawn_wait           us   posix_spawn of a trivial static child + waitpid
+//   churn_round          us   one round of process churn: posix_spawn of the
+//                             child, which execs itself once more and exits,
+//                             + waitpid (spawn + exec + exit; ubench.sh turns
+//                             it into churn_rounds_s)
 //   boot_init            ms   guest time from machine reset to the first
 //                             instruction of this program (the TSC read by
 //                             the entry stub), only when running as PID 1
@@ -303,11 +307,13 @@ static void run_pagefault(int pages)
         report("pagefault", "ns", 1e9, pagefault_ticks(pages));
 }
 
-static void bench_spawn(int n)
+// Spawns the child n times with argv (argv[0] set here) and reaps each;
+// every child must exit with status 0.
+static void spawn_children(int n, char *arg)
 {
     extern char **environ;
     char *path = getenv("UBENCH_CHILD") ? getenv("UBENCH_CHILD") : CHILD_PATH;
-    char *argv[] = {path, NULL};
+    char *argv[] = {path, arg, NULL};
     for (int i = 0; i < n; i++) {
         pid_t pid;
         int err = posix_spawn(&pid, path, NULL, NULL, argv, environ);
@@ -321,6 +327,18 @@ static void bench_spawn(int n)
         if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
             fail("child status %#x", status);
     }
+}
+
+static void bench_spawn(int n)
+{
+    spawn_children(n, NULL);
+}
+
+// Rounds of spawn + exec + exit: the argument makes the child exec itself
+// (without it) before it exits.
+static void bench_churn(int n)
+{
+    spawn_children(n, "exec");
 }
 
 // TSC ticks per second, measured against the guest's clock over ~100 ms of
@@ -371,6 +389,7 @@ static void run_all(uint64_t entry_tsc, int is_init)
     run_bench("mmap_1m", "us", 1e6, bench_mmap_1m, 40);
     run_pagefault(2048);
     run_bench("spawn_wait", "us", 1e6, bench_spawn, 40);
+    run_bench("churn_round", "us", 1e6, bench_churn, 40);
     printf("UBENCH-DONE\n");
     fflush(stdout);
 }

@@ -52,3 +52,12 @@ for m in $UBENCH_METRICS; do
     bench_line "$name" "$unit" \
         "$(ubench_value "$nlog" "$name" "$unit" "$hz")" "$(ubench_value "$llog" "$name" "$unit" "$hz")"
 done
+
+# churn_rounds_s: spawn + exec + exit rounds per second (issue 12; higher is
+# better), from ubench's churn_round time per round.
+churn_rate() {
+    local us
+    us=$(ubench_value "$1" churn_round us "$hz")
+    is_number "$us" && awk -v u="$us" 'BEGIN { if (u > 0) printf "%.1f\n", 1e6 / u; else print "NA" }' || echo NA
+}
+bench_line churn_rounds_s rounds/s "$(churn_rate "$nlog")" "$(churn_rate "$llog")"

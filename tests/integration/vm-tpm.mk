@@ -64,3 +64,18 @@ chanbench-cpio: $(CHANBENCH_OUT)/chanbench $(CHANBENCH_OUT)/linuxinit $(BUILD)/a
 
 BENCH_SCRIPTS += tests/bench/channel/bench-channel.sh
 BENCH_PREREQS += chanbench-cpio $(VMTPM_OUT)/devices $(KERNEL_ELF) $(VTPM_TOOL) $(VTPM_BENCH) $(BENCH_OUT)/tsc-hz
+
+# --- make bench: the memory floor (tests/bench/memfloor): the smallest -m at
+# which the service VM answers GetRandom, under nutshell (build/initrd.cpio)
+# and under Linux (this archive: linuxinit starting the same stripped vtpm).
+MEMFLOOR_OUT := $(BUILD)/bench/memfloor
+
+.PHONY: memfloor-linux-cpio
+memfloor-linux-cpio: $(CHANBENCH_OUT)/chanbench $(CHANBENCH_OUT)/linuxinit $(BUILD)/apps/image/init \
+                     $(BUILD)/apps/image/vtpm tests/bench/channel/bench.inittab bench-linux-kernel | deps
+	@mkdir -p $(MEMFLOOR_OUT)
+	@tests/bench/channel/mkbenchcpio.sh $(MEMFLOOR_OUT)/linux.cpio $(BUILD)/apps/image/init $(BUILD)/apps/image/vtpm \
+	    $(CHANBENCH_OUT)/chanbench $(CHANBENCH_OUT)/linuxinit tests/bench/channel/bench.inittab $(BUILD)/linux
+
+BENCH_SCRIPTS += tests/bench/memfloor/bench-memfloor.sh
+BENCH_PREREQS += memfloor-linux-cpio $(IMAGE_CPIO) $(VMTPM_OUT)/devices $(KERNEL_ELF) $(VTPM_TOOL) $(BENCH_OUT)/tsc-hz

@@ -152,12 +152,18 @@ boot_tsc:
 boot_start_info:
         .long 0
 
-        .bss
+        /* The boot page tables are needed only until kmain switches to the
+         * kernel's own (mm/kmap.c): their own section, page aligned, whose
+         * frames kmain then gives to the frame allocator. */
+        .section .bss.boot_tables, "aw", @nobits
         .p2align 12
 boot_pml4:      .skip 4096
 boot_pdpt_low:  .skip 4096
 boot_pdpt_high: .skip 4096
 boot_pd:        .skip 4 * 4096
+
+        .bss
+        .p2align 12
         .globl boot_stack_top
 boot_stack:     .skip BOOT_STACK_SIZE
 boot_stack_top:

@@ -259,7 +259,7 @@ static int blk_probe(struct virtio_dev *d)
     if (r)
         return r;
     struct blk *b = kzalloc(sizeof *b);
-    uint64_t bounce = pmm_alloc_pages(BOUNCE_ORDER);
+    uint64_t bounce = virtio_alloc_pages(BOUNCE_ORDER);
     if (b) {
         b->hdr = kmalloc(sizeof *b->hdr);
         b->status = kmalloc(1);

@@ -589,20 +589,36 @@ static const struct file_ops port_ops = {
 
 /* --- control messages --------------------------------------------------- */
 
+/* A port's receive buffers (2^order pages): all VIRTIO_PORT_RX_BUFS when
+ * they are at most 1/128 of memory (from 32 MiB), fewer on smaller machines,
+ * down to VIRTIO_PORT_RX_MIN_ORDER: an 8 MiB service VM cannot give 256 KiB
+ * to each port, and its clients send one command at a time. */
+static unsigned rx_order_for_memory(void)
+{
+    struct pmm_stats ps;
+    pmm_get_stats(&ps);
+    unsigned order = VIRTIO_PORT_RX_ORDER;
+    while (order > VIRTIO_PORT_RX_MIN_ORDER && (1ull << order) * 128 > ps.total_pages)
+        order--;
+    return order;
+}
+
 static struct port *port_add(struct console *c, uint32_t id)
 {
     _Static_assert(VIRTIO_PORT_RX_BUFS * VIRTIO_PORT_BUF_SIZE == PAGE_SIZE << VIRTIO_PORT_RX_ORDER, "rx order");
     _Static_assert(VIRTIO_PORT_TX_BUFS * VIRTIO_PORT_BUF_SIZE == PAGE_SIZE << VIRTIO_PORT_TX_ORDER, "tx order");
     _Static_assert(VIRTIO_PORT_RX_BUFS <= VIRTQ_MAX_SIZE && VIRTIO_PORT_TX_BUFS <= VIRTQ_MAX_SIZE, "queue room");
+    _Static_assert(VIRTIO_PORT_BUF_SIZE == PAGE_SIZE, "one buffer per page");
+    unsigned rx_order = rx_order_for_memory();
     struct port *p = kzalloc(sizeof *p);
-    uint64_t rx_pages = pmm_alloc_pages(VIRTIO_PORT_RX_ORDER);
-    uint64_t tx_pages = pmm_alloc_pages(VIRTIO_PORT_TX_ORDER);
+    uint64_t rx_pages = virtio_alloc_pages(rx_order);
+    uint64_t tx_pages = virtio_alloc_pages(VIRTIO_PORT_TX_ORDER);
     if (!p || !rx_pages || !tx_pages) {
         kfree(p);
         if (rx_pages)
-            pmm_free_pages(rx_pages, VIRTIO_PORT_RX_ORDER);
+            virtio_free_pages(rx_pages, rx_order);
         if (tx_pages)
-            pmm_free_pages(tx_pages, VIRTIO_PORT_TX_ORDER);
+            virtio_free_pages(tx_pages, VIRTIO_PORT_TX_ORDER);
         return NULL;
     }
     uint8_t *rx_mem = phys_to_virt(rx_pages), *tx_mem = phys_to_virt(tx_pages);
@@ -624,7 +640,7 @@ static struct port *port_add(struct console *c, uint32_t id)
     flags = spin_lock_irqsave(&p->rx->lock);
     p->rx->priv = p;
     /* as many as the queue holds (QEMU's are 128 entries) */
-    for (int k = 0; k < VIRTIO_PORT_RX_BUFS && p->rx->num_free; k++) {
+    for (int k = 0; k < (1 << rx_order) && p->rx->num_free; k++) {
         p->rxb[k].data = rx_mem + k * VIRTIO_PORT_BUF_SIZE;
         give_rx(p->rx, &p->rxb[k], VIRTIO_PORT_BUF_SIZE);
     }
@@ -922,7 +938,7 @@ static int con_probe(struct virtio_dev *d)
     }
     struct console *c = kzalloc(sizeof *c);
     /* Receive control buffers (4 pages), then transmit ones (1 page): 8 pages. */
-    uint64_t ctl_pages = pmm_alloc_pages(3);
+    uint64_t ctl_pages = virtio_alloc_pages(3);
     if (!c || !ctl_pages)
         return -ENOMEM;
     c->dev = d;
@@ -935,14 +951,17 @@ static int con_probe(struct virtio_dev *d)
     uint32_t max = virtio_config_read32(d, 4);
     c->nports = max < VIRTIO_CONSOLE_MAX_PORTS ? max : VIRTIO_CONSOLE_MAX_PORTS;
     d->priv = c;
-    if ((r = virtq_setup(d, 2, crx_done, c, &c->crx)) || (r = virtq_setup(d, 3, ctx_done, c, &c->ctx)))
+    /* Every queue is sized to the buffers it will hold: most ports are never used. */
+    if ((r = virtq_setup_sized(d, 2, CTL_RX_BUFS, crx_done, c, &c->crx)) ||
+        (r = virtq_setup_sized(d, 3, CTL_TX_BUFS, ctx_done, c, &c->ctx)))
         return r;
+    unsigned rx_bufs = 1u << rx_order_for_memory();
     for (uint32_t id = 0; id < c->nports; id++) {
         struct virtq *q;
-        if ((r = virtq_setup(d, rxq_index(id), NULL, NULL, &q)))
+        if ((r = virtq_setup_sized(d, rxq_index(id), rx_bufs, NULL, NULL, &q)))
             return r;
         virtq_set_lazy(q); /* readers collect (port_catch_up) */
-        if ((r = virtq_setup(d, txq_index(id), port_tx_done, NULL, &q)))
+        if ((r = virtq_setup_sized(d, txq_index(id), VIRTIO_PORT_TX_BUFS, port_tx_done, NULL, &q)))
             return r;
         virtq_set_lazy(q); /* writers take sent buffers back (tx_make_room) */
     }

@@ -1,4 +1,4 @@
-/* Split virtqueues: the rings in one page, a free list of descriptors, and
+/* Split virtqueues: the rings (sized to the queue), a free list of descriptors, and
  * the publish/consume steps with the barriers the virtio spec asks for
  * (virtio 1.x, 2.6.13 and 2.6.14). */
 #include <drivers/virtqueue.h>
@@ -9,18 +9,29 @@
 
 #include "virtio_mmio_regs.h"
 
-/* Layout in the queue's page: descriptors, then the available ring at 2 KiB,
- * then the used ring at 2.5 KiB (alignments 16, 2 and 4 as the spec asks). */
-#define AVAIL_OFFSET 2048
-#define USED_OFFSET 2560
-_Static_assert(sizeof(struct virtq_desc) * VIRTQ_MAX_SIZE <= AVAIL_OFFSET, "descriptors overlap avail");
-_Static_assert(AVAIL_OFFSET + sizeof(struct virtq_avail) + 2 <= USED_OFFSET, "avail overlaps used");
-_Static_assert(USED_OFFSET + sizeof(struct virtq_used) + 2 <= PAGE_SIZE, "used ring beyond the page");
+/* The rings of a queue of `size` entries, back to back: descriptors, the
+ * available ring, the used ring (alignments 16, 2 and 4 as the spec asks),
+ * each ring followed by its event-index word (2.7.7, 2.7.10).  Returns the
+ * bytes, with where the two rings start. */
+static size_t rings_layout(unsigned size, size_t *avail_off, size_t *used_off)
+{
+    *avail_off = sizeof(struct virtq_desc) * size;
+    *used_off = ALIGN_UP(*avail_off + 4 + 2 * size + 2, 4);
+    return *used_off + 4 + 8 * size + 2;
+}
+_Static_assert(16 * VIRTQ_MAX_SIZE + 4 + 2 * VIRTQ_MAX_SIZE + 2 + 2 + 4 + 8 * VIRTQ_MAX_SIZE + 2 <= PAGE_SIZE,
+               "the largest queue's rings fit a page");
 
 int virtq_setup(struct virtio_dev *d, unsigned index, virtq_done_fn done, void *priv, struct virtq **out)
 {
-    if (index >= VIRTIO_MAX_QUEUES)
-        return -ENOENT;
+    return virtq_setup_sized(d, index, VIRTQ_MAX_SIZE, done, priv, out);
+}
+
+int virtq_setup_sized(struct virtio_dev *d, unsigned index, unsigned entries, virtq_done_fn done, void *priv,
+                      struct virtq **out)
+{
+    if (index >= VIRTIO_MAX_QUEUES || entries == 0 || (entries & (entries - 1)))
+        return entries ? -ENOENT : -EINVAL;
     volatile uint8_t *regs = d->regs;
     mmio_write32(regs, VIRTIO_MMIO_QUEUE_SEL, index);
     if (mmio_read32(regs, VIRTIO_MMIO_QUEUE_READY))
@@ -28,27 +39,25 @@ int virtq_setup(struct virtio_dev *d, unsigned index, virtq_done_fn done, void *
     uint32_t max = mmio_read32(regs, VIRTIO_MMIO_QUEUE_NUM_MAX);
     if (max == 0)
         return -ENOENT;
-    uint16_t size = max < VIRTQ_MAX_SIZE ? (uint16_t)max : VIRTQ_MAX_SIZE;
-    struct virtq *vq = kzalloc(sizeof *vq);
-    uint64_t page = pmm_alloc_zeroed(0);
-    if (!vq || !page) {
+    /* Sizes are powers of two (2.7): the device's maximum is one. */
+    uint16_t size = (uint16_t)MIN(MIN(max, entries), (unsigned)VIRTQ_MAX_SIZE);
+    size_t avail_off, used_off, bytes = rings_layout(size, &avail_off, &used_off);
+    struct virtq *vq = kzalloc(sizeof *vq + size * sizeof vq->cookie[0]);
+    uint64_t rings = 0;
+    uint8_t *base = vq ? virtio_alloc_rings(bytes, &rings) : NULL; /* last: it is never given back */
+    if (!base) {
         kfree(vq);
-        if (page)
-            pmm_free_pages(page, 0);
         return -ENOMEM;
     }
-    uint8_t *base = phys_to_virt(page);
     vq->dev = d;
     vq->index = index;
     vq->size = size;
-    vq->page = page;
     vq->desc = (struct virtq_desc *)base;
-    vq->avail = (volatile struct virtq_avail *)(base + AVAIL_OFFSET);
-    vq->used = (volatile struct virtq_used *)(base + USED_OFFSET);
-    /* VIRTIO_RING_F_EVENT_IDX: the word after each ring (2.7.7, 2.7.10) */
+    vq->avail = (volatile struct virtq_avail *)(base + avail_off);
+    vq->used = (volatile struct virtq_used *)(base + used_off);
     vq->event_idx = virtio_has(d, VIRTIO_RING_F_EVENT_IDX);
-    vq->used_event = (volatile uint16_t *)(base + AVAIL_OFFSET + 4 + 2 * size);
-    vq->avail_event = (volatile uint16_t *)(base + USED_OFFSET + 4 + 8 * size);
+    vq->used_event = (volatile uint16_t *)(base + avail_off + 4 + 2 * size);
+    vq->avail_event = (volatile uint16_t *)(base + used_off + 4 + 8 * size);
     vq->lock = (spinlock_t)SPINLOCK_INIT;
     for (uint16_t k = 0; k < size; k++)
         vq->desc[k].next = (uint16_t)(k + 1);
@@ -58,12 +67,12 @@ int virtq_setup(struct virtio_dev *d, unsigned index, virtq_done_fn done, void *
     vq->priv = priv;
 
     mmio_write32(regs, VIRTIO_MMIO_QUEUE_NUM, size);
-    mmio_write32(regs, VIRTIO_MMIO_QUEUE_DESC_LOW, (uint32_t)page);
-    mmio_write32(regs, VIRTIO_MMIO_QUEUE_DESC_HIGH, (uint32_t)(page >> 32));
-    mmio_write32(regs, VIRTIO_MMIO_QUEUE_DRIVER_LOW, (uint32_t)(page + AVAIL_OFFSET));
-    mmio_write32(regs, VIRTIO_MMIO_QUEUE_DRIVER_HIGH, (uint32_t)((page + AVAIL_OFFSET) >> 32));
-    mmio_write32(regs, VIRTIO_MMIO_QUEUE_DEVICE_LOW, (uint32_t)(page + USED_OFFSET));
-    mmio_write32(regs, VIRTIO_MMIO_QUEUE_DEVICE_HIGH, (uint32_t)((page + USED_OFFSET) >> 32));
+    mmio_write32(regs, VIRTIO_MMIO_QUEUE_DESC_LOW, (uint32_t)rings);
+    mmio_write32(regs, VIRTIO_MMIO_QUEUE_DESC_HIGH, (uint32_t)(rings >> 32));
+    mmio_write32(regs, VIRTIO_MMIO_QUEUE_DRIVER_LOW, (uint32_t)(rings + avail_off));
+    mmio_write32(regs, VIRTIO_MMIO_QUEUE_DRIVER_HIGH, (uint32_t)((rings + avail_off) >> 32));
+    mmio_write32(regs, VIRTIO_MMIO_QUEUE_DEVICE_LOW, (uint32_t)(rings + used_off));
+    mmio_write32(regs, VIRTIO_MMIO_QUEUE_DEVICE_HIGH, (uint32_t)((rings + used_off) >> 32));
     /* the interrupt handler walks queues[0..nqueues): publish the queue first */
     d->queues[index] = vq;
     __atomic_thread_fence(__ATOMIC_SEQ_CST);

@@ -58,6 +58,18 @@ struct virtio_dev {
  * init starts.  Problems are logged; none is fatal. */
 void virtio_init(void);
 
+/* Memory that devices read and write (rings, buffers): 2^order zeroed,
+ * physically contiguous frames, or 0 when there are none.  Counted for the
+ * kernel's memory report (virtio_pages_in_use). */
+uint64_t virtio_alloc_pages(unsigned order);
+void virtio_free_pages(uint64_t phys, unsigned order);
+uint64_t virtio_pages_in_use(void);
+/* Zeroed, 16-byte aligned memory for a queue's rings (at most a page),
+ * carved from shared pages and never given back: a device may write into
+ * its rings until it is reset, and nutshell never resets one.  Its physical
+ * address in *phys; NULL when out of memory. */
+void *virtio_alloc_rings(size_t bytes, uint64_t *phys);
+
 /* For drivers' probe: negotiates features (the driver's mask plus
  * VIRTIO_F_VERSION_1 and VIRTIO_RING_F_EVENT_IDX) and leaves the device in FEATURES_OK.  -ENODEV if the
  * device refuses. */

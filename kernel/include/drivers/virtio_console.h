@@ -31,6 +31,7 @@
  * writes a guest's buffer to the socket within the notify, so few suffice. */
 #define VIRTIO_PORT_RX_BUFS 64
 #define VIRTIO_PORT_RX_ORDER 6 /* 2^6 pages */
+#define VIRTIO_PORT_RX_MIN_ORDER 3 /* on machines under 32 MiB: fewer, see port_add */
 #define VIRTIO_PORT_TX_BUFS 8
 #define VIRTIO_PORT_TX_ORDER 3
 #define VIRTIO_PORT_BUF_SIZE 4096

@@ -1,7 +1,9 @@
 /* Split virtqueues (virtio 1.x, 2.6).
  *
- * One page per queue holds the descriptor table, the available ring and the
- * used ring, so queues have at most VIRTQ_MAX_SIZE entries.  vq->lock
+ * A queue's descriptor table, available ring and used ring lie back to
+ * back in memory sized to the queue (at most a page: VIRTQ_MAX_SIZE
+ * entries), so a queue a driver fills with 8 buffers costs a few hundred
+ * bytes (virtio-serial has 32 port queues, used or not).  vq->lock
  * (irqsave spinlock) protects the rings, the free list and the cookies; a
  * driver uses it as the condition lock of the wait queues its threads sleep
  * on for this queue.
@@ -54,7 +56,6 @@ struct virtq {
     struct virtio_dev *dev;
     unsigned index;
     uint16_t size;
-    uint64_t page;                /* physical address of the rings */
     struct virtq_desc *desc;
     volatile struct virtq_avail *avail;
     volatile struct virtq_used *used;
@@ -68,9 +69,9 @@ struct virtq {
     bool lazy;                    /* interrupts only when asked for (virtq_set_lazy) */
     volatile uint16_t *used_event;  /* after the avail ring: interrupt me after this used index */
     volatile uint16_t *avail_event; /* after the used ring: notify me after this avail index */
-    void *cookie[VIRTQ_MAX_SIZE]; /* per head descriptor: the driver's token */
     virtq_done_fn done;
     void *priv;                   /* the driver's */
+    void *cookie[];               /* [size]: per head descriptor, the driver's token */
 };
 
 /* One buffer of a request: physical address, length, and whether the device
@@ -85,6 +86,10 @@ struct virtq_buf {
  * records it in d->queues.  -ENOENT if the device has no such queue,
  * -ENOMEM, -EBUSY if the device says it is already live. */
 int virtq_setup(struct virtio_dev *d, unsigned index, virtq_done_fn done, void *priv, struct virtq **out);
+/* The same with at most `entries` entries (a power of two): for a queue the
+ * driver never fills beyond that.  -EINVAL for another count. */
+int virtq_setup_sized(struct virtio_dev *d, unsigned index, unsigned entries, virtq_done_fn done, void *priv,
+                      struct virtq **out);
 /* Publishes a chain of n buffers with a non-NULL cookie.  Caller holds vq->lock.
  * -ENOSPC when there are not n free descriptors. */
 int virtq_add(struct virtq *vq, const struct virtq_buf *bufs, unsigned n, void *cookie);

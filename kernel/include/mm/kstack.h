@@ -17,6 +17,8 @@ int kstack_init(void);
 /* A mapped 16 KiB stack: returns its lowest address, or NULL on ENOMEM. */
 void *kstack_alloc(void);
 void kstack_free(void *stack);
+/* Bytes of the stacks allocated now (for the memory report). */
+uint64_t kstack_bytes_in_use(void);
 /* True if addr lies in the guard part of a stack slot. */
 bool kstack_is_guard(uint64_t addr);
 

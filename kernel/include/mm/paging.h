@@ -45,6 +45,9 @@ int paging_protect(uint64_t root, uint64_t va, uint64_t len, uint64_t flags);
 /* Translates va.  Returns 0 and fills *pa (exact byte address) and *flags (of
  * the leaf entry), or -ENOENT. *page_size gets 4096 or 2 MiB. Any out pointer may be NULL. */
 int paging_lookup(uint64_t root, uint64_t va, uint64_t *pa, uint64_t *flags, uint64_t *page_size);
+/* Pages of the kernel half's tables (PML4 entries 256..511, shared by every
+ * address space), the root counted: what the kernel's own mappings cost. */
+uint64_t paging_kernel_table_pages(uint64_t root);
 /* Frees every table page below the user half (PML4 entries 0..255) and the
  * root itself; does not free the mapped frames. */
 void paging_free_user_tables(uint64_t root);

@@ -59,6 +59,7 @@ static inline void pmm_kdebug_direct_map_complete(void) {}
 struct pmm_stats {
     uint64_t total_pages; /* pages managed (excluding the allocator's metadata) */
     uint64_t free_pages;
+    uint64_t meta_pages;  /* the allocator's own per-frame records (struct page array) */
     uint64_t free_blocks[PMM_MAX_ORDER + 1];
 };
 void pmm_get_stats(struct pmm_stats *out);

@@ -7,8 +7,8 @@
 
 /* argv strings, then envp strings, then the path, NUL-separated in buf. */
 struct exec_args {
-    char *buf;
-    size_t bytes;
+    char *buf;          /* argv strings, envp strings, the path; NULL while empty */
+    size_t bytes, cap;  /* bytes used, bytes allocated */
     size_t path_off;
     int argc, envc;
 };

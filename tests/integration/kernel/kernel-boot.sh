@@ -20,6 +20,7 @@ strip_log "$work/banner.log" >"$work/banner.txt"
 [ $rc -eq 1 ] && pass kernel/banner-exits-cleanly || fail kernel/banner-exits-cleanly "QEMU status $rc, want 1"
 expect_in "$work/banner.txt" kernel/banner-content \
     '^  memory 0000000000100000-[0-9a-f]+ usable' '^  free memory [0-9]+ KiB of [0-9]+ KiB managed' \
+    '^  memory: kernel [0-9]+ KiB \(image [0-9]+, page tables [0-9]+, frame map [0-9]+, heap [0-9]+, stacks [0-9]+, devices [0-9]+\), free [0-9]+ KiB' \
     '^  cpu features in use: nx' '^  guest time at banner: [0-9]+\.[0-9]+ ms' '^BOOT-TIME banner_us=[0-9]+'
 expect_in "$work/banner.txt" kernel/cmdline-problems-reported \
     "unknown or malformed option 'no_such_option'" "bad value in 'loglevel=x'"

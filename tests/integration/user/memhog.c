@@ -1,7 +1,10 @@
 /* memhog: allocates until the kernel says no, three ways, and checks the
  * answer is ENOMEM (or, for memory touched past what exists, death by a
- * signal in a child), never a kernel crash.  Run in a 16 MiB machine. */
+ * signal in a child), never a kernel crash; and that an execve refused for
+ * lack of memory says ENOMEM at every level of scarcity until it works.
+ * Run in a 16 MiB machine. */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -49,6 +52,46 @@ static int hog_malloc(void)
     return errno == ENOMEM && n > 0 ? 0 : 2;
 }
 
+/* Exit status of the program an exec ladder finally runs. */
+#define EXEC_LADDER_OK 42
+
+/* Takes every free page (reads from /dev/zero into untouched memory: a
+ * read that finds no page for its copy ends with EFAULT, no signal), then
+ * tries to execve this program again, giving back 16 KiB after each
+ * refusal.  Every refusal must be ENOMEM, and the exec must work once
+ * there is room; the new program (argv[1] "exec-ok") reports how many
+ * refusals came first.  Returns (only if the exec never worked) 2 for a
+ * wrong errno, 3 if it never worked at all. */
+static int exec_ladder(const char *self)
+{
+    static volatile char stack_room[64 * 1024];
+    for (size_t i = 0; i < sizeof stack_room; i += 4096)
+        stack_room[i] = 1; /* touched now: no stack fault once memory is gone */
+    size_t len = 1ul << 30, filled = 0;
+    char *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    int zero = open("/dev/zero", O_RDONLY);
+    if (p == MAP_FAILED || zero < 0)
+        return 3;
+    while (filled < len && read(zero, p + filled, 4096) == 4096)
+        filled += 4096;
+    for (unsigned tries = 0;; tries++) {
+        char count[16];
+        snprintf(count, sizeof count, "%u", tries);
+        char *argv[] = {(char *)self, "exec-ok", count, NULL};
+        execve(self, argv, (char *[]){NULL});
+        if (errno != ENOMEM) {
+            printf("memhog: execve under memory pressure failed with %s (try %u, %zu KiB held)\n", strerror(errno),
+                   tries, filled / 1024);
+            return 2;
+        }
+        if (filled == 0)
+            return 3;
+        size_t give = filled < 16384 ? filled : 16384;
+        filled -= give;
+        munmap(p + filled, give);
+    }
+}
+
 /* Forks until the kernel refuses (ENOMEM or EAGAIN), then ends and reaps
  * every child: the kernel must say no cleanly and get everything back.
  * Each child waits on a pipe whose only writer is this process, so the
@@ -94,6 +137,12 @@ int main(int argc, char **argv)
         return hog_mmap();
     if (argc > 1 && !strcmp(argv[1], "malloc"))
         return hog_malloc();
+    if (argc > 1 && !strcmp(argv[1], "exec-ladder"))
+        return exec_ladder(argv[0]);
+    if (argc > 2 && !strcmp(argv[1], "exec-ok")) {
+        printf("memhog: execve worked after %s refusals with ENOMEM\n", argv[2]);
+        return strcmp(argv[2], "0") ? EXEC_LADDER_OK : 1; /* memory must have run out first */
+    }
     if (argc > 1)
         round_name = argv[1];
     struct sysinfo si;
@@ -125,6 +174,12 @@ int main(int argc, char **argv)
                WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status), after.freeram * after.mem_unit / 1024);
         check(ok, modes[i][1] == 'm' ? "child-mmap-until-enomem" : "child-malloc-until-enomem");
     }
+    pid_t ladder;
+    char *largv[] = {argv[0], "exec-ladder", NULL};
+    int status = 0, err = posix_spawn(&ladder, argv[0], NULL, NULL, largv, NULL);
+    if (!err)
+        waitpid(ladder, &status, 0);
+    check(!err && WIFEXITED(status) && WEXITSTATUS(status) == EXEC_LADDER_OK, "execve-enomem-until-room");
     fork_until_refused();
     /* Afterwards the memory is back: a moderate allocation works again. */
     char *again = malloc(1 << 20);
