@@ -75,8 +75,19 @@ static int rehash(struct inode *dir, uint32_t n)
     return 0;
 }
 
+void dir_release_table(struct inode *dir)
+{
+    if (dir->size || !dir->dir.buckets)
+        return;
+    kfree(dir->dir.buckets);
+    super_uncharge_bytes(dir->sb, dir->dir.nbuckets * sizeof(struct dentry *));
+    dir->dir.buckets = NULL;
+    dir->dir.nbuckets = 0;
+}
+
 /* A new entry name -> child for dir, its bytes charged; not linked yet.
- * 0, -ENOMEM or -ENOSPC. */
+ * 0, -ENOMEM or -ENOSPC.  On failure an empty directory is left without a
+ * table, as before the call (an empty directory owns none). */
 static int entry_new(struct inode *dir, const char *name, size_t len, struct inode *child, struct dentry **out)
 {
     if (!dir->dir.nbuckets) {
@@ -85,11 +96,14 @@ static int entry_new(struct inode *dir, const char *name, size_t len, struct ino
             return r;
     }
     int r = super_charge_bytes(dir->sb, dentry_size(len));
-    if (r)
+    if (r) {
+        dir_release_table(dir);
         return r;
+    }
     struct dentry *d = kmalloc(dentry_size(len));
     if (!d) {
         super_uncharge_bytes(dir->sb, dentry_size(len));
+        dir_release_table(dir);
         return -ENOMEM;
     }
     d->inode = child;
@@ -105,6 +119,7 @@ static void entry_free(struct inode *dir, struct dentry *d)
 {
     super_uncharge_bytes(dir->sb, dentry_size(d->len));
     kfree(d);
+    dir_release_table(dir); /* an entry never linked may have made it */
 }
 
 /* Puts d in dir's table and order (at the end).  A subdirectory's ".."
@@ -147,13 +162,7 @@ static void entry_unlink(struct inode *dir, struct dentry *d)
     }
     dir->size--;
     inode_touch(dir, false, true, true);
-    if (dir->size == 0) {
-        /* An emptied directory gives its table back. */
-        kfree(dir->dir.buckets);
-        super_uncharge_bytes(dir->sb, dir->dir.nbuckets * sizeof(struct dentry *));
-        dir->dir.buckets = NULL;
-        dir->dir.nbuckets = 0;
-    }
+    dir_release_table(dir); /* an emptied directory gives its table back */
 }
 
 /* A second name of a non-directory costs an inode, as in Linux's tmpfs

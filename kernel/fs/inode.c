@@ -154,7 +154,8 @@ static void inode_free(struct inode *i)
         super_uncharge_bytes(sb, i->size + 1);
         kfree(i->lnk.target);
     } else if (K_S_ISDIR(i->mode)) {
-        BUG_ON(!dir_is_empty(i) || i->dir.buckets); /* rmdir only removes empty directories */
+        BUG_ON(!dir_is_empty(i)); /* rmdir only removes empty directories */
+        dir_release_table(i);
     }
     kfree(i);
     super_uncharge_bytes(sb, sizeof(struct inode));

@@ -35,7 +35,12 @@ char *path_buf_alloc(bool may_reserve)
                 return reserve[k];
             }
         }
-        waitq_wait_locked(&reserve_wait, &reserve_lock, 0);
+        /* Killable: a process being killed gives up (NULL: ENOMEM) rather
+         * than wait on others' system calls. */
+        if (waitq_wait_locked_killable(&reserve_wait, &reserve_lock, 0)) {
+            spin_unlock_irqrestore(&reserve_lock, flags);
+            return NULL;
+        }
     }
 }
 

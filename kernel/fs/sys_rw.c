@@ -248,9 +248,16 @@ static int64_t rw_stream(struct file *f, struct uio *u, bool write)
     if (write || !f->ops->consume || u->resid == 0)
         return write ? do_write(f, u, NULL) : do_read(f, u, NULL);
     struct mutex *turn = f->ops->read_turn(f); /* see the top of this file */
-    int r = mutex_lock_interruptible(turn);
-    if (r)
-        return r;
+    /* The turn's holder may sleep for data: a non-blocking reader does not
+     * wait behind it (Linux's n_tty_read trylocks too). */
+    if (f->flags & K_O_NONBLOCK) {
+        if (!mutex_trylock(turn))
+            return -EAGAIN;
+    } else {
+        int r = mutex_lock_interruptible(turn);
+        if (r)
+            return r;
+    }
     int64_t n = do_read(f, u, NULL);
     mutex_unlock(turn);
     return n;

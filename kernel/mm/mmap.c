@@ -303,6 +303,15 @@ static int move_frames(struct mm *mm, uint64_t old, uint64_t new, uint64_t len, 
     return 0;
 }
 
+/* A VMA that maps its file all the way (an mmap of a regular file, not an
+ * ELF segment with a zero-filled tail) keeps mapping the file over the
+ * bytes it grows by; call before its end moves. */
+static void grow_file_window(struct vma *v, uint64_t growth)
+{
+    if (v->file && v->file_bytes >= v->range.end - v->range.start)
+        v->file_bytes += growth;
+}
+
 int64_t sys_mremap(const struct syscall_args *a)
 {
     uint64_t old = a->arg[0], old_len = ALIGN_UP(a->arg[1], PAGE_SIZE), new_len = ALIGN_UP(a->arg[2], PAGE_SIZE);
@@ -330,6 +339,7 @@ int64_t sys_mremap(const struct syscall_args *a)
         goto out;
     }
     if (old + old_len == v->range.end && vm_range_free(mm, v->range.end, old + new_len) && old + new_len <= USER_MMAP_TOP) {
+        grow_file_window(v, new_len - old_len);
         vma_set_end(mm, v, old + new_len); /* grow in place */
         r = (int64_t)old;
         goto out;
@@ -356,6 +366,7 @@ int64_t sys_mremap(const struct syscall_args *a)
         goto out;
     }
     *nv = *v;
+    grow_file_window(nv, new_len - old_len);
     nv->range.start = dest;
     nv->range.end = dest + new_len;
     if (nv->file)

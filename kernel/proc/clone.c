@@ -52,11 +52,10 @@ static struct process *clone_process(struct process *parent, uint64_t flags, int
         *err = -ENOMEM;
         return NULL;
     }
-    /* The signal the child's end sends its parent.  With CLONE_PARENT that
-     * parent is ours, which expects our own exit signal (as on Linux), not
-     * whatever number the caller picked for it.  Numbers above NSIG are kept
-     * and never sent (Linux's legacy clone accepts them too). */
-    p->exit_signal = (flags & CLONE_PARENT) ? parent->exit_signal : (int)(flags & CSIGNAL);
+    /* The signal the child's end sends its parent.  Numbers above NSIG are
+     * kept and never sent (Linux's legacy clone accepts them too).  With
+     * CLONE_PARENT, process_adopt replaces it by our own. */
+    p->exit_signal = (int)(flags & CSIGNAL);
     uint64_t f = spin_lock_irqsave(&parent->lock);
     memcpy(p->rlim, parent->rlim, sizeof p->rlim);
     spin_unlock_irqrestore(&parent->lock, f);

@@ -81,9 +81,13 @@ void process_discard(struct process *p)
 void process_adopt(struct process *parent, struct process *p, bool as_sibling)
 {
     uint64_t flags = spin_lock_irqsave(&process_tree_lock);
-    /* Resolved under the lock: parent's own parent changes when it is orphaned. */
-    if (as_sibling)
+    /* Resolved under the lock: parent's own parent and exit signal change
+     * when it is orphaned.  A sibling's end goes to our parent, which
+     * expects our own exit signal (as on Linux), not the caller's choice. */
+    if (as_sibling) {
+        p->exit_signal = parent->exit_signal;
         parent = parent->parent;
+    }
     p->parent = parent;
     if (parent)
         list_add_tail(&p->sibling, &parent->children);

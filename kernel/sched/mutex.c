@@ -24,6 +24,7 @@ void mutex_lock(struct mutex *m)
 
 int mutex_lock_interruptible(struct mutex *m)
 {
+    might_sleep();
     struct thread *self = sched_current();
     uint64_t flags = spin_lock_irqsave(&m->lock);
     BUG_ON(m->owner == self); /* not recursive */

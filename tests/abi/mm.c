@@ -497,6 +497,23 @@ static void t_malloc_large(void)
 
 static unsigned char file_byte(size_t off) { return (unsigned char)(off % 251 + 1); }
 
+/* A new 4-page file `name` in the test directory holding file_byte(i) at
+ * each offset i (its path in path); its descriptor, open for reading and
+ * writing, or -1. */
+static int make_data_file(char *path, size_t size, const char *name)
+{
+    snprintf(path, size, "%s/%s", abi_tmpdir(), name);
+    int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0644);
+    static unsigned char buf[4 * PG];
+    for (size_t i = 0; i < sizeof buf; i++)
+        buf[i] = file_byte(i);
+    if (fd >= 0 && write(fd, buf, sizeof buf) != (long)sizeof buf) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
 /* A private file mapping: the file's bytes, zeros after its end inside the
  * last page, SIGBUS for pages wholly past the end (also once the file is
  * truncated under the mapping), file writes seen by pages the mapping has
@@ -504,12 +521,7 @@ static unsigned char file_byte(size_t off) { return (unsigned char)(off % 251 + 
 static void t_file_private_and_past_end(void)
 {
     char path[200];
-    snprintf(path, sizeof path, "%s/data", abi_tmpdir());
-    int fd = OK(open(path, O_RDWR | O_CREAT | O_TRUNC, 0644));
-    static unsigned char buf[4 * PG];
-    for (size_t i = 0; i < sizeof buf; i++)
-        buf[i] = file_byte(i);
-    EQ(write(fd, buf, sizeof buf), (long)sizeof buf);
+    int fd = OK(make_data_file(path, sizeof path, "data"));
     unsigned char *p = mmap(NULL, 6 * PG, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
     CHECK(p != MAP_FAILED, "mmap: %s", abi_errname(errno));
     for (size_t i = 0; i < 2 * PG; i += 97)
@@ -542,6 +554,31 @@ static void t_file_private_and_past_end(void)
     OK(unlink(path));
 }
 
+/* mremap of a file mapping keeps mapping the file over what it grows by,
+ * whether it grows in place or moves. */
+static void t_file_mremap_grows_file_window(void)
+{
+    char path[200];
+    int fd = OK(make_data_file(path, sizeof path, "remap"));
+    for (int move = 0; move < 2; move++) {
+        unsigned char *p = mmap(NULL, PG, PROT_READ, MAP_PRIVATE, fd, 0);
+        CHECK(p != MAP_FAILED, "mmap: %s", abi_errname(errno));
+        /* A neighbour right after it forces the move (MREMAP_MAYMOVE). */
+        void *block = move ? mmap(p + PG, PG, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0)
+                           : MAP_FAILED;
+        unsigned char *q = mremap(p, PG, 3 * PG, MREMAP_MAYMOVE);
+        CHECK(q != MAP_FAILED, "mremap: %s", abi_errname(errno));
+        for (size_t i = 0; i < 3 * PG; i += 101)
+            CHECK(q[i] == file_byte(i), "%s: byte %zu reads %d, the file has %d", move ? "moved" : "in place", i,
+                  q[i], file_byte(i));
+        OK(munmap(q, 3 * PG));
+        if (block != MAP_FAILED)
+            OK(munmap(block, PG));
+    }
+    OK(close(fd));
+    OK(unlink(path));
+}
+
 int main(void)
 {
     abi_begin(ABI_AREA);
@@ -565,5 +602,6 @@ int main(void)
     RUN(madvise_dontneed);
     RUN(malloc_large);
     RUN(file_private_and_past_end);
+    RUN(file_mremap_grows_file_window);
     return abi_end();
 }

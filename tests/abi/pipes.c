@@ -93,6 +93,44 @@ static void t_nonblocking(void)
     close2(p);
 }
 
+static void *blocked_reader(void *arg)
+{
+    char c;
+    return (void *)(intptr_t)read(*(int *)arg, &c, 1);
+}
+
+static void on_alarm(int sig)
+{
+    (void)sig;
+}
+
+/* A reader sleeping for data does not hold up a non-blocking reader of the
+ * same pipe: it gets EAGAIN at once (it waited on the sleeper's turn). */
+static void t_nonblocking_behind_blocked_reader(void)
+{
+    int p[2];
+    OK(pipe(p));
+    pthread_t t;
+    EQ(pthread_create(&t, NULL, blocked_reader, &p[0]), 0);
+    usleep(100000); /* lets the thread block in read(2); the check holds either way */
+    struct sigaction sa = {.sa_handler = on_alarm}, old;
+    OK(sigaction(SIGALRM, &sa, &old)); /* no SA_RESTART: a hang ends in EINTR */
+    OK(fcntl(p[0], F_SETFL, O_NONBLOCK));
+    alarm(5);
+    char c;
+    errno = 0;
+    long r = read(p[0], &c, 1);
+    int e = errno;
+    alarm(0);
+    OK(sigaction(SIGALRM, &old, NULL));
+    EQ(write(p[1], "x", 1), 1); /* the sleeping reader takes it */
+    void *got;
+    EQ(pthread_join(t, &got), 0);
+    CHECK(r == -1 && e == EAGAIN, "read returned %ld (errno %s), want EAGAIN", r, abi_errname(e));
+    EQ((long)(intptr_t)got, 1);
+    close2(p);
+}
+
 static void t_fionread(void)
 {
     int p[2], n = -1;
@@ -455,6 +493,7 @@ int main(void)
     RUN(basic_and_eof);
     RUN(pipe2_flags);
     RUN(nonblocking);
+    RUN(nonblocking_behind_blocked_reader);
     RUN(fionread);
     RUN(epipe_sigpipe);
     RUN(blocking_wakeups);

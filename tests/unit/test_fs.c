@@ -445,6 +445,42 @@ static void test_metadata_counts_toward_size(void)
     CHECK_EQ(root->sb->used_bytes, base_bytes);
 }
 
+/* An empty directory whose first name did not fit (ENOSPC after its name
+ * table was made) owns no table afterwards: rmdir frees it cleanly (it hit
+ * the "empty directory with a table" assertion before). */
+static void test_failed_first_entry_leaves_no_table(void)
+{
+    enum { TABLE = 8 * sizeof(void *), LONG = 250 }; /* a first table: 8 buckets (dir.c) */
+    setup_limits(1, 1000);                         /* one page in all */
+    CHECK_EQ(op_mkdir("d", 0755), 0);
+    char name[300], to[300];
+    int n = 0, r;
+    do {
+        snprintf(name, sizeof name, "f%d", n);
+        r = make_file(name, "");
+    } while (!r && ++n < 1000);
+    CHECK_EQ(r, -ENOSPC);
+    CHECK_EQ(op_unlink("f0", false), 0);
+    /* Leave room for the table but not for the table and a long name:
+     * lengthen other names until the room is under that. */
+    uint64_t room = 4096 - root->sb->used_bytes;
+    for (int k = 2; room >= TABLE + dentry_size(LONG) && k < n; k++) {
+        size_t grow = MIN(room - TABLE - dentry_size(LONG) + 1, (uint64_t)200);
+        snprintf(name, sizeof name, "f%d", k);
+        snprintf(to, sizeof to, "%s%0*d", name, (int)grow, 0);
+        CHECK_EQ(op_rename(name, to, 0), 0);
+        room = 4096 - root->sb->used_bytes;
+    }
+    CHECK(room >= TABLE && room < TABLE + dentry_size(LONG));
+    memset(name, 'n', LONG + 2);
+    memcpy(name, "d/", 2);
+    name[LONG + 2] = 0;
+    CHECK_EQ(op_rename("f1", name, 0), -ENOSPC);
+    CHECK_EQ(op_unlink("d", true), 0);             /* freed with no table left behind */
+    CHECK_EQ(op_mkdir("d", 0755), 0);
+    CHECK_EQ(op_unlink("d", true), 0);
+}
+
 /* Thousands of entries: each is found by name, the table grew, and the
  * order by sequence number holds while entries come and go. */
 static void test_large_directory(void)
@@ -886,6 +922,7 @@ int main(void)
         UNIT(test_tmpfs_enomem_keeps_data),
         UNIT(test_inode_limit),
         UNIT(test_metadata_counts_toward_size),
+        UNIT(test_failed_first_entry_leaves_no_table),
         UNIT(test_large_directory),
         UNIT(test_undo_without_memory),
         UNIT(test_tmpfs_lend_page),

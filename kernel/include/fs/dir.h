@@ -57,5 +57,8 @@ void dir_set_inode(struct dentry *d, struct inode *child);
 /* The first entry with seq >= pos, NULL at the end. */
 struct dentry *dir_next(struct inode *dir, uint64_t pos);
 bool dir_is_empty(struct inode *dir);
+/* Frees the name table of an empty directory (no-op otherwise): an empty
+ * directory owns none, whatever failed on the way to its first entry. */
+void dir_release_table(struct inode *dir);
 
 #endif

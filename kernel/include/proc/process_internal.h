@@ -16,7 +16,8 @@ void process_free(struct process *p);
 /* Undoes the setup of a process that never ran: drops whichever of its mm,
  * files, fs and sighand are set, then frees it.  The pid stays the caller's. */
 void process_discard(struct process *p);
-/* Links p under parent, or under parent's parent when as_sibling (CLONE_PARENT). */
+/* Links p under parent, or under parent's parent when as_sibling
+ * (CLONE_PARENT: p then signals its end with parent's own exit signal). */
 void process_adopt(struct process *parent, struct process *p, bool as_sibling);
 /* Releases the resources of a process whose last thread is leaving (and has
  * already let go of it: thread->proc NULL, the CPU off its mm), makes it a
