@@ -211,14 +211,8 @@ static bool pcr_read(uint32_t pcr, uint8_t out[32])
     long r = xact_ok(tc_pcr_read_sha256(cmd, pcr), "PCR_Read");
     if (r < 0)
         return false;
-    /* header, counter u32, selection (count 1, alg, size 3, 3 bytes), digest
-     * list (count 1, size 32, digest) */
-    if (r != 62 || be32(rsp + 14) != 1 || be16(rsp + 18) != 0x000b || rsp[20] != 3 ||
-        be32(rsp + 24) != 1 || be16(rsp + 28) != 32)
-        return failf("PCR_Read: unexpected %ld-byte response", r);
-    if (rsp[21 + pcr / 8] != 1u << (pcr % 8))
-        return failf("PCR_Read: selection out does not name PCR %u", pcr);
-    memcpy(out, rsp + 30, 32);
+    if (!tc_pcr_read_digest(rsp, (size_t)r, pcr, out))
+        return failf("PCR_Read of PCR %u: unexpected %ld-byte response", pcr, r);
     return true;
 }
 
