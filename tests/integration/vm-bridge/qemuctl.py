@@ -9,9 +9,13 @@ line per check, named vm-bridge/<scenario>/<check>.
   qemuctl.py SOCKET vanish NAME      a client that leaves mid-command, then a session
   qemuctl.py SOCKET vm-gone NAME     the service VM is gone: errors, never a hang
 """
+import os
 import socket
 import struct
 import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "vtpm"))
+from sockutil import recv_exact  # noqa: E402
 
 TIMEOUT = 60  # seconds any answer may take; the bridge must answer sooner
 GET_RANDOM_8 = bytes.fromhex("80010000000c0000017b0008")
@@ -28,16 +32,6 @@ def result(name, ok, why=""):
     else:
         failures += 1
         print(f"FAIL vm-bridge/{name}: {why}")
-
-
-def recv_exact(sock, n, which):
-    got = b""
-    while len(got) < n:
-        part = sock.recv(n - len(got))
-        if not part:
-            raise EOFError(f"the bridge closed the {which} socket")
-        got += part
-    return got
 
 
 class Session:
