@@ -30,6 +30,10 @@ start_vtpm() {
     for tries in 1 2 3 4 5 6 7 8 9 10; do
         PORT=$(( (RANDOM % 20000) * 2 + 20000 ))
         CTRL=$((PORT + 1))
+        # Emptied here, not only by the redirection below: that happens in
+        # the child, and until it runs the grep would see the previous
+        # vtpm's "ctrl: listening".
+        : >"$work/log"
         "$VTPM" --server type=tcp,port=$PORT --ctrl type=tcp,port=$CTRL --state "$state" "$@" \
             >"$work/log" 2>&1 &
         vpid=$!
