@@ -8,6 +8,7 @@ line per check, named vm-bridge/<scenario>/<check>.
   qemuctl.py SOCKET malformed NAME   bad control and data input, then a session
   qemuctl.py SOCKET vanish NAME      a client that leaves mid-command, then a session
   qemuctl.py SOCKET vm-gone NAME     the service VM is gone: errors, never a hang
+  qemuctl.py SOCKET nv-present NAME INDEX   a session in which NV index INDEX exists
 """
 import os
 import socket
@@ -159,9 +160,22 @@ def vm_gone(path, name):
     s.close()
 
 
+def nv_present(path, name, index):
+    """After QEMU's start-up and TPM2_Startup: NV_ReadPublic(index) succeeds."""
+    s = Session(path)
+    qemu_startup(s, f"{name}/nv")
+    s.tpm(STARTUP_CLEAR)
+    r = s.tpm(bytes.fromhex("80010000000e00000169") + struct.pack(">I", index))
+    result(f"{name}/nv-index-{index:08x}-kept", rc(r) == 0, f"NV_ReadPublic answered {r[:10].hex()}")
+    s.close()
+
+
 def main():
     path, scenario, name = sys.argv[1:4]
     try:
+        if scenario == "nv-present":
+            nv_present(path, name, int(sys.argv[4], 16))
+            sys.exit(1 if failures else 0)
         {"session": session, "malformed": malformed, "vanish": vanish, "vm-gone": vm_gone}[scenario](
             path, name)
     except (OSError, EOFError) as e:

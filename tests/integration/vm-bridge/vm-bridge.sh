@@ -52,25 +52,29 @@ for s in state0 state1 state2; do
         exit 1
     fi
 done
-PORT=$(( (RANDOM % 15000) * 2 + 20000 ))
-devices=$(sed -e "s#@STATE@#$work/state0.img#" -e "s#@PORT@#$PORT#" -e "s#@CTRL@#$((PORT + 1))#" \
-    -e "s#@STATE1@#$work/state1.img#" -e "s#@STATE2@#$work/state2.img#" -e "s#@SOCKDIR@#$work#g" "$devfile")
-# shellcheck disable=SC2086 # the device arguments are words
-"$QEMU_BIN" -machine microvm,acpi=off -cpu max -no-reboot -nographic -monitor none -serial stdio \
-    -m 192 -kernel "$kernel" -initrd "$service_cpio" $devices </dev/null >"$work/service.log" 2>&1 &
-spid=$!
-started=0
-for _ in $(seq $((SERVICE_WAIT * 10))); do
-    started=$(grep -c "vtpm: tpm: started" "$work/service.log")
-    [ "$started" -ge 3 ] && break
-    kill -0 "$spid" 2>/dev/null || break
-    sleep 0.1
-done
-if [ "$started" -lt 3 ]; then
-    fail vm-bridge/service-vm-boot "$started of 3 vtpm instances started: $(strip_log "$work/service.log" | grep -E 'vtpm|init:|panic' | tail -n 4 | tr '\n' ' ')"
-    exit 1
-fi
-pass vm-bridge/service-vm-boot
+# boot_service NAME: boots the service VM on the three states, its console
+# in $work/NAME.log; PASS vm-bridge/NAME once its three vtpms started.
+boot_service() {
+    local name=$1 started=0 devices port=$(( (RANDOM % 15000) * 2 + 20000 ))
+    devices=$(sed -e "s#@STATE@#$work/state0.img#" -e "s#@PORT@#$port#" -e "s#@CTRL@#$((port + 1))#" \
+        -e "s#@STATE1@#$work/state1.img#" -e "s#@STATE2@#$work/state2.img#" -e "s#@SOCKDIR@#$work#g" "$devfile")
+    # shellcheck disable=SC2086 # the device arguments are words
+    "$QEMU_BIN" -machine microvm,acpi=off -cpu max -no-reboot -nographic -monitor none -serial stdio \
+        -m 192 -kernel "$kernel" -initrd "$service_cpio" $devices </dev/null >"$work/$name.log" 2>&1 &
+    spid=$!
+    for _ in $(seq $((SERVICE_WAIT * 10))); do
+        started=$(grep -c "vtpm: tpm: started" "$work/$name.log")
+        [ "$started" -ge 3 ] && break
+        kill -0 "$spid" 2>/dev/null || break
+        sleep 0.1
+    done
+    if [ "$started" -lt 3 ]; then
+        fail vm-bridge/$name "$started of 3 vtpm instances started: $(strip_log "$work/$name.log" | grep -E 'vtpm|init:|panic' | tail -n 4 | tr '\n' ' ')"
+        return 1
+    fi
+    pass vm-bridge/$name
+}
+boot_service service-vm-boot || exit 1
 
 # ---------------------------------------------------------------- bridges
 for n in 1 2; do
@@ -143,6 +147,15 @@ kill -9 "$spid"
 wait "$spid" 2>/dev/null
 spid=
 "$here/qemuctl.py" "$work/bridge2.sock" vm-gone service-vm-gone
+# A new service VM on the same disks: the bridge reaches it with the next
+# command, and instance 2 still holds guest b's index.
+if boot_service service-vm-restarted; then
+    "$here/qemuctl.py" "$work/bridge2.sock" session service-vm-restarted
+    "$here/qemuctl.py" "$work/bridge2.sock" nv-present service-vm-restarted 01500002
+    kill -9 "$spid"
+    wait "$spid" 2>/dev/null
+    spid=
+fi
 for n in 1 2; do
     if kill -0 "${bridges[$((n - 1))]}" 2>/dev/null; then
         pass vm-bridge/bridge$n-still-running
