@@ -94,14 +94,17 @@ done
 # STOP and INIT.  tpm_tis.force=1: microvm without ACPI has no TPM2 table, so
 # the driver probes the standard TIS address.
 hz=$(awk '/^cpu MHz/{printf "%d\n", $4 * 1000; exit}' /proc/cpuinfo)
+# boot_guest NAME N INDEX OTHER [RUN]: console in guest-NAME[-RUN].log, QEMU's
+# pid in the .pid file of the same name.
 boot_guest() {
     local name=$1 n=$2 index=$3 other=$4
+    local run=$name${5:+-$5}
     timeout -k 5 "$GUEST_LIMIT" "$QEMU_BIN" -machine microvm,acpi=off -cpu max -m 256 -nographic \
-        -monitor none -serial stdio -device isa-debug-exit,iobase=0xf4,iosize=4 \
+        -monitor none -serial stdio -device isa-debug-exit,iobase=0xf4,iosize=4 -pidfile "$work/guest-$run.pid" \
         -kernel "$linux" -initrd "$guest_cpio" \
         -append "console=ttyS0 loglevel=7 panic=-1 tsc_early_khz=$hz tsc=reliable tpm_tis.force=1 tpmguest.name=$name tpmguest.index=$index tpmguest.other=$other" \
         -chardev socket,id=chrtpm,path="$work/bridge$n.sock" -tpmdev emulator,id=tpm0,chardev=chrtpm \
-        -device tpm-tis,tpmdev=tpm0 </dev/null >"$work/guest-$name.log" 2>&1
+        -device tpm-tis,tpmdev=tpm0 </dev/null >"$work/guest-$run.log" 2>&1
 }
 boot_guest a 1 01500001 01500002 &
 ga=$!
@@ -139,12 +142,36 @@ for n in 1 2; do
 done
 
 # ---------------------------------------------------------------- robustness
+# Guest a's QEMU killed (SIGKILL) while its kernel uses the TPM: the bridge
+# drops that QEMU and serves the next one, whose guest finds its NV index
+# (the second-boot checks) and powers off with every check passed.
+test_qemu_killed() {
+    boot_guest a 1 01500001 01500002 killed &
+    local gp=$! i
+    for i in $(seq 1200); do
+        strip_log "$work/guest-a-killed.log" 2>/dev/null | grep -aq 'tpm_tis tpm_tis: 2.0 TPM' && break
+        sleep 0.1
+    done
+    sleep "0.$((RANDOM % 10))"
+    kill -9 "$(cat "$work/guest-a-killed.pid")" 2>/dev/null
+    wait $gp
+    boot_guest a 1 01500001 01500002 after-kill
+    local rc=$?
+    [ $rc = 1 ] && strip_log "$work/guest-a-after-kill.log" | grep -aq '^PASS vm-bridge/a/reboot-nv-kept' || {
+        echo "the next start: QEMU status $rc: $(strip_log "$work/guest-a-after-kill.log" | grep -aE 'FAIL|tpm' | tail -n 3 | tr '\n' ' ')"
+        return 1
+    }
+}
+if out=$(test_qemu_killed 2>&1); then
+    pass vm-bridge/guest-qemu-killed-mid-use
+else
+    fail vm-bridge/guest-qemu-killed-mid-use "$out"
+fi
 "$here/qemuctl.py" "$work/bridge1.sock" malformed malformed
 "$here/qemuctl.py" "$work/bridge1.sock" vanish vanish
 "$here/qemuctl.py" "$work/bridge2.sock" session qemu-protocol
 # The service VM gone under a bridge: every answer an error, none late.
-kill -9 "$spid"
-wait "$spid" 2>/dev/null
+{ kill -9 "$spid"; wait "$spid"; } 2>/dev/null # no "Killed" notice
 spid=
 "$here/qemuctl.py" "$work/bridge2.sock" vm-gone service-vm-gone
 # A new service VM on the same disks: the bridge reaches it with the next
@@ -152,8 +179,7 @@ spid=
 if boot_service service-vm-restarted; then
     "$here/qemuctl.py" "$work/bridge2.sock" session service-vm-restarted
     "$here/qemuctl.py" "$work/bridge2.sock" nv-present service-vm-restarted 01500002
-    kill -9 "$spid"
-    wait "$spid" 2>/dev/null
+    { kill -9 "$spid"; wait "$spid"; } 2>/dev/null
     spid=
 fi
 for n in 1 2; do
