@@ -129,8 +129,7 @@ int conn_on_ctrl(struct qemu_conn *c, struct vtpm_link *l)
             req.len = c->ctrl_len;
         } else {
             log_debug("control command %s", ctrl_cmd_name(req.cmd));
-            out_len = req.cmd == CTRL_SET_DATAFD && !req.malformed ? do_set_datafd(c, out)
-                                                                   : relay_ctrl(l, &req, out);
+            out_len = req.cmd == CTRL_SET_DATAFD ? do_set_datafd(c, out) : relay_ctrl(l, &req, out);
         }
         /* A descriptor that came with any other request is not wanted. */
         if (c->passed_fd >= 0) {

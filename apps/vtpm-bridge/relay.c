@@ -83,7 +83,11 @@ static size_t relay_to_vtpm(struct vtpm_link *l, const struct relayed *r, const 
 
 size_t relay_ctrl(struct vtpm_link *l, const struct ctrl_req *req, uint8_t *out)
 {
-    if (req->malformed) {
+    /* The parser calls non-zero padding after a locality malformed.  QEMU
+     * zeroes SET_LOCALITY's structure but sends RESET_TPMESTABLISHED's
+     * padding uninitialised, and the vtpm gets the locality byte alone, so
+     * the bridge ignores padding of both. */
+    if (req->malformed && req->cmd != CTRL_SET_LOCALITY && req->cmd != CTRL_RESET_TPMESTABLISHED) {
         log_error("malformed %s request", ctrl_cmd_name(req->cmd));
         return fail_answer(out, 4, PTM_BAD_PARAMETER);
     }
