@@ -5,7 +5,8 @@
 # boots nutshell on QEMU microvm with init starting the vtpm on two
 # virtio-console ports (data on TCP TPM_PORT, control on TPM_PORT+1, both
 # 127.0.0.1) and its state on a virtio disk backed by TPM_STATE, created and
-# formatted if missing.  Leave QEMU with Ctrl-A X.
+# formatted if missing; and one vtpm per guest (GUEST_TPMS) for vtpm-bridge,
+# on Unix sockets in RUN_SOCKETS.  Leave QEMU with Ctrl-A X.
 #
 # This fragment is read before apps/init, apps/mkinitrd and apps/vtpm, so
 # their outputs are named by path.
@@ -47,12 +48,40 @@ service_vm_devices = -global virtio-mmio.force-legacy=false \
     -device virtserialport,chardev=tpmdata,name=org.nutshell.tpm-data \
     -device virtserialport,chardev=tpmctrl,name=org.nutshell.tpm-ctrl
 
+# QEMU arguments of guest N's vtpm instance (the inittab's vtpmN line): its
+# state disk and its two ports as Unix sockets DIR/tpmN-data.sock and
+# DIR/tpmN-ctrl.sock, which a vtpm-bridge connects to.  After
+# service_vm_devices, in the order of N (disks are named in probe order).
+#   $(call guest_tpm_devices,N,STATE-IMAGE,DIR)
+guest_tpm_devices = \
+    -drive if=none,id=state$(1),file=$(2),format=raw,cache=writeback -device virtio-blk-device,drive=state$(1) \
+    -chardev socket,id=tpm$(1)data,path=$(3)/tpm$(1)-data.sock,server=on,wait=off \
+    -chardev socket,id=tpm$(1)ctrl,path=$(3)/tpm$(1)-ctrl.sock,server=on,wait=off \
+    -device virtserialport,chardev=tpm$(1)data,name=org.nutshell.tpm$(1)-data \
+    -device virtserialport,chardev=tpm$(1)ctrl,name=org.nutshell.tpm$(1)-ctrl
+
+# make run's guest instances: state disks next to TPM_STATE, sockets in
+# RUN_SOCKETS.
+GUEST_TPMS        := 1 2
+GUEST_TPM_STATE    = $(basename $(TPM_STATE))-guest$(1).img
+RUN_SOCKETS       ?= $(BUILD)/run
+GUEST_TPM_STATES  := $(foreach n,$(GUEST_TPMS),$(call GUEST_TPM_STATE,$(n)))
+
+$(GUEST_TPM_STATES): | $(BUILD)/apps/vtpm/vtpm
+	@apps/image/mkstate.sh $(BUILD)/apps/vtpm/vtpm $@
+
+.PHONY: image-run-sockets
+image-run-sockets:
+	@mkdir -p $(RUN_SOCKETS)
+
 .PHONY: image-run-hint
 image-run-hint: $(IMAGE_CPIO) $(TPM_STATE)
 	@echo "run: vTPM state on $(TPM_STATE); from another shell on this host:"
 	@echo "    tpm2_startup -T swtpm:host=127.0.0.1,port=$(TPM_PORT) -c"
 	@echo "    tpm2_getrandom -T swtpm:host=127.0.0.1,port=$(TPM_PORT) 16 | od -An -tx1"
+	@echo "guests: vtpm instances $(GUEST_TPMS) on $(RUN_SOCKETS)/tpmN-{data,ctrl}.sock (README: Give a VM a TPM)"
 
 ALL_TARGETS += $(IMAGE_CPIO)
-RUN_PREREQS += $(IMAGE_CPIO) $(TPM_STATE) image-run-hint
-RUN_ARGS    += -m $(RUN_MEM) -initrd $(IMAGE_CPIO) $(call service_vm_devices,$(TPM_STATE),$(TPM_PORT),$(TPM_CTRL_PORT))
+RUN_PREREQS += $(IMAGE_CPIO) $(TPM_STATE) $(GUEST_TPM_STATES) image-run-sockets image-run-hint
+RUN_ARGS    += -m $(RUN_MEM) -initrd $(IMAGE_CPIO) $(call service_vm_devices,$(TPM_STATE),$(TPM_PORT),$(TPM_CTRL_PORT)) \
+               $(foreach n,$(GUEST_TPMS),$(call guest_tpm_devices,$(n),$(call GUEST_TPM_STATE,$(n)),$(RUN_SOCKETS)))

@@ -23,24 +23,6 @@ uint64_t ctrl_capabilities(bool datafd)
     return caps;
 }
 
-const char *ctrl_cmd_name(uint32_t cmd)
-{
-    static const char *names[] = {
-        [CTRL_GET_CAPABILITY] = "GET_CAPABILITY", [CTRL_INIT] = "INIT",
-        [CTRL_SHUTDOWN] = "SHUTDOWN", [CTRL_GET_TPMESTABLISHED] = "GET_TPMESTABLISHED",
-        [CTRL_SET_LOCALITY] = "SET_LOCALITY", [CTRL_HASH_START] = "HASH_START",
-        [CTRL_HASH_DATA] = "HASH_DATA", [CTRL_HASH_END] = "HASH_END",
-        [CTRL_CANCEL_TPM_CMD] = "CANCEL_TPM_CMD", [CTRL_STORE_VOLATILE] = "STORE_VOLATILE",
-        [CTRL_RESET_TPMESTABLISHED] = "RESET_TPMESTABLISHED",
-        [CTRL_GET_STATEBLOB] = "GET_STATEBLOB", [CTRL_SET_STATEBLOB] = "SET_STATEBLOB",
-        [CTRL_STOP] = "STOP", [CTRL_GET_CONFIG] = "GET_CONFIG", [CTRL_SET_DATAFD] = "SET_DATAFD",
-        [CTRL_SET_BUFFERSIZE] = "SET_BUFFERSIZE", [CTRL_GET_INFO] = "GET_INFO",
-    };
-    if (cmd < sizeof(names) / sizeof(names[0]) && names[cmd])
-        return names[cmd];
-    return "unknown";
-}
-
 static size_t result_only(uint8_t *out, uint32_t res)
 {
     put_be32(out, res);
@@ -133,10 +115,13 @@ size_t ctrl_execute(const struct ctrl_req *req, bool fds_supported, bool fd_rece
         eff->shutdown = true;
         return result_only(out, PTM_SUCCESS);
     case CTRL_GET_TPMESTABLISHED: {
+        /* Like every response here: a failure is the result alone, so a
+         * relay (apps/vtpm-bridge) frames answers by their result. */
         TPM_BOOL bit = 0;
         uint32_t res = TPM_IO_TpmEstablished_Get(&bit);
+        if (res != PTM_SUCCESS)
+            return result_only(out, res);
         memset(out, 0, 8);
-        put_be32(out, res);
         out[4] = bit ? 1 : 0;
         return 8;
     }

@@ -24,7 +24,4 @@ size_t ctrl_execute(const struct ctrl_req *req, bool fds_supported, bool fd_rece
  * transport can carry descriptors. */
 uint64_t ctrl_capabilities(bool datafd);
 
-/* The control command's name for logs. */
-const char *ctrl_cmd_name(uint32_t cmd);
-
 #endif

@@ -1,4 +1,5 @@
-/* Control-channel request parsing: pure, no I/O, so the fuzzer can drive it. */
+/* Control-channel request parsing and command names: pure, no I/O, so the
+ * fuzzer and the host bridge (apps/vtpm-bridge) use it as is. */
 #include "ctrl_proto.h"
 
 #include <string.h>
@@ -94,4 +95,22 @@ enum ctrl_status ctrl_parse(const uint8_t *buf, size_t have, struct ctrl_req *re
         break;
     }
     return CTRL_COMPLETE;
+}
+
+const char *ctrl_cmd_name(uint32_t cmd)
+{
+    static const char *names[] = {
+        [CTRL_GET_CAPABILITY] = "GET_CAPABILITY", [CTRL_INIT] = "INIT",
+        [CTRL_SHUTDOWN] = "SHUTDOWN", [CTRL_GET_TPMESTABLISHED] = "GET_TPMESTABLISHED",
+        [CTRL_SET_LOCALITY] = "SET_LOCALITY", [CTRL_HASH_START] = "HASH_START",
+        [CTRL_HASH_DATA] = "HASH_DATA", [CTRL_HASH_END] = "HASH_END",
+        [CTRL_CANCEL_TPM_CMD] = "CANCEL_TPM_CMD", [CTRL_STORE_VOLATILE] = "STORE_VOLATILE",
+        [CTRL_RESET_TPMESTABLISHED] = "RESET_TPMESTABLISHED",
+        [CTRL_GET_STATEBLOB] = "GET_STATEBLOB", [CTRL_SET_STATEBLOB] = "SET_STATEBLOB",
+        [CTRL_STOP] = "STOP", [CTRL_GET_CONFIG] = "GET_CONFIG", [CTRL_SET_DATAFD] = "SET_DATAFD",
+        [CTRL_SET_BUFFERSIZE] = "SET_BUFFERSIZE", [CTRL_GET_INFO] = "GET_INFO",
+    };
+    if (cmd < sizeof(names) / sizeof(names[0]) && names[cmd])
+        return names[cmd];
+    return "unknown";
 }

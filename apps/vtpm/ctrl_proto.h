@@ -96,4 +96,7 @@ enum ctrl_status {
  * buffered with it. */
 enum ctrl_status ctrl_parse(const uint8_t *buf, size_t have, struct ctrl_req *req);
 
+/* The control command's name for logs ("unknown" for codes not listed). */
+const char *ctrl_cmd_name(uint32_t cmd);
+
 #endif

@@ -13,6 +13,8 @@
 #define TPM_RC_SUCCESS      0x000u
 #define TPM_RC_FAILURE      0x101u
 #define TPM_RC_COMMAND_SIZE 0x142u
+#define TPM_RC_COMMAND_CODE 0x143u
+#define TPM_RC_LOCALITY     0x907u
 #define TPM_ST_NO_SESSIONS  0x8001u
 
 enum frame_status {

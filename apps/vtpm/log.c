@@ -7,11 +7,12 @@
 #include <unistd.h>
 
 bool log_verbose;
+const char *log_name = "vtpm";
 
 static void log_line(const char *level, const char *fmt, va_list ap)
 {
     char line[512];
-    int n = snprintf(line, sizeof(line), "vtpm: %s", level);
+    int n = snprintf(line, sizeof(line), "%s: %s", log_name, level);
     if (n < 0)
         return;
     int m = vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);

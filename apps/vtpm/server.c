@@ -18,6 +18,7 @@
 #include "ctrl.h"
 #include "frame.h"
 #include "log.h"
+#include "svsm_frame.h"
 #include "tpm.h"
 #include "tpm_names.h"
 
@@ -40,6 +41,7 @@ struct conn {
     uint8_t *buf;          /* conn_bufs[its slot] */
     size_t len;
     int passed_fd;         /* descriptor received on a control socket, or -1 */
+    bool svsm;             /* data in the SVSM layout (framing=svsm) */
 };
 
 /* The slots are scanned on every poll round; their buffers are apart, so
@@ -61,7 +63,10 @@ static const char *kind_name(enum conn_kind k)
     return k == CONN_DATA ? "data" : "ctrl";
 }
 
-static struct conn *conn_add(enum conn_kind kind, const struct channel *ch, struct endpoint *ep)
+/* `from`: the endpoint the channel came from (its framing); `ep` the same
+ * for channels reopened from their endpoint, else NULL. */
+static struct conn *conn_add(enum conn_kind kind, const struct channel *ch, struct endpoint *ep,
+                             const struct endpoint *from)
 {
     for (int i = 0; i < MAX_CONNS; i++) {
         struct conn *c = &conns[i];
@@ -75,7 +80,9 @@ static struct conn *conn_add(enum conn_kind kind, const struct channel *ch, stru
         c->buf = conn_bufs[i];
         c->len = 0;
         c->passed_fd = -1;
-        log_info("%s connection %u from %s", kind_name(kind), c->id, ch->peer);
+        c->svsm = from && from->svsm;
+        log_info("%s connection %u from %s%s", kind_name(kind), c->id, ch->peer,
+                 c->svsm ? " (SVSM layout)" : "");
         return c;
     }
     log_error("%s: %d connections open already; refusing %s", kind_name(kind), MAX_CONNS,
@@ -117,10 +124,90 @@ static bool conn_send(struct conn *c, const uint8_t *buf, size_t len)
     return false;
 }
 
+/* Runs one TPM command frame (flen bytes) at the current locality; points
+ * *rsp at the response, which may be err (TPM_HEADER_SIZE bytes). */
+static uint32_t run_command(const struct conn *c, const uint8_t *frame, uint32_t flen,
+                            uint8_t *err, const uint8_t **rsp)
+{
+    uint32_t cc = frame_command_code(frame);
+    log_debug("data connection %u: %s (0x%x), %u bytes, locality %u", c->id, tpm_cc_name(cc), cc,
+              flen, tpm_locality());
+    uint32_t rsp_len;
+    if (!tpm_running()) {
+        log_error("data connection %u: %s while the TPM is stopped", c->id, tpm_cc_name(cc));
+        *rsp = err;
+        rsp_len = (uint32_t)frame_error_response(err, TPM_RC_FAILURE);
+    } else {
+        uint32_t rc = tpm_process(frame, flen, rsp, &rsp_len);
+        if (rc != 0 || rsp_len < TPM_HEADER_SIZE) {
+            log_error("data connection %u: libtpms failed %s (rc 0x%x)", c->id, tpm_cc_name(cc),
+                      rc);
+            *rsp = err;
+            rsp_len = (uint32_t)frame_error_response(err, TPM_RC_FAILURE);
+        }
+    }
+    log_debug("data connection %u: %s -> rc 0x%x", c->id, tpm_cc_name(cc),
+              frame_response_code(*rsp, rsp_len));
+    return rsp_len;
+}
+
+static void consume(struct conn *c, size_t n)
+{
+    c->len -= n;
+    memmove(c->buf, c->buf + n, c->len);
+}
+
+/* Serves every complete SVSM-layout message buffered (svsm_frame.h).  The
+ * message's locality holds for its command only.  Returns false if the
+ * connection was closed. */
+static bool serve_svsm(struct conn *c)
+{
+    for (;;) {
+        struct svsm_req req;
+        enum svsm_status st = svsm_parse(c->buf, c->len, tpm_buffer_size(), &req);
+        if (st == SVSM_NEED_MORE)
+            return true;
+        uint8_t hdr[SVSM_QUERY_RSP_SIZE], err[TPM_HEADER_SIZE];
+        if (st == SVSM_BAD_CALL || st == SVSM_BAD_SIZE) {
+            /* no answer: an SVSM call that is not one has no response layout */
+            char why[96];
+            snprintf(why, sizeof(why), st == SVSM_BAD_CALL ? "SVSM call 0x%x unknown"
+                                                           : "SVSM command of %u bytes",
+                     st == SVSM_BAD_CALL ? req.call : req.tpm_len);
+            return conn_lost_framing(c, why);
+        }
+        if (st == SVSM_QUERY) {
+            if (!conn_send(c, hdr, svsm_query_response(hdr)))
+                return false;
+            consume(c, req.len);
+            continue;
+        }
+        const uint8_t *rsp = err;
+        uint32_t rsp_len;
+        if (req.platform_command != SVSM_TPM_SEND_COMMAND) {
+            log_error("data connection %u: SVSM platform command %u is not supported", c->id,
+                      req.platform_command);
+            rsp_len = (uint32_t)frame_error_response(err, TPM_RC_COMMAND_CODE);
+        } else if (req.locality > 4) {
+            rsp_len = (uint32_t)frame_error_response(err, TPM_RC_LOCALITY);
+        } else {
+            uint8_t saved = tpm_locality();
+            tpm_set_locality(req.locality);
+            rsp_len = run_command(c, req.tpm, req.tpm_len, err, &rsp);
+            tpm_set_locality(saved);
+        }
+        if (!conn_send(c, hdr, svsm_response_header(hdr, rsp_len)) || !conn_send(c, rsp, rsp_len))
+            return false;
+        consume(c, req.len);
+    }
+}
+
 /* Serves every complete frame buffered on a data connection.  Returns false
  * if the connection was closed. */
 static bool serve_data(struct conn *c)
 {
+    if (c->svsm)
+        return serve_svsm(c);
     for (;;) {
         uint32_t flen;
         uint32_t max = tpm_buffer_size();
@@ -137,30 +224,11 @@ static bool serve_data(struct conn *c)
                 return false;
             return conn_lost_framing(c, why);
         }
-        uint32_t cc = frame_command_code(c->buf);
-        log_debug("data connection %u: %s (0x%x), %u bytes, locality %u", c->id, tpm_cc_name(cc),
-                  cc, flen, tpm_locality());
         const uint8_t *rsp;
-        uint32_t rsp_len;
-        if (!tpm_running()) {
-            log_error("data connection %u: %s while the TPM is stopped", c->id, tpm_cc_name(cc));
-            rsp = err;
-            rsp_len = (uint32_t)frame_error_response(err, TPM_RC_FAILURE);
-        } else {
-            uint32_t rc = tpm_process(c->buf, flen, &rsp, &rsp_len);
-            if (rc != 0 || rsp_len < TPM_HEADER_SIZE) {
-                log_error("data connection %u: libtpms failed %s (rc 0x%x)", c->id,
-                          tpm_cc_name(cc), rc);
-                rsp = err;
-                rsp_len = (uint32_t)frame_error_response(err, TPM_RC_FAILURE);
-            }
-        }
-        log_debug("data connection %u: %s -> rc 0x%x", c->id, tpm_cc_name(cc),
-                  frame_response_code(rsp, rsp_len));
+        uint32_t rsp_len = run_command(c, c->buf, flen, err, &rsp);
         if (!conn_send(c, rsp, rsp_len))
             return false;
-        c->len -= flen;
-        memmove(c->buf, c->buf + flen, c->len);
+        consume(c, flen);
     }
 }
 
@@ -172,7 +240,7 @@ static void adopt_datafd(struct conn *c)
     /* a data socket must not stall the loop on a client that stops reading */
     struct timeval tv = {.tv_sec = 5};
     setsockopt(ch.in_fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-    if (!conn_add(CONN_DATA, &ch, NULL))
+    if (!conn_add(CONN_DATA, &ch, NULL, NULL))
         channel_close(&ch);
 }
 
@@ -259,7 +327,7 @@ static bool ensure_channel(struct endpoint *ep, enum conn_kind kind)
     struct channel ch;
     if (ep->ops->accept(ep, &ch) == 0) {
         ep->handed_out = true;
-        if (!conn_add(kind, &ch, ep))
+        if (!conn_add(kind, &ch, ep, ep))
             channel_close(&ch);
     }
     return true;
@@ -330,7 +398,7 @@ int server_run(struct endpoint *data, struct endpoint *ctrl)
                 struct endpoint *ep = pfd[i].fd == data->listen_fd ? data : ctrl;
                 struct channel ch;
                 if (ep->ops->accept(ep, &ch) == 0 &&
-                    !conn_add(ep == data ? CONN_DATA : CONN_CTRL, &ch, NULL))
+                    !conn_add(ep == data ? CONN_DATA : CONN_CTRL, &ch, NULL, ep))
                     channel_close(&ch);
                 continue;
             }

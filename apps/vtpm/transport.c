@@ -117,6 +117,11 @@ int endpoint_parse(const char *spec, const char *role, struct endpoint *ep)
             ok = set_str(ep->in_path, sizeof(ep->in_path), v, vlen);
         } else if (klen == 3 && !memcmp(p, "out", 3)) {
             ok = set_str(ep->out_path, sizeof(ep->out_path), v, vlen);
+        } else if (klen == 7 && !memcmp(p, "framing", 7)) {
+            /* only the data channel carries TPM commands */
+            ok = !strcmp(role, "data") && ((vlen == 4 && !memcmp(v, "svsm", 4)) ||
+                                           (vlen == 3 && !memcmp(v, "raw", 3)));
+            ep->svsm = ok && vlen == 4;
         } else {
             log_error("%s spec '%s': unknown option '%.*s'", role, spec, (int)klen, p);
             return -1;

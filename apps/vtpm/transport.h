@@ -53,6 +53,7 @@ struct endpoint {
     int in_fd, out_fd;   /* type=fd: the inherited descriptors */
     int listen_fd;
     bool handed_out;     /* the server has taken the channel (see reopens) */
+    bool svsm;           /* framing=svsm: data in the SVSM vTPM layout */
 };
 
 extern const struct transport_ops transport_tcp;

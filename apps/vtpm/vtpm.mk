@@ -59,7 +59,7 @@ BENCH_PREREQS += $(VTPM_BIN) $(VTPM_BENCH)
 # libFuzzer and sanitizers, against the host's libcrypto (for SHA-256).
 VTPM_FUZZER      := $(BUILD)/tests/fuzz/vtpm/fuzz_vtpm
 VTPM_FUZZ_SRCS   := tests/fuzz/vtpm/fuzz_vtpm.c apps/vtpm/frame.c apps/vtpm/ctrl_parse.c \
-                    apps/vtpm/state_format.c
+                    apps/vtpm/state_format.c apps/vtpm/svsm_frame.c
 VTPM_FUZZ_CFLAGS := -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
                     -Wall -Wextra -Werror -Iapps/vtpm
 
@@ -69,3 +69,7 @@ $(VTPM_FUZZER): $(VTPM_FUZZ_SRCS) $(VTPM_HDRS) | deps
 
 TEST_SUITES  += tests/fuzz/vtpm/run-fuzz.sh
 TEST_PREREQS += $(VTPM_FUZZER)
+
+# --- unit test of the SVSM-layout framing (tests/unit/test_svsm_frame.c) ---
+UNIT_TESTS += svsm_frame
+UNIT_SRCS_svsm_frame := apps/vtpm/svsm_frame.c apps/vtpm/frame.c

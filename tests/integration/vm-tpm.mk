@@ -2,8 +2,9 @@
 # Debian's tpm2-tools on the host reach /sbin/vtpm inside nutshell through the
 # virtio-console ports, with its state on a virtio disk, as in `make run`.
 #
-# The image is the service VM's (apps/image/image.manifest) with one change:
-# the inittab's vtpm line is `final` instead of `respawn`, so that the vtpm's
+# The image is the service VM's (apps/image/image.manifest) with two changes:
+# the guests' vtpm instances (vtpm1, vtpm2: tests/integration/vm-bridge) are
+# left out, and the inittab's vtpm line is `final` instead of `respawn`, so that the vtpm's
 # SHUTDOWN (control channel) powers the VM off through init's whole power-off
 # sequence, a vtpm that refuses its state powers the VM off at once (its log
 # line and init's are on the console) and a vtpm that dies mid-test is seen,
@@ -15,7 +16,7 @@ VMTPM_OUT := $(BUILD)/tests/vm-tpm
 
 $(VMTPM_OUT)/inittab: apps/image/inittab tests/integration/vm-tpm.mk | deps
 	@mkdir -p $(@D)
-	@sed 's/^vtpm:respawn:/vtpm:final:/' $< >$@
+	@sed -e 's/^vtpm:respawn:/vtpm:final:/' -e '/^vtpm[0-9]*:/{/^vtpm:/!d}' $< >$@
 	@grep -q '^vtpm:final:' $@ || { echo "vm-tpm: no vtpm:respawn: line in $<" >&2; rm -f $@; exit 1; }
 
 $(VMTPM_OUT)/vm-tpm.manifest: apps/image/image.manifest tests/integration/vm-tpm.mk | deps

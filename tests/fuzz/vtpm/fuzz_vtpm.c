@@ -9,6 +9,7 @@
 
 #include "ctrl_proto.h"
 #include "frame.h"
+#include "svsm_frame.h"
 #include "state_format.h"
 
 #define CHECK(c) do { if (!(c)) abort(); } while (0)
@@ -25,6 +26,23 @@ static void fuzz_frames(const uint8_t *d, size_t n)
         (void)frame_command_code(d);
         d += len;
         n -= len;
+    }
+}
+
+static void fuzz_svsm(const uint8_t *d, size_t n)
+{
+    size_t max = 4096;
+    for (;;) {
+        struct svsm_req req;
+        enum svsm_status st = svsm_parse(d, n, max, &req);
+        if (st != SVSM_QUERY && st != SVSM_COMMAND)
+            return;
+        CHECK(req.len >= 4 && req.len <= n);
+        if (st == SVSM_COMMAND)
+            CHECK(req.tpm_len >= TPM_HEADER_SIZE && req.tpm_len <= max &&
+                  req.tpm + req.tpm_len == d + req.len);
+        d += req.len;
+        n -= req.len;
     }
 }
 
@@ -84,6 +102,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     fuzz_frames(data, size);
     fuzz_ctrl(data, size);
+    fuzz_svsm(data, size);
     fuzz_state(data, size);
     return 0;
 }

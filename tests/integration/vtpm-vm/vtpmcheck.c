@@ -13,7 +13,6 @@
  * failed. */
 #include <errno.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,8 +20,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <openssl/evp.h>
-
+#include "checklib.h"
 #include "tpm_public.h"
 #include "tpmclient.h"
 #include "vtpm_child.h"
@@ -38,9 +36,6 @@
 #define TPM_RC_FAILURE 0x101u
 #define TPM_RC_SIGNATURE_NUM 0x1bu /* format-one error number of TPM_RC_SIGNATURE */
 
-static const char *prefix = "vtpm-vm";
-static int failures;
-static char why[512];
 static uint8_t cmd[8192], rsp[8192];
 static struct vtpm_child tpm;
 
@@ -49,28 +44,6 @@ static uint32_t ecc_handle;
 static uint8_t ecc_public[512];
 static size_t ecc_public_len;
 static uint8_t nv_data[NV_SIZE];
-
-static bool failf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static bool failf(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(why, sizeof(why), fmt, ap);
-    va_end(ap);
-    return false;
-}
-
-static void check(const char *name, bool (*fn)(void))
-{
-    why[0] = 0;
-    if (fn()) {
-        printf("PASS %s/%s\n", prefix, name);
-    } else {
-        printf("FAIL %s/%s: %s\n", prefix, name, why[0] ? why : "failed");
-        failures++;
-    }
-    fflush(stdout);
-}
 
 static uint16_t be16(const uint8_t *p)
 {
@@ -82,17 +55,6 @@ static uint32_t be32(const uint8_t *p)
     return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
-static void sha256(const void *a, size_t alen, const void *b, size_t blen, uint8_t out[32])
-{
-    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-    if (!ctx || !EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) || !EVP_DigestUpdate(ctx, a, alen) ||
-        !EVP_DigestUpdate(ctx, b, blen) || !EVP_DigestFinal_ex(ctx, out, NULL)) {
-        fprintf(stderr, "vtpmcheck: SHA-256 failed\n");
-        exit(2);
-    }
-    EVP_MD_CTX_free(ctx);
-}
-
 static void hex(const uint8_t *p, size_t n, char *out)
 {
     for (size_t i = 0; i < n; i++)
@@ -100,7 +62,7 @@ static void hex(const uint8_t *p, size_t n, char *out)
 }
 
 /* One command frame of length len (in cmd) on the data channel; the response
- * is in rsp.  Returns its length, or -1 (with `why` set) if the vtpm is gone. */
+ * is in rsp.  Returns its length, or -1 (with `check_why` set) if the vtpm is gone. */
 static long xact(size_t len)
 {
     long r = tc_transact_io(tpm.data_w, tpm.data_r, cmd, len, rsp, sizeof(rsp));
@@ -132,12 +94,7 @@ static bool read_response(void)
 /* xact, requiring TPM_RC_SUCCESS. */
 static long xact_ok(size_t len, const char *what)
 {
-    long r = xact(len);
-    if (r >= 0 && tc_rc(rsp) != 0) {
-        failf("%s: rc 0x%x", what, tc_rc(rsp));
-        return -1;
-    }
-    return r;
+    return require_success(xact(len), rsp, what);
 }
 
 /* A control request given in hex; its response must be exactly `want` (hex). */
@@ -211,14 +168,8 @@ static bool pcr_read(uint32_t pcr, uint8_t out[32])
     long r = xact_ok(tc_pcr_read_sha256(cmd, pcr), "PCR_Read");
     if (r < 0)
         return false;
-    /* header, counter u32, selection (count 1, alg, size 3, 3 bytes), digest
-     * list (count 1, size 32, digest) */
-    if (r != 62 || be32(rsp + 14) != 1 || be16(rsp + 18) != 0x000b || rsp[20] != 3 ||
-        be32(rsp + 24) != 1 || be16(rsp + 28) != 32)
-        return failf("PCR_Read: unexpected %ld-byte response", r);
-    if (rsp[21 + pcr / 8] != 1u << (pcr % 8))
-        return failf("PCR_Read: selection out does not name PCR %u", pcr);
-    memcpy(out, rsp + 30, 32);
+    if (!tc_pcr_read_digest(rsp, (size_t)r, pcr, out))
+        return failf("PCR_Read of PCR %u: unexpected %ld-byte response", pcr, r);
     return true;
 }
 
@@ -232,10 +183,10 @@ static bool check_pcr(void)
     for (int round = 1; round <= 2; round++) {
         char msg[32];
         snprintf(msg, sizeof(msg), "vtpm-vm extend %d", round);
-        sha256(msg, strlen(msg), "", 0, d);
+        sha256_2(msg, strlen(msg), "", 0, d);
         if (xact_ok(tc_pcr_extend_sha256(cmd, PCR_DEBUG, d), "PCR_Extend") < 0)
             return false;
-        sha256(expect, 32, d, 32, expect); /* new = SHA-256(old || digest) */
+        sha256_2(expect, 32, d, 32, expect); /* new = SHA-256(old || digest) */
         if (!pcr_read(PCR_DEBUG, value))
             return false;
         if (memcmp(value, expect, 32)) {
@@ -297,7 +248,7 @@ static bool check_ecc(void)
 static bool sign_and_verify(uint32_t key, const char *msg)
 {
     uint8_t digest[32], sig[256];
-    sha256(msg, strlen(msg), "", 0, digest);
+    sha256_2(msg, strlen(msg), "", 0, digest);
     long r = xact_ok(tc_sign(cmd, key, digest), "Sign");
     if (r < 0)
         return false;
@@ -527,8 +478,9 @@ static bool check_eof_stops(void)
 int main(int argc, char **argv)
 {
     int i = 1;
+    check_prefix = "vtpm-vm";
     if (argc > 2 && !strcmp(argv[1], "--prefix")) {
-        prefix = argv[2];
+        check_prefix = argv[2];
         i = 3;
     }
     if (argc - i == 2) {
@@ -549,7 +501,7 @@ int main(int argc, char **argv)
     }
 
     if (!start()) {
-        printf("FAIL %s/vtpm-start: %s\n", prefix, why);
+        printf("FAIL %s/vtpm-start: %s\n", check_prefix, check_why);
         return 1;
     }
     check("ctrl-get-capability", check_capability);
@@ -571,5 +523,5 @@ int main(int argc, char **argv)
     check("persistence-persistent-key", check_persist_key);
     check("persistence-primary-seed", check_persist_seed);
     check("closed-pipes-stop-vtpm", check_eof_stops);
-    return failures ? 1 : 0;
+    return check_failures ? 1 : 0;
 }

@@ -402,3 +402,15 @@ long tc_transact_io(int wfd, int rfd, const uint8_t *cmd, size_t len, uint8_t *r
 {
     return transact(wfd, rfd, false, cmd, len, rsp, cap);
 }
+
+bool tc_pcr_read_digest(const uint8_t *rsp, size_t len, uint32_t pcr, uint8_t out[32])
+{
+    /* header, counter u32, selection (count 1, alg, size 3, 3 bytes), digest
+     * list (count 1, size 32, digest) */
+    if (len != 62 || get32(rsp + 14) != 1 || (rsp[18] << 8 | rsp[19]) != TPM_ALG_SHA256 ||
+        rsp[20] != 3 || get32(rsp + 24) != 1 || (rsp[28] << 8 | rsp[29]) != 32 || pcr >= 24 ||
+        rsp[21 + pcr / 8] != 1u << (pcr % 8))
+        return false;
+    memcpy(out, rsp + 30, 32);
+    return true;
+}

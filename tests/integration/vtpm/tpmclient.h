@@ -5,6 +5,7 @@
 #ifndef VTPM_TEST_TPMCLIENT_H
 #define VTPM_TEST_TPMCLIENT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -48,6 +49,10 @@ size_t tc_verify_signature(uint8_t *buf, uint32_t key, const uint8_t digest[32],
 /* Makes the owner-hierarchy object persistent at `persistent`. */
 size_t tc_evict_control(uint8_t *buf, uint32_t object, uint32_t persistent);
 size_t tc_read_public(uint8_t *buf, uint32_t handle);
+
+/* The digest of a successful PCR_Read of one SHA-256 PCR (tc_pcr_read_sha256)
+ * into out[32]; false if the response has another shape or names another PCR. */
+bool tc_pcr_read_digest(const uint8_t *rsp, size_t len, uint32_t pcr, uint8_t out[32]);
 
 /* The object handle a successful CreatePrimary returned. */
 uint32_t tc_created_handle(const uint8_t *rsp);

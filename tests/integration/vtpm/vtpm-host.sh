@@ -30,6 +30,10 @@ start_vtpm() {
     for tries in 1 2 3 4 5 6 7 8 9 10; do
         PORT=$(( (RANDOM % 20000) * 2 + 20000 ))
         CTRL=$((PORT + 1))
+        # Emptied here, not only by the redirection below: that happens in
+        # the child, and until it runs the grep would see the previous
+        # vtpm's "ctrl: listening".
+        : >"$work/log"
         "$VTPM" --server type=tcp,port=$PORT --ctrl type=tcp,port=$CTRL --state "$state" "$@" \
             >"$work/log" 2>&1 &
         vpid=$!
@@ -215,6 +219,26 @@ test_unix() {
     echo "$r" | grep -q "setdatafd 00000000" && echo "$r" | grep -q "getrandom rc 0x0 len 28" || { echo "$r"; return 1; }
 }
 t transport-unix-and-set-datafd test_unix
+
+# The data channel in the SVSM vTPM protocol's layout (little-endian
+# QUERY/COMMAND messages); svsmclient.py says what it checks.
+test_svsm() {
+    rm -f "$work/d.sock" "$work/c.sock"
+    "$VTPM" --server type=unixio,path=$work/d.sock,framing=svsm --ctrl type=unixio,path=$work/c.sock \
+        --state "$state" >"$work/slog" 2>&1 &
+    local p=$! i rc
+    for i in $(seq 100); do [ -S "$work/c.sock" ] && break; sleep 0.05; done
+    "$root/tests/integration/vtpm/svsmclient.py" "$work/d.sock"
+    rc=$?
+    kill $p
+    wait $p
+    [ $rc = 0 ] || return 1
+    grep -q "SVSM call 0x1000000 unknown" "$work/slog" || { echo "no log line for the big-endian message"; return 1; }
+    "$VTPM" --server type=unixio,path=$work/d.sock --ctrl type=unixio,path=$work/c.sock,framing=svsm \
+        --state "$state" >"$work/slog" 2>&1 && { echo "framing=svsm accepted on the ctrl channel"; return 1; }
+    return 0
+}
+t transport-svsm-layout test_svsm
 
 test_dev() {
     mkfifo "$work/din" "$work/dout" "$work/cin" "$work/cout" || return 1

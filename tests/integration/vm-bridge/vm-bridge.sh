@@ -1,0 +1,226 @@
+#!/bin/bash
+# vm-bridge suite: guests get their TPMs from the service VM through host
+# bridges (README.md next to this file).
+#
+#   vm-bridge.sh KERNEL SERVICE-CPIO DEVICES GUEST-CPIO LINUX-KERNEL
+#
+# One boot of the service VM (the service image itself: the vtpm for the host
+# and the instances vtpm1, vtpm2 for guests, each on its own state disk), a
+# vtpm-bridge per guest instance, and two Debian-kernel guests at once, each
+# with `-tpmdev emulator` on its bridge, each booting twice (a guest reboot
+# in the same QEMU).  Then QEMU's control protocol driven by qemuctl.py:
+# malformed input, vanishing clients, and the service VM killed under a bridge.
+set -u
+kernel=$(realpath -- "$1") service_cpio=$(realpath -- "$2") devfile=$(realpath -- "$3")
+guest_cpio=$(realpath -- "$4") linux=$(realpath -- "$5")
+root=$(cd "$(dirname "$0")/../../.." && pwd)
+here=$root/tests/integration/vm-bridge
+VTPM=${VTPM:-$root/build/apps/vtpm/vtpm}
+BRIDGE=${BRIDGE:-$root/build/apps/vtpm-bridge/vtpm-bridge}
+# Seconds the service VM may take to start its vtpms, and a guest's two boots.
+SERVICE_WAIT=${VM_BRIDGE_SERVICE_WAIT:-180}
+GUEST_LIMIT=${VM_BRIDGE_GUEST_LIMIT:-300}
+keep=$root/build/tests/vm-bridge/logs
+
+. "$root/tests/integration/lib/qemu.sh"
+
+work=$(mktemp -d /tmp/vm-bridge.XXXXXX)
+spid= bridges=()
+
+for f in "$kernel" "$service_cpio" "$devfile" "$guest_cpio" "$linux" "$VTPM" "$BRIDGE"; do
+    [ -e "$f" ] || { fail vm-bridge/setup "$f is missing"; exit 1; }
+done
+
+cleanup() {
+    [ -n "$spid" ] && kill -9 "$spid" 2>/dev/null
+    local b
+    for b in "${bridges[@]}"; do kill "$b" 2>/dev/null; done
+    wait 2>/dev/null
+    rm -rf "$keep"
+    mkdir -p "$keep"
+    cp "$work"/*.log "$keep"/ 2>/dev/null
+    rm -rf "$work"
+}
+trap cleanup EXIT
+cd "$work" || exit 1
+
+# ---------------------------------------------------------------- service VM
+# Fresh states for the host's vtpm and the two guest instances.
+for s in state0 state1 state2; do
+    if ! "$root/apps/image/mkstate.sh" "$VTPM" "$work/$s.img" >"$work/mkstate.log" 2>&1; then
+        fail vm-bridge/state-created "$(tail -n 2 "$work/mkstate.log" | tr '\n' ' ')"
+        exit 1
+    fi
+done
+# boot_service NAME: boots the service VM on the three states, its console
+# in $work/NAME.log; PASS vm-bridge/NAME once its three vtpms started.
+boot_service() {
+    local name=$1 started=0 devices port=$(( (RANDOM % 15000) * 2 + 20000 ))
+    devices=$(sed -e "s#@STATE@#$work/state0.img#" -e "s#@PORT@#$port#" -e "s#@CTRL@#$((port + 1))#" \
+        -e "s#@STATE1@#$work/state1.img#" -e "s#@STATE2@#$work/state2.img#" -e "s#@SOCKDIR@#$work#g" "$devfile")
+    # shellcheck disable=SC2086 # the device arguments are words
+    "$QEMU_BIN" -machine microvm,acpi=off -cpu max -no-reboot -nographic -monitor none -serial stdio \
+        -m 192 -kernel "$kernel" -initrd "$service_cpio" $devices </dev/null >"$work/$name.log" 2>&1 &
+    spid=$!
+    for _ in $(seq $((SERVICE_WAIT * 10))); do
+        started=$(grep -c "vtpm: tpm: started" "$work/$name.log")
+        [ "$started" -ge 3 ] && break
+        kill -0 "$spid" 2>/dev/null || break
+        sleep 0.1
+    done
+    if [ "$started" -lt 3 ]; then
+        fail vm-bridge/$name "$started of 3 vtpm instances started: $(strip_log "$work/$name.log" | grep -E 'vtpm|init:|panic' | tail -n 4 | tr '\n' ' ')"
+        return 1
+    fi
+    pass vm-bridge/$name
+}
+boot_service service-vm-boot || exit 1
+
+# ---------------------------------------------------------------- bridges
+for n in 1 2; do
+    "$BRIDGE" --listen "$work/bridge$n.sock" --vtpm-data "$work/tpm$n-data.sock" \
+        --vtpm-ctrl "$work/tpm$n-ctrl.sock" --timeout 60 --verbose >"$work/bridge$n.log" 2>&1 &
+    bridges+=($!)
+done
+for _ in $(seq 50); do
+    [ -S "$work/bridge1.sock" ] && [ -S "$work/bridge2.sock" ] && break
+    sleep 0.1
+done
+
+# ---------------------------------------------------------------- guests
+# Two guests at once, guest a on instance 1 and guest b on instance 2, each
+# owning one NV index and checking that it cannot see the other's.  Each
+# reboots once (QEMU runs without -no-reboot): its reset reaches the vtpm as
+# STOP and INIT.  tpm_tis.force=1: microvm without ACPI has no TPM2 table, so
+# the driver probes the standard TIS address.
+hz=$(awk '/^cpu MHz/{printf "%d\n", $4 * 1000; exit}' /proc/cpuinfo)
+# boot_guest NAME N INDEX OTHER [RUN]: console in guest-NAME[-RUN].log, QEMU's
+# pid in the .pid file of the same name.
+boot_guest() {
+    local name=$1 n=$2 index=$3 other=$4
+    local run=$name${5:+-$5}
+    timeout -k 5 "$GUEST_LIMIT" "$QEMU_BIN" -machine microvm,acpi=off -cpu max -m 256 -nographic \
+        -monitor none -serial stdio -device isa-debug-exit,iobase=0xf4,iosize=4 -pidfile "$work/guest-$run.pid" \
+        -kernel "$linux" -initrd "$guest_cpio" \
+        -append "console=ttyS0 loglevel=7 panic=-1 tsc_early_khz=$hz tsc=reliable tpm_tis.force=1 tpmguest.name=$name tpmguest.index=$index tpmguest.other=$other" \
+        -chardev socket,id=chrtpm,path="$work/bridge$n.sock" -tpmdev emulator,id=tpm0,chardev=chrtpm \
+        -device tpm-tis,tpmdev=tpm0 </dev/null >"$work/guest-$run.log" 2>&1
+}
+boot_guest a 1 01500001 01500002 &
+ga=$!
+boot_guest b 2 01500002 01500001 &
+gb=$!
+wait $ga; rca=$?
+wait $gb; rcb=$?
+
+for g in a b; do
+    rc=$rca; [ $g = b ] && rc=$rcb
+    log=$work/guest-$g.log
+    strip_log "$log" | grep -aE '^(PASS|FAIL) '
+    # One first boot, then one second boot, and the kernel found a TPM 2 in each.
+    seq=$(strip_log "$log" | grep -aoE 'tpmguest: [a-z]+: boot [12]' | awk '{print $4}' | tr -d '\n')
+    # The kernel's first self test meets a TPM that was just reset and
+    # answers TPM_RC_INITIALIZE (error 256); the kernel then sends
+    # TPM2_Startup and tests again, and registers /dev/tpm0 only if that
+    # passes.  Any other TPM error the kernel logs is a failure.
+    tpms=$(strip_log "$log" | grep -ac 'tpm_tis tpm_tis: 2.0 TPM')
+    selftest=$(strip_log "$log" | grep -a 'A TPM error' | grep -vc 'A TPM error (256) occurred attempting the self test')
+    if [ "$rc" = 1 ] && [ "$seq" = 12 ] && [ "$tpms" = 2 ] && [ "$selftest" = 0 ]; then
+        pass vm-bridge/$g/two-boots-powered-off
+    else
+        fail vm-bridge/$g/two-boots-powered-off "QEMU status $rc (1 = all passed), boots '$seq' (want 12), $tpms TPM probes (want 2), $selftest other TPM errors: $(strip_log "$log" | grep -aE 'tpm|tpmguest|panic' | tail -n 3 | tr '\n' ' ')"
+    fi
+done
+# The guest's reset reached the vtpm: QEMU sent INIT once per boot.
+for n in 1 2; do
+    inits=$(grep -c "control command INIT" "$work/bridge$n.log")
+    if [ "$inits" = 2 ]; then
+        pass vm-bridge/bridge$n-init-per-boot
+    else
+        fail vm-bridge/bridge$n-init-per-boot "$inits INIT commands relayed, want 2"
+    fi
+done
+
+# ---------------------------------------------------------------- robustness
+# Guest a's QEMU killed (SIGKILL) while its kernel uses the TPM: the bridge
+# drops that QEMU and serves the next one, whose guest finds its NV index
+# (the second-boot checks) and powers off with every check passed.
+test_qemu_killed() {
+    boot_guest a 1 01500001 01500002 killed &
+    local gp=$! i
+    for i in $(seq 1200); do
+        strip_log "$work/guest-a-killed.log" 2>/dev/null | grep -aq 'tpm_tis tpm_tis: 2.0 TPM' && break
+        sleep 0.1
+    done
+    sleep "0.$((RANDOM % 10))"
+    kill -9 "$(cat "$work/guest-a-killed.pid")" 2>/dev/null
+    wait $gp
+    boot_guest a 1 01500001 01500002 after-kill
+    local rc=$?
+    [ $rc = 1 ] && strip_log "$work/guest-a-after-kill.log" | grep -aq '^PASS vm-bridge/a/reboot-nv-kept' || {
+        echo "the next start: QEMU status $rc: $(strip_log "$work/guest-a-after-kill.log" | grep -aE 'FAIL|tpm' | tail -n 3 | tr '\n' ' ')"
+        return 1
+    }
+}
+if out=$(test_qemu_killed 2>&1); then
+    pass vm-bridge/guest-qemu-killed-mid-use
+else
+    fail vm-bridge/guest-qemu-killed-mid-use "$out"
+fi
+"$here/qemuctl.py" "$work/bridge1.sock" malformed malformed
+"$here/qemuctl.py" "$work/bridge1.sock" vanish vanish
+"$here/qemuctl.py" "$work/bridge2.sock" session qemu-protocol
+# The service VM gone under a bridge: every answer an error, none late.
+{ kill -9 "$spid"; wait "$spid"; } 2>/dev/null # no "Killed" notice
+spid=
+"$here/qemuctl.py" "$work/bridge2.sock" vm-gone service-vm-gone
+# A new service VM on the same disks: the bridge reaches it with the next
+# command, and instance 2 still holds guest b's index.
+if boot_service service-vm-restarted; then
+    "$here/qemuctl.py" "$work/bridge2.sock" session service-vm-restarted
+    "$here/qemuctl.py" "$work/bridge2.sock" nv-present service-vm-restarted 01500002
+    { kill -9 "$spid"; wait "$spid"; } 2>/dev/null
+    spid=
+fi
+for n in 1 2; do
+    if kill -0 "${bridges[$((n - 1))]}" 2>/dev/null; then
+        pass vm-bridge/bridge$n-still-running
+    else
+        fail vm-bridge/bridge$n-still-running "$(tail -n 2 "$work/bridge$n.log" | tr '\n' ' ')"
+    fi
+done
+
+# Each guest's NV index is in its own instance's state disk (vtpmN on the
+# (N+1)th disk, as apps/image/inittab says): read back by a host vtpm.
+for n in 1 2; do
+    g=a; [ $n = 2 ] && g=b
+    "$VTPM" --server type=unixio,path="$work/h$n-data" --ctrl type=unixio,path="$work/h$n-ctrl" \
+        --state "$work/state$n.img" >"$work/hostvtpm$n.log" 2>&1 &
+    hp=$!
+    for _ in $(seq 50); do [ -S "$work/h$n-ctrl" ] && break; sleep 0.1; done
+    out=$(python3 - "$work/h$n-data" "$n" <<'PY'
+import socket, struct, sys
+s = socket.socket(socket.AF_UNIX); s.settimeout(30); s.connect(sys.argv[1])
+def tpm(hexs):
+    s.sendall(bytes.fromhex(hexs)); h = b""
+    while len(h) < 10: h += s.recv(10 - len(h))
+    n = struct.unpack(">I", h[2:6])[0]; b = b""
+    while len(b) < n - 10: b += s.recv(n - 10 - len(b))
+    return h + b
+tpm("80010000000c000001440000")
+own = 0x01500000 + int(sys.argv[2])
+for idx in (own, 0x01500003 - int(sys.argv[2])):
+    # NV_ReadPublic(idx)
+    r = tpm("80010000000e00000169%08x" % idx)
+    print("%08x:%x" % (idx, struct.unpack(">I", r[6:10])[0]))
+PY
+)
+    kill "$hp" 2>/dev/null; wait "$hp" 2>/dev/null
+    own=$(printf '0150000%d:0' $n)
+    other=$(printf '0150000%d:' $((3 - n)))
+    if echo "$out" | grep -qx "$own" && ! echo "$out" | grep -qx "${other}0"; then
+        pass vm-bridge/state$n-holds-guest-$g-only
+    else
+        fail vm-bridge/state$n-holds-guest-$g-only "NV_ReadPublic results: $(echo $out)"
+    fi
+done
