@@ -181,7 +181,7 @@ static const struct file_ops pipe_ops = {
 static int pipe_create(uint32_t flags, struct file **rd, struct file **wr)
 {
     if (!pipefs) {
-        struct super_block *sb = super_create("pipefs", DEV_MINOR_PIPEFS, 0, 0);
+        struct super_block *sb = super_create("pipefs", K_PIPEFS_MAGIC, DEV_MINOR_PIPEFS, 0, 0);
         if (!sb)
             return -ENOMEM;
         if (__atomic_exchange_n(&pipefs, sb, __ATOMIC_ACQ_REL))

@@ -255,6 +255,44 @@ static bool utime_value(const struct k_timespec *ts, uint64_t now, bool *set, ui
     return true;
 }
 
+/* New times for a file: each set or left alone (UTIME_OMIT). */
+struct file_times {
+    bool set_a, set_m;
+    uint64_t at, mt, now; /* ns since the epoch; now is the ctime */
+};
+
+/* Sets the times of the file dirfd/upath names.  A NULL path names dirfd
+ * itself (what futimens uses), without flags; with AT_FDCWD it is a bad
+ * path (EFAULT), as Linux's do_utimes. */
+static int64_t set_times(int dirfd, uint64_t upath, unsigned flags, const struct file_times *t)
+{
+    struct inode *i;
+    int r;
+    if (!upath && dirfd != K_AT_FDCWD) {
+        if (flags)
+            return -EINVAL;
+        struct file *f = fget(dirfd);
+        if (!f)
+            return -EBADF;
+        i = inode_get(f->inode);
+        file_put(f);
+    } else {
+        r = lookup_at(dirfd, upath, flags, K_AT_SYMLINK_NOFOLLOW | K_AT_EMPTY_PATH, &i);
+        if (r)
+            return r;
+    }
+    mutex_lock(&vfs_ns_lock);
+    if (t->set_a)
+        i->atime_ns = t->at;
+    if (t->set_m)
+        i->mtime_ns = t->mt;
+    if (t->set_a || t->set_m)
+        i->ctime_ns = t->now;
+    mutex_unlock(&vfs_ns_lock);
+    inode_put(i);
+    return 0;
+}
+
 int64_t sys_utimensat(const struct syscall_args *a)
 {
     int dirfd = (int)a->arg[0];
@@ -273,28 +311,49 @@ int64_t sys_utimensat(const struct syscall_args *a)
         if (!utime_value(&ts[0], now, &set_a, &at) || !utime_value(&ts[1], now, &set_m, &mt))
             return -EINVAL;
     }
-    struct inode *i;
-    int r;
-    if (!upath) {
-        /* A NULL path means dirfd itself (what futimens uses). */
-        struct file *f = fget(dirfd);
-        if (!f)
-            return -EBADF;
-        i = inode_get(f->inode);
-        file_put(f);
-    } else {
-        r = lookup_at(dirfd, upath, flags, K_AT_SYMLINK_NOFOLLOW | K_AT_EMPTY_PATH, &i);
-        if (r)
-            return r;
-    }
-    mutex_lock(&vfs_ns_lock);
-    if (set_a)
-        i->atime_ns = at;
-    if (set_m)
-        i->mtime_ns = mt;
-    if (set_a || set_m)
-        i->ctime_ns = now;
-    mutex_unlock(&vfs_ns_lock);
-    inode_put(i);
-    return 0;
+    struct file_times t = {set_a, set_m, at, mt, now};
+    return set_times(dirfd, upath, flags, &t);
 }
+
+/* futimesat and utimes: microsecond times (struct timeval), no UTIME_*
+ * values (tv_usec must be 0..999999), symlinks followed. */
+static int64_t timeval_times(int dirfd, uint64_t upath, uint64_t utv)
+{
+    uint64_t now = clock_realtime_ns();
+    struct file_times t = {true, true, now, now, now};
+    if (utv) {
+        struct k_timeval tv[2];
+        if (copy_from_user(tv, utv, sizeof tv))
+            return -EFAULT;
+        for (int k = 0; k < 2; k++) {
+            if (tv[k].tv_usec < 0 || tv[k].tv_usec >= 1000000 || tv[k].tv_sec < 0 ||
+                (uint64_t)tv[k].tv_sec > UINT64_MAX / NSEC_PER_SEC - 1)
+                return -EINVAL;
+            uint64_t ns = (uint64_t)tv[k].tv_sec * NSEC_PER_SEC + (uint64_t)tv[k].tv_usec * 1000;
+            *(k ? &t.mt : &t.at) = ns;
+        }
+    }
+    return set_times(dirfd, upath, 0, &t);
+}
+
+int64_t sys_futimesat(const struct syscall_args *a) { return timeval_times((int)a->arg[0], a->arg[1], a->arg[2]); }
+int64_t sys_utimes(const struct syscall_args *a) { return timeval_times(K_AT_FDCWD, a->arg[0], a->arg[1]); }
+
+/* utime: whole seconds (struct utimbuf: actime, modtime). */
+int64_t sys_utime(const struct syscall_args *a)
+{
+    uint64_t now = clock_realtime_ns();
+    struct file_times t = {true, true, now, now, now};
+    if (a->arg[1]) {
+        int64_t secs[2];
+        if (copy_from_user(secs, a->arg[1], sizeof secs))
+            return -EFAULT;
+        for (int k = 0; k < 2; k++) {
+            if (secs[k] < 0 || (uint64_t)secs[k] > UINT64_MAX / NSEC_PER_SEC - 1)
+                return -EINVAL;
+            *(k ? &t.mt : &t.at) = (uint64_t)secs[k] * NSEC_PER_SEC;
+        }
+    }
+    return set_times(K_AT_FDCWD, a->arg[0], 0, &t);
+}
+

@@ -105,6 +105,26 @@ static inline uint64_t dev_encode(uint32_t major, uint32_t minor)
     return (minor & 0xffu) | ((uint64_t)major << 8) | ((uint64_t)(minor & ~0xffu) << 12);
 }
 
+/* statfs f_type values (Linux's include/uapi/linux/magic.h).  devfs is a
+ * tmpfs, as Linux's devtmpfs, and reports TMPFS_MAGIC as it does. */
+#define K_TMPFS_MAGIC 0x01021994u
+#define K_PIPEFS_MAGIC 0x50495045u
+#define K_ST_VALID 0x20u  /* f_flags: the flags are meaningful (Linux's ST_VALID) */
+#define K_NAME_MAX 255
+
+/* struct statfs of x86-64 (120 bytes). */
+struct k_statfs {
+    int64_t f_type;
+    int64_t f_bsize;
+    uint64_t f_blocks, f_bfree, f_bavail; /* in f_frsize units */
+    uint64_t f_files, f_ffree;
+    int32_t f_fsid[2];
+    int64_t f_namelen;
+    int64_t f_frsize;
+    int64_t f_flags;
+    int64_t f_spare[4];
+};
+
 /* struct stat of x86-64 (144 bytes). */
 struct k_stat {
     uint64_t st_dev;
@@ -168,6 +188,11 @@ struct k_iovec {
 struct k_timespec {
     int64_t tv_sec;
     int64_t tv_nsec;
+};
+
+struct k_timeval { /* select, utimes, futimesat */
+    int64_t tv_sec;
+    int64_t tv_usec;
 };
 
 /* utimensat special nanosecond values */
