@@ -191,13 +191,23 @@ int64_t sys_fchmod(const struct syscall_args *a)
     return r;
 }
 
-/* Everything is owned by root: owners can be "changed" to 0 (or left
- * alone with -1); anything else would need a real user database. */
-static int64_t chown_check(struct inode *i, uint32_t uid, uint32_t gid)
+/* Sets the owner (-1 leaves an id alone).  Every caller is root, which may
+ * give a file to anyone; the ids are kept and reported by stat, though no
+ * permission check looks at them.  As Linux's chown_common, any chown of a
+ * non-directory drops set-user-ID, and set-group-ID when group execute is
+ * set (a plain set-group-ID bit marks mandatory locking and stays). */
+static int64_t chown_inode(struct inode *i, uint32_t uid, uint32_t gid)
 {
-    if ((uid != 0 && uid != 0xffffffffu) || (gid != 0 && gid != 0xffffffffu))
-        return -EPERM;
     mutex_lock(&vfs_ns_lock);
+    if (uid != 0xffffffffu)
+        i->uid = uid;
+    if (gid != 0xffffffffu)
+        i->gid = gid;
+    if (!K_S_ISDIR(i->mode)) {
+        i->mode &= ~(uint32_t)K_S_ISUID;
+        if (i->mode & K_S_IXGRP)
+            i->mode &= ~(uint32_t)K_S_ISGID;
+    }
     inode_touch(i, false, false, true);
     mutex_unlock(&vfs_ns_lock);
     return 0;
@@ -209,7 +219,7 @@ static int64_t chown_at(int dirfd, uint64_t upath, uint32_t uid, uint32_t gid, u
     int r = lookup_at(dirfd, upath, flags, K_AT_SYMLINK_NOFOLLOW | K_AT_EMPTY_PATH, &i);
     if (r)
         return r;
-    int64_t n = chown_check(i, uid, gid);
+    int64_t n = chown_inode(i, uid, gid);
     inode_put(i);
     return n;
 }
@@ -231,7 +241,7 @@ int64_t sys_fchown(const struct syscall_args *a)
     struct file *f = fget((int)a->arg[0]);
     if (!f)
         return -EBADF;
-    int64_t r = chown_check(f->inode, (uint32_t)a->arg[1], (uint32_t)a->arg[2]);
+    int64_t r = chown_inode(f->inode, (uint32_t)a->arg[1], (uint32_t)a->arg[2]);
     file_put(f);
     return r;
 }

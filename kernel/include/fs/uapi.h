@@ -91,6 +91,9 @@
 #define K_S_ISBLK(m) (((m) & K_S_IFMT) == K_S_IFBLK)
 #define K_S_ISFIFO(m) (((m) & K_S_IFMT) == K_S_IFIFO)
 #define K_S_PERM 07777
+#define K_S_ISUID 04000
+#define K_S_ISGID 02000
+#define K_S_IXGRP 00010
 
 /* d_type of getdents64 */
 #define K_DT_FIFO 1
