@@ -82,8 +82,12 @@ void process_adopt(struct process *parent, struct process *p, bool as_sibling)
 {
     uint64_t flags = spin_lock_irqsave(&process_tree_lock);
     /* Resolved under the lock: parent's own parent changes when it is orphaned. */
-    if (as_sibling)
+    if (as_sibling) {
+        p->parent_tid = parent->parent_tid; /* CLONE_PARENT: the creator's own parent thread */
         parent = parent->parent;
+    } else {
+        p->parent_tid = parent ? (int)sched_current()->tid : 0;
+    }
     p->parent = parent;
     if (parent)
         list_add_tail(&p->sibling, &parent->children);
@@ -161,6 +165,19 @@ static const char *describe_status(int status, char *buf, size_t size)
     return buf;
 }
 
+void process_thread_left_locked(struct process *p, int tid, int heir)
+{
+    list_for_each(it, &p->children) {
+        struct process *c = list_entry(it, struct process, sibling);
+        if (c->parent_tid != tid)
+            continue;
+        c->parent_tid = heir;
+        int sig = __atomic_load_n(&c->pdeath_signal, __ATOMIC_RELAXED);
+        if (sig && c->state == PROCESS_ALIVE)
+            signal_send_process(c, sig);
+    }
+}
+
 void process_exit_last_thread(struct process *p)
 {
     /* Resources first: the files and memory go away before the parent can see the zombie. */
@@ -190,6 +207,7 @@ void process_exit_last_thread(struct process *p)
         struct process *c = list_first_entry(&p->children, struct process, sibling);
         list_del(&c->sibling);
         c->parent = reaper;
+        c->parent_tid = reaper->pid;
         c->exit_signal = SIGCHLD;
         list_add_tail(&c->sibling, &reaper->children);
         zombies_moved |= c->state == PROCESS_ZOMBIE;

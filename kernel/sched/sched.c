@@ -70,6 +70,23 @@ static void thread_init_fields(struct thread *t, const char *name)
     t->tid = next_tid++;
 }
 
+uint64_t sched_slice_for_nice(int nice)
+{
+    /* weight/1024 = 1.25^-nice, in fixed point (16 fractional bits). */
+    uint64_t w = 1u << 16;
+    for (int k = 0; k < nice; k++)
+        w = w * 4 / 5;
+    for (int k = 0; k > nice; k--)
+        w = w * 5 / 4;
+    uint64_t s = slice_ns * w >> 16;
+    return MIN(MAX(s, slice_ns / 20), slice_ns * 10);
+}
+
+static uint64_t slice_of(const struct thread *t)
+{
+    return sched_slice_for_nice(__atomic_load_n(&t->nice, __ATOMIC_RELAXED));
+}
+
 /* The deadline the LAPIC timer is programmed for (UINT64_MAX: none).  sched_lock. */
 static uint64_t timer_deadline = UINT64_MAX;
 
@@ -149,7 +166,7 @@ static void schedule_locked(void)
     if (next != prev) {
         prev->runtime_ns += now - prev->switched_in;
         next->switched_in = now;
-        next->slice_end = now + slice_ns;
+        next->slice_end = now + slice_of(next);
         stats.context_switches++;
         current = next;
         rearm_timer_locked();
@@ -157,7 +174,7 @@ static void schedule_locked(void)
         prev = context_switch(prev, next);
         finish_switch(prev);
     } else {
-        next->slice_end = now + slice_ns;
+        next->slice_end = now + slice_of(next);
         rearm_timer_locked();
     }
 }
@@ -545,7 +562,7 @@ void sched_start_preemption(void)
         panic("sched: timer vector already taken");
     uint64_t flags = spin_lock_irqsave(&sched_lock);
     preemption_on = true;
-    current->slice_end = now_ns() + slice_ns;
+    current->slice_end = now_ns() + slice_of(current);
     rearm_timer_locked();
     spin_unlock_irqrestore(&sched_lock, flags);
 }

@@ -67,6 +67,8 @@
 #define K_F_SETFD 2
 #define K_F_GETFL 3
 #define K_F_SETFL 4
+#define K_F_SETPIPE_SZ 1031 /* F_LINUX_SPECIFIC_BASE + 7 */
+#define K_F_GETPIPE_SZ 1032
 #define K_F_DUPFD_CLOEXEC 1030
 #define K_FD_CLOEXEC 1
 
