@@ -9,11 +9,10 @@
 #include <kernel/errno.h>
 #include <proc/process.h>
 #include <proc/process_internal.h>
+#include <sched/nice.h>
 #include <syscall/syscall.h>
 
 enum { PRIO_PROCESS = 0, PRIO_PGRP = 1, PRIO_USER = 2 };
-#define NICE_MIN -20
-#define NICE_MAX 19
 
 struct prio_walk {
     bool set;        /* set every matching thread's nice to value */

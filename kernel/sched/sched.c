@@ -11,6 +11,7 @@
 #include <mm/kstack.h>
 #include <mm/pmm.h>
 #include <mm/slab.h>
+#include <sched/nice.h>
 #include <sched/sched.h>
 
 #define DEFAULT_SLICE_NS (10 * NSEC_PER_MSEC)
@@ -72,14 +73,7 @@ static void thread_init_fields(struct thread *t, const char *name)
 
 uint64_t sched_slice_for_nice(int nice)
 {
-    /* weight/1024 = 1.25^-nice, in fixed point (16 fractional bits). */
-    uint64_t w = 1u << 16;
-    for (int k = 0; k < nice; k++)
-        w = w * 4 / 5;
-    for (int k = 0; k > nice; k--)
-        w = w * 5 / 4;
-    uint64_t s = slice_ns * w >> 16;
-    return MIN(MAX(s, slice_ns / 20), slice_ns * 10);
+    return nice_scale_slice(slice_ns, nice);
 }
 
 static uint64_t slice_of(const struct thread *t)

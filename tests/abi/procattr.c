@@ -184,7 +184,7 @@ static void t_pdeathsig_parent_exits(void)
     prctl(PR_SET_CHILD_SUBREAPER, 0);
     close(armed[0]), close(armed[1]), close(result[0]), close(result[1]), close(pidpipe[0]), close(pidpipe[1]);
     CHECK(told && WIFEXITED(st) && WEXITSTATUS(st) == 0, "middle process status %#x", st);
-    CHECK(c == 'S', "the child never got its parent-death signal");
+    CHECK(c == 'S', "the child never got its parent-death signal (it ended with status %#x)", ost);
     CHECK(WIFEXITED(ost) && WEXITSTATUS(ost) == 0, "the orphan ended with status %#x", ost);
 }
 

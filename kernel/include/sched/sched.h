@@ -85,11 +85,7 @@ void sched_start_preemption(void);
  * short one so that preemption comes at many more points).  Before
  * sched_start_preemption. */
 void sched_set_slice_ns(uint64_t ns);
-/* The time slice of a thread with this nice value: the default slice times
- * a weight that changes by 1.25x per step (Linux's CFS weights: nice 0 is
- * 1024), clamped to 1/20 .. 10x the default.  CPU-bound threads taking
- * turns round-robin thus get CPU time in the ratio of their weights, as
- * under CFS, within that range. */
+/* The time slice of a thread with this nice value (sched/nice.h). */
 uint64_t sched_slice_for_nice(int nice);
 
 /* Creates a runnable kernel thread.  Returns NULL when out of memory. */
