@@ -181,6 +181,12 @@ int64_t sys_fchmodat(const struct syscall_args *a)
     /* The raw fchmodat has no flags argument. */
     return chmod_at((int)a->arg[0], a->arg[1], (unsigned)a->arg[2], 0);
 }
+/* fchmodat with flags (Linux 6.6): a symlink's own mode cannot change, so
+ * AT_SYMLINK_NOFOLLOW on one is EOPNOTSUPP (chmod_at). */
+int64_t sys_fchmodat2(const struct syscall_args *a)
+{
+    return chmod_at((int)a->arg[0], a->arg[1], (unsigned)a->arg[2], (unsigned)a->arg[3]);
+}
 int64_t sys_fchmod(const struct syscall_args *a)
 {
     struct file *f = fget((int)a->arg[0]);

@@ -177,7 +177,8 @@ static void t_fsync_by_type(void)
 
 static void t_chmod_family(void)
 {
-    const char *f = path_in(dir, "modes");
+    char f[512];
+    snprintf(f, sizeof f, "%s", path_in(dir, "modes")); /* path_in's buffers are reused */
     int fd = OK(make_file(f, 0));
     struct stat st;
     OK(fchmod(fd, 0600));
@@ -190,6 +191,15 @@ static void t_chmod_family(void)
     OK(syscall(SYS_fchmodat, AT_FDCWD, path_in(dir, "modes-link"), 0640)); /* follows the link */
     OK(stat(f, &st));
     EQ(st.st_mode & 07777, 0640);
+    /* fchmodat2 (452) takes flags: a link's own mode cannot change. */
+    OK(syscall(452, AT_FDCWD, f, 0604, 0));
+    OK(stat(f, &st));
+    EQ(st.st_mode & 07777, 0604);
+    ERR(syscall(452, AT_FDCWD, path_in(dir, "modes-link"), 0600, AT_SYMLINK_NOFOLLOW), EOPNOTSUPP);
+    OK(syscall(452, fd, "", 0640, AT_EMPTY_PATH));
+    OK(fstat(fd, &st));
+    EQ(st.st_mode & 07777, 0640);
+    ERR(syscall(452, AT_FDCWD, f, 0600, 0x4000000), EINVAL);
     ERR(fchmod(-1, 0600), EBADF);
     ERR(syscall(SYS_fchmodat, -1, "relative", 0600), EBADF);
     ERR(syscall(SYS_fchmodat, AT_FDCWD, ABI_BAD_LOW, 0600), EFAULT);
