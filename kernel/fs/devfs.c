@@ -14,6 +14,7 @@
 #include <drivers/console.h>
 #include <fs/devfs.h>
 #include <fs/dir.h>
+#include <fs/kernel_api.h>
 #include <fs/mount.h>
 #include <fs/namei.h>
 #include <kernel/errno.h>
@@ -67,6 +68,27 @@ static const struct devnode nodes[] = {
 
 static struct super_block *devfs_sb; /* set once by devfs_create */
 
+/* The device inodes with a flush (ops->fsync), for sync(2); each holds a
+ * reference so it stays when its name is removed. */
+#define FLUSHABLE_MAX 32
+static struct mutex flushable_lock = MUTEX_INIT(flushable_lock); /* protects flushable, nflushable; held across the flushes */
+static struct inode *flushable[FLUSHABLE_MAX];
+static unsigned nflushable;
+
+void devfs_flush_all(void)
+{
+    mutex_lock(&flushable_lock);
+    for (unsigned k = 0; k < nflushable; k++) {
+        struct inode *i = flushable[k];
+        struct file *f = file_alloc(i, i->dev.ops, K_O_RDONLY);
+        if (!f)
+            continue; /* out of memory: this disk goes unflushed, as sync cannot say */
+        (void)i->dev.ops->fsync(f);
+        file_put(f);
+    }
+    mutex_unlock(&flushable_lock);
+}
+
 static bool devfs_name_ok(const char *name)
 {
     size_t len = strlen(name);
@@ -117,7 +139,16 @@ int devfs_register(const char *dir, const char *name, uint32_t mode, uint32_t ma
         i->dev.priv = priv;
         i->size = size;
     }
+    struct inode *flush = !r && ops->fsync ? inode_get(i) : NULL; /* taken while the name holds it */
     mutex_unlock(&vfs_ns_lock);
+    if (flush) {
+        mutex_lock(&flushable_lock);
+        if (nflushable < FLUSHABLE_MAX)
+            flushable[nflushable++] = flush;
+        else
+            inode_put(flush);
+        mutex_unlock(&flushable_lock);
+    }
     return r;
 }
 

@@ -14,12 +14,13 @@
 
 static spinlock_t inode_life_lock = SPINLOCK_INIT; /* every refs, sb counters, the free decision */
 
-struct super_block *super_create(const char *name, uint32_t dev_minor, uint64_t max_pages, uint64_t max_inodes)
+struct super_block *super_create(const char *name, uint64_t magic, uint32_t dev_minor, uint64_t max_pages, uint64_t max_inodes)
 {
     struct super_block *sb = kzalloc(sizeof *sb);
     if (!sb)
         return NULL;
     sb->name = name;
+    sb->magic = magic;
     sb->dev_minor = dev_minor;
     sb->next_ino = 1;
     sb->max_pages = max_pages;
@@ -98,6 +99,14 @@ void super_uncharge_inode(struct super_block *sb)
     uint64_t flags = spin_lock_irqsave(&inode_life_lock);
     BUG_ON(sb->used_inodes == 0);
     sb->used_inodes--;
+    spin_unlock_irqrestore(&inode_life_lock, flags);
+}
+
+void super_usage(struct super_block *sb, uint64_t *pages, uint64_t *inodes)
+{
+    uint64_t flags = spin_lock_irqsave(&inode_life_lock);
+    *pages = sb->used_pages + (accounted(sb) ? (sb->used_bytes + 4095) / 4096 : 0);
+    *inodes = sb->used_inodes;
     spin_unlock_irqrestore(&inode_life_lock, flags);
 }
 

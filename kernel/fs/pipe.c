@@ -1,4 +1,4 @@
-/* Pipes: a 64 KiB ring shared by a read end and a write end.
+/* Pipes: a ring (64 KiB until F_SETPIPE_SZ) shared by a read end and a write end.
  *
  * pipe->lock (irqsave spinlock) protects the ring, the reader/writer counts
  * and is the condition lock of both wait queues.  Writes of at most
@@ -7,15 +7,18 @@
  * writer.  A read with no writer left and nothing buffered is EOF. */
 #include <fs/kernel_api.h>
 #include <fs/mount.h>
+#include <fs/pipe.h>
 #include <fs/pipe_ring.h>
 #include <fs/syscall_util.h>
 #include <kernel/errno.h>
 #include <kernel/uaccess.h>
+#include <mm/physmap.h>
 #include <mm/slab.h>
 #include <proc/signal.h>
 #include <syscall/syscall.h>
 
 #define PIPE_CAPACITY (64u * 1024u)
+#define PIPE_SIZE_MAX (1ull << 31) /* Linux's round_pipe_size refuses more */
 
 struct pipe {
     spinlock_t lock;
@@ -26,6 +29,7 @@ struct pipe {
 };
 
 static struct super_block *pipefs; /* the anonymous inodes of pipes */
+static const struct file_ops pipe_ops;
 
 static struct pipe *pipe_of(struct file *f)
 {
@@ -147,6 +151,55 @@ static int pipe_ioctl(struct file *f, unsigned cmd, uint64_t uarg)
     return copy_to_user(uarg, &n, sizeof n);
 }
 
+/* Linux's capacity for a request: at least a page, rounded up to a power
+ * of two; 0 for one that is too large. */
+static uint64_t pipe_round_size(uint64_t want)
+{
+    if (want > PIPE_SIZE_MAX)
+        return 0;
+    uint64_t size = PAGE_SIZE;
+    while (size < want)
+        size <<= 1;
+    return size;
+}
+
+/* Moves the ring into a buffer of size bytes. */
+static int64_t pipe_resize(struct pipe *p, uint64_t size)
+{
+    uint8_t *buf = kmalloc(size);
+    if (!buf)
+        return -ENOMEM;
+    uint64_t flags = spin_lock_irqsave(&p->lock);
+    if (p->ring.len > size) {
+        spin_unlock_irqrestore(&p->lock, flags);
+        kfree(buf);
+        return -EBUSY; /* Linux never drops buffered bytes either */
+    }
+    uint8_t *old = p->ring.buf;
+    size_t len = ring_read(&p->ring, buf, p->ring.len);
+    p->ring = (struct pipe_ring){buf, size, 0, len};
+    waitq_wake_all(&p->writable); /* there may be room now */
+    spin_unlock_irqrestore(&p->lock, flags);
+    kfree(old);
+    poll_notify();
+    return (int64_t)size;
+}
+
+int64_t pipe_fcntl(struct file *f, unsigned cmd, uint64_t arg)
+{
+    if (f->ops != &pipe_ops)
+        return -EBADF;
+    struct pipe *p = pipe_of(f);
+    if (cmd == K_F_SETPIPE_SZ) {
+        uint64_t size = pipe_round_size((uint32_t)arg);
+        return size ? pipe_resize(p, size) : -EINVAL;
+    }
+    uint64_t flags = spin_lock_irqsave(&p->lock);
+    int64_t cap = (int64_t)p->ring.cap;
+    spin_unlock_irqrestore(&p->lock, flags);
+    return cap;
+}
+
 static void pipe_release(struct file *f)
 {
     struct pipe *p = pipe_of(f);
@@ -181,7 +234,7 @@ static const struct file_ops pipe_ops = {
 static int pipe_create(uint32_t flags, struct file **rd, struct file **wr)
 {
     if (!pipefs) {
-        struct super_block *sb = super_create("pipefs", DEV_MINOR_PIPEFS, 0, 0);
+        struct super_block *sb = super_create("pipefs", K_PIPEFS_MAGIC, DEV_MINOR_PIPEFS, 0, 0);
         if (!sb)
             return -ENOMEM;
         if (__atomic_exchange_n(&pipefs, sb, __ATOMIC_ACQ_REL))

@@ -428,10 +428,6 @@ static int64_t do_select(int64_t nfds, uint64_t uin, uint64_t uout, uint64_t uex
     return r;
 }
 
-struct k_timeval {
-    int64_t tv_sec, tv_usec;
-};
-
 int64_t sys_select(const struct syscall_args *a)
 {
     struct k_timespec ts;

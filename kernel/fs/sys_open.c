@@ -1,4 +1,5 @@
 /* open, close, the dup family, fcntl, ioctl, umask. */
+#include <fs/pipe.h>
 #include <fs/syscall_util.h>
 #include <fs/vfs_ops.h>
 #include <kernel/errno.h>
@@ -165,6 +166,10 @@ int64_t sys_fcntl(const struct syscall_args *a)
         r = 0;
         break;
     }
+    case K_F_GETPIPE_SZ:
+    case K_F_SETPIPE_SZ:
+        r = pipe_fcntl(f, cmd, arg);
+        break;
     default:
         r = -EINVAL;
         break;

@@ -22,6 +22,7 @@
  * Before, every read and write held pos_lock for the whole call: a reader
  * sleeping on the console held up every process writing to the same stdio,
  * and no signal could end their wait. */
+#include <fs/devfs.h>
 #include <fs/dir.h>
 #include <fs/path_buf.h>
 #include <fs/syscall_util.h>
@@ -421,19 +422,48 @@ int64_t sys_truncate(const struct syscall_args *a)
     return r;
 }
 
+/* As Linux: files of a file system (all in memory here) have nothing to
+ * flush and succeed; a disk flushes its write cache; files with no flush
+ * at all (pipes, character devices, the console) are EINVAL; an O_PATH
+ * descriptor is EBADF. */
 static int64_t sync_fd(int fd)
 {
     struct file *f = fget(fd);
     if (!f)
         return -EBADF;
-    /* memory file systems and most devices have nothing to flush; disks do */
-    int r = f->ops->fsync && !(f->flags & K_O_PATH) ? f->ops->fsync(f) : 0;
+    uint32_t mode = f->inode->mode;
+    int r;
+    if (f->flags & K_O_PATH)
+        r = -EBADF;
+    else if (f->ops->fsync)
+        r = f->ops->fsync(f);
+    else
+        r = K_S_ISREG(mode) || K_S_ISDIR(mode) ? 0 : -EINVAL;
     file_put(f);
     return r;
 }
 
 int64_t sys_fsync(const struct syscall_args *a) { return sync_fd((int)a->arg[0]); }
 int64_t sys_fdatasync(const struct syscall_args *a) { return sync_fd((int)a->arg[0]); }
+
+int64_t sys_sync(const struct syscall_args *a)
+{
+    (void)a;
+    devfs_flush_all(); /* Linux's sync reports nothing, even a failed flush */
+    return 0;
+}
+
+/* The file system holding fd's file is in memory: nothing to write back.
+ * (Linux's syncfs on a disk's node syncs devfs too, not the disk.) */
+int64_t sys_syncfs(const struct syscall_args *a)
+{
+    struct file *f = fget((int)a->arg[0]);
+    if (!f)
+        return -EBADF;
+    int r = f->flags & K_O_PATH ? -EBADF : 0;
+    file_put(f);
+    return r;
+}
 
 /* Appends one record to b (at *used of cap); false when it does not fit. */
 static bool dirent_put(uint8_t *b, size_t cap, size_t *used, uint64_t ino, uint64_t next, uint8_t type,

@@ -181,6 +181,12 @@ int64_t sys_fchmodat(const struct syscall_args *a)
     /* The raw fchmodat has no flags argument. */
     return chmod_at((int)a->arg[0], a->arg[1], (unsigned)a->arg[2], 0);
 }
+/* fchmodat with flags (Linux 6.6): a symlink's own mode cannot change, so
+ * AT_SYMLINK_NOFOLLOW on one is EOPNOTSUPP (chmod_at). */
+int64_t sys_fchmodat2(const struct syscall_args *a)
+{
+    return chmod_at((int)a->arg[0], a->arg[1], (unsigned)a->arg[2], (unsigned)a->arg[3]);
+}
 int64_t sys_fchmod(const struct syscall_args *a)
 {
     struct file *f = fget((int)a->arg[0]);
@@ -191,13 +197,23 @@ int64_t sys_fchmod(const struct syscall_args *a)
     return r;
 }
 
-/* Everything is owned by root: owners can be "changed" to 0 (or left
- * alone with -1); anything else would need a real user database. */
-static int64_t chown_check(struct inode *i, uint32_t uid, uint32_t gid)
+/* Sets the owner (-1 leaves an id alone).  Every caller is root, which may
+ * give a file to anyone; the ids are kept and reported by stat, though no
+ * permission check looks at them.  As Linux's chown_common, any chown of a
+ * non-directory drops set-user-ID, and set-group-ID when group execute is
+ * set (a plain set-group-ID bit marks mandatory locking and stays). */
+static int64_t chown_inode(struct inode *i, uint32_t uid, uint32_t gid)
 {
-    if ((uid != 0 && uid != 0xffffffffu) || (gid != 0 && gid != 0xffffffffu))
-        return -EPERM;
     mutex_lock(&vfs_ns_lock);
+    if (uid != 0xffffffffu)
+        i->uid = uid;
+    if (gid != 0xffffffffu)
+        i->gid = gid;
+    if (!K_S_ISDIR(i->mode)) {
+        i->mode &= ~(uint32_t)K_S_ISUID;
+        if (i->mode & K_S_IXGRP)
+            i->mode &= ~(uint32_t)K_S_ISGID;
+    }
     inode_touch(i, false, false, true);
     mutex_unlock(&vfs_ns_lock);
     return 0;
@@ -209,7 +225,7 @@ static int64_t chown_at(int dirfd, uint64_t upath, uint32_t uid, uint32_t gid, u
     int r = lookup_at(dirfd, upath, flags, K_AT_SYMLINK_NOFOLLOW | K_AT_EMPTY_PATH, &i);
     if (r)
         return r;
-    int64_t n = chown_check(i, uid, gid);
+    int64_t n = chown_inode(i, uid, gid);
     inode_put(i);
     return n;
 }
@@ -231,7 +247,7 @@ int64_t sys_fchown(const struct syscall_args *a)
     struct file *f = fget((int)a->arg[0]);
     if (!f)
         return -EBADF;
-    int64_t r = chown_check(f->inode, (uint32_t)a->arg[1], (uint32_t)a->arg[2]);
+    int64_t r = chown_inode(f->inode, (uint32_t)a->arg[1], (uint32_t)a->arg[2]);
     file_put(f);
     return r;
 }
@@ -255,6 +271,44 @@ static bool utime_value(const struct k_timespec *ts, uint64_t now, bool *set, ui
     return true;
 }
 
+/* New times for a file: each set or left alone (UTIME_OMIT). */
+struct file_times {
+    bool set_a, set_m;
+    uint64_t at, mt, now; /* ns since the epoch; now is the ctime */
+};
+
+/* Sets the times of the file dirfd/upath names.  A NULL path names dirfd
+ * itself (what futimens uses), without flags; with AT_FDCWD it is a bad
+ * path (EFAULT), as Linux's do_utimes. */
+static int64_t set_times(int dirfd, uint64_t upath, unsigned flags, const struct file_times *t)
+{
+    struct inode *i;
+    int r;
+    if (!upath && dirfd != K_AT_FDCWD) {
+        if (flags)
+            return -EINVAL;
+        struct file *f = fget(dirfd);
+        if (!f)
+            return -EBADF;
+        i = inode_get(f->inode);
+        file_put(f);
+    } else {
+        r = lookup_at(dirfd, upath, flags, K_AT_SYMLINK_NOFOLLOW | K_AT_EMPTY_PATH, &i);
+        if (r)
+            return r;
+    }
+    mutex_lock(&vfs_ns_lock);
+    if (t->set_a)
+        i->atime_ns = t->at;
+    if (t->set_m)
+        i->mtime_ns = t->mt;
+    if (t->set_a || t->set_m)
+        i->ctime_ns = t->now;
+    mutex_unlock(&vfs_ns_lock);
+    inode_put(i);
+    return 0;
+}
+
 int64_t sys_utimensat(const struct syscall_args *a)
 {
     int dirfd = (int)a->arg[0];
@@ -273,28 +327,49 @@ int64_t sys_utimensat(const struct syscall_args *a)
         if (!utime_value(&ts[0], now, &set_a, &at) || !utime_value(&ts[1], now, &set_m, &mt))
             return -EINVAL;
     }
-    struct inode *i;
-    int r;
-    if (!upath) {
-        /* A NULL path means dirfd itself (what futimens uses). */
-        struct file *f = fget(dirfd);
-        if (!f)
-            return -EBADF;
-        i = inode_get(f->inode);
-        file_put(f);
-    } else {
-        r = lookup_at(dirfd, upath, flags, K_AT_SYMLINK_NOFOLLOW | K_AT_EMPTY_PATH, &i);
-        if (r)
-            return r;
-    }
-    mutex_lock(&vfs_ns_lock);
-    if (set_a)
-        i->atime_ns = at;
-    if (set_m)
-        i->mtime_ns = mt;
-    if (set_a || set_m)
-        i->ctime_ns = now;
-    mutex_unlock(&vfs_ns_lock);
-    inode_put(i);
-    return 0;
+    struct file_times t = {set_a, set_m, at, mt, now};
+    return set_times(dirfd, upath, flags, &t);
 }
+
+/* futimesat and utimes: microsecond times (struct timeval), no UTIME_*
+ * values (tv_usec must be 0..999999), symlinks followed. */
+static int64_t timeval_times(int dirfd, uint64_t upath, uint64_t utv)
+{
+    uint64_t now = clock_realtime_ns();
+    struct file_times t = {true, true, now, now, now};
+    if (utv) {
+        struct k_timeval tv[2];
+        if (copy_from_user(tv, utv, sizeof tv))
+            return -EFAULT;
+        for (int k = 0; k < 2; k++) {
+            if (tv[k].tv_usec < 0 || tv[k].tv_usec >= 1000000 || tv[k].tv_sec < 0 ||
+                (uint64_t)tv[k].tv_sec > UINT64_MAX / NSEC_PER_SEC - 1)
+                return -EINVAL;
+            uint64_t ns = (uint64_t)tv[k].tv_sec * NSEC_PER_SEC + (uint64_t)tv[k].tv_usec * 1000;
+            *(k ? &t.mt : &t.at) = ns;
+        }
+    }
+    return set_times(dirfd, upath, 0, &t);
+}
+
+int64_t sys_futimesat(const struct syscall_args *a) { return timeval_times((int)a->arg[0], a->arg[1], a->arg[2]); }
+int64_t sys_utimes(const struct syscall_args *a) { return timeval_times(K_AT_FDCWD, a->arg[0], a->arg[1]); }
+
+/* utime: whole seconds (struct utimbuf: actime, modtime). */
+int64_t sys_utime(const struct syscall_args *a)
+{
+    uint64_t now = clock_realtime_ns();
+    struct file_times t = {true, true, now, now, now};
+    if (a->arg[1]) {
+        int64_t secs[2];
+        if (copy_from_user(secs, a->arg[1], sizeof secs))
+            return -EFAULT;
+        for (int k = 0; k < 2; k++) {
+            if (secs[k] < 0 || (uint64_t)secs[k] > UINT64_MAX / NSEC_PER_SEC - 1)
+                return -EINVAL;
+            *(k ? &t.mt : &t.at) = (uint64_t)secs[k] * NSEC_PER_SEC;
+        }
+    }
+    return set_times(K_AT_FDCWD, a->arg[0], 0, &t);
+}
+

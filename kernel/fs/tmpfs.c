@@ -22,7 +22,7 @@
 struct super_block *tmpfs_create(const char *name, uint32_t dev_minor, uint64_t max_pages, uint64_t max_inodes,
                                  uint32_t root_mode)
 {
-    struct super_block *sb = super_create(name, dev_minor, max_pages, max_inodes);
+    struct super_block *sb = super_create(name, K_TMPFS_MAGIC, dev_minor, max_pages, max_inodes);
     if (!sb)
         return NULL;
     struct inode *root;

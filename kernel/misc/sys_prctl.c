@@ -1,5 +1,10 @@
 /* Process attributes: prctl(PR_SET_NAME / PR_GET_NAME,
- * PR_SET_CHILD_SUBREAPER / PR_GET_CHILD_SUBREAPER) and personality.
+ * PR_SET_CHILD_SUBREAPER / PR_GET_CHILD_SUBREAPER, PR_SET_PDEATHSIG /
+ * PR_GET_PDEATHSIG) and personality.
+ *
+ * The parent-death signal goes to the process when the parent's thread
+ * that made it ends (proc/process.c, process_thread_left_locked).  Linux
+ * keeps it per thread; here it is the process's (docs/syscalls.md).
  *
  * PR_SET_NAME names the calling thread, as on Linux (the name is what
  * /proc/<tid>/comm shows there, and what nutshell's diagnostics print);
@@ -9,9 +14,12 @@
 #include <kernel/string.h>
 #include <kernel/uaccess.h>
 #include <proc/process.h>
+#include <proc/signal.h>
 #include <sched/sched.h>
 #include <syscall/syscall.h>
 
+#define PR_SET_PDEATHSIG 1
+#define PR_GET_PDEATHSIG 2
 #define PR_SET_NAME 15
 #define PR_GET_NAME 16
 #define PR_SET_CHILD_SUBREAPER 36
@@ -58,9 +66,25 @@ static int64_t get_child_subreaper(uint64_t udst)
     return copy_to_user(udst, &is, sizeof is) ? -EFAULT : 0;
 }
 
+static int64_t set_pdeathsig(uint64_t sig)
+{
+    if (sig > NSIG) /* 0 clears it */
+        return -EINVAL;
+    __atomic_store_n(&current_process()->pdeath_signal, (int)sig, __ATOMIC_RELAXED);
+    return 0;
+}
+
+static int64_t get_pdeathsig(uint64_t udst)
+{
+    int sig = __atomic_load_n(&current_process()->pdeath_signal, __ATOMIC_RELAXED);
+    return copy_to_user(udst, &sig, sizeof sig) ? -EFAULT : 0;
+}
+
 int64_t sys_prctl(const struct syscall_args *a)
 {
     switch ((int)a->arg[0]) {
+    case PR_SET_PDEATHSIG: return set_pdeathsig(a->arg[1]);
+    case PR_GET_PDEATHSIG: return get_pdeathsig(a->arg[1]);
     case PR_SET_NAME: return set_name(a->arg[1]);
     case PR_GET_NAME: return get_name(a->arg[1]);
     case PR_SET_CHILD_SUBREAPER:

@@ -147,6 +147,7 @@ int64_t sys_clone(const struct syscall_args *a)
         return -ENOMEM;
     }
     t->sig_mask = self->sig_mask;
+    t->nice = self->nice;
     t->fs_base = (flags & CLONE_SETTLS) ? tls : self->fs_base;
     if (flags & CLONE_CHILD_CLEARTID)
         t->clear_child_tid = uctid;

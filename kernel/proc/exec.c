@@ -281,8 +281,7 @@ static int args_grow(struct exec_args *args)
     return 0;
 }
 
-/* Appends n bytes (a string with its NUL) to args->buf. */
-static int args_append(struct exec_args *args, const char *s, size_t n)
+int exec_args_append(struct exec_args *args, const char *s, size_t n)
 {
     while (args->cap - args->bytes < n) {
         int r = args_grow(args);
@@ -324,8 +323,8 @@ static int copy_strings(struct exec_args *args, uint64_t uarray, int *count)
 /* Puts the program path after argv and envp (for AT_EXECFN). */
 static int append_path(struct exec_args *args, const char *path)
 {
-    args->path_off = args->bytes;
-    return args_append(args, path, strlen(path) + 1);
+    args->path_off = args->open_off = args->bytes;
+    return exec_args_append(args, path, strlen(path) + 1);
 }
 
 void exec_args_free(struct exec_args *args)
@@ -342,7 +341,7 @@ int exec_args_from_kernel(struct exec_args *args, const char *path, const char *
     int r = 0;
     for (int l = 0; l < 2 && !r; l++)
         for (int i = 0; lists[l] && lists[l][i] && !r; i++) {
-            r = args_append(args, lists[l][i], strlen(lists[l][i]) + 1);
+            r = exec_args_append(args, lists[l][i], strlen(lists[l][i]) + 1);
             (*counts[l])++;
         }
     if (!r)
@@ -352,20 +351,43 @@ int exec_args_from_kernel(struct exec_args *args, const char *path, const char *
     return r;
 }
 
-int exec_prepare(const struct exec_args *args, struct exec_image *out)
+/* Opens the program to load, following "#!" scripts to their interpreter
+ * (rewriting args).  Linux allows EXEC_REWRITES_MAX rewrites and refuses the
+ * next with ELOOP once its file is open.  On success f is open and denies
+ * writes. */
+#define EXEC_REWRITES_MAX 5
+static int open_program(struct exec_args *args, struct file **out)
 {
-    const char *path = args->buf + args->path_off;
+    for (int depth = 0;; depth++) {
+        struct file *f;
+        int r = kernel_open_exec(args->buf + args->open_off, &f);
+        if (r)
+            return r;
+        /* A program (or script) open for writing cannot run (ETXTBSY); once
+         * it runs, it cannot be opened for writing until its address space is gone. */
+        r = file_deny_write(f);
+        if (r) {
+            file_put(f);
+            return r;
+        }
+        r = depth > EXEC_REWRITES_MAX ? -ELOOP : exec_script_rewrite(args, f);
+        if (r == 0) {
+            *out = f;
+            return 0;
+        }
+        file_allow_write(f);
+        file_put(f);
+        if (r < 0)
+            return r;
+    }
+}
+
+int exec_prepare(struct exec_args *args, struct exec_image *out)
+{
     struct file *f;
-    int r = kernel_open_exec(path, &f);
+    int r = open_program(args, &f);
     if (r)
         return r;
-    /* A program open for writing cannot run (ETXTBSY); once it runs, it
-     * cannot be opened for writing until its address space is gone. */
-    r = file_deny_write(f);
-    if (r) {
-        file_put(f);
-        return r;
-    }
     struct mm *mm = mm_create();
     if (!mm) {
         file_allow_write(f);

@@ -86,7 +86,10 @@ void process_adopt(struct process *parent, struct process *p, bool as_sibling)
      * expects our own exit signal (as on Linux), not the caller's choice. */
     if (as_sibling) {
         p->exit_signal = parent->exit_signal;
+        p->parent_tid = parent->parent_tid; /* CLONE_PARENT: the creator's own parent thread */
         parent = parent->parent;
+    } else {
+        p->parent_tid = parent ? (int)sched_current()->tid : 0;
     }
     p->parent = parent;
     if (parent)
@@ -165,6 +168,19 @@ static const char *describe_status(int status, char *buf, size_t size)
     return buf;
 }
 
+void process_thread_left_locked(struct process *p, int tid, int heir)
+{
+    list_for_each(it, &p->children) {
+        struct process *c = list_entry(it, struct process, sibling);
+        if (c->parent_tid != tid)
+            continue;
+        c->parent_tid = heir;
+        int sig = __atomic_load_n(&c->pdeath_signal, __ATOMIC_RELAXED);
+        if (sig && c->state == PROCESS_ALIVE)
+            signal_send_process(c, sig);
+    }
+}
+
 void process_exit_last_thread(struct process *p)
 {
     /* Resources first: the files and memory go away before the parent can see the zombie. */
@@ -194,6 +210,7 @@ void process_exit_last_thread(struct process *p)
         struct process *c = list_first_entry(&p->children, struct process, sibling);
         list_del(&c->sibling);
         c->parent = reaper;
+        c->parent_tid = reaper->pid;
         c->exit_signal = SIGCHLD;
         list_add_tail(&c->sibling, &reaper->children);
         zombies_moved |= c->state == PROCESS_ZOMBIE;

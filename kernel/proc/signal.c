@@ -537,6 +537,9 @@ void signal_mask_set_temporary(uint64_t mask)
     spin_unlock_irqrestore(&self->proc->lock, flags);
 }
 
+/* Linux returns ERESTARTNOHAND from both: a handler that ran ends the call
+ * with EINTR even with SA_RESTART (restarting sigsuspend would sleep again
+ * with the temporary mask, and the handler's effect would never be seen). */
 int64_t sys_rt_sigsuspend(const struct syscall_args *a)
 {
     if (a->arg[1] != 8)
@@ -544,13 +547,14 @@ int64_t sys_rt_sigsuspend(const struct syscall_args *a)
     uint64_t mask;
     if (copy_from_user(&mask, a->arg[0], sizeof mask))
         return -EFAULT;
+    syscall_no_restart(a);
     signal_mask_set_temporary(mask);
     return wait_for_signal();
 }
 
 int64_t sys_pause(const struct syscall_args *a)
 {
-    (void)a;
+    syscall_no_restart(a);
     return wait_for_signal();
 }
 

@@ -100,9 +100,13 @@ void uthread_exit(int wait_status)
     }
     uthread_replace_fpu(NULL);
     int pid = p->pid;
+    /* The tree lock (taken before p->lock, as everywhere) keeps p's children
+     * and their parent threads steady while this thread hands them on. */
+    uint64_t tree_flags = spin_lock_irqsave(&process_tree_lock);
     uint64_t flags = spin_lock_irqsave(&p->lock);
     list_del(&self->proc_link);
     bool last = --p->nthreads == 0;
+    int heir = last ? 0 : (int)list_first_entry(&p->threads, struct thread, proc_link)->tid;
     p->exited_threads_ns += self->runtime_ns + (clock_monotonic_ns() - self->switched_in);
     if (last && !p->exiting)
         p->wait_status = wait_status; /* exit_group and fatal signals set it earlier */
@@ -114,6 +118,8 @@ void uthread_exit(int wait_status)
     self->proc = NULL;
     mm_activate(NULL);
     spin_unlock_irqrestore(&p->lock, flags);
+    process_thread_left_locked(p, (int)self->tid, heir);
+    spin_unlock_irqrestore(&process_tree_lock, tree_flags);
     if ((int)self->tid != pid)
         pid_free((int)self->tid); /* the pid itself stays taken until the zombie is reaped */
     if (last)

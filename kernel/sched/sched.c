@@ -11,6 +11,7 @@
 #include <mm/kstack.h>
 #include <mm/pmm.h>
 #include <mm/slab.h>
+#include <sched/nice.h>
 #include <sched/sched.h>
 
 #define DEFAULT_SLICE_NS (10 * NSEC_PER_MSEC)
@@ -68,6 +69,16 @@ static void thread_init_fields(struct thread *t, const char *name)
     list_init(&t->sleep_link);
     waitq_init(&t->exit_wq);
     t->tid = next_tid++;
+}
+
+uint64_t sched_slice_for_nice(int nice)
+{
+    return nice_scale_slice(slice_ns, nice);
+}
+
+static uint64_t slice_of(const struct thread *t)
+{
+    return sched_slice_for_nice(__atomic_load_n(&t->nice, __ATOMIC_RELAXED));
 }
 
 /* The deadline the LAPIC timer is programmed for (UINT64_MAX: none).  sched_lock. */
@@ -149,7 +160,7 @@ static void schedule_locked(void)
     if (next != prev) {
         prev->runtime_ns += now - prev->switched_in;
         next->switched_in = now;
-        next->slice_end = now + slice_ns;
+        next->slice_end = now + slice_of(next);
         stats.context_switches++;
         current = next;
         rearm_timer_locked();
@@ -157,7 +168,7 @@ static void schedule_locked(void)
         prev = context_switch(prev, next);
         finish_switch(prev);
     } else {
-        next->slice_end = now + slice_ns;
+        next->slice_end = now + slice_of(next);
         rearm_timer_locked();
     }
 }
@@ -545,7 +556,7 @@ void sched_start_preemption(void)
         panic("sched: timer vector already taken");
     uint64_t flags = spin_lock_irqsave(&sched_lock);
     preemption_on = true;
-    current->slice_end = now_ns() + slice_ns;
+    current->slice_end = now_ns() + slice_of(current);
     rearm_timer_locked();
     spin_unlock_irqrestore(&sched_lock, flags);
 }

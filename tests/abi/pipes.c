@@ -487,6 +487,37 @@ static void t_pselect_sigmask(void)
     close2(p);
 }
 
+static void t_pipe_size(void)
+{
+    int p[2];
+    OK(pipe2(p, O_NONBLOCK));
+    EQ(fcntl(p[0], F_GETPIPE_SZ), 65536);
+    /* Rounded up to a power of two of at least a page, as Linux does. */
+    EQ(fcntl(p[1], F_SETPIPE_SZ, 0), 4096);
+    EQ(fcntl(p[0], F_GETPIPE_SZ), 4096);
+    static char buf[65536], back[65536];
+    for (size_t k = 0; k < sizeof buf; k++)
+        buf[k] = (char)(k * 7 + 1);
+    EQ(write(p[1], buf, 8192), 4096); /* the capacity is what fits */
+    ERR(write(p[1], buf, 1), EAGAIN);
+    EQ(fcntl(p[1], F_SETPIPE_SZ, 5000), 8192); /* growing keeps the bytes and makes room */
+    EQ(write(p[1], buf + 4096, 8192), 4096);
+    /* Not below what the pipe holds. */
+    ERR(fcntl(p[1], F_SETPIPE_SZ, 4096), EBUSY);
+    EQ(fcntl(p[0], F_GETPIPE_SZ), 8192);
+    EQ(fcntl(p[0], F_SETPIPE_SZ, 1 << 20), 1 << 20);
+    EQ(read(p[0], back, sizeof back), 8192);
+    CHECK(!memcmp(back, buf, 8192), "the bytes changed across the resizes");
+    ERR(fcntl(p[0], F_SETPIPE_SZ, 0x80000001u), EINVAL);
+    int f = OK(open("/dev/null", O_RDONLY));
+    ERR(fcntl(f, F_GETPIPE_SZ), EBADF);
+    ERR(fcntl(f, F_SETPIPE_SZ, 4096), EBADF);
+    close(f);
+    ERR(fcntl(-1, F_GETPIPE_SZ), EBADF);
+    close(p[0]);
+    close(p[1]);
+}
+
 int main(void)
 {
     abi_begin(ABI_AREA);
@@ -504,5 +535,6 @@ int main(void)
     RUN(ppoll_sigmask);
     RUN(select);
     RUN(pselect_sigmask);
+    RUN(pipe_size);
     return abi_end();
 }

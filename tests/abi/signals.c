@@ -638,10 +638,34 @@ static void t_errors(void)
     OK(syscall(SYS_tgkill, getpid(), gettid(), 0));
 }
 
+static volatile sig_atomic_t suspend_hits;
+static void count_suspend(int sig) { (void)sig; suspend_hits++; }
+
+static void t_sigsuspend_not_restarted(void)
+{
+    /* sigsuspend ends with EINTR once a handler ran, SA_RESTART or not
+     * (Linux's ERESTARTNOHAND): restarting it would sleep forever. */
+    struct sigaction sa = {.sa_handler = count_suspend, .sa_flags = SA_RESTART}, old;
+    sigemptyset(&sa.sa_mask);
+    OK(sigaction(SIGUSR2, &sa, &old));
+    sigset_t block, prev, none;
+    sigemptyset(&block);
+    sigaddset(&block, SIGUSR2);
+    sigemptyset(&none);
+    OK(sigprocmask(SIG_BLOCK, &block, &prev));
+    suspend_hits = 0;
+    OK(kill(getpid(), SIGUSR2)); /* pending until sigsuspend unblocks it */
+    ERR(sigsuspend(&none), EINTR);
+    EQ(suspend_hits, 1);
+    OK(sigprocmask(SIG_SETMASK, &prev, NULL));
+    OK(sigaction(SIGUSR2, &old, NULL));
+}
+
 int main(void)
 {
     abi_begin(ABI_AREA);
     RUN(kill_self);
+    RUN(sigsuspend_not_restarted);
     RUN(tgkill_targets_thread);
     RUN(kill_goes_to_unblocking_thread);
     RUN(sigaction_query);

@@ -14,4 +14,9 @@
 int devfs_register(const char *dir, const char *name, uint32_t mode, uint32_t major, uint32_t minor,
                    const struct file_ops *ops, void *priv, uint64_t size);
 
+/* Flushes the write cache of every registered device that has one (the
+ * nodes whose ops have fsync: virtio disks), for sync(2).  Errors are not
+ * reported: sync has no way to. */
+void devfs_flush_all(void);
+
 #endif

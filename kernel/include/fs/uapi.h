@@ -67,6 +67,8 @@
 #define K_F_SETFD 2
 #define K_F_GETFL 3
 #define K_F_SETFL 4
+#define K_F_SETPIPE_SZ 1031 /* F_LINUX_SPECIFIC_BASE + 7 */
+#define K_F_GETPIPE_SZ 1032
 #define K_F_DUPFD_CLOEXEC 1030
 #define K_FD_CLOEXEC 1
 
@@ -91,6 +93,9 @@
 #define K_S_ISBLK(m) (((m) & K_S_IFMT) == K_S_IFBLK)
 #define K_S_ISFIFO(m) (((m) & K_S_IFMT) == K_S_IFIFO)
 #define K_S_PERM 07777
+#define K_S_ISUID 04000
+#define K_S_ISGID 02000
+#define K_S_IXGRP 00010
 
 /* d_type of getdents64 */
 #define K_DT_FIFO 1
@@ -104,6 +109,26 @@ static inline uint64_t dev_encode(uint32_t major, uint32_t minor)
 {
     return (minor & 0xffu) | ((uint64_t)major << 8) | ((uint64_t)(minor & ~0xffu) << 12);
 }
+
+/* statfs f_type values (Linux's include/uapi/linux/magic.h).  devfs is a
+ * tmpfs, as Linux's devtmpfs, and reports TMPFS_MAGIC as it does. */
+#define K_TMPFS_MAGIC 0x01021994u
+#define K_PIPEFS_MAGIC 0x50495045u
+#define K_ST_VALID 0x20u  /* f_flags: the flags are meaningful (Linux's ST_VALID) */
+#define K_NAME_MAX 255
+
+/* struct statfs of x86-64 (120 bytes). */
+struct k_statfs {
+    int64_t f_type;
+    int64_t f_bsize;
+    uint64_t f_blocks, f_bfree, f_bavail; /* in f_frsize units */
+    uint64_t f_files, f_ffree;
+    int32_t f_fsid[2];
+    int64_t f_namelen;
+    int64_t f_frsize;
+    int64_t f_flags;
+    int64_t f_spare[4];
+};
 
 /* struct stat of x86-64 (144 bytes). */
 struct k_stat {
@@ -168,6 +193,11 @@ struct k_iovec {
 struct k_timespec {
     int64_t tv_sec;
     int64_t tv_nsec;
+};
+
+struct k_timeval { /* select, utimes, futimesat */
+    int64_t tv_sec;
+    int64_t tv_usec;
 };
 
 /* utimensat special nanosecond values */

@@ -37,6 +37,7 @@ struct file;
  * accounted at all (pipefs, whose inodes live and die with their pipes). */
 struct super_block {
     const char *name;     /* "tmpfs", "devfs", "pipefs": for diagnostics */
+    uint64_t magic;       /* statfs f_type: K_TMPFS_MAGIC, K_PIPEFS_MAGIC */
     uint32_t dev_minor;   /* st_dev is 0:dev_minor (anonymous device, as tmpfs on Linux) */
     uint64_t next_ino;    /* protected by inode_life_lock */
     uint64_t max_pages;   /* data pages + metadata bytes / 4 KiB allowed */
@@ -154,7 +155,7 @@ struct file {
 #define FILE_WRITABLE(f) (!((f)->flags & K_O_PATH) && ((f)->flags & K_O_ACCMODE) != K_O_RDONLY)
 
 /* inode.c */
-struct super_block *super_create(const char *name, uint32_t dev_minor, uint64_t max_pages, uint64_t max_inodes);
+struct super_block *super_create(const char *name, uint64_t magic, uint32_t dev_minor, uint64_t max_pages, uint64_t max_inodes);
 /* A new inode with refs 1 and nlink 0 (the caller links it) in *out.
  * 0, -ENOMEM, or -ENOSPC when sb is out of inodes or space. */
 int inode_alloc(struct super_block *sb, uint32_t mode, struct inode **out);
@@ -180,6 +181,8 @@ int super_charge_bytes(struct super_block *sb, uint64_t n);
 void super_uncharge_bytes(struct super_block *sb, uint64_t n);
 int super_charge_inode(struct super_block *sb);
 void super_uncharge_inode(struct super_block *sb);
+/* What sb uses now, as charged above: pages (data and metadata) and inodes. */
+void super_usage(struct super_block *sb, uint64_t *pages, uint64_t *inodes);
 void inode_fill_stat(struct inode *i, struct k_stat *st);
 uint8_t inode_dtype(const struct inode *i);
 

@@ -54,6 +54,11 @@ struct process {
 
     struct vfork_done *vfork_done; /* CLONE_VFORK: the waiting parent's record (process_tree_lock) */
     bool child_subreaper;         /* PR_SET_CHILD_SUBREAPER: adopts orphaned descendants (atomic) */
+    /* The parent's thread that made it (Linux's real_parent is a thread):
+     * when that thread ends, pdeath_signal is sent and the next live thread
+     * of the parent (or the reaper) takes its place.  process_tree_lock. */
+    int parent_tid;
+    int pdeath_signal;            /* PR_SET_PDEATHSIG; 0 none; not inherited, kept across exec (atomic) */
     uint64_t start_ns;            /* monotonic time of creation */
 };
 

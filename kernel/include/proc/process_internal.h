@@ -23,6 +23,11 @@ void process_adopt(struct process *parent, struct process *p, bool as_sibling);
  * already let go of it: thread->proc NULL, the CPU off its mm), makes it a
  * zombie, re-parents its children to init and tells its parent. */
 void process_exit_last_thread(struct process *p);
+/* Thread tid of p has ended (process_tree_lock held): the children it made
+ * get their PR_SET_PDEATHSIG signal, as on Linux, and heir (another live
+ * thread of p; 0 when none is left, the reaper takes them then) becomes
+ * their parent thread. */
+void process_thread_left_locked(struct process *p, int tid, int heir);
 /* Starts tearing the whole process down with the given wait status:
  * every other thread gets SIGKILL.  Idempotent: the first status wins. */
 void process_begin_exit(struct process *p, int wait_status);

@@ -53,6 +53,9 @@ struct thread {
     bool detached;               /* freed on exit instead of by a join */
     struct waitq exit_wq;        /* joiners */
     bool interruptible;          /* sleeping in an interruptible wait */
+    /* -20..19 (setpriority; inherited by clone): scales the time slice it
+     * gets, see sched_slice_for_nice.  Atomic stores; read at slice starts. */
+    int8_t nice;
 
     /* User threads only (proc != NULL); see proc/process.h and proc/uthread.h. */
     struct process *proc;
@@ -82,6 +85,8 @@ void sched_start_preemption(void);
  * short one so that preemption comes at many more points).  Before
  * sched_start_preemption. */
 void sched_set_slice_ns(uint64_t ns);
+/* The time slice of a thread with this nice value (sched/nice.h). */
+uint64_t sched_slice_for_nice(int nice);
 
 /* Creates a runnable kernel thread.  Returns NULL when out of memory. */
 struct thread *kthread_create(const char *name, void (*fn)(void *), void *arg);
