@@ -67,8 +67,9 @@ BENCH_SCRIPTS += tests/bench/channel/bench-channel.sh
 BENCH_PREREQS += chanbench-cpio $(VMTPM_OUT)/devices $(KERNEL_ELF) $(VTPM_TOOL) $(VTPM_BENCH) $(BENCH_OUT)/tsc-hz
 
 # --- make bench: the memory floor (tests/bench/memfloor): the smallest -m at
-# which the service VM answers GetRandom, under nutshell (build/initrd.cpio)
-# and under Linux (this archive: linuxinit starting the same stripped vtpm).
+# which the service VM answers GetRandom, under nutshell (the vm-tpm image:
+# the service image without the guests' vtpm instances, so that both kernels
+# run init and one vtpm on the same devices) and under Linux (this archive: linuxinit starting the same stripped vtpm).
 MEMFLOOR_OUT := $(BUILD)/bench/memfloor
 
 .PHONY: memfloor-linux-cpio
@@ -79,4 +80,4 @@ memfloor-linux-cpio: $(CHANBENCH_OUT)/chanbench $(CHANBENCH_OUT)/linuxinit $(BUI
 	    $(CHANBENCH_OUT)/chanbench $(CHANBENCH_OUT)/linuxinit tests/bench/channel/bench.inittab $(BUILD)/linux
 
 BENCH_SCRIPTS += tests/bench/memfloor/bench-memfloor.sh
-BENCH_PREREQS += memfloor-linux-cpio $(IMAGE_CPIO) $(VMTPM_OUT)/devices $(KERNEL_ELF) $(VTPM_TOOL) $(BENCH_OUT)/tsc-hz
+BENCH_PREREQS += memfloor-linux-cpio $(VMTPM_OUT)/vm-tpm.cpio $(VMTPM_OUT)/devices $(KERNEL_ELF) $(VTPM_TOOL) $(BENCH_OUT)/tsc-hz

@@ -6,8 +6,8 @@
 #
 #   bench min_mem_mib MiB nutshell=<v> linux=<v> ratio=<v>    lower is better
 #
-# nutshell boots the service image `make run` boots (build/initrd.cpio:
-# init + vtpm).  Linux boots tests/bench/channel's archive made with the same
+# nutshell boots the service image without the guests' vtpm instances
+# (build/tests/vm-tpm/vm-tpm.cpio: init + one vtpm, as in the Linux archive).  Linux boots tests/bench/channel's archive made with the same
 # stripped init and vtpm, whose /init (linuxinit) loads the virtio modules and
 # starts the vtpm on the same ports, as the channel benchmark does.
 #
@@ -22,7 +22,7 @@ cd "$root" || exit 1
 DEVFILE=$BUILD/tests/vm-tpm/devices
 VTPM=$BUILD/apps/image/vtpm
 TOOL=$BUILD/tests/vtpm/tpmtool
-NUTSHELL_CPIO=$BUILD/initrd.cpio
+NUTSHELL_CPIO=$BUILD/tests/vm-tpm/vm-tpm.cpio
 LINUX_CPIO=$BUILD/bench/memfloor/linux.cpio
 BOOT_WAIT=${MEMFLOOR_BOOT_WAIT:-90}
 NUTSHELL_RANGE=${MEMFLOOR_NUTSHELL_RANGE:-"2 16"}
