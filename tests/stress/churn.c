@@ -128,14 +128,10 @@ static pid_t spawn_child(const char *mode, const char *arg, int out_fd)
 
 static int make_pipe(int fds[2])
 {
-    while (pipe2(fds, O_CLOEXEC)) {
-        if (!stress_transient(errno) || stress_failed()) {
-            stress_fail("pipe2: %s", strerror(errno));
-            return -1;
-        }
-        stress_backoff("pipe2");
-    }
-    return 0;
+    if (stress_pipe(fds, O_CLOEXEC) == 0)
+        return 0;
+    stress_fail("pipe2: %s", strerror(errno));
+    return -1;
 }
 
 /* Reads what the pipe holds until EOF and compares it with want. */
@@ -293,7 +289,7 @@ int main(int argc, char **argv)
         workers = 3;
     pid_t pids[64];
     int tally_pipe[2]; /* each worker sends its tally here */
-    if (pipe2(tally_pipe, O_CLOEXEC)) {
+    if (stress_pipe(tally_pipe, O_CLOEXEC)) {
         stress_fail("pipe2: %s", strerror(errno));
         return stress_end(0);
     }

@@ -82,7 +82,7 @@ int main(int argc, char **argv)
         max_alive = 4;
     next_seq = calloc((size_t)rounds, sizeof *next_seq);
     int p[2];
-    if (!next_seq || pipe2(p, O_CLOEXEC)) {
+    if (!next_seq || stress_pipe(p, O_CLOEXEC)) {
         stress_fail("setup: %s", strerror(errno));
         return stress_end(0);
     }

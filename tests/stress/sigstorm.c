@@ -175,7 +175,7 @@ static pid_t start_waited_child(int pipe_fds[2])
 static void kill_sleeper(long round)
 {
     int p[2];
-    if (pipe(p)) {
+    if (stress_pipe(p, 0)) {
         stress_fail("pipe: %s", strerror(errno));
         return;
     }
@@ -243,7 +243,7 @@ int main(int argc, char **argv)
     for (int k = 0; k < NKINDS; k++) {
         struct victim *v = &victims[k];
         v->kind = (enum kind)k;
-        if (pipe(v->pipe)) {
+        if (stress_pipe(v->pipe, 0)) {
             stress_fail("pipe: %s", strerror(errno));
             return stress_end(0);
         }

@@ -2,6 +2,7 @@
 #include "stress.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <spawn.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -147,6 +148,19 @@ pid_t stress_fork(void)
             return pid;
         }
         stress_backoff("fork");
+    }
+}
+
+int stress_pipe(int fds[2], int flags)
+{
+    for (;;) {
+        if (pipe2(fds, flags) == 0) {
+            stress_progress();
+            return 0;
+        }
+        if (!stress_transient(errno) || stress_failed())
+            return -1;
+        stress_backoff("pipe2");
     }
 }
 

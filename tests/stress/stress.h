@@ -52,6 +52,9 @@ long stress_retries(void);
 /* Adds the retries a child process counted. */
 void stress_add_retries(long n);
 
+/* pipe2() retried while the kernel lacks memory; -1 (errno set) only on
+ * other errors or when the run has already failed. */
+int stress_pipe(int fds[2], int flags);
 /* fork() retried while the kernel lacks memory; -1 only on other errors. */
 pid_t stress_fork(void);
 /* Exit status of a child whose exec failed for lack of memory, which the
