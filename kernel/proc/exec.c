@@ -21,6 +21,7 @@
 #include <proc/process_internal.h>
 #include <proc/signal.h>
 #include <proc/uthread.h>
+#include <security/measure.h>
 #include <syscall/syscall.h>
 
 #define ARG_MAX_BYTES (256 * 1024) /* argv + envp strings (Linux allows more; docs/syscalls.md) */
@@ -121,10 +122,12 @@ static int load_interp(struct mm *mm, const char *path, struct loaded *out)
         file_put(f);
         return r;
     }
+    r = measure_exec(f, path);
     struct elf_image img;
     uint8_t *head;
     size_t head_len;
-    r = read_elf(f, &img, &head, &head_len);
+    if (!r)
+        r = read_elf(f, &img, &head, &head_len);
     if (!r) {
         kfree(head);
         if (img.type != 3 /* ET_DYN */ || img.has_interp)
@@ -350,9 +353,12 @@ int exec_prepare(const struct exec_args *args, struct exec_image *out)
         return -ENOMEM;
     }
     mm->exe_file = f; /* the open's reference and the denial: mm_put gives both back */
+    /* Hashed while denied writers: what is measured is what gets mapped. */
+    r = measure_exec(f, path);
     struct loaded ld = {0};
     mutex_lock(&mm->lock);
-    r = load_program(mm, f, &ld);
+    if (!r)
+        r = load_program(mm, f, &ld);
     if (!r)
         r = build_stack(mm, args, &ld, &out->rsp);
     mm->brk_start = mm->brk = ld.brk;
