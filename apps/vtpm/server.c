@@ -18,6 +18,7 @@
 #include "ctrl.h"
 #include "frame.h"
 #include "log.h"
+#include "measured.h"
 #include "tpm.h"
 #include "tpm_names.h"
 
@@ -149,8 +150,14 @@ static bool serve_data(struct conn *c)
         }
         log_debug("data connection %u: %s -> rc 0x%x", c->id, tpm_cc_name(cc),
                   frame_response_code(rsp, rsp_len));
+        /* Judged before conn_send: rsp is libtpms's buffer, which a replay reuses. */
+        bool replay = measured_enabled() && measured_is_startup_clear(c->buf, flen, rsp, rsp_len);
         if (!conn_send(c, rsp, rsp_len))
             return false;
+        if (replay && measured_replay() < 0) {
+            log_error("the PCRs do not describe the boot: stopping the TPM");
+            tpm_stop();
+        }
         c->len -= flen;
         memmove(c->buf, c->buf + flen, c->len);
     }

@@ -7,10 +7,10 @@
 
 APROXY_MEASURE  := $(BUILD)/aproxy/host/aproxy-measure
 APROXY_HOST_CC  := gcc
-APROXY_HOST_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -Ikernel/include
-APROXY_MEASURE_SRCS := aproxy/host/measure_main.c aproxy/host/eventlog.c aproxy/host/pcr.c
+APROXY_HOST_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -Ikernel/include -Iapps/eventlog
+APROXY_MEASURE_SRCS := aproxy/host/measure_main.c apps/eventlog/eventlog.c aproxy/host/pcr.c
 
-$(APROXY_MEASURE): $(APROXY_MEASURE_SRCS) aproxy/host/eventlog.h aproxy/host/pcr.h kernel/include/kernel/tcg_log.h \
+$(APROXY_MEASURE): $(APROXY_MEASURE_SRCS) apps/eventlog/eventlog.h aproxy/host/pcr.h kernel/include/kernel/tcg_log.h \
                    kernel/include/security/measure.h | deps
 	@mkdir -p $(@D)
 	$(APROXY_HOST_CC) $(APROXY_HOST_CFLAGS) -o $@ $(APROXY_MEASURE_SRCS) -lcrypto

@@ -1,7 +1,7 @@
-/* libFuzzer target: the host verifier's TCG event-log reader
- * (aproxy/host/eventlog.c) on arbitrary bytes.  It must never read out of
- * bounds, and every record it hands over must lie inside the input. */
-#include "../../../aproxy/host/eventlog.h"
+/* libFuzzer target: the TCG event-log reader (apps/eventlog/eventlog.c) on
+ * arbitrary bytes.  It must never read out of bounds, and every record it
+ * hands over must lie inside the input. */
+#include "../../../apps/eventlog/eventlog.h"
 
 #include <stdlib.h>
 

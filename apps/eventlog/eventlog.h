@@ -1,11 +1,13 @@
 /* A reader of TCG PC Client crypto-agile event logs (the format of the
- * nutshell kernel's /dev/eventlog, docs/attestation.md), for a verifier on
- * the host.  It trusts nothing: every length is checked against what is
+ * nutshell kernel's /dev/eventlog, docs/attestation.md), shared by the host
+ * verifier (aproxy/host/aproxy-measure) and the vtpm, which replays the log
+ * into its PCRs (apps/vtpm/measured.c).  Plain C, no libc beyond memcmp,
+ * built for the host and for nutshell alike.  It trusts nothing: every length is checked against what is
  * left, the header must be a "Spec ID Event03" naming each bank's digest
  * size, and every record must carry exactly the header's banks.
  * No allocation; fuzzed by tests/fuzz/eventlog. */
-#ifndef APROXY_HOST_EVENTLOG_H
-#define APROXY_HOST_EVENTLOG_H
+#ifndef APPS_EVENTLOG_H
+#define APPS_EVENTLOG_H
 
 #include <stddef.h>
 #include <stdint.h>
