@@ -126,7 +126,8 @@ static int64_t eventlog_read(struct file *f, void *buf, size_t n, uint64_t *pos,
     uint64_t flags = spin_lock_irqsave(&measure_lock);
     size_t len = tcg.len;
     size_t take = *pos >= len ? 0 : MIN(n, len - (size_t)*pos);
-    memcpy(buf, log_buf + *pos, take);
+    if (take)
+        memcpy(buf, log_buf + *pos, take); /* *pos < len here: in the buffer */
     spin_unlock_irqrestore(&measure_lock, flags);
     *pos += take;
     return (int64_t)take;
