@@ -10,10 +10,10 @@
 #include <kernel/spinlock.h>
 #include <kernel/string.h>
 #include <kernel/tcg_log.h>
-#include <mm/slab.h>
+#include <mm/physmap.h>
+#include <mm/pmm.h>
 #include <security/measure.h>
 
-#define HASH_CHUNK 4096
 #define EXEC_PREFIX "exec: "
 #define EXEC_PATH_MAX 256 /* longer paths are cut in the event data; the digest is the file's */
 
@@ -59,29 +59,39 @@ void measure_boot(const char *cmdline, const void *initrd, size_t initrd_len)
     }
 }
 
-/* Hashes f's whole content into both banks. */
+/* Hashes f's whole content into both banks, page by page from the file's
+ * own frames (no allocation: exec runs when memory is short too); a page
+ * with no frame to lend (a hole) is read through a small buffer. */
 static int hash_file(struct file *f, struct tcg_digests *out)
 {
-    uint8_t *chunk = kmalloc(HASH_CHUNK);
-    if (!chunk)
-        return -ENOMEM;
     struct sha256 s256;
     struct sha384 s384;
     sha256_init(&s256);
     sha384_init(&s384);
-    uint64_t size = file_size(f), off = 0;
+    uint64_t size = file_size(f);
     int r = 0;
-    while (off < size) {
-        int64_t got = kernel_pread(f, chunk, (size_t)MIN(size - off, (uint64_t)HASH_CHUNK), off);
-        if (got <= 0) {
-            r = got < 0 ? (int)got : -EIO; /* shorter than its size while denied writers: broken */
-            break;
+    for (uint64_t page = 0; page < size && !r; page += PAGE_SIZE) {
+        size_t len = (size_t)MIN(size - page, PAGE_SIZE);
+        uint64_t phys;
+        if (kernel_file_frame(f, page, &phys) == 0) {
+            const uint8_t *p = phys_to_virt(phys);
+            sha256_update(&s256, p, len);
+            sha384_update(&s384, p, len);
+            pmm_frame_release(phys);
+            continue;
         }
-        sha256_update(&s256, chunk, (size_t)got);
-        sha384_update(&s384, chunk, (size_t)got);
-        off += (uint64_t)got;
+        uint8_t chunk[256];
+        for (size_t done = 0; done < len && !r;) {
+            int64_t got = kernel_pread(f, chunk, MIN(len - done, sizeof chunk), page + done);
+            if (got <= 0) {
+                r = got < 0 ? (int)got : -EIO; /* shorter than its size while denied writers: broken */
+                break;
+            }
+            sha256_update(&s256, chunk, (size_t)got);
+            sha384_update(&s384, chunk, (size_t)got);
+            done += (size_t)got;
+        }
     }
-    kfree(chunk);
     sha256_final(&s256, out->sha256);
     sha384_final(&s384, out->sha384);
     return r;
