@@ -12,7 +12,7 @@
 #include "log.h"
 #include "tpm.h"
 
-#define LOG_MAX (1u << 20)          /* the kernel's log is 64 KiB; anything this big is not one */
+#define LOG_MAX (1u << 20) /* far above the kernel's 16 KiB: anything bigger is not its log */
 #define TPM_ST_SESSIONS 0x8002u
 #define TPM_CC_STARTUP 0x144u
 #define TPM_CC_PCR_EXTEND 0x182u

@@ -23,7 +23,6 @@
 #include <string.h>
 
 #define MAX_LOG_FILE (16u << 20)
-#define MAX_PROGRAMS 4096
 
 static void usage(void)
 {
@@ -119,7 +118,7 @@ static int cmd_expect(int argc, char **argv)
 {
     struct pcr_banks want = {0};
     struct pcr_digests d;
-    static uint8_t seen[MAX_PROGRAMS][32];
+    static uint8_t seen[MEASURE_MAX_PROGRAMS][32];
     size_t n_seen = 0;
     const char *cmdline = "", *initrd = NULL, *against = NULL;
     for (int i = 0; i < argc; i++) {
@@ -156,16 +155,15 @@ static int cmd_expect(int argc, char **argv)
             fprintf(stderr, "aproxy-measure: %s: %s\n", file, strerror(errno));
             return 1;
         }
+        /* As the kernel's seen_before: a content is logged once, and past
+         * MEASURE_MAX_PROGRAMS remembered contents, new ones at every exec. */
         size_t k = 0;
         while (k < n_seen && memcmp(seen[k], d.sha256, 32))
             k++;
         if (k < n_seen)
-            continue; /* the kernel logs a content once */
-        if (n_seen == MAX_PROGRAMS) {
-            fprintf(stderr, "aproxy-measure: more than %d programs\n", MAX_PROGRAMS);
-            return 1;
-        }
-        memcpy(seen[n_seen++], d.sha256, 32);
+            continue;
+        if (n_seen < MEASURE_MAX_PROGRAMS)
+            memcpy(seen[n_seen++], d.sha256, 32);
         pcr_extend(&want, MEASURE_PCR_PROGRAMS, &d);
     }
     pcr_print(&want, stdout);

@@ -20,8 +20,8 @@ struct file;
 #define MEASURE_PCR_BOOT 9
 #define MEASURE_PCR_PROGRAMS 10
 /* The log's fixed size, and how many distinct programs it remembers. */
-#define MEASURE_LOG_SIZE (64 * 1024)
-#define MEASURE_MAX_PROGRAMS 512
+#define MEASURE_LOG_SIZE (16 * 1024)
+#define MEASURE_MAX_PROGRAMS 128
 
 /* Starts the log and measures the command line and the initrd (len 0:
  * none given).  Called once at boot, before anything else is measured. */
