@@ -30,6 +30,7 @@
 #include <mm/pmm.h>
 #include <mm/slab.h>
 #include <sched/sched.h>
+#include <security/measure.h>
 
 #define BOOT_MAPPED_LIMIT (4ull << 30) /* what boot.S maps */
 #define MAX_USABLE 64
@@ -204,6 +205,7 @@ static void start_user_space(void)
     } else {
         printk(LOG_WARN, "no initramfs given (-initrd): the root filesystem is empty");
     }
+    measure_boot(boot_info.cmdline, initrd, initrd_len); /* before the unpacker frees the initrd */
     if (initrd_len)
         initrd_released = boot_info.modules[0].paddr;
     int r = vfs_init(initrd, initrd_len, initrd_len ? release_initrd : NULL);
@@ -211,6 +213,9 @@ static void start_user_space(void)
         printk(LOG_ERR, "root filesystem: error %d setting it up", r);
     if (initrd_len)
         release_initrd(initrd_len); /* also what an unpacking error left */
+    r = measure_register_eventlog();
+    if (r)
+        printk(LOG_ERR, "measure: cannot add /dev/eventlog: error %d", r);
     virtio_init(); /* after the root fs: drivers add nodes under /dev */
     print_memory_use("for user space (initramfs unpacked, devices up)");
 

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "measured.h"
 #include "server.h"
 #include "state_store.h"
 #include "tpm.h"
@@ -24,6 +25,8 @@ static void usage(FILE *f)
             "  --remanufacture      if the state is blank or fails its checks, format it\n"
             "                       and manufacture a new TPM (its old identity is lost)\n"
             "  --need-init          do not start the TPM until the control channel sends INIT\n"
+            "  --eventlog PATH      after each TPM2_Startup(CLEAR), extend the PCRs from the TCG\n"
+            "                       event log at PATH (the service VM's own TPM: /dev/eventlog)\n"
             "  --slot-size BYTES    slot size when formatting (default %u)\n"
             "  --fault-write-limit N  testing: die like a power cut after N bytes of state writes\n"
             "  --verbose            log every TPM and control command\n"
@@ -44,7 +47,7 @@ static bool parse_u64(const char *s, uint64_t *v)
 
 int main(int argc, char **argv)
 {
-    const char *server_spec = NULL, *ctrl_spec = NULL, *state_path = NULL;
+    const char *server_spec = NULL, *ctrl_spec = NULL, *state_path = NULL, *eventlog_path = NULL;
     bool remanufacture = false, need_init = false;
     uint64_t slot_size = STATE_SLOT_SIZE_DEFAULT;
     int64_t fault = -1;
@@ -65,6 +68,8 @@ int main(int argc, char **argv)
             server_spec = argv[++i];
         } else if (v && !strcmp(a, "--ctrl")) {
             ctrl_spec = argv[++i];
+        } else if (v && !strcmp(a, "--eventlog")) {
+            eventlog_path = argv[++i];
         } else if (v && !strcmp(a, "--state")) {
             state_path = argv[++i];
         } else if (v && !strcmp(a, "--slot-size")) {
@@ -102,6 +107,9 @@ int main(int argc, char **argv)
         log_error("the data and ctrl channels cannot share a descriptor");
         return 2;
     }
+
+    if (eventlog_path && measured_open(eventlog_path) < 0)
+        return 1; /* a TPM that cannot hold the boot's measurements must not pretend to */
 
     static struct state_store store;
     if (state_store_open(&store, state_path, remanufacture, slot_size) < 0)

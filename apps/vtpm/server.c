@@ -18,6 +18,7 @@
 #include "ctrl.h"
 #include "frame.h"
 #include "log.h"
+#include "measured.h"
 #include "svsm_frame.h"
 #include "tpm.h"
 #include "tpm_names.h"
@@ -226,8 +227,14 @@ static bool serve_data(struct conn *c)
         }
         const uint8_t *rsp;
         uint32_t rsp_len = run_command(c, c->buf, flen, err, &rsp);
+        /* Judged before conn_send: rsp is libtpms's buffer, which a replay reuses. */
+        bool replay = measured_enabled() && measured_is_startup_clear(c->buf, flen, rsp, rsp_len);
         if (!conn_send(c, rsp, rsp_len))
             return false;
+        if (replay && measured_replay() < 0) {
+            log_error("the PCRs do not describe the boot: stopping the TPM");
+            tpm_stop();
+        }
         consume(c, flen);
     }
 }

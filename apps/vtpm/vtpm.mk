@@ -7,9 +7,9 @@ VTPM_TOOLCHAIN ?= nutshell
 
 VTPM_DIR   := $(BUILD)/apps/vtpm
 VTPM_BIN   := $(VTPM_DIR)/vtpm
-VTPM_SRCS  := $(sort $(wildcard apps/vtpm/*.c))
-VTPM_HDRS  := $(wildcard apps/vtpm/*.h)
-VTPM_CFLAGS := -D_GNU_SOURCE -std=gnu11 -O2 -g -Wall -Wextra -Werror
+VTPM_SRCS  := $(sort $(wildcard apps/vtpm/*.c)) apps/eventlog/eventlog.c  # the log reader: measured.c
+VTPM_HDRS  := $(wildcard apps/vtpm/*.h) apps/eventlog/eventlog.h
+VTPM_CFLAGS := -D_GNU_SOURCE -std=gnu11 -O2 -g -Wall -Wextra -Werror -Iapps/eventlog
 VTPM_LIBS  := -ltpms -lcrypto
 
 ifeq ($(VTPM_TOOLCHAIN),nutshell)
@@ -42,7 +42,7 @@ $(VTPM_TOOL): tests/integration/vtpm/tpmtool.c $(VTPM_CLIENT) | deps
 	gcc $(VTPM_HOST_CFLAGS) -o $@ tests/integration/vtpm/tpmtool.c tests/integration/vtpm/tpmclient.c
 
 TEST_SUITES  += tests/integration/vtpm/vtpm-host.sh
-TEST_PREREQS += $(VTPM_BIN) $(VTPM_TOOL)
+TEST_PREREQS += $(VTPM_BIN) $(VTPM_TOOL) $(APROXY_MEASURE)
 
 # --- bench (tests/bench/vtpm) ----------------------------------------------
 VTPM_BENCH := $(VTPM_TEST_DIR)/tpmbench

@@ -21,6 +21,7 @@
 #include <proc/process_internal.h>
 #include <proc/signal.h>
 #include <proc/uthread.h>
+#include <security/measure.h>
 #include <syscall/syscall.h>
 
 #define ARG_MAX_BYTES (256 * 1024) /* argv + envp strings (Linux allows more; docs/syscalls.md) */
@@ -123,10 +124,12 @@ static int load_interp(struct mm *mm, const char *path, struct loaded *out)
         file_put(f);
         return r;
     }
+    r = measure_exec(f, path);
     struct elf_image img;
     uint8_t *head;
     size_t head_len;
-    r = read_elf(f, &img, &head, &head_len);
+    if (!r)
+        r = read_elf(f, &img, &head, &head_len);
     if (!r) {
         kfree(head);
         if (img.type != 3 /* ET_DYN */ || img.has_interp)
@@ -370,7 +373,11 @@ static int open_program(struct exec_args *args, struct file **out)
             file_put(f);
             return r;
         }
-        r = depth > EXEC_REWRITES_MAX ? -ELOOP : exec_script_rewrite(args, f);
+        /* Hashed while denied writers: what is measured is what runs (a
+         * script and then its interpreter, each measured as it is opened). */
+        r = depth > EXEC_REWRITES_MAX ? -ELOOP : measure_exec(f, args->buf + args->open_off);
+        if (r == 0)
+            r = exec_script_rewrite(args, f);
         if (r == 0) {
             *out = f;
             return 0;

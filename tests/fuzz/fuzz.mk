@@ -47,3 +47,7 @@ $(FUZZ_DIR)/elf/seeds: $(addprefix $(BUILD)/tests/unit/elf-samples/,hello-static
 
 $(eval $(call fuzz_target,cpio,kernel/fs/cpio.c,$(FUZZ_DIR)/cpio/seeds))
 $(eval $(call fuzz_target,elf,kernel/proc/elf.c,$(FUZZ_DIR)/elf/seeds))
+
+# eventlog: the TCG event-log reader of aproxy-measure and the vtpm (apps/eventlog/),
+# seeded by its regressions (a real boot's log, a cut one).
+$(eval $(call fuzz_target,eventlog,apps/eventlog/eventlog.c,))

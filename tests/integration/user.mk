@@ -4,21 +4,24 @@
 USER_OUT := $(BUILD)/tests/user
 USER_CC  := musl-gcc -std=gnu11 -O2 -g -Wall -Wextra -Werror -static
 
-$(USER_OUT)/vmrun $(USER_OUT)/memhog $(USER_OUT)/tmpfill $(USER_OUT)/sysfuzz $(USER_OUT)/respawn $(USER_OUT)/consoletest: $(USER_OUT)/%: tests/integration/user/%.c | deps
+$(USER_OUT)/vmrun $(USER_OUT)/eventlog $(USER_OUT)/memhog $(USER_OUT)/tmpfill $(USER_OUT)/sysfuzz $(USER_OUT)/respawn $(USER_OUT)/consoletest: $(USER_OUT)/%: tests/integration/user/%.c | deps
 	@mkdir -p $(@D)
 	@echo "  MUSLCC  $@"
 	@$(USER_CC) -o $@ $<
 
-# The ABI image: every ABI program under /abi, run in the order of ABI_NAMES.
+# The ABI image: /bin/eventlog first (the measurement log then holds only
+# the boot inputs, init and itself, which user-boot.sh recomputes on the
+# host), then every ABI program under /abi, in the order of ABI_NAMES.
 $(USER_OUT)/abi.manifest: tests/integration/user.mk tests/abi/abi.mk | deps
 	@mkdir -p $(@D)
 	@{ echo "file /sbin/init $(USER_OUT)/vmrun 0755"; \
 	   echo "file /etc/vmrun.list $(USER_OUT)/abi.list"; \
+	   echo "file /bin/eventlog $(USER_OUT)/eventlog 0755"; \
 	   for n in $(ABI_NAMES); do echo "file /abi/$$n $(ABI_OUT)/$$n 0755"; done; } >$@
 $(USER_OUT)/abi.list: tests/integration/user.mk tests/abi/abi.mk | deps
 	@mkdir -p $(@D)
-	@for n in $(ABI_NAMES); do echo "/abi/$$n"; done >$@
-$(USER_OUT)/abi.cpio: $(USER_OUT)/abi.manifest $(USER_OUT)/abi.list $(USER_OUT)/vmrun $(ABI_PROGS) $(BUILD)/apps/mkinitrd/mkinitrd
+	@{ echo /bin/eventlog; for n in $(ABI_NAMES); do echo "/abi/$$n"; done; } >$@
+$(USER_OUT)/abi.cpio: $(USER_OUT)/abi.manifest $(USER_OUT)/abi.list $(USER_OUT)/vmrun $(USER_OUT)/eventlog $(ABI_PROGS) $(BUILD)/apps/mkinitrd/mkinitrd
 	@$(BUILD)/apps/mkinitrd/mkinitrd $(USER_OUT)/abi.manifest $@
 
 # The pressure image: memhog three times in a row, tmpfs filled to its limits and
@@ -57,10 +60,10 @@ $(USER_OUT)/console.cpio: $(USER_OUT)/console.manifest $(USER_OUT)/consoletest $
 
 USER_SUITE := $(USER_OUT)/user-boot
 $(USER_SUITE): tests/integration/user/user-boot.sh $(KERNEL_ELF) $(USER_OUT)/abi.cpio $(USER_OUT)/memhog.cpio \
-               $(USER_OUT)/init.cpio $(USER_OUT)/console.cpio
-	@printf '#!/bin/sh\nexec %s %s %s %s %s %s\n' "$(CURDIR)/tests/integration/user/user-boot.sh" "$(CURDIR)/$(KERNEL_ELF)" \
+               $(USER_OUT)/init.cpio $(USER_OUT)/console.cpio $(APROXY_MEASURE)
+	@printf '#!/bin/sh\nexec %s %s %s %s %s %s %s\n' "$(CURDIR)/tests/integration/user/user-boot.sh" "$(CURDIR)/$(KERNEL_ELF)" \
 	    "$(CURDIR)/$(USER_OUT)/abi.cpio" "$(CURDIR)/$(USER_OUT)/memhog.cpio" "$(CURDIR)/$(USER_OUT)/init.cpio" \
-	    "$(CURDIR)/$(USER_OUT)/console.cpio" >$@
+	    "$(CURDIR)/$(USER_OUT)/console.cpio" "$(CURDIR)/$(APROXY_MEASURE)" >$@
 	@chmod +x $@
 TEST_SUITES  += $(USER_SUITE)
 TEST_PREREQS += $(USER_SUITE)

@@ -29,9 +29,10 @@ $(VTPMVM_OUT)/vtpm-vm.manifest: tests/integration/vtpm-vm.mk | deps
 $(eval $(call mkinitrd_archive,$(VTPMVM_OUT)/vtpm-vm.cpio,$(VTPMVM_OUT)/vtpm-vm.manifest,$(VTPMVM_OUT)/vtpm-vm.list $(BUILD)/tests/user/vmrun $(VTPMVM_CHECK) $(VTPM_BIN)))
 
 VTPMVM_SUITE := $(VTPMVM_OUT)/vtpm-vm
-$(VTPMVM_SUITE): tests/integration/vtpm-vm/vtpm-vm.sh $(KERNEL_ELF) $(VTPMVM_OUT)/vtpm-vm.cpio
-	@printf '#!/bin/sh\nexec %s %s %s\n' "$(CURDIR)/tests/integration/vtpm-vm/vtpm-vm.sh" \
-	    "$(CURDIR)/$(KERNEL_ELF)" "$(CURDIR)/$(VTPMVM_OUT)/vtpm-vm.cpio" >$@
+$(VTPMVM_SUITE): tests/integration/vtpm-vm/vtpm-vm.sh $(KERNEL_ELF) $(VTPMVM_OUT)/vtpm-vm.cpio $(APROXY_MEASURE)
+	@printf '#!/bin/sh\nexec %s %s %s %s %s %s %s\n' "$(CURDIR)/tests/integration/vtpm-vm/vtpm-vm.sh" \
+	    "$(CURDIR)/$(KERNEL_ELF)" "$(CURDIR)/$(VTPMVM_OUT)/vtpm-vm.cpio" "$(CURDIR)/$(APROXY_MEASURE)" \
+	    "$(CURDIR)/$(BUILD)/tests/user/vmrun" "$(CURDIR)/$(VTPMVM_CHECK)" "$(CURDIR)/$(VTPM_BIN)" >$@
 	@chmod +x $@
 
 TEST_SUITES  += $(VTPMVM_SUITE)

@@ -7,14 +7,21 @@
 # (tmpfill); then random system calls (sysfuzz).  Boot 3: apps/init as pid 1 restarts a
 # failing service and powers off when its final service ends.  Boot 4: the
 # console's input, typed by this script.
+#
+# Measured launch, from boot 1: its first program (/bin/eventlog) checks
+# /dev/eventlog and prints the log in hex; here tpm2_eventlog must parse it,
+# and aproxy-measure's expected PCR values for that command line, initrd and
+# programs must equal the log's replay.
 set -u
 here=$(dirname "$0")
 . "$here/../lib/qemu.sh"
 kernel=${1:?kernel} abi=${2:?abi.cpio} memhog=${3:?memhog.cpio} initimg=${4:?init.cpio} consoleimg=${5:?console.cpio}
+measure=${6:?aproxy-measure}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-qemu_boot 600 "$work/abi.log" -m 256 -kernel "$kernel" -initrd "$abi" -append "quiet"
+cmdline="quiet" # measured into PCR 9: the host recomputes it below
+qemu_boot 600 "$work/abi.log" -m 256 -kernel "$kernel" -initrd "$abi" -append "$cmdline"
 rc=$?
 strip_log "$work/abi.log" | sed -e 's/\r$//' -e 's/^\(PASS\|FAIL\) abi\//\1 abi-vm\//' | grep -E '^(PASS|FAIL) '
 if [ $rc -eq 1 ]; then
@@ -22,6 +29,49 @@ if [ $rc -eq 1 ]; then
 else
     fail vm/abi-boot-powered-off "QEMU status $rc (1 = all programs passed, 3 = some failed, 5 = panic, 124 = hung)"
     grep -vE '^(PASS|FAIL) ' "$work/abi.log" | tail -25
+fi
+
+# The log as the VM printed it; the programs beside the image are the ones in it.
+strip_log "$work/abi.log" | perl -ne 'print pack("H*", $1) if /^EVENTLOG ([0-9a-f]+)$/' \
+    >"$work/eventlog.bin"
+want=$(strip_log "$work/abi.log" | sed -n 's/^EVENTLOG-END \([0-9]*\).*/\1/p')
+if [ -n "$want" ] && [ "$(stat -c %s "$work/eventlog.bin")" = "$want" ]; then
+    pass measure/log-read-out-of-the-vm
+else
+    fail measure/log-read-out-of-the-vm "got $(stat -c %s "$work/eventlog.bin") bytes of ${want:-no} EVENTLOG-END"
+fi
+# tpm2_eventlog (Debian's tpm2-tools) is the independent oracle: it must
+# parse the log and compute, from the records, the PCR values
+# aproxy-measure expects.  (It warns that EV_IPL records extend PCR 10:
+# firmware uses EV_IPL only in PCRs 8, 9, 12 and 14; docs/attestation.md.)
+tpm2_eventlog "$work/eventlog.bin" >"$work/tpm2_eventlog.out" 2>"$work/tpm2_eventlog.err"
+rc=$?
+awk '/^pcrs:/ {p = 1; next} p && /^  [a-z0-9]+:$/ {b = $1; sub(":", "", b); next}
+     p && /^    [0-9]+ *: 0x/ {sub("0x", "", $3); print b ":" $1 " " $3}' "$work/tpm2_eventlog.out" >"$work/tpm2.pcrs"
+if [ $rc -eq 0 ] && grep -q 'Spec ID Event03' "$work/tpm2_eventlog.out" &&
+    grep -q 'exec: /bin/eventlog' "$work/tpm2_eventlog.out"; then
+    pass measure/tpm2_eventlog-parses-the-log
+else
+    fail measure/tpm2_eventlog-parses-the-log "status $rc: $(tail -3 "$work/tpm2_eventlog.err" | tr '\n' ' ')"
+fi
+imgdir=$(dirname "$abi")
+if "$measure" expect --cmdline "$cmdline" --initrd "$abi" --exec "/sbin/init=$imgdir/vmrun" \
+    --exec "/bin/eventlog=$imgdir/eventlog" --against "$work/eventlog.bin" >"$work/expect.out" 2>&1; then
+    pass measure/expected-pcrs-equal-the-replayed-log
+else
+    fail measure/expected-pcrs-equal-the-replayed-log "$(tr '\n' ' ' <"$work/expect.out" | cut -c1-300)"
+fi
+if [ -s "$work/tpm2.pcrs" ] && diff <(grep -E '^sha(256|384):' "$work/expect.out") "$work/tpm2.pcrs" >/dev/null; then
+    pass measure/tpm2_eventlog-pcrs-equal-the-expected
+else
+    fail measure/tpm2_eventlog-pcrs-equal-the-expected "tpm2_eventlog: $(tr '\n' ' ' <"$work/tpm2.pcrs" | cut -c1-200)"
+fi
+# A different command line must not match (the check can fail).
+if "$measure" expect --cmdline "quiet init=/bin/sh" --initrd "$abi" --exec "/sbin/init=$imgdir/vmrun" \
+    --exec "/bin/eventlog=$imgdir/eventlog" --against "$work/eventlog.bin" >/dev/null 2>&1; then
+    fail measure/other-cmdline-mismatches "a changed command line gave the same PCR values"
+else
+    pass measure/other-cmdline-mismatches
 fi
 
 qemu_boot 300 "$work/memhog.log" -m 16 -kernel "$kernel" -initrd "$memhog" -append "quiet"

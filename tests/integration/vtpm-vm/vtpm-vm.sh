@@ -7,13 +7,17 @@
 set -u
 here=$(dirname "$0")
 . "$here/../lib/qemu.sh"
-kernel=${1:?kernel} image=${2:?vtpm-vm.cpio}
+kernel=${1:?kernel} image=${2:?vtpm-vm.cpio} measure=${3:?aproxy-measure}
+# The programs in the image, in the order this boot execs them (init, the
+# check, the vtpm): what the kernel measures into PCR 10.
+vmrun=${4:?vmrun} vtpmcheck=${5:?vtpmcheck} vtpm=${6:?vtpm}
+cmdline="quiet"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
 # TCG is slow and RSA-2048 primary generation can take tens of seconds under it
 # (the whole boot usually takes a few seconds); a hung guest costs 300 s.
-qemu_boot 300 "$work/boot.log" -m 256 -kernel "$kernel" -initrd "$image" -append "quiet"
+qemu_boot 300 "$work/boot.log" -m 256 -kernel "$kernel" -initrd "$image" -append "$cmdline"
 rc=$?
 strip_log "$work/boot.log" >"$work/log"
 grep -E '^(PASS|FAIL) ' "$work/log"
@@ -27,3 +31,15 @@ else
 fi
 grep -qE '^PASS vtpm-vm/closed-pipes-stop-vtpm' "$work/log" ||
     fail vtpm-vm/ran-to-the-end "vtpmcheck did not reach its last check"
+
+# Measured launch end to end: the kernel measured this boot, the vtpm with
+# --eventlog replayed it into its PCRs, and the values vtpmcheck read must be
+# what aproxy-measure computes on the host from the same inputs.
+"$measure" expect --cmdline "$cmdline" --initrd "$image" --exec "/sbin/init=$vmrun" \
+    --exec "/bin/vtpmcheck=$vtpmcheck" --exec "/sbin/vtpm=$vtpm" | grep '^sha256:' >"$work/want"
+sed -n 's/^MEASURED-PCR //p' "$work/log" >"$work/got"
+if [ -s "$work/got" ] && diff "$work/want" "$work/got" >/dev/null; then
+    pass vtpm-vm/measured-pcrs-equal-the-host-expectation
+else
+    fail vtpm-vm/measured-pcrs-equal-the-host-expectation "vtpm: $(tr '\n' ' ' <"$work/got") want: $(tr '\n' ' ' <"$work/want")"
+fi

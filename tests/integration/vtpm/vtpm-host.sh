@@ -422,3 +422,31 @@ test_remanufacture() {
     stop_vtpm
 }
 t state-refuse-then-remanufacture test_remanufacture
+
+# Measured launch (docs/attestation.md): with --eventlog, Startup(CLEAR) is
+# followed by the log's replay into the PCRs; tpm2_pcrread must then show
+# what aproxy-measure computes from the same log, PCR 8 stays zero, and a
+# malformed log keeps the vtpm from starting.  The log is a real boot's
+# (the fuzzer's regression sample, written by the kernel's /dev/eventlog).
+MEASURE=${APROXY_MEASURE:-$root/build/aproxy/host/aproxy-measure}
+SAMPLE_LOG=$root/tests/fuzz/eventlog/regressions/nutshell-boot.bin
+test_eventlog() {
+    start_vtpm --eventlog "$SAMPLE_LOG" || { echo "did not start: $(tail -n 2 "$work/log")"; return 1; }
+    tpm2_startup -c || return 1
+    grep -q "replayed into the PCRs" "$work/log" || { echo "no replay line"; return 1; }
+    tpm2_pcrread sha256:8,9,10+sha384:9,10 >"$work/pcrs.txt" || return 1
+    awk '/^  [a-z0-9]+:$/ {b = $1; sub(":", "", b); next}
+         /^ *[0-9]+ *: *0x/ {n = $0; sub(/^ */, "", n); sub(/ *:.*/, "", n); h = $0; sub(/.*0x/, "", h)
+                             print b ":" n " " tolower(h)}' "$work/pcrs.txt" >"$work/got"
+    "$MEASURE" replay "$SAMPLE_LOG" >"$work/want" || return 1
+    if ! diff <(grep -v '^sha256:8 ' "$work/got") "$work/want"; then
+        echo "PCRs differ from the log's replay"
+        return 1
+    fi
+    grep -q "^sha256:8 0\{64\}$" "$work/got" || { echo "PCR 8 is not zero"; return 1; }
+    stop_vtpm
+    head -c 60 "$SAMPLE_LOG" >"$work/cut.bin"
+    if start_vtpm --eventlog "$work/cut.bin"; then echo "started with a cut log"; return 1; fi
+    grep -q "event log .*cut.bin: " "$work/log" || { echo "no clear refusal: $(tail -n 1 "$work/log")"; return 1; }
+}
+t eventlog-replayed-into-pcrs test_eventlog
