@@ -80,6 +80,28 @@ static int progress_fd = -1; /* the pipe to the parent (see worker_main) */
  * FAIL line still fails the run, then the line. */
 #define worker_fail(...) ((void)stress_write_full(progress_fd, "f", 1), stress_fail(__VA_ARGS__))
 
+/* Tells the parent how far the worker got, for its report of a stuck one. */
+static void say_stage(char stage)
+{
+    (void)stress_write_full(progress_fd, &stage, 1);
+}
+
+/* The stages, in order ('h' comes from the writer thread at any time after 'm'). */
+static const char *stage_name(char stage)
+{
+    switch (stage) {
+    case 0: return "before opening the port";
+    case 'o': return "after opening the port, waiting for POLLOUT";
+    case 'w': return "writing its marker";
+    case 'm': return "streaming records";
+    case 'h': return "streaming records, past the kill point";
+    case 'e': return "joining its writer thread, all echo checked";
+    case 'j': return "closing the port";
+    case 'c': return "exiting";
+    default: return "?";
+    }
+}
+
 struct worker {
     int port_fd;
     uint64_t session;
@@ -98,7 +120,7 @@ static void *writer_thread(void *arg)
         if (off / sizeof(struct record) >= w->announce_at && w->announce_at != UINT32_MAX) {
             /* the parent may kill us now, while this thread writes and the
              * main thread reads: mid-transfer */
-            (void)stress_write_full(progress_fd, "h", 1);
+            say_stage('h');
             w->announce_at = UINT32_MAX;
         }
         size_t piece = 1 + stress_rand(&seed) % 300; /* torn records are in flight often */
@@ -248,6 +270,7 @@ static int worker_main(const char *port_path, uint64_t session, uint32_t nrecord
         worker_fail("open %s: %s", port_path, strerror(errno));
         return 1;
     }
+    say_stage('o');
     /* POLLOUT: the host echo is connected (it may connect after we boot) */
     uint64_t since = stress_now_ns();
     int ready;
@@ -258,10 +281,12 @@ static int worker_main(const char *port_path, uint64_t session, uint32_t nrecord
                     use_select ? "select" : "poll", ready < 0 ? strerror(errno) : "120 s");
         return 1;
     }
+    say_stage('w');
     if (stress_write_full(w.port_fd, &stream[0], sizeof stream[0])) {
         worker_fail("session %llu: writing the marker: %s", (unsigned long long)session, strerror(errno));
         return 1;
     }
+    say_stage('m');
     pthread_t t;
     int err;
     while ((err = pthread_create(&t, NULL, writer_thread, &w)) && stress_transient(err))
@@ -273,7 +298,9 @@ static int worker_main(const char *port_path, uint64_t session, uint32_t nrecord
     uint64_t stale;
     if (read_echo(&w, use_select, &stale))
         return 1; /* exiting ends the writer too, which may be blocked for good */
+    say_stage('e');
     pthread_join(t, NULL);
+    say_stage('j');
     if (w.write_error)
         worker_fail("session %llu: write to the port: %s", (unsigned long long)session, strerror(w.write_error));
     else if (stale > stale_allowed)
@@ -281,6 +308,7 @@ static int worker_main(const char *port_path, uint64_t session, uint32_t nrecord
                     (unsigned long long)session, (unsigned long long)stale, (unsigned long long)stale_allowed);
     if (close(w.port_fd))
         worker_fail("close of the port: %s", strerror(errno));
+    say_stage('c');
     unsigned char done[5] = {'d'};
     uint32_t stale32 = (uint32_t)stale;
     memcpy(done + 1, &stale32, 4);
@@ -297,7 +325,14 @@ struct slot {
     uint64_t session;
     uint32_t nrecords;   /* what the worker sends after its marker */
     uint64_t stale_allowed; /* echo bytes killed workers may have left in this port */
+    char stage;          /* the last it reported (say_stage) */
+    uint64_t news_ns;    /* when it last reported, or was started or killed */
 };
+
+/* A worker that says nothing for this long is stuck (its own waits give up
+ * after STALL_NS): the run fails and names where, instead of hanging until
+ * the boot's timeout. */
+#define STUCK_NS (STALL_NS + 30ull * 1000000000ull)
 
 static long transfers, kills, stale_seen;
 
@@ -329,6 +364,8 @@ static int start_worker(struct slot *s, int port, uint64_t session, uint32_t nre
     s->progress_fd = p[0];
     s->victim = victim;
     s->killed = 0;
+    s->stage = 0;
+    s->news_ns = stress_now_ns();
     s->session = session;
     s->nrecords = nrecords;
     return 0;
@@ -342,10 +379,14 @@ static void serve_slot(struct slot *s)
     ssize_t n = read(s->progress_fd, buf, sizeof buf);
     if (n < 0 && errno == EINTR)
         return;
+    s->news_ns = stress_now_ns();
     for (ssize_t i = 0; i < n; i++) {
         if (buf[i] == 'h' && s->victim && !s->killed) {
             kill(s->pid, SIGKILL);
             s->killed = 1;
+        }
+        if (buf[i] && strchr("owmhejc", buf[i])) {
+            s->stage = (char)buf[i];
         } else if (buf[i] == 'f') {
             stress_mark_failed(); /* it printed its FAIL line */
         } else if (buf[i] == 'd' && i + 4 < n) {
@@ -411,6 +452,17 @@ int main(int argc, char **argv)
                 pfd[n] = (struct pollfd){.fd = slots[i].progress_fd, .events = POLLIN};
                 map[n++] = i;
             }
+        int stuck = 0;
+        for (int k = 0; k < n; k++) {
+            struct slot *s = &slots[map[k]];
+            if (stress_now_ns() - s->news_ns > STUCK_NS) {
+                stress_fail("worker of session %llu%s silent for 150 s, %s", (unsigned long long)s->session,
+                            s->killed ? ", killed with SIGKILL, still not gone and" : "", stage_name(s->stage));
+                stuck = 1;
+            }
+        }
+        if (stuck)
+            break; /* the stuck worker is left as it is: the kernel's to explain */
         if (poll(pfd, (nfds_t)n, 1000) <= 0)
             continue;
         for (int k = 0; k < n; k++)
