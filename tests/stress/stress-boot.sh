@@ -4,6 +4,9 @@
 # while pressure keeps memory short.  Relays the programs' PASS/FAIL and rate
 # lines and vmrun's per-program results, then judges the boot: QEMU status 1
 # (all passed) and no kernel complaint (KDEBUG report, exception, panic).
+# The VM gets four virtio-console ports, org.nutshell.stress.0 to 3 (the
+# default of the program `ports`), on QEMU chardev Unix sockets that
+# port-echo.py echoes.
 # STRESS_NAME names the image (stress, or soak for `make soak`) and
 # STRESS_TIMEOUT bounds the boot in seconds.
 set -u
@@ -13,11 +16,30 @@ kernel=${1:?kernel} image=${2:?stress.cpio}
 timeout_s=${STRESS_TIMEOUT:-540}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
+nports=4
+
+# The ports' QEMU arguments, and their sockets for the echo.
+port_args=(-global virtio-mmio.force-legacy=false -device virtio-serial-device)
+sockets=()
+for ((i = 0; i < nports; i++)); do
+    port_args+=(-chardev "socket,id=port$i,path=$work/port$i.sock,server=on,wait=off"
+                -device "virtserialport,chardev=port$i,name=org.nutshell.stress.$i")
+    sockets+=("$work/port$i.sock")
+done
 
 stress_boot() {
     local name=$1 log=$work/$1.log
-    qemu_boot "$timeout_s" "$log" -m 32 -kernel "$kernel" -initrd "$image" -append "quiet sched_slice_us=200"
+    # the echo connects once QEMU made the sockets and ends when QEMU closes them
+    python3 "$here/port-echo.py" $((timeout_s + 30)) "${sockets[@]}" >"$work/echo.txt" 2>&1 &
+    local echo_pid=$!
+    qemu_boot "$timeout_s" "$log" -m 32 -kernel "$kernel" -initrd "$image" -append "quiet sched_slice_us=200" \
+        "${port_args[@]}"
     local rc=$?
+    # it has seen EOF by now unless QEMU died before it connected
+    for ((t = 0; t < 50; t++)); do kill -0 "$echo_pid" 2>/dev/null || break; sleep 0.1; done
+    kill "$echo_pid" 2>/dev/null
+    wait "$echo_pid" 2>/dev/null
+    grep -E '^note ' "$work/echo.txt"
     strip_log "$log" >"$work/$name.txt"
     grep -E '^(PASS|FAIL|rate|note) ' "$work/$name.txt"
     if [ $rc -eq 1 ] && ! grep -qE 'KDEBUG:|KERNEL EXCEPTION|panic' "$work/$name.txt"; then

@@ -6,7 +6,7 @@
 
 STRESS_OUT   := $(BUILD)/tests/stress
 STRESS_CC    := musl-gcc -std=gnu11 -O2 -g -Wall -Wextra -Werror -static -pthread -Itests/stress -Itests/abi
-STRESS_NAMES := churn fpu sigstorm pipes pressure
+STRESS_NAMES := churn fpu sigstorm pipes ports pressure
 STRESS_PROGS := $(addprefix $(STRESS_OUT)/,$(STRESS_NAMES))
 
 $(STRESS_PROGS): $(STRESS_OUT)/%: tests/stress/%.c tests/stress/stress.c tests/stress/stress.h \
@@ -30,7 +30,7 @@ $(eval $(call stress_image,soak))
 
 # stress_suite(NAME, QEMU TIMEOUT): the wrapper run-suites.sh runs, booting NAME.cpio.
 define stress_suite
-$(STRESS_OUT)/$(1)-boot: tests/stress/stress-boot.sh $(KERNEL_DEBUG_ELF) $(STRESS_OUT)/$(1).cpio
+$(STRESS_OUT)/$(1)-boot: tests/stress/stress-boot.sh tests/stress/port-echo.py $(KERNEL_DEBUG_ELF) $(STRESS_OUT)/$(1).cpio
 	@printf '#!/bin/sh\nSTRESS_NAME=%s STRESS_TIMEOUT=%s exec %s %s %s\n' $(1) $(2) "$(CURDIR)/tests/stress/stress-boot.sh" \
 	    "$(CURDIR)/$(KERNEL_DEBUG_ELF)" "$(CURDIR)/$(STRESS_OUT)/$(1).cpio" >$$@
 	@chmod +x $$@
