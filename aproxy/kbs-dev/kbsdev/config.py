@@ -1,0 +1,126 @@
+"""The development KBS's configuration file (JSON; docs/kbs-dev.md documents every
+key).  Loaded once at start and checked whole: a bad file stops the server with
+a message naming the key, rather than a server that refuses for unclear reasons."""
+
+import hashlib
+import json
+import os
+import re
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+
+TEE_CLASSES = ("tpm", "sample", "emulated-snp")
+RESOURCE_PATH = re.compile(r"^[A-Za-z0-9._-]{1,64}/[A-Za-z0-9._-]{1,64}/[A-Za-z0-9._-]{1,64}$")
+COUNTER_NAME = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+KNOWN_KEYS = {"session_timeout_s", "token_lifetime_s", "accept_sample", "accept_emulated",
+              "emulated_psp_public_key", "tpm_report_data_size", "trusted_aks", "reference_values",
+              "resources", "counters", "counter_file"}
+
+
+class ConfigError(Exception):
+    pass
+
+
+def _check(cond, what):
+    if not cond:
+        raise ConfigError(what)
+
+
+class Policy:
+    """What the verifiers and the resource handler consult."""
+
+    def __init__(self, path):
+        base = os.path.dirname(os.path.abspath(path))
+        resolve = lambda p: p if os.path.isabs(p) else os.path.join(base, p)  # noqa: E731
+        try:
+            with open(path, "rb") as f:
+                cfg = json.load(f)
+        except (OSError, ValueError) as e:
+            raise ConfigError(f"{path}: {e}") from None
+        _check(isinstance(cfg, dict), "the file must hold a JSON object")
+        unknown = set(cfg) - KNOWN_KEYS
+        _check(not unknown, f"unknown keys {sorted(unknown)}")
+
+        self.session_timeout_s = cfg.get("session_timeout_s", 300)
+        self.token_lifetime_s = cfg.get("token_lifetime_s", 300)
+        _check(isinstance(self.session_timeout_s, int) and self.session_timeout_s > 0, "session_timeout_s")
+        _check(isinstance(self.token_lifetime_s, int) and self.token_lifetime_s > 0, "token_lifetime_s")
+        self.accept_sample = cfg.get("accept_sample", False) is True
+        self.accept_emulated = cfg.get("accept_emulated", False) is True
+        self.tpm_report_data_size = cfg.get("tpm_report_data_size", 32)
+        _check(self.tpm_report_data_size in (32, 64), "tpm_report_data_size must be 32 or 64")
+
+        self.emulated_psp_key = None
+        if self.accept_emulated:
+            _check("emulated_psp_public_key" in cfg, "accept_emulated needs emulated_psp_public_key")
+            key = _load_public_key(resolve(cfg["emulated_psp_public_key"]))
+            _check(isinstance(key, ec.EllipticCurvePublicKey) and key.curve.name == "secp384r1",
+                   "emulated_psp_public_key must be an ECDSA P-384 public key")
+            self.emulated_psp_key = key
+
+        # Trustee registers AKs by the SHA-256 of their DER SubjectPublicKeyInfo.
+        self.trusted_aks = set()
+        for p in cfg.get("trusted_aks", []):
+            der = _load_public_key(resolve(p)).public_bytes(
+                serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+            self.trusted_aks.add(hashlib.sha256(der).digest())
+
+        refs = cfg.get("reference_values", {})
+        _check(isinstance(refs, dict) and set(refs) <= {"pcr", "snp_measurement"},
+               "reference_values may hold only \"pcr\" and \"snp_measurement\"")
+        self.pcr_reference = {}
+        for index, values in refs.get("pcr", {}).items():
+            _check(index.isdigit() and int(index) < 24 and isinstance(values, list) and values,
+                   f"reference_values.pcr.{index}: a PCR 0..23 and a non-empty list")
+            self.pcr_reference[int(index)] = {_hex(v, 32, f"reference_values.pcr.{index}") for v in values}
+        self.snp_measurements = {_hex(v, 48, "reference_values.snp_measurement")
+                                 for v in refs.get("snp_measurement", [])}
+
+        self.resources = {}
+        for name, res in cfg.get("resources", {}).items():
+            _check(RESOURCE_PATH.match(name), f"resources.{name}: not <repository>/<type>/<tag>")
+            _check(isinstance(res, dict), f"resources.{name}: an object")
+            sources = [k for k in ("file", "hex", "text") if k in res]
+            _check(len(sources) == 1, f"resources.{name}: exactly one of file, hex, text")
+            if "file" in res:
+                with open(resolve(res["file"]), "rb") as f:
+                    value = f.read()
+            elif "hex" in res:
+                value = bytes.fromhex(res["hex"])
+            else:
+                value = res["text"].encode("utf-8")
+            require = res.get("require", ["tpm"])
+            _check(isinstance(require, list) and require and set(require) <= set(TEE_CLASSES),
+                   f"resources.{name}.require: a non-empty list of {TEE_CLASSES}")
+            self.resources[name] = (value, frozenset(require))
+
+        self.counters = cfg.get("counters", {})
+        for name, res in self.counters.items():
+            _check(COUNTER_NAME.match(name), f"counters.{name}: [A-Za-z0-9._-]{{1,64}}")
+            _check(res in self.resources, f"counters.{name}: names resource {res!r}, which is not configured")
+        self.counter_file = resolve(cfg["counter_file"]) if "counter_file" in cfg else None
+        _check(not self.counters or self.counter_file, "counters need a counter_file")
+
+
+def _load_public_key(path):
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except OSError as e:
+        raise ConfigError(f"{path}: {e}") from None
+    try:
+        if b"-----BEGIN" in data:
+            return serialization.load_pem_public_key(data)
+        return serialization.load_der_public_key(data)
+    except ValueError:
+        raise ConfigError(f"{path}: not a PEM or DER public key") from None
+
+
+def _hex(value, size, what):
+    try:
+        data = bytes.fromhex(value)
+    except (TypeError, ValueError):
+        raise ConfigError(f"{what}: {value!r} is not hex") from None
+    _check(len(data) == size, f"{what}: {value!r} is not {size} bytes")
+    return data

@@ -1,0 +1,75 @@
+"""The opt-in check of an EMULATED platform report: a report of SEV-SNP's
+ATTESTATION_REPORT layout (AMD SEV-SNP ABI specification, "ATTESTATION_REPORT
+Structure", 0x4A0 bytes, little-endian) signed by an emulated PSP whose ECDSA
+P-384 public key the configuration names.  nutshell's host half (aproxy/host)
+plays that PSP when QEMU has no SEV-SNP.  Such a report proves only what the
+host says: this server accepts it only with `accept_emulated`, and every claim
+and log line it leads to says `emulated`."""
+
+import struct
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+
+from .codec import b64std_decode, member
+from .problem import BadRequest, Unauthorized
+
+REPORT_SIZE = 0x4A0
+SIGNED_SIZE = 0x2A0            # the signature covers bytes 0x000..0x29F
+OFF_VERSION = 0x00
+OFF_GUEST_SVN = 0x04
+OFF_POLICY = 0x08
+OFF_VMPL = 0x30
+OFF_SIG_ALGO = 0x34
+OFF_REPORT_DATA = 0x50
+OFF_MEASUREMENT = 0x90
+OFF_HOST_DATA = 0xC0
+OFF_CHIP_ID = 0x1A0
+OFF_SIG_R = 0x2A0
+OFF_SIG_S = 0x2E8
+SIG_COMPONENT = 72             # r and s: 72 bytes each, little-endian, zero-padded
+SIG_ALGO_ECDSA_P384_SHA384 = 1
+EMULATED_MARKER = b"nutshell-emulated-psp"
+REPORT_DATA_SIZE = 64
+
+
+def report_signature_der(report):
+    r = int.from_bytes(report[OFF_SIG_R:OFF_SIG_R + SIG_COMPONENT], "little")
+    s = int.from_bytes(report[OFF_SIG_S:OFF_SIG_S + SIG_COMPONENT], "little")
+    return encode_dss_signature(r, s)
+
+
+def verify(evidence, report_data, policy):
+    """Checks emulated platform evidence; returns its claims."""
+    if not policy.accept_emulated:
+        raise Unauthorized("emulated platform evidence is not accepted (accept_emulated is off)")
+    if member(evidence, "emulated", bool, "emulated-snp evidence") is not True:
+        raise BadRequest("emulated-snp evidence: \"emulated\" must be true")
+    report = b64std_decode(member(evidence, "report", str, "emulated-snp evidence"), "report")
+    if len(report) != REPORT_SIZE:
+        raise BadRequest(f"report: {len(report)} bytes, expected {REPORT_SIZE}")
+    if report[OFF_CHIP_ID:OFF_CHIP_ID + 64] != EMULATED_MARKER.ljust(64, b"\0"):
+        raise Unauthorized("report's chip id is not the emulated PSP's marker")
+    version, = struct.unpack_from("<I", report, OFF_VERSION)
+    sig_algo, = struct.unpack_from("<I", report, OFF_SIG_ALGO)
+    if version not in (2, 3) or sig_algo != SIG_ALGO_ECDSA_P384_SHA384:
+        raise Unauthorized(f"report version {version} / signature algorithm {sig_algo} unsupported")
+    try:
+        policy.emulated_psp_key.verify(report_signature_der(report), report[:SIGNED_SIZE],
+                                       ec.ECDSA(hashes.SHA384()))
+    except (InvalidSignature, ValueError):
+        raise Unauthorized("report signature does not verify with the emulated PSP key") from None
+    if report[OFF_REPORT_DATA:OFF_REPORT_DATA + REPORT_DATA_SIZE] != report_data.ljust(REPORT_DATA_SIZE, b"\0"):
+        raise Unauthorized("report data is not the hash of this session's runtime data")
+    measurement = report[OFF_MEASUREMENT:OFF_MEASUREMENT + 48]
+    if measurement not in policy.snp_measurements:
+        raise Unauthorized(f"launch measurement {measurement.hex()} is not a reference value")
+    return {"emulated": True,
+            "measurement": measurement.hex(),
+            "report_data": report[OFF_REPORT_DATA:OFF_REPORT_DATA + 64].hex(),
+            "host_data": report[OFF_HOST_DATA:OFF_HOST_DATA + 32].hex(),
+            "guest_svn": struct.unpack_from("<I", report, OFF_GUEST_SVN)[0],
+            "policy": struct.unpack_from("<Q", report, OFF_POLICY)[0],
+            "vmpl": struct.unpack_from("<I", report, OFF_VMPL)[0]}

@@ -1,0 +1,369 @@
+#!/usr/bin/python3
+"""Host suite for the development KBS (aproxy/kbs-dev): the RCAR flow with
+`sample`, `tpm` (a real quote from swtpm through tpm2-tools) and emulated
+platform evidence, every refusal the verifiers owe, the problem bodies of
+malformed requests, and the rollback counter.  One line per test:
+PASS <name> / FAIL <name>: <why>."""
+
+import hashlib
+import hmac
+import json
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from kbs_client import Kbs, TeeKey, Tpm, b64, b64u, emulated_report, report_data_for, unb64u  # noqa: E402
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "../../.."))
+KBS = os.path.join(ROOT, "aproxy/kbs-dev/kbs-dev.py")
+failures = 0
+
+
+def check(name, cond, why=""):
+    global failures
+    if cond:
+        print(f"PASS kbs-dev/{name}", flush=True)
+    else:
+        failures += 1
+        print(f"FAIL kbs-dev/{name}: {why}", flush=True)
+
+
+def start_swtpm(work):
+    for _ in range(10):
+        port = random.randrange(20000, 60000, 2)
+        state = os.path.join(work, "swtpm")
+        os.makedirs(state, exist_ok=True)
+        proc = subprocess.Popen(["swtpm", "socket", "--tpm2", "--server", f"type=tcp,port={port}",
+                                 "--ctrl", f"type=tcp,port={port + 1}", "--tpmstate", f"dir={state}",
+                                 "--flags", "not-need-init,startup-clear"],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        env = dict(os.environ, TPM2TOOLS_TCTI=f"swtpm:host=127.0.0.1,port={port}")
+        for _ in range(100):
+            if proc.poll() is not None:
+                break
+            if subprocess.run(["tpm2_getrandom", "4"], env=env, capture_output=True).returncode == 0:
+                return proc, env
+            time.sleep(0.05)
+        proc.kill()
+        proc.wait()
+    raise RuntimeError("swtpm did not start")
+
+
+class KbsProcess:
+    def __init__(self, work, config):
+        self.work, self.config = work, config
+        self.start()
+
+    def start(self):
+        port_file = os.path.join(self.work, "kbs.port")
+        if os.path.exists(port_file):
+            os.unlink(port_file)
+        self.log = open(os.path.join(self.work, "kbs.log"), "ab")
+        self.proc = subprocess.Popen(["/usr/bin/python3", KBS, "--config", self.config,
+                                      "--listen", "127.0.0.1:0", "--port-file", port_file],
+                                     stdout=subprocess.PIPE, stderr=self.log)
+        self.banner = self.proc.stdout.readline().decode()
+        self.port = int(open(port_file).read())
+
+    def stop(self):
+        self.proc.send_signal(signal.SIGTERM)
+        self.proc.wait()
+        self.log.close()
+
+
+def main():
+    work = tempfile.mkdtemp(prefix="kbs-dev-test.")
+    swtpm = kbs = None
+    try:
+        swtpm, env = start_swtpm(work)
+        tpm = Tpm(work, env)
+        ak_pem = tpm.make_ak("ak")
+        tpm.make_ak("rogue")                       # a genuine TPM key nobody registered
+        tpm.extend(9, b"kernel_cmdline: quiet")
+        init_data = 'algorithm = "sha256"\nversion = "0.1.0"\n[data]\n"policy.rego" = "allow"\n'
+        tpm.run("tpm2_pcrextend", f"8:sha256={hashlib.sha256(init_data.encode()).hexdigest()}")
+        pcr9 = tpm.pcr(9)
+
+        psp = ec.generate_private_key(ec.SECP384R1())
+        with open(os.path.join(work, "psp.pem"), "wb") as f:
+            f.write(psp.public_key().public_bytes(serialization.Encoding.PEM,
+                                                  serialization.PublicFormat.SubjectPublicKeyInfo))
+        launch = hashlib.sha384(b"nutshell launch digest").digest()
+        state_key = os.urandom(32)
+        with open(os.path.join(work, "state-key"), "wb") as f:
+            f.write(state_key)
+        config = {
+            "accept_sample": True, "accept_emulated": True, "emulated_psp_public_key": "psp.pem",
+            "trusted_aks": ["ak.pem"],
+            "reference_values": {"pcr": {"9": [pcr9]}, "snp_measurement": [launch.hex()]},
+            "resources": {
+                "nutshell/test/sample-secret": {"text": "sample secret", "require": ["sample"]},
+                "nutshell/test/tpm-secret": {"text": "tpm secret", "require": ["tpm"]},
+                "nutshell/vtpm/state-key": {"file": "state-key", "require": ["emulated-snp"]},
+            },
+            "counters": {"vtpm0": "nutshell/vtpm/state-key"},
+            "counter_file": "counters.json",
+        }
+        cfg_path = os.path.join(work, "kbs.json")
+        with open(cfg_path, "w") as f:
+            json.dump(config, f)
+        kbs = KbsProcess(work, cfg_path)
+        check("banner-says-development", "DEVELOPMENT KBS" in kbs.banner, repr(kbs.banner))
+
+        run_protocol_tests(kbs.port)
+        run_sample_tests(kbs.port)
+        run_emulated_tests(kbs.port, psp, launch)
+        run_tpm_tests(kbs.port, tpm, psp, launch, init_data)
+        run_malformed_tests(kbs.port)
+        run_counter_tests(kbs, psp, launch, state_key)
+        pcr_after = tpm.pcr(9)
+        del pcr_after
+        tpm.extend(9, b"kernel_cmdline: init=/bin/sh")
+        c = Kbs(kbs.port)
+        _, ch = c.auth("tpm")
+        key = TeeKey()
+        rt = {"nonce": ch["nonce"], "tee-pubkey": key.jwk}
+        st, body = c.attest(rt, tpm.quote("ak", report_data_for(rt, "")[:32]))
+        check("tpm-wrong-pcr9-refused", st == 401 and "PCR 9" in body.get("detail", ""), f"{st} {body}")
+    finally:
+        if kbs:
+            kbs.stop()
+        if swtpm:
+            swtpm.kill()
+            swtpm.wait()
+        shutil.rmtree(work, ignore_errors=True)
+    return 1 if failures else 0
+
+
+def sample_attest(port, tee_key=None, corrupt=False):
+    c = Kbs(port)
+    _, ch = c.auth("sample")
+    key = tee_key or TeeKey()
+    rt = {"nonce": ch["nonce"], "tee-pubkey": key.jwk}
+    rd = report_data_for(rt, "")
+    if corrupt:
+        rd = bytes([rd[0] ^ 1]) + rd[1:]
+    st, body = c.attest(rt, {"svn": "1", "report_data": b64(rd)})
+    return c, key, st, body
+
+
+def run_protocol_tests(port):
+    c = Kbs(port)
+    st, body, headers = c.request("POST", "/kbs/v0/auth", {"version": "0.4.0", "tee": "sample", "extra-params": ""})
+    check("auth-cookie-and-nonce", st == 200 and c.cookie and len(unb64u(body["nonce"].rstrip("="))) == 32,
+          f"{st} {body}")
+    check("dev-header", "development" in headers.get("x-nutshell-dev-kbs", ""), str(headers))
+    st, body = Kbs(port).auth("sample", version="0.1.1")
+    check("auth-old-version-refused", st == 401 and "Version" in body["detail"], f"{st} {body}")
+    st, body = Kbs(port).auth("sample", version="0.4.1")
+    check("auth-exact-version", st == 401, f"{st} {body}")
+    st, body = Kbs(port).auth("tdx")
+    check("auth-unverifiable-tee-refused", st == 401, f"{st} {body}")
+    nc = Kbs(port)
+    st, body = nc.attest({"nonce": "x", "tee-pubkey": TeeKey().jwk}, {"svn": "1", "report_data": ""})
+    check("attest-without-cookie-refused", st == 401 and body["type"].endswith("RcarAttestFailed"), f"{st} {body}")
+    nc.cookie = "0" * 32
+    st, body = nc.attest({"nonce": "x", "tee-pubkey": TeeKey().jwk}, {"svn": "1", "report_data": ""})
+    check("attest-unknown-session-refused", st == 401, f"{st} {body}")
+    st, body = Kbs(port).resource("nutshell/test/sample-secret")
+    check("resource-without-token-refused", st == 401, f"{st} {body}")
+    st, body = Kbs(port).resource("nutshell/test/sample-secret", bearer="a.b.c")
+    check("resource-forged-token-refused", st == 401, f"{st} {body}")
+
+
+def run_sample_tests(port):
+    c, key, st, body = sample_attest(port)
+    check("sample-attest", st == 200 and body["token"].count(".") == 2, f"{st} {body}")
+    st, jwe = c.resource("nutshell/test/sample-secret")
+    ok = st == 200 and set(jwe) == {"protected", "encrypted_key", "iv", "ciphertext", "tag"}
+    check("sample-resource-by-cookie-ecdh", ok and key.unwrap(jwe) == b"sample secret", f"{st} {jwe}")
+    hdr = json.loads(unb64u(jwe["protected"])) if ok else {}
+    check("jwe-header", hdr.get("alg") == "ECDH-ES+A256KW" and hdr.get("enc") == "A256GCM"
+          and hdr.get("epk", {}).get("crv") == "P-256", str(hdr))
+    st, again = c.attest({"nonce": "whatever", "tee-pubkey": TeeKey().jwk}, {})
+    check("attested-session-repeats-its-token", st == 200 and again["token"] == c.token, f"{st} {again}")
+
+    rc, rkey, st, _ = sample_attest(port, TeeKey("RSA"))
+    st, jwe = Kbs(port).resource("nutshell/test/sample-secret", bearer=rc.token)
+    check("sample-resource-by-bearer-rsa-oaep", st == 200 and rkey.unwrap(jwe) == b"sample secret"
+          and json.loads(unb64u(jwe["protected"]))["alg"] == "RSA-OAEP-256", f"{st} {jwe}")
+    st, body = c.resource("nutshell/test/tpm-secret")
+    check("policy-sample-cannot-get-tpm-resource", st == 403, f"{st} {body}")
+    st, body = c.resource("nutshell/test/nothing-here")
+    check("unknown-resource-404", st == 404 and body["type"].endswith("ResourceNotFound"), f"{st} {body}")
+
+    _, _, st, body = sample_attest(port, corrupt=True)
+    check("sample-wrong-report-data-refused", st == 401, f"{st} {body}")
+    c = Kbs(port)
+    _, ch = c.auth("sample")
+    other = Kbs(port)
+    _, ch2 = other.auth("sample")
+    rt = {"nonce": ch2["nonce"], "tee-pubkey": TeeKey().jwk}
+    st, body = c.attest(rt, {"svn": "1", "report_data": b64(report_data_for(rt, ""))})
+    check("sample-other-sessions-nonce-refused", st == 401 and "nonce" in body["detail"], f"{st} {body}")
+    # Replay: evidence that passed in one session, sent again in a new one.
+    c1, k1, st, _ = sample_attest(port)
+    replay = Kbs(port)
+    _, ch = replay.auth("sample")
+    rt = {"nonce": ch["nonce"], "tee-pubkey": k1.jwk}
+    old = {"nonce": "AAAA", "tee-pubkey": k1.jwk}
+    st, body = replay.attest(old, {"svn": "1", "report_data": b64(report_data_for(old, ""))})
+    check("sample-replayed-evidence-refused", st == 401, f"{st} {body}")
+
+
+def run_emulated_tests(port, psp, launch):
+    def attempt(signer=psp, measurement=launch, marker=b"nutshell-emulated-psp", tamper=False):
+        c = Kbs(port)
+        _, ch = c.auth("emulated-snp")
+        key = TeeKey()
+        rt = {"nonce": ch["nonce"], "tee-pubkey": key.jwk}
+        ev = emulated_report(signer, report_data_for(rt, ""), measurement, marker)
+        if tamper:
+            raw = bytearray(unb64u(ev["report"].replace("+", "-").replace("/", "_").rstrip("=")))
+            raw[0x04] ^= 1
+            ev["report"] = b64(bytes(raw))
+        return c, key, *c.attest(rt, ev)
+
+    c, key, st, body = attempt()
+    check("emulated-attest", st == 200, f"{st} {body}")
+    st, jwe = c.resource("nutshell/vtpm/state-key")
+    check("emulated-state-key-released", st == 200 and len(key.unwrap(jwe)) == 32, f"{st} {jwe}")
+    _, _, st, body = attempt(signer=ec.generate_private_key(ec.SECP384R1()))
+    check("emulated-wrong-psp-refused", st == 401 and "signature" in body["detail"], f"{st} {body}")
+    _, _, st, body = attempt(tamper=True)
+    check("emulated-tampered-report-refused", st == 401, f"{st} {body}")
+    _, _, st, body = attempt(measurement=hashlib.sha384(b"other initrd").digest())
+    check("emulated-wrong-launch-digest-refused", st == 401 and "measurement" in body["detail"], f"{st} {body}")
+    _, _, st, body = attempt(marker=b"AMD chip")
+    check("emulated-without-marker-refused", st == 401, f"{st} {body}")
+
+
+def run_tpm_tests(port, tpm, psp, launch, init_data):
+    def attempt(ak="ak", nonce_of=None, edit_pcrs=None, with_platform=True, init=None):
+        c = Kbs(port)
+        _, ch = c.auth("tpm")
+        key = TeeKey()
+        rt = {"nonce": ch["nonce"], "tee-pubkey": key.jwk}
+        additional = ""
+        if with_platform:
+            additional = json.dumps({"emulated-snp": emulated_report(psp, report_data_for(rt, "", primary=False),
+                                                                     launch)})
+        rd = report_data_for(nonce_of or rt, additional)
+        ev = tpm.quote(ak, rd[:32])
+        if edit_pcrs:
+            edit_pcrs(ev["tpm_quote"]["pcrs"])
+        return c, key, *c.attest(rt, ev, additional, init)
+
+    c, key, st, body = attempt()
+    check("tpm-attest-with-platform-evidence", st == 200, f"{st} {body}")
+    st, jwe = c.resource("nutshell/test/tpm-secret")
+    check("tpm-resource-released", st == 200 and key.unwrap(jwe) == b"tpm secret", f"{st} {jwe}")
+    st, jwe = c.resource("nutshell/vtpm/state-key")
+    check("tpm-token-affirms-platform-too", st == 200, f"{st} {jwe}")
+    _, _, st, body = attempt(with_platform=False)
+    check("tpm-attest-alone", st == 200, f"{st} {body}")
+    _, _, st, body = attempt(ak="rogue")
+    check("tpm-untrusted-ak-refused", st == 401 and "trusted" in body["detail"], f"{st} {body}")
+    _, _, st, body = attempt(nonce_of={"nonce": "b2xk", "tee-pubkey": TeeKey().jwk})
+    check("tpm-wrong-nonce-refused", st == 401 and "nonce" in body["detail"], f"{st} {body}")
+
+    def flip(pcrs):
+        pcrs[10] = "11" * 32
+    _, _, st, body = attempt(edit_pcrs=flip)
+    check("tpm-pcr-values-not-quoted-refused", st == 401 and "digest" in body["detail"], f"{st} {body}")
+    _, _, st, body = attempt(init=init_data)
+    check("tpm-init-data-in-pcr8", st == 200, f"{st} {body}")
+    _, _, st, body = attempt(init=init_data.replace("allow", "deny"))
+    check("tpm-other-init-data-refused", st == 401 and "PCR 8" in body["detail"], f"{st} {body}")
+
+
+def run_malformed_tests(port):
+    c = Kbs(port)
+    cases = [("not-json", b"{\"version\":"), ("array", b"[1,2]"), ("deep", b"[" * 100000),
+             ("wrong-type", json.dumps({"version": 4, "tee": "tpm"}).encode()),
+             ("missing-field", json.dumps({"tee": "tpm"}).encode())]
+    for name, raw in cases:
+        st, body, hdr = c.request("POST", "/kbs/v0/auth", raw=raw)
+        check(f"malformed-auth-{name}-400", st == 400 and hdr.get("content-type") == "application/problem+json"
+              and body and "detail" in body and "type" in body, f"{st} {body}")
+    _, ch = c.auth("tpm")
+    rt = {"nonce": ch["nonce"], "tee-pubkey": TeeKey().jwk}
+    bad = [("bad-base64", {"ak_public": "***", "tpm_quote": {"message": "", "signature": "", "pcrs": []}}),
+           ("short-pcrs", {"ak_public": "AAAA", "tpm_quote": {"message": "AAAA", "signature": "AAAA", "pcrs": ["00"]}})]
+    for name, ev in bad:
+        st, body = c.attest(rt, ev)
+        check(f"malformed-tpm-{name}-400", st == 400, f"{st} {body}")
+    bad_jwk = dict(rt, **{"tee-pubkey": {"kty": "EC", "alg": "ECDH-ES+A256KW", "crv": "P-256",
+                                         "x": b64u(b"\1" * 32), "y": b64u(b"\2" * 32)}})
+    st, body = c.attest(bad_jwk, {"svn": "1", "report_data": ""})
+    check("malformed-tee-pubkey-off-curve-400", st == 400 and "P-256" in body["detail"], f"{st} {body}")
+    st, body, _ = c.request("POST", "/kbs/v0/attest", raw=b"x" * (2 << 20))
+    check("oversized-body-413", st == 413, f"{st} {body}")
+    st, body = Kbs(port).auth("sample")
+    check("still-serving-after-malformed", st == 200, f"{st} {body}")
+
+
+def run_counter_tests(kbs, psp, launch, state_key):
+    mac_key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"nutshell rollback counter").derive(state_key)
+
+    def platform_session():
+        c = Kbs(kbs.port)
+        _, ch = c.auth("emulated-snp")
+        rt = {"nonce": ch["nonce"], "tee-pubkey": TeeKey().jwk}
+        c.attest(rt, emulated_report(psp, report_data_for(rt, ""), launch))
+        return c
+
+    def call(c, op, value=None, instance="vtpm0", bearer=None):
+        nonce = os.urandom(32)
+        body = {"op": op, "nonce": b64u(nonce)}
+        if value is not None:
+            body["value"] = value
+        headers = {"Authorization": f"Bearer {bearer}"} if bearer else {}
+        st, ans, _ = c.request("POST", f"/nutshell-dev/v0/counter/{instance}", body, headers=headers)
+        good = (isinstance(ans, dict) and isinstance(ans.get("value"), int) and ans.get("nonce") == b64u(nonce)
+                and hmac.compare_digest(unb64u(ans.get("mac", "")), hmac.new(
+                    mac_key, b"nutshell-dev-counter-v1\0" + instance.encode() + b"\0"
+                    + ans["value"].to_bytes(8, "big") + nonce, hashlib.sha256).digest()))
+        return st, ans, good
+
+    c = platform_session()
+    st, ans, good = call(c, "read")
+    check("counter-starts-at-zero", st == 200 and ans["value"] == 0 and good, f"{st} {ans}")
+    st, ans, good = call(c, "advance", 5)
+    check("counter-advances", st == 200 and ans["value"] == 5 and good, f"{st} {ans}")
+    st, ans, good = call(c, "advance", 3)
+    check("counter-never-decreases", st == 409 and ans["value"] == 5 and good, f"{st} {ans}")
+    st, ans, good = call(c, "advance", 5)
+    check("counter-same-value-is-idempotent", st == 200 and ans["value"] == 5 and good, f"{st} {ans}")
+    st, ans, good = call(Kbs(kbs.port), "read", bearer=c.token)
+    check("counter-by-bearer", st == 200 and ans["value"] == 5 and good, f"{st} {ans}")
+    st, ans, _ = call(Kbs(kbs.port), "read")
+    check("counter-needs-attestation", st == 401, f"{st} {ans}")
+    sc, _, _, _ = sample_attest(kbs.port)
+    st, ans, _ = call(sc, "advance", 99)
+    check("counter-needs-the-key-policy", st == 403, f"{st} {ans}")
+    st, ans, _ = call(c, "read", instance="vtpm9")
+    check("counter-unknown-instance-404", st == 404, f"{st} {ans}")
+    st, ans, _ = call(c, "advance", 2 ** 60)
+    check("counter-value-bounded", st == 400, f"{st} {ans}")
+    kbs.stop()
+    kbs.start()
+    c = platform_session()
+    st, ans, good = call(c, "read")
+    check("counter-survives-restart", st == 200 and ans["value"] == 5 and good, f"{st} {ans}")
+    st, ans, good = call(c, "advance", 4)
+    check("counter-never-decreases-after-restart", st == 409 and ans["value"] == 5, f"{st} {ans}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,194 @@
+"""A Trustee KBS 0.4.0 client and evidence makers for testing nutshell's
+development KBS on the host: an RCAR session over http.client, the runtime-data
+binding computed independently of the server (canonical JSON, SHA-384), a JWE
+unwrapper, an emulated PSP that signs SNP-shaped reports, and `tpm` evidence
+from a real TPM (swtpm) through tpm2-tools."""
+
+import base64
+import hashlib
+import http.client
+import json
+import os
+import struct
+import subprocess
+
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.keywrap import aes_key_unwrap
+
+
+def b64u(data):
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def unb64u(text):
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def b64(data):
+    return base64.b64encode(data).decode()
+
+
+class TeeKey:
+    """The ephemeral key a TEE sends as `tee-pubkey` and unwraps resources with."""
+
+    def __init__(self, kind="EC"):
+        self.kind = kind
+        if kind == "EC":
+            self.key = ec.generate_private_key(ec.SECP256R1())
+            n = self.key.public_key().public_numbers()
+            self.jwk = {"alg": "ECDH-ES+A256KW", "crv": "P-256", "kty": "EC",
+                        "x": b64u(n.x.to_bytes(32, "big")), "y": b64u(n.y.to_bytes(32, "big"))}
+        else:
+            self.key = rsa.generate_private_key(65537, 2048)
+            n = self.key.public_key().public_numbers()
+            self.jwk = {"alg": "RSA-OAEP-256", "kty": "RSA",
+                        "n": b64u(n.n.to_bytes(256, "big")), "e": b64u(n.e.to_bytes(3, "big"))}
+
+    def unwrap(self, jwe):
+        header = json.loads(unb64u(jwe["protected"]))
+        assert header["enc"] == "A256GCM"
+        if header["alg"] == "ECDH-ES+A256KW":
+            epk = header["epk"]
+            peer = ec.EllipticCurvePublicKey.from_encoded_point(
+                ec.SECP256R1(), b"\x04" + unb64u(epk["x"]) + unb64u(epk["y"]))
+            z = self.key.exchange(ec.ECDH(), peer)
+            alg = b"ECDH-ES+A256KW"
+            kek = hashlib.sha256(struct.pack(">I", 1) + z + struct.pack(">I", len(alg)) + alg
+                                 + struct.pack(">III", 0, 0, 256)).digest()
+            cek = aes_key_unwrap(kek, unb64u(jwe["encrypted_key"]))
+        else:
+            cek = self.key.decrypt(unb64u(jwe["encrypted_key"]),
+                                   padding.OAEP(padding.MGF1(hashes.SHA256()), hashes.SHA256(), None))
+        return AESGCM(cek).decrypt(unb64u(jwe["iv"]), unb64u(jwe["ciphertext"]) + unb64u(jwe["tag"]),
+                                   jwe["protected"].encode())
+
+
+def canonical(value):
+    return json.dumps(value, sort_keys=True, separators=(",", ":")).encode()
+
+
+class Kbs:
+    """One client; it keeps the session cookie as a browser would."""
+
+    def __init__(self, port):
+        self.port = port
+        self.cookie = None
+        self.token = None
+
+    def request(self, method, path, body=None, raw=None, headers=None):
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        hdrs = dict(headers or {})
+        if self.cookie and "Cookie" not in hdrs:
+            hdrs["Cookie"] = f"kbs-session-id={self.cookie}"
+        data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
+        if data is not None:
+            hdrs["Content-Type"] = "application/json"
+        conn.request(method, path, body=data, headers=hdrs)
+        resp = conn.getresponse()
+        payload = resp.read()
+        for name, value in resp.getheaders():
+            if name.lower() == "set-cookie" and value.startswith("kbs-session-id="):
+                self.cookie = value.split(";")[0].split("=", 1)[1]
+        conn.close()
+        try:
+            parsed = json.loads(payload) if payload else None
+        except ValueError:
+            parsed = None
+        return resp.status, parsed, dict((k.lower(), v) for k, v in resp.getheaders())
+
+    def auth(self, tee, version="0.4.0"):
+        status, body, _ = self.request("POST", "/kbs/v0/auth", {"version": version, "tee": tee, "extra-params": ""})
+        return status, body
+
+    def attest(self, runtime, primary, additional="", init_data=None):
+        msg = {"runtime-data": runtime,
+               "tee-evidence": {"primary_evidence": primary, "additional_evidence": additional}}
+        if init_data is not None:
+            msg["init-data"] = {"format": "toml", "body": init_data}
+        status, body, _ = self.request("POST", "/kbs/v0/attest", msg)
+        if status == 200:
+            self.token = body["token"]
+        return status, body
+
+    def resource(self, path, bearer=None, use_cookie=True):
+        headers = {"Authorization": f"Bearer {bearer}"} if bearer else {}
+        if not use_cookie:
+            headers["Cookie"] = ""
+        status, body, _ = self.request("GET", f"/kbs/v0/resource/{path}", headers=headers)
+        return status, body
+
+
+def report_data_for(runtime, additional, primary=True):
+    """SHA-384 of the canonical runtime data, the primary's including the additional evidence."""
+    bound = dict(runtime)
+    if primary:
+        bound["additional-evidence"] = additional
+    return hashlib.sha384(canonical(bound)).digest()
+
+
+# --- the emulated PSP -------------------------------------------------------------------
+
+SNP_REPORT_SIZE = 0x4A0
+
+
+def emulated_report(psp_key, report_data, measurement, marker=b"nutshell-emulated-psp"):
+    body = bytearray(SNP_REPORT_SIZE)
+    struct.pack_into("<I", body, 0x00, 2)            # version
+    struct.pack_into("<I", body, 0x04, 1)            # guest_svn
+    struct.pack_into("<Q", body, 0x08, 0x30000)      # policy: SMT allowed, reserved bit 17
+    struct.pack_into("<I", body, 0x34, 1)            # ECDSA P-384 with SHA-384
+    body[0x50:0x90] = report_data.ljust(64, b"\0")
+    body[0x90:0xC0] = measurement
+    body[0x1A0:0x1E0] = marker.ljust(64, b"\0")
+    r, s = decode_dss_signature(psp_key.sign(bytes(body[:0x2A0]), ec.ECDSA(hashes.SHA384())))
+    body[0x2A0:0x2E8] = r.to_bytes(72, "little")
+    body[0x2E8:0x330] = s.to_bytes(72, "little")
+    return {"emulated": True, "report": b64(bytes(body))}
+
+
+# --- a real TPM through tpm2-tools ------------------------------------------------------
+
+class Tpm:
+    """tpm2-tools against a running swtpm (TPM2TOOLS_TCTI set by the caller)."""
+
+    def __init__(self, workdir, env):
+        self.dir, self.env = workdir, env
+
+    def run(self, *args):
+        subprocess.run(args, cwd=self.dir, env=self.env, check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+    def make_ak(self, name):
+        """An RSA AK (restricted, RSASSA-SHA256) under the EK; returns its PEM path."""
+        if not os.path.exists(os.path.join(self.dir, "ek.ctx")):
+            self.run("tpm2_createek", "-c", "ek.ctx", "-G", "rsa", "-u", "ek.pub")
+        self.run("tpm2_createak", "-C", "ek.ctx", "-c", f"{name}.ctx", "-G", "rsa", "-g", "sha256",
+                 "-s", "rsassa", "-u", f"{name}.pem", "-f", "pem", "-n", f"{name}.name")
+        # The saved contexts stay loadable; the TPM's few transient slots are freed.
+        self.run("tpm2_flushcontext", "-t")
+        return os.path.join(self.dir, f"{name}.pem")
+
+    def extend(self, pcr, data):
+        self.run("tpm2_pcrextend", f"{pcr}:sha256={hashlib.sha256(data).hexdigest()}")
+
+    def quote(self, ak, nonce):
+        """`tpm` evidence: the AK's quote over sha256:0-23 with `nonce` as qualifying data."""
+        self.run("tpm2_quote", "-c", f"{ak}.ctx", "-l", "sha256:all", "-q", nonce.hex(), "-g", "sha256",
+                 "-m", "quote.msg", "-s", "quote.sig", "-o", "quote.pcrs", "-F", "values")
+        self.run("tpm2_flushcontext", "-t")
+        read = lambda n: open(os.path.join(self.dir, n), "rb").read()  # noqa: E731
+        pcrs = read("quote.pcrs")
+        der = serialization.load_pem_public_key(read(f"{ak}.pem")).public_bytes(
+            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+        return {"ak_public": b64(der),
+                "tpm_quote": {"message": b64(read("quote.msg")), "signature": b64(read("quote.sig")),
+                              "pcrs": [pcrs[i:i + 32].hex() for i in range(0, len(pcrs), 32)]}}
+
+    def pcr(self, index):
+        out = subprocess.run(["tpm2_pcrread", f"sha256:{index}", "-o", "pcr.bin"], cwd=self.dir,
+                             env=self.env, check=True, capture_output=True)
+        del out
+        return open(os.path.join(self.dir, "pcr.bin"), "rb").read().hex()
