@@ -7,6 +7,7 @@ PASS <name> / FAIL <name>: <why>."""
 
 import hashlib
 import hmac
+import http.client
 import json
 import os
 import random
@@ -307,8 +308,16 @@ def run_malformed_tests(port):
                                          "x": b64u(b"\1" * 32), "y": b64u(b"\2" * 32)}})
     st, body = c.attest(bad_jwk, {"svn": "1", "report_data": ""})
     check("malformed-tee-pubkey-off-curve-400", st == 400 and "P-256" in body["detail"], f"{st} {body}")
-    st, body, _ = c.request("POST", "/kbs/v0/attest", raw=b"x" * (2 << 20))
-    check("oversized-body-413", st == 413, f"{st} {body}")
+    # Announce a body over the limit and send only its start: the server must
+    # answer from the header alone (sending it all would race with its close).
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    conn.putrequest("POST", "/kbs/v0/attest")
+    conn.putheader("Content-Length", str(2 << 20))
+    conn.endheaders(b"{" * 1024)
+    resp = conn.getresponse()
+    st, body = resp.status, json.loads(resp.read())
+    conn.close()
+    check("oversized-body-413", st == 413 and body["status"] == 413, f"{st} {body}")
     st, body = Kbs(port).auth("sample")
     check("still-serving-after-malformed", st == 200, f"{st} {body}")
 
@@ -323,30 +332,40 @@ def run_counter_tests(kbs, psp, launch, state_key):
         c.attest(rt, emulated_report(psp, report_data_for(rt, ""), launch))
         return c
 
-    def call(c, op, value=None, instance="vtpm0", bearer=None):
+    tag_a, tag_b = hashlib.sha256(b"slot a").digest(), hashlib.sha256(b"slot b").digest()
+
+    def call(c, op, value=None, instance="vtpm0", bearer=None, tag=tag_a):
         nonce = os.urandom(32)
         body = {"op": op, "nonce": b64u(nonce)}
         if value is not None:
             body["value"] = value
+            body["tag"] = b64u(tag)
         headers = {"Authorization": f"Bearer {bearer}"} if bearer else {}
         st, ans, _ = c.request("POST", f"/nutshell-dev/v0/counter/{instance}", body, headers=headers)
         good = (isinstance(ans, dict) and isinstance(ans.get("value"), int) and ans.get("nonce") == b64u(nonce)
                 and hmac.compare_digest(unb64u(ans.get("mac", "")), hmac.new(
                     mac_key, b"nutshell-dev-counter-v1\0" + instance.encode() + b"\0"
-                    + ans["value"].to_bytes(8, "big") + nonce, hashlib.sha256).digest()))
+                    + ans["value"].to_bytes(8, "big") + unb64u(ans.get("tag", "")) + nonce,
+                    hashlib.sha256).digest()))
         return st, ans, good
 
     c = platform_session()
     st, ans, good = call(c, "read")
-    check("counter-starts-at-zero", st == 200 and ans["value"] == 0 and good, f"{st} {ans}")
+    check("counter-starts-at-zero", st == 200 and ans["value"] == 0 and good
+          and unb64u(ans["tag"]) == bytes(32), f"{st} {ans}")
     st, ans, good = call(c, "advance", 5)
     check("counter-advances", st == 200 and ans["value"] == 5 and good, f"{st} {ans}")
     st, ans, good = call(c, "advance", 3)
     check("counter-never-decreases", st == 409 and ans["value"] == 5 and good, f"{st} {ans}")
     st, ans, good = call(c, "advance", 5)
-    check("counter-same-value-is-idempotent", st == 200 and ans["value"] == 5 and good, f"{st} {ans}")
+    check("counter-same-value-and-tag-is-idempotent", st == 200 and ans["value"] == 5 and good, f"{st} {ans}")
+    st, ans, good = call(c, "advance", 5, tag=tag_b)
+    check("counter-same-value-other-tag-refused", st == 409 and good and unb64u(ans["tag"]) == tag_a, f"{st} {ans}")
+    st, ans, good = call(c, "advance", 6, tag=tag_b)
+    check("counter-advance-records-tag", st == 200 and ans["value"] == 6 and unb64u(ans["tag"]) == tag_b and good,
+          f"{st} {ans}")
     st, ans, good = call(Kbs(kbs.port), "read", bearer=c.token)
-    check("counter-by-bearer", st == 200 and ans["value"] == 5 and good, f"{st} {ans}")
+    check("counter-by-bearer", st == 200 and ans["value"] == 6 and good, f"{st} {ans}")
     st, ans, _ = call(Kbs(kbs.port), "read")
     check("counter-needs-attestation", st == 401, f"{st} {ans}")
     sc, _, _, _ = sample_attest(kbs.port)
@@ -360,9 +379,10 @@ def run_counter_tests(kbs, psp, launch, state_key):
     kbs.start()
     c = platform_session()
     st, ans, good = call(c, "read")
-    check("counter-survives-restart", st == 200 and ans["value"] == 5 and good, f"{st} {ans}")
+    check("counter-survives-restart", st == 200 and ans["value"] == 6 and unb64u(ans["tag"]) == tag_b and good,
+          f"{st} {ans}")
     st, ans, good = call(c, "advance", 4)
-    check("counter-never-decreases-after-restart", st == 409 and ans["value"] == 5, f"{st} {ans}")
+    check("counter-never-decreases-after-restart", st == 409 and ans["value"] == 6, f"{st} {ans}")
 
 
 if __name__ == "__main__":
