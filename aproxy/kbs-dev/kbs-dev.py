@@ -35,7 +35,7 @@ def main():
     try:
         policy = Policy(args.config)
         counters = Counters(policy.counter_file)
-    except (ConfigError, ValueError, OSError) as e:
+    except (ConfigError, ValueError, OSError, TypeError, AttributeError, KeyError) as e:
         log(f"bad configuration {args.config}: {e}")
         return 2
     server = KbsServer((host, int(port)), Rcar(policy, TokenSigner(policy.token_lifetime_s), log), counters, log)

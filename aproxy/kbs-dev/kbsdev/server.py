@@ -9,7 +9,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from . import counter
 from .codec import json_object
-from .problem import BadRequest, NotFound, Problem, TooLarge, Unauthorized
+from .problem import PROBLEM_TYPE_BASE, BadRequest, NotFound, Problem, TooLarge, Unauthorized
 
 DEV_HEADER = ("X-Nutshell-Dev-KBS", "development server, not for production")
 MAX_BODY = 1 << 20             # a TPM quote, an event log and an SNP report fit many times over
@@ -98,6 +98,17 @@ class Handler(BaseHTTPRequestHandler):
             self.server.log(f"BUG serving {method} {self.path}:\n{traceback.format_exc()}")
             status, body, cookie = 500, Problem("internal error; see the server log").body(), None
         self._send(status, body, cookie)
+
+    def send_error(self, code, message=None, explain=None):
+        """http.server's own refusals (a malformed request line or header, an
+        unsupported method) as problem bodies too, not its HTML page."""
+        self.close_connection = True
+        # A request line too broken to name its version leaves HTTP/0.9, which
+        # has no status line or headers; answer as HTTP/1.1 all the same.
+        self.request_version = self.protocol_version
+        name = {400: "BadRequest", 501: "MethodNotSupported"}.get(code, "HttpError")
+        self._send(code, {"type": PROBLEM_TYPE_BASE + name, "title": name, "status": code,
+                          "detail": message or explain or "refused"})
 
     def do_GET(self):
         self._serve("GET")

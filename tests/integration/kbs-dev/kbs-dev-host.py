@@ -13,6 +13,7 @@ import os
 import random
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -118,6 +119,13 @@ def main():
         cfg_path = os.path.join(work, "kbs.json")
         with open(cfg_path, "w") as f:
             json.dump(config, f)
+        bad_cfg = os.path.join(work, "bad.json")
+        with open(bad_cfg, "w") as f:
+            json.dump(dict(config, resources={"a/b/c": {"text": 5}}), f)
+        proc = subprocess.run(["/usr/bin/python3", KBS, "--config", bad_cfg, "--listen", "127.0.0.1:0"],
+                              capture_output=True, timeout=60)
+        check("bad-config-refused-with-reason", proc.returncode == 2 and b"bad configuration" in proc.stderr,
+              proc.stderr.decode()[-300:])
         kbs = KbsProcess(work, cfg_path)
         check("banner-says-development", "DEVELOPMENT KBS" in kbs.banner, repr(kbs.banner))
 
@@ -318,8 +326,62 @@ def run_malformed_tests(port):
     st, body = resp.status, json.loads(resp.read())
     conn.close()
     check("oversized-body-413", st == 413 and body["status"] == 413, f"{st} {body}")
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
+        sock.sendall(b"GARBAGE / HTTP/1.1 extra\r\n\r\n")
+        answer = sock.recv(65536).decode(errors="replace")
+    check("malformed-request-line-problem-body", " 400 " in answer.split("\r\n")[0]
+          and "application/problem+json" in answer, answer[:200])
+    st, body, _ = c.request("DELETE", "/kbs/v0/auth")
+    check("unsupported-method-problem-body", st == 501 and body and body["status"] == 501, f"{st} {body}")
+    run_mutation_tests(port)
     st, body = Kbs(port).auth("sample")
     check("still-serving-after-malformed", st == 200, f"{st} {body}")
+
+
+def run_mutation_tests(port):
+    """Valid attest requests with one value replaced by a value of another type
+    or shape, at every position: each must get an answer that is not a 500."""
+    rng = random.Random(15)
+    odd = [None, 0, -1, 2 ** 70, 1.5, True, "", "%%%", "A" * 5000, [], [1], {}, {"kty": "EC"}]
+    template_key = TeeKey()
+    statuses = {}
+
+    def paths(value, prefix=()):
+        yield prefix
+        if isinstance(value, dict):
+            for k, v in value.items():
+                yield from paths(v, prefix + (k,))
+        elif isinstance(value, list):
+            for i, v in enumerate(value[:3]):
+                yield from paths(v, prefix + (i,))
+
+    def replaced(value, path, new):
+        if not path:
+            return new
+        copy = dict(value) if isinstance(value, dict) else list(value)
+        copy[path[0]] = replaced(value[path[0]], path[1:], new)
+        return copy
+
+    bad = []
+    for tee in ("tpm", "sample", "emulated-snp"):
+        c = Kbs(port)
+        _, ch = c.auth(tee)
+        rt = {"nonce": ch["nonce"], "tee-pubkey": template_key.jwk}
+        evidence = {"tpm": {"ak_public": "AAAA", "tpm_quote": {"message": "AAAA", "signature": "AAAA",
+                                                               "pcrs": ["00" * 32] * 24}},
+                    "sample": {"svn": "1", "report_data": b64(bytes(48))},
+                    "emulated-snp": {"emulated": True, "report": b64(bytes(0x4A0))}}[tee]
+        request = {"runtime-data": rt, "tee-evidence": {"primary_evidence": evidence,
+                                                        "additional_evidence": json.dumps({"sample": {}})},
+                   "init-data": {"format": "toml", "body": "algorithm = \"sha256\""}}
+        for path in list(paths(request)):
+            for new in rng.sample(odd, 4):
+                st, body, _ = c.request("POST", "/kbs/v0/attest", replaced(request, path, new))
+                statuses[st] = statuses.get(st, 0) + 1
+                if st >= 500 or not isinstance(body, dict) or "detail" not in body and st != 200:
+                    bad.append((tee, path, new if not isinstance(new, str) else new[:10], st))
+    check("mutated-attest-requests-never-500", not bad and sum(statuses.values()) > 100,
+          f"{bad[:3]} statuses {statuses}")
 
 
 def run_counter_tests(kbs, psp, launch, state_key):
