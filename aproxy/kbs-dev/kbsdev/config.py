@@ -15,7 +15,7 @@ RESOURCE_PATH = re.compile(r"^[A-Za-z0-9._-]{1,64}/[A-Za-z0-9._-]{1,64}/[A-Za-z0
 COUNTER_NAME = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 KNOWN_KEYS = {"session_timeout_s", "token_lifetime_s", "accept_sample", "accept_emulated",
               "emulated_psp_public_key", "tpm_report_data_size", "trusted_aks", "reference_values",
-              "resources", "counters", "counter_file"}
+              "resources", "counters", "counter_file", "trust_platform_bound_ak"}
 
 
 class ConfigError(Exception):
@@ -48,6 +48,7 @@ class Policy:
         _check(isinstance(self.token_lifetime_s, int) and self.token_lifetime_s > 0, "token_lifetime_s")
         self.accept_sample = cfg.get("accept_sample", False) is True
         self.accept_emulated = cfg.get("accept_emulated", False) is True
+        self.trust_platform_bound_ak = cfg.get("trust_platform_bound_ak", False) is True
         self.tpm_report_data_size = cfg.get("tpm_report_data_size", 32)
         _check(self.tpm_report_data_size in (32, 64), "tpm_report_data_size must be 32 or 64")
 

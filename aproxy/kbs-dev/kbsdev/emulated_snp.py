@@ -4,7 +4,12 @@ Structure", 0x4A0 bytes, little-endian) signed by an emulated PSP whose ECDSA
 P-384 public key the configuration names.  nutshell's host half (aproxy/host)
 plays that PSP when QEMU has no SEV-SNP.  Such a report proves only what the
 host says: this server accepts it only with `accept_emulated`, and every claim
-and log line it leads to says `emulated`."""
+and log line it leads to says `emulated`.
+
+REPORT_DATA holds the SHA-384 binding in its first 48 bytes.  Its last 16 are
+zero, or (with `trust_platform_bound_ak`) the first 16 bytes of SHA-256 of the
+DER of the vTPM AK that the measured software created: the platform then vouches
+for that AK, which the `tpm` verifier trusts within the same attestation."""
 
 import struct
 
@@ -33,6 +38,7 @@ SIG_COMPONENT = 72             # r and s: 72 bytes each, little-endian, zero-pad
 SIG_ALGO_ECDSA_P384_SHA384 = 1
 EMULATED_MARKER = b"nutshell-emulated-psp"
 REPORT_DATA_SIZE = 64
+BOUND_DIGEST = 48              # the SHA-384 binding; the 16 bytes after it are spare
 
 
 def report_signature_der(report):
@@ -61,14 +67,21 @@ def verify(evidence, report_data, policy):
                                        ec.ECDSA(hashes.SHA384()))
     except (InvalidSignature, ValueError):
         raise Unauthorized("report signature does not verify with the emulated PSP key") from None
-    if report[OFF_REPORT_DATA:OFF_REPORT_DATA + REPORT_DATA_SIZE] != report_data.ljust(REPORT_DATA_SIZE, b"\0"):
+    data = report[OFF_REPORT_DATA:OFF_REPORT_DATA + REPORT_DATA_SIZE]
+    spare = data[BOUND_DIGEST:]
+    if data[:BOUND_DIGEST] != report_data:
         raise Unauthorized("report data is not the hash of this session's runtime data")
+    if any(spare) and not policy.trust_platform_bound_ak:
+        raise Unauthorized("report data's last 16 bytes are not zero (an AK binding, and "
+                           "trust_platform_bound_ak is off)")
     measurement = report[OFF_MEASUREMENT:OFF_MEASUREMENT + 48]
     if measurement not in policy.snp_measurements:
         raise Unauthorized(f"launch measurement {measurement.hex()} is not a reference value")
     return {"emulated": True,
             "measurement": measurement.hex(),
-            "report_data": report[OFF_REPORT_DATA:OFF_REPORT_DATA + 64].hex(),
+            "report_data": data.hex(),
+            # SHA-256(AK DER)[:16] of a vTPM AK this platform vouches for, if any.
+            "ak_binding": spare.hex() if any(spare) else None,
             "host_data": report[OFF_HOST_DATA:OFF_HOST_DATA + 32].hex(),
             "guest_svn": struct.unpack_from("<I", report, OFF_GUEST_SVN)[0],
             "policy": struct.unpack_from("<Q", report, OFF_POLICY)[0],

@@ -20,9 +20,17 @@ from .ear import affirmed_tees
 PROTOCOL_VERSION = "0.4.0"
 NONCE_BYTES = 32
 MAX_SESSIONS = 4096
-VERIFIERS = {"tpm": lambda ev, rd, init, pol: tpm.verify(ev, rd, init, pol),
-             "sample": lambda ev, rd, init, pol: sample.verify(ev, rd, pol),
-             "emulated-snp": lambda ev, rd, init, pol: emulated_snp.verify(ev, rd, pol)}
+# Each verifier: (evidence, report data, init-data, policy, claims verified so far) -> claims.
+VERIFIERS = {"tpm": lambda ev, rd, init, pol, done: tpm.verify(ev, rd, init, pol, platform_bound_aks(done)),
+             "sample": lambda ev, rd, init, pol, done: sample.verify(ev, rd, pol),
+             "emulated-snp": lambda ev, rd, init, pol, done: emulated_snp.verify(ev, rd, pol)}
+# Platform evidence is verified before the tpm quote that may rely on its AK binding.
+VERIFY_ORDER = {"emulated-snp": 0, "sample": 1, "tpm": 2}
+
+
+def platform_bound_aks(done):
+    binding = done.get("emulated-snp", {}).get("ak_binding")
+    return frozenset([bytes.fromhex(binding)]) if binding else frozenset()
 
 
 def report_data(runtime_data):
@@ -120,12 +128,12 @@ class Rcar:
                                        name="RcarAttestFailed")
                 to_verify.append((tee, ev, bound, None))
 
+        if len({tee for tee, _, _, _ in to_verify}) != len(to_verify):
+            raise BadRequest("evidence of one tee given twice")
         submods = {}
-        for tee, ev, runtime_data, init in to_verify:
-            if tee in submods:
-                raise BadRequest(f"evidence of tee {tee!r} given twice")
+        for tee, ev, runtime_data, init in sorted(to_verify, key=lambda v: VERIFY_ORDER[v[0]]):
             try:
-                submods[tee] = VERIFIERS[tee](ev, report_data(runtime_data), init, self.policy)
+                submods[tee] = VERIFIERS[tee](ev, report_data(runtime_data), init, self.policy, submods)
             except Unauthorized as e:
                 self.log(f"attest: session {sid[:8]}: {tee}{' (EMULATED)' if tee == 'emulated-snp' else ''}"
                          f" evidence refused: {e.detail}")

@@ -1,6 +1,7 @@
 """The `tpm` verifier, with the checks of Trustee's deps/verifier/src/tpm:
 
-1. the AK is trusted: SHA-256 of its DER SubjectPublicKeyInfo is registered;
+1. the AK is trusted: SHA-256 of its DER SubjectPublicKeyInfo is registered
+   (or, a development option, bound by the platform report: emulated_snp.py);
 2. the quote (TPMS_ATTEST) is signed by that AK (TPMT_SIGNATURE, RSASSA-SHA256);
 3. the quote's PCR digest is SHA-256 over the 24 SHA-256 PCR values sent;
 4. the quote's nonce (extraData) is the expected report data resized (cut or
@@ -103,8 +104,10 @@ def init_data_pcr(body):
     return hashlib.sha256(bytes(32) + hashlib.sha256(body.encode("utf-8")).digest()).digest()
 
 
-def verify(evidence, report_data, init_data, policy):
-    """Checks `tpm` evidence; returns its claims (pcrNN, init_data, report_data)."""
+def verify(evidence, report_data, init_data, policy, platform_bound_aks=frozenset()):
+    """Checks `tpm` evidence; returns its claims (pcrNN, init_data, report_data).
+    platform_bound_aks: SHA-256(DER)[:16] of AKs that verified platform evidence
+    of the same attestation vouches for (emulated_snp.py)."""
     ak_der = b64std_decode(member(evidence, "ak_public", str, "ak_public"), "ak_public")
     quote = member(evidence, "tpm_quote", dict, "tpm evidence")
     message = b64std_decode(member(quote, "message", str, "tpm_quote"), "tpm_quote.message")
@@ -116,8 +119,9 @@ def verify(evidence, report_data, init_data, policy):
         raise BadRequest(f"tpm_quote.pcrs: {len(pcr_hex)} values, expected {PCR_COUNT}")
     pcrs = [hex_decode(v, f"tpm_quote.pcrs[{i}]", 32) for i, v in enumerate(pcr_hex)]
 
-    if hashlib.sha256(ak_der).digest() not in policy.trusted_aks:
-        raise Unauthorized("the AK is not a trusted (registered) AK")
+    ak_hash = hashlib.sha256(ak_der).digest()
+    if ak_hash not in policy.trusted_aks and ak_hash[:16] not in platform_bound_aks:
+        raise Unauthorized("the AK is not a trusted AK (neither registered nor bound by the platform report)")
     try:
         ak = serialization.load_der_public_key(ak_der)
     except ValueError:

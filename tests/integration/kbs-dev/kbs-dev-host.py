@@ -106,6 +106,7 @@ def main():
             f.write(state_key)
         config = {
             "accept_sample": True, "accept_emulated": True, "emulated_psp_public_key": "psp.pem",
+            "trust_platform_bound_ak": True,
             "trusted_aks": ["ak.pem"],
             "reference_values": {"pcr": {"9": [pcr9]}, "snp_measurement": [launch.hex()]},
             "resources": {
@@ -135,8 +136,7 @@ def main():
         run_tpm_tests(kbs.port, tpm, psp, launch, init_data)
         run_malformed_tests(kbs.port)
         run_counter_tests(kbs, psp, launch, state_key)
-        pcr_after = tpm.pcr(9)
-        del pcr_after
+        # Last, as it changes the TPM for good: a PCR 9 that is not the reference value.
         tpm.extend(9, b"kernel_cmdline: init=/bin/sh")
         c = Kbs(kbs.port)
         _, ch = c.auth("tpm")
@@ -258,15 +258,17 @@ def run_emulated_tests(port, psp, launch):
 
 
 def run_tpm_tests(port, tpm, psp, launch, init_data):
-    def attempt(ak="ak", nonce_of=None, edit_pcrs=None, with_platform=True, init=None):
+    def attempt(ak="ak", nonce_of=None, edit_pcrs=None, with_platform=True, init=None, bind_ak=None):
         c = Kbs(port)
         _, ch = c.auth("tpm")
         key = TeeKey()
         rt = {"nonce": ch["nonce"], "tee-pubkey": key.jwk}
         additional = ""
         if with_platform:
-            additional = json.dumps({"emulated-snp": emulated_report(psp, report_data_for(rt, "", primary=False),
-                                                                     launch)})
+            bound = report_data_for(rt, "", primary=False)
+            if bind_ak:
+                bound += hashlib.sha256(tpm.ak_der(bind_ak)).digest()[:16]
+            additional = json.dumps({"emulated-snp": emulated_report(psp, bound, launch)})
         rd = report_data_for(nonce_of or rt, additional)
         ev = tpm.quote(ak, rd[:32])
         if edit_pcrs:
@@ -283,6 +285,12 @@ def run_tpm_tests(port, tpm, psp, launch, init_data):
     check("tpm-attest-alone", st == 200, f"{st} {body}")
     _, _, st, body = attempt(ak="rogue")
     check("tpm-untrusted-ak-refused", st == 401 and "trusted" in body["detail"], f"{st} {body}")
+    _, _, st, body = attempt(ak="rogue", bind_ak="rogue")
+    check("tpm-ak-bound-by-platform-report", st == 200, f"{st} {body}")
+    _, _, st, body = attempt(ak="rogue", bind_ak="ak")
+    check("tpm-ak-bound-to-another-ak-refused", st == 401 and "trusted" in body["detail"], f"{st} {body}")
+    _, _, st, body = attempt(ak="rogue", bind_ak="rogue", with_platform=False)
+    check("tpm-ak-binding-needs-the-platform-report", st == 401, f"{st} {body}")
     _, _, st, body = attempt(nonce_of={"nonce": "b2xk", "tee-pubkey": TeeKey().jwk})
     check("tpm-wrong-nonce-refused", st == 401 and "nonce" in body["detail"], f"{st} {body}")
 

@@ -181,14 +181,16 @@ class Tpm:
         self.run("tpm2_flushcontext", "-t")
         read = lambda n: open(os.path.join(self.dir, n), "rb").read()  # noqa: E731
         pcrs = read("quote.pcrs")
-        der = serialization.load_pem_public_key(read(f"{ak}.pem")).public_bytes(
-            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
-        return {"ak_public": b64(der),
+        return {"ak_public": b64(self.ak_der(ak)),
                 "tpm_quote": {"message": b64(read("quote.msg")), "signature": b64(read("quote.sig")),
                               "pcrs": [pcrs[i:i + 32].hex() for i in range(0, len(pcrs), 32)]}}
 
+    def ak_der(self, ak):
+        with open(os.path.join(self.dir, f"{ak}.pem"), "rb") as f:
+            return serialization.load_pem_public_key(f.read()).public_bytes(
+                serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+
     def pcr(self, index):
-        out = subprocess.run(["tpm2_pcrread", f"sha256:{index}", "-o", "pcr.bin"], cwd=self.dir,
-                             env=self.env, check=True, capture_output=True)
-        del out
-        return open(os.path.join(self.dir, "pcr.bin"), "rb").read().hex()
+        self.run("tpm2_pcrread", f"sha256:{index}", "-o", "pcr.bin")
+        with open(os.path.join(self.dir, "pcr.bin"), "rb") as f:
+            return f.read().hex()
