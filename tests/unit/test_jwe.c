@@ -219,8 +219,10 @@ static void test_round_trip_kbs_rsa_oaep_256(void)
 /* --- JWEs built here from OpenSSL primitives, with chosen headers ----------- */
 
 /* An ECDH-ES+A256KW JWE for `to` whose protected header is `header_fmt` with the
- * epk JWK substituted for %s; `extra` is appended inside the top-level object. */
-static char *openssl_jwe(EVP_PKEY *to, const char *header_fmt, const char *plain, const char *extra)
+ * epk JWK substituted for %s; `extra` is appended inside the top-level object;
+ * `aad`, if not NULL, is sent as the "aad" member and authenticated. */
+static char *openssl_jwe(EVP_PKEY *to, const char *header_fmt, const char *plain, const char *extra,
+                         const char *aad)
 {
     EVP_PKEY *eph = jwe_generate_key(JWE_KEY_EC_P256);
     char epk[256], why[JWE_WHY_LEN], header[1024];
@@ -253,6 +255,10 @@ static char *openssl_jwe(EVP_PKEY *to, const char *header_fmt, const char *plain
     c = EVP_CIPHER_CTX_new();
     EVP_EncryptInit_ex(c, EVP_aes_256_gcm(), NULL, cek, iv);
     EVP_EncryptUpdate(c, NULL, &len, (const uint8_t *)prot, (int)strlen(prot));
+    if (aad) {
+        EVP_EncryptUpdate(c, NULL, &len, (const uint8_t *)".", 1);
+        EVP_EncryptUpdate(c, NULL, &len, (const uint8_t *)aad, (int)strlen(aad));
+    }
     EVP_EncryptUpdate(c, ct, &len, (const uint8_t *)plain, (int)strlen(plain));
     EVP_EncryptFinal_ex(c, ct + len, &len);
     EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_GET_TAG, 16, tag);
@@ -265,7 +271,8 @@ static char *openssl_jwe(EVP_PKEY *to, const char *header_fmt, const char *plain
     b64url_encode(tag, 16, tag_s, sizeof tag_s);
     char *out = malloc(4096);
     snprintf(out, 4096, "{\"protected\":\"%s\",\"encrypted_key\":\"%s\",\"iv\":\"%s\",\"ciphertext\":\"%s\","
-             "\"tag\":\"%s\"%s}", prot, ek_s, iv_s, ct_s, tag_s, extra);
+             "\"tag\":\"%s\"%s%s%s%s}", prot, ek_s, iv_s, ct_s, tag_s, extra, aad ? ",\"aad\":\"" : "",
+             aad ? aad : "", aad ? "\"" : "");
     EVP_PKEY_free(eph);
     return out;
 }
@@ -301,9 +308,13 @@ static void test_openssl_built_jwe_and_header_checks(void)
         { "{\"alg\":\"ECDH-ES+A256KW\",\"enc\":\"A256GCM\",\"epk\":%s}", ",\"tag\":\"x\"", -1, "JSON" },
         { "{\"alg\":\"ECDH-ES+A256KW\",\"enc\":\"A256GCM\",\"epk\":%s,\"apu\":\"QWxpY2U\"}", "", -1, "decryption" },
         { "{\"alg\":\"ECDH-ES+A256KW\",\"enc\":\"A256GCM\",\"epx\":%s}", "", -1, "epk" },
+        /* An epk off the curve (x = y = 1): the invalid-curve attack must stop at the point check. */
+        { "{\"alg\":\"ECDH-ES+A256KW\",\"enc\":\"A256GCM\",\"epk\":{\"kty\":\"EC\",\"crv\":\"P-256\","
+          "\"x\":\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAE\",\"y\":\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAE\"}}%.0s",
+          "", -1, "point" },
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        char *jwe = openssl_jwe(key, cases[i].header, "hello", cases[i].extra);
+        char *jwe = openssl_jwe(key, cases[i].header, "hello", cases[i].extra, NULL);
         why[0] = '\0';
         int rc = try_decrypt(key, jwe, why);
         if (rc != cases[i].want || !strstr(why, cases[i].why_part))
@@ -311,9 +322,17 @@ static void test_openssl_built_jwe_and_header_checks(void)
                       cases[i].want, why, cases[i].why_part);
         free(jwe);
     }
+    /* An authenticated "aad" member opens; the same JWE without it does not. */
+    char *with_aad = openssl_jwe(key, "{\"alg\":\"ECDH-ES+A256KW\",\"enc\":\"A256GCM\",\"epk\":%s}", "hello", "",
+                                 "c2lkZSBkYXRh");
+    CHECK_EQ(try_decrypt(key, with_aad, why), 0);
+    char *cut = strstr(with_aad, ",\"aad\"");
+    strcpy(cut, "}");
+    CHECK_EQ(try_decrypt(key, with_aad, why), -1);
+    free(with_aad);
     /* An RSA key cannot open an ECDH JWE, whatever the JWE says. */
     EVP_PKEY *rsa = jwe_generate_key(JWE_KEY_RSA_3072);
-    char *jwe = openssl_jwe(key, "{\"alg\":\"ECDH-ES+A256KW\",\"enc\":\"A256GCM\",\"epk\":%s}", "hello", "");
+    char *jwe = openssl_jwe(key, "{\"alg\":\"ECDH-ES+A256KW\",\"enc\":\"A256GCM\",\"epk\":%s}", "hello", "", NULL);
     CHECK_EQ(try_decrypt(rsa, jwe, why), -1);
     CHECK(strstr(why, "P-256") != NULL);
     free(jwe);
