@@ -45,7 +45,14 @@ class Handler(BaseHTTPRequestHandler):
         if int(length) > MAX_BODY:
             self.close_connection = True       # the unread body must not be parsed as a request
             raise TooLarge(f"body larger than {MAX_BODY} bytes")
-        return json_object(self.rfile.read(int(length)), "request body")
+        try:
+            raw = self.rfile.read(int(length))
+        except OSError:            # the client stalled past `timeout` or went away
+            raw = b""
+        if len(raw) != int(length):
+            self.close_connection = True
+            raise BadRequest(f"body shorter than its Content-Length ({len(raw)} of {length} bytes)")
+        return json_object(raw, "request body")
 
     def _cookie(self):
         for part in (self.headers.get("Cookie") or "").split(";"):

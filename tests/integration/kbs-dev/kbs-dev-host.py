@@ -339,6 +339,11 @@ def run_malformed_tests(port):
         answer = sock.recv(65536).decode(errors="replace")
     check("malformed-request-line-problem-body", " 400 " in answer.split("\r\n")[0]
           and "application/problem+json" in answer, answer[:200])
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
+        sock.sendall(b"POST /kbs/v0/auth HTTP/1.1\r\nContent-Length: 100\r\n\r\n{}")
+        sock.shutdown(socket.SHUT_WR)
+        answer = sock.recv(65536).decode(errors="replace")
+    check("short-body-problem-body", " 400 " in answer.split("\r\n")[0] and "Content-Length" in answer, answer[:300])
     st, body, _ = c.request("DELETE", "/kbs/v0/auth")
     check("unsupported-method-problem-body", st == 501 and body and body["status"] == 501, f"{st} {body}")
     run_mutation_tests(port)
