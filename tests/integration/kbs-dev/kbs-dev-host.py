@@ -136,6 +136,7 @@ def main():
         run_tpm_tests(kbs.port, tpm, psp, launch, init_data)
         run_malformed_tests(kbs.port)
         run_counter_tests(kbs, psp, launch, state_key)
+        run_expiry_tests(work, config)
         # Last, as it changes the TPM for good: a PCR 9 that is not the reference value.
         tpm.extend(9, b"kernel_cmdline: init=/bin/sh")
         c = Kbs(kbs.port)
@@ -152,6 +153,29 @@ def main():
             swtpm.wait()
         shutil.rmtree(work, ignore_errors=True)
     return 1 if failures else 0
+
+
+def run_expiry_tests(work, config):
+    """A second server whose sessions and tokens live one second: after two
+    seconds both must be refused (expiry is only ever later than the lifetime)."""
+    short = os.path.join(work, "short.json")
+    with open(short, "w") as f:
+        json.dump(dict(config, session_timeout_s=1, token_lifetime_s=1, counter_file="short-counters.json"), f)
+    kbs = KbsProcess(work, short)
+    try:
+        c, _, st, _ = sample_attest(kbs.port)
+        late = Kbs(kbs.port)
+        _, ch = late.auth("sample")
+        time.sleep(2.1)
+        st, body = Kbs(kbs.port).resource("nutshell/test/sample-secret", bearer=c.token)
+        check("expired-token-refused", st == 401 and body["type"].endswith("TokenExpired"), f"{st} {body}")
+        st, body = c.resource("nutshell/test/sample-secret")
+        check("expired-session-refused", st == 401, f"{st} {body}")
+        rt = {"nonce": ch["nonce"], "tee-pubkey": TeeKey().jwk}
+        st, body = late.attest(rt, {"svn": "1", "report_data": b64(report_data_for(rt, ""))})
+        check("attest-on-expired-session-refused", st == 401 and "expired" in body["detail"], f"{st} {body}")
+    finally:
+        kbs.stop()
 
 
 def sample_attest(port, tee_key=None, corrupt=False):
