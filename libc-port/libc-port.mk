@@ -120,3 +120,10 @@ TEST_PREREQS += $(addprefix $(COMPAT_TEST_DIR)/,$(COMPAT_TESTS)) $(COMPAT_CHECK_
 # The wrapper's own behaviour (a script suite; it needs only the sysroot).
 TEST_SUITES  += tests/unit/compat/test_nutshell_cc.sh
 TEST_PREREQS += $(SYSROOT_STAMP)
+
+# The port checker (libc-port/nutshell-check, a Python script around strace):
+# its answers on the ABI programs and the dynamic zlib port are known.
+DEPS_PKGS    += strace python3
+TEST_SUITES  += tests/unit/compat/test_nutshell_check.sh
+TEST_PREREQS += $(BUILD)/tests/abi/hello $(BUILD)/tests/abi/hello-pie $(BUILD)/tests/abi/pthread-hello-pie \
+                $(BUILD)/tests/abi/errors $(BUILD)/tests/abi/pipes $(BUILD)/ports/zlib-dynamic/zlib-dynamic-test
