@@ -5,7 +5,7 @@
 #
 # A port compiles with -I DIR (and links with -L DIR) instead of naming
 # /usr/include or /usr/lib: those hold glibc's headers too, which must never
-# mix with musl's (docs/porting.md, section 2).  Symbolic links are followed,
+# mix with musl's (docs/porting.md, section 3).  Symbolic links are followed,
 # so a shared library is copied as the file its soname names.
 set -euo pipefail
 [ $# -ge 3 ] || { echo "usage: $0 DIR PACKAGE FILE..." >&2; exit 2; }

@@ -12,7 +12,7 @@ $(SQLITE_OUT)/stage/sqlite3.h: $(wildcard /usr/include/sqlite3.h /usr/lib/x86_64
 	$(call port_stage,$(@D),libsqlite3-dev,/usr/include/sqlite3.h /usr/lib/x86_64-linux-gnu/libsqlite3.a)
 
 # -lm: SQLite's math functions.  libsqlite3.a calls fcntl64, which the
-# compatibility archive supplies (docs/porting.md, section 3).
+# compatibility archive supplies (docs/porting.md, section 10).
 $(SQLITE_TEST): $(SQLITE_SRCS) ports/sqlite/blockvfs.h ports/check.h $(SQLITE_OUT)/stage/sqlite3.h \
                 $(SYSROOT_STAMP) | deps
 	@mkdir -p $(@D)

@@ -19,7 +19,7 @@ $(ZLIBDYN_SO): $(wildcard /usr/include/zlib.h /usr/include/zconf.h /usr/lib/x86_
 # -L: ld finds libz.so.1 only under its link name.  libz.so.1 calls
 # __snprintf_chk and __vsnprintf_chk, which nutshell-cc -dynamic exports from
 # the program; --allow-shlib-undefined: its glibc symbol versions are
-# satisfied by musl's unversioned symbols at run time (docs/porting.md, 2.2).
+# satisfied by musl's unversioned symbols at run time (docs/porting.md, 3.2).
 $(ZLIBDYN_TEST): ports/zlib/zlib-test.c ports/check.h $(ZLIBDYN_SO) $(SYSROOT_STAMP) | deps
 	@mkdir -p $(@D)/lib
 	@ln -sf ../stage/libz.so.1 $(@D)/lib/libz.so
