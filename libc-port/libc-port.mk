@@ -87,7 +87,7 @@ $(COMPAT_OBJS): libc-port/libc-port.mk
 # Each is a static musl program except compat_cbor_dynamic, which is run by
 # /lib/ld-musl-x86_64.so.1 and finds libcbor in sysroot/lib through its
 # RUNPATH (an absolute path into this checkout: a test binary only).
-COMPAT_TESTS := compat_chk compat_ucontext compat_tpm compat_openssl_async compat_cbor_dynamic
+COMPAT_TESTS := compat_chk compat_ucontext compat_tpm compat_openssl_async compat_cbor_dynamic compat_fcntl64
 
 $(COMPAT_TEST_DIR)/compat_chk: tests/unit/compat/test_compat_chk.c tests/unit/compat/child.c \
                                tests/unit/compat/child.h $(COMPAT_TEST_DEPS) | deps
@@ -96,6 +96,10 @@ $(COMPAT_TEST_DIR)/compat_chk: tests/unit/compat/test_compat_chk.c tests/unit/co
 
 $(COMPAT_TEST_DIR)/compat_ucontext: tests/unit/compat/test_compat_ucontext.c tests/unit/compat/child.c \
                                     tests/unit/compat/child.h $(COMPAT_TEST_DEPS) | deps
+	@mkdir -p $(@D)
+	$(NUTSHELL_CC) $(COMPAT_TEST_CFLAGS) -o $@ $(filter %.c,$^)
+
+$(COMPAT_TEST_DIR)/compat_fcntl64: tests/unit/compat/test_compat_fcntl64.c $(COMPAT_TEST_DEPS) | deps
 	@mkdir -p $(@D)
 	$(NUTSHELL_CC) $(COMPAT_TEST_CFLAGS) -o $@ $(filter %.c,$^)
 
