@@ -1,5 +1,5 @@
 # gdb commands for `make debug` (apps/image/debug.mk), read after
-# `target remote`.  docs/porting.md, "Debug a port in the VM", has the steps.
+# `target remote`.  docs/porting.md, "Debug it in the VM", has the steps.
 
 # QEMU's stub presents the 64-bit register set from the first (32-bit PVH)
 # instruction on; breakpoints in the kernel and in user programs are

@@ -1,5 +1,5 @@
 # apps/image/debug.mk: `make debug`, nutshell under gdb (docs/porting.md,
-# "Debug a port in the VM").
+# "Debug it in the VM").
 #
 #   make debug [DEBUG_IMAGE=build/apps/shell/shell.cpio] [DEBUG_CMDLINE=...]
 #

@@ -422,7 +422,7 @@ int exec_prepare(struct exec_args *args, struct exec_image *out)
         exec_image_discard(out);
         return r;
     }
-    /* For a debugger (docs/porting.md, "Debug a port in the VM"): where the
+    /* For a debugger (docs/porting.md, "Debug it in the VM"): where the
      * program's symbols are, i.e. gdb's add-symbol-file -o offset. */
     const char *file = args->buf + args->open_off;
     if (ld.interp_base)
