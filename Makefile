@@ -7,7 +7,7 @@ SHELL         := /bin/bash
 BUILD         := build
 .DEFAULT_GOAL := all
 .DELETE_ON_ERROR:
-.PHONY: all deps run test bench docs clean sysroot
+.PHONY: all deps run test bench docs clean sysroot ports
 
 # Debian packages needed to build, run and test.  Fragments append.
 DEPS_PKGS := make gcc clang binutils qemu-system-x86 cpio musl-tools musl-dev \
@@ -40,8 +40,9 @@ QEMU        := qemu-system-x86_64
 QEMU_MACHINE := -machine microvm,acpi=off -cpu max -no-reboot -nographic \
                 -device isa-debug-exit,iobase=0xf4,iosize=4
 
-include kernel/kernel.mk
-include $(sort $(filter-out kernel/kernel.mk,$(wildcard */*.mk */*/*.mk)))
+# ports/ports.mk defines what the port fragments (ports/*/*.mk) share.
+include kernel/kernel.mk ports/ports.mk
+include $(sort $(filter-out kernel/kernel.mk ports/ports.mk,$(wildcard */*.mk */*/*.mk)))
 
 $(foreach t,$(UNIT_TESTS),$(eval $(call unit_test_rule,$(t))))
 

@@ -87,7 +87,7 @@ $(COMPAT_OBJS): libc-port/libc-port.mk
 # Each is a static musl program except compat_cbor_dynamic, which is run by
 # /lib/ld-musl-x86_64.so.1 and finds libcbor in sysroot/lib through its
 # RUNPATH (an absolute path into this checkout: a test binary only).
-COMPAT_TESTS := compat_chk compat_ucontext compat_tpm compat_openssl_async compat_cbor_dynamic
+COMPAT_TESTS := compat_chk compat_ucontext compat_tpm compat_openssl_async compat_cbor_dynamic compat_fcntl64
 
 $(COMPAT_TEST_DIR)/compat_chk: tests/unit/compat/test_compat_chk.c tests/unit/compat/child.c \
                                tests/unit/compat/child.h $(COMPAT_TEST_DEPS) | deps
@@ -96,6 +96,10 @@ $(COMPAT_TEST_DIR)/compat_chk: tests/unit/compat/test_compat_chk.c tests/unit/co
 
 $(COMPAT_TEST_DIR)/compat_ucontext: tests/unit/compat/test_compat_ucontext.c tests/unit/compat/child.c \
                                     tests/unit/compat/child.h $(COMPAT_TEST_DEPS) | deps
+	@mkdir -p $(@D)
+	$(NUTSHELL_CC) $(COMPAT_TEST_CFLAGS) -o $@ $(filter %.c,$^)
+
+$(COMPAT_TEST_DIR)/compat_fcntl64: tests/unit/compat/test_compat_fcntl64.c $(COMPAT_TEST_DEPS) | deps
 	@mkdir -p $(@D)
 	$(NUTSHELL_CC) $(COMPAT_TEST_CFLAGS) -o $@ $(filter %.c,$^)
 
@@ -120,3 +124,10 @@ TEST_PREREQS += $(addprefix $(COMPAT_TEST_DIR)/,$(COMPAT_TESTS)) $(COMPAT_CHECK_
 # The wrapper's own behaviour (a script suite; it needs only the sysroot).
 TEST_SUITES  += tests/unit/compat/test_nutshell_cc.sh
 TEST_PREREQS += $(SYSROOT_STAMP)
+
+# The port checker (libc-port/nutshell-check, a Python script around strace):
+# its answers on the ABI programs and the dynamic zlib port are known.
+DEPS_PKGS    += strace python3
+TEST_SUITES  += tests/unit/compat/test_nutshell_check.sh
+TEST_PREREQS += $(BUILD)/tests/abi/hello $(BUILD)/tests/abi/hello-pie $(BUILD)/tests/abi/pthread-hello-pie \
+                $(BUILD)/tests/abi/errors $(BUILD)/tests/abi/pipes $(BUILD)/ports/zlib-dynamic/zlib-dynamic-test

@@ -9,6 +9,7 @@
 #include <arch/fpu.h>
 #include <fs/kernel_api.h>
 #include <kernel/errno.h>
+#include <kernel/printk.h>
 #include <kernel/random.h>
 #include <kernel/string.h>
 #include <kernel/uaccess.h>
@@ -44,6 +45,7 @@ struct loaded {
     uint64_t prog_entry;  /* the program's own entry (AT_ENTRY) */
     uint64_t phdr, phnum, phent;
     uint64_t interp_base; /* AT_BASE */
+    uint64_t bias;        /* added to the program's own addresses (0 for ET_EXEC) */
     uint64_t brk;
     uint32_t stack_prot;
 };
@@ -159,6 +161,7 @@ static int load_program(struct mm *mm, struct file *f, struct loaded *out)
     uint64_t end = 0;
     r = map_segments(mm, f, &img, bias, &end);
     if (!r) {
+        out->bias = bias;
         out->prog_entry = img.entry + bias;
         out->entry = out->prog_entry;
         out->phnum = img.phnum;
@@ -415,9 +418,19 @@ int exec_prepare(struct exec_args *args, struct exec_image *out)
     out->fpu = r ? NULL : fpu_alloc_initial();
     if (!r && !out->fpu)
         r = -ENOMEM;
-    if (r)
+    if (r) {
         exec_image_discard(out);
-    return r;
+        return r;
+    }
+    /* For a debugger (docs/porting.md, "Debug it in the VM"): where the
+     * program's symbols are, i.e. gdb's add-symbol-file -o offset. */
+    const char *file = args->buf + args->open_off;
+    if (ld.interp_base)
+        pr_debug("exec: %s: load bias 0x%lx, entry 0x%lx, interpreter at 0x%lx", file, (unsigned long)ld.bias,
+                 (unsigned long)ld.prog_entry, (unsigned long)ld.interp_base);
+    else
+        pr_debug("exec: %s: load bias 0x%lx, entry 0x%lx", file, (unsigned long)ld.bias, (unsigned long)ld.prog_entry);
+    return 0;
 }
 
 void exec_image_discard(struct exec_image *img)

@@ -14,7 +14,8 @@
 static uint64_t logged[SYSCALL_MAX / 64 + 1]; /* numbers already reported as unsupported */
 static spinlock_t logged_lock = SPINLOCK_INIT; /* protects logged[] */
 
-static void log_unsupported_once(uint64_t nr)
+/* Kept out of line: debuggers break on it (apps/image/debug.gdb, nutshell-enosys). */
+static __attribute__((noinline)) void log_unsupported_once(uint64_t nr)
 {
     uint64_t bit = nr < SYSCALL_MAX ? nr : SYSCALL_MAX;
     uint64_t flags = spin_lock_irqsave(&logged_lock);

@@ -51,3 +51,16 @@ TEST_SUITES += tests/bench/selftest.sh
 .PHONY: bench-validate
 bench-validate: $(LINUX_KERNEL) $(BENCH_OUT)/ubench.cpio $(BENCH_OUT)/tsc-hz
 	@tests/bench/validate-tsc.sh
+
+# The ports' benchmarks (tests/bench/ports/bench-ports.sh): portbench, linked
+# with Debian's libsqlite3.a like ports/sqlite, and ports/lua's interpreter.
+$(BENCH_OUT)/portbench: tests/bench/ports/portbench.c $(SQLITE_OUT)/stage/sqlite3.h $(SYSROOT_STAMP) | deps
+	@mkdir -p $(@D)
+	$(NUTSHELL_CC) $(PORTS_CFLAGS) -I$(SQLITE_OUT)/stage -o $@ $< $(SQLITE_OUT)/stage/libsqlite3.a -lm
+
+$(BENCH_OUT)/ports.cpio: $(BENCH_OUT)/portbench $(LUA_BIN) tests/bench/ports/first-line.lua tests/bench/mkcpio.sh
+	tests/bench/mkcpio.sh $@ init=$(BENCH_OUT)/portbench sbin/init=$(BENCH_OUT)/portbench bin/lua=$(LUA_BIN) \
+	  bench/first-line.lua=tests/bench/ports/first-line.lua
+
+BENCH_PREREQS += $(BENCH_OUT)/ports.cpio
+BENCH_SCRIPTS += tests/bench/ports/bench-ports.sh

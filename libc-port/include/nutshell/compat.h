@@ -66,6 +66,8 @@ void __vsyslog_chk(int priority, int flag, const char *fmt, va_list ap);
 long __fdelt_chk(long d);
 /* longjmp that refuses to jump into a stack frame that no longer exists. */
 _Noreturn void __longjmp_chk(jmp_buf env, int val);
+/* glibc 2.28's fcntl for a 64-bit struct flock: fcntl itself on x86-64. */
+int fcntl64(int fd, int cmd, ...);
 
 /* getcontext, setcontext, swapcontext and makecontext are declared by musl's
  * <ucontext.h> (musl declares but does not implement them).  This layer
