@@ -51,3 +51,8 @@ $(eval $(call fuzz_target,elf,kernel/proc/elf.c,$(FUZZ_DIR)/elf/seeds))
 # eventlog: the TCG event-log reader of aproxy-measure and the vtpm (apps/eventlog/),
 # seeded by its regressions (a real boot's log, a cut one).
 $(eval $(call fuzz_target,eventlog,apps/eventlog/eventlog.c,))
+
+# aproxy_msg: aproxy's CBOR message decoder (aproxy/common/msg.c, on the host's
+# libcbor), seeded by its regressions (valid messages of each kind, and
+# malformed ones).
+$(eval $(call fuzz_target,aproxy_msg,aproxy/common/msg.c -lcbor,))

@@ -1,0 +1,76 @@
+/* aproxy: the attestation proxy's VM half (docs/aproxy.md).
+ *
+ *   aproxy [--port PATH] [--sev-guest PATH] [--resource REPO/TYPE/TAG] [--key-file PATH] [--wait SECONDS]
+ *
+ * --port is the virtio-console port's device (default
+ * /dev/port/org.nutshell.aproxy) or fd:N, an inherited descriptor (tests).
+ *
+ * Stage 1: attests with the platform report (SEV-SNP through /dev/sev-guest,
+ * else emulated by the host half) through the host half to the KBS, fetches
+ * the vTPM state key (default resource nutshell/vtpm/state-key) wrapped to an
+ * ephemeral key made here, and hands it to the vtpm in --key-file (default
+ * /run/vtpm/state.key).  Every step is logged on stderr (the console); a
+ * failure says which step and why, and the exit status is 1. */
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "binding.h"
+#include "keyfile.h"
+#include "platform.h"
+#include "session.h"
+#include "stage1.h"
+
+static void usage(void)
+{
+    fprintf(stderr, "usage: aproxy [--port PATH] [--sev-guest PATH] [--resource REPO/TYPE/TAG] "
+                    "[--key-file PATH] [--wait SECONDS]\n");
+    exit(2);
+}
+
+int main(int argc, char **argv)
+{
+    const char *port = "/dev/port/org.nutshell.aproxy", *sev_guest = "/dev/sev-guest";
+    const char *resource = "nutshell/vtpm/state-key", *key_file = STATE_KEY_FILE;
+    int wait_s = 30;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!v)
+            usage();
+        if (!strcmp(a, "--port")) port = v;
+        else if (!strcmp(a, "--sev-guest")) sev_guest = v;
+        else if (!strcmp(a, "--resource")) resource = v;
+        else if (!strcmp(a, "--key-file")) key_file = v;
+        else if (!strcmp(a, "--wait")) wait_s = atoi(v);
+        else usage();
+        i++;
+    }
+
+    static struct session s;
+    struct platform p;
+    char why[WHY_MAX];
+    platform_open(&p, sev_guest, &s);
+    if (session_open(&s, port, wait_s, p.name, why) < 0) {
+        fprintf(stderr, "aproxy: cannot reach the host half: %s\n", why);
+        return 1;
+    }
+    fprintf(stderr, "aproxy: host half reached on %s (aproxy protocol version %u)\n", port, s.version);
+
+    EVP_PKEY *key = binding_new_key();
+    char *jwe = NULL;
+    if (!key) {
+        fprintf(stderr, "aproxy: cannot make an ephemeral key\n");
+        return 1;
+    }
+    if (stage1_fetch(&s, &p, key, resource, &jwe, why) < 0) {
+        fprintf(stderr, "aproxy: stage 1 attestation (%s platform report) FAILED: %s\n", p.name, why);
+        return 1;
+    }
+    fprintf(stderr, "aproxy: stage 1: the KBS accepted the %s platform report and released %s\n", p.name,
+            resource);
+    fprintf(stderr, "aproxy: stage 1: %zu bytes of JWE for %s\n", strlen(jwe), key_file);
+    free(jwe);
+    EVP_PKEY_free(key);
+    return 0;
+}

@@ -1,0 +1,16 @@
+# aproxy's host-side tests (tests/integration/aproxy/README.md):
+#   aproxy-msg    the CBOR codec's unit test (ASan, UBSan)
+#   aproxy-host   the host half against the development KBS, with the VM half
+#                 run on the host (musl's loader, sysroot's libcbor): the
+#                 protocol's error replies, stage 1, a refused launch digest,
+#                 a KBS that is down.
+APROXY_TEST_DIR := $(BUILD)/tests/aproxy
+APROXY_MSG_TEST := $(APROXY_TEST_DIR)/test_msg
+
+$(APROXY_MSG_TEST): tests/integration/aproxy/test_msg.c $(APROXY_COMMON) $(wildcard aproxy/common/*.h) | deps
+	@mkdir -p $(@D)
+	gcc -std=gnu11 -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all -Wall -Wextra -Werror \
+	    -Iaproxy/common -o $@ tests/integration/aproxy/test_msg.c $(APROXY_COMMON) -lcbor
+
+TEST_SUITES  += $(APROXY_MSG_TEST)
+TEST_PREREQS += $(APROXY_MSG_TEST)
