@@ -41,8 +41,10 @@ static int connect_port(const char *spec, int wait_s)
         usage();
     memcpy(host, spec, colon - spec);
     host[colon - spec] = 0;
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)atoi(colon + 1))};
-    if (inet_pton(AF_INET, host, &a.sin_addr) != 1) {
+    char *end;
+    long portnum = strtol(colon + 1, &end, 10);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)portnum)};
+    if (inet_pton(AF_INET, host, &a.sin_addr) != 1 || end == colon + 1 || *end || portnum < 1 || portnum > 65535) {
         fprintf(stderr, "aproxy-host: --port %s: want an IPv4 address and a port\n", spec);
         exit(64);
     }

@@ -48,29 +48,38 @@ int session_call(struct session *s, const struct msg *req, struct msg *reply, ch
     return 0;
 }
 
-int session_open(struct session *s, const char *port, int wait_s, const char *platform, char why[WHY_MAX])
+/* The port's descriptor: "fd:N" is inherited (how the host tests run this
+ * program); a path is opened, waiting up to wait_s seconds for the device
+ * to appear.  -1 with why. */
+static int open_port(const char *port, int wait_s, char why[WHY_MAX])
 {
-    struct timespec tick = {.tv_nsec = 100 * 1000 * 1000};
-    char *end;
     if (!strncmp(port, "fd:", 3)) {
-        /* an inherited descriptor: how the host tests run this program */
+        char *end;
         long fd = strtol(port + 3, &end, 10);
         if (end == port + 3 || *end || fd < 0 || fd > 1023 || fcntl((int)fd, F_GETFD) < 0) {
             snprintf(why, WHY_MAX, "%s: not an open descriptor", port);
             return -1;
         }
-        s->fd = (int)fd;
+        return (int)fd;
     }
-    for (int tries = 0; strncmp(port, "fd:", 3); tries++) {
-        s->fd = open(port, O_RDWR | O_CLOEXEC);
-        if (s->fd >= 0)
-            break;
+    struct timespec tick = {.tv_nsec = 100 * 1000 * 1000};
+    for (int tries = 0;; tries++) {
+        int fd = open(port, O_RDWR | O_CLOEXEC);
+        if (fd >= 0)
+            return fd;
         if (errno != ENOENT || tries >= wait_s * 10) {
             snprintf(why, WHY_MAX, "%s: %s", port, strerror(errno));
             return -1;
         }
         nanosleep(&tick, NULL);
     }
+}
+
+int session_open(struct session *s, const char *port, int wait_s, const char *platform, char why[WHY_MAX])
+{
+    s->fd = open_port(port, wait_s, why);
+    if (s->fd < 0)
+        return -1;
     struct msg req, reply;
     msg_init(&req, MSG_HELLO);
     req.items[0].u = APROXY_VERSION;

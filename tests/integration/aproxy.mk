@@ -14,3 +14,10 @@ $(APROXY_MSG_TEST): tests/integration/aproxy/test_msg.c $(APROXY_COMMON) $(wildc
 
 TEST_SUITES  += $(APROXY_MSG_TEST)
 TEST_PREREQS += $(APROXY_MSG_TEST)
+
+# The host-half suite needs the development KBS (aproxy/kbs-dev, from the
+# kbsdev branch of issue 15); until that is in the tree it is not run.
+ifneq ($(wildcard aproxy/kbs-dev/kbs-dev.py),)
+TEST_SUITES  += tests/integration/aproxy/aproxy-host.sh
+TEST_PREREQS += $(APROXY_HOST) $(APROXY_MEASURE) $(APROXY_VM) $(KERNEL_ELF) $(IMAGE_CPIO)
+endif

@@ -1,0 +1,102 @@
+#!/bin/bash
+# aproxy-host suite: the host half of aproxy against the development KBS
+# (aproxy/kbs-dev), with the VM half run on this host (musl's loader, the
+# sysroot's libcbor), joined through fakeport.py, which plays QEMU's chardev
+# socket.  One line per test: PASS <name> / FAIL <name>: <why>.
+set -u
+root=$(cd "$(dirname "$0")/../../.." && pwd)
+HOST=$root/build/aproxy/host/aproxy-host
+MEASURE=$root/build/aproxy/host/aproxy-measure
+VM=$root/build/aproxy/vm/aproxy
+KBS_DEV=${KBS_DEV:-$root/aproxy/kbs-dev/kbs-dev.py}
+FAKEPORT=$root/tests/integration/aproxy/fakeport.py
+KERNEL=$root/build/nutshell.elf
+INITRD=$root/build/initrd.cpio
+CMDLINE="quiet"
+work=$(mktemp -d /tmp/aproxy-host.XXXXXX)
+kpid=
+trap '[ -n "$kpid" ] && kill "$kpid" 2>/dev/null; rm -rf "$work"' EXIT
+cd "$work" || exit 1
+pass() { echo "PASS aproxy-host/$1"; }
+fail() { echo "FAIL aproxy-host/$1: $2"; }
+
+for f in "$HOST" "$MEASURE" "$VM" "$KBS_DEV" "$KERNEL" "$INITRD" /lib/ld-musl-x86_64.so.1; do
+    [ -e "$f" ] || { fail setup "$f is missing"; exit 1; }
+done
+
+# wait_file F: until F is non-empty (10 s at most).
+wait_file() { for _ in $(seq 100); do [ -s "$1" ] && return 0; sleep 0.1; done; return 1; }
+
+# The development KBS: accepts the emulated PSP's reports for make run's
+# launch digest and holds the vTPM state key.
+openssl ecparam -name secp384r1 -genkey -noout -out psp.pem 2>/dev/null &&
+    openssl ec -in psp.pem -pubout -out psp.pem.pub 2>/dev/null || { fail setup "openssl cannot make a P-384 key"; exit 1; }
+digest=$("$MEASURE" launch-digest --kernel "$KERNEL" --initrd "$INITRD" --cmdline "$CMDLINE")
+state_key=$(openssl rand -hex 32)
+cat >kbs.json <<EOF
+{"accept_emulated": true, "emulated_psp_public_key": "psp.pem.pub",
+ "reference_values": {"snp_measurement": ["$digest"]},
+ "resources": {"nutshell/vtpm/state-key": {"hex": "$state_key", "require": ["emulated-snp"]}}}
+EOF
+PYTHONDONTWRITEBYTECODE=1 python3 "$KBS_DEV" --config kbs.json --listen 127.0.0.1:0 --port-file kbsport >kbs.log 2>&1 &
+kpid=$!
+wait_file kbsport || { fail setup "the development KBS did not start: $(tail -n 2 kbs.log)"; exit 1; }
+KBS=http://127.0.0.1:$(cat kbsport)
+
+# run_pair NAME KBS-URL CMDLINE [host options]: the VM half and the host half
+# joined by fakeport; their logs in NAME.vm and NAME.host, the VM half's
+# status in vm_rc.
+run_pair() {
+    local name=$1 url=$2 cmdline=$3
+    shift 3
+    rm -f pf
+    python3 "$FAKEPORT" bridge pf -- env LD_LIBRARY_PATH="$root/sysroot/lib" "$VM" --port fd:3 \
+        --sev-guest "$work/no-sev-guest" --key-file "$work/$name/run/vtpm/state.key" >"$name.vm" 2>&1 &
+    local bpid=$!
+    wait_file pf || { echo "fakeport did not listen" >"$name.vm"; kill $bpid; vm_rc=99; return; }
+    timeout 120 "$HOST" --port "127.0.0.1:$(cat pf)" --kbs "$url" --psp-key psp.pem --kernel "$KERNEL" \
+        --initrd "$INITRD" --cmdline "$cmdline" "$@" >"$name.host" 2>&1
+    wait $bpid
+    vm_rc=$?
+}
+
+# 1. Malformed messages: each answered with an error, then a valid hello.
+rm -f pf
+python3 "$FAKEPORT" malformed pf >malformed.out 2>&1 &
+mpid=$!
+if wait_file pf; then
+    timeout 60 "$HOST" --port "127.0.0.1:$(cat pf)" --kbs "$KBS" --psp-key psp.pem --kernel "$KERNEL" \
+        --initrd "$INITRD" --cmdline "$CMDLINE" >malformed.host 2>&1
+fi
+wait $mpid
+cat malformed.out
+grep -q '^PASS aproxy-host/keeps-serving' malformed.out || fail malformed "$(tail -n 3 malformed.out malformed.host | tr '\n' ' ')"
+
+# 2. Stage 1: the emulated report for the reference launch digest is accepted
+#    and the state key released.
+run_pair stage1 "$KBS" "$CMDLINE"
+if [ $vm_rc = 0 ] && grep -q "stage 1: the KBS accepted the emulated platform report" stage1.vm &&
+   grep -q "emulated PSP signed a report (EMULATED" stage1.host; then
+    pass stage1-emulated-report-accepted
+else
+    fail stage1-emulated-report-accepted "status $vm_rc: $(tail -n 2 stage1.vm stage1.host | tr '\n' ' ')"
+fi
+
+# 3. Another command line: another launch digest, refused with the KBS's reason.
+run_pair cmdline "$KBS" "$CMDLINE init=/bin/sh"
+if [ $vm_rc = 1 ] && grep -q "stage 1 attestation (emulated platform report) FAILED: .*launch measurement .* is not a reference value" cmdline.vm; then
+    pass stage1-modified-cmdline-refused
+else
+    fail stage1-modified-cmdline-refused "status $vm_rc: $(tail -n 2 cmdline.vm | tr '\n' ' ')"
+fi
+
+# 4. A KBS that is down: retried with back-off, each retry reported, then the
+#    VM is told it is unreachable.
+dead=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+run_pair down "http://127.0.0.1:$dead" "$CMDLINE" --kbs-retries 2
+if [ $vm_rc = 1 ] && grep -q "retry 1 of 2 in 0.5 s" down.host && grep -q "retry 2 of 2 in 1.0 s" down.host &&
+   grep -q "FAILED: KBS http://127.0.0.1:$dead unreachable after 3 tries" down.vm; then
+    pass kbs-down-retried-with-backoff
+else
+    fail kbs-down-retried-with-backoff "status $vm_rc: $(tail -n 2 down.vm down.host | tr '\n' ' ')"
+fi
