@@ -16,7 +16,8 @@ TPM_STATE ?= $(BUILD)/vtpm-state.img
 TPM_CTRL_PORT = $(shell echo $$(($(TPM_PORT) + 1)))
 
 IMAGE_CPIO := $(BUILD)/initrd.cpio
-IMAGE_DEPS := apps/image/image.manifest apps/image/inittab $(BUILD)/apps/image/init $(BUILD)/apps/image/vtpm
+IMAGE_DEPS := apps/image/image.manifest apps/image/inittab $(BUILD)/apps/image/init $(BUILD)/apps/image/vtpm \
+              $(BUILD)/apps/image/aproxy $(SYSROOT_STAMP)
 
 # The programs go into the image without their symbol tables and debug
 # information: nothing in the VM reads them, and the root file system holds
@@ -26,6 +27,9 @@ $(BUILD)/apps/image/init: $(BUILD)/apps/init/init | deps
 	@mkdir -p $(@D)
 	@strip -o $@ $<
 $(BUILD)/apps/image/vtpm: $(BUILD)/apps/vtpm/vtpm | deps
+	@mkdir -p $(@D)
+	@strip -o $@ $<
+$(BUILD)/apps/image/aproxy: $(BUILD)/aproxy/vm/aproxy | deps
 	@mkdir -p $(@D)
 	@strip -o $@ $<
 
@@ -47,6 +51,12 @@ service_vm_devices = -global virtio-mmio.force-legacy=false \
     -device virtio-serial-device \
     -device virtserialport,chardev=tpmdata,name=org.nutshell.tpm-data \
     -device virtserialport,chardev=tpmctrl,name=org.nutshell.tpm-ctrl
+
+# QEMU arguments of aproxy's port (after service_vm_devices, which has the
+# virtio-serial device): a chardev socket on 127.0.0.1:PORT that aproxy-host
+# connects to.   $(call aproxy_vm_devices,PORT)
+aproxy_vm_devices = -chardev socket,id=aproxy,host=127.0.0.1,port=$(1),server=on,wait=off \
+    -device virtserialport,chardev=aproxy,name=org.nutshell.aproxy
 
 # QEMU arguments of guest N's vtpm instance (the inittab's vtpmN line): its
 # state disk and its two ports as Unix sockets DIR/tpmN-data.sock and

@@ -33,7 +33,7 @@ int main(int argc, char **argv)
 {
     const char *port = "/dev/port/org.nutshell.aproxy", *sev_guest = "/dev/sev-guest";
     const char *resource = "nutshell/vtpm/state-key", *key_file = STATE_KEY_FILE;
-    int wait_s = 30;
+    int wait_s = 1; /* the port exists from boot or not at all */
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!v)
