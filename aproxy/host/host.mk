@@ -30,3 +30,13 @@ $(APROXY_HOST): $(APROXY_HOST_SRCS) $(APROXY_HOST_HDRS) aproxy/host/host.mk | de
 
 DEPS_PKGS   += libssl-dev tpm2-tools libcurl4-openssl-dev libjansson-dev libcbor-dev
 ALL_TARGETS += $(APROXY_MEASURE) $(APROXY_HOST)
+
+# make run: aproxy's port beside the vtpm's (APROXY_PORT on 127.0.0.1, set in
+# apps/image/image.mk), the host half and, unless APROXY_KBS=URL names a KBS,
+# the development KBS (aproxy/host/run-beside-qemu.sh), all stopped with QEMU.
+APROXY_RUN_DIR := $(BUILD)/aproxy/run
+# (The port's QEMU arguments are added in apps/image/image.mk, after the
+# virtio-serial device they need.)
+RUN_PREREQS    += $(APROXY_HOST) $(APROXY_MEASURE)
+RUN_WRAPPER     = aproxy/host/run-beside-qemu.sh $(APROXY_RUN_DIR) $(KERNEL_ELF) $(IMAGE_CPIO) "$(RUN_CMDLINE)" \
+                  $(APROXY_PORT) --
