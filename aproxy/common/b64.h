@@ -1,6 +1,5 @@
-/* Base64 (RFC 4648): the standard alphabet with padding, which Trustee's
- * evidence fields use, and the URL-safe one without padding, which JOSE
- * (JWK, JWE) uses. */
+/* Base64 (RFC 4648 section 4): the standard alphabet with padding, which
+ * Trustee's evidence fields use (JOSE's unpadded base64url is b64url.h). */
 #ifndef APROXY_B64_H
 #define APROXY_B64_H
 
@@ -12,10 +11,6 @@
 #define B64_ENCODED_SIZE(n) (((n) + 2) / 3 * 4 + 1)
 
 /* Encodes n bytes into out (cap bytes), terminated; false if it does not fit. */
-bool b64_encode(const uint8_t *in, size_t n, bool url, char *out, size_t cap);
-
-/* Decodes len characters (either alphabet, padding optional) into out (cap
- * bytes); the length, or -1 for a bad character, bad padding or no room. */
-long b64_decode(const char *in, size_t len, uint8_t *out, size_t cap);
+bool b64_encode(const uint8_t *in, size_t n, char *out, size_t cap);
 
 #endif

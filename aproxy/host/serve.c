@@ -94,7 +94,7 @@ static void on_report(struct host_state *h, int fd, const struct msg *m)
 static json_t *b64_json(const struct msg_val *v)
 {
     char *s = malloc(B64_ENCODED_SIZE(v->len));
-    if (!s || !b64_encode(v->p, v->len, false, s, B64_ENCODED_SIZE(v->len))) {
+    if (!s || !b64_encode(v->p, v->len, s, B64_ENCODED_SIZE(v->len))) {
         free(s);
         return NULL;
     }

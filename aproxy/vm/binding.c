@@ -1,38 +1,9 @@
 /* Runtime-data binding (binding.h). */
-#include <openssl/core_names.h>
-#include <openssl/ec.h>
 #include <openssl/sha.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "b64.h"
 #include "binding.h"
-
-EVP_PKEY *binding_new_key(void)
-{
-    return EVP_EC_gen("P-256");
-}
-
-static int coord_b64url(EVP_PKEY *key, const char *param, char out[48])
-{
-    BIGNUM *bn = NULL;
-    uint8_t raw[32];
-    if (!EVP_PKEY_get_bn_param(key, param, &bn))
-        return -1;
-    int ok = BN_bn2binpad(bn, raw, sizeof(raw)) == sizeof(raw);
-    BN_free(bn);
-    return ok && b64_encode(raw, sizeof(raw), true, out, 48) ? 0 : -1;
-}
-
-int binding_jwk(EVP_PKEY *key, char out[JWK_MAX])
-{
-    char x[48], y[48];
-    if (coord_b64url(key, OSSL_PKEY_PARAM_EC_PUB_X, x) < 0 || coord_b64url(key, OSSL_PKEY_PARAM_EC_PUB_Y, y) < 0)
-        return -1;
-    int n = snprintf(out, JWK_MAX, "{\"alg\":\"ECDH-ES+A256KW\",\"crv\":\"P-256\",\"kty\":\"EC\",\"x\":\"%s\",\"y\":\"%s\"}",
-                     x, y);
-    return n > 0 && n < JWK_MAX ? 0 : -1;
-}
 
 /* Appends s as a JSON string, escaped as RFC 8785 (ECMAScript) writes it:
  * the two-character forms for " \ \b \f \n \r \t, \u00xx for other controls. */

@@ -1,12 +1,11 @@
-/* Trustee's runtime-data binding, computed in the VM: the ephemeral key as a
- * JWK, runtime-data as canonical JSON (RFC 8785, which for these all-ASCII
+/* Trustee's runtime-data binding, computed in the VM: runtime-data as
+ * canonical JSON (RFC 8785, which for these all-ASCII
  * string values is: keys sorted, no whitespace), and the report data that
  * binds them (SHA-384, then 16 zero bytes to fill SNP's 64).  docs/aproxy.md,
  * "Binding". */
 #ifndef APROXY_BINDING_H
 #define APROXY_BINDING_H
 
-#include <openssl/evp.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -14,15 +13,8 @@
 #define RUNTIME_MAX  4096   /* the stage-2 object carries a base64 report */
 #define REPORT_DATA_LEN 64
 
-/* The ephemeral key pair the KBS wraps secrets to: EC P-256 (ECDH-ES+A256KW). */
-EVP_PKEY *binding_new_key(void);
-
-/* The public half as Trustee's TeePubKey JWK, canonical:
- * {"alg":"ECDH-ES+A256KW","crv":"P-256","kty":"EC","x":..,"y":..}.  0 or -1. */
-int binding_jwk(EVP_PKEY *key, char out[JWK_MAX]);
-
 /* Canonical JSON of {"additional-evidence": additional (omitted if NULL),
- * "nonce": nonce, "tee-pubkey": <jwk, already canonical>}.  0 or -1 (no room). */
+ * "nonce": nonce, "tee-pubkey": <jwk, already canonical: jwe_public_jwk>}.  0 or -1 (no room). */
 int binding_runtime_json(const char *additional, const char *nonce, const char *jwk, char *out, size_t cap);
 
 /* SHA-384 of json, then 16 zero bytes. */

@@ -11,14 +11,16 @@
  * ephemeral key made here, and hands it to the vtpm in --key-file (default
  * /run/vtpm/state.key).  Every step is logged on stderr (the console); a
  * failure says which step and why, and the exit status is 1. */
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "binding.h"
+#include "jwe.h"
 #include "keyfile.h"
 #include "platform.h"
+#include "secret.h"
 #include "session.h"
 #include "stage1.h"
 
@@ -57,7 +59,7 @@ int main(int argc, char **argv)
     }
     fprintf(stderr, "aproxy: host half reached on %s (aproxy protocol version %u)\n", port, s.version);
 
-    EVP_PKEY *key = binding_new_key();
+    EVP_PKEY *key = jwe_generate_key(JWE_KEY_EC_P256);
     char *jwe = NULL;
     if (!key) {
         fprintf(stderr, "aproxy: cannot make an ephemeral key\n");
@@ -69,7 +71,14 @@ int main(int argc, char **argv)
     }
     fprintf(stderr, "aproxy: stage 1: the KBS accepted the %s platform report and released %s\n", p.name,
             resource);
-    fprintf(stderr, "aproxy: stage 1: %zu bytes of JWE for %s\n", strlen(jwe), key_file);
+    static uint8_t state_key[SECRET_MAX];
+    long n = secret_open(key, jwe, state_key, why);
+    if (n < 0 || keyfile_write(key_file, state_key, (size_t)n, why) < 0) {
+        fprintf(stderr, "aproxy: stage 1: %s\n", why);
+        return 1;
+    }
+    OPENSSL_cleanse(state_key, sizeof(state_key));
+    fprintf(stderr, "aproxy: stage 1: vTPM state key (%ld bytes) handed over in %s\n", n, key_file);
     free(jwe);
     EVP_PKEY_free(key);
     return 0;

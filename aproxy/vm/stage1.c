@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "binding.h"
+#include "jwe.h"
 #include "stage1.h"
 
 int stage1_fetch(struct session *s, struct platform *p, EVP_PKEY *key, const char *resource, char **jwe,
@@ -12,8 +13,9 @@ int stage1_fetch(struct session *s, struct platform *p, EVP_PKEY *key, const cha
     /* an emulated report can only pass as the dev KBS's opt-in "emulated-snp" */
     const char *tee = !strcmp(p->name, "snp") ? "snp" : "emulated-snp";
     char jwk[JWK_MAX], nonce[257], runtime[RUNTIME_MAX], bound[RUNTIME_MAX];
-    if (binding_jwk(key, jwk) < 0) {
-        snprintf(why, WHY_MAX, "cannot express the ephemeral key as a JWK");
+    char jwhy[JWE_WHY_LEN];
+    if (jwe_public_jwk(key, jwk, sizeof(jwk), jwhy, sizeof(jwhy)) < 0) {
+        snprintf(why, WHY_MAX, "the ephemeral key as a JWK: %s", jwhy);
         return -1;
     }
 

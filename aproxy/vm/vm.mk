@@ -5,7 +5,9 @@
 # (apps/image/image.manifest).
 
 APROXY_VM        := $(BUILD)/aproxy/vm/aproxy
-APROXY_VM_SRCS   := $(sort $(wildcard aproxy/vm/*.c)) $(APROXY_COMMON)
+# jwe.c and its readers (aproxy/common/common.mk) open the KBS's JWE.
+APROXY_VM_SRCS   := $(sort $(wildcard aproxy/vm/*.c)) $(APROXY_COMMON) \
+                    aproxy/common/jwe.c aproxy/common/json_scan.c aproxy/common/b64url.c
 APROXY_VM_HDRS   := $(wildcard aproxy/vm/*.h aproxy/common/*.h)
 APROXY_VM_CFLAGS := -D_GNU_SOURCE -std=gnu11 -O2 -g -Wall -Wextra -Werror -Iaproxy/common -Iaproxy/vm
 

@@ -3,7 +3,7 @@
 # (tests/fuzz/run-fuzz.sh).  docs/initrd.md and tests/fuzz/README.md say more.
 #
 # A target <name> is tests/fuzz/<name>/fuzz_<name>.c; add one with
-#     $(eval $(call fuzz_target,<name>,<kernel sources>,<seed dir or empty>))
+#     $(eval $(call fuzz_target,<name>,<kernel sources>,<seed dir or empty>[,<host libraries>]))
 # Its regression inputs live in tests/fuzz/<name>/regressions/, an optional
 # dictionary in tests/fuzz/<name>/<name>.dict.  The seed dir (under build/)
 # is made by a rule of the caller's; its files only start the corpus.
@@ -17,7 +17,7 @@ FUZZ_DIR     := $(BUILD)/tests/fuzz
 define fuzz_target
 $(FUZZ_DIR)/$(1)/fuzzer: tests/fuzz/$(1)/fuzz_$(1).c $(2) | deps
 	@mkdir -p $$(@D)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $$@ tests/fuzz/$(1)/fuzz_$(1).c $(2)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $$@ tests/fuzz/$(1)/fuzz_$(1).c $(2) $(4)
 
 # The suite: a wrapper with no arguments, as tests/run-suites.sh runs it.
 $(FUZZ_DIR)/$(1)/suite: tests/fuzz/fuzz.mk | deps
@@ -29,6 +29,10 @@ $(FUZZ_DIR)/$(1)/suite: tests/fuzz/fuzz.mk | deps
 TEST_SUITES  += $(FUZZ_DIR)/$(1)/suite
 TEST_PREREQS += $(FUZZ_DIR)/$(1)/fuzzer $(FUZZ_DIR)/$(1)/suite $(3)
 endef
+
+# aproxy_msg: aproxy's CBOR message decoder (aproxy/common/msg.c, on the host's
+# libcbor), seeded by its regressions (valid and malformed messages).
+$(eval $(call fuzz_target,aproxy_msg,aproxy/common/msg.c,,-lcbor))
 
 # cpio: seeds are archives written by GNU cpio (newc and newc+crc) from a
 # small tree holding a directory, a file and a symlink.
@@ -51,8 +55,3 @@ $(eval $(call fuzz_target,elf,kernel/proc/elf.c,$(FUZZ_DIR)/elf/seeds))
 # eventlog: the TCG event-log reader of aproxy-measure and the vtpm (apps/eventlog/),
 # seeded by its regressions (a real boot's log, a cut one).
 $(eval $(call fuzz_target,eventlog,apps/eventlog/eventlog.c,))
-
-# aproxy_msg: aproxy's CBOR message decoder (aproxy/common/msg.c, on the host's
-# libcbor), seeded by its regressions (valid messages of each kind, and
-# malformed ones).
-$(eval $(call fuzz_target,aproxy_msg,aproxy/common/msg.c -lcbor,))

@@ -72,14 +72,21 @@ wait $mpid
 cat malformed.out
 grep -q '^PASS aproxy-host/keeps-serving' malformed.out || fail malformed "$(tail -n 3 malformed.out malformed.host | tr '\n' ' ')"
 
-# 2. Stage 1: the emulated report for the reference launch digest is accepted
-#    and the state key released.
+# 2. Stage 1: the emulated report for the reference launch digest is accepted,
+#    the state key released, unwrapped and written for the vtpm, mode 0400.
 run_pair stage1 "$KBS" "$CMDLINE"
+keyfile=$work/stage1/run/vtpm/state.key
 if [ $vm_rc = 0 ] && grep -q "stage 1: the KBS accepted the emulated platform report" stage1.vm &&
    grep -q "emulated PSP signed a report (EMULATED" stage1.host; then
     pass stage1-emulated-report-accepted
 else
     fail stage1-emulated-report-accepted "status $vm_rc: $(tail -n 2 stage1.vm stage1.host | tr '\n' ' ')"
+fi
+got=$(od -An -tx1 -v "$keyfile" 2>/dev/null | tr -d ' \n')
+if [ "$got" = "$state_key" ] && [ "$(stat -c %a "$keyfile")" = 400 ] && [ ! -e "$keyfile.tmp" ]; then
+    pass stage1-state-key-handed-over
+else
+    fail stage1-state-key-handed-over "key file '${got:0:16}...' mode $(stat -c %a "$keyfile" 2>&1), want the resource, 400"
 fi
 
 # 3. Another command line: another launch digest, refused with the KBS's reason.
