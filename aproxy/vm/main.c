@@ -1,9 +1,12 @@
 /* aproxy: the attestation proxy's VM half (docs/aproxy.md).
  *
- *   aproxy [--port PATH] [--sev-guest PATH] [--resource REPO/TYPE/TAG] [--key-file PATH] [--wait SECONDS]
+ *   aproxy [--port PATH] [--sev-guest PATH] [--resource REPO/TYPE/TAG] [--key-file PATH]
+ *          [--wait SECONDS] [--host-wait SECONDS]
  *
  * --port is the virtio-console port's device (default
- * /dev/port/org.nutshell.aproxy) or fd:N, an inherited descriptor (tests).
+ * /dev/port/org.nutshell.aproxy) or fd:N, an inherited descriptor (tests);
+ * --wait bounds the wait for the device (1 s: it exists from boot or not at
+ * all), --host-wait the wait for aproxy-host to connect to it (60 s).
  *
  * Stage 1: attests with the platform report (SEV-SNP through /dev/sev-guest,
  * else emulated by the host half) through the host half to the KBS, fetches
@@ -27,7 +30,7 @@
 static void usage(void)
 {
     fprintf(stderr, "usage: aproxy [--port PATH] [--sev-guest PATH] [--resource REPO/TYPE/TAG] "
-                    "[--key-file PATH] [--wait SECONDS]\n");
+                    "[--key-file PATH] [--wait SECONDS] [--host-wait SECONDS]\n");
     exit(2);
 }
 
@@ -36,6 +39,7 @@ int main(int argc, char **argv)
     const char *port = "/dev/port/org.nutshell.aproxy", *sev_guest = "/dev/sev-guest";
     const char *resource = "nutshell/vtpm/state-key", *key_file = STATE_KEY_FILE;
     int wait_s = 1; /* the port exists from boot or not at all */
+    int host_wait_s = 60;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!v)
@@ -45,6 +49,7 @@ int main(int argc, char **argv)
         else if (!strcmp(a, "--resource")) resource = v;
         else if (!strcmp(a, "--key-file")) key_file = v;
         else if (!strcmp(a, "--wait")) wait_s = atoi(v);
+        else if (!strcmp(a, "--host-wait")) host_wait_s = atoi(v);
         else usage();
         i++;
     }
@@ -53,7 +58,7 @@ int main(int argc, char **argv)
     struct platform p;
     char why[WHY_MAX];
     platform_open(&p, sev_guest, &s);
-    if (session_open(&s, port, wait_s, p.name, why) < 0) {
+    if (session_open(&s, port, wait_s, host_wait_s, p.name, why) < 0) {
         fprintf(stderr, "aproxy: cannot reach the host half: %s\n", why);
         return 1;
     }

@@ -17,7 +17,10 @@ int session_call(struct session *s, const struct msg *req, struct msg *reply, ch
         snprintf(why, WHY_MAX, "the '%s' request does not fit the schema's limits", msg_type_name(req->type));
         return -1;
     }
+    s->host_absent = false;
     if (wire_write(s->fd, s->out, n) < 0) {
+        /* the port says EPIPE while no host program is connected to it */
+        s->host_absent = errno == EPIPE;
         snprintf(why, WHY_MAX, "writing to the host: %s", strerror(errno));
         return -1;
     }
@@ -75,7 +78,8 @@ static int open_port(const char *port, int wait_s, char why[WHY_MAX])
     }
 }
 
-int session_open(struct session *s, const char *port, int wait_s, const char *platform, char why[WHY_MAX])
+int session_open(struct session *s, const char *port, int wait_s, int host_wait_s, const char *platform,
+                 char why[WHY_MAX])
 {
     s->fd = open_port(port, wait_s, why);
     if (s->fd < 0)
@@ -85,8 +89,14 @@ int session_open(struct session *s, const char *port, int wait_s, const char *pl
     req.items[0].u = APROXY_VERSION;
     msg_set_array(&req, F_VERSIONS, 1);
     msg_set_text(&req, F_PLATFORM, platform);
-    if (session_call(s, &req, &reply, why) < 0)
-        return -1;
+    struct timespec tick = {.tv_nsec = 200 * 1000 * 1000};
+    for (int tries = 0; session_call(s, &req, &reply, why) < 0; tries++) {
+        if (!s->host_absent || tries >= host_wait_s * 5)
+            return -1;
+        if (tries == 0)
+            fprintf(stderr, "aproxy: waiting up to %d s for the host half to connect to %s\n", host_wait_s, port);
+        nanosleep(&tick, NULL);
+    }
     if (reply.items[0].u != APROXY_VERSION) {
         snprintf(why, WHY_MAX, "the host chose version %llu, which this side does not speak",
                  (unsigned long long)reply.items[0].u);

@@ -3,6 +3,7 @@
 #ifndef APROXY_SESSION_H
 #define APROXY_SESSION_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "msg.h"
@@ -12,6 +13,7 @@
 struct session {
     int fd;
     unsigned version;                 /* negotiated */
+    bool host_absent;                 /* the last request found nobody on the host side */
     uint8_t out[4 + MSG_MAX];
     uint8_t in[MSG_MAX];              /* the last reply's fields point in here */
 };
@@ -19,7 +21,8 @@ struct session {
 /* Opens the port ("fd:N": an inherited descriptor; else a path, waiting up to wait_s seconds for it to appear) and
  * negotiates the version, telling the host which platform provider is in
  * use.  0, or -1 with why. */
-int session_open(struct session *s, const char *port, int wait_s, const char *platform, char why[WHY_MAX]);
+int session_open(struct session *s, const char *port, int wait_s, int host_wait_s, const char *platform,
+                 char why[WHY_MAX]);
 
 /* Sends req and reads the reply, which must be of req's type; a host error
  * becomes -1 with the host's message in why.  The reply's fields stay valid

@@ -21,3 +21,22 @@ ifneq ($(wildcard aproxy/kbs-dev/kbs-dev.py),)
 TEST_SUITES  += tests/integration/aproxy/aproxy-host.sh
 TEST_PREREQS += $(APROXY_HOST) $(APROXY_MEASURE) $(APROXY_VM) $(KERNEL_ELF) $(IMAGE_CPIO)
 endif
+
+# vm-aproxy: stage 1 in the service VM (make run's image and devices), against
+# the development KBS; like the host suite, run once aproxy/kbs-dev is here.
+VMAPROXY_OUT := $(BUILD)/tests/vm-aproxy
+
+$(VMAPROXY_OUT)/devices: apps/image/image.mk tests/integration/aproxy.mk | deps
+	@mkdir -p $(@D)
+	@echo '$(call service_vm_devices,@STATE@,@PORT@,@CTRL@) $(call aproxy_vm_devices,@APROXY@)' >$@
+
+VMAPROXY_SUITE := $(VMAPROXY_OUT)/vm-aproxy
+$(VMAPROXY_SUITE): tests/integration/vm-aproxy/vm-aproxy.sh $(KERNEL_ELF) $(IMAGE_CPIO) $(VMAPROXY_OUT)/devices
+	@printf '#!/bin/sh\nexec %s %s %s %s\n' "$(CURDIR)/tests/integration/vm-aproxy/vm-aproxy.sh" \
+	    "$(CURDIR)/$(KERNEL_ELF)" "$(CURDIR)/$(IMAGE_CPIO)" "$(CURDIR)/$(VMAPROXY_OUT)/devices" >$@
+	@chmod +x $@
+
+ifneq ($(wildcard aproxy/kbs-dev/kbs-dev.py),)
+TEST_SUITES  += $(VMAPROXY_SUITE)
+TEST_PREREQS += $(VMAPROXY_SUITE) $(APROXY_HOST) $(APROXY_MEASURE) $(VTPM_BIN)
+endif
