@@ -28,22 +28,12 @@ if [ -z "$kbs" ]; then
         echo "run: no development KBS in this tree ($kbs_dev) and no APROXY_KBS=URL: booting without attestation"
         exec "$@"
     fi
-    [ -f "$rundir/psp.pem" ] || openssl ecparam -name secp384r1 -genkey -noout -out "$rundir/psp.pem" 2>/dev/null
-    openssl ec -in "$rundir/psp.pem" -pubout -out "$rundir/psp.pem.pub" 2>/dev/null
     [ -f "$rundir/state-key.hex" ] || openssl rand -hex 32 >"$rundir/state-key.hex"
     digest=$("$measure" launch-digest --kernel "$kernel" --initrd "$initrd" --cmdline "$cmdline") || exit 1
-    cat >"$rundir/kbs.json" <<EOF
-{"accept_emulated": true, "emulated_psp_public_key": "psp.pem.pub",
- "reference_values": {"snp_measurement": ["$digest"]},
- "resources": {"nutshell/vtpm/state-key": {"hex": "$(cat "$rundir/state-key.hex")", "require": ["emulated-snp"]}}}
-EOF
-    rm -f "$rundir/kbs.port"
-    PYTHONDONTWRITEBYTECODE=1 python3 "$kbs_dev" --config "$rundir/kbs.json" --listen 127.0.0.1:0 \
-        --port-file "$rundir/kbs.port" >"$rundir/kbs-dev.log" 2>&1 &
-    pids+=($!)
-    for _ in $(seq 100); do [ -s "$rundir/kbs.port" ] && break; sleep 0.1; done
-    [ -s "$rundir/kbs.port" ] || { echo "run: the development KBS did not start:"; tail -n 3 "$rundir/kbs-dev.log"; exit 1; }
-    kbs=http://127.0.0.1:$(cat "$rundir/kbs.port")
+    . "$root/aproxy/host/devkbs.sh"
+    devkbs_start "$rundir" "$digest" "$(cat "$rundir/state-key.hex")" || exit 1
+    pids+=("$DEVKBS_PID")
+    kbs=$DEVKBS_URL
     echo "run: development KBS (accepts EMULATED platform reports for launch digest ${digest:0:16}...) at $kbs"
 fi
 "$host" --port "127.0.0.1:$port" --kbs "$kbs" --psp-key "$rundir/psp.pem" --kernel "$kernel" --initrd "$initrd" \

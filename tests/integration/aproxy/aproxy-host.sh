@@ -29,19 +29,12 @@ wait_file() { for _ in $(seq 100); do [ -s "$1" ] && return 0; sleep 0.1; done; 
 
 # The development KBS: accepts the emulated PSP's reports for make run's
 # launch digest and holds the vTPM state key.
-openssl ecparam -name secp384r1 -genkey -noout -out psp.pem 2>/dev/null &&
-    openssl ec -in psp.pem -pubout -out psp.pem.pub 2>/dev/null || { fail setup "openssl cannot make a P-384 key"; exit 1; }
 digest=$("$MEASURE" launch-digest --kernel "$KERNEL" --initrd "$INITRD" --cmdline "$CMDLINE")
 state_key=$(openssl rand -hex 32)
-cat >kbs.json <<EOF
-{"accept_emulated": true, "emulated_psp_public_key": "psp.pem.pub",
- "reference_values": {"snp_measurement": ["$digest"]},
- "resources": {"nutshell/vtpm/state-key": {"hex": "$state_key", "require": ["emulated-snp"]}}}
-EOF
-PYTHONDONTWRITEBYTECODE=1 python3 "$KBS_DEV" --config kbs.json --listen 127.0.0.1:0 --port-file kbsport >kbs.log 2>&1 &
-kpid=$!
-wait_file kbsport || { fail setup "the development KBS did not start: $(tail -n 2 kbs.log)"; exit 1; }
-KBS=http://127.0.0.1:$(cat kbsport)
+. "$root/aproxy/host/devkbs.sh"
+devkbs_start "$work" "$digest" "$state_key" >setup.out || { fail setup "$(cat setup.out)"; exit 1; }
+kpid=$DEVKBS_PID
+KBS=$DEVKBS_URL
 
 # run_pair NAME KBS-URL CMDLINE [host options]: the VM half and the host half
 # joined by fakeport; their logs in NAME.vm and NAME.host, the VM half's

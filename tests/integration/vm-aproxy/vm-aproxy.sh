@@ -41,17 +41,10 @@ done
 wait_file() { for _ in $(seq 100); do [ -s "$1" ] && return 0; sleep 0.1; done; return 1; }
 
 # The development KBS knows the launch digest of (kernel, cpio, "").
-openssl ecparam -name secp384r1 -genkey -noout -out psp.pem 2>/dev/null &&
-    openssl ec -in psp.pem -pubout -out psp.pem.pub 2>/dev/null || { fail vm-aproxy/setup "openssl"; exit 1; }
 digest=$("$MEASURE" launch-digest --kernel "$kernel" --initrd "$cpio" --cmdline "$CMDLINE")
-cat >kbs.json <<EOF
-{"accept_emulated": true, "emulated_psp_public_key": "psp.pem.pub",
- "reference_values": {"snp_measurement": ["$digest"]},
- "resources": {"nutshell/vtpm/state-key": {"hex": "$(openssl rand -hex 32)", "require": ["emulated-snp"]}}}
-EOF
-PYTHONDONTWRITEBYTECODE=1 python3 "$KBS_DEV" --config kbs.json --listen 127.0.0.1:0 --port-file kbsport >kbs.log 2>&1 &
-kpid=$!
-wait_file kbsport || { fail vm-aproxy/setup "the development KBS did not start: $(tail -n 2 kbs.log)"; exit 1; }
+. "$root/aproxy/host/devkbs.sh"
+devkbs_start "$work" "$digest" "$(openssl rand -hex 32)" >setup.out || { fail vm-aproxy/setup "$(cat setup.out)"; exit 1; }
+kpid=$DEVKBS_PID
 "$root/apps/image/mkstate.sh" "$VTPM" state.img >mkstate.log 2>&1 || { fail vm-aproxy/setup "mkstate"; exit 1; }
 
 # boot NAME INITRD CMDLINE: boots until aproxy reports stage 1 (or gives up);
@@ -66,7 +59,7 @@ boot() {
         -device isa-debug-exit,iobase=0xf4,iosize=4 -m 128 -kernel "$kernel" -initrd "$initrd" \
         -append "$cmdline" $devices </dev/null >"$name.log" 2>&1 &
     qpid=$!
-    "$HOST" --port "127.0.0.1:$((port + 2))" --kbs "http://127.0.0.1:$(cat kbsport)" --psp-key psp.pem \
+    "$HOST" --port "127.0.0.1:$((port + 2))" --kbs "$DEVKBS_URL" --psp-key psp.pem \
         --kernel "$kernel" --initrd "$initrd" --cmdline "$cmdline" >"$name-host.log" 2>&1 &
     hpid=$!
     for _ in $(seq $((BOOT_WAIT * 10))); do
