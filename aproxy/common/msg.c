@@ -28,6 +28,7 @@ static const struct field_spec {
     [F_SIGNATURE]    = {"signature", K_BYTES, 1, 1024, 0},
     [F_PCRS]         = {"pcrs", K_BYTES_ARRAY, 24, 24, 64},
     [F_EVENT_LOG]    = {"event_log", K_BYTES, 1, 32768, 0},
+    [F_ADDITIONAL]   = {"additional", K_TEXT, 2, 8192, 0},
     [F_PATH]         = {"path", K_TEXT, 5, 256, 0},
     [F_JWE]          = {"jwe", K_TEXT, 2, 16384, 0},
     [F_CODE]         = {"code", K_UINT, 0, 0, 0},
@@ -40,7 +41,7 @@ static const char *const type_names[MSG_TYPE_COUNT] = {
 };
 
 #define B(f) (1u << (f))
-#define TPM_FIELDS (B(F_AK_PUBLIC) | B(F_QUOTE) | B(F_SIGNATURE) | B(F_PCRS) | B(F_EVENT_LOG))
+#define TPM_FIELDS (B(F_AK_PUBLIC) | B(F_QUOTE) | B(F_SIGNATURE) | B(F_PCRS) | B(F_EVENT_LOG) | B(F_ADDITIONAL))
 
 /* The fields each message must carry, by sender.  A message carries exactly
  * these (attest from the VM: plus the TPM fields when its TEE is "tpm"). */
@@ -292,7 +293,7 @@ static void on_map(void *ctx, size_t n)
     if (d->state != ST_TOP)
         return fail(d, "a map inside the message%s", "");
     if (n < 2 || n > F_COUNT + 2)
-        return fail(d, "a message map must have 2 to 18 pairs%s", "");
+        return fail(d, "a message map must have 2 to 19 pairs%s", "");
     d->pairs_left = n;
     d->state = ST_KEY;
 }

@@ -43,6 +43,7 @@ enum msg_field {
     F_SIGNATURE,    /* bytes: TPMT_SIGNATURE */
     F_PCRS,         /* array of bytes: PCR 0..23 of the quoted bank */
     F_EVENT_LOG,    /* bytes: the TCG event log the PCRs replay */
+    F_ADDITIONAL,   /* text: Trustee's additional_evidence string, verbatim (the quote binds it) */
     F_PATH,         /* text: <repository>/<type>/<tag> */
     F_JWE,          /* text: the KBS's flattened JWE, verbatim JSON */
     F_CODE,         /* uint: an error code (enum msg_error) */

@@ -1,12 +1,15 @@
 # devkbs.sh: starts the development KBS (aproxy/kbs-dev) for aproxy's emulated
 # platform evidence; sourced by make run's wrapper and aproxy's test suites.
 #
-#   devkbs_start DIR DIGEST KEYHEX
+#   devkbs_start DIR DIGEST KEYHEX [PCR9]
 #
 # In DIR: makes the emulated PSP's P-384 key psp.pem (and psp.pem.pub) unless
-# it exists, writes kbs.json (accept emulated reports whose launch digest is
-# DIGEST; the resource nutshell/vtpm/state-key holds the bytes KEYHEX,
-# released to passing emulated-snp evidence), starts the KBS on a free
+# it exists, writes kbs.json and starts the KBS.  The policy: emulated reports
+# are accepted when their launch digest is DIGEST; the resource
+# nutshell/vtpm/state-key (the bytes KEYHEX) is released to them (stage 1);
+# the resource nutshell/workload/secret (a text) to a vTPM quote whose AK the
+# same attestation's emulated report vouches for, with SHA-256 PCR 9 equal to
+# PCR9 when given (stage 2).  It starts the KBS on a free
 # loopback port (log DIR/kbs-dev.log) and sets DEVKBS_URL and DEVKBS_PID.
 # Returns 1 with a message if the KBS does not come up.
 devkbs_start() {
@@ -17,10 +20,14 @@ devkbs_start() {
         openssl ecparam -name secp384r1 -genkey -noout -out "$dir/psp.pem" 2>/dev/null || return 1
     fi
     openssl ec -in "$dir/psp.pem" -pubout -out "$dir/psp.pem.pub" 2>/dev/null || return 1
+    local pcrs=""
+    [ -n "${4:-}" ] && pcrs=", \"pcr\": {\"9\": [\"$4\"]}"
     cat >"$dir/kbs.json" <<EOF
-{"accept_emulated": true, "emulated_psp_public_key": "psp.pem.pub",
- "reference_values": {"snp_measurement": ["$digest"]},
- "resources": {"nutshell/vtpm/state-key": {"hex": "$keyhex", "require": ["emulated-snp"]}}}
+{"accept_emulated": true, "emulated_psp_public_key": "psp.pem.pub", "trust_platform_bound_ak": true,
+ "reference_values": {"snp_measurement": ["$digest"]$pcrs},
+ "resources": {"nutshell/vtpm/state-key": {"hex": "$keyhex", "require": ["emulated-snp"]},
+               "nutshell/workload/secret": {"text": "a workload secret for the attested service VM",
+                                            "require": ["tpm", "emulated-snp"]}}}
 EOF
     rm -f "$dir/kbs.port"
     PYTHONDONTWRITEBYTECODE=1 python3 "${KBS_DEV:-$root/aproxy/kbs-dev/kbs-dev.py}" --config "$dir/kbs.json" \

@@ -2,7 +2,7 @@
  *
  *   aproxy-host --port HOST:PORT --kbs URL --psp-key FILE
  *               --kernel FILE --initrd FILE --cmdline STR
- *               [--kbs-retries N] [--cacert FILE] [--connect-wait SECONDS]
+ *               [--kbs-retries N] [--cacert FILE] [--connect-wait SECONDS] [--evidence-dir DIR]
  *
  * Connects to the QEMU chardev socket behind the VM's org.nutshell.aproxy
  * port (retrying until QEMU listens), answers the VM half's messages, and
@@ -10,7 +10,8 @@
  * the emulated PSP with the key in FILE (made if missing; FILE.pub is its
  * public half, for the verifier) and the launch digest of the kernel, initrd
  * and command line QEMU was given.  It ends when the VM's side closes (QEMU
- * exited). */
+ * exited).  --evidence-dir DIR keeps the parts of each vTPM quote there
+ * (ak.der, quote.msg, quote.sig, pcrs.bin, eventlog.bin) for tpm2_checkquote. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -28,7 +29,7 @@
 static void usage(void)
 {
     fprintf(stderr, "usage: aproxy-host --port HOST:PORT --kbs URL --psp-key FILE --kernel FILE --initrd FILE "
-                    "--cmdline STR [--kbs-retries N] [--cacert FILE] [--connect-wait SECONDS]\n");
+                    "--cmdline STR [--kbs-retries N] [--cacert FILE] [--connect-wait SECONDS] [--evidence-dir DIR]\n");
     exit(64);
 }
 
@@ -72,6 +73,7 @@ int main(int argc, char **argv)
     const char *port = NULL, *kbs_url = NULL, *psp_key = NULL, *kernel = NULL, *initrd = NULL, *cmdline = NULL;
     const char *cacert = NULL;
     int retries = 6, wait_s = 60;
+    static struct host_state h;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!v)
@@ -85,13 +87,13 @@ int main(int argc, char **argv)
         else if (!strcmp(a, "--cacert")) cacert = v;
         else if (!strcmp(a, "--kbs-retries")) retries = atoi(v);
         else if (!strcmp(a, "--connect-wait")) wait_s = atoi(v);
+        else if (!strcmp(a, "--evidence-dir")) h.evidence_dir = v;
         else usage();
         i++;
     }
     if (!port || !kbs_url || !psp_key || !kernel || !initrd || !cmdline || retries < 0 || wait_s < 0)
         usage();
 
-    static struct host_state h;
     if (launch_digest(kernel, initrd, cmdline, h.launch_digest) < 0)
         return 1;
     if (!(h.psp_key = emulated_psp_key(psp_key)))

@@ -103,9 +103,51 @@ static json_t *b64_json(const struct msg_val *v)
     return j;
 }
 
+/* Trustee's tpm evidence: the AK (SubjectPublicKeyInfo DER), the quote and
+ * its signature (base64), PCRs 0-23 of the quoted bank (hex); the event log
+ * rides along (base64) for a verifier that replays it. */
+static json_t *tpm_evidence(const struct msg *m)
+{
+    json_t *pcrs = json_array();
+    for (unsigned i = 0; i < m->n_items; i++) {
+        char hex_pcr[2 * 64 + 1];
+        hex(m->items[i].p, m->items[i].len, hex_pcr);
+        json_array_append_new(pcrs, json_string(hex_pcr));
+    }
+    return json_pack("{s:o, s:{s:o, s:o, s:o}, s:o}", "ak_public", b64_json(&m->f[F_AK_PUBLIC]), "tpm_quote",
+                     "message", b64_json(&m->f[F_QUOTE]), "signature", b64_json(&m->f[F_SIGNATURE]), "pcrs", pcrs,
+                     "event_log", b64_json(&m->f[F_EVENT_LOG]));
+}
+
+/* Writes the parts of a tpm attestation into dir for an offline check
+ * (tpm2_checkquote): ak.der, quote.msg, quote.sig, pcrs.bin, eventlog.bin. */
+static void dump_tpm_evidence(const char *dir, const struct msg *m)
+{
+    static const struct { const char *name; enum msg_field f; } parts[] = {
+        {"ak.der", F_AK_PUBLIC}, {"quote.msg", F_QUOTE}, {"quote.sig", F_SIGNATURE}, {"eventlog.bin", F_EVENT_LOG},
+    };
+    char path[4096];
+    for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
+        snprintf(path, sizeof(path), "%s/%s", dir, parts[i].name);
+        FILE *f = fopen(path, "wb");
+        if (f) {
+            fwrite(m->f[parts[i].f].p, 1, m->f[parts[i].f].len, f);
+            fclose(f);
+        }
+    }
+    snprintf(path, sizeof(path), "%s/pcrs.bin", dir);
+    FILE *f = fopen(path, "wb");
+    for (unsigned i = 0; f && i < m->n_items; i++)
+        fwrite(m->items[i].p, 1, m->items[i].len, f);
+    if (f)
+        fclose(f);
+}
+
 /* The primary evidence for the TEE the VM attests as. */
 static json_t *primary_evidence(const struct msg *m, char *why, size_t cap)
 {
+    if (msg_text_is(m, F_TEE, "tpm"))
+        return tpm_evidence(m);
     if (msg_text_is(m, F_TEE, "emulated-snp")) {
         if (!msg_text_is(m, F_PLATFORM, "emulated")) {
             snprintf(why, cap, "tee 'emulated-snp' with a report that is not emulated");
@@ -125,15 +167,21 @@ static void on_attest(struct host_state *h, int fd, const struct msg *m)
     json_t *primary = primary_evidence(m, why, sizeof(why));
     if (!primary)
         return send_error(fd, MSGERR_UNEXPECTED, why);
+    bool tpm = msg_text_is(m, F_TEE, "tpm");
+    if (tpm && h->evidence_dir)
+        dump_tpm_evidence(h->evidence_dir, m);
     char *rd = strndup((const char *)m->f[F_RUNTIME_DATA].p, m->f[F_RUNTIME_DATA].len);
-    enum kbs_result r = rd ? kbs_attest(h->kbs, rd, primary, "", why) : KBS_BAD;
+    char *additional = tpm ? strndup((const char *)m->f[F_ADDITIONAL].p, m->f[F_ADDITIONAL].len) : strdup("");
+    enum kbs_result r = rd && additional ? kbs_attest(h->kbs, rd, primary, additional, why) : KBS_BAD;
     free(rd);
+    free(additional);
     if (r != KBS_OK) {
         char text[KBS_WHY_MAX + 32];
         snprintf(text, sizeof(text), "attestation failed: %s", why);
         return send_error(fd, kbs_error(r), text);
     }
-    fprintf(stderr, "aproxy-host: KBS accepted the evidence (%s)\n", h->emulated ? "EMULATED platform" : "snp");
+    fprintf(stderr, "aproxy-host: KBS accepted the %s evidence (%s platform report)\n", tpm ? "vTPM quote" : "platform",
+            h->emulated ? "EMULATED" : "snp");
     struct msg a;
     msg_init(&a, MSG_ATTEST);
     send_msg(fd, &a);

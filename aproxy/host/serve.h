@@ -14,6 +14,7 @@ struct host_state {
     uint8_t launch_digest[48];     /* what the emulated report measures */
     bool hello_done;
     bool emulated;                 /* the VM said its platform evidence is emulated */
+    const char *evidence_dir;      /* NULL, or where tpm evidence is written for offline checks */
 };
 
 /* Serves one connection (fd: the VM's port) until it ends: every frame gets

@@ -9,9 +9,7 @@
 #include "keyfile.h"
 #include "session.h"
 
-/* Makes every missing directory above path (0700 for the last one, 0755
- * above). */
-static int make_parents(const char *path)
+int keyfile_make_parents(const char *path)
 {
     char dir[256];
     if (strlen(path) >= sizeof(dir))
@@ -38,7 +36,7 @@ int keyfile_write(const char *path, const uint8_t *key, size_t len, char *why)
 {
     char tmp[272];
     snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-    if (make_parents(path) < 0) {
+    if (keyfile_make_parents(path) < 0) {
         snprintf(why, WHY_MAX, "cannot make the directory of %s: %s", path, strerror(errno));
         return -1;
     }

@@ -13,4 +13,8 @@
 /* 0, or -1 with why (WHY_MAX bytes). */
 int keyfile_write(const char *path, const uint8_t *key, size_t len, char *why);
 
+/* Makes every missing directory above path: 0700 for the last one (only
+ * root enters it), 0755 above.  0, or -1 with errno set. */
+int keyfile_make_parents(const char *path);
+
 #endif

@@ -105,3 +105,21 @@ int session_open(struct session *s, const char *port, int wait_s, int host_wait_
     s->version = (unsigned)reply.items[0].u;
     return 0;
 }
+
+int session_attest_fetch(struct session *s, const struct msg *attest, const char *resource, char **jwe,
+                         char why[WHY_MAX])
+{
+    struct msg req, reply;
+    if (session_call(s, attest, &reply, why) < 0)
+        return -1;
+    msg_init(&req, MSG_RESOURCE);
+    msg_set_text(&req, F_PATH, resource);
+    if (session_call(s, &req, &reply, why) < 0)
+        return -1;
+    *jwe = strndup((const char *)reply.f[F_JWE].p, reply.f[F_JWE].len);
+    if (!*jwe) {
+        snprintf(why, WHY_MAX, "out of memory");
+        return -1;
+    }
+    return 0;
+}

@@ -29,4 +29,9 @@ int session_open(struct session *s, const char *port, int wait_s, int host_wait_
  * until the next call. */
 int session_call(struct session *s, const struct msg *req, struct msg *reply, char why[WHY_MAX]);
 
+/* Sends the attest request and, once the KBS accepted it, asks for resource;
+ * *jwe gets the KBS's JWE text (malloc'd).  0, or -1 with why. */
+int session_attest_fetch(struct session *s, const struct msg *attest, const char *resource, char **jwe,
+                         char why[WHY_MAX]);
+
 #endif

@@ -44,17 +44,5 @@ int stage1_fetch(struct session *s, struct platform *p, EVP_PKEY *key, const cha
     msg_set_text(&req, F_RUNTIME_DATA, runtime);
     msg_set_text(&req, F_PLATFORM, p->name);
     msg_set_bytes(&req, F_REPORT, report, sizeof(report));
-    if (session_call(s, &req, &reply, why) < 0)
-        return -1;
-
-    msg_init(&req, MSG_RESOURCE);
-    msg_set_text(&req, F_PATH, resource);
-    if (session_call(s, &req, &reply, why) < 0)
-        return -1;
-    *jwe = strndup((const char *)reply.f[F_JWE].p, reply.f[F_JWE].len);
-    if (!*jwe) {
-        snprintf(why, WHY_MAX, "out of memory");
-        return -1;
-    }
-    return 0;
+    return session_attest_fetch(s, &req, resource, jwe, why);
 }

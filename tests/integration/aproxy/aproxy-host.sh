@@ -8,6 +8,7 @@ root=$(cd "$(dirname "$0")/../../.." && pwd)
 HOST=$root/build/aproxy/host/aproxy-host
 MEASURE=$root/build/aproxy/host/aproxy-measure
 VM=$root/build/aproxy/vm/aproxy
+VTPM=$root/build/apps/vtpm/vtpm
 KBS_DEV=${KBS_DEV:-$root/aproxy/kbs-dev/kbs-dev.py}
 FAKEPORT=$root/tests/integration/aproxy/fakeport.py
 KERNEL=$root/build/nutshell.elf
@@ -36,15 +37,15 @@ devkbs_start "$work" "$digest" "$state_key" >setup.out || { fail setup "$(cat se
 kpid=$DEVKBS_PID
 KBS=$DEVKBS_URL
 
-# run_pair NAME KBS-URL CMDLINE [host options]: the VM half and the host half
-# joined by fakeport; their logs in NAME.vm and NAME.host, the VM half's
-# status in vm_rc.
+# run_pair NAME KBS-URL CMDLINE [host options]: the VM half (with VM_ARGS
+# added) and the host half joined by fakeport; their logs in NAME.vm and
+# NAME.host, the VM half's status in vm_rc.
 run_pair() {
     local name=$1 url=$2 cmdline=$3
     shift 3
     rm -f pf
     python3 "$FAKEPORT" bridge pf -- env LD_LIBRARY_PATH="$root/sysroot/lib" "$VM" --port fd:3 \
-        --sev-guest "$work/no-sev-guest" --key-file "$work/$name/run/vtpm/state.key" >"$name.vm" 2>&1 &
+        --sev-guest "$work/no-sev-guest" --key-file "$work/$name/run/vtpm/state.key" ${VM_ARGS:-} >"$name.vm" 2>&1 &
     local bpid=$!
     wait_file pf || { echo "fakeport did not listen" >"$name.vm"; kill $bpid; vm_rc=99; return; }
     timeout 120 "$HOST" --port "127.0.0.1:$(cat pf)" --kbs "$url" --psp-key psp.pem --kernel "$KERNEL" \
@@ -99,4 +100,49 @@ if [ $vm_rc = 1 ] && grep -q "retry 1 of 2 in 0.5 s" down.host && grep -q "retry
     pass kbs-down-retried-with-backoff
 else
     fail kbs-down-retried-with-backoff "status $vm_rc: $(tail -n 2 down.vm down.host | tr '\n' ' ')"
+fi
+
+# 5. Stage 2: the VM half starts its measured vtpm (the host build, replaying
+#    a real boot's event log), attests with its quote and the emulated report
+#    vouching for the AK, and gets the workload secret; tpm2_checkquote
+#    verifies the quote it produced with the PCR values aproxy-measure replays
+#    from that log.
+log=$root/tests/fuzz/eventlog/regressions/nutshell-boot.bin
+mkdir -p stage2/run/aproxy evidence
+VM_ARGS="--vtpm $VTPM --vtpm-state $work/stage2/run/aproxy/tpm.state --eventlog $log
+         --secret nutshell/workload/secret=$work/stage2/secret" run_pair stage2 "$KBS" "$CMDLINE" --evidence-dir evidence
+if [ $vm_rc = 0 ] && grep -q "stage 2: the KBS accepted the vTPM quote and released nutshell/workload/secret" stage2.vm &&
+   [ "$(cat stage2/secret 2>/dev/null)" = "a workload secret for the attested service VM" ]; then
+    pass stage2-quote-releases-workload-secret
+else
+    fail stage2-quote-releases-workload-secret "status $vm_rc: $(tail -n 2 stage2.vm stage2.host | tr '\n' ' ')"
+fi
+# quote_nonce MSG: the qualifying data in a TPMS_ATTEST (after its magic,
+# type and the signer's name).
+quote_nonce() {
+    python3 -c 'import sys; m=open(sys.argv[1],"rb").read(); e=8+int.from_bytes(m[6:8],"big")
+print(m[e+2:e+2+int.from_bytes(m[e:e+2],"big")].hex())' "$1"
+}
+checkquote() {
+    local nonce
+    openssl pkey -pubin -inform DER -in evidence/ak.der -out evidence/ak.pem 2>/dev/null || { echo "ak.der unreadable"; return 1; }
+    "$MEASURE" replay "$log" >evidence/replay || { echo "replay failed"; return 1; }
+    python3 "$root/tests/integration/aproxy/expected-pcrs.py" evidence/replay evidence/pcrs.tss evidence/pcrs.raw || return 1
+    nonce=$(quote_nonce evidence/quote.msg)
+    tpm2_checkquote -u evidence/ak.pem -m evidence/quote.msg -s evidence/quote.sig -f evidence/pcrs.tss \
+        -g sha256 -q "$nonce" >/dev/null || return 1
+    cmp -s evidence/pcrs.raw evidence/pcrs.bin || { echo "the PCRs the VM sent differ from the expected ones"; return 1; }
+    # another PCR 9 (another command line) must not verify
+    sed -i "s/^sha256:9 .*/sha256:9 $(printf '5a%.0s' $(seq 32))/" evidence/replay
+    python3 "$root/tests/integration/aproxy/expected-pcrs.py" evidence/replay evidence/pcrs.bad || return 1
+    if tpm2_checkquote -u evidence/ak.pem -m evidence/quote.msg -s evidence/quote.sig -f evidence/pcrs.bad \
+        -g sha256 -q "$nonce" >/dev/null 2>&1; then
+        echo "tpm2_checkquote accepted another PCR 9"
+        return 1
+    fi
+}
+if out=$(checkquote 2>&1); then
+    pass stage2-tpm2-checkquote-with-expected-pcrs
+else
+    fail stage2-tpm2-checkquote-with-expected-pcrs "$(echo "$out" | tail -n 2 | tr '\n' ' ')"
 fi

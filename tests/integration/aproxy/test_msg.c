@@ -63,6 +63,7 @@ static void test_round_trips(void)
     msg_set_bytes(&m, F_QUOTE, "quote", 5);
     msg_set_bytes(&m, F_SIGNATURE, "sig", 3);
     msg_set_bytes(&m, F_EVENT_LOG, log, sizeof(log));
+    msg_set_text(&m, F_ADDITIONAL, "{\"emulated-snp\":{}}");
     for (int i = 0; i < 24; i++) {
         memset(pcr[i], i, 32);
         m.items[i] = (struct msg_val){.p = pcr[i], .len = 32};

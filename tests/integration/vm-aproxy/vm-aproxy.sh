@@ -7,7 +7,10 @@
 # DEVICES holds apps/image's QEMU device arguments with @STATE@, @PORT@,
 # @CTRL@ and @APROXY@ placeholders.  Boots:
 #   1. the command line and initrd the KBS has reference values for: the
-#      emulated report is accepted and the state key reaches /run/vtpm;
+#      emulated report is accepted and the state key reaches /run/vtpm; then
+#      stage 2: the quote of aproxy's measured vtpm releases the workload
+#      secret, and tpm2_checkquote verifies that quote with the PCRs
+#      aproxy-measure expects from the kernel, initrd and programs;
 #   2. another command line, 3. an initrd with one byte more: the host half
 #      computes another launch digest and the KBS refuses it, which aproxy
 #      reports on the console with the KBS's reason.
@@ -29,7 +32,7 @@ kpid= qpid= hpid=
 cleanup() {
     for p in $qpid $hpid $kpid; do kill "$p" 2>/dev/null; done
     wait 2>/dev/null
-    rm -rf "$keep"; mkdir -p "$keep"; cp "$work"/*.log "$keep"/ 2>/dev/null
+    rm -rf "$keep"; mkdir -p "$keep"; cp -r "$work"/*.log "$work"/*-evidence "$keep"/ 2>/dev/null
     rm -rf "$work"
 }
 trap cleanup EXIT
@@ -59,11 +62,13 @@ boot() {
         -device isa-debug-exit,iobase=0xf4,iosize=4 -m 128 -kernel "$kernel" -initrd "$initrd" \
         -append "$cmdline" $devices </dev/null >"$name.log" 2>&1 &
     qpid=$!
-    "$HOST" --port "127.0.0.1:$((port + 2))" --kbs "$DEVKBS_URL" --psp-key psp.pem \
+    rm -rf "$name-evidence"
+    mkdir -p "$name-evidence"
+    "$HOST" --port "127.0.0.1:$((port + 2))" --kbs "$DEVKBS_URL" --psp-key psp.pem --evidence-dir "$name-evidence" \
         --kernel "$kernel" --initrd "$initrd" --cmdline "$cmdline" >"$name-host.log" 2>&1 &
     hpid=$!
     for _ in $(seq $((BOOT_WAIT * 10))); do
-        grep -qE "aproxy: (stage 1: vTPM state key|stage 1 attestation .* FAILED|stage 1: |cannot)" "$name.log" && break
+        grep -qE "aproxy: (stage 2: the KBS accepted|.*FAILED|.*: the measured vTPM|cannot)" "$name.log" && break
         kill -0 "$qpid" 2>/dev/null || break
         sleep 0.1
     done
@@ -81,6 +86,44 @@ expect_in reference.log vm-aproxy/stage1-attested-at-boot \
     "aproxy: stage 1: vTPM state key \(32 bytes\) handed over in /run/vtpm/state.key"
 expect_in reference-host.log vm-aproxy/host-half-says-emulated \
     "platform evidence EMULATED" "emulated PSP signed a report \(EMULATED"
+expect_in reference.log vm-aproxy/stage2-quote-releases-workload-secret \
+    "aproxy: stage 2: measured vTPM started" \
+    "aproxy: stage 2: the KBS accepted the vTPM quote and released nutshell/workload/secret into /run/aproxy/secrets/workload"
+
+# The quote aproxy produced, checked by tpm2_checkquote against the PCRs the
+# host tool expects: PCR 9 from the command line the kernel measured (QEMU
+# appends its virtio_mmio entries to -append) and this initrd, PCR 10 from the
+# image's programs in the order the log says they ran.
+checkquote() {
+    local ev=reference-evidence args=() line kind what
+    declare -A file=([/sbin/init]=$root/build/apps/image/init [/sbin/aproxy]=$root/build/apps/image/aproxy
+                     [/sbin/vtpm]=$root/build/apps/image/vtpm [/lib/ld-musl-x86_64.so.1]=$root/sysroot/lib/libc.so)
+    [ -s "$ev/quote.msg" ] || { echo "no quote reached the host"; return 1; }
+    while IFS= read -r line; do
+        kind=${line%% *} what=${line#* }   # (the command line may start with a space)
+        case $kind in
+            cmdline) args+=(--cmdline "$what") ;;
+            exec) [ -n "${file[$what]:-}" ] || { echo "unexpected program $what"; return 1; }
+                  args+=(--exec "$what=${file[$what]}") ;;
+        esac
+    done < <(python3 "$root/tests/integration/vm-aproxy/log-records.py" "$ev/eventlog.bin")
+    case ${args[1]:-} in "$CMDLINE"*) ;; *) echo "measured command line '${args[1]:-}'"; return 1 ;; esac
+    "$MEASURE" expect "${args[@]}" --initrd "$cpio" --against "$ev/eventlog.bin" >"$ev/expect" ||
+        { cat "$ev/expect"; return 1; }
+    python3 "$root/tests/integration/aproxy/expected-pcrs.py" "$ev/expect" "$ev/pcrs.tss" "$ev/pcrs.raw" || return 1
+    openssl pkey -pubin -inform DER -in "$ev/ak.der" -out "$ev/ak.pem" 2>/dev/null || { echo "ak.der unreadable"; return 1; }
+    local nonce
+    nonce=$(python3 -c 'import sys; m=open(sys.argv[1],"rb").read(); e=8+int.from_bytes(m[6:8],"big")
+print(m[e+2:e+2+int.from_bytes(m[e:e+2],"big")].hex())' "$ev/quote.msg")
+    tpm2_checkquote -u "$ev/ak.pem" -m "$ev/quote.msg" -s "$ev/quote.sig" -f "$ev/pcrs.tss" -g sha256 -q "$nonce" \
+        >/dev/null || return 1
+    cmp -s "$ev/pcrs.raw" "$ev/pcrs.bin" || { echo "the quoted PCRs differ from the expected ones"; return 1; }
+}
+if out=$(checkquote 2>&1); then
+    pass vm-aproxy/stage2-tpm2-checkquote-with-expected-pcrs
+else
+    fail vm-aproxy/stage2-tpm2-checkquote-with-expected-pcrs "$(echo "$out" | tail -n 3 | tr '\n' ' ')"
+fi
 
 # 2. Another command line.
 boot cmdline "$cpio" "quiet"
