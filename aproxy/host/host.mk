@@ -28,7 +28,7 @@ $(APROXY_HOST): $(APROXY_HOST_SRCS) $(APROXY_HOST_HDRS) aproxy/host/host.mk | de
 	@mkdir -p $(@D)
 	$(APROXY_HOST_CC) $(APROXY_HOST_CFLAGS) -Iaproxy/common -o $@ $(APROXY_HOST_SRCS) -lcurl -ljansson -lcbor -lcrypto
 
-DEPS_PKGS   += libssl-dev tpm2-tools libcurl4-openssl-dev libjansson-dev libcbor-dev
+DEPS_PKGS   += libssl-dev tpm2-tools libcurl4-openssl-dev libjansson-dev libcbor-dev openssl
 ALL_TARGETS += $(APROXY_MEASURE) $(APROXY_HOST)
 
 # make run: aproxy's port beside the vtpm's (APROXY_PORT on 127.0.0.1, set in
