@@ -40,3 +40,7 @@ ifneq ($(wildcard aproxy/kbs-dev/kbs-dev.py),)
 TEST_SUITES  += $(VMAPROXY_SUITE)
 TEST_PREREQS += $(VMAPROXY_SUITE) $(APROXY_HOST) $(APROXY_MEASURE) $(VTPM_BIN)
 endif
+
+# make bench: attest_ms (tests/bench/aproxy/bench-attest.sh, three boots of this suite's reference case).
+BENCH_SCRIPTS += tests/bench/aproxy/bench-attest.sh
+BENCH_PREREQS += $(VMAPROXY_SUITE) $(APROXY_HOST) $(APROXY_MEASURE) $(VTPM_BIN)
