@@ -4,12 +4,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "b64.h"
 #include "emulated_psp.h"
+#include "evidence.h"
 #include "msg.h"
 #include "serve.h"
 #include "wire.h"
 
+/* One connection at a time (serve_connection's caller serves one VM), so the
+ * frame buffers are static. */
 static uint8_t in[MSG_MAX], out[4 + MSG_MAX];
 
 static void send_msg(int fd, const struct msg *m)
@@ -68,12 +70,6 @@ static void on_challenge(struct host_state *h, int fd, const struct msg *m)
     send_msg(fd, &a);
 }
 
-static void hex(const uint8_t *p, size_t n, char *out)
-{
-    for (size_t i = 0; i < n; i++)
-        sprintf(out + 2 * i, "%02x", p[i]);
-}
-
 static void on_report(struct host_state *h, int fd, const struct msg *m)
 {
     if (!h->emulated)
@@ -82,7 +78,7 @@ static void on_report(struct host_state *h, int fd, const struct msg *m)
     if (emulated_psp_report(h->psp_key, m->f[F_REPORT_DATA].p, h->launch_digest, report) < 0)
         return send_error(fd, MSGERR_INTERNAL, "the emulated PSP could not sign");
     char d[97];
-    hex(h->launch_digest, 48, d);
+    evidence_hex(h->launch_digest, 48, d);
     fprintf(stderr, "aproxy-host: emulated PSP signed a report (EMULATED, launch digest %.16s...)\n", d);
     struct msg a;
     msg_init(&a, MSG_REPORT);
@@ -91,85 +87,15 @@ static void on_report(struct host_state *h, int fd, const struct msg *m)
     send_msg(fd, &a);
 }
 
-static json_t *b64_json(const struct msg_val *v)
-{
-    char *s = malloc(B64_ENCODED_SIZE(v->len));
-    if (!s || !b64_encode(v->p, v->len, s, B64_ENCODED_SIZE(v->len))) {
-        free(s);
-        return NULL;
-    }
-    json_t *j = json_string(s);
-    free(s);
-    return j;
-}
-
-/* Trustee's tpm evidence: the AK (SubjectPublicKeyInfo DER), the quote and
- * its signature (base64), PCRs 0-23 of the quoted bank (hex); the event log
- * rides along (base64) for a verifier that replays it. */
-static json_t *tpm_evidence(const struct msg *m)
-{
-    json_t *pcrs = json_array();
-    for (unsigned i = 0; i < m->n_items; i++) {
-        char hex_pcr[2 * 64 + 1];
-        hex(m->items[i].p, m->items[i].len, hex_pcr);
-        json_array_append_new(pcrs, json_string(hex_pcr));
-    }
-    return json_pack("{s:o, s:{s:o, s:o, s:o}, s:o}", "ak_public", b64_json(&m->f[F_AK_PUBLIC]), "tpm_quote",
-                     "message", b64_json(&m->f[F_QUOTE]), "signature", b64_json(&m->f[F_SIGNATURE]), "pcrs", pcrs,
-                     "event_log", b64_json(&m->f[F_EVENT_LOG]));
-}
-
-/* Writes the parts of a tpm attestation into dir for an offline check
- * (tpm2_checkquote): ak.der, quote.msg, quote.sig, pcrs.bin, eventlog.bin. */
-static void dump_tpm_evidence(const char *dir, const struct msg *m)
-{
-    static const struct { const char *name; enum msg_field f; } parts[] = {
-        {"ak.der", F_AK_PUBLIC}, {"quote.msg", F_QUOTE}, {"quote.sig", F_SIGNATURE}, {"eventlog.bin", F_EVENT_LOG},
-    };
-    char path[4096];
-    for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
-        snprintf(path, sizeof(path), "%s/%s", dir, parts[i].name);
-        FILE *f = fopen(path, "wb");
-        if (f) {
-            fwrite(m->f[parts[i].f].p, 1, m->f[parts[i].f].len, f);
-            fclose(f);
-        }
-    }
-    snprintf(path, sizeof(path), "%s/pcrs.bin", dir);
-    FILE *f = fopen(path, "wb");
-    for (unsigned i = 0; f && i < m->n_items; i++)
-        fwrite(m->items[i].p, 1, m->items[i].len, f);
-    if (f)
-        fclose(f);
-}
-
-/* The primary evidence for the TEE the VM attests as. */
-static json_t *primary_evidence(const struct msg *m, char *why, size_t cap)
-{
-    if (msg_text_is(m, F_TEE, "tpm"))
-        return tpm_evidence(m);
-    if (msg_text_is(m, F_TEE, "emulated-snp")) {
-        if (!msg_text_is(m, F_PLATFORM, "emulated")) {
-            snprintf(why, cap, "tee 'emulated-snp' with a report that is not emulated");
-            return NULL;
-        }
-        return json_pack("{s:b, s:o}", "emulated", 1, "report", b64_json(&m->f[F_REPORT]));
-    }
-    snprintf(why, cap, "evidence for tee '%.*s' is not supported by this host half (it sends 'emulated-snp'; "
-                       "real SNP evidence for Trustee's snp verifier is not implemented)",
-             (int)m->f[F_TEE].len, m->f[F_TEE].p);
-    return NULL;
-}
-
 static void on_attest(struct host_state *h, int fd, const struct msg *m)
 {
     char why[KBS_WHY_MAX];
-    json_t *primary = primary_evidence(m, why, sizeof(why));
+    json_t *primary = evidence_primary(m, why, sizeof(why));
     if (!primary)
         return send_error(fd, MSGERR_UNEXPECTED, why);
     bool tpm = msg_text_is(m, F_TEE, "tpm");
     if (tpm && h->evidence_dir)
-        dump_tpm_evidence(h->evidence_dir, m);
+        evidence_dump_tpm(h->evidence_dir, m);
     char *rd = strndup((const char *)m->f[F_RUNTIME_DATA].p, m->f[F_RUNTIME_DATA].len);
     char *additional = tpm ? strndup((const char *)m->f[F_ADDITIONAL].p, m->f[F_ADDITIONAL].len) : strdup("");
     enum kbs_result r = rd && additional ? kbs_attest(h->kbs, rd, primary, additional, why) : KBS_BAD;

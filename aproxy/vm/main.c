@@ -1,7 +1,8 @@
 /* aproxy: the attestation proxy's VM half (docs/aproxy.md).
  *
  *   aproxy [--port PATH] [--sev-guest PATH] [--resource REPO/TYPE/TAG] [--key-file PATH]
- *          [--wait SECONDS] [--host-wait SECONDS]
+ *          [--wait SECONDS] [--host-wait SECONDS] [--vtpm PATH] [--vtpm-state PATH]
+ *          [--eventlog PATH] [--secret REPO/TYPE/TAG=FILE]...
  *
  * --port is the virtio-console port's device (default
  * /dev/port/org.nutshell.aproxy) or fd:N, an inherited descriptor (tests);
@@ -15,10 +16,11 @@
  * /run/vtpm/state.key).  Every step is logged on stderr (the console); a
  * failure says which step and why, and the exit status is 1.
  *
- * Stage 2, for each --secret REPO/TYPE/TAG=FILE: starts the measured vTPM
- * (--vtpm, default /sbin/vtpm, state in --vtpm-state, default
- * /run/aproxy/tpm.state, PCRs replayed from --eventlog, default /dev/eventlog), attests with its quote (tpm_client.h, stage2.h) and
- * writes the released resource to FILE (0400) for a workload. */
+ * Stage 2, for each --secret REPO/TYPE/TAG=FILE (at most 8): starts the
+ * measured vTPM (--vtpm, default /sbin/vtpm; state in --vtpm-state, default
+ * /run/aproxy/tpm.state; PCRs replayed from --eventlog, default
+ * /dev/eventlog), attests with its quote (tpm_client.h, stage2.h) and writes
+ * the released resource to FILE (0400) for a workload. */
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <stdio.h>
@@ -45,7 +47,8 @@ static void usage(void)
 {
     fprintf(stderr, "usage: aproxy [--port PATH] [--sev-guest PATH] [--resource REPO/TYPE/TAG] "
                     "[--key-file PATH] [--wait SECONDS] [--host-wait SECONDS]\n"
-                    "              [--vtpm PATH] [--vtpm-state PATH] [--eventlog PATH] [--secret REPO/TYPE/TAG=FILE]...\n");
+                    "              [--vtpm PATH] [--vtpm-state PATH] [--eventlog PATH] "
+                    "[--secret REPO/TYPE/TAG=FILE]... (at most 8)\n");
     exit(2);
 }
 
@@ -118,12 +121,14 @@ int main(int argc, char **argv)
         else if (!strcmp(a, "--vtpm")) vtpm = v;
         else if (!strcmp(a, "--vtpm-state")) vtpm_state = v;
         else if (!strcmp(a, "--eventlog")) eventlog = v;
-        else if (!strcmp(a, "--secret") && n_secrets < MAX_SECRETS && strchr(v, '=') && strchr(v, '=') != v) {
+        else if (!strcmp(a, "--secret")) {
             char *eq = strchr(argv[i + 1], '=');
+            if (n_secrets == MAX_SECRETS || !eq || eq == argv[i + 1] || !eq[1])
+                usage();
             *eq = 0;
             secrets[n_secrets++] = (struct secret_spec){.resource = argv[i + 1], .file = eq + 1};
-        }
-        else usage();
+        } else
+            usage();
         i++;
     }
 
