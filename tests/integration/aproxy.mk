@@ -1,5 +1,6 @@
-# aproxy's host-side tests (tests/integration/aproxy/README.md):
+# aproxy's host-side tests (docs/aproxy.md, "Tests"):
 #   aproxy-msg    the CBOR codec's unit test (ASan, UBSan)
+#   aproxy-binding  the VM half's runtime-data binding (canonical JSON, report data)
 #   aproxy-host   the host half against the development KBS, with the VM half
 #                 run on the host (musl's loader, sysroot's libcbor): the
 #                 protocol's error replies, stage 1, a refused launch digest,
@@ -12,8 +13,16 @@ $(APROXY_MSG_TEST): tests/integration/aproxy/test_msg.c $(APROXY_COMMON) $(wildc
 	gcc -std=gnu11 -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all -Wall -Wextra -Werror \
 	    -Iaproxy/common -o $@ tests/integration/aproxy/test_msg.c $(APROXY_COMMON) -lcbor
 
-TEST_SUITES  += $(APROXY_MSG_TEST)
-TEST_PREREQS += $(APROXY_MSG_TEST)
+# The VM half's binding (aproxy/vm/binding.c), built for the host.
+APROXY_BINDING_TEST := $(APROXY_TEST_DIR)/test_binding
+
+$(APROXY_BINDING_TEST): tests/integration/aproxy/test_binding.c aproxy/vm/binding.c aproxy/vm/binding.h | deps
+	@mkdir -p $(@D)
+	gcc -std=gnu11 -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all -Wall -Wextra -Werror \
+	    -Iaproxy/vm -o $@ tests/integration/aproxy/test_binding.c aproxy/vm/binding.c -lcrypto
+
+TEST_SUITES  += $(APROXY_MSG_TEST) $(APROXY_BINDING_TEST)
+TEST_PREREQS += $(APROXY_MSG_TEST) $(APROXY_BINDING_TEST)
 
 # The host-half suite needs the development KBS (aproxy/kbs-dev, from the
 # kbsdev branch of issue 15); until that is in the tree it is not run.
