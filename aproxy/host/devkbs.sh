@@ -30,7 +30,7 @@ devkbs_start() {
                                             "require": ["tpm", "emulated-snp"]}}}
 EOF
     rm -f "$dir/kbs.port"
-    PYTHONDONTWRITEBYTECODE=1 python3 "${KBS_DEV:-$root/aproxy/kbs-dev/kbs-dev.py}" --config "$dir/kbs.json" \
+    PYTHONDONTWRITEBYTECODE=1 /usr/bin/python3 "${KBS_DEV:-$root/aproxy/kbs-dev/kbs-dev.py}" --config "$dir/kbs.json" \
         --listen 127.0.0.1:0 --port-file "$dir/kbs.port" >"$dir/kbs-dev.log" 2>&1 &
     DEVKBS_PID=$!
     for _ in $(seq 100); do [ -s "$dir/kbs.port" ] && break; sleep 0.1; done
