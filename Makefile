@@ -22,6 +22,8 @@ ALL_TARGETS :=
 # What `make run` needs built, and extra QEMU arguments for it.  Fragments append.
 RUN_PREREQS :=
 RUN_ARGS :=
+# A command `make run` runs QEMU through (it starts what runs beside the VM).
+RUN_WRAPPER :=
 # Benchmark scripts run by `make bench`, each printing
 # `bench <name> <unit> nutshell=<v> linux=<v> ratio=<v>` lines, and what they need built.
 BENCH_SCRIPTS :=
@@ -73,7 +75,7 @@ RUN_CMDLINE ?=
 run: deps
 	@$(MAKE) --no-print-directory $(RUN_PREREQS)
 	@echo "run: booting nutshell (QEMU microvm, $(RUN_MEM) MiB); leave with Ctrl-A X"
-	@$(QEMU) $(QEMU_MACHINE) $(RUN_ARGS) -append "$(RUN_CMDLINE)"
+	@$(RUN_WRAPPER) $(QEMU) $(QEMU_MACHINE) $(RUN_ARGS) -append "$(RUN_CMDLINE)"
 
 bench: deps
 	@$(MAKE) --no-print-directory all $(BENCH_PREREQS)

@@ -1,22 +1,27 @@
 # apps/image: the service-VM image and `make run` (docs/devices.md).
 #
 #   make run [RUN_MEM=128] [TPM_PORT=2321] [TPM_STATE=build/vtpm-state.img]
+#            [APROXY_PORT=2323] [APROXY_KBS=URL]
 #
 # boots nutshell on QEMU microvm with init starting the vtpm on two
 # virtio-console ports (data on TCP TPM_PORT, control on TPM_PORT+1, both
 # 127.0.0.1) and its state on a virtio disk backed by TPM_STATE, created and
 # formatted if missing; and one vtpm per guest (GUEST_TPMS) for vtpm-bridge,
-# on Unix sockets in RUN_SOCKETS.  Leave QEMU with Ctrl-A X.
+# on Unix sockets in RUN_SOCKETS; and aproxy's port on TCP APROXY_PORT, which
+# aproxy-host joins to the KBS at APROXY_KBS or, by default, to the
+# development KBS it starts (aproxy/host/host.mk).  Leave QEMU with Ctrl-A X.
 #
 # This fragment is read before apps/init, apps/mkinitrd and apps/vtpm, so
 # their outputs are named by path.
 RUN_MEM   ?= 128
 TPM_PORT  ?= 2321
 TPM_STATE ?= $(BUILD)/vtpm-state.img
+APROXY_PORT ?= 2323
 TPM_CTRL_PORT = $(shell echo $$(($(TPM_PORT) + 1)))
 
 IMAGE_CPIO := $(BUILD)/initrd.cpio
-IMAGE_DEPS := apps/image/image.manifest apps/image/inittab $(BUILD)/apps/image/init $(BUILD)/apps/image/vtpm
+IMAGE_DEPS := apps/image/image.manifest apps/image/inittab $(BUILD)/apps/image/init $(BUILD)/apps/image/vtpm \
+              $(BUILD)/apps/image/aproxy $(SYSROOT_STAMP)
 
 # The programs go into the image without their symbol tables and debug
 # information: nothing in the VM reads them, and the root file system holds
@@ -26,6 +31,9 @@ $(BUILD)/apps/image/init: $(BUILD)/apps/init/init | deps
 	@mkdir -p $(@D)
 	@strip -o $@ $<
 $(BUILD)/apps/image/vtpm: $(BUILD)/apps/vtpm/vtpm | deps
+	@mkdir -p $(@D)
+	@strip -o $@ $<
+$(BUILD)/apps/image/aproxy: $(BUILD)/aproxy/vm/aproxy | deps
 	@mkdir -p $(@D)
 	@strip -o $@ $<
 
@@ -47,6 +55,12 @@ service_vm_devices = -global virtio-mmio.force-legacy=false \
     -device virtio-serial-device \
     -device virtserialport,chardev=tpmdata,name=org.nutshell.tpm-data \
     -device virtserialport,chardev=tpmctrl,name=org.nutshell.tpm-ctrl
+
+# QEMU arguments of aproxy's port (after service_vm_devices, which has the
+# virtio-serial device): a chardev socket on 127.0.0.1:PORT that aproxy-host
+# connects to.   $(call aproxy_vm_devices,PORT)
+aproxy_vm_devices = -chardev socket,id=aproxy,host=127.0.0.1,port=$(1),server=on,wait=off \
+    -device virtserialport,chardev=aproxy,name=org.nutshell.aproxy
 
 # QEMU arguments of guest N's vtpm instance (the inittab's vtpmN line): its
 # state disk and its two ports as Unix sockets DIR/tpmN-data.sock and
@@ -84,4 +98,5 @@ image-run-hint: $(IMAGE_CPIO) $(TPM_STATE)
 ALL_TARGETS += $(IMAGE_CPIO)
 RUN_PREREQS += $(IMAGE_CPIO) $(TPM_STATE) $(GUEST_TPM_STATES) image-run-sockets image-run-hint
 RUN_ARGS    += -m $(RUN_MEM) -initrd $(IMAGE_CPIO) $(call service_vm_devices,$(TPM_STATE),$(TPM_PORT),$(TPM_CTRL_PORT)) \
-               $(foreach n,$(GUEST_TPMS),$(call guest_tpm_devices,$(n),$(call GUEST_TPM_STATE,$(n)),$(RUN_SOCKETS)))
+               $(foreach n,$(GUEST_TPMS),$(call guest_tpm_devices,$(n),$(call GUEST_TPM_STATE,$(n)),$(RUN_SOCKETS))) \
+               $(call aproxy_vm_devices,$(APROXY_PORT))

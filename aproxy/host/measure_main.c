@@ -9,10 +9,14 @@
  *   aproxy-measure replay LOG
  *       The PCR values LOG yields, as a TPM extending its records would hold
  *       them (exit 2 if the log says it was truncated).
+ *   aproxy-measure launch-digest --kernel FILE --initrd FILE --cmdline STR
+ *       The emulated platform report's launch digest (launch_digest.h) for
+ *       that boot, 96 hex digits: the reference value a verifier accepts.
  *
  * Output: one line per PCR and bank, "sha256:9 <hex>" (PCRs no record
  * touches are left out). */
 #include "eventlog.h"
+#include "launch_digest.h"
 #include "pcr.h"
 
 #include <errno.h>
@@ -27,7 +31,8 @@
 static void usage(void)
 {
     fprintf(stderr, "usage: aproxy-measure expect [--cmdline STR] [--initrd FILE] [--exec PATH=FILE]... "
-                    "[--against LOG]\n       aproxy-measure replay LOG\n");
+                    "[--against LOG]\n       aproxy-measure replay LOG\n"
+                    "       aproxy-measure launch-digest --kernel FILE --initrd FILE --cmdline STR\n");
     exit(64);
 }
 
@@ -181,6 +186,30 @@ static int cmd_expect(int argc, char **argv)
     return 1;
 }
 
+static int cmd_launch_digest(int argc, char **argv)
+{
+    const char *kernel = NULL, *initrd = NULL, *cmdline = NULL;
+    for (int i = 0; i + 1 < argc; i += 2) {
+        if (!strcmp(argv[i], "--kernel"))
+            kernel = argv[i + 1];
+        else if (!strcmp(argv[i], "--initrd"))
+            initrd = argv[i + 1];
+        else if (!strcmp(argv[i], "--cmdline"))
+            cmdline = argv[i + 1];
+        else
+            usage();
+    }
+    if (argc % 2 || !kernel || !initrd || !cmdline)
+        usage();
+    uint8_t d[LAUNCH_DIGEST_LEN];
+    if (launch_digest(kernel, initrd, cmdline, d) < 0)
+        return 1;
+    for (int i = 0; i < LAUNCH_DIGEST_LEN; i++)
+        printf("%02x", d[i]);
+    printf("\n");
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2)
@@ -189,5 +218,7 @@ int main(int argc, char **argv)
         return cmd_expect(argc - 2, argv + 2);
     if (!strcmp(argv[1], "replay"))
         return cmd_replay(argc - 2, argv + 2);
+    if (!strcmp(argv[1], "launch-digest"))
+        return cmd_launch_digest(argc - 2, argv + 2);
     usage();
 }

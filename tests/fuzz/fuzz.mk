@@ -30,6 +30,10 @@ TEST_SUITES  += $(FUZZ_DIR)/$(1)/suite
 TEST_PREREQS += $(FUZZ_DIR)/$(1)/fuzzer $(FUZZ_DIR)/$(1)/suite $(3)
 endef
 
+# aproxy_msg: aproxy's CBOR message decoder (aproxy/common/msg.c, on the host's
+# libcbor), seeded by its regressions (valid and malformed messages).
+$(eval $(call fuzz_target,aproxy_msg,aproxy/common/msg.c,,-lcbor))
+
 # cpio: seeds are archives written by GNU cpio (newc and newc+crc) from a
 # small tree holding a directory, a file and a symlink.
 $(FUZZ_DIR)/cpio/seeds: tests/fuzz/fuzz.mk | deps

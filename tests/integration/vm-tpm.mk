@@ -2,9 +2,11 @@
 # Debian's tpm2-tools on the host reach /sbin/vtpm inside nutshell through the
 # virtio-console ports, with its state on a virtio disk, as in `make run`.
 #
-# The image is the service VM's (apps/image/image.manifest) with two changes:
+# The image is the service VM's (apps/image/image.manifest) with three changes:
 # the guests' vtpm instances (vtpm1, vtpm2: tests/integration/vm-bridge) are
-# left out, and the inittab's vtpm line is `final` instead of `respawn`, so that the vtpm's
+# left out, so is aproxy with its loader and libcbor (its boot at 8 MiB measures
+# the vtpm's memory floor; aproxy's boots are tests/integration/vm-aproxy), and
+# the inittab's vtpm line is `final` instead of `respawn`, so that the vtpm's
 # SHUTDOWN (control channel) powers the VM off through init's whole power-off
 # sequence, a vtpm that refuses its state powers the VM off at once (its log
 # line and init's are on the console) and a vtpm that dies mid-test is seen,
@@ -16,12 +18,12 @@ VMTPM_OUT := $(BUILD)/tests/vm-tpm
 
 $(VMTPM_OUT)/inittab: apps/image/inittab tests/integration/vm-tpm.mk | deps
 	@mkdir -p $(@D)
-	@sed -e 's/^vtpm:respawn:/vtpm:final:/' -e '/^vtpm[0-9]*:/{/^vtpm:/!d}' $< >$@
+	@sed -e 's/^vtpm:respawn:/vtpm:final:/' -e '/^vtpm[0-9]*:/{/^vtpm:/!d}' -e '/^aproxy:/d' $< >$@
 	@grep -q '^vtpm:final:' $@ || { echo "vm-tpm: no vtpm:respawn: line in $<" >&2; rm -f $@; exit 1; }
 
 $(VMTPM_OUT)/vm-tpm.manifest: apps/image/image.manifest tests/integration/vm-tpm.mk | deps
 	@mkdir -p $(@D)
-	@sed 's#apps/image/inittab#$(VMTPM_OUT)/inittab#' $< >$@
+	@sed -e 's#apps/image/inittab#$(VMTPM_OUT)/inittab#' -e '/aproxy\|ld-musl\|libcbor\|^dir \/lib /d' $< >$@
 
 $(eval $(call mkinitrd_archive,$(VMTPM_OUT)/vm-tpm.cpio,$(VMTPM_OUT)/vm-tpm.manifest,$(VMTPM_OUT)/inittab $(IMAGE_DEPS)))
 

@@ -1,0 +1,82 @@
+/* The JSON evidence the host half sends a Trustee KBS (evidence.h). */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "b64.h"
+#include "evidence.h"
+
+void evidence_hex(const uint8_t *p, size_t n, char *out)
+{
+    for (size_t i = 0; i < n; i++)
+        sprintf(out + 2 * i, "%02x", p[i]);
+}
+
+static json_t *b64_json(const struct msg_val *v)
+{
+    char *s = malloc(B64_ENCODED_SIZE(v->len));
+    if (!s || !b64_encode(v->p, v->len, s, B64_ENCODED_SIZE(v->len))) {
+        free(s);
+        return NULL;
+    }
+    json_t *j = json_string(s);
+    free(s);
+    return j;
+}
+
+/* Trustee's tpm evidence: the AK (SubjectPublicKeyInfo DER), the quote and
+ * its signature (base64), PCRs 0-23 of the quoted bank (hex); the event log
+ * rides along (base64) for a verifier that replays it. */
+static json_t *tpm_evidence(const struct msg *m)
+{
+    json_t *pcrs = json_array();
+    for (unsigned i = 0; i < m->n_items; i++) {
+        char hex_pcr[2 * 64 + 1];
+        evidence_hex(m->items[i].p, m->items[i].len, hex_pcr);
+        json_array_append_new(pcrs, json_string(hex_pcr));
+    }
+    return json_pack("{s:o, s:{s:o, s:o, s:o}, s:o}", "ak_public", b64_json(&m->f[F_AK_PUBLIC]), "tpm_quote",
+                     "message", b64_json(&m->f[F_QUOTE]), "signature", b64_json(&m->f[F_SIGNATURE]), "pcrs", pcrs,
+                     "event_log", b64_json(&m->f[F_EVENT_LOG]));
+}
+
+/* Writes the parts of a tpm attestation into dir for an offline check
+ * (tpm2_checkquote): ak.der, quote.msg, quote.sig, pcrs.bin, eventlog.bin. */
+void evidence_dump_tpm(const char *dir, const struct msg *m)
+{
+    static const struct { const char *name; enum msg_field f; } parts[] = {
+        {"ak.der", F_AK_PUBLIC}, {"quote.msg", F_QUOTE}, {"quote.sig", F_SIGNATURE}, {"eventlog.bin", F_EVENT_LOG},
+    };
+    char path[4096];
+    for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
+        snprintf(path, sizeof(path), "%s/%s", dir, parts[i].name);
+        FILE *f = fopen(path, "wb");
+        if (f) {
+            fwrite(m->f[parts[i].f].p, 1, m->f[parts[i].f].len, f);
+            fclose(f);
+        }
+    }
+    snprintf(path, sizeof(path), "%s/pcrs.bin", dir);
+    FILE *f = fopen(path, "wb");
+    for (unsigned i = 0; f && i < m->n_items; i++)
+        fwrite(m->items[i].p, 1, m->items[i].len, f);
+    if (f)
+        fclose(f);
+}
+
+/* The primary evidence for the TEE the VM attests as. */
+json_t *evidence_primary(const struct msg *m, char *why, size_t cap)
+{
+    if (msg_text_is(m, F_TEE, "tpm"))
+        return tpm_evidence(m);
+    if (msg_text_is(m, F_TEE, "emulated-snp")) {
+        if (!msg_text_is(m, F_PLATFORM, "emulated")) {
+            snprintf(why, cap, "tee 'emulated-snp' with a report that is not emulated");
+            return NULL;
+        }
+        return json_pack("{s:b, s:o}", "emulated", 1, "report", b64_json(&m->f[F_REPORT]));
+    }
+    snprintf(why, cap, "evidence for tee '%.*s' is not supported by this host half (it sends 'emulated-snp'; "
+                       "real SNP evidence for Trustee's snp verifier is not implemented)",
+             (int)m->f[F_TEE].len, m->f[F_TEE].p);
+    return NULL;
+}

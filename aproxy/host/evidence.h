@@ -1,0 +1,24 @@
+/* The evidence the host half builds from the VM's attest message, as
+ * Trustee's KBS 0.4.0 reads it: `emulated-snp` ({"emulated": true, "report":
+ * base64}) or `tpm` ({"ak_public", "tpm_quote": {"message", "signature",
+ * "pcrs"}, "event_log"}).  docs/aproxy.md, "The flow". */
+#ifndef APROXY_HOST_EVIDENCE_H
+#define APROXY_HOST_EVIDENCE_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "msg.h"
+
+/* The primary evidence for the TEE m names, or NULL with why (cap bytes). */
+json_t *evidence_primary(const struct msg *m, char *why, size_t cap);
+
+/* Writes the parts of a tpm attestation into dir for an offline check
+ * (tpm2_checkquote): ak.der, quote.msg, quote.sig, pcrs.bin, eventlog.bin. */
+void evidence_dump_tpm(const char *dir, const struct msg *m);
+
+/* n bytes as lowercase hex into out (2n + 1 bytes). */
+void evidence_hex(const uint8_t *p, size_t n, char *out);
+
+#endif

@@ -1,0 +1,115 @@
+/* aproxy-host: the host half of the attestation proxy (docs/aproxy.md).
+ *
+ *   aproxy-host --port HOST:PORT --kbs URL --psp-key FILE
+ *               --kernel FILE --initrd FILE --cmdline STR
+ *               [--kbs-retries N] [--cacert FILE] [--connect-wait SECONDS] [--evidence-dir DIR]
+ *
+ * Connects to the QEMU chardev socket behind the VM's org.nutshell.aproxy
+ * port (retrying until QEMU listens), answers the VM half's messages, and
+ * forwards attestation to the KBS at URL (Trustee protocol 0.4.0).  It plays
+ * the emulated PSP with the key in FILE (made if missing; FILE.pub is its
+ * public half, for the verifier) and the launch digest of the kernel, initrd
+ * and command line QEMU was given.  It ends when the VM's side closes (QEMU
+ * exited).  --evidence-dir DIR keeps the parts of each vTPM quote there
+ * (ak.der, quote.msg, quote.sig, pcrs.bin, eventlog.bin) for tpm2_checkquote. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "emulated_psp.h"
+#include "launch_digest.h"
+#include "serve.h"
+
+static void usage(void)
+{
+    fprintf(stderr, "usage: aproxy-host --port HOST:PORT --kbs URL --psp-key FILE --kernel FILE --initrd FILE "
+                    "--cmdline STR [--kbs-retries N] [--cacert FILE] [--connect-wait SECONDS] [--evidence-dir DIR]\n");
+    exit(64);
+}
+
+/* Connects to HOST:PORT (IPv4), retrying every 100 ms for wait_s seconds. */
+static int connect_port(const char *spec, int wait_s)
+{
+    char host[64];
+    const char *colon = strrchr(spec, ':');
+    if (!colon || colon - spec >= (long)sizeof(host))
+        usage();
+    memcpy(host, spec, colon - spec);
+    host[colon - spec] = 0;
+    char *end;
+    long portnum = strtol(colon + 1, &end, 10);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)portnum)};
+    if (inet_pton(AF_INET, host, &a.sin_addr) != 1 || end == colon + 1 || *end || portnum < 1 || portnum > 65535) {
+        fprintf(stderr, "aproxy-host: --port %s: want an IPv4 address and a port\n", spec);
+        exit(64);
+    }
+    struct timespec tick = {.tv_nsec = 100 * 1000 * 1000};
+    for (int tries = 0;; tries++) {
+        int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (fd < 0)
+            break;
+        if (connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0)
+            return fd;
+        int e = errno;
+        close(fd);
+        if (tries >= wait_s * 10) {
+            fprintf(stderr, "aproxy-host: cannot reach the VM's port at %s: %s\n", spec, strerror(e));
+            return -1;
+        }
+        nanosleep(&tick, NULL);
+    }
+    perror("aproxy-host: socket");
+    return -1;
+}
+
+int main(int argc, char **argv)
+{
+    const char *port = NULL, *kbs_url = NULL, *psp_key = NULL, *kernel = NULL, *initrd = NULL, *cmdline = NULL;
+    const char *cacert = NULL;
+    int retries = 6, wait_s = 60;
+    static struct host_state h;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!v)
+            usage();
+        if (!strcmp(a, "--port")) port = v;
+        else if (!strcmp(a, "--kbs")) kbs_url = v;
+        else if (!strcmp(a, "--psp-key")) psp_key = v;
+        else if (!strcmp(a, "--kernel")) kernel = v;
+        else if (!strcmp(a, "--initrd")) initrd = v;
+        else if (!strcmp(a, "--cmdline")) cmdline = v;
+        else if (!strcmp(a, "--cacert")) cacert = v;
+        else if (!strcmp(a, "--kbs-retries")) retries = atoi(v);
+        else if (!strcmp(a, "--connect-wait")) wait_s = atoi(v);
+        else if (!strcmp(a, "--evidence-dir")) h.evidence_dir = v;
+        else usage();
+        i++;
+    }
+    if (!port || !kbs_url || !psp_key || !kernel || !initrd || !cmdline || retries < 0 || wait_s < 0)
+        usage();
+
+    if (launch_digest(kernel, initrd, cmdline, h.launch_digest) < 0)
+        return 1;
+    if (!(h.psp_key = emulated_psp_key(psp_key)))
+        return 1;
+    if (!(h.kbs = kbs_new(kbs_url, retries, cacert))) {
+        fprintf(stderr, "aproxy-host: cannot set up a KBS client for %s\n", kbs_url);
+        return 1;
+    }
+    int fd = connect_port(port, wait_s);
+    if (fd < 0)
+        return 1;
+    fprintf(stderr, "aproxy-host: serving the VM's aproxy port at %s; KBS %s\n", port, kbs_url);
+    serve_connection(&h, fd);
+    fprintf(stderr, "aproxy-host: the VM's port closed; done\n");
+    close(fd);
+    kbs_free(h.kbs);
+    EVP_PKEY_free(h.psp_key);
+    return 0;
+}

@@ -1,0 +1,232 @@
+/* Trustee KBS client (kbs_client.h). */
+#include <curl/curl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "kbs_client.h"
+
+#define BODY_MAX (1u << 20)   /* no KBS answer of this protocol comes near it */
+
+struct kbs {
+    CURL *curl;
+    char url[512];
+    int retries;
+};
+
+struct body {
+    char *p;
+    size_t len;
+    bool too_long;
+};
+
+static size_t on_data(char *data, size_t size, size_t n, void *arg)
+{
+    struct body *b = arg;
+    size_t len = size * n;
+    if (b->len + len > BODY_MAX) {
+        b->too_long = true;
+        return 0; /* aborts the transfer */
+    }
+    char *p = realloc(b->p, b->len + len + 1);
+    if (!p)
+        return 0;
+    memcpy(p + b->len, data, len);
+    b->p = p;
+    b->len += len;
+    p[b->len] = 0;
+    return len;
+}
+
+struct kbs *kbs_new(const char *url, int retries, const char *cacert)
+{
+    static bool global_done;
+    if (!global_done) {
+        curl_global_init(CURL_GLOBAL_DEFAULT);
+        global_done = true;
+    }
+    struct kbs *k = calloc(1, sizeof(*k));
+    if (!k || strlen(url) >= sizeof(k->url) || !(k->curl = curl_easy_init())) {
+        free(k);
+        return NULL;
+    }
+    snprintf(k->url, sizeof(k->url), "%s", url);
+    size_t n = strlen(k->url);
+    while (n && k->url[n - 1] == '/')
+        k->url[--n] = 0;
+    k->retries = retries;
+    curl_easy_setopt(k->curl, CURLOPT_COOKIEFILE, "");   /* cookie engine on, nothing loaded */
+    curl_easy_setopt(k->curl, CURLOPT_CONNECTTIMEOUT, 5L);
+    curl_easy_setopt(k->curl, CURLOPT_TIMEOUT, 60L);
+    curl_easy_setopt(k->curl, CURLOPT_NOSIGNAL, 1L);
+    if (cacert)
+        curl_easy_setopt(k->curl, CURLOPT_CAINFO, cacert);
+    return k;
+}
+
+void kbs_free(struct kbs *k)
+{
+    if (!k)
+        return;
+    curl_easy_cleanup(k->curl);
+    free(k);
+}
+
+/* What a KBS error body says: RFC 7807's "detail" (or "title"), else the
+ * body's first line. */
+static void problem(long status, const struct body *b, char why[KBS_WHY_MAX])
+{
+    json_t *j = b->p ? json_loads(b->p, 0, NULL) : NULL;
+    const char *detail = j ? json_string_value(json_object_get(j, "detail")) : NULL;
+    if (!detail && j)
+        detail = json_string_value(json_object_get(j, "title"));
+    if (detail)
+        snprintf(why, KBS_WHY_MAX, "KBS answered %ld: %.400s", status, detail);
+    else
+        snprintf(why, KBS_WHY_MAX, "KBS answered %ld: %.200s", status, b->p ? b->p : "(no body)");
+    json_decref(j);
+}
+
+/* One request, retried while the KBS cannot be reached.  body_in: a JSON
+ * body to POST, or NULL for GET.  On KBS_OK, out holds the answer. */
+static enum kbs_result request(struct kbs *k, const char *path, const char *body_in, struct body *out,
+                               char why[KBS_WHY_MAX])
+{
+    char url[1024];
+    snprintf(url, sizeof(url), "%s%s", k->url, path);
+    struct curl_slist *hdr = curl_slist_append(NULL, "Content-Type: application/json");
+    double delay = 0.5;
+    enum kbs_result res = KBS_DOWN;
+    for (int attempt = 0;; attempt++) {
+        free(out->p);
+        *out = (struct body){0};
+        curl_easy_setopt(k->curl, CURLOPT_URL, url);
+        curl_easy_setopt(k->curl, CURLOPT_WRITEFUNCTION, on_data);
+        curl_easy_setopt(k->curl, CURLOPT_WRITEDATA, out);
+        if (body_in) {
+            curl_easy_setopt(k->curl, CURLOPT_HTTPHEADER, hdr);
+            curl_easy_setopt(k->curl, CURLOPT_POSTFIELDS, body_in);
+        } else {
+            curl_easy_setopt(k->curl, CURLOPT_HTTPHEADER, NULL);
+            curl_easy_setopt(k->curl, CURLOPT_HTTPGET, 1L);
+        }
+        CURLcode rc = curl_easy_perform(k->curl);
+        long status = 0;
+        curl_easy_getinfo(k->curl, CURLINFO_RESPONSE_CODE, &status);
+        bool unreachable = rc == CURLE_COULDNT_CONNECT || rc == CURLE_COULDNT_RESOLVE_HOST ||
+                           rc == CURLE_OPERATION_TIMEDOUT || rc == CURLE_GOT_NOTHING || rc == CURLE_SEND_ERROR ||
+                           rc == CURLE_RECV_ERROR ||
+                           (rc == CURLE_OK && (status == 502 || status == 503 || status == 504));
+        if (rc == CURLE_OK && status >= 200 && status < 300) {
+            res = KBS_OK;
+            break;
+        }
+        if (rc == CURLE_OK && !unreachable) {
+            problem(status, out, why);
+            res = KBS_REFUSED;
+            break;
+        }
+        if (rc != CURLE_OK && !unreachable) {
+            snprintf(why, KBS_WHY_MAX, "KBS %.300s: %.100s", url, out->too_long ? "answer too long" : curl_easy_strerror(rc));
+            res = KBS_BAD;
+            break;
+        }
+        const char *what = rc == CURLE_OK ? "temporarily unavailable" : curl_easy_strerror(rc);
+        if (attempt >= k->retries) {
+            snprintf(why, KBS_WHY_MAX, "KBS %.300s unreachable after %d tries: %.100s", k->url, attempt + 1, what);
+            break;
+        }
+        fprintf(stderr, "aproxy-host: KBS %s: %s; retry %d of %d in %.1f s\n", k->url, what, attempt + 1,
+                k->retries, delay);
+        struct timespec ts = {.tv_sec = (time_t)delay, .tv_nsec = (long)((delay - (time_t)delay) * 1e9)};
+        nanosleep(&ts, NULL);
+        delay = delay * 2 > 8 ? 8 : delay * 2;
+    }
+    curl_slist_free_all(hdr);
+    if (res != KBS_OK) {
+        free(out->p);
+        *out = (struct body){0};
+    }
+    return res;
+}
+
+/* POSTs obj (reference taken) as JSON and parses the answer into *answer
+ * (NULL allowed when the answer does not matter). */
+static enum kbs_result post_json(struct kbs *k, const char *path, json_t *obj, json_t **answer,
+                                 char why[KBS_WHY_MAX])
+{
+    char *text = json_dumps(obj, JSON_COMPACT);
+    json_decref(obj);
+    if (!text) {
+        snprintf(why, KBS_WHY_MAX, "out of memory building the request");
+        return KBS_BAD;
+    }
+    struct body b = {0};
+    enum kbs_result r = request(k, path, text, &b, why);
+    free(text);
+    if (r == KBS_OK && answer) {
+        json_error_t err;
+        *answer = json_loads(b.p ? b.p : "", 0, &err);
+        if (!*answer) {
+            snprintf(why, KBS_WHY_MAX, "KBS %.100s: answer is not JSON: %.160s", path, err.text);
+            r = KBS_BAD;
+        }
+    }
+    free(b.p);
+    return r;
+}
+
+enum kbs_result kbs_auth(struct kbs *k, const char *tee, char *nonce, size_t cap, char why[KBS_WHY_MAX])
+{
+    json_t *req = json_pack("{s:s, s:s, s:s}", "version", "0.4.0", "tee", tee, "extra-params", "");
+    json_t *ans = NULL;
+    enum kbs_result r = post_json(k, "/kbs/v0/auth", req, &ans, why);
+    if (r != KBS_OK)
+        return r;
+    const char *n = json_string_value(json_object_get(ans, "nonce"));
+    if (!n || !*n || strlen(n) >= cap) {
+        snprintf(why, KBS_WHY_MAX, "KBS auth answer has no usable nonce");
+        r = KBS_BAD;
+    } else {
+        snprintf(nonce, cap, "%s", n);
+    }
+    json_decref(ans);
+    return r;
+}
+
+enum kbs_result kbs_attest(struct kbs *k, const char *runtime_data, json_t *primary, const char *additional,
+                           char why[KBS_WHY_MAX])
+{
+    json_error_t err;
+    json_t *rd = json_loads(runtime_data, 0, &err);
+    if (!json_is_object(rd)) {
+        json_decref(rd);
+        json_decref(primary);
+        snprintf(why, KBS_WHY_MAX, "the VM's runtime-data is not a JSON object");
+        return KBS_BAD;
+    }
+    json_t *req = json_pack("{s:o, s:{s:o, s:s}}", "runtime-data", rd, "tee-evidence", "primary_evidence",
+                            primary, "additional_evidence", additional);
+    json_t *ans = NULL;
+    enum kbs_result r = post_json(k, "/kbs/v0/attest", req, &ans, why);
+    if (r == KBS_OK && !json_string_value(json_object_get(ans, "token"))) {
+        snprintf(why, KBS_WHY_MAX, "KBS attest answer has no token");
+        r = KBS_BAD;
+    }
+    json_decref(ans);
+    return r;
+}
+
+enum kbs_result kbs_resource(struct kbs *k, const char *path, char **jwe, char why[KBS_WHY_MAX])
+{
+    char p[512];
+    snprintf(p, sizeof(p), "/kbs/v0/resource/%s", path);
+    struct body b = {0};
+    enum kbs_result r = request(k, p, NULL, &b, why);
+    if (r == KBS_OK)
+        *jwe = b.p ? b.p : strdup("");
+    else
+        free(b.p);
+    return r;
+}

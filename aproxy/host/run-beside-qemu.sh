@@ -1,0 +1,43 @@
+#!/bin/bash
+# run-beside-qemu.sh: `make run`'s wrapper around QEMU (aproxy/host/host.mk).
+# Starts the development KBS (unless APROXY_KBS names a KBS) and aproxy-host
+# beside the service VM, runs QEMU in the foreground, and stops both when
+# QEMU ends.
+#
+#   run-beside-qemu.sh RUNDIR KERNEL INITRD CMDLINE APROXY_PORT -- QEMU ARGS...
+#
+# RUNDIR (build/aproxy/run) keeps what must outlive a run: the emulated PSP's
+# key, and the development KBS's vTPM state key (the state disk is sealed
+# with it: delete it together with the disk).  The KBS's and aproxy-host's
+# logs go there too.
+set -u
+rundir=$1 kernel=$2 initrd=$3 cmdline=$4 port=$5
+shift 5
+[ "$1" = -- ] && shift
+root=$(cd "$(dirname "$0")/../.." && pwd)
+host=$root/build/aproxy/host/aproxy-host
+measure=$root/build/aproxy/host/aproxy-measure
+kbs_dev=$root/aproxy/kbs-dev/kbs-dev.py
+mkdir -p "$rundir"
+pids=()
+trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done' EXIT
+
+kbs=${APROXY_KBS:-}
+if [ -z "$kbs" ]; then
+    if [ ! -f "$kbs_dev" ]; then
+        echo "run: no development KBS in this tree ($kbs_dev) and no APROXY_KBS=URL: booting without attestation"
+        exec "$@"
+    fi
+    [ -f "$rundir/state-key.hex" ] || openssl rand -hex 32 >"$rundir/state-key.hex"
+    digest=$("$measure" launch-digest --kernel "$kernel" --initrd "$initrd" --cmdline "$cmdline") || exit 1
+    . "$root/aproxy/host/devkbs.sh"
+    devkbs_start "$rundir" "$digest" "$(cat "$rundir/state-key.hex")" || exit 1
+    pids+=("$DEVKBS_PID")
+    kbs=$DEVKBS_URL
+    echo "run: development KBS (accepts EMULATED platform reports for launch digest ${digest:0:16}...) at $kbs"
+fi
+"$host" --port "127.0.0.1:$port" --kbs "$kbs" --psp-key "$rundir/psp.pem" --kernel "$kernel" --initrd "$initrd" \
+    --cmdline "$cmdline" >"$rundir/aproxy-host.log" 2>&1 &
+pids+=($!)
+echo "run: aproxy-host forwards the VM's attestation to $kbs (log: $rundir/aproxy-host.log)"
+"$@"

@@ -1,0 +1,163 @@
+/* Answers to the VM's messages (serve.h). */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "emulated_psp.h"
+#include "evidence.h"
+#include "msg.h"
+#include "serve.h"
+#include "wire.h"
+
+/* One connection at a time (serve_connection's caller serves one VM), so the
+ * frame buffers are static. */
+static uint8_t in[MSG_MAX], out[4 + MSG_MAX];
+
+static void send_msg(int fd, const struct msg *m)
+{
+    size_t n = msg_encode(m, out, sizeof(out));
+    if (n == 0 || wire_write(fd, out, n) < 0)
+        fprintf(stderr, "aproxy-host: could not send a '%s' message to the VM\n", msg_type_name(m->type));
+}
+
+static void send_error(int fd, enum msg_error code, const char *text)
+{
+    struct msg m;
+    char t[513];
+    snprintf(t, sizeof(t), "%s", text);
+    msg_init(&m, MSG_ERROR);
+    msg_set_uint(&m, F_CODE, code);
+    msg_set_text(&m, F_MESSAGE, t);
+    fprintf(stderr, "aproxy-host: error to the VM: %s\n", t);
+    send_msg(fd, &m);
+}
+
+static enum msg_error kbs_error(enum kbs_result r)
+{
+    return r == KBS_DOWN ? MSGERR_KBS_DOWN : r == KBS_REFUSED ? MSGERR_REFUSED : MSGERR_INTERNAL;
+}
+
+static void on_hello(struct host_state *h, int fd, const struct msg *m)
+{
+    bool speaks = false;
+    for (unsigned i = 0; i < m->n_items; i++)
+        speaks |= m->items[i].u == APROXY_VERSION;
+    if (!speaks)
+        return send_error(fd, MSGERR_VERSION, "no common version: the host speaks aproxy version 1");
+    h->hello_done = true;
+    h->emulated = msg_text_is(m, F_PLATFORM, "emulated");
+    fprintf(stderr, "aproxy-host: VM connected, aproxy version 1, platform evidence %s\n",
+            h->emulated ? "EMULATED (this host signs it)" : "snp");
+    struct msg r;
+    msg_init(&r, MSG_HELLO);
+    r.items[0].u = APROXY_VERSION;
+    msg_set_array(&r, F_VERSIONS, 1);
+    send_msg(fd, &r);
+}
+
+static void on_challenge(struct host_state *h, int fd, const struct msg *m)
+{
+    char tee[33], nonce[257], why[KBS_WHY_MAX];
+    msg_text_copy(m, F_TEE, tee, sizeof(tee));
+    enum kbs_result r = kbs_auth(h->kbs, tee, nonce, sizeof(nonce), why);
+    if (r != KBS_OK)
+        return send_error(fd, kbs_error(r), why);
+    fprintf(stderr, "aproxy-host: KBS session for tee '%s'\n", tee);
+    struct msg a;
+    msg_init(&a, MSG_CHALLENGE);
+    msg_set_text(&a, F_NONCE, nonce);
+    send_msg(fd, &a);
+}
+
+static void on_report(struct host_state *h, int fd, const struct msg *m)
+{
+    if (!h->emulated)
+        return send_error(fd, MSGERR_UNEXPECTED, "a report request, but the VM said its platform is not emulated");
+    static uint8_t report[PSP_REPORT_LEN];
+    if (emulated_psp_report(h->psp_key, m->f[F_REPORT_DATA].p, h->launch_digest, report) < 0)
+        return send_error(fd, MSGERR_INTERNAL, "the emulated PSP could not sign");
+    char d[97];
+    evidence_hex(h->launch_digest, 48, d);
+    fprintf(stderr, "aproxy-host: emulated PSP signed a report (EMULATED, launch digest %.16s...)\n", d);
+    struct msg a;
+    msg_init(&a, MSG_REPORT);
+    msg_set_bytes(&a, F_REPORT, report, sizeof(report));
+    msg_set_text(&a, F_PLATFORM, "emulated");
+    send_msg(fd, &a);
+}
+
+static void on_attest(struct host_state *h, int fd, const struct msg *m)
+{
+    char why[KBS_WHY_MAX];
+    json_t *primary = evidence_primary(m, why, sizeof(why));
+    if (!primary)
+        return send_error(fd, MSGERR_UNEXPECTED, why);
+    bool tpm = msg_text_is(m, F_TEE, "tpm");
+    if (tpm && h->evidence_dir)
+        evidence_dump_tpm(h->evidence_dir, m);
+    char *rd = strndup((const char *)m->f[F_RUNTIME_DATA].p, m->f[F_RUNTIME_DATA].len);
+    char *additional = tpm ? strndup((const char *)m->f[F_ADDITIONAL].p, m->f[F_ADDITIONAL].len) : strdup("");
+    enum kbs_result r = rd && additional ? kbs_attest(h->kbs, rd, primary, additional, why) : KBS_BAD;
+    free(rd);
+    free(additional);
+    if (r != KBS_OK) {
+        char text[KBS_WHY_MAX + 32];
+        snprintf(text, sizeof(text), "attestation failed: %s", why);
+        return send_error(fd, kbs_error(r), text);
+    }
+    fprintf(stderr, "aproxy-host: KBS accepted the %s evidence (%s platform report)\n", tpm ? "vTPM quote" : "platform",
+            h->emulated ? "EMULATED" : "snp");
+    struct msg a;
+    msg_init(&a, MSG_ATTEST);
+    send_msg(fd, &a);
+}
+
+static void on_resource(struct host_state *h, int fd, const struct msg *m)
+{
+    char path[257], why[KBS_WHY_MAX], *jwe = NULL;
+    msg_text_copy(m, F_PATH, path, sizeof(path));
+    enum kbs_result r = kbs_resource(h->kbs, path, &jwe, why);
+    if (r != KBS_OK)
+        return send_error(fd, kbs_error(r), why);
+    struct msg a;
+    msg_init(&a, MSG_RESOURCE);
+    msg_set_text(&a, F_JWE, jwe);
+    fprintf(stderr, "aproxy-host: resource %s released (%zu bytes of JWE)\n", path, strlen(jwe));
+    send_msg(fd, &a);
+    free(jwe);
+}
+
+void serve_connection(struct host_state *h, int fd)
+{
+    h->hello_done = false;
+    for (;;) {
+        size_t len;
+        enum wire_status st = wire_read(fd, in, sizeof(in), &len);
+        if (st == WIRE_EOF || st == WIRE_ERROR)
+            return;
+        if (st == WIRE_TOO_LARGE) {
+            send_error(fd, MSGERR_MALFORMED, "message over 65536 bytes");
+            continue;
+        }
+        struct msg m;
+        char why[MSG_WHY_MAX], text[MSG_WHY_MAX + 32];
+        if (msg_decode(in, len, true, &m, why) < 0) {
+            snprintf(text, sizeof(text), "malformed message: %s", why);
+            send_error(fd, MSGERR_MALFORMED, text);
+            continue;
+        }
+        if (m.type != MSG_HELLO && !h->hello_done) {
+            send_error(fd, MSGERR_UNEXPECTED, "hello first");
+            continue;
+        }
+        switch (m.type) {
+        case MSG_HELLO: on_hello(h, fd, &m); break;
+        case MSG_CHALLENGE: on_challenge(h, fd, &m); break;
+        case MSG_REPORT: on_report(h, fd, &m); break;
+        case MSG_ATTEST: on_attest(h, fd, &m); break;
+        case MSG_RESOURCE: on_resource(h, fd, &m); break;
+        default: send_error(fd, MSGERR_UNEXPECTED, "the host answers only requests"); break;
+        }
+    }
+}

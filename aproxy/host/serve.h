@@ -1,0 +1,24 @@
+/* The host half's answers to the VM half's requests (docs/aproxy.md). */
+#ifndef APROXY_HOST_SERVE_H
+#define APROXY_HOST_SERVE_H
+
+#include <openssl/evp.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "kbs_client.h"
+
+struct host_state {
+    struct kbs *kbs;
+    EVP_PKEY *psp_key;             /* the emulated PSP's signing key */
+    uint8_t launch_digest[48];     /* what the emulated report measures */
+    bool hello_done;
+    bool emulated;                 /* the VM said its platform evidence is emulated */
+    const char *evidence_dir;      /* NULL, or where tpm evidence is written for offline checks */
+};
+
+/* Serves one connection (fd: the VM's port) until it ends: every frame gets
+ * exactly one answer, an error message for anything malformed. */
+void serve_connection(struct host_state *h, int fd);
+
+#endif

@@ -1,0 +1,20 @@
+/* Handing the vTPM's state key over in the VM: a file on the root tmpfs
+ * (never on a disk), written whole under a temporary name and renamed, mode
+ * 0400, in a directory only root may enter.  The vtpm waits for it
+ * (`--state-key FILE`, apps/vtpm).  docs/aproxy.md, "Key hand-over". */
+#ifndef APROXY_KEYFILE_H
+#define APROXY_KEYFILE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define STATE_KEY_FILE "/run/vtpm/state.key"
+
+/* 0, or -1 with why (WHY_MAX bytes). */
+int keyfile_write(const char *path, const uint8_t *key, size_t len, char *why);
+
+/* Makes every missing directory above path: 0700 for the last one (only
+ * root enters it), 0755 above.  0, or -1 with errno set. */
+int keyfile_make_parents(const char *path);
+
+#endif

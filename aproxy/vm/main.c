@@ -1,0 +1,169 @@
+/* aproxy: the attestation proxy's VM half (docs/aproxy.md).
+ *
+ *   aproxy [--port PATH] [--sev-guest PATH] [--resource REPO/TYPE/TAG] [--key-file PATH]
+ *          [--wait SECONDS] [--host-wait SECONDS] [--vtpm PATH] [--vtpm-state PATH]
+ *          [--eventlog PATH] [--secret REPO/TYPE/TAG=FILE]...
+ *
+ * --port is the virtio-console port's device (default
+ * /dev/port/org.nutshell.aproxy) or fd:N, an inherited descriptor (tests);
+ * --wait bounds the wait for the device (1 s: it exists from boot or not at
+ * all), --host-wait the wait for aproxy-host to connect to it (60 s).
+ *
+ * Stage 1: attests with the platform report (SEV-SNP through /dev/sev-guest,
+ * else emulated by the host half) through the host half to the KBS, fetches
+ * the vTPM state key (default resource nutshell/vtpm/state-key) wrapped to an
+ * ephemeral key made here, and hands it to the vtpm in --key-file (default
+ * /run/vtpm/state.key).  Every step is logged on stderr (the console); a
+ * failure says which step and why, and the exit status is 1.
+ *
+ * Stage 2, for each --secret REPO/TYPE/TAG=FILE (at most 8): starts the
+ * measured vTPM (--vtpm, default /sbin/vtpm; state in --vtpm-state, default
+ * /run/aproxy/tpm.state; PCRs replayed from --eventlog, default
+ * /dev/eventlog), attests with its quote (tpm_client.h, stage2.h) and writes
+ * the released resource to FILE (0400) for a workload. */
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "jwe.h"
+#include "keyfile.h"
+#include "platform.h"
+#include "secret.h"
+#include "session.h"
+#include "stage1.h"
+#include "stage2.h"
+
+#define MAX_SECRETS 8
+
+struct secret_spec {
+    const char *resource;   /* <repository>/<type>/<tag> */
+    const char *file;       /* where a workload finds it */
+};
+
+static void usage(void)
+{
+    fprintf(stderr, "usage: aproxy [--port PATH] [--sev-guest PATH] [--resource REPO/TYPE/TAG] "
+                    "[--key-file PATH] [--wait SECONDS] [--host-wait SECONDS]\n"
+                    "              [--vtpm PATH] [--vtpm-state PATH] [--eventlog PATH] "
+                    "[--secret REPO/TYPE/TAG=FILE]... (at most 8)\n");
+    exit(2);
+}
+
+/* Stage 2: each secret is released to a fresh attestation by the quote of
+ * the measured vTPM this process starts, and written for workloads. */
+static int stage2_secrets(struct session *s, struct platform *p, const char *vtpm, const char *vtpm_state,
+                          const char *eventlog, const struct secret_spec *secrets, int n)
+{
+    static struct tpmc t;
+    char why[WHY_MAX];
+    if (tpmc_start(&t, vtpm, vtpm_state, eventlog, why) < 0) {
+        fprintf(stderr, "aproxy: stage 2: the measured vTPM: %s\n", why);
+        return 1;
+    }
+    fprintf(stderr, "aproxy: stage 2: measured vTPM started (%s, AK of %zu bytes)\n", vtpm_state, t.ak_der_len);
+    for (int i = 0; i < n; i++) {
+        EVP_PKEY *key = jwe_generate_key(JWE_KEY_EC_P256);
+        char *jwe = NULL;
+        static uint8_t secret[SECRET_MAX];
+        long len = -1;
+        if (!key)
+            snprintf(why, WHY_MAX, "cannot make an ephemeral key");
+        else if (stage2_fetch(s, p, &t, key, secrets[i].resource, &jwe, why) == 0 &&
+                 (len = secret_open(key, jwe, secret, why)) >= 0 &&
+                 keyfile_write(secrets[i].file, secret, (size_t)len, why) < 0)
+            len = -1;
+        OPENSSL_cleanse(secret, sizeof(secret));
+        free(jwe);
+        EVP_PKEY_free(key);
+        if (len < 0) {
+            fprintf(stderr, "aproxy: stage 2 attestation (vTPM quote, %s platform report) for %s FAILED: %s\n",
+                    p->name, secrets[i].resource, why);
+            return 1;
+        }
+        fprintf(stderr, "aproxy: stage 2: the KBS accepted the vTPM quote and released %s into %s\n",
+                secrets[i].resource, secrets[i].file);
+    }
+    return 0;
+}
+
+/* Milliseconds since start (make bench's attest_ms reads the stage 1 line). */
+static long elapsed_ms(const struct timespec *start)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (now.tv_sec - start->tv_sec) * 1000 + (now.tv_nsec - start->tv_nsec) / 1000000;
+}
+
+int main(int argc, char **argv)
+{
+    struct timespec start;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    const char *port = "/dev/port/org.nutshell.aproxy", *sev_guest = "/dev/sev-guest";
+    const char *resource = "nutshell/vtpm/state-key", *key_file = STATE_KEY_FILE;
+    int wait_s = 1; /* the port exists from boot or not at all */
+    int host_wait_s = 60;
+    const char *vtpm = "/sbin/vtpm", *vtpm_state = "/run/aproxy/tpm.state", *eventlog = "/dev/eventlog";
+    struct secret_spec secrets[MAX_SECRETS];
+    int n_secrets = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!v)
+            usage();
+        if (!strcmp(a, "--port")) port = v;
+        else if (!strcmp(a, "--sev-guest")) sev_guest = v;
+        else if (!strcmp(a, "--resource")) resource = v;
+        else if (!strcmp(a, "--key-file")) key_file = v;
+        else if (!strcmp(a, "--wait")) wait_s = atoi(v);
+        else if (!strcmp(a, "--host-wait")) host_wait_s = atoi(v);
+        else if (!strcmp(a, "--vtpm")) vtpm = v;
+        else if (!strcmp(a, "--vtpm-state")) vtpm_state = v;
+        else if (!strcmp(a, "--eventlog")) eventlog = v;
+        else if (!strcmp(a, "--secret")) {
+            char *eq = strchr(argv[i + 1], '=');
+            if (n_secrets == MAX_SECRETS || !eq || eq == argv[i + 1] || !eq[1])
+                usage();
+            *eq = 0;
+            secrets[n_secrets++] = (struct secret_spec){.resource = argv[i + 1], .file = eq + 1};
+        } else
+            usage();
+        i++;
+    }
+
+    static struct session s;
+    struct platform p;
+    char why[WHY_MAX];
+    platform_open(&p, sev_guest, &s);
+    if (session_open(&s, port, wait_s, host_wait_s, p.name, why) < 0) {
+        fprintf(stderr, "aproxy: cannot reach the host half: %s\n", why);
+        return 1;
+    }
+    fprintf(stderr, "aproxy: host half reached on %s (aproxy protocol version %u)\n", port, s.version);
+
+    EVP_PKEY *key = jwe_generate_key(JWE_KEY_EC_P256);
+    char *jwe = NULL;
+    if (!key) {
+        fprintf(stderr, "aproxy: cannot make an ephemeral key\n");
+        return 1;
+    }
+    if (stage1_fetch(&s, &p, key, resource, &jwe, why) < 0) {
+        fprintf(stderr, "aproxy: stage 1 attestation (%s platform report) FAILED: %s\n", p.name, why);
+        return 1;
+    }
+    fprintf(stderr, "aproxy: stage 1: the KBS accepted the %s platform report and released %s\n", p.name,
+            resource);
+    static uint8_t state_key[SECRET_MAX];
+    long n = secret_open(key, jwe, state_key, why);
+    if (n < 0 || keyfile_write(key_file, state_key, (size_t)n, why) < 0) {
+        fprintf(stderr, "aproxy: stage 1: %s\n", why);
+        return 1;
+    }
+    OPENSSL_cleanse(state_key, sizeof(state_key));
+    fprintf(stderr, "aproxy: stage 1: vTPM state key (%ld bytes) handed over in %s, %ld ms after aproxy started\n",
+            n, key_file, elapsed_ms(&start));
+    free(jwe);
+    EVP_PKEY_free(key);
+    return n_secrets ? stage2_secrets(&s, &p, vtpm, vtpm_state, eventlog, secrets, n_secrets) : 0;
+}

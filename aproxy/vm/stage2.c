@@ -1,0 +1,103 @@
+/* Stage 2 (stage2.h): challenge, report, additional evidence, quote, attest,
+ * fetch. */
+#include <errno.h>
+#include <fcntl.h>
+#include <openssl/sha.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "b64.h"
+#include "binding.h"
+#include "jwe.h"
+#include "stage2.h"
+
+#define EVENT_LOG_MAX 32768
+#define ADDITIONAL_MAX 8192
+
+/* The whole event log, as it is now (it only grows). */
+static long read_event_log(const char *path, uint8_t *buf, size_t cap, char why[WHY_MAX])
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    size_t n = 0;
+    ssize_t r = 1;
+    while (fd >= 0 && n < cap && (r = read(fd, buf + n, cap - n)) > 0)
+        n += (size_t)r;
+    if (fd < 0 || r < 0 || n == cap) {
+        snprintf(why, WHY_MAX, "%s: %s", path, fd < 0 || r < 0 ? strerror(errno) : "larger than expected");
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    close(fd);
+    return (long)n;
+}
+
+int stage2_fetch(struct session *s, struct platform *p, struct tpmc *t, EVP_PKEY *key, const char *resource,
+                 char **jwe, char why[WHY_MAX])
+{
+    if (strcmp(p->name, "emulated")) {
+        snprintf(why, WHY_MAX, "stage 2 with an SNP report as additional evidence is not implemented "
+                               "(Trustee's snp evidence format)");
+        return -1;
+    }
+    char jwk[JWK_MAX], nonce[257], jwhy[JWE_WHY_LEN];
+    static char runtime[RUNTIME_MAX], bound[RUNTIME_MAX + ADDITIONAL_MAX], additional[ADDITIONAL_MAX];
+    if (jwe_public_jwk(key, jwk, sizeof(jwk), jwhy, sizeof(jwhy)) < 0) {
+        snprintf(why, WHY_MAX, "the ephemeral key as a JWK: %s", jwhy);
+        return -1;
+    }
+    struct msg req, reply;
+    msg_init(&req, MSG_CHALLENGE);
+    msg_set_text(&req, F_TEE, "tpm");
+    if (session_call(s, &req, &reply, why) < 0)
+        return -1;
+    msg_text_copy(&reply, F_NONCE, nonce, sizeof(nonce));
+
+    /* The report binds {nonce, tee-pubkey} and, in its spare 16 bytes, the AK. */
+    uint8_t report_data[REPORT_DATA_LEN], ak_hash[32];
+    static uint8_t report[SNP_REPORT_LEN];
+    if (binding_runtime_json(NULL, nonce, jwk, runtime, sizeof(runtime)) < 0) {
+        snprintf(why, WHY_MAX, "the runtime-data does not fit");
+        return -1;
+    }
+    binding_report_data(runtime, report_data);
+    SHA256(t->ak_der, t->ak_der_len, ak_hash);
+    memcpy(report_data + 48, ak_hash, 16);
+    if (p->report(p, report_data, report, why) < 0)
+        return -1;
+    char report_b64[B64_ENCODED_SIZE(SNP_REPORT_LEN)];
+    b64_encode(report, sizeof(report), report_b64, sizeof(report_b64));
+    snprintf(additional, sizeof(additional), "{\"emulated-snp\":{\"emulated\":true,\"report\":\"%s\"}}", report_b64);
+
+    /* The quote binds all of it: H over {additional-evidence, nonce, tee-pubkey}. */
+    uint8_t h[REPORT_DATA_LEN];
+    static uint8_t attest[TPMC_MAX], sig[TPMC_MAX], log[EVENT_LOG_MAX], pcrs[TPMC_PCRS][32];
+    size_t attest_len, sig_len;
+    if (binding_runtime_json(additional, nonce, jwk, bound, sizeof(bound)) < 0) {
+        snprintf(why, WHY_MAX, "the bound runtime-data does not fit");
+        return -1;
+    }
+    binding_report_data(bound, h);
+    if (tpmc_quote(t, h, attest, &attest_len, sig, &sig_len, why) < 0 || tpmc_pcr_read(t, pcrs, why) < 0)
+        return -1;
+    long log_len = read_event_log(t->eventlog, log, sizeof(log), why);
+    if (log_len < 0)
+        return -1;
+
+    msg_init(&req, MSG_ATTEST);
+    msg_set_text(&req, F_TEE, "tpm");
+    msg_set_text(&req, F_RUNTIME_DATA, runtime);
+    msg_set_text(&req, F_PLATFORM, p->name);
+    msg_set_bytes(&req, F_REPORT, report, sizeof(report));
+    msg_set_bytes(&req, F_AK_PUBLIC, t->ak_der, t->ak_der_len);
+    msg_set_bytes(&req, F_QUOTE, attest, attest_len);
+    msg_set_bytes(&req, F_SIGNATURE, sig, sig_len);
+    for (int i = 0; i < TPMC_PCRS; i++)
+        req.items[i] = (struct msg_val){.p = pcrs[i], .len = 32};
+    msg_set_array(&req, F_PCRS, TPMC_PCRS);
+    msg_set_bytes(&req, F_EVENT_LOG, log, (size_t)log_len);
+    msg_set_text(&req, F_ADDITIONAL, additional);
+    return session_attest_fetch(s, &req, resource, jwe, why);
+}

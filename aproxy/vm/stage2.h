@@ -1,0 +1,19 @@
+/* Stage 2, while running: the vTPM's quote over the measured PCRs, with the
+ * event log and the AK, as Trustee's `tpm` evidence; a fresh platform report
+ * as the additional evidence vouches for the AK (its hash is in the report's
+ * spare report-data bytes) and for the platform (docs/attestation.md). */
+#ifndef APROXY_STAGE2_H
+#define APROXY_STAGE2_H
+
+#include <openssl/evp.h>
+
+#include "platform.h"
+#include "session.h"
+#include "tpm_client.h"
+
+/* Attests with the quote of t bound to key and fetches resource; *jwe gets
+ * the KBS's JWE text (malloc'd).  0, or -1 with why. */
+int stage2_fetch(struct session *s, struct platform *p, struct tpmc *t, EVP_PKEY *key, const char *resource,
+                 char **jwe, char why[WHY_MAX]);
+
+#endif

@@ -1,0 +1,11 @@
+#!/bin/bash
+# make bench: attest_ms, the time from aproxy's start to the vTPM state key in
+# /run/vtpm (stage 1 with the emulated report, the development KBS on this
+# host), median of 3 boots of the service image (tests/integration/vm-aproxy).
+root=$(cd "$(dirname "$0")/../../.." && pwd)
+if [ ! -f "$root/aproxy/kbs-dev/kbs-dev.py" ]; then
+    echo "# attest_ms: no development KBS in this tree (aproxy/kbs-dev)" >&2
+    echo "bench attest_ms ms nutshell=NA linux=NA ratio=NA"
+    exit 0
+fi
+VM_APROXY_BENCH=3 exec "$root/build/tests/vm-aproxy/vm-aproxy"

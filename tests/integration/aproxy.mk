@@ -1,0 +1,55 @@
+# aproxy's host-side tests (docs/aproxy.md, "Tests"):
+#   aproxy-msg    the CBOR codec's unit test (ASan, UBSan)
+#   aproxy-binding  the VM half's runtime-data binding (canonical JSON, report data)
+#   aproxy-host   the host half against the development KBS, with the VM half
+#                 run on the host (musl's loader, sysroot's libcbor): the
+#                 protocol's error replies, stage 1, a refused launch digest,
+#                 a KBS that is down.
+APROXY_TEST_DIR := $(BUILD)/tests/aproxy
+APROXY_MSG_TEST := $(APROXY_TEST_DIR)/test_msg
+
+$(APROXY_MSG_TEST): tests/integration/aproxy/test_msg.c $(APROXY_COMMON) $(wildcard aproxy/common/*.h) | deps
+	@mkdir -p $(@D)
+	gcc -std=gnu11 -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all -Wall -Wextra -Werror \
+	    -Iaproxy/common -o $@ tests/integration/aproxy/test_msg.c $(APROXY_COMMON) -lcbor
+
+# The VM half's binding (aproxy/vm/binding.c), built for the host.
+APROXY_BINDING_TEST := $(APROXY_TEST_DIR)/test_binding
+
+$(APROXY_BINDING_TEST): tests/integration/aproxy/test_binding.c aproxy/vm/binding.c aproxy/vm/binding.h | deps
+	@mkdir -p $(@D)
+	gcc -std=gnu11 -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all -Wall -Wextra -Werror \
+	    -Iaproxy/vm -o $@ tests/integration/aproxy/test_binding.c aproxy/vm/binding.c -lcrypto
+
+TEST_SUITES  += $(APROXY_MSG_TEST) $(APROXY_BINDING_TEST)
+TEST_PREREQS += $(APROXY_MSG_TEST) $(APROXY_BINDING_TEST)
+
+# The host-half suite needs the development KBS (aproxy/kbs-dev, from the
+# kbsdev branch of issue 15); until that is in the tree it is not run.
+ifneq ($(wildcard aproxy/kbs-dev/kbs-dev.py),)
+TEST_SUITES  += tests/integration/aproxy/aproxy-host.sh
+TEST_PREREQS += $(APROXY_HOST) $(APROXY_MEASURE) $(APROXY_VM) $(KERNEL_ELF) $(IMAGE_CPIO)
+endif
+
+# vm-aproxy: stage 1 in the service VM (make run's image and devices), against
+# the development KBS; like the host suite, run once aproxy/kbs-dev is here.
+VMAPROXY_OUT := $(BUILD)/tests/vm-aproxy
+
+$(VMAPROXY_OUT)/devices: apps/image/image.mk tests/integration/aproxy.mk | deps
+	@mkdir -p $(@D)
+	@echo '$(call service_vm_devices,@STATE@,@PORT@,@CTRL@) $(call aproxy_vm_devices,@APROXY@)' >$@
+
+VMAPROXY_SUITE := $(VMAPROXY_OUT)/vm-aproxy
+$(VMAPROXY_SUITE): tests/integration/vm-aproxy/vm-aproxy.sh $(KERNEL_ELF) $(IMAGE_CPIO) $(VMAPROXY_OUT)/devices
+	@printf '#!/bin/sh\nexec %s %s %s %s\n' "$(CURDIR)/tests/integration/vm-aproxy/vm-aproxy.sh" \
+	    "$(CURDIR)/$(KERNEL_ELF)" "$(CURDIR)/$(IMAGE_CPIO)" "$(CURDIR)/$(VMAPROXY_OUT)/devices" >$@
+	@chmod +x $@
+
+ifneq ($(wildcard aproxy/kbs-dev/kbs-dev.py),)
+TEST_SUITES  += $(VMAPROXY_SUITE)
+TEST_PREREQS += $(VMAPROXY_SUITE) $(APROXY_HOST) $(APROXY_MEASURE) $(VTPM_BIN)
+endif
+
+# make bench: attest_ms (tests/bench/aproxy/bench-attest.sh, three boots of this suite's reference case).
+BENCH_SCRIPTS += tests/bench/aproxy/bench-attest.sh
+BENCH_PREREQS += $(VMAPROXY_SUITE) $(APROXY_HOST) $(APROXY_MEASURE) $(VTPM_BIN)

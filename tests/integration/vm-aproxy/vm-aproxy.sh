@@ -1,0 +1,158 @@
+#!/bin/bash
+# vm-aproxy suite: aproxy's stage 1 in the service VM, end to end: make run's
+# image and devices, aproxy-host and the development KBS on this host.
+#
+#   vm-aproxy.sh KERNEL CPIO DEVICES
+#
+# DEVICES holds apps/image's QEMU device arguments with @STATE@, @PORT@,
+# @CTRL@ and @APROXY@ placeholders.  Boots:
+#   1. the command line and initrd the KBS has reference values for: the
+#      emulated report is accepted and the state key reaches /run/vtpm; then
+#      stage 2: the quote of aproxy's measured vtpm releases the workload
+#      secret, and tpm2_checkquote verifies that quote with the PCRs
+#      aproxy-measure expects from the kernel, initrd and programs;
+#   2. another command line, 3. an initrd with one byte more: the host half
+#      computes another launch digest and the KBS refuses it, which aproxy
+#      reports on the console with the KBS's reason.
+# Each boot is ended once aproxy has said how its stages went.
+#
+# With VM_APROXY_BENCH=N it runs N reference boots instead and prints make
+# bench's attest_ms line (tests/bench/aproxy): the median time from aproxy's
+# start to the state key in /run/vtpm, as aproxy measures it in the VM.
+set -u
+kernel=$(realpath -- "$1") cpio=$(realpath -- "$2") devfile=$(realpath -- "$3")
+root=$(cd "$(dirname "$0")/../../.." && pwd)
+HOST=$root/build/aproxy/host/aproxy-host
+MEASURE=$root/build/aproxy/host/aproxy-measure
+VTPM=$root/build/apps/vtpm/vtpm
+KBS_DEV=${KBS_DEV:-$root/aproxy/kbs-dev/kbs-dev.py}
+BOOT_WAIT=${VM_APROXY_BOOT_WAIT:-180}
+CMDLINE=""
+keep=$root/build/tests/vm-aproxy/logs
+. "$root/tests/integration/lib/qemu.sh"
+
+work=$(mktemp -d /tmp/vm-aproxy.XXXXXX)
+kpid= qpid= hpid=
+cleanup() {
+    for p in $qpid $hpid $kpid; do kill "$p" 2>/dev/null; done
+    wait 2>/dev/null
+    rm -rf "$keep"; mkdir -p "$keep"; cp -r "$work"/*.log "$work"/*-evidence "$keep"/ 2>/dev/null
+    rm -rf "$work"
+}
+trap cleanup EXIT
+cd "$work" || exit 1
+
+for f in "$kernel" "$cpio" "$devfile" "$HOST" "$MEASURE" "$VTPM" "$KBS_DEV"; do
+    [ -e "$f" ] || { fail vm-aproxy/setup "$f is missing"; exit 1; }
+done
+wait_file() { for _ in $(seq 100); do [ -s "$1" ] && return 0; sleep 0.1; done; return 1; }
+
+# The development KBS knows the launch digest of (kernel, cpio, "").
+digest=$("$MEASURE" launch-digest --kernel "$kernel" --initrd "$cpio" --cmdline "$CMDLINE")
+. "$root/aproxy/host/devkbs.sh"
+devkbs_start "$work" "$digest" "$(openssl rand -hex 32)" >setup.out || { fail vm-aproxy/setup "$(cat setup.out)"; exit 1; }
+kpid=$DEVKBS_PID
+"$root/apps/image/mkstate.sh" "$VTPM" state.img >mkstate.log 2>&1 || { fail vm-aproxy/setup "mkstate"; exit 1; }
+
+# boot NAME INITRD CMDLINE: boots until aproxy reports stage 1 (or gives up);
+# the console is NAME.log, aproxy-host's NAME-host.log.
+boot() {
+    local name=$1 initrd=$2 cmdline=$3 port devices
+    port=$(( (RANDOM % 10000) * 4 + 20000 ))
+    devices=$(sed -e "s#@STATE@#$work/state.img#" -e "s#@PORT@#$port#" -e "s#@CTRL@#$((port + 1))#" \
+                  -e "s#@APROXY@#$((port + 2))#" "$devfile")
+    # shellcheck disable=SC2086 # the device arguments are words
+    "$QEMU_BIN" -machine microvm,acpi=off -cpu max -no-reboot -nographic -monitor none -serial stdio \
+        -device isa-debug-exit,iobase=0xf4,iosize=4 -m 128 -kernel "$kernel" -initrd "$initrd" \
+        -append "$cmdline" $devices </dev/null >"$name.log" 2>&1 &
+    qpid=$!
+    rm -rf "$name-evidence"
+    mkdir -p "$name-evidence"
+    "$HOST" --port "127.0.0.1:$((port + 2))" --kbs "$DEVKBS_URL" --psp-key psp.pem --evidence-dir "$name-evidence" \
+        --kernel "$kernel" --initrd "$initrd" --cmdline "$cmdline" >"$name-host.log" 2>&1 &
+    hpid=$!
+    for _ in $(seq $((BOOT_WAIT * 10))); do
+        grep -qE "aproxy: (stage 2: the KBS accepted|.*FAILED|.*: the measured vTPM|cannot)" "$name.log" && break
+        kill -0 "$qpid" 2>/dev/null || break
+        sleep 0.1
+    done
+    sleep 0.5
+    kill "$qpid" 2>/dev/null; wait "$qpid" 2>/dev/null
+    wait "$hpid" 2>/dev/null
+    qpid= hpid=
+}
+
+if [ -n "${VM_APROXY_BENCH:-}" ]; then
+    ms=()
+    for i in $(seq "$VM_APROXY_BENCH"); do
+        boot "bench$i" "$cpio" "$CMDLINE"
+        v=$(sed -n 's/.*aproxy: stage 1: vTPM state key .* \([0-9][0-9]*\) ms after aproxy started.*/\1/p' "bench$i.log")
+        [ -n "$v" ] && ms+=("$v")
+    done
+    echo "# attest_ms: stage 1 (emulated report, development KBS on this host) in the service VM, median of ${#ms[@]} boots: ${ms[*]}"
+    if [ ${#ms[@]} = 0 ]; then
+        echo "bench attest_ms ms nutshell=NA linux=NA ratio=NA"
+    else
+        echo "bench attest_ms ms nutshell=$(printf '%s\n' "${ms[@]}" | sort -n | awk '{a[NR]=$1} END{print a[int((NR+1)/2)]}') linux=NA ratio=NA"
+    fi
+    echo "# attest_ms linux=NA: aproxy has no Linux-side run yet (it would need the same port and host half beside Debian's kernel)"
+    exit 0
+fi
+
+# 1. The reference boot.
+boot reference "$cpio" "$CMDLINE"
+expect_in reference.log vm-aproxy/stage1-attested-at-boot \
+    "aproxy: platform evidence: EMULATED" \
+    "aproxy: stage 1: the KBS accepted the emulated platform report and released nutshell/vtpm/state-key" \
+    "aproxy: stage 1: vTPM state key \(32 bytes\) handed over in /run/vtpm/state.key"
+expect_in reference-host.log vm-aproxy/host-half-says-emulated \
+    "platform evidence EMULATED" "emulated PSP signed a report \(EMULATED"
+expect_in reference.log vm-aproxy/stage2-quote-releases-workload-secret \
+    "aproxy: stage 2: measured vTPM started" \
+    "aproxy: stage 2: the KBS accepted the vTPM quote and released nutshell/workload/secret into /run/aproxy/secrets/workload"
+
+# The quote aproxy produced, checked by tpm2_checkquote against the PCRs the
+# host tool expects: PCR 9 from the command line the kernel measured (QEMU
+# appends its virtio_mmio entries to -append) and this initrd, PCR 10 from the
+# image's programs in the order the log says they ran.
+checkquote() {
+    local ev=reference-evidence args=() line kind what
+    declare -A file=([/sbin/init]=$root/build/apps/image/init [/sbin/aproxy]=$root/build/apps/image/aproxy
+                     [/sbin/vtpm]=$root/build/apps/image/vtpm [/lib/ld-musl-x86_64.so.1]=$root/sysroot/lib/libc.so)
+    [ -s "$ev/quote.msg" ] || { echo "no quote reached the host"; return 1; }
+    while IFS= read -r line; do
+        kind=${line%% *} what=${line#* }   # (the command line may start with a space)
+        case $kind in
+            cmdline) args+=(--cmdline "$what") ;;
+            exec) [ -n "${file[$what]:-}" ] || { echo "unexpected program $what"; return 1; }
+                  args+=(--exec "$what=${file[$what]}") ;;
+        esac
+    done < <(python3 "$root/tests/integration/vm-aproxy/log-records.py" "$ev/eventlog.bin")
+    case ${args[1]:-} in "$CMDLINE"*) ;; *) echo "measured command line '${args[1]:-}'"; return 1 ;; esac
+    "$MEASURE" expect "${args[@]}" --initrd "$cpio" --against "$ev/eventlog.bin" >"$ev/expect" ||
+        { cat "$ev/expect"; return 1; }
+    python3 "$root/tests/integration/aproxy/expected-pcrs.py" "$ev/expect" "$ev/pcrs.tss" "$ev/pcrs.raw" || return 1
+    openssl pkey -pubin -inform DER -in "$ev/ak.der" -out "$ev/ak.pem" 2>/dev/null || { echo "ak.der unreadable"; return 1; }
+    local nonce
+    nonce=$(python3 -c 'import sys; m=open(sys.argv[1],"rb").read(); e=8+int.from_bytes(m[6:8],"big")
+print(m[e+2:e+2+int.from_bytes(m[e:e+2],"big")].hex())' "$ev/quote.msg")
+    tpm2_checkquote -u "$ev/ak.pem" -m "$ev/quote.msg" -s "$ev/quote.sig" -f "$ev/pcrs.tss" -g sha256 -q "$nonce" \
+        >/dev/null || return 1
+    cmp -s "$ev/pcrs.raw" "$ev/pcrs.bin" || { echo "the quoted PCRs differ from the expected ones"; return 1; }
+}
+if out=$(checkquote 2>&1); then
+    pass vm-aproxy/stage2-tpm2-checkquote-with-expected-pcrs
+else
+    fail vm-aproxy/stage2-tpm2-checkquote-with-expected-pcrs "$(echo "$out" | tail -n 3 | tr '\n' ' ')"
+fi
+
+# 2. Another command line.
+boot cmdline "$cpio" "quiet"
+expect_in cmdline.log vm-aproxy/modified-cmdline-fails-attestation \
+    "aproxy: stage 1 attestation \(emulated platform report\) FAILED: .*launch measurement [0-9a-f]{96} is not a reference value"
+
+# 3. An initrd with one more byte (past the cpio trailer: it unpacks the same).
+cp "$cpio" modified.cpio && printf '\0' >>modified.cpio
+boot initrd modified.cpio "$CMDLINE"
+expect_in initrd.log vm-aproxy/modified-initrd-fails-attestation \
+    "aproxy: stage 1 attestation \(emulated platform report\) FAILED: .*launch measurement [0-9a-f]{96} is not a reference value"
