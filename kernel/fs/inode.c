@@ -178,10 +178,12 @@ static void inode_free(struct inode *i)
     super_uncharge_inode(sb);
 }
 
-/* Marks i freed if nothing holds it any more; the caller then frees it. */
+/* Marks i freed if nothing holds it any more; the caller then frees it.
+ * An inode its file system makes per lookup (iops) is held by references
+ * alone: its nlink is only what stat shows, no name keeps it. */
 static bool inode_dead_locked(struct inode *i)
 {
-    if (i->refs || i->nlink || i->freed)
+    if (i->refs || (i->nlink && !i->iops) || i->freed)
         return false;
     i->freed = true;
     return true;
