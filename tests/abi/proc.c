@@ -526,6 +526,94 @@ static void t_other_process(void)
     close(cmdline_fd);
 }
 
+/* Reads everything /proc shows of every process, once; false when a read
+ * failed otherwise than a process ending under it would make it fail. */
+static bool read_all_of_proc(char *why, size_t size)
+{
+    static const char *files[] = {"stat", "status", "statm", "maps", "cmdline", "environ", "comm"};
+    static char text[1 << 16];
+    DIR *d = opendir("/proc");
+    if (!d) {
+        snprintf(why, size, "opendir /proc: %s", abi_errname(errno));
+        return false;
+    }
+    struct dirent *e;
+    bool ok = true;
+    while (ok && (e = readdir(d))) {
+        if (e->d_name[0] < '1' || e->d_name[0] > '9')
+            continue;
+        char path[300], link[PATH_MAX];
+        /* Only this program and its children: Linux may refuse others' maps. */
+        snprintf(path, sizeof path, "/proc/%s/stat", e->d_name);
+        int ppid = -1;
+        if (slurp(path, text, sizeof text) <= 0 || !strrchr(text, ')') ||
+            sscanf(strrchr(text, ')') + 2, "%*c %d", &ppid) != 1 ||
+            (atoi(e->d_name) != getpid() && ppid != getpid()))
+            continue;
+        for (size_t k = 0; k < sizeof files / sizeof files[0] && ok; k++) {
+            snprintf(path, sizeof path, "/proc/%s/%s", e->d_name, files[k]);
+            long n = slurp(path, text, sizeof text);
+            if (n < 0 && n != -ENOENT && n != -ESRCH) {
+                snprintf(why, size, "%s: %s", path, abi_errname((int)-n));
+                ok = false;
+            }
+        }
+        for (int fd = 0; fd < 8 && ok; fd++) {
+            snprintf(path, sizeof path, "/proc/%s/fd/%d", e->d_name, fd);
+            if (readlink_str(path, link, sizeof link) < 0 && errno != ENOENT) {
+                snprintf(why, size, "%s: %s", path, abi_errname(errno));
+                ok = false;
+            }
+        }
+        snprintf(path, sizeof path, "/proc/%s/task", e->d_name);
+        DIR *t = opendir(path);
+        if (t) {
+            while (readdir(t))
+                ;
+            closedir(t);
+        }
+    }
+    closedir(d);
+    return ok;
+}
+
+static volatile int children_done;
+
+static void *reader(void *arg)
+{
+    char *why = arg;
+    int rounds = 0;
+    while (!children_done || rounds < 2) {
+        if (!read_all_of_proc(why, 512))
+            return (void *)1;
+        rounds++;
+    }
+    return NULL;
+}
+
+static void t_readers_while_processes_end(void)
+{
+    /* One thread reads all of /proc over and over while processes with
+     * threads start and end under it: every read succeeds or says the
+     * process is gone (ENOENT, ESRCH). */
+    char why[512] = "";
+    pthread_t t;
+    children_done = 0;
+    RET(pthread_create(&t, NULL, reader, why), 0);
+    int bad = 0;
+    for (int i = 0; i < 30; i++) {
+        const char *args[] = {"--child", "threads-exit", NULL};
+        pid_t pid = abi_spawn(ABI_AREA, args);
+        if (pid < 0 || abi_wait(pid) != 0)
+            bad++;
+    }
+    children_done = 1;
+    void *r;
+    pthread_join(t, &r);
+    CHECK(r == NULL, "%s", why);
+    EQ(bad, 0);
+}
+
 static void t_refusals(void)
 {
     char buf[64];
@@ -556,8 +644,22 @@ static void t_refusals(void)
     close(fd);
 }
 
+static void *idle_thread(void *arg)
+{
+    (void)arg;
+    pause();
+    return NULL;
+}
+
 static int child_main(int argc, char **argv)
 {
+    if (argc >= 3 && !strcmp(argv[2], "threads-exit")) {
+        /* Ends with threads still running: exit_group tears them down. */
+        pthread_t t;
+        for (int i = 0; i < 3; i++)
+            pthread_create(&t, NULL, idle_thread, NULL);
+        return 0;
+    }
     if (argc >= 3 && !strcmp(argv[2], "sleep")) {
         for (;;)
             pause();
@@ -583,6 +685,7 @@ int main(int argc, char **argv, char **envp)
     RUN(cwd_root_comm);
     RUN(machine_files);
     RUN(other_process);
+    RUN(readers_while_processes_end);
     RUN(refusals);
     return abi_end();
 }
