@@ -19,6 +19,7 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/sysmacros.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
@@ -472,6 +473,9 @@ static void t_machine_files(void)
             break;
     }
     CHECK(proc, "no proc on /proc in: %s", text);
+    struct statfs sf;
+    OK(statfs("/proc", &sf));
+    EQ(sf.f_type, 0x9fa0); /* PROC_SUPER_MAGIC */
 }
 
 /* A child that sleeps until killed. */

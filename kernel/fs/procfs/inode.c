@@ -29,7 +29,7 @@ static int proc_inode_new(struct proc_inode *parent, const struct proc_entry *e,
         return r;
     struct proc_inode *pi = PI(i);
     i->ino = proc_ino(e, pid, tid, fd);
-    i->nlink = K_S_ISDIR(e->mode) ? 2 : 1;
+    i->nlink = K_S_ISDIR(e->mode) ? 2 : 1; /* for stat only: references alone keep it (inode.c) */
     i->iops = &proc_iops;
     pi->entry = e;
     pi->pid = pid;
@@ -40,8 +40,7 @@ static int proc_inode_new(struct proc_inode *parent, const struct proc_entry *e,
         i->dir.parent = &parent->vfs; /* ".." (the reference is pi->parent) */
     r = e->resolve ? e->resolve(pi) : 0;
     if (r) {
-        i->nlink = 0;
-        inode_put(i);
+        inode_put(i); /* its only reference: freed */
         return r;
     }
     *out = i;
