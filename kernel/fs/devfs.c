@@ -154,7 +154,7 @@ int devfs_register(const char *dir, const char *name, uint32_t mode, uint32_t ma
 
 struct super_block *devfs_create(void)
 {
-    struct super_block *sb = tmpfs_create("devfs", DEV_MINOR_DEVFS, 1024, 1024, 0755);
+    struct super_block *sb = tmpfs_create("devtmpfs", DEV_MINOR_DEVFS, 1024, 1024, 0755);
     if (!sb)
         return NULL;
     devfs_sb = sb;

@@ -125,6 +125,20 @@ struct file *fd_get(struct fd_table *t, int fd)
     return f;
 }
 
+int fd_next_open(struct fd_table *t, int from)
+{
+    int r = -1;
+    uint64_t flags = spin_lock_irqsave(&t->lock);
+    for (unsigned fd = from < 0 ? 0 : (unsigned)from; fd < t->cap; fd++) {
+        if (t->files[fd]) {
+            r = (int)fd;
+            break;
+        }
+    }
+    spin_unlock_irqrestore(&t->lock, flags);
+    return r;
+}
+
 int fd_install_from(struct fd_table *t, struct file *f, int min, bool cloexec)
 {
     if (min < 0)

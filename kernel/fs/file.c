@@ -33,6 +33,8 @@ void file_put(struct file *f)
         f->ops->release(f);
     if (f->writer)
         inode_put_write_access(f->inode);
+    if (f->dir)
+        inode_put(f->dir);
     inode_put(f->inode);
     kfree(f);
 }
@@ -54,7 +56,7 @@ uint64_t file_size(struct file *f)
 
 bool file_is_regular(struct file *f)
 {
-    return K_S_ISREG(f->inode->mode);
+    return K_S_ISREG(f->inode->mode) && !f->inode->iops; /* generated files have no pages */
 }
 
 /* Directories open read-only; reads give EISDIR, getdents64 lists them. */
@@ -81,7 +83,7 @@ int file_open_inode(struct inode *inode, uint32_t flags, struct file **out)
             ops = &dir_file_ops;
             break;
         case K_S_IFREG:
-            ops = &tmpfs_file_ops;
+            ops = inode->iops ? inode->iops->fops : &tmpfs_file_ops;
             break;
         case K_S_IFCHR:
         case K_S_IFBLK: /* only devfs makes these with ops (fs/devfs.h) */
@@ -99,7 +101,7 @@ int file_open_inode(struct inode *inode, uint32_t flags, struct file **out)
         return -ENOTDIR;
     /* A regular file opened for writing counts as a writer: refused while
      * a program runs from it, checked before O_TRUNC changes anything. */
-    bool writer = !(flags & K_O_PATH) && K_S_ISREG(inode->mode) && acc != K_O_RDONLY;
+    bool writer = !(flags & K_O_PATH) && K_S_ISREG(inode->mode) && !inode->iops && acc != K_O_RDONLY;
     if (writer) {
         int r = inode_get_write_access(inode);
         if (r)

@@ -117,6 +117,11 @@ uint64_t inode_now_ns(void)
 
 int inode_alloc(struct super_block *sb, uint32_t mode, struct inode **out)
 {
+    return inode_alloc_sized(sb, mode, sizeof(struct inode), out);
+}
+
+int inode_alloc_sized(struct super_block *sb, uint32_t mode, size_t size, struct inode **out)
+{
     int r = super_charge_inode(sb);
     if (r)
         return r;
@@ -125,7 +130,7 @@ int inode_alloc(struct super_block *sb, uint32_t mode, struct inode **out)
         super_uncharge_inode(sb);
         return r;
     }
-    struct inode *i = kzalloc(sizeof *i);
+    struct inode *i = kzalloc(size);
     if (!i) {
         super_uncharge_bytes(sb, sizeof(struct inode));
         super_uncharge_inode(sb);
@@ -157,7 +162,9 @@ struct inode *inode_get(struct inode *i)
 static void inode_free(struct inode *i)
 {
     struct super_block *sb = i->sb;
-    if (K_S_ISREG(i->mode)) {
+    if (i->iops) {
+        i->iops->evict(i); /* its data is the file system's own, not tmpfs's */
+    } else if (K_S_ISREG(i->mode)) {
         tmpfs_free_data(i);
     } else if (K_S_ISLNK(i->mode) && i->lnk.target) {
         super_uncharge_bytes(sb, i->size + 1);
@@ -171,10 +178,12 @@ static void inode_free(struct inode *i)
     super_uncharge_inode(sb);
 }
 
-/* Marks i freed if nothing holds it any more; the caller then frees it. */
+/* Marks i freed if nothing holds it any more; the caller then frees it.
+ * An inode its file system makes per lookup (iops) is held by references
+ * alone: its nlink is only what stat shows, no name keeps it. */
 static bool inode_dead_locked(struct inode *i)
 {
-    if (i->refs || i->nlink || i->freed)
+    if (i->refs || (i->nlink && !i->iops) || i->freed)
         return false;
     i->freed = true;
     return true;

@@ -8,6 +8,31 @@
 
 static struct inode *root_inode; /* set once at boot */
 
+/* Every mount in the order made, for /proc/mounts; under vfs_ns_lock. */
+#define MOUNTS_MAX 16
+static struct mount_record {
+    char path[64];
+    struct super_block *sb;
+} mounts[MOUNTS_MAX];
+static unsigned nmounts;
+
+/* vfs_ns_lock held. */
+static int mount_record(const char *path, struct super_block *sb)
+{
+    size_t len = strlen(path);
+    if (nmounts == MOUNTS_MAX || len >= sizeof mounts[0].path)
+        return -ENOMEM;
+    memcpy(mounts[nmounts].path, path, len + 1);
+    mounts[nmounts++].sb = sb;
+    return 0;
+}
+
+void vfs_mounts_each(void (*fn)(void *ctx, const char *path, struct super_block *sb), void *ctx)
+{
+    for (unsigned k = 0; k < nmounts; k++)
+        fn(ctx, mounts[k].path, mounts[k].sb);
+}
+
 struct inode *vfs_root(void)
 {
     return root_inode;
@@ -15,11 +40,14 @@ struct inode *vfs_root(void)
 
 int vfs_mount_root(uint64_t max_pages, uint64_t max_inodes)
 {
-    struct super_block *sb = tmpfs_create("tmpfs", DEV_MINOR_ROOT, max_pages, max_inodes, 0755);
+    struct super_block *sb = tmpfs_create("rootfs", DEV_MINOR_ROOT, max_pages, max_inodes, 0755);
     if (!sb)
         return -ENOMEM;
     root_inode = sb->root;
-    return 0;
+    mutex_lock(&vfs_ns_lock);
+    int r = mount_record("/", sb);
+    mutex_unlock(&vfs_ns_lock);
+    return r;
 }
 
 int vfs_mount(const char *path, struct super_block *sb)
@@ -40,6 +68,8 @@ int vfs_mount(const char *path, struct super_block *sb)
     /* One file system per directory, each mounted once (no stacking). */
     if (!r && (dir->mounted || dir->covered || sb->root->covered))
         r = -EBUSY;
+    if (!r)
+        r = mount_record(path, sb);
     if (!r) {
         dir->mounted = sb->root;
         sb->root->covered = dir;

@@ -13,6 +13,7 @@ int walk_begin(struct walk *w, struct inode *root)
     w->links = 0;
     w->buf = kmalloc(PATH_MAX);
     w->own_buf = true;
+    w->held = NULL;
     return w->buf ? 0 : -ENOMEM;
 }
 
@@ -22,6 +23,7 @@ void walk_begin_in(struct walk *w, struct inode *root, char *buf)
     w->links = 0;
     w->buf = buf;
     w->own_buf = false;
+    w->held = NULL;
 }
 
 void walk_end(struct walk *w)
@@ -29,7 +31,45 @@ void walk_end(struct walk *w)
     if (w->own_buf)
         kfree(w->buf);
     w->buf = NULL;
+    while (w->held) {
+        struct inode *i = w->held;
+        w->held = i->held_next;
+        i->held_next = NULL;
+        inode_put(i);
+    }
 }
+
+void walk_hold(struct walk *w, struct inode *i)
+{
+    i->held_next = w->held;
+    w->held = i;
+}
+
+/* The target text of symlink i: its stored one, or the file system's
+ * (written into tmp[size]).  0 or -errno. */
+static int link_text(struct inode *i, char *tmp, size_t size, const char **out)
+{
+    if (!i->iops) {
+        *out = i->lnk.target;
+        return 0;
+    }
+    int n = i->iops->readlink(i, tmp, size);
+    if (n < 0)
+        return n;
+    *out = tmp;
+    return 0;
+}
+
+/* The object a link names instead of a path (struct inode_ops.follow), or NULL. */
+static struct inode *magic_target(struct inode *link, struct inode **dir)
+{
+    *dir = NULL;
+    return link->iops && link->iops->follow ? link->iops->follow(link, dir) : NULL;
+}
+
+/* Short link texts that walks read from a file system ("1234" for
+ * /proc/self); longer ones are ENAMETOOLONG here. */
+#define LINK_TEXT_MAX 64
 
 struct inode *follow_mounts(struct inode *i)
 {
@@ -75,6 +115,15 @@ int walk_step(struct walk *w, struct inode *dir, const char *name, size_t len, s
         if (!p)
             return -ENOENT;
         *out = p;
+        return 0;
+    }
+    if (dir->iops) {
+        struct inode *i;
+        int r = dir->iops->lookup(dir, name, len, &i);
+        if (r)
+            return r;
+        walk_hold(w, i);
+        *out = follow_mounts(i);
         return 0;
     }
     struct dentry *d = dir_find(dir, name, len);
@@ -142,7 +191,18 @@ int walk_parent(struct walk *w, struct inode *start, const char *path, struct na
         if (K_S_ISLNK(next->mode)) {
             if (++w->links > SYMLINK_MAX_FOLLOW)
                 return -ELOOP;
-            r = splice_link(w, next->lnk.target, rest);
+            struct inode *unused, *object = magic_target(next, &unused);
+            if (object) {
+                cur = object; /* a link to an object: go on from it */
+                p = rest;
+                continue;
+            }
+            char text[LINK_TEXT_MAX];
+            const char *target;
+            r = link_text(next, text, sizeof text, &target);
+            if (r)
+                return r;
+            r = splice_link(w, target, rest);
             if (r)
                 return r;
             p = w->buf; /* a relative target continues from cur, an absolute one from the root */
@@ -177,7 +237,20 @@ int walk_last(struct walk *w, struct nameidata *nd, unsigned flags, struct inode
         }
         if (++w->links > SYMLINK_MAX_FOLLOW)
             return -ELOOP;
-        const char *target = i->lnk.target;
+        struct inode *dir, *t = magic_target(i, &dir);
+        if (t) {
+            if (nd->trailing && !K_S_ISDIR(t->mode))
+                return -ENOTDIR;
+            if (dir)
+                nd->dir = dir; /* where its name is, for file_path */
+            *out = t;
+            return 0;
+        }
+        char text[LINK_TEXT_MAX];
+        const char *target;
+        r = link_text(i, text, sizeof text, &target);
+        if (r)
+            return r;
         size_t tl = strlen(target);
         if (tl + 2 > PATH_MAX)
             return -ENAMETOOLONG;

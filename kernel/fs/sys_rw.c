@@ -337,14 +337,14 @@ int64_t sys_writev(const struct syscall_args *a) { return rw_vector(a, true, fal
 
 int64_t kernel_pread(struct file *f, void *buf, size_t n, uint64_t off)
 {
-    if (!K_S_ISREG(f->inode->mode))
+    if (!file_is_regular(f))
         return -EINVAL;
     return tmpfs_read(f->inode, buf, n, off);
 }
 
 int kernel_file_frame(struct file *f, uint64_t off, uint64_t *phys)
 {
-    if (!K_S_ISREG(f->inode->mode))
+    if (!file_is_regular(f))
         return -ENOENT;
     return tmpfs_lend_page(f->inode, off, phys);
 }
@@ -414,6 +414,8 @@ int64_t sys_truncate(const struct syscall_args *a)
         r = -EISDIR;
     else if (!K_S_ISREG(i->mode))
         r = -EINVAL;
+    else if (i->iops)
+        r = 0; /* a generated file (procfs) has no length to set; Linux accepts it */
     else if (!(r = inode_get_write_access(i))) {
         r = tmpfs_truncate(i, a->arg[1]);
         inode_put_write_access(i);
@@ -483,6 +485,18 @@ static bool dirent_put(uint8_t *b, size_t cap, size_t *used, uint64_t ino, uint6
     return true;
 }
 
+/* A listing in progress, for a file system's readdir (inode_ops). */
+struct dirent_buf {
+    uint8_t *b;
+    size_t cap, used;
+};
+
+static bool dirent_emit(void *ctx, uint64_t ino, uint64_t next, uint8_t type, const char *name, size_t len)
+{
+    struct dirent_buf *db = ctx;
+    return dirent_put(db->b, db->cap, &db->used, ino, next, type, name, len);
+}
+
 int64_t sys_getdents64(const struct syscall_args *a)
 {
     struct file *f = fget((int)a->arg[0]);
@@ -531,7 +545,12 @@ int64_t sys_getdents64(const struct syscall_args *a)
         if (!full)
             pos = DIR_FIRST_SEQ;
     }
-    while (!full) {
+    if (!full && dir->iops) {
+        struct dirent_buf db = {b, count, used};
+        full = !dir->iops->readdir(dir, &pos, dirent_emit, &db);
+        used = db.used;
+    }
+    while (!full && !dir->iops) {
         struct dentry *d = dir_next(dir, pos);
         if (!d)
             break;

@@ -1,4 +1,5 @@
 /* The stat family, access, readlink, chmod/chown, utimensat. */
+#include <fs/path_buf.h>
 #include <fs/syscall_util.h>
 #include <kernel/clock.h>
 #include <kernel/errno.h>
@@ -136,6 +137,16 @@ static int64_t readlink_at(int dirfd, uint64_t upath, uint64_t ubuf, int64_t siz
     int64_t n;
     if (!K_S_ISLNK(i->mode)) {
         n = -EINVAL;
+    } else if (i->iops) {
+        /* Made on demand (procfs): the text is built now. */
+        char *text = path_buf_alloc(false);
+        n = text ? i->iops->readlink(i, text, PATH_MAX) : -ENOMEM;
+        if (n > 0) {
+            n = MIN(n, size);
+            if (copy_to_user(ubuf, text, (size_t)n))
+                n = -EFAULT;
+        }
+        path_buf_free(text);
     } else {
         n = (int64_t)MIN((uint64_t)size, i->size);
         if (copy_to_user(ubuf, i->lnk.target, (size_t)n)) /* the target never changes */

@@ -28,18 +28,22 @@ int vfs_init(const void *initramfs, size_t len, void (*consumed)(size_t n))
     fs_context_init_kernel();
     console_init();
     struct super_block *dev = devfs_create();
+    struct super_block *proc = procfs_create();
     struct super_block *tmp = tmpfs_create("tmpfs", DEV_MINOR_TMP, half, half, 01777);
     struct super_block *run = tmpfs_create("tmpfs", DEV_MINOR_RUN, half, half, 0755);
-    if (!dev || !tmp || !run)
+    if (!dev || !proc || !tmp || !run)
         return -ENOMEM;
-    if ((r = vfs_mount("/dev", dev)) || (r = vfs_mount("/tmp", tmp)) || (r = vfs_mount("/run", run)))
+    /* /proc is the kernel's to mount, as /dev: every program may rely on it
+     * from its first instruction (musl's $ORIGIN, busybox), init included. */
+    if ((r = vfs_mount("/dev", dev)) || (r = vfs_mount("/proc", proc)) || (r = vfs_mount("/tmp", tmp)) ||
+        (r = vfs_mount("/run", run)))
         return r;
     if (initramfs && len) {
         r = initramfs_unpack(vfs_root(), initramfs, len, consumed);
         if (r)
             return r;
     } else {
-        printk(LOG_WARN, "vfs: no initramfs; the root holds only /dev, /tmp and /run");
+        printk(LOG_WARN, "vfs: no initramfs; the root holds only /dev, /proc, /tmp and /run");
     }
     return 0;
 }

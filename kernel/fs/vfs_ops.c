@@ -7,6 +7,20 @@
 #include <kernel/string.h>
 #include <mm/slab.h>
 
+/* Whether nd->last exists in a directory whose names its file system makes
+ * (procfs): such a directory takes no new names and gives none up, and
+ * Linux's answers are ENOENT for a missing name (its lookup fails first)
+ * and exists_err for one that is there. */
+static int fixed_name_error(struct nameidata *nd, int exists_err)
+{
+    struct inode *i;
+    int r = nd->dir->iops->lookup(nd->dir, nd->last, nd->len, &i);
+    if (r)
+        return r;
+    inode_put(i);
+    return exists_err;
+}
+
 /* A new inode named nd->last in nd->dir.  nd->dir must still be linked. */
 static int create_in(struct nameidata *nd, uint32_t mode, struct inode **out)
 {
@@ -37,7 +51,11 @@ static int walk_to_new_name(struct walk *w, struct inode *start, const char *pat
     int r = walk_parent(w, start, path, nd);
     if (r)
         return r;
-    if (nd->len == 0 || name_is_dot_or_dotdot(nd->last, nd->len) || dir_find(nd->dir, nd->last, nd->len))
+    if (nd->len == 0 || name_is_dot_or_dotdot(nd->last, nd->len))
+        return -EEXIST;
+    if (nd->dir->iops)
+        return fixed_name_error(nd, -EEXIST);
+    if (dir_find(nd->dir, nd->last, nd->len))
         return -EEXIST;
     if (nd->trailing)
         return -ENOENT;
@@ -64,6 +82,8 @@ int vfs_open_locked(struct walk *w, struct inode *start, const char *path, uint3
             return -ENOENT;
         if (nd.trailing)
             return -EISDIR;
+        if (nd.dir->iops)
+            return -ENOENT; /* no creation there: Linux's lookup fails first */
         r = create_in(&nd, K_S_IFREG | (mode & K_S_PERM), &i);
         if (r)
             return r;
@@ -75,7 +95,13 @@ int vfs_open_locked(struct walk *w, struct inode *start, const char *path, uint3
         if (K_S_ISLNK(i->mode) && !(flags & K_O_PATH))
             return -ELOOP; /* O_NOFOLLOW */
     }
-    return file_open_inode(i, flags, out);
+    r = file_open_inode(i, flags, out);
+    /* Where the name is, for /proc (fs/file_path.c); a directory finds its
+     * own path.  A /proc directory holds only its own inodes: an object
+     * reached through a /proc link (a pipe by fd/N) has no name there. */
+    if (!r && !K_S_ISDIR(i->mode) && (!nd.dir->iops || i->iops))
+        (*out)->dir = inode_get(nd.dir);
+    return r;
 }
 
 int vfs_mkdir_locked(struct walk *w, struct inode *start, const char *path, unsigned mode)
@@ -86,6 +112,8 @@ int vfs_mkdir_locked(struct walk *w, struct inode *start, const char *path, unsi
         return r;
     if (nd.len == 0 || name_is_dot_or_dotdot(nd.last, nd.len))
         return -EEXIST;
+    if (nd.dir->iops)
+        return fixed_name_error(&nd, -EEXIST);
     if (dir_find(nd.dir, nd.last, nd.len))
         return -EEXIST;
     struct inode *i;
@@ -153,6 +181,8 @@ int vfs_unlink_locked(struct walk *w, struct inode *start, const char *path, boo
         return rmdir ? -EINVAL : -EISDIR;
     if (nd.len == 2 && nd.last[0] == '.' && nd.last[1] == '.')
         return rmdir ? -ENOTEMPTY : -EISDIR;
+    if (nd.dir->iops)
+        return fixed_name_error(&nd, -EPERM);
     struct dentry *d = dir_find(nd.dir, nd.last, nd.len);
     if (!d)
         return -ENOENT;
@@ -254,6 +284,12 @@ int vfs_rename_locked(struct walk *wo, struct inode *ostart, const char *opath,
         return r;
     if (o.len == 0 || name_is_dot_or_dotdot(o.last, o.len) || n.len == 0 || name_is_dot_or_dotdot(n.last, n.len))
         return -EBUSY;
+    if (o.dir->sb != n.dir->sb)
+        return -EXDEV;
+    if (o.dir->iops) {
+        r = fixed_name_error(&o, -EPERM);
+        return r == -EPERM ? fixed_name_error(&n, -EPERM) : r;
+    }
     struct dentry *dold = dir_find(o.dir, o.last, o.len);
     if (!dold)
         return -ENOENT;
@@ -316,12 +352,17 @@ int64_t vfs_path_of(struct inode *root, struct inode *dir, char *buf, size_t siz
         }
         struct inode *p = i->dir.parent;
         struct dentry *d = i->dir.entry;
-        if (!p || !d)
+        char made[NAME_MAX + 1]; /* the name of a directory its file system makes (procfs) */
+        const char *name = d ? d->name : made;
+        size_t len = d ? d->len : 0;
+        if (!d && i->iops && p)
+            len = i->iops->name(i, made, sizeof made);
+        if (!p || !len)
             return -ENOENT;
-        if (at < (size_t)d->len + 1)
+        if (at < len + 1)
             return -ERANGE;
-        at -= d->len;
-        memcpy(buf + at, d->name, d->len);
+        at -= len;
+        memcpy(buf + at, name, len);
         buf[--at] = '/';
         i = p;
     }

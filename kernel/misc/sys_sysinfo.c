@@ -28,6 +28,8 @@ int64_t sys_sysinfo(const struct syscall_args *a)
     sched_get_stats(&ss);
     uint64_t up = clock_monotonic_ns();
     si.uptime = (int64_t)((up + NSEC_PER_SEC - 1) / NSEC_PER_SEC); /* rounded up, as Linux does */
+    for (int k = 0; k < 3; k++)
+        si.loads[k] = ss.loadavg[k] << (16 - 11); /* SI_LOAD_SHIFT from FSHIFT, as Linux */
     si.totalram = ps.total_pages * PAGE_SIZE;
     si.freeram = ps.free_pages * PAGE_SIZE;
     /* Linux counts every task, kernel threads included, saturated to 16 bits. */

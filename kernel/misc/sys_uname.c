@@ -7,6 +7,7 @@
  * libc and library checks for a minimum kernel version pass; 6.1 is the
  * kernel whose behaviour the ABI tests compare against) or version. */
 #include <kernel/uaccess.h>
+#include <misc/uts.h>
 #include <syscall/syscall.h>
 
 #define UTS_LEN 65
@@ -23,12 +24,12 @@ struct new_utsname {
 int64_t sys_uname(const struct syscall_args *a)
 {
     static const struct new_utsname u = {
-        .sysname = "Linux",
-        .nodename = "nutshell", /* no sethostname: fixed */
-        .release = "6.1.0-nutshell",
-        .version = "#1 nutshell",
-        .machine = "x86_64",
-        .domainname = "(none)", /* Linux's default */
+        .sysname = UTS_SYSNAME,
+        .nodename = UTS_NODENAME,
+        .release = UTS_RELEASE,
+        .version = UTS_VERSION,
+        .machine = UTS_MACHINE,
+        .domainname = UTS_DOMAINNAME,
     };
     return copy_to_user(a->arg[0], &u, sizeof u);
 }

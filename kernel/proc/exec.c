@@ -220,6 +220,12 @@ static int build_stack(struct mm *mm, const struct exec_args *args, const struct
     uint64_t strings = sp;
     r = mm_write(mm, strings, args->buf, args->bytes);
     uint64_t execfn = strings + args->path_off;
+    size_t env_off = 0; /* the strings are argv's, then envp's */
+    for (int i = 0; i < args->argc; i++)
+        env_off += strnlen(args->buf + env_off, args->bytes - env_off) + 1;
+    mm->arg_start = strings;
+    mm->arg_end = mm->env_start = strings + env_off;
+    mm->env_end = execfn;
     sp -= 16;
     uint8_t rnd[16];
     random_read(rnd, sizeof rnd);
@@ -267,6 +273,7 @@ static int build_stack(struct mm *mm, const struct exec_args *args, const struct
     if (!r)
         r = mm_write(mm, w, auxv, sizeof auxv);
     *rsp_out = sp;
+    mm->start_stack = sp;
     return r;
 }
 
@@ -445,8 +452,12 @@ void exec_image_discard(struct exec_image *img)
 void exec_commit(struct process *p, struct exec_image *img, const char *path, struct trap_frame *tf)
 {
     struct thread *self = sched_current();
+    /* Swapped under p->lock, where /proc's readers take references
+     * (proc/inspect.c). */
+    uint64_t pf = spin_lock_irqsave(&p->lock);
     struct mm *old = p->mm;
     p->mm = img->mm;
+    spin_unlock_irqrestore(&p->lock, pf);
     mm_activate(p->mm);
     if (old)
         mm_put(old);

@@ -3,12 +3,12 @@
  * protects the bitmap and the cursor. */
 #include <kernel/errno.h>
 #include <kernel/spinlock.h>
+#include <proc/inspect.h>
 #include <proc/uthread.h>
-
-#define PID_MAX 32768
 
 static uint64_t used[PID_MAX / 64];
 static int cursor;
+static uint64_t allocations; /* ids handed out since boot: processes and threads made */
 static spinlock_t pid_lock = SPINLOCK_INIT;
 
 int pid_alloc(void)
@@ -20,6 +20,7 @@ int pid_alloc(void)
             continue;
         used[pid / 64] |= 1ull << (pid % 64);
         cursor = pid;
+        allocations++;
         spin_unlock_irqrestore(&pid_lock, flags);
         return pid;
     }
@@ -34,4 +35,20 @@ void pid_free(int pid)
     uint64_t flags = spin_lock_irqsave(&pid_lock);
     used[pid / 64] &= ~(1ull << (pid % 64));
     spin_unlock_irqrestore(&pid_lock, flags);
+}
+
+int process_last_pid(void)
+{
+    uint64_t flags = spin_lock_irqsave(&pid_lock);
+    int pid = cursor;
+    spin_unlock_irqrestore(&pid_lock, flags);
+    return pid;
+}
+
+uint64_t process_forks(void)
+{
+    uint64_t flags = spin_lock_irqsave(&pid_lock);
+    uint64_t n = allocations;
+    spin_unlock_irqrestore(&pid_lock, flags);
+    return n;
 }

@@ -36,8 +36,10 @@ void process_set_name(struct process *p, const char *path)
         if (*c == '/' && c[1])
             base = c + 1;
     size_t n = strnlen(base, PROCESS_NAME_MAX - 1);
+    uint64_t flags = spin_lock_irqsave(&p->lock); /* readers (/proc) never see half a name */
     memcpy(p->name, base, n);
     p->name[n] = '\0';
+    spin_unlock_irqrestore(&p->lock, flags);
 }
 
 struct process *process_alloc(int pid, const char *name)
@@ -46,6 +48,7 @@ struct process *process_alloc(int pid, const char *name)
     if (!p)
         return NULL;
     p->pid = pid;
+    p->lock = (spinlock_t)SPINLOCK_INIT;
     process_set_name(p, name);
     p->state = PROCESS_ALIVE;
     p->exit_signal = SIGCHLD;
@@ -54,7 +57,6 @@ struct process *process_alloc(int pid, const char *name)
     list_init(&p->threads);
     list_init(&p->global_link);
     waitq_init(&p->child_wait);
-    p->lock = (spinlock_t)SPINLOCK_INIT;
     p->start_ns = clock_monotonic_ns();
     rlimit_init_defaults(p->rlim);
     return p;
@@ -183,13 +185,20 @@ void process_thread_left_locked(struct process *p, int tid, int heir)
 
 void process_exit_last_thread(struct process *p)
 {
-    /* Resources first: the files and memory go away before the parent can see the zombie. */
-    fd_table_put(p->files);
+    /* Resources first: the files and memory go away before the parent can
+     * see the zombie.  Unpublished under p->lock, where /proc's readers
+     * take their references (proc/inspect.c), then dropped. */
+    uint64_t pf = spin_lock_irqsave(&p->lock);
+    struct fd_table *files = p->files;
+    struct fs_context *fs = p->fs;
+    struct mm *mm = p->mm;
     p->files = NULL;
-    fs_context_put(p->fs);
     p->fs = NULL;
-    mm_put(p->mm); /* uthread_exit has switched the CPU off it */
     p->mm = NULL;
+    spin_unlock_irqrestore(&p->lock, pf);
+    fd_table_put(files);
+    fs_context_put(fs);
+    mm_put(mm); /* uthread_exit has switched the CPU off it */
 
     char why[48];
     printk(LOG_DEBUG, "process %d (%s) %s", p->pid, p->name, describe_status(p->wait_status, why, sizeof why));

@@ -11,8 +11,6 @@
 #include <proc/uthread.h>
 #include <syscall/syscall.h>
 
-#define SIG_DFL 0
-#define SIG_IGN 1
 #define SA_SIGINFO 0x4
 #define SA_ONSTACK 0x08000000
 #define SA_RESTART 0x10000000

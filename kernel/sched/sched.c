@@ -11,6 +11,7 @@
 #include <mm/kstack.h>
 #include <mm/pmm.h>
 #include <mm/slab.h>
+#include <sched/loadavg.h>
 #include <sched/nice.h>
 #include <sched/sched.h>
 
@@ -107,8 +108,18 @@ static void rearm_timer_locked(void)
     lapic_timer_oneshot_ns(timer_deadline - now);
 }
 
+/* Threads that run or wait to run, the idle thread aside (the load). */
+static unsigned count_active_locked(void)
+{
+    unsigned n = current != idle_thread && current->state == THREAD_RUNNING;
+    list_for_each(it, &run_queue)
+        n++;
+    return n;
+}
+
 static void make_runnable_locked(struct thread *t)
 {
+    loadavg_account(now_ns(), count_active_locked);
     t->state = THREAD_RUNNABLE;
     list_add_tail(&t->run_link, &run_queue);
     if (current == idle_thread)
@@ -144,6 +155,7 @@ static void schedule_locked(void)
 {
     struct thread *prev = current;
     uint64_t now = now_ns();
+    loadavg_account(now, count_active_locked);
     if (prev->state == THREAD_RUNNING && prev != idle_thread) {
         prev->state = THREAD_RUNNABLE;
         list_add_tail(&prev->run_link, &run_queue);
@@ -570,6 +582,9 @@ void sched_get_stats(struct sched_stats *out)
 {
     uint64_t flags = spin_lock_irqsave(&sched_lock);
     *out = stats;
+    loadavg_account(now_ns(), count_active_locked);
+    loadavg_read(out->loadavg);
+    out->idle_ns = thread_cpu_ns(idle_thread);
     spin_unlock_irqrestore(&sched_lock, flags);
 }
 

@@ -103,8 +103,8 @@ void abi_read_byte(void *p);
 void abi_write_byte(void *p);
 
 /* Directory holding the ABI programs: $ABI_DIR, or /abi (their place in
- * the nutshell image).  There is no /proc on nutshell, so a program finds
- * itself (and its siblings) only through this. */
+ * the nutshell image).  Programs find themselves (and their siblings)
+ * through this rather than /proc, which only the proc program tests. */
 const char *abi_dir(void);
 /* Writes abi_dir()/prog into buf (size n).  Returns buf. */
 char *abi_prog_path(char *buf, size_t n, const char *prog);

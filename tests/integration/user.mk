@@ -9,19 +9,30 @@ $(USER_OUT)/vmrun $(USER_OUT)/eventlog $(USER_OUT)/memhog $(USER_OUT)/tmpfill $(
 	@echo "  MUSLCC  $@"
 	@$(USER_CC) -o $@ $<
 
+# Debian's busybox-static (a static glibc program): /proc read by ps, top,
+# free, df, mount, pidof, uptime (proc-applets.sh).
+DEPS_PKGS += busybox-static
+BUSYBOX   := /bin/busybox
+$(BUSYBOX): | deps
+
 # The ABI image: /bin/eventlog first (the measurement log then holds only
 # the boot inputs, init and itself, which user-boot.sh recomputes on the
-# host), then every ABI program under /abi, in the order of ABI_NAMES.
+# host), then every ABI program under /abi, in the order of ABI_NAMES, then
+# busybox's applets on /proc.
 $(USER_OUT)/abi.manifest: tests/integration/user.mk tests/abi/abi.mk | deps
 	@mkdir -p $(@D)
 	@{ echo "file /sbin/init $(USER_OUT)/vmrun 0755"; \
 	   echo "file /etc/vmrun.list $(USER_OUT)/abi.list"; \
 	   echo "file /bin/eventlog $(USER_OUT)/eventlog 0755"; \
-	   for n in $(ABI_NAMES); do echo "file /abi/$$n $(ABI_OUT)/$$n 0755"; done; } >$@
+	   for n in $(ABI_NAMES); do echo "file /abi/$$n $(ABI_OUT)/$$n 0755"; done; \
+	   echo "file /bin/busybox $(BUSYBOX) 0755"; \
+	   echo "file /etc/proc-applets.sh tests/integration/user/proc-applets.sh 0644"; } >$@
 $(USER_OUT)/abi.list: tests/integration/user.mk tests/abi/abi.mk | deps
 	@mkdir -p $(@D)
-	@{ echo /bin/eventlog; for n in $(ABI_NAMES); do echo "/abi/$$n"; done; } >$@
-$(USER_OUT)/abi.cpio: $(USER_OUT)/abi.manifest $(USER_OUT)/abi.list $(USER_OUT)/vmrun $(USER_OUT)/eventlog $(ABI_PROGS) $(BUILD)/apps/mkinitrd/mkinitrd
+	@{ echo /bin/eventlog; for n in $(ABI_NAMES); do echo "/abi/$$n"; done; \
+	   echo "/bin/busybox sh /etc/proc-applets.sh"; } >$@
+$(USER_OUT)/abi.cpio: $(USER_OUT)/abi.manifest $(USER_OUT)/abi.list $(USER_OUT)/vmrun $(USER_OUT)/eventlog $(ABI_PROGS) \
+                      $(BUSYBOX) tests/integration/user/proc-applets.sh $(BUILD)/apps/mkinitrd/mkinitrd
 	@$(BUILD)/apps/mkinitrd/mkinitrd $(USER_OUT)/abi.manifest $@
 
 # The pressure image: memhog three times in a row, tmpfs filled to its limits and

@@ -49,6 +49,8 @@ void fd_table_put(struct fd_table *t);               /* the last reference close
 void fd_table_close_on_exec(struct fd_table *t);
 /* The open file at fd with a reference taken (file_put when done), or NULL if fd is not open. */
 struct file *fd_get(struct fd_table *t, int fd);
+/* The lowest open fd >= from, or -1 (for /proc/<pid>/fd). */
+int fd_next_open(struct fd_table *t, int from);
 /* Installs f at the lowest free fd (taking a reference); returns the fd or -EMFILE. */
 int fd_install(struct fd_table *t, struct file *f, bool cloexec);
 

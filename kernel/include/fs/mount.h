@@ -1,6 +1,6 @@
 /* The mount table: which file system's root covers which directory.
- * Mounts are made at boot only (vfs_init): "/" tmpfs, /dev devfs, /tmp and
- * /run tmpfs.  Mount links are read under vfs_ns_lock. */
+ * Mounts are made at boot only (vfs_init): "/" tmpfs, /dev devfs, /proc
+ * procfs, /tmp and /run tmpfs.  Mount links are read under vfs_ns_lock. */
 #ifndef FS_MOUNT_H
 #define FS_MOUNT_H
 
@@ -13,6 +13,7 @@ enum {
     DEV_MINOR_TMP,
     DEV_MINOR_RUN,
     DEV_MINOR_PIPEFS,
+    DEV_MINOR_PROC,
 };
 
 /* The root directory of the whole tree (NULL before vfs_mount_root). */
@@ -22,6 +23,11 @@ int vfs_mount_root(uint64_t max_pages, uint64_t max_inodes);
 /* Mounts sb on the directory at path (created with mode 0755 if missing).
  * 0, or -ENOTDIR/-EBUSY/-ENOMEM. */
 int vfs_mount(const char *path, struct super_block *sb);
+/* Calls fn for every mount, "/" first, in the order they were made (for
+ * /proc/mounts).  vfs_ns_lock held. */
+void vfs_mounts_each(void (*fn)(void *ctx, const char *path, struct super_block *sb), void *ctx);
+/* procfs: the /proc file system, or NULL (ENOMEM). */
+struct super_block *procfs_create(void);
 /* devfs.c: the /dev file system with its device nodes, or NULL (ENOMEM). */
 struct super_block *devfs_create(void);
 /* The kernel threads' fs context (fs/fs_context.c), once the root exists. */

@@ -2,6 +2,10 @@
  * freezes the namespace for the whole walk: the inodes it returns stay
  * valid until the lock is dropped (take a reference to keep one longer).
  *
+ * Inodes that a file system makes per lookup (procfs, struct inode_ops)
+ * are held by the walk instead (walk_hold) until walk_end, which callers
+ * run after dropping the lock.
+ *
  * A walk starts at a directory (the cwd, a dirfd's directory, or the root
  * for absolute paths) and stops at the process's root on "..".  Symlinks in
  * the middle of a path are expanded textually in a PATH_MAX scratch buffer;
@@ -18,6 +22,11 @@ struct walk {
     int links;          /* symlinks followed so far */
     char *buf;          /* PATH_MAX bytes of scratch */
     bool own_buf;       /* buf came from walk_begin: walk_end frees it */
+    /* Inodes lookups made for this walk (inode_ops.lookup), linked by
+     * held_next: each holds a reference until walk_end, so what the walk
+     * returns stays valid after vfs_ns_lock is dropped as long as the walk
+     * has not ended. */
+    struct inode *held;
 };
 
 /* The result of walk_parent: the directory that holds (or would hold) the
@@ -39,6 +48,8 @@ int walk_begin(struct walk *w, struct inode *root);
  * work when the heap is exhausted (fs/path_buf.h). */
 void walk_begin_in(struct walk *w, struct inode *root, char *buf);
 void walk_end(struct walk *w);
+/* Gives the walk the reference of i, a lookup-made inode: dropped at walk_end. */
+void walk_hold(struct walk *w, struct inode *i);
 /* Resolves all components but the last.  Errors: ENOENT (missing, or an
  * empty path), ENOTDIR, ENAMETOOLONG, ELOOP. */
 int walk_parent(struct walk *w, struct inode *start, const char *path, struct nameidata *nd);

@@ -28,6 +28,7 @@
 
 struct inode;
 struct file;
+struct walk;
 
 /* A file system's limits, as Linux's tmpfs size= and nr_inodes=: new
  * inodes (and extra hard links) beyond max_inodes, and data pages plus the
@@ -92,6 +93,52 @@ struct file_ops {
     int (*open)(struct file *f);                     /* a device node was opened: 0 or -errno */
     int (*fsync)(struct file *f);                    /* fsync/fdatasync (a disk's flush); NULL: nothing to do */
     void (*release)(struct file *f);                 /* the last reference is gone */
+    /* What /proc/<pid>/fd/N shows for a file not opened by a path (f->dir
+     * NULL): "socket:[ino]" and the like, into buf[size]; the length
+     * without the NUL.  NULL: "pipe:[ino]" for pipes, else
+     * "anon_inode:[<file system name>]" (fs/file_path.c). */
+    int (*link_name)(struct file *f, char *buf, size_t size);
+};
+
+/* Called back by inode_ops.readdir for each entry: false when the caller's
+ * buffer is full (that entry is then not listed). */
+typedef bool (*dir_emit_fn)(void *ctx, uint64_t ino, uint64_t next_pos, uint8_t type, const char *name,
+                            size_t len);
+
+/* The operations of inodes a file system makes on demand instead of keeping
+ * them in directories (procfs).  An inode with iops NULL is an in-memory
+ * one (tmpfs, devfs, pipefs) that the generic code handles whole.  Such a
+ * file system's directories accept no new names: lookups and listings come
+ * from these functions, its links may name objects directly (follow), its
+ * regular files have their own file operations. */
+struct inode_ops {
+    /* A directory: the inode called name (not "." or ".."), in *out with a
+     * reference the walk keeps until walk_end.  Runs under vfs_ns_lock.
+     * 0, -ENOENT, -ENOMEM. */
+    int (*lookup)(struct inode *dir, const char *name, size_t len, struct inode **out);
+    /* A directory: emits its entries from position *pos (DIR_FIRST_SEQ is
+     * the first) and leaves *pos at the first one not emitted.  False when
+     * emit refused one (the caller's buffer is full), true at the end.
+     * Runs under vfs_ns_lock. */
+    bool (*readdir)(struct inode *dir, uint64_t *pos, dir_emit_fn emit, void *ctx);
+    /* A symlink: its target text into buf[size], NUL-terminated; the length
+     * without the NUL, or -errno.  Called without vfs_ns_lock by readlink,
+     * under it by path walks for links without follow (so those must not
+     * take it). */
+    int (*readlink)(struct inode *i, char *buf, size_t size);
+    /* A symlink that names an object, not a path (Linux's "magic links":
+     * /proc/<pid>/exe, fd/N, cwd, root): the inode it names, valid while i
+     * lives; *dir gets the directory that held the object's name when known
+     * (an open file's f->dir), else NULL.  NULL (or no op): a link to a
+     * path, whose readlink text walks follow. */
+    struct inode *(*follow)(struct inode *i, struct inode **dir);
+    /* Its name in its directory (for getcwd and /proc's paths), into
+     * buf[size]; the length.  Runs under vfs_ns_lock. */
+    size_t (*name)(struct inode *dir, char *buf, size_t size);
+    const struct file_ops *fops; /* what its regular files open with */
+    /* i is being freed (refs and nlink 0): drop what the file system hung
+     * on it.  The generic code frees the inode itself. */
+    void (*evict)(struct inode *i);
 };
 
 /* The operations an inode opens with: per type, or a device's. */
@@ -136,6 +183,8 @@ struct inode {
     };
     struct inode *mounted; /* a directory with a file system mounted on it: that root */
     struct inode *covered; /* a mounted root: the directory it covers */
+    const struct inode_ops *iops; /* NULL: an in-memory inode (see struct inode_ops) */
+    struct inode *held_next;      /* a lookup-made inode in a walk's list (fs/namei.h) */
 };
 
 struct file {
@@ -149,6 +198,10 @@ struct file {
     struct mutex pos_lock;
     uint64_t pos;               /* atomic loads and stores where pos_lock is not taken */
     void *priv;                 /* the ops' own state (pipe end...) */
+    /* Opened by a path: a reference to the directory that held its name,
+     * for /proc/<pid>/fd and maps to find the name again (fs/file_path.c).
+     * NULL for pipes and other files made without a path. */
+    struct inode *dir;
 };
 
 #define FILE_READABLE(f) (!((f)->flags & K_O_PATH) && ((f)->flags & K_O_ACCMODE) != K_O_WRONLY)
@@ -159,6 +212,9 @@ struct super_block *super_create(const char *name, uint64_t magic, uint32_t dev_
 /* A new inode with refs 1 and nlink 0 (the caller links it) in *out.
  * 0, -ENOMEM, or -ENOSPC when sb is out of inodes or space. */
 int inode_alloc(struct super_block *sb, uint32_t mode, struct inode **out);
+/* The same for a file system that embeds the inode at the start of a larger
+ * object of size bytes (zeroed). */
+int inode_alloc_sized(struct super_block *sb, uint32_t mode, size_t size, struct inode **out);
 struct inode *inode_get(struct inode *i);
 void inode_put(struct inode *i);
 /* Drops one link (caller holds vfs_ns_lock); frees the inode if nothing else holds it. */
@@ -210,5 +266,12 @@ struct file *file_alloc(struct inode *inode, const struct file_ops *ops, uint32_
 /* Opens inode as open(2) does after lookup (type checks, O_TRUNC, device ops). */
 int file_open_inode(struct inode *inode, uint32_t flags, struct file **out);
 extern const struct file_ops dir_file_ops;
+
+/* file_path.c: the text of /proc/<pid>/fd/N, maps and exe for an open file:
+ * its path as seen from root ("/tmp/x", " (deleted)" appended once its name
+ * is gone), or a name without a path ("pipe:[ino]", see file_ops.link_name).
+ * Into buf[size]: the length without the NUL, or -ENAMETOOLONG.  Takes
+ * vfs_ns_lock unless the caller holds it (locked). */
+int file_path(struct file *f, struct inode *root, char *buf, size_t size, bool locked);
 
 #endif

@@ -68,6 +68,10 @@ struct mm {
     struct file *exe_file;
     int refs;                /* threads/processes using it (CLONE_VM), atomic */
     uint64_t resident_pages;
+    /* Where exec put the argument and environment strings on the stack
+     * (/proc/<pid>/cmdline, environ; Linux's arg_start...), set once. */
+    uint64_t arg_start, arg_end, env_start, env_end;
+    uint64_t start_stack;    /* the initial stack pointer (where argc is) */
 };
 
 /* A new, empty address space (kernel half mapped).  NULL on ENOMEM. */
@@ -96,6 +100,12 @@ int vm_protect_locked(struct mm *mm, uint64_t start, uint64_t end, uint32_t prot
  * the forking process from dying of SIGBUS later); nothing changed that
  * matters then (the parent's pages come back writable at their next write). */
 int mm_fork(struct mm *parent, struct mm **out);
+
+/* Copies up to len bytes of mm's user memory at addr into buf (another
+ * process's, for /proc): the bytes copied, stopping early at the first page
+ * that is not present (nothing is faulted in for a reader), -EFAULT if none
+ * was.  Takes mm->lock. */
+int64_t mm_read_remote(struct mm *mm, uint64_t addr, void *buf, size_t len);
 
 /* Page fault in user memory at addr.  write/exec say what the access was.
  * Returns 0 (mapped: retry), -EFAULT (no VMA: SIGSEGV/SEGV_MAPERR),

@@ -51,6 +51,8 @@
 
 /* The bit of signal sig in a 64-bit set: only for signal_valid(sig). */
 #define SIG_BIT(sig) (1ull << ((sig) - 1))
+#define SIG_DFL 0 /* k_sigaction.handler: the default action */
+#define SIG_IGN 1 /* ignored */
 
 struct k_sigaction {
     uint64_t handler;  /* SIG_DFL 0, SIG_IGN 1, or a user address */

@@ -23,6 +23,8 @@ struct trap_frame *uthread_frame(struct thread *t);
 /* Ends the calling user thread (exit, exit_group, fatal signal). */
 __noreturn void uthread_exit(int wait_status);
 /* Allocates a pid/tid.  -EAGAIN when none is free. */
+/* Ids run from 1 to PID_MAX - 1 (/proc/sys/kernel/pid_max). */
+#define PID_MAX 32768
 int pid_alloc(void);
 void pid_free(int pid);
 

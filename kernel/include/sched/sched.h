@@ -100,6 +100,8 @@ void kthread_detach(struct thread *t);
 __noreturn void thread_exit(int code);
 
 struct thread *sched_current(void);
+/* CPU time t has used, its running slice included (time/clockid.c). */
+uint64_t thread_cpu_ns(struct thread *t);
 void sched_yield(void);
 /* Sleeps at least ns nanoseconds. */
 void sched_sleep_ns(uint64_t ns);
@@ -143,6 +145,8 @@ bool sched_poll_until(bool (*news)(void *), void *arg, uint64_t deadline);
 
 struct sched_stats {
     uint64_t context_switches, preemptions, threads;
+    uint64_t loadavg[3]; /* 1, 5, 15 minutes, 11-bit fixed point (sched/loadavg.h) */
+    uint64_t idle_ns;    /* time the CPU spent in the idle thread */
 };
 void sched_get_stats(struct sched_stats *out);
 

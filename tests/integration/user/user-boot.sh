@@ -1,7 +1,8 @@
 #!/bin/bash
 # User space in the VM.  Boot 1: every ABI program (tests/abi) under vmrun as
 # init; their result lines are relayed as abi-vm/..., vmrun's own per-program
-# lines as vm/....  Boot 2: memory pressure in 16 MiB (memhog, three times):
+# lines as vm/...; then Debian's busybox reads /proc (proc-applets.sh, lines
+# procfs-vm/...).  Boot 2: memory pressure in 16 MiB (memhog, three times):
 # every allocation ends in ENOMEM or a killed child, and the kernel lives on;
 # tmpfs filled to its inode limit and to the end of memory, and emptied again
 # (tmpfill); then random system calls (sysfuzz).  Boot 3: apps/init as pid 1 restarts a
