@@ -33,6 +33,7 @@ struct kernel_options {
     char test[CMDLINE_WORD_MAX];
     char init[CMDLINE_WORD_MAX];
     uint32_t sched_slice_us; /* 0: the scheduler's default */
+    uint64_t sev_secrets;    /* SEV-SNP secrets page (physical), 0: none (drivers/sev_guest.c) */
     size_t n_virtio_mmio;
     struct virtio_mmio_desc virtio_mmio[CMDLINE_MAX_VIRTIO];
     size_t n_init_args;

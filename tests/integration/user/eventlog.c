@@ -5,6 +5,8 @@
  * records for the command line, the initrd, init and this program.  Then
  * prints the log in hex ("EVENTLOG <hex>" lines, "EVENTLOG-END <bytes>"),
  * which the host replays with aproxy-measure and parses with tpm2_eventlog.
+ * Also checks that /dev/sev-guest (the SEV-SNP provider, docs/attestation.md)
+ * is absent, as it must be on QEMU's TCG CPU, which is no SNP guest.
  * Exits 0 if every check passed. */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -26,6 +28,7 @@ static unsigned char log_buf[65536];
 
 int main(void)
 {
+    check(open("/dev/sev-guest", O_RDWR) < 0 && errno == ENOENT, "sev-guest-absent-when-not-snp");
     check(open("/dev/eventlog", O_WRONLY) < 0 && errno == EACCES, "open-for-writing-is-eacces");
     check(open("/dev/eventlog", O_RDWR) < 0 && errno == EACCES, "open-read-write-is-eacces");
     int fd = open("/dev/eventlog", O_RDONLY);
