@@ -39,7 +39,7 @@
 #define SNP_GUEST_VMM_ERR_BUSY 2ull
 
 static int snp_state = -1; /* -1: not looked yet */
-static uint64_t cbit_mask;
+static uint64_t cbit_mask;  /* the C-bit as a page-table mask (CPUID 0x8000001F EBX[5:0]) */
 static uint8_t *ghcb;      /* the shared GHCB page (direct map, C-bit clear) */
 static uint64_t ghcb_gpa;
 
@@ -61,11 +61,6 @@ bool sev_snp_active(void)
     cbit_mask = 1ull << (b & 0x3f);
     snp_state = 1;
     return true;
-}
-
-uint64_t sev_cbit_mask(void)
-{
-    return sev_snp_active() ? cbit_mask : 0;
 }
 
 /* VMGEXIT (rep; vmmcall, spelled as bytes): the hypervisor reads the GHCB

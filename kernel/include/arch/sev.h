@@ -25,8 +25,6 @@
  * only after CPUID says it exists (an Intel CPU or QEMU's TCG would fault
  * on it).  Decided once, at the first call. */
 bool sev_snp_active(void);
-/* The C-bit as a page-table mask (CPUID 0x8000001F EBX[5:0]); 0 when not SNP. */
-uint64_t sev_cbit_mask(void);
 
 /* Allocates the GHCB, makes it shared and registers it with the
  * hypervisor (GHCB MSR protocol, version 2 required).  0 or -errno. */
