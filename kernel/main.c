@@ -13,6 +13,7 @@
 #include <arch/ioapic.h>
 #include <arch/lapic.h>
 #include <arch/trap.h>
+#include <drivers/sev_guest.h>
 #include <drivers/uart.h>
 #include <drivers/virtio.h>
 #include <kernel/boot_info.h>
@@ -58,7 +59,7 @@ static const char *memmap_type(uint32_t t)
 
 static void init_memory(void)
 {
-    struct phys_range reserved[BOOT_MAX_MODULES + 2];
+    struct phys_range reserved[BOOT_MAX_MODULES + 3];
     size_t n_res = 0;
     for (size_t i = 0; i < boot_info.n_modules; i++)
         reserved[n_res++] = (struct phys_range){boot_info.modules[i].paddr,
@@ -66,6 +67,8 @@ static void init_memory(void)
     size_t n_modules = n_res; /* reserved[0..n_modules): given back once unpacked */
     reserved[n_res++] = (struct phys_range){(uint64_t)__kernel_start - KERNEL_BASE, (uint64_t)__kernel_end - KERNEL_BASE};
     reserved[n_res++] = (struct phys_range){boot_start_info, boot_start_info + PAGE_SIZE};
+    if (kernel_opts.sev_secrets) /* drivers/sev_guest.c reads it later */
+        reserved[n_res++] = (struct phys_range){kernel_opts.sev_secrets, kernel_opts.sev_secrets + PAGE_SIZE};
     struct phys_range usable[MAX_USABLE];
     size_t n = boot_usable_ranges(&boot_info, reserved, n_res, usable, MAX_USABLE);
     if (pmm_init_spanning(usable, n, reserved, n_modules))
@@ -216,6 +219,7 @@ static void start_user_space(void)
     r = measure_register_eventlog();
     if (r)
         printk(LOG_ERR, "measure: cannot add /dev/eventlog: error %d", r);
+    sev_guest_init(); /* /dev/sev-guest on an SEV-SNP guest only */
     virtio_init(); /* after the root fs: drivers add nodes under /dev */
     print_memory_use("for user space (initramfs unpacked, devices up)");
 

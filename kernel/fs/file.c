@@ -39,6 +39,11 @@ void file_put(struct file *f)
     kfree(f);
 }
 
+void file_content_version(struct file *f, uint64_t *serial, uint64_t *write_gen)
+{
+    inode_content_version(f->inode, serial, write_gen);
+}
+
 int file_deny_write(struct file *f)
 {
     return inode_deny_write_access(f->inode);

@@ -12,7 +12,8 @@
 #include <kernel/string.h>
 #include <mm/slab.h>
 
-static spinlock_t inode_life_lock = SPINLOCK_INIT; /* every refs, sb counters, the free decision */
+static spinlock_t inode_life_lock = SPINLOCK_INIT; /* every refs, sb counters, the free decision, serials */
+static uint64_t inode_serials; /* the last inode serial given (struct inode.serial) */
 
 struct super_block *super_create(const char *name, uint64_t magic, uint32_t dev_minor, uint64_t max_pages, uint64_t max_inodes)
 {
@@ -138,6 +139,7 @@ int inode_alloc_sized(struct super_block *sb, uint32_t mode, size_t size, struct
     }
     uint64_t flags = spin_lock_irqsave(&inode_life_lock);
     i->ino = sb->next_ino++;
+    i->serial = ++inode_serials;
     spin_unlock_irqrestore(&inode_life_lock, flags);
     i->mode = mode;
     i->sb = sb;
@@ -227,8 +229,10 @@ int inode_get_write_access(struct inode *i)
 {
     uint64_t flags = spin_lock_irqsave(&inode_life_lock);
     int r = i->write_count < 0 ? -ETXTBSY : 0;
-    if (!r)
+    if (!r) {
         i->write_count++;
+        i->write_gen++; /* a writer may change the bytes from now on */
+    }
     spin_unlock_irqrestore(&inode_life_lock, flags);
     return r;
 }
@@ -249,6 +253,14 @@ int inode_deny_write_access(struct inode *i)
         i->write_count--;
     spin_unlock_irqrestore(&inode_life_lock, flags);
     return r;
+}
+
+void inode_content_version(struct inode *i, uint64_t *serial, uint64_t *write_gen)
+{
+    uint64_t flags = spin_lock_irqsave(&inode_life_lock);
+    *serial = i->serial;
+    *write_gen = i->write_gen;
+    spin_unlock_irqrestore(&inode_life_lock, flags);
 }
 
 void inode_allow_write_access(struct inode *i)

@@ -150,6 +150,13 @@ static void apply_option(const char *word, struct kernel_options *opt)
             opt->sched_slice_us = (uint32_t)us;
         else
             warn("cmdline: bad value in '%s' (want 50..1000000), keeping the default", word);
+    } else if (KEY("sev_secrets") && value) {
+        const char *end;
+        uint64_t pa;
+        if (parse_u64(value, &end, &pa) && !*end && pa && IS_ALIGNED(pa, 4096))
+            opt->sev_secrets = pa;
+        else
+            warn("cmdline: bad value in '%s' (want a page-aligned physical address), ignored", word);
     } else if (KEY("virtio_mmio.device") && value) {
         struct virtio_mmio_desc d;
         if (!parse_virtio_mmio(value, &d))

@@ -60,3 +60,28 @@ void *ioremap(uint64_t phys, uint64_t len)
     spin_unlock_irqrestore(&kmap_lock, flags);
     return r ? NULL : phys_to_virt(phys);
 }
+
+/* paging_visit's callback for kmap_change_page_bits: edits the one entry. */
+struct page_bits {
+    uint64_t set, clear;
+};
+
+static bool change_bits(uint64_t va, uint64_t *pte, void *arg)
+{
+    (void)va;
+    const struct page_bits *b = arg;
+    *pte = (*pte & ~b->clear) | b->set;
+    return false; /* one page */
+}
+
+int kmap_change_page_bits(void *va, uint64_t set, uint64_t clear)
+{
+    uint64_t a = ALIGN_DOWN((uint64_t)va, PAGE_SIZE);
+    struct page_bits b = {set, clear};
+    uint64_t flags = spin_lock_irqsave(&kmap_lock);
+    int r = paging_visit(root, a, PAGE_SIZE, change_bits, &b);
+    if (!r)
+        paging_flush(root, a);
+    spin_unlock_irqrestore(&kmap_lock, flags);
+    return r;
+}

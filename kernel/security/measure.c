@@ -17,7 +17,7 @@
 #define EXEC_PREFIX "exec: "
 #define EXEC_PATH_MAX 256 /* longer paths are cut in the event data; the digest is the file's */
 
-/* measure_lock protects log_buf, tcg, programs and n_programs: appends
+/* measure_lock protects log_buf, tcg, programs, n_programs and known: appends
  * (exec on any CPU) against each other and against readers. */
 static spinlock_t measure_lock = SPINLOCK_INIT;
 static uint8_t log_buf[MEASURE_LOG_SIZE];
@@ -26,6 +26,18 @@ static bool started; /* set once by measure_boot, before any exec */
 /* The SHA-256 digests of the programs logged so far: one event per content. */
 static uint8_t programs[MEASURE_MAX_PROGRAMS][SHA256_DIGEST_SIZE];
 static size_t n_programs;
+
+/* The digests of files measured lately, by content version
+ * (file_content_version): exec measures a file whose write access it has
+ * denied, so a file with the serial and write generation it had when it
+ * was hashed still holds the bytes hashed then, and is not read again.
+ * Replaced round-robin. */
+#define MEASURE_KNOWN_FILES 16
+static struct known_file {
+    uint64_t serial, write_gen; /* serial 0: an empty slot */
+    struct tcg_digests d;
+} known[MEASURE_KNOWN_FILES];
+static size_t known_next;
 
 /* Appends under measure_lock; says once, loudly, that the log is full. */
 static int log_event(uint32_t pcr, const struct tcg_digests *d, const void *data, size_t n)
@@ -108,12 +120,38 @@ static bool seen_before(const struct tcg_digests *d)
     return false;
 }
 
+/* f's digests: remembered ones if its content version matches, else hashed
+ * (and remembered).  The caller denied f's writers. */
+static int digests_of_file(struct file *f, struct tcg_digests *out)
+{
+    uint64_t serial, gen;
+    file_content_version(f, &serial, &gen);
+    uint64_t flags = spin_lock_irqsave(&measure_lock);
+    for (size_t k = 0; k < MEASURE_KNOWN_FILES; k++) {
+        if (serial && known[k].serial == serial && known[k].write_gen == gen) {
+            *out = known[k].d;
+            spin_unlock_irqrestore(&measure_lock, flags);
+            return 0;
+        }
+    }
+    spin_unlock_irqrestore(&measure_lock, flags);
+    int r = hash_file(f, out);
+    if (r || !serial)
+        return r;
+    flags = spin_lock_irqsave(&measure_lock);
+    struct known_file *k = &known[known_next];
+    known_next = (known_next + 1) % MEASURE_KNOWN_FILES;
+    *k = (struct known_file){serial, gen, *out};
+    spin_unlock_irqrestore(&measure_lock, flags);
+    return 0;
+}
+
 int measure_exec(struct file *f, const char *path)
 {
     if (!started)
         return 0; /* test modes start kernel threads only; nothing is exec'd before boot measured */
     struct tcg_digests d;
-    int r = hash_file(f, &d);
+    int r = digests_of_file(f, &d);
     if (r)
         return r;
     char text[sizeof EXEC_PREFIX + EXEC_PATH_MAX];

@@ -7,3 +7,12 @@ UNIT_SRCS_tcg_log := kernel/lib/tcg_log.c kernel/lib/sha256.c kernel/lib/sha384.
 # The kernel's measurement policy over fakes of the file and devfs calls.
 UNIT_TESTS += measure
 UNIT_SRCS_measure := kernel/security/measure.c kernel/lib/tcg_log.c kernel/lib/sha256.c kernel/lib/sha384.c
+# AES-256-GCM for the SEV-SNP guest messages, against the specifications'
+# examples and OpenSSL.
+UNIT_TESTS += aes_gcm
+UNIT_SRCS_aes_gcm := kernel/lib/aes256.c kernel/lib/aes_gcm.c
+UNIT_LIBS_aes_gcm := -lcrypto
+# SEV-SNP guest messages and sequence numbers against a fake PSP on OpenSSL.
+UNIT_TESTS += snp_msg
+UNIT_SRCS_snp_msg := kernel/lib/snp_msg.c kernel/lib/aes256.c kernel/lib/aes_gcm.c
+UNIT_LIBS_snp_msg := -lcrypto

@@ -111,6 +111,17 @@ static void test_unknown_and_oversized_words(void)
     CHECK_EQ(opt.n_init_args, CMDLINE_MAX_INIT_ARGS);
 }
 
+static void test_sev_secrets(void)
+{
+    CHECK_EQ(parse("sev_secrets=0x7f000"), 0);
+    CHECK_EQ(opt.sev_secrets, 0x7f000);
+    CHECK_EQ(parse("sev_secrets=0x7f001"), 1); /* not a page */
+    CHECK_EQ(opt.sev_secrets, 0);
+    CHECK_EQ(parse("sev_secrets=0"), 1);
+    CHECK_EQ(parse("sev_secrets=0x7f000x"), 1);
+    CHECK_EQ(opt.sev_secrets, 0);
+}
+
 static void test_sched_slice(void)
 {
     CHECK_EQ(parse("sched_slice_us=200"), 0);
@@ -135,7 +146,7 @@ int main(void)
     return unit_main("cmdline", (struct unit_test[]){
                                     UNIT(test_defaults),
                                     UNIT(test_loglevel_and_quiet),
-                                    UNIT(test_sched_slice),
+                                    UNIT(test_sched_slice), UNIT(test_sev_secrets),
                                     UNIT(test_virtio_mmio_devices),
                                     UNIT(test_bad_virtio_entries_are_reported),
                                     UNIT(test_too_many_devices),

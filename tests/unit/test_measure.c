@@ -1,8 +1,8 @@
 /* Measured launch's policy (kernel/security/measure.c) over fakes of the
  * file and devfs calls it makes: the boot records, one record per distinct
  * program content, the full log's final record and single kernel line,
- * hashing from lent frames or through reads, and /dev/eventlog's read and
- * open semantics. */
+ * hashing from lent frames or through reads, the digests kept for files
+ * unchanged since hashed, and /dev/eventlog's read and open semantics. */
 #include "unit.h"
 
 #include <fs/uapi.h>
@@ -20,13 +20,22 @@ struct content {
     size_t len;
     int fail_read; /* kernel_pread returns this (negative errno) instead */
     bool holes;    /* kernel_file_frame has no frame to lend: read through kernel_pread */
+    uint64_t serial, write_gen; /* its inode's content version; serial 0: none */
 };
 
 uint64_t file_size(struct file *f) { return ((struct content *)f->priv)->len; }
 
+void file_content_version(struct file *f, uint64_t *serial, uint64_t *write_gen)
+{
+    const struct content *c = f->priv;
+    *serial = c->serial;
+    *write_gen = c->write_gen;
+}
+
 /* "Physical memory" is the content itself: phys is the offset in it. */
 uint8_t *host_phys_base;
 static int frames_lent;
+static int content_reads; /* frames lent and preads: how often a content was read */
 
 int kernel_file_frame(struct file *f, uint64_t off, uint64_t *phys)
 {
@@ -36,6 +45,7 @@ int kernel_file_frame(struct file *f, uint64_t off, uint64_t *phys)
     host_phys_base = (uint8_t *)c->bytes;
     *phys = off;
     frames_lent++;
+    content_reads++;
     return 0;
 }
 
@@ -48,6 +58,7 @@ void pmm_frame_release(uint64_t phys)
 int64_t kernel_pread(struct file *f, void *buf, size_t n, uint64_t off)
 {
     const struct content *c = f->priv;
+    content_reads++;
     if (c->fail_read)
         return c->fail_read;
     size_t take = off >= c->len ? 0 : (c->len - off < n ? c->len - off : n);
@@ -70,7 +81,7 @@ int devfs_register(const char *dir, const char *name, uint32_t mode, uint32_t ma
 
 static int exec_bytes(const char *path, const void *bytes, size_t len)
 {
-    struct content c = {bytes, len, 0, false};
+    struct content c = {bytes, len, 0, false, 0, 0};
     struct file f = {.priv = &c};
     return measure_exec(&f, path);
 }
@@ -150,7 +161,7 @@ static void test_frames_and_reads_agree(void)
     struct tcg_digests want;
     tcg_digests_of(big, sizeof big, &want);
     boot();
-    struct content framed = {big, sizeof big, 0, false}, read = {big, sizeof big, 0, true};
+    struct content framed = {big, sizeof big, 0, false, 0, 0}, read = {big, sizeof big, 0, true, 0, 0};
     struct file f1 = {.priv = &framed}, f2 = {.priv = &read};
     CHECK_EQ(measure_exec(&f1, "/framed"), 0);
     CHECK_EQ(frames_lent, 0);
@@ -163,11 +174,56 @@ static void test_frames_and_reads_agree(void)
     CHECK(!memcmp(log_copy + len - tl - TCG_EVENT2_OVERHEAD + 48, want.sha384, 48));
 }
 
+/* A file whose content version (inode serial, write generation) is the
+ * one it had when hashed is not read again; once written (a new
+ * generation) it is hashed again and its new content gets its record;
+ * files without a serial and files pushed out of the cache are read. */
+static void test_unchanged_files_are_not_rehashed(void)
+{
+    boot();
+    char bytes[] = "ELF program, first version";
+    struct content c = {bytes, sizeof bytes, 0, false, 7, 1};
+    struct file f = {.priv = &c};
+    CHECK_EQ(measure_exec(&f, "/bin/prog"), 0);
+    CHECK(content_reads > 0);
+    content_reads = 0;
+    CHECK_EQ(measure_exec(&f, "/bin/prog"), 0);
+    CHECK_EQ(content_reads, 0);
+
+    bytes[0] = 'X'; /* a writer came: write access bumped the generation */
+    c.write_gen = 2;
+    CHECK_EQ(measure_exec(&f, "/bin/prog"), 0);
+    CHECK(content_reads > 0);
+    size_t len = read_log(log_copy, sizeof log_copy);
+    CHECK_EQ(count(log_copy, len, "exec: /bin/prog"), 2); /* the modified file is measured again */
+    struct tcg_digests want;
+    tcg_digests_of(bytes, sizeof bytes, &want);
+    CHECK(!memcmp(log_copy + len - strlen("exec: /bin/prog") - TCG_EVENT2_OVERHEAD + 14, want.sha256, 32));
+
+    content_reads = 0;
+    struct content anon = {bytes, sizeof bytes, 0, false, 0, 0};
+    struct file fa = {.priv = &anon};
+    CHECK_EQ(measure_exec(&fa, "/anon"), 0);
+    CHECK_EQ(measure_exec(&fa, "/anon"), 0);
+    CHECK(content_reads >= 2); /* no serial, no cache */
+
+    static struct content others[20];
+    static struct file of[20];
+    for (int k = 0; k < 20; k++) {
+        others[k] = (struct content){"other", 5, 0, false, 100 + (uint64_t)k, 1};
+        of[k] = (struct file){.priv = &others[k]};
+        CHECK_EQ(measure_exec(&of[k], "/other"), 0);
+    }
+    content_reads = 0;
+    CHECK_EQ(measure_exec(&f, "/bin/prog"), 0);
+    CHECK(content_reads > 0); /* pushed out by twenty others: read again */
+}
+
 /* A program that cannot be read is not run (the error comes back). */
 static void test_unreadable_program_fails_exec(void)
 {
     boot();
-    struct content c = {"x", 1, -EIO, false};
+    struct content c = {"x", 1, -EIO, false, 0, 0};
     struct file f = {.priv = &c};
     CHECK_EQ(measure_exec(&f, "/bin/broken"), -EIO);
 }
@@ -232,6 +288,7 @@ int main(void)
 {
     return unit_main("measure", (struct unit_test[]){UNIT(test_boot_records), UNIT(test_programs_once_per_content),
                                                       UNIT(test_frames_and_reads_agree),
+                                                      UNIT(test_unchanged_files_are_not_rehashed),
                                                       UNIT(test_unreadable_program_fails_exec), UNIT(test_full_log),
                                                       UNIT(test_eventlog_device), {0}});
 }

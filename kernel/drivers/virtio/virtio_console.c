@@ -243,15 +243,29 @@ static bool rx_collect_locked(struct port *p)
     return got;
 }
 
+/* Takes back the transmit buffers the device has sent and, if there were
+ * any, wakes the writers waiting for one.  Whoever takes them back must
+ * wake: the interrupt a sleeping writer armed for finds them gone, and a
+ * poller that took them (port_poll_mask, even for POLLIN alone) would
+ * otherwise leave that writer asleep for good beside free buffers, its
+ * reader waiting for an echo that never comes (the stress program `ports`
+ * hung so).  The caller tells the pollers (poll_notify_key) once it has
+ * dropped the lock.  tx->lock held. */
+static bool tx_reclaim(struct port *p)
+{
+    if (!reclaim_sent(p->tx, &p->tx_free))
+        return false;
+    waitq_wake_all(&p->writers);
+    return true;
+}
+
 static void port_tx_done(struct virtq *vq)
 {
     struct port *p = vq->priv;
     if (!p)
         return; /* no port added on this queue yet */
     uint64_t flags = spin_lock_irqsave(&vq->lock);
-    bool freed = reclaim_sent(vq, &p->tx_free);
-    if (freed)
-        waitq_wake_all(&p->writers);
+    bool freed = tx_reclaim(p);
     spin_unlock_irqrestore(&vq->lock, flags);
     if (freed)
         poll_notify_key(p);
@@ -480,19 +494,22 @@ static int port_write_state(struct port *p)
 
 /* Makes a transmit buffer free if the device is done with one: true if
  * p->tx_free is not empty.  The transmit queue is lazy too: buffers the
- * device sent are taken back here, and an interrupt is asked for (arm) only
+ * device sent are taken back here (tx_reclaim: *reclaimed says so, and the
+ * caller then tells the pollers), and an interrupt is asked for (arm) only
  * when none is free, for a writer or poller about to sleep.  Whatever is
  * queued is told to the device first, or it would never send it.  Caller
  * holds tx->lock. */
-static bool tx_make_room(struct port *p, bool arm)
+static bool tx_make_room(struct port *p, bool arm, bool *reclaimed)
 {
     struct virtq *vq = p->tx;
     if (!list_empty(&p->tx_free))
         return true;
     virtq_notify_new(vq);
     for (;;) {
-        if (reclaim_sent(vq, &p->tx_free))
+        if (tx_reclaim(p)) {
+            *reclaimed = true;
             return true;
+        }
         if (!arm || !virtq_arm(vq))
             return false;
     }
@@ -504,9 +521,10 @@ static int64_t port_write(struct file *f, const void *buf, size_t n, uint64_t *p
     struct port *p = port_of(f);
     struct virtq *vq = p->tx;
     int64_t r = port_write_state(p);
+    bool reclaimed = false;
     uint64_t flags = spin_lock_irqsave(&vq->lock);
     while (!r && n) {
-        if (tx_make_room(p, !(io & IO_NONBLOCK))) {
+        if (tx_make_room(p, !(io & IO_NONBLOCK), &reclaimed)) {
             size_t k = MIN(n, (size_t)VIRTIO_PORT_BUF_SIZE);
             queue_buf(vq, &p->tx_free, buf, (uint32_t)k);
             r = (int64_t)k;
@@ -529,6 +547,8 @@ static int64_t port_write(struct file *f, const void *buf, size_t n, uint64_t *p
     if (r <= 0 || !(io & IO_MORE))
         virtq_notify_new(vq); /* QEMU sends a port's buffers within the notify */
     spin_unlock_irqrestore(&vq->lock, flags);
+    if (reclaimed)
+        poll_notify_key(p); /* see tx_reclaim */
     return r;
 }
 
@@ -543,12 +563,14 @@ static unsigned port_poll_mask(struct port *p, bool arm)
         m |= K_POLLIN | K_POLLRDNORM;
     if (p->nhangups)
         m |= K_POLLHUP;
-    bool can_send = p->host_connected && !p->nhangups && !p->removed;
+    bool can_send = p->host_connected && !p->nhangups && !p->removed, reclaimed = false;
     spin_unlock_irqrestore(&p->rx->lock, flags);
     flags = spin_lock_irqsave(&p->tx->lock);
-    if (can_send && tx_make_room(p, arm))
+    if (can_send && tx_make_room(p, arm, &reclaimed))
         m |= K_POLLOUT | K_POLLWRNORM;
     spin_unlock_irqrestore(&p->tx->lock, flags);
+    if (reclaimed)
+        poll_notify_key(p); /* see tx_reclaim */
     return m;
 }
 

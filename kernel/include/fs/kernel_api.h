@@ -32,6 +32,9 @@ int64_t kernel_pread(struct file *f, void *buf, size_t n, uint64_t off);
 int kernel_file_frame(struct file *f, uint64_t off, uint64_t *phys);
 /* Size of a regular file, in bytes. */
 uint64_t file_size(struct file *f);
+/* f's inode's content version (inode_content_version): a serial never
+ * reused and a generation that grows whenever write access is granted. */
+void file_content_version(struct file *f, uint64_t *serial, uint64_t *write_gen);
 /* Whether f is a regular file (what mmap maps page by page; other files map as zeros). */
 bool file_is_regular(struct file *f);
 struct file *file_get(struct file *f); /* takes a reference */

@@ -156,6 +156,12 @@ struct inode {
      * write it, < 0 programs executing it.  Never both: the other side gets
      * ETXTBSY. */
     int32_t write_count;
+    /* What measured launch's cache knows a content by (security/measure.c):
+     * serial is unique over the boot and never reused; write_gen grows each
+     * time write access is granted (inode_get_write_access), the only way
+     * to change a file's bytes once the initramfs is unpacked.  Both under
+     * inode_life_lock. */
+    uint64_t serial, write_gen;
     bool freed;
 
     struct mutex data_lock;
@@ -227,6 +233,9 @@ void inode_touch(struct inode *i, bool atime, bool mtime, bool ctime);
 int inode_get_write_access(struct inode *i);
 void inode_put_write_access(struct inode *i);
 int inode_deny_write_access(struct inode *i);
+/* The inode's serial and write generation (struct inode): while its write
+ * access is denied, equal values mean its bytes did not change between. */
+void inode_content_version(struct inode *i, uint64_t *serial, uint64_t *write_gen);
 void inode_allow_write_access(struct inode *i);
 uint64_t inode_now_ns(void);
 /* Accounting against sb's limits: 0 or -ENOSPC.  A page is a data page;

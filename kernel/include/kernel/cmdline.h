@@ -7,6 +7,8 @@
  *   virtio_mmio.device=S@A:I   a virtio-mmio device of S bytes (K/M suffix) at A, IRQ I (QEMU microvm adds these)
  *   sched_slice_us=N           scheduler time slice in microseconds, 50..1000000 (default 10000); the
  *                              stress suites use a short one to preempt threads at many more points
+ *   sev_secrets=ADDR           physical address of the SEV-SNP secrets page (page-aligned; a PVH boot has no
+ *                              other way to learn it; drivers/sev_guest.c), kept from the frame allocator
  *   --                         everything after it is passed to init as arguments
  *
  * Words may be quoted with double quotes.  Unknown options are reported once
@@ -33,6 +35,7 @@ struct kernel_options {
     char test[CMDLINE_WORD_MAX];
     char init[CMDLINE_WORD_MAX];
     uint32_t sched_slice_us; /* 0: the scheduler's default */
+    uint64_t sev_secrets;    /* SEV-SNP secrets page (physical), 0: none (drivers/sev_guest.c) */
     size_t n_virtio_mmio;
     struct virtio_mmio_desc virtio_mmio[CMDLINE_MAX_VIRTIO];
     size_t n_init_args;

@@ -39,6 +39,8 @@
 #define ENOSYS 38
 #define ENOTEMPTY 39
 #define ELOOP 40
+#define EPROTO 71
+#define EBADMSG 74
 #define EOVERFLOW 75
 #define ELIBBAD 80
 #define ENOTSUP 95

@@ -11,6 +11,11 @@
 int kmap_init(const struct boot_info *bi);
 /* Maps [phys, phys+len) uncached at phys_to_virt(phys) and returns that address, or NULL. */
 void *ioremap(uint64_t phys, uint64_t len);
+/* Sets and clears bits of the kernel's entry for the 4 KiB page at va (a
+ * 2 MiB mapping around it is split first) and drops its TLB entry: for bits
+ * paging_protect does not reach, such as SEV's C-bit inside the address
+ * field.  0, or -ENOMEM from the split (nothing changed). */
+int kmap_change_page_bits(void *va, uint64_t set, uint64_t clear);
 /* Physical address of the kernel PML4 (copied into user address spaces). */
 uint64_t kmap_root(void);
 

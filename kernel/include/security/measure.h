@@ -28,7 +28,9 @@ struct file;
 void measure_boot(const char *cmdline, const void *initrd, size_t initrd_len);
 
 /* Measures the program in f, about to be loaded from path.  f is denied
- * writers (file_deny_write), so what is hashed is what runs.  0 (logged now
+ * writers (file_deny_write), so what is hashed is what runs; a file unchanged
+ * since it was last hashed (same inode serial and write generation) is not
+ * read again (docs/attestation.md).  0 (logged now
  * or before, or the log is full and says so); -errno if f could not be read. */
 int measure_exec(struct file *f, const char *path);
 
