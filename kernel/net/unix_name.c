@@ -134,17 +134,21 @@ static int bind_path_locked(struct walk *w, struct inode *start, const char *pat
     int r = vfs_mknod_locked(w, start, path, K_S_IFSOCK | (0777 & ~current_umask()), &i);
     if (r)
         return r == -EEXIST ? -EADDRINUSE : r;
+    struct inode *ref = inode_get(i); /* before unix_lock: inode_life_lock is never taken under it */
     uint64_t fl = spin_lock_irqsave(&unix_lock);
     if (b->s->addr) {
         r = -EINVAL;
     } else {
         i->sock.bound = b->s;
-        b->s->path_inode = inode_get(i);
+        b->s->path_inode = ref;
         b->s->addr = b->a;
+        ref = NULL;
     }
     spin_unlock_irqrestore(&unix_lock, fl);
-    if (r)
+    if (ref) {
+        inode_put(ref);
         vfs_unlink_locked(w, start, path, false);
+    }
     return r;
 }
 
