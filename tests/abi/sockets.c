@@ -622,6 +622,31 @@ static void t_scm_rights_cycle(void)
     close(p[0]);
 }
 
+/* A chain: each pair carries the previous pair's two sockets, the first a
+ * pipe end.  Closing the last pair frees every queue down the chain (in a
+ * loop: 400 nested releases would run a kernel stack out) and so closes
+ * the pipe.  400 pairs keep the descriptors in flight (800) below
+ * RLIMIT_NOFILE, which Linux applies to them for unprivileged users. */
+static void t_scm_rights_chain(void)
+{
+    int p[2], prev[2];
+    OK(pipe(p));
+    OK(socketpair(AF_UNIX, SOCK_DGRAM, 0, prev));
+    EQ(send_fds(prev[0], &p[1], 1), 1);
+    close(p[1]);
+    for (int k = 0; k < 400; k++) {
+        int next[2];
+        OK(socketpair(AF_UNIX, SOCK_DGRAM, 0, next));
+        EQ(send_fds(next[0], prev, 2), 1);
+        close2(prev);
+        prev[0] = next[0];
+        prev[1] = next[1];
+    }
+    close2(prev);
+    CHECK(pipe_eof(p[0]), "the pipe end at the bottom of the chain was not closed");
+    close(p[0]);
+}
+
 static void t_scm_credentials(void)
 {
     int sv[2], on = 1;
@@ -671,6 +696,59 @@ static void t_scm_credentials(void)
     EQ(recvmsg(sv[1], &m, 0), 1);
     EQ(m.msg_flags, MSG_CTRUNC);
     close2(sv);
+}
+
+/* A stream never glues bytes of senders with different credentials for a
+ * receiver that asked for them; a datagram sender with SO_PASSCRED gets a
+ * name so the receiver can see who it is. */
+static void t_credentials_per_sender(void)
+{
+    int sv[2], on = 1;
+    OK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
+    OK(setsockopt(sv[1], SOL_SOCKET, SO_PASSCRED, &on, sizeof on));
+    EQ(send(sv[0], "parent", 6, 0), 6);
+    pid_t kid = fork();
+    if (kid == 0)
+        _exit(send(sv[0], "child", 5, 0) == 5 ? 0 : 1);
+    CHECK(kid > 0, "fork: %s", abi_errname(errno));
+    EQ(abi_wait(kid), 0);
+    char buf[32], ctl[CMSG_SPACE(sizeof(struct ucred))];
+    struct iovec iov = {buf, sizeof buf};
+    struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl, .msg_controllen = sizeof ctl};
+    EQ(recvmsg(sv[1], &m, 0), 6);                   /* stops where the sender changes */
+    struct ucred c;
+    CHECK(CMSG_FIRSTHDR(&m), "no credentials");
+    memcpy(&c, CMSG_DATA(CMSG_FIRSTHDR(&m)), sizeof c);
+    EQ(c.pid, getpid());
+    m.msg_controllen = sizeof ctl;
+    EQ(recvmsg(sv[1], &m, 0), 5);
+    CHECK(CMSG_FIRSTHDR(&m), "no credentials");
+    memcpy(&c, CMSG_DATA(CMSG_FIRSTHDR(&m)), sizeof c);
+    EQ(c.pid, kid);
+    close2(sv);
+    /* Without SO_PASSCRED the bytes glue. */
+    OK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
+    EQ(send(sv[0], "parent", 6, 0), 6);
+    kid = fork();
+    if (kid == 0)
+        _exit(send(sv[0], "child", 5, 0) == 5 ? 0 : 1);
+    CHECK(kid > 0, "fork: %s", abi_errname(errno));
+    EQ(abi_wait(kid), 0);
+    EQ(recv(sv[1], buf, sizeof buf, 0), 11);
+    close2(sv);
+    /* recvmsg's msg_name, and autobind of a SO_PASSCRED datagram sender. */
+    struct sockaddr_un a, from;
+    socklen_t alen = abstract_addr(&a, "passcred");
+    int r = OK(socket(AF_UNIX, SOCK_DGRAM, 0)), w = OK(socket(AF_UNIX, SOCK_DGRAM, 0));
+    OK(bind(r, (struct sockaddr *)&a, alen));
+    OK(setsockopt(w, SOL_SOCKET, SO_PASSCRED, &on, sizeof on));
+    EQ(sendto(w, "x", 1, 0, (struct sockaddr *)&a, alen), 1);
+    m = (struct msghdr){.msg_name = &from, .msg_namelen = sizeof from, .msg_iov = &iov, .msg_iovlen = 1};
+    EQ(recvmsg(r, &m, 0), 1);
+    EQ(m.msg_namelen, offsetof(struct sockaddr_un, sun_path) + 6); /* "\0" and five hex digits */
+    EQ(from.sun_path[0], 0);
+    close(r);
+    close(w);
 }
 
 static void t_nonblock_and_peek(void)
@@ -1127,7 +1205,9 @@ int main(void)
     RUN(seqpacket);
     RUN(scm_rights);
     RUN(scm_rights_cycle);
+    RUN(scm_rights_chain);
     RUN(scm_credentials);
+    RUN(credentials_per_sender);
     RUN(nonblock_and_peek);
     RUN(backpressure_large_transfer);
     RUN(poll_readiness);
