@@ -66,6 +66,23 @@ static socklen_t listen_name(struct sockaddr_un *a, int type)
     return (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + (size_t)n);
 }
 
+/* socket(2) and socketpair(2), retried while the kernel lacks memory. */
+static int socket_retry(int type)
+{
+    int fd;
+    while ((fd = socket(AF_UNIX, type | SOCK_CLOEXEC, 0)) < 0 && stress_transient(errno))
+        stress_backoff("socket");
+    return fd;
+}
+
+static int socketpair_retry(int sv[2])
+{
+    int r;
+    while ((r = socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv)) < 0 && stress_transient(errno))
+        stress_backoff("socketpair");
+    return r;
+}
+
 /* Reads one record (header and payload) from a stream in pieces of random
  * size, or from a seqpacket socket whole: 1, 0 at EOF, -1 with errno. */
 static int read_record(int fd, int type, struct header *h, unsigned char *p, uint64_t *seed)
@@ -117,6 +134,10 @@ static int send_record(int fd, const struct header *h, const unsigned char *p)
         ssize_t n = send(fd, buf + off, len - off, MSG_NOSIGNAL);
         if (n < 0 && errno == EINTR)
             continue;
+        if (n < 0 && errno == ENOMEM) {
+            stress_backoff("send"); /* the kernel could not queue the message yet */
+            continue;
+        }
         if (n <= 0)
             return -1;
         off += (size_t)n;
@@ -187,7 +208,7 @@ static int client_main(int type, int records, bool take, uint64_t seed)
     struct sockaddr_un a;
     socklen_t alen = listen_name(&a, type);
     a.sun_path[sizeof a.sun_path - 1] = 0;
-    int fd = socket(AF_UNIX, type | SOCK_CLOEXEC, 0);
+    int fd = socket_retry(type);
     if (fd < 0)
         return 10;
     while (connect(fd, (struct sockaddr *)&a, alen)) {
@@ -266,7 +287,7 @@ static void *server_session(void *arg)
 {
     struct session *s = arg;
     int p[2], w[2];
-    if (stress_pipe(p, O_CLOEXEC) || socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, w)) {
+    if (stress_pipe(p, O_CLOEXEC) || socketpair_retry(w)) {
         session_fail(s, "pipe or socketpair");
         return NULL;
     }
@@ -281,7 +302,10 @@ static void *server_session(void *arg)
     h->cmsg_type = SCM_RIGHTS;
     h->cmsg_len = CMSG_LEN(2 * sizeof(int));
     memcpy(CMSG_DATA(h), (int[]){p[1], w[1]}, 2 * sizeof(int));
-    if (sendmsg(s->fd, &m, MSG_NOSIGNAL) != sizeof GREETING - 1) {
+    ssize_t sent;
+    while ((sent = sendmsg(s->fd, &m, MSG_NOSIGNAL)) < 0 && errno == ENOMEM)
+        stress_backoff("sendmsg");
+    if (sent != sizeof GREETING - 1) {
         session_fail(s, "sendmsg with descriptors");
         return NULL;
     }
@@ -377,7 +401,7 @@ static int make_listener(int type)
 {
     struct sockaddr_un a;
     socklen_t alen = listen_name(&a, type);
-    int l = socket(AF_UNIX, type | SOCK_CLOEXEC, 0);
+    int l = socket_retry(type);
     if (l < 0 || bind(l, (struct sockaddr *)&a, alen) || listen(l, 8))
         return -1;
     return l;
