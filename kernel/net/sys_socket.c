@@ -269,54 +269,6 @@ static int64_t do_getsockopt(struct file *f, struct unix_sock *s, const struct s
 
 int64_t sys_getsockopt(const struct syscall_args *a) { return on_socket(a, do_getsockopt); }
 
-/* SCM_RIGHTS and SCM_CREDENTIALS from a control buffer, as Linux's
- * __scm_send: the files are referenced in sm (dropped by unix_sendmsg). */
-static int parse_control(const uint8_t *ctl, uint64_t len, struct unix_send *sm)
-{
-    uint64_t at = 0;
-    while (len - at >= sizeof(struct k_cmsghdr)) {
-        struct k_cmsghdr h;
-        memcpy(&h, ctl + at, sizeof h);
-        if (h.len < sizeof h || h.len > len - at)
-            return -EINVAL;
-        const uint8_t *data = ctl + at + sizeof h;
-        size_t dlen = h.len - sizeof h;
-        if (h.level == K_SOL_SOCKET && h.type == K_SCM_RIGHTS) {
-            unsigned n = (unsigned)(dlen / sizeof(int));
-            if (sm->nfds + n > K_SCM_MAX_FD)
-                return -EINVAL;
-            if (n && !sm->files && !(sm->files = kmalloc(K_SCM_MAX_FD * sizeof *sm->files)))
-                return -ENOMEM;
-            for (unsigned k = 0; k < n; k++) {
-                int fd;
-                memcpy(&fd, data + k * sizeof fd, sizeof fd);
-                struct file *g = fget(fd);
-                if (!g)
-                    return -EBADF;
-                sm->files[sm->nfds++] = g;
-            }
-        } else if (h.level == K_SOL_SOCKET && h.type == K_SCM_CREDENTIALS) {
-            if (h.len != K_CMSG_LEN(sizeof(struct k_ucred)))
-                return -EINVAL;
-            struct k_ucred c, me = unix_current_cred();
-            memcpy(&c, data, sizeof c);
-            /* What an unprivileged Linux sender may claim: its own pid;
-             * its ids, which are all 0 here. */
-            if (c.pid != me.pid || c.uid != me.uid || c.gid != me.gid)
-                return -EPERM;
-            sm->has_cred = true;
-            sm->cred = c;
-        } else if (h.level == K_SOL_SOCKET) {
-            return -EINVAL;
-        }
-        uint64_t step = K_CMSG_ALIGN(h.len);
-        if (step > len - at)
-            break;
-        at += step;
-    }
-    return 0;
-}
-
 /* Reads a sendmsg/recvmsg header and its vector (kfree(u->iov) when done). */
 static int msghdr_from_user(uint64_t umsg, struct k_msghdr *h, struct uio *u)
 {
@@ -358,7 +310,7 @@ static int64_t do_send(int fd, struct uio *u, unsigned flags, uint64_t uname, in
             r = -EFAULT;
             goto out;
         }
-        if ((r = parse_control(ctl, ctllen, &sm)))
+        if ((r = unix_scm_parse(ctl, ctllen, &sm)))
             goto out;
     }
     kfree(ctl);
@@ -368,9 +320,7 @@ static int64_t do_send(int fd, struct uio *u, unsigned flags, uint64_t uname, in
     return n;
 out:
     if (sm.files)
-        for (unsigned k = 0; k < sm.nfds; k++)
-            file_put(sm.files[k]);
-    kfree(sm.files);
+        unix_files_put(sm.files, sm.nfds);
     kfree(ctl);
     file_put(f);
     return r;

@@ -1,14 +1,13 @@
-/* AF_UNIX data: sending and receiving messages, with their descriptors
- * (SCM_RIGHTS) and credentials (SCM_CREDENTIALS).  Stream sockets cut a
+/* AF_UNIX data: sending and receiving messages, which carry descriptors
+ * (SCM_RIGHTS) and credentials (SCM_CREDENTIALS; the control messages
+ * themselves are unix_scm.c's).  Stream sockets cut a
  * send into messages of at most UNIX_CHUNK bytes and glue them back
  * together on receive; datagram and seqpacket sockets keep each send whole.
  * The locking and the memory charge are in net/unix.h. */
-#include <fs/fdtable.h>
 #include <fs/uio.h>
 #include <fs/kernel_api.h>
 #include <kernel/errno.h>
 #include <kernel/string.h>
-#include <kernel/uaccess.h>
 #include <mm/slab.h>
 #include <net/unix.h>
 #include <proc/signal.h>
@@ -29,18 +28,10 @@ static struct unix_msg *msg_alloc(size_t len)
     return m;
 }
 
-/* Drops the files a message carries (never received). */
-static void files_put(struct file **files, unsigned n)
-{
-    for (unsigned k = 0; k < n; k++)
-        file_put(files[k]);
-    kfree(files);
-}
-
 static void msg_free(struct unix_msg *m)
 {
     if (m->files)
-        files_put(m->files, m->nfds);
+        unix_files_put(m->files, m->nfds);
     if (m->from)
         unix_sock_put(m->from);
     kfree(m);
@@ -319,89 +310,9 @@ int64_t unix_sendmsg(struct unix_sock *s, struct unix_send *sm)
     else
         r = dgram_send(s, sm);
     if (sm->files)
-        files_put(sm->files, sm->nfds); /* not sent */
+        unix_files_put(sm->files, sm->nfds); /* not sent */
     sm->files = NULL;
     return r;
-}
-
-/* Appends one control message to the user's buffer, as Linux's put_cmsg:
- * cut short (MSG_CTRUNC) when it does not fit. */
-static void put_cmsg(struct unix_recv *rm, uint64_t *left, int type, const void *data, size_t len)
-{
-    uint64_t at = rm->control + (rm->controllen - *left);
-    if (!rm->control || *left < sizeof(struct k_cmsghdr)) {
-        rm->out_flags |= K_MSG_CTRUNC;
-        return;
-    }
-    size_t cmlen = K_CMSG_LEN(len);
-    if (*left < cmlen) {
-        rm->out_flags |= K_MSG_CTRUNC;
-        cmlen = *left;
-    }
-    struct k_cmsghdr h = {cmlen, K_SOL_SOCKET, type};
-    if (copy_to_user(at, &h, sizeof h) || copy_to_user(at + sizeof h, data, cmlen - sizeof h))
-        return; /* Linux ignores the fault here too */
-    *left -= MIN((uint64_t)K_CMSG_SPACE(len), *left);
-}
-
-/* Installs received descriptors into the caller's table and reports them
- * (Linux's scm_detach_fds): those that do not fit, or meet a full table or
- * a bad buffer, are closed and MSG_CTRUNC says so. */
-static void deliver_files(struct unix_recv *rm, uint64_t *left, struct file **files, unsigned n)
-{
-    uint64_t at = rm->control + (rm->controllen - *left);
-    unsigned room = rm->control && *left > sizeof(struct k_cmsghdr)
-                        ? (unsigned)MIN((*left - sizeof(struct k_cmsghdr)) / sizeof(int), (uint64_t)n) : 0;
-    bool cloexec = rm->flags & K_MSG_CMSG_CLOEXEC;
-    struct fd_table *t = current_files();
-    unsigned i = 0;
-    for (; i < room; i++) {
-        int fd = fd_install(t, files[i], cloexec);
-        if (fd < 0)
-            break;
-        if (copy_to_user(at + sizeof(struct k_cmsghdr) + i * sizeof(int), &fd, sizeof fd)) {
-            struct file *f = fd_remove(t, fd);
-            if (f)
-                file_put(f);
-            break;
-        }
-    }
-    if (i) {
-        struct k_cmsghdr h = {K_CMSG_LEN(i * sizeof(int)), K_SOL_SOCKET, K_SCM_RIGHTS};
-        if (!copy_to_user(at, &h, sizeof h))
-            *left -= MIN((uint64_t)K_CMSG_SPACE(i * sizeof(int)), *left);
-    }
-    if (i < n)
-        rm->out_flags |= K_MSG_CTRUNC;
-    files_put(files, n); /* the table holds the installed ones */
-}
-
-/* What a receive hands over besides the data. */
-struct recv_extra {
-    bool has_cred;
-    struct k_ucred cred;
-    struct file **files;
-    unsigned nfds;
-};
-
-static void deliver_control(struct unix_recv *rm, bool passcred, struct recv_extra *x)
-{
-    uint64_t left = rm->controllen;
-    if (passcred && x->has_cred)
-        put_cmsg(rm, &left, K_SCM_CREDENTIALS, &x->cred, sizeof x->cred);
-    if (x->nfds)
-        deliver_files(rm, &left, x->files, x->nfds);
-    rm->controllen -= left;
-}
-
-/* Copies of the files of a peeked message (Linux's scm_fp_dup). */
-static struct file **files_dup(struct file **files, unsigned n)
-{
-    struct file **c = kmalloc(n * sizeof *c);
-    if (c)
-        for (unsigned k = 0; k < n; k++)
-            c[k] = file_get(files[k]);
-    return c;
 }
 
 /* Takes the readers' turn.  Its holders only copy, so a non-blocking
@@ -438,7 +349,7 @@ static void sender_name_locked(struct unix_recv *rm, struct unix_msg *m)
 static int64_t dgram_recv(struct unix_sock *s, struct unix_recv *rm)
 {
     bool nonblock = rm->nonblock || (rm->flags & K_MSG_DONTWAIT), peek = rm->flags & K_MSG_PEEK;
-    struct recv_extra x = {0};
+    struct unix_recv_extra x = {0};
     struct unix_msg *m;
     bool passcred;
     uint64_t fl = spin_lock_irqsave(&unix_lock);
@@ -471,7 +382,7 @@ static int64_t dgram_recv(struct unix_sock *s, struct unix_recv *rm)
     }
     spin_unlock_irqrestore(&unix_lock, fl);
     if (peek && m->nfds) {
-        x.files = files_dup(m->files, m->nfds);
+        x.files = unix_files_dup(m->files, m->nfds);
         x.nfds = x.files ? m->nfds : 0;
     }
     size_t n = MIN(rm->u->resid, m->len);
@@ -486,7 +397,7 @@ static int64_t dgram_recv(struct unix_sock *s, struct unix_recv *rm)
         rm->out_flags |= K_MSG_TRUNC;
     if (r >= 0 && (rm->flags & K_MSG_TRUNC))
         r = (int64_t)whole; /* the real length, as Linux */
-    deliver_control(rm, passcred, &x);
+    unix_deliver_control(rm, passcred, &x);
     return r;
 }
 
@@ -495,7 +406,7 @@ static int64_t stream_recv(struct unix_sock *s, struct unix_recv *rm)
     bool nonblock = rm->nonblock || (rm->flags & K_MSG_DONTWAIT), peek = rm->flags & K_MSG_PEEK;
     size_t target = rm->flags & K_MSG_WAITALL ? rm->u->resid : MIN(rm->u->resid, (size_t)1);
     struct list_head done = LIST_HEAD_INIT(done);
-    struct recv_extra x = {0};
+    struct unix_recv_extra x = {0};
     int64_t copied = 0;
     int r = 0;
     bool passcred = false, consumed = false;
@@ -555,7 +466,7 @@ static int64_t stream_recv(struct unix_sock *s, struct unix_recv *rm)
         if (peek) {
             if (has_files && !x.files) {
                 spin_unlock_irqrestore(&unix_lock, fl);
-                x.files = files_dup(m->files, m->nfds);
+                x.files = unix_files_dup(m->files, m->nfds);
                 x.nfds = x.files ? m->nfds : 0;
                 fl = spin_lock_irqsave(&unix_lock);
             }
@@ -583,7 +494,7 @@ out_unturned:
     unix_msgs_free(&done);
     if (consumed)
         poll_notify();
-    deliver_control(rm, passcred, &x);
+    unix_deliver_control(rm, passcred, &x);
     return copied ? copied : r;
 }
 

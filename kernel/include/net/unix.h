@@ -214,6 +214,28 @@ void unix_msg_unlink_locked(struct unix_sock *owner, struct unix_msg *m);
 /* Bytes readable now (SIOCINQ). */
 size_t unix_inq_locked(struct unix_sock *s);
 
+/* unix_scm.c */
+/* What a receive hands over besides the data. */
+struct unix_recv_extra {
+    bool has_cred;
+    struct k_ucred cred;
+    struct file **files; /* references, nfds of them (kmalloc'd array) */
+    unsigned nfds;
+};
+/* Reads SCM_RIGHTS and SCM_CREDENTIALS from a sender's control buffer (a
+ * kernel copy), as Linux's __scm_send: the files are referenced in sm
+ * (unix_sendmsg drops what it does not send).  0, -EINVAL, -EBADF, -EPERM,
+ * -ENOMEM. */
+int unix_scm_parse(const uint8_t *ctl, uint64_t len, struct unix_send *sm);
+/* Writes the credentials (when the receiver passes them) and installs the
+ * descriptors of x into the caller's table, reporting them in rm's control
+ * buffer; rm->controllen becomes the bytes used. */
+void unix_deliver_control(struct unix_recv *rm, bool passcred, struct unix_recv_extra *x);
+/* Copies of a peeked message's files (Linux's scm_fp_dup): NULL on ENOMEM. */
+struct file **unix_files_dup(struct file **files, unsigned n);
+/* Drops n files and their array. */
+void unix_files_put(struct file **files, unsigned n);
+
 /* unix_gc.c */
 /* Counts the sockets among m's files as in flight / no longer (unix_lock held). */
 void unix_inflight_add_locked(struct unix_msg *m);
