@@ -1,6 +1,6 @@
 /* Inherited-descriptor transport: the parent that started the vtpm hands it
  * the channel as open descriptors (pipes, a socketpair, a terminal), e.g.
- * through posix_spawn inside nutshell, which has no sockets.  Like a device,
+ * through posix_spawn.  Like a device,
  * the channel is one persistent stream (framing errors resynchronise instead
  * of closing), but it cannot be reopened: once it reaches end-of-file or its
  * peer is gone, nobody can ever reach that channel again, and the server

@@ -26,6 +26,7 @@
 #include <fs/dir.h>
 #include <fs/path_buf.h>
 #include <fs/syscall_util.h>
+#include <fs/uio.h>
 #include <kernel/errno.h>
 #include <kernel/string.h>
 #include <kernel/uaccess.h>
@@ -35,37 +36,6 @@
 
 #define BOUNCE_SIZE 4096u
 #define BOUNCE_SMALL 256u
-
-/* A user I/O vector being walked. */
-struct uio {
-    struct k_iovec *iov;
-    size_t niov, idx;
-    uint64_t off;   /* within iov[idx] */
-    size_t resid;   /* bytes left in all segments */
-};
-
-/* Moves n bytes between buf and the user segments: out of buf when
- * to_user, else into it.  n must not exceed u->resid, so fewer than n
- * bytes moved means a segment was bad.  Returns the bytes moved. */
-static size_t uio_move(struct uio *u, uint8_t *buf, size_t n, bool to_user)
-{
-    size_t done = 0;
-    while (done < n && u->idx < u->niov) {
-        struct k_iovec *v = &u->iov[u->idx];
-        size_t piece = (size_t)MIN((uint64_t)(n - done), v->len - u->off);
-        if (piece && (to_user ? copy_to_user(v->base + u->off, buf + done, piece)
-                              : copy_from_user(buf + done, v->base + u->off, piece)))
-            break;
-        done += piece;
-        u->off += piece;
-        if (u->off == v->len) {
-            u->idx++;
-            u->off = 0;
-        }
-    }
-    u->resid -= done;
-    return done;
-}
 
 static uint8_t *bounce_get(size_t want, uint8_t *small, size_t *size)
 {
@@ -190,53 +160,6 @@ static int64_t do_write(struct file *f, struct uio *u, uint64_t *pos)
     return done ? done : err;
 }
 
-/* Clamps a single buffer to Linux's limits and wraps it as a uio. */
-static int single_uio(struct uio *u, struct k_iovec *v, uint64_t ubuf, uint64_t count)
-{
-    if (!user_range_ok(ubuf, count))
-        return -EFAULT;
-    v->base = ubuf;
-    v->len = MIN(count, MAX_RW_COUNT);
-    *u = (struct uio){v, 1, 0, 0, (size_t)v->len};
-    return 0;
-}
-
-/* Copies and checks a user iovec array. */
-static int vector_uio(struct uio *u, uint64_t uiov, uint64_t cnt)
-{
-    if ((int64_t)cnt < 0 || cnt > IOV_MAX)
-        return -EINVAL;
-    u->iov = NULL;
-    *u = (struct uio){NULL, (size_t)cnt, 0, 0, 0};
-    if (cnt == 0)
-        return 0;
-    struct k_iovec *v = kmalloc(cnt * sizeof *v);
-    if (!v)
-        return -ENOMEM;
-    if (copy_from_user(v, uiov, cnt * sizeof *v)) {
-        kfree(v);
-        return -EFAULT;
-    }
-    uint64_t total = 0;
-    for (size_t k = 0; k < cnt; k++) {
-        if ((int64_t)v[k].len < 0) {
-            kfree(v);
-            return -EINVAL;
-        }
-        if (!user_range_ok(v[k].base, v[k].len)) {
-            kfree(v);
-            return -EFAULT;
-        }
-        /* Linux caps the total at MAX_RW_COUNT, cutting the vector short. */
-        if (total + v[k].len > MAX_RW_COUNT)
-            v[k].len = MAX_RW_COUNT - total;
-        total += v[k].len;
-    }
-    u->iov = v;
-    u->resid = (size_t)total;
-    return 0;
-}
-
 /* Linux's FMODE_ATOMIC_POS: the files whose position moves under pos_lock. */
 static bool pos_is_atomic(const struct file *f)
 {
@@ -246,6 +169,10 @@ static bool pos_is_atomic(const struct file *f)
 /* A read or write of a file with no position: a stream. */
 static int64_t rw_stream(struct file *f, struct uio *u, bool write)
 {
+    if (write ? f->ops->write_uio != NULL : f->ops->read_uio != NULL) {
+        unsigned io = f->flags & K_O_NONBLOCK ? IO_NONBLOCK : 0;
+        return write ? f->ops->write_uio(f, u, io) : f->ops->read_uio(f, u, io);
+    }
     if (write || !f->ops->consume || u->resid == 0)
         return write ? do_write(f, u, NULL) : do_read(f, u, NULL);
     struct mutex *turn = f->ops->read_turn(f); /* see the top of this file */
@@ -307,7 +234,7 @@ static int64_t rw_single(const struct syscall_args *a, bool write, bool position
     if (!f)
         return -EBADF; /* checked first, as Linux does */
     file_put(f);
-    int r = single_uio(&u, &v, a->arg[1], a->arg[2]);
+    int r = uio_single(&u, &v, a->arg[1], a->arg[2]);
     if (r)
         return r;
     return rw_common((int)a->arg[0], &u, write, positioned, (int64_t)a->arg[3]);
@@ -320,7 +247,7 @@ static int64_t rw_vector(const struct syscall_args *a, bool write, bool position
     if (!f)
         return -EBADF;
     file_put(f);
-    int r = vector_uio(&u, a->arg[1], a->arg[2]);
+    int r = uio_vector(&u, a->arg[1], a->arg[2]);
     if (r)
         return r;
     int64_t n = rw_common((int)a->arg[0], &u, write, positioned, (int64_t)a->arg[3]);

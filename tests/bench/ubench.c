@@ -20,6 +20,12 @@
 //   pthread_create_join  us   pthread_create of an empty thread + pthread_join
 //   futex_pingpong       us   one round trip between two threads through
 //                             FUTEX_WAIT/FUTEX_WAKE (two wakeups, two switches)
+//   unix_pingpong        us   one round trip of a byte between two threads
+//                             over an AF_UNIX stream socketpair
+//   unix_stream_mib      us   1 MiB through an AF_UNIX stream socketpair, a
+//                             writer thread in 64 KiB writes, the reader in
+//                             64 KiB reads (ubench.sh turns it into
+//                             unix_stream, MB/s)
 //   mmap_4k              us   mmap 4 KiB anonymous + touch it + munmap
 //   mmap_1m              us   mmap 1 MiB anonymous + touch each 4 KiB page + munmap
 //   pagefault            ns   per first-touch fault of a 4 KiB anonymous page
@@ -55,6 +61,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/reboot.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -251,6 +258,85 @@ static void bench_futex(int n)
     pthread_join(t, NULL);
 }
 
+// AF_UNIX: a socketpair whose second end a partner thread serves.
+static int unix_sv[2];
+static int unix_rounds;
+
+static void unix_pair(void)
+{
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, unix_sv) < 0)
+        die("socketpair");
+}
+
+static void unix_run(void (*body)(int), void *(*partner)(void *), int n)
+{
+    pthread_t t;
+    unix_pair();
+    unix_rounds = n;
+    int err = pthread_create(&t, NULL, partner, NULL);
+    if (err) {
+        errno = err;
+        die("pthread_create");
+    }
+    body(n);
+    pthread_join(t, NULL);
+    close(unix_sv[0]);
+    close(unix_sv[1]);
+}
+
+static void *unix_echo(void *arg)
+{
+    char c;
+    for (int i = 0; i < unix_rounds; i++)
+        if (read(unix_sv[1], &c, 1) != 1 || write(unix_sv[1], &c, 1) != 1)
+            break;
+    return arg;
+}
+
+static void unix_pingpong_body(int n)
+{
+    char c = 'x';
+    for (int i = 0; i < n; i++)
+        if (write(unix_sv[0], &c, 1) != 1 || read(unix_sv[0], &c, 1) != 1)
+            die("unix ping-pong");
+}
+
+static void bench_unix_pingpong(int n)
+{
+    unix_run(unix_pingpong_body, unix_echo, n);
+}
+
+#define UNIX_CHUNK (64 * 1024)
+#define MIB (1024 * 1024)
+
+static void *unix_writer(void *arg)
+{
+    static char out[UNIX_CHUNK];
+    for (long left = (long)unix_rounds * MIB; left > 0;) {
+        ssize_t w = write(unix_sv[1], out, UNIX_CHUNK);
+        if (w <= 0)
+            break;
+        left -= w;
+    }
+    return arg;
+}
+
+static void unix_stream_body(int n)
+{
+    static char in[UNIX_CHUNK];
+    for (long left = (long)n * MIB; left > 0;) {
+        ssize_t r = read(unix_sv[0], in, UNIX_CHUNK);
+        if (r <= 0)
+            die("unix stream read");
+        left -= r;
+    }
+}
+
+static void bench_unix_stream(int n)
+{
+    unix_run(unix_stream_body, unix_writer, n);
+}
+
 static void map_touch_unmap(size_t len)
 {
     volatile char *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -385,6 +471,8 @@ static void run_all(uint64_t entry_tsc, int is_init)
     run_bench("getppid", "ns", 1e9, bench_getppid, 20000);
     run_bench("pthread_create_join", "us", 1e6, bench_pthread, 200);
     run_bench("futex_pingpong", "us", 1e6, bench_futex, 2000);
+    run_bench("unix_pingpong", "us", 1e6, bench_unix_pingpong, 2000);
+    run_bench("unix_stream_mib", "us", 1e6, bench_unix_stream, 8);
     run_bench("mmap_4k", "us", 1e6, bench_mmap_4k, 1000);
     run_bench("mmap_1m", "us", 1e6, bench_mmap_1m, 40);
     run_pagefault(2048);

@@ -12,7 +12,7 @@ cd "$(dirname "$0")/../.." || exit 1
 
 # name and unit of every line, in print order.
 UBENCH_METRICS="boot_init:ms getppid:ns pthread_create_join:us futex_pingpong:us
-                mmap_4k:us mmap_1m:us pagefault:ns spawn_wait:us"
+                unix_pingpong:us mmap_4k:us mmap_1m:us pagefault:ns spawn_wait:us"
 
 logdir=$BENCH_OUT/logs
 mkdir -p "$logdir"
@@ -53,11 +53,17 @@ for m in $UBENCH_METRICS; do
         "$(ubench_value "$nlog" "$name" "$unit" "$hz")" "$(ubench_value "$llog" "$name" "$unit" "$hz")"
 done
 
+# per_second LOG NAME FACTOR: FACTOR divided by ubench's NAME time in us, or NA.
+per_second() {
+    local us
+    us=$(ubench_value "$1" "$2" us "$hz")
+    is_number "$us" && awk -v u="$us" -v f="$3" 'BEGIN { if (u > 0) printf "%.1f\n", f / u; else print "NA" }' || echo NA
+}
+
 # churn_rounds_s: spawn + exec + exit rounds per second (issue 12; higher is
 # better), from ubench's churn_round time per round.
-churn_rate() {
-    local us
-    us=$(ubench_value "$1" churn_round us "$hz")
-    is_number "$us" && awk -v u="$us" 'BEGIN { if (u > 0) printf "%.1f\n", 1e6 / u; else print "NA" }' || echo NA
-}
-bench_line churn_rounds_s rounds/s "$(churn_rate "$nlog")" "$(churn_rate "$llog")"
+bench_line churn_rounds_s rounds/s "$(per_second "$nlog" churn_round 1e6)" "$(per_second "$llog" churn_round 1e6)"
+# unix_stream: AF_UNIX stream throughput in MB/s (higher is better), from
+# ubench's time per MiB (1 MiB = 1.048576 MB).
+bench_line unix_stream MB/s "$(per_second "$nlog" unix_stream_mib 1048576)" \
+    "$(per_second "$llog" unix_stream_mib 1048576)"

@@ -14,6 +14,7 @@ enum {
     DEV_MINOR_RUN,
     DEV_MINOR_PIPEFS,
     DEV_MINOR_PROC,
+    DEV_MINOR_SOCKFS,
 };
 
 /* The root directory of the whole tree (NULL before vfs_mount_root). */

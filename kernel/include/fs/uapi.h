@@ -80,6 +80,7 @@
 /* st_mode */
 #define K_S_IFMT 0170000
 #define K_S_IFSOCK 0140000
+#define K_S_ISSOCK(m) (((m) & K_S_IFMT) == K_S_IFSOCK)
 #define K_S_IFLNK 0120000
 #define K_S_IFREG 0100000
 #define K_S_IFBLK 0060000
@@ -114,6 +115,7 @@ static inline uint64_t dev_encode(uint32_t major, uint32_t minor)
  * tmpfs, as Linux's devtmpfs, and reports TMPFS_MAGIC as it does. */
 #define K_TMPFS_MAGIC 0x01021994u
 #define K_PIPEFS_MAGIC 0x50495045u
+#define K_SOCKFS_MAGIC 0x534F434Bu
 #define K_ST_VALID 0x20u  /* f_flags: the flags are meaningful (Linux's ST_VALID) */
 #define K_NAME_MAX 255
 

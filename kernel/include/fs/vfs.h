@@ -15,6 +15,8 @@
  *   inode->data_lock (mutex) protects a regular file's pages and size.
  *   inode_life_lock (spinlock, fs/inode.c) protects every refs count and
  *     makes the "refs and nlink both zero -> free" decision race-free.
+ *   unix_lock (spinlock, net/unix.h) may be taken under vfs_ns_lock: bind
+ *     and connect set and read a socket inode's sock.bound with both held.
  * No lock is ever held across copy_from_user/copy_to_user: a user page
  * fault may need kernel_pread (file-backed mappings), which takes data_lock. */
 #ifndef FS_VFS_H
@@ -29,6 +31,8 @@
 struct inode;
 struct file;
 struct walk;
+struct uio;       /* fs/uio.h */
+struct unix_sock; /* net/unix.h */
 
 /* A file system's limits, as Linux's tmpfs size= and nr_inodes=: new
  * inodes (and extra hard links) beyond max_inodes, and data pages plus the
@@ -70,6 +74,11 @@ struct super_block {
 struct file_ops {
     int64_t (*read)(struct file *f, void *buf, size_t n, uint64_t *pos, unsigned ioflags);
     int64_t (*write)(struct file *f, const void *buf, size_t n, uint64_t *pos, unsigned ioflags);
+    /* Files whose records must not be cut into bounce-sized pieces
+     * (sockets: a datagram is read whole): read(2)/write(2) hand them the
+     * user's vector (fs/uio.h) instead of calling read/write. */
+    int64_t (*read_uio)(struct file *f, struct uio *u, unsigned ioflags);
+    int64_t (*write_uio)(struct file *f, struct uio *u, unsigned ioflags);
     bool seekable;                                   /* lseek/pread/pwrite allowed (else ESPIPE) */
     bool write_batches;                              /* write understands IO_MORE */
     /* Streams (pipes, the console) that support IO_PEEK: removes n bytes
@@ -182,6 +191,9 @@ struct inode {
         struct {
             char *target;
         } lnk;
+        struct {                  /* a socket's name in the tree (net/unix_name.c) */
+            struct unix_sock *bound; /* the socket bound to it; NULL once closed (under unix_lock) */
+        } sock;
         struct {
             const struct file_ops *ops;
             void *priv;

@@ -1,6 +1,5 @@
 /* A vtpm running as a child process on four pipes: the data and control
- * channels of the swtpm protocol over the vtpm's type=fd transport (the
- * only way to reach it inside nutshell, which has no sockets). */
+ * channels of the swtpm protocol over the vtpm's type=fd transport. */
 #ifndef VTPM_VM_CHILD_H
 #define VTPM_VM_CHILD_H
 

@@ -1,8 +1,9 @@
 /* vtpmcheck: starts the vtpm on pipes (its type=fd transport) and drives a
  * batch of TPM 2.0 and control commands through them, with exact expected
- * results.  It is the in-VM half of the vtpm tests (nutshell has no sockets,
- * so tpm2-tools cannot reach a vtpm there), and the host suite runs the same
- * static binary on Linux, so both places check the same things.
+ * results, then a vtpm on Unix sockets (type=unixio, vtpm_unix.c).  It is
+ * the in-VM half of the vtpm tests (tpm2-tools do not run inside nutshell),
+ * and the host suite runs the same static binary on Linux, so both places
+ * check the same things.
  *
  *   vtpmcheck [--prefix NAME] [VTPM STATE]
  *
@@ -24,6 +25,7 @@
 #include "tpm_public.h"
 #include "tpmclient.h"
 #include "vtpm_child.h"
+#include "vtpm_unix.h"
 
 #define PCR_DEBUG      16          /* resettable, zero after Startup(CLEAR) */
 #define NV_INDEX       0x01500017u
@@ -509,6 +511,12 @@ static bool check_eof_stops(void)
     return true;
 }
 
+/* The same vtpm on its type=unixio transport. */
+static bool check_unix(void)
+{
+    return vtpm_unix_check(vtpm_path, state_path);
+}
+
 int main(int argc, char **argv)
 {
     int i = 1;
@@ -557,6 +565,7 @@ int main(int argc, char **argv)
     check("persistence-persistent-key", check_persist_key);
     check("persistence-primary-seed", check_persist_seed);
     check("closed-pipes-stop-vtpm", check_eof_stops);
+    check("unix-socket-transport", check_unix);
     if (access("/dev/eventlog", R_OK) == 0) /* nutshell's measured launch; the host suite checks the flag itself */
         check("measured-pcrs-from-eventlog", check_measured_pcrs);
     return check_failures ? 1 : 0;

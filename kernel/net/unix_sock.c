@@ -1,0 +1,219 @@
+/* AF_UNIX sockets as open files: the objects' life, the lock, and the file
+ * operations (read/write, poll, ioctl, close).  The model and the locking
+ * are described in net/unix.h. */
+#include <fs/kernel_api.h>
+#include <fs/mount.h>
+#include <fs/uio.h>
+#include <kernel/clock.h>
+#include <kernel/errno.h>
+#include <kernel/string.h>
+#include <kernel/uaccess.h>
+#include <mm/slab.h>
+#include <net/unix.h>
+#include <proc/process.h>
+
+spinlock_t unix_lock = SPINLOCK_INIT;
+
+static struct super_block *sockfs; /* the anonymous inodes of sockets */
+
+struct unix_sock *unix_sock_alloc(int type)
+{
+    struct unix_sock *s = kzalloc(sizeof *s);
+    if (!s)
+        return NULL;
+    s->refs = 1;
+    s->type = type;
+    s->state = UNIX_UNCONNECTED;
+    s->sndbuf = UNIX_SNDBUF_DEFAULT;
+    s->rcvbuf = UNIX_SNDBUF_DEFAULT;
+    s->peercred = (struct k_ucred){0, 0xfffe, 0xfffe}; /* no peer: overflow ids, as Linux */
+    list_init(&s->name_link);
+    list_init(&s->queue);
+    list_init(&s->accept_q);
+    list_init(&s->accept_link);
+    list_init(&s->inflight_link);
+    list_init(&s->gc_link);
+    waitq_init(&s->wq);
+    mutex_init(&s->iolock);
+    mutex_init(&s->bindlock);
+    return s;
+}
+
+void unix_sock_get(struct unix_sock *s)
+{
+    __atomic_add_fetch(&s->refs, 1, __ATOMIC_RELAXED);
+}
+
+/* The last reference: the socket's file is closed (or it never had one)
+ * and nothing points to it, so only its name record is left to drop. */
+void unix_sock_put(struct unix_sock *s)
+{
+    if (__atomic_sub_fetch(&s->refs, 1, __ATOMIC_ACQ_REL))
+        return;
+    if (s->addr)
+        unix_addr_put(s->addr);
+    kfree(s);
+}
+
+struct k_ucred unix_current_cred(void)
+{
+    struct process *p = current_process();
+    /* Everyone is root (misc/sys_identity.c). */
+    return (struct k_ucred){p ? p->pid : 0, 0, 0};
+}
+
+void unix_wake_locked(struct unix_sock *s)
+{
+    waitq_wake_all(&s->wq);
+}
+
+int unix_wait_locked(struct unix_sock *s, uint64_t deadline)
+{
+    int r = waitq_wait_locked_interruptible(&s->wq, &unix_lock, deadline);
+    return r == -ETIMEDOUT ? -EAGAIN : r;
+}
+
+uint64_t unix_deadline(uint64_t timeout_ns)
+{
+    return timeout_ns ? clock_monotonic_ns() + timeout_ns : 0;
+}
+
+struct unix_sock *unix_sock_of(struct file *f)
+{
+    return f->ops == &unix_file_ops ? f->priv : NULL;
+}
+
+static int64_t unix_read_uio(struct file *f, struct uio *u, unsigned io)
+{
+    struct unix_recv m = {.u = u, .nonblock = io & IO_NONBLOCK};
+    return unix_recvmsg(f->priv, &m);
+}
+
+static int64_t unix_write_uio(struct file *f, struct uio *u, unsigned io)
+{
+    struct unix_send m = {.u = u, .nonblock = io & IO_NONBLOCK};
+    return unix_sendmsg(f->priv, &m);
+}
+
+/* Linux's unix_writable: a quarter of the send buffer in use at most. */
+static bool unix_writable_locked(struct unix_sock *s)
+{
+    return s->state != UNIX_LISTENING && (s->wmem << 2) <= s->sndbuf;
+}
+
+/* Linux's unix_poll and unix_dgram_poll: an unconnected stream socket is
+ * hung up (and writable), a listener is never writable, a datagram sender
+ * is not writable while its peer's queue is full. */
+static unsigned unix_poll(struct file *f, bool arm)
+{
+    (void)arm; /* nothing to arm: every change wakes pollers */
+    struct unix_sock *s = f->priv;
+    unsigned m = 0;
+    uint64_t fl = spin_lock_irqsave(&unix_lock);
+    bool connection = s->type != K_SOCK_DGRAM;
+    if (s->err)
+        m |= K_POLLERR;
+    if (s->shutdown == (UNIX_SHUT_RCV | UNIX_SHUT_SEND))
+        m |= K_POLLHUP;
+    if (s->shutdown & UNIX_SHUT_RCV)
+        m |= K_POLLRDHUP | K_POLLIN | K_POLLRDNORM;
+    if (s->queue_msgs || s->accept_len)
+        m |= K_POLLIN | K_POLLRDNORM;
+    if (connection && s->state == UNIX_UNCONNECTED)
+        m |= K_POLLHUP;
+    bool writable = unix_writable_locked(s);
+    if (!connection && s->peer && s->peer->peer != s && !s->peer->dead &&
+        s->peer->queue_msgs > UNIX_DGRAM_QLEN)
+        writable = false; /* its receiver's queue is full */
+    if (writable)
+        m |= K_POLLOUT | K_POLLWRNORM | K_POLLWRBAND;
+    spin_unlock_irqrestore(&unix_lock, fl);
+    return m;
+}
+
+static int unix_ioctl(struct file *f, unsigned cmd, uint64_t uarg)
+{
+    struct unix_sock *s = f->priv;
+    int n = 0, r = 0;
+    uint64_t fl = spin_lock_irqsave(&unix_lock);
+    if (cmd == K_SIOCINQ) {
+        if (s->state == UNIX_LISTENING)
+            r = -EINVAL;
+        else
+            n = (int)MIN(unix_inq_locked(s), (size_t)0x7fffffff);
+    } else if (cmd == K_SIOCOUTQ) {
+        n = (int)MIN(s->wmem, (size_t)0x7fffffff);
+    } else {
+        r = -ENOTTY;
+    }
+    spin_unlock_irqrestore(&unix_lock, fl);
+    return r ? r : copy_to_user(uarg, &n, sizeof n);
+}
+
+static void unix_file_release(struct file *f)
+{
+    struct unix_sock *s = f->priv;
+    if (!s)
+        return; /* accept made the file but gave the connection back */
+    struct list_head dead = LIST_HEAD_INIT(dead);
+    struct inode *path = NULL;
+    uint64_t fl = spin_lock_irqsave(&unix_lock);
+    s->file = NULL;
+    unix_release_locked(s, &dead, &path);
+    spin_unlock_irqrestore(&unix_lock, fl);
+    poll_notify();
+    if (path)
+        inode_put(path);
+    unix_msgs_free(&dead);
+    unix_sock_put(s); /* the file's */
+    unix_gc();
+}
+
+const struct file_ops unix_file_ops = {
+    .read_uio = unix_read_uio,
+    .write_uio = unix_write_uio,
+    .seekable = false,
+    .ioctl = unix_ioctl,
+    .poll = unix_poll,
+    .release = unix_file_release,
+};
+
+static int sockfs_get(void)
+{
+    if (__atomic_load_n(&sockfs, __ATOMIC_ACQUIRE))
+        return 0;
+    struct super_block *sb = super_create("sockfs", K_SOCKFS_MAGIC, DEV_MINOR_SOCKFS, 0, 0);
+    if (!sb)
+        return -ENOMEM;
+    struct super_block *none = NULL;
+    if (!__atomic_compare_exchange_n(&sockfs, &none, sb, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+        kfree(sb); /* another thread made it first; theirs is in use */
+    return 0;
+}
+
+int unix_file_alloc(uint32_t flags, struct file **out)
+{
+    struct inode *i = NULL;
+    if (sockfs_get() || inode_alloc(sockfs, K_S_IFSOCK | 0777, &i))
+        return -ENOMEM;
+    struct file *f = file_alloc(i, &unix_file_ops, K_O_RDWR | (flags & K_O_NONBLOCK));
+    inode_put(i); /* the file holds it */
+    if (!f)
+        return -ENOMEM;
+    *out = f;
+    return 0;
+}
+
+int unix_sock_file(struct unix_sock *s, uint32_t flags, struct file **out)
+{
+    struct file *f;
+    int r = unix_file_alloc(flags, &f);
+    if (r)
+        return r;
+    f->priv = s;
+    uint64_t fl = spin_lock_irqsave(&unix_lock);
+    s->file = f;
+    spin_unlock_irqrestore(&unix_lock, fl);
+    *out = f;
+    return 0;
+}
