@@ -73,6 +73,8 @@ int file_path(struct file *f, struct inode *root, char *buf, size_t size, bool l
         int n;
         if (f->inode->sb->magic == K_PIPEFS_MAGIC)
             n = ksnprintf(buf, size, "pipe:[%lu]", f->inode->ino);
+        else if (f->inode->sb->magic == K_SOCKFS_MAGIC)
+            n = ksnprintf(buf, size, "socket:[%lu]", f->inode->ino); /* Linux's name */
         else
             n = ksnprintf(buf, size, "anon_inode:[%s]", f->inode->sb->name);
         return n < (int)size ? n : -ENAMETOOLONG;

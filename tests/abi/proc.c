@@ -18,6 +18,7 @@
 #include <pthread.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/sysmacros.h>
@@ -338,6 +339,17 @@ static void t_fd_links(void)
     OK(fcntl(p[0], F_SETFL, O_NONBLOCK));
     char c;
     EQ(read(p[0], &c, 1), 0);
+
+    /* A socket's link names its inode as Linux's does. */
+    int sv[2];
+    OK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
+    OK(fstat(sv[0], &st));
+    snprintf(path, sizeof path, "/proc/self/fd/%d", sv[0]);
+    OK(readlink_str(path, link, sizeof link));
+    snprintf(want, sizeof want, "socket:[%lu]", (unsigned long)st.st_ino);
+    CHECK(!strcmp(link, want), "%s -> %s, want %s", path, link, want);
+    close(sv[0]);
+    close(sv[1]);
 
     /* A file opened again through its fd link is the same file. */
     char file[PATH_MAX];
