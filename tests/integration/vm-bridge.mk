@@ -50,3 +50,21 @@ test-vm-bridge: deps
 	@$(MAKE) --no-print-directory $(VMBRIDGE_SUITE) $(VTPM_BIN)
 	@tests/run-suites.sh $(VMBRIDGE_SUITE)
 
+# make bench: guest_tpm_getrandom and guest_tpm_seal
+# (tests/bench/guest-tpm/bench-guest-tpm.sh): guesttpm, static like
+# tpmguest, is the guest's /init.
+GUESTTPM_SRCS := tests/bench/guest-tpm/guesttpm.c tests/integration/vm-bridge/guestlib.c \
+                 tests/integration/vtpm/tpmclient.c
+$(VMBRIDGE_OUT)/guesttpm: $(GUESTTPM_SRCS) tests/integration/vtpm/tpmclient.h \
+                          tests/integration/vm-bridge/guestlib.h tests/integration/vm-bridge.mk \
+                          $(SYSROOT_STAMP) | deps
+	@mkdir -p $(@D)
+	$(NUTSHELL_CC) -std=gnu11 -O2 -g -Wall -Wextra -Werror -static -Itests/integration/vtpm \
+	    -Itests/integration/vm-bridge -o $@ $(GUESTTPM_SRCS)
+
+$(VMBRIDGE_OUT)/guesttpm.cpio: $(VMBRIDGE_OUT)/guesttpm tests/bench/mkcpio.sh | deps
+	tests/bench/mkcpio.sh $@ init=$(VMBRIDGE_OUT)/guesttpm
+
+BENCH_PREREQS += $(VMBRIDGE_OUT)/guesttpm.cpio $(VMBRIDGE_OUT)/devices $(IMAGE_CPIO) $(BRIDGE_BIN) $(VTPM_BIN)
+BENCH_SCRIPTS += tests/bench/guest-tpm/bench-guest-tpm.sh
+
