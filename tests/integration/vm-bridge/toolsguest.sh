@@ -22,40 +22,20 @@
 #     the payload.  Then a boot step the first boot did not have is measured
 #     into PCR 9: unsealing fails and the disk stays locked.
 # One PASS/FAIL line per check; each boot ends QEMU through isa-debug-exit,
-# status 1 when every check passed.
+# status 1 when every check passed (guest-checks.sh).
 . /lib/guest-setup.sh
 
 name=$(guest_cmdline_value toolsguest.name)
 index=$(guest_cmdline_value toolsguest.index)
 other=$(guest_cmdline_value toolsguest.other)
 prefix=vm-bridge/$name
-failures=0
+. /lib/guest-checks.sh
 PCR_BOOT=9
 PCR_DEBUG=16
 SEALED=0x81010001 # the sealed disk key's persistent handle
 DISK=/dev/vda
 PAYLOAD="the encrypted disk of guest $name"
 ZERO=0000000000000000000000000000000000000000000000000000000000000000
-
-# check NAME FUNCTION: runs FUNCTION, which prints why it failed on stdout.
-# The guest's uptime at its start goes to the log, so a slow check shows.
-check() {
-    local why
-    echo "toolsguest: $1 at $(cut -d' ' -f1 /proc/uptime)"
-    if why=$($2 2>&1); then
-        echo "PASS $prefix/$1"
-    else
-        echo "FAIL $prefix/$1: $(echo "$why" | tail -n 3 | tr '\n' ' ')"
-        failures=$((failures + 1))
-    fi
-}
-
-power_off() {
-    sync
-    # isa-debug-exit at port 0xf4: QEMU exits with (v << 1) | 1.
-    printf "\\$(printf %o "$1")" | dd of=/dev/port bs=1 seek=244 count=1 2>/dev/null
-    poweroff -f
-}
 
 # sha256_hex FILE: the file's SHA-256 in hex.
 sha256_hex() { sha256sum "$1" | cut -d' ' -f1; }
@@ -204,7 +184,8 @@ check_changed_pcr_refuses() {
 
 if ! guest_wait_for /dev/tpmrm0 20; then
     echo "FAIL $prefix/tpm-device: no /dev/tpmrm0"
-    power_off 1
+    failures=1
+    power_off
 fi
 guest_wait_for "$DISK" 20 || echo "toolsguest: no $DISK"
 # This boot's measurement: the next stage's code.
@@ -229,5 +210,4 @@ else
     check unseal-unlocks-luks check_unseal_unlocks
     check changed-pcr-stays-locked check_changed_pcr_refuses
 fi
-[ $failures = 0 ] && power_off 0
-power_off 1
+power_off

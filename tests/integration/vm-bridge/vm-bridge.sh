@@ -40,9 +40,7 @@ cleanup() {
     local b
     for b in "${bridges[@]}"; do kill "$b" 2>/dev/null; done
     wait 2>/dev/null
-    rm -rf "$keep"
-    mkdir -p "$keep"
-    cp "$work"/*.log "$keep"/ 2>/dev/null
+    keep_logs "$work" "$keep"
     rm -rf "$work"
 }
 trap cleanup EXIT
