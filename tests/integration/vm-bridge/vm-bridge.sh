@@ -90,9 +90,9 @@ hz=$(awk '/^cpu MHz/{printf "%d\n", $4 * 1000; exit}' /proc/cpuinfo)
 # boot_guest NAME N INDEX OTHER [RUN]: console in guest-NAME[-RUN].log, QEMU's
 # pid in the .pid file of the same name.  Guest a runs toolsguest.sh on
 # microvm with ACPI (its virtio drivers, modules, find its disk only
-# there), one boot per QEMU (-no-reboot): a reboot of that guest within
-# QEMU hung before the kernel's first message in 3 of 4 tries, not
-# understood (docs/vtpm.md).  Guest b runs tpmguest, which needs no disk,
+# there), one boot per QEMU (-no-reboot): after its first boot's work a
+# reboot within QEMU makes the next boot minutes slow under TCG (docs/vtpm.md,
+# "Slow reboots within QEMU").  Guest b runs tpmguest, which needs no disk,
 # without ACPI, and reboots within QEMU.
 boot_guest() {
     local name=$1 n=$2 index=$3 other=$4
