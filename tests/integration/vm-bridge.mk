@@ -1,17 +1,19 @@
 # Guests' TPMs from the service VM (tests/integration/vm-bridge/README.md):
 # the service image (build/initrd.cpio, its inittab's vtpm1 and vtpm2
 # instances) in one QEMU, a vtpm-bridge per guest, and two Debian-kernel
-# guests with `-tpmdev emulator` on the bridges, whose /init (tpmguest)
-# uses /dev/tpm0.  Debian's kernel is tests/bench/bench.mk's LINUX_KERNEL
-# (fetched once).
+# guests with `-tpmdev emulator` on the bridges: guest a's image is
+# apps/guest's (Debian's tpm2-tools and cryptsetup) with toolsguest.sh as
+# /init, guest b's /init is tpmguest (raw commands on /dev/tpm0).  Debian's
+# kernel is tests/bench/bench.mk's LINUX_KERNEL (fetched once).
 VMBRIDGE_OUT   := $(BUILD)/tests/vm-bridge
 VMBRIDGE_GUEST := $(VMBRIDGE_OUT)/tpmguest
-VMBRIDGE_SRCS  := tests/integration/vm-bridge/tpmguest.c tests/integration/vtpm/tpmclient.c \
-                  tests/integration/vtpm-vm/checklib.c
+VMBRIDGE_SRCS  := tests/integration/vm-bridge/tpmguest.c tests/integration/vm-bridge/guestlib.c \
+                  tests/integration/vtpm/tpmclient.c tests/integration/vtpm-vm/checklib.c
 
 # nutshell-cc: static musl with the sysroot's libcrypto (SHA-256); the binary
 # runs on Linux as is (the same syscall ABI).
 $(VMBRIDGE_GUEST): $(VMBRIDGE_SRCS) tests/integration/vtpm/tpmclient.h tests/integration/vtpm-vm/checklib.h \
+                   tests/integration/vm-bridge/guestlib.h \
                    tests/integration/vm-bridge.mk \
                    $(SYSROOT_STAMP) | deps
 	@mkdir -p $(@D)
@@ -21,6 +23,12 @@ $(VMBRIDGE_GUEST): $(VMBRIDGE_SRCS) tests/integration/vtpm/tpmclient.h tests/int
 $(VMBRIDGE_OUT)/guest.cpio: $(VMBRIDGE_GUEST) tests/bench/mkcpio.sh | deps
 	tests/bench/mkcpio.sh $@ init=$(VMBRIDGE_GUEST)
 
+# The test guests' /init scripts share tests/integration/vm-bridge/guest-checks.sh.
+GUEST_CHECKS := tests/integration/vm-bridge/guest-checks.sh
+$(VMBRIDGE_OUT)/tools-guest.cpio: tests/integration/vm-bridge/toolsguest.sh $(GUEST_CHECKS) $(GUEST_IMAGE_DEPS) | deps
+	@mkdir -p $(@D)
+	apps/guest/mkguest.sh $@ $(BUILD)/linux tests/integration/vm-bridge/toolsguest.sh lib/guest-checks.sh=$(GUEST_CHECKS)
+
 # The service VM's device arguments with placeholders the suite fills in.
 $(VMBRIDGE_OUT)/devices: apps/image/image.mk tests/integration/vm-bridge.mk | deps
 	@mkdir -p $(@D)
@@ -28,10 +36,12 @@ $(VMBRIDGE_OUT)/devices: apps/image/image.mk tests/integration/vm-bridge.mk | de
 
 VMBRIDGE_SUITE := $(VMBRIDGE_OUT)/vm-bridge
 $(VMBRIDGE_SUITE): tests/integration/vm-bridge/vm-bridge.sh $(KERNEL_ELF) $(IMAGE_CPIO) \
-                   $(VMBRIDGE_OUT)/devices $(VMBRIDGE_OUT)/guest.cpio $(LINUX_KERNEL) $(BRIDGE_BIN)
-	@printf '#!/bin/sh\nexec %s %s %s %s %s %s\n' "$(CURDIR)/tests/integration/vm-bridge/vm-bridge.sh" \
+                   $(VMBRIDGE_OUT)/devices $(VMBRIDGE_OUT)/guest.cpio $(VMBRIDGE_OUT)/tools-guest.cpio \
+                   $(LINUX_KERNEL) $(BRIDGE_BIN)
+	@printf '#!/bin/sh\nexec %s %s %s %s %s %s %s\n' "$(CURDIR)/tests/integration/vm-bridge/vm-bridge.sh" \
 	    "$(CURDIR)/$(KERNEL_ELF)" "$(CURDIR)/$(IMAGE_CPIO)" "$(CURDIR)/$(VMBRIDGE_OUT)/devices" \
-	    "$(CURDIR)/$(VMBRIDGE_OUT)/guest.cpio" "$(CURDIR)/$(LINUX_KERNEL)" >$@
+	    "$(CURDIR)/$(VMBRIDGE_OUT)/guest.cpio" "$(CURDIR)/$(VMBRIDGE_OUT)/tools-guest.cpio" \
+	    "$(CURDIR)/$(LINUX_KERNEL)" >$@
 	@chmod +x $@
 
 TEST_SUITES  += $(VMBRIDGE_SUITE)
@@ -41,3 +51,42 @@ TEST_PREREQS += $(VMBRIDGE_SUITE) $(VTPM_BIN)
 test-vm-bridge: deps
 	@$(MAKE) --no-print-directory $(VMBRIDGE_SUITE) $(VTPM_BIN)
 	@tests/run-suites.sh $(VMBRIDGE_SUITE)
+
+# make bench: guest_tpm_getrandom and guest_tpm_seal
+# (tests/bench/guest-tpm/bench-guest-tpm.sh): guesttpm, static like
+# tpmguest, is the guest's /init.
+GUESTTPM_SRCS := tests/bench/guest-tpm/guesttpm.c tests/integration/vm-bridge/guestlib.c \
+                 tests/integration/vtpm/tpmclient.c
+$(VMBRIDGE_OUT)/guesttpm: $(GUESTTPM_SRCS) tests/integration/vtpm/tpmclient.h \
+                          tests/integration/vm-bridge/guestlib.h tests/integration/vm-bridge.mk \
+                          $(SYSROOT_STAMP) | deps
+	@mkdir -p $(@D)
+	$(NUTSHELL_CC) -std=gnu11 -O2 -g -Wall -Wextra -Werror -static -Itests/integration/vtpm \
+	    -Itests/integration/vm-bridge -o $@ $(GUESTTPM_SRCS)
+
+$(VMBRIDGE_OUT)/guesttpm.cpio: $(VMBRIDGE_OUT)/guesttpm tests/bench/mkcpio.sh | deps
+	tests/bench/mkcpio.sh $@ init=$(VMBRIDGE_OUT)/guesttpm
+
+BENCH_PREREQS += $(VMBRIDGE_OUT)/guesttpm.cpio $(VMBRIDGE_OUT)/devices $(IMAGE_CPIO) $(BRIDGE_BIN) $(VTPM_BIN)
+BENCH_SCRIPTS += tests/bench/guest-tpm/bench-guest-tpm.sh
+
+# make test-guest-ovmf (not in make test: the firmware under TCG takes
+# minutes): the guest booted by Debian's OVMF on q35, the firmware's event
+# log read in the guest (tests/integration/vm-bridge/ovmf.sh).
+DEPS_PKGS += ovmf
+$(VMBRIDGE_OUT)/ovmf-guest.cpio: tests/integration/vm-bridge/ovmfguest.sh $(GUEST_CHECKS) $(GUEST_IMAGE_DEPS) | deps
+	@mkdir -p $(@D)
+	apps/guest/mkguest.sh $@ $(BUILD)/linux tests/integration/vm-bridge/ovmfguest.sh lib/guest-checks.sh=$(GUEST_CHECKS)
+
+.PHONY: test-guest-ovmf
+OVMF_SUITE := $(VMBRIDGE_OUT)/vm-bridge-ovmf
+$(OVMF_SUITE): tests/integration/vm-bridge/ovmf.sh $(KERNEL_ELF) $(IMAGE_CPIO) $(VMBRIDGE_OUT)/devices \
+               $(VMBRIDGE_OUT)/ovmf-guest.cpio $(LINUX_KERNEL) $(BRIDGE_BIN) $(VTPM_BIN)
+	@printf '#!/bin/sh\nexec %s %s %s %s %s %s\n' "$(CURDIR)/tests/integration/vm-bridge/ovmf.sh" \
+	    "$(CURDIR)/$(KERNEL_ELF)" "$(CURDIR)/$(IMAGE_CPIO)" "$(CURDIR)/$(VMBRIDGE_OUT)/devices" \
+	    "$(CURDIR)/$(VMBRIDGE_OUT)/ovmf-guest.cpio" "$(CURDIR)/$(LINUX_KERNEL)" >$@
+	@chmod +x $@
+
+test-guest-ovmf: deps
+	@$(MAKE) --no-print-directory $(OVMF_SUITE)
+	@SUITE_TIMEOUT=1200 tests/run-suites.sh $(OVMF_SUITE)

@@ -39,3 +39,11 @@ expect_in() {
     done
     pass "$name"
 }
+
+# keep_logs DIR DEST: DEST (emptied first) gets copies of DIR's *.log, so a
+# suite's consoles outlive its temporary directory.
+keep_logs() {
+    rm -rf "$2"
+    mkdir -p "$2"
+    cp "$1"/*.log "$2"/ 2>/dev/null
+}

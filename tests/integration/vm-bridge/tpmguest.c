@@ -15,19 +15,16 @@
  * data and that PCR 16 is zero again, then powers QEMU off (isa-debug-exit).
  * Both boots check that the other guest's index is not visible. */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/io.h>
-#include <sys/mount.h>
 #include <sys/reboot.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "checklib.h"
+#include "guestlib.h"
 #include "tpmclient.h"
 
 #define PCR_DEBUG 16
@@ -179,69 +176,33 @@ static bool check_other_invisible(void)
 /* Reads tpmguest.* from the kernel command line. */
 static void read_cmdline(void)
 {
-    char line[1024] = "";
-    FILE *f = fopen("/proc/cmdline", "r");
-    if (f) {
-        if (!fgets(line, sizeof(line), f))
-            line[0] = 0;
-        fclose(f);
-    }
-    for (char *w = strtok(line, " \n"); w; w = strtok(NULL, " \n")) {
-        if (!strncmp(w, "tpmguest.name=", 14))
-            snprintf(name, sizeof(name), "%s", w + 14);
-        else if (!strncmp(w, "tpmguest.index=", 15))
-            own_index = (uint32_t)strtoul(w + 15, NULL, 16);
-        else if (!strncmp(w, "tpmguest.other=", 15))
-            other_index = (uint32_t)strtoul(w + 15, NULL, 16);
-    }
-}
-
-/* Waits up to 20 s for the TPM driver's device node. */
-static int open_tpm(void)
-{
-    for (int i = 0; i < 200; i++) {
-        int fd = open("/dev/tpm0", O_RDWR | O_CLOEXEC);
-        if (fd >= 0)
-            return fd;
-        struct timespec ts = {0, 100 * 1000 * 1000};
-        nanosleep(&ts, NULL);
-    }
-    return -1;
-}
-
-/* Ends QEMU through its isa-debug-exit device (iobase 0xf4): status
- * (v << 1) | 1, so 1 when every check passed, 3 otherwise. */
-static void power_off(int failed)
-{
-    if (ioperm(0xf4, 1, 1) == 0)
-        outb(failed ? 1 : 0, 0xf4);
-    reboot(RB_POWER_OFF);
+    char v[32];
+    guest_cmdline_value("tpmguest.name", name, sizeof(name));
+    if (!guest_cmdline_value("tpmguest.index", v, sizeof(v)))
+        own_index = (uint32_t)strtoul(v, NULL, 16);
+    if (!guest_cmdline_value("tpmguest.other", v, sizeof(v)))
+        other_index = (uint32_t)strtoul(v, NULL, 16);
 }
 
 int main(void)
 {
     setvbuf(stdout, NULL, _IONBF, 0);
-    mkdir("/dev", 0755);
-    mkdir("/sys", 0755);
-    mkdir("/proc", 0755);
-    mount("devtmpfs", "/dev", "devtmpfs", 0, NULL);
-    mount("sysfs", "/sys", "sysfs", 0, NULL);
-    mount("proc", "/proc", "proc", 0, NULL);
+    guest_mount_basics();
     read_cmdline();
     snprintf(prefix, sizeof(prefix), "vm-bridge/%s", name);
     check_prefix = prefix;
 
-    tpm = open_tpm();
+    tpm = guest_open_tpm(20);
     if (tpm < 0) {
         printf("FAIL %s/tpm-device: no /dev/tpm0: %s\n", prefix, strerror(errno));
-        power_off(1);
+        guest_power_off(1);
     }
     uint8_t probe[NV_SIZE];
     int boot2 = nv_read(own_index, probe);
     printf("tpmguest: %s: boot %d\n", name, boot2 == 1 ? 2 : 1);
     if (boot2 < 0) {
         printf("FAIL %s/nv-probe: %s\n", prefix, check_why);
-        power_off(1);
+        guest_power_off(1);
     }
     if (boot2 == 0) {
         check("tpm-device", check_device);
@@ -252,13 +213,13 @@ int main(void)
         printf("tpmguest: %s: rebooting\n", name);
         sync();
         if (check_failures)
-            power_off(1);
+            guest_power_off(1);
         reboot(RB_AUTOBOOT);
     } else {
         check("reboot-nv-kept", check_nv_kept);
         check("reboot-pcr-reset", check_pcr_reset);
         check("reboot-other-guest-nv-invisible", check_other_invisible);
-        power_off(check_failures);
+        guest_power_off(check_failures);
     }
     for (;;)
         pause();

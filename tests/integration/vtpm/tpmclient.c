@@ -21,6 +21,7 @@
 #define TPM_ALG_RSA        0x0001
 #define TPM_ALG_AES        0x0006
 #define TPM_ALG_SHA256     0x000b
+#define TPM_ALG_KEYEDHASH  0x0008
 #define TPM_ALG_NULL       0x0010
 #define TPM_ALG_ECDSA      0x0018
 #define TPM_ALG_ECC        0x0023
@@ -167,6 +168,24 @@ static void ecc_sign_public(struct wbuf *w, uint32_t salt)
     u16(w, 0);            /* unique.y */
 }
 
+static void ecc_storage_public(struct wbuf *w, uint32_t salt)
+{
+    (void)salt;
+    u16(w, TPM_ALG_ECC);
+    u16(w, TPM_ALG_SHA256);
+    /* fixedTPM fixedParent sensitiveDataOrigin userWithAuth restricted decrypt */
+    u32(w, 0x00030072);
+    u16(w, 0);
+    u16(w, TPM_ALG_AES);
+    u16(w, 128);
+    u16(w, TPM_ALG_CFB);
+    u16(w, TPM_ALG_NULL); /* scheme */
+    u16(w, TPM_ECC_NIST_P256);
+    u16(w, TPM_ALG_NULL); /* kdf */
+    u16(w, 0);            /* unique.x */
+    u16(w, 0);            /* unique.y */
+}
+
 size_t tc_create_primary_rsa2048(uint8_t *buf, uint32_t salt)
 {
     return create_primary(buf, rsa_storage_public, salt);
@@ -175,6 +194,35 @@ size_t tc_create_primary_rsa2048(uint8_t *buf, uint32_t salt)
 size_t tc_create_primary_ecc_sign(uint8_t *buf)
 {
     return create_primary(buf, ecc_sign_public, 0);
+}
+
+size_t tc_create_primary_ecc_storage(uint8_t *buf)
+{
+    return create_primary(buf, ecc_storage_public, 0);
+}
+
+size_t tc_create_sealed(uint8_t *buf, uint32_t parent, const uint8_t *data, uint16_t len)
+{
+    struct wbuf w = begin(buf, TPM_ST_SESSIONS, 0x153);
+    u32(&w, parent);
+    pw_session(&w);
+    u16(&w, (uint16_t)(4 + len)); /* TPM2B_SENSITIVE_CREATE */
+    u16(&w, 0);                   /* userAuth */
+    u16(&w, len);
+    memcpy(w.p + w.n, data, len);
+    w.n += len;
+    size_t size_at = w.n;
+    u16(&w, 0); /* TPM2B_PUBLIC size, patched below */
+    u16(&w, TPM_ALG_KEYEDHASH);
+    u16(&w, TPM_ALG_SHA256);
+    u32(&w, 0x00000052); /* fixedTPM fixedParent userWithAuth: a sealed data object */
+    u16(&w, 0);          /* authPolicy */
+    u16(&w, TPM_ALG_NULL); /* keyedHash scheme */
+    u16(&w, 0);          /* unique */
+    put16_at(w.p + size_at, (uint16_t)(w.n - size_at - 2));
+    u16(&w, 0); /* outsideInfo */
+    u32(&w, 0); /* creationPCR: no selections */
+    return end(&w);
 }
 
 size_t tc_flush(uint8_t *buf, uint32_t handle)

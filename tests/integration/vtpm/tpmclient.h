@@ -36,6 +36,11 @@ size_t tc_get_random(uint8_t *buf, uint16_t n);
  * varies the template and so the key. */
 size_t tc_create_primary_rsa2048(uint8_t *buf, uint32_t salt);
 size_t tc_create_primary_ecc_sign(uint8_t *buf); /* P-256 ECDSA-SHA256 signing key */
+/* A restricted P-256 storage key under the owner (a parent for tc_create_sealed). */
+size_t tc_create_primary_ecc_storage(uint8_t *buf);
+/* TPM2_Create of a sealed data object (keyed hash, no scheme, empty auth)
+ * holding `data` (at most 128 bytes) under `parent`. */
+size_t tc_create_sealed(uint8_t *buf, uint32_t parent, const uint8_t *data, uint16_t len);
 size_t tc_flush(uint8_t *buf, uint32_t handle);
 size_t tc_sign(uint8_t *buf, uint32_t key, const uint8_t digest[32]);
 size_t tc_nv_define(uint8_t *buf, uint32_t index, uint16_t size);
