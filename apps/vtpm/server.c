@@ -91,16 +91,25 @@ static struct conn *conn_add(enum conn_kind kind, const struct channel *ch, stru
     return NULL;
 }
 
+static void conn_release(struct conn *c)
+{
+    channel_close(&c->ch);
+    if (c->passed_fd >= 0)
+        close(c->passed_fd);
+    c->used = false;
+}
+
+/* Every connection's end is logged, as its start is: on a device the end is
+ * the host client's hang-up, and the line says the vtpm has seen it (its
+ * response and any partial input are gone with it).  why: NULL if the peer
+ * closed. */
 static void conn_close(struct conn *c, const char *why)
 {
     if (why)
         log_error("%s connection %u: %s; closed", kind_name(c->kind), c->id, why);
     else
-        log_debug("%s connection %u closed by peer", kind_name(c->kind), c->id);
-    channel_close(&c->ch);
-    if (c->passed_fd >= 0)
-        close(c->passed_fd);
-    c->used = false;
+        log_info("%s connection %u closed by peer", kind_name(c->kind), c->id);
+    conn_release(c);
 }
 
 /* A framing error: there is no telling where the next message starts.  A
@@ -421,6 +430,6 @@ int server_run(struct endpoint *data, struct endpoint *ctrl)
         log_info("shutting down: a channel is gone");
     for (int i = 0; i < MAX_CONNS; i++)
         if (conns[i].used)
-            conn_close(&conns[i], NULL);
+            conn_release(&conns[i]);
     return 0;
 }

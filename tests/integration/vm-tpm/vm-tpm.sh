@@ -156,23 +156,80 @@ t vm-tpm/tpm2-evictcontrol test_evict
 # ---------------------------------------------------------------- host behaviour
 getrandom=80010000000c0000017b0008 # TPM2_GetRandom(8)
 
+# The guest tells host clients apart by their hang-ups: QEMU reports a
+# disconnect and the next connect on the control queue, the bytes on the
+# port's own queue, and if a client leaves bytes behind and the next one
+# connects and sends before the guest has looked, no order is left between
+# the two (docs/devices.md, "Where a hang-up falls").  So each client here
+# starts only once the vtpm has seen the previous one leave: the vtpm logs
+# every connection's end, and on a port that end is the client's hang-up.
+# Waiting for that line is what makes these tests exact, whatever the load.
+ended() {
+    strip_log "$log" | grep -oE "$1 connection [0-9]+( closed by peer|: [^;]*; closed)" | wc -l
+}
+
+# await_ended KIND N: until the vtpm has seen N KIND connections end (QEMU's
+# watchdog bounds the wait).
+await_ended() {
+    while [ "$(ended "$1")" -lt "$2" ]; do
+        kill -0 "$qpid" 2>/dev/null || { echo "QEMU ended before the vtpm saw a $1 client leave"; return 1; }
+        sleep 0.1
+    done
+}
+
+# read_hex N: N bytes from descriptor 5, in hex (fewer if it ends first).
+read_hex() { timeout 120 head -c "$1" <&5 | od -An -tx1 -v | tr -d ' \n'; }
+
+# ask KIND PORT HEX [LEN]: one client that sends HEX, prints the answer in hex
+# (LEN bytes; without LEN a TPM response: its header, then the rest its size
+# field gives) and leaves; returns once the vtpm has seen it leave.  Having
+# its answer, it knows the vtpm has read past every earlier hang-up, so the
+# count taken then is exact.
+ask() {
+    local n r
+    exec 5<>"/dev/tcp/127.0.0.1/$2" || return 1
+    hex2bin "$3" >&5
+    if [ $# -ge 4 ]; then
+        r=$(read_hex "$4")
+    else
+        r=$(read_hex 10)
+        [ ${#r} = 20 ] && [ $((16#${r:4:8})) -gt 10 ] && r+=$(read_hex $((16#${r:4:8} - 10)))
+    fi
+    n=$(ended "$1")
+    exec 5>&-
+    echo "$r"
+    await_ended "$1" $((n + 1))
+}
+
+# vanish KIND PORT HEX: a client that sends HEX and leaves at once, without
+# its answer; returns once the vtpm has seen it leave.  The previous client
+# was an ask, so the count taken before it connects is exact.
+vanish() {
+    local n
+    n=$(ended "$1")
+    "$TOOL" vanish "$2" "$3" || return 1
+    await_ended "$1" $((n + 1))
+}
+
 # Clients that vanish mid-command: half a frame, a header's first bytes, a
-# whole command whose response nobody reads, then close; each followed by a
-# client that sends GetRandom(8), which must get its own answer: the vanished
-# client's bytes end at its hang-up (the virtio-console driver orders the
-# control queue's hang-ups against the port's bytes) and its response is
-# never sent to the next client.  Then tpm2_getrandom still works.
+# whole command (GetRandom(16), whose answer is 26 bytes long) whose response
+# nobody reads, then close; each followed by a client that sends
+# GetRandom(8), which must get its own answer (20 bytes: a success with 8
+# random bytes): the vanished client's bytes end at its hang-up and its
+# response is never sent to the next client.  Then tpm2_getrandom still works.
 test_vanishing_clients() {
     local i half r wrong=0
+    r=$(ask data $PORT $getrandom) || return 1
+    [ "${r:0:24}" = 800100000014000000000008 ] || { echo "GetRandom before the vanishing clients: '$r'"; return 1; }
     for i in 1 2 3 4 5 6 7 8 9; do
         case $((i % 3)) in
             0) half=80010000000c0000 ;;
             1) half=8001 ;;
-            2) half=$getrandom ;;
+            2) half=80010000000c0000017b0010 ;;
         esac
-        "$TOOL" vanish $PORT $half || return 1
-        r=$("$TOOL" raw $PORT $getrandom)
-        [ "${r:0:24}" = 800100000014000000000008 ] || wrong=$((wrong + 1))
+        vanish data $PORT $half || return 1
+        r=$(ask data $PORT $getrandom) || return 1
+        [ "${r:0:24}" = 800100000014000000000008 ] || { wrong=$((wrong + 1)); echo "after vanish $i ($half): '$r'"; }
     done
     [ $wrong = 0 ] || { echo "$wrong of 9 clients after a vanished one got another answer than their own"; return 1; }
     tpm2_getrandom -o rnd3 16 && [ "$(stat -c %s rnd3)" = 16 ] || { echo "getrandom after vanishing clients failed"; return 1; }
@@ -199,11 +256,11 @@ t vm-tpm/host-burst-of-commands test_burst
 # answered exactly (the first one included: the vanished bytes are dropped).
 test_ctrl_port() {
     local r
-    "$TOOL" vanish $CTRL 000000 || return 1
-    r=$("$TOOL" raw $CTRL 00000001)
+    r=$(ask ctrl $CTRL 00000001 8) && [ "$r" = 0000000000006cff ] || { echo "caps: $r"; return 1; }
+    vanish ctrl $CTRL 000000 || return 1
+    r=$(ask ctrl $CTRL 00000001 8)
     [ "$r" = 0000000000006cff ] || { echo "the request after a vanished ctrl client got '$r'"; return 1; }
-    r=$("$TOOL" raw $CTRL 00000001) && [ "$r" = 0000000000006cff ] || { echo "caps: $r"; return 1; }
-    r=$("$TOOL" raw $CTRL 0000000a) && [ "$r" = 00000000 ] || { echo "store volatile: $r"; return 1; }
+    r=$(ask ctrl $CTRL 0000000a 4) && [ "$r" = 00000000 ] || { echo "store volatile: $r"; return 1; }
 }
 t vm-tpm/host-ctrl-channel test_ctrl_port
 
