@@ -1,13 +1,17 @@
 /* State ciphers (state_cipher.h).
  *
- * Nonces are 96 random bits from OpenSSL's DRBG for every seal, not derived
- * from the sequence number: a sequence number is written more than once
- * whenever a commit is interrupted (the slot's payload is on the medium, its
- * header not yet), and the host can interrupt the vtpm at will, so a
- * counter-derived nonce would repeat under the same key with a different
- * plaintext, which breaks GCM.  Random nonces repeat with probability below
- * 2^-32 until 2^32 seals under one key (NIST SP 800-38D, 8.3): at one state
- * commit per second, for over a century. */
+ * Nonces are not derived from the sequence number: a sequence number is
+ * written more than once whenever a commit is interrupted (the slot's payload
+ * is on the medium, its header not yet), and the host can interrupt the vtpm
+ * at will, so a sequence-derived nonce would repeat under the same key with a
+ * different plaintext, which breaks GCM.  Instead (RFC 5116, 3.2: a fixed
+ * field and a counter) each nonce is 64 random bits drawn from OpenSSL's DRBG
+ * when the key is set, then a 32-bit count of the seals since: unique within
+ * a process by the count, and across processes unless two of them draw the
+ * same 64 bits, which for 2^16 vtpm starts under one key (the host restarting
+ * it at will) has a chance of 2^-33, below NIST SP 800-38D's 2^-32.  A fresh
+ * prefix is drawn if the count would wrap.  This keeps the DRBG (a few
+ * microseconds a call) out of every commit. */
 #include "state_cipher.h"
 
 #include <string.h>
@@ -21,6 +25,24 @@
 /* One context per direction, keyed once in state_cipher_set_key, so a seal
  * only sets its nonce instead of expanding the key again.  NULL: no key. */
 static EVP_CIPHER_CTX *seal_ctx, *open_ctx;
+/* The nonce's fixed field and counter (see above); main loop only. */
+static uint8_t nonce_prefix[8];
+static uint32_t nonce_count;
+
+static bool new_nonce_prefix(void)
+{
+    nonce_count = 0;
+    return RAND_bytes(nonce_prefix, sizeof(nonce_prefix)) == 1;
+}
+
+static bool next_nonce(uint8_t nonce[STATE_GCM_NONCE])
+{
+    if (nonce_count == UINT32_MAX && !new_nonce_prefix())
+        return false;
+    memcpy(nonce, nonce_prefix, sizeof(nonce_prefix));
+    put_be32(nonce + sizeof(nonce_prefix), nonce_count++);
+    return true;
+}
 
 /* The additional data: the slot magic, then the binding. */
 enum { AAD_LEN = 8 + 4 + 4 + 8 + STATE_INSTANCE_LEN };
@@ -56,7 +78,7 @@ int state_cipher_set_key(const uint8_t key[STATE_KEY_LEN])
     state_cipher_forget_key();
     seal_ctx = keyed_ctx(key, 1);
     open_ctx = keyed_ctx(key, 0);
-    if (!seal_ctx || !open_ctx) {
+    if (!seal_ctx || !open_ctx || !new_nonce_prefix()) {
         state_cipher_forget_key();
         log_error("state: OpenSSL refuses an AES-256-GCM key");
         return -1;
@@ -148,7 +170,7 @@ bool state_seal(uint32_t cipher, const struct seal_binding *b, const uint8_t *in
         return false;
     uint8_t aad[AAD_LEN];
     make_aad(cipher, b, aad);
-    if (RAND_bytes(out, STATE_GCM_NONCE) != 1)
+    if (!next_nonce(out))
         return false;
     if (!gcm_run(seal_ctx, out, aad, sizeof(aad), in, len, out + STATE_GCM_NONCE,
                  out + STATE_GCM_NONCE + len, true))

@@ -85,21 +85,15 @@ static int write_slot(struct state_store *st, int slot, uint64_t seq,
     uint32_t cap = state_payload_capacity(&st->sb);
     uint32_t cipher = state_cipher_active();
     size_t plain_cap = cap - state_cipher_overhead(cipher);
-    uint8_t *plain = malloc(plain_cap ? plain_cap : 1);
-    if (!plain) {
-        log_error("state: out of memory");
-        return -1;
-    }
+    uint8_t *plain = st->plain_buf;
     size_t plain_len, sealed_len;
     if (!state_payload_encode(blobs, plain, plain_cap, &plain_len)) {
         log_error("state: blobs exceed the slot capacity of %u bytes", cap);
-        free(plain);
         return -1;
     }
     struct seal_binding b = binding(st, seq);
     bool ok = state_seal(cipher, &b, plain, plain_len, st->io_buf, cap, &sealed_len);
     memset(plain, 0, plain_len); /* the TPM's secrets, in the clear */
-    free(plain);
     if (!ok) {
         log_error("state: sealing the payload failed");
         return -1;
@@ -177,6 +171,21 @@ static int new_layout(struct state_store *st, uint64_t slot_size)
         return -1;
     }
     return 0;
+}
+
+/* The payload staging buffers, sized for the layout in st->sb: io_buf holds
+ * the stored (sealed) bytes, plain_buf the records in the clear.  Allocated
+ * once, not per commit: a commit is then no mmap and munmap of a megabyte. */
+static int alloc_buffers(struct state_store *st)
+{
+    free(st->io_buf);
+    free(st->plain_buf);
+    st->io_buf = malloc(state_payload_capacity(&st->sb));
+    st->plain_buf = malloc(state_payload_capacity(&st->sb));
+    if (st->io_buf && st->plain_buf)
+        return 0;
+    log_error("state: out of memory");
+    return -1;
 }
 
 static uint64_t medium_size(int fd)
@@ -265,24 +274,19 @@ static bool load_slot(struct state_store *st, int i, const struct slot_header *h
         *why = "payload checksum mismatch";
         return false;
     }
-    uint8_t *plain = malloc(cap);
+    uint8_t *plain = st->plain_buf;
     size_t plain_len;
-    if (!plain) {
-        *why = "out of memory";
-        return false;
-    }
     struct seal_binding b = binding(st, h->seq);
     enum unseal_status us = state_unseal(h->cipher, &b, st->io_buf, h->payload_len, plain, cap,
                                          &plain_len);
     if (us != UNSEAL_OK) {
-        free(plain);
         *why = unseal_status_str(us);
         *sealed = true;
         return false;
     }
     struct blob_ref refs[BLOB_COUNT];
     if (!state_payload_decode(plain, plain_len, refs)) {
-        free(plain);
+        memset(plain, 0, plain_len);
         *why = "payload records malformed";
         return false;
     }
@@ -293,7 +297,7 @@ static bool load_slot(struct state_store *st, int i, const struct slot_header *h
         if (refs[b].present) {
             st->blobs[b].data = malloc(refs[b].len ? refs[b].len : 1);
             if (!st->blobs[b].data) {
-                free(plain);
+                memset(plain, 0, plain_len);
                 *why = "out of memory";
                 return false;
             }
@@ -301,7 +305,6 @@ static bool load_slot(struct state_store *st, int i, const struct slot_header *h
         }
     }
     memset(plain, 0, plain_len);
-    free(plain);
     return true;
 }
 
@@ -422,12 +425,8 @@ static int reformat(struct state_store *st, uint64_t slot_size)
                   (unsigned long long)medium_size(st->fd), (unsigned long long)need);
         return -1;
     }
-    free(st->io_buf);
-    st->io_buf = malloc(state_payload_capacity(&st->sb));
-    if (!st->io_buf) {
-        log_error("state: out of memory");
+    if (alloc_buffers(st) < 0)
         return -1;
-    }
     if (format(st) < 0)
         return -1;
     log_info("state: formatted %s afresh; a new TPM will be manufactured", st->path);
@@ -446,11 +445,8 @@ int state_store_open(struct state_store *st, const char *path, const struct stat
     if (st->fd < 0 && errno == ENOENT) {
         if (new_layout(st, o->slot_size) < 0)
             return -1;
-        st->io_buf = malloc(state_payload_capacity(&st->sb));
-        if (!st->io_buf) {
-            log_error("state: out of memory");
+        if (alloc_buffers(st) < 0)
             return -1;
-        }
         return create_file(st);
     }
     if (st->fd < 0) {
@@ -458,11 +454,8 @@ int state_store_open(struct state_store *st, const char *path, const struct stat
         return -1;
     }
     if (check_layout(st) == 0) {
-        st->io_buf = malloc(state_payload_capacity(&st->sb));
-        if (!st->io_buf) {
-            log_error("state: out of memory");
+        if (alloc_buffers(st) < 0)
             return -1;
-        }
         int r = load(st, o->seal_existing);
         if (r == 0)
             return 0;
@@ -482,7 +475,8 @@ void state_store_close(struct state_store *st)
 {
     free_blobs(st);
     free(st->io_buf);
-    st->io_buf = NULL;
+    free(st->plain_buf);
+    st->io_buf = st->plain_buf = NULL;
     if (st->fd >= 0)
         close(st->fd);
     st->fd = -1;

@@ -39,7 +39,8 @@ struct state_store {
      * (rollback.h); a failure fails the commit.  NULL: none. */
     int (*anchor)(uint64_t seq, const uint8_t tag[STATE_SHA256_LEN]);
     struct state_blob_buf blobs[BLOB_COUNT];
-    uint8_t *io_buf;     /* payload staging, state_payload_capacity() bytes */
+    uint8_t *io_buf;     /* stored payload staging, state_payload_capacity() bytes */
+    uint8_t *plain_buf;  /* the same in the clear; wiped after each use */
     int64_t fault_budget; /* bytes left before a simulated power cut; <0: off */
 };
 
