@@ -276,8 +276,8 @@ static bool load_slot(struct state_store *st, int i, const struct slot_header *h
     }
     uint8_t *plain = st->plain_buf;
     size_t plain_len;
-    struct seal_binding b = binding(st, h->seq);
-    enum unseal_status us = state_unseal(h->cipher, &b, st->io_buf, h->payload_len, plain, cap,
+    struct seal_binding bind = binding(st, h->seq);
+    enum unseal_status us = state_unseal(h->cipher, &bind, st->io_buf, h->payload_len, plain, cap,
                                          &plain_len);
     if (us != UNSEAL_OK) {
         *why = unseal_status_str(us);
