@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <openssl/crypto.h>
 
@@ -43,6 +44,8 @@ static void usage(FILE *f)
             "  --rollback-counter SPEC  anchor each commit in a monotonic counter:\n"
             "                       kbs:fd=IN,OUT[,instance=N] | kbs:exec=PROG[,instance=N] |\n"
             "                       file:PATH (host development) | none (required with a key)\n"
+            "  --format-only        create the state (a new file), empty, and exit: the TPM is\n"
+            "                       manufactured at the first start (where the key is)\n"
             "  --slot-size BYTES    slot size when formatting (default %u)\n"
             "  --fault-write-limit N  testing: die like a power cut after N bytes of state writes\n"
             "  --verbose            log every TPM and control command\n"
@@ -60,6 +63,25 @@ static int anchor_or_stop(uint64_t seq, const uint8_t tag[STATE_SHA256_LEN])
         return 0;
     log_error("stopping: a state commit that is not anchored must not be acknowledged");
     exit(1);
+}
+
+/* --format-only: a new state holding no TPM yet, so that the first vtpm to
+ * start on it manufactures the TPM, under its state key if it has one (a
+ * state made on the host with a TPM in it is refused with a key, since the
+ * host saw its seeds). */
+static int format_new_state(const char *path, const struct state_store_opts *opts)
+{
+    struct stat sb;
+    if (stat(path, &sb) == 0) {
+        log_error("--format-only: %s exists; it makes new states only", path);
+        return 1;
+    }
+    static struct state_store store;
+    if (state_store_open(&store, path, opts) < 0)
+        return 1;
+    state_store_close(&store);
+    log_info("state: %s is empty: the TPM is manufactured when a vtpm first starts on it", path);
+    return 0;
 }
 
 /* Reads the key, hands it to the cipher and the counter, wipes it. */
@@ -90,7 +112,7 @@ int main(int argc, char **argv)
 {
     const char *server_spec = NULL, *ctrl_spec = NULL, *state_path = NULL, *eventlog_path = NULL;
     const char *key_path = NULL, *counter_spec = NULL;
-    bool need_init = false;
+    bool need_init = false, format_only = false;
     uint64_t key_wait = KEY_WAIT_DEFAULT_S;
     struct state_store_opts opts = {.slot_size = STATE_SLOT_SIZE_DEFAULT};
     int64_t fault = -1;
@@ -107,6 +129,8 @@ int main(int argc, char **argv)
             opts.remanufacture = true;
         } else if (!strcmp(a, "--seal-existing")) {
             opts.seal_existing = true;
+        } else if (!strcmp(a, "--format-only")) {
+            format_only = true;
         } else if (!strcmp(a, "--need-init")) {
             need_init = true;
         } else if (v && !strcmp(a, "--server")) {
@@ -149,6 +173,8 @@ int main(int argc, char **argv)
             return 2;
         }
     }
+    if (format_only && state_path)
+        return format_new_state(state_path, &opts);
     if (!server_spec || !ctrl_spec || !state_path) {
         usage(stderr);
         return 2;

@@ -302,3 +302,17 @@ test_unsealed() {
     stop_vtpm
 }
 t unsealed-state-refused-or-sealed-on-request test_unsealed
+
+# The provisioning path: an empty state made on the host (mkstate.sh --empty)
+# is accepted with a key, sealed at once, and the TPM manufactured under it.
+test_empty_provisioned() {
+    rm -f "$state" "$work/counter"
+    "$root/apps/image/mkstate.sh" --empty "$VTPM" "$state" >/dev/null 2>&1 || { echo "mkstate --empty failed"; return 1; }
+    start_vtpm "${SEAL[@]}" || { tail -n 2 "$work/log"; return 1; }
+    grep -q "newly manufactured" "$work/log" || { echo "no manufacture line"; return 1; }
+    stop_vtpm
+    local slots
+    slots=$("$STATETOOL" info "$state")
+    [ "$(echo "$slots" | grep -c "cipher 1 ")" = 2 ] || { echo "not sealed in both slots: $slots"; return 1; }
+}
+t empty-state-sealed-and-manufactured-at-first-start test_empty_provisioned
