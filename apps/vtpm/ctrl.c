@@ -10,6 +10,7 @@
 
 #include "bytes.h"
 #include "log.h"
+#include "state_cipher.h"
 #include "tpm.h"
 
 uint64_t ctrl_capabilities(bool datafd)
@@ -146,8 +147,9 @@ size_t ctrl_execute(const struct ctrl_req *req, bool fds_supported, bool fd_rece
     case CTRL_STORE_VOLATILE:
         return result_only(out, tpm_store_volatile());
     case CTRL_GET_CONFIG:
-        /* No state key and no migration key are configured (state_cipher.h). */
-        memset(out, 0, 8);
+        /* The state key is swtpm's "file key"; no migration key exists. */
+        put_be32(out, PTM_SUCCESS);
+        put_be32(out + 4, state_cipher_has_key() ? PTM_CONFIG_FLAG_FILE_KEY : 0);
         return 8;
     case CTRL_SET_DATAFD:
         if (!fd_received)

@@ -46,6 +46,10 @@ enum ctrl_cmd {
 #define PTM_CAP_SET_BUFFERSIZE       (1u << 13)
 #define PTM_CAP_GET_INFO             (1u << 14)
 
+/* GET_CONFIG flags: the state is encrypted with a key given to the TPM
+ * process (swtpm: --key); a migration key exists (never, here). */
+#define PTM_CONFIG_FLAG_FILE_KEY      1u
+
 /* INIT flag: forget the stored volatile state before starting. */
 #define PTM_INIT_FLAG_DELETE_VOLATILE 1u
 

@@ -15,7 +15,7 @@ static const char slot_magic[8] = {'N', 'S', 'V', 'T', 'P', 'M', 'S', 'L'};
 /* Field offsets inside the superblock sector. */
 enum {
     SB_MAGIC = 0, SB_VERSION = 8, SB_REGION = 12, SB_SLOT_SIZE = 16,
-    SB_SLOT0 = 24, SB_SLOT1 = 32, SB_SHA = 40, SB_END = 72,
+    SB_SLOT0 = 24, SB_SLOT1 = 32, SB_INSTANCE = 40, SB_SHA = 56, SB_END = 88,
 };
 /* Field offsets inside a slot header sector. */
 enum {
@@ -55,6 +55,7 @@ static bool all_zero(const uint8_t *p, size_t n)
 
 void state_super_default(struct state_super *sb, uint64_t slot_size)
 {
+    memset(sb, 0, sizeof(*sb));
     sb->version = STATE_VERSION;
     sb->slot_size = slot_size;
     sb->slot_offset[0] = STATE_REGION;
@@ -82,6 +83,7 @@ void state_super_encode(const struct state_super *sb, uint8_t out[STATE_SECTOR])
     put_be64(out + SB_SLOT_SIZE, sb->slot_size);
     put_be64(out + SB_SLOT0, sb->slot_offset[0]);
     put_be64(out + SB_SLOT1, sb->slot_offset[1]);
+    memcpy(out + SB_INSTANCE, sb->instance, STATE_INSTANCE_LEN);
     state_sha256(out, SB_SHA, out + SB_SHA);
 }
 
@@ -123,10 +125,11 @@ enum state_check state_super_decode(const uint8_t in[STATE_SECTOR], struct state
     sb->slot_size = get_be64(in + SB_SLOT_SIZE);
     sb->slot_offset[0] = get_be64(in + SB_SLOT0);
     sb->slot_offset[1] = get_be64(in + SB_SLOT1);
+    memcpy(sb->instance, in + SB_INSTANCE, STATE_INSTANCE_LEN);
     return layout_sane(sb) ? STATE_OK : STATE_BAD_LAYOUT;
 }
 
-void slot_header_encode(const struct slot_header *h, uint8_t out[STATE_SECTOR])
+void slot_header_encode(struct slot_header *h, uint8_t out[STATE_SECTOR])
 {
     memset(out, 0, STATE_SECTOR);
     memcpy(out + SH_MAGIC, slot_magic, 8);
@@ -136,6 +139,7 @@ void slot_header_encode(const struct slot_header *h, uint8_t out[STATE_SECTOR])
     put_be32(out + SH_LEN, h->payload_len);
     memcpy(out + SH_PAYLOAD_SHA, h->payload_sha256, STATE_SHA256_LEN);
     state_sha256(out, SH_SHA, out + SH_SHA);
+    memcpy(h->digest, out + SH_SHA, STATE_SHA256_LEN);
 }
 
 enum state_check slot_header_decode(const uint8_t in[STATE_SECTOR], uint32_t capacity,
@@ -155,6 +159,7 @@ enum state_check slot_header_decode(const uint8_t in[STATE_SECTOR], uint32_t cap
     h->seq = get_be64(in + SH_SEQ);
     h->payload_len = get_be32(in + SH_LEN);
     memcpy(h->payload_sha256, in + SH_PAYLOAD_SHA, STATE_SHA256_LEN);
+    memcpy(h->digest, in + SH_SHA, STATE_SHA256_LEN);
     if (h->payload_len > capacity)
         return STATE_BAD_LAYOUT;
     return STATE_OK;

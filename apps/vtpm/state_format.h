@@ -14,20 +14,27 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define STATE_VERSION       1u
+/* Version 2 added the instance id to the superblock and sealed payloads
+ * (docs/vtpm.md, "State format"); version 1 states are refused. */
+#define STATE_VERSION       2u
 #define STATE_SECTOR        512u
 #define STATE_REGION        4096u
 #define STATE_SLOT_SIZE_DEFAULT (1024u * 1024u)
 #define STATE_SHA256_LEN    32u
+#define STATE_INSTANCE_LEN  16u
 
-/* Encodings of the payload's cipher field.  Only "none" exists today; the
- * attestation issue adds a key-sealed cipher (state_cipher.h). */
-#define STATE_CIPHER_NONE 0u
+/* Encodings of the payload's cipher field (state_cipher.h). */
+#define STATE_CIPHER_NONE       0u
+#define STATE_CIPHER_AES256GCM  1u
 
 struct state_super {
     uint32_t version;
     uint64_t slot_size;      /* header region + payload capacity */
     uint64_t slot_offset[2];
+    /* Random at format time: names this state among all others, so a sealed
+     * slot cannot be moved to another disk (it is in the seal's AAD) and the
+     * rollback counter has a key. */
+    uint8_t instance[STATE_INSTANCE_LEN];
 };
 
 struct slot_header {
@@ -35,6 +42,9 @@ struct slot_header {
     uint64_t seq;            /* higher is newer; the formatter writes seq 0 */
     uint32_t payload_len;
     uint8_t payload_sha256[STATE_SHA256_LEN]; /* over the stored (sealed) payload */
+    /* Set by encode and decode: SHA-256 of the header's fields, which names
+     * this one commit (sequence number and payload) for the rollback counter. */
+    uint8_t digest[STATE_SHA256_LEN];
 };
 
 enum state_check {
@@ -48,7 +58,8 @@ enum state_check {
 
 const char *state_check_str(enum state_check c);
 
-/* The layout a new state gets: slots back to back after the superblock. */
+/* The layout a new state gets: slots back to back after the superblock.
+ * The instance id is left to the caller (random for a real state). */
 void state_super_default(struct state_super *sb, uint64_t slot_size);
 /* Bytes the layout needs from offset 0. */
 uint64_t state_super_extent(const struct state_super *sb);
@@ -57,7 +68,8 @@ uint32_t state_payload_capacity(const struct state_super *sb);
 void state_super_encode(const struct state_super *sb, uint8_t out[STATE_SECTOR]);
 enum state_check state_super_decode(const uint8_t in[STATE_SECTOR], struct state_super *sb);
 
-void slot_header_encode(const struct slot_header *h, uint8_t out[STATE_SECTOR]);
+/* Fills h->digest as a side effect. */
+void slot_header_encode(struct slot_header *h, uint8_t out[STATE_SECTOR]);
 /* `capacity` bounds payload_len. */
 enum state_check slot_header_decode(const uint8_t in[STATE_SECTOR], uint32_t capacity,
                                     struct slot_header *h);

@@ -10,6 +10,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <openssl/rand.h>
+
 #include "log.h"
 #include "state_cipher.h"
 
@@ -68,26 +70,30 @@ static int sync_fd(struct state_store *st)
     return 0;
 }
 
-/* Writes `blobs` into slot `slot` with sequence `seq`, in commit order. */
+static struct seal_binding binding(const struct state_store *st, uint64_t seq)
+{
+    struct seal_binding b = {.version = st->sb.version, .seq = seq};
+    memcpy(b.instance, st->sb.instance, STATE_INSTANCE_LEN);
+    return b;
+}
+
+/* Writes `blobs` into slot `slot` with sequence `seq`, in commit order;
+ * `tag` receives the new header's digest. */
 static int write_slot(struct state_store *st, int slot, uint64_t seq,
-                      const struct blob_ref blobs[BLOB_COUNT])
+                      const struct blob_ref blobs[BLOB_COUNT], uint8_t tag[STATE_SHA256_LEN])
 {
     uint32_t cap = state_payload_capacity(&st->sb);
     uint32_t cipher = state_cipher_active();
     size_t plain_cap = cap - state_cipher_overhead(cipher);
-    uint8_t *plain = malloc(plain_cap ? plain_cap : 1);
-    if (!plain) {
-        log_error("state: out of memory");
-        return -1;
-    }
+    uint8_t *plain = st->plain_buf;
     size_t plain_len, sealed_len;
     if (!state_payload_encode(blobs, plain, plain_cap, &plain_len)) {
         log_error("state: blobs exceed the slot capacity of %u bytes", cap);
-        free(plain);
         return -1;
     }
-    bool ok = state_seal(cipher, plain, plain_len, st->io_buf, cap, &sealed_len);
-    free(plain);
+    struct seal_binding b = binding(st, seq);
+    bool ok = state_seal(cipher, &b, plain, plain_len, st->io_buf, cap, &sealed_len);
+    memset(plain, 0, plain_len); /* the TPM's secrets, in the clear */
     if (!ok) {
         log_error("state: sealing the payload failed");
         return -1;
@@ -96,6 +102,7 @@ static int write_slot(struct state_store *st, int slot, uint64_t seq,
     state_sha256(st->io_buf, sealed_len, h.payload_sha256);
     uint8_t sector[STATE_SECTOR];
     slot_header_encode(&h, sector);
+    memcpy(tag, h.digest, STATE_SHA256_LEN);
 
     uint64_t base = st->sb.slot_offset[slot];
     if (write_at(st, st->io_buf, sealed_len, base + STATE_REGION) < 0 || sync_fd(st) < 0)
@@ -116,11 +123,21 @@ static int commit(struct state_store *st)
     struct blob_ref refs[BLOB_COUNT];
     blob_refs(st, refs);
     int target = st->cur_slot ^ 1;
-    if (write_slot(st, target, st->seq + 1, refs) < 0)
+    uint8_t tag[STATE_SHA256_LEN];
+    if (write_slot(st, target, st->seq + 1, refs, tag) < 0)
         return -1;
+    /* On the medium now, so it is the current state whatever the anchor
+     * says: a failed anchor only means it must not be acknowledged. */
     st->cur_slot = target;
     st->seq++;
-    return 0;
+    memcpy(st->tag, tag, sizeof(tag));
+    st->cur_cipher = state_cipher_active();
+    return st->anchor ? st->anchor(st->seq, st->tag) : 0;
+}
+
+int state_store_recommit(struct state_store *st)
+{
+    return commit(st);
 }
 
 /* Writes a fresh layout: superblock, and an empty committed state (seq 0) in
@@ -137,11 +154,38 @@ static int format(struct state_store *st)
     if (write_at(st, sector, sizeof(sector), st->sb.slot_offset[0]) < 0)
         return -1;
     struct blob_ref none[BLOB_COUNT] = {0};
-    if (write_slot(st, 1, 0, none) < 0)
+    if (write_slot(st, 1, 0, none, st->tag) < 0)
         return -1;
     st->cur_slot = 1;
     st->seq = 0;
+    st->cur_cipher = state_cipher_active();
     return 0;
+}
+
+/* A new state's layout with a fresh random instance id. */
+static int new_layout(struct state_store *st, uint64_t slot_size)
+{
+    state_super_default(&st->sb, slot_size);
+    if (RAND_bytes(st->sb.instance, STATE_INSTANCE_LEN) != 1) {
+        log_error("state: no random bytes for the instance id");
+        return -1;
+    }
+    return 0;
+}
+
+/* The payload staging buffers, sized for the layout in st->sb: io_buf holds
+ * the stored (sealed) bytes, plain_buf the records in the clear.  Allocated
+ * once, not per commit: a commit is then no mmap and munmap of a megabyte. */
+static int alloc_buffers(struct state_store *st)
+{
+    free(st->io_buf);
+    free(st->plain_buf);
+    st->io_buf = malloc(state_payload_capacity(&st->sb));
+    st->plain_buf = malloc(state_payload_capacity(&st->sb));
+    if (st->io_buf && st->plain_buf)
+        return 0;
+    log_error("state: out of memory");
+    return -1;
 }
 
 static uint64_t medium_size(int fd)
@@ -214,8 +258,10 @@ static enum state_check read_header(struct state_store *st, int i, struct slot_h
 }
 
 /* Loads slot `i` described by `h` into st->blobs; false if the payload fails
- * its checksum, its cipher, or its record structure. */
-static bool load_slot(struct state_store *st, int i, const struct slot_header *h, const char **why)
+ * its checksum, its cipher, or its record structure.  *sealed is set when it
+ * failed to unseal (a state that must never be formatted over). */
+static bool load_slot(struct state_store *st, int i, const struct slot_header *h, const char **why,
+                      bool *sealed)
 {
     uint32_t cap = state_payload_capacity(&st->sb);
     if (read_at(st->fd, st->io_buf, h->payload_len, st->sb.slot_offset[i] + STATE_REGION) < 0) {
@@ -228,16 +274,19 @@ static bool load_slot(struct state_store *st, int i, const struct slot_header *h
         *why = "payload checksum mismatch";
         return false;
     }
-    uint8_t *plain = malloc(cap);
+    uint8_t *plain = st->plain_buf;
     size_t plain_len;
-    if (!plain || !state_unseal(h->cipher, st->io_buf, h->payload_len, plain, cap, &plain_len)) {
-        free(plain);
-        *why = plain ? "payload cannot be unsealed (unknown cipher or wrong key)" : "out of memory";
+    struct seal_binding bind = binding(st, h->seq);
+    enum unseal_status us = state_unseal(h->cipher, &bind, st->io_buf, h->payload_len, plain, cap,
+                                         &plain_len);
+    if (us != UNSEAL_OK) {
+        *why = unseal_status_str(us);
+        *sealed = true;
         return false;
     }
     struct blob_ref refs[BLOB_COUNT];
     if (!state_payload_decode(plain, plain_len, refs)) {
-        free(plain);
+        memset(plain, 0, plain_len);
         *why = "payload records malformed";
         return false;
     }
@@ -248,19 +297,29 @@ static bool load_slot(struct state_store *st, int i, const struct slot_header *h
         if (refs[b].present) {
             st->blobs[b].data = malloc(refs[b].len ? refs[b].len : 1);
             if (!st->blobs[b].data) {
-                free(plain);
+                memset(plain, 0, plain_len);
                 *why = "out of memory";
                 return false;
             }
             memcpy(st->blobs[b].data, refs[b].data, refs[b].len);
         }
     }
-    free(plain);
+    memset(plain, 0, plain_len);
     return true;
 }
 
-/* Picks and loads the newest valid slot; 0, or -1 with the reason logged. */
-static int load(struct state_store *st)
+static bool holds_blobs(const struct state_store *st)
+{
+    for (int b = 0; b < BLOB_COUNT; b++)
+        if (st->blobs[b].present)
+            return true;
+    return false;
+}
+
+/* Picks and loads the newest valid slot; 0, or -1 with the reason logged,
+ * or -2 for a state that must not be formatted over (sealed, or unsealed
+ * where a sealed one is wanted). */
+static int load(struct state_store *st, bool seal_existing)
 {
     struct slot_header h[2];
     enum state_check c[2];
@@ -276,12 +335,30 @@ static int load(struct state_store *st)
         return -1;
     }
     const char *why = "";
-    if (!load_slot(st, best, &h[best], &why)) {
+    bool sealed = false;
+    if (!load_slot(st, best, &h[best], &why, &sealed)) {
+        if (sealed) {
+            log_error("state: %s slot %d (seq %llu, cipher %s): %s; refusing to start, and not "
+                      "formatting over it", st->path, best, (unsigned long long)h[best].seq,
+                      state_cipher_name(h[best].cipher), why);
+            return -2;
+        }
         /* A commit syncs the payload before writing its header, so the newest
          * valid header always has a whole payload: this is corruption. */
         log_error("state: %s slot %d (seq %llu) is corrupt: %s", st->path, best,
                   (unsigned long long)h[best].seq, why);
         return -1;
+    }
+    if (state_cipher_has_key() && h[best].cipher == STATE_CIPHER_NONE && holds_blobs(st)) {
+        if (!seal_existing) {
+            /* Its seeds were written in the clear: whoever made or copied it
+             * knows them, and sealing it now would not change that. */
+            log_error("state: %s holds an unsealed TPM but a state key was given; refusing to "
+                      "start (pass --seal-existing to seal it, only if no untrusted party ever "
+                      "had a copy)", st->path);
+            return -2;
+        }
+        log_info("state: %s is unsealed; --seal-existing: sealing it now", st->path);
     }
     int other = best ^ 1;
     if (c[other] != STATE_OK && c[other] != STATE_BLANK)
@@ -289,8 +366,11 @@ static int load(struct state_store *st)
                  other, state_check_str(c[other]), best);
     st->cur_slot = best;
     st->seq = h[best].seq;
-    log_info("state: loaded %s slot %d seq %llu (permanent %s, volatile %s, savestate %s)",
-             st->path, best, (unsigned long long)st->seq,
+    st->cur_cipher = h[best].cipher;
+    memcpy(st->tag, h[best].digest, STATE_SHA256_LEN);
+    log_info("state: loaded %s slot %d seq %llu, %s (permanent %s, volatile %s, savestate %s)",
+             st->path, best, (unsigned long long)st->seq, h[best].cipher == STATE_CIPHER_NONE ?
+             "unsealed" : state_cipher_name(h[best].cipher),
              st->blobs[BLOB_PERMANENT].present ? "yes" : "no",
              st->blobs[BLOB_VOLATILE].present ? "yes" : "no",
              st->blobs[BLOB_SAVESTATE].present ? "yes" : "no");
@@ -331,7 +411,8 @@ static void free_blobs(struct state_store *st)
 static int reformat(struct state_store *st, uint64_t slot_size)
 {
     free_blobs(st);
-    state_super_default(&st->sb, slot_size);
+    if (new_layout(st, slot_size) < 0)
+        return -1;
     uint64_t need = state_super_extent(&st->sb);
     struct stat sbuf;
     if (fstat(st->fd, &sbuf) == 0 && S_ISREG(sbuf.st_mode)) {
@@ -344,20 +425,15 @@ static int reformat(struct state_store *st, uint64_t slot_size)
                   (unsigned long long)medium_size(st->fd), (unsigned long long)need);
         return -1;
     }
-    free(st->io_buf);
-    st->io_buf = malloc(state_payload_capacity(&st->sb));
-    if (!st->io_buf) {
-        log_error("state: out of memory");
+    if (alloc_buffers(st) < 0)
         return -1;
-    }
     if (format(st) < 0)
         return -1;
     log_info("state: formatted %s afresh; a new TPM will be manufactured", st->path);
     return 0;
 }
 
-int state_store_open(struct state_store *st, const char *path, bool remanufacture,
-                     uint64_t slot_size)
+int state_store_open(struct state_store *st, const char *path, const struct state_store_opts *o)
 {
     memset(st, 0, sizeof(*st));
     st->path = path;
@@ -367,12 +443,10 @@ int state_store_open(struct state_store *st, const char *path, bool remanufactur
 
     st->fd = open(path, O_RDWR | O_CLOEXEC);
     if (st->fd < 0 && errno == ENOENT) {
-        state_super_default(&st->sb, slot_size);
-        st->io_buf = malloc(state_payload_capacity(&st->sb));
-        if (!st->io_buf) {
-            log_error("state: out of memory");
+        if (new_layout(st, o->slot_size) < 0)
             return -1;
-        }
+        if (alloc_buffers(st) < 0)
+            return -1;
         return create_file(st);
     }
     if (st->fd < 0) {
@@ -380,28 +454,29 @@ int state_store_open(struct state_store *st, const char *path, bool remanufactur
         return -1;
     }
     if (check_layout(st) == 0) {
-        st->io_buf = malloc(state_payload_capacity(&st->sb));
-        if (!st->io_buf) {
-            log_error("state: out of memory");
+        if (alloc_buffers(st) < 0)
             return -1;
-        }
-        if (load(st) == 0)
+        int r = load(st, o->seal_existing);
+        if (r == 0)
             return 0;
         free_blobs(st);
+        if (r == -2)
+            return -1;
     }
-    if (!remanufacture) {
+    if (!o->remanufacture) {
         log_error("state: refusing to start on %s; pass --remanufacture to discard it and "
                   "manufacture a new TPM", path);
         return -1;
     }
-    return reformat(st, slot_size);
+    return reformat(st, o->slot_size);
 }
 
 void state_store_close(struct state_store *st)
 {
     free_blobs(st);
     free(st->io_buf);
-    st->io_buf = NULL;
+    free(st->plain_buf);
+    st->io_buf = st->plain_buf = NULL;
     if (st->fd >= 0)
         close(st->fd);
     st->fd = -1;

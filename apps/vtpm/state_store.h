@@ -21,23 +21,40 @@ struct state_blob_buf {
 
 /* One store per process (libtpms has one TPM); not thread-safe: only the
  * main loop, and libtpms called from it, touch it. */
+struct state_store_opts {
+    bool remanufacture;  /* format a state that fails its checks (not one that fails to unseal) */
+    bool seal_existing;  /* with a key: accept an unsealed state holding a TPM, and seal it */
+    uint64_t slot_size;  /* used only when formatting */
+};
+
 struct state_store {
     int fd;
     const char *path;
     struct state_super sb;
     int cur_slot;        /* slot holding the current state */
     uint64_t seq;        /* its sequence number */
+    uint8_t tag[STATE_SHA256_LEN]; /* its header digest: names the commit for the rollback counter */
+    uint32_t cur_cipher; /* the cipher that sealed it */
+    /* Called once a commit is on the medium, before it is acknowledged
+     * (rollback.h); a failure fails the commit.  NULL: none. */
+    int (*anchor)(uint64_t seq, const uint8_t tag[STATE_SHA256_LEN]);
     struct state_blob_buf blobs[BLOB_COUNT];
-    uint8_t *io_buf;     /* payload staging, state_payload_capacity() bytes */
+    uint8_t *io_buf;     /* stored payload staging, state_payload_capacity() bytes */
+    uint8_t *plain_buf;  /* the same in the clear; wiped after each use */
     int64_t fault_budget; /* bytes left before a simulated power cut; <0: off */
 };
 
 /* Opens (creating a missing regular file) and loads the newest committed
  * state.  A state that fails its checks is reported and refused (returns -1)
  * unless `remanufacture` is set, in which case it is formatted afresh and the
- * TPM starts unmanufactured.  `slot_size` is used only when formatting. */
-int state_store_open(struct state_store *st, const char *path, bool remanufacture,
-                     uint64_t slot_size);
+ * TPM starts unmanufactured.  A sealed state that does not open (no key, a
+ * wrong key, an unknown cipher, altered or moved) is always refused, never
+ * formatted over.  With a state key, an unsealed state that holds a TPM is
+ * refused unless `seal_existing` is set (docs/attestation.md). */
+int state_store_open(struct state_store *st, const char *path, const struct state_store_opts *o);
+/* Commits the current blobs again: used to seal an unsealed state at once
+ * (both slots, so no plaintext copy stays in the other one). */
+int state_store_recommit(struct state_store *st);
 void state_store_close(struct state_store *st);
 
 const struct state_blob_buf *state_store_get(const struct state_store *st, enum state_blob b);

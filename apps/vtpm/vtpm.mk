@@ -41,7 +41,7 @@ $(VTPM_TOOL): tests/integration/vtpm/tpmtool.c $(VTPM_CLIENT) | deps
 	@mkdir -p $(@D)
 	gcc $(VTPM_HOST_CFLAGS) -o $@ tests/integration/vtpm/tpmtool.c tests/integration/vtpm/tpmclient.c
 
-TEST_SUITES  += tests/integration/vtpm/vtpm-host.sh
+TEST_SUITES  += tests/integration/vtpm/vtpm-host.sh tests/integration/vtpm/vtpm-sealed.sh
 TEST_PREREQS += $(VTPM_BIN) $(VTPM_TOOL) $(APROXY_MEASURE)
 
 # --- bench (tests/bench/vtpm) ----------------------------------------------
@@ -59,7 +59,8 @@ BENCH_PREREQS += $(VTPM_BIN) $(VTPM_BENCH)
 # libFuzzer and sanitizers, against the host's libcrypto (for SHA-256).
 VTPM_FUZZER      := $(BUILD)/tests/fuzz/vtpm/fuzz_vtpm
 VTPM_FUZZ_SRCS   := tests/fuzz/vtpm/fuzz_vtpm.c apps/vtpm/frame.c apps/vtpm/ctrl_parse.c \
-                    apps/vtpm/state_format.c apps/vtpm/svsm_frame.c
+                    apps/vtpm/state_format.c apps/vtpm/svsm_frame.c apps/vtpm/state_cipher.c \
+                    apps/vtpm/counter_msg.c apps/vtpm/json_scan.c apps/vtpm/log.c
 VTPM_FUZZ_CFLAGS := -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
                     -Wall -Wextra -Werror -Iapps/vtpm
 
@@ -73,3 +74,9 @@ TEST_PREREQS += $(VTPM_FUZZER)
 # --- unit test of the SVSM-layout framing (tests/unit/test_svsm_frame.c) ---
 UNIT_TESTS += svsm_frame
 UNIT_SRCS_svsm_frame := apps/vtpm/svsm_frame.c apps/vtpm/frame.c
+
+# --- unit test of the sealed state and the counter messages (tests/unit/test_state_seal.c)
+UNIT_TESTS += state_seal
+UNIT_SRCS_state_seal := apps/vtpm/state_cipher.c apps/vtpm/state_key.c apps/vtpm/counter_msg.c \
+                        apps/vtpm/json_scan.c apps/vtpm/log.c
+UNIT_LIBS_state_seal := -lcrypto

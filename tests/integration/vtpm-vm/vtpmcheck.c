@@ -470,6 +470,77 @@ static bool check_measured_pcrs(void)
     return ok;
 }
 
+static bool write_file(const char *path, const void *data, size_t len)
+{
+    FILE *f = fopen(path, "wb");
+    bool ok = f && fwrite(data, 1, len, f) == len;
+    if (f && fclose(f) != 0)
+        ok = false;
+    return ok;
+}
+
+static bool copy_file(const char *from, const char *to)
+{
+    static uint8_t buf[3u << 20]; /* a state: two 1 MiB slots and a superblock */
+    FILE *f = fopen(from, "rb");
+    size_t n = f ? fread(buf, 1, sizeof(buf), f) : 0;
+    if (f)
+        fclose(f);
+    return n > 0 && write_file(to, buf, n);
+}
+
+/* Starts a vtpm with `extra` and, if `run` is set, Startup(CLEAR) and `run`
+ * on it; then closes its pipes.  Returns its exit status, or -1. */
+static int run_vtpm(const char *state, const char *const *extra, bool (*run)(void))
+{
+    if (vtpm_child_start(&tpm, vtpm_path, state, extra) < 0)
+        return failf("cannot start %s: %s", vtpm_path, strerror(errno)), -1;
+    bool ok = !run || (xact_ok(tc_startup_clear(cmd), "Startup(CLEAR)") >= 0 && run());
+    vtpm_child_close(&tpm);
+    int st = vtpm_child_wait(&tpm);
+    return ok && st >= 0 && WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/* The sealed state where the vtpm runs (docs/attestation.md, "Sealed state and
+ * rollback"): with a state key and a counter file an NV index survives a
+ * restart; a wrong key is refused, and so is the copy of the state from before
+ * that restart (a replayed image: the restart's Startup advanced the counter). */
+static bool check_sealed(void)
+{
+    char st[256], old[256], key[256], bad[256], ctr[256];
+    snprintf(st, sizeof(st), "%s.sealed", state_path);
+    snprintf(old, sizeof(old), "%s.sealed-old", state_path);
+    snprintf(key, sizeof(key), "%s.key", state_path);
+    snprintf(bad, sizeof(bad), "%s.badkey", state_path);
+    snprintf(ctr, sizeof(ctr), "file:%s.counter", state_path);
+    unlink(st);
+    unlink(ctr + 5);
+    uint8_t k[32];
+    for (int i = 0; i < 32; i++)
+        k[i] = (uint8_t)(i * 3);
+    if (!write_file(key, k, sizeof(k)))
+        return failf("cannot write %s", key);
+    k[31] ^= 1;
+    if (!write_file(bad, k, sizeof(k)))
+        return failf("cannot write %s", bad);
+    const char *const sealed[] = {"--state-key", key, "--rollback-counter", ctr, NULL};
+    const char *const wrong[] = {"--state-key", bad, "--rollback-counter", "none", NULL};
+    int r = run_vtpm(st, sealed, check_nv);
+    if (r != 0)
+        return r < 0 ? false : failf("the sealed vtpm exited with status %d", r);
+    if (!copy_file(st, old))
+        return failf("cannot copy %s", st);
+    if ((r = run_vtpm(st, sealed, nv_read_matches)) != 0)
+        return r < 0 ? false : failf("the sealed vtpm's restart exited with status %d", r);
+    if ((r = run_vtpm(st, wrong, NULL)) != 1)
+        return failf("with a wrong key the vtpm exited with status %d, not 1 (refused)", r);
+    if (!copy_file(old, st))
+        return failf("cannot copy %s", old);
+    if ((r = run_vtpm(st, sealed, NULL)) != 1)
+        return failf("on a replayed older state the vtpm exited with status %d, not 1", r);
+    return true;
+}
+
 static bool start(void)
 {
     if (vtpm_child_start(&tpm, vtpm_path, state_path, NULL) < 0)
@@ -566,6 +637,7 @@ int main(int argc, char **argv)
     check("persistence-primary-seed", check_persist_seed);
     check("closed-pipes-stop-vtpm", check_eof_stops);
     check("unix-socket-transport", check_unix);
+    check("sealed-state-key-and-rollback", check_sealed);
     if (access("/dev/eventlog", R_OK) == 0) /* nutshell's measured launch; the host suite checks the flag itself */
         check("measured-pcrs-from-eventlog", check_measured_pcrs);
     return check_failures ? 1 : 0;

@@ -11,6 +11,7 @@
 
 #define TPM_RC_INITIALIZE 0x100u
 #define TPM_RC_RETRY      0x922u
+#define TPM_RC_NV_DEFINED 0x14cu
 
 /* A connection to 127.0.0.1:PORT, or to a Unix socket if `where` contains a
  * slash; fd < 0 if it failed. */
