@@ -34,7 +34,7 @@ mkdir -p "$sockdir"
 spid=$!
 echo "run-guest: service VM booting (console in $service_log); waiting for its vtpms"
 service_vm_wait_vtpms "$service_log" "$spid" "$SERVICE_WAIT" ||
-    { echo "run-guest: $SERVICE_VM_STARTED of 3 vtpms started in the service VM; see $service_log" >&2; exit 1; }
+    { echo "run-guest: $SERVICE_VM_STARTED of 2 guest vtpms started in the service VM; see $service_log" >&2; exit 1; }
 
 "$bridge" --listen "$sockdir/bridge1.sock" --vtpm-data "$sockdir/tpm1-data.sock" \
     --vtpm-ctrl "$sockdir/tpm1-ctrl.sock" 2>"$bridge_log" &

@@ -42,8 +42,10 @@ $(IMAGE_CPIO): $(IMAGE_DEPS) $(BUILD)/apps/mkinitrd/mkinitrd | deps
 	@$(BUILD)/apps/mkinitrd/mkinitrd apps/image/image.manifest $@
 
 # The state disk: made once, kept across runs (delete it for a new TPM).
+# Empty: the service vtpm manufactures its TPM under the released state key
+# (a TPM made on the host has seeds the host knows; a keyed vtpm refuses it).
 $(TPM_STATE): | $(BUILD)/apps/vtpm/vtpm
-	@apps/image/mkstate.sh $(BUILD)/apps/vtpm/vtpm $@
+	@apps/image/mkstate.sh --empty $(BUILD)/apps/vtpm/vtpm $@
 
 # QEMU arguments of the service VM, shared by make run and the tests.
 # virtio-mmio is modern (virtio 1.x) only with force-legacy=false.

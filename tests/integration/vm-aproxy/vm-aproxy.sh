@@ -52,7 +52,7 @@ digest=$("$MEASURE" launch-digest --kernel "$kernel" --initrd "$cpio" --cmdline 
 . "$root/aproxy/host/devkbs.sh"
 devkbs_start "$work" "$digest" "$(openssl rand -hex 32)" >setup.out || { fail vm-aproxy/setup "$(cat setup.out)"; exit 1; }
 kpid=$DEVKBS_PID
-"$root/apps/image/mkstate.sh" "$VTPM" state.img >mkstate.log 2>&1 || { fail vm-aproxy/setup "mkstate"; exit 1; }
+"$root/apps/image/mkstate.sh" --empty "$VTPM" state.img >mkstate.log 2>&1 || { fail vm-aproxy/setup "mkstate"; exit 1; }
 
 # boot NAME INITRD CMDLINE: boots until aproxy reports stage 1 (or gives up);
 # the console is NAME.log, aproxy-host's NAME-host.log.
@@ -105,6 +105,8 @@ expect_in reference.log vm-aproxy/stage1-attested-at-boot \
     "aproxy: platform evidence: EMULATED" \
     "aproxy: stage 1: the KBS accepted the emulated platform report and released nutshell/vtpm/state-key" \
     "aproxy: stage 1: vTPM state key \(32 bytes\) handed over in /run/vtpm/state.key"
+expect_in reference.log vm-aproxy/vtpm-unseals-with-released-key \
+    "state key: read from /run/vtpm/state.key; new commits are sealed \(aes-256-gcm\)"
 expect_in reference-host.log vm-aproxy/host-half-says-emulated \
     "platform evidence EMULATED" "emulated PSP signed a report \(EMULATED"
 expect_in reference.log vm-aproxy/stage2-quote-releases-workload-secret \

@@ -41,7 +41,7 @@ done
 service_vm_boot "$work" "$kernel" "$service_cpio" "$devfile" "$work/service.log" 300
 rc=$?
 spid=$SERVICE_VM_PID
-[ $rc = 0 ] || { fail vm-bridge-ovmf/service-vm-boot "$SERVICE_VM_STARTED of 3 vtpms started"; exit 1; }
+[ $rc = 0 ] || { fail vm-bridge-ovmf/service-vm-boot "$SERVICE_VM_STARTED of 2 guest vtpms started"; exit 1; }
 pass vm-bridge-ovmf/service-vm-boot
 "$BRIDGE" --listen "$work/bridge.sock" --vtpm-data "$work/tpm1-data.sock" --vtpm-ctrl "$work/tpm1-ctrl.sock" \
     2>"$work/bridge.log" &
