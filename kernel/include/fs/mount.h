@@ -13,6 +13,7 @@ enum {
     DEV_MINOR_TMP,
     DEV_MINOR_RUN,
     DEV_MINOR_PIPEFS,
+    DEV_MINOR_ANON, /* fs/anon_file.c */
 };
 
 /* The root directory of the whole tree (NULL before vfs_mount_root). */

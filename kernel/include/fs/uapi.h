@@ -114,6 +114,7 @@ static inline uint64_t dev_encode(uint32_t major, uint32_t minor)
  * tmpfs, as Linux's devtmpfs, and reports TMPFS_MAGIC as it does. */
 #define K_TMPFS_MAGIC 0x01021994u
 #define K_PIPEFS_MAGIC 0x50495045u
+#define K_ANON_INODE_FS_MAGIC 0x09041934u
 #define K_ST_VALID 0x20u  /* f_flags: the flags are meaningful (Linux's ST_VALID) */
 #define K_NAME_MAX 255
 

@@ -71,6 +71,9 @@ struct file_ops {
     int64_t (*write)(struct file *f, const void *buf, size_t n, uint64_t *pos, unsigned ioflags);
     bool seekable;                                   /* lseek/pread/pwrite allowed (else ESPIPE) */
     bool write_batches;                              /* write understands IO_MORE */
+    /* read and write move one message per call (eventfd, timerfd): the
+     * count one returns ends the read(2) or write(2), short or not. */
+    bool message_io;
     /* Streams (pipes, the console) that support IO_PEEK: removes n bytes
      * already returned by a peek.  Callers serialise the stream's readers
      * with read_turn, so what was peeked is still there. */
