@@ -1,5 +1,7 @@
 /* Event files: eventfd (counter, EFD_SEMAPHORE, flags, the 8-byte rules,
- * the ceiling at 0xfffffffffffffffe, blocking and poll readiness). */
+ * the ceiling at 0xfffffffffffffffe, blocking and poll readiness) and
+ * timerfd (both clocks, absolute and relative times, intervals, expiry
+ * counts, gettime, flags, poll). */
 #include "abi.h"
 
 #include <fcntl.h>
@@ -7,6 +9,8 @@
 #include <pthread.h>
 #include <sys/eventfd.h>
 #include <sys/stat.h>
+#include <sys/timerfd.h>
+#include <time.h>
 
 static long raw_eventfd2(unsigned initval, int flags)
 {
@@ -180,18 +184,173 @@ static void *kick_later(void *arg)
     return NULL;
 }
 
+/* A read of fd that blocks until a signal with a handler (no SA_RESTART)
+ * arrives: its errno (0 if it did not fail). */
+static int read_until_signal(int fd)
+{
+    struct sigaction sa = {.sa_handler = on_usr1};
+    if (sigaction(SIGUSR1, &sa, NULL))
+        return -1;
+    struct kicker k = {pthread_self()};
+    pthread_t t;
+    if (pthread_create(&t, NULL, kick_later, &k))
+        return -1;
+    uint64_t v;
+    errno = 0;
+    long r = read(fd, &v, 8);
+    int e = r < 0 ? errno : 0;
+    pthread_join(t, NULL);
+    signal(SIGUSR1, SIG_DFL);
+    return e;
+}
+
 static void t_eventfd_interrupted(void)
 {
     int fd = OK(raw_eventfd2(0, 0));
-    struct sigaction sa = {.sa_handler = on_usr1}; /* no SA_RESTART */
-    OK(sigaction(SIGUSR1, &sa, NULL));
-    struct kicker k = {pthread_self()};
-    pthread_t t;
-    RET(pthread_create(&t, NULL, kick_later, &k), 0);
+    EQ(read_until_signal(fd), EINTR);
+    close(fd);
+}
+
+/* --- timerfd ------------------------------------------------------------- */
+
+static uint64_t ts_ns(struct timespec t)
+{
+    return (uint64_t)t.tv_sec * 1000000000ull + (uint64_t)t.tv_nsec;
+}
+
+static struct timespec ns_ts(uint64_t ns)
+{
+    return (struct timespec){(time_t)(ns / 1000000000ull), (long)(ns % 1000000000ull)};
+}
+
+static void t_timerfd_create_errors(void)
+{
+    ERR(timerfd_create(CLOCK_PROCESS_CPUTIME_ID, 0), EINVAL);
+    ERR(timerfd_create(12345, 0), EINVAL);
+    ERR(timerfd_create(CLOCK_MONOTONIC, 0x40), EINVAL);
+    int fd = OK(timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK));
+    EQ(fcntl(fd, F_GETFD) & FD_CLOEXEC, FD_CLOEXEC);
+    EQ(fcntl(fd, F_GETFL) & O_NONBLOCK, O_NONBLOCK);
     uint64_t v;
-    ERR(read(fd, &v, 8), EINTR);
-    pthread_join(t, NULL);
-    signal(SIGUSR1, SIG_DFL);
+    ERR(read(fd, &v, 8), EAGAIN); /* never armed */
+    ERR(read(fd, &v, 4), EINVAL);
+    ERR(write(fd, &v, 8), EINVAL);
+    struct itimerspec its = {.it_value = {0, 1000000000}};
+    ERR(timerfd_settime(fd, 0, &its, NULL), EINVAL);
+    its.it_value = (struct timespec){-1, 0};
+    ERR(timerfd_settime(fd, 0, &its, NULL), EINVAL);
+    its.it_value = (struct timespec){1, 0};
+    ERR(timerfd_settime(fd, 0x10, &its, NULL), EINVAL);
+    ERR(timerfd_settime(-1, 0, &its, NULL), EBADF);
+    ERR(timerfd_gettime(-1, &its), EBADF);
+    ERR(syscall(SYS_timerfd_settime, fd, 0, ABI_BAD_LOW, NULL), EFAULT);
+    ERR(syscall(SYS_timerfd_gettime, fd, ABI_BAD_LOW), EFAULT);
+    int efd = OK(raw_eventfd2(0, 0));
+    ERR(timerfd_gettime(efd, &its), EINVAL); /* not a timerfd */
+    ERR(timerfd_settime(efd, 0, &its, NULL), EINVAL);
+    close(efd);
+    close(fd);
+}
+
+static void t_timerfd_oneshot(void)
+{
+    int fd = OK(timerfd_create(CLOCK_MONOTONIC, 0));
+    struct itimerspec its = {.it_value = {0, 30000000}}, cur;
+    uint64_t t0 = abi_now_ns();
+    OK(timerfd_settime(fd, 0, &its, NULL));
+    OK(timerfd_gettime(fd, &cur));
+    CHECK(ts_ns(cur.it_value) > 0 && ts_ns(cur.it_value) <= 30000000, "it_value %llu", (unsigned long long)ts_ns(cur.it_value));
+    EQ(ts_ns(cur.it_interval), 0);
+    uint64_t v = 0;
+    EQ(read(fd, &v, 8), 8); /* blocks until the expiry */
+    EQ(v, 1);
+    CHECK(abi_now_ns() - t0 >= 30000000, "read returned before the expiry");
+    OK(timerfd_gettime(fd, &cur));
+    EQ(ts_ns(cur.it_value), 0); /* a one-shot timer disarms */
+    OK(fcntl(fd, F_SETFL, O_NONBLOCK));
+    ERR(read(fd, &v, 8), EAGAIN);
+    /* Disarming: it_value 0.  The old setting comes back. */
+    its.it_value = (struct timespec){100, 0};
+    OK(timerfd_settime(fd, 0, &its, NULL));
+    struct itimerspec zero = {0}, old;
+    OK(timerfd_settime(fd, 0, &zero, &old));
+    CHECK(ts_ns(old.it_value) > 99000000000ull && ts_ns(old.it_value) <= 100000000000ull, "old it_value");
+    OK(timerfd_gettime(fd, &cur));
+    EQ(ts_ns(cur.it_value), 0);
+    close(fd);
+}
+
+static void t_timerfd_interval_counts(void)
+{
+    int fd = OK(timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK));
+    struct itimerspec its = {.it_value = {0, 10000000}, .it_interval = {0, 10000000}}, cur;
+    OK(timerfd_settime(fd, 0, &its, NULL));
+    abi_sleep_ms(55);
+    uint64_t v = 0;
+    EQ(read(fd, &v, 8), 8);
+    CHECK(v >= 5, "%llu expiries after 55 ms of a 10 ms timer", (unsigned long long)v);
+    OK(timerfd_gettime(fd, &cur));
+    EQ(ts_ns(cur.it_interval), 10000000);
+    CHECK(ts_ns(cur.it_value) > 0 && ts_ns(cur.it_value) <= 10000000, "it_value");
+    /* A new setting forgets unread expiries. */
+    abi_sleep_ms(25);
+    its.it_value = (struct timespec){100, 0};
+    OK(timerfd_settime(fd, 0, &its, NULL));
+    ERR(read(fd, &v, 8), EAGAIN);
+    close(fd);
+}
+
+static void t_timerfd_absolute(void)
+{
+    /* CLOCK_MONOTONIC, absolute: in the past expires at once, with the
+     * whole intervals that passed counted. */
+    int fd = OK(timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK));
+    struct timespec now;
+    OK(clock_gettime(CLOCK_MONOTONIC, &now));
+    uint64_t n = ts_ns(now);
+    /* first expiry at 1 ns, then every eighth of the time since (a VM's
+     * monotonic clock may be well under a second old) */
+    struct itimerspec its = {.it_value = {0, 1}, .it_interval = ns_ts(n / 8 + 1)};
+    OK(timerfd_settime(fd, TFD_TIMER_ABSTIME, &its, NULL));
+    uint64_t v = 0;
+    EQ(read(fd, &v, 8), 8);
+    CHECK(v >= 8 && v < 1000, "%llu expiries of a timer set 8 intervals in the past", (unsigned long long)v);
+    /* In the future: waits. */
+    its = (struct itimerspec){.it_value = ns_ts(n + 40000000)};
+    OK(timerfd_settime(fd, TFD_TIMER_ABSTIME, &its, NULL));
+    ERR(read(fd, &v, 8), EAGAIN);
+    struct pollfd p = {fd, POLLIN, 0};
+    EQ(poll(&p, 1, 10000), 1); /* poll wakes at the expiry */
+    EQ(p.revents, POLLIN);
+    OK(clock_gettime(CLOCK_MONOTONIC, &now));
+    CHECK(ts_ns(now) >= n + 40000000, "poll returned before the expiry");
+    EQ(read(fd, &v, 8), 8);
+    EQ(v, 1);
+    close(fd);
+    /* CLOCK_REALTIME, absolute, with TFD_TIMER_CANCEL_ON_SET accepted. */
+    fd = OK(timerfd_create(CLOCK_REALTIME, 0));
+    OK(clock_gettime(CLOCK_REALTIME, &now));
+    its = (struct itimerspec){.it_value = ns_ts(ts_ns(now) + 30000000)};
+    OK(timerfd_settime(fd, TFD_TIMER_ABSTIME | TFD_TIMER_CANCEL_ON_SET, &its, NULL));
+    EQ(read(fd, &v, 8), 8);
+    EQ(v, 1);
+    struct timespec after;
+    OK(clock_gettime(CLOCK_REALTIME, &after));
+    CHECK(ts_ns(after) >= ts_ns(its.it_value), "read returned before the wall time");
+    /* Relative on CLOCK_REALTIME. */
+    its = (struct itimerspec){.it_value = {0, 20000000}};
+    OK(timerfd_settime(fd, 0, &its, NULL));
+    EQ(read(fd, &v, 8), 8);
+    EQ(v, 1);
+    close(fd);
+}
+
+static void t_timerfd_interrupted(void)
+{
+    int fd = OK(timerfd_create(CLOCK_MONOTONIC, 0));
+    struct itimerspec its = {.it_value = {100, 0}};
+    OK(timerfd_settime(fd, 0, &its, NULL));
+    EQ(read_until_signal(fd), EINTR);
     close(fd);
 }
 
@@ -204,5 +363,10 @@ int main(void)
     RUN(eventfd_ceiling);
     RUN(eventfd_blocking);
     RUN(eventfd_interrupted);
+    RUN(timerfd_create_errors);
+    RUN(timerfd_oneshot);
+    RUN(timerfd_interval_counts);
+    RUN(timerfd_absolute);
+    RUN(timerfd_interrupted);
     return abi_end();
 }

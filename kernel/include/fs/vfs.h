@@ -87,7 +87,11 @@ struct file_ops {
      * file is ready, so set up whatever wakes it (only files with
      * poll_news see arm false: poll(2) polls them first, see fs/poll.c). */
     unsigned (*poll)(struct file *f, bool arm);
-    const void *(*poll_key)(struct file *f);         /* its poll_notify_key key; NULL: poll_notify */
+    const void *(*poll_key)(struct file *f);         /* its poll_notify_key key; NULL: poll_notify; POLL_KEY_ALL */
+    /* A file whose readiness changes with time alone (a timer): the
+     * monotonic ns at which poll's answer may next change, 0 for never.
+     * Pollers sleep no later than that and scan again. */
+    uint64_t (*poll_deadline)(struct file *f);
     /* A cheap lockless hint that poll's answer may have changed (a device
      * has news), for a poller that spins a moment before it sleeps. */
     bool (*poll_news)(struct file *f);
