@@ -31,7 +31,7 @@ static struct inode *anon_inode_get(void)
     return i;
 }
 
-int anon_file_install(const struct file_ops *ops, void *priv, uint32_t flags, bool cloexec)
+int anon_file_install(const struct file_ops *ops, void *priv, uint32_t flags, bool cloexec, struct file **made)
 {
     struct fd_table *t = current_files();
     if (!t)
@@ -43,6 +43,8 @@ int anon_file_install(const struct file_ops *ops, void *priv, uint32_t flags, bo
     if (!f)
         return -ENOMEM;
     f->priv = priv;
+    if (made)
+        *made = f;
     int fd = fd_install(t, f, cloexec);
     if (fd < 0)
         f->ops = NULL; /* the caller frees priv: no release for this file */

@@ -23,6 +23,7 @@ struct eventfd {
     spinlock_t lock;
     uint64_t count;
     bool semaphore;
+    uint64_t poll_events; /* bumped at each change of count (file_ops.poll_events) */
     struct waitq readable, writable; /* readers waiting for a count, writers for room */
 };
 
@@ -40,6 +41,7 @@ static int64_t eventfd_read(struct file *f, void *buf, size_t n, uint64_t *pos, 
     if (!r) {
         val = e->semaphore ? 1 : e->count;
         e->count -= val;
+        e->poll_events++;
         waitq_wake_all(&e->writable);
     }
     spin_unlock_irqrestore(&e->lock, flags);
@@ -66,6 +68,7 @@ static int64_t eventfd_write(struct file *f, const void *buf, size_t n, uint64_t
         r = io & IO_NONBLOCK ? -EAGAIN : waitq_wait_locked_interruptible(&e->writable, &e->lock, 0);
     if (!r) {
         e->count += val;
+        e->poll_events += val != 0;
         if (val)
             waitq_wake_all(&e->readable);
     }
@@ -92,6 +95,12 @@ static unsigned eventfd_poll(struct file *f, bool arm)
     return m;
 }
 
+static uint64_t eventfd_poll_events(struct file *f)
+{
+    struct eventfd *e = f->priv;
+    return __atomic_load_n(&e->poll_events, __ATOMIC_RELAXED);
+}
+
 static void eventfd_release(struct file *f)
 {
     kfree(f->priv);
@@ -102,6 +111,7 @@ static const struct file_ops eventfd_ops = {
     .write = eventfd_write,
     .message_io = true,
     .poll = eventfd_poll,
+    .poll_events = eventfd_poll_events,
     .release = eventfd_release,
 };
 
@@ -117,7 +127,7 @@ static int64_t do_eventfd2(uint32_t initval, uint32_t flags)
     e->semaphore = flags & EFD_SEMAPHORE;
     waitq_init(&e->readable);
     waitq_init(&e->writable);
-    int fd = anon_file_install(&eventfd_ops, e, K_O_RDWR | (flags & K_O_NONBLOCK), flags & K_O_CLOEXEC);
+    int fd = anon_file_install(&eventfd_ops, e, K_O_RDWR | (flags & K_O_NONBLOCK), flags & K_O_CLOEXEC, NULL);
     if (fd < 0)
         kfree(e);
     return fd;

@@ -46,6 +46,7 @@ struct timerfd {
     uint64_t next;     /* monotonic ns of the next expiry, while armed */
     uint64_t interval; /* ns; 0: one-shot */
     uint64_t ticks;    /* expiries not yet read */
+    uint64_t poll_events; /* bumped at each expiry, read and setting (file_ops.poll_events) */
     struct waitq readers;
 };
 
@@ -54,6 +55,7 @@ static void timer_catch_up(struct timerfd *t, uint64_t now)
 {
     if (!t->armed || now < t->next)
         return;
+    t->poll_events++;
     if (!t->interval) {
         t->ticks++;
         t->armed = false;
@@ -78,6 +80,7 @@ static int64_t timerfd_read(struct file *f, void *buf, size_t n, uint64_t *pos, 
         if (t->ticks) {
             ticks = t->ticks;
             t->ticks = 0;
+            t->poll_events++;
             break;
         }
         if (io & IO_NONBLOCK) {
@@ -110,6 +113,16 @@ static unsigned timerfd_poll(struct file *f, bool arm)
     return ready ? K_POLLIN | K_POLLRDNORM : 0;
 }
 
+static uint64_t timerfd_poll_events(struct file *f)
+{
+    struct timerfd *t = f->priv;
+    uint64_t flags = spin_lock_irqsave(&t->lock);
+    timer_catch_up(t, clock_monotonic_ns());
+    uint64_t n = t->poll_events;
+    spin_unlock_irqrestore(&t->lock, flags);
+    return n;
+}
+
 static uint64_t timerfd_poll_deadline(struct file *f)
 {
     struct timerfd *t = f->priv;
@@ -129,6 +142,7 @@ static const struct file_ops timerfd_ops = {
     .message_io = true,
     .poll = timerfd_poll,
     .poll_deadline = timerfd_poll_deadline,
+    .poll_events = timerfd_poll_events,
     .release = timerfd_release,
 };
 
@@ -146,7 +160,7 @@ int64_t sys_timerfd_create(const struct syscall_args *a)
     t->lock = (spinlock_t)SPINLOCK_INIT;
     t->clock = clock;
     waitq_init(&t->readers);
-    int fd = anon_file_install(&timerfd_ops, t, K_O_RDWR | (flags & K_O_NONBLOCK), flags & K_O_CLOEXEC);
+    int fd = anon_file_install(&timerfd_ops, t, K_O_RDWR | (flags & K_O_NONBLOCK), flags & K_O_CLOEXEC, NULL);
     if (fd < 0)
         kfree(t);
     return fd;
@@ -215,6 +229,7 @@ int64_t sys_timerfd_settime(const struct syscall_args *a)
     timer_catch_up(t, now);
     struct k_itimerspec old = timer_value(t, now);
     t->ticks = 0; /* as Linux: a new setting forgets unread expiries */
+    t->poll_events++;
     t->armed = value != 0;
     t->interval = timespec_ns(&nv.it_interval);
     if (!(flags & TFD_TIMER_ABSTIME)) {

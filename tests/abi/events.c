@@ -1,13 +1,16 @@
 /* Event files: eventfd (counter, EFD_SEMAPHORE, flags, the 8-byte rules,
  * the ceiling at 0xfffffffffffffffe, blocking and poll readiness) and
  * timerfd (both clocks, absolute and relative times, intervals, expiry
- * counts, gettime, flags, poll). */
+ * counts, gettime, flags, poll) and epoll (level, edge, one-shot, every
+ * polling file type, nesting, closed files, errors, timeouts, signals). */
 #include "abi.h"
 
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <sys/eventfd.h>
+#include <sys/epoll.h>
 #include <sys/stat.h>
 #include <sys/timerfd.h>
 #include <time.h>
@@ -354,6 +357,299 @@ static void t_timerfd_interrupted(void)
     close(fd);
 }
 
+
+/* --- epoll --------------------------------------------------------------- */
+
+/* epoll_wait with timeout ms; the first event in *ev. */
+static int ep_wait1(int ep, struct epoll_event *ev, int ms)
+{
+    return epoll_wait(ep, ev, 1, ms);
+}
+
+static int ep_add(int ep, int fd, uint32_t events, uint64_t data)
+{
+    struct epoll_event ev = {.events = events, .data.u64 = data};
+    return epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);
+}
+
+static void t_epoll_level(void)
+{
+    int ep = OK(epoll_create1(0));
+    int p[2];
+    OK(pipe(p));
+    OK(ep_add(ep, p[0], EPOLLIN, 7));
+    struct epoll_event ev;
+    EQ(ep_wait1(ep, &ev, 0), 0);
+    EQ(write(p[1], "ab", 2), 2);
+    EQ(ep_wait1(ep, &ev, 0), 1);
+    EQ(ev.events, EPOLLIN);
+    EQ(ev.data.u64, 7);
+    EQ(ep_wait1(ep, &ev, 0), 1); /* level: still ready */
+    char b[2];
+    EQ(read(p[0], b, 2), 2);
+    EQ(ep_wait1(ep, &ev, 0), 0);
+    /* The write end: writable; the read end hangs up when it closes. */
+    OK(ep_add(ep, p[1], EPOLLOUT, 8));
+    EQ(ep_wait1(ep, &ev, 0), 1);
+    EQ(ev.events, EPOLLOUT);
+    EQ(ev.data.u64, 8);
+    struct epoll_event mod = {.events = EPOLLIN, .data.u64 = 9};
+    OK(epoll_ctl(ep, EPOLL_CTL_MOD, p[1], &mod)); /* nothing to read on a write end */
+    EQ(ep_wait1(ep, &ev, 0), 0);
+    OK(epoll_ctl(ep, EPOLL_CTL_DEL, p[1], NULL));
+    close(p[1]);
+    EQ(ep_wait1(ep, &ev, 0), 1);
+    EQ(ev.events, EPOLLHUP); /* reported though not asked for */
+    close(p[0]);
+    close(ep);
+}
+
+static void t_epoll_edge(void)
+{
+    int ep = OK(epoll_create1(0));
+    int p[2];
+    OK(pipe2(p, O_NONBLOCK));
+    OK(ep_add(ep, p[0], EPOLLIN | EPOLLET, 1));
+    struct epoll_event ev;
+    EQ(ep_wait1(ep, &ev, 0), 0);
+    EQ(write(p[1], "a", 1), 1);
+    EQ(ep_wait1(ep, &ev, 0), 1);
+    EQ(ev.events, EPOLLIN);
+    EQ(ep_wait1(ep, &ev, 0), 0); /* no new edge */
+    EQ(write(p[1], "b", 1), 1);
+    EQ(ep_wait1(ep, &ev, 0), 1); /* more data: an edge */
+    char b[8];
+    EQ(read(p[0], b, sizeof b), 2);
+    ERR(read(p[0], b, sizeof b), EAGAIN);
+    EQ(write(p[1], "c", 1), 1); /* drained, then written before the next wait */
+    EQ(ep_wait1(ep, &ev, 0), 1);
+    EQ(ev.data.u64, 1);
+    EQ(ep_wait1(ep, &ev, 0), 0);
+    close(p[0]);
+    close(p[1]);
+    close(ep);
+}
+
+static void t_epoll_oneshot(void)
+{
+    int ep = OK(syscall(SYS_epoll_create, 1));
+    int efd = OK(raw_eventfd2(1, 0));
+    OK(ep_add(ep, efd, EPOLLIN | EPOLLONESHOT, 3));
+    struct epoll_event ev;
+    EQ(ep_wait1(ep, &ev, 0), 1);
+    EQ(ep_wait1(ep, &ev, 0), 0); /* disabled, though still ready */
+    ERR(ep_add(ep, efd, EPOLLIN, 3), EEXIST); /* still in the set */
+    struct epoll_event mod = {.events = EPOLLIN | EPOLLONESHOT, .data.u64 = 4};
+    OK(epoll_ctl(ep, EPOLL_CTL_MOD, efd, &mod));
+    EQ(ep_wait1(ep, &ev, 0), 1);
+    EQ(ev.data.u64, 4);
+    EQ(ep_wait1(ep, &ev, 0), 0);
+    close(efd);
+    close(ep);
+}
+
+static void t_epoll_file_types(void)
+{
+    int ep = OK(epoll_create1(EPOLL_CLOEXEC));
+    EQ(fcntl(ep, F_GETFD) & FD_CLOEXEC, FD_CLOEXEC);
+    int efd = OK(raw_eventfd2(0, EFD_NONBLOCK));
+    int tfd = OK(timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK));
+    int inner = OK(epoll_create1(0));
+    int p[2];
+    OK(pipe(p));
+    OK(ep_add(ep, efd, EPOLLIN, 1));
+    OK(ep_add(ep, tfd, EPOLLIN, 2));
+    OK(ep_add(ep, inner, EPOLLIN, 3));
+    OK(ep_add(inner, p[0], EPOLLIN, 4));
+    struct epoll_event evs[4];
+    EQ(epoll_wait(ep, evs, 4, 0), 0);
+    /* eventfd */
+    uint64_t v = 1;
+    EQ(write(efd, &v, 8), 8);
+    EQ(epoll_wait(ep, evs, 4, 0), 1);
+    EQ(evs[0].data.u64, 1);
+    EQ(read(efd, &v, 8), 8);
+    /* a nested set: readable while one of its entries is */
+    EQ(write(p[1], "x", 1), 1);
+    EQ(epoll_wait(ep, evs, 4, 0), 1);
+    EQ(evs[0].data.u64, 3);
+    EQ(evs[0].events, EPOLLIN);
+    EQ(epoll_wait(inner, evs, 4, 0), 1);
+    EQ(evs[0].data.u64, 4);
+    char c;
+    EQ(read(p[0], &c, 1), 1);
+    /* timerfd: the wait ends at the expiry, nobody writing */
+    struct itimerspec its = {.it_value = {0, 30000000}};
+    OK(timerfd_settime(tfd, 0, &its, NULL));
+    EQ(epoll_wait(ep, evs, 4, 10000), 1);
+    EQ(evs[0].data.u64, 2);
+    EQ(read(tfd, &v, 8), 8);
+    /* poll(2) on an epoll fd */
+    struct pollfd pfd = {ep, POLLIN, 0};
+    EQ(poll(&pfd, 1, 0), 0);
+    EQ(write(efd, &v, 8), 8);
+    EQ(poll(&pfd, 1, 0), 1);
+    EQ(pfd.revents, POLLIN);
+    close(p[0]);
+    close(p[1]);
+    close(inner);
+    close(tfd);
+    close(efd);
+    close(ep);
+}
+
+static void t_epoll_closed_file_leaves(void)
+{
+    int ep = OK(epoll_create1(0));
+    int p[2];
+    OK(pipe(p));
+    OK(ep_add(ep, p[1], EPOLLOUT, 1));
+    struct epoll_event ev;
+    EQ(ep_wait1(ep, &ev, 0), 1);
+    /* Another descriptor of the same file keeps the entry (as Linux). */
+    int dupped = OK(dup(p[1]));
+    close(p[1]);
+    EQ(ep_wait1(ep, &ev, 0), 1);
+    EQ(ev.data.u64, 1);
+    /* Its last descriptor closing takes it out, and the set did not keep
+     * the write end open: the reader sees the hang-up. */
+    close(dupped);
+    EQ(ep_wait1(ep, &ev, 0), 0);
+    struct pollfd pfd = {p[0], POLLIN, 0};
+    EQ(poll(&pfd, 1, 0), 1);
+    EQ(pfd.revents, POLLHUP);
+    /* A new file at the same number is not in the set. */
+    int again[2];
+    OK(pipe(again));
+    ERR(epoll_ctl(ep, EPOLL_CTL_DEL, again[1], NULL), ENOENT);
+    close(again[0]);
+    close(again[1]);
+    close(p[0]);
+    close(ep);
+}
+
+static void t_epoll_errors(void)
+{
+    ERR(syscall(SYS_epoll_create, 0), EINVAL); /* musl's epoll_create calls epoll_create1 */
+    ERR(syscall(SYS_epoll_create, -1), EINVAL);
+    ERR(epoll_create1(1), EINVAL);
+    int ep = OK(epoll_create1(0));
+    int p[2];
+    OK(pipe(p));
+    struct epoll_event ev = {.events = EPOLLIN};
+    ERR(epoll_ctl(-1, EPOLL_CTL_ADD, p[0], &ev), EBADF);
+    ERR(epoll_ctl(ep, EPOLL_CTL_ADD, -1, &ev), EBADF);
+    ERR(epoll_ctl(ep, EPOLL_CTL_ADD, 1000, &ev), EBADF);
+    ERR(epoll_ctl(p[1], EPOLL_CTL_ADD, p[0], &ev), EINVAL); /* not an epoll fd */
+    ERR(epoll_ctl(ep, EPOLL_CTL_ADD, ep, &ev), EINVAL);     /* itself */
+    ERR(epoll_ctl(ep, 99, p[0], &ev), EINVAL);
+    ERR(epoll_ctl(ep, EPOLL_CTL_MOD, p[0], &ev), ENOENT);
+    ERR(epoll_ctl(ep, EPOLL_CTL_DEL, p[0], &ev), ENOENT);
+    ERR(syscall(SYS_epoll_ctl, ep, EPOLL_CTL_ADD, p[0], ABI_BAD_LOW), EFAULT);
+    OK(epoll_ctl(ep, EPOLL_CTL_ADD, p[0], &ev));
+    ERR(epoll_ctl(ep, EPOLL_CTL_ADD, p[0], &ev), EEXIST);
+    /* Regular files and directories cannot be watched. */
+    char path[64];
+    snprintf(path, sizeof path, "/tmp/abi-events-%d", (int)getpid());
+    int reg = OK(open(path, O_CREAT | O_RDWR | O_TRUNC, 0600));
+    unlink(path);
+    ERR(epoll_ctl(ep, EPOLL_CTL_ADD, reg, &ev), EPERM);
+    close(reg);
+    /* EPOLLEXCLUSIVE: on ADD only, not with EPOLLONESHOT. */
+    struct epoll_event ex = {.events = EPOLLIN | EPOLLEXCLUSIVE};
+    OK(epoll_ctl(ep, EPOLL_CTL_ADD, p[1], &ex));
+    ERR(epoll_ctl(ep, EPOLL_CTL_MOD, p[1], &ex), EINVAL);
+    OK(epoll_ctl(ep, EPOLL_CTL_DEL, p[1], NULL));
+    ex.events |= EPOLLONESHOT;
+    ERR(epoll_ctl(ep, EPOLL_CTL_ADD, p[1], &ex), EINVAL);
+    /* A loop of sets. */
+    int e2 = OK(epoll_create1(0));
+    OK(epoll_ctl(ep, EPOLL_CTL_ADD, e2, &ev));
+    ERR(epoll_ctl(e2, EPOLL_CTL_ADD, ep, &ev), ELOOP);
+    /* epoll_wait's arguments. */
+    struct epoll_event out[2];
+    ERR(epoll_wait(ep, out, 0, 0), EINVAL);
+    ERR(epoll_wait(ep, out, -1, 0), EINVAL);
+    ERR(epoll_wait(-1, out, 2, 0), EBADF);
+    ERR(epoll_wait(p[0], out, 2, 0), EINVAL);
+    ERR(epoll_wait(ep, ABI_BAD_KERNEL, 2, 0), EFAULT);
+    ERR(syscall(SYS_epoll_pwait, ep, out, 2, 0, out, 4), EINVAL); /* sigset size */
+    close(e2);
+    close(p[0]);
+    close(p[1]);
+    close(ep);
+}
+
+static void t_epoll_many_ready_take_turns(void)
+{
+    int ep = OK(epoll_create1(0));
+    int fds[3];
+    for (int i = 0; i < 3; i++) {
+        fds[i] = OK(raw_eventfd2(1, 0));
+        OK(ep_add(ep, fds[i], EPOLLIN, (uint64_t)i));
+    }
+    unsigned seen = 0;
+    struct epoll_event ev;
+    for (int i = 0; i < 3; i++) {
+        EQ(ep_wait1(ep, &ev, 0), 1);
+        seen |= 1u << ev.data.u64;
+    }
+    EQ(seen, 7); /* maxevents 1 still reaches every ready entry */
+    struct epoll_event all[8];
+    EQ(epoll_wait(ep, all, 8, 0), 3);
+    for (int i = 0; i < 3; i++)
+        close(fds[i]);
+    close(ep);
+}
+
+static int usr1_count;
+
+static void count_usr1(int sig)
+{
+    (void)sig;
+    __atomic_add_fetch(&usr1_count, 1, __ATOMIC_RELAXED);
+}
+
+static void t_epoll_timeouts_and_signals(void)
+{
+    int ep = OK(epoll_create1(0));
+    int efd = OK(raw_eventfd2(0, 0));
+    OK(ep_add(ep, efd, EPOLLIN, 1));
+    struct epoll_event ev;
+    uint64_t t0 = abi_now_ns();
+    EQ(ep_wait1(ep, &ev, 50), 0);
+    CHECK(abi_now_ns() - t0 >= 50000000, "returned before the timeout");
+    /* A write from another thread ends a wait without timeout. */
+    struct later w = {efd, 5, 1};
+    pthread_t t;
+    RET(pthread_create(&t, NULL, do_later, &w), 0);
+    EQ(ep_wait1(ep, &ev, -1), 1);
+    EQ(ev.data.u64, 1);
+    pthread_join(t, NULL);
+    uint64_t v;
+    EQ(read(efd, &v, 8), 8);
+    /* A handled signal ends it with EINTR, SA_RESTART or not. */
+    struct sigaction sa = {.sa_handler = count_usr1, .sa_flags = SA_RESTART};
+    OK(sigaction(SIGUSR1, &sa, NULL));
+    struct kicker k = {pthread_self()};
+    RET(pthread_create(&t, NULL, kick_later, &k), 0);
+    ERR(ep_wait1(ep, &ev, 10000), EINTR);
+    pthread_join(t, NULL);
+    EQ(usr1_count, 1);
+    /* epoll_pwait's mask holds the signal off for the wait only: the wait
+     * times out, and the handler runs once the old mask is back. */
+    sigset_t block;
+    sigemptyset(&block);
+    sigaddset(&block, SIGUSR1);
+    RET(pthread_create(&t, NULL, kick_later, &k), 0);
+    EQ(epoll_pwait(ep, &ev, 1, 400, &block), 0);
+    pthread_join(t, NULL);
+    EQ(usr1_count, 2);
+    signal(SIGUSR1, SIG_DFL);
+    close(efd);
+    close(ep);
+}
+
 int main(void)
 {
     abi_begin(ABI_AREA);
@@ -368,5 +664,13 @@ int main(void)
     RUN(timerfd_interval_counts);
     RUN(timerfd_absolute);
     RUN(timerfd_interrupted);
+    RUN(epoll_level);
+    RUN(epoll_edge);
+    RUN(epoll_oneshot);
+    RUN(epoll_file_types);
+    RUN(epoll_closed_file_leaves);
+    RUN(epoll_errors);
+    RUN(epoll_many_ready_take_turns);
+    RUN(epoll_timeouts_and_signals);
     return abi_end();
 }

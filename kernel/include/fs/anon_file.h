@@ -7,9 +7,10 @@
 #include <fs/vfs.h>
 
 /* Makes a file with ops and priv (flags: access mode | status flags) and
- * installs it at the lowest free fd of the caller.  Returns the fd, or
- * -EMFILE/-ENOMEM/-EBADF; on failure ops->release is NOT called, so the
- * caller frees priv. */
-int anon_file_install(const struct file_ops *ops, void *priv, uint32_t flags, bool cloexec);
+ * installs it at the lowest free fd of the caller; *made (if not NULL) is
+ * set to the file before any other thread can see it, without a
+ * reference.  Returns the fd, or -EMFILE/-ENOMEM/-EBADF; on failure
+ * ops->release is NOT called, so the caller frees priv. */
+int anon_file_install(const struct file_ops *ops, void *priv, uint32_t flags, bool cloexec, struct file **made);
 
 #endif

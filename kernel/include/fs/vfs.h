@@ -92,6 +92,11 @@ struct file_ops {
      * monotonic ns at which poll's answer may next change, 0 for never.
      * Pollers sleep no later than that and scan again. */
     uint64_t (*poll_deadline)(struct file *f);
+    /* A count bumped at every change of the file's readiness that pollers
+     * are notified of, for edge-triggered epoll (fs/epoll.c): it tells "more
+     * data came" apart from "still the same data".  NULL: only changes of
+     * the ready bits count. */
+    uint64_t (*poll_events)(struct file *f);
     /* A cheap lockless hint that poll's answer may have changed (a device
      * has news), for a poller that spins a moment before it sleeps. */
     bool (*poll_news)(struct file *f);
@@ -156,6 +161,7 @@ struct file {
     struct mutex pos_lock;
     uint64_t pos;               /* atomic loads and stores where pos_lock is not taken */
     void *priv;                 /* the ops' own state (pipe end...) */
+    struct list_head epoll_links; /* the epoll entries watching this file: fs/epoll.c, under its epoll_lock */
 };
 
 #define FILE_READABLE(f) (!((f)->flags & K_O_PATH) && ((f)->flags & K_O_ACCMODE) != K_O_WRONLY)
