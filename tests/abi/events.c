@@ -2,7 +2,8 @@
  * the ceiling at 0xfffffffffffffffe, blocking and poll readiness) and
  * timerfd (both clocks, absolute and relative times, intervals, expiry
  * counts, gettime, flags, poll) and epoll (level, edge, one-shot, every
- * polling file type, nesting, closed files, errors, timeouts, signals). */
+ * polling file type, nesting, closed files, errors, timeouts, signals) and
+ * signalfd (records, blocking, poll and epoll, SIGCHLD, mask changes). */
 #include "abi.h"
 
 #include <fcntl.h>
@@ -10,6 +11,8 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <sys/eventfd.h>
+#include <sys/signalfd.h>
+#include <sys/wait.h>
 #include <sys/epoll.h>
 #include <sys/stat.h>
 #include <sys/timerfd.h>
@@ -650,6 +653,144 @@ static void t_epoll_timeouts_and_signals(void)
     close(ep);
 }
 
+
+/* --- signalfd ------------------------------------------------------------ */
+
+static void t_signalfd_reads(void)
+{
+    sigset_t set, old;
+    sigemptyset(&set);
+    sigaddset(&set, SIGUSR1);
+    sigaddset(&set, SIGUSR2);
+    OK(sigprocmask(SIG_BLOCK, &set, &old));
+    int fd = OK(signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC));
+    EQ(fcntl(fd, F_GETFD) & FD_CLOEXEC, FD_CLOEXEC);
+    struct signalfd_siginfo si[2];
+    ERR(read(fd, si, sizeof si[0]), EAGAIN);
+    ERR(read(fd, si, 64), EINVAL);
+    EQ(revents(fd, POLLIN), 0);
+    OK(kill(getpid(), SIGUSR1));
+    OK(kill(getpid(), SIGUSR2));
+    EQ(revents(fd, POLLIN), POLLIN);
+    memset(si, 0, sizeof si);
+    EQ(read(fd, si, sizeof si), 2 * (long)sizeof si[0]); /* both, lowest first */
+    EQ(si[0].ssi_signo, SIGUSR1);
+    EQ(si[0].ssi_code, SI_USER);
+    EQ(si[0].ssi_pid, getpid());
+    EQ(si[1].ssi_signo, SIGUSR2);
+    ERR(read(fd, si, sizeof si), EAGAIN); /* taken, not delivered */
+    sigset_t pending;
+    OK(sigpending(&pending));
+    EQ(sigismember(&pending, SIGUSR1), 0);
+    /* A new mask through the same fd: SIGUSR2 only. */
+    sigset_t only2;
+    sigemptyset(&only2);
+    sigaddset(&only2, SIGUSR2);
+    EQ(signalfd(fd, &only2, 0), fd);
+    OK(kill(getpid(), SIGUSR1));
+    ERR(read(fd, si, sizeof si), EAGAIN);
+    OK(sigpending(&pending));
+    EQ(sigismember(&pending, SIGUSR1), 1); /* still pending for delivery */
+    struct sigaction ign = {.sa_handler = SIG_IGN};
+    OK(sigaction(SIGUSR1, &ign, NULL)); /* discards it */
+    signal(SIGUSR1, SIG_DFL);
+    close(fd);
+    OK(sigprocmask(SIG_SETMASK, &old, NULL));
+}
+
+static void t_signalfd_errors(void)
+{
+    sigset_t set;
+    sigemptyset(&set);
+    ERR(syscall(SYS_signalfd4, -1, &set, 4, 0), EINVAL);
+    ERR(syscall(SYS_signalfd4, -1, &set, 8, 0x40), EINVAL);
+    ERR(syscall(SYS_signalfd4, -1, ABI_BAD_LOW, 8, 0), EFAULT);
+    ERR(syscall(SYS_signalfd4, 1000, &set, 8, 0), EBADF);
+    int p[2];
+    OK(pipe(p));
+    ERR(syscall(SYS_signalfd4, p[0], &set, 8, 0), EINVAL); /* not a signalfd */
+    close(p[0]);
+    close(p[1]);
+    int fd = OK(syscall(SYS_signalfd, -1, &set, 8));
+    EQ(fcntl(fd, F_GETFL) & O_NONBLOCK, 0);
+    close(fd);
+}
+
+static void *raise_later(void *arg)
+{
+    abi_sleep_ms(50);
+    kill(getpid(), (int)(long)arg);
+    return NULL;
+}
+
+static void t_signalfd_blocking_and_epoll(void)
+{
+    sigset_t set, old;
+    sigemptyset(&set);
+    sigaddset(&set, SIGUSR2);
+    OK(pthread_sigmask(SIG_BLOCK, &set, &old));
+    int fd = OK(signalfd(-1, &set, 0));
+    pthread_t t;
+    RET(pthread_create(&t, NULL, raise_later, (void *)(long)SIGUSR2), 0);
+    struct signalfd_siginfo si;
+    EQ(read(fd, &si, sizeof si), (long)sizeof si); /* waits for it */
+    EQ(si.ssi_signo, SIGUSR2);
+    pthread_join(t, NULL);
+    int ep = OK(epoll_create1(0));
+    OK(ep_add(ep, fd, EPOLLIN, 11));
+    struct epoll_event ev;
+    EQ(ep_wait1(ep, &ev, 0), 0);
+    RET(pthread_create(&t, NULL, raise_later, (void *)(long)SIGUSR2), 0);
+    EQ(ep_wait1(ep, &ev, 10000), 1);
+    EQ(ev.data.u64, 11);
+    pthread_join(t, NULL);
+    EQ(read(fd, &si, sizeof si), (long)sizeof si);
+    close(ep);
+    close(fd);
+    OK(pthread_sigmask(SIG_SETMASK, &old, NULL));
+}
+
+static void t_signalfd_sigchld(void)
+{
+    /* SIGCHLD is ignored by default, yet kept while blocked for a signalfd. */
+    sigset_t set, old;
+    sigemptyset(&set);
+    sigaddset(&set, SIGCHLD);
+    OK(sigprocmask(SIG_BLOCK, &set, &old));
+    int fd = OK(signalfd(-1, &set, 0));
+    pid_t child = OK(fork());
+    if (child == 0)
+        _exit(3);
+    struct signalfd_siginfo si;
+    EQ(read(fd, &si, sizeof si), (long)sizeof si);
+    EQ(si.ssi_signo, SIGCHLD);
+    EQ(si.ssi_pid, child);
+    int status;
+    EQ(waitpid(child, &status, 0), child);
+    EQ(WEXITSTATUS(status), 3);
+    /* One left pending, blocked and ignored, does not end a later
+     * sigsuspend that unblocks it: it is dropped. */
+    child = OK(fork());
+    if (child == 0)
+        _exit(0);
+    EQ(waitpid(child, &status, 0), child);
+    struct sigaction sa = {.sa_handler = on_usr1};
+    OK(sigaction(SIGUSR1, &sa, NULL));
+    struct kicker k = {pthread_self()};
+    pthread_t t;
+    RET(pthread_create(&t, NULL, kick_later, &k), 0);
+    sigset_t none;
+    sigemptyset(&none);
+    ERR(sigsuspend(&none), EINTR); /* ended by SIGUSR1, after the kick */
+    pthread_join(t, NULL);
+    sigset_t pending;
+    OK(sigpending(&pending));
+    EQ(sigismember(&pending, SIGCHLD), 0);
+    signal(SIGUSR1, SIG_DFL);
+    close(fd);
+    OK(sigprocmask(SIG_SETMASK, &old, NULL));
+}
+
 int main(void)
 {
     abi_begin(ABI_AREA);
@@ -672,5 +813,9 @@ int main(void)
     RUN(epoll_errors);
     RUN(epoll_many_ready_take_turns);
     RUN(epoll_timeouts_and_signals);
+    RUN(signalfd_reads);
+    RUN(signalfd_errors);
+    RUN(signalfd_blocking_and_epoll);
+    RUN(signalfd_sigchld);
     return abi_end();
 }
