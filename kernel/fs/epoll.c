@@ -455,16 +455,43 @@ int64_t sys_epoll_wait(const struct syscall_args *a)
     return do_epoll_wait(a, deadline_after_ms((int)a->arg[3]));
 }
 
+/* Installs epoll_pwait's optional signal mask (arguments 4 and 5) for
+ * the wait: the old one returns on the way out (or after the handler). */
+static int set_wait_sigmask(const struct syscall_args *a)
+{
+    if (!a->arg[4])
+        return 0;
+    if (a->arg[5] != sizeof(uint64_t))
+        return -EINVAL;
+    uint64_t mask;
+    if (copy_from_user(&mask, a->arg[4], sizeof mask))
+        return -EFAULT;
+    signal_mask_set_temporary(mask);
+    return 0;
+}
+
 int64_t sys_epoll_pwait(const struct syscall_args *a)
 {
-    if (a->arg[4]) {
-        if (a->arg[5] != sizeof(uint64_t))
-            return -EINVAL;
-        uint64_t mask;
-        if (copy_from_user(&mask, a->arg[4], sizeof mask))
+    int r = set_wait_sigmask(a);
+    return r ? r : do_epoll_wait(a, deadline_after_ms((int)a->arg[3]));
+}
+
+int64_t sys_epoll_pwait2(const struct syscall_args *a)
+{
+    uint64_t deadline = 0; /* NULL timeout: wait forever */
+    if (a->arg[3]) {
+        struct k_timespec ts;
+        if (copy_from_user(&ts, a->arg[3], sizeof ts))
             return -EFAULT;
-        /* the old mask returns on the way out (or after the handler) */
-        signal_mask_set_temporary(mask);
+        if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= (int64_t)NSEC_PER_SEC)
+            return -EINVAL;
+        uint64_t now = clock_monotonic_ns();
+        if (!ts.tv_sec && !ts.tv_nsec)
+            deadline = UINT64_MAX;
+        else if ((uint64_t)ts.tv_sec <= (UINT64_MAX - now) / NSEC_PER_SEC / 2)
+            deadline = now + (uint64_t)ts.tv_sec * NSEC_PER_SEC + (uint64_t)ts.tv_nsec;
+        /* else centuries: as good as forever */
     }
-    return do_epoll_wait(a, deadline_after_ms((int)a->arg[3]));
+    int r = set_wait_sigmask(a);
+    return r ? r : do_epoll_wait(a, deadline);
 }

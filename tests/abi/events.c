@@ -648,6 +648,16 @@ static void t_epoll_timeouts_and_signals(void)
     EQ(epoll_pwait(ep, &ev, 1, 400, &block), 0);
     pthread_join(t, NULL);
     EQ(usr1_count, 2);
+    /* epoll_pwait2: a timespec timeout. */
+    struct timespec ts = {0, 30000000};
+    t0 = abi_now_ns();
+    EQ(syscall(SYS_epoll_pwait2, ep, &ev, 1, &ts, NULL, 8), 0);
+    CHECK(abi_now_ns() - t0 >= 30000000, "epoll_pwait2 returned before the timeout");
+    ts.tv_nsec = 1000000000;
+    ERR(syscall(SYS_epoll_pwait2, ep, &ev, 1, &ts, NULL, 8), EINVAL);
+    ERR(syscall(SYS_epoll_pwait2, ep, &ev, 1, ABI_BAD_LOW, NULL, 8), EFAULT);
+    EQ(write(efd, &(uint64_t){1}, 8), 8);
+    EQ(syscall(SYS_epoll_pwait2, ep, &ev, 1, NULL, NULL, 8), 1);
     signal(SIGUSR1, SIG_DFL);
     close(efd);
     close(ep);
