@@ -1,5 +1,6 @@
 /* Open files: allocation, references, and open(2)'s checks once the path
  * has been resolved to an inode. */
+#include <fs/epoll.h>
 #include <fs/kernel_api.h>
 #include <fs/namei.h>
 #include <fs/vfs.h>
@@ -16,6 +17,7 @@ struct file *file_alloc(struct inode *inode, const struct file_ops *ops, uint32_
     f->inode = inode_get(inode);
     f->flags = flags;
     mutex_init(&f->pos_lock);
+    list_init(&f->epoll_links);
     return f;
 }
 
@@ -29,6 +31,9 @@ void file_put(struct file *f)
 {
     if (__atomic_sub_fetch(&f->refs, 1, __ATOMIC_ACQ_REL))
         return;
+    /* Nobody adds a watch without a reference, so the list only shrinks now. */
+    if (!list_empty(&f->epoll_links))
+        epoll_file_closed(f); /* a closed file leaves every epoll set */
     if (f->ops && f->ops->release)
         f->ops->release(f);
     if (f->writer)

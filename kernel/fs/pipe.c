@@ -26,6 +26,7 @@ struct pipe {
     unsigned readers, writers; /* open ends */
     struct waitq readable, writable;
     struct mutex read_turn; /* readers between peek and consume (fs/sys_rw.c) */
+    uint64_t poll_events;   /* bumped at each change pollers are told of (file_ops.poll_events) */
 };
 
 static struct super_block *pipefs; /* the anonymous inodes of pipes */
@@ -49,6 +50,7 @@ static int64_t pipe_read(struct file *f, void *buf, size_t n, uint64_t *pos, uns
                 r = (int64_t)ring_read(&copy, buf, n);
             } else {
                 r = (int64_t)ring_read(&p->ring, buf, n);
+                p->poll_events++;
                 waitq_wake_all(&p->writable);
             }
             break;
@@ -71,6 +73,11 @@ static int64_t pipe_read(struct file *f, void *buf, size_t n, uint64_t *pos, uns
     return r;
 }
 
+static uint64_t pipe_poll_events(struct file *f)
+{
+    return __atomic_load_n(&pipe_of(f)->poll_events, __ATOMIC_RELAXED);
+}
+
 static struct mutex *pipe_read_turn(struct file *f)
 {
     return &pipe_of(f)->read_turn;
@@ -81,6 +88,7 @@ static void pipe_consume(struct file *f, size_t n)
     struct pipe *p = pipe_of(f);
     uint64_t flags = spin_lock_irqsave(&p->lock);
     ring_drop(&p->ring, n);
+    p->poll_events++;
     waitq_wake_all(&p->writable);
     spin_unlock_irqrestore(&p->lock, flags);
     poll_notify();
@@ -100,6 +108,7 @@ static int64_t pipe_write(struct file *f, const void *buf, size_t n, uint64_t *p
         }
         if (ring_space(&p->ring) >= need) {
             r = (int64_t)ring_write(&p->ring, buf, n);
+            p->poll_events++;
             waitq_wake_all(&p->readable);
             break;
         }
@@ -209,6 +218,7 @@ static void pipe_release(struct file *f)
     else
         p->writers--;
     bool last = !p->readers && !p->writers;
+    p->poll_events++;
     waitq_wake_all(&p->readable);
     waitq_wake_all(&p->writable);
     spin_unlock_irqrestore(&p->lock, flags);
@@ -227,6 +237,7 @@ static const struct file_ops pipe_ops = {
     .seekable = false,
     .ioctl = pipe_ioctl,
     .poll = pipe_poll,
+    .poll_events = pipe_poll_events,
     .release = pipe_release,
 };
 

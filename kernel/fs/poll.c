@@ -9,7 +9,9 @@
  * generation before scanning and sleeps only if it is unchanged, so a
  * change between the scan and the sleep is never missed.  poll_lock
  * protects poll_gen and the list of sleeping pollers, and is the condition
- * lock of their wait queues.
+ * lock of their wait queues.  A timer file changes readiness with time
+ * alone and notifies nobody: it tells its next change (poll_deadline), and
+ * a poller sleeps no later than that before scanning again.
  *
  * A device file (a console port) is polled before a poller sleeps on it:
  * for up to SCHED_DEVICE_POLL_NS the poller spins on the files' poll_news
@@ -35,6 +37,7 @@ struct poller {
     struct waitq wq;
     const void **keys;
     size_t nkeys;
+    bool all_keys; /* it watches a file that watches others (POLL_KEY_ALL) */
 };
 static struct list_head pollers = LIST_HEAD_INIT(pollers);
 
@@ -53,6 +56,10 @@ void poll_notify_key(const void *key)
     poll_gen++;
     list_for_each(pos, &pollers) {
         struct poller *w = list_entry(pos, struct poller, link);
+        if (w->all_keys) {
+            waitq_wake_all(&w->wq);
+            continue;
+        }
         for (size_t k = 0; k < w->nkeys; k++) {
             if (w->keys[k] == key) {
                 waitq_wake_all(&w->wq);
@@ -63,7 +70,7 @@ void poll_notify_key(const void *key)
     spin_unlock_irqrestore(&poll_lock, flags);
 }
 
-static uint64_t poll_generation(void)
+uint64_t poll_generation(void)
 {
     uint64_t flags = spin_lock_irqsave(&poll_lock);
     uint64_t g = poll_gen;
@@ -74,10 +81,10 @@ static uint64_t poll_generation(void)
 /* Sleeps until a notification after generation gen (one for these keys,
  * or for all), the deadline (monotonic ns, 0 = none) or a signal: 0,
  * -ETIMEDOUT or -EINTR. */
-static int poll_wait(uint64_t gen, uint64_t deadline, const void **keys, size_t nkeys)
+static int poll_wait(uint64_t gen, uint64_t deadline, const void **keys, size_t nkeys, bool all_keys)
 {
     int r = 0;
-    struct poller w = {.keys = keys, .nkeys = nkeys};
+    struct poller w = {.keys = keys, .nkeys = nkeys, .all_keys = all_keys};
     waitq_init(&w.wq);
     uint64_t flags = spin_lock_irqsave(&poll_lock);
     if (poll_gen == gen) {
@@ -87,6 +94,11 @@ static int poll_wait(uint64_t gen, uint64_t deadline, const void **keys, size_t 
     }
     spin_unlock_irqrestore(&poll_lock, flags);
     return r;
+}
+
+int poll_wait_all_keys(uint64_t gen, uint64_t deadline)
+{
+    return poll_wait(gen, deadline, NULL, 0, true);
 }
 
 /* The key f's driver wakes its pollers with, or NULL (poll_notify). */
@@ -105,6 +117,8 @@ struct poll_scan {
     struct file **busy;  /* the files with poll_news, referenced until scan_wait */
     size_t nbusy;
     uint64_t gen;        /* poll_gen when the scan began */
+    uint64_t wake_at;    /* earliest poll_deadline of the files scanned (0: none) */
+    bool all_keys;       /* a file scanned watches others (POLL_KEY_ALL) */
     uint64_t spin_until; /* end of the spinning (0: not begun) */
     bool arm;            /* scans tell files the caller may sleep next */
 };
@@ -134,6 +148,8 @@ static void scan_begin(struct poll_scan *s)
     s->gen = poll_generation();
     s->nkeys = 0;
     s->nbusy = 0;
+    s->wake_at = 0;
+    s->all_keys = false;
 }
 
 /* The ready bits of f (files without a poll op are always ready, as on
@@ -146,8 +162,14 @@ static unsigned scan_file(struct poll_scan *s, struct file *f)
     unsigned m = K_POLLIN | K_POLLOUT | K_POLLRDNORM | K_POLLWRNORM;
     if (polls)
         m = f->ops->poll(f, !spins);
-    if ((s->keys[s->nkeys] = file_poll_key(f)))
+    const void *key = file_poll_key(f);
+    if (key == POLL_KEY_ALL)
+        s->all_keys = true;
+    else if ((s->keys[s->nkeys] = key))
         s->nkeys++;
+    uint64_t at = polls && f->ops->poll_deadline ? f->ops->poll_deadline(f) : 0;
+    if (at && (!s->wake_at || at < s->wake_at))
+        s->wake_at = at;
     if (spins)
         s->busy[s->nbusy++] = f;
     else
@@ -187,7 +209,11 @@ static int scan_wait(struct poll_scan *s, uint64_t deadline)
         return 0;
     }
     scan_put_busy(s);
-    return poll_wait(s->gen, deadline, s->keys, s->nkeys);
+    uint64_t until = s->wake_at && (!deadline || s->wake_at < deadline) ? s->wake_at : deadline;
+    int r = poll_wait(s->gen, until, s->keys, s->nkeys, s->all_keys);
+    if (r == -ETIMEDOUT && until != deadline)
+        return 0; /* a file's own time came, not the caller's: scan again */
+    return r;
 }
 
 /* Linux never restarts poll and select after a handler ran, SA_RESTART

@@ -71,8 +71,9 @@ static int64_t do_read(struct file *f, struct uio *u, uint64_t *pos)
         return -EISDIR;
     if (!f->ops->read)
         return -EINVAL;
-    if (u->resid == 0)
-        return 0;
+    uint64_t no_pos = 0;
+    if (u->resid == 0) /* a message file judges an empty message itself */
+        return f->ops->message_io ? f->ops->read(f, NULL, 0, &no_pos, 0) : 0;
     uint8_t small[BOUNCE_SMALL];
     size_t bsize;
     uint8_t *b = bounce_get(u->resid, small, &bsize);
@@ -99,7 +100,7 @@ static int64_t do_read(struct file *f, struct uio *u, uint64_t *pos)
             err = -EFAULT;
             break;
         }
-        if ((size_t)n < chunk)
+        if ((size_t)n < chunk || f->ops->message_io)
             break;
         io |= IO_NONBLOCK | IO_CONT; /* got data: do not wait for more */
     }
@@ -116,8 +117,9 @@ static int64_t do_write(struct file *f, struct uio *u, uint64_t *pos)
         return -EBADF;
     if (!f->ops->write)
         return -EINVAL;
+    uint64_t no_pos = 0;
     if (u->resid == 0)
-        return 0;
+        return f->ops->message_io ? f->ops->write(f, NULL, 0, &no_pos, 0) : 0;
     uint8_t small[BOUNCE_SMALL];
     size_t bsize;
     uint8_t *b = bounce_get(u->resid, small, &bsize);
@@ -148,8 +150,12 @@ static int64_t do_write(struct file *f, struct uio *u, uint64_t *pos)
             if (pos)
                 *pos = p;
             off += (size_t)n;
+            if (f->ops->message_io)
+                break;
         }
         done += (int64_t)off;
+        if (f->ops->message_io)
+            break;
     }
     if (batch_open) {
         /* the next chunk faulted before reaching the file: end the batch */

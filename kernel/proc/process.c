@@ -14,6 +14,11 @@
 #include <proc/uthread.h>
 #include <syscall/syscall.h>
 
+/* si_code of a child's end (SIGCHLD, waitid) */
+#define CLD_EXITED 1
+#define CLD_KILLED 2
+#define CLD_DUMPED 3
+
 spinlock_t process_tree_lock = SPINLOCK_INIT;
 struct process *init_process;
 static struct list_head all_processes = LIST_HEAD_INIT(all_processes); /* by global_link; process_tree_lock */
@@ -239,8 +244,12 @@ void process_exit_last_thread(struct process *p)
     int sig = p->exit_signal;
     if (parent) {
         waitq_wake_all(&parent->child_wait);
-        if (signal_valid(sig))
-            signal_send_process(parent, sig); /* under the tree lock: the parent cannot be reaped meanwhile */
+        if (signal_valid(sig)) {
+            /* under the tree lock: the parent cannot be reaped meanwhile */
+            int st = p->wait_status;
+            int code = (st & 0x7f) == 0 ? CLD_EXITED : (st & 0x80) ? CLD_DUMPED : CLD_KILLED;
+            signal_send_process_from(parent, sig, code, p->pid);
+        }
     }
     spin_unlock_irqrestore(&process_tree_lock, flags);
     sighand_put(sh);
@@ -365,8 +374,6 @@ struct k_siginfo_child {
     int32_t fill[25];
 };
 
-#define CLD_EXITED 1
-#define CLD_KILLED 2
 
 int64_t sys_waitid(const struct syscall_args *a)
 {

@@ -1,5 +1,6 @@
 /* Signal actions, sending, delivery and the signal system calls (see proc/signal.h). */
 #include <arch/fpu.h>
+#include <fs/kernel_api.h>
 #include <kernel/errno.h>
 #include <kernel/printk.h>
 #include <kernel/string.h>
@@ -121,14 +122,14 @@ static bool init_refuses(struct process *p, const struct k_sigaction *a)
     return p == init_process && a->handler == SIG_DFL;
 }
 
-/* True if sig sent to p now is thrown away; a is its action.  Unlike Linux
- * this holds for blocked signals too: nothing could observe them pending
- * but rt_sigpending (there is no sigwaitinfo), while a pending ignored
- * signal would end a sigsuspend or ppoll that unblocks it with EINTR, where
- * Linux restarts the call. */
-static bool discarded(struct process *p, int sig, const struct k_sigaction *a)
+/* True if sig sent to p now is thrown away; a is its action.  A blocked
+ * signal is kept even when ignored, as on Linux: a signalfd may read it
+ * (SIGCHLD, ignored by default, is the common case).  Ignored signals that
+ * become unblocked are dropped then (drop_ignored_unblocked), so they never
+ * end a sigsuspend or ppoll with EINTR where Linux goes on waiting. */
+static bool discarded(struct process *p, int sig, const struct k_sigaction *a, bool blocked)
 {
-    return init_refuses(p, a) || action_ignores(a, sig);
+    return init_refuses(p, a) || (action_ignores(a, sig) && !blocked);
 }
 
 bool signal_pending(struct thread *t)
@@ -192,6 +193,7 @@ static void queue_process_locked(struct process *p, int sig, int code, int from)
     p->shared_pending |= SIG_BIT(sig);
     p->shared_origin[sig - 1] = (struct sig_origin){code, from};
     wake_taker_locked(p, sig);
+    poll_notify(); /* signalfd readers and pollers */
 }
 
 static void send_process(struct process *p, int sig, int code, int from)
@@ -200,7 +202,7 @@ static void send_process(struct process *p, int sig, int code, int from)
         return;
     struct k_sigaction act = current_action(p, sig);
     uint64_t flags = spin_lock_irqsave(&p->lock);
-    if (!discarded(p, sig, &act)) {
+    if (!discarded(p, sig, &act, blocked_by_all_locked(p, sig))) {
         queue_process_locked(p, sig, code, from);
         /* a thread that does not block it takes it and dies */
         if (sig != SIGKILL && kills_when_sent(sig, &act) && !blocked_by_all_locked(p, sig))
@@ -214,18 +216,24 @@ void signal_send_process(struct process *p, int sig)
     send_process(p, sig, SI_KERNEL, 0);
 }
 
+void signal_send_process_from(struct process *p, int sig, int code, int pid)
+{
+    send_process(p, sig, code, pid);
+}
+
 /* Queues sig (valid, with action a) for thread t of p; p->lock held, which
  * keeps t in p->threads, so t cannot have exited. */
 static void queue_thread_locked(struct process *p, struct thread *t, int sig, int code, int from,
                                 const struct k_sigaction *a)
 {
-    if (discarded(p, sig, a))
+    if (discarded(p, sig, a, t->sig_mask & SIG_BIT(sig)))
         return;
     t->sig_pending |= SIG_BIT(sig);
     t->sig_origin[sig - 1] = (struct sig_origin){code, from};
     if (!(t->sig_mask & SIG_BIT(sig)) && kills_when_sent(sig, a))
         process_begin_exit_locked(p, sig);
     sched_wake_interruptible(t);
+    poll_notify(); /* signalfd readers and pollers */
 }
 
 /* Sends sig to t, which cannot exit meanwhile (see signal_send_thread). */
@@ -370,14 +378,15 @@ static void enter_handler(struct trap_frame *tf, int sig, const struct k_sigacti
     }
 }
 
-/* Takes the lowest unblocked pending signal; fills info.  0 if none.  p->lock held. */
-static int dequeue_locked(struct thread *t, struct process *p, struct k_siginfo *info)
+/* Takes the lowest pending signal in `allowed` (the thread's own first);
+ * fills info.  0 if none.  p->lock held. */
+static int dequeue_locked(struct thread *t, struct process *p, uint64_t allowed, struct k_siginfo *info)
 {
-    uint64_t ready = t->sig_pending & (~t->sig_mask | SIG_BIT(SIGKILL));
+    uint64_t ready = t->sig_pending & allowed;
     uint64_t *set = &t->sig_pending;
     struct sig_origin *origin = t->sig_origin;
     if (!ready) {
-        ready = p->shared_pending & ~t->sig_mask;
+        ready = p->shared_pending & allowed;
         set = &p->shared_pending;
         origin = p->shared_origin;
     }
@@ -392,6 +401,55 @@ static int dequeue_locked(struct thread *t, struct process *p, struct k_siginfo 
     return sig;
 }
 
+int signal_take(uint64_t mask, int *code, int *pid)
+{
+    struct thread *self = sched_current();
+    struct process *p = self->proc;
+    struct k_siginfo info = {0};
+    uint64_t flags = spin_lock_irqsave(&p->lock);
+    int sig = dequeue_locked(self, p, mask & ~UNBLOCKABLE, &info);
+    spin_unlock_irqrestore(&p->lock, flags);
+    *code = info.si_code;
+    *pid = info.kill.pid;
+    return sig;
+}
+
+uint64_t signal_pending_in(uint64_t mask)
+{
+    struct thread *self = sched_current();
+    struct process *p = self->proc;
+    uint64_t flags = spin_lock_irqsave(&p->lock);
+    uint64_t set = (self->sig_pending | p->shared_pending) & mask;
+    spin_unlock_irqrestore(&p->lock, flags);
+    return set;
+}
+
+/* Drops the calling thread's pending signals that are not blocked and whose
+ * action ignores them (kept while blocked, see discarded()): Linux would
+ * take and ignore them on the way out, and no wait should end for them. */
+static void drop_ignored_unblocked(struct thread *self)
+{
+    struct process *p = self->proc;
+    uint64_t flags = spin_lock_irqsave(&p->lock);
+    uint64_t candidates = (self->sig_pending | p->shared_pending) & ~self->sig_mask & ~SIG_BIT(SIGKILL);
+    spin_unlock_irqrestore(&p->lock, flags);
+    uint64_t ignored = 0;
+    for (int sig = 1; sig <= NSIG; sig++) {
+        if (!(candidates & SIG_BIT(sig)))
+            continue;
+        struct k_sigaction a = current_action(p, sig);
+        if (action_ignores(&a, sig))
+            ignored |= SIG_BIT(sig);
+    }
+    if (!ignored)
+        return;
+    flags = spin_lock_irqsave(&p->lock);
+    ignored &= ~self->sig_mask; /* unless blocked again meanwhile */
+    self->sig_pending &= ~ignored;
+    p->shared_pending &= ~ignored;
+    spin_unlock_irqrestore(&p->lock, flags);
+}
+
 bool signal_deliver(struct trap_frame *tf)
 {
     struct thread *self = sched_current();
@@ -401,7 +459,7 @@ bool signal_deliver(struct trap_frame *tf)
             uthread_exit(p->wait_status);
         struct k_siginfo info;
         uint64_t flags = spin_lock_irqsave(&p->lock);
-        int sig = dequeue_locked(self, p, &info);
+        int sig = dequeue_locked(self, p, ~self->sig_mask | SIG_BIT(SIGKILL), &info);
         spin_unlock_irqrestore(&p->lock, flags);
         if (!sig)
             return false;
@@ -502,6 +560,7 @@ int64_t sys_rt_sigprocmask(const struct syscall_args *a)
             self->sig_mask = set;
         self->sig_mask &= ~UNBLOCKABLE;
         spin_unlock_irqrestore(&p->lock, flags);
+        drop_ignored_unblocked(self);
     }
     return 0;
 }
@@ -518,9 +577,13 @@ int64_t sys_rt_sigpending(const struct syscall_args *a)
 /* Sleeps until a signal is pending; returns -EINTR (delivery happens on the way out). */
 static int64_t wait_for_signal(void)
 {
-    while (sched_sleep_until_interruptible(UINT64_MAX) != -EINTR)
-        ;
-    return -EINTR;
+    struct thread *self = sched_current();
+    for (;;) {
+        drop_ignored_unblocked(self);
+        if (signal_pending(self))
+            return -EINTR;
+        sched_sleep_until_interruptible(UINT64_MAX);
+    }
 }
 
 void signal_mask_set_temporary(uint64_t mask)
@@ -533,6 +596,7 @@ void signal_mask_set_temporary(uint64_t mask)
     }
     self->sig_mask = mask & ~UNBLOCKABLE;
     spin_unlock_irqrestore(&self->proc->lock, flags);
+    drop_ignored_unblocked(self);
 }
 
 /* Linux returns ERESTARTNOHAND from both: a handler that ran ends the call

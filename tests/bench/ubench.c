@@ -59,6 +59,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/reboot.h>
 #include <sys/socket.h>
@@ -337,6 +339,70 @@ static void bench_unix_stream(int n)
     unix_run(unix_stream_body, unix_writer, n);
 }
 
+// epoll ping-pong: each side waits in epoll_wait on its own eventfd, then
+// reads it and writes the other side's.  One round trip = main -> partner
+// -> main, two epoll wake-ups.
+struct epoll_side {
+    int ep, efd;
+};
+static struct epoll_side epoll_sides[2];
+
+static void epoll_side_open(struct epoll_side *s)
+{
+    s->efd = eventfd(0, EFD_NONBLOCK);
+    s->ep = epoll_create1(0);
+    struct epoll_event ev = {.events = EPOLLIN};
+    if (s->efd < 0 || s->ep < 0 || epoll_ctl(s->ep, EPOLL_CTL_ADD, s->efd, &ev))
+        die("eventfd/epoll_create1/epoll_ctl");
+}
+
+static void epoll_side_close(struct epoll_side *s)
+{
+    close(s->efd);
+    close(s->ep);
+}
+
+// Waits for the own eventfd, consumes it and signals the other side.
+static void epoll_side_turn(struct epoll_side *self, struct epoll_side *other, int first)
+{
+    uint64_t one = 1, got;
+    struct epoll_event ev;
+    if (first && write(other->efd, &one, 8) != 8)
+        die("eventfd write");
+    int n;
+    while ((n = epoll_wait(self->ep, &ev, 1, -1)) < 0 && errno == EINTR)
+        ;
+    if (n != 1 || read(self->efd, &got, 8) != 8)
+        die("epoll_wait/eventfd read");
+    if (!first && write(other->efd, &one, 8) != 8)
+        die("eventfd write");
+}
+
+static void *epoll_partner(void *arg)
+{
+    for (int i = 0; i < pingpong_rounds; i++)
+        epoll_side_turn(&epoll_sides[1], &epoll_sides[0], 0);
+    return arg;
+}
+
+static void bench_epoll(int n)
+{
+    epoll_side_open(&epoll_sides[0]);
+    epoll_side_open(&epoll_sides[1]);
+    pingpong_rounds = n;
+    pthread_t t;
+    int err = pthread_create(&t, NULL, epoll_partner, NULL);
+    if (err) {
+        errno = err;
+        die("pthread_create");
+    }
+    for (int i = 0; i < n; i++)
+        epoll_side_turn(&epoll_sides[0], &epoll_sides[1], 1);
+    pthread_join(t, NULL);
+    epoll_side_close(&epoll_sides[0]);
+    epoll_side_close(&epoll_sides[1]);
+}
+
 static void map_touch_unmap(size_t len)
 {
     volatile char *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -473,6 +539,7 @@ static void run_all(uint64_t entry_tsc, int is_init)
     run_bench("futex_pingpong", "us", 1e6, bench_futex, 2000);
     run_bench("unix_pingpong", "us", 1e6, bench_unix_pingpong, 2000);
     run_bench("unix_stream_mib", "us", 1e6, bench_unix_stream, 8);
+    run_bench("epoll_pingpong", "us", 1e6, bench_epoll, 2000);
     run_bench("mmap_4k", "us", 1e6, bench_mmap_4k, 1000);
     run_bench("mmap_1m", "us", 1e6, bench_mmap_1m, 40);
     run_pagefault(2048);

@@ -11,7 +11,7 @@ cd "$(dirname "$0")/../.." || exit 1
 . tests/bench/lib.sh
 
 # name and unit of every line, in print order.
-UBENCH_METRICS="boot_init:ms getppid:ns pthread_create_join:us futex_pingpong:us
+UBENCH_METRICS="boot_init:ms getppid:ns pthread_create_join:us futex_pingpong:us epoll_pingpong:us
                 unix_pingpong:us mmap_4k:us mmap_1m:us pagefault:ns spawn_wait:us"
 
 logdir=$BENCH_OUT/logs

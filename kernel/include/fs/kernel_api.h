@@ -70,5 +70,14 @@ void poll_notify(void);
  * for drivers with many events (a port's every received buffer) that other
  * pollers need not rescan for.  Such a driver never uses poll_notify. */
 void poll_notify_key(const void *key);
+/* The poll_key of a file that watches other files (epoll): its pollers are
+ * woken by every poll_notify_key, whatever the key. */
+#define POLL_KEY_ALL ((const void *)1)
+/* For a file's own waits on many files (epoll_wait): the generation to
+ * sample before scanning them, and the sleep until a notification after
+ * it (any key), the deadline (monotonic ns, 0 = none) or a signal:
+ * 0, -ETIMEDOUT or -EINTR. */
+uint64_t poll_generation(void);
+int poll_wait_all_keys(uint64_t gen, uint64_t deadline);
 
 #endif

@@ -15,6 +15,7 @@ enum {
     DEV_MINOR_PIPEFS,
     DEV_MINOR_PROC,
     DEV_MINOR_SOCKFS,
+    DEV_MINOR_ANON, /* fs/anon_file.c */
 };
 
 /* The root directory of the whole tree (NULL before vfs_mount_root). */

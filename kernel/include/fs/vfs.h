@@ -81,6 +81,9 @@ struct file_ops {
     int64_t (*write_uio)(struct file *f, struct uio *u, unsigned ioflags);
     bool seekable;                                   /* lseek/pread/pwrite allowed (else ESPIPE) */
     bool write_batches;                              /* write understands IO_MORE */
+    /* read and write move one message per call (eventfd, timerfd): the
+     * count one returns ends the read(2) or write(2), short or not. */
+    bool message_io;
     /* Streams (pipes, the console) that support IO_PEEK: removes n bytes
      * already returned by a peek.  Callers serialise the stream's readers
      * with read_turn, so what was peeked is still there. */
@@ -94,7 +97,16 @@ struct file_ops {
      * file is ready, so set up whatever wakes it (only files with
      * poll_news see arm false: poll(2) polls them first, see fs/poll.c). */
     unsigned (*poll)(struct file *f, bool arm);
-    const void *(*poll_key)(struct file *f);         /* its poll_notify_key key; NULL: poll_notify */
+    const void *(*poll_key)(struct file *f);         /* its poll_notify_key key; NULL: poll_notify; POLL_KEY_ALL */
+    /* A file whose readiness changes with time alone (a timer): the
+     * monotonic ns at which poll's answer may next change, 0 for never.
+     * Pollers sleep no later than that and scan again. */
+    uint64_t (*poll_deadline)(struct file *f);
+    /* A count bumped at every change of the file's readiness that pollers
+     * are notified of, for edge-triggered epoll (fs/epoll.c): it tells "more
+     * data came" apart from "still the same data".  NULL: only changes of
+     * the ready bits count. */
+    uint64_t (*poll_events)(struct file *f);
     /* A cheap lockless hint that poll's answer may have changed (a device
      * has news), for a poller that spins a moment before it sleeps. */
     bool (*poll_news)(struct file *f);
@@ -220,6 +232,7 @@ struct file {
      * for /proc/<pid>/fd and maps to find the name again (fs/file_path.c).
      * NULL for pipes and other files made without a path. */
     struct inode *dir;
+    struct list_head epoll_links; /* the epoll entries watching this file: fs/epoll.c, under its epoll_lock */
 };
 
 #define FILE_READABLE(f) (!((f)->flags & K_O_PATH) && ((f)->flags & K_O_ACCMODE) != K_O_WRONLY)

@@ -87,6 +87,9 @@ bool signal_pending(struct thread *t);
 bool signal_fatal_pending(struct thread *t);
 /* Queues sig for the process (any thread that does not block it takes it). */
 void signal_send_process(struct process *p, int sig);
+/* The same with the si_code and sender pid its siginfo carries (a child's
+ * end: CLD_EXITED... and the child's pid). */
+void signal_send_process_from(struct process *p, int sig, int code, int pid);
 /* Queues sig for one thread, which must not exit meanwhile (the caller's
  * own, or one its process keeps: tgkill queues under the process lock). */
 void signal_send_thread(struct thread *t, int sig);
@@ -100,6 +103,12 @@ void signal_force_fault(int sig, int code, uint64_t addr, struct trap_frame *tf)
  * back on the way out, or after the handler of the signal that ended the
  * call when there is one (it is saved in that handler's frame). */
 void signal_mask_set_temporary(uint64_t mask);
+/* For signalfd: takes the lowest signal of mask pending for the calling
+ * thread (its own first, then its process's), blocked or not; its number
+ * (0: none), with *code and *pid from its sender. */
+int signal_take(uint64_t mask, int *code, int *pid);
+/* The signals of mask pending for the calling thread or its process. */
+uint64_t signal_pending_in(uint64_t mask);
 /* On the way back to user mode: delivers pending signals into tf.  Returns
  * true if tf was rewritten (the return must use iretq). */
 bool signal_deliver(struct trap_frame *tf);
