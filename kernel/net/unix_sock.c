@@ -64,7 +64,16 @@ struct k_ucred unix_current_cred(void)
 
 void unix_wake_locked(struct unix_sock *s)
 {
+    /* Every change of s (data, room, a connection, a state) comes here: an
+     * EPOLLET waiter sees new data even when s was readable already. */
+    __atomic_store_n(&s->poll_events, s->poll_events + 1, __ATOMIC_RELAXED);
     waitq_wake_all(&s->wq);
+}
+
+static uint64_t unix_poll_events(struct file *f)
+{
+    struct unix_sock *s = f->priv;
+    return s ? __atomic_load_n(&s->poll_events, __ATOMIC_RELAXED) : 0;
 }
 
 int unix_wait_locked(struct unix_sock *s, uint64_t deadline)
@@ -175,6 +184,7 @@ const struct file_ops unix_file_ops = {
     .seekable = false,
     .ioctl = unix_ioctl,
     .poll = unix_poll,
+    .poll_events = unix_poll_events,
     .release = unix_file_release,
 };
 

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <sys/eventfd.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <sys/epoll.h>
 #include <sys/stat.h>
@@ -407,11 +408,10 @@ static void t_epoll_level(void)
     close(ep);
 }
 
-static void t_epoll_edge(void)
+/* EPOLLET on a stream read at p[0] and written at p[1] (non-blocking). */
+static void epoll_edge_on(int p[2])
 {
     int ep = OK(epoll_create1(0));
-    int p[2];
-    OK(pipe2(p, O_NONBLOCK));
     OK(ep_add(ep, p[0], EPOLLIN | EPOLLET, 1));
     struct epoll_event ev;
     EQ(ep_wait1(ep, &ev, 0), 0);
@@ -431,6 +431,15 @@ static void t_epoll_edge(void)
     close(p[0]);
     close(p[1]);
     close(ep);
+}
+
+static void t_epoll_edge(void)
+{
+    int p[2];
+    OK(pipe2(p, O_NONBLOCK));
+    epoll_edge_on(p);
+    OK(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, p)); /* the same edges on a socket */
+    epoll_edge_on(p);
 }
 
 static void t_epoll_oneshot(void)
