@@ -2,11 +2,13 @@
 # Debian's tpm2-tools on the host reach /sbin/vtpm inside nutshell through the
 # virtio-console ports, with its state on a virtio disk, as in `make run`.
 #
-# The image is the service VM's (apps/image/image.manifest) with three changes:
+# The image is the service VM's (apps/image/image.manifest) with these changes:
 # the guests' vtpm instances (vtpm1, vtpm2: tests/integration/vm-bridge) are
 # left out, so is aproxy with its loader and libcbor (its boot at 8 MiB measures
-# the vtpm's memory floor; aproxy's boots are tests/integration/vm-aproxy), and
-# the inittab's vtpm line is `final` instead of `respawn`, so that the vtpm's
+# the vtpm's memory floor; aproxy's boots are tests/integration/vm-aproxy), so
+# the vtpm runs without the state key aproxy would hand it (unsealed state, the
+# host-only mode: no --state-key, no --rollback-counter), and the inittab's
+# vtpm line is `final` instead of `respawn`, so that the vtpm's
 # SHUTDOWN (control channel) powers the VM off through init's whole power-off
 # sequence, a vtpm that refuses its state powers the VM off at once (its log
 # line and init's are on the console) and a vtpm that dies mid-test is seen,
@@ -18,7 +20,8 @@ VMTPM_OUT := $(BUILD)/tests/vm-tpm
 
 $(VMTPM_OUT)/inittab: apps/image/inittab tests/integration/vm-tpm.mk | deps
 	@mkdir -p $(@D)
-	@sed -e 's/^vtpm:respawn:/vtpm:final:/' -e '/^vtpm[0-9]*:/{/^vtpm:/!d}' -e '/^aproxy:/d' $< >$@
+	@sed -e 's/^vtpm:respawn:/vtpm:final:/' -e '/^vtpm[0-9]*:/{/^vtpm:/!d}' -e '/^aproxy:/d' \
+	     -e '/^vtpm:/s/ --state-key [^ ]*//' -e '/^vtpm:/s/ --rollback-counter [^ ]*//' $< >$@
 	@grep -q '^vtpm:final:' $@ || { echo "vm-tpm: no vtpm:respawn: line in $<" >&2; rm -f $@; exit 1; }
 
 $(VMTPM_OUT)/vm-tpm.manifest: apps/image/image.manifest tests/integration/vm-tpm.mk | deps
