@@ -124,7 +124,7 @@ static bool apply(struct inode *i, const struct file_lock *req, struct file_lock
         struct file_lock *l = list_entry(pos, struct file_lock, node);
         if (!mine(l, req))
             continue;
-        /* Same type and touching: one range (end + 1 cannot overflow past OFFSET_MAX's callers). */
+        /* Same type, overlapping or adjacent: one range (no end + 1 past OFFSET_MAX). */
         bool touches = l->start <= (end == OFFSET_MAX ? end : end + 1) && (l->end == OFFSET_MAX ? l->end : l->end + 1) >= start;
         if (l->type == req->type && touches) {
             start = MIN(start, l->start);
