@@ -2,6 +2,7 @@
  * (RLIMIT_NOFILE); the arrays are allocated with the lock dropped and
  * swapped in under it. */
 #include <fs/fdtable.h>
+#include <fs/file_lock.h>
 #include <kernel/errno.h>
 #include <kernel/string.h>
 #include <mm/slab.h>
@@ -22,13 +23,19 @@ struct fd_table *fd_table_get(struct fd_table *t)
     return t;
 }
 
+void fd_close_file(struct fd_table *t, struct file *f)
+{
+    file_locks_fd_closed(f, t); /* POSIX locks go with any close of the file */
+    file_put(f);
+}
+
 void fd_table_put(struct fd_table *t)
 {
     if (__atomic_sub_fetch(&t->refs, 1, __ATOMIC_ACQ_REL))
         return;
     for (unsigned fd = 0; fd < t->cap; fd++)
         if (t->files[fd])
-            file_put(t->files[fd]);
+            fd_close_file(t, t->files[fd]);
     kfree(t->files);
     kfree(t->cloexec);
     kfree(t);
@@ -109,7 +116,7 @@ void fd_table_close_on_exec(struct fd_table *t)
         spin_unlock_irqrestore(&t->lock, flags);
         if (!victim)
             return;
-        file_put(victim); /* outside the lock: release may sleep */
+        fd_close_file(t, victim); /* outside the lock: release may sleep */
     }
 }
 
@@ -192,7 +199,7 @@ int fd_install_at(struct fd_table *t, int fd, struct file *f, bool cloexec)
             t->cloexec[fd] = cloexec;
             spin_unlock_irqrestore(&t->lock, flags);
             if (old)
-                file_put(old);
+                fd_close_file(t, old);
             return fd;
         }
         spin_unlock_irqrestore(&t->lock, flags);

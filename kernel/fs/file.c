@@ -1,6 +1,7 @@
 /* Open files: allocation, references, and open(2)'s checks once the path
  * has been resolved to an inode. */
 #include <fs/epoll.h>
+#include <fs/file_lock.h>
 #include <fs/kernel_api.h>
 #include <fs/namei.h>
 #include <fs/vfs.h>
@@ -34,6 +35,7 @@ void file_put(struct file *f)
     /* Nobody adds a watch without a reference, so the list only shrinks now. */
     if (!list_empty(&f->epoll_links))
         epoll_file_closed(f); /* a closed file leaves every epoll set */
+    file_locks_file_released(f); /* its flock and OFD locks */
     if (f->ops && f->ops->release)
         f->ops->release(f);
     if (f->writer)

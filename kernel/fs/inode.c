@@ -146,6 +146,7 @@ int inode_alloc_sized(struct super_block *sb, uint32_t mode, size_t size, struct
     i->refs = 1;
     i->atime_ns = i->mtime_ns = i->ctime_ns = inode_now_ns();
     mutex_init(&i->data_lock);
+    list_init(&i->file_locks);
     if (K_S_ISDIR(mode))
         i->dir.next_seq = DIR_FIRST_SEQ;
     *out = i;

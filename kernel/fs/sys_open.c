@@ -1,4 +1,6 @@
 /* open, close, the dup family, fcntl, ioctl, umask. */
+#include <fs/fdtable.h>
+#include <fs/file_lock.h>
 #include <fs/pipe.h>
 #include <fs/syscall_util.h>
 #include <fs/vfs_ops.h>
@@ -92,7 +94,7 @@ int64_t sys_close(const struct syscall_args *a)
     struct file *f = t ? fd_remove(t, (int)a->arg[0]) : NULL;
     if (!f)
         return -EBADF;
-    file_put(f);
+    fd_close_file(t, f);
     return 0;
 }
 
@@ -170,10 +172,28 @@ int64_t sys_fcntl(const struct syscall_args *a)
     case K_F_SETPIPE_SZ:
         r = pipe_fcntl(f, cmd, arg);
         break;
+    case K_F_GETLK:
+    case K_F_SETLK:
+    case K_F_SETLKW:
+    case K_F_OFD_GETLK:
+    case K_F_OFD_SETLK:
+    case K_F_OFD_SETLKW:
+        r = file_lock_fcntl(f, t, cmd, arg);
+        break;
     default:
         r = -EINVAL;
         break;
     }
+    file_put(f);
+    return r;
+}
+
+int64_t sys_flock(const struct syscall_args *a)
+{
+    struct file *f = fget((int)a->arg[0]);
+    if (!f)
+        return -EBADF;
+    int64_t r = file_lock_flock(f, (int)a->arg[1]);
     file_put(f);
     return r;
 }

@@ -10,12 +10,15 @@
 #include <fs/dir.h>
 #include <fs/epoll.h>
 #include <fs/fdtable.h>
+#include <fs/file_lock.h>
+#include <fs/uapi.h>
 #include <fs/mount.h>
 #include <fs/pipe_ring.h>
 #include <fs/vfs_ops.h>
 #include <kernel/errno.h>
 #include <kernel/mutex.h>
 #include <kernel/panic.h>
+#include <kernel/uaccess.h>
 #include <mm/pmm.h>
 #include <mm/slab.h>
 #include <proc/process.h>
@@ -113,7 +116,31 @@ int64_t random_read(void *buf, size_t n)
     memset(buf, 0x5a, n); /* the name-hash key: any value will do */
     return (int64_t)n;
 }
-struct process *current_process(void) { return NULL; }
+static struct process fake_process = {.pid = 7};
+struct process *current_process(void) { return &fake_process; }
+/* User memory is the host's: record-lock requests are read from the test's stack. */
+int copy_from_user(void *dst, uint64_t src, size_t n)
+{
+    memcpy(dst, (const void *)src, n);
+    return 0;
+}
+int copy_to_user(uint64_t dst, const void *src, size_t n)
+{
+    memcpy((void *)dst, src, n);
+    return 0;
+}
+int waitq_wake_all(struct waitq *wq)
+{
+    (void)wq;
+    return 0;
+}
+/* One thread: a lock request that would wait is a bug of the test. */
+int waitq_wait_locked_interruptible(struct waitq *wq, spinlock_t *lock, uint64_t deadline)
+{
+    (void)wq, (void)lock, (void)deadline;
+    host_test_panic("a record lock waited in a single-threaded test");
+    return -EINTR;
+}
 /* No epoll here: no file is ever watched, so file_put must never call this. */
 void epoll_file_closed(struct file *f)
 {
@@ -918,6 +945,80 @@ static void test_initramfs_malformed_keeps_prefix(void)
     CHECK_EQ(lookup_err("bad"), -ENOENT);
 }
 
+/* Record locks against a byte-by-byte model: three POSIX owners set and
+ * remove random ranges of a 48-byte window; every refusal must be a real
+ * conflict, and F_GETLK from each owner must report, for every byte, the
+ * holder's whole merged range (so splits, trims and merges are exact). */
+#define LOCK_BYTES 48
+struct k_flock_req {
+    int16_t l_type, l_whence;
+    int64_t l_start, l_len;
+    int32_t l_pid;
+};
+
+static int64_t lock_req(struct file *f, struct fd_table *owner, unsigned cmd, struct k_flock_req *fl)
+{
+    return file_lock_fcntl(f, owner, cmd, (uint64_t)fl);
+}
+
+static void test_record_locks_model(void)
+{
+    setup(64);
+    CHECK_EQ(make_file("/locked", "x"), 0);
+    struct file *f;
+    CHECK_EQ(op_open("/locked", K_O_RDWR, 0, &f), 0);
+    long base = live_blocks;
+    struct fd_table owners[3];
+    int8_t model[3][LOCK_BYTES]; /* -1 none, else K_F_RDLCK / K_F_WRLCK */
+    memset(model, -1, sizeof model);
+    uint64_t seed = 12345;
+    for (int step = 0; step < 3000; step++) {
+        seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+        int o = (int)((seed >> 33) % 3), start = (int)((seed >> 40) % LOCK_BYTES);
+        int len = 1 + (int)((seed >> 50) % (LOCK_BYTES - start)), type = (int)((seed >> 20) % 3);
+        bool conflict = false;
+        for (int b = start; b < start + len; b++)
+            for (int other = 0; other < 3; other++)
+                if (other != o && model[other][b] >= 0 && type != K_F_UNLCK &&
+                    (model[other][b] == K_F_WRLCK || type == K_F_WRLCK))
+                    conflict = true;
+        struct k_flock_req fl = {.l_type = (int16_t)type, .l_start = start, .l_len = len};
+        CHECK_EQ(lock_req(f, &owners[o], K_F_SETLK, &fl), conflict ? -EAGAIN : 0);
+        if (!conflict)
+            for (int b = start; b < start + len; b++)
+                model[o][b] = type == K_F_UNLCK ? -1 : (int8_t)type;
+        for (int asker = 0; asker < 3; asker++) {
+            for (int b = 0; b < LOCK_BYTES; b++) {
+                int holder = -1;
+                for (int other = 0; other < 3; other++)
+                    if (other != asker && model[other][b] == K_F_WRLCK)
+                        holder = other;
+                struct k_flock_req q = {.l_type = K_F_RDLCK, .l_start = b, .l_len = 1};
+                CHECK_EQ(lock_req(f, &owners[asker], K_F_GETLK, &q), 0);
+                if (holder < 0) {
+                    CHECK_EQ(q.l_type, K_F_UNLCK);
+                    continue;
+                }
+                int lo = b, hi = b;
+                while (lo > 0 && model[holder][lo - 1] == K_F_WRLCK)
+                    lo--;
+                while (hi + 1 < LOCK_BYTES && model[holder][hi + 1] == K_F_WRLCK)
+                    hi++;
+                CHECK_EQ(q.l_type, K_F_WRLCK);
+                CHECK_EQ(q.l_start, lo);
+                CHECK_EQ(q.l_len, hi - lo + 1);
+                CHECK_EQ(q.l_pid, 7);
+            }
+        }
+    }
+    /* A close by each owner drops all its locks; nothing is left allocated. */
+    for (int o = 0; o < 3; o++)
+        file_locks_fd_closed(f, &owners[o]);
+    CHECK(list_empty(&f->inode->file_locks));
+    CHECK_EQ(live_blocks, base);
+    file_put(f);
+}
+
 int main(void)
 {
     return unit_main("fs", (struct unit_test[]){
@@ -933,6 +1034,7 @@ int main(void)
         UNIT(test_large_directory),
         UNIT(test_undo_without_memory),
         UNIT(test_tmpfs_lend_page),
+        UNIT(test_record_locks_model),
         UNIT(test_unlink_frees_when_unused),
         UNIT(test_mkdir_rmdir_errors),
         UNIT(test_rename),

@@ -28,6 +28,9 @@ struct fs_context {
 };
 
 struct file *fd_get(struct fd_table *t, int fd);
+/* Drops f, just taken out of t by a close: also the POSIX record locks t
+ * holds on f's file (fs/file_lock.h). */
+void fd_close_file(struct fd_table *t, struct file *f);
 /* Installs f at the lowest free fd >= min (F_DUPFD): the fd, -EMFILE, or
  * -EINVAL when min is at or above the limit. */
 int fd_install_from(struct fd_table *t, struct file *f, int min, bool cloexec);

@@ -71,6 +71,20 @@
 #define K_F_GETPIPE_SZ 1032
 #define K_F_DUPFD_CLOEXEC 1030
 #define K_FD_CLOEXEC 1
+/* Record locks (fcntl) and flock(2) */
+#define K_F_GETLK 5
+#define K_F_SETLK 6
+#define K_F_SETLKW 7
+#define K_F_OFD_GETLK 36
+#define K_F_OFD_SETLK 37
+#define K_F_OFD_SETLKW 38
+#define K_F_RDLCK 0
+#define K_F_WRLCK 1
+#define K_F_UNLCK 2
+#define K_LOCK_SH 1
+#define K_LOCK_EX 2
+#define K_LOCK_NB 4
+#define K_LOCK_UN 8
 
 /* lseek(2) */
 #define K_SEEK_SET 0

@@ -186,6 +186,8 @@ struct inode {
     bool freed;
 
     struct mutex data_lock;
+    /* Advisory locks held on it, struct file_lock (fs/file_lock.c), under file_lock_lock. */
+    struct list_head file_locks;
     union {
         struct {                  /* regular file: page i holds bytes [i*4K, (i+1)*4K) */
             uint8_t **pages;      /* NULL entries are holes (read as zeros) */
