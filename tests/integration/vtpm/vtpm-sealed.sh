@@ -224,6 +224,40 @@ test_kbs_fd() {
 }
 t rollback-kbs-counter-on-inherited-descriptors test_kbs_fd
 
+# The relay behind a local socket (kbs:unix=PATH), as aproxy serves it in the
+# service VM: a listener that runs the relay double on each connection.
+test_kbs_unix() {
+    local sock=$work/counter.sock ok=0 before after was
+    rm -f "$sock"
+    python3 -c 'import socket, subprocess, sys
+s = socket.socket(socket.AF_UNIX)
+s.bind(sys.argv[1])
+s.listen(1)
+while True:
+    c, _ = s.accept()
+    subprocess.run([sys.argv[2]], stdin=c, stdout=c)
+    c.close()' "$sock" "$RELAY" &
+    local relay=$!
+    for _ in $(seq 50); do [ -S "$sock" ] && break; sleep 0.1; done
+    was=$(counter_value)
+    start_vtpm --state-key "$work/key.raw" --rollback-counter "kbs:unix=$sock" || ok=1
+    if [ $ok = 0 ]; then
+        grep -q "is the commit the KBS counter holds" "$work/log" || { echo "no counter check line"; ok=1; }
+        "$TOOL" startup $PORT >/dev/null
+        before=$("$TOOL" nvread $PORT $NVI)
+        after=$(nv_writes $((before + 1))) || { echo "no write through the socket relay"; ok=1; }
+        stop_vtpm
+    else
+        tail -n 2 "$work/log"
+    fi
+    kill $relay 2>/dev/null
+    wait $relay 2>/dev/null
+    cp "$state" "$work/kbs-latest"
+    [ $ok = 0 ] || return 1
+    [ "$(counter_value)" -gt "$was" ] || { echo "the KBS counter stayed at $was"; return 1; }
+}
+t rollback-kbs-counter-on-a-unix-socket test_kbs_unix
+
 test_kbs_faults() {
     cp "$work/kbs-latest" "$state"
     echo 2 >"$COUNTER_STORE.down"
