@@ -43,6 +43,7 @@ static void usage(FILE *f)
             "  --seal-existing      with a key: accept an unsealed state that holds a TPM and seal it\n"
             "  --rollback-counter SPEC  anchor each commit in a monotonic counter:\n"
             "                       kbs:fd=IN,OUT[,instance=N] | kbs:exec=PROG[,instance=N] |\n"
+            "                       kbs:unix=PATH[,instance=N] |\n"
             "                       file:PATH (host development) | none (required with a key)\n"
             "  --format-only        create the state (a new file), empty, and exit: the TPM is\n"
             "                       manufactured at the first start (where the key is)\n"

@@ -19,7 +19,7 @@ int rollback_configure(const char *spec)
     else if (!strncmp(spec, "kbs:", 4))
         backend = counter_kbs_open(spec + 4);
     else {
-        log_error("--rollback-counter: want kbs:fd=IN,OUT | kbs:exec=PROG | file:PATH | none, "
+        log_error("--rollback-counter: want kbs:fd=IN,OUT | kbs:exec=PROG | kbs:unix=PATH | file:PATH | none, "
                   "got '%s'", spec);
         return -1;
     }

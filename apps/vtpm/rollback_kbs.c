@@ -1,7 +1,8 @@
 /* The KBS's rollback counter, reached through a relay (rollback.h,
  * counter_msg.h): one request line out, one answer line back.  The relay is
- * either inherited (fd=IN,OUT: aproxy started the vtpm) or started here
- * (exec=PROG, restarted if it dies).  Unreached KBSs are retried with
+ * either inherited (fd=IN,OUT: aproxy started the vtpm), started here
+ * (exec=PROG, restarted if it dies) or a local socket (unix=PATH: aproxy's
+ * counter relay in the service VM, reconnected if the channel breaks).  Unreached KBSs are retried with
  * back-off (0.25 s doubling, 6 tries, about 8 s) and each failure is logged. */
 #include <errno.h>
 #include <fcntl.h>
@@ -11,6 +12,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -29,6 +32,7 @@ extern char **environ;
 static struct {
     int in, out;            /* we read answers from `in`, write requests to `out` */
     const char *prog;       /* exec=: the relay program, else NULL */
+    const char *path;       /* unix=: the relay's socket, else NULL (in == out when connected) */
     pid_t pid;              /* exec=: the running relay, or 0 */
     char instance[COUNTER_NAME_MAX + 1];
     uint8_t key[COUNTER_KEY_LEN];
@@ -49,7 +53,7 @@ static void stop_relay(void)
 {
     if (kbs.in >= 0)
         close(kbs.in);
-    if (kbs.out >= 0)
+    if (kbs.out >= 0 && kbs.out != kbs.in)
         close(kbs.out);
     kbs.in = kbs.out = -1;
     if (kbs.pid > 0) {
@@ -88,6 +92,24 @@ static int start_relay(void)
     }
     kbs.out = to[1];
     kbs.in = from[0];
+    return 0;
+}
+
+/* unix=: connects to the relay's socket; one descriptor both ways. */
+static int connect_relay(void)
+{
+    struct sockaddr_un a = {.sun_family = AF_UNIX};
+    snprintf(a.sun_path, sizeof(a.sun_path), "%s", kbs.path);
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return -1;
+    if (connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0) {
+        int e = errno;
+        close(fd);
+        errno = e;
+        return -1;
+    }
+    kbs.in = kbs.out = fd;
     return 0;
 }
 
@@ -152,6 +174,8 @@ static enum counter_answer exchange(const struct counter_value *next, struct cou
         bool broken = true; /* the channel itself failed, not the KBS behind it */
         if (kbs.in < 0 && kbs.prog && start_relay() < 0)
             snprintf(why, sizeof(why), "relay %s does not start", kbs.prog);
+        else if (kbs.in < 0 && kbs.path && connect_relay() < 0)
+            snprintf(why, sizeof(why), "relay socket %s: %s", kbs.path, strerror(errno));
         else if (kbs.in < 0)
             snprintf(why, sizeof(why), "the relay channel is closed");
         else if (!write_all(kbs.out, req, strlen(req)))
@@ -169,9 +193,10 @@ static enum counter_answer exchange(const struct counter_value *next, struct cou
             broken = n < 0;
         }
         /* A broken channel may be out of step (a late answer would pair with
-         * the next request): an exec'd relay is restarted, an inherited one
-         * kept, since nothing else could restore it. */
-        if (broken && kbs.prog)
+         * the next request): an exec'd relay is restarted, a socket
+         * reconnected, an inherited one kept, since nothing else could
+         * restore it. */
+        if (broken && (kbs.prog || kbs.path))
             stop_relay();
         log_error("rollback: KBS counter %s not reached (try %d of %d): %s", kbs.instance, t,
                   TRIES, why);
@@ -211,7 +236,7 @@ static int kbs_advance(const struct counter_value *next, struct counter_value *c
 
 static const struct counter_backend kbs_backend = {"KBS", kbs_read, kbs_advance};
 
-/* Parses "fd=IN,OUT" or "exec=PROG", then ",instance=NAME" (default vtpm). */
+/* Parses "fd=IN,OUT", "exec=PROG" or "unix=PATH", then ",instance=NAME" (default vtpm). */
 const struct counter_backend *counter_kbs_open(const char *spec)
 {
     static char copy[1024];
@@ -238,8 +263,11 @@ const struct counter_backend *counter_kbs_open(const char *spec)
         kbs.out = out;
     } else if (!strncmp(copy, "exec=", 5) && copy[5] == '/') {
         kbs.prog = copy + 5;
+    } else if (!strncmp(copy, "unix=", 5) && copy[5] == '/' &&
+               strlen(copy + 5) < sizeof(((struct sockaddr_un *)0)->sun_path)) {
+        kbs.path = copy + 5;
     } else {
-        log_error("--rollback-counter kbs: want fd=IN,OUT or exec=/PATH, then optionally "
+        log_error("--rollback-counter kbs: want fd=IN,OUT, exec=/PATH or unix=/PATH, then optionally "
                   ",instance=NAME; got '%s'", spec);
         return NULL;
     }

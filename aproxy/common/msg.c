@@ -33,11 +33,13 @@ static const struct field_spec {
     [F_JWE]          = {"jwe", K_TEXT, 2, 16384, 0},
     [F_CODE]         = {"code", K_UINT, 0, 0, 0},
     [F_MESSAGE]      = {"message", K_TEXT, 0, 512, 0},
+    [F_LINE]         = {"line", K_TEXT, 2, 2048, 0},  /* the vtpm's COUNTER_LINE_MAX */
 };
 
 static const char *const type_names[MSG_TYPE_COUNT] = {
     [MSG_HELLO] = "hello", [MSG_CHALLENGE] = "challenge", [MSG_REPORT] = "report",
     [MSG_ATTEST] = "attest", [MSG_RESOURCE] = "resource", [MSG_ERROR] = "error",
+    [MSG_COUNTER] = "counter",
 };
 
 #define B(f) (1u << (f))
@@ -53,6 +55,7 @@ static const uint32_t required[2][MSG_TYPE_COUNT] = {
         [MSG_ATTEST] = B(F_TEE) | B(F_RUNTIME_DATA) | B(F_PLATFORM) | B(F_REPORT),
         [MSG_RESOURCE] = B(F_PATH),
         [MSG_ERROR] = B(F_CODE) | B(F_MESSAGE),
+        [MSG_COUNTER] = B(F_LINE),
     },
     [0] = { /* from the host */
         [MSG_HELLO] = B(F_VERSIONS),
@@ -61,6 +64,7 @@ static const uint32_t required[2][MSG_TYPE_COUNT] = {
         [MSG_ATTEST] = 0,
         [MSG_RESOURCE] = B(F_JWE),
         [MSG_ERROR] = B(F_CODE) | B(F_MESSAGE),
+        [MSG_COUNTER] = B(F_LINE),
     },
 };
 

@@ -27,6 +27,7 @@ enum msg_type {
     MSG_ATTEST,     /* VM: the evidence; host: the KBS accepted it */
     MSG_RESOURCE,   /* VM: a KBS resource path; host: the KBS's JWE */
     MSG_ERROR,      /* either side: a request failed or could not be read */
+    MSG_COUNTER,    /* VM: a vtpm's rollback-counter request line; host: the answer line */
     MSG_TYPE_COUNT
 };
 
@@ -48,6 +49,7 @@ enum msg_field {
     F_JWE,          /* text: the KBS's flattened JWE, verbatim JSON */
     F_CODE,         /* uint: an error code (enum msg_error) */
     F_MESSAGE,      /* text: an error's explanation for a human */
+    F_LINE,         /* text: one counter relay line, verbatim, without its newline */
     F_COUNT
 };
 

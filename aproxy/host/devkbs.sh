@@ -9,7 +9,8 @@
 # nutshell/vtpm/state-key (the bytes KEYHEX) is released to them (stage 1);
 # the resource nutshell/workload/secret (a text) to a vTPM quote whose AK the
 # same attestation's emulated report vouches for, with SHA-256 PCR 9 equal to
-# PCR9 when given (stage 2).  It starts the KBS on a free
+# PCR9 when given (stage 2).  The vtpm's rollback counter "vtpm" is keyed by
+# the state key and persists in DIR/counters.json.  It starts the KBS on a free
 # loopback port (log DIR/kbs-dev.log) and sets DEVKBS_URL and DEVKBS_PID.
 # Returns 1 with a message if the KBS does not come up.
 devkbs_start() {
@@ -25,6 +26,7 @@ devkbs_start() {
     cat >"$dir/kbs.json" <<EOF
 {"accept_emulated": true, "emulated_psp_public_key": "psp.pem.pub", "trust_platform_bound_ak": true,
  "reference_values": {"snp_measurement": ["$digest"]$pcrs},
+ "counters": {"vtpm": "nutshell/vtpm/state-key"}, "counter_file": "counters.json",
  "resources": {"nutshell/vtpm/state-key": {"hex": "$keyhex", "require": ["emulated-snp"]},
                "nutshell/workload/secret": {"text": "a workload secret for the attested service VM",
                                             "require": ["tpm", "emulated-snp"]}}}

@@ -13,6 +13,8 @@ struct kbs {
     CURL *curl;
     char url[512];
     int retries;
+    long status;    /* the last answer's HTTP status (0: none) */
+    char *token;    /* the last attestation's token (malloc'd), for the counter outside /kbs */
 };
 
 struct body {
@@ -70,6 +72,7 @@ void kbs_free(struct kbs *k)
     if (!k)
         return;
     curl_easy_cleanup(k->curl);
+    free(k->token);
     free(k);
 }
 
@@ -89,13 +92,23 @@ static void problem(long status, const struct body *b, char why[KBS_WHY_MAX])
 }
 
 /* One request, retried while the KBS cannot be reached.  body_in: a JSON
- * body to POST, or NULL for GET.  On KBS_OK, out holds the answer. */
-static enum kbs_result request(struct kbs *k, const char *path, const char *body_in, struct body *out,
-                               char why[KBS_WHY_MAX])
+ * body to POST, or NULL for GET; bearer: send the token (the session cookie
+ * is scoped to /kbs, so other paths need it).  On KBS_OK, out holds the
+ * answer; on KBS_REFUSED, the refusal's body. */
+static enum kbs_result request(struct kbs *k, const char *path, const char *body_in, bool bearer,
+                               struct body *out, char why[KBS_WHY_MAX])
 {
     char url[1024];
     snprintf(url, sizeof(url), "%s%s", k->url, path);
     struct curl_slist *hdr = curl_slist_append(NULL, "Content-Type: application/json");
+    if (bearer && k->token) {
+        char *auth = malloc(strlen(k->token) + 32);
+        if (auth) {
+            sprintf(auth, "Authorization: Bearer %s", k->token);
+            hdr = curl_slist_append(hdr, auth);
+            free(auth);
+        }
+    }
     double delay = 0.5;
     enum kbs_result res = KBS_DOWN;
     for (int attempt = 0;; attempt++) {
@@ -114,6 +127,7 @@ static enum kbs_result request(struct kbs *k, const char *path, const char *body
         CURLcode rc = curl_easy_perform(k->curl);
         long status = 0;
         curl_easy_getinfo(k->curl, CURLINFO_RESPONSE_CODE, &status);
+        k->status = rc == CURLE_OK ? status : 0;
         bool unreachable = rc == CURLE_COULDNT_CONNECT || rc == CURLE_COULDNT_RESOLVE_HOST ||
                            rc == CURLE_OPERATION_TIMEDOUT || rc == CURLE_GOT_NOTHING || rc == CURLE_SEND_ERROR ||
                            rc == CURLE_RECV_ERROR ||
@@ -144,7 +158,7 @@ static enum kbs_result request(struct kbs *k, const char *path, const char *body
         delay = delay * 2 > 8 ? 8 : delay * 2;
     }
     curl_slist_free_all(hdr);
-    if (res != KBS_OK) {
+    if (res != KBS_OK && res != KBS_REFUSED) { /* a refusal's body is the KBS's answer too */
         free(out->p);
         *out = (struct body){0};
     }
@@ -163,7 +177,7 @@ static enum kbs_result post_json(struct kbs *k, const char *path, json_t *obj, j
         return KBS_BAD;
     }
     struct body b = {0};
-    enum kbs_result r = request(k, path, text, &b, why);
+    enum kbs_result r = request(k, path, text, false, &b, why);
     free(text);
     if (r == KBS_OK && answer) {
         json_error_t err;
@@ -210,9 +224,13 @@ enum kbs_result kbs_attest(struct kbs *k, const char *runtime_data, json_t *prim
                             primary, "additional_evidence", additional);
     json_t *ans = NULL;
     enum kbs_result r = post_json(k, "/kbs/v0/attest", req, &ans, why);
-    if (r == KBS_OK && !json_string_value(json_object_get(ans, "token"))) {
+    const char *token = json_string_value(json_object_get(ans, "token"));
+    if (r == KBS_OK && !token) {
         snprintf(why, KBS_WHY_MAX, "KBS attest answer has no token");
         r = KBS_BAD;
+    } else if (r == KBS_OK) {
+        free(k->token);
+        k->token = strdup(token);
     }
     json_decref(ans);
     return r;
@@ -223,10 +241,33 @@ enum kbs_result kbs_resource(struct kbs *k, const char *path, char **jwe, char w
     char p[512];
     snprintf(p, sizeof(p), "/kbs/v0/resource/%s", path);
     struct body b = {0};
-    enum kbs_result r = request(k, p, NULL, &b, why);
+    enum kbs_result r = request(k, p, NULL, false, &b, why);
     if (r == KBS_OK)
         *jwe = b.p ? b.p : strdup("");
     else
         free(b.p);
+    return r;
+}
+
+enum kbs_result kbs_counter(struct kbs *k, const char *instance, const char *body, long *status, char **answer,
+                            char why[KBS_WHY_MAX])
+{
+    char p[128];
+    snprintf(p, sizeof(p), "/nutshell-dev/v0/counter/%s", instance);
+    struct body b = {0};
+    enum kbs_result r = request(k, p, body, true, &b, why);
+    *status = k->status;
+    json_t *j = b.p ? json_loads(b.p, 0, NULL) : NULL;
+    bool object = json_is_object(j);
+    json_decref(j);
+    if ((r == KBS_OK || r == KBS_REFUSED) && object) {
+        *answer = b.p;
+        return KBS_OK;
+    }
+    if (r == KBS_OK || r == KBS_REFUSED) {
+        snprintf(why, KBS_WHY_MAX, "KBS counter %.64s: answer %ld is not a JSON object", instance, *status);
+        r = KBS_BAD;
+    }
+    free(b.p);
     return r;
 }

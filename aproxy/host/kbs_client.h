@@ -3,6 +3,7 @@
  *   POST /kbs/v0/attest    {"runtime-data":..,"tee-evidence":{"primary_evidence":..,"additional_evidence":S}}
  *   GET  /kbs/v0/resource/<repository>/<type>/<tag> -> a flattened JWE
  * The session cookie is kept by libcurl's cookie engine between the calls.
+ * Plus the development KBS's rollback counter (kbs_counter).
  * A KBS that cannot be reached (connection refused, timeout, 502/503/504) is
  * retried with exponential back-off, each retry reported on stderr. */
 #ifndef APROXY_KBS_CLIENT_H
@@ -40,5 +41,13 @@ enum kbs_result kbs_attest(struct kbs *k, const char *runtime_data, json_t *prim
 
 /* Fetches a resource; *jwe gets the body (malloc'd, terminated). */
 enum kbs_result kbs_resource(struct kbs *k, const char *path, char **jwe, char why[KBS_WHY_MAX]);
+
+/* The development KBS's rollback counter (docs/kbs-dev.md): POSTs body (JSON
+ * text) to /nutshell-dev/v0/counter/<instance> with the last attestation's
+ * token as Bearer (its session cookie is scoped to /kbs).
+ * KBS_OK whenever the KBS answered with a JSON object, whatever its status
+ * (a 409 carries the current value): *status and *answer (malloc'd) get it. */
+enum kbs_result kbs_counter(struct kbs *k, const char *instance, const char *body, long *status, char **answer,
+                            char why[KBS_WHY_MAX]);
 
 #endif

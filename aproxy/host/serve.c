@@ -128,6 +128,62 @@ static void on_resource(struct host_state *h, int fd, const struct msg *m)
     free(jwe);
 }
 
+/* An instance name as the development KBS takes it: [A-Za-z0-9._-]{1,64}. */
+static bool instance_valid(const char *s)
+{
+    size_t n = strlen(s);
+    return n >= 1 && n <= 64 && strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") == n;
+}
+
+/* The relay's answer line: {"status":S,"body":answer} or {"status":0,"error":why}. */
+static void send_counter_answer(int fd, long status, json_t *body, const char *error)
+{
+    json_t *a = body ? json_pack("{s:i, s:o}", "status", (json_int_t)status, "body", body)
+                     : json_pack("{s:i, s:s}", "status", 0, "error", error);
+    char *text = a ? json_dumps(a, JSON_COMPACT) : NULL;
+    json_decref(a);
+    if (!text || strlen(text) > 2048) { /* the line limit of msg.c and the vtpm */
+        send_error(fd, MSGERR_INTERNAL, "the counter answer does not fit in a line");
+    } else {
+        struct msg r;
+        msg_init(&r, MSG_COUNTER);
+        msg_set_text(&r, F_LINE, text);
+        send_msg(fd, &r);
+    }
+    free(text);
+}
+
+/* A vtpm's rollback-counter line {"instance":I,"body":{...}}, relayed to the
+ * KBS in the current (attested) session; malformed lines get an error line. */
+static void on_counter(struct host_state *h, int fd, const struct msg *m)
+{
+    char why[KBS_WHY_MAX], *answer = NULL;
+    json_error_t err;
+    json_t *line = json_loadb((const char *)m->f[F_LINE].p, m->f[F_LINE].len, 0, &err);
+    const char *instance = json_string_value(json_object_get(line, "instance"));
+    json_t *body = json_object_get(line, "body");
+    if (!instance || !instance_valid(instance) || !json_is_object(body) || json_object_size(line) != 2) {
+        json_decref(line);
+        fprintf(stderr, "aproxy-host: malformed counter line from the VM\n");
+        return send_counter_answer(fd, 0, NULL,
+                                   "malformed counter line: want {\"instance\":NAME,\"body\":{...}}");
+    }
+    char *text = json_dumps(body, JSON_COMPACT);
+    long status = 0;
+    enum kbs_result r = text ? kbs_counter(h->kbs, instance, text, &status, &answer, why) : KBS_BAD;
+    if (!text)
+        snprintf(why, sizeof(why), "out of memory");
+    free(text);
+    json_t *a = r == KBS_OK ? json_loads(answer, 0, NULL) : NULL;
+    if (a)
+        fprintf(stderr, "aproxy-host: counter %s: KBS status %ld\n", instance, status);
+    else
+        fprintf(stderr, "aproxy-host: counter %s: %s\n", instance, why);
+    json_decref(line);
+    free(answer);
+    send_counter_answer(fd, status, a, why);
+}
+
 void serve_connection(struct host_state *h, int fd)
 {
     h->hello_done = false;
@@ -157,6 +213,7 @@ void serve_connection(struct host_state *h, int fd)
         case MSG_REPORT: on_report(h, fd, &m); break;
         case MSG_ATTEST: on_attest(h, fd, &m); break;
         case MSG_RESOURCE: on_resource(h, fd, &m); break;
+        case MSG_COUNTER: on_counter(h, fd, &m); break;
         default: send_error(fd, MSGERR_UNEXPECTED, "the host answers only requests"); break;
         }
     }

@@ -2,7 +2,7 @@
  *
  *   aproxy [--port PATH] [--sev-guest PATH] [--resource REPO/TYPE/TAG] [--key-file PATH]
  *          [--wait SECONDS] [--host-wait SECONDS] [--vtpm PATH] [--vtpm-state PATH]
- *          [--eventlog PATH] [--secret REPO/TYPE/TAG=FILE]...
+ *          [--eventlog PATH] [--secret REPO/TYPE/TAG=FILE]... [--counter-socket PATH]
  *
  * --port is the virtio-console port's device (default
  * /dev/port/org.nutshell.aproxy) or fd:N, an inherited descriptor (tests);
@@ -20,7 +20,13 @@
  * measured vTPM (--vtpm, default /sbin/vtpm; state in --vtpm-state, default
  * /run/aproxy/tpm.state; PCRs replayed from --eventlog, default
  * /dev/eventlog), attests with its quote (tpm_client.h, stage2.h) and writes
- * the released resource to FILE (0400) for a workload. */
+ * the released resource to FILE (0400) for a workload.
+ *
+ * With --counter-socket PATH (the service image: /run/aproxy/counter.sock),
+ * aproxy listens there from stage 1 on (before the key is handed over, so the
+ * sealed vtpm finds it) and, after stage 2, relays the vtpm's rollback-counter
+ * lines to the KBS for as long as it runs (counter_relay.h); without it, it
+ * exits after stage 2. */
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <stdio.h>
@@ -28,6 +34,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "counter_relay.h"
 #include "jwe.h"
 #include "keyfile.h"
 #include "platform.h"
@@ -48,7 +55,7 @@ static void usage(void)
     fprintf(stderr, "usage: aproxy [--port PATH] [--sev-guest PATH] [--resource REPO/TYPE/TAG] "
                     "[--key-file PATH] [--wait SECONDS] [--host-wait SECONDS]\n"
                     "              [--vtpm PATH] [--vtpm-state PATH] [--eventlog PATH] "
-                    "[--secret REPO/TYPE/TAG=FILE]... (at most 8)\n");
+                    "[--secret REPO/TYPE/TAG=FILE]... (at most 8) [--counter-socket PATH]\n");
     exit(2);
 }
 
@@ -108,6 +115,7 @@ int main(int argc, char **argv)
     const char *vtpm = "/sbin/vtpm", *vtpm_state = "/run/aproxy/tpm.state", *eventlog = "/dev/eventlog";
     struct secret_spec secrets[MAX_SECRETS];
     int n_secrets = 0;
+    const char *counter_socket = NULL;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!v)
@@ -121,6 +129,7 @@ int main(int argc, char **argv)
         else if (!strcmp(a, "--vtpm")) vtpm = v;
         else if (!strcmp(a, "--vtpm-state")) vtpm_state = v;
         else if (!strcmp(a, "--eventlog")) eventlog = v;
+        else if (!strcmp(a, "--counter-socket")) counter_socket = v;
         else if (!strcmp(a, "--secret")) {
             char *eq = strchr(argv[i + 1], '=');
             if (n_secrets == MAX_SECRETS || !eq || eq == argv[i + 1] || !eq[1])
@@ -154,6 +163,11 @@ int main(int argc, char **argv)
     }
     fprintf(stderr, "aproxy: stage 1: the KBS accepted the %s platform report and released %s\n", p.name,
             resource);
+    int counter_fd = counter_socket ? counter_relay_listen(counter_socket, why) : -1;
+    if (counter_socket && counter_fd < 0) {
+        fprintf(stderr, "aproxy: counter relay: %s\n", why);
+        return 1;
+    }
     static uint8_t state_key[SECRET_MAX];
     long n = secret_open(key, jwe, state_key, why);
     if (n < 0 || keyfile_write(key_file, state_key, (size_t)n, why) < 0) {
@@ -165,5 +179,10 @@ int main(int argc, char **argv)
             n, key_file, elapsed_ms(&start));
     free(jwe);
     EVP_PKEY_free(key);
-    return n_secrets ? stage2_secrets(&s, &p, vtpm, vtpm_state, eventlog, secrets, n_secrets) : 0;
+    int status = n_secrets ? stage2_secrets(&s, &p, vtpm, vtpm_state, eventlog, secrets, n_secrets) : 0;
+    if (counter_fd < 0)
+        return status;
+    /* the sealed vtpm needs its counter whatever stage 2 gave */
+    fprintf(stderr, "aproxy: relaying the vtpm's rollback counter on %s\n", counter_socket);
+    counter_relay_serve(&s, counter_fd);
 }

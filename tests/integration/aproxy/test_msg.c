@@ -89,6 +89,15 @@ static void test_round_trips(void)
     msg_init(&m, MSG_ATTEST);
     ok = round_trip(&m, false, &b, why) == 0 && b.type == MSG_ATTEST && b.present == 0;
     check("round-trip-attest-reply", ok, why);
+
+    msg_init(&m, MSG_COUNTER);
+    msg_set_text(&m, F_LINE, "{\"instance\":\"vtpm\",\"body\":{\"op\":\"read\"}}");
+    ok = round_trip(&m, true, &b, why) == 0 && b.type == MSG_COUNTER &&
+         msg_text_is(&b, F_LINE, "{\"instance\":\"vtpm\",\"body\":{\"op\":\"read\"}}");
+    check("round-trip-counter", ok, why);
+    msg_init(&m, MSG_COUNTER);
+    ok = round_trip(&m, false, &b, why) < 0 && strstr(why, "without 'line'");
+    check("counter-needs-line", ok, "a counter answer without its line was accepted");
 }
 
 /* d: hex of a CBOR message; it must be refused with a reason containing want. */

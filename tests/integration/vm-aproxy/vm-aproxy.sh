@@ -72,7 +72,12 @@ boot() {
         --kernel "$kernel" --initrd "$initrd" --cmdline "$cmdline" >"$name-host.log" 2>&1 &
     hpid=$!
     for _ in $(seq $((BOOT_WAIT * 10))); do
-        grep -qE "aproxy: (stage 2: the KBS accepted|.*FAILED|.*: the measured vTPM|cannot)" "$name.log" && break
+        grep -qE "aproxy: (.*FAILED|.*: the measured vTPM|cannot)" "$name.log" && break
+        # after stage 2: the sealed vtpm's counter read through the relay, and
+        # its first commit anchored (the KBS's counter file appears), or a refusal
+        grep -q "aproxy: stage 2: the KBS accepted" "$name.log" &&
+            { grep -qE "rollback: (cannot read|.*refus)" "$name.log" ||
+              { grep -q "rollback: KBS counter" "$name.log" && [ -s counters.json ]; }; } && break
         kill -0 "$qpid" 2>/dev/null || break
         sleep 0.1
     done
@@ -112,6 +117,17 @@ expect_in reference-host.log vm-aproxy/host-half-says-emulated \
 expect_in reference.log vm-aproxy/stage2-quote-releases-workload-secret \
     "aproxy: stage 2: measured vTPM started" \
     "aproxy: stage 2: the KBS accepted the vTPM quote and released nutshell/workload/secret into /run/aproxy/secrets/workload"
+# The sealed vtpm anchors its state in the KBS's counter through aproxy's
+# relay, and the KBS's counter (persisted in counters.json) moved.
+expect_in reference.log vm-aproxy/vtpm-anchors-in-kbs-counter \
+    "aproxy: relaying the vtpm's rollback counter on /run/aproxy/counter.sock" \
+    "rollback: KBS counter unused; anchoring /dev/vda at seq [0-9]"
+if value=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["vtpm"]["value"])' counters.json 2>&1) &&
+   [ "$value" -ge 1 ] 2>/dev/null; then
+    pass vm-aproxy/kbs-counter-advanced
+else
+    fail vm-aproxy/kbs-counter-advanced "counters.json: $value"
+fi
 
 # The quote aproxy produced, checked by tpm2_checkquote against the PCRs the
 # host tool expects: PCR 9 from the command line the kernel measured (QEMU

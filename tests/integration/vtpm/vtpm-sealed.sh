@@ -195,6 +195,26 @@ counter_value() {
     python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["vtpm"][0])' "$COUNTER_STORE"
 }
 
+# write_through_relay SPEC: the vtpm on --rollback-counter SPEC checks the
+# KBS counter at start, and an NV write advances it.  Sets relay_ok (0: yes).
+write_through_relay() {
+    local before was
+    relay_ok=0
+    was=$(counter_value)
+    start_vtpm --state-key "$work/key.raw" --rollback-counter "$1" || relay_ok=1
+    if [ $relay_ok = 0 ]; then
+        grep -q "is the commit the KBS counter holds" "$work/log" || { echo "no counter check line"; relay_ok=1; }
+        "$TOOL" startup $PORT >/dev/null
+        before=$("$TOOL" nvread $PORT $NVI)
+        nv_writes $((before + 1)) >/dev/null || { echo "no write through the relay $1"; relay_ok=1; }
+        stop_vtpm
+    else
+        tail -n 2 "$work/log"
+    fi
+    cp "$state" "$work/kbs-latest"
+    [ $relay_ok = 1 ] || [ "$(counter_value)" -gt "$was" ] || { echo "the KBS counter stayed at $was"; relay_ok=1; }
+}
+
 # The relay on descriptors the vtpm inherits (kbs:fd=IN,OUT), as when aproxy
 # starts the vtpm on pipes: the same exchange as through kbs:exec.
 test_kbs_fd() {
@@ -203,26 +223,36 @@ test_kbs_fd() {
     # read-write opens: neither side blocks waiting for the other
     exec 7<>"$work/from-relay" 8<>"$work/to-relay"
     "$RELAY" <"$work/to-relay" >"$work/from-relay" &
-    local relay=$! ok=0 before after was
-    was=$(counter_value)
-    start_vtpm --state-key "$work/key.raw" --rollback-counter "kbs:fd=7,8" || ok=1
-    if [ $ok = 0 ]; then
-        grep -q "is the commit the KBS counter holds" "$work/log" || { echo "no counter check line"; ok=1; }
-        "$TOOL" startup $PORT >/dev/null
-        before=$("$TOOL" nvread $PORT $NVI)
-        after=$(nv_writes $((before + 1))) || { echo "no write through the inherited relay"; ok=1; }
-        stop_vtpm
-    else
-        tail -n 2 "$work/log"
-    fi
+    local relay=$!
+    write_through_relay "kbs:fd=7,8"
     exec 7<&- 8>&-
     kill $relay 2>/dev/null
     wait $relay 2>/dev/null
-    cp "$state" "$work/kbs-latest"
-    [ $ok = 0 ] || return 1
-    [ "$(counter_value)" -gt "$was" ] || { echo "the KBS counter stayed at $was"; return 1; }
+    return $relay_ok
 }
 t rollback-kbs-counter-on-inherited-descriptors test_kbs_fd
+
+# The relay behind a local socket (kbs:unix=PATH), as aproxy serves it in the
+# service VM: a listener that runs the relay double on each connection.
+test_kbs_unix() {
+    local sock=$work/counter.sock
+    rm -f "$sock"
+    python3 -c 'import socket, subprocess, sys
+s = socket.socket(socket.AF_UNIX)
+s.bind(sys.argv[1])
+s.listen(1)
+while True:
+    c, _ = s.accept()
+    subprocess.run([sys.argv[2]], stdin=c, stdout=c)
+    c.close()' "$sock" "$RELAY" &
+    local relay=$!
+    for _ in $(seq 50); do [ -S "$sock" ] && break; sleep 0.1; done
+    write_through_relay "kbs:unix=$sock"
+    kill $relay 2>/dev/null
+    wait $relay 2>/dev/null
+    return $relay_ok
+}
+t rollback-kbs-counter-on-a-unix-socket test_kbs_unix
 
 test_kbs_faults() {
     cp "$work/kbs-latest" "$state"
