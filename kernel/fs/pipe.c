@@ -11,7 +11,6 @@
 #include <fs/mount.h>
 #include <fs/pipe.h>
 #include <fs/pipe_ring.h>
-#include "pipe_internal.h"
 #include <fs/syscall_util.h>
 #include <kernel/errno.h>
 #include <kernel/uaccess.h>
@@ -19,6 +18,8 @@
 #include <mm/slab.h>
 #include <proc/signal.h>
 #include <syscall/syscall.h>
+
+#include "pipe_internal.h"
 
 #define PIPE_CAPACITY (64u * 1024u)
 #define PIPE_SIZE_MAX (1ull << 31) /* Linux's round_pipe_size refuses more */
