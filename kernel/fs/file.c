@@ -4,6 +4,7 @@
 #include <fs/file_lock.h>
 #include <fs/kernel_api.h>
 #include <fs/namei.h>
+#include <fs/pipe.h>
 #include <fs/vfs.h>
 #include <kernel/errno.h>
 #include <mm/slab.h>
@@ -105,8 +106,14 @@ int file_open_inode(struct inode *inode, uint32_t flags, struct file **out)
             break;
         case K_S_IFLNK:
             return -ELOOP; /* O_NOFOLLOW on a symlink */
+        case K_S_IFIFO:
+            /* a pipe(2) end reached through /proc has no name to meet at */
+            if (inode->sb->magic == K_PIPEFS_MAGIC)
+                return -ENXIO;
+            ops = &fifo_ops;
+            break;
         default:
-            return -ENXIO; /* fifos and sockets from an archive have no driver */
+            return -ENXIO; /* sockets: connect(2), not open */
         }
     }
     if ((flags & K_O_DIRECTORY) && !K_S_ISDIR(inode->mode))

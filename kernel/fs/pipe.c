@@ -4,7 +4,9 @@
  * and is the condition lock of both wait queues.  Writes of at most
  * PIPE_BUF bytes go in whole or wait (IO_ATOMIC); larger ones go in pieces.
  * A write with no reader left fails with EPIPE and raises SIGPIPE at the
- * writer.  A read with no writer left and nothing buffered is EOF. */
+ * writer.  A read with no writer left and nothing buffered is EOF.  A
+ * named pipe (fs/fifo.c) is the same object reached through an inode; its
+ * O_RDWR ends count as a reader and a writer both. */
 #include <fs/kernel_api.h>
 #include <fs/mount.h>
 #include <fs/pipe.h>
@@ -17,20 +19,12 @@
 #include <proc/signal.h>
 #include <syscall/syscall.h>
 
+#include "pipe_internal.h"
+
 #define PIPE_CAPACITY (64u * 1024u)
 #define PIPE_SIZE_MAX (1ull << 31) /* Linux's round_pipe_size refuses more */
 
-struct pipe {
-    spinlock_t lock;
-    struct pipe_ring ring;
-    unsigned readers, writers; /* open ends */
-    struct waitq readable, writable;
-    struct mutex read_turn; /* readers between peek and consume (fs/sys_rw.c) */
-    uint64_t poll_events;   /* bumped at each change pollers are told of (file_ops.poll_events) */
-};
-
 static struct super_block *pipefs; /* the anonymous inodes of pipes */
-static const struct file_ops pipe_ops;
 
 static struct pipe *pipe_of(struct file *f)
 {
@@ -134,12 +128,13 @@ static unsigned pipe_poll(struct file *f, bool arm)
     struct pipe *p = pipe_of(f);
     unsigned m = 0;
     uint64_t flags = spin_lock_irqsave(&p->lock);
-    if ((f->flags & K_O_ACCMODE) == K_O_RDONLY) {
+    if (pipe_end_reads(f)) {
         if (p->ring.len)
             m |= K_POLLIN | K_POLLRDNORM;
         if (!p->writers)
             m |= K_POLLHUP;
-    } else {
+    }
+    if (pipe_end_writes(f)) {
         if (ring_space(&p->ring) >= PIPE_BUF)
             m |= K_POLLOUT | K_POLLWRNORM;
         if (!p->readers)
@@ -196,7 +191,7 @@ static int64_t pipe_resize(struct pipe *p, uint64_t size)
 
 int64_t pipe_fcntl(struct file *f, unsigned cmd, uint64_t arg)
 {
-    if (f->ops != &pipe_ops)
+    if (f->ops != &pipe_ops && f->ops != &fifo_ops)
         return -EBADF;
     struct pipe *p = pipe_of(f);
     if (cmd == K_F_SETPIPE_SZ) {
@@ -209,13 +204,13 @@ int64_t pipe_fcntl(struct file *f, unsigned cmd, uint64_t arg)
     return cap;
 }
 
-static void pipe_release(struct file *f)
+bool pipe_drop_end(struct file *f)
 {
     struct pipe *p = pipe_of(f);
     uint64_t flags = spin_lock_irqsave(&p->lock);
-    if ((f->flags & K_O_ACCMODE) == K_O_RDONLY)
+    if (pipe_end_reads(f))
         p->readers--;
-    else
+    if (pipe_end_writes(f))
         p->writers--;
     bool last = !p->readers && !p->writers;
     p->poll_events++;
@@ -223,22 +218,58 @@ static void pipe_release(struct file *f)
     waitq_wake_all(&p->writable);
     spin_unlock_irqrestore(&p->lock, flags);
     poll_notify();
-    if (last) {
-        kfree(p->ring.buf);
-        kfree(p);
-    }
+    return last;
 }
 
-static const struct file_ops pipe_ops = {
-    .read = pipe_read,
-    .write = pipe_write,
-    .consume = pipe_consume,
-    .read_turn = pipe_read_turn,
-    .seekable = false,
-    .ioctl = pipe_ioctl,
-    .poll = pipe_poll,
-    .poll_events = pipe_poll_events,
+struct pipe *pipe_alloc(void)
+{
+    struct pipe *p = kzalloc(sizeof *p);
+    uint8_t *buf = kmalloc(PIPE_CAPACITY);
+    if (!p || !buf) {
+        kfree(p);
+        kfree(buf);
+        return NULL;
+    }
+    p->lock = (spinlock_t)SPINLOCK_INIT;
+    p->ring = (struct pipe_ring){buf, PIPE_CAPACITY, 0, 0};
+    waitq_init(&p->readable);
+    waitq_init(&p->writable);
+    mutex_init(&p->read_turn);
+    return p;
+}
+
+void pipe_free(struct pipe *p)
+{
+    kfree(p->ring.buf);
+    kfree(p);
+}
+
+static void pipe_release(struct file *f)
+{
+    if (pipe_drop_end(f))
+        pipe_free(pipe_of(f));
+}
+
+#define PIPE_FILE_OPS \
+    .read = pipe_read, \
+    .write = pipe_write, \
+    .consume = pipe_consume, \
+    .read_turn = pipe_read_turn, \
+    .seekable = false, \
+    .ioctl = pipe_ioctl, \
+    .poll = pipe_poll, \
+    .poll_events = pipe_poll_events
+
+const struct file_ops pipe_ops = {
+    PIPE_FILE_OPS,
     .release = pipe_release,
+};
+
+const struct file_ops fifo_ops = {
+    PIPE_FILE_OPS,
+    .open = fifo_open,
+    .open_wait = fifo_open_wait,
+    .release = fifo_release,
 };
 
 /* Makes the two ends; the caller installs them. */
@@ -251,26 +282,20 @@ static int pipe_create(uint32_t flags, struct file **rd, struct file **wr)
         if (__atomic_exchange_n(&pipefs, sb, __ATOMIC_ACQ_REL))
             kfree(sb); /* another thread made it first; theirs is in use */
     }
-    struct pipe *p = kzalloc(sizeof *p);
-    uint8_t *buf = kmalloc(PIPE_CAPACITY);
+    struct pipe *p = pipe_alloc();
     struct inode *i = NULL;
-    if (!p || !buf || inode_alloc(pipefs, K_S_IFIFO | 0600, &i)) {
-        kfree(p);
-        kfree(buf);
+    if (!p || inode_alloc(pipefs, K_S_IFIFO | 0600, &i)) {
+        if (p)
+            pipe_free(p);
         if (i)
             inode_put(i);
         return -ENOMEM;
     }
-    p->ring = (struct pipe_ring){buf, PIPE_CAPACITY, 0, 0};
-    waitq_init(&p->readable);
-    waitq_init(&p->writable);
-    mutex_init(&p->read_turn);
     p->readers = p->writers = 1;
     *rd = file_alloc(i, &pipe_ops, K_O_RDONLY | (flags & K_O_NONBLOCK));
     if (!*rd) {
         inode_put(i);
-        kfree(buf);
-        kfree(p);
+        pipe_free(p);
         return -ENOMEM;
     }
     (*rd)->priv = p;

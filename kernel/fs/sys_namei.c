@@ -1,5 +1,5 @@
 /* Calls that change or read the namespace: the working directory, mkdir,
- * unlink/rmdir, rename, symlink, link. */
+ * mknod, unlink/rmdir, rename, symlink, link. */
 #include <fs/syscall_util.h>
 #include <fs/vfs_ops.h>
 #include <kernel/errno.h>
@@ -8,7 +8,7 @@
 #include <syscall/syscall.h>
 
 /* Runs one single-path namespace operation. */
-enum ns_op { NS_MKDIR, NS_UNLINK, NS_RMDIR, NS_SYMLINK };
+enum ns_op { NS_MKDIR, NS_MKNOD, NS_UNLINK, NS_RMDIR, NS_SYMLINK };
 
 static int64_t ns_single(enum ns_op op, int dirfd, uint64_t upath, unsigned mode, const char *target)
 {
@@ -27,6 +27,9 @@ static int64_t ns_single(enum ns_op op, int dirfd, uint64_t upath, unsigned mode
     mutex_lock(&vfs_ns_lock);
     switch (op) {
     case NS_MKDIR: r = vfs_mkdir_locked(&w, start, path, mode & ~current_umask()); break;
+    case NS_MKNOD:
+        r = vfs_mknod_locked(&w, start, path, (mode & K_S_IFMT) | (mode & K_S_PERM & ~current_umask()), NULL);
+        break;
     case NS_UNLINK: r = vfs_unlink_locked(&w, start, path, false); break;
     case NS_RMDIR: r = vfs_unlink_locked(&w, start, path, true); break;
     case NS_SYMLINK: r = vfs_symlink_locked(&w, start, target, path); break;
@@ -42,6 +45,34 @@ int64_t sys_mkdir(const struct syscall_args *a) { return ns_single(NS_MKDIR, K_A
 int64_t sys_mkdirat(const struct syscall_args *a)
 {
     return ns_single(NS_MKDIR, (int)a->arg[0], a->arg[1], (unsigned)a->arg[2], NULL);
+}
+/* mknod: regular files, FIFOs and (unbound) socket names; device nodes are
+ * EPERM, as for a process without CAP_MKNOD: only the drivers' own nodes
+ * in /dev exist (docs/syscalls.md). */
+static int64_t mknod_at(int dirfd, uint64_t upath, unsigned mode)
+{
+    switch (mode & K_S_IFMT) {
+    case 0:
+        mode |= K_S_IFREG;
+        break;
+    case K_S_IFREG:
+    case K_S_IFIFO:
+    case K_S_IFSOCK:
+        break;
+    case K_S_IFCHR:
+    case K_S_IFBLK:
+    case K_S_IFDIR: /* mkdir's job; Linux's answer too */
+        return -EPERM;
+    default:
+        return -EINVAL; /* symlinks, unknown types */
+    }
+    return ns_single(NS_MKNOD, dirfd, upath, mode, NULL);
+}
+
+int64_t sys_mknod(const struct syscall_args *a) { return mknod_at(K_AT_FDCWD, a->arg[0], (unsigned)a->arg[1]); }
+int64_t sys_mknodat(const struct syscall_args *a)
+{
+    return mknod_at((int)a->arg[0], a->arg[1], (unsigned)a->arg[2]);
 }
 int64_t sys_unlink(const struct syscall_args *a) { return ns_single(NS_UNLINK, K_AT_FDCWD, a->arg[0], 0, NULL); }
 int64_t sys_rmdir(const struct syscall_args *a) { return ns_single(NS_RMDIR, K_AT_FDCWD, a->arg[0], 0, NULL); }

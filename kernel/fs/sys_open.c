@@ -40,6 +40,10 @@ static int64_t do_openat(int dirfd, uint64_t upath, uint32_t flags, unsigned mod
     path_free(path);
     if (r)
         return r;
+    if (f->ops->open_wait && (r = f->ops->open_wait(f))) {
+        file_put(f);
+        return r;
+    }
     r = fd_install(t, f, flags & K_O_CLOEXEC);
     file_put(f);
     return r;

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <sys/sysinfo.h>
 #include <sys/utsname.h>
+#include <sys/wait.h>
 
 extern char **environ;
 extern char _start[];        /* musl's entry point (crt1.o / rcrt1.o) */
@@ -190,6 +191,79 @@ static void t_not_a_tty(void)
     close(fd);
 }
 
+/* The steps of t_sethostname's child: its exit status names the first
+ * that failed (0: all passed, 99: no private UTS namespace on the host). */
+static int set_names_steps(void)
+{
+    if (unshare(CLONE_NEWUTS) != 0 && errno != ENOSYS)
+        return 99; /* the host's own name must not change; nutshell has one VM to itself */
+    struct utsname before, u;
+    char text[128];
+    if (uname(&before) != 0)
+        return 1;
+    if (sethostname("abi-host-name", 13) != 0 || uname(&u) != 0 || strcmp(u.nodename, "abi-host-name"))
+        return 2;
+    /* no NUL needed: exactly len bytes, the rest cleared */
+    if (sethostname("shortXYZ", 5) != 0 || uname(&u) != 0 || strcmp(u.nodename, "short"))
+        return 3;
+    char longest[65];
+    memset(longest, 'h', 64);
+    longest[64] = 0;
+    if (sethostname(longest, 64) != 0 || uname(&u) != 0 || strcmp(u.nodename, longest))
+        return 4;
+    errno = 0;
+    if (syscall(SYS_sethostname, longest, 65) != -1 || errno != EINVAL)
+        return 5;
+    errno = 0;
+    if (syscall(SYS_sethostname, "x", -1L) != -1 || errno != EINVAL)
+        return 6;
+    errno = 0;
+    if (syscall(SYS_sethostname, abi_bad_ptrs[0], 4) != -1 || errno != EFAULT)
+        return 7;
+    if (uname(&u) != 0 || strcmp(u.nodename, longest)) /* the failures changed nothing */
+        return 8;
+    if (setdomainname("abi.example", 11) != 0 || uname(&u) != 0 || strcmp(u.domainname, "abi.example"))
+        return 9;
+    errno = 0;
+    if (syscall(SYS_setdomainname, longest, 65) != -1 || errno != EINVAL)
+        return 10;
+    /* /proc/sys/kernel shows them and takes a new one up to a newline */
+    int fd = open("/proc/sys/kernel/hostname", O_RDONLY);
+    ssize_t n = fd >= 0 ? read(fd, text, sizeof text - 1) : -1;
+    if (fd >= 0)
+        close(fd);
+    if (n != 65 || memcmp(text, longest, 64) || text[64] != '\n')
+        return 11;
+    fd = open("/proc/sys/kernel/hostname", O_WRONLY);
+    if (fd < 0 || write(fd, "via-proc\n", 9) != 9 || close(fd) != 0 || uname(&u) != 0 || strcmp(u.nodename, "via-proc"))
+        return 12;
+    fd = open("/proc/sys/kernel/domainname", O_RDONLY);
+    n = fd >= 0 ? read(fd, text, sizeof text - 1) : -1;
+    if (fd >= 0)
+        close(fd);
+    if (n != 12 || memcmp(text, "abi.example\n", 12))
+        return 13;
+    /* back as it was (nutshell's one name is shared with the programs after) */
+    if (sethostname(before.nodename, strlen(before.nodename)) != 0 ||
+        setdomainname(before.domainname, strlen(before.domainname)) != 0)
+        return 14;
+    return 0;
+}
+
+static void t_sethostname(void)
+{
+    pid_t pid = OK(fork());
+    if (pid == 0)
+        _exit(set_names_steps());
+    int st = abi_wait(pid);
+    CHECK(st >= 0 && WIFEXITED(st), "child status %#x", st);
+    if (WEXITSTATUS(st) == 99) {
+        abi_skip("no private UTS namespace (unshare CLONE_NEWUTS refused)");
+        return;
+    }
+    EQ(WEXITSTATUS(st), 0); /* the step of set_names_steps that failed */
+}
+
 int main(int argc, char **argv)
 {
     (void)argv;
@@ -209,5 +283,6 @@ int main(int argc, char **argv)
     RUN(auxv);
     RUN(argv_environ);
     RUN(not_a_tty);
+    RUN(sethostname);
     return abi_end();
 }

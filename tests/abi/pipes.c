@@ -10,9 +10,16 @@
 #include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <sys/ioctl.h>
 #include <sys/select.h>
+#include <sys/wait.h>
+#include <sys/utsname.h>
+#include <sys/time.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 
 static void close2(int p[2])
 {
@@ -560,6 +567,148 @@ static void t_pipe_size(void)
     close(p[1]);
 }
 
+/* --- named pipes: mknod, mkfifo --------------------------------------- */
+
+static char fifo_dir[128];
+
+static void fifo_path(char *buf, size_t n, const char *name)
+{
+    if (!fifo_dir[0])
+        snprintf(fifo_dir, sizeof fifo_dir, "%s", abi_tmpdir());
+    snprintf(buf, n, "%s/%s", fifo_dir, name);
+}
+
+static bool on_nutshell(void)
+{
+    struct utsname u;
+    return uname(&u) == 0 && strstr(u.release, "nutshell") != NULL;
+}
+
+static void t_mknod_kinds(void)
+{
+    char f[256], r[256], z[256], missing[256];
+    fifo_path(f, sizeof f, "fifo");
+    fifo_path(r, sizeof r, "reg");
+    fifo_path(z, sizeof z, "zero-type");
+    fifo_path(missing, sizeof missing, "no-such-dir/x");
+    mode_t old = umask(022);
+    int rc = mkfifo(f, 0666);
+    umask(old);
+    OK(rc);
+    struct stat st;
+    OK(stat(f, &st));
+    CHECK(S_ISFIFO(st.st_mode), "mode %o", st.st_mode);
+    EQ(st.st_mode & 07777, 0644);
+    ERR(mkfifo(f, 0600), EEXIST);
+    ERR(mknod(f, S_IFREG | 0600, 0), EEXIST);
+    ERR(mkfifo(missing, 0600), ENOENT);
+    OK(mknod(r, S_IFREG | 0600, 0));
+    OK(stat(r, &st));
+    CHECK(S_ISREG(st.st_mode) && st.st_size == 0, "mode %o size %lld", st.st_mode, (long long)st.st_size);
+    OK(syscall(SYS_mknodat, AT_FDCWD, z, 0600, 0)); /* no type: a regular file */
+    OK(stat(z, &st));
+    CHECK(S_ISREG(st.st_mode), "mode %o", st.st_mode);
+    ERR(syscall(SYS_mknodat, AT_FDCWD, missing, S_IFDIR | 0700, 0), EPERM); /* mkdir's job */
+    ERR(syscall(SYS_mknodat, AT_FDCWD, missing, S_IFLNK | 0700, 0), EINVAL);
+    for (int i = 0; i < 3; i++)
+        ERR(syscall(SYS_mknod, abi_bad_ptrs[i], S_IFIFO | 0600, 0), EFAULT);
+    ERR(syscall(SYS_mknodat, 9999, "x", S_IFIFO | 0600, 0), EBADF);
+    if (on_nutshell()) { /* Linux lets root (CAP_MKNOD) make device nodes */
+        char d[256];
+        fifo_path(d, sizeof d, "dev");
+        ERR(mknod(d, S_IFCHR | 0600, makedev(1, 3)), EPERM);
+        ERR(mknod(d, S_IFBLK | 0600, makedev(7, 0)), EPERM);
+    }
+    OK(unlink(f));
+    OK(unlink(r));
+    OK(unlink(z));
+}
+
+static void t_fifo_nonblocking_opens(void)
+{
+    char f[256];
+    fifo_path(f, sizeof f, "nb");
+    OK(mkfifo(f, 0600));
+    ERR(open(f, O_WRONLY | O_NONBLOCK), ENXIO); /* no reader */
+    int rd = OK(open(f, O_RDONLY | O_NONBLOCK)); /* readers never wait */
+    char buf[8];
+    EQ(read(rd, buf, sizeof buf), 0); /* no writer: EOF, not EAGAIN */
+    int wr = OK(open(f, O_WRONLY | O_NONBLOCK));
+    EQ(write(wr, "hi", 2), 2);
+    struct pollfd p = { rd, POLLIN, 0 };
+    EQ(poll(&p, 1, 0), 1);
+    EQ(read(rd, buf, sizeof buf), 2);
+    CHECK(!memcmp(buf, "hi", 2), "read %.2s", buf);
+    OK(close(wr));
+    EQ(read(rd, buf, sizeof buf), 0); /* the writer left: EOF */
+    OK(close(rd));
+    /* O_RDWR is both ends: it never waits, and what it wrote is lost with
+     * the last close */
+    int rw = OK(open(f, O_RDWR));
+    EQ(write(rw, "abc", 3), 3);
+    OK(close(rw));
+    rw = OK(open(f, O_RDWR | O_NONBLOCK));
+    ERR(read(rw, buf, sizeof buf), EAGAIN);
+    EQ(fcntl(rw, F_GETPIPE_SZ), 65536);
+    OK(close(rw));
+    OK(unlink(f));
+}
+
+/* The child opens the FIFO one way and the parent the other, later: both
+ * opens block until the peer comes. */
+static void t_fifo_blocking_opens(void)
+{
+    char f[256];
+    fifo_path(f, sizeof f, "blk");
+    OK(mkfifo(f, 0600));
+    for (int child_writes = 0; child_writes < 2; child_writes++) {
+        pid_t pid = OK(fork());
+        if (pid == 0) {
+            int fd = open(f, child_writes ? O_WRONLY : O_RDONLY);
+            if (fd < 0)
+                _exit(100);
+            char c = 'x';
+            if (child_writes)
+                _exit(write(fd, &c, 1) == 1 ? 0 : 101);
+            _exit(read(fd, &c, 1) == 1 && c == 'y' ? 0 : 102);
+        }
+        abi_sleep_ms(50); /* the child is most likely waiting in open by now */
+        int fd = OK(open(f, child_writes ? O_RDONLY : O_WRONLY));
+        char c = 'y';
+        if (child_writes) {
+            EQ(read(fd, &c, 1), 1);
+            EQ(c, 'x');
+        } else {
+            EQ(write(fd, &c, 1), 1);
+        }
+        OK(close(fd));
+        int st;
+        OK(waitpid(pid, &st, 0));
+        CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0, "child status %#x", st);
+    }
+    OK(unlink(f));
+}
+
+static void t_fifo_open_interrupted(void)
+{
+    char f[256];
+    fifo_path(f, sizeof f, "intr");
+    OK(mkfifo(f, 0600));
+    struct sigaction sa = { .sa_handler = on_alarm }; /* no SA_RESTART */
+    OK(sigaction(SIGALRM, &sa, NULL));
+    struct itimerval v = { { 0, 0 }, { 0, 30000 } };
+    OK(setitimer(ITIMER_REAL, &v, NULL));
+    errno = 0;
+    int fd = open(f, O_RDONLY);
+    int e = errno;
+    signal(SIGALRM, SIG_DFL);
+    EQ(fd, -1);
+    EQ(e, EINTR);
+    /* the interrupted open left no reader behind */
+    ERR(open(f, O_WRONLY | O_NONBLOCK), ENXIO);
+    OK(unlink(f));
+}
+
 int main(void)
 {
     abi_begin(ABI_AREA);
@@ -579,5 +728,11 @@ int main(void)
     RUN(select);
     RUN(pselect_sigmask);
     RUN(pipe_size);
+    RUN(mknod_kinds);
+    RUN(fifo_nonblocking_opens);
+    RUN(fifo_blocking_opens);
+    RUN(fifo_open_interrupted);
+    if (fifo_dir[0])
+        abi_rm_tree(fifo_dir);
     return abi_end();
 }

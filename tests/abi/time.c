@@ -8,7 +8,9 @@
 
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdlib.h>
 #include <sys/time.h>
+#include <sys/wait.h>
 #include <time.h>
 
 static const struct { clockid_t id; const char *name; } clocks[] = {
@@ -220,8 +222,166 @@ static void t_errors(void)
     }
 }
 
-int main(void)
+/* --- interval timers: setitimer, getitimer, alarm --------------------- */
+
+static atomic_int alarms;
+
+static void on_alrm(int sig)
 {
+    (void)sig;
+    atomic_fetch_add(&alarms, 1);
+}
+
+/* A SIGALRM handler without SA_RESTART, so blocking calls end with EINTR. */
+static int catch_alarms(void)
+{
+    atomic_store(&alarms, 0);
+    struct sigaction sa = { .sa_handler = on_alrm };
+    return sigaction(SIGALRM, &sa, NULL);
+}
+
+static void disarm(void)
+{
+    struct itimerval zero = { { 0, 0 }, { 0, 0 } };
+    setitimer(ITIMER_REAL, &zero, NULL);
+    signal(SIGALRM, SIG_DFL);
+}
+
+static void t_itimer_periodic_pause(void)
+{
+    OK(catch_alarms());
+    struct itimerval v = { { 0, 20000 }, { 0, 20000 } }, cur, old;
+    OK(setitimer(ITIMER_REAL, &v, NULL));
+    /* each pause() ends with EINTR after a SIGALRM; three mean it re-arms */
+    while (atomic_load(&alarms) < 3) {
+        errno = 0;
+        int r = pause();
+        int e = errno;
+        if (r != -1 || e != EINTR) {
+            disarm();
+            FAILF("pause returned %d (errno %s), want EINTR", r, abi_errname(e));
+        }
+    }
+    OK(getitimer(ITIMER_REAL, &cur));
+    struct itimerval zero = { { 0, 0 }, { 0, 0 } };
+    OK(setitimer(ITIMER_REAL, &zero, &old));
+    signal(SIGALRM, SIG_DFL);
+    EQ(cur.it_interval.tv_sec, 0);
+    EQ(cur.it_interval.tv_usec, 20000);
+    CHECK(cur.it_value.tv_sec == 0 && cur.it_value.tv_usec > 0 && cur.it_value.tv_usec <= 20000,
+          "left %ld.%06ld", (long)cur.it_value.tv_sec, (long)cur.it_value.tv_usec);
+    EQ(old.it_interval.tv_usec, 20000);
+    CHECK(old.it_value.tv_sec == 0 && old.it_value.tv_usec > 0, "old value %ld.%06ld",
+          (long)old.it_value.tv_sec, (long)old.it_value.tv_usec);
+    OK(getitimer(ITIMER_REAL, &cur));
+    EQ(cur.it_value.tv_sec, 0);
+    EQ(cur.it_value.tv_usec, 0);
+}
+
+static void t_itimer_one_shot_and_rearm(void)
+{
+    OK(catch_alarms());
+    struct itimerval v = { { 0, 0 }, { 100, 0 } }, old, cur;
+    OK(setitimer(ITIMER_REAL, &v, &old));
+    EQ(old.it_value.tv_sec + old.it_value.tv_usec, 0);
+    /* re-arming replaces the setting and reports the old one */
+    struct itimerval w = { { 0, 0 }, { 0, 10000 } };
+    OK(setitimer(ITIMER_REAL, &w, &old));
+    CHECK(old.it_value.tv_sec > 98 && old.it_value.tv_sec <= 100, "old %ld", (long)old.it_value.tv_sec);
+    while (atomic_load(&alarms) == 0)
+        pause();
+    abi_sleep_ms(30);
+    int n = atomic_load(&alarms);
+    OK(getitimer(ITIMER_REAL, &cur));
+    signal(SIGALRM, SIG_DFL);
+    EQ(n, 1); /* one-shot: disarmed after its expiry */
+    EQ(cur.it_value.tv_sec + cur.it_value.tv_usec, 0);
+}
+
+static void t_alarm(void)
+{
+    EQ(alarm(100), 0);
+    EQ(alarm(50), 100); /* 99.99... left, rounded to nearest */
+    unsigned left = alarm(0);
+    EQ(left, 50);
+    EQ(alarm(0), 0);
+    /* alarm and setitimer share one timer */
+    struct itimerval v = { { 0, 0 }, { 7, 0 } };
+    OK(setitimer(ITIMER_REAL, &v, NULL));
+    EQ(alarm(0), 7);
+    /* a little time left counts as 1 second, not 0 (still armed) */
+    struct itimerval s = { { 0, 0 }, { 0, 300000 } };
+    OK(setitimer(ITIMER_REAL, &s, NULL));
+    EQ(alarm(0), 1);
+}
+
+static void t_alarm_interrupts_read(void)
+{
+    int p[2];
+    OK(pipe(p));
+    OK(catch_alarms());
+    struct itimerval v = { { 0, 0 }, { 0, 30000 } };
+    OK(setitimer(ITIMER_REAL, &v, NULL));
+    char c;
+    errno = 0;
+    long r = read(p[0], &c, 1);
+    int e = errno;
+    disarm();
+    close(p[0]);
+    close(p[1]);
+    EQ(r, -1);
+    EQ(e, EINTR);
+    EQ(atomic_load(&alarms), 1);
+}
+
+static void t_alarm_fork_exec(void)
+{
+    EQ(alarm(100), 0);
+    pid_t pid = OK(fork());
+    if (pid == 0)
+        _exit(alarm(0) == 0 ? 0 : 1); /* the child's timer is cleared */
+    int st;
+    OK(waitpid(pid, &st, 0));
+    CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0, "child of fork found a timer (status %#x)", st);
+    /* kept across execve: the new program finds it armed */
+    char path[512];
+    abi_prog_path(path, sizeof path, ABI_AREA);
+    pid = OK(fork());
+    if (pid == 0) {
+        alarm(100);
+        execl(path, path, "--alarm-left", (char *)NULL);
+        _exit(3);
+    }
+    OK(waitpid(pid, &st, 0));
+    CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0, "exec'd program found no timer (status %#x)", st);
+    CHECK(alarm(0) > 90, "the parent's own timer was lost");
+}
+
+static void t_itimer_errors(void)
+{
+    struct itimerval v = { { 0, 0 }, { 1, 0 } }, cur;
+    ERR(syscall(SYS_setitimer, 99, &v, NULL), EINVAL);
+    ERR(syscall(SYS_getitimer, 99, &cur), EINVAL);
+    ERR(syscall(SYS_getitimer, -1, &cur), EINVAL);
+    struct itimerval bad_usec = { { 0, 0 }, { 0, 1000000 } };
+    ERR(syscall(SYS_setitimer, ITIMER_REAL, &bad_usec, NULL), EINVAL);
+    struct itimerval bad_iv = { { 0, -1 }, { 1, 0 } };
+    ERR(syscall(SYS_setitimer, ITIMER_REAL, &bad_iv, NULL), EINVAL);
+    struct itimerval neg = { { 0, 0 }, { -1, 0 } };
+    ERR(syscall(SYS_setitimer, ITIMER_REAL, &neg, NULL), EINVAL);
+    for (int i = 0; i < 3; i++) {
+        ERR(syscall(SYS_getitimer, ITIMER_REAL, abi_bad_ptrs[i]), EFAULT);
+        ERR(syscall(SYS_setitimer, ITIMER_REAL, abi_bad_ptrs[i], NULL), EFAULT);
+    }
+    /* nothing was armed by the failed calls */
+    OK(getitimer(ITIMER_REAL, &cur));
+    EQ(cur.it_value.tv_sec + cur.it_value.tv_usec, 0);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc > 1 && !strcmp(argv[1], "--alarm-left"))
+        return alarm(0) > 90 ? 0 : 1;
     abi_begin(ABI_AREA);
     RUN(all_clocks);
     RUN(monotonic_never_goes_back);
@@ -232,5 +392,11 @@ int main(void)
     RUN(clock_nanosleep);
     RUN(nanosleep_interrupted);
     RUN(errors);
+    RUN(itimer_periodic_pause);
+    RUN(itimer_one_shot_and_rearm);
+    RUN(alarm);
+    RUN(alarm_interrupts_read);
+    RUN(alarm_fork_exec);
+    RUN(itimer_errors);
     return abi_end();
 }

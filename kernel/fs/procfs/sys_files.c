@@ -214,7 +214,36 @@ static int show_version(struct proc_inode *pi, struct textbuf *b)
 }
 
 /* /proc/sys files: one value and a newline. */
-static int show_hostname(struct proc_inode *pi, struct textbuf *b) { (void)pi; tb_printf(b, "%s\n", UTS_NODENAME); return 0; }
+static int show_uts_name(struct textbuf *b, enum uts_name which)
+{
+    char name[UTS_NAME_MAX + 1];
+    uts_name_get(which, name);
+    tb_printf(b, "%s\n", name);
+    return 0;
+}
+static int show_hostname(struct proc_inode *pi, struct textbuf *b) { (void)pi; return show_uts_name(b, UTS_HOST); }
+static int show_domainname(struct proc_inode *pi, struct textbuf *b) { (void)pi; return show_uts_name(b, UTS_DOMAIN); }
+
+/* A write sets the name to what comes before the first newline (or NUL),
+ * cut at 64 bytes, as Linux's proc_dostring; every byte counts as taken. */
+static int64_t write_uts_name(enum uts_name which, const char *buf, size_t n)
+{
+    size_t len = 0;
+    while (len < n && len < UTS_NAME_MAX && buf[len] != '\n' && buf[len] != '\0')
+        len++;
+    uts_name_set(which, buf, len);
+    return (int64_t)n;
+}
+static int64_t write_hostname(struct proc_inode *pi, const char *buf, size_t n)
+{
+    (void)pi;
+    return write_uts_name(UTS_HOST, buf, n);
+}
+static int64_t write_domainname(struct proc_inode *pi, const char *buf, size_t n)
+{
+    (void)pi;
+    return write_uts_name(UTS_DOMAIN, buf, n);
+}
 static int show_ostype(struct proc_inode *pi, struct textbuf *b) { (void)pi; tb_printf(b, "%s\n", UTS_SYSNAME); return 0; }
 static int show_osrelease(struct proc_inode *pi, struct textbuf *b) { (void)pi; tb_printf(b, "%s\n", UTS_RELEASE); return 0; }
 static int show_pid_max(struct proc_inode *pi, struct textbuf *b) { (void)pi; tb_printf(b, "%d\n", PID_MAX); return 0; }
@@ -228,11 +257,14 @@ static int show_max_map_count(struct proc_inode *pi, struct textbuf *b)
 /* Fixed at build time here, so read-only: writing is refused at open, as
  * Linux refuses a read-only sysctl. */
 #define SYSCTL_RO(n, fn) {.name = n, .mode = K_S_IFREG | 0444, .show = fn, .write_err = -EACCES}
+/* Names root may change (sethostname's, through /proc). */
+#define SYSCTL_RW(n, fn, wr) {.name = n, .mode = K_S_IFREG | 0644, .show = fn, .write = wr}
 /* Top-level files open for writing (as root) and fail each write, as Linux's. */
 #define TOP_RO(n, fn) {.name = n, .mode = K_S_IFREG | 0444, .show = fn, .write_err = -EIO}
 
 static const struct proc_entry sys_kernel_entries[] = {
-    SYSCTL_RO("hostname", show_hostname),
+    SYSCTL_RW("domainname", show_domainname, write_domainname),
+    SYSCTL_RW("hostname", show_hostname, write_hostname),
     SYSCTL_RO("osrelease", show_osrelease),
     SYSCTL_RO("ostype", show_ostype),
     SYSCTL_RO("pid_max", show_pid_max),

@@ -9,4 +9,7 @@
  * more than the new size), -ENOMEM. */
 int64_t pipe_fcntl(struct file *f, unsigned cmd, uint64_t arg);
 
+/* The operations of an open named pipe (fs/fifo.c). */
+extern const struct file_ops fifo_ops;
+
 #endif

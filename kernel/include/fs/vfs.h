@@ -33,6 +33,7 @@ struct file;
 struct walk;
 struct uio;       /* fs/uio.h */
 struct unix_sock; /* net/unix.h */
+struct pipe;      /* fs/pipe_internal.h */
 
 /* A file system's limits, as Linux's tmpfs size= and nr_inodes=: new
  * inodes (and extra hard links) beyond max_inodes, and data pages plus the
@@ -112,6 +113,9 @@ struct file_ops {
     bool (*poll_news)(struct file *f);
     int (*truncate)(struct file *f, uint64_t len);
     int (*open)(struct file *f);                     /* a device node was opened: 0 or -errno */
+    /* After open(2) has released vfs_ns_lock: sleeps for what the open still
+     * needs (a FIFO's peer).  0, or -errno and the caller closes the file. */
+    int (*open_wait)(struct file *f);
     int (*fsync)(struct file *f);                    /* fsync/fdatasync (a disk's flush); NULL: nothing to do */
     void (*release)(struct file *f);                 /* the last reference is gone */
     /* What /proc/<pid>/fd/N shows for a file not opened by a path (f->dir
@@ -212,6 +216,9 @@ struct inode {
             const struct file_ops *ops;
             void *priv;
         } dev;
+        struct {                  /* a named pipe (fs/fifo.c) */
+            struct pipe *pipe;    /* while open; NULL when no end is (fifo_lock) */
+        } fifo;
     };
     struct inode *mounted; /* a directory with a file system mounted on it: that root */
     struct inode *covered; /* a mounted root: the directory it covers */

@@ -60,6 +60,11 @@ struct process {
     int parent_tid;
     int pdeath_signal;            /* PR_SET_PDEATHSIG; 0 none; not inherited, kept across exec (atomic) */
     uint64_t start_ns;            /* monotonic time of creation */
+    /* ITIMER_REAL (setitimer, alarm; proc/itimer.c): the monotonic ns of the
+     * next SIGALRM (0: disarmed) and the interval that re-arms it.  Zeroed
+     * for a child (fork clears it), kept across exec.  process_tree_lock. */
+    uint64_t itimer_real_next;
+    uint64_t itimer_real_interval;
 };
 
 /* What a vfork parent waits on, on its own stack: set and woken (under
