@@ -342,7 +342,7 @@ test_empty_provisioned() {
     # The vtpm may log it just after "ctrl: listening" (start_vtpm's cue): wait, bounded.
     local i
     for i in $(seq 100); do grep -q "newly manufactured" "$work/log" && break; sleep 0.1; done
-    grep -q "newly manufactured" "$work/log" || { echo "no manufacture line"; return 1; }
+    grep -q "newly manufactured" "$work/log" || { echo "no manufacture line: $(tail -n 3 "$work/log" | tr "\n" " ")"; return 1; }
     stop_vtpm
     local slots
     slots=$("$STATETOOL" info "$state")
