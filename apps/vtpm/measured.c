@@ -1,13 +1,13 @@
 /* Replays the kernel's measurement log into the TPM (measured.h). */
 #include "measured.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "bytes.h"
 #include "eventlog.h"
+#include "eventlog_file.h"
 #include "frame.h"
 #include "log.h"
 #include "tpm.h"
@@ -29,21 +29,10 @@ bool measured_enabled(void)
 /* Reads the whole log into a new buffer; NULL (logged) on failure. */
 static uint8_t *read_log(size_t *len)
 {
-    FILE *f = fopen(log_path, "rb");
-    if (!f) {
-        log_error("event log %s: %s", log_path, strerror(errno));
-        return NULL;
-    }
-    uint8_t *buf = malloc(LOG_MAX + 1);
-    size_t n = buf ? fread(buf, 1, LOG_MAX + 1, f) : 0;
-    bool bad = !buf || ferror(f) || n > LOG_MAX;
-    fclose(f);
-    if (bad) {
-        log_error("event log %s: unreadable or over %u bytes", log_path, LOG_MAX);
-        free(buf);
-        return NULL;
-    }
-    *len = n;
+    char err[160];
+    uint8_t *buf = evlog_read_file(log_path, LOG_MAX, len, err, sizeof err);
+    if (!buf)
+        log_error("event log %s", err);
     return buf;
 }
 

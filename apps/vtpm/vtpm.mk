@@ -7,8 +7,8 @@ VTPM_TOOLCHAIN ?= nutshell
 
 VTPM_DIR   := $(BUILD)/apps/vtpm
 VTPM_BIN   := $(VTPM_DIR)/vtpm
-VTPM_SRCS  := $(sort $(wildcard apps/vtpm/*.c)) apps/eventlog/eventlog.c  # the log reader: measured.c
-VTPM_HDRS  := $(wildcard apps/vtpm/*.h) apps/eventlog/eventlog.h
+VTPM_SRCS  := $(sort $(wildcard apps/vtpm/*.c)) apps/eventlog/eventlog.c apps/eventlog/eventlog_file.c  # the log reader: measured.c
+VTPM_HDRS  := $(wildcard apps/vtpm/*.h) apps/eventlog/eventlog.h apps/eventlog/eventlog_file.h
 VTPM_CFLAGS := -D_GNU_SOURCE -std=gnu11 -O2 -g -Wall -Wextra -Werror -Iapps/eventlog
 VTPM_LIBS  := -ltpms -lcrypto
 

@@ -11,9 +11,9 @@
 APROXY_MEASURE  := $(BUILD)/aproxy/host/aproxy-measure
 APROXY_HOST_CC  := gcc
 APROXY_HOST_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -Ikernel/include -Iapps/eventlog
-APROXY_MEASURE_SRCS := aproxy/host/measure_main.c apps/eventlog/eventlog.c aproxy/host/pcr.c aproxy/host/launch_digest.c
+APROXY_MEASURE_SRCS := aproxy/host/measure_main.c apps/eventlog/eventlog.c apps/eventlog/eventlog_file.c aproxy/host/pcr.c aproxy/host/launch_digest.c
 
-$(APROXY_MEASURE): $(APROXY_MEASURE_SRCS) apps/eventlog/eventlog.h aproxy/host/pcr.h aproxy/host/launch_digest.h \
+$(APROXY_MEASURE): $(APROXY_MEASURE_SRCS) apps/eventlog/eventlog.h apps/eventlog/eventlog_file.h aproxy/host/pcr.h aproxy/host/launch_digest.h \
                    kernel/include/kernel/tcg_log.h \
                    kernel/include/security/measure.h | deps
 	@mkdir -p $(@D)

@@ -16,6 +16,7 @@
  * Output: one line per PCR and bank, "sha256:9 <hex>" (PCRs no record
  * touches are left out). */
 #include "eventlog.h"
+#include "eventlog_file.h"
 #include "launch_digest.h"
 #include "pcr.h"
 
@@ -38,21 +39,10 @@ static void usage(void)
 
 static uint8_t *read_file(const char *path, size_t *len)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        fprintf(stderr, "aproxy-measure: %s: %s\n", path, strerror(errno));
-        return NULL;
-    }
-    uint8_t *buf = malloc(MAX_LOG_FILE + 1);
-    size_t n = buf ? fread(buf, 1, MAX_LOG_FILE + 1, f) : 0;
-    int bad = !buf || ferror(f) || n > MAX_LOG_FILE;
-    fclose(f);
-    if (bad) {
-        fprintf(stderr, "aproxy-measure: %s: unreadable or over %u bytes\n", path, MAX_LOG_FILE);
-        free(buf);
-        return NULL;
-    }
-    *len = n;
+    char err[160];
+    uint8_t *buf = evlog_read_file(path, MAX_LOG_FILE, len, err, sizeof err);
+    if (!buf)
+        fprintf(stderr, "aproxy-measure: %s\n", err);
     return buf;
 }
 
