@@ -18,6 +18,7 @@ int session_call(struct session *s, const struct msg *req, struct msg *reply, ch
         return -1;
     }
     s->host_absent = false;
+    s->last_error = 0;
     if (wire_write(s->fd, s->out, n) < 0) {
         /* the port says EPIPE while no host program is connected to it */
         s->host_absent = errno == EPIPE;
@@ -31,6 +32,7 @@ int session_call(struct session *s, const struct msg *req, struct msg *reply, ch
         return -1;
     }
     if (st != WIRE_OK) {
+        s->host_absent = st == WIRE_EOF; /* the host half hung up */
         snprintf(why, WHY_MAX, "reading from the host: %s", st == WIRE_EOF ? "end of stream" : strerror(errno));
         return -1;
     }
@@ -40,6 +42,7 @@ int session_call(struct session *s, const struct msg *req, struct msg *reply, ch
         return -1;
     }
     if (reply->type == MSG_ERROR) {
+        s->last_error = (unsigned)reply->f[F_CODE].u;
         snprintf(why, WHY_MAX, "%.*s", (int)reply->f[F_MESSAGE].len, (const char *)reply->f[F_MESSAGE].p);
         return -1;
     }

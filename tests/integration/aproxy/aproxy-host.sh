@@ -147,26 +147,57 @@ else
     fail stage2-tpm2-checkquote-with-expected-pcrs "$(echo "$out" | tail -n 2 | tr '\n' ' ')"
 fi
 
-# 6. The counter relay: the VM half with --counter-socket relays each line on
+# 6. The local sockets: the VM half with --counter-socket relays each line on
 #    it to the KBS's counter in its attested session (counter-client.py says
-#    what it checks); it serves until stopped, so it is run by hand here.
+#    what it checks), and with --secrets-socket answers workloads' requests
+#    for resources after a stage-2 attestation each (secrets-client.py); it
+#    serves until stopped, so it is run by hand here.
 mkdir -p relay
 rm -f pf
 python3 "$FAKEPORT" bridge pf -- sh -c 'echo $$ >relay/vm.pid; exec env LD_LIBRARY_PATH="$0/sysroot/lib" "$@"' \
     "$root" "$VM" --port fd:3 --sev-guest "$work/no-sev-guest" --key-file "$work/relay/run/vtpm/state.key" \
-    --counter-socket "$work/relay/counter.sock" >relay.vm 2>&1 &
+    --counter-socket "$work/relay/counter.sock" --secrets-socket "$work/relay/secrets.sock" \
+    --vtpm "$VTPM" --vtpm-state "$work/relay/tpm.state" --eventlog "$log" >relay.vm 2>&1 &
 bpid=$!
-relayed=""
+relayed="" secrets=""
 if wait_file pf; then
-    timeout 120 "$HOST" --port "127.0.0.1:$(cat pf)" --kbs "$KBS" --psp-key psp.pem --kernel "$KERNEL" \
+    timeout 300 "$HOST" --port "127.0.0.1:$(cat pf)" --kbs "$KBS" --psp-key psp.pem --kernel "$KERNEL" \
         --initrd "$INITRD" --cmdline "$CMDLINE" >relay.host 2>&1 &
     hpid=$!
-    for _ in $(seq 300); do grep -q "relaying the vtpm's rollback counter" relay.vm && break; sleep 0.1; done
+    for _ in $(seq 600); do grep -q "serving workload secrets" relay.vm && break; sleep 0.1; done
+    secrets=$(python3 "$root/tests/integration/aproxy/secrets-client.py" "$work/relay/secrets.sock" \
+                  "a workload secret for the attested service VM" 2>&1)
     relayed=$(python3 "$root/tests/integration/aproxy/counter-client.py" "$work/relay/counter.sock" 2>&1)
+    # The KBS restarts (same port and files, no sessions): the relay's token
+    # is refused (401), so aproxy attests again and the read goes through.
+    kill "$kpid"; wait "$kpid" 2>/dev/null
+    PYTHONDONTWRITEBYTECODE=1 /usr/bin/python3 "$KBS_DEV" --config "$work/kbs.json" --listen "${KBS#http://}" \
+        >>kbs-dev.log 2>&1 &
+    kpid=$!
+    for _ in $(seq 100); do [ "$(grep -c listening kbs-dev.log)" -ge 2 ] && break; sleep 0.1; done
+    relayed+=$'\n'$(python3 "$root/tests/integration/aproxy/counter-client.py" "$work/relay/counter.sock" \
+                    after-kbs-restart 2>&1)
     kill "$(cat relay/vm.pid)" 2>/dev/null
     wait $hpid
 fi
 wait $bpid
+echo "$secrets" | grep -E '^(PASS|FAIL) '
+echo "$secrets" | grep -qE '^PASS aproxy-host/secrets-keeps-serving' ||
+    fail secrets-socket "$(echo "$secrets" | tail -n 2 | tr '\n' ' ') $(tail -n 2 relay.vm relay.host | tr '\n' ' ')"
+# what aproxy said about the clients that misbehaved
+if grep -q "aproxy: secrets: malformed request: the client went away before its request's newline" relay.vm &&
+   grep -q "aproxy: secrets: nutshell/workload/secret: the client went away before its answer" relay.vm; then
+    pass secrets-vanished-clients-logged
+else
+    fail secrets-vanished-clients-logged "$(grep "aproxy: secrets" relay.vm | tail -n 3 | tr '\n' ' ')"
+fi
 echo "$relayed" | grep -E '^(PASS|FAIL) '
 echo "$relayed" | grep -qE '^PASS aproxy-host/counter-keeps-serving' ||
     fail counter-relay "$(echo "$relayed" | tail -n 2 | tr '\n' ' ') $(tail -n 2 relay.vm relay.host | tr '\n' ' ')"
+if echo "$relayed" | grep -q '^PASS aproxy-host/counter-read-after-kbs-restart' &&
+   grep -q "counter relay: the KBS refused this session's token (401); attesting again" relay.vm &&
+   grep -q "counter relay: attested again" relay.vm; then
+    pass counter-relay-attests-again-after-kbs-restart
+else
+    fail counter-relay-attests-again-after-kbs-restart "$(grep "counter relay" relay.vm | tail -n 3 | tr '\n' ' ')"
+fi

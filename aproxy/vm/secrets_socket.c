@@ -1,0 +1,156 @@
+/* The workloads' secrets socket (secrets_socket.h). */
+#include <errno.h>
+#include <openssl/crypto.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "local_socket.h"
+#include "secret.h"
+#include "secrets_socket.h"
+#include "stage2.h"
+
+/* One segment of a resource path: 1..64 of [A-Za-z0-9._-], not "." or "..". */
+static size_t segment_len(const char *p, const char *end)
+{
+    size_t n = 0;
+    while (p + n < end && n <= 64 &&
+           ((p[n] >= 'a' && p[n] <= 'z') || (p[n] >= 'A' && p[n] <= 'Z') || (p[n] >= '0' && p[n] <= '9') ||
+            p[n] == '.' || p[n] == '_' || p[n] == '-'))
+        n++;
+    if (n > 64 || (n == 1 && p[0] == '.') || (n == 2 && p[0] == '.' && p[1] == '.'))
+        return 0;
+    return n;
+}
+
+int secrets_parse_request(const char *line, size_t len, char *resource, char why[WHY_MAX])
+{
+    const char *end = line + len;
+    if (len < 4 || memcmp(line, "GET ", 4)) {
+        snprintf(why, WHY_MAX, "want 'GET <repository>/<type>/<tag>'");
+        return -1;
+    }
+    const char *p = line + 4;
+    for (int seg = 0; seg < 3; seg++) {
+        size_t n = segment_len(p, end);
+        p += n;
+        if (!n || (seg < 2 && (p == end || *p != '/'))) {
+            snprintf(why, WHY_MAX, "the resource path must be three segments <repository>/<type>/<tag>, "
+                                   "each 1 to 64 of A-Z a-z 0-9 . _ - (not . or ..)");
+            return -1;
+        }
+        if (seg < 2)
+            p++;
+    }
+    if (p != end) {
+        snprintf(why, WHY_MAX, "unexpected bytes after the resource path");
+        return -1;
+    }
+    memcpy(resource, line + 4, len - 4);
+    resource[len - 4] = 0;
+    return 0;
+}
+
+static long ms_since(const struct timespec *t0)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (now.tv_sec - t0->tv_sec) * 1000 + (now.tv_nsec - t0->tv_nsec) / 1000000;
+}
+
+/* The request line without its newline, within SECRETS_REQUEST_WAIT_MS; its
+ * length, or -1 with why.  A line over the limit is read to its newline
+ * (dropped) before the refusal, as the counter relay does: a client still
+ * writing when its connection is closed would see a reset, not the answer. */
+static long read_request(int fd, char *line, char why[WHY_MAX])
+{
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    size_t n = 0, dropped = 0;
+    char sink[512];
+    for (;;) {
+        long left = SECRETS_REQUEST_WAIT_MS - ms_since(&t0);
+        struct pollfd p = {.fd = fd, .events = POLLIN};
+        int r = left > 0 ? poll(&p, 1, (int)left) : 0;
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r == 0) {
+            snprintf(why, WHY_MAX, "no request line within %d s", SECRETS_REQUEST_WAIT_MS / 1000);
+            return -1;
+        }
+        char *into = n < SECRETS_REQUEST_MAX ? line + n : sink;
+        size_t room = n < SECRETS_REQUEST_MAX ? SECRETS_REQUEST_MAX - n : sizeof(sink);
+        ssize_t got = r < 0 ? -1 : read(fd, into, room);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got <= 0) {
+            snprintf(why, WHY_MAX, "the client went away before its request's newline%s%s",
+                     got < 0 ? ": " : "", got < 0 ? strerror(errno) : "");
+            return -1;
+        }
+        char *nl = memchr(into, '\n', (size_t)got);
+        if (into == line + n && nl)
+            return nl - line;
+        if (into == line + n)
+            n += (size_t)got;
+        else
+            dropped += (size_t)got;
+        if (n == SECRETS_REQUEST_MAX && (nl || dropped > 65536)) {
+            snprintf(why, WHY_MAX, "request line over %d bytes", SECRETS_REQUEST_MAX);
+            return -1;
+        }
+    }
+}
+
+static void answer_error(int fd, const char *reason, const char *text)
+{
+    char line[WHY_MAX + 32];
+    int n = snprintf(line, sizeof(line), "ERR %s ", reason);
+    for (const char *c = text; *c && n < (int)sizeof(line) - 2; c++)
+        line[n++] = (unsigned char)*c < 0x20 ? ' ' : *c; /* one line, whatever the KBS said */
+    line[n++] = '\n';
+    local_write_all(fd, line, (size_t)n);
+}
+
+/* The reason word of an answer to a failed release, from the host's code. */
+static const char *failure_reason(const struct session *s)
+{
+    return s->last_error == MSGERR_REFUSED ? "refused" : s->last_error == MSGERR_KBS_DOWN ? "unreachable" : "failed";
+}
+
+void secrets_serve_client(struct secrets_source *src, int fd)
+{
+    char line[SECRETS_REQUEST_MAX], resource[SECRETS_REQUEST_MAX], why[WHY_MAX];
+    long n = read_request(fd, line, why);
+    if (n < 0 || secrets_parse_request(line, (size_t)n, resource, why) < 0) {
+        fprintf(stderr, "aproxy: secrets: malformed request: %s\n", why);
+        answer_error(fd, "malformed", why);
+        close(fd);
+        return;
+    }
+    static uint8_t secret[SECRET_MAX];
+    long len = -1;
+    if (!src->t)
+        snprintf(why, WHY_MAX, "stage 2 is unavailable: %.400s", src->unavailable);
+    else
+        len = stage2_secret(src->s, src->p, src->t, resource, secret, why);
+    if (len < 0) {
+        const char *reason = src->t ? failure_reason(src->s) : "failed";
+        fprintf(stderr, "aproxy: secrets: %s: %s: %s\n", resource, reason, why);
+        answer_error(fd, reason, why);
+        close(fd);
+        return;
+    }
+    char head[32];
+    int h = snprintf(head, sizeof(head), "OK %ld\n", len);
+    if (local_write_all(fd, head, (size_t)h) && local_write_all(fd, secret, (size_t)len))
+        fprintf(stderr, "aproxy: secrets: released %s (%ld bytes) to a workload after stage-2 attestation\n",
+                resource, len);
+    else
+        fprintf(stderr, "aproxy: secrets: %s: the client went away before its answer: %s\n", resource,
+                strerror(errno));
+    OPENSSL_cleanse(secret, sizeof(secret));
+    close(fd);
+}
