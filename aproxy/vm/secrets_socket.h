@@ -17,11 +17,11 @@
 #include <stddef.h>
 
 #include "platform.h"
+#include "secrets_request.h"
 #include "session.h"
 #include "tpm_client.h"
 
 #define SECRETS_SOCKET "/run/aproxy/secrets.sock"
-#define SECRETS_REQUEST_MAX 256      /* a request line with its newline */
 #define SECRETS_REQUEST_WAIT_MS 10000 /* for the request line after connecting */
 
 /* What a release needs: the port session, the platform provider and the
@@ -33,10 +33,6 @@ struct secrets_source {
     struct tpmc *t;
     char unavailable[WHY_MAX];
 };
-
-/* Checks a request line (without its newline) and copies its resource path
- * into resource (SECRETS_REQUEST_MAX bytes).  0, or -1 with why. */
-int secrets_parse_request(const char *line, size_t len, char *resource, char why[WHY_MAX]);
 
 /* Serves the client connected on fd (reads its request, bounded in size
  * and time, answers) and closes fd.  A client that misbehaves or goes away
