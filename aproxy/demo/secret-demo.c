@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <openssl/crypto.h>
 #include <openssl/hmac.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -80,7 +81,8 @@ int main(int argc, char **argv)
 {
     const char *path = "/run/aproxy/secrets.sock", *resource = NULL;
     int wait_s = 300;
-    for (int i = 1; i < argc; i++) {
+    bool bad = false;
+    for (int i = 1; i < argc && !bad; i++) {
         if (!strcmp(argv[i], "--socket") && i + 1 < argc)
             path = argv[++i];
         else if (!strcmp(argv[i], "--wait") && i + 1 < argc)
@@ -88,9 +90,9 @@ int main(int argc, char **argv)
         else if (argv[i][0] != '-' && !resource)
             resource = argv[i];
         else
-            resource = NULL, i = argc;
+            bad = true;
     }
-    if (!resource) {
+    if (bad || !resource) {
         fprintf(stderr, "usage: secret-demo [--socket PATH] [--wait SECONDS] REPOSITORY/TYPE/TAG\n");
         return 2;
     }

@@ -4,13 +4,16 @@
 #
 #   vm-aproxy.sh KERNEL CPIO DEVICES
 #
+# CPIO is the service image plus secrets-check (tests/integration/aproxy.mk).
 # DEVICES holds apps/image's QEMU device arguments with @STATE@, @PORT@,
 # @CTRL@ and @APROXY@ placeholders.  Boots:
 #   1. the command line and initrd the KBS has reference values for: the
 #      emulated report is accepted and the state key reaches /run/vtpm; then
 #      the workload secret-demo asks aproxy's secrets socket for its secret,
 #      which stage 2 (the quote of aproxy's measured vtpm) releases, and uses
-#      it; tpm2_checkquote verifies that quote with the PCRs aproxy-measure
+#      it; secrets-check gets aproxy's refusals (an unknown resource, a policy
+#      this VM does not meet, malformed requests), goes away mid-request and
+#      before an answer, and is served after that; tpm2_checkquote verifies that quote with the PCRs aproxy-measure
 #      expects from the kernel, initrd and programs.  While this VM runs
 #      (continuity below): an NV write through the sealed vtpm is anchored;
 #      the host half is restarted, so aproxy exits, init restarts it and it
@@ -89,7 +92,7 @@ boot() {
         # after stage 2: the workload got its secret (or said why not), the
         # sealed vtpm's counter was read through the relay and its first
         # commit anchored (the KBS's counter file appears), or a refusal
-        grep -q "secret-demo: " "$name.log" &&
+        grep -q "secret-demo: " "$name.log" && grep -q "secrets-check: done" "$name.log" &&
             { grep -qE "rollback: (cannot read|.*refus)" "$name.log" ||
               { grep -q "rollback: KBS counter" "$name.log" && [ -s counters.json ]; }; } && break
         kill -0 "$qpid" 2>/dev/null || break
@@ -217,6 +220,19 @@ expect_in reference.log vm-aproxy/stage2-releases-workload-secret-through-socket
     "aproxy: secrets: released nutshell/workload/secret \(${#secret_text} bytes\) to a workload after stage-2 attestation"
 expect_in reference.log vm-aproxy/workload-uses-its-secret \
     "secret-demo: received nutshell/workload/secret \(${#secret_text} bytes\) from aproxy; HMAC-SHA256\(secret, \"nutshell secret demo v1\"\) = $demo_mac"
+# aproxy's answers to secrets-check (in the VM: the kernel's AF_UNIX sockets).
+expect_in reference.log vm-aproxy/secrets-kbs-refuses-unknown \
+    "secrets-check: unknown: ERR refused .*no resource nutshell/workload/no-such-secret"
+expect_in reference.log vm-aproxy/secrets-policy-mismatch-refused \
+    "secrets-check: policy-mismatch: ERR refused .*nutshell/workload/needs-sample needs affirmed \['sample'\] evidence"
+expect_in reference.log vm-aproxy/secrets-malformed-requests-refused \
+    "secrets-check: malformed: ERR malformed the resource path must be three segments" \
+    "secrets-check: too-long: ERR malformed request line over 256 bytes"
+expect_in reference.log vm-aproxy/secrets-vanishing-clients-logged \
+    "aproxy: secrets: malformed request: the client went away before its request's newline" \
+    "aproxy: secrets: nutshell/workload/secret: the client went away before its answer"
+expect_in reference.log vm-aproxy/secrets-keeps-serving \
+    "secrets-check: keeps-serving: OK ${#secret_text} \| $secret_text"
 # The sealed vtpm anchors its state in the KBS's counter through aproxy's
 # relay, and the KBS's counter (persisted in counters.json) moved.
 expect_in reference.log vm-aproxy/vtpm-anchors-in-kbs-counter \
@@ -237,7 +253,8 @@ checkquote() {
     local ev=reference-evidence args=() line kind what
     declare -A file=([/sbin/init]=$root/build/apps/image/init [/sbin/aproxy]=$root/build/apps/image/aproxy
                      [/sbin/vtpm]=$root/build/apps/image/vtpm [/lib/ld-musl-x86_64.so.1]=$root/sysroot/lib/libc.so
-                     [/sbin/secret-demo]=$root/build/apps/image/secret-demo)
+                     [/sbin/secret-demo]=$root/build/apps/image/secret-demo
+                     [/sbin/secrets-check]=$root/build/tests/vm-aproxy/secrets-check)
     [ -s "$ev/quote.msg" ] || { echo "no quote reached the host"; return 1; }
     while IFS= read -r line; do
         kind=${line%% *} what=${line#* }   # (the command line may start with a space)
