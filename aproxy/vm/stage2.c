@@ -11,6 +11,7 @@
 #include "b64.h"
 #include "binding.h"
 #include "jwe.h"
+#include "log_prefix.h"
 #include "secret.h"
 #include "stage2.h"
 
@@ -84,7 +85,7 @@ int stage2_fetch(struct session *s, struct platform *p, struct tpmc *t, EVP_PKEY
     if (tpmc_quote(t, h, attest, &attest_len, sig, &sig_len, why) < 0 || tpmc_pcr_read(t, pcrs, why) < 0)
         return -1;
     long log_len = read_event_log(t->eventlog, log, sizeof(log), why);
-    if (log_len < 0)
+    if (log_len < 0 || (log_len = log_prefix_for_pcrs(log, (size_t)log_len, pcrs, why)) < 0)
         return -1;
 
     msg_init(&req, MSG_ATTEST);
