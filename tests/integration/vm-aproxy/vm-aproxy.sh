@@ -76,14 +76,21 @@ KERNEL_FILE=$kernel
 # runs with NAME INITRD CMDLINE PORT while the VM still runs.
 boot() {
     local name=$1 initrd=$2 cmdline=$3 port devices
-    port=$(( (RANDOM % 10000) * 4 + 20000 ))
-    devices=$(sed -e "s#@STATE@#$work/state.img#" -e "s#@PORT@#$port#" -e "s#@CTRL@#$((port + 1))#" \
-                  -e "s#@APROXY@#$((port + 2))#" "$devfile")
-    # shellcheck disable=SC2086 # the device arguments are words
-    "$QEMU_BIN" -machine microvm,acpi=off -cpu max -no-reboot -nographic -monitor none -serial stdio \
-        -device isa-debug-exit,iobase=0xf4,iosize=4 -m 128 -kernel "$kernel" -initrd "$initrd" \
-        -append "$cmdline" $devices </dev/null >"$name.log" 2>&1 &
-    qpid=$!
+    # a random port triple; another one if something else holds one of them
+    # (QEMU then stops at once, saying so)
+    for _ in 1 2 3; do
+        port=$(( (RANDOM % 10000) * 4 + 20000 ))
+        devices=$(sed -e "s#@STATE@#$work/state.img#" -e "s#@PORT@#$port#" -e "s#@CTRL@#$((port + 1))#" \
+                      -e "s#@APROXY@#$((port + 2))#" "$devfile")
+        # shellcheck disable=SC2086 # the device arguments are words
+        "$QEMU_BIN" -machine microvm,acpi=off -cpu max -no-reboot -nographic -monitor none -serial stdio \
+            -device isa-debug-exit,iobase=0xf4,iosize=4 -m 128 -kernel "$kernel" -initrd "$initrd" \
+            -append "$cmdline" $devices </dev/null >"$name.log" 2>&1 &
+        qpid=$!
+        sleep 1
+        grep -q "Failed to find an available port" "$name.log" || break
+        wait "$qpid" 2>/dev/null
+    done
     rm -rf "$name-evidence"
     mkdir -p "$name-evidence"
     start_host "$name" "$initrd" "$cmdline" "$port" "$name-host.log"
