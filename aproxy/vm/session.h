@@ -9,6 +9,7 @@
 #include "msg.h"
 
 #define WHY_MAX 512
+#define SESSION_STALE_MAX 4 /* replies an earlier aproxy may have left unread: it had one request open */
 
 struct session {
     int fd;

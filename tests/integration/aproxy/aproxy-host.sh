@@ -91,6 +91,16 @@ else
     fail stage1-modified-cmdline-refused "status $vm_rc: $(tail -n 2 cmdline.vm | tr '\n' ' ')"
 fi
 
+# 3b. A reply that a killed VM half left unread in the port is dropped before
+#     the hello's, so the new VM half's requests and replies stay in step.
+FAKEPORT_STALE=1 run_pair stale "$KBS" "$CMDLINE"
+if [ $vm_rc = 0 ] && grep -q "dropped a 'counter' reply that an earlier aproxy left unread" stale.vm &&
+   grep -q "stage 1: vTPM state key (32 bytes) handed over" stale.vm; then
+    pass stale-reply-dropped-before-hello
+else
+    fail stale-reply-dropped-before-hello "status $vm_rc: $(tail -n 2 stale.vm | tr '\n' ' ')"
+fi
+
 # 4. A KBS that is down: retried with back-off, each retry reported, then the
 #    VM is told it is unreachable.
 dead=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
