@@ -7,7 +7,7 @@
 
 #include "counter_relay.h"
 #include "json_scan.h"
-#include "local_socket.h"
+#include "wire.h"
 
 /* {"status":0,"error":why} + newline; why made JSON-safe (no quote,
  * backslash or control character survives). */
@@ -18,7 +18,7 @@ static void write_error(int fd, const char *why)
     for (const char *c = why; *c && n < (int)sizeof(line) - 4; c++)
         line[n++] = *c == '"' || *c == '\\' || (unsigned char)*c < 0x20 ? '\'' : *c;
     n += snprintf(line + n, sizeof(line) - (size_t)n, "\"}\n");
-    local_write_all(fd, line, (size_t)n);
+    wire_write(fd, (const uint8_t *)line, (size_t)n); /* a client gone: its read loop sees EOF next */
 }
 
 /* The HTTP status in a relay answer line {"status":N,...}, or -1. */
@@ -64,8 +64,8 @@ static void relay_line(struct counter_relay *r, int fd, const char *line, size_t
         fprintf(stderr, "aproxy: counter relay: %s\n", why);
         return write_error(fd, why);
     }
-    if (local_write_all(fd, reply.f[F_LINE].p, reply.f[F_LINE].len))
-        local_write_all(fd, "\n", 1);
+    if (wire_write(fd, reply.f[F_LINE].p, reply.f[F_LINE].len) == 0)
+        wire_write(fd, (const uint8_t *)"\n", 1);
 }
 
 bool counter_client_feed(struct counter_relay *r, struct counter_client *c)

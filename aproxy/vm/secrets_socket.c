@@ -7,10 +7,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "local_socket.h"
 #include "secret.h"
 #include "secrets_socket.h"
 #include "stage2.h"
+#include "wire.h"
 
 _Static_assert(SECRETS_WHY_MAX == WHY_MAX, "secrets_request.h's reasons are session.h's");
 
@@ -72,7 +72,7 @@ static void answer_error(int fd, const char *reason, const char *text)
     for (const char *c = text; *c && n < (int)sizeof(line) - 2; c++)
         line[n++] = (unsigned char)*c < 0x20 ? ' ' : *c; /* one line, whatever the KBS said */
     line[n++] = '\n';
-    local_write_all(fd, line, (size_t)n);
+    wire_write(fd, (const uint8_t *)line, (size_t)n); /* a client gone: nothing more to tell it */
 }
 
 /* The reason word of an answer to a failed release, from the host's code. */
@@ -106,7 +106,7 @@ void secrets_serve_client(struct secrets_source *src, int fd)
     }
     char head[32];
     int h = snprintf(head, sizeof(head), "OK %ld\n", len);
-    if (local_write_all(fd, head, (size_t)h) && local_write_all(fd, secret, (size_t)len))
+    if (wire_write(fd, (const uint8_t *)head, (size_t)h) == 0 && wire_write(fd, secret, (size_t)len) == 0)
         fprintf(stderr, "aproxy: secrets: released %s (%ld bytes) to a workload after stage-2 attestation\n",
                 resource, len);
     else
