@@ -21,7 +21,7 @@ TPM_CTRL_PORT = $(shell echo $$(($(TPM_PORT) + 1)))
 
 IMAGE_CPIO := $(BUILD)/initrd.cpio
 IMAGE_DEPS := apps/image/image.manifest apps/image/inittab $(BUILD)/apps/image/init $(BUILD)/apps/image/vtpm \
-              $(BUILD)/apps/image/aproxy $(SYSROOT_STAMP)
+              $(BUILD)/apps/image/aproxy $(BUILD)/apps/image/secret-demo $(SYSROOT_STAMP)
 
 # The programs go into the image without their symbol tables and debug
 # information: nothing in the VM reads them, and the root file system holds
@@ -34,6 +34,9 @@ $(BUILD)/apps/image/vtpm: $(BUILD)/apps/vtpm/vtpm | deps
 	@mkdir -p $(@D)
 	@strip -o $@ $<
 $(BUILD)/apps/image/aproxy: $(BUILD)/aproxy/vm/aproxy | deps
+	@mkdir -p $(@D)
+	@strip -o $@ $<
+$(BUILD)/apps/image/secret-demo: $(BUILD)/aproxy/demo/secret-demo | deps
 	@mkdir -p $(@D)
 	@strip -o $@ $<
 

@@ -9,7 +9,8 @@
 # nutshell/vtpm/state-key (the bytes KEYHEX) is released to them (stage 1);
 # the resource nutshell/workload/secret (a text) to a vTPM quote whose AK the
 # same attestation's emulated report vouches for, with SHA-256 PCR 9 equal to
-# PCR9 when given (stage 2).  The vtpm's rollback counter "vtpm" is keyed by
+# PCR9 when given (stage 2); nutshell/workload/needs-sample to no evidence this
+# VM has (its policy also wants sample evidence: a policy mismatch, for tests).  The vtpm's rollback counter "vtpm" is keyed by
 # the state key and persists in DIR/counters.json.  It starts the KBS on a free
 # loopback port (log DIR/kbs-dev.log) and sets DEVKBS_URL and DEVKBS_PID.
 # Returns 1 with a message if the KBS does not come up.
@@ -29,7 +30,9 @@ devkbs_start() {
  "counters": {"vtpm": "nutshell/vtpm/state-key"}, "counter_file": "counters.json",
  "resources": {"nutshell/vtpm/state-key": {"hex": "$keyhex", "require": ["emulated-snp"]},
                "nutshell/workload/secret": {"text": "a workload secret for the attested service VM",
-                                            "require": ["tpm", "emulated-snp"]}}}
+                                            "require": ["tpm", "emulated-snp"]},
+               "nutshell/workload/needs-sample": {"text": "never released to this VM",
+                                                  "require": ["tpm", "emulated-snp", "sample"]}}}
 EOF
     rm -f "$dir/kbs.port"
     PYTHONDONTWRITEBYTECODE=1 /usr/bin/python3 "${KBS_DEV:-$root/aproxy/kbs-dev/kbs-dev.py}" --config "$dir/kbs.json" \

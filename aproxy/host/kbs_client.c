@@ -8,6 +8,8 @@
 #include "kbs_client.h"
 
 #define BODY_MAX (1u << 20)   /* no KBS answer of this protocol comes near it */
+#define KBS_TIMEOUT_S 60L     /* one HTTP exchange of the attestation */
+#define COUNTER_TIMEOUT_S 10L /* one counter exchange: below the vtpm's 15 s wait for the answer */
 
 struct kbs {
     CURL *curl;
@@ -60,7 +62,6 @@ struct kbs *kbs_new(const char *url, int retries, const char *cacert)
     k->retries = retries;
     curl_easy_setopt(k->curl, CURLOPT_COOKIEFILE, "");   /* cookie engine on, nothing loaded */
     curl_easy_setopt(k->curl, CURLOPT_CONNECTTIMEOUT, 5L);
-    curl_easy_setopt(k->curl, CURLOPT_TIMEOUT, 60L);
     curl_easy_setopt(k->curl, CURLOPT_NOSIGNAL, 1L);
     if (cacert)
         curl_easy_setopt(k->curl, CURLOPT_CAINFO, cacert);
@@ -95,9 +96,10 @@ static void problem(long status, const struct body *b, char why[KBS_WHY_MAX])
  * body to POST, or NULL for GET; bearer: send the token (the session cookie
  * is scoped to /kbs, so other paths need it).  On KBS_OK, out holds the
  * answer; on KBS_REFUSED, the refusal's body. */
-static enum kbs_result request(struct kbs *k, const char *path, const char *body_in, bool bearer,
-                               struct body *out, char why[KBS_WHY_MAX])
+static enum kbs_result request(struct kbs *k, const char *path, const char *body_in, bool bearer, int retries,
+                               long timeout_s, struct body *out, char why[KBS_WHY_MAX])
 {
+    curl_easy_setopt(k->curl, CURLOPT_TIMEOUT, timeout_s);
     char url[1024];
     snprintf(url, sizeof(url), "%s%s", k->url, path);
     struct curl_slist *hdr = curl_slist_append(NULL, "Content-Type: application/json");
@@ -147,12 +149,12 @@ static enum kbs_result request(struct kbs *k, const char *path, const char *body
             break;
         }
         const char *what = rc == CURLE_OK ? "temporarily unavailable" : curl_easy_strerror(rc);
-        if (attempt >= k->retries) {
+        if (attempt >= retries) {
             snprintf(why, KBS_WHY_MAX, "KBS %.300s unreachable after %d tries: %.100s", k->url, attempt + 1, what);
             break;
         }
         fprintf(stderr, "aproxy-host: KBS %s: %s; retry %d of %d in %.1f s\n", k->url, what, attempt + 1,
-                k->retries, delay);
+                retries, delay);
         struct timespec ts = {.tv_sec = (time_t)delay, .tv_nsec = (long)((delay - (time_t)delay) * 1e9)};
         nanosleep(&ts, NULL);
         delay = delay * 2 > 8 ? 8 : delay * 2;
@@ -177,7 +179,7 @@ static enum kbs_result post_json(struct kbs *k, const char *path, json_t *obj, j
         return KBS_BAD;
     }
     struct body b = {0};
-    enum kbs_result r = request(k, path, text, false, &b, why);
+    enum kbs_result r = request(k, path, text, false, k->retries, KBS_TIMEOUT_S, &b, why);
     free(text);
     if (r == KBS_OK && answer) {
         json_error_t err;
@@ -241,7 +243,7 @@ enum kbs_result kbs_resource(struct kbs *k, const char *path, char **jwe, char w
     char p[512];
     snprintf(p, sizeof(p), "/kbs/v0/resource/%s", path);
     struct body b = {0};
-    enum kbs_result r = request(k, p, NULL, false, &b, why);
+    enum kbs_result r = request(k, p, NULL, false, k->retries, KBS_TIMEOUT_S, &b, why);
     if (r == KBS_OK)
         *jwe = b.p ? b.p : strdup("");
     else
@@ -249,13 +251,17 @@ enum kbs_result kbs_resource(struct kbs *k, const char *path, char **jwe, char w
     return r;
 }
 
+/* A counter request is tried once, within COUNTER_TIMEOUT_S: the vtpm
+ * retries with its own back-off and waits 15 s for each answer
+ * (apps/vtpm/rollback_kbs.c), so retrying here too would only outlast its
+ * wait and answer a request it has given up on. */
 enum kbs_result kbs_counter(struct kbs *k, const char *instance, const char *body, long *status, char **answer,
                             char why[KBS_WHY_MAX])
 {
     char p[128];
     snprintf(p, sizeof(p), "/nutshell-dev/v0/counter/%s", instance);
     struct body b = {0};
-    enum kbs_result r = request(k, p, body, true, &b, why);
+    enum kbs_result r = request(k, p, body, true, 0, COUNTER_TIMEOUT_S, &b, why);
     *status = k->status;
     json_t *j = b.p ? json_loads(b.p, 0, NULL) : NULL;
     bool object = json_is_object(j);

@@ -46,7 +46,8 @@ enum kbs_result kbs_resource(struct kbs *k, const char *path, char **jwe, char w
  * text) to /nutshell-dev/v0/counter/<instance> with the last attestation's
  * token as Bearer (its session cookie is scoped to /kbs).
  * KBS_OK whenever the KBS answered with a JSON object, whatever its status
- * (a 409 carries the current value): *status and *answer (malloc'd) get it. */
+ * (a 409 carries the current value): *status and *answer (malloc'd) get it.
+ * Tried once, not retried: the vtpm retries, with its own back-off. */
 enum kbs_result kbs_counter(struct kbs *k, const char *instance, const char *body, long *status, char **answer,
                             char why[KBS_WHY_MAX]);
 

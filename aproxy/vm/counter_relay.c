@@ -1,56 +1,13 @@
 /* The counter relay (counter_relay.h). */
 #include <errno.h>
-#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include "counter_relay.h"
-#include "keyfile.h"
-
-#define LINE_MAX_LEN 2048 /* the F_LINE limit (msg.c) and the vtpm's COUNTER_LINE_MAX */
-
-int counter_relay_listen(const char *path, char why[WHY_MAX])
-{
-    struct sockaddr_un a = {.sun_family = AF_UNIX};
-    if (strlen(path) >= sizeof(a.sun_path)) {
-        snprintf(why, WHY_MAX, "%s: path too long for a socket", path);
-        return -1;
-    }
-    strcpy(a.sun_path, path);
-    if (keyfile_make_parents(path) < 0) {
-        snprintf(why, WHY_MAX, "%s: cannot make its directory: %s", path, strerror(errno));
-        return -1;
-    }
-    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0) {
-        snprintf(why, WHY_MAX, "socket: %s", strerror(errno));
-        return -1;
-    }
-    unlink(path); /* a socket left by an earlier aproxy would make bind fail */
-    if (bind(fd, (struct sockaddr *)&a, sizeof(a)) < 0 || chmod(path, 0600) < 0 || listen(fd, 4) < 0) {
-        snprintf(why, WHY_MAX, "%s: %s", path, strerror(errno));
-        close(fd);
-        return -1;
-    }
-    return fd;
-}
-
-static void write_line(int fd, const char *p, size_t len)
-{
-    while (len) {
-        ssize_t n = write(fd, p, len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return; /* the client went away; its read loop sees EOF next */
-        p += n;
-        len -= (size_t)n;
-    }
-}
+#include "json_scan.h"
+#include "wire.h"
 
 /* {"status":0,"error":why} + newline; why made JSON-safe (no quote,
  * backslash or control character survives). */
@@ -61,69 +18,80 @@ static void write_error(int fd, const char *why)
     for (const char *c = why; *c && n < (int)sizeof(line) - 4; c++)
         line[n++] = *c == '"' || *c == '\\' || (unsigned char)*c < 0x20 ? '\'' : *c;
     n += snprintf(line + n, sizeof(line) - (size_t)n, "\"}\n");
-    write_line(fd, line, (size_t)n);
+    wire_write(fd, (const uint8_t *)line, (size_t)n); /* a client gone: its read loop sees EOF next */
 }
 
-/* One request line to the host and its answer back to the client. */
-static void relay_line(struct session *s, int fd, const char *line, size_t len)
+/* The HTTP status in a relay answer line {"status":N,...}, or -1. */
+static long answer_status(const char *line, size_t len)
 {
-    struct msg req, reply;
-    char why[WHY_MAX];
+    struct json_member m[4];
+    size_t n;
+    if (json_object_members(line, len, m, 4, &n) < 0)
+        return -1;
+    const struct json_member *st = json_find(m, n, "status");
+    return st && st->kind == JSON_NUMBER ? strtol(st->value, NULL, 10) : -1;
+}
+
+/* The line to the host; the answer line in reply's F_LINE.  0, or -1 with why. */
+static int ask_host(struct session *s, const char *line, size_t len, struct msg *reply, char why[WHY_MAX])
+{
+    struct msg req;
     msg_init(&req, MSG_COUNTER);
     msg_set_textn(&req, F_LINE, line, len);
-    if (session_call(s, &req, &reply, why) < 0) {
+    return session_call(s, &req, reply, why);
+}
+
+/* One request line to the host and its answer back to the client.  A client
+ * that went away meanwhile loses its answer; its read loop sees EOF next. */
+static void relay_line(struct counter_relay *r, int fd, const char *line, size_t len)
+{
+    struct msg reply;
+    char why[WHY_MAX];
+    int rc = ask_host(r->s, line, len, &reply, why);
+    if (rc == 0 && answer_status((const char *)reply.f[F_LINE].p, reply.f[F_LINE].len) == 401) {
+        /* The token is no longer good (a KBS restarted, a session expired):
+         * the answer cannot be the counter's, so attest again and ask once
+         * more; the vtpm sees only the second answer. */
+        fprintf(stderr, "aproxy: counter relay: the KBS refused this session's token (401); attesting again\n");
+        if (r->reattest(r->arg, why) < 0) {
+            fprintf(stderr, "aproxy: counter relay: attesting again FAILED: %s\n", why);
+            return write_error(fd, why);
+        }
+        fprintf(stderr, "aproxy: counter relay: attested again; relaying the request once more\n");
+        rc = ask_host(r->s, line, len, &reply, why);
+    }
+    if (rc < 0) {
         fprintf(stderr, "aproxy: counter relay: %s\n", why);
         return write_error(fd, why);
     }
-    write_line(fd, (const char *)reply.f[F_LINE].p, reply.f[F_LINE].len);
-    write_line(fd, "\n", 1);
+    if (wire_write(fd, reply.f[F_LINE].p, reply.f[F_LINE].len) == 0)
+        wire_write(fd, (const uint8_t *)"\n", 1);
 }
 
-/* Reads a client's lines until it closes.  Bytes past a too-long line's
- * limit are dropped up to its newline, which then gets one error answer. */
-static void serve_client(struct session *s, int fd)
+bool counter_client_feed(struct counter_relay *r, struct counter_client *c)
 {
-    static char line[LINE_MAX_LEN + 1], buf[512];
-    size_t len = 0;
-    bool too_long = false;
-    for (;;) {
-        ssize_t n = read(fd, buf, sizeof(buf));
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return;
-        for (ssize_t i = 0; i < n; i++) {
-            if (buf[i] != '\n') {
-                if (len < LINE_MAX_LEN)
-                    line[len++] = buf[i];
-                else
-                    too_long = true;
-                continue;
-            }
-            if (too_long)
-                write_error(fd, "counter line over 2048 bytes");
-            else if (len < 2 || memchr(line, 0, len))
-                write_error(fd, "malformed counter line: empty, or with a NUL byte");
+    char buf[512];
+    ssize_t n = read(c->fd, buf, sizeof(buf));
+    if (n < 0 && errno == EINTR)
+        return true;
+    if (n <= 0)
+        return false;
+    for (ssize_t i = 0; i < n; i++) {
+        if (buf[i] != '\n') {
+            if (c->len < COUNTER_LINE_MAX)
+                c->line[c->len++] = buf[i];
             else
-                relay_line(s, fd, line, len);
-            len = 0;
-            too_long = false;
-        }
-    }
-}
-
-_Noreturn void counter_relay_serve(struct session *s, int listen_fd)
-{
-    for (;;) {
-        int fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
-        if (fd < 0) {
-            if (errno != EINTR && errno != ECONNABORTED) {
-                fprintf(stderr, "aproxy: counter relay: accept: %s\n", strerror(errno));
-                sleep(1); /* e.g. out of descriptors: do not spin */
-            }
+                c->too_long = true;
             continue;
         }
-        serve_client(s, fd);
-        close(fd);
+        if (c->too_long)
+            write_error(c->fd, "counter line over 2048 bytes");
+        else if (c->len < 2 || memchr(c->line, 0, c->len))
+            write_error(c->fd, "malformed counter line: empty, or with a NUL byte");
+        else
+            relay_line(r, c->fd, c->line, c->len);
+        c->len = 0;
+        c->too_long = false;
     }
+    return true;
 }

@@ -3,6 +3,7 @@
  *   aproxy [--port PATH] [--sev-guest PATH] [--resource REPO/TYPE/TAG] [--key-file PATH]
  *          [--wait SECONDS] [--host-wait SECONDS] [--vtpm PATH] [--vtpm-state PATH]
  *          [--eventlog PATH] [--secret REPO/TYPE/TAG=FILE]... [--counter-socket PATH]
+ *          [--secrets-socket PATH]
  *
  * --port is the virtio-console port's device (default
  * /dev/port/org.nutshell.aproxy) or fd:N, an inherited descriptor (tests);
@@ -25,16 +26,22 @@
  * With --counter-socket PATH (the service image: /run/aproxy/counter.sock),
  * aproxy listens there from stage 1 on (before the key is handed over, so the
  * sealed vtpm finds it) and, after stage 2, relays the vtpm's rollback-counter
- * lines to the KBS for as long as it runs (counter_relay.h); without it, it
- * exits after stage 2. */
+ * lines to the KBS for as long as it runs (counter_relay.h).  With
+ * --secrets-socket PATH (the service image: /run/aproxy/secrets.sock) it
+ * starts the measured vTPM and, once stage 2's files are written, answers
+ * workloads' requests for KBS resources there, each after its own stage-2
+ * attestation (secrets_socket.h).  With neither it exits after stage 2. */
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "counter_relay.h"
+#include "local_serve.h"
+#include "local_socket.h"
 #include "jwe.h"
 #include "keyfile.h"
 #include "platform.h"
@@ -55,36 +62,23 @@ static void usage(void)
     fprintf(stderr, "usage: aproxy [--port PATH] [--sev-guest PATH] [--resource REPO/TYPE/TAG] "
                     "[--key-file PATH] [--wait SECONDS] [--host-wait SECONDS]\n"
                     "              [--vtpm PATH] [--vtpm-state PATH] [--eventlog PATH] "
-                    "[--secret REPO/TYPE/TAG=FILE]... (at most 8) [--counter-socket PATH]\n");
+                    "[--secret REPO/TYPE/TAG=FILE]... (at most 8) [--counter-socket PATH]\n"
+                    "              [--secrets-socket PATH]\n");
     exit(2);
 }
 
-/* Stage 2: each secret is released to a fresh attestation by the quote of
- * the measured vTPM this process starts, and written for workloads. */
-static int stage2_secrets(struct session *s, struct platform *p, const char *vtpm, const char *vtpm_state,
-                          const char *eventlog, const struct secret_spec *secrets, int n)
+/* Stage 2 for the --secret files: each is released to a fresh attestation
+ * by the quote of the measured vTPM t, and written for workloads. */
+static int stage2_files(struct session *s, struct platform *p, struct tpmc *t, const struct secret_spec *secrets,
+                        int n)
 {
-    static struct tpmc t;
     char why[WHY_MAX];
-    if (tpmc_start(&t, vtpm, vtpm_state, eventlog, why) < 0) {
-        fprintf(stderr, "aproxy: stage 2: the measured vTPM: %s\n", why);
-        return 1;
-    }
-    fprintf(stderr, "aproxy: stage 2: measured vTPM started (%s, AK of %zu bytes)\n", vtpm_state, t.ak_der_len);
+    static uint8_t secret[SECRET_MAX];
     for (int i = 0; i < n; i++) {
-        EVP_PKEY *key = jwe_generate_key(JWE_KEY_EC_P256);
-        char *jwe = NULL;
-        static uint8_t secret[SECRET_MAX];
-        long len = -1;
-        if (!key)
-            snprintf(why, WHY_MAX, "cannot make an ephemeral key");
-        else if (stage2_fetch(s, p, &t, key, secrets[i].resource, &jwe, why) == 0 &&
-                 (len = secret_open(key, jwe, secret, why)) >= 0 &&
-                 keyfile_write(secrets[i].file, secret, (size_t)len, why) < 0)
+        long len = stage2_secret(s, p, t, secrets[i].resource, secret, why);
+        if (len >= 0 && keyfile_write(secrets[i].file, secret, (size_t)len, why) < 0)
             len = -1;
         OPENSSL_cleanse(secret, sizeof(secret));
-        free(jwe);
-        EVP_PKEY_free(key);
         if (len < 0) {
             fprintf(stderr, "aproxy: stage 2 attestation (vTPM quote, %s platform report) for %s FAILED: %s\n",
                     p->name, secrets[i].resource, why);
@@ -94,6 +88,30 @@ static int stage2_secrets(struct session *s, struct platform *p, const char *vtp
                 secrets[i].resource, secrets[i].file);
     }
     return 0;
+}
+
+/* What the counter relay needs to attest again (counter_relay.h). */
+struct reattest_ctx {
+    struct session *s;
+    struct platform *p;
+    const char *resource; /* the state key's: stage 1's attestation is what the counter's policy wants */
+};
+
+/* Stage 1 once more; the released key is the one already handed over, so
+ * it is only opened and dropped. */
+static int reattest(void *arg, char why[WHY_MAX])
+{
+    struct reattest_ctx *r = arg;
+    EVP_PKEY *key = jwe_generate_key(JWE_KEY_EC_P256);
+    char *jwe = NULL;
+    int rc = -1;
+    if (!key)
+        snprintf(why, WHY_MAX, "cannot make an ephemeral key");
+    else
+        rc = stage1_fetch(r->s, r->p, key, r->resource, &jwe, why);
+    free(jwe);
+    EVP_PKEY_free(key);
+    return rc;
 }
 
 /* Milliseconds since start (make bench's attest_ms reads the stage 1 line). */
@@ -115,7 +133,7 @@ int main(int argc, char **argv)
     const char *vtpm = "/sbin/vtpm", *vtpm_state = "/run/aproxy/tpm.state", *eventlog = "/dev/eventlog";
     struct secret_spec secrets[MAX_SECRETS];
     int n_secrets = 0;
-    const char *counter_socket = NULL;
+    const char *counter_socket = NULL, *secrets_socket = NULL;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!v)
@@ -130,6 +148,7 @@ int main(int argc, char **argv)
         else if (!strcmp(a, "--vtpm-state")) vtpm_state = v;
         else if (!strcmp(a, "--eventlog")) eventlog = v;
         else if (!strcmp(a, "--counter-socket")) counter_socket = v;
+        else if (!strcmp(a, "--secrets-socket")) secrets_socket = v;
         else if (!strcmp(a, "--secret")) {
             char *eq = strchr(argv[i + 1], '=');
             if (n_secrets == MAX_SECRETS || !eq || eq == argv[i + 1] || !eq[1])
@@ -141,6 +160,8 @@ int main(int argc, char **argv)
         i++;
     }
 
+    /* a local client that vanishes must cost a write's EPIPE, not aproxy */
+    signal(SIGPIPE, SIG_IGN);
     static struct session s;
     struct platform p;
     char why[WHY_MAX];
@@ -163,7 +184,7 @@ int main(int argc, char **argv)
     }
     fprintf(stderr, "aproxy: stage 1: the KBS accepted the %s platform report and released %s\n", p.name,
             resource);
-    int counter_fd = counter_socket ? counter_relay_listen(counter_socket, why) : -1;
+    int counter_fd = counter_socket ? local_listen(counter_socket, why) : -1;
     if (counter_socket && counter_fd < 0) {
         fprintf(stderr, "aproxy: counter relay: %s\n", why);
         return 1;
@@ -179,10 +200,39 @@ int main(int argc, char **argv)
             n, key_file, elapsed_ms(&start));
     free(jwe);
     EVP_PKEY_free(key);
-    int status = n_secrets ? stage2_secrets(&s, &p, vtpm, vtpm_state, eventlog, secrets, n_secrets) : 0;
-    if (counter_fd < 0)
+    /* Stage 2: the measured vTPM, for the --secret files and the socket. */
+    static struct tpmc t;
+    static struct secrets_source src;
+    src = (struct secrets_source){.s = &s, .p = &p};
+    int status = 0;
+    if (n_secrets || secrets_socket) {
+        if (tpmc_start(&t, vtpm, vtpm_state, eventlog, src.unavailable) < 0) {
+            fprintf(stderr, "aproxy: stage 2: the measured vTPM: %s\n", src.unavailable);
+            status = 1;
+        } else {
+            src.t = &t;
+            fprintf(stderr, "aproxy: stage 2: measured vTPM started (%s, AK of %zu bytes)\n", vtpm_state,
+                    t.ak_der_len);
+            status = stage2_files(&s, &p, &t, secrets, n_secrets);
+        }
+    }
+    int secrets_fd = secrets_socket ? local_listen(secrets_socket, why) : -1;
+    if (secrets_socket && secrets_fd < 0) {
+        fprintf(stderr, "aproxy: secrets: %s\n", why);
+        status = 1;
+    }
+    if (counter_fd < 0 && secrets_fd < 0)
         return status;
     /* the sealed vtpm needs its counter whatever stage 2 gave */
-    fprintf(stderr, "aproxy: relaying the vtpm's rollback counter on %s\n", counter_socket);
-    counter_relay_serve(&s, counter_fd);
+    if (counter_fd >= 0)
+        fprintf(stderr, "aproxy: relaying the vtpm's rollback counter on %s\n", counter_socket);
+    if (secrets_fd >= 0)
+        fprintf(stderr, "aproxy: serving workload secrets on %s\n", secrets_socket);
+    struct reattest_ctx rctx = {.s = &s, .p = &p, .resource = resource};
+    struct counter_relay relay = {.s = &s, .reattest = reattest, .arg = &rctx};
+    local_serve(&relay, counter_fd, &src, secrets_fd, why);
+    /* Its KBS session went with it: start over (init restarts aproxy, which
+     * attests anew once a host half is back). */
+    fprintf(stderr, "aproxy: %s: exiting, to attest anew when started again\n", why);
+    return 1;
 }

@@ -10,7 +10,8 @@
 #include "session.h"
 #include "wire.h"
 
-int session_call(struct session *s, const struct msg *req, struct msg *reply, char why[WHY_MAX])
+/* Sends req.  0, or -1 with why (host_absent set if nobody is connected). */
+static int send_request(struct session *s, const struct msg *req, char why[WHY_MAX])
 {
     size_t n = msg_encode(req, s->out, sizeof(s->out));
     if (n == 0) {
@@ -18,12 +19,19 @@ int session_call(struct session *s, const struct msg *req, struct msg *reply, ch
         return -1;
     }
     s->host_absent = false;
+    s->last_error = 0;
     if (wire_write(s->fd, s->out, n) < 0) {
         /* the port says EPIPE while no host program is connected to it */
         s->host_absent = errno == EPIPE;
         snprintf(why, WHY_MAX, "writing to the host: %s", strerror(errno));
         return -1;
     }
+    return 0;
+}
+
+/* Reads one reply, of any type (an `error` included).  0, or -1 with why. */
+static int read_reply(struct session *s, struct msg *reply, char why[WHY_MAX])
+{
     size_t len;
     enum wire_status st = wire_read(s->fd, s->in, sizeof(s->in), &len);
     if (st == WIRE_TOO_LARGE) {
@@ -31,6 +39,7 @@ int session_call(struct session *s, const struct msg *req, struct msg *reply, ch
         return -1;
     }
     if (st != WIRE_OK) {
+        s->host_absent = st == WIRE_EOF; /* the host half hung up */
         snprintf(why, WHY_MAX, "reading from the host: %s", st == WIRE_EOF ? "end of stream" : strerror(errno));
         return -1;
     }
@@ -39,16 +48,53 @@ int session_call(struct session *s, const struct msg *req, struct msg *reply, ch
         snprintf(why, WHY_MAX, "the host's reply is malformed: %s", dwhy);
         return -1;
     }
-    if (reply->type == MSG_ERROR) {
-        snprintf(why, WHY_MAX, "%.*s", (int)reply->f[F_MESSAGE].len, (const char *)reply->f[F_MESSAGE].p);
+    return 0;
+}
+
+/* A host `error` reply as -1 with its message in why and its code in last_error. */
+static int host_error(struct session *s, const struct msg *reply, char why[WHY_MAX])
+{
+    s->last_error = (unsigned)reply->f[F_CODE].u;
+    snprintf(why, WHY_MAX, "%.*s", (int)reply->f[F_MESSAGE].len, (const char *)reply->f[F_MESSAGE].p);
+    return -1;
+}
+
+int session_call(struct session *s, const struct msg *req, struct msg *reply, char why[WHY_MAX])
+{
+    if (send_request(s, req, why) < 0 || read_reply(s, reply, why) < 0)
         return -1;
-    }
+    if (reply->type == MSG_ERROR)
+        return host_error(s, reply, why);
     if (reply->type != req->type) {
         snprintf(why, WHY_MAX, "the host answered '%s' to '%s'", msg_type_name(reply->type),
                  msg_type_name(req->type));
         return -1;
     }
     return 0;
+}
+
+/* hello, and its answer.  An aproxy killed in the middle of a request
+ * leaves the host's late reply in the port for the next opener (the
+ * kernel keeps bytes that arrive while the port is closed), and the host
+ * answers in order: so replies before the hello's are an earlier aproxy's
+ * and are dropped, or every later request would get the answer to the one
+ * before it.  An `error` about versions is the hello's own. */
+static int hello(struct session *s, const struct msg *req, struct msg *reply, char why[WHY_MAX])
+{
+    if (send_request(s, req, why) < 0)
+        return -1;
+    for (int stale = 0; stale <= SESSION_STALE_MAX; stale++) {
+        if (read_reply(s, reply, why) < 0)
+            return -1;
+        if (reply->type == MSG_HELLO)
+            return 0;
+        if (reply->type == MSG_ERROR && reply->f[F_CODE].u == MSGERR_VERSION)
+            return host_error(s, reply, why);
+        fprintf(stderr, "aproxy: dropped a '%s' reply that an earlier aproxy left unread\n",
+                msg_type_name(reply->type));
+    }
+    snprintf(why, WHY_MAX, "no answer to hello among %d replies", SESSION_STALE_MAX + 1);
+    return -1;
 }
 
 /* The port's descriptor: "fd:N" is inherited (how the host tests run this
@@ -90,7 +136,7 @@ int session_open(struct session *s, const char *port, int wait_s, int host_wait_
     msg_set_array(&req, F_VERSIONS, 1);
     msg_set_text(&req, F_PLATFORM, platform);
     struct timespec tick = {.tv_nsec = 200 * 1000 * 1000};
-    for (int tries = 0; session_call(s, &req, &reply, why) < 0; tries++) {
+    for (int tries = 0; hello(s, &req, &reply, why) < 0; tries++) {
         if (!s->host_absent || tries >= host_wait_s * 5)
             return -1;
         if (tries == 0)

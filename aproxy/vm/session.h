@@ -9,11 +9,13 @@
 #include "msg.h"
 
 #define WHY_MAX 512
+#define SESSION_STALE_MAX 4 /* replies an earlier aproxy may have left unread: it had one request open */
 
 struct session {
     int fd;
     unsigned version;                 /* negotiated */
-    bool host_absent;                 /* the last request found nobody on the host side */
+    bool host_absent;                 /* the last request found nobody on the host side, or it hung up */
+    unsigned last_error;              /* the code of the host's last `error` reply (enum msg_error), or 0 */
     uint8_t out[4 + MSG_MAX];
     uint8_t in[MSG_MAX];              /* the last reply's fields point in here */
 };
@@ -25,7 +27,7 @@ int session_open(struct session *s, const char *port, int wait_s, int host_wait_
                  char why[WHY_MAX]);
 
 /* Sends req and reads the reply, which must be of req's type; a host error
- * becomes -1 with the host's message in why.  The reply's fields stay valid
+ * becomes -1 with the host's message in why and its code in last_error.  The reply's fields stay valid
  * until the next call. */
 int session_call(struct session *s, const struct msg *req, struct msg *reply, char why[WHY_MAX]);
 

@@ -11,6 +11,8 @@
 #include "b64.h"
 #include "binding.h"
 #include "jwe.h"
+#include "log_prefix.h"
+#include "secret.h"
 #include "stage2.h"
 
 #define EVENT_LOG_MAX 32768
@@ -83,7 +85,7 @@ int stage2_fetch(struct session *s, struct platform *p, struct tpmc *t, EVP_PKEY
     if (tpmc_quote(t, h, attest, &attest_len, sig, &sig_len, why) < 0 || tpmc_pcr_read(t, pcrs, why) < 0)
         return -1;
     long log_len = read_event_log(t->eventlog, log, sizeof(log), why);
-    if (log_len < 0)
+    if (log_len < 0 || (log_len = log_prefix_for_pcrs(log, (size_t)log_len, pcrs, why)) < 0)
         return -1;
 
     msg_init(&req, MSG_ATTEST);
@@ -100,4 +102,19 @@ int stage2_fetch(struct session *s, struct platform *p, struct tpmc *t, EVP_PKEY
     msg_set_bytes(&req, F_EVENT_LOG, log, (size_t)log_len);
     msg_set_text(&req, F_ADDITIONAL, additional);
     return session_attest_fetch(s, &req, resource, jwe, why);
+}
+
+long stage2_secret(struct session *s, struct platform *p, struct tpmc *t, const char *resource, uint8_t *out,
+                   char why[WHY_MAX])
+{
+    EVP_PKEY *key = jwe_generate_key(JWE_KEY_EC_P256);
+    char *jwe = NULL;
+    long len = -1;
+    if (!key)
+        snprintf(why, WHY_MAX, "cannot make an ephemeral key");
+    else if (stage2_fetch(s, p, t, key, resource, &jwe, why) == 0)
+        len = secret_open(key, jwe, out, why);
+    free(jwe);
+    EVP_PKEY_free(key);
+    return len;
 }

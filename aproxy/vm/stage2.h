@@ -6,6 +6,7 @@
 #define APROXY_STAGE2_H
 
 #include <openssl/evp.h>
+#include <stdint.h>
 
 #include "platform.h"
 #include "session.h"
@@ -15,5 +16,11 @@
  * the KBS's JWE text (malloc'd).  0, or -1 with why. */
 int stage2_fetch(struct session *s, struct platform *p, struct tpmc *t, EVP_PKEY *key, const char *resource,
                  char **jwe, char why[WHY_MAX]);
+
+/* A whole stage-2 release: a fresh ephemeral key, stage2_fetch, and the
+ * JWE opened into out (SECRET_MAX bytes, secret.h).  The secret's length, or
+ * -1 with why (the host's error code stays in s->last_error). */
+long stage2_secret(struct session *s, struct platform *p, struct tpmc *t, const char *resource, uint8_t *out,
+                   char why[WHY_MAX]);
 
 #endif

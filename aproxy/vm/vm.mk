@@ -6,10 +6,11 @@
 
 APROXY_VM        := $(BUILD)/aproxy/vm/aproxy
 # jwe.c and its readers (aproxy/common/common.mk) open the KBS's JWE.
+# apps/eventlog's reader finds the part of the log a quote covers (log_prefix.c).
 APROXY_VM_SRCS   := $(sort $(wildcard aproxy/vm/*.c)) $(APROXY_COMMON) \
-                    aproxy/common/jwe.c aproxy/common/json_scan.c aproxy/common/b64url.c
-APROXY_VM_HDRS   := $(wildcard aproxy/vm/*.h aproxy/common/*.h)
-APROXY_VM_CFLAGS := -D_GNU_SOURCE -std=gnu11 -O2 -g -Wall -Wextra -Werror -Iaproxy/common -Iaproxy/vm
+                    aproxy/common/jwe.c aproxy/common/json_scan.c aproxy/common/b64url.c apps/eventlog/eventlog.c
+APROXY_VM_HDRS   := $(wildcard aproxy/vm/*.h aproxy/common/*.h) apps/eventlog/eventlog.h
+APROXY_VM_CFLAGS := -D_GNU_SOURCE -std=gnu11 -O2 -g -Wall -Wextra -Werror -Iaproxy/common -Iaproxy/vm -Iapps/eventlog
 
 # -lcrypto: sysroot/lib has only libcrypto.a, so it links statically even
 # with -dynamic; -lcbor finds libcbor.so.  --allow-shlib-undefined: libcbor

@@ -34,6 +34,10 @@ endef
 # libcbor), seeded by its regressions (valid and malformed messages).
 $(eval $(call fuzz_target,aproxy_msg,aproxy/common/msg.c,,-lcbor))
 
+# secrets_request: the request line of aproxy's secrets socket
+# (aproxy/vm/secrets_request.c), against the rule written another way.
+$(eval $(call fuzz_target,secrets_request,aproxy/vm/secrets_request.c,))
+
 # cpio: seeds are archives written by GNU cpio (newc and newc+crc) from a
 # small tree holding a directory, a file and a symlink.
 $(FUZZ_DIR)/cpio/seeds: tests/fuzz/fuzz.mk | deps

@@ -39,10 +39,28 @@ $(VMAPROXY_OUT)/devices: apps/image/image.mk tests/integration/aproxy.mk | deps
 	@mkdir -p $(@D)
 	@echo '$(call service_vm_devices,@STATE@,@PORT@,@CTRL@) $(call aproxy_vm_devices,@APROXY@)' >$@
 
+# The suite boots the service image plus secrets-check, a client of aproxy's
+# secrets socket that asks what must be refused and misbehaves (one more
+# inittab line, one more program; everything else is the service image).
+VMAPROXY_CPIO := $(VMAPROXY_OUT)/service-check.cpio
+$(VMAPROXY_OUT)/secrets-check: tests/integration/vm-aproxy/secrets-check.c $(SYSROOT_STAMP) | deps
+	@mkdir -p $(@D)
+	$(NUTSHELL_CC) -std=gnu11 -O2 -Wall -Wextra -Werror -s -o $@ $<
+$(VMAPROXY_OUT)/inittab: apps/image/inittab tests/integration/aproxy.mk | deps
+	@mkdir -p $(@D)
+	@{ cat $<; echo 'secretscheck:once:/sbin/secrets-check'; } >$@
+$(VMAPROXY_OUT)/service-check.manifest: apps/image/image.manifest tests/integration/aproxy.mk | deps
+	@mkdir -p $(@D)
+	@{ sed 's#^file /etc/inittab apps/image/inittab #file /etc/inittab $(VMAPROXY_OUT)/inittab #' $<; \
+	   echo 'file /sbin/secrets-check $(VMAPROXY_OUT)/secrets-check 0755'; } >$@
+$(VMAPROXY_CPIO): $(VMAPROXY_OUT)/service-check.manifest $(VMAPROXY_OUT)/inittab $(VMAPROXY_OUT)/secrets-check \
+                  $(IMAGE_DEPS) $(BUILD)/apps/mkinitrd/mkinitrd | deps
+	@$(BUILD)/apps/mkinitrd/mkinitrd $< $@
+
 VMAPROXY_SUITE := $(VMAPROXY_OUT)/vm-aproxy
-$(VMAPROXY_SUITE): tests/integration/vm-aproxy/vm-aproxy.sh $(KERNEL_ELF) $(IMAGE_CPIO) $(VMAPROXY_OUT)/devices
+$(VMAPROXY_SUITE): tests/integration/vm-aproxy/vm-aproxy.sh $(KERNEL_ELF) $(VMAPROXY_CPIO) $(VMAPROXY_OUT)/devices
 	@printf '#!/bin/sh\nexec %s %s %s %s\n' "$(CURDIR)/tests/integration/vm-aproxy/vm-aproxy.sh" \
-	    "$(CURDIR)/$(KERNEL_ELF)" "$(CURDIR)/$(IMAGE_CPIO)" "$(CURDIR)/$(VMAPROXY_OUT)/devices" >$@
+	    "$(CURDIR)/$(KERNEL_ELF)" "$(CURDIR)/$(VMAPROXY_CPIO)" "$(CURDIR)/$(VMAPROXY_OUT)/devices" >$@
 	@chmod +x $@
 
 ifneq ($(wildcard aproxy/kbs-dev/kbs-dev.py),)

@@ -91,6 +91,16 @@ else
     fail stage1-modified-cmdline-refused "status $vm_rc: $(tail -n 2 cmdline.vm | tr '\n' ' ')"
 fi
 
+# 3b. A reply that a killed VM half left unread in the port is dropped before
+#     the hello's, so the new VM half's requests and replies stay in step.
+FAKEPORT_STALE=1 run_pair stale "$KBS" "$CMDLINE"
+if [ $vm_rc = 0 ] && grep -q "dropped a 'counter' reply that an earlier aproxy left unread" stale.vm &&
+   grep -q "stage 1: vTPM state key (32 bytes) handed over" stale.vm; then
+    pass stale-reply-dropped-before-hello
+else
+    fail stale-reply-dropped-before-hello "status $vm_rc: $(tail -n 2 stale.vm | tr '\n' ' ')"
+fi
+
 # 4. A KBS that is down: retried with back-off, each retry reported, then the
 #    VM is told it is unreachable.
 dead=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
@@ -147,26 +157,72 @@ else
     fail stage2-tpm2-checkquote-with-expected-pcrs "$(echo "$out" | tail -n 2 | tr '\n' ' ')"
 fi
 
-# 6. The counter relay: the VM half with --counter-socket relays each line on
+# 6. The local sockets: the VM half with --counter-socket relays each line on
 #    it to the KBS's counter in its attested session (counter-client.py says
-#    what it checks); it serves until stopped, so it is run by hand here.
-mkdir -p relay
+#    what it checks), and with --secrets-socket answers workloads' requests
+#    for resources after a stage-2 attestation each (secrets-client.py); it
+#    serves until stopped, so it is run by hand here.
+mkdir -p relay/evidence
+cp "$log" relay/eventlog.bin
 rm -f pf
 python3 "$FAKEPORT" bridge pf -- sh -c 'echo $$ >relay/vm.pid; exec env LD_LIBRARY_PATH="$0/sysroot/lib" "$@"' \
     "$root" "$VM" --port fd:3 --sev-guest "$work/no-sev-guest" --key-file "$work/relay/run/vtpm/state.key" \
-    --counter-socket "$work/relay/counter.sock" >relay.vm 2>&1 &
+    --counter-socket "$work/relay/counter.sock" --secrets-socket "$work/relay/secrets.sock" \
+    --vtpm "$VTPM" --vtpm-state "$work/relay/tpm.state" --eventlog "$work/relay/eventlog.bin" >relay.vm 2>&1 &
 bpid=$!
-relayed=""
+relayed="" secrets=""
 if wait_file pf; then
-    timeout 120 "$HOST" --port "127.0.0.1:$(cat pf)" --kbs "$KBS" --psp-key psp.pem --kernel "$KERNEL" \
-        --initrd "$INITRD" --cmdline "$CMDLINE" >relay.host 2>&1 &
+    timeout 300 "$HOST" --port "127.0.0.1:$(cat pf)" --kbs "$KBS" --psp-key psp.pem --kernel "$KERNEL" \
+        --initrd "$INITRD" --cmdline "$CMDLINE" --evidence-dir relay/evidence >relay.host 2>&1 &
     hpid=$!
-    for _ in $(seq 300); do grep -q "relaying the vtpm's rollback counter" relay.vm && break; sleep 0.1; done
+    for _ in $(seq 600); do grep -q "serving workload secrets" relay.vm && break; sleep 0.1; done
+    secrets=$(python3 "$root/tests/integration/aproxy/secrets-client.py" "$work/relay/secrets.sock" \
+                  "a workload secret for the attested service VM" 2>&1)
+    # A program measured after the vtpm's Startup: its record is in the log
+    # but not in the quoted PCRs, so aproxy sends the log without it.
+    python3 -c 'import struct,sys,hashlib
+d=b"exec: /late/program"; h=hashlib.sha256(d).digest(); h3=hashlib.sha384(d).digest()
+open(sys.argv[1],"ab").write(struct.pack("<III",10,0x0d,2)+struct.pack("<H",0xb)+h+struct.pack("<H",0xc)+h3+struct.pack("<I",len(d))+d)' \
+        relay/eventlog.bin
+    late=$(python3 -c 'import socket,sys; s=socket.socket(socket.AF_UNIX); s.settimeout(120); s.connect(sys.argv[1])
+s.sendall(b"GET nutshell/workload/secret\n"); print(s.makefile("rb").readline().decode().strip())' "$work/relay/secrets.sock" 2>&1)
     relayed=$(python3 "$root/tests/integration/aproxy/counter-client.py" "$work/relay/counter.sock" 2>&1)
+    # The KBS restarts (same port and files, no sessions): the relay's token
+    # is refused (401), so aproxy attests again and the read goes through.
+    kill "$kpid"; wait "$kpid" 2>/dev/null
+    PYTHONDONTWRITEBYTECODE=1 /usr/bin/python3 "$KBS_DEV" --config "$work/kbs.json" --listen "${KBS#http://}" \
+        >>kbs-dev.log 2>&1 &
+    kpid=$!
+    for _ in $(seq 100); do [ "$(grep -c listening kbs-dev.log)" -ge 2 ] && break; sleep 0.1; done
+    relayed+=$'\n'$(python3 "$root/tests/integration/aproxy/counter-client.py" "$work/relay/counter.sock" \
+                    after-kbs-restart 2>&1)
     kill "$(cat relay/vm.pid)" 2>/dev/null
     wait $hpid
 fi
 wait $bpid
+echo "$secrets" | grep -E '^(PASS|FAIL) '
+echo "$secrets" | grep -qE '^PASS aproxy-host/secrets-keeps-serving' ||
+    fail secrets-socket "$(echo "$secrets" | tail -n 2 | tr '\n' ' ') $(tail -n 2 relay.vm relay.host | tr '\n' ' ')"
+if [ "$late" = "OK 45" ] && cmp -s relay/evidence/eventlog.bin "$log" &&
+   [ "$(stat -c %s relay/eventlog.bin)" -gt "$(stat -c %s "$log")" ]; then
+    pass secrets-log-cut-to-quoted-pcrs
+else
+    fail secrets-log-cut-to-quoted-pcrs "answer '$late'; sent log $(stat -c %s relay/evidence/eventlog.bin 2>&1) bytes, boot log $(stat -c %s "$log")"
+fi
+# what aproxy said about the clients that misbehaved
+if grep -q "aproxy: secrets: malformed request: the client went away before its request's newline" relay.vm &&
+   grep -q "aproxy: secrets: nutshell/workload/secret: the client went away before its answer" relay.vm; then
+    pass secrets-vanished-clients-logged
+else
+    fail secrets-vanished-clients-logged "$(grep "aproxy: secrets" relay.vm | tail -n 3 | tr '\n' ' ')"
+fi
 echo "$relayed" | grep -E '^(PASS|FAIL) '
 echo "$relayed" | grep -qE '^PASS aproxy-host/counter-keeps-serving' ||
     fail counter-relay "$(echo "$relayed" | tail -n 2 | tr '\n' ' ') $(tail -n 2 relay.vm relay.host | tr '\n' ' ')"
+if echo "$relayed" | grep -q '^PASS aproxy-host/counter-read-after-kbs-restart' &&
+   grep -q "counter relay: the KBS refused this session's token (401); attesting again" relay.vm &&
+   grep -q "counter relay: attested again" relay.vm; then
+    pass counter-relay-attests-again-after-kbs-restart
+else
+    fail counter-relay-attests-again-after-kbs-restart "$(grep "counter relay" relay.vm | tail -n 3 | tr '\n' ' ')"
+fi

@@ -3,8 +3,10 @@
 to aproxy's socket and checks what comes back: reads and advances reach the
 development KBS's counter, a malformed or too long line gets an error line,
 and the relay keeps serving after it.  One PASS/FAIL line per case.
+With "after-kbs-restart": one read, which must find the value the first run
+left (1), although the KBS was restarted and knows no session of before.
 
-  counter-client.py SOCKET"""
+  counter-client.py SOCKET [after-kbs-restart]"""
 
 import base64
 import json
@@ -17,7 +19,7 @@ def b64url(b):
     return base64.urlsafe_b64encode(b).rstrip(b"=").decode()
 
 
-def main(path):
+def main(path, after_restart):
     s = socket.socket(socket.AF_UNIX)
     s.settimeout(60)
     s.connect(path)
@@ -39,6 +41,11 @@ def main(path):
         return json.dumps({"instance": "vtpm", "body": body}, separators=(",", ":")).encode()
 
     tag = b64url(bytes([0x11]) * 32)
+    if after_restart:
+        a = ask(request({"op": "read"}))
+        check("read-after-kbs-restart", a.get("status") == 200 and a["body"].get("value") == 1
+              and a["body"].get("tag") == tag, a)
+        return 1 if failures else 0
     a = ask(request({"op": "read"}))
     check("read-fresh", a.get("status") == 200 and a["body"].get("value") == 0 and "mac" in a["body"], a)
     a = ask(request({"op": "advance", "value": 1, "tag": tag}))
@@ -53,4 +60,4 @@ def main(path):
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1]))
+    sys.exit(main(sys.argv[1], sys.argv[2:] == ["after-kbs-restart"]))

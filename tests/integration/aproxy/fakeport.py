@@ -5,7 +5,9 @@ listener (a chardev socket with server=on) that aproxy-host connects to.
   fakeport.py bridge PORTFILE -- CMD...
       Runs CMD (the VM half, on the host) with the other end of the port as
       descriptor 3, and relays bytes both ways until either side ends; exits
-      with CMD's status.
+      with CMD's status.  With FAKEPORT_STALE=1 in the environment, a
+      `counter` reply is waiting in the port first, as one a killed VM half
+      left unread.
   fakeport.py malformed PORTFILE
       Sends aproxy-host malformed frames; each must be answered by an error
       message, and a valid hello after them by a hello.  Prints PASS/FAIL lines.
@@ -38,6 +40,9 @@ def bridge(portfile, cmd):
     vm, theirs = socket.socketpair()
     child = subprocess.Popen(cmd, pass_fds=(3,), preexec_fn=lambda: os.dup2(theirs.fileno(), 3))
     theirs.close()
+    if os.environ.get("FAKEPORT_STALE") == "1":
+        vm.sendall(frame(cbor_map([("v", head(0, 1)), ("t", text("counter")),
+                                   ("line", text('{"status":0,"error":"stale"}'))])))
     ends = {host: vm, vm: host}
     while child.poll() is None:
         ready, _, _ = select.select(list(ends), [], [], 0.2)

@@ -4,13 +4,22 @@
 #
 #   vm-aproxy.sh KERNEL CPIO DEVICES
 #
+# CPIO is the service image plus secrets-check (tests/integration/aproxy.mk).
 # DEVICES holds apps/image's QEMU device arguments with @STATE@, @PORT@,
 # @CTRL@ and @APROXY@ placeholders.  Boots:
 #   1. the command line and initrd the KBS has reference values for: the
 #      emulated report is accepted and the state key reaches /run/vtpm; then
-#      stage 2: the quote of aproxy's measured vtpm releases the workload
-#      secret, and tpm2_checkquote verifies that quote with the PCRs
-#      aproxy-measure expects from the kernel, initrd and programs;
+#      the workload secret-demo asks aproxy's secrets socket for its secret,
+#      which stage 2 (the quote of aproxy's measured vtpm) releases, and uses
+#      it; secrets-check gets aproxy's refusals (an unknown resource, a policy
+#      this VM does not meet, malformed requests), goes away mid-request and
+#      before an answer, and is served after that; tpm2_checkquote verifies that quote with the PCRs aproxy-measure
+#      expects from the kernel, initrd and programs.  While this VM runs
+#      (continuity below): an NV write through the sealed vtpm is anchored;
+#      the host half is restarted, so aproxy exits, init restarts it and it
+#      attests anew, and the next write is anchored through the new relay;
+#      the KBS goes down during a write, which is not acknowledged, and once it
+#      is back the vtpm starts again on a state that holds the last write;
 #   2. another command line, 3. an initrd with one byte more: the host half
 #      computes another launch digest and the KBS refuses it, which aproxy
 #      reports on the console with the KBS's reason.
@@ -54,34 +63,50 @@ devkbs_start "$work" "$digest" "$(openssl rand -hex 32)" >setup.out || { fail vm
 kpid=$DEVKBS_PID
 "$root/apps/image/mkstate.sh" --empty "$VTPM" state.img >mkstate.log 2>&1 || { fail vm-aproxy/setup "mkstate"; exit 1; }
 
+# start_host NAME INITRD CMDLINE PORT LOG: aproxy-host for a boot, pid in hpid.
+start_host() {
+    "$HOST" --port "127.0.0.1:$(($4 + 2))" --kbs "$DEVKBS_URL" --psp-key psp.pem --evidence-dir "$1-evidence" \
+        --kernel "$KERNEL_FILE" --initrd "$2" --cmdline "$3" >"$5" 2>&1 &
+    hpid=$!
+}
+KERNEL_FILE=$kernel
+
 # boot NAME INITRD CMDLINE: boots until aproxy reports stage 1 (or gives up);
-# the console is NAME.log, aproxy-host's NAME-host.log.
+# the console is NAME.log, aproxy-host's NAME-host.log.  BOOT_HOOK, if set,
+# runs with NAME INITRD CMDLINE PORT while the VM still runs.
 boot() {
     local name=$1 initrd=$2 cmdline=$3 port devices
-    port=$(( (RANDOM % 10000) * 4 + 20000 ))
-    devices=$(sed -e "s#@STATE@#$work/state.img#" -e "s#@PORT@#$port#" -e "s#@CTRL@#$((port + 1))#" \
-                  -e "s#@APROXY@#$((port + 2))#" "$devfile")
-    # shellcheck disable=SC2086 # the device arguments are words
-    "$QEMU_BIN" -machine microvm,acpi=off -cpu max -no-reboot -nographic -monitor none -serial stdio \
-        -device isa-debug-exit,iobase=0xf4,iosize=4 -m 128 -kernel "$kernel" -initrd "$initrd" \
-        -append "$cmdline" $devices </dev/null >"$name.log" 2>&1 &
-    qpid=$!
+    # a random port triple; another one if something else holds one of them
+    # (QEMU then stops at once, saying so)
+    for _ in 1 2 3; do
+        port=$(( (RANDOM % 10000) * 4 + 20000 ))
+        devices=$(sed -e "s#@STATE@#$work/state.img#" -e "s#@PORT@#$port#" -e "s#@CTRL@#$((port + 1))#" \
+                      -e "s#@APROXY@#$((port + 2))#" "$devfile")
+        # shellcheck disable=SC2086 # the device arguments are words
+        "$QEMU_BIN" -machine microvm,acpi=off -cpu max -no-reboot -nographic -monitor none -serial stdio \
+            -device isa-debug-exit,iobase=0xf4,iosize=4 -m 128 -kernel "$kernel" -initrd "$initrd" \
+            -append "$cmdline" $devices </dev/null >"$name.log" 2>&1 &
+        qpid=$!
+        sleep 1
+        grep -q "Failed to find an available port" "$name.log" || break
+        wait "$qpid" 2>/dev/null
+    done
     rm -rf "$name-evidence"
     mkdir -p "$name-evidence"
-    "$HOST" --port "127.0.0.1:$((port + 2))" --kbs "$DEVKBS_URL" --psp-key psp.pem --evidence-dir "$name-evidence" \
-        --kernel "$kernel" --initrd "$initrd" --cmdline "$cmdline" >"$name-host.log" 2>&1 &
-    hpid=$!
+    start_host "$name" "$initrd" "$cmdline" "$port" "$name-host.log"
     for _ in $(seq $((BOOT_WAIT * 10))); do
         grep -qE "aproxy: (.*FAILED|.*: the measured vTPM|cannot)" "$name.log" && break
-        # after stage 2: the sealed vtpm's counter read through the relay, and
-        # its first commit anchored (the KBS's counter file appears), or a refusal
-        grep -q "aproxy: stage 2: the KBS accepted" "$name.log" &&
+        # after stage 2: the workload got its secret (or said why not), the
+        # sealed vtpm's counter was read through the relay and its first
+        # commit anchored (the KBS's counter file appears), or a refusal
+        grep -q "secret-demo: " "$name.log" && grep -q "secrets-check: done" "$name.log" &&
             { grep -qE "rollback: (cannot read|.*refus)" "$name.log" ||
               { grep -q "rollback: KBS counter" "$name.log" && [ -s counters.json ]; }; } && break
         kill -0 "$qpid" 2>/dev/null || break
         sleep 0.1
     done
     sleep 0.5
+    [ -n "${BOOT_HOOK:-}" ] && kill -0 "$qpid" 2>/dev/null && "$BOOT_HOOK" "$name" "$initrd" "$cmdline" "$port"
     kill "$qpid" 2>/dev/null; wait "$qpid" 2>/dev/null
     wait "$hpid" 2>/dev/null
     qpid= hpid=
@@ -104,8 +129,88 @@ if [ -n "${VM_APROXY_BENCH:-}" ]; then
     exit 0
 fi
 
+# continuity NAME INITRD CMDLINE PORT (the reference boot's hook): the
+# sealed vtpm's service across an aproxy restart and a KBS outage, driven
+# with tpm2-tools on its data port.
+NV=0x1500016
+counter_value() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["vtpm"]["value"])' counters.json 2>/dev/null || echo 0; }
+wait_log() { # FILE PATTERN COUNT SECONDS: until PATTERN occurs COUNT times
+    for _ in $(seq $(($4 * 10))); do [ "$(grep -cE -- "$2" "$1")" -ge "$3" ] && return 0; sleep 0.1; done; return 1
+}
+# started: TPM2_Startup(CLEAR) answered (or the TPM was started already); a
+# command sent while no vtpm runs waits in the port for the next one.
+started() {
+    for _ in 1 2 3; do
+        timeout 200 tpm2_startup -c >>tpm2.log 2>&1 && return 0
+        grep -q "TPM_RC_INITIALIZE" tpm2.log && return 0
+        sleep 1
+    done
+    return 1
+}
+continuity() {
+    local name=$1 initrd=$2 cmdline=$3 port=$4 c1 c2 c3 got
+    export TPM2TOOLS_TCTI="swtpm:host=127.0.0.1,port=$port"
+    printf value-01 >v1; printf value-02 >v2; printf value-03 >v3
+    if started && tpm2_nvdefine $NV -C o -s 8 -a "ownerread|ownerwrite" >>tpm2.log 2>&1 &&
+       tpm2_nvwrite -C o -i v1 $NV >>tpm2.log 2>&1; then
+        pass vm-aproxy/sealed-nv-write-anchored
+    else
+        fail vm-aproxy/sealed-nv-write-anchored "$(tail -n 2 tpm2.log | tr '\n' ' ')"
+        return
+    fi
+    c1=$(counter_value)
+    # aproxy restart: its host half goes away, aproxy exits, init restarts
+    # it, and with a new host half it attests again and serves its sockets.
+    kill "$hpid"; wait "$hpid" 2>/dev/null
+    wait_log "$name.log" "aproxy: the host half hung up the port: exiting, to attest anew" 1 120
+    start_host "$name" "$initrd" "$cmdline" "$port" "$name-host2.log"
+    if wait_log "$name.log" "aproxy: relaying the vtpm's rollback counter on /run/aproxy/counter.sock" 2 300 &&
+       grep -qE "aproxy \(pid [0-9]+\) exited with status 1, restarting" "$name.log" &&
+       wait_log "$name.log" "aproxy: serving workload secrets on /run/aproxy/secrets.sock" 2 10 &&
+       tpm2_nvwrite -C o -i v2 $NV >>tpm2.log 2>&1 && c2=$(counter_value) && [ "$c2" -gt "$c1" ] &&
+       tpm2_nvread -C o -s 8 $NV -o got 2>>tpm2.log && cmp -s got v2; then
+        pass vm-aproxy/aproxy-restarted-relay-resumes
+    else
+        fail vm-aproxy/aproxy-restarted-relay-resumes "counter ${c1:-?} -> ${c2:-?}: $(grep -E "aproxy|init" "$name.log" | tail -n 3 | tr '\n' ' ') $(tail -n 1 tpm2.log)"
+        return
+    fi
+    # The KBS goes down during a commit: the write is not acknowledged, the
+    # vtpm stops (after its retries) rather than serve an unanchored commit;
+    # once the KBS is back (a new process: the relay attests again), the
+    # restarted vtpm anchors the commit it had written and serves it.
+    # (QEMU keeps the client's connection when the vtpm in the VM stops, so
+    # the client gets no answer at all: the write is run in the background
+    # and must not have succeeded once the vtpm has stopped.)
+    kill "$kpid"; wait "$kpid" 2>/dev/null
+    timeout 300 tpm2_nvwrite -C o -i v3 $NV >>tpm2.log 2>&1 &
+    local wpid=$! wrc
+    if wait_log "$name.log" "rollback: KBS counter vtpm not reached \(try 6 of 6\)" 1 120 &&
+       wait_log "$name.log" "stopping: a state commit that is not anchored must not be acknowledged" 1 60; then
+        kill "$wpid" 2>/dev/null; wait "$wpid"; wrc=$?
+        if [ "$wrc" = 0 ]; then
+            fail vm-aproxy/kbs-down-write-not-acknowledged "the write was acknowledged with the KBS down"
+        else
+            pass vm-aproxy/kbs-down-write-not-acknowledged
+        fi
+    else
+        kill "$wpid" 2>/dev/null; wait "$wpid"
+        fail vm-aproxy/kbs-down-write-not-acknowledged "$(grep -E "rollback|stopping" "$name.log" | tail -n 3 | tr '\n' ' ')"
+    fi
+    PYTHONDONTWRITEBYTECODE=1 /usr/bin/python3 "$KBS_DEV" --config "$work/kbs.json" --listen "${DEVKBS_URL#http://}" \
+        >>kbs-dev.log 2>&1 &
+    kpid=$!
+    : >tpm2.log
+    if started && tpm2_nvread -C o -s 8 $NV -o got 2>>tpm2.log && cmp -s got v3 && c3=$(counter_value) &&
+       [ "$c3" -gt "$c2" ] && grep -q "counter relay: attested again" "$name.log" &&
+       grep -qE "rollback: /dev/vda seq [0-9]+ was written but not yet anchored when the vtpm stopped; anchoring it" "$name.log"; then
+        pass vm-aproxy/kbs-back-state-intact
+    else
+        fail vm-aproxy/kbs-back-state-intact "counter ${c2:-?} -> ${c3:-?}, NV '$(cat got 2>/dev/null)': $(grep -E "rollback|relay" "$name.log" | tail -n 3 | tr '\n' ' ') $(tail -n 1 tpm2.log)"
+    fi
+}
+
 # 1. The reference boot.
-boot reference "$cpio" "$CMDLINE"
+BOOT_HOOK=continuity boot reference "$cpio" "$CMDLINE"
 expect_in reference.log vm-aproxy/stage1-attested-at-boot \
     "aproxy: platform evidence: EMULATED" \
     "aproxy: stage 1: the KBS accepted the emulated platform report and released nutshell/vtpm/state-key" \
@@ -114,9 +219,27 @@ expect_in reference.log vm-aproxy/vtpm-unseals-with-released-key \
     "state key: read from /run/vtpm/state.key; new commits are sealed \(aes-256-gcm\)"
 expect_in reference-host.log vm-aproxy/host-half-says-emulated \
     "platform evidence EMULATED" "emulated PSP signed a report \(EMULATED"
-expect_in reference.log vm-aproxy/stage2-quote-releases-workload-secret \
+secret_text="a workload secret for the attested service VM"
+demo_mac=$(python3 -c 'import hmac,hashlib,sys; print(hmac.new(sys.argv[1].encode(), b"nutshell secret demo v1", hashlib.sha256).hexdigest())' "$secret_text")
+expect_in reference.log vm-aproxy/stage2-releases-workload-secret-through-socket \
     "aproxy: stage 2: measured vTPM started" \
-    "aproxy: stage 2: the KBS accepted the vTPM quote and released nutshell/workload/secret into /run/aproxy/secrets/workload"
+    "aproxy: serving workload secrets on /run/aproxy/secrets.sock" \
+    "aproxy: secrets: released nutshell/workload/secret \(${#secret_text} bytes\) to a workload after stage-2 attestation"
+expect_in reference.log vm-aproxy/workload-uses-its-secret \
+    "secret-demo: received nutshell/workload/secret \(${#secret_text} bytes\) from aproxy; HMAC-SHA256\(secret, \"nutshell secret demo v1\"\) = $demo_mac"
+# aproxy's answers to secrets-check (in the VM: the kernel's AF_UNIX sockets).
+expect_in reference.log vm-aproxy/secrets-kbs-refuses-unknown \
+    "secrets-check: unknown: ERR refused .*no resource nutshell/workload/no-such-secret"
+expect_in reference.log vm-aproxy/secrets-policy-mismatch-refused \
+    "secrets-check: policy-mismatch: ERR refused .*nutshell/workload/needs-sample needs affirmed \['sample'\] evidence"
+expect_in reference.log vm-aproxy/secrets-malformed-requests-refused \
+    "secrets-check: malformed: ERR malformed the resource path must be three segments" \
+    "secrets-check: too-long: ERR malformed request line over 256 bytes"
+expect_in reference.log vm-aproxy/secrets-vanishing-clients-logged \
+    "aproxy: secrets: malformed request: the client went away before its request's newline" \
+    "aproxy: secrets: nutshell/workload/secret: the client went away before its answer"
+expect_in reference.log vm-aproxy/secrets-keeps-serving \
+    "secrets-check: keeps-serving: OK ${#secret_text} \| $secret_text"
 # The sealed vtpm anchors its state in the KBS's counter through aproxy's
 # relay, and the KBS's counter (persisted in counters.json) moved.
 expect_in reference.log vm-aproxy/vtpm-anchors-in-kbs-counter \
@@ -136,7 +259,9 @@ fi
 checkquote() {
     local ev=reference-evidence args=() line kind what
     declare -A file=([/sbin/init]=$root/build/apps/image/init [/sbin/aproxy]=$root/build/apps/image/aproxy
-                     [/sbin/vtpm]=$root/build/apps/image/vtpm [/lib/ld-musl-x86_64.so.1]=$root/sysroot/lib/libc.so)
+                     [/sbin/vtpm]=$root/build/apps/image/vtpm [/lib/ld-musl-x86_64.so.1]=$root/sysroot/lib/libc.so
+                     [/sbin/secret-demo]=$root/build/apps/image/secret-demo
+                     [/sbin/secrets-check]=$root/build/tests/vm-aproxy/secrets-check)
     [ -s "$ev/quote.msg" ] || { echo "no quote reached the host"; return 1; }
     while IFS= read -r line; do
         kind=${line%% *} what=${line#* }   # (the command line may start with a space)
