@@ -72,6 +72,16 @@ bool file_is_regular(struct file *f)
     return K_S_ISREG(f->inode->mode) && !f->inode->iops; /* generated files have no pages */
 }
 
+bool file_map_readable(struct file *f)
+{
+    return FILE_READABLE(f);
+}
+
+bool file_map_writable(struct file *f)
+{
+    return FILE_WRITABLE(f) && !(f->flags & K_O_APPEND);
+}
+
 /* Directories open read-only; reads give EISDIR, getdents64 lists them. */
 const struct file_ops dir_file_ops = {
     .seekable = true,

@@ -28,9 +28,13 @@
 #define PROT_EXEC 4
 
 #define VMA_ANON 0x1
-#define VMA_SHARED 0x2    /* MAP_SHARED: same as private while nothing is shared across processes */
+#define VMA_SHARED 0x2    /* MAP_SHARED: with a file, its pages are the file's own, mapped writable;
+                             without one (never made so by mmap, which gives shared anonymous memory
+                             an unnamed file), the same as private */
 #define VMA_STACK 0x4
 #define VMA_HEAP 0x8      /* the brk area */
+#define VMA_NOWRITE 0x10  /* a shared mapping of a file not open for writing (or a SHM_RDONLY
+                             attach): mprotect may not add PROT_WRITE (EACCES, Linux's !VM_MAYWRITE) */
 
 #define USER_STACK_TOP 0x00007ffffffff000ull
 #define USER_STACK_MAX (8ull << 20)    /* RLIMIT_STACK */
@@ -44,6 +48,16 @@
 #define VM_MAX_MAP_COUNT 65530u
 
 struct file;
+struct vma;
+
+/* What a subsystem that owns a kind of mapping (System V shared memory)
+ * is told about its VMAs: open when a VMA of it is made or copied (a split,
+ * fork, mremap), close when one goes away (munmap, exit, exec).  Called
+ * with mm->lock held: they take no sleeping lock and touch no user memory. */
+struct vma_ops {
+    void (*open)(struct vma *v);
+    void (*close)(struct vma *v);
+};
 
 struct vma {
     struct range_node range; /* start, end: page aligned, end exclusive; in mm->vma_tree */
@@ -54,6 +68,7 @@ struct vma {
     uint64_t file_bytes;   /* bytes of the file visible from start (an ELF segment's file part;
                               mmap: the whole length); the rest reads as zero */
     struct list_head link; /* mm->vmas, sorted by start */
+    const struct vma_ops *ops; /* NULL for most */
 };
 
 struct mm {
@@ -86,13 +101,28 @@ void mm_activate(struct mm *mm);
  * file may be NULL.  Returns 0, -ENOMEM or -EEXIST. */
 int vm_map_fixed(struct mm *mm, uint64_t start, uint64_t len, uint32_t prot, uint32_t flags, struct file *file,
                  uint64_t file_off, uint64_t file_bytes);
+/* Where vm_mmap_file places a mapping. */
+enum vm_place {
+    VM_PLACE_ANY,       /* addr if free (0: no hint), else the highest gap */
+    VM_PLACE_FIXED,     /* exactly addr, replacing what was there */
+    VM_PLACE_NOREPLACE, /* exactly addr, -EEXIST if anything is there */
+};
+/* A shared mapping of a whole file of len bytes (page aligned) that another
+ * subsystem makes (shmat), with VMA flags (VMA_SHARED and maybe
+ * VMA_NOWRITE).  The new VMA gets ops (its open is called).  Takes
+ * mm->lock.  Returns the address, or -ENOMEM (no room, or addr outside user
+ * space) or -EEXIST. */
+int64_t vm_mmap_file(struct mm *mm, uint64_t addr, uint64_t len, uint32_t prot, uint32_t flags, struct file *file,
+                     enum vm_place place, const struct vma_ops *ops);
+/* Removes every mapping in [start, end) (page aligned).  mm->lock held. */
+int vm_unmap_locked(struct mm *mm, uint64_t start, uint64_t end);
 /* Makes [start, start+len) present now (exec's stack, MAP_POPULATE).  mm->lock held. */
 int vm_populate_locked(struct mm *mm, uint64_t start, uint64_t len);
 
 /* Changes the protection of the present pages of [start, end) (page
- * aligned, inside VMAs already set to prot).  Pages still shared since a fork
- * stay read-only.  mm->lock held. */
-int vm_protect_locked(struct mm *mm, uint64_t start, uint64_t end, uint32_t prot);
+ * aligned, inside v, already set to prot).  Pages still shared since a fork
+ * stay read-only (not in a shared file mapping).  mm->lock held. */
+int vm_protect_locked(struct mm *mm, struct vma *v, uint64_t start, uint64_t end, uint32_t prot);
 /* fork: a new address space with the same VMAs whose present pages are
  * shared copy-on-write (read-only in both until one writes).  The parent
  * must be the active address space.  -ENOMEM when free memory could not
