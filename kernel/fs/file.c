@@ -72,6 +72,11 @@ bool file_is_regular(struct file *f)
     return K_S_ISREG(f->inode->mode) && !f->inode->iops; /* generated files have no pages */
 }
 
+const void *file_identity(struct file *f)
+{
+    return f->inode;
+}
+
 bool file_map_readable(struct file *f)
 {
     return FILE_READABLE(f);

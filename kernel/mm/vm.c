@@ -454,6 +454,17 @@ int vm_populate_locked(struct mm *mm, uint64_t start, uint64_t len)
     return 0;
 }
 
+void vm_shared_word(struct mm *mm, uint64_t addr, const void **space, uint64_t *off)
+{
+    mutex_lock(&mm->lock);
+    struct vma *v = vma_find(mm, addr);
+    if (v && vma_shares_file(v)) {
+        *space = file_identity(v->file);
+        *off = v->file_off + (addr - v->range.start);
+    }
+    mutex_unlock(&mm->lock);
+}
+
 int vm_handle_fault(struct mm *mm, uint64_t addr, bool write, bool exec)
 {
     if (!mm || addr >= USER_TOP)

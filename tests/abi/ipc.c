@@ -11,6 +11,7 @@
 
 #include <fcntl.h>
 #include <sched.h>
+#include <semaphore.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/ipc.h>
@@ -121,6 +122,49 @@ static void t_posix_shm_exec(void)
     OK(munmap(p, PAGE));
     OK(close(fd));
     OK(shm_unlink(name));
+}
+
+static int child_sem_post(const char *name)
+{
+    sem_t *s = sem_open(name, 0);
+    if (s == SEM_FAILED)
+        return 2;
+    abi_sleep_ms(50); /* the parent is likely asleep in sem_wait by now */
+    return sem_post(s) ? 3 : 0;
+}
+
+/* musl's sem_open (a file in /dev/shm mapped shared): a forked child
+ * blocks in sem_wait until the parent posts, and an exec'd program posts to
+ * the parent (a shared futex found through the file, wherever it is mapped). */
+static void t_sem_open_across_processes(void)
+{
+    char name[64];
+    snprintf(name, sizeof name, "/abi-ipc-sem-%d", (int)getpid());
+    sem_t *s = sem_open(name, O_CREAT | O_EXCL, 0600, 0);
+    CHECK(s != SEM_FAILED, "sem_open: %s", abi_errname(errno));
+    pid_t pid = OK(fork());
+    if (pid == 0) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_sec += 20;
+        _exit(sem_timedwait(s, &ts) ? 2 : 0);
+    }
+    abi_sleep_ms(50);
+    OK(sem_post(s));
+    EQ(child_status(pid), 0);
+    const char *args[] = {"--child", "sem-post", name, NULL};
+    pid = abi_spawn("ipc", args);
+    CHECK(pid > 0, "spawn: %s", abi_errname((int)-pid));
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ts.tv_sec += 20;
+    OK(sem_timedwait(s, &ts));
+    EQ(child_status(pid), 0);
+    int v = -1;
+    OK(sem_getvalue(s, &v));
+    EQ(v, 0);
+    OK(sem_close(s));
+    OK(sem_unlink(name));
 }
 
 static void t_shared_anon_fork(void)
@@ -600,6 +644,8 @@ static int child_main(int argc, char **argv)
 {
     if (argc >= 2 && !strcmp(argv[0], "shm-exec"))
         return child_shm_exec(argv[1]);
+    if (argc >= 2 && !strcmp(argv[0], "sem-post"))
+        return child_sem_post(argv[1]);
     return 99;
 }
 
@@ -611,6 +657,7 @@ int main(int argc, char **argv)
     RUN(dev_shm_is_tmpfs);
     RUN(posix_shm_fork);
     RUN(posix_shm_exec);
+    RUN(sem_open_across_processes);
     RUN(shared_anon_fork);
     RUN(shared_map_access);
     RUN(msync);

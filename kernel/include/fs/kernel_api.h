@@ -44,6 +44,9 @@ bool file_map_writable(struct file *f);
  * reading and writing: what MAP_SHARED anonymous memory and System V shared
  * memory segments are.  0 and *out (a reference), or -ENOMEM. */
 int shmem_file_create(uint64_t size, uint32_t mode, struct file **out);
+/* What tells f's file apart from every other while f is open (its inode):
+ * shared futexes are keyed by it. */
+const void *file_identity(struct file *f);
 /* Size of a regular file, in bytes. */
 uint64_t file_size(struct file *f);
 /* f's inode's content version (inode_content_version): a serial never

@@ -137,6 +137,11 @@ int mm_fork(struct mm *parent, struct mm **out);
  * was.  Takes mm->lock. */
 int64_t mm_read_remote(struct mm *mm, uint64_t addr, void *buf, size_t len);
 
+/* For shared futexes: if addr lies in a shared file mapping of mm, sets
+ * *space to the file's identity (file_identity) and *off to the word's
+ * offset in the file; else leaves them.  Takes mm->lock. */
+void vm_shared_word(struct mm *mm, uint64_t addr, const void **space, uint64_t *off);
+
 /* Page fault in user memory at addr.  write/exec say what the access was.
  * Returns 0 (mapped: retry), -EFAULT (no VMA: SIGSEGV/SEGV_MAPERR),
  * -EACCES (VMA forbids it: SEGV_ACCERR), -ENOMEM (no frame: SIGBUS) or
