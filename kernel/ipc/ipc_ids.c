@@ -3,6 +3,7 @@
 #include <ipc/ipc_ids.h>
 #include <kernel/clock.h>
 #include <kernel/errno.h>
+#include <kernel/printk.h>
 #include <kernel/string.h>
 #include <mm/slab.h>
 #include <proc/process.h>
@@ -21,6 +22,16 @@ int ipc_current_pid(void)
 int64_t ipc_now(void)
 {
     return (int64_t)(clock_realtime_ns() / 1000000000ull);
+}
+
+void ipc_emit(void (*emit)(void *ctx, const char *line, size_t n), void *ctx, const char *fmt, ...)
+{
+    char line[256]; /* the longest, a segment's, is about 200 */
+    va_list ap;
+    va_start(ap, fmt);
+    int n = kvsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    emit(ctx, line, MIN((size_t)n, sizeof line - 1));
 }
 
 struct ipc_obj *ipc_find_key(struct ipc_ids *ids, int32_t key)

@@ -12,6 +12,7 @@
  * queue with its messages.  A message's text is copied from the sender
  * before the lock is taken and to the receiver after it is released: a
  * receiver whose buffer faults loses the message it took, as on Linux. */
+#include <ipc/ipc.h>
 #include <ipc/ipc_ids.h>
 #include <kernel/errno.h>
 #include <kernel/list.h>
@@ -327,4 +328,22 @@ int64_t sys_msgctl(const struct syscall_args *a)
     if (r >= 0 && (cmd == IPC_STAT || by_slot) && copy_to_user(ubuf, &ds, sizeof ds))
         r = -EFAULT;
     return r;
+}
+
+void msg_proc_show(ipc_emit_fn emit, void *ctx)
+{
+    ipc_emit(emit, ctx, "       key      msqid perms      cbytes       qnum lspid lrpid   uid   gid  cuid  cgid"
+                        "      stime      rtime      ctime\n");
+    uint64_t fl = spin_lock_irqsave(&msg_lock);
+    int highest = ipc_highest_slot(&msg_ids);
+    for (int i = 0; i <= highest; i++) {
+        struct msg_queue *q = (struct msg_queue *)ipc_at_slot(&msg_ids, i);
+        if (!q)
+            continue;
+        const struct ipc_perm_k *p = &q->obj.perm;
+        ipc_emit(emit, ctx, "%10d %10d  %4o  %10lu %10lu %5u %5u %5u %5u %5u %5u %10ld %10ld %10ld\n", p->key, q->obj.id,
+                 p->mode, q->cbytes, q->qnum, q->lspid, q->lrpid, p->uid, p->gid, p->cuid, p->cgid, q->stime, q->rtime,
+                 q->ctime);
+    }
+    spin_unlock_irqrestore(&msg_lock, fl);
 }

@@ -511,3 +511,19 @@ void sem_exit(int pid)
     }
     spin_unlock_irqrestore(&sem_lock, fl);
 }
+
+void sem_proc_show(ipc_emit_fn emit, void *ctx)
+{
+    ipc_emit(emit, ctx, "       key      semid perms      nsems   uid   gid  cuid  cgid      otime      ctime\n");
+    uint64_t fl = spin_lock_irqsave(&sem_lock);
+    int highest = ipc_highest_slot(&sem_ids);
+    for (int i = 0; i <= highest; i++) {
+        struct sem_set *s = (struct sem_set *)ipc_at_slot(&sem_ids, i);
+        if (!s)
+            continue;
+        const struct ipc_perm_k *p = &s->obj.perm;
+        ipc_emit(emit, ctx, "%10d %10d  %4o %10u %5u %5u %5u %5u %10ld %10ld\n", p->key, s->obj.id, p->mode, s->nsems,
+                 p->uid, p->gid, p->cuid, p->cgid, s->otime, s->ctime);
+    }
+    spin_unlock_irqrestore(&sem_lock, fl);
+}

@@ -15,6 +15,7 @@
  * (an attach counted in advance, as Linux's do_shmat) and maps it after. */
 #include <fs/kernel_api.h>
 #include <fs/vfs.h>
+#include <ipc/ipc.h>
 #include <ipc/ipc_ids.h>
 #include <kernel/errno.h>
 #include <kernel/mutex.h>
@@ -355,4 +356,22 @@ int64_t sys_shmctl(const struct syscall_args *a)
     if (r >= 0 && (cmd == IPC_STAT || by_slot) && copy_to_user(ubuf, &ds, sizeof ds))
         r = -EFAULT;
     return r;
+}
+
+void shm_proc_show(ipc_emit_fn emit, void *ctx)
+{
+    ipc_emit(emit, ctx, "       key      shmid perms                  size  cpid  lpid nattch   uid   gid  cuid  cgid"
+                        "      atime      dtime      ctime                   rss                  swap\n");
+    mutex_lock(&shm_lock);
+    int highest = ipc_highest_slot(&shm_ids);
+    for (int i = 0; i <= highest; i++) {
+        struct shm_seg *s = (struct shm_seg *)ipc_at_slot(&shm_ids, i);
+        if (!s)
+            continue;
+        const struct ipc_perm_k *p = &s->obj.perm;
+        ipc_emit(emit, ctx, "%10d %10d  %4o %21lu %5u %5u  %5lu %5u %5u %5u %5u %10ld %10ld %10ld %21lu %21lu\n",
+                 p->key, s->obj.id, p->mode, s->size, s->cpid, s->lpid, s->nattch, p->uid, p->gid, p->cuid, p->cgid,
+                 s->atime, s->dtime, s->ctime, (uint64_t)(s->file->inode->reg.resident * PAGE_SIZE), (uint64_t)0);
+    }
+    mutex_unlock(&shm_lock);
 }

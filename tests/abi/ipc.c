@@ -640,6 +640,59 @@ static void t_ipc_keys_and_perms(void)
     OK(semctl(s, 0, IPC_RMID));
 }
 
+/* Whether /proc/sysvipc/<kind> starts with Linux's header and has a line
+ * for (key, id) with the mode and the value in column `col` (1-based). */
+static int sysvipc_has(const char *kind, const char *header, int key, int id, unsigned mode, int col, long val)
+{
+    char path[64], buf[8192];
+    snprintf(path, sizeof path, "/proc/sysvipc/%s", kind);
+    int fd = open(path, O_RDONLY);
+    if (fd < 0)
+        return 0;
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0)
+        return 0;
+    buf[n] = 0;
+    if (strncmp(buf, header, strlen(header)))
+        return 0;
+    for (char *line = strchr(buf, '\n'); line && line[1]; line = strchr(line + 1, '\n')) {
+        int k, i;
+        unsigned m;
+        if (sscanf(line + 1, "%d %d %o", &k, &i, &m) != 3 || k != key || i != id || m != mode)
+            continue;
+        char *f = line + 1;
+        for (int c = 1; c < col; c++) {
+            while (*f == ' ')
+                f++;
+            while (*f && *f != ' ')
+                f++;
+        }
+        return strtol(f, NULL, 10) == val;
+    }
+    return 0;
+}
+
+static void t_proc_sysvipc(void)
+{
+    key_t key = (key_t)(0x7c000000 | (getpid() & 0xffffff));
+    int shm = OK(shmget(key, 5000, IPC_CREAT | IPC_EXCL | 0640));
+    int sem = OK(semget(key, 3, IPC_CREAT | IPC_EXCL | 0600));
+    int msg = OK(msgget(key, IPC_CREAT | IPC_EXCL | 0604));
+    CHECK(sysvipc_has("shm", "       key      shmid perms                  size  cpid  lpid nattch", key, shm, 0640, 4, 5000),
+          "no line for the segment (size 5000) in /proc/sysvipc/shm");
+    CHECK(sysvipc_has("sem", "       key      semid perms      nsems   uid", key, sem, 0600, 4, 3),
+          "no line for the set (3 semaphores) in /proc/sysvipc/sem");
+    struct text m = {1, "abc"};
+    OK(msgsnd(msg, &m, 4, 0));
+    CHECK(sysvipc_has("msg", "       key      msqid perms      cbytes       qnum lspid", key, msg, 0604, 4, 4),
+          "no line for the queue (4 bytes) in /proc/sysvipc/msg");
+    OK(shmctl(shm, IPC_RMID, NULL));
+    OK(semctl(sem, 0, IPC_RMID));
+    OK(msgctl(msg, IPC_RMID, NULL));
+    CHECK(!sysvipc_has("msg", "       key", key, msg, 0604, 4, 4), "the removed queue is still listed");
+}
+
 static int child_main(int argc, char **argv)
 {
     if (argc >= 2 && !strcmp(argv[0], "shm-exec"))
@@ -672,5 +725,6 @@ int main(int argc, char **argv)
     RUN(msg_pingpong);
     RUN(msg_types_and_limits);
     RUN(ipc_keys_and_perms);
+    RUN(proc_sysvipc);
     return abi_end();
 }

@@ -86,6 +86,9 @@ bool ipc_may_change(const struct ipc_perm_k *p);
 /* IPC_SET: the new owner and the low 9 bits of the mode from a user's ipc64_perm. */
 void ipc_set_perm(struct ipc_perm_k *p, const struct k_ipc64_perm *in);
 void ipc_fill_perm(const struct ipc_perm_k *p, struct k_ipc64_perm *out);
+/* Formats one line of /proc/sysvipc (ipc/ipc.h) and hands it to emit. */
+__attribute__((format(printf, 3, 4))) void ipc_emit(void (*emit)(void *ctx, const char *line, size_t n), void *ctx,
+                                                     const char *fmt, ...);
 /* The current process's pid, and the wall clock in seconds (the times of
  * IPC_STAT). */
 int ipc_current_pid(void);
