@@ -693,8 +693,43 @@ static void t_proc_sysvipc(void)
     CHECK(!sysvipc_has("msg", "       key", key, msg, 0604, 4, 4), "the removed queue is still listed");
 }
 
+/* After exec: the attach count of a segment, as the exit status. */
+static int child_shm_nattch(const char *id)
+{
+    struct shmid_ds ds;
+    return shmctl(atoi(id), IPC_STAT, &ds) ? 99 : (int)ds.shm_nattch;
+}
+
+/* Attaches are inherited by fork and dropped by exec (and exit). */
+static void t_shm_detached_at_exec(void)
+{
+    int id = OK(shmget(IPC_PRIVATE, PAGE, IPC_CREAT | 0600));
+    void *a = shmat(id, NULL, 0);
+    CHECK(a != (void *)-1, "shmat: %s", abi_errname(errno));
+    char num[16], path[512];
+    snprintf(num, sizeof num, "%d", id);
+    abi_prog_path(path, sizeof path, "ipc");
+    pid_t pid = OK(fork());
+    if (pid == 0) {
+        struct shmid_ds ds;
+        if (shmat(id, NULL, 0) == (void *)-1 || shmctl(id, IPC_STAT, &ds) || ds.shm_nattch != 3)
+            _exit(98);
+        char *argv[] = {path, "--child", "shm-nattch", num, NULL};
+        execv(path, argv);
+        _exit(97);
+    }
+    EQ(child_status(pid), 1); /* only the parent's attach is left in the exec'd program */
+    struct shmid_ds ds;
+    OK(shmctl(id, IPC_STAT, &ds));
+    EQ(ds.shm_nattch, 1);
+    OK(shmdt(a));
+    OK(shmctl(id, IPC_RMID, NULL));
+}
+
 static int child_main(int argc, char **argv)
 {
+    if (argc >= 2 && !strcmp(argv[0], "shm-nattch"))
+        return child_shm_nattch(argv[1]);
     if (argc >= 2 && !strcmp(argv[0], "shm-exec"))
         return child_shm_exec(argv[1]);
     if (argc >= 2 && !strcmp(argv[0], "sem-post"))
@@ -717,6 +752,7 @@ int main(int argc, char **argv)
     RUN(sysv_counter_under_mutex);
     RUN(shm_rmid_and_attach_rules);
     RUN(shm_partial_unmap);
+    RUN(shm_detached_at_exec);
     RUN(sem_values_and_errors);
     RUN(sem_counts_and_eidrm);
     RUN(sem_ncnt_and_wakeup);
