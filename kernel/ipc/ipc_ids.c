@@ -56,6 +56,16 @@ struct ipc_obj *ipc_at_slot(struct ipc_ids *ids, int slot)
     return slot >= 0 && (uint32_t)slot < ids->nslots ? ids->slots[slot] : NULL;
 }
 
+struct ipc_obj *ipc_next(struct ipc_ids *ids, int *slot)
+{
+    while ((uint32_t)*slot < ids->nslots) {
+        struct ipc_obj *o = ids->slots[(*slot)++];
+        if (o)
+            return o;
+    }
+    return NULL;
+}
+
 int ipc_highest_slot(struct ipc_ids *ids)
 {
     for (uint32_t i = ids->nslots; i > 0; i--)

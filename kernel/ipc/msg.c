@@ -107,13 +107,25 @@ int64_t sys_msgget(const struct syscall_args *a)
     return r;
 }
 
-/* A sleeper of a removed queue frees it if it is the last to leave.
- * Returns -EIDRM.  msg_lock held. */
-static int queue_left_removed_locked(struct msg_queue *q)
+/* Sleeps on wq (the queue's senders or receivers) until a change: 1 to
+ * look again; -EIDRM if the queue was removed meanwhile (the last sleeper
+ * to leave frees it); -EINTR for a signal.  msg_lock held (released by the
+ * wait). */
+static int queue_wait_locked(const struct syscall_args *a, struct msg_queue *q, struct waitq *wq)
 {
-    if (!q->sleepers)
-        kfree(q);
-    return -EIDRM;
+    q->sleepers++;
+    int wr = waitq_wait_locked_interruptible(wq, &msg_lock, 0);
+    q->sleepers--;
+    if (q->removed) {
+        if (!q->sleepers)
+            kfree(q);
+        return -EIDRM;
+    }
+    if (wr == -EINTR) {
+        syscall_no_restart(a); /* msgsnd and msgrcv are never restarted after a handler, as Linux */
+        return -EINTR;
+    }
+    return 1;
 }
 
 int64_t sys_msgsnd(const struct syscall_args *a)
@@ -157,15 +169,7 @@ int64_t sys_msgsnd(const struct syscall_args *a)
             r = -EAGAIN;
             break;
         }
-        q->sleepers++;
-        int wr = waitq_wait_locked_interruptible(&q->senders, &msg_lock, 0);
-        q->sleepers--;
-        if (q->removed) {
-            r = queue_left_removed_locked(q);
-        } else if (wr == -EINTR) {
-            r = -EINTR;
-            syscall_no_restart(a); /* never restarted after a handler, as Linux */
-        }
+        r = queue_wait_locked(a, q, &q->senders);
     }
     spin_unlock_irqrestore(&msg_lock, fl);
     kfree(m);
@@ -226,15 +230,7 @@ int64_t sys_msgrcv(const struct syscall_args *a)
             r = -ENOMSG;
             break;
         }
-        q->sleepers++;
-        int wr = waitq_wait_locked_interruptible(&q->receivers, &msg_lock, 0);
-        q->sleepers--;
-        if (q->removed) {
-            r = queue_left_removed_locked(q);
-        } else if (wr == -EINTR) {
-            r = -EINTR;
-            syscall_no_restart(a);
-        }
+        r = queue_wait_locked(a, q, &q->receivers);
     }
     spin_unlock_irqrestore(&msg_lock, fl);
     if (r)
@@ -335,11 +331,9 @@ void msg_proc_show(ipc_emit_fn emit, void *ctx)
     ipc_emit(emit, ctx, "       key      msqid perms      cbytes       qnum lspid lrpid   uid   gid  cuid  cgid"
                         "      stime      rtime      ctime\n");
     uint64_t fl = spin_lock_irqsave(&msg_lock);
-    int highest = ipc_highest_slot(&msg_ids);
-    for (int i = 0; i <= highest; i++) {
-        struct msg_queue *q = (struct msg_queue *)ipc_at_slot(&msg_ids, i);
-        if (!q)
-            continue;
+    struct ipc_obj *o;
+    for (int i = 0; (o = ipc_next(&msg_ids, &i));) {
+        const struct msg_queue *q = (struct msg_queue *)o;
         const struct ipc_perm_k *p = &q->obj.perm;
         ipc_emit(emit, ctx, "%10d %10d  %4o  %10lu %10lu %5u %5u %5u %5u %5u %5u %10ld %10ld %10ld\n", p->key, q->obj.id,
                  p->mode, q->cbytes, q->qnum, q->lspid, q->lrpid, p->uid, p->gid, p->cuid, p->cgid, q->stime, q->rtime,

@@ -486,11 +486,9 @@ int64_t sys_semctl(const struct syscall_args *a)
 void sem_exit(int pid)
 {
     uint64_t fl = spin_lock_irqsave(&sem_lock);
-    int highest = sem_undo_count ? ipc_highest_slot(&sem_ids) : -1;
-    for (int slot = 0; sem_undo_count && slot <= highest; slot++) {
-        struct sem_set *s = (struct sem_set *)ipc_at_slot(&sem_ids, slot);
-        if (!s)
-            continue;
+    struct ipc_obj *o;
+    for (int slot = 0; sem_undo_count && (o = ipc_next(&sem_ids, &slot));) {
+        struct sem_set *s = (struct sem_set *)o;
         list_for_each(it, &s->undos) {
             struct sem_undo *u = list_entry(it, struct sem_undo, link);
             if (u->pid != pid)
@@ -516,11 +514,9 @@ void sem_proc_show(ipc_emit_fn emit, void *ctx)
 {
     ipc_emit(emit, ctx, "       key      semid perms      nsems   uid   gid  cuid  cgid      otime      ctime\n");
     uint64_t fl = spin_lock_irqsave(&sem_lock);
-    int highest = ipc_highest_slot(&sem_ids);
-    for (int i = 0; i <= highest; i++) {
-        struct sem_set *s = (struct sem_set *)ipc_at_slot(&sem_ids, i);
-        if (!s)
-            continue;
+    struct ipc_obj *o;
+    for (int i = 0; (o = ipc_next(&sem_ids, &i));) {
+        const struct sem_set *s = (struct sem_set *)o;
         const struct ipc_perm_k *p = &s->obj.perm;
         ipc_emit(emit, ctx, "%10d %10d  %4o %10u %5u %5u %5u %5u %10ld %10ld\n", p->key, s->obj.id, p->mode, s->nsems,
                  p->uid, p->gid, p->cuid, p->cgid, s->otime, s->ctime);

@@ -296,11 +296,9 @@ static int64_t shm_info(int cmd, uint64_t ubuf)
     int highest = ipc_highest_slot(&shm_ids);
     struct k_shminfo64 info = {.shmmax = SHMMAX, .shmmin = SHMMIN, .shmmni = SHMMNI, .shmseg = SHMMNI, .shmall = SHMALL};
     struct k_shm_info use = {.used_ids = (int32_t)shm_ids.in_use, .shm_tot = shm_total_pages};
-    for (int i = 0; i <= highest; i++) {
-        struct shm_seg *s = (struct shm_seg *)ipc_at_slot(&shm_ids, i);
-        if (s)
-            use.shm_rss += s->file->inode->reg.resident;
-    }
+    struct ipc_obj *o;
+    for (int i = 0; (o = ipc_next(&shm_ids, &i));)
+        use.shm_rss += ((struct shm_seg *)o)->file->inode->reg.resident;
     mutex_unlock(&shm_lock);
     int r = cmd == IPC_INFO ? copy_to_user(ubuf, &info, sizeof info) : copy_to_user(ubuf, &use, sizeof use);
     return r ? r : MAX(highest, 0);
@@ -363,11 +361,9 @@ void shm_proc_show(ipc_emit_fn emit, void *ctx)
     ipc_emit(emit, ctx, "       key      shmid perms                  size  cpid  lpid nattch   uid   gid  cuid  cgid"
                         "      atime      dtime      ctime                   rss                  swap\n");
     mutex_lock(&shm_lock);
-    int highest = ipc_highest_slot(&shm_ids);
-    for (int i = 0; i <= highest; i++) {
-        struct shm_seg *s = (struct shm_seg *)ipc_at_slot(&shm_ids, i);
-        if (!s)
-            continue;
+    struct ipc_obj *o;
+    for (int i = 0; (o = ipc_next(&shm_ids, &i));) {
+        const struct shm_seg *s = (struct shm_seg *)o;
         const struct ipc_perm_k *p = &s->obj.perm;
         ipc_emit(emit, ctx, "%10d %10d  %4o %21lu %5u %5u  %5lu %5u %5u %5u %5u %10ld %10ld %10ld %21lu %21lu\n",
                  p->key, s->obj.id, p->mode, s->size, s->cpid, s->lpid, s->nattch, p->uid, p->gid, p->cuid, p->cgid,

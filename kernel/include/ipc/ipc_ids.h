@@ -67,6 +67,8 @@ void ipc_remove(struct ipc_ids *ids, struct ipc_obj *o);
 struct ipc_obj *ipc_at_slot(struct ipc_ids *ids, int slot);
 /* The highest slot in use, or -1 (what the *_INFO commands return). */
 int ipc_highest_slot(struct ipc_ids *ids);
+/* Every object in slot order: `for (int i = 0; (o = ipc_next(ids, &i));)`. */
+struct ipc_obj *ipc_next(struct ipc_ids *ids, int *slot);
 
 /* What xxxget(key, ..., flags) finds before the kind-specific checks:
  * 1 with *found for an existing object the caller may use (flags' low 9
