@@ -78,7 +78,7 @@ int ipc_add(struct ipc_ids *ids, struct ipc_obj *o, int32_t key, int flags)
 {
     if (ids->in_use >= ids->max)
         return -ENOSPC;
-    uint32_t slot = 0;
+    uint32_t slot = ids->free_hint;
     while (slot < ids->nslots && ids->slots[slot])
         slot++;
     if (slot == ids->nslots) {
@@ -100,13 +100,16 @@ int ipc_add(struct ipc_ids *ids, struct ipc_obj *o, int32_t key, int flags)
     o->id = (int)((uint32_t)seq * IPC_ID_SEQ_MULTIPLIER + slot);
     ids->slots[slot] = o;
     ids->in_use++;
+    ids->free_hint = slot + 1;
     return 0;
 }
 
 void ipc_remove(struct ipc_ids *ids, struct ipc_obj *o)
 {
-    ids->slots[(uint32_t)o->id % IPC_ID_SEQ_MULTIPLIER] = NULL;
+    uint32_t slot = (uint32_t)o->id % IPC_ID_SEQ_MULTIPLIER;
+    ids->slots[slot] = NULL;
     ids->in_use--;
+    ids->free_hint = MIN(ids->free_hint, slot);
 }
 
 bool ipc_permitted(const struct ipc_perm_k *p, int want)

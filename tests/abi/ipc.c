@@ -693,6 +693,41 @@ static void t_proc_sysvipc(void)
     CHECK(!sysvipc_has("msg", "       key", key, msg, 0604, 4, 4), "the removed queue is still listed");
 }
 
+/* SHMMAX is EINVAL; SHMMNI segments (4096, fewer if others exist) and
+ * then ENOSPC; MSGMNI queues likewise. */
+static void t_ipc_limits(void)
+{
+    ERR(shmget(IPC_PRIVATE, (size_t)-1, IPC_CREAT | 0600), EINVAL);
+    enum { MAX = 40000 };
+    static int ids[MAX];
+    int n = 0, err = 0;
+    while (n < MAX) {
+        int id = shmget(IPC_PRIVATE, 1, IPC_CREAT | 0600);
+        if (id < 0) {
+            err = errno;
+            break;
+        }
+        ids[n++] = id;
+    }
+    for (int i = 0; i < n; i++)
+        shmctl(ids[i], IPC_RMID, NULL);
+    CHECK(err == ENOSPC && n <= 4096 && n > 0, "made %d segments, then %s, want at most 4096 then ENOSPC", n,
+          abi_errname(err));
+    n = err = 0;
+    while (n < MAX) {
+        int id = msgget(IPC_PRIVATE, IPC_CREAT | 0600);
+        if (id < 0) {
+            err = errno;
+            break;
+        }
+        ids[n++] = id;
+    }
+    for (int i = 0; i < n; i++)
+        msgctl(ids[i], IPC_RMID, NULL);
+    CHECK(err == ENOSPC && n <= 32000 && n > 0, "made %d queues, then %s, want at most 32000 then ENOSPC", n,
+          abi_errname(err));
+}
+
 /* After exec: the attach count of a segment, as the exit status. */
 static int child_shm_nattch(const char *id)
 {
@@ -762,5 +797,6 @@ int main(int argc, char **argv)
     RUN(msg_types_and_limits);
     RUN(ipc_keys_and_perms);
     RUN(proc_sysvipc);
+    RUN(ipc_limits);
     return abi_end();
 }

@@ -42,6 +42,7 @@ struct ipc_ids {
     struct ipc_obj **slots; /* NULL for a free slot */
     uint32_t nslots;        /* allocated length of slots */
     uint32_t in_use;        /* objects present */
+    uint32_t free_hint;     /* no free slot below this one */
     uint32_t max;           /* SHMMNI, SEMMNI, MSGMNI */
     uint16_t seq;           /* next sequence number */
 };
