@@ -87,6 +87,11 @@ bool file_map_writable(struct file *f)
     return FILE_WRITABLE(f) && !(f->flags & K_O_APPEND);
 }
 
+bool file_is_device(struct file *f)
+{
+    return K_S_ISCHR(f->inode->mode) || K_S_ISBLK(f->inode->mode);
+}
+
 /* Directories open read-only; reads give EISDIR, getdents64 lists them. */
 const struct file_ops dir_file_ops = {
     .seekable = true,

@@ -159,7 +159,9 @@ int64_t sys_mmap(const struct syscall_args *a)
         if (!file)
             return -EBADF;
         int64_t r = 0;
-        if (!file_map_readable(file))
+        if (!file_is_regular(file) && !file_is_device(file))
+            r = -ENODEV; /* directories, pipes, sockets, event files, generated (/proc) files: as Linux */
+        else if (!file_map_readable(file))
             r = -EACCES;
         else if (shared && (prot & PROT_WRITE) && !file_map_writable(file))
             r = -EACCES;

@@ -173,6 +173,10 @@ static void t_shared_anon_fork(void)
     CHECK(p != MAP_FAILED, "mmap: %s", abi_errname(errno));
     volatile int *priv = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     CHECK(priv != MAP_FAILED, "mmap: %s", abi_errname(errno));
+    int zfd = OK(open("/dev/zero", O_RDWR));
+    volatile int *z = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, zfd, 0);
+    CHECK(z != MAP_FAILED, "mmap of /dev/zero: %s", abi_errname(errno));
+    close(zfd);
     p[0] = 1;
     priv[0] = 1;
     pid_t pid = OK(fork());
@@ -180,12 +184,15 @@ static void t_shared_anon_fork(void)
         p[0] = 2;
         p[100] = 3; /* a page first touched in the child */
         priv[0] = 2;
+        z[5] = 7; /* MAP_SHARED of /dev/zero is shared memory too */
         _exit(0);
     }
     EQ(child_status(pid), 0);
     EQ(p[0], 2);
     EQ(p[100], 3);
     EQ(priv[0], 1);
+    EQ(z[5], 7);
+    OK(munmap((void *)z, PAGE));
     OK(munmap((void *)p, PAGE));
     OK(munmap((void *)priv, PAGE));
 }
@@ -209,6 +216,16 @@ static void t_shared_map_access(void)
     EQ(p[0], 0);
     int wo = OK(open(path, O_WRONLY));
     ERR(mmap(NULL, PAGE, PROT_READ, MAP_SHARED, wo, 0), EACCES);
+    /* files without pages: ENODEV */
+    int pfd[2];
+    OK(pipe(pfd));
+    ERR(mmap(NULL, PAGE, PROT_READ, MAP_SHARED, pfd[0], 0), ENODEV);
+    ERR(mmap(NULL, PAGE, PROT_READ, MAP_PRIVATE, pfd[0], 0), ENODEV);
+    close(pfd[0]);
+    close(pfd[1]);
+    int dfd = OK(open(abi_tmpdir(), O_RDONLY | O_DIRECTORY));
+    ERR(mmap(NULL, PAGE, PROT_READ, MAP_PRIVATE, dfd, 0), ENODEV);
+    close(dfd);
     /* a page beyond the end of the file: SIGBUS */
     char *big = mmap(NULL, 2 * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
     CHECK(big != MAP_FAILED, "mmap: %s", abi_errname(errno));

@@ -52,8 +52,10 @@ uint64_t file_size(struct file *f);
 /* f's inode's content version (inode_content_version): a serial never
  * reused and a generation that grows whenever write access is granted. */
 void file_content_version(struct file *f, uint64_t *serial, uint64_t *write_gen);
-/* Whether f is a regular file (what mmap maps page by page; other files map as zeros). */
+/* Whether f is a regular file (what mmap maps page by page). */
 bool file_is_regular(struct file *f);
+/* Whether f is a device node (what mmap maps as zero-filled memory). */
+bool file_is_device(struct file *f);
 struct file *file_get(struct file *f); /* takes a reference */
 void file_put(struct file *f);         /* drops one; the last closes */
 /* A program runs from f (exec): refuses writers with ETXTBSY until
