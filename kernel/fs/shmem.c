@@ -7,9 +7,9 @@
  * their own limits (overcommit, SHMALL). */
 #include <fs/kernel_api.h>
 #include <fs/mount.h>
+#include <fs/vfs.h>
 #include <kernel/errno.h>
 #include <mm/pmm.h>
-#include <fs/vfs.h>
 
 static struct super_block *shmem_sb; /* made at boot (shmem_init), never freed */
 

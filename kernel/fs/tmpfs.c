@@ -7,9 +7,9 @@
  * in memory once however many processes run it.  A shared mapping
  * (MAP_SHARED, System V shared memory) maps the file's own page writable
  * (tmpfs_share_page, which fills a hole first): its writes are the file's
- * bytes, seen by read(2) and by every other shared mapping at once.  Whoever drops the last
- * reference frees the frame: a page truncated away stays with the mappings
- * that still have it.  Every change either completes or leaves the file as
+ * bytes, seen by read(2) and by every other shared mapping at once.
+ * Whoever drops the last reference frees the frame: a page truncated away
+ * stays with the mappings that still have it.  Every change either completes or leaves the file as
  * it was (a write that runs out of memory part-way returns the bytes it did
  * write, as Linux does). */
 #include <fs/vfs.h>

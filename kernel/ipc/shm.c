@@ -23,7 +23,6 @@
 #include <mm/pmm.h>
 #include <mm/slab.h>
 #include <mm/vm.h>
-#include <mm/vm_internal.h>
 #include <proc/process.h>
 #include <syscall/syscall.h>
 
@@ -251,27 +250,7 @@ int64_t sys_shmdt(const struct syscall_args *a)
     uint64_t addr = a->arg[0];
     if (addr & (PAGE_SIZE - 1))
         return -EINVAL;
-    struct mm *mm = current_process()->mm;
-    mutex_lock(&mm->lock);
-    /* The attach at addr: the first VMA of a segment, at or after addr, that
-     * maps it from where addr would (a part left by munmap or mprotect
-     * counts, as on Linux).  Then every VMA of that attach within its size. */
-    struct vma *v = vma_first_after(mm, addr);
-    while (v && !(v->ops == &shm_vma_ops && v->file_off == v->range.start - addr))
-        v = vma_next(mm, v);
-    int r = v ? 0 : -EINVAL;
-    if (v) {
-        struct file *f = v->file;
-        uint64_t end = addr + ALIGN_UP(file_size(f), PAGE_SIZE);
-        while (v && v->range.end <= end) {
-            struct vma *next = vma_next(mm, v);
-            if (v->ops == &shm_vma_ops && v->file == f && v->file_off == v->range.start - addr)
-                vm_unmap_locked(mm, v->range.start, v->range.end); /* a whole VMA: no split, cannot fail */
-            v = next;
-        }
-    }
-    mutex_unlock(&mm->lock);
-    return r;
+    return vm_unmap_attach(current_process()->mm, addr, &shm_vma_ops);
 }
 
 static void seg_fill_stat(const struct shm_seg *s, struct k_shmid64_ds *out)

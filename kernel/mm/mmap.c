@@ -53,7 +53,7 @@ static struct mm *current_mm(void)
  * Linux, a hole punched inside one VMA (one more VMA afterwards) is refused
  * at the map count limit; other unmaps may pass it for a moment, since they
  * end with no more VMAs than they started with. */
-int vm_unmap_locked(struct mm *mm, uint64_t start, uint64_t end)
+static int unmap_range_locked(struct mm *mm, uint64_t start, uint64_t end)
 {
     struct vma *first = vma_find(mm, start);
     if (first && first->range.start < start && end < first->range.end && mm->map_count >= VM_MAX_MAP_COUNT)
@@ -108,7 +108,7 @@ static int64_t map_locked(struct mm *mm, uint64_t addr, uint64_t len, uint32_t p
         r = vm_range_free(mm, start, start + len) ? 0 : -EEXIST;
     } else if (flags & MAP_FIXED) {
         start = addr;
-        r = vm_unmap_locked(mm, start, start + len);
+        r = unmap_range_locked(mm, start, start + len);
     } else {
         uint64_t hint = ALIGN_DOWN(addr, PAGE_SIZE);
         if (hint >= USER_MMAP_BOTTOM && hint + len <= USER_TOP && hint + len > hint && vm_range_free(mm, hint, hint + len))
@@ -223,6 +223,37 @@ int64_t vm_mmap_file(struct mm *mm, uint64_t addr, uint64_t len, uint32_t prot, 
     return r;
 }
 
+/* v maps its file, with ops, as an attach at addr would. */
+static bool vma_of_attach(const struct vma *v, uint64_t addr, const struct vma_ops *ops)
+{
+    return v->ops == ops && v->range.start >= addr && v->file_off == v->range.start - addr;
+}
+
+int vm_unmap_attach(struct mm *mm, uint64_t addr, const struct vma_ops *ops)
+{
+    mutex_lock(&mm->lock);
+    struct vma *v = vma_first_after(mm, addr);
+    while (v && !vma_of_attach(v, addr, ops))
+        v = vma_next(mm, v);
+    int r = v ? 0 : -EINVAL;
+    if (v) {
+        struct file *f = v->file;
+        uint64_t end = addr + ALIGN_UP(file_size(f), PAGE_SIZE);
+        while (v && v->range.end <= end) {
+            struct vma *next = vma_next(mm, v);
+            if (v->file == f && vma_of_attach(v, addr, ops)) {
+                /* a whole VMA: nothing to split, cannot fail */
+                vma_release_pages(mm, v->range.start, v->range.end);
+                vma_unlink(mm, v);
+                vma_free(v);
+            }
+            v = next;
+        }
+    }
+    mutex_unlock(&mm->lock);
+    return r;
+}
+
 static int check_range(uint64_t addr, uint64_t len, uint64_t *end)
 {
     if (addr & (PAGE_SIZE - 1))
@@ -241,7 +272,7 @@ int64_t sys_munmap(const struct syscall_args *a)
         return -EINVAL;
     struct mm *mm = current_mm();
     mutex_lock(&mm->lock);
-    int r = vm_unmap_locked(mm, addr, end);
+    int r = unmap_range_locked(mm, addr, end);
     mutex_unlock(&mm->lock);
     return r;
 }
@@ -366,7 +397,7 @@ int64_t sys_brk(const struct syscall_args *a)
             goto out;
         }
     } else if (new_end < old_end) {
-        if (vm_unmap_locked(mm, new_end, old_end))
+        if (unmap_range_locked(mm, new_end, old_end))
             goto out;
     }
     mm->brk = want;
@@ -425,7 +456,7 @@ int64_t sys_mremap(const struct syscall_args *a)
         goto out;
     }
     if (new_len <= old_len) {
-        r = new_len < old_len ? vm_unmap_locked(mm, old + new_len, old + old_len) : 0;
+        r = new_len < old_len ? unmap_range_locked(mm, old + new_len, old + old_len) : 0;
         r = r ? r : (int64_t)old;
         goto out;
     }

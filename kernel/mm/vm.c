@@ -154,11 +154,11 @@ int vma_split(struct mm *mm, struct vma *v, uint64_t at)
     *tail = *v;
     tail->range.start = at;
     uint64_t head_len = at - v->range.start;
-    vma_copied(tail);
     if (v->file) {
         tail->file_off = v->file_off + head_len;
         tail->file_bytes = v->file_bytes > head_len ? v->file_bytes - head_len : 0;
     }
+    vma_copied(tail);
     vma_set_end(mm, v, at);
     vma_insert(mm, tail);
     return 0;

@@ -710,37 +710,41 @@ static void t_proc_sysvipc(void)
     CHECK(!sysvipc_has("msg", "       key", key, msg, 0604, 4, 4), "the removed queue is still listed");
 }
 
+static int make_segment(void) { return shmget(IPC_PRIVATE, 1, IPC_CREAT | 0600); }
+static void remove_segment(int id) { shmctl(id, IPC_RMID, NULL); }
+static int make_queue(void) { return msgget(IPC_PRIVATE, IPC_CREAT | 0600); }
+static void remove_queue(int id) { msgctl(id, IPC_RMID, NULL); }
+
+/* Makes objects until an error (at most 40000), removes them again; the
+ * count made, and the error in *err. */
+static int make_until_error(int (*make)(void), void (*remove)(int), int *err)
+{
+    enum { MAX = 40000 };
+    static int ids[MAX];
+    int n = 0;
+    *err = 0;
+    while (n < MAX) {
+        int id = make();
+        if (id < 0) {
+            *err = errno;
+            break;
+        }
+        ids[n++] = id;
+    }
+    for (int i = 0; i < n; i++)
+        remove(ids[i]);
+    return n;
+}
+
 /* SHMMAX is EINVAL; SHMMNI segments (4096, fewer if others exist) and
  * then ENOSPC; MSGMNI queues likewise. */
 static void t_ipc_limits(void)
 {
     ERR(shmget(IPC_PRIVATE, (size_t)-1, IPC_CREAT | 0600), EINVAL);
-    enum { MAX = 40000 };
-    static int ids[MAX];
-    int n = 0, err = 0;
-    while (n < MAX) {
-        int id = shmget(IPC_PRIVATE, 1, IPC_CREAT | 0600);
-        if (id < 0) {
-            err = errno;
-            break;
-        }
-        ids[n++] = id;
-    }
-    for (int i = 0; i < n; i++)
-        shmctl(ids[i], IPC_RMID, NULL);
+    int err, n = make_until_error(make_segment, remove_segment, &err);
     CHECK(err == ENOSPC && n <= 4096 && n > 0, "made %d segments, then %s, want at most 4096 then ENOSPC", n,
           abi_errname(err));
-    n = err = 0;
-    while (n < MAX) {
-        int id = msgget(IPC_PRIVATE, IPC_CREAT | 0600);
-        if (id < 0) {
-            err = errno;
-            break;
-        }
-        ids[n++] = id;
-    }
-    for (int i = 0; i < n; i++)
-        msgctl(ids[i], IPC_RMID, NULL);
+    n = make_until_error(make_queue, remove_queue, &err);
     CHECK(err == ENOSPC && n <= 32000 && n > 0, "made %d queues, then %s, want at most 32000 then ENOSPC", n,
           abi_errname(err));
 }

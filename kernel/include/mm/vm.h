@@ -53,7 +53,8 @@ struct vma;
 /* What a subsystem that owns a kind of mapping (System V shared memory)
  * is told about its VMAs: open when a VMA of it is made or copied (a split,
  * fork, mremap), close when one goes away (munmap, exit, exec).  Called
- * with mm->lock held: they take no sleeping lock and touch no user memory. */
+ * with mm->lock held: they touch no user memory, and a lock they take
+ * nests inside mm->lock (its holders never take mm->lock). */
 struct vma_ops {
     void (*open)(struct vma *v);
     void (*close)(struct vma *v);
@@ -114,8 +115,12 @@ enum vm_place {
  * space) or -EEXIST. */
 int64_t vm_mmap_file(struct mm *mm, uint64_t addr, uint64_t len, uint32_t prot, uint32_t flags, struct file *file,
                      enum vm_place place, const struct vma_ops *ops);
-/* Removes every mapping in [start, end) (page aligned).  mm->lock held. */
-int vm_unmap_locked(struct mm *mm, uint64_t start, uint64_t end);
+/* shmdt: removes the attach at addr of an object mapped with ops: the
+ * first VMA of ops at or after addr that maps its file from where addr
+ * would (a part left by munmap or mprotect counts, as on Linux), then every
+ * VMA of that file and ops mapped the same way within the file's size.
+ * Takes mm->lock.  0, or -EINVAL when there is no such attach. */
+int vm_unmap_attach(struct mm *mm, uint64_t addr, const struct vma_ops *ops);
 /* Makes [start, start+len) present now (exec's stack, MAP_POPULATE).  mm->lock held. */
 int vm_populate_locked(struct mm *mm, uint64_t start, uint64_t len);
 
