@@ -255,9 +255,10 @@ static int64_t do_semop(const struct syscall_args *a, int id, uint64_t usops, ui
         if (!r && (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1000000000))
             r = -EINVAL;
         if (!r) {
-            uint64_t ns = (uint64_t)ts.tv_sec >= UINT64_MAX / 2000000000ull ? UINT64_MAX / 2
-                                                                             : (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-            deadline = clock_monotonic_ns() + ns + 1; /* never 0, which means "no deadline" */
+            /* Capped at 2^32 s (136 years), where the sum cannot overflow; +1
+             * as 0 would mean "no deadline". */
+            uint64_t secs = MIN((uint64_t)ts.tv_sec, 1ull << 32);
+            deadline = clock_monotonic_ns() + secs * 1000000000ull + (uint64_t)ts.tv_nsec + 1;
         }
     }
     uint32_t max_num = 0;
