@@ -72,6 +72,26 @@ bool file_is_regular(struct file *f)
     return K_S_ISREG(f->inode->mode) && !f->inode->iops; /* generated files have no pages */
 }
 
+const void *file_identity(struct file *f)
+{
+    return f->inode;
+}
+
+bool file_map_readable(struct file *f)
+{
+    return FILE_READABLE(f);
+}
+
+bool file_map_writable(struct file *f)
+{
+    return FILE_WRITABLE(f) && !(f->flags & K_O_APPEND);
+}
+
+bool file_is_device(struct file *f)
+{
+    return K_S_ISCHR(f->inode->mode) || K_S_ISBLK(f->inode->mode);
+}
+
 /* Directories open read-only; reads give EISDIR, getdents64 lists them. */
 const struct file_ops dir_file_ops = {
     .seekable = true,

@@ -282,6 +282,13 @@ int kernel_file_frame(struct file *f, uint64_t off, uint64_t *phys)
     return tmpfs_lend_page(f->inode, off, phys);
 }
 
+int kernel_file_shared_frame(struct file *f, uint64_t off, uint64_t *phys)
+{
+    if (!file_is_regular(f))
+        return -ENODEV;
+    return tmpfs_share_page(f->inode, off, phys);
+}
+
 int64_t sys_lseek(const struct syscall_args *a)
 {
     struct file *f = fget((int)a->arg[0]);

@@ -4,9 +4,12 @@
  * is one frame from the frame allocator, reference-counted: the file holds
  * one reference, and each private mapping that maps the page directly
  * (mm/vm.c, through tmpfs_lend_page) holds another, so a program's text is
- * in memory once however many processes run it.  Whoever drops the last
- * reference frees the frame: a page truncated away stays with the mappings
- * that still have it.  Every change either completes or leaves the file as
+ * in memory once however many processes run it.  A shared mapping
+ * (MAP_SHARED, System V shared memory) maps the file's own page writable
+ * (tmpfs_share_page, which fills a hole first): its writes are the file's
+ * bytes, seen by read(2) and by every other shared mapping at once.
+ * Whoever drops the last reference frees the frame: a page truncated away
+ * stays with the mappings that still have it.  Every change either completes or leaves the file as
  * it was (a write that runs out of memory part-way returns the bytes it did
  * write, as Linux does). */
 #include <fs/vfs.h>
@@ -174,6 +177,25 @@ int tmpfs_lend_page(struct inode *i, uint64_t off, uint64_t *phys)
     }
     mutex_unlock(&i->data_lock);
     return pg ? 0 : -ENOENT;
+}
+
+int tmpfs_share_page(struct inode *i, uint64_t off, uint64_t *phys)
+{
+    if (off & (TMPFS_PAGE - 1))
+        return -EINVAL;
+    mutex_lock(&i->data_lock);
+    uint8_t *pg = NULL;
+    int r = off < i->size ? reg_reserve(i, (size_t)(off / TMPFS_PAGE) + 1) : -EIO;
+    if (!r)
+        r = reg_page(i, (size_t)(off / TMPFS_PAGE), &pg);
+    if (!r) {
+        /* As in tmpfs_lend_page: data_lock keeps truncation from dropping
+         * the file's reference before ours is taken. */
+        *phys = virt_to_phys(pg);
+        pmm_frame_get(*phys);
+    }
+    mutex_unlock(&i->data_lock);
+    return r;
 }
 
 void tmpfs_free_data(struct inode *i)

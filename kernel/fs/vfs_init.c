@@ -31,12 +31,14 @@ int vfs_init(const void *initramfs, size_t len, void (*consumed)(size_t n))
     struct super_block *proc = procfs_create();
     struct super_block *tmp = tmpfs_create("tmpfs", DEV_MINOR_TMP, half, half, 01777);
     struct super_block *run = tmpfs_create("tmpfs", DEV_MINOR_RUN, half, half, 0755);
-    if (!dev || !proc || !tmp || !run)
+    /* /dev/shm: where musl's shm_open and sem_open make their files. */
+    struct super_block *shm = tmpfs_create("tmpfs", DEV_MINOR_DEVSHM, half, half, 01777);
+    if (!dev || !proc || !tmp || !run || !shm || shmem_init())
         return -ENOMEM;
     /* /proc is the kernel's to mount, as /dev: every program may rely on it
      * from its first instruction (musl's $ORIGIN, busybox), init included. */
     if ((r = vfs_mount("/dev", dev)) || (r = vfs_mount("/proc", proc)) || (r = vfs_mount("/tmp", tmp)) ||
-        (r = vfs_mount("/run", run)))
+        (r = vfs_mount("/run", run)) || (r = vfs_mount("/dev/shm", shm)))
         return r;
     if (initramfs && len) {
         r = initramfs_unpack(vfs_root(), initramfs, len, consumed);

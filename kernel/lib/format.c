@@ -1,5 +1,5 @@
 /* kvsnprintf: the formatter behind printk.  A subset of printf: flags '-'
- * and '0', a width, length modifiers l, ll, z, and conversions d i u x X p s c %.
+ * and '0', a width, length modifiers l, ll, z, and conversions d i u o x X p s c %.
  * Output is always terminated when size > 0; the return value is the length
  * the full output would have had, as with snprintf. */
 #include <kernel/printk.h>
@@ -90,10 +90,11 @@ int kvsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
             break;
         }
         case 'u':
+        case 'o':
         case 'x':
         case 'X': {
             uint64_t v = longs ? va_arg(ap, uint64_t) : va_arg(ap, unsigned);
-            put_number(&o, v, false, *fmt == 'u' ? 10 : 16, *fmt == 'X', width, left, pad);
+            put_number(&o, v, false, *fmt == 'u' ? 10 : *fmt == 'o' ? 8 : 16, *fmt == 'X', width, left, pad);
             break;
         }
         case 'p':

@@ -1,4 +1,4 @@
-/* The memory system calls: mmap, munmap, mprotect, mremap, madvise, brk. */
+/* The memory system calls: mmap, munmap, mprotect, msync, mremap, madvise, brk. */
 #include <fs/kernel_api.h>
 #include <kernel/errno.h>
 #include <mm/paging.h>
@@ -94,6 +94,40 @@ static bool overcommitted(uint64_t len)
     return (len >> PAGE_SHIFT) > s.total_pages;
 }
 
+/* Places and makes one mapping for mmap (flags: MAP_*) with the VMA flags
+ * given.  Returns the address or -errno.  mm->lock held. */
+static int64_t map_locked(struct mm *mm, uint64_t addr, uint64_t len, uint32_t prot, uint32_t flags,
+                          uint32_t vma_flags, struct file *file, uint64_t off, uint64_t file_bytes)
+{
+    int64_t r;
+    uint64_t start = 0;
+    if (mm->map_count > VM_MAX_MAP_COUNT) {
+        r = -ENOMEM; /* before MAP_FIXED unmaps anything; Linux's test, hence ">" */
+    } else if (flags & MAP_FIXED_NOREPLACE) {
+        start = addr;
+        r = vm_range_free(mm, start, start + len) ? 0 : -EEXIST;
+    } else if (flags & MAP_FIXED) {
+        start = addr;
+        r = unmap_range_locked(mm, start, start + len);
+    } else {
+        uint64_t hint = ALIGN_DOWN(addr, PAGE_SIZE);
+        if (hint >= USER_MMAP_BOTTOM && hint + len <= USER_TOP && hint + len > hint && vm_range_free(mm, hint, hint + len))
+            start = hint;
+        if (!start)
+            start = find_gap(mm, len, USER_MMAP_BOTTOM);
+        if (flags & MAP_32BIT && start + len > (2ull << 30))
+            start = 0;
+        r = start ? 0 : -ENOMEM;
+    }
+    if (r == 0)
+        r = vm_map_fixed(mm, start, len, prot, vma_flags, file, off, file_bytes);
+    if (r == 0)
+        vma_merge_around(mm, start, start + len);
+    if (r == 0 && (flags & MAP_POPULATE))
+        vm_populate_locked(mm, start, len); /* best effort, as on Linux */
+    return r ? r : (int64_t)start;
+}
+
 int64_t sys_mmap(const struct syscall_args *a)
 {
     uint64_t addr = a->arg[0], len = a->arg[1], off = a->arg[5];
@@ -116,59 +150,108 @@ int64_t sys_mmap(const struct syscall_args *a)
     if (!(flags & MAP_NORESERVE) && (prot & PROT_WRITE) && overcommitted(len))
         return -ENOMEM;
 
+    bool shared = type != MAP_PRIVATE;
     struct file *file = NULL;
     uint64_t file_bytes = 0;
+    uint32_t vma_flags = shared ? VMA_SHARED : 0;
     if (!(flags & MAP_ANONYMOUS)) {
         file = fd_get(current_process()->files, fd);
         if (!file)
             return -EBADF;
-        if (type != MAP_PRIVATE && (prot & PROT_WRITE)) {
-            /* Writes would have to reach the file: not supported (docs/syscalls.md). */
+        int64_t r = 0;
+        if (!file_is_regular(file) && !file_is_device(file))
+            r = -ENODEV; /* directories, pipes, sockets, event files, generated (/proc) files: as Linux */
+        else if (!file_map_readable(file))
+            r = -EACCES;
+        else if (shared && (prot & PROT_WRITE) && !file_map_writable(file))
+            r = -EACCES;
+        else if (off + len < off)
+            r = -EOVERFLOW;
+        if (r) {
             file_put(file);
-            return -ENODEV;
+            return r;
         }
+        if (shared && !file_map_writable(file))
+            vma_flags |= VMA_NOWRITE;
         /* A regular file backs the whole mapping: pages past its end (now or
          * after a truncation) are SIGBUS at their fault, as on Linux.  Other
-         * files (devices such as /dev/zero) map as zero-filled memory. */
-        if (off + len < off) {
-            file_put(file);
-            return -EOVERFLOW;
-        }
+         * files (devices such as /dev/zero) map as zero-filled memory,
+         * shared as Linux's /dev/zero (below) when MAP_SHARED. */
         file_bytes = file_is_regular(file) ? len : 0;
+        if (shared && !file_bytes) {
+            file_put(file);
+            file = NULL;
+        }
+    }
+    if (shared && !file) {
+        /* Shared anonymous memory is an unnamed file (fs/shmem.c), so a fork
+         * shares its pages as any shared file mapping's. */
+        int r = shmem_file_create(len, 0600, &file);
+        if (r)
+            return r;
+        off = 0;
+        vma_flags = VMA_SHARED;
+        file_bytes = len;
+    } else if (!file) {
+        vma_flags |= VMA_ANON;
     }
 
     mutex_lock(&mm->lock);
-    int64_t r;
-    uint64_t start = 0;
-    if (mm->map_count > VM_MAX_MAP_COUNT) {
-        r = -ENOMEM; /* before MAP_FIXED unmaps anything; Linux's test, hence ">" */
-    } else if (flags & MAP_FIXED_NOREPLACE) {
-        start = addr;
-        r = vm_range_free(mm, start, start + len) ? 0 : -EEXIST;
-    } else if (flags & MAP_FIXED) {
-        start = addr;
-        r = unmap_range_locked(mm, start, start + len);
-    } else {
-        uint64_t hint = ALIGN_DOWN(addr, PAGE_SIZE);
-        if (hint >= USER_MMAP_BOTTOM && hint + len <= USER_TOP && hint + len > hint && vm_range_free(mm, hint, hint + len))
-            start = hint;
-        if (!start)
-            start = find_gap(mm, len, USER_MMAP_BOTTOM);
-        if (flags & MAP_32BIT && start + len > (2ull << 30))
-            start = 0;
-        r = start ? 0 : -ENOMEM;
-    }
-    if (r == 0)
-        r = vm_map_fixed(mm, start, len, prot, (file ? 0 : VMA_ANON) | (type != MAP_PRIVATE ? VMA_SHARED : 0), file,
-                         off, file_bytes);
-    if (r == 0)
-        vma_merge_around(mm, start, start + len);
-    if (r == 0 && (flags & MAP_POPULATE))
-        vm_populate_locked(mm, start, len); /* best effort, as on Linux */
+    int64_t r = map_locked(mm, addr, len, prot, flags, vma_flags, file, off, file_bytes);
     mutex_unlock(&mm->lock);
     if (file)
         file_put(file);
-    return r ? r : (int64_t)start;
+    return r;
+}
+
+int64_t vm_mmap_file(struct mm *mm, uint64_t addr, uint64_t len, uint32_t prot, uint32_t flags, struct file *file,
+                     enum vm_place place, const struct vma_ops *ops)
+{
+    if (place != VM_PLACE_ANY && (addr < USER_MMAP_BOTTOM || addr + len > USER_TOP || addr + len < addr))
+        return -ENOMEM;
+    uint32_t map_flags = MAP_SHARED | (place == VM_PLACE_FIXED       ? MAP_FIXED
+                                       : place == VM_PLACE_NOREPLACE ? MAP_FIXED_NOREPLACE
+                                                                     : 0);
+    mutex_lock(&mm->lock);
+    int64_t r = map_locked(mm, addr, len, prot, map_flags, flags, file, 0, len);
+    if (r >= 0 && ops) {
+        struct vma *v = vma_find(mm, (uint64_t)r);
+        v->ops = ops;
+        ops->open(v);
+    }
+    mutex_unlock(&mm->lock);
+    return r;
+}
+
+/* v maps its file, with ops, as an attach at addr would. */
+static bool vma_of_attach(const struct vma *v, uint64_t addr, const struct vma_ops *ops)
+{
+    return v->ops == ops && v->range.start >= addr && v->file_off == v->range.start - addr;
+}
+
+int vm_unmap_attach(struct mm *mm, uint64_t addr, const struct vma_ops *ops)
+{
+    mutex_lock(&mm->lock);
+    struct vma *v = vma_first_after(mm, addr);
+    while (v && !vma_of_attach(v, addr, ops))
+        v = vma_next(mm, v);
+    int r = v ? 0 : -EINVAL;
+    if (v) {
+        struct file *f = v->file;
+        uint64_t end = addr + ALIGN_UP(file_size(f), PAGE_SIZE);
+        while (v && v->range.end <= end) {
+            struct vma *next = vma_next(mm, v);
+            if (v->file == f && vma_of_attach(v, addr, ops)) {
+                /* a whole VMA: nothing to split, cannot fail */
+                vma_release_pages(mm, v->range.start, v->range.end);
+                vma_unlink(mm, v);
+                vma_free(v);
+            }
+            v = next;
+        }
+    }
+    mutex_unlock(&mm->lock);
+    return r;
 }
 
 static int check_range(uint64_t addr, uint64_t len, uint64_t *end)
@@ -194,6 +277,15 @@ int64_t sys_munmap(const struct syscall_args *a)
     return r;
 }
 
+/* Whether VMAs cover all of [start, end) with no hole.  mm->lock held. */
+static bool range_mapped_locked(struct mm *mm, uint64_t start, uint64_t end)
+{
+    uint64_t covered = start;
+    for (struct vma *v = vma_find(mm, start); v && v->range.start <= covered && covered < end; v = vma_next(mm, v))
+        covered = v->range.end;
+    return covered >= end;
+}
+
 int64_t sys_mprotect(const struct syscall_args *a)
 {
     uint64_t addr = a->arg[0], len = a->arg[1], end;
@@ -204,11 +296,13 @@ int64_t sys_mprotect(const struct syscall_args *a)
         return 0;
     struct mm *mm = current_mm();
     mutex_lock(&mm->lock);
-    /* The whole range must be mapped (ENOMEM otherwise, as on Linux), checked before any change. */
-    uint64_t covered = addr;
-    for (struct vma *v = vma_find(mm, addr); v && v->range.start <= covered && covered < end; v = vma_next(mm, v))
-        covered = v->range.end;
-    int r = covered >= end ? 0 : -ENOMEM;
+    /* The whole range must be mapped (ENOMEM otherwise, as on Linux), and
+     * writable if asked (EACCES for a shared mapping of a file not open for
+     * writing), checked before any change. */
+    int r = range_mapped_locked(mm, addr, end) ? 0 : -ENOMEM;
+    for (struct vma *v = r ? NULL : vma_find(mm, addr); v && v->range.start < end; v = vma_next(mm, v))
+        if ((prot & PROT_WRITE) && (v->flags & VMA_NOWRITE))
+            r = -EACCES;
     /* Each split that adds a VMA at the limit fails, as Linux's split_vma. */
     struct vma *first = r ? NULL : vma_find(mm, addr);
     if (!r && first->range.start < addr && (mm->map_count >= VM_MAX_MAP_COUNT || vma_split(mm, first, addr)))
@@ -219,12 +313,40 @@ int64_t sys_mprotect(const struct syscall_args *a)
     for (struct vma *v = r ? NULL : vma_find(mm, addr); v && v->range.start < end; v = vma_next(mm, v)) {
         v->prot = prot;
         /* Present pages take the new rights now; absent ones get them at their fault. */
-        vm_protect_locked(mm, v->range.start, v->range.end, prot);
+        vm_protect_locked(mm, v, v->range.start, v->range.end, prot);
     }
     if (!r)
         vma_merge_around(mm, addr, end);
     mutex_unlock(&mm->lock);
     return r;
+}
+
+#define MS_ASYNC 1
+#define MS_INVALIDATE 2
+#define MS_SYNC 4
+
+/* The pages of a shared mapping are the file's own (tmpfs keeps its data in
+ * memory), so there is nothing to write back or to re-read: what is left
+ * of msync is its contract on the range, as Linux checks it. */
+int64_t sys_msync(const struct syscall_args *a)
+{
+    uint64_t addr = a->arg[0], len = a->arg[1];
+    int flags = (int)a->arg[2];
+    if ((flags & ~(MS_ASYNC | MS_INVALIDATE | MS_SYNC)) || ((flags & MS_ASYNC) && (flags & MS_SYNC)) ||
+        (addr & (PAGE_SIZE - 1)))
+        return -EINVAL;
+    uint64_t end = addr + ALIGN_UP(len, PAGE_SIZE); /* a length that rounds up past 2^64 is 0, as on Linux */
+    if (end < addr)
+        return -ENOMEM;
+    if (end == addr)
+        return 0;
+    struct mm *mm = current_mm();
+    mutex_lock(&mm->lock);
+    /* ENOMEM when part of the range is not mapped, as Linux (which still
+     * syncs the mapped parts: here there is nothing to do for them). */
+    bool mapped = range_mapped_locked(mm, addr, end);
+    mutex_unlock(&mm->lock);
+    return mapped ? 0 : -ENOMEM;
 }
 
 int64_t sys_madvise(const struct syscall_args *a)
@@ -369,8 +491,7 @@ int64_t sys_mremap(const struct syscall_args *a)
     grow_file_window(nv, new_len - old_len);
     nv->range.start = dest;
     nv->range.end = dest + new_len;
-    if (nv->file)
-        file_get(nv->file);
+    vma_copied(nv);
     r = move_frames(mm, old, dest, old_len, v->prot);
     if (r) {
         /* Put back whatever moved, then give up. */

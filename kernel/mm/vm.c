@@ -32,6 +32,14 @@ struct mm *mm_create(void)
     return mm;
 }
 
+void vma_copied(struct vma *v)
+{
+    if (v->file)
+        file_get(v->file);
+    if (v->ops)
+        v->ops->open(v);
+}
+
 struct mm *mm_get(struct mm *mm)
 {
     __atomic_add_fetch(&mm->refs, 1, __ATOMIC_RELAXED);
@@ -55,6 +63,8 @@ void vma_release_pages(struct mm *mm, uint64_t start, uint64_t end)
 
 void vma_free(struct vma *v)
 {
+    if (v->ops)
+        v->ops->close(v);
     if (v->file)
         file_put(v->file);
     kfree(v);
@@ -145,10 +155,10 @@ int vma_split(struct mm *mm, struct vma *v, uint64_t at)
     tail->range.start = at;
     uint64_t head_len = at - v->range.start;
     if (v->file) {
-        file_get(v->file);
         tail->file_off = v->file_off + head_len;
         tail->file_bytes = v->file_bytes > head_len ? v->file_bytes - head_len : 0;
     }
+    vma_copied(tail);
     vma_set_end(mm, v, at);
     vma_insert(mm, tail);
     return 0;
@@ -193,8 +203,9 @@ int vm_map_fixed(struct mm *mm, uint64_t start, uint64_t len, uint32_t prot, uin
     struct vma *v = kzalloc(sizeof *v);
     if (!v)
         return -ENOMEM;
-    *v = (struct vma){.range = {.start = start, .end = end}, .prot = prot, .flags = flags, .file = file ? file_get(file) : NULL,
+    *v = (struct vma){.range = {.start = start, .end = end}, .prot = prot, .flags = flags, .file = file,
                       .file_off = file_off, .file_bytes = file_bytes};
+    vma_copied(v);
     vma_insert(mm, v);
     return 0;
 }
@@ -239,12 +250,23 @@ static int file_frame(struct vma *v, uint64_t addr, bool write, uint64_t *frame,
     return 0;
 }
 
+/* A shared file mapping: its pages are the file's own frames, with the
+ * VMA's rights (writable too: nothing is ever copied). */
+static bool vma_shares_file(const struct vma *v)
+{
+    return v->file && (v->flags & VMA_SHARED);
+}
+
 /* Makes the page at addr (page aligned, inside v) present; write says
  * whether the access that needs it writes.  mm->lock held. */
 static int fault_in(struct mm *mm, struct vma *v, uint64_t addr, bool write)
 {
     uint64_t flags = vma_pte_flags(v->prot) | PAGING_SMALL, frame;
-    if (v->file && addr - v->range.start < v->file_bytes) {
+    if (vma_shares_file(v)) {
+        int r = kernel_file_shared_frame(v->file, v->file_off + (addr - v->range.start), &frame);
+        if (r)
+            return r == -ENOSPC ? -ENOMEM : r; /* SIGBUS either way, as Linux */
+    } else if (v->file && addr - v->range.start < v->file_bytes) {
         int r = file_frame(v, addr, write, &frame, &flags);
         if (r)
             return r;
@@ -264,14 +286,16 @@ static int fault_in(struct mm *mm, struct vma *v, uint64_t addr, bool write)
 
 /* A write to a present page of a writable VMA: the page is shared with
  * another address space since a fork.  The last user just gets write access
- * back; the others get a private copy.  mm->lock held. */
+ * back; the others get a private copy.  A shared file mapping's page is
+ * written in place (it was read-only only for an earlier protection).
+ * mm->lock held. */
 static int cow_break(struct mm *mm, struct vma *v, uint64_t addr)
 {
     uint64_t pa, flags;
     if (paging_lookup(mm->root, addr, &pa, &flags, NULL) || (flags & PTE_W))
         return 0;
     pa &= PTE_ADDR_MASK;
-    if (pmm_frame_refs(pa) == 1)
+    if (pmm_frame_refs(pa) == 1 || vma_shares_file(v))
         return paging_protect(mm->root, addr, PAGE_SIZE, vma_pte_flags(v->prot));
     uint64_t copy = pmm_alloc_pages(0);
     if (!copy)
@@ -286,23 +310,29 @@ static int cow_break(struct mm *mm, struct vma *v, uint64_t addr)
     return 0;
 }
 
-/* Gives a present user page the rights of a protection (entry flags in
- * *rights), write access only while no one else holds its frame: a fork's
- * copy-on-write partner or the file the page is shared with.  One pass, so
- * no other thread ever sees a shared frame writable. */
-static bool set_page_rights(uint64_t va, uint64_t *pte, void *rights)
+struct page_rights {
+    uint64_t flags;   /* entry flags of the protection */
+    bool shared;      /* a shared file mapping: its frames are meant to be shared */
+};
+
+/* Gives a present user page the rights of a protection, write access only
+ * while no one else holds its frame (a fork's copy-on-write partner or the
+ * file a private page is shared with), except in a shared mapping.  One
+ * pass, so no other thread ever sees a shared frame writable. */
+static bool set_page_rights(uint64_t va, uint64_t *pte, void *arg)
 {
     (void)va;
-    uint64_t f = *(uint64_t *)rights;
-    if ((f & PTE_W) && pmm_frame_refs(*pte & PTE_ADDR_MASK) > 1)
+    const struct page_rights *rights = arg;
+    uint64_t f = rights->flags;
+    if ((f & PTE_W) && !rights->shared && pmm_frame_refs(*pte & PTE_ADDR_MASK) > 1)
         f &= ~PTE_W;
     *pte = (*pte & (PTE_ADDR_MASK | PTE_A | PTE_D)) | f | PTE_P;
     return true;
 }
 
-int vm_protect_locked(struct mm *mm, uint64_t start, uint64_t end, uint32_t prot)
+int vm_protect_locked(struct mm *mm, struct vma *v, uint64_t start, uint64_t end, uint32_t prot)
 {
-    uint64_t rights = vma_pte_flags(prot);
+    struct page_rights rights = {vma_pte_flags(prot), vma_shares_file(v)};
     int r = paging_visit(mm->root, start, end - start, set_page_rights, &rights);
     write_cr3(read_cr3()); /* the entries just changed may be cached */
     return r;
@@ -310,15 +340,18 @@ int vm_protect_locked(struct mm *mm, uint64_t start, uint64_t end, uint32_t prot
 
 struct fork_ctx {
     struct mm *child;
+    bool shared; /* the VMA being copied is a shared file mapping */
     int err;
 };
 
-/* Shares one present page of the parent with the child, read-only in both. */
+/* Shares one present page of the parent with the child, read-only in both
+ * (copy-on-write), or with the same rights in both in a shared mapping. */
 static bool share_page(uint64_t va, uint64_t *pte, void *arg)
 {
     struct fork_ctx *c = arg;
     uint64_t pa = *pte & PTE_ADDR_MASK;
-    *pte &= ~PTE_W;
+    if (!c->shared)
+        *pte &= ~PTE_W;
     pmm_frame_get(pa);
     int r = paging_map(c->child->root, va, pa, PAGE_SIZE, (*pte & ~PTE_ADDR_MASK & ~PTE_P) | PAGING_SMALL);
     if (r) {
@@ -342,13 +375,13 @@ static bool count_page(uint64_t va, uint64_t *pte, void *count)
 }
 
 /* Pages the parent could have to copy after a fork: its present pages in
- * writable mappings.  mm->lock held. */
+ * writable private mappings (shared ones are never copied).  mm->lock held. */
 static uint64_t writable_resident_pages(struct mm *mm)
 {
     uint64_t n = 0;
     list_for_each(it, &mm->vmas) {
         struct vma *v = list_entry(it, struct vma, link);
-        if (v->prot & PROT_WRITE)
+        if ((v->prot & PROT_WRITE) && !vma_shares_file(v))
             paging_visit(mm->root, v->range.start, v->range.end - v->range.start, count_page, &n);
     }
     return n;
@@ -359,7 +392,7 @@ int mm_fork(struct mm *parent, struct mm **out)
     struct mm *child = mm_create();
     if (!child)
         return -ENOMEM;
-    struct fork_ctx c = {child, 0};
+    struct fork_ctx c = {child, false, 0};
     mutex_lock(&parent->lock);
     /* There is no OOM killer: a write that finds no memory for its copy ends
      * in SIGBUS.  So a fork is refused unless, after the child's own kernel
@@ -381,9 +414,9 @@ int mm_fork(struct mm *parent, struct mm **out)
             break;
         }
         *nv = *v;
-        if (nv->file)
-            file_get(nv->file);
+        vma_copied(nv);
         vma_insert(child, nv);
+        c.shared = vma_shares_file(v);
         int r = paging_visit(parent->root, v->range.start, v->range.end - v->range.start, share_page, &c);
         if (r || c.err) {
             c.err = c.err ? c.err : r;
@@ -419,6 +452,17 @@ int vm_populate_locked(struct mm *mm, uint64_t start, uint64_t len)
             return r;
     }
     return 0;
+}
+
+void vm_shared_word(struct mm *mm, uint64_t addr, const void **space, uint64_t *off)
+{
+    mutex_lock(&mm->lock);
+    struct vma *v = vma_find(mm, addr);
+    if (v && vma_shares_file(v)) {
+        *space = file_identity(v->file);
+        *off = v->file_off + (addr - v->range.start);
+    }
+    mutex_unlock(&mm->lock);
 }
 
 int vm_handle_fault(struct mm *mm, uint64_t addr, bool write, bool exec)

@@ -1,10 +1,11 @@
 /* futex(2): WAIT, WAKE, WAIT_BITSET, WAKE_BITSET, REQUEUE, CMP_REQUEUE,
  * WAKE_OP, with timeouts, private or not (see proc/futex.h).
  *
- * Waiters sit in one of FUTEX_BUCKETS hash buckets by (mm, address); each
- * bucket's lock protects its waiter list and is the condition lock of every
- * waiter's sleep, which is what makes "check the value, then sleep" atomic
- * against a waker that changes the value and then wakes. */
+ * Waiters sit in one of FUTEX_BUCKETS hash buckets by their key (struct
+ * futex_key); each bucket's lock protects its waiter list and is the
+ * condition lock of every waiter's sleep, which is what makes "check the
+ * value, then sleep" atomic against a waker that changes the value and then
+ * wakes. */
 #include <kernel/clock.h>
 #include <kernel/errno.h>
 #include <kernel/list.h>
@@ -40,10 +41,31 @@ static int cmpxchg_u32(uint64_t uaddr, uint32_t old, uint32_t new, uint32_t *see
     return user_range_ok(uaddr, 4) ? uaccess_cmpxchg_u32(uaddr, old, new, seen) : -EFAULT;
 }
 
+/* What a futex is: its address space and user address, or, for a shared
+ * futex (no FUTEX_PRIVATE_FLAG) in a shared mapping, the mapped file and the
+ * word's offset in it, so that every process mapping the word finds the same
+ * futex wherever it maps it (Linux's get_futex_key). */
+struct futex_key {
+    const void *space; /* the struct mm, or the file's identity (file_identity) */
+    uint64_t addr;
+};
+
+static struct futex_key key_of(struct mm *mm, uint64_t uaddr, bool shared)
+{
+    struct futex_key k = {mm, uaddr};
+    if (shared)
+        vm_shared_word(mm, uaddr, &k.space, &k.addr);
+    return k;
+}
+
+static bool key_eq(struct futex_key a, struct futex_key b)
+{
+    return a.space == b.space && a.addr == b.addr;
+}
+
 struct futex_waiter {
     struct list_head link;   /* bucket->waiters */
-    struct mm *mm;
-    uint64_t uaddr;
+    struct futex_key key;
     uint32_t bitset;
     struct waitq wq;         /* the sleeping thread alone */
     bool woken;
@@ -58,7 +80,7 @@ struct futex_bucket {
 static struct futex_bucket buckets[FUTEX_BUCKETS];
 static bool buckets_ready;
 
-static struct futex_bucket *bucket_of(struct mm *mm, uint64_t uaddr)
+static struct futex_bucket *bucket_of(struct futex_key k)
 {
     if (!buckets_ready) { /* first use happens long after boot, from one thread */
         for (int i = 0; i < FUTEX_BUCKETS; i++) {
@@ -67,20 +89,20 @@ static struct futex_bucket *bucket_of(struct mm *mm, uint64_t uaddr)
         }
         buckets_ready = true;
     }
-    uint64_t h = (uaddr >> 2) ^ ((uint64_t)mm >> 6);
+    uint64_t h = (k.addr >> 2) ^ ((uint64_t)k.space >> 6);
     h ^= h >> 17;
     return &buckets[h % FUTEX_BUCKETS];
 }
 
-/* Wakes up to n waiters of (mm, uaddr) matching bitset in b (b->lock held). */
-static int wake_locked(struct futex_bucket *b, struct mm *mm, uint64_t uaddr, int n, uint32_t bitset)
+/* Wakes up to n waiters of k matching bitset in b (b->lock held). */
+static int wake_locked(struct futex_bucket *b, struct futex_key k, int n, uint32_t bitset)
 {
     int woken = 0;
     struct list_head *it = b->waiters.next;
     while (it != &b->waiters && woken < n) {
         struct futex_waiter *w = list_entry(it, struct futex_waiter, link);
         it = it->next;
-        if (w->mm != mm || w->uaddr != uaddr || !(w->bitset & bitset))
+        if (!key_eq(w->key, k) || !(w->bitset & bitset))
             continue;
         list_del(&w->link);
         w->woken = true;
@@ -90,13 +112,19 @@ static int wake_locked(struct futex_bucket *b, struct mm *mm, uint64_t uaddr, in
     return woken;
 }
 
-int futex_wake_address(struct mm *mm, uint64_t uaddr, int n)
+static int wake_key(struct futex_key k, int n, uint32_t bitset)
 {
-    struct futex_bucket *b = bucket_of(mm, uaddr);
+    struct futex_bucket *b = bucket_of(k);
     uint64_t flags = spin_lock_irqsave(&b->lock);
-    int r = wake_locked(b, mm, uaddr, n, FUTEX_BITSET_MATCH_ANY);
+    int r = wake_locked(b, k, n, bitset);
     spin_unlock_irqrestore(&b->lock, flags);
     return r;
+}
+
+int futex_wake_address(struct mm *mm, uint64_t uaddr, int n)
+{
+    /* A shared wake, as Linux's at a thread's exit (clear_child_tid). */
+    return wake_key(key_of(mm, uaddr, true), n, FUTEX_BITSET_MATCH_ANY);
 }
 
 /* Converts a user timespec into a monotonic deadline.  absolute: the time
@@ -129,13 +157,13 @@ static int deadline_from(uint64_t uts, bool absolute, bool realtime, uint64_t *d
     return 0;
 }
 
-static int futex_wait(struct mm *mm, uint64_t uaddr, uint32_t val, uint64_t deadline, uint32_t bitset)
+static int futex_wait(struct futex_key k, uint64_t uaddr, uint32_t val, uint64_t deadline, uint32_t bitset)
 {
     if (!bitset)
         return -EINVAL;
-    struct futex_waiter w = {.mm = mm, .uaddr = uaddr, .bitset = bitset};
+    struct futex_waiter w = {.key = k, .bitset = bitset};
     waitq_init(&w.wq);
-    struct futex_bucket *b = bucket_of(mm, uaddr);
+    struct futex_bucket *b = bucket_of(k);
     w.bucket = b;
     /* The word is checked under the bucket lock: a waker takes this lock
      * after changing it, so no wakeup falls between the check and the sleep.
@@ -176,19 +204,19 @@ static int futex_wait(struct mm *mm, uint64_t uaddr, uint32_t val, uint64_t dead
     return r;
 }
 
-/* Moves up to n waiters from uaddr to uaddr2 (both buckets locked by the caller, in address order). */
-static int requeue_locked(struct futex_bucket *b1, struct futex_bucket *b2, struct mm *mm, uint64_t uaddr,
-                          uint64_t uaddr2, int n)
+/* Moves up to n waiters from k1 to k2 (both buckets locked by the caller, in address order). */
+static int requeue_locked(struct futex_bucket *b1, struct futex_bucket *b2, struct futex_key k1, struct futex_key k2,
+                          int n)
 {
     int moved = 0;
     struct list_head *it = b1->waiters.next;
     while (it != &b1->waiters && moved < n) {
         struct futex_waiter *w = list_entry(it, struct futex_waiter, link);
         it = it->next;
-        if (w->mm != mm || w->uaddr != uaddr)
+        if (!key_eq(w->key, k1))
             continue;
         list_del(&w->link);
-        w->uaddr = uaddr2;
+        w->key = k2;
         w->bucket = b2;
         list_add_tail(&w->link, &b2->waiters);
         moved++;
@@ -196,7 +224,8 @@ static int requeue_locked(struct futex_bucket *b1, struct futex_bucket *b2, stru
     return moved;
 }
 
-static int futex_requeue(struct mm *mm, uint64_t uaddr, uint64_t uaddr2, int nwake, int nmove, bool cmp, uint32_t val)
+static int futex_requeue(struct mm *mm, bool shared, uint64_t uaddr, uint64_t uaddr2, int nwake, int nmove, bool cmp,
+                         uint32_t val)
 {
     if (nwake < 0 || nmove < 0)
         return -EINVAL;
@@ -206,7 +235,8 @@ static int futex_requeue(struct mm *mm, uint64_t uaddr, uint64_t uaddr2, int nwa
         return -EINVAL;
     if (!user_range_ok(uaddr2, 4))
         return -EFAULT;
-    struct futex_bucket *b1 = bucket_of(mm, uaddr), *b2 = bucket_of(mm, uaddr2);
+    struct futex_key k1 = key_of(mm, uaddr, shared), k2 = key_of(mm, uaddr2, shared);
+    struct futex_bucket *b1 = bucket_of(k1), *b2 = bucket_of(k2);
     uint32_t cur = 0;
     if (cmp && load_u32(uaddr, &cur))
         return -EFAULT;
@@ -217,8 +247,8 @@ static int futex_requeue(struct mm *mm, uint64_t uaddr, uint64_t uaddr2, int nwa
     if (cmp && (load_u32(uaddr, &cur) || cur != val))
         r = -EAGAIN;
     if (r == 0) {
-        r = wake_locked(b1, mm, uaddr, nwake, FUTEX_BITSET_MATCH_ANY);
-        r += requeue_locked(b1, b2, mm, uaddr, uaddr2, nmove);
+        r = wake_locked(b1, k1, nwake, FUTEX_BITSET_MATCH_ANY);
+        r += requeue_locked(b1, b2, k1, k2, nmove);
     }
     if (b1 != b2)
         spin_unlock(b1 < b2 ? &b2->lock : &b1->lock);
@@ -228,7 +258,7 @@ static int futex_requeue(struct mm *mm, uint64_t uaddr, uint64_t uaddr2, int nwa
 
 /* FUTEX_WAKE_OP: *uaddr2 = op(*uaddr2, oparg) atomically; wake on uaddr; and
  * on uaddr2 if the old value passes cmp. */
-static int futex_wake_op(struct mm *mm, uint64_t uaddr, uint64_t uaddr2, int n1, int n2, uint32_t encoded)
+static int futex_wake_op(struct mm *mm, bool shared, uint64_t uaddr, uint64_t uaddr2, int n1, int n2, uint32_t encoded)
 {
     int op = (encoded >> 28) & 7, cmp = (encoded >> 24) & 15;
     int32_t oparg = (int32_t)((encoded >> 12) & 0xfff), cmparg = (int32_t)(encoded & 0xfff);
@@ -252,9 +282,9 @@ static int futex_wake_op(struct mm *mm, uint64_t uaddr, uint64_t uaddr2, int n1,
     int32_t o = (int32_t)old;
     bool pass = cmp == 0 ? o == cmparg : cmp == 1 ? o != cmparg : cmp == 2 ? o < cmparg : cmp == 3 ? o <= cmparg
                 : cmp == 4 ? o > cmparg : o >= cmparg;
-    int r = futex_wake_address(mm, uaddr, n1);
+    int r = wake_key(key_of(mm, uaddr, shared), n1, FUTEX_BITSET_MATCH_ANY);
     if (pass)
-        r += futex_wake_address(mm, uaddr2, n2);
+        r += wake_key(key_of(mm, uaddr2, shared), n2, FUTEX_BITSET_MATCH_ANY);
     return r;
 }
 
@@ -266,6 +296,7 @@ int64_t sys_futex(const struct syscall_args *a)
     int cmd = op & ~(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME);
     bool realtime = op & FUTEX_CLOCK_REALTIME;
     struct mm *mm = current_process()->mm;
+    bool shared = !(op & FUTEX_PRIVATE_FLAG);
     if (uaddr & 3)
         return -EINVAL;
     if (!user_range_ok(uaddr, 4))
@@ -277,29 +308,24 @@ int64_t sys_futex(const struct syscall_args *a)
     switch (cmd) {
     case FUTEX_WAIT:
         r = deadline_from(utime, false, false, &deadline);
-        return r ? r : futex_wait(mm, uaddr, val, deadline, FUTEX_BITSET_MATCH_ANY);
+        return r ? r : futex_wait(key_of(mm, uaddr, shared), uaddr, val, deadline, FUTEX_BITSET_MATCH_ANY);
     case FUTEX_WAIT_BITSET:
         r = deadline_from(utime, true, realtime, &deadline);
-        return r ? r : futex_wait(mm, uaddr, val, deadline, val3);
+        return r ? r : futex_wait(key_of(mm, uaddr, shared), uaddr, val, deadline, val3);
     case FUTEX_WAKE:
-        return futex_wake_address(mm, uaddr, (int)MIN(val, (uint32_t)INT32_MAX));
-    case FUTEX_WAKE_BITSET: {
+        return wake_key(key_of(mm, uaddr, shared), (int)MIN(val, (uint32_t)INT32_MAX), FUTEX_BITSET_MATCH_ANY);
+    case FUTEX_WAKE_BITSET:
         if (!val3)
             return -EINVAL;
-        struct futex_bucket *b = bucket_of(mm, uaddr);
-        uint64_t flags = spin_lock_irqsave(&b->lock);
-        r = wake_locked(b, mm, uaddr, (int)MIN(val, (uint32_t)INT32_MAX), val3);
-        spin_unlock_irqrestore(&b->lock, flags);
-        return r;
-    }
+        return wake_key(key_of(mm, uaddr, shared), (int)MIN(val, (uint32_t)INT32_MAX), val3);
     case FUTEX_REQUEUE:
-        return futex_requeue(mm, uaddr, uaddr2, (int)val, (int)(uint32_t)utime, false, 0);
+        return futex_requeue(mm, shared, uaddr, uaddr2, (int)val, (int)(uint32_t)utime, false, 0);
     case FUTEX_CMP_REQUEUE:
-        return futex_requeue(mm, uaddr, uaddr2, (int)val, (int)(uint32_t)utime, true, val3);
+        return futex_requeue(mm, shared, uaddr, uaddr2, (int)val, (int)(uint32_t)utime, true, val3);
     case FUTEX_WAKE_OP:
         if (uaddr2 & 3)
             return -EINVAL;
-        return futex_wake_op(mm, uaddr, uaddr2, (int)val, (int)(uint32_t)utime, val3);
+        return futex_wake_op(mm, shared, uaddr, uaddr2, (int)val, (int)(uint32_t)utime, val3);
     default:
         return -ENOSYS;
     }

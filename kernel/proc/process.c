@@ -1,5 +1,6 @@
 /* Process lifetime: creation, exit, zombies, re-parenting, wait. */
 #include <fs/kernel_api.h>
+#include <ipc/ipc.h>
 #include <kernel/errno.h>
 #include <kernel/power.h>
 #include <kernel/printk.h>
@@ -203,7 +204,8 @@ void process_exit_last_thread(struct process *p)
     spin_unlock_irqrestore(&p->lock, pf);
     fd_table_put(files);
     fs_context_put(fs);
-    mm_put(mm); /* uthread_exit has switched the CPU off it */
+    mm_put(mm); /* uthread_exit has switched the CPU off it; System V shared memory detaches with it */
+    sem_exit(p->pid);
 
     char why[48];
     printk(LOG_DEBUG, "process %d (%s) %s", p->pid, p->name, describe_status(p->wait_status, why, sizeof why));

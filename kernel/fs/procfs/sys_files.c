@@ -3,6 +3,7 @@
 #include <arch/cpu.h>
 #include <fs/mount.h>
 #include <fs/namei.h>
+#include <ipc/ipc.h>
 #include <kernel/clock.h>
 #include <kernel/errno.h>
 #include <kernel/string.h>
@@ -262,6 +263,21 @@ static int show_max_map_count(struct proc_inode *pi, struct textbuf *b)
 /* Top-level files open for writing (as root) and fail each write, as Linux's. */
 #define TOP_RO(n, fn) {.name = n, .mode = K_S_IFREG | 0444, .show = fn, .write_err = -EIO}
 
+/* /proc/sysvipc: the System V objects, each kind's lines made by ipc/. */
+static void emit_line(void *b, const char *line, size_t n)
+{
+    tb_put(b, line, n);
+}
+static int show_sysvipc_shm(struct proc_inode *pi, struct textbuf *b) { (void)pi; shm_proc_show(emit_line, b); return 0; }
+static int show_sysvipc_sem(struct proc_inode *pi, struct textbuf *b) { (void)pi; sem_proc_show(emit_line, b); return 0; }
+static int show_sysvipc_msg(struct proc_inode *pi, struct textbuf *b) { (void)pi; msg_proc_show(emit_line, b); return 0; }
+
+static const struct proc_entry sysvipc_entries[] = {
+    TOP_RO("msg", show_sysvipc_msg),
+    TOP_RO("sem", show_sysvipc_sem),
+    TOP_RO("shm", show_sysvipc_shm),
+};
+
 static const struct proc_entry sys_kernel_entries[] = {
     SYSCTL_RW("domainname", show_domainname, write_domainname),
     SYSCTL_RW("hostname", show_hostname, write_hostname),
@@ -290,6 +306,7 @@ static const struct proc_entry root_entries[] = {
     {.name = "self", .mode = K_S_IFLNK | 0777, .text = proc_link_self_text},
     TOP_RO("stat", show_stat),
     {.name = "sys", .mode = K_S_IFDIR | 0555, .entries = sys_entries, .nentries = ARRAY_SIZE(sys_entries)},
+    {.name = "sysvipc", .mode = K_S_IFDIR | 0555, .entries = sysvipc_entries, .nentries = ARRAY_SIZE(sysvipc_entries)},
     {.name = "thread-self", .mode = K_S_IFLNK | 0777, .text = proc_link_thread_self_text},
     TOP_RO("uptime", show_uptime),
     TOP_RO("version", show_version),

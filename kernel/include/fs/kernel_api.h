@@ -30,13 +30,32 @@ int64_t kernel_pread(struct file *f, void *buf, size_t n, uint64_t off);
  * there is no such frame to share (a hole, past the end, not a regular
  * file): the caller reads the bytes with kernel_pread instead. */
 int kernel_file_frame(struct file *f, uint64_t off, uint64_t *phys);
+/* The same for a shared mapping (MAP_SHARED, System V shared memory): the
+ * frame the file itself holds, a hole filled first, so writes through the
+ * mapping are the file's bytes.  -EIO at or past the end (SIGBUS), -ENOMEM
+ * or -ENOSPC when the page cannot be had, -ENODEV if f has no pages to share. */
+int kernel_file_shared_frame(struct file *f, uint64_t off, uint64_t *phys);
+/* What an open file allows a mapping of it: reading (any mmap needs it) and
+ * writing through a shared mapping (open for writing, and not O_APPEND, as
+ * Linux). */
+bool file_map_readable(struct file *f);
+bool file_map_writable(struct file *f);
+/* An unnamed regular file of size bytes in memory (fs/shmem.c), open for
+ * reading and writing: what MAP_SHARED anonymous memory and System V shared
+ * memory segments are.  0 and *out (a reference), or -ENOMEM. */
+int shmem_file_create(uint64_t size, uint32_t mode, struct file **out);
+/* What tells f's file apart from every other while f is open (its inode):
+ * shared futexes are keyed by it. */
+const void *file_identity(struct file *f);
 /* Size of a regular file, in bytes. */
 uint64_t file_size(struct file *f);
 /* f's inode's content version (inode_content_version): a serial never
  * reused and a generation that grows whenever write access is granted. */
 void file_content_version(struct file *f, uint64_t *serial, uint64_t *write_gen);
-/* Whether f is a regular file (what mmap maps page by page; other files map as zeros). */
+/* Whether f is a regular file (what mmap maps page by page). */
 bool file_is_regular(struct file *f);
+/* Whether f is a device node (what mmap maps as zero-filled memory). */
+bool file_is_device(struct file *f);
 struct file *file_get(struct file *f); /* takes a reference */
 void file_put(struct file *f);         /* drops one; the last closes */
 /* A program runs from f (exec): refuses writers with ETXTBSY until

@@ -16,6 +16,8 @@ enum {
     DEV_MINOR_PROC,
     DEV_MINOR_SOCKFS,
     DEV_MINOR_ANON, /* fs/anon_file.c */
+    DEV_MINOR_SHMEM, /* fs/shmem.c: unnamed shared memory, mounted nowhere */
+    DEV_MINOR_DEVSHM, /* /dev/shm */
 };
 
 /* The root directory of the whole tree (NULL before vfs_mount_root). */
@@ -32,6 +34,8 @@ void vfs_mounts_each(void (*fn)(void *ctx, const char *path, struct super_block 
 struct super_block *procfs_create(void);
 /* devfs.c: the /dev file system with its device nodes, or NULL (ENOMEM). */
 struct super_block *devfs_create(void);
+/* shmem.c: makes the internal file system of unnamed shared memory.  0 or -ENOMEM. */
+int shmem_init(void);
 /* The kernel threads' fs context (fs/fs_context.c), once the root exists. */
 void fs_context_init_kernel(void);
 

@@ -296,6 +296,10 @@ int tmpfs_truncate(struct inode *i, uint64_t len);
  * mapping drops it with pmm_frame_release.  -ENOENT for a hole or past the
  * end (no page to share: the caller reads the bytes instead). */
 int tmpfs_lend_page(struct inode *i, uint64_t off, uint64_t *phys);
+/* The same for a shared mapping: a hole gets its zeroed page first (charged
+ * to the file system, -ENOSPC when full, -ENOMEM), so every mapping of the
+ * file and the file itself hold the same frame.  -EIO at or past the end. */
+int tmpfs_share_page(struct inode *i, uint64_t off, uint64_t *phys);
 /* Frees every data page (the inode is going away). */
 void tmpfs_free_data(struct inode *i);
 /* Creates a new file system whose root directory has mode root_mode, with

@@ -28,9 +28,13 @@
 #define PROT_EXEC 4
 
 #define VMA_ANON 0x1
-#define VMA_SHARED 0x2    /* MAP_SHARED: same as private while nothing is shared across processes */
+#define VMA_SHARED 0x2    /* MAP_SHARED: with a file, its pages are the file's own, mapped writable;
+                             without one (never made so by mmap, which gives shared anonymous memory
+                             an unnamed file), the same as private */
 #define VMA_STACK 0x4
 #define VMA_HEAP 0x8      /* the brk area */
+#define VMA_NOWRITE 0x10  /* a shared mapping of a file not open for writing (or a SHM_RDONLY
+                             attach): mprotect may not add PROT_WRITE (EACCES, Linux's !VM_MAYWRITE) */
 
 #define USER_STACK_TOP 0x00007ffffffff000ull
 #define USER_STACK_MAX (8ull << 20)    /* RLIMIT_STACK */
@@ -44,6 +48,17 @@
 #define VM_MAX_MAP_COUNT 65530u
 
 struct file;
+struct vma;
+
+/* What a subsystem that owns a kind of mapping (System V shared memory)
+ * is told about its VMAs: open when a VMA of it is made or copied (a split,
+ * fork, mremap), close when one goes away (munmap, exit, exec).  Called
+ * with mm->lock held: they touch no user memory, and a lock they take
+ * nests inside mm->lock (its holders never take mm->lock). */
+struct vma_ops {
+    void (*open)(struct vma *v);
+    void (*close)(struct vma *v);
+};
 
 struct vma {
     struct range_node range; /* start, end: page aligned, end exclusive; in mm->vma_tree */
@@ -54,6 +69,7 @@ struct vma {
     uint64_t file_bytes;   /* bytes of the file visible from start (an ELF segment's file part;
                               mmap: the whole length); the rest reads as zero */
     struct list_head link; /* mm->vmas, sorted by start */
+    const struct vma_ops *ops; /* NULL for most */
 };
 
 struct mm {
@@ -86,13 +102,32 @@ void mm_activate(struct mm *mm);
  * file may be NULL.  Returns 0, -ENOMEM or -EEXIST. */
 int vm_map_fixed(struct mm *mm, uint64_t start, uint64_t len, uint32_t prot, uint32_t flags, struct file *file,
                  uint64_t file_off, uint64_t file_bytes);
+/* Where vm_mmap_file places a mapping. */
+enum vm_place {
+    VM_PLACE_ANY,       /* addr if free (0: no hint), else the highest gap */
+    VM_PLACE_FIXED,     /* exactly addr, replacing what was there */
+    VM_PLACE_NOREPLACE, /* exactly addr, -EEXIST if anything is there */
+};
+/* A shared mapping of a whole file of len bytes (page aligned) that another
+ * subsystem makes (shmat), with VMA flags (VMA_SHARED and maybe
+ * VMA_NOWRITE).  The new VMA gets ops (its open is called).  Takes
+ * mm->lock.  Returns the address, or -ENOMEM (no room, or addr outside user
+ * space) or -EEXIST. */
+int64_t vm_mmap_file(struct mm *mm, uint64_t addr, uint64_t len, uint32_t prot, uint32_t flags, struct file *file,
+                     enum vm_place place, const struct vma_ops *ops);
+/* shmdt: removes the attach at addr of an object mapped with ops: the
+ * first VMA of ops at or after addr that maps its file from where addr
+ * would (a part left by munmap or mprotect counts, as on Linux), then every
+ * VMA of that file and ops mapped the same way within the file's size.
+ * Takes mm->lock.  0, or -EINVAL when there is no such attach. */
+int vm_unmap_attach(struct mm *mm, uint64_t addr, const struct vma_ops *ops);
 /* Makes [start, start+len) present now (exec's stack, MAP_POPULATE).  mm->lock held. */
 int vm_populate_locked(struct mm *mm, uint64_t start, uint64_t len);
 
 /* Changes the protection of the present pages of [start, end) (page
- * aligned, inside VMAs already set to prot).  Pages still shared since a fork
- * stay read-only.  mm->lock held. */
-int vm_protect_locked(struct mm *mm, uint64_t start, uint64_t end, uint32_t prot);
+ * aligned, inside v, already set to prot).  Pages still shared since a fork
+ * stay read-only (not in a shared file mapping).  mm->lock held. */
+int vm_protect_locked(struct mm *mm, struct vma *v, uint64_t start, uint64_t end, uint32_t prot);
 /* fork: a new address space with the same VMAs whose present pages are
  * shared copy-on-write (read-only in both until one writes).  The parent
  * must be the active address space.  -ENOMEM when free memory could not
@@ -106,6 +141,11 @@ int mm_fork(struct mm *parent, struct mm **out);
  * that is not present (nothing is faulted in for a reader), -EFAULT if none
  * was.  Takes mm->lock. */
 int64_t mm_read_remote(struct mm *mm, uint64_t addr, void *buf, size_t len);
+
+/* For shared futexes: if addr lies in a shared file mapping of mm, sets
+ * *space to the file's identity (file_identity) and *off to the word's
+ * offset in the file; else leaves them.  Takes mm->lock. */
+void vm_shared_word(struct mm *mm, uint64_t addr, const void **space, uint64_t *off);
 
 /* Page fault in user memory at addr.  write/exec say what the access was.
  * Returns 0 (mapped: retry), -EFAULT (no VMA: SIGSEGV/SEGV_MAPERR),

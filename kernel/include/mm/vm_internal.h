@@ -28,6 +28,9 @@ int vma_split(struct mm *mm, struct vma *v, uint64_t at);
  * (as Linux merges them, so patterns that Linux keeps as one mapping do
  * not count against VM_MAX_MAP_COUNT here either).  Never fails. */
 void vma_merge_around(struct mm *mm, uint64_t start, uint64_t end);
+/* v was made as a copy of another VMA (split, fork, mremap) or anew: takes
+ * its file reference and tells its owner (ops->open).  vma_free undoes it. */
+void vma_copied(struct vma *v);
 void vma_release_pages(struct mm *mm, uint64_t start, uint64_t end);
 void vma_free(struct vma *v);
 uint64_t vma_pte_flags(uint32_t prot);
