@@ -47,6 +47,11 @@ $(VMBRIDGE_SUITE): tests/integration/vm-bridge/vm-bridge.sh $(KERNEL_ELF) $(IMAG
 TEST_SUITES  += $(VMBRIDGE_SUITE)
 TEST_PREREQS += $(VMBRIDGE_SUITE) $(VTPM_BIN)
 
+# The bridge's rule for late answers, on the host against a stand-in for the
+# vtpm's ports (no VM; about 12 s).
+TEST_SUITES  += tests/integration/vm-bridge/late-answer.py
+TEST_PREREQS += $(BRIDGE_BIN)
+
 .PHONY: test-vm-bridge
 test-vm-bridge: deps
 	@$(MAKE) --no-print-directory $(VMBRIDGE_SUITE) $(VTPM_BIN)
