@@ -1,17 +1,22 @@
 #!/usr/bin/env python3
-"""late-answer: vtpm-bridge's rule for answers that come after their command
-timed out (docs/vtpm.md, "Late answers"), on the host, against a stand-in for
-the vtpm's two ports that answers when and as this script tells it.  Plays
-QEMU on the bridge's socket.  One PASS/FAIL line per check, named
-vtpm-bridge/<check>.
+"""bridge-host: vtpm-bridge on the host, without the service VM.  One
+PASS/FAIL line per check, named vtpm-bridge/<check>.
 
-  late-answer.py [BRIDGE-BINARY]
+  bridge-host.py [BRIDGE-BINARY [VTPM-BINARY]]
 
-The stand-in serves each port as QEMU's chardev socket serves a virtio
-console port to the bridge: one connection at a time, answers in order.
-Every TPM command is a GetRandom(n) whose answer carries n bytes of value n
-(n names the command), so an answer given to the wrong command shows.  The
-bridge runs with --timeout 2.
+Late answers (docs/vtpm.md, "Late answers"): the bridge's rule for answers
+that come after their command timed out, against a stand-in for the vtpm's
+two ports that answers when and as this script tells it; the script plays
+QEMU on the bridge's socket.  The stand-in serves each port as QEMU's
+chardev socket serves a virtio console port to the bridge: one connection
+at a time, answers in order.  Every TPM command is a GetRandom(n) whose
+answer carries n bytes of value n (n names the command), so an answer given
+to the wrong command shows.  The bridge runs with --timeout 2.
+
+Migration: the bridge does not offer the state blobs, so QEMU (Debian's
+7.2) blocks migration of a guest on it.  A paused QEMU with `-tpmdev
+emulator` on the bridge, whose vtpm runs on this host: `migrate` is refused
+with QEMU's message, and `-only-migratable` refuses to start.
 """
 import os
 import select
@@ -28,6 +33,8 @@ from sockutil import recv_exact  # noqa: E402
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
 BRIDGE = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "build/apps/vtpm-bridge/vtpm-bridge")
+VTPM = sys.argv[2] if len(sys.argv) > 2 else os.path.join(ROOT, "build/apps/vtpm/vtpm")
+MIGRATION_BLOCKED = "Migration disabled: TPM emulator does not support migration"
 TPM_RC_FAILURE = 0x101
 SLOW_S = 3  # a slow command: over the bridge's --timeout 2, under twice that
 failures = 0
@@ -157,8 +164,7 @@ def until_answered(q, first_id, tries=12):
     return None, wrong
 
 
-def main():
-    work = tempfile.mkdtemp(prefix="late-answer.")
+def late_answers(work):
     fake = FakeVtpm(work)
     sock = work + "/bridge.sock"
     log = open(work + "/bridge.log", "w")
@@ -224,6 +230,66 @@ def main():
         log.close()
         if failures:
             sys.stdout.write(open(work + "/bridge.log").read())
+
+
+
+
+def start(argv, log_path):
+    return subprocess.Popen(argv, stdout=open(log_path, "w"), stderr=subprocess.STDOUT)
+
+
+def wait_for(path):
+    for _ in range(100):
+        if os.path.exists(path):
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def qemu_with_tpm(sock, *extra, monitor_input=""):
+    """A paused QEMU (no guest runs) with its TPM on the bridge at sock; its
+    status and output once its monitor (stdio) has read monitor_input."""
+    argv = ["qemu-system-x86_64", "-machine", "microvm", "-S", "-nographic", "-monitor", "stdio",
+            "-serial", "none", *extra, "-chardev", f"socket,id=chrtpm,path={sock}",
+            "-tpmdev", "emulator,id=tpm0,chardev=chrtpm", "-device", "tpm-tis,tpmdev=tpm0"]
+    r = subprocess.run(argv, input=monitor_input, capture_output=True, text=True, timeout=120)
+    return r.returncode, r.stdout + r.stderr
+
+
+def migration(work):
+    vtpm = start([VTPM, "--server", f"type=unixio,path={work}/d.sock", "--ctrl",
+                  f"type=unixio,path={work}/c.sock", "--state", f"{work}/state.img"],
+                 work + "/vtpm.log")
+    bridge = None
+    try:
+        if not wait_for(work + "/c.sock"):
+            result("migration-setup", False, open(work + "/vtpm.log").read())
+            return
+        bridge = start([BRIDGE, "--listen", work + "/m.sock", "--vtpm-data", work + "/d.sock",
+                        "--vtpm-ctrl", work + "/c.sock"], work + "/mbridge.log")
+        wait_for(work + "/m.sock")
+        # The monitor reads its commands one by one; `quit` ends QEMU.
+        rc, out = qemu_with_tpm(work + "/m.sock",
+                                monitor_input='migrate "exec:cat >/dev/null"\ninfo migrate\nquit\n')
+        result("migration-refused",
+               rc == 0 and ("Error: " + MIGRATION_BLOCKED) in out and "Outgoing migration blocked" in out,
+               f"QEMU status {rc}: {out[-400:]!r}")
+        rc, out = qemu_with_tpm(work + "/m.sock", "-only-migratable", monitor_input="quit\n")
+        result("only-migratable-refuses-to-start", rc != 0 and MIGRATION_BLOCKED in out,
+               f"QEMU status {rc}: {out[-400:]!r}")
+    except (OSError, subprocess.TimeoutExpired) as e:
+        result("migration-session", False, repr(e))
+    finally:
+        for p in (bridge, vtpm):
+            if p:
+                p.terminate()
+                p.wait()
+
+
+def main():
+    work = tempfile.mkdtemp(prefix="bridge-host.")
+    late_answers(work)
+    migration(work)
     return 1 if failures else 0
 
 
