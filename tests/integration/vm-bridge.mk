@@ -1,9 +1,10 @@
 # Guests' TPMs from the service VM (tests/integration/vm-bridge/README.md):
 # the service image (build/initrd.cpio, its inittab's vtpm1 and vtpm2
-# instances) in one QEMU, a vtpm-bridge per guest, and two Debian-kernel
-# guests with `-tpmdev emulator` on the bridges: guest a's image is
-# apps/guest's (Debian's tpm2-tools and cryptsetup) with toolsguest.sh as
-# /init, guest b's /init is tpmguest (raw commands on /dev/tpm0).  Debian's
+# instances) in one QEMU, a vtpm-bridge per guest, and Debian-kernel guests
+# with `-tpmdev emulator` on the bridges: guest a's image is apps/guest's
+# (Debian's tpm2-tools and cryptsetup) with toolsguest.sh as /init; guest b's
+# /init is tpmguest (raw commands on /dev/tpm0), and so is that of guests c1
+# and c2, which run at the same time (tpmguest's rounds.c).  Debian's
 # kernel is tests/bench/bench.mk's LINUX_KERNEL (fetched once).
 VMBRIDGE_OUT   := $(BUILD)/tests/vm-bridge
 VMBRIDGE_GUEST := $(VMBRIDGE_OUT)/tpmguest
