@@ -57,14 +57,13 @@ enum io_status io_write_all(int fd, const void *buf, size_t n, int64_t deadline_
     return IO_OK;
 }
 
-enum io_status io_read_full(int fd, void *buf, size_t n, int64_t deadline_ms)
+enum io_status io_read_more(int fd, void *buf, size_t want, size_t *have, int64_t deadline_ms)
 {
     uint8_t *p = buf;
-    while (n) {
-        ssize_t r = recv(fd, p, n, 0);
+    while (*have < want) {
+        ssize_t r = recv(fd, p + *have, want - *have, 0);
         if (r > 0) {
-            p += r;
-            n -= (size_t)r;
+            *have += (size_t)r;
             continue;
         }
         if (r == 0)

@@ -21,8 +21,10 @@ int64_t io_now_ms(void);
  * peer is IO_ERROR with EPIPE, never SIGPIPE). */
 enum io_status io_write_all(int fd, const void *buf, size_t n, int64_t deadline_ms);
 
-/* Reads exactly n bytes before the deadline. */
-enum io_status io_read_full(int fd, void *buf, size_t n, int64_t deadline_ms);
+/* Reads into buf from offset *have until *have == want or the deadline;
+ * *have counts what arrived even when the read stops early, so a later call
+ * resumes where this one stopped. */
+enum io_status io_read_more(int fd, void *buf, size_t want, size_t *have, int64_t deadline_ms);
 
 /* The status for a log line ("timed out", "closed by the peer", strerror). */
 const char *io_status_text(enum io_status st);

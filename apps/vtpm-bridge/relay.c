@@ -8,7 +8,6 @@
  * The table below holds both sides. */
 #include "relay.h"
 
-#include <stdio.h>
 #include <string.h>
 
 #include "bytes.h"
@@ -50,28 +49,17 @@ static size_t fail_answer(uint8_t *out, size_t size, uint32_t res)
 static size_t relay_to_vtpm(struct vtpm_link *l, const struct relayed *r, const struct ctrl_req *req,
                             uint32_t vtpm_cmd, uint8_t *out)
 {
-    int64_t deadline = io_now_ms() + l->timeout_ms;
-    if (link_up(l, deadline) < 0)
-        return fail_answer(out, r->answer, PTM_FAIL);
-
     uint8_t msg[8];
     put_be32(msg, vtpm_cmd);
     if (r->body == 4)
         put_be32(msg + 4, req->cmd == CTRL_INIT ? req->u.init_flags : req->u.buffersize);
     else if (r->body == 1)
         msg[4] = req->u.locality;
-    enum io_status st = io_write_all(l->ctrl_fd, msg, 4 + r->body, deadline);
-    if (st == IO_OK)
-        st = io_read_full(l->ctrl_fd, out, 4, deadline);
-    uint32_t res = st == IO_OK ? get_be32(out) : PTM_FAIL;
-    if (st == IO_OK && res == PTM_SUCCESS && r->answer > 4)
-        st = io_read_full(l->ctrl_fd, out + 4, r->answer - 4, deadline);
-    if (st != IO_OK) {
-        char why[128];
-        snprintf(why, sizeof(why), "control %s: %s", ctrl_cmd_name(vtpm_cmd), io_status_text(st));
-        link_down(l, why);
+    ssize_t n = link_call(l, &l->ctrl, msg, 4 + r->body, vtpm_cmd, r->answer, out,
+                          BRIDGE_CTRL_ANSWER_MAX, io_now_ms() + l->timeout_ms);
+    if (n < 0)
         return fail_answer(out, r->answer, PTM_FAIL);
-    }
+    uint32_t res = get_be32(out);
     if (res != PTM_SUCCESS) {
         log_error("the vtpm answered %s with %u", ctrl_cmd_name(vtpm_cmd), res);
         return fail_answer(out, r->answer, res);
@@ -115,30 +103,11 @@ size_t relay_ctrl(struct vtpm_link *l, const struct ctrl_req *req, uint8_t *out)
 size_t relay_frame(struct vtpm_link *l, const uint8_t *cmd, size_t len, uint8_t *rsp,
                    int timeout_ms)
 {
-    int64_t deadline = io_now_ms() + timeout_ms;
-    if (link_up(l, deadline) < 0)
+    ssize_t n = link_call(l, &l->data, cmd, len, frame_command_code(cmd), 0, rsp, BRIDGE_FRAME_MAX,
+                          io_now_ms() + timeout_ms);
+    if (n < 0)
         return frame_error_response(rsp, TPM_RC_FAILURE);
-    enum io_status st = io_write_all(l->data_fd, cmd, len, deadline);
-    if (st == IO_OK)
-        st = io_read_full(l->data_fd, rsp, TPM_HEADER_SIZE, deadline);
-    if (st == IO_OK) {
-        uint32_t size = get_be32(rsp + 2);
-        if (size < TPM_HEADER_SIZE || size > BRIDGE_FRAME_MAX) {
-            char why[96];
-            snprintf(why, sizeof(why), "the vtpm sent a response of %u bytes", size);
-            link_down(l, why);
-            return frame_error_response(rsp, TPM_RC_FAILURE);
-        }
-        st = io_read_full(l->data_fd, rsp + TPM_HEADER_SIZE, size - TPM_HEADER_SIZE, deadline);
-        if (st == IO_OK) {
-            log_debug("TPM command 0x%08x (%zu bytes): response 0x%08x (%u bytes)",
-                      frame_command_code(cmd), len, frame_response_code(rsp, size), size);
-            return size;
-        }
-    }
-    char why[96];
-    snprintf(why, sizeof(why), "TPM command 0x%08x: %s", frame_command_code(cmd),
-             io_status_text(st));
-    link_down(l, why);
-    return frame_error_response(rsp, TPM_RC_FAILURE);
+    log_debug("TPM command 0x%08x (%zu bytes): response 0x%08x (%zd bytes)", frame_command_code(cmd),
+              len, frame_response_code(rsp, (size_t)n), n);
+    return (size_t)n;
 }

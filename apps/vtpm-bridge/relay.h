@@ -19,10 +19,6 @@
     (PTM_CAP_INIT | PTM_CAP_SHUTDOWN | PTM_CAP_GET_TPMESTABLISHED | PTM_CAP_SET_LOCALITY | \
      PTM_CAP_RESET_TPMESTABLISHED | PTM_CAP_STOP | PTM_CAP_SET_DATAFD | PTM_CAP_SET_BUFFERSIZE)
 
-/* The largest TPM command or response frame the bridge carries (the vtpm's
- * buffer is 4096 bytes; this leaves room for a larger SET_BUFFERSIZE). */
-#define BRIDGE_FRAME_MAX 8192u
-
 /* The largest control answer (SET_BUFFERSIZE's). */
 #define BRIDGE_CTRL_ANSWER_MAX 16u
 
@@ -35,7 +31,7 @@ size_t relay_ctrl(struct vtpm_link *l, const struct ctrl_req *req, uint8_t *out)
 /* Relays one complete TPM command frame; writes the response frame into rsp
  * (BRIDGE_FRAME_MAX bytes) and returns its length.  The vtpm's own response
  * when it answers within timeout_ms, else a 10-byte TPM_RC_FAILURE response
- * (and the link is dropped). */
+ * (a late answer is discarded: vtpm_link.h). */
 size_t relay_frame(struct vtpm_link *l, const uint8_t *cmd, size_t len, uint8_t *rsp,
                    int timeout_ms);
 

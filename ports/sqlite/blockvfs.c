@@ -23,8 +23,8 @@
  * sector write, which a virtio disk does not tear.
  *
  * Every other file SQLite asks for (temporary databases, statement journals
- * that spill) goes to the unix-none VFS, i.e. to tmpfs under /tmp.  Locking
- * is a no-op: one process, one connection owns the device (as unix-none). */
+ * that spill) goes to the default unix VFS, i.e. to tmpfs under /tmp.  The
+ * device itself is not locked: one process, one connection owns it. */
 #include "blockvfs.h"
 
 #include <errno.h>
@@ -62,7 +62,7 @@ static struct {
     uint64_t region_size;
     uint64_t size[REGIONS];
     int size_dirty[REGIONS];
-    sqlite3_vfs *fallback; /* unix-none, for every other file */
+    sqlite3_vfs *fallback; /* the default VFS, for every other file */
 } dev = {.fd = -1};
 
 struct block_file {
@@ -371,7 +371,7 @@ int blockvfs_register(const char *device)
 {
     if (strlen(device) >= sizeof dev.path)
         return SQLITE_CANTOPEN;
-    dev.fallback = sqlite3_vfs_find("unix-none");
+    dev.fallback = sqlite3_vfs_find(NULL); /* the default: unix */
     if (!dev.fallback)
         return SQLITE_ERROR;
     int fd = open(device, O_RDWR | O_CLOEXEC);

@@ -10,14 +10,16 @@
  *                               transaction whole; prints "sqlite-disk:
  *                               K transactions intact"
  *
- * The tmpfs database uses SQLite's unix-none VFS: nutshell has no fcntl
- * record locks (F_SETLK is EINVAL, docs/syscalls.md), which the default unix
- * VFS needs.  The disk uses the block VFS (blockvfs.c): nutshell's disks are
- * raw.  Each transaction of `fill` inserts ROWS rows for its number and adds
+ * The tmpfs database uses SQLite's default unix VFS, which locks with
+ * fcntl(F_SETLK) record locks (kernel/fs/file_lock.c); a second process
+ * checks that they keep it out of a write transaction.  The disk uses the
+ * block VFS (blockvfs.c): nutshell's disks are raw.  Each transaction of `fill` inserts ROWS rows for its number and adds
  * ROWS to a running total, so `verify` can tell a torn transaction. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <sqlite3.h>
 
@@ -80,13 +82,72 @@ static int integrity_ok(sqlite3 *db, const char *check_name)
     return !strcmp(buf, "ok");
 }
 
+/* The child of locks_across_processes: holds a write transaction on the
+ * database (SQLite's RESERVED lock, an fcntl lock on the file) from the
+ * moment it writes to `held` until it reads from `go`, then commits. */
+static _Noreturn void hold_write_lock(const char *path, int held, int go)
+{
+    sqlite3 *db;
+    char c = 'L';
+    int ok = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL) == SQLITE_OK &&
+             sqlite3_exec(db, "BEGIN IMMEDIATE; INSERT INTO item(name, grp) VALUES ('child', 9)", NULL, NULL,
+                          NULL) == SQLITE_OK &&
+             write(held, &c, 1) == 1 && read(go, &c, 1) == 1 &&
+             sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK;
+    sqlite3_close(db);
+    _exit(ok ? 0 : 1);
+}
+
+/* Two processes on one database with the default unix VFS: while one holds
+ * a write transaction the other's write is refused (SQLITE_BUSY, no
+ * waiting), and succeeds once the first committed.  Without working record
+ * locks (the unix-none VFS, or fcntl locks that do nothing) the second write
+ * would go through at once. */
+static void locks_across_processes(const char *path)
+{
+    const char *name = "sqlite/unix-vfs-locks-across-processes";
+    int held[2], go[2];
+    if (pipe(held) < 0 || pipe(go) < 0) {
+        check(0, name, "pipe: %s", strerror(errno));
+        return;
+    }
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid < 0) {
+        check(0, name, "fork: %s", strerror(errno));
+        return;
+    }
+    if (pid == 0)
+        hold_write_lock(path, held[1], go[0]);
+    char c;
+    sqlite3 *db = NULL;
+    int got_lock = read(held[0], &c, 1) == 1;
+    int busy = got_lock && sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL) == SQLITE_OK &&
+               sqlite3_busy_timeout(db, 0) == SQLITE_OK &&
+               sqlite3_exec(db, "INSERT INTO item(name, grp) VALUES ('parent', 9)", NULL, NULL, NULL) == SQLITE_BUSY;
+    int released = write(go[1], "G", 1) == 1;
+    int status = -1;
+    waitpid(pid, &status, 0);
+    int after = db && sqlite3_exec(db, "INSERT INTO item(name, grp) VALUES ('parent', 9)", NULL, NULL, NULL) == SQLITE_OK;
+    sqlite3_int64 rows = db ? query_int(db, "SELECT count(*) FROM item WHERE grp = 9") : -1;
+    check(got_lock && busy && released && status == 0 && after && rows == 2, name,
+          "child locked %d, parent's write refused while locked %d, child committed (status 0x%x), "
+          "parent's write after %d, %lld rows (want 2)",
+          got_lock, busy, (unsigned)status, after, (long long)rows);
+    sqlite3_close(db);
+    close(held[0]);
+    close(held[1]);
+    close(go[0]);
+    close(go[1]);
+}
+
 static int on_tmpfs(const char *dir)
 {
     char path[512];
     snprintf(path, sizeof path, "%s/sqlite-test.db", dir);
     remove(path);
     sqlite3 *db;
-    int rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, "unix-none");
+    int rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
     check(rc == SQLITE_OK, "sqlite/open-on-tmpfs", "%s: %s", path, sqlite3_errstr(rc));
     if (rc != SQLITE_OK)
         return check_status();
@@ -137,10 +198,11 @@ static int on_tmpfs(const char *dir)
     sqlite3_close(db);
 
     /* The file holds it all: a new connection reads it back. */
-    rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, "unix-none");
+    rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL);
     check(rc == SQLITE_OK && query_int(db, "SELECT count(*) FROM item") == 858, "sqlite/reopened-file-has-the-data",
           "open %s, %s", sqlite3_errstr(rc), sqlite3_errmsg(db));
     sqlite3_close(db);
+    locks_across_processes(path);
     check(remove(path) == 0, "sqlite/database-file-removed", "%s", strerror(errno));
     return check_status();
 }

@@ -1,19 +1,21 @@
 # Guests' TPMs from the service VM (tests/integration/vm-bridge/README.md):
 # the service image (build/initrd.cpio, its inittab's vtpm1 and vtpm2
-# instances) in one QEMU, a vtpm-bridge per guest, and two Debian-kernel
-# guests with `-tpmdev emulator` on the bridges: guest a's image is
-# apps/guest's (Debian's tpm2-tools and cryptsetup) with toolsguest.sh as
-# /init, guest b's /init is tpmguest (raw commands on /dev/tpm0).  Debian's
+# instances) in one QEMU, a vtpm-bridge per guest, and Debian-kernel guests
+# with `-tpmdev emulator` on the bridges: guest a's image is apps/guest's
+# (Debian's tpm2-tools and cryptsetup) with toolsguest.sh as /init; guest b's
+# /init is tpmguest (raw commands on /dev/tpm0), and so is that of guests c1
+# and c2, which run at the same time (tpmguest's rounds.c).  Debian's
 # kernel is tests/bench/bench.mk's LINUX_KERNEL (fetched once).
 VMBRIDGE_OUT   := $(BUILD)/tests/vm-bridge
 VMBRIDGE_GUEST := $(VMBRIDGE_OUT)/tpmguest
-VMBRIDGE_SRCS  := tests/integration/vm-bridge/tpmguest.c tests/integration/vm-bridge/guestlib.c \
+VMBRIDGE_SRCS  := tests/integration/vm-bridge/tpmguest.c tests/integration/vm-bridge/rounds.c \
+                  tests/integration/vm-bridge/guestlib.c \
                   tests/integration/vtpm/tpmclient.c tests/integration/vtpm-vm/checklib.c
 
 # nutshell-cc: static musl with the sysroot's libcrypto (SHA-256); the binary
 # runs on Linux as is (the same syscall ABI).
 $(VMBRIDGE_GUEST): $(VMBRIDGE_SRCS) tests/integration/vtpm/tpmclient.h tests/integration/vtpm-vm/checklib.h \
-                   tests/integration/vm-bridge/guestlib.h \
+                   tests/integration/vm-bridge/guestlib.h tests/integration/vm-bridge/tpmguest.h \
                    tests/integration/vm-bridge.mk \
                    $(SYSROOT_STAMP) | deps
 	@mkdir -p $(@D)
@@ -46,6 +48,11 @@ $(VMBRIDGE_SUITE): tests/integration/vm-bridge/vm-bridge.sh $(KERNEL_ELF) $(IMAG
 
 TEST_SUITES  += $(VMBRIDGE_SUITE)
 TEST_PREREQS += $(VMBRIDGE_SUITE) $(VTPM_BIN)
+
+# The bridge on the host (no VM, about 15 s): its rule for late answers
+# against a stand-in for the vtpm's ports, and QEMU refusing migration.
+TEST_SUITES  += tests/integration/vm-bridge/bridge-host.py
+TEST_PREREQS += $(BRIDGE_BIN) $(VTPM_BIN)
 
 .PHONY: test-vm-bridge
 test-vm-bridge: deps

@@ -4,8 +4,8 @@
  *
  *   sqlite_insert   100 000 rows inserted in one transaction into a SQLite
  *                   database on tmpfs (/tmp), through a prepared statement,
- *                   commit included (Debian's libsqlite3.a, unix-none VFS as
- *                   in ports/sqlite)
+ *                   commit included (Debian's libsqlite3.a, its default unix
+ *                   VFS with fcntl locks, as in ports/sqlite)
  *   lua_startup     from posix_spawn of /bin/lua (ports/lua) on a script to
  *                   the script's first line arriving on a pipe
  *
@@ -55,7 +55,7 @@ static void sqlite_insert(void)
     unlink(path);
     sqlite3 *db;
     sqlite3_stmt *st = NULL;
-    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, "unix-none") != SQLITE_OK ||
+    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK ||
         sqlite3_exec(db, "CREATE TABLE t(id INTEGER PRIMARY KEY, name TEXT, value REAL)", NULL, NULL, NULL) ||
         sqlite3_prepare_v2(db, "INSERT INTO t(name, value) VALUES (?, ?)", -1, &st, NULL)) {
         error("sqlite_insert", sqlite3_errmsg(db));

@@ -6,13 +6,14 @@
 #
 # One boot of the service VM (the service image itself: the vtpm for the host
 # and the instances vtpm1, vtpm2 for guests, each on its own state disk), a
-# vtpm-bridge per guest instance, and two Debian-kernel guests at once, each
-# with `-tpmdev emulator` on its bridge, each booting twice (a guest reboot
-# in the same QEMU): guest a with Debian's tpm2-tools and cryptsetup
+# vtpm-bridge per guest instance, and Debian-kernel guests with `-tpmdev
+# emulator` on the bridges: guest a with Debian's tpm2-tools and cryptsetup
 # (TOOLS-CPIO, toolsguest.sh: seals its disk key to a PCR and unlocks its LUKS
-# disk on the next boot), guest b with raw commands (GUEST-CPIO, tpmguest.c).
-# Then QEMU's control protocol driven by qemuctl.py: malformed input,
-# vanishing clients, and the service VM killed under a bridge.
+# disk on its next boot), then guest b with raw commands (GUEST-CPIO,
+# tpmguest.c), each booting twice; then guests c1 and c2 (tpmguest's rounds)
+# using their TPMs at the same time.  Then QEMU's control protocol driven by
+# qemuctl.py: malformed input, vanishing clients, and the service VM killed
+# under a bridge.
 set -u
 kernel=$(realpath -- "$1") service_cpio=$(realpath -- "$2") devfile=$(realpath -- "$3")
 guest_cpio=$(realpath -- "$4") tools_cpio=$(realpath -- "$5") linux=$(realpath -- "$6")
@@ -97,6 +98,10 @@ hz=$(awk '/^cpu MHz/{printf "%d\n", $4 * 1000; exit}' /proc/cpuinfo)
 boot_guest() {
     local name=$1 n=$2 index=$3 other=$4
     local run=$name${5:+-$5} machine=microvm,acpi=off cpio=$guest_cpio init=tpmguest early= extra=()
+    # The concurrent guests c1, c2 run tpmguest's rounds, started and
+    # stopped through their consoles (a FIFO as QEMU's stdin).
+    local input=/dev/null rounds=
+    [ "${name#c}" != "$name" ] && input=$work/in-$name rounds=tpmguest.rounds=$ROUNDS
     if [ "$name" = a ]; then
         # earlyprintk: the kernel's decompressor reports its errors only
         # there.
@@ -104,12 +109,17 @@ boot_guest() {
         extra=(-no-reboot -global virtio-mmio.force-legacy=false
                -drive if=none,id=disk,file="$work/disk-a.img,format=raw" -device virtio-blk-device,drive=disk)
     fi
-    timeout -k 5 "$GUEST_LIMIT" "$QEMU_BIN" -machine $machine -cpu max -m 256 -nographic \
+    # Guest b's first QEMU holds both its boots, and its reboot within QEMU
+    # is slow under TCG on a loaded host (docs/vtpm.md, "Slow reboots within
+    # QEMU"): twice the limit.
+    local limit=$GUEST_LIMIT
+    [ "$run" = b ] && limit=$((2 * GUEST_LIMIT))
+    timeout -k 5 "$limit" "$QEMU_BIN" -machine $machine -cpu max -m 256 -nographic \
         -monitor none -serial stdio -device isa-debug-exit,iobase=0xf4,iosize=4 -pidfile "$work/guest-$run.pid" \
         -kernel "$linux" -initrd "$cpio" "${extra[@]}" \
-        -append "console=ttyS0 loglevel=7 panic=-1 tsc_early_khz=$hz tsc=reliable tpm_tis.force=1 $early $init.name=$name $init.index=$index $init.other=$other" \
+        -append "console=ttyS0 loglevel=7 panic=-1 tsc_early_khz=$hz tsc=reliable tpm_tis.force=1 $early $init.name=$name $init.index=$index $init.other=$other $rounds" \
         -chardev socket,id=chrtpm,path="$work/bridge$n.sock" -tpmdev emulator,id=tpm0,chardev=chrtpm \
-        -device tpm-tis,tpmdev=tpm0 </dev/null >"$work/guest-$run.log" 2>&1
+        -device tpm-tis,tpmdev=tpm0 <>"$input" >"$work/guest-$run.log" 2>&1
 }
 # Guest a's disk, blank: its first boot formats it with LUKS.
 truncate -s 32M "$work/disk-a.img"
@@ -157,6 +167,65 @@ for n in 1 2; do
         fail vm-bridge/bridge$n-init-per-boot "$inits INIT commands relayed, want 2"
     fi
 done
+
+# ---------------------------------------------------------------- two guests at once
+# Guests c1 (instance 1, NV index 0x01500003) and c2 (instance 2, 0x01500004)
+# run tpmguest's concurrent rounds (rounds.c) at the same time, each on its
+# own bridge: GetRandom, PCR_Event and PCR_Read of PCR 16, NV write and read
+# of its own index, and NV_Read of the other's index, which exists at that
+# moment in the other instance.  c2 boots once c1 is ready and both start
+# their rounds on "go", so neither kernel's TPM probe (deadlines under a
+# second) meets the other's traffic; the rounds use commands to which Linux
+# gives 2 s or more.  "stop" goes to both once both have done ROUNDS rounds,
+# so at that moment both were running: their TPM traffic overlapped.
+ROUNDS=5
+# wait_line LOG PATTERN PID: 0 once LOG has a line matching PATTERN, 1 if
+# process PID (the guest's QEMU) ended first or GUEST_LIMIT passed.
+wait_line() {
+    local i
+    for i in $(seq $((GUEST_LIMIT * 5))); do
+        strip_log "$1" 2>/dev/null | grep -aqE "$2" && return 0
+        kill -0 "$3" 2>/dev/null || return 1
+        sleep 0.2
+    done
+    return 1
+}
+test_two_at_once() {
+    local why=
+    mkfifo "$work/in-c1" "$work/in-c2"
+    # Held open read-write here too, so a write never blocks on a QEMU that
+    # is gone.
+    exec 7<>"$work/in-c1" 8<>"$work/in-c2"
+    boot_guest c1 1 01500003 01500004 &
+    local p1=$!
+    wait_line "$work/guest-c1.log" 'tpmguest: c1: ready' $p1 || why="c1 never got ready; "
+    boot_guest c2 2 01500004 01500003 &
+    local p2=$!
+    [ -z "$why" ] && { wait_line "$work/guest-c2.log" 'tpmguest: c2: ready' $p2 || why="c2 never got ready; "; }
+    echo go >&7
+    echo go >&8
+    if [ -z "$why" ]; then
+        wait_line "$work/guest-c1.log" "tpmguest: c1: round $ROUNDS\b" $p1 &&
+            wait_line "$work/guest-c2.log" "tpmguest: c2: round $ROUNDS\b" $p2 ||
+            why="the two did not both reach round $ROUNDS; "
+    fi
+    echo stop >&7
+    echo stop >&8
+    wait $p1
+    local rc1=$?
+    wait $p2
+    local rc2=$?
+    exec 7>&- 8>&-
+    local g
+    for g in c1 c2; do strip_log "$work/guest-$g.log" | grep -aE '^(PASS|FAIL) '; done
+    [ "$rc1" = 1 ] && [ "$rc2" = 1 ] || why+="QEMU status c1 $rc1, c2 $rc2 (1 = all passed)"
+    if [ -z "$why" ]; then
+        pass vm-bridge/two-guests-at-once
+    else
+        fail vm-bridge/two-guests-at-once "$why: $({ strip_log "$work/guest-c1.log"; strip_log "$work/guest-c2.log"; } | grep -aE 'tpmguest|tpm_tis|FAIL' | tail -n 4 | tr '\n' ' ')"
+    fi
+}
+test_two_at_once
 
 # ---------------------------------------------------------------- robustness
 # Guest b's QEMU killed (SIGKILL) while its kernel uses the TPM: the bridge

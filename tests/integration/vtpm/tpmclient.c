@@ -299,6 +299,17 @@ size_t tc_pcr_extend_sha256(uint8_t *buf, uint32_t pcr, const uint8_t digest[32]
     return end(&w);
 }
 
+size_t tc_pcr_event(uint8_t *buf, uint32_t pcr, const uint8_t *data, uint16_t len)
+{
+    struct wbuf w = begin(buf, TPM_ST_SESSIONS, 0x13c);
+    u32(&w, pcr);
+    pw_session(&w);
+    u16(&w, len); /* TPM2B_EVENT */
+    memcpy(w.p + w.n, data, len);
+    w.n += len;
+    return end(&w);
+}
+
 size_t tc_pcr_read_sha256(uint8_t *buf, uint32_t pcr)
 {
     struct wbuf w = begin(buf, TPM_ST_NO_SESSIONS, 0x17e);

@@ -48,6 +48,9 @@ size_t tc_nv_define(uint8_t *buf, uint32_t index, uint16_t size);
 size_t tc_nv_write(uint8_t *buf, uint32_t index, const uint8_t *data, uint16_t len);
 size_t tc_nv_read(uint8_t *buf, uint32_t index, uint16_t len);
 size_t tc_pcr_extend_sha256(uint8_t *buf, uint32_t pcr, const uint8_t digest[32]);
+/* Extends each bank of the PCR with the digest of data (at most 1024 bytes):
+ * the SHA-256 bank by SHA-256(data). */
+size_t tc_pcr_event(uint8_t *buf, uint32_t pcr, const uint8_t *data, uint16_t len);
 size_t tc_pcr_read_sha256(uint8_t *buf, uint32_t pcr); /* pcr < 24 */
 /* `sig` is a TPMT_SIGNATURE as TPM2_Sign returned it. */
 size_t tc_verify_signature(uint8_t *buf, uint32_t key, const uint8_t digest[32],
