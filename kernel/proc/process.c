@@ -11,6 +11,7 @@
 #include <mm/vm.h>
 #include <proc/process_internal.h>
 #include <proc/signal.h>
+#include <proc/sigqueue.h>
 #include <proc/uthread.h>
 #include <syscall/syscall.h>
 
@@ -69,6 +70,7 @@ struct process *process_alloc(int pid, const char *name)
 
 void process_free(struct process *p)
 {
+    sigqueue_flush(&p->shared_rt_queue, ~0ull); /* reaped: no sender can find p */
     kfree(p);
 }
 

@@ -14,6 +14,7 @@
 #include <mm/slab.h>
 #include <mm/vm.h>
 #include <proc/futex.h>
+#include <proc/sigqueue.h>
 #include <proc/process_internal.h>
 #include <proc/uthread.h>
 #include <syscall/syscall.h>
@@ -105,6 +106,7 @@ void uthread_exit(int wait_status)
     uint64_t tree_flags = spin_lock_irqsave(&process_tree_lock);
     uint64_t flags = spin_lock_irqsave(&p->lock);
     list_del(&self->proc_link);
+    sigqueue_flush(&self->rt_queue, ~0ull); /* no sender finds the thread any more */
     bool last = --p->nthreads == 0;
     int heir = last ? 0 : (int)list_first_entry(&p->threads, struct thread, proc_link)->tid;
     p->exited_threads_ns += self->runtime_ns + (clock_monotonic_ns() - self->switched_in);
