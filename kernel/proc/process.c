@@ -438,14 +438,6 @@ int64_t sys_set_tid_address(const struct syscall_args *a)
     return sched_current()->tid;
 }
 
-int64_t sys_set_robust_list(const struct syscall_args *a)
-{
-    if (a->arg[1] != 24) /* sizeof(struct robust_list_head) */
-        return -EINVAL;
-    sched_current()->robust_list = a->arg[0];
-    return 0;
-}
-
 int64_t sys_exit(const struct syscall_args *a)
 {
     uthread_exit(W_EXITCODE((int)a->arg[0], 0));

@@ -16,6 +16,7 @@
 #include <proc/futex.h>
 #include <proc/sigqueue.h>
 #include <proc/process_internal.h>
+#include <proc/robust_futex.h>
 #include <proc/uthread.h>
 #include <syscall/syscall.h>
 
@@ -93,6 +94,9 @@ void uthread_exit(int wait_status)
 {
     struct thread *self = sched_current();
     struct process *p = self->proc;
+    /* Locks it still holds go to their next lockers marked FUTEX_OWNER_DIED
+     * (before the tid is cleared, as on Linux). */
+    robust_list_release(self);
     /* CLONE_CHILD_CLEARTID: tell pthread_join (through the futex) that the thread is gone. */
     if (self->clear_child_tid) {
         uint32_t zero = 0;
