@@ -4,7 +4,8 @@
  * errors), splice (file -> pipe -> file, pipe -> pipe, offsets, ESPIPE,
  * EINVAL), tee (data left in the source), vmsplice (both directions), and
  * fallocate on tmpfs (mode 0 extending, KEEP_SIZE, PUNCH_HOLE zeroing a
- * range, EOPNOTSUPP/ESPIPE/EISDIR/EBADF/EINVAL). */
+ * range, EOPNOTSUPP/ESPIPE/EISDIR/EBADF/EINVAL), and chroot (absolute paths
+ * and ".." confined, the working directory left, errors). */
 #include "abi.h"
 
 #include <fcntl.h>
@@ -15,6 +16,7 @@
 #include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
+#include <sys/wait.h>
 
 #define BIG (300 * 1024) /* several pieces, more than a pipe holds */
 
@@ -276,6 +278,43 @@ static void t_fallocate(void)
     abi_rm_tree(dir);
 }
 
+/* In a child (the root cannot be given back): chroot into the check's
+ * directory, which holds a file "inside". */
+static void t_chroot(void)
+{
+    setup_paths();
+    int fd = OK(make_file(path_a, 10));
+    close(fd);
+    char sub[600];
+    snprintf(sub, sizeof sub, "%s/d", dir);
+    OK(mkdir(sub, 0755));
+    ERR(chroot(path_a), ENOTDIR);
+    ERR(chroot("/nonexistent-abi-dir"), ENOENT);
+    ERR(chroot(ABI_BAD_KERNEL), EFAULT);
+    pid_t child = fork();
+    CHECK(child >= 0, "fork: %s", abi_errname(errno));
+    if (child == 0) {
+        if (chdir(sub) != 0 || chroot(dir) != 0)
+            _exit(1);
+        char cwd[256];
+        if (!getcwd(cwd, sizeof cwd) || strcmp(cwd, "/d") != 0)
+            _exit(2); /* the working directory stayed, seen from the new root */
+        struct stat st;
+        if (stat("/a", &st) != 0 || st.st_size != 10)
+            _exit(3);
+        if (stat("/../../a", &st) != 0 || stat("../../../a", &st) != 0)
+            _exit(4); /* ".." stops at the root */
+        if (chdir("/") != 0 || !getcwd(cwd, sizeof cwd) || strcmp(cwd, "/") != 0)
+            _exit(5);
+        if (access("/tmp", F_OK) == 0)
+            _exit(6); /* the old tree is out of reach */
+        _exit(0);
+    }
+    int st = abi_wait(child);
+    CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0, "child status %#x (the exit code names the step)", st);
+    abi_rm_tree(dir);
+}
+
 int main(void)
 {
     abi_begin(ABI_AREA);
@@ -285,5 +324,6 @@ int main(void)
     RUN(splice_and_tee);
     RUN(vmsplice);
     RUN(fallocate);
+    RUN(chroot);
     return abi_end();
 }
