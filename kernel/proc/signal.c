@@ -446,7 +446,7 @@ static int dequeue_locked(struct thread *t, struct process *p, uint64_t allowed,
     return sig;
 }
 
-int signal_take(uint64_t mask, int *code, int *pid)
+int signal_take(uint64_t mask, struct sig_origin *from)
 {
     struct thread *self = sched_current();
     struct process *p = self->proc;
@@ -454,8 +454,8 @@ int signal_take(uint64_t mask, int *code, int *pid)
     uint64_t flags = spin_lock_irqsave(&p->lock);
     int sig = dequeue_locked(self, p, mask & ~UNBLOCKABLE, &info);
     spin_unlock_irqrestore(&p->lock, flags);
-    *code = info.si_code;
-    *pid = info.kill.pid;
+    *from = (struct sig_origin){.code = info.si_code, .pid = info.kill.pid, .uid = (uint32_t)info.kill.uid,
+                                .value = info.kill.value};
     return sig;
 }
 

@@ -10,6 +10,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <sys/resource.h>
+#include <sys/signalfd.h>
 #include <sys/wait.h>
 #include <time.h>
 
@@ -385,7 +386,7 @@ static void t_sigpending_limit(void)
         if (queued && (sigwaitinfo(&s, &si) != sig || si.si_value.sival_int != 99))
             _exit(16);
         if (queued != 10)
-            abi_note("rtsignals: %d of RLIMIT_SIGPENDING 10 were free for this user", queued);
+            abi_note("note abi/%s/sigpending_limit: %d of RLIMIT_SIGPENDING 10 were free for this user", ABI_AREA, queued);
         _exit(0);
     }
     int st = abi_wait(child);
@@ -448,6 +449,30 @@ static void t_ignored_signals_kept_while_blocked(void)
     reset_signals();
 }
 
+/* A signalfd reads each queued instance with its value. */
+static void t_signalfd_reads_each_instance(void)
+{
+    reset_signals();
+    int sig = SIGRTMIN + 7;
+    block(sig);
+    sigset_t s = set_of(sig);
+    int fd = OK(signalfd(-1, &s, SFD_NONBLOCK));
+    for (int i = 0; i < 3; i++)
+        OK(queue_value(getpid(), sig, 40 + i));
+    struct signalfd_siginfo rec[4];
+    EQ(read(fd, rec, sizeof rec), 3 * (long)sizeof rec[0]);
+    for (int i = 0; i < 3; i++) {
+        EQ(rec[i].ssi_signo, sig);
+        EQ(rec[i].ssi_code, SI_QUEUE);
+        EQ(rec[i].ssi_pid, getpid());
+        EQ(rec[i].ssi_uid, getuid());
+        EQ(rec[i].ssi_int, 40 + i);
+    }
+    ERR(read(fd, rec, sizeof rec), EAGAIN);
+    close(fd);
+    unblock(sig);
+}
+
 int main(void)
 {
     abi_begin(ABI_AREA);
@@ -463,6 +488,7 @@ int main(void)
     RUN(sigpending_limit);
     RUN(rt_sigpending_exact);
     RUN(ignored_signals_kept_while_blocked);
+    RUN(signalfd_reads_each_instance);
     reset_signals();
     return abi_end();
 }
