@@ -1,24 +1,17 @@
 /* printk: formats one log line, prefixes the guest time in milliseconds,
  * writes it to the UART when its level is within the console level, and
- * keeps it in the log ring (kernel/printk.h) for syslog(2).  printk_lock
+ * keeps it in the log ring (kernel/log_ring.h) for syslog(2).  printk_lock
  * protects the UART, the line buffer and the ring, so lines from threads
  * and interrupt handlers never interleave. */
 #include <drivers/uart.h>
 #include <kernel/clock.h>
+#include <kernel/log_ring.h>
 #include <kernel/printk.h>
 #include <kernel/spinlock.h>
-#include <kernel/string.h>
 
 static spinlock_t printk_lock = SPINLOCK_INIT_RANKED(LOCK_RANK_LOG);
 static int printk_level = LOG_INFO;
 static char line[512]; /* protected by printk_lock */
-
-/* The ring: bytes at positions [ring_first, ring_end) of the stream of
- * every line ever logged, each "<level>[time] text\n", byte p at
- * ring[p % LOG_RING_SIZE].  Whole lines are dropped from the front to make
- * room.  printk_lock. */
-static char ring[LOG_RING_SIZE];
-static uint64_t ring_first, ring_end;
 
 void printk_set_level(int level)
 {
@@ -28,20 +21,6 @@ void printk_set_level(int level)
 int printk_get_level(void)
 {
     return __atomic_load_n(&printk_level, __ATOMIC_RELAXED);
-}
-
-/* Appends one line (printk_lock held); a line longer than the ring is cut. */
-static void ring_append(const char *s, size_t n)
-{
-    n = MIN(n, (size_t)LOG_RING_SIZE);
-    while (ring_end + n - ring_first > LOG_RING_SIZE) {
-        /* drop the oldest line */
-        while (ring_first < ring_end && ring[ring_first++ % LOG_RING_SIZE] != '\n')
-            ;
-    }
-    for (size_t k = 0; k < n; k++)
-        ring[(ring_end + k) % LOG_RING_SIZE] = s[k];
-    ring_end += n;
 }
 
 void printk(int level, const char *fmt, ...)
@@ -63,37 +42,21 @@ void printk(int level, const char *fmt, ...)
         line[len++] = '\n';
     if (level <= console)
         uart_write(line + p, len - p);
-    ring_append(line, len);
+    log_ring_append_unlocked(line, len);
     spin_unlock_irqrestore(&printk_lock, flags);
 }
 
 void log_ring_bounds(uint64_t *first, uint64_t *end)
 {
     uint64_t flags = spin_lock_irqsave(&printk_lock);
-    *first = ring_first;
-    *end = ring_end;
+    log_ring_bounds_unlocked(first, end);
     spin_unlock_irqrestore(&printk_lock, flags);
 }
 
 size_t log_ring_read(char *dst, size_t len, uint64_t *from, bool newest)
 {
     uint64_t flags = spin_lock_irqsave(&printk_lock);
-    uint64_t start = MAX(*from, ring_first), stop = ring_end;
-    if (newest && stop - start > len) {
-        /* the last whole lines that fit: start after a line's end */
-        start = stop - len;
-        while (start < stop && ring[(start - 1) % LOG_RING_SIZE] != '\n')
-            start++;
-    } else if (!newest && stop - start > len) {
-        /* the first whole lines that fit (a first line longer than len is cut) */
-        uint64_t cut = start + len;
-        while (cut > start && ring[(cut - 1) % LOG_RING_SIZE] != '\n')
-            cut--;
-        stop = cut > start ? cut : start + len;
-    }
-    for (uint64_t q = start; q < stop; q++)
-        dst[q - start] = ring[q % LOG_RING_SIZE];
-    *from = stop;
+    size_t n = log_ring_read_unlocked(dst, len, from, newest);
     spin_unlock_irqrestore(&printk_lock, flags);
-    return (size_t)(stop - start);
+    return n;
 }

@@ -2,6 +2,7 @@
  * Everyone is root here, so no action needs a capability. */
 #include <kernel/errno.h>
 #include <kernel/clock.h>
+#include <kernel/log_ring.h>
 #include <kernel/printk.h>
 #include <kernel/uaccess.h>
 #include <mm/slab.h>

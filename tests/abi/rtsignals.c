@@ -351,10 +351,11 @@ static void t_sigqueueinfo_rules(void)
 /* RLIMIT_SIGPENDING bounds the queued instances: sigqueue gets EAGAIN, while
  * kill() still makes the signal pending (without its siginfo).  Linux counts
  * per user over the whole machine, so other processes of the same user may
- * take part (or all) of the limit there: the child checks that the limit is
- * reached within it, and nutshell, with no other sender, gets all 10. */
+ * take part of the limit there: the child checks that the limit is reached
+ * within it, and nutshell, with no other sender, gets all of it. */
 static void t_sigpending_limit(void)
 {
+    enum { LIMIT = 200 };
     reset_signals();
     pid_t child = fork();
     CHECK(child >= 0, "fork: %s", abi_errname(errno));
@@ -362,13 +363,13 @@ static void t_sigpending_limit(void)
         int sig = SIGRTMIN, sig2 = SIGRTMIN + 1;
         block(sig);
         block(sig2);
-        struct rlimit lim = {10, 10};
+        struct rlimit lim = {LIMIT, LIMIT};
         if (setrlimit(RLIMIT_SIGPENDING, &lim))
             _exit(10);
         int queued = 0;
-        while (queued < 11 && queue_value(getpid(), sig, queued) == 0)
+        while (queued <= LIMIT && queue_value(getpid(), sig, queued) == 0)
             queued++;
-        if (queued > 10 || errno != EAGAIN)
+        if (queued > LIMIT || errno != EAGAIN)
             _exit(11);
         if (kill(getpid(), sig2) != 0)
             _exit(12);
@@ -385,8 +386,9 @@ static void t_sigpending_limit(void)
             _exit(15);
         if (queued && (sigwaitinfo(&s, &si) != sig || si.si_value.sival_int != 99))
             _exit(16);
-        if (queued != 10)
-            abi_note("note abi/%s/sigpending_limit: %d of RLIMIT_SIGPENDING 10 were free for this user", ABI_AREA, queued);
+        if (queued != LIMIT)
+            abi_note("note abi/%s/sigpending_limit: %d of RLIMIT_SIGPENDING %d were free for this user", ABI_AREA,
+                     queued, LIMIT);
         _exit(0);
     }
     int st = abi_wait(child);
