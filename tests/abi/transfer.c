@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/sendfile.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
@@ -123,6 +124,28 @@ static void t_sendfile_to_pipe_short(void)
     free(b);
     CHECK(same, "the pipe's bytes differ");
     close(p[0]), close(p[1]), close(in);
+    abi_rm_tree(dir);
+}
+
+/* A stream socket takes bytes as write(2) gives them (fewer than its
+ * buffer holds: nobody reads until sendfile returns). */
+static void t_sendfile_to_socket(void)
+{
+    setup_paths();
+    int in = OK(make_file(path_a, 16000));
+    int sv[2];
+    OK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
+    off_t off = 0;
+    EQ(sendfile(sv[0], in, &off, 16000), 16000);
+    close(sv[0]);
+    static unsigned char got[16000];
+    size_t have = 0;
+    for (ssize_t n; have < sizeof got && (n = read(sv[1], got + have, sizeof got - have)) > 0;)
+        have += (size_t)n;
+    EQ(have, 16000);
+    for (size_t i = 0; i < have; i++)
+        CHECK(got[i] == pattern_byte(i), "byte %zu differs", i);
+    close(sv[1]), close(in);
     abi_rm_tree(dir);
 }
 
@@ -320,6 +343,7 @@ int main(void)
     abi_begin(ABI_AREA);
     RUN(sendfile_file_to_file);
     RUN(sendfile_to_pipe_short);
+    RUN(sendfile_to_socket);
     RUN(copy_file_range);
     RUN(splice_and_tee);
     RUN(vmsplice);
