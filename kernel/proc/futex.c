@@ -407,6 +407,36 @@ int futex_owner_died(struct mm *mm, uint64_t uaddr, uint32_t tid, bool pending_o
     }
 }
 
+void futex_exit_pi(struct mm *mm, uint32_t tid)
+{
+    (void)bucket_of(mm, 0); /* the buckets are set up from here on */
+    for (int k = 0; k < FUTEX_BUCKETS; k++) {
+        struct futex_bucket *b = &buckets[k];
+        uint64_t flags = spin_lock_irqsave(&b->lock);
+        bool again = true;
+        while (again) {
+            again = false;
+            list_for_each(it, &b->waiters) {
+                struct futex_waiter *w = list_entry(it, struct futex_waiter, link);
+                uint32_t cur, seen;
+                if (!w->pi || w->mm != mm || load_u32(w->uaddr, &cur) || (cur & FUTEX_TID_MASK) != tid)
+                    continue;
+                /* w is the oldest waiter for its word (the list is FIFO and
+                 * the word no longer names tid once handed on). */
+                if (cmpxchg_u32(w->uaddr, cur, (cur & FUTEX_OWNER_DIED) | w->tid | FUTEX_WAITERS, &seen) ||
+                    seen != cur)
+                    continue;
+                list_del(&w->link);
+                w->woken = w->granted = true;
+                waitq_wake_all(&w->wq);
+                again = true; /* the list changed under the iterator */
+                break;
+            }
+        }
+        spin_unlock_irqrestore(&b->lock, flags);
+    }
+}
+
 int64_t sys_futex(const struct syscall_args *a)
 {
     uint64_t uaddr = a->arg[0], utime = a->arg[3], uaddr2 = a->arg[4];

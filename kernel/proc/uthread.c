@@ -97,6 +97,7 @@ void uthread_exit(int wait_status)
     /* Locks it still holds go to their next lockers marked FUTEX_OWNER_DIED
      * (before the tid is cleared, as on Linux). */
     robust_list_release(self);
+    futex_exit_pi(p->mm, self->tid);
     /* CLONE_CHILD_CLEARTID: tell pthread_join (through the futex) that the thread is gone. */
     if (self->clear_child_tid) {
         uint32_t zero = 0;

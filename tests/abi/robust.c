@@ -365,6 +365,34 @@ static void t_pi_errors(void)
     EQ(pi_word, 0);
 }
 
+static volatile int pi_held;
+
+/* Takes the raw PI word and ends holding it (no robust list names it). */
+static void *pi_lock_and_end(void *arg)
+{
+    (void)arg;
+    if (futex_op(&pi_word, FUTEX_LOCK_PI_PRIVATE, NULL) == 0)
+        __atomic_store_n(&pi_held, 1, __ATOMIC_SEQ_CST);
+    abi_sleep_ms(200); /* the main thread is waiting in the kernel by now */
+    return NULL;
+}
+
+/* The owner of a PI lock ends holding it: the waiter gets the lock. */
+static void t_pi_owner_thread_ends(void)
+{
+    pi_word = 0;
+    pi_held = 0;
+    pthread_t th;
+    RET(pthread_create(&th, NULL, pi_lock_and_end, NULL), 0);
+    while (!__atomic_load_n(&pi_held, __ATOMIC_SEQ_CST))
+        abi_sleep_ms(1);
+    OK(futex_op(&pi_word, FUTEX_LOCK_PI_PRIVATE, NULL));
+    EQ(load(&pi_word) & FUTEX_TID_MASK, (uint32_t)tid_now());
+    RET(pthread_join(th, NULL), 0);
+    OK(futex_op(&pi_word, FUTEX_UNLOCK_PI_PRIVATE, NULL));
+    EQ(pi_word, 0);
+}
+
 static volatile long timed_result;
 static void *pi_timed_lock(void *arg)
 {
@@ -462,6 +490,7 @@ int main(int argc, char **argv)
     RUN(pi_protocol);
     RUN(pi_errors);
     RUN(pi_timeout);
+    RUN(pi_owner_thread_ends);
     RUN(pi_mutex_contention);
     return abi_end();
 }

@@ -21,5 +21,10 @@ int futex_wake_address(struct mm *mm, uint64_t uaddr, int n);
  * op-pending one, whose lock may not be taken yet (a zero word wakes one
  * waiter anyway).  Linux's handle_futex_death.  0, -EFAULT or -EINVAL. */
 int futex_owner_died(struct mm *mm, uint64_t uaddr, uint32_t tid, bool pending_op);
+/* Thread tid of mm is ending: every PI lock word of mm that still names it
+ * and has a LOCK_PI waiter goes to its oldest waiter (tid and
+ * FUTEX_WAITERS), which wakes owning it, as Linux's exit_pi_state_list
+ * hands the lock on.  Called after the robust list is released. */
+void futex_exit_pi(struct mm *mm, uint32_t tid);
 
 #endif
