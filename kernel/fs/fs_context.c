@@ -65,6 +65,16 @@ void fs_context_set_cwd(struct fs_context *c, struct inode *dir)
     inode_put(old);
 }
 
+void fs_context_set_root(struct fs_context *c, struct inode *dir)
+{
+    inode_get(dir);
+    uint64_t flags = spin_lock_irqsave(&c->lock);
+    struct inode *old = c->root;
+    c->root = dir;
+    spin_unlock_irqrestore(&c->lock, flags);
+    inode_put(old);
+}
+
 /* Kernel threads resolve paths from the root with umask 022.  Set up by
  * vfs_init before any thread can look a path up; never freed. */
 static struct fs_context kernel_fs = {.refs = 1, .umask = 022};

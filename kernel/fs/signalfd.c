@@ -53,11 +53,15 @@ static int64_t signalfd_read(struct file *f, void *buf, size_t n, uint64_t *pos,
         return -EINVAL;
     while (got < max) {
         uint64_t gen = poll_generation();
-        int code, pid;
-        int sig = signal_take(sfd_mask(f), &code, &pid);
+        struct sig_origin from;
+        int sig = signal_take(sfd_mask(f), &from);
         if (sig) {
-            out[got++] = (struct k_signalfd_siginfo){
-                .ssi_signo = (uint32_t)sig, .ssi_code = code, .ssi_pid = (uint32_t)pid};
+            out[got++] = (struct k_signalfd_siginfo){.ssi_signo = (uint32_t)sig,
+                                                     .ssi_code = from.code,
+                                                     .ssi_pid = (uint32_t)from.pid,
+                                                     .ssi_uid = from.uid,
+                                                     .ssi_int = (int32_t)from.value,
+                                                     .ssi_ptr = from.value};
             continue;
         }
         if (got)

@@ -207,6 +207,23 @@ int64_t sys_chdir(const struct syscall_args *a)
     return n;
 }
 
+/* chroot: later absolute paths start at the directory, and ".." stops
+ * there; the working directory stays where it is (as on Linux, it may lie
+ * outside the new root). */
+int64_t sys_chroot(const struct syscall_args *a)
+{
+    struct inode *i;
+    int r = at_lookup(K_AT_FDCWD, a->arg[0], true, false, &i);
+    if (r)
+        return r;
+    if (K_S_ISDIR(i->mode))
+        fs_context_set_root(current_fs(), i);
+    else
+        r = -ENOTDIR;
+    inode_put(i);
+    return r;
+}
+
 int64_t sys_fchdir(const struct syscall_args *a)
 {
     struct file *f = fget((int)a->arg[0]);

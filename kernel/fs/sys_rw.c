@@ -268,6 +268,17 @@ int64_t sys_pwrite64(const struct syscall_args *a) { return rw_single(a, true, t
 int64_t sys_readv(const struct syscall_args *a) { return rw_vector(a, false, false); }
 int64_t sys_writev(const struct syscall_args *a) { return rw_vector(a, true, false); }
 
+int64_t file_write_kernel(struct file *f, const void *buf, size_t n, uint64_t *pos)
+{
+    struct k_iovec v = {(uint64_t)(uintptr_t)buf, n};
+    struct uio u = {&v, 1, 0, 0, n, true};
+    if (!FILE_WRITABLE(f))
+        return -EBADF;
+    if (pos)
+        return f->ops->seekable ? do_write(f, &u, pos) : -ESPIPE;
+    return f->ops->seekable ? rw_seekable(f, &u, true, false, 0) : rw_stream(f, &u, true);
+}
+
 int64_t kernel_pread(struct file *f, void *buf, size_t n, uint64_t off)
 {
     if (!file_is_regular(f))

@@ -162,6 +162,97 @@ int tmpfs_truncate(struct inode *i, uint64_t len)
     return 0;
 }
 
+/* Frees the whole pages of [start, end) and zeroes the parts of the
+ * pages at either edge (data_lock held). */
+static void punch_hole_locked(struct inode *i, uint64_t start, uint64_t end)
+{
+    uint64_t freed = 0;
+    for (uint64_t off = start; off < end;) {
+        size_t idx = (size_t)(off / TMPFS_PAGE), in = (size_t)(off % TMPFS_PAGE);
+        size_t chunk = (size_t)MIN(end - off, (uint64_t)(TMPFS_PAGE - in));
+        uint8_t *pg = idx < i->reg.npages ? i->reg.pages[idx] : NULL;
+        if (pg && chunk == TMPFS_PAGE) {
+            pmm_frame_release(virt_to_phys(pg));
+            i->reg.pages[idx] = NULL;
+            freed++;
+        } else if (pg) {
+            memset(pg + in, 0, chunk);
+        }
+        off += chunk;
+    }
+    super_uncharge_pages(i->sb, freed);
+    __atomic_sub_fetch(&i->reg.resident, freed, __ATOMIC_RELAXED);
+}
+
+/* Fills the holes of pages [first, last] with zeroed pages, all or none:
+ * the new frames are gathered first, chained through their first word,
+ * so a failure part-way frees them and leaves the file as it was
+ * (data_lock held, slots reserved). */
+static int fill_holes_locked(struct inode *i, size_t first, size_t last)
+{
+    uint8_t *chain = NULL;
+    uint64_t got = 0;
+    int r = 0;
+    for (size_t idx = first; idx <= last && !r; idx++) {
+        if (i->reg.pages[idx])
+            continue;
+        uint64_t frame = 0;
+        r = super_charge_page(i->sb);
+        if (!r && !(frame = pmm_alloc_zeroed(0))) {
+            super_uncharge_pages(i->sb, 1);
+            r = -ENOMEM;
+        }
+        if (r)
+            break;
+        uint8_t *pg = phys_to_virt(frame);
+        *(uint8_t **)pg = chain;
+        chain = pg;
+        got++;
+    }
+    if (r) {
+        while (chain) {
+            uint8_t *next = *(uint8_t **)chain;
+            pmm_frame_release(virt_to_phys(chain));
+            chain = next;
+        }
+        super_uncharge_pages(i->sb, got);
+        return r;
+    }
+    for (size_t idx = last + 1; idx-- > first && chain;) {
+        if (i->reg.pages[idx])
+            continue;
+        uint8_t *next = *(uint8_t **)chain;
+        *(uint8_t **)chain = NULL;
+        i->reg.pages[idx] = chain;
+        chain = next;
+    }
+    __atomic_add_fetch(&i->reg.resident, got, __ATOMIC_RELAXED);
+    return 0;
+}
+
+int tmpfs_fallocate(struct inode *i, int mode, uint64_t off, uint64_t len)
+{
+    if (off >= TMPFS_MAX_SIZE || len > TMPFS_MAX_SIZE - off)
+        return -EFBIG;
+    uint64_t end = off + len;
+    mutex_lock(&i->data_lock);
+    int r = 0;
+    if (mode & TMPFS_FALLOC_PUNCH_HOLE) {
+        punch_hole_locked(i, off, MIN(end, (uint64_t)i->reg.npages * TMPFS_PAGE));
+    } else {
+        size_t first = (size_t)(off / TMPFS_PAGE), last = (size_t)((end - 1) / TMPFS_PAGE);
+        r = reg_reserve(i, last + 1);
+        if (!r)
+            r = fill_holes_locked(i, first, last);
+        if (!r && !(mode & TMPFS_FALLOC_KEEP_SIZE) && end > i->size)
+            i->size = end;
+    }
+    if (!r)
+        inode_touch(i, false, true, true);
+    mutex_unlock(&i->data_lock);
+    return r;
+}
+
 int tmpfs_lend_page(struct inode *i, uint64_t off, uint64_t *phys)
 {
     if (off & (TMPFS_PAGE - 1))

@@ -21,6 +21,7 @@
 #include <proc/exec.h>
 #include <proc/process_internal.h>
 #include <proc/signal.h>
+#include <proc/robust_futex.h>
 #include <proc/uthread.h>
 #include <security/measure.h>
 #include <syscall/syscall.h>
@@ -452,6 +453,9 @@ void exec_image_discard(struct exec_image *img)
 void exec_commit(struct process *p, struct exec_image *img, const char *path, struct trap_frame *tf)
 {
     struct thread *self = sched_current();
+    /* The old program's robust locks are released in its address space
+     * (Linux's exec_mm_release). */
+    robust_list_release(self);
     /* Swapped under p->lock, where /proc's readers take references
      * (proc/inspect.c). */
     uint64_t pf = spin_lock_irqsave(&p->lock);

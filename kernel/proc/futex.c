@@ -1,5 +1,7 @@
 /* futex(2): WAIT, WAKE, WAIT_BITSET, WAKE_BITSET, REQUEUE, CMP_REQUEUE,
- * WAKE_OP, with timeouts, private or not (see proc/futex.h).
+ * WAKE_OP, with timeouts, private or not; the priority-inheritance lock
+ * protocol (LOCK_PI, LOCK_PI2, TRYLOCK_PI, UNLOCK_PI); the owner-died step
+ * of robust lists (see proc/futex.h).
  *
  * Waiters sit in one of FUTEX_BUCKETS hash buckets by their key (struct
  * futex_key); each bucket's lock protects its waiter list and is the
@@ -13,6 +15,7 @@
 #include <mm/vm.h>
 #include <proc/futex.h>
 #include <proc/process.h>
+#include <proc/uthread.h>
 #include <syscall/syscall.h>
 
 #define FUTEX_WAIT 0
@@ -22,6 +25,10 @@
 #define FUTEX_WAKE_OP 5
 #define FUTEX_WAIT_BITSET 9
 #define FUTEX_WAKE_BITSET 10
+#define FUTEX_LOCK_PI 6
+#define FUTEX_UNLOCK_PI 7
+#define FUTEX_TRYLOCK_PI 8
+#define FUTEX_LOCK_PI2 13
 #define FUTEX_PRIVATE_FLAG 128
 #define FUTEX_CLOCK_REALTIME 256
 #define FUTEX_BITSET_MATCH_ANY 0xffffffffu
@@ -69,6 +76,11 @@ struct futex_waiter {
     uint32_t bitset;
     struct waitq wq;         /* the sleeping thread alone */
     bool woken;
+    bool pi;                 /* a FUTEX_LOCK_PI waiter: never requeued */
+    bool granted;            /* pi: the unlocker made it the owner */
+    uint32_t tid;            /* pi: the waiting thread, the word's next owner */
+    struct mm *mm;           /* pi: the waiter's address space and its address of the */
+    uint64_t uaddr;          /*     word, where futex_exit_pi reads and hands it on */
     struct futex_bucket *bucket; /* changes on requeue */
 };
 
@@ -213,7 +225,7 @@ static int requeue_locked(struct futex_bucket *b1, struct futex_bucket *b2, stru
     while (it != &b1->waiters && moved < n) {
         struct futex_waiter *w = list_entry(it, struct futex_waiter, link);
         it = it->next;
-        if (!key_eq(w->key, k1))
+        if (!key_eq(w->key, k1) || w->pi)
             continue;
         list_del(&w->link);
         w->key = k2;
@@ -288,6 +300,177 @@ static int futex_wake_op(struct mm *mm, bool shared, uint64_t uaddr, uint64_t ua
     return r;
 }
 
+/* --- priority inheritance: the lock protocol ---
+ *
+ * The word holds the owner's tid, FUTEX_WAITERS while threads sleep in the
+ * kernel for it (so the owner's user-space unlock fails and it calls
+ * UNLOCK_PI), and FUTEX_OWNER_DIED after a robust owner's death.  Unlock
+ * hands the lock to the oldest waiter directly: its tid goes into the word
+ * before it runs, as Linux does.  Every thread has the same priority class
+ * here (nice values only scale time slices), so there is no priority to
+ * lend to the owner: boosting is the part of Linux's PI that does not apply. */
+
+/* The oldest LOCK_PI waiter of k in b, or NULL (b->lock held). */
+static struct futex_waiter *first_pi_waiter_locked(struct futex_bucket *b, struct futex_key k)
+{
+    list_for_each(it, &b->waiters) {
+        struct futex_waiter *w = list_entry(it, struct futex_waiter, link);
+        if (w->pi && key_eq(w->key, k))
+            return w;
+    }
+    return NULL;
+}
+
+static int futex_lock_pi(struct mm *mm, bool shared, uint64_t uaddr, uint64_t deadline, bool trylock)
+{
+    uint32_t tid = sched_current()->tid, cur, seen;
+    struct futex_key k = key_of(mm, uaddr, shared);
+    struct futex_bucket *b = bucket_of(k);
+    struct futex_waiter w = {.key = k, .mm = mm, .uaddr = uaddr, .bitset = FUTEX_BITSET_MATCH_ANY, .pi = true, .tid = tid,
+                             .bucket = b};
+    waitq_init(&w.wq);
+    if (load_u32(uaddr, &cur)) /* faults the page in before the spinlock */
+        return -EFAULT;
+    uint64_t flags = spin_lock_irqsave(&b->lock);
+    int r;
+    for (;;) {
+        if ((r = load_u32(uaddr, &cur)))
+            break;
+        uint32_t owner = cur & FUTEX_TID_MASK;
+        if (!owner) {
+            /* Free (perhaps after its owner died: that bit stays for the
+             * new owner to see); keep WAITERS if others still sleep. */
+            uint32_t new = (cur & FUTEX_OWNER_DIED) | tid | (first_pi_waiter_locked(b, k) ? FUTEX_WAITERS : 0);
+            if ((r = cmpxchg_u32(uaddr, cur, new, &seen)) || seen == cur)
+                break;
+            continue;
+        }
+        if (owner == tid) {
+            r = -EDEADLK;
+            break;
+        }
+        if (trylock) {
+            r = -EAGAIN; /* Linux's EWOULDBLOCK */
+            break;
+        }
+        if (!pid_in_use((int)owner)) {
+            r = -ESRCH; /* the word names no thread (and no robust list freed it) */
+            break;
+        }
+        if (!(cur & FUTEX_WAITERS)) {
+            if ((r = cmpxchg_u32(uaddr, cur, cur | FUTEX_WAITERS, &seen)))
+                break;
+            if (seen != cur)
+                continue;
+        }
+        w.woken = w.granted = false;
+        list_add_tail(&w.link, &b->waiters);
+        r = waitq_wait_locked_interruptible(&w.wq, &b->lock, deadline);
+        if (!w.woken)
+            list_del(&w.link);
+        if (w.granted) {
+            r = 0;
+            break;
+        }
+        if (r)
+            break; /* -ETIMEDOUT, -EINTR */
+        /* Woken without the lock (its robust owner died): try again. */
+    }
+    spin_unlock_irqrestore(&b->lock, flags);
+    return r;
+}
+
+static int futex_unlock_pi(struct mm *mm, bool shared, uint64_t uaddr)
+{
+    uint32_t tid = sched_current()->tid, cur, seen;
+    struct futex_key k = key_of(mm, uaddr, shared);
+    struct futex_bucket *b = bucket_of(k);
+    if (load_u32(uaddr, &cur))
+        return -EFAULT;
+    uint64_t flags = spin_lock_irqsave(&b->lock);
+    int r;
+    for (;;) {
+        if ((r = load_u32(uaddr, &cur)))
+            break;
+        if ((cur & FUTEX_TID_MASK) != tid) {
+            r = -EPERM;
+            break;
+        }
+        struct futex_waiter *next = first_pi_waiter_locked(b, k);
+        uint32_t new = next ? (next->tid | FUTEX_WAITERS) : 0;
+        if ((r = cmpxchg_u32(uaddr, cur, new, &seen)))
+            break;
+        if (seen != cur)
+            continue;
+        if (next) {
+            list_del(&next->link);
+            next->woken = next->granted = true;
+            waitq_wake_all(&next->wq);
+        }
+        break;
+    }
+    spin_unlock_irqrestore(&b->lock, flags);
+    return r;
+}
+
+int futex_owner_died(struct mm *mm, uint64_t uaddr, uint32_t tid, bool pending_op)
+{
+    if (uaddr & 3)
+        return -EINVAL;
+    for (;;) {
+        uint32_t cur, seen;
+        if (load_u32(uaddr, &cur))
+            return -EFAULT;
+        /* Died between taking the list op and locking: a waiter may have
+         * been woken for this lock and must not sleep on. */
+        if (pending_op && !cur) {
+            futex_wake_address(mm, uaddr, 1);
+            return 0;
+        }
+        if ((cur & FUTEX_TID_MASK) != tid)
+            return 0;
+        uint32_t new = (cur & FUTEX_WAITERS) | FUTEX_OWNER_DIED;
+        if (cmpxchg_u32(uaddr, cur, new, &seen))
+            return -EFAULT;
+        if (seen != cur)
+            continue;
+        /* One sleeper (plain or LOCK_PI) takes the lock and sees OWNER_DIED. */
+        if (cur & FUTEX_WAITERS)
+            futex_wake_address(mm, uaddr, 1);
+        return 0;
+    }
+}
+
+void futex_exit_pi(struct mm *mm, uint32_t tid)
+{
+    (void)bucket_of(key_of(mm, 0, false)); /* the buckets are set up from here on */
+    for (int k = 0; k < FUTEX_BUCKETS; k++) {
+        struct futex_bucket *b = &buckets[k];
+        uint64_t flags = spin_lock_irqsave(&b->lock);
+        bool again = true;
+        while (again) {
+            again = false;
+            list_for_each(it, &b->waiters) {
+                struct futex_waiter *w = list_entry(it, struct futex_waiter, link);
+                uint32_t cur, seen;
+                if (!w->pi || w->mm != mm || load_u32(w->uaddr, &cur) || (cur & FUTEX_TID_MASK) != tid)
+                    continue;
+                /* w is the oldest waiter for its word (the list is FIFO and
+                 * the word no longer names tid once handed on). */
+                if (cmpxchg_u32(w->uaddr, cur, (cur & FUTEX_OWNER_DIED) | w->tid | FUTEX_WAITERS, &seen) ||
+                    seen != cur)
+                    continue;
+                list_del(&w->link);
+                w->woken = w->granted = true;
+                waitq_wake_all(&w->wq);
+                again = true; /* the list changed under the iterator */
+                break;
+            }
+        }
+        spin_unlock_irqrestore(&b->lock, flags);
+    }
+}
+
 int64_t sys_futex(const struct syscall_args *a)
 {
     uint64_t uaddr = a->arg[0], utime = a->arg[3], uaddr2 = a->arg[4];
@@ -301,7 +484,7 @@ int64_t sys_futex(const struct syscall_args *a)
         return -EINVAL;
     if (!user_range_ok(uaddr, 4))
         return -EFAULT;
-    if (realtime && cmd != FUTEX_WAIT_BITSET && cmd != FUTEX_WAIT)
+    if (realtime && cmd != FUTEX_WAIT_BITSET && cmd != FUTEX_WAIT && cmd != FUTEX_LOCK_PI2)
         return -ENOSYS;
     uint64_t deadline;
     int r;
@@ -326,6 +509,16 @@ int64_t sys_futex(const struct syscall_args *a)
         if (uaddr2 & 3)
             return -EINVAL;
         return futex_wake_op(mm, shared, uaddr, uaddr2, (int)val, (int)(uint32_t)utime, val3);
+    case FUTEX_LOCK_PI: /* an absolute CLOCK_REALTIME timeout */
+        r = deadline_from(utime, true, true, &deadline);
+        return r ? r : futex_lock_pi(mm, shared, uaddr, deadline, false);
+    case FUTEX_LOCK_PI2: /* absolute, CLOCK_MONOTONIC unless FUTEX_CLOCK_REALTIME */
+        r = deadline_from(utime, true, realtime, &deadline);
+        return r ? r : futex_lock_pi(mm, shared, uaddr, deadline, false);
+    case FUTEX_TRYLOCK_PI:
+        return futex_lock_pi(mm, shared, uaddr, 0, true);
+    case FUTEX_UNLOCK_PI:
+        return futex_unlock_pi(mm, shared, uaddr);
     default:
         return -ENOSYS;
     }

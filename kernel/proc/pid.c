@@ -37,6 +37,16 @@ void pid_free(int pid)
     spin_unlock_irqrestore(&pid_lock, flags);
 }
 
+bool pid_in_use(int pid)
+{
+    if (pid <= 0 || pid >= PID_MAX)
+        return false;
+    uint64_t flags = spin_lock_irqsave(&pid_lock);
+    bool used_now = used[pid / 64] & (1ull << (pid % 64));
+    spin_unlock_irqrestore(&pid_lock, flags);
+    return used_now;
+}
+
 int process_last_pid(void)
 {
     uint64_t flags = spin_lock_irqsave(&pid_lock);

@@ -12,6 +12,7 @@
 #include <mm/vm.h>
 #include <proc/process_internal.h>
 #include <proc/signal.h>
+#include <proc/sigqueue.h>
 #include <proc/uthread.h>
 #include <syscall/syscall.h>
 
@@ -70,6 +71,7 @@ struct process *process_alloc(int pid, const char *name)
 
 void process_free(struct process *p)
 {
+    sigqueue_flush(&p->shared_rt_queue, ~0ull); /* reaped: no sender can find p */
     kfree(p);
 }
 
@@ -436,14 +438,6 @@ int64_t sys_set_tid_address(const struct syscall_args *a)
 {
     sched_current()->clear_child_tid = a->arg[0];
     return sched_current()->tid;
-}
-
-int64_t sys_set_robust_list(const struct syscall_args *a)
-{
-    if (a->arg[1] != 24) /* sizeof(struct robust_list_head) */
-        return -EINVAL;
-    sched_current()->robust_list = a->arg[0];
-    return 0;
 }
 
 int64_t sys_exit(const struct syscall_args *a)

@@ -1,6 +1,7 @@
 /* Signal actions, sending, delivery and the signal system calls (see proc/signal.h). */
 #include <arch/fpu.h>
 #include <fs/kernel_api.h>
+#include <kernel/clock.h>
 #include <kernel/errno.h>
 #include <kernel/printk.h>
 #include <kernel/string.h>
@@ -9,6 +10,7 @@
 #include <mm/slab.h>
 #include <proc/process_internal.h>
 #include <proc/signal.h>
+#include <proc/sigqueue.h>
 #include <proc/uthread.h>
 #include <syscall/syscall.h>
 
@@ -23,6 +25,7 @@
 #define MINSIGSTKSZ 2048
 #define SI_USER 0
 #define SI_KERNEL 0x80
+#define SI_QUEUE (-1)
 #define SI_TKILL (-6)
 #define UNBLOCKABLE (SIG_BIT(SIGKILL) | SIG_BIT(SIGSTOP))
 #define NOT_RESTARTABLE SYSCALL_NO_RESTART
@@ -147,12 +150,13 @@ bool signal_fatal_pending(struct thread *t)
     return p && (p->exiting || (t->sig_pending & SIG_BIT(SIGKILL)));
 }
 
-/* Wakes a thread that can take sig (p->lock held). */
+/* Wakes a thread that can take sig: one that does not block it or waits
+ * for it in rt_sigtimedwait (p->lock held). */
 static void wake_taker_locked(struct process *p, int sig)
 {
     list_for_each(it, &p->threads) {
         struct thread *t = list_entry(it, struct thread, proc_link);
-        if (!(t->sig_mask & SIG_BIT(sig)) || sig == SIGKILL) {
+        if (!(t->sig_mask & SIG_BIT(sig)) || (t->sigwait_set & SIG_BIT(sig)) || sig == SIGKILL) {
             sched_wake_interruptible(t);
             return;
         }
@@ -178,8 +182,28 @@ static bool kills_when_sent(int sig, const struct k_sigaction *a)
     return a->handler == SIG_DFL && !default_ignores(sig) && !default_dumps_core(sig);
 }
 
-/* Queues sig for p (p->lock held, not discarded). */
-static void queue_process_locked(struct process *p, int sig, int code, int from)
+/* Marks one instance of sig pending in set, with its siginfo: a standard
+ * signal already pending keeps its first siginfo (the instances coalesce);
+ * a real-time one is queued.  -EAGAIN when the queue is full, unless the
+ * signal comes from kill() or the kernel: then it is still made pending,
+ * without its siginfo, as on Linux.  p->lock held. */
+static int mark_pending_locked(struct process *p, uint64_t *set, struct sig_origin *slots, struct sigqueue *q,
+                               int sig, const struct sig_origin *info)
+{
+    if (sig < SIGRT_FIRST) {
+        if (!(*set & SIG_BIT(sig)))
+            slots[sig - 1] = *info;
+    } else if (sigqueue_add(q, sig, info, p->rlim[RLIMIT_SIGPENDING].cur)) {
+        if (info->code != SI_USER && info->code != SI_KERNEL)
+            return -EAGAIN;
+    }
+    *set |= SIG_BIT(sig);
+    return 0;
+}
+
+/* Queues sig for p (p->lock held, not discarded).  0 or -EAGAIN (see
+ * mark_pending_locked). */
+static int queue_process_locked(struct process *p, int sig, const struct sig_origin *info)
 {
     if (sig == SIGKILL) {
         /* SIGKILL goes to every thread, so none can block or ignore it. */
@@ -188,74 +212,82 @@ static void queue_process_locked(struct process *p, int sig, int code, int from)
             t->sig_pending |= SIG_BIT(SIGKILL);
             sched_wake_interruptible(t);
         }
-        return;
+        return 0;
     }
-    p->shared_pending |= SIG_BIT(sig);
-    p->shared_origin[sig - 1] = (struct sig_origin){code, from};
+    int r = mark_pending_locked(p, &p->shared_pending, p->shared_origin, &p->shared_rt_queue, sig, info);
+    if (r)
+        return r;
     wake_taker_locked(p, sig);
     poll_notify(); /* signalfd readers and pollers */
+    return 0;
 }
 
-static void send_process(struct process *p, int sig, int code, int from)
+/* Sends sig to p with the siginfo info.  0, or -EAGAIN for a real-time
+ * signal that does not fit in the queue (mark_pending_locked). */
+static int send_process(struct process *p, int sig, const struct sig_origin *info)
 {
     if (!signal_valid(sig) || p->state != PROCESS_ALIVE)
-        return;
+        return 0;
     struct k_sigaction act = current_action(p, sig);
+    int r = 0;
     uint64_t flags = spin_lock_irqsave(&p->lock);
     if (!discarded(p, sig, &act, blocked_by_all_locked(p, sig))) {
-        queue_process_locked(p, sig, code, from);
+        r = queue_process_locked(p, sig, info);
         /* a thread that does not block it takes it and dies */
-        if (sig != SIGKILL && kills_when_sent(sig, &act) && !blocked_by_all_locked(p, sig))
+        if (r == 0 && sig != SIGKILL && kills_when_sent(sig, &act) && !blocked_by_all_locked(p, sig))
             process_begin_exit_locked(p, sig);
     }
     spin_unlock_irqrestore(&p->lock, flags);
+    return r;
 }
 
 void signal_send_process(struct process *p, int sig)
 {
-    send_process(p, sig, SI_KERNEL, 0);
+    send_process(p, sig, &(struct sig_origin){.code = SI_KERNEL});
 }
 
 void signal_send_process_from(struct process *p, int sig, int code, int pid)
 {
-    send_process(p, sig, code, pid);
+    send_process(p, sig, &(struct sig_origin){.code = code, .pid = pid});
 }
 
 /* Queues sig (valid, with action a) for thread t of p; p->lock held, which
- * keeps t in p->threads, so t cannot have exited. */
-static void queue_thread_locked(struct process *p, struct thread *t, int sig, int code, int from,
-                                const struct k_sigaction *a)
+ * keeps t in p->threads, so t cannot have exited.  0 or -EAGAIN. */
+static int queue_thread_locked(struct process *p, struct thread *t, int sig, const struct sig_origin *info,
+                               const struct k_sigaction *a)
 {
     if (discarded(p, sig, a, t->sig_mask & SIG_BIT(sig)))
-        return;
-    t->sig_pending |= SIG_BIT(sig);
-    t->sig_origin[sig - 1] = (struct sig_origin){code, from};
+        return 0;
+    int r = mark_pending_locked(p, &t->sig_pending, t->sig_origin, &t->rt_queue, sig, info);
+    if (r)
+        return r;
     if (!(t->sig_mask & SIG_BIT(sig)) && kills_when_sent(sig, a))
         process_begin_exit_locked(p, sig);
     sched_wake_interruptible(t);
     poll_notify(); /* signalfd readers and pollers */
+    return 0;
 }
 
 /* Sends sig to t, which cannot exit meanwhile (see signal_send_thread). */
-static void send_thread(struct thread *t, int sig, int code, int from)
+static void send_thread(struct thread *t, int sig)
 {
     struct process *p = t->proc;
     if (!signal_valid(sig) || !p)
         return;
     struct k_sigaction act = current_action(p, sig);
     uint64_t flags = spin_lock_irqsave(&p->lock);
-    queue_thread_locked(p, t, sig, code, from, &act);
+    queue_thread_locked(p, t, sig, &(struct sig_origin){.code = SI_KERNEL}, &act);
     spin_unlock_irqrestore(&p->lock, flags);
 }
 
 void signal_send_thread(struct thread *t, int sig)
 {
-    send_thread(t, sig, SI_KERNEL, 0);
+    send_thread(t, sig);
 }
 
 void signal_send_current(int sig)
 {
-    send_thread(sched_current(), sig, SI_KERNEL, 0);
+    send_thread(sched_current(), sig);
 }
 
 /* Linux's struct siginfo (128 bytes), the fields we fill. */
@@ -264,7 +296,8 @@ struct k_siginfo {
     union {
         struct {
             int32_t pid, uid;
-        } kill;
+            uint64_t value;
+        } kill; /* also rt_sigqueueinfo's sender and si_value */
         uint64_t addr;
         int32_t fill[28];
     };
@@ -379,29 +412,41 @@ static void enter_handler(struct trap_frame *tf, int sig, const struct k_sigacti
 }
 
 /* Takes the lowest pending signal in `allowed` (the thread's own first);
- * fills info.  0 if none.  p->lock held. */
+ * fills info.  0 if none.  p->lock held.  A real-time signal gives its
+ * oldest queued instance and stays pending while more are queued; one made
+ * pending without a queue entry (a full queue) reads as SI_USER from
+ * nobody, as on Linux. */
 static int dequeue_locked(struct thread *t, struct process *p, uint64_t allowed, struct k_siginfo *info)
 {
     uint64_t ready = t->sig_pending & allowed;
     uint64_t *set = &t->sig_pending;
-    struct sig_origin *origin = t->sig_origin;
+    struct sig_origin *slots = t->sig_origin;
+    struct sigqueue *q = &t->rt_queue;
     if (!ready) {
         ready = p->shared_pending & allowed;
         set = &p->shared_pending;
-        origin = p->shared_origin;
+        slots = p->shared_origin;
+        q = &p->shared_rt_queue;
     }
     if (!ready)
         return 0;
     int sig = (ready & SIG_BIT(SIGKILL)) ? SIGKILL : __builtin_ctzll(ready) + 1;
-    *set &= ~SIG_BIT(sig);
+    struct sig_origin origin = slots[sig - 1];
+    bool more = false;
+    if (sig >= SIGRT_FIRST && !sigqueue_take(q, sig, &origin, &more))
+        origin = (struct sig_origin){.code = SI_USER};
+    if (!more)
+        *set &= ~SIG_BIT(sig);
     memset(info, 0, sizeof *info);
     info->si_signo = sig;
-    info->si_code = origin[sig - 1].code;
-    info->kill.pid = origin[sig - 1].pid;
+    info->si_code = origin.code;
+    info->kill.pid = origin.pid;
+    info->kill.uid = (int32_t)origin.uid;
+    info->kill.value = origin.value;
     return sig;
 }
 
-int signal_take(uint64_t mask, int *code, int *pid)
+int signal_take(uint64_t mask, struct sig_origin *from)
 {
     struct thread *self = sched_current();
     struct process *p = self->proc;
@@ -409,8 +454,8 @@ int signal_take(uint64_t mask, int *code, int *pid)
     uint64_t flags = spin_lock_irqsave(&p->lock);
     int sig = dequeue_locked(self, p, mask & ~UNBLOCKABLE, &info);
     spin_unlock_irqrestore(&p->lock, flags);
-    *code = info.si_code;
-    *pid = info.kill.pid;
+    *from = (struct sig_origin){.code = info.si_code, .pid = info.kill.pid, .uid = (uint32_t)info.kill.uid,
+                                .value = info.kill.value};
     return sig;
 }
 
@@ -447,6 +492,8 @@ static void drop_ignored_unblocked(struct thread *self)
     ignored &= ~self->sig_mask; /* unless blocked again meanwhile */
     self->sig_pending &= ~ignored;
     p->shared_pending &= ~ignored;
+    sigqueue_flush(&self->rt_queue, ignored);
+    sigqueue_flush(&p->shared_rt_queue, ignored);
     spin_unlock_irqrestore(&p->lock, flags);
 }
 
@@ -520,8 +567,12 @@ int64_t sys_rt_sigaction(const struct syscall_args *a)
         /* Setting an ignore action discards the pending instances (POSIX). */
         flags = spin_lock_irqsave(&p->lock);
         p->shared_pending &= ~SIG_BIT(sig);
-        list_for_each(it, &p->threads)
-            list_entry(it, struct thread, proc_link)->sig_pending &= ~SIG_BIT(sig);
+        sigqueue_flush(&p->shared_rt_queue, SIG_BIT(sig));
+        list_for_each(it, &p->threads) {
+            struct thread *t = list_entry(it, struct thread, proc_link);
+            t->sig_pending &= ~SIG_BIT(sig);
+            sigqueue_flush(&t->rt_queue, SIG_BIT(sig));
+        }
         spin_unlock_irqrestore(&p->lock, flags);
     }
     if (uold && copy_to_user(uold, &old, sizeof old))
@@ -702,6 +753,7 @@ int64_t sys_kill(const struct syscall_args *a)
     if (sig < 0 || sig > NSIG)
         return -EINVAL;
     struct process *self = current_process();
+    struct sig_origin from = {.code = SI_USER, .pid = self->pid};
     uint64_t flags = spin_lock_irqsave(&process_tree_lock);
     int r = -ESRCH;
     if (pid > 0 || pid == 0) {
@@ -710,7 +762,7 @@ int64_t sys_kill(const struct syscall_args *a)
         if (p) {
             r = 0;
             if (sig)
-                send_process(p, sig, SI_USER, self->pid);
+                send_process(p, sig, &from);
         }
     } else if (pid == -1) {
         /* Every process but init and the caller. */
@@ -720,18 +772,19 @@ int64_t sys_kill(const struct syscall_args *a)
                 continue;
             r = 0;
             if (sig)
-                send_process(p, sig, SI_USER, self->pid);
+                send_process(p, sig, &from);
         }
     }
     spin_unlock_irqrestore(&process_tree_lock, flags);
     return r;
 }
 
-static int64_t kill_thread(int tgid, int tid, int sig)
+/* Sends sig with the siginfo info to thread tid (of process tgid if
+ * tgid > 0): tkill, tgkill, rt_tgsigqueueinfo. */
+static int64_t kill_thread(int tgid, int tid, int sig, const struct sig_origin *info)
 {
     if (sig < 0 || sig > NSIG || tid <= 0)
         return -EINVAL;
-    struct process *self = current_process();
     uint64_t flags = spin_lock_irqsave(&process_tree_lock);
     int r = -ESRCH;
     list_for_each(it, process_list_head()) {
@@ -748,12 +801,13 @@ static int64_t kill_thread(int tgid, int tid, int sig)
         }
         /* Queued before p->lock goes: the thread may exit right after. */
         if (target && sig && sig != SIGKILL)
-            queue_thread_locked(p, target, sig, SI_TKILL, self->pid, &act);
+            r = queue_thread_locked(p, target, sig, info, &act);
         spin_unlock_irqrestore(&p->lock, pf);
         if (target) {
-            r = 0;
             if (sig == SIGKILL)
-                send_process(p, sig, SI_TKILL, self->pid);
+                r = send_process(p, sig, info);
+            else if (!sig)
+                r = 0;
             break;
         }
     }
@@ -766,10 +820,113 @@ int64_t sys_tgkill(const struct syscall_args *a)
     int tgid = (int)a->arg[0];
     if (tgid <= 0)
         return -EINVAL;
-    return kill_thread(tgid, (int)a->arg[1], (int)a->arg[2]);
+    return kill_thread(tgid, (int)a->arg[1], (int)a->arg[2], &(struct sig_origin){.code = SI_TKILL, .pid = current_process()->pid});
 }
 
 int64_t sys_tkill(const struct syscall_args *a)
 {
-    return kill_thread(-1, (int)a->arg[0], (int)a->arg[1]);
+    return kill_thread(-1, (int)a->arg[0], (int)a->arg[1], &(struct sig_origin){.code = SI_TKILL, .pid = current_process()->pid});
+}
+
+/* The siginfo rt_sigqueueinfo and rt_tgsigqueueinfo take: the sender may
+ * name any si_code below 0 (SI_QUEUE for sigqueue) for another process, but
+ * not one the kernel or kill() would set (>= 0, or SI_TKILL), so it cannot
+ * pass for them (Linux's EPERM).  Of the union, si_pid, si_uid and si_value
+ * are kept.  target_tid: the thread it goes to, or the process's pid. */
+static int64_t queued_info_from_user(uint64_t uinfo, int target_tid, struct sig_origin *out)
+{
+    struct k_siginfo info;
+    if (copy_from_user(&info, uinfo, sizeof info))
+        return -EFAULT;
+    if ((info.si_code >= 0 || info.si_code == SI_TKILL) && target_tid != (int)sched_current()->tid)
+        return -EPERM;
+    *out = (struct sig_origin){.code = info.si_code, .pid = info.kill.pid, .uid = (uint32_t)info.kill.uid,
+                               .value = info.kill.value};
+    return 0;
+}
+
+int64_t sys_rt_sigqueueinfo(const struct syscall_args *a)
+{
+    int pid = (int)a->arg[0], sig = (int)a->arg[1];
+    struct sig_origin from;
+    int64_t r = queued_info_from_user(a->arg[2], pid, &from);
+    if (r)
+        return r;
+    if (sig < 0 || sig > NSIG)
+        return -EINVAL;
+    uint64_t flags = spin_lock_irqsave(&process_tree_lock);
+    struct process *p = pid > 0 ? process_find_locked(pid) : NULL;
+    r = p ? (sig ? send_process(p, sig, &from) : 0) : -ESRCH;
+    spin_unlock_irqrestore(&process_tree_lock, flags);
+    return r;
+}
+
+int64_t sys_rt_tgsigqueueinfo(const struct syscall_args *a)
+{
+    int tgid = (int)a->arg[0], tid = (int)a->arg[1];
+    if (tgid <= 0 || tid <= 0)
+        return -EINVAL;
+    struct sig_origin from;
+    int64_t r = queued_info_from_user(a->arg[3], tid, &from);
+    return r ? r : kill_thread(tgid, tid, (int)a->arg[2], &from);
+}
+
+/* rt_sigtimedwait (sigwaitinfo, sigtimedwait): takes a pending signal of
+ * set instead of delivering it.  While it sleeps, the set's signals sent to
+ * the process wake it even though it blocks them (sigwait_set); another
+ * signal it does not block ends the wait with EINTR, never restarted, as on
+ * Linux.  EAGAIN when the timeout passes first. */
+int64_t sys_rt_sigtimedwait(const struct syscall_args *a)
+{
+    if (a->arg[3] != 8)
+        return -EINVAL;
+    uint64_t set;
+    if (copy_from_user(&set, a->arg[0], sizeof set))
+        return -EFAULT;
+    set &= ~UNBLOCKABLE;
+    uint64_t deadline = 0; /* none */
+    if (a->arg[2]) {
+        struct {
+            int64_t sec, nsec;
+        } ts;
+        if (copy_from_user(&ts, a->arg[2], sizeof ts))
+            return -EFAULT;
+        if (ts.sec < 0 || ts.nsec < 0 || ts.nsec >= (int64_t)NSEC_PER_SEC)
+            return -EINVAL;
+        /* Centuries are "never" (and cannot overflow the sum). */
+        uint64_t sec = MIN((uint64_t)ts.sec, (uint64_t)1 << 32);
+        deadline = clock_monotonic_ns() + sec * NSEC_PER_SEC + (uint64_t)ts.nsec;
+    }
+    syscall_no_restart(a);
+    struct thread *self = sched_current();
+    struct process *p = self->proc;
+    struct waitq wq;
+    waitq_init(&wq);
+    struct k_siginfo info;
+    uint64_t flags = spin_lock_irqsave(&p->lock);
+    int sig, r = 0;
+    for (;;) {
+        sig = dequeue_locked(self, p, set, &info);
+        if (sig || r)
+            break;
+        if (deadline && clock_monotonic_ns() >= deadline) {
+            r = -EAGAIN;
+            break;
+        }
+        self->sigwait_set = set;
+        /* Woken by a sender of one of set (wake_taker_locked, or
+         * queue_thread_locked for this thread); p->lock is the condition lock. */
+        r = waitq_wait_locked_interruptible(&wq, &p->lock, deadline);
+        self->sigwait_set = 0;
+        if (r == -ETIMEDOUT)
+            r = -EAGAIN;
+        else if (r == 0 || (r == -EINTR && !signal_pending(self)))
+            r = 0;
+    }
+    spin_unlock_irqrestore(&p->lock, flags);
+    if (!sig)
+        return r;
+    if (a->arg[1] && copy_to_user(a->arg[1], &info, sizeof info))
+        return -EFAULT;
+    return sig;
 }

@@ -14,7 +14,9 @@
 #include <mm/slab.h>
 #include <mm/vm.h>
 #include <proc/futex.h>
+#include <proc/sigqueue.h>
 #include <proc/process_internal.h>
+#include <proc/robust_futex.h>
 #include <proc/uthread.h>
 #include <syscall/syscall.h>
 
@@ -92,6 +94,10 @@ void uthread_exit(int wait_status)
 {
     struct thread *self = sched_current();
     struct process *p = self->proc;
+    /* Locks it still holds go to their next lockers marked FUTEX_OWNER_DIED
+     * (before the tid is cleared, as on Linux). */
+    robust_list_release(self);
+    futex_exit_pi(p->mm, self->tid);
     /* CLONE_CHILD_CLEARTID: tell pthread_join (through the futex) that the thread is gone. */
     if (self->clear_child_tid) {
         uint32_t zero = 0;
@@ -105,6 +111,7 @@ void uthread_exit(int wait_status)
     uint64_t tree_flags = spin_lock_irqsave(&process_tree_lock);
     uint64_t flags = spin_lock_irqsave(&p->lock);
     list_del(&self->proc_link);
+    sigqueue_flush(&self->rt_queue, ~0ull); /* no sender finds the thread any more */
     bool last = --p->nthreads == 0;
     int heir = last ? 0 : (int)list_first_entry(&p->threads, struct thread, proc_link)->tid;
     p->exited_threads_ns += self->runtime_ns + (clock_monotonic_ns() - self->switched_in);

@@ -137,6 +137,12 @@ int main(int argc, char **argv)
     puts("Every number not listed here returns `-ENOSYS`, and the kernel logs it once per");
     puts("number with the name of the program that asked.  Bad pointers give `EFAULT`, never a");
     puts("kernel fault.\n");
+    puts("Not implemented (`-ENOSYS`), and why:\n");
+    puts("- `rseq` (334): glibc registers restartable sequences at start-up and runs without them;");
+    puts("  musl never calls it.  `membarrier`'s RSEQ commands are EINVAL accordingly.");
+    puts("- `clone3` (435): glibc and musl fall back to `clone` (56), which has every flag they use.");
+    puts("- `mount` (165) and `umount2` (166): file systems are mounted at boot only (`/proc/mounts`");
+    puts("  lists them); tmpfs and bind mounts from user space are still to be done (issue 13).\n");
     printf("**%zu system calls: %zu full, %zu partial, %zu stub.**\n\n", NROWS, count[0], count[1], count[2]);
 
     puts("| nr | name | status | what it does |");

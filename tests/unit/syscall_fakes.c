@@ -4,6 +4,8 @@
 #include <fs/fdtable.h>
 #include <kernel/clock.h>
 #include <kernel/errno.h>
+#include <kernel/log_ring.h>
+#include <kernel/printk.h>
 #include <kernel/power.h>
 #include <kernel/random.h>
 #include <kernel/uaccess.h>
@@ -120,6 +122,17 @@ void sched_get_stats(struct sched_stats *out)
 }
 
 void *kmalloc(size_t size) { return malloc(size); }
+
+/* printk's console level, and its locked ring calls over the real ring
+ * (kernel/lib/log_ring.c): the tests run on one thread. */
+int fake_console_level = LOG_INFO;
+void printk_set_level(int level) { fake_console_level = level; }
+int printk_get_level(void) { return fake_console_level; }
+void log_ring_bounds(uint64_t *first, uint64_t *end) { log_ring_bounds_unlocked(first, end); }
+size_t log_ring_read(char *dst, size_t len, uint64_t *from, bool newest)
+{
+    return log_ring_read_unlocked(dst, len, from, newest);
+}
 void kfree(void *p) { free(p); }
 
 unsigned fd_table_get_limit(struct fd_table *t) { return *(unsigned *)t; }

@@ -31,6 +31,7 @@ extern int fake_sleeps;
 extern uint64_t fake_signal_after_ns;
 
 extern unsigned fake_fd_limit;
+extern int fake_console_level; /* printk_set_level's last value */
 extern int fake_machine_exit_code, fake_machine_reboots;
 extern jmp_buf *fake_machine_jmp;
 

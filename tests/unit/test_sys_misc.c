@@ -6,6 +6,8 @@
 
 #include <kernel/errno.h>
 #include <kernel/clock.h>
+#include <kernel/log_ring.h>
+#include <kernel/printk.h>
 #include <misc/rlimit.h>
 #include <string.h>
 
@@ -296,6 +298,65 @@ static void test_personality(void)
     CHECK_EQ(CALL(sys_personality, 0x0040000 /* ADDR_NO_RANDOMIZE */), -EINVAL);
 }
 
+static void log_line(const char *text)
+{
+    log_ring_append_unlocked(text, strlen(text));
+}
+
+/* syslog over the real ring: READ_ALL's newest whole lines, CLEAR, READ
+ * taking unread lines once, the ring dropping whole old lines when it
+ * wraps, console levels, errors. */
+static void test_syslog(void)
+{
+    fakes_init();
+    static char buf[LOG_RING_SIZE + 100];
+    log_line("<6>[     1.000] first\n");
+    log_line("<4>[     2.000] second\n");
+    CHECK_EQ(CALL(sys_syslog, 10 /* SIZE_BUFFER */, 0, 0), LOG_RING_SIZE);
+    CHECK_EQ(CALL(sys_syslog, 3 /* READ_ALL */, U(buf), sizeof buf), 45);
+    CHECK(memcmp(buf, "<6>[     1.000] first\n<4>[     2.000] second\n", 45) == 0);
+    /* 30 bytes hold only the newest whole line. */
+    CHECK_EQ(CALL(sys_syslog, 3, U(buf), 30), 23);
+    CHECK(memcmp(buf, "<4>[     2.000] second\n", 23) == 0);
+    CHECK_EQ(CALL(sys_syslog, 3, U(buf), 10), 0);
+    /* READ takes what was not read yet, whole lines first, each once. */
+    CHECK_EQ(CALL(sys_syslog, 9 /* SIZE_UNREAD */, 0, 0), 45);
+    CHECK_EQ(CALL(sys_syslog, 2 /* READ */, U(buf), 30), 22);
+    CHECK_EQ(CALL(sys_syslog, 9, 0, 0), 23);
+    CHECK_EQ(CALL(sys_syslog, 2, U(buf), sizeof buf), 23);
+    CHECK_EQ(CALL(sys_syslog, 9, 0, 0), 0);
+    /* CLEAR hides the old lines from READ_ALL, not the new ones. */
+    CHECK_EQ(CALL(sys_syslog, 5 /* CLEAR */, 0, 0), 0);
+    CHECK_EQ(CALL(sys_syslog, 3, U(buf), sizeof buf), 0);
+    log_line("<5>[     3.000] third\n");
+    CHECK_EQ(CALL(sys_syslog, 4 /* READ_CLEAR */, U(buf), sizeof buf), 22);
+    CHECK_EQ(CALL(sys_syslog, 3, U(buf), sizeof buf), 0);
+    /* Wrapping: 40 KiB of lines leave only whole lines, the newest. */
+    for (int k = 0; k < 2000; k++)
+        log_line(k % 2 ? "<6>[     4.000] odd line\n" : "<6>[     4.000] even line\n");
+    CHECK_EQ(CALL(sys_syslog, 9, 0, 0) <= LOG_RING_SIZE, 1);
+    int64_t n = CALL(sys_syslog, 2, U(buf), sizeof buf);
+    CHECK(n > LOG_RING_SIZE - 30 && n <= LOG_RING_SIZE);
+    CHECK(buf[0] == '<' && buf[n - 1] == '\n');
+    CHECK(memcmp(buf + n - 25, "<6>[     4.000] odd line\n", 25) == 0);
+    /* Console levels. */
+    CHECK_EQ(CALL(sys_syslog, 8 /* CONSOLE_LEVEL */, 0, 3), 0);
+    CHECK_EQ(fake_console_level, 2);
+    CHECK_EQ(CALL(sys_syslog, 6 /* CONSOLE_OFF */, 0, 0), 0);
+    CHECK_EQ(fake_console_level, LOG_EMERG);
+    CHECK_EQ(CALL(sys_syslog, 7 /* CONSOLE_ON */, 0, 0), 0);
+    CHECK_EQ(fake_console_level, 2);
+    /* Errors. */
+    CHECK_EQ(CALL(sys_syslog, 8, 0, 0), -EINVAL);
+    CHECK_EQ(CALL(sys_syslog, 8, 0, 9), -EINVAL);
+    CHECK_EQ(CALL(sys_syslog, 11, U(buf), 10), -EINVAL);
+    CHECK_EQ(CALL(sys_syslog, 3, 0, 10), -EINVAL);
+    CHECK_EQ(CALL(sys_syslog, 3, U(buf), -1), -EINVAL);
+    CHECK_EQ(CALL(sys_syslog, 3, BAD_KERNEL, 10), -EFAULT);
+    CHECK_EQ(CALL(sys_syslog, 3, U(buf), 0), 0);
+    CHECK_EQ(CALL(sys_syslog, 0 /* CLOSE */, 0, 0), 0);
+}
+
 int main(void)
 {
     return unit_main("sys_misc", (struct unit_test[]){
@@ -311,6 +372,7 @@ int main(void)
                                      UNIT(test_reboot),
                                      UNIT(test_prctl_name),
                                      UNIT(test_personality),
+                                     UNIT(test_syslog),
                                      {0},
                                  });
 }

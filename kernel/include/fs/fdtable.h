@@ -55,5 +55,7 @@ struct fs_context *current_fs(void);
 void fs_context_paths(struct fs_context *c, struct inode **root, struct inode **cwd);
 /* Replaces the cwd with dir (takes a reference of its own). */
 void fs_context_set_cwd(struct fs_context *c, struct inode *dir);
+/* Replaces the root with dir (chroot; takes a reference of its own). */
+void fs_context_set_root(struct fs_context *c, struct inode *dir);
 
 #endif

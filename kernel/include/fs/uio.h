@@ -11,6 +11,7 @@ struct uio {
     size_t niov, idx;
     uint64_t off;   /* within iov[idx] */
     size_t resid;   /* bytes left in all segments */
+    bool kernel;    /* the segments are kernel memory (sendfile, splice) */
 };
 
 /* Moves n bytes between buf and the user segments: out of buf when
@@ -23,5 +24,11 @@ int uio_single(struct uio *u, struct k_iovec *v, uint64_t ubuf, uint64_t count);
 /* Copies and checks a user iovec array of cnt segments (at most IOV_MAX):
  * 0, -EINVAL, -EFAULT or -ENOMEM.  kfree(u->iov) when done. */
 int uio_vector(struct uio *u, uint64_t uiov, uint64_t cnt);
+
+struct file;
+/* Writes n bytes of a kernel buffer to f as write(2) would (its position,
+ * O_NONBLOCK, stream rules), or at *pos (advanced) when pos is not NULL
+ * (pwrite: -ESPIPE for a stream).  Bytes written or -errno (fs/sys_rw.c). */
+int64_t file_write_kernel(struct file *f, const void *buf, size_t n, uint64_t *pos);
 
 #endif

@@ -291,6 +291,13 @@ int64_t tmpfs_read(struct inode *i, void *buf, size_t n, uint64_t pos);
 /* Writes at *pos (at the end with append) and moves *pos past the bytes written. */
 int64_t tmpfs_write(struct inode *i, const void *buf, size_t n, uint64_t *pos, bool append);
 int tmpfs_truncate(struct inode *i, uint64_t len);
+/* fallocate on a tmpfs file: allocates (zeroed) the pages of [off, off+len)
+ * and, without KEEP_SIZE, extends the size to cover them, all or nothing
+ * (-ENOSPC, -ENOMEM); with PUNCH_HOLE frees or zeroes that range instead
+ * (the size stays).  -EFBIG past the largest file.  len > 0. */
+#define TMPFS_FALLOC_KEEP_SIZE 1
+#define TMPFS_FALLOC_PUNCH_HOLE 2
+int tmpfs_fallocate(struct inode *i, int mode, uint64_t off, uint64_t len);
 /* The frame holding the file's bytes [off, off + 4K) (off page aligned, below
  * the size), with a reference taken for a mapping that maps it directly; the
  * mapping drops it with pmm_frame_release.  -ENOENT for a hole or past the

@@ -21,11 +21,18 @@ enum log_level {
 #define printk(level, ...) ((void)(level), fprintf(stderr, __VA_ARGS__))
 #else
 __attribute__((format(printf, 2, 3))) void printk(int level, const char *fmt, ...);
-void printk_set_level(int level);
 /* Formats like snprintf; supports %d %i %u %x %X %p %s %c %% with l/ll/z and width/0/- flags. */
 __attribute__((format(printf, 3, 4))) int ksnprintf(char *buf, size_t size, const char *fmt, ...);
 int kvsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
 #endif
+
+/* The console level: lines at most this urgent reach the UART. */
+void printk_set_level(int level);
+int printk_get_level(void);
+/* The kernel log ring (kernel/log_ring.h), under printk's lock: every line
+ * at LOG_INFO or more urgent, and any the console shows. */
+void log_ring_bounds(uint64_t *first, uint64_t *end);
+size_t log_ring_read(char *dst, size_t len, uint64_t *from, bool newest);
 
 #define pr_err(...) printk(LOG_ERR, __VA_ARGS__)
 #define pr_warn(...) printk(LOG_WARN, __VA_ARGS__)

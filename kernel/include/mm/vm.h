@@ -88,6 +88,7 @@ struct mm {
      * (/proc/<pid>/cmdline, environ; Linux's arg_start...), set once. */
     uint64_t arg_start, arg_end, env_start, env_end;
     uint64_t start_stack;    /* the initial stack pointer (where argc is) */
+    uint32_t membarrier_registered; /* MEMBARRIER_CMD_REGISTER_* bits done for it (atomic; proc/membarrier.c) */
 };
 
 /* A new, empty address space (kernel half mapped).  NULL on ENOMEM. */

@@ -38,7 +38,7 @@ struct process {
     struct list_head global_link; /* every process, for kill(pid) */
     struct waitq child_wait;      /* wait4/waitid sleepers (woken when a child changes state) */
 
-    spinlock_t lock;              /* protects threads, nthreads, exiting, shared_pending */
+    spinlock_t lock;              /* protects threads, nthreads, exiting, shared_pending, shared_rt_queue */
     struct list_head threads;     /* struct thread.proc_link */
     int nthreads;
     bool exiting;                 /* exit_group or a fatal signal is tearing it down */
@@ -46,6 +46,7 @@ struct process {
     struct k_rlimit rlim[RLIM_NLIMITS]; /* resource limits (lock): inherited, kept across exec */
     uint64_t exited_threads_ns;   /* CPU time of the threads that have ended (lock) */
     struct sig_origin shared_origin[64];
+    struct sigqueue shared_rt_queue; /* queued process-directed real-time signals (lock) */
 
     struct mm *mm;
     struct fd_table *files;

@@ -69,6 +69,7 @@ struct sighand {
 
 struct thread;
 struct process;
+struct sig_origin; /* sched/sched.h */
 
 struct sighand *sighand_create(void);
 struct sighand *sighand_copy(struct sighand *src);
@@ -104,9 +105,10 @@ void signal_force_fault(int sig, int code, uint64_t addr, struct trap_frame *tf)
  * call when there is one (it is saved in that handler's frame). */
 void signal_mask_set_temporary(uint64_t mask);
 /* For signalfd: takes the lowest signal of mask pending for the calling
- * thread (its own first, then its process's), blocked or not; its number
- * (0: none), with *code and *pid from its sender. */
-int signal_take(uint64_t mask, int *code, int *pid);
+ * thread (its own first, then its process's; a real-time signal's oldest
+ * instance), blocked or not; its number (0: none), with *from its siginfo
+ * (si_code, sender, si_uid, si_value). */
+int signal_take(uint64_t mask, struct sig_origin *from);
 /* The signals of mask pending for the calling thread or its process. */
 uint64_t signal_pending_in(uint64_t mask);
 /* On the way back to user mode: delivers pending signals into tf.  Returns

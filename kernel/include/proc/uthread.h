@@ -27,5 +27,8 @@ __noreturn void uthread_exit(int wait_status);
 #define PID_MAX 32768
 int pid_alloc(void);
 void pid_free(int pid);
+/* True if pid names a live thread or a process not yet reaped (a PI futex
+ * locker checks that the owner its word names exists). */
+bool pid_in_use(int pid);
 
 #endif

@@ -63,12 +63,21 @@ struct thread {
     void *fpu;                   /* XSAVE area of the user FPU/SSE/AVX state */
     uint64_t fs_base;            /* user FS base (TLS) */
     uint64_t clear_child_tid;    /* user address cleared and futex-woken at exit */
-    uint64_t robust_list;        /* accepted and remembered (set_robust_list) */
+    uint64_t robust_list;        /* set_robust_list head, walked at exit and exec (proc/robust_futex.c) */
     uint64_t sig_mask;           /* blocked signals (bit n-1 for signal n) */
     uint64_t sig_pending;        /* thread-directed pending signals */
+    /* What siginfo tells about a pending standard signal (one instance each). */
     struct sig_origin {
-        int32_t code, pid;       /* siginfo si_code and sender of a pending signal */
+        int32_t code, pid;       /* si_code and sender */
+        uint32_t uid;            /* si_uid */
+        uint64_t value;          /* si_value (rt_sigqueueinfo) */
     } sig_origin[64];
+    /* The queued instances of real-time signals, oldest first (proc/sigqueue.h;
+     * all zero: empty).  Protected by proc->lock like the pending sets. */
+    struct sigqueue {
+        struct sigqueue_entry *head, *tail;
+    } rt_queue;
+    uint64_t sigwait_set;        /* rt_sigtimedwait: the blocked signals it waits for (proc->lock) */
     uint64_t saved_sig_mask;     /* rt_sigsuspend: the mask to restore after the handler */
     bool restore_sig_mask;
     uint64_t altstack_sp, altstack_size; /* sigaltstack; size 0 = none */
