@@ -3,6 +3,7 @@
 #include <kernel/errno.h>
 #include <kernel/string.h>
 #include <mm/vm.h>
+#include <proc/ctty.h>
 #include <proc/inspect.h>
 #include <proc/process_internal.h>
 #include <proc/signal.h>
@@ -71,6 +72,9 @@ static int threads_locked(struct process *p, int tid, struct process_snapshot *o
         memcpy(out->name, shown->name, sizeof out->name - 1);
     out->tid = (int)shown->tid;
     out->state = thread_letter(shown);
+    /* A thread parked by a group stop shows T (Linux's "stopped"). */
+    if (p->stop_sig && __atomic_load_n(&shown->waiting_on, __ATOMIC_RELAXED) == &p->stop_wq)
+        out->state = 'T';
     out->nice = __atomic_load_n(&shown->nice, __ATOMIC_RELAXED);
     out->sig_pending = shown->sig_pending;
     out->sig_blocked = shown->sig_mask;
@@ -99,6 +103,9 @@ int process_snapshot(int pid, int tid, struct process_snapshot *out)
         out->ppid = p->parent ? p->parent->pid : 0;
         out->start_ns = p->start_ns;
         out->exit_signal = p->exit_signal;
+        out->pgid = p->pgid;
+        out->sid = p->sid;
+        ctty_of_locked(p, &out->tty_nr, &out->tpgid);
         out->state = 'Z';
         if (p->state == PROCESS_ALIVE)
             actions_locked(p, out);
