@@ -492,6 +492,7 @@ bool signal_deliver(struct trap_frame *tf)
             continue;
         if (sig != SIGKILL && act.handler == SIG_DFL && jobctl_is_stop_signal(sig)) {
             jobctl_stop(sig);
+            stopped = true; /* no handler ran: the call goes on, also when the stop was thrown away */
             continue;
         }
         if (sig == SIGKILL || act.handler == SIG_DFL)
