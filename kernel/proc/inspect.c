@@ -72,9 +72,6 @@ static int threads_locked(struct process *p, int tid, struct process_snapshot *o
         memcpy(out->name, shown->name, sizeof out->name - 1);
     out->tid = (int)shown->tid;
     out->state = thread_letter(shown);
-    /* A thread parked by a group stop shows T (Linux's "stopped"). */
-    if (p->stop_sig && __atomic_load_n(&shown->waiting_on, __ATOMIC_RELAXED) == &p->stop_wq)
-        out->state = 'T';
     out->nice = __atomic_load_n(&shown->nice, __ATOMIC_RELAXED);
     out->sig_pending = shown->sig_pending;
     out->sig_blocked = shown->sig_mask;
@@ -89,6 +86,10 @@ static int threads_locked(struct process *p, int tid, struct process_snapshot *o
             if (thread_letter(list_entry(it, struct thread, proc_link)) == 'R')
                 out->state = 'R';
     }
+    /* Stopped (Linux's T): the stop is complete (its last thread, which
+     * reports it, may not be asleep yet), or this thread is parked in it. */
+    if (p->stopped || (p->stop_sig && __atomic_load_n(&shown->waiting_on, __ATOMIC_RELAXED) == &p->stop_wq))
+        out->state = 'T';
     return 0;
 }
 
