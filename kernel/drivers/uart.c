@@ -34,6 +34,12 @@ static void uart_putc(char c)
     outb(COM1 + REG_DATA, (uint8_t)c);
 }
 
+void uart_write_raw(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        uart_putc(s[i]);
+}
+
 void uart_write(const char *s, size_t n)
 {
     for (size_t i = 0; i < n; i++) {

@@ -7,8 +7,9 @@
  *   zero      1:5          reads zeros, swallows writes
  *   random    1:8          the kernel entropy pool (never blocks)
  *   urandom   1:9          the same
- *   tty       5:0          the console
+ *   tty       5:0          the caller's controlling terminal (ENXIO without one)
  *   console   5:1          the 16550 console (drivers/console.c)
+ *   ttyS0     4:64         the same terminal, acquired on open by a session leader
  *
  * Drivers add nodes at run time with devfs_register (fs/devfs.h). */
 #include <drivers/console.h>
@@ -62,8 +63,9 @@ static const struct devnode nodes[] = {
     {"zero", 0666, 1, 5, &zero_ops},
     {"random", 0666, 1, 8, &random_ops},
     {"urandom", 0666, 1, 9, &random_ops},
-    {"tty", 0666, 5, 0, &console_ops},
+    {"tty", 0666, 5, 0, &console_tty_ops},
     {"console", 0600, 5, 1, &console_ops},
+    {"ttyS0", 0620, 4, 64, &console_serial_ops},
 };
 
 static struct super_block *devfs_sb; /* set once by devfs_create */

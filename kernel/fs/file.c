@@ -153,7 +153,8 @@ int file_open_inode(struct inode *inode, uint32_t flags, struct file **out)
             return r;
         }
     }
-    struct file *f = file_alloc(inode, ops, flags & ~(K_O_CREAT | K_O_EXCL | K_O_NOCTTY | K_O_TRUNC | K_O_CLOEXEC));
+    /* O_NOCTTY stays for the open op (a terminal's), then goes like the others. */
+    struct file *f = file_alloc(inode, ops, flags & ~(K_O_CREAT | K_O_EXCL | K_O_TRUNC | K_O_CLOEXEC));
     if (!f) {
         if (writer)
             inode_put_write_access(inode);
@@ -168,6 +169,7 @@ int file_open_inode(struct inode *inode, uint32_t flags, struct file **out)
             return r;
         }
     }
+    f->flags &= ~(uint32_t)K_O_NOCTTY;
     *out = f;
     return 0;
 }

@@ -466,6 +466,7 @@ void exec_commit(struct process *p, struct exec_image *img, const char *path, st
     if (old)
         mm_put(old);
     process_set_name(p, path);
+    __atomic_store_n(&p->did_exec, true, __ATOMIC_RELAXED); /* read under process_tree_lock by setpgid */
     if (p->files)
         fd_table_close_on_exec(p->files);
     if (p->sighand)

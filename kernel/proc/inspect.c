@@ -3,6 +3,7 @@
 #include <kernel/errno.h>
 #include <kernel/string.h>
 #include <mm/vm.h>
+#include <proc/ctty.h>
 #include <proc/inspect.h>
 #include <proc/process_internal.h>
 #include <proc/signal.h>
@@ -85,6 +86,10 @@ static int threads_locked(struct process *p, int tid, struct process_snapshot *o
             if (thread_letter(list_entry(it, struct thread, proc_link)) == 'R')
                 out->state = 'R';
     }
+    /* Stopped (Linux's T): the stop is complete (its last thread, which
+     * reports it, may not be asleep yet), or this thread is parked in it. */
+    if (p->stopped || (p->stop_sig && __atomic_load_n(&shown->waiting_on, __ATOMIC_RELAXED) == &p->stop_wq))
+        out->state = 'T';
     return 0;
 }
 
@@ -99,6 +104,9 @@ int process_snapshot(int pid, int tid, struct process_snapshot *out)
         out->ppid = p->parent ? p->parent->pid : 0;
         out->start_ns = p->start_ns;
         out->exit_signal = p->exit_signal;
+        out->pgid = p->pgid;
+        out->sid = p->sid;
+        ctty_of_locked(p, &out->tty_nr, &out->tpgid);
         out->state = 'Z';
         if (p->state == PROCESS_ALIVE)
             actions_locked(p, out);

@@ -9,6 +9,7 @@
 #include <kernel/clock.h>
 #include <mm/slab.h>
 #include <proc/exec.h>
+#include <proc/jobctl.h>
 #include <mm/vm.h>
 #include <proc/process_internal.h>
 #include <proc/signal.h>
@@ -16,10 +17,6 @@
 #include <proc/uthread.h>
 #include <syscall/syscall.h>
 
-/* si_code of a child's end (SIGCHLD, waitid) */
-#define CLD_EXITED 1
-#define CLD_KILLED 2
-#define CLD_DUMPED 3
 
 spinlock_t process_tree_lock = SPINLOCK_INIT;
 struct process *init_process;
@@ -64,6 +61,7 @@ struct process *process_alloc(int pid, const char *name)
     list_init(&p->threads);
     list_init(&p->global_link);
     waitq_init(&p->child_wait);
+    waitq_init(&p->stop_wq);
     p->start_ns = clock_monotonic_ns();
     rlimit_init_defaults(p->rlim);
     return p;
@@ -91,6 +89,12 @@ void process_discard(struct process *p)
 void process_adopt(struct process *parent, struct process *p, bool as_sibling)
 {
     uint64_t flags = spin_lock_irqsave(&process_tree_lock);
+    /* The creator's group and session, even with CLONE_PARENT (Linux). */
+    if (parent) {
+        p->pgid = parent->pgid;
+        p->sid = parent->sid;
+        p->ctty_dropped = parent->ctty_dropped;
+    }
     /* Resolved under the lock: parent's own parent and exit signal change
      * when it is orphaned.  A sibling's end goes to our parent, which
      * expects our own exit signal (as on Linux), not the caller's choice. */
@@ -232,7 +236,9 @@ void process_exit_last_thread(struct process *p)
         c->exit_signal = SIGCHLD;
         list_add_tail(&c->sibling, &reaper->children);
         zombies_moved |= c->state == PROCESS_ZOMBIE;
+        session_reparented_locked(c, p);
     }
+    session_exit_locked(p);
     if (zombies_moved) {
         waitq_wake_all(&reaper->child_wait);
         signal_send_process(reaper, SIGCHLD);
@@ -270,6 +276,7 @@ static void reap_locked(struct process *c)
 
 #define WNOHANG 1
 #define WUNTRACED 2
+#define WSTOPPED 2 /* waitid's name for WUNTRACED */
 #define WEXITED 4
 #define WCONTINUED 8
 #define WNOWAIT 0x01000000
@@ -282,8 +289,10 @@ static void reap_locked(struct process *c)
 
 /* What a wait looks for. */
 struct wait_query {
-    int pid;       /* > 0: that child; -1: any */
+    int by;         /* P_ALL, P_PID or P_PGID (waitid's idtype) */
+    int id;         /* the pid or the group (0: the caller's) */
     bool nohang, nowait;
+    bool exited, stopped, continued; /* which events count (WEXITED, WUNTRACED, WCONTINUED) */
     unsigned kinds; /* WAIT_KIND_*: which children count */
 };
 
@@ -300,37 +309,53 @@ static unsigned wait_kinds(int options)
     return (options & WCLONE) ? WAIT_KIND_CLONE : WAIT_KIND_SIGCHLD;
 }
 
-/* Finds a zombie child matching q, or reports whether any child matches at all. */
-static struct process *find_zombie_locked(struct process *self, const struct wait_query *q, bool *any)
+/* Finds a child matching q with something to report: its end (a zombie),
+ * its stop or its continue.  *status gets the wait status and *reap whether
+ * it is an end.  *any tells whether any child matches at all. */
+static struct process *find_event_locked(struct process *self, const struct wait_query *q, bool *any, int *status,
+                                         bool *reap)
 {
     *any = false;
     list_for_each(it, &self->children) {
         struct process *c = list_entry(it, struct process, sibling);
-        if (q->pid > 0 && c->pid != q->pid)
+        if ((q->by == P_PID && c->pid != q->id) || (q->by == P_PGID && c->pgid != q->id))
             continue;
         if (!(q->kinds & (c->exit_signal == SIGCHLD ? WAIT_KIND_SIGCHLD : WAIT_KIND_CLONE)))
             continue;
         *any = true;
-        if (c->state == PROCESS_ZOMBIE)
+        if (c->state == PROCESS_ZOMBIE) {
+            if (!q->exited)
+                continue;
+            *status = c->wait_status;
+            *reap = true;
             return c;
+        }
+        int st = jobctl_take_report(c, q->stopped, q->continued, !q->nowait);
+        if (st) {
+            *status = st;
+            *reap = false;
+            return c;
+        }
     }
     return NULL;
 }
 
-/* Waits for a child matching q to be a zombie.  Returns its pid (0 with
- * WNOHANG and none ready) and its status, reaping it unless nowait. */
-static int wait_for_child(const struct wait_query *q, int *status)
+/* Waits for a child matching q to have something to report.  Returns its
+ * pid (0 with WNOHANG and none ready) and its status, reaping an ended one
+ * unless nowait. */
+static int wait_for_child(struct wait_query *q, int *status)
 {
     struct process *self = current_process();
     uint64_t flags = spin_lock_irqsave(&process_tree_lock);
+    if (q->by == P_PGID && q->id == 0)
+        q->id = self->pgid; /* the caller's group, as it is now */
     int r;
     for (;;) {
-        bool any;
-        struct process *c = find_zombie_locked(self, q, &any);
+        bool any, reap;
+        struct process *c = find_event_locked(self, q, &any, status, &reap);
         if (c) {
             r = c->pid;
-            *status = c->wait_status;
-            if (!q->nowait)
+            if (reap && !q->nowait)
                 reap_locked(c);
             break;
         }
@@ -359,8 +384,10 @@ int64_t sys_wait4(const struct syscall_args *a)
         return -EINVAL;
     if (pid == INT32_MIN)
         return -ESRCH;
-    /* No process groups: 0 and -pgid mean any child (docs/syscalls.md). */
-    struct wait_query q = {.pid = pid > 0 ? pid : -1, .nohang = options & WNOHANG, .kinds = wait_kinds(options)};
+    /* pid: > 0 that child, -1 any, 0 the caller's group, < -1 group -pid */
+    struct wait_query q = {.by = pid > 0 ? P_PID : pid == -1 ? P_ALL : P_PGID, .id = pid > 0 ? pid : -pid,
+                           .nohang = options & WNOHANG, .exited = true, .stopped = options & WUNTRACED,
+                           .continued = options & WCONTINUED, .kinds = wait_kinds(options)};
     int status = 0;
     int r = wait_for_child(&q, &status);
     if (r > 0) {
@@ -378,19 +405,39 @@ struct k_siginfo_child {
     int32_t fill[25];
 };
 
+/* The si_code and si_status waitid reports for a wait status. */
+static void child_info(int status, struct k_siginfo_child *info)
+{
+    if (status == W_CONTINUED) {
+        info->si_code = CLD_CONTINUED;
+        info->si_status = SIGCONT;
+    } else if ((status & 0xff) == 0x7f) {
+        info->si_code = CLD_STOPPED;
+        info->si_status = (status >> 8) & 0xff;
+    } else if ((status & 0x7f) == 0) {
+        info->si_code = CLD_EXITED;
+        info->si_status = (status >> 8) & 0xff;
+    } else {
+        info->si_code = (status & 0x80) ? CLD_DUMPED : CLD_KILLED;
+        info->si_status = status & 0x7f;
+    }
+}
 
 int64_t sys_waitid(const struct syscall_args *a)
 {
     int idtype = (int)a->arg[0], id = (int)a->arg[1], options = (int)a->arg[3];
     uint64_t uinfo = a->arg[2];
-    if (options & ~(WNOHANG | WEXITED | WUNTRACED | WCONTINUED | WNOWAIT | WALL | WCLONE) || !(options & WEXITED))
+    if (options & ~(WNOHANG | WEXITED | WSTOPPED | WCONTINUED | WNOWAIT | WALL | WCLONE) ||
+        !(options & (WEXITED | WSTOPPED | WCONTINUED)))
         return -EINVAL;
     if (idtype != P_ALL && idtype != P_PID && idtype != P_PGID)
         return -EINVAL;
-    if (idtype == P_PID && id <= 0)
+    if ((idtype == P_PID && id <= 0) || (idtype == P_PGID && id < 0))
         return -EINVAL;
-    struct wait_query q = {.pid = idtype == P_PID ? id : -1, .nohang = options & WNOHANG,
-                           .nowait = options & WNOWAIT, .kinds = wait_kinds(options)};
+    /* P_PGID 0 is the caller's group (Linux 5.4) */
+    struct wait_query q = {.by = idtype, .id = id, .nohang = options & WNOHANG, .nowait = options & WNOWAIT, .exited = options & WEXITED,
+                           .stopped = options & WSTOPPED, .continued = options & WCONTINUED,
+                           .kinds = wait_kinds(options)};
     int status = 0;
     int r = wait_for_child(&q, &status);
     if (r < 0)
@@ -399,13 +446,7 @@ int64_t sys_waitid(const struct syscall_args *a)
     if (r > 0) {
         info.si_signo = SIGCHLD;
         info.si_pid = r;
-        if ((status & 0x7f) == 0) {
-            info.si_code = CLD_EXITED;
-            info.si_status = (status >> 8) & 0xff;
-        } else {
-            info.si_code = CLD_KILLED;
-            info.si_status = status & 0x7f;
-        }
+        child_info(status, &info);
     }
     if (uinfo && copy_to_user(uinfo, &info, sizeof info))
         return -EFAULT;

@@ -8,6 +8,7 @@
 #include <kernel/uaccess.h>
 #include <mm/physmap.h>
 #include <mm/slab.h>
+#include <proc/jobctl.h>
 #include <proc/process_internal.h>
 #include <proc/signal.h>
 #include <proc/sigqueue.h>
@@ -33,9 +34,8 @@
 /* Default action classes. */
 static bool default_ignores(int sig)
 {
-    return sig == SIGCHLD || sig == SIGURG || sig == SIGWINCH || sig == SIGCONT ||
-           /* stopping is not supported: the stop signals are ignored (docs/syscalls.md) */
-           sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU;
+    /* SIGCONT's continuing is done when it is sent (jobctl_on_send_locked) */
+    return sig == SIGCHLD || sig == SIGURG || sig == SIGWINCH || sig == SIGCONT;
 }
 
 static bool default_dumps_core(int sig)
@@ -141,7 +141,7 @@ bool signal_pending(struct thread *t)
     if (!p)
         return false;
     return p->exiting || ((t->sig_pending | p->shared_pending) & ~t->sig_mask) ||
-           (t->sig_pending & SIG_BIT(SIGKILL));
+           (t->sig_pending & SIG_BIT(SIGKILL)) || jobctl_stop_pending(p);
 }
 
 bool signal_fatal_pending(struct thread *t)
@@ -179,7 +179,7 @@ static bool blocked_by_all_locked(struct process *p, int sig)
  * are left to signal_deliver, which reports them. */
 static bool kills_when_sent(int sig, const struct k_sigaction *a)
 {
-    return a->handler == SIG_DFL && !default_ignores(sig) && !default_dumps_core(sig);
+    return a->handler == SIG_DFL && !default_ignores(sig) && !default_dumps_core(sig) && !jobctl_is_stop_signal(sig);
 }
 
 /* Marks one instance of sig pending in set, with its siginfo: a standard
@@ -231,6 +231,7 @@ static int send_process(struct process *p, int sig, const struct sig_origin *inf
     struct k_sigaction act = current_action(p, sig);
     int r = 0;
     uint64_t flags = spin_lock_irqsave(&p->lock);
+    jobctl_on_send_locked(p, sig);
     if (!discarded(p, sig, &act, blocked_by_all_locked(p, sig))) {
         r = queue_process_locked(p, sig, info);
         /* a thread that does not block it takes it and dies */
@@ -256,6 +257,7 @@ void signal_send_process_from(struct process *p, int sig, int code, int pid)
 static int queue_thread_locked(struct process *p, struct thread *t, int sig, const struct sig_origin *info,
                                const struct k_sigaction *a)
 {
+    jobctl_on_send_locked(p, sig);
     if (discarded(p, sig, a, t->sig_mask & SIG_BIT(sig)))
         return 0;
     int r = mark_pending_locked(p, &t->sig_pending, t->sig_origin, &t->rt_queue, sig, info);
@@ -497,32 +499,54 @@ static void drop_ignored_unblocked(struct thread *self)
     spin_unlock_irqrestore(&p->lock, flags);
 }
 
+/* Makes the interrupted system call of tf run again on the way out. */
+static void restart_syscall(struct trap_frame *tf)
+{
+    if (tf->vector == SYSCALL_VECTOR && (int64_t)tf->rax == -EINTR && tf->error_code != NOT_RESTARTABLE) {
+        tf->rax = tf->error_code;
+        tf->rip -= 2; /* back onto the syscall instruction */
+        sched_current()->force_iret = true; /* sysretq would resume at rcx */
+    }
+}
+
 bool signal_deliver(struct trap_frame *tf)
 {
     struct thread *self = sched_current();
     struct process *p = self->proc;
+    bool stopped = false;
     for (;;) {
         if (p->exiting)
             uthread_exit(p->wait_status);
+        if (jobctl_park()) {
+            stopped = true;
+            continue;
+        }
         struct k_siginfo info;
         uint64_t flags = spin_lock_irqsave(&p->lock);
         int sig = dequeue_locked(self, p, ~self->sig_mask | SIG_BIT(SIGKILL), &info);
         spin_unlock_irqrestore(&p->lock, flags);
-        if (!sig)
+        if (!sig) {
+            /* A call a stop interrupted goes on after SIGCONT, as Linux's
+             * -ERESTARTSYS does when no handler ran. */
+            if (stopped)
+                restart_syscall(tf);
             return false;
+        }
         struct k_sigaction act = action_of(p, sig);
         /* SIGKILL here is never a send refused to init: that is discarded
          * when sent; it comes from our own exit_group. */
         if (sig != SIGKILL && (action_ignores(&act, sig) || init_refuses(p, &act)))
             continue;
+        if (sig != SIGKILL && act.handler == SIG_DFL && jobctl_is_stop_signal(sig)) {
+            jobctl_stop(sig);
+            stopped = true; /* no handler ran: the call goes on, also when the stop was thrown away */
+            continue;
+        }
         if (sig == SIGKILL || act.handler == SIG_DFL)
             die_by_signal(sig, tf, 0, false);
         /* A syscall interrupted by a handled signal: restart it if SA_RESTART says so. */
-        if (tf->vector == SYSCALL_VECTOR && (int64_t)tf->rax == -EINTR && (act.flags & SA_RESTART) &&
-            tf->error_code != NOT_RESTARTABLE) {
-            tf->rax = tf->error_code;
-            tf->rip -= 2; /* back onto the syscall instruction */
-        }
+        if (act.flags & SA_RESTART)
+            restart_syscall(tf);
         enter_handler(tf, sig, &act, &info, tf->rsp);
         return true;
     }
@@ -752,18 +776,22 @@ int64_t sys_kill(const struct syscall_args *a)
     int pid = (int)a->arg[0], sig = (int)a->arg[1];
     if (sig < 0 || sig > NSIG)
         return -EINVAL;
+    if (pid == INT32_MIN)
+        return -ESRCH; /* no group -INT_MIN (Linux) */
     struct process *self = current_process();
     struct sig_origin from = {.code = SI_USER, .pid = self->pid};
     uint64_t flags = spin_lock_irqsave(&process_tree_lock);
     int r = -ESRCH;
-    if (pid > 0 || pid == 0) {
-        /* No process groups: 0 means the caller itself (docs/syscalls.md). */
-        struct process *p = pid ? process_find_locked(pid) : self;
+    if (pid > 0) {
+        struct process *p = process_find_locked(pid);
         if (p) {
             r = 0;
             if (sig)
                 send_process(p, sig, &from);
         }
+    } else if (pid == 0 || pid < -1) {
+        /* a process group: the caller's (0), or -pid */
+        r = session_kill_pgrp_locked(pid ? -pid : self->pgid, sig, SI_USER, self->pid);
     } else if (pid == -1) {
         /* Every process but init and the caller. */
         list_for_each(it, process_list_head()) {

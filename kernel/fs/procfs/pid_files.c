@@ -81,7 +81,7 @@ int proc_show_stat(struct proc_inode *pi, struct textbuf *b)
     mm_usage_of(pi->pid, &u); /* a zombie shows zeros, as on Linux */
     uint64_t rlim_infinity = ~0ull;
     tb_printf(b, "%d (%s) %c %d %d %d %d %d %u ", s.tid, s.name, s.state, s.ppid, s.pgid, s.sid,
-              0 /* tty_nr */, -1 /* tpgid: no terminal */, 0u /* flags */);
+              s.tty_nr, s.tpgid, 0u /* flags */);
     /* Page faults are not counted: minflt, cminflt, majflt, cmajflt.  System
      * time is not told apart from user time. */
     tb_printf(b, "0 0 0 0 %lu 0 0 0 ", s.cpu_ns / NS_PER_TICK);
@@ -102,6 +102,7 @@ static const char *state_name(char state)
     case 'R': return "R (running)";
     case 'S': return "S (sleeping)";
     case 'D': return "D (disk sleep)";
+    case 'T': return "T (stopped)";
     case 'Z': return "Z (zombie)";
     default: return "X (dead)";
     }

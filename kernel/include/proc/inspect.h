@@ -22,9 +22,10 @@ struct process_snapshot {
     int pid;                /* the process (Tgid) */
     int tid;                /* the thread shown: the one asked for, or the first live one */
     int ppid;
-    int pgid, sid;          /* 0: no process groups or sessions yet */
+    int pgid, sid;          /* 0: init's, before it makes its own */
+    int tty_nr, tpgid;      /* the controlling terminal's device number and foreground group; 0 and -1: none */
     char name[PROCESS_NAME_MAX];
-    char state;             /* Linux's letter: R running, S sleeping, D uninterruptible, Z zombie */
+    char state;             /* Linux's letter: R running, S sleeping, D uninterruptible, T stopped, Z zombie */
     int nthreads;
     int nice;
     uint64_t start_ns;      /* monotonic time of creation */

@@ -66,6 +66,29 @@ struct process {
      * for a child (fork clears it), kept across exec.  process_tree_lock. */
     uint64_t itimer_real_next;
     uint64_t itimer_real_interval;
+
+    /* Process group and session (proc/session.c), under process_tree_lock.
+     * Inherited from the creator; init's are 0, as Linux's pid 1 is in the
+     * kernel's session 0 until it calls setsid. */
+    int pgid, sid;
+    bool ctty_dropped;            /* TIOCNOTTY by a member that is not the leader: no terminal for it (process_tree_lock) */
+    bool did_exec;                /* execve since it was made: setpgid on it is EACCES (atomic) */
+
+    /* Group stop (proc/jobctl.c), under lock.  stop_sig is the signal of a
+     * stop in progress or done (0: running); every thread parks in
+     * jobctl_park until SIGCONT or SIGKILL, counted by nstopped; the last
+     * one to park makes the stop complete (stopped) and tells the parent. */
+    int stop_sig;
+    int nstopped;
+    bool stopped;
+    struct waitq stop_wq;         /* parked threads (condition lock: lock) */
+    /* What wait(2) may report once (WUNTRACED / WCONTINUED): a wait status
+     * ((sig << 8) | 0x7f, or 0xffff), 0 for none.  lock. */
+    int jobctl_report;
+    /* CLD_STOPPED or CLD_CONTINUED still to be sent to the parent as
+     * SIGCHLD (by a thread of this process, which may take
+     * process_tree_lock), 0 for none.  lock. */
+    int jobctl_notify;
 };
 
 /* What a vfork parent waits on, on its own stack: set and woken (under

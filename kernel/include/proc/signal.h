@@ -5,7 +5,8 @@
  * set; the process has a shared pending set.  Pending signals are delivered
  * on the way back to user mode: a handler gets a Linux-layout rt_sigframe
  * on its stack (or the alternate stack); default actions terminate (with a
- * one-line diagnostic), are ignored, or (stop/continue, unsupported) ignored.
+ * one-line diagnostic), are ignored, or stop the process (SIGCONT continues
+ * it when sent: proc/jobctl.h).
  *
  * sighand->lock protects the actions; process->lock protects the pending
  * sets of the process and of its threads, and masks. */
