@@ -178,6 +178,7 @@ static int read_echo(struct worker *w, int use_select, uint64_t *stale)
         }
         if (ready == 0) {
             if (stress_now_ns() - last_progress > STALL_NS) {
+                stress_dump_kernel_tasks();
                 worker_fail("session %llu: no echo for 120 s (%zu of %zu bytes checked, %s)",
                             (unsigned long long)w->session, checked, total, synced ? "synced" : "marker unseen");
                 return -1;
@@ -461,8 +462,10 @@ int main(int argc, char **argv)
                 stuck = 1;
             }
         }
-        if (stuck)
+        if (stuck) {
+            stress_dump_kernel_tasks();
             break; /* the stuck worker is left as it is: the kernel's to explain */
+        }
         if (poll(pfd, (nfds_t)n, 1000) <= 0)
             continue;
         for (int k = 0; k < n; k++)
