@@ -606,7 +606,7 @@ bool sched_others_runnable(void)
 }
 
 #ifdef KDEBUG
-static const char *state_name(const struct thread *t)
+static const char *kdebug_state_name(const struct thread *t)
 {
     switch (t->state) {
     case THREAD_RUNNABLE: return "runnable";
@@ -628,7 +628,7 @@ void kdebug_show_threads(void)
             continue;
         char user[160];
         kdebug_describe_user_thread(t, user, sizeof user);
-        printk(LOG_EMERG, "thread %u (%s): %s%s, ran %lu ms%s", t->tid, t->name, state_name(t),
+        printk(LOG_EMERG, "thread %u (%s): %s%s, ran %lu ms%s", t->tid, t->name, kdebug_state_name(t),
                t->waiting_on ? " on a wait queue" : "", (uint64_t)((t->runtime_ns + (t == current ? now - t->switched_in : 0)) /
                NSEC_PER_MSEC), user);
         if (t->wake_at && t->wake_at != UINT64_MAX)
@@ -638,7 +638,7 @@ void kdebug_show_threads(void)
             backtrace_print((uint64_t)__builtin_return_address(0), frame[0]);
             continue;
         }
-        backtrace_print_switched(t->saved_rsp);
+        kdebug_backtrace_switched(t->saved_rsp);
     }
     printk(LOG_EMERG, "sysrq: end of threads");
     spin_unlock_irqrestore(&sched_lock, flags);

@@ -104,7 +104,8 @@ void backtrace_print_trap(uint64_t rip, uint64_t rsp, uint64_t rbp)
     print_chain(next, rbp);
 }
 
-void backtrace_print_switched(uint64_t saved_rsp)
+#ifdef KDEBUG
+void kdebug_backtrace_switched(uint64_t saved_rsp)
 {
     /* context_switch (switch.S) pushed rbp, rbx, r12-r15 below its return
      * address: saved_rsp points at r15, rbp is the 6th word, the return
@@ -117,3 +118,4 @@ void backtrace_print_switched(uint64_t saved_rsp)
     print_frame(0, saved[6]);
     print_chain(1, saved[5]);
 }
+#endif
