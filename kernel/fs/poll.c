@@ -93,6 +93,16 @@ static int poll_wait(uint64_t gen, uint64_t deadline, const void **keys, size_t 
         list_del(&w.link);
     }
     spin_unlock_irqrestore(&poll_lock, flags);
+    /* Notified meanwhile: scan again, unless the caller's time is up or a
+     * signal came (Linux's do_poll checks both every pass): notifications
+     * from elsewhere must not keep a poller scanning past its timeout or
+     * its SIGKILL. */
+    if (r == 0 && poll_gen != gen) {
+        if (deadline && clock_monotonic_ns() >= deadline)
+            r = -ETIMEDOUT;
+        else if (signal_pending(sched_current()))
+            r = -EINTR;
+    }
     return r;
 }
 
@@ -201,10 +211,14 @@ static bool scan_news(void *arg)
 static int scan_wait(struct poll_scan *s, uint64_t deadline)
 {
     if (!s->arm && s->nbusy) {
+        uint64_t now = clock_monotonic_ns();
         if (!s->spin_until)
-            s->spin_until = clock_monotonic_ns() + SCHED_DEVICE_POLL_NS;
+            s->spin_until = now + SCHED_DEVICE_POLL_NS;
         uint64_t until = deadline && deadline < s->spin_until ? deadline : s->spin_until;
-        s->arm = !sched_poll_until(scan_news, s, until);
+        /* The spin is bounded whatever the hints say: news that never makes
+         * a file ready (a hint that stays true) must not keep the caller
+         * from arming, sleeping and seeing its signals and timeout. */
+        s->arm = now >= until || signal_pending(sched_current()) || !sched_poll_until(scan_news, s, until);
         scan_put_busy(s);
         return 0;
     }

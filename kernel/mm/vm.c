@@ -1,6 +1,7 @@
 /* User address spaces: creation, VMAs, demand paging (see mm/vm.h). */
 #include <arch/cpu.h>
 #include <fs/kernel_api.h>
+#include <kernel/clock.h>
 #include <kernel/errno.h>
 #include <kernel/string.h>
 #include <mm/kmap.h>
@@ -9,6 +10,7 @@
 #include <mm/slab.h>
 #include <mm/vm.h>
 #include <mm/vm_internal.h>
+#include <sched/sched.h>
 
 struct mm *mm_create(void)
 {
@@ -465,10 +467,20 @@ void vm_shared_word(struct mm *mm, uint64_t addr, const void **space, uint64_t *
     mutex_unlock(&mm->lock);
 }
 
-int vm_handle_fault(struct mm *mm, uint64_t addr, bool write, bool exec)
+/* A fault that finds no free frame waits for one this long, in steps of
+ * FAULT_MEMORY_STEP_NS, before it fails.  Memory runs out for a moment when
+ * many processes allocate at once near the floor (the stress suite's
+ * pressure keeps 1 MiB of 32 free): a burst passes, frames come back as
+ * processes exit and unmap.  Linux would reclaim or kill the largest
+ * process; nutshell has neither, and before this wait the faulting thread
+ * died of SIGBUS at once (a forked child writing its stack, the pressure
+ * program filling a chunk), whoever was to blame.  Memory gone for good
+ * still ends in SIGBUS, a second later. */
+#define FAULT_MEMORY_WAIT_NS (1000ull * NSEC_PER_MSEC)
+#define FAULT_MEMORY_STEP_NS (1ull * NSEC_PER_MSEC)
+
+static int handle_fault_once(struct mm *mm, uint64_t addr, bool write, bool exec)
 {
-    if (!mm || addr >= USER_TOP)
-        return -EFAULT;
     mutex_lock(&mm->lock);
     int r;
     struct vma *v = vma_find(mm, addr);
@@ -486,5 +498,23 @@ int vm_handle_fault(struct mm *mm, uint64_t addr, bool write, bool exec)
         r = fault_in(mm, v, ALIGN_DOWN(addr, PAGE_SIZE), write);
     }
     mutex_unlock(&mm->lock);
+    return r;
+}
+
+int vm_handle_fault(struct mm *mm, uint64_t addr, bool write, bool exec)
+{
+    if (!mm || addr >= USER_TOP)
+        return -EFAULT;
+    int r = handle_fault_once(mm, addr, write, exec);
+    uint64_t give_up = r == -ENOMEM ? clock_monotonic_ns() + FAULT_MEMORY_WAIT_NS : 0;
+    while (r == -ENOMEM) {
+        uint64_t now = clock_monotonic_ns();
+        if (now >= give_up)
+            break;
+        /* no mm->lock held: exits and munmaps may free frames meanwhile */
+        if (sched_sleep_until_interruptible(now + FAULT_MEMORY_STEP_NS))
+            return -EINTR;
+        r = handle_fault_once(mm, addr, write, exec);
+    }
     return r;
 }

@@ -2,6 +2,7 @@
 #include <arch/cpu.h>
 #include <arch/lapic.h>
 #include <arch/trap.h>
+#include <kernel/backtrace.h>
 #include <kernel/clock.h>
 #include <kernel/errno.h>
 #include <kernel/kdebug.h>
@@ -35,6 +36,9 @@ static bool preemption_on;
 static uint32_t next_tid = 1;
 static struct sched_stats stats;
 static uint64_t slice_ns = DEFAULT_SLICE_NS; /* set once at boot */
+#ifdef KDEBUG
+static struct list_head kdebug_threads = LIST_HEAD_INIT(kdebug_threads); /* sched_lock */
+#endif
 
 struct thread *context_switch(struct thread *prev, struct thread *next);
 void thread_entry(void);
@@ -70,6 +74,9 @@ static void thread_init_fields(struct thread *t, const char *name)
     list_init(&t->sleep_link);
     waitq_init(&t->exit_wq);
     t->tid = next_tid++;
+#ifdef KDEBUG
+    list_add_tail(&t->kdebug_link, &kdebug_threads);
+#endif
 }
 
 uint64_t sched_slice_for_nice(int nice)
@@ -142,6 +149,9 @@ static void finish_switch(struct thread *prev)
     if (prev->state != THREAD_EXITING)
         return;
     prev->state = THREAD_DEAD;
+#ifdef KDEBUG
+    list_del(&prev->kdebug_link); /* off its stack: nothing left to show */
+#endif
     if (prev->detached) {
         thread_free(prev);
         return;
@@ -594,3 +604,43 @@ bool sched_others_runnable(void)
      * used, which is all a polling loop needs (it rechecks every turn). */
     return __atomic_load_n(&run_queue.next, __ATOMIC_RELAXED) != &run_queue;
 }
+
+#ifdef KDEBUG
+static const char *kdebug_state_name(const struct thread *t)
+{
+    switch (t->state) {
+    case THREAD_RUNNABLE: return "runnable";
+    case THREAD_RUNNING: return "running";
+    case THREAD_BLOCKED: return t->interruptible ? "sleeping (signals wake it)" : "sleeping (signals do not wake it)";
+    case THREAD_EXITING: return "exiting";
+    default: return "dead";
+    }
+}
+
+void kdebug_show_threads(void)
+{
+    uint64_t flags = spin_lock_irqsave(&sched_lock);
+    uint64_t now = now_ns();
+    printk(LOG_EMERG, "sysrq: show threads, %lu threads, at %lu ms", stats.threads, (uint64_t)(now / NSEC_PER_MSEC));
+    list_for_each(it, &kdebug_threads) {
+        struct thread *t = list_entry(it, struct thread, kdebug_link);
+        if (t == idle_thread)
+            continue;
+        char user[160];
+        kdebug_describe_user_thread(t, user, sizeof user);
+        printk(LOG_EMERG, "thread %u (%s): %s%s, ran %lu ms%s", t->tid, t->name, kdebug_state_name(t),
+               t->waiting_on ? " on a wait queue" : "", (uint64_t)((t->runtime_ns + (t == current ? now - t->switched_in : 0)) /
+               NSEC_PER_MSEC), user);
+        if (t->wake_at && t->wake_at != UINT64_MAX)
+            printk(LOG_EMERG, "  deadline at %lu ms", (uint64_t)(t->wake_at / NSEC_PER_MSEC));
+        if (t == current) {
+            const uint64_t *frame = __builtin_frame_address(0); /* our caller's frame is frame[0] */
+            backtrace_print((uint64_t)__builtin_return_address(0), frame[0]);
+            continue;
+        }
+        kdebug_backtrace_switched(t->saved_rsp);
+    }
+    printk(LOG_EMERG, "sysrq: end of threads");
+    spin_unlock_irqrestore(&sched_lock, flags);
+}
+#endif

@@ -497,6 +497,42 @@ static pid_t sleeper(void)
     return abi_spawn(ABI_AREA, args);
 }
 
+/* /proc/sysrq-trigger "t" (nutshell's debug kernel; Linux as root): the
+ * kernel dumps every thread's state and backtrace on its console.  The dump
+ * goes to the console, not to us: the boot that runs this on the debug
+ * kernel checks that the sleeper below appears in it, asleep in pause
+ * (tests/integration/kernel/kernel-boot.sh).  Elsewhere (the release kernel
+ * has no such file, a user may not write it) the check is skipped. */
+static void t_sysrq_task_dump(void)
+{
+    int fd = open("/proc/sysrq-trigger", O_WRONLY | O_CLOEXEC);
+    if (fd < 0 && (errno == ENOENT || errno == EACCES || errno == EPERM || errno == EROFS)) {
+        abi_skip("no task dump here (/proc/sysrq-trigger: %s)", abi_errname(errno));
+        return;
+    }
+    CHECK(fd >= 0, "open /proc/sysrq-trigger: %s", abi_errname(errno));
+    pid_t pid = sleeper();
+    CHECK(pid > 0, "spawn: %s", abi_errname((int)-pid));
+    /* asleep in pause: state S in its stat, after the cmdline shows it got there */
+    char path[64], text[512];
+    snprintf(path, sizeof path, "/proc/%d/stat", pid);
+    bool asleep = false;
+    for (int tries = 0; tries < 500 && !asleep; tries++) {
+        abi_sleep_ms(10);
+        long n = slurp(path, text, sizeof text);
+        const char *end = n > 0 ? strrchr(text, ')') : NULL;
+        asleep = end && end[1] == ' ' && end[2] == 'S';
+    }
+    long w = write(fd, "t", 1);
+    int werr = errno;
+    close(fd);
+    abi_note("note abi/proc/sysrq_task_dump: pid %d was asleep in pause during the dump", pid);
+    kill(pid, SIGKILL);
+    EQ(abi_wait(pid), SIGKILL);
+    CHECK(asleep, "the sleeper never showed state S");
+    CHECK(w == 1, "write \"t\": %ld (%s)", w, abi_errname(werr));
+}
+
 static void t_other_process(void)
 {
     pid_t pid = sleeper();
@@ -701,6 +737,7 @@ int main(int argc, char **argv, char **envp)
     RUN(cwd_root_comm);
     RUN(machine_files);
     RUN(other_process);
+    RUN(sysrq_task_dump);
     RUN(readers_while_processes_end);
     RUN(refusals);
     return abi_end();

@@ -96,7 +96,8 @@ static const char *stage_name(char stage)
     case 'm': return "streaming records";
     case 'h': return "streaming records, past the kill point";
     case 'e': return "joining its writer thread, all echo checked";
-    case 'j': return "closing the port";
+    case 'j': return "waiting for POLLIN with nothing to come (it must time out)";
+    case 'q': return "closing the port";
     case 'c': return "exiting";
     default: return "?";
     }
@@ -129,6 +130,10 @@ static void *writer_thread(void *arg)
         ssize_t n = write(w->port_fd, p + off, piece);
         if (n < 0 && errno == EINTR)
             continue;
+        if (n < 0 && errno == ENOMEM) {
+            stress_backoff("write"); /* no kernel buffer for the piece: pressure */
+            continue;
+        }
         if (n <= 0) {
             w->write_error = n < 0 ? errno : EIO;
             return NULL;
@@ -139,24 +144,33 @@ static void *writer_thread(void *arg)
 }
 
 /* Waits until fd is ready for events (POLLIN or POLLOUT), with poll or
- * select; 1 when ready, 0 after a quiet second, -1 on an error. */
-static int wait_ready(int fd, short events, int use_select)
+ * select; 1 when ready, 0 after ms quiet milliseconds, -1 on an error. */
+static int wait_ready_ms(int fd, short events, int use_select, int ms)
 {
     if (!use_select) {
         struct pollfd pfd = {.fd = fd, .events = events};
-        int n = poll(&pfd, 1, 1000);
+        int n = poll(&pfd, 1, ms);
         if (n > 0 && (pfd.revents & (POLLERR | POLLNVAL))) {
             errno = EIO;
             return -1;
         }
-        return n < 0 && errno == EINTR ? 0 : n;
+        if (n < 0 && errno == ENOMEM)
+            stress_backoff("poll"); /* then quiet: the caller waits again */
+        return n < 0 && (errno == EINTR || errno == ENOMEM) ? 0 : n;
     }
     fd_set set;
     FD_ZERO(&set);
     FD_SET(fd, &set);
-    struct timeval tv = {1, 0};
+    struct timeval tv = {ms / 1000, ms % 1000 * 1000};
     int n = select(fd + 1, events == POLLIN ? &set : NULL, events == POLLOUT ? &set : NULL, NULL, &tv);
-    return n < 0 && errno == EINTR ? 0 : n;
+    if (n < 0 && errno == ENOMEM)
+        stress_backoff("select");
+    return n < 0 && (errno == EINTR || errno == ENOMEM) ? 0 : n;
+}
+
+static int wait_ready(int fd, short events, int use_select)
+{
+    return wait_ready_ms(fd, events, use_select, 1000);
 }
 
 /* Reads the echo: skips what precedes this session's marker (counted in
@@ -178,6 +192,7 @@ static int read_echo(struct worker *w, int use_select, uint64_t *stale)
         }
         if (ready == 0) {
             if (stress_now_ns() - last_progress > STALL_NS) {
+                stress_dump_kernel_tasks();
                 worker_fail("session %llu: no echo for 120 s (%zu of %zu bytes checked, %s)",
                             (unsigned long long)w->session, checked, total, synced ? "synced" : "marker unseen");
                 return -1;
@@ -190,6 +205,10 @@ static int read_echo(struct worker *w, int use_select, uint64_t *stale)
         ssize_t n = read(w->port_fd, buf + have, want);
         if (n < 0 && errno == EINTR)
             continue;
+        if (n < 0 && errno == ENOMEM) {
+            stress_backoff("read"); /* no kernel buffer for the piece: pressure */
+            continue;
+        }
         if (n <= 0) {
             worker_fail("session %llu: read of the port: %s", (unsigned long long)w->session,
                         n < 0 ? strerror(errno) : "EOF, but the host stays connected");
@@ -301,6 +320,16 @@ static int worker_main(const char *port_path, uint64_t session, uint32_t nrecord
     say_stage('e');
     pthread_join(t, NULL);
     say_stage('j');
+    /* All the echo is in and the writer is done: nothing more comes, so a
+     * wait for POLLIN must time out.  The port's sent buffers are still in
+     * its transmit ring (taken back only when none is free): a kernel whose
+     * poll counted them as news spun here for good, deaf to its timeout and
+     * to SIGKILL (the hang of a killed worker whose writer had died). */
+    int quiet = wait_ready_ms(w.port_fd, POLLIN, use_select, 20);
+    if (quiet != 0)
+        worker_fail("session %llu: %s after the last echo: %d, want 0 (timed out)", (unsigned long long)session,
+                    use_select ? "select" : "poll", quiet);
+    say_stage('q');
     if (w.write_error)
         worker_fail("session %llu: write to the port: %s", (unsigned long long)session, strerror(w.write_error));
     else if (stale > stale_allowed)
@@ -385,7 +414,7 @@ static void serve_slot(struct slot *s)
             kill(s->pid, SIGKILL);
             s->killed = 1;
         }
-        if (buf[i] && strchr("owmhejc", buf[i])) {
+        if (buf[i] && strchr("owmhejqc", buf[i])) {
             s->stage = (char)buf[i];
         } else if (buf[i] == 'f') {
             stress_mark_failed(); /* it printed its FAIL line */
@@ -461,8 +490,10 @@ int main(int argc, char **argv)
                 stuck = 1;
             }
         }
-        if (stuck)
+        if (stuck) {
+            stress_dump_kernel_tasks();
             break; /* the stuck worker is left as it is: the kernel's to explain */
+        }
         if (poll(pfd, (nfds_t)n, 1000) <= 0)
             continue;
         for (int k = 0; k < n; k++)

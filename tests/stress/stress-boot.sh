@@ -13,6 +13,9 @@ set -u
 here=$(dirname "$0")
 . "$here/../integration/lib/qemu.sh"
 kernel=${1:?kernel} image=${2:?stress.cpio}
+# The serial logs of the last boot are kept beside the image (a failure's
+# kernel task dump, docs/architecture.md "The debug kernel", is in there).
+keep=${STRESS_KEEP:-$(dirname "$image")/logs}
 timeout_s=${STRESS_TIMEOUT:-540}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -35,6 +38,7 @@ stress_boot() {
     qemu_boot "$timeout_s" "$log" -m 32 -kernel "$kernel" -initrd "$image" -append "quiet sched_slice_us=200" \
         "${port_args[@]}"
     local rc=$?
+    keep_logs "$work" "$keep"
     # it has seen EOF by now unless QEMU died before it connected
     for ((t = 0; t < 50; t++)); do kill -0 "$echo_pid" 2>/dev/null || break; sleep 0.1; done
     kill "$echo_pid" 2>/dev/null
@@ -47,6 +51,7 @@ stress_boot() {
     else
         fail "stress/$name-boot" "QEMU status $rc (1 = all passed, 3 = some failed, 5 = panic, 124 = hung) or a kernel report in the log"
         grep -vE '^(PASS|FAIL|rate|note) ' "$work/$name.txt" | tail -40
+        echo "(the whole serial log: $keep/$name.log)"
     fi
 }
 stress_boot "${STRESS_NAME:-stress}"

@@ -99,6 +99,18 @@ void stress_note(const char *fmt, ...)
     va_end(ap);
 }
 
+void stress_dump_kernel_tasks(void)
+{
+    int fd = open("/proc/sysrq-trigger", O_WRONLY | O_CLOEXEC);
+    int err = fd < 0 || write(fd, "t", 1) != 1 ? errno : 0;
+    if (fd >= 0)
+        close(fd);
+    if (err)
+        stress_note("note stress/%s: no kernel task dump (/proc/sysrq-trigger: %s)", kind, strerror(err));
+    else
+        stress_note("note stress/%s: kernel task dump asked for (sysrq t, on the console)", kind);
+}
+
 int stress_end(long rounds_done)
 {
     uint64_t ms = (stress_now_ns() - started_ns) / 1000000;

@@ -34,6 +34,11 @@ int stress_failed(void);
 int stress_end(long rounds_done);
 /* Prints a line that runners show but do not count. */
 void stress_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* For a watchdog that found something stuck: asks the kernel for its task
+ * dump (every thread's state and kernel backtrace on the console; nutshell's
+ * debug kernel, or Linux's sysrq-t as root) through /proc/sysrq-trigger and
+ * says whether it could.  The hang is then the kernel's to explain. */
+void stress_dump_kernel_tasks(void);
 
 uint64_t stress_now_ns(void);
 /* Deterministic pseudo-random numbers (xorshift64*); *s must not be 0. */

@@ -1,6 +1,7 @@
 /* Backtraces follow the frame-pointer chain (the kernel is built with
  * -fno-omit-frame-pointer) and name each address through the .ksyms table
  * that the second link pass adds (kernel/arch/x86_64/gen-ksyms.sh). */
+#include <arch/trap.h>
 #include <kernel/backtrace.h>
 #include <kernel/printk.h>
 #include <mm/kmap.h>
@@ -12,6 +13,7 @@ extern const uint64_t ksyms_addrs[];
 extern const uint32_t ksyms_name_off[];
 extern const char ksyms_strings[];
 extern const char __kernel_start[], __text_end[];
+extern const char trap_return[]; /* isr.S: where trap_dispatch returns to */
 
 #define MAX_FRAMES 32
 
@@ -68,6 +70,15 @@ static void print_chain(int first, uint64_t rbp)
         if (ret < (uint64_t)__kernel_start)
             break;
         print_frame(i, ret);
+        if (ret == (uint64_t)trap_return && i + 1 < MAX_FRAMES) {
+            /* trap_dispatch's frame sits right below the trap frame isr.S
+             * built: name the interrupted kernel instruction too (its
+             * callers follow through the interrupted rbp, frame[0]) */
+            const struct trap_frame *tf = (const struct trap_frame *)(rbp + 16);
+            if (!readable((uint64_t)tf) || !readable((uint64_t)tf + sizeof *tf - 16) || (tf->cs & 3))
+                break; /* from user mode: the kernel part ends here */
+            print_frame(++i, tf->rip);
+        }
         prev = rbp;
         rbp = frame[0];
     }
@@ -92,3 +103,19 @@ void backtrace_print_trap(uint64_t rip, uint64_t rsp, uint64_t rbp)
         print_frame(next++, *(const uint64_t *)rsp);
     print_chain(next, rbp);
 }
+
+#ifdef KDEBUG
+void kdebug_backtrace_switched(uint64_t saved_rsp)
+{
+    /* context_switch (switch.S) pushed rbp, rbx, r12-r15 below its return
+     * address: saved_rsp points at r15, rbp is the 6th word, the return
+     * address (into the scheduler) the 7th. */
+    if (saved_rsp < DIRECT_MAP_BASE || (saved_rsp & 7) || !readable(saved_rsp) || !readable(saved_rsp + 48)) {
+        printk(LOG_EMERG, "  (saved stack pointer %016lx unreadable)", saved_rsp);
+        return;
+    }
+    const uint64_t *saved = (const uint64_t *)saved_rsp;
+    print_frame(0, saved[6]);
+    print_chain(1, saved[5]);
+}
+#endif

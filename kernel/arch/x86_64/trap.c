@@ -118,8 +118,8 @@ static void user_exception(struct trap_frame *tf)
         irq_enable(); /* serving the fault may sleep */
         struct process *p = current_process();
         int r = vm_handle_fault(p->mm, addr, tf->error_code & PF_WRITE, tf->error_code & PF_INSTR);
-        if (r == 0)
-            return;
+        if (r == 0 || r == -EINTR)
+            return; /* mapped, or a signal to deliver first: the access is retried */
         if (r == -ENOMEM || r == -EIO) /* no frame, or past the end of the mapped file */
             signal_force_fault(SIGBUS, BUS_ADRERR, addr, tf);
         else

@@ -587,10 +587,19 @@ static unsigned port_poll(struct file *f, bool arm)
     return port_poll_mask(p, arm);
 }
 
+/* News that can change the poll answer: received bytes or control
+ * messages, or sent buffers to take back while no transmit buffer is free
+ * (POLLOUT).  Sent buffers while one is free change nothing: the scan does
+ * not take them back (tx_make_room finds a free one first), so counting them
+ * made the hint stay true for good once a writer stopped, and poll(2) spun
+ * on it without sleeping, timing out or seeing a signal (a SIGKILLed ports
+ * worker whose writer thread had died spun so, unkillable, for minutes).
+ * A lockless hint: list_empty is read without tx->lock. */
 static bool port_poll_news(struct file *f)
 {
     struct port *p = port_of(f);
-    return rings_have_used(p) || virtq_has_used(p->tx);
+    bool none_free = __atomic_load_n(&p->tx_free.next, __ATOMIC_RELAXED) == &p->tx_free;
+    return rings_have_used(p) || (none_free && virtq_has_used(p->tx));
 }
 
 static const void *port_poll_key(struct file *f)

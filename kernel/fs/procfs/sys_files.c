@@ -11,6 +11,7 @@
 #include <mm/pmm.h>
 #include <mm/vm.h>
 #include <proc/inspect.h>
+#include <proc/process.h>
 #include <proc/uthread.h>
 #include <sched/sched.h>
 
@@ -296,6 +297,32 @@ static const struct proc_entry sys_entries[] = {
     {.name = "vm", .mode = K_S_IFDIR | 0555, .entries = sys_vm_entries, .nentries = ARRAY_SIZE(sys_vm_entries)},
 };
 
+#ifdef KDEBUG
+/* /proc/sysrq-trigger, debug kernel only: "t" dumps every process and
+ * thread with its state and kernel backtrace to the console (Linux's
+ * sysrq-t), what a stress watchdog does before it fails a hang
+ * (docs/architecture.md "The debug kernel").  Other keys are refused. */
+static int64_t kdebug_write_sysrq(struct proc_inode *pi, const char *buf, size_t n)
+{
+    (void)pi;
+    for (size_t k = 0; k < n; k++)
+        if (buf[k] != 't' && buf[k] != '\n')
+            return -EINVAL;
+    for (size_t k = 0; k < n; k++) {
+        if (buf[k] == 't') {
+            kdebug_show_processes();
+            kdebug_show_threads();
+        }
+    }
+    return (int64_t)n;
+}
+static int kdebug_show_sysrq(struct proc_inode *pi, struct textbuf *b)
+{
+    (void)pi, (void)b;
+    return -EIO; /* write-only, as Linux's */
+}
+#endif
+
 static const struct proc_entry root_entries[] = {
     TOP_RO("cpuinfo", show_cpuinfo),
     TOP_RO("filesystems", show_filesystems),
@@ -307,6 +334,9 @@ static const struct proc_entry root_entries[] = {
     TOP_RO("stat", show_stat),
     {.name = "sys", .mode = K_S_IFDIR | 0555, .entries = sys_entries, .nentries = ARRAY_SIZE(sys_entries)},
     {.name = "sysvipc", .mode = K_S_IFDIR | 0555, .entries = sysvipc_entries, .nentries = ARRAY_SIZE(sysvipc_entries)},
+#ifdef KDEBUG
+    {.name = "sysrq-trigger", .mode = K_S_IFREG | 0200, .show = kdebug_show_sysrq, .write = kdebug_write_sysrq},
+#endif
     {.name = "thread-self", .mode = K_S_IFLNK | 0777, .text = proc_link_thread_self_text},
     TOP_RO("uptime", show_uptime),
     TOP_RO("version", show_version),

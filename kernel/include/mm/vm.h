@@ -150,8 +150,10 @@ void vm_shared_word(struct mm *mm, uint64_t addr, const void **space, uint64_t *
 
 /* Page fault in user memory at addr.  write/exec say what the access was.
  * Returns 0 (mapped: retry), -EFAULT (no VMA: SIGSEGV/SEGV_MAPERR),
- * -EACCES (VMA forbids it: SEGV_ACCERR), -ENOMEM (no frame: SIGBUS) or
- * -EIO (a file page wholly past the file's end: SIGBUS). */
+ * -EACCES (VMA forbids it: SEGV_ACCERR), -ENOMEM (no frame, after waiting
+ * up to a second for one: SIGBUS), -EINTR (a signal came while it waited
+ * for a frame: deliver it; the access faults again after) or -EIO (a file
+ * page wholly past the file's end: SIGBUS).  May sleep. */
 int vm_handle_fault(struct mm *mm, uint64_t addr, bool write, bool exec);
 
 #endif

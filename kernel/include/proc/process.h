@@ -105,4 +105,9 @@ struct process *current_process(void);
  * negative errno if it cannot even be loaded. */
 int process_start_init(const char *path, const char *const argv[], const char *const envp[]);
 
+#ifdef KDEBUG
+/* The process half of the task dump (proc/kdebug_tasks.c): a line per process. */
+void kdebug_show_processes(void);
+#endif
+
 #endif

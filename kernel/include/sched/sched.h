@@ -56,6 +56,9 @@ struct thread {
     /* -20..19 (setpriority; inherited by clone): scales the time slice it
      * gets, see sched_slice_for_nice.  Atomic stores; read at slice starts. */
     int8_t nice;
+#ifdef KDEBUG
+    struct list_head kdebug_link; /* every thread not yet dead, for the task dump (sched_lock) */
+#endif
 
     /* User threads only (proc != NULL); see proc/process.h and proc/uthread.h. */
     struct process *proc;
@@ -158,5 +161,16 @@ struct sched_stats {
     uint64_t idle_ns;    /* time the CPU spent in the idle thread */
 };
 void sched_get_stats(struct sched_stats *out);
+
+#ifdef KDEBUG
+/* The debug kernel's task dump (/proc/sysrq-trigger, "t"): every thread
+ * that has not died, its state, what it sleeps on and its kernel backtrace.
+ * Prints with sched_lock held and interrupts off, so nothing it shows
+ * changes meanwhile (one CPU). */
+void kdebug_show_threads(void);
+/* One line about a user thread's process and signals (proc/kdebug_tasks.c),
+ * called under sched_lock; empty for a kernel thread. */
+void kdebug_describe_user_thread(const struct thread *t, char *buf, size_t size);
+#endif
 
 #endif

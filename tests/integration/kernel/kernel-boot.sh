@@ -150,3 +150,19 @@ else
     fail kdebug/abi-programs-without-reports "QEMU status $rc (want 1), $n ABI passes, $(grep -c '^KDEBUG: ' "$work/abi-kdebug.txt") reports"
     grep -E -A12 '^(KDEBUG: |FAIL )' "$work/abi-kdebug.txt" | head -60
 fi
+
+# 9. The debug kernel's task dump (/proc/sysrq-trigger "t", run by the ABI
+# check proc/sysrq_task_dump above): the sleeper it names is in the dump,
+# asleep where pause(2) sleeps, with its process, and the dump is whole.
+pid=$(sed -n 's/^note abi\/proc\/sysrq_task_dump: pid \([0-9]*\) .*/\1/p' "$work/abi-kdebug.txt" | head -1)
+if [ -n "$pid" ] && grep -qE "^process $pid \([^)]*\): alive" "$work/abi-kdebug.txt" &&
+    awk -v pid="$pid" '
+        /^thread [0-9]+ / { mine = $0 ~ ("sleeping \\(signals wake it\\).*, pid " pid " \\(") }
+        mine && /^  #[0-9]+ \[<[0-9a-f]+>\] sys_pause\+0x/ { found = 1 }
+        /^sysrq: end of threads$/ { ended = 1 }
+        END { exit !(found && ended) }' "$work/abi-kdebug.txt"; then
+    pass kdebug/sysrq-task-dump
+else
+    fail kdebug/sysrq-task-dump "no dump of pid '${pid}' asleep in sys_pause (sysrq t)"
+    grep -E -A12 '^sysrq: show threads' "$work/abi-kdebug.txt" | head -40
+fi

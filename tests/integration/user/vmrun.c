@@ -11,16 +11,25 @@
  *                 for before the next line without a marker, and at the end;
  *   % <program>   a background load: started at once, sent SIGTERM once the
  *                 & programs have been waited for, then judged like them.
+ * and a line "@watchdog SECONDS" arms a watchdog for what follows: if the
+ * programs are still running that long after it, vmrun asks the kernel for
+ * its task dump (/proc/sysrq-trigger "t": every thread's state and kernel
+ * backtrace on the console, on the debug kernel), says which programs are
+ * left, and kills them; killed programs still there a minute later get a
+ * second dump and vmrun gives up.  A hang then ends the boot with a report
+ * of where everything is, before the host's timeout kills QEMU blind.
  *
  * Then it exits with 0 if everything passed, 1 otherwise; nutshell powers the
  * machine off when init exits, with that status in QEMU's exit code. */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 extern char **environ;
 
@@ -45,6 +54,64 @@ static struct job *find_job(pid_t pid)
     return NULL;
 }
 
+/* The watchdog (@watchdog): its period, and set by SIGALRM when it ran out. */
+static unsigned watchdog_s;
+static volatile sig_atomic_t watchdog_fired;
+static int watchdog_stage; /* 0 armed, 1 programs killed, 2 gave up */
+
+static void on_alarm(int sig)
+{
+    (void)sig;
+    watchdog_fired = 1;
+}
+
+static void arm_watchdog(unsigned seconds)
+{
+    struct sigaction sa = {.sa_handler = on_alarm}; /* no SA_RESTART: waitpid returns EINTR */
+    sigaction(SIGALRM, &sa, NULL);
+    watchdog_s = seconds;
+    watchdog_stage = 0;
+    alarm(seconds);
+}
+
+static void ask_task_dump(void)
+{
+    int fd = open("/proc/sysrq-trigger", O_WRONLY | O_CLOEXEC);
+    if (fd < 0 || write(fd, "t", 1) != 1)
+        printf("note vm/watchdog: no kernel task dump (/proc/sysrq-trigger: %s)\n", strerror(errno));
+    if (fd >= 0)
+        close(fd);
+}
+
+/* Names what is still running, asks for the kernel's task dump and kills
+ * it; the second time (killed programs still there), gives up. */
+static void watchdog_expired(void)
+{
+    watchdog_fired = 0;
+    char names[512] = "";
+    size_t len = 0;
+    for (int i = 0; i < nconcurrent; i++)
+        if (!concurrent[i].ended && len < sizeof names)
+            len += (size_t)snprintf(names + len, sizeof names - len, " %s", concurrent[i].name);
+    printf("FAIL vm/watchdog: still running %u s after @watchdog%s:%s\n", watchdog_s,
+           watchdog_stage ? " and a minute after SIGKILL" : "", names);
+    fflush(stdout);
+    ask_task_dump();
+    if (watchdog_stage++ == 0) {
+        for (int k = 0; k < 2; k++) {
+            struct job *jobs = k ? background : concurrent;
+            for (int i = 0; i < (k ? nbackground : nconcurrent); i++)
+                if (!jobs[i].ended)
+                    kill(jobs[i].pid, SIGKILL);
+        }
+        alarm(60);
+        return;
+    }
+    printf("vmrun: giving up\n");
+    fflush(stdout);
+    exit(1);
+}
+
 /* Waits for pid; returns its wait status, or -1 with errno set.  As init,
  * it reaps whatever else ends meanwhile: orphans (a stress program may leave
  * thousands), and other jobs, whose statuses are kept for their turn. */
@@ -56,8 +123,11 @@ static int wait_for(pid_t pid)
     for (;;) {
         int status;
         pid_t got = waitpid(-1, &status, 0);
-        if (got < 0 && errno == EINTR)
+        if (got < 0 && errno == EINTR) {
+            if (watchdog_fired)
+                watchdog_expired();
             continue;
+        }
         if (got < 0 || got == pid)
             return got < 0 ? -1 : status;
         if ((j = find_job(got))) {
@@ -112,6 +182,10 @@ static int run(char *line)
     argv[argc] = NULL;
     struct job *jobs = NULL;
     int *njobs = NULL;
+    if (argc == 2 && !strcmp(argv[0], "@watchdog")) {
+        arm_watchdog((unsigned)strtoul(argv[1], NULL, 10));
+        return 0;
+    }
     if (argc > 0 && (!strcmp(argv[0], "&") || !strcmp(argv[0], "%"))) {
         jobs = argv[0][0] == '&' ? concurrent : background;
         njobs = argv[0][0] == '&' ? &nconcurrent : &nbackground;
@@ -154,6 +228,7 @@ int main(void)
             failed += run(line);
     fclose(f);
     failed += settle();
+    alarm(0);
     /* Orphans re-parented to us: reap whatever is left. */
     while (waitpid(-1, NULL, WNOHANG) > 0)
         ;
