@@ -3,6 +3,7 @@
  * Boot: console, PVH start info, command line, CPU tables and features,
  * physical memory, kernel page tables, heap, threads, interrupts and time,
  * the banner.  Then the test mode named by `test=` or, normally, user space. */
+#include <arch/acpi.h>
 #include <arch/cpu.h>
 #include <arch/cpu_features.h>
 #include <arch/fpu.h>
@@ -13,6 +14,7 @@
 #include <arch/ioapic.h>
 #include <arch/lapic.h>
 #include <arch/trap.h>
+#include <drivers/pci.h>
 #include <drivers/sev_guest.h>
 #include <drivers/uart.h>
 #include <drivers/virtio.h>
@@ -220,7 +222,8 @@ static void start_user_space(void)
     if (r)
         printk(LOG_ERR, "measure: cannot add /dev/eventlog: error %d", r);
     sev_guest_init(); /* /dev/sev-guest on an SEV-SNP guest only */
-    virtio_init(); /* after the root fs: drivers add nodes under /dev */
+    pci_init();
+    virtio_init(); /* after the root fs and the PCI bus: drivers add nodes under /dev */
     print_memory_use("for user space (initramfs unpacked, devices up)");
 
     const char *argv[CMDLINE_MAX_INIT_ARGS + 2];
@@ -261,6 +264,7 @@ void kmain(void)
     int pins = ioapic_init();
     if (pins < 0)
         printk(LOG_WARN, "ioapic: not found (%d); device interrupts unavailable", pins);
+    acpi_init(boot_info.rsdp_paddr);
     if (fpu_init())
         panic("out of memory setting up FPU state");
     syscall_arch_init();
