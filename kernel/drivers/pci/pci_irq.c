@@ -120,3 +120,11 @@ int pci_intx_enable(struct pci_dev *d, irq_handler_fn fn, void *arg)
     pci_cfg_write16(d, PCI_COMMAND, pci_cfg_read16(d, PCI_COMMAND) & (uint16_t)~PCI_COMMAND_INTX_DISABLE);
     return ioapic_route(pin, true, false);
 }
+
+void pci_irq_silence(struct pci_dev *d)
+{
+    pci_cfg_write16(d, PCI_COMMAND, pci_cfg_read16(d, PCI_COMMAND) | PCI_COMMAND_INTX_DISABLE);
+    unsigned cap = pci_find_cap(d, PCI_CAP_ID_MSIX, 0);
+    if (cap)
+        pci_cfg_write16(d, cap + MSIX_CONTROL, pci_cfg_read16(d, cap + MSIX_CONTROL) | MSIX_CONTROL_MASK_ALL);
+}

@@ -103,5 +103,8 @@ int pci_msix_enable(struct pci_dev *d, unsigned n, const irq_handler_fn *fns, vo
  * -ENODEV if the device has no INTx pin or the firmware routed none,
  * -ENOSPC if the line has too many sharers. */
 int pci_intx_enable(struct pci_dev *d, irq_handler_fn fn, void *arg);
+/* Silences the function for good: MSI-X masked, INTx disabled (a device
+ * that is out of service and might keep interrupting). */
+void pci_irq_silence(struct pci_dev *d);
 
 #endif
