@@ -185,12 +185,21 @@ static __noreturn void run_test_mode(const char *mode)
  * allocator (the initrd is unpacked front to back). */
 static uint64_t initrd_released;
 
+/* Where the RAM the initrd starts in ends: pages past it are not given back
+ * (on q35 and pc the initrd's end reaches into firmware-reserved memory). */
+static uint64_t initrd_ram_end(void)
+{
+    const struct boot_memmap_entry *ram = boot_ram_entry_at(&boot_info, boot_info.modules[0].paddr);
+    /* no RAM entry holding its start: the loader's memory, given back whole as ever */
+    return ram ? ram->addr + ram->size : UINT64_MAX;
+}
+
 /* Gives back the whole pages of the initrd's first n bytes, as the unpacker
  * is done with them: its copy of a file and the archive need not fit in
  * memory together. */
 static void release_initrd(size_t n)
 {
-    uint64_t upto = ALIGN_DOWN(boot_info.modules[0].paddr + n, PAGE_SIZE);
+    uint64_t upto = ALIGN_DOWN(MIN(boot_info.modules[0].paddr + n, initrd_ram_end()), PAGE_SIZE);
     if (upto <= initrd_released)
         return;
     pmm_release_range(initrd_released, upto); /* a partial first page stays reserved */

@@ -49,13 +49,14 @@ static void scan_bus(unsigned bus);
 
 static void add_function(unsigned bus, unsigned dev, unsigned fn)
 {
-    struct pci_dev probe = {.bus = (uint8_t)bus, .dev = (uint8_t)dev, .fn = (uint8_t)fn};
     struct pci_dev *d = kzalloc(sizeof *d);
     if (!d) {
-        printk(LOG_ERR, "pci: out of memory; %02x:%02x.%u and the devices after it are ignored", bus, dev, fn);
+        printk(LOG_ERR, "pci: out of memory; %02x:%02x.%u is ignored", bus, dev, fn);
         return;
     }
-    *d = probe;
+    d->bus = (uint8_t)bus;
+    d->dev = (uint8_t)dev;
+    d->fn = (uint8_t)fn;
     ksnprintf(d->name, sizeof d->name, "0000:%02x:%02x.%u", bus, dev, fn);
     d->vendor = pci_cfg_read16(d, PCI_VENDOR_ID);
     d->device = pci_cfg_read16(d, PCI_DEVICE_ID);
