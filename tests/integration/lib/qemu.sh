@@ -2,7 +2,7 @@
 #
 # qemu_boot TIMEOUT OUTFILE QEMU-ARGS...
 #   Boots QEMU (TCG, isa-debug-exit) with the given extra arguments, serial
-#   output into OUTFILE, on the machine kind NUTSHELL_MACHINE (microvm by
+#   output into OUTFILE, on the machine kind MACHINE_KIND (microvm by
 #   default; q35 or pc: apps/image/qemu-machine.sh, which also renames the
 #   virtio devices among the arguments for the machine).  Returns QEMU's status: with isa-debug-exit a
 #   guest writing v exits with (v << 1) | 1 (1 = clean power-off, 3 = tests
@@ -14,14 +14,14 @@
 # the guest's first line follows them on the same line).
 
 QEMU_BIN=${QEMU_BIN:-qemu-system-x86_64}
-NUTSHELL_MACHINE=${NUTSHELL_MACHINE:-microvm}
+MACHINE_KIND=${MACHINE_KIND:-microvm}
 QEMU_MACHINE_SH=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)/apps/image/qemu-machine.sh
 
-# machine_args: the machine arguments of NUTSHELL_MACHINE (words).
+# machine_args: the machine arguments of MACHINE_KIND (words).
 # machine_devices ARGS...: ARGS with the virtio devices renamed for it, into
 # the array MACHINE_DEVICES.
-machine_args() { "$QEMU_MACHINE_SH" args "$NUTSHELL_MACHINE"; }
-machine_devices() { mapfile -t MACHINE_DEVICES < <("$QEMU_MACHINE_SH" devices "$NUTSHELL_MACHINE" "$@"); }
+machine_args() { "$QEMU_MACHINE_SH" args "$MACHINE_KIND"; }
+machine_devices() { mapfile -t MACHINE_DEVICES < <("$QEMU_MACHINE_SH" devices "$MACHINE_KIND" "$@"); }
 
 qemu_boot() {
     local timeout_s=$1 out=$2

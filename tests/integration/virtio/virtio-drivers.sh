@@ -1,5 +1,5 @@
 #!/bin/bash
-# virtio drivers in the VM, on the machine kind NUTSHELL_MACHINE (microvm:
+# virtio drivers in the VM, on the machine kind MACHINE_KIND (microvm:
 # virtio-mmio; q35 or pc: virtio-pci; tests/integration/lib/qemu.sh).
 # Boot 1: blktest (vmrun as init) on a scratch disk, with virtio-rng present;
 # the image file must then hold exactly what blktest's model says.  A legacy
@@ -16,8 +16,8 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 MODERN="-global virtio-mmio.force-legacy=false"
 suite=virtio tag= blk_opts=drive=d0 pci_extra=()
-if [ "$NUTSHELL_MACHINE" != microvm ]; then
-    suite=virtio-$NUTSHELL_MACHINE tag=$NUTSHELL_MACHINE:
+if [ "$MACHINE_KIND" != microvm ]; then
+    suite=virtio-$MACHINE_KIND tag=$MACHINE_KIND:
     blk_opts+=,vectors=0
     pci_extra=(-device virtio-rng-pci,disable-modern=on)
 fi
@@ -38,7 +38,7 @@ expect_in "$work/blk.log" $suite/blk-probed 'virtio[0-9]+ \(blk\).*/dev/vda, 204
 # the rng thread starts at probe, long before init runs blktest
 expect_in "$work/blk.log" $suite/rng-mixed-into-pool 'virtio[0-9]+ \(rng\): 256 bytes mixed into the entropy pool'
 
-if [ "$NUTSHELL_MACHINE" = microvm ]; then
+if [ "$MACHINE_KIND" = microvm ]; then
     expect_in "$work/blk.log" virtio/rng-probed 'virtio[0-9]+ \(rng\) at virtio-mmio'
     qemu_boot 60 "$work/legacy.log" -m 64 -kernel "$kernel" -device virtio-rng-device -append "init=/none"
     expect_in "$work/legacy.log" virtio/legacy-device-refused \

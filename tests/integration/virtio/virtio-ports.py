@@ -9,12 +9,12 @@ quiet poll), a reconnect (the guest's poll wakes) and a second echo, then a
 third client that sends while the guest has the port closed: the bytes wait
 for the guest's next open (the guest side stays open to the host).
 Prints PASS/FAIL lines; the guest's own lines are relayed.  The machine kind
-is NUTSHELL_MACHINE (microvm by default; q35 or pc use virtio-serial-pci:
+is MACHINE_KIND (microvm by default; q35 or pc use virtio-serial-pci:
 apps/image/qemu-machine.sh), which names the tests off microvm."""
 import os, random, re, socket, subprocess, sys, tempfile, threading, time
 
 kernel, cpio = sys.argv[1], sys.argv[2]
-machine = os.environ.get("NUTSHELL_MACHINE", "microvm")
+machine = os.environ.get("MACHINE_KIND", "microvm")
 machine_sh = os.path.join(os.path.dirname(os.path.abspath(__file__)), "../../../apps/image/qemu-machine.sh")
 suite = "virtio" if machine == "microvm" else "virtio-" + machine
 tag = "" if machine == "microvm" else machine + ":"

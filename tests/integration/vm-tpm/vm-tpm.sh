@@ -14,7 +14,7 @@
 # VM_TPM_CRASH_ITERS (default 4) rounds of a write-heavy workload cut by
 # kill -9 of QEMU, each followed by a boot that must load a consistent state.
 #
-# On another machine kind than microvm (NUTSHELL_MACHINE=q35 or pc: virtio-pci
+# On another machine kind than microvm (MACHINE_KIND=q35 or pc: virtio-pci
 # devices, tests/integration/lib/qemu.sh) the tests are named vm-tpm-KIND/
 # and only the core runs, in the first boot: the commands that exercise the
 # ports, the disk (NV writes commit the state) and the shutdown; not the key
@@ -41,9 +41,9 @@ keep=$root/build/tests/vm-tpm/logs
 . "$root/tests/integration/vtpm/tpm2-list.sh"
 
 S=vm-tpm core_only=false
-if [ "$NUTSHELL_MACHINE" != microvm ]; then
-    S=vm-tpm-$NUTSHELL_MACHINE core_only=true
-    keep=$keep-$NUTSHELL_MACHINE
+if [ "$MACHINE_KIND" != microvm ]; then
+    S=vm-tpm-$MACHINE_KIND core_only=true
+    keep=$keep-$MACHINE_KIND
 fi
 work=$(mktemp -d /tmp/vm-tpm.XXXXXX)
 state=$work/state.img
