@@ -75,6 +75,13 @@ int pci_msix_enable(struct pci_dev *d, unsigned n, const irq_handler_fn *fns, vo
     return 0;
 }
 
+void pci_msix_disable(struct pci_dev *d)
+{
+    unsigned cap = pci_find_cap(d, PCI_CAP_ID_MSIX, 0);
+    if (cap)
+        pci_cfg_write16(d, cap + MSIX_CONTROL, pci_cfg_read16(d, cap + MSIX_CONTROL) & (uint16_t)~MSIX_CONTROL_ENABLE);
+}
+
 #define INTX_PINS 24
 #define INTX_MAX_SHARERS 8
 

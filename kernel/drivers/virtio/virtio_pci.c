@@ -213,10 +213,10 @@ static int setup_irq(struct virtio_dev *d)
             p->msix = true;
             return 0;
         }
-        /* The device has no vector to spare: INTx then.  The MSI-X entries
-         * stay programmed but the device never signals them. */
+        /* The device has no vector to spare: INTx then, which a function
+         * with MSI-X enabled never signals. */
         printk(LOG_WARN, "%s: the device refused MSI-X; INTx on IOAPIC pin %u", d->name, p->pci->irq_line);
-        pci_irq_silence(p->pci);
+        pci_msix_disable(p->pci);
     } else {
         printk(LOG_INFO, "%s: no MSI-X (%d); INTx on IOAPIC pin %u", d->name, r, p->pci->irq_line);
     }

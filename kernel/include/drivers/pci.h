@@ -96,6 +96,9 @@ void pci_enable_device(const struct pci_dev *d);
  * n entries, -EBUSY when the IDT has no free vectors, -ENOMEM.  INTx is
  * disabled while MSI-X is on. */
 int pci_msix_enable(struct pci_dev *d, unsigned n, const irq_handler_fn *fns, void *arg);
+/* Turns MSI-X off again (the function then signals INTx).  Its vectors stay
+ * allocated: a message already on its way may still arrive. */
+void pci_msix_disable(struct pci_dev *d);
 /* INTx through the IOAPIC, on the pin the firmware wrote into the
  * interrupt-line register (see pci_intx.c for why that is right on QEMU's
  * pc and q35).  The line may be shared: fn must tell whether its device
