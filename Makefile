@@ -38,8 +38,12 @@ NUTSHELL_CC   := libc-port/nutshell-cc
 SYSROOT_STAMP := $(BUILD)/sysroot.stamp
 
 # QEMU as `make run` uses it (guest memory: RUN_MEM, apps/image/image.mk).
+# MACHINE is the machine kind: microvm (virtio-mmio), q35 or pc (virtio-pci);
+# apps/image/qemu-machine.sh holds their arguments.
 QEMU        := qemu-system-x86_64
-QEMU_MACHINE := -machine microvm,acpi=off -cpu max -no-reboot -nographic \
+MACHINE     ?= microvm
+QEMU_MACHINE_SH := apps/image/qemu-machine.sh
+QEMU_MACHINE := $(shell $(QEMU_MACHINE_SH) args $(MACHINE)) -cpu max -no-reboot -nographic \
                 -device isa-debug-exit,iobase=0xf4,iosize=4
 
 # ports/ports.mk defines what the port fragments (ports/*/*.mk) share.
@@ -74,8 +78,8 @@ RUN_CMDLINE ?=
 
 run: deps
 	@$(MAKE) --no-print-directory $(RUN_PREREQS)
-	@echo "run: booting nutshell (QEMU microvm, $(RUN_MEM) MiB); leave with Ctrl-A X"
-	@$(RUN_WRAPPER) $(QEMU) $(QEMU_MACHINE) $(RUN_ARGS) -append "$(RUN_CMDLINE)"
+	@echo "run: booting nutshell (QEMU $(MACHINE), $(RUN_MEM) MiB); leave with Ctrl-A X"
+	@$(RUN_WRAPPER) $(QEMU) $(QEMU_MACHINE) $$($(QEMU_MACHINE_SH) devices $(MACHINE) $(RUN_ARGS)) -append "$(RUN_CMDLINE)"
 
 bench: deps
 	@$(MAKE) --no-print-directory all $(BENCH_PREREQS)

@@ -3,6 +3,7 @@
  * Boot: console, PVH start info, command line, CPU tables and features,
  * physical memory, kernel page tables, heap, threads, interrupts and time,
  * the banner.  Then the test mode named by `test=` or, normally, user space. */
+#include <arch/acpi.h>
 #include <arch/cpu.h>
 #include <arch/cpu_features.h>
 #include <arch/fpu.h>
@@ -13,6 +14,7 @@
 #include <arch/ioapic.h>
 #include <arch/lapic.h>
 #include <arch/trap.h>
+#include <drivers/pci.h>
 #include <drivers/sev_guest.h>
 #include <drivers/uart.h>
 #include <drivers/virtio.h>
@@ -183,12 +185,21 @@ static __noreturn void run_test_mode(const char *mode)
  * allocator (the initrd is unpacked front to back). */
 static uint64_t initrd_released;
 
+/* Where the RAM the initrd starts in ends: pages past it are not given back
+ * (on q35 and pc the initrd's end reaches into firmware-reserved memory). */
+static uint64_t initrd_ram_end(void)
+{
+    const struct boot_memmap_entry *ram = boot_ram_entry_at(&boot_info, boot_info.modules[0].paddr);
+    /* no RAM entry holding its start: the loader's memory, given back whole as ever */
+    return ram ? ram->addr + ram->size : UINT64_MAX;
+}
+
 /* Gives back the whole pages of the initrd's first n bytes, as the unpacker
  * is done with them: its copy of a file and the archive need not fit in
  * memory together. */
 static void release_initrd(size_t n)
 {
-    uint64_t upto = ALIGN_DOWN(boot_info.modules[0].paddr + n, PAGE_SIZE);
+    uint64_t upto = ALIGN_DOWN(MIN(boot_info.modules[0].paddr + n, initrd_ram_end()), PAGE_SIZE);
     if (upto <= initrd_released)
         return;
     pmm_release_range(initrd_released, upto); /* a partial first page stays reserved */
@@ -220,7 +231,8 @@ static void start_user_space(void)
     if (r)
         printk(LOG_ERR, "measure: cannot add /dev/eventlog: error %d", r);
     sev_guest_init(); /* /dev/sev-guest on an SEV-SNP guest only */
-    virtio_init(); /* after the root fs: drivers add nodes under /dev */
+    pci_init();
+    virtio_init(); /* after the root fs and the PCI bus: drivers add nodes under /dev */
     print_memory_use("for user space (initramfs unpacked, devices up)");
 
     const char *argv[CMDLINE_MAX_INIT_ARGS + 2];
@@ -261,6 +273,7 @@ void kmain(void)
     int pins = ioapic_init();
     if (pins < 0)
         printk(LOG_WARN, "ioapic: not found (%d); device interrupts unavailable", pins);
+    acpi_init(boot_info.rsdp_paddr);
     if (fpu_init())
         panic("out of memory setting up FPU state");
     syscall_arch_init();

@@ -37,6 +37,21 @@ int kmap_init(const struct boot_info *bi)
         if (r)
             return r;
     }
+    /* The boot modules are memory the loader wrote, even where the map
+     * says otherwise: on q35 and pc QEMU puts the initrd's end up to 8 KiB
+     * into the range SeaBIOS reserved at the top of low memory.  A module
+     * inside one RAM range is mapped already (and remapping it could cost
+     * a page table). */
+    for (size_t i = 0; i < bi->n_modules; i++) {
+        const struct boot_module *m = &bi->modules[i];
+        const struct boot_memmap_entry *ram = boot_ram_entry_at(bi, m->paddr);
+        if (ram && m->paddr + m->size <= ram->addr + ram->size)
+            continue;
+        uint64_t s = ALIGN_DOWN(m->paddr, PAGE_SIZE), end = ALIGN_UP(m->paddr + m->size, PAGE_SIZE);
+        int r = paging_map(root, (uint64_t)phys_to_virt(s), s, end - s, PTE_W | PTE_NX | PTE_G);
+        if (r)
+            return r;
+    }
     int r = map_image_part(__kernel_start, __text_end, 0);
     if (!r)
         r = map_image_part(__text_end, __rodata_end, PTE_NX);

@@ -18,6 +18,9 @@
 # boot             = kernel entry -> banner / first instruction of /init
 # boot_since_reset = machine reset -> same (includes firmware: qboot and its
 #                    option ROM), measured by the TSC alone
+# boot_q35         = boot, on q35 (apps/image/qemu-machine.sh): SeaBIOS
+#                    loads both kernels; the time from entry is measured the
+#                    same way (the firmware is not in it)
 set -uo pipefail
 cd "$(dirname "$0")/../.." || exit 1
 . tests/bench/lib.sh
@@ -28,37 +31,48 @@ mkdir -p "$logdir"
 
 hz=$(host_tsc_hz) || hz=NA
 
-# nutshell_boot N: prints "<entry->banner ms> <reset->banner ms>" or "NA NA".
+# The machines: microvm as every bench uses it, and q35.
+read -ra q35 < <(apps/image/qemu-machine.sh args q35)
+NUTSHELL_Q35=("${q35[@]}" "${NUTSHELL_MACHINE[@]:2}")
+LINUX_Q35=("${q35[@]}" "${LINUX_MACHINE[@]:2}")
+
+# nutshell_boot N [q35]: prints "<entry->banner ms> <reset->banner ms>" or "NA NA".
 nutshell_boot() {
-    local log=$logdir/boot-nutshell-$1.log
+    local log=$logdir/boot-nutshell${2:+-$2}-$1.log machine=("${NUTSHELL_MACHINE[@]}")
+    [ "${2:-}" = q35 ] && machine=("${NUTSHELL_Q35[@]}")
     if [ ! -f "$NUTSHELL_ELF" ]; then
         echo "# boot: nutshell: $NUTSHELL_ELF not built" >&2
         echo "NA NA"
         return
     fi
-    run_qemu 30 20 "$log" "${NUTSHELL_MACHINE[@]}" -m 16 -kernel "$NUTSHELL_ELF" -append "test=banner"
+    run_qemu 30 20 "$log" "${machine[@]}" -m 16 -kernel "$NUTSHELL_ELF" -append "test=banner"
     parse_nutshell_boot "$log" $? "$hz"
 }
 
-# linux_boot N: prints "<entry->init ms> <reset->init ms>" or "NA NA".
+# linux_boot N [q35]: prints "<entry->init ms> <reset->init ms>" or "NA NA".
 linux_boot() {
-    local log=$logdir/boot-linux-$1.log
+    local log=$logdir/boot-linux${2:+-$2}-$1.log machine=("${LINUX_MACHINE[@]}")
+    [ "${2:-}" = q35 ] && machine=("${LINUX_Q35[@]}")
     if ! is_number "$hz"; then
         echo "# boot: linux: no host TSC rate" >&2
         echo "NA NA"
         return
     fi
-    run_qemu 120 60 "$log" "${LINUX_MACHINE[@]}" -m "$LINUX_MEM" -kernel "$LINUX_KERNEL" \
+    run_qemu 120 60 "$log" "${machine[@]}" -m "$LINUX_MEM" -kernel "$LINUX_KERNEL" \
         -initrd "$UBENCH_CPIO" -append "$(linux_cmdline "$hz" UBENCH_MODE=boot)"
     parse_linux_boot "$log" $? "$hz"
 }
 
-n_entry=() n_reset=() l_entry=() l_reset=()
+n_entry=() n_reset=() l_entry=() l_reset=() nq_entry=() lq_entry=()
 for i in $(seq "$BOOT_RUNS"); do
     read -r a b < <(nutshell_boot "$i")
     n_entry+=("$a") n_reset+=("$b")
     read -r a b < <(linux_boot "$i")
     l_entry+=("$a") l_reset+=("$b")
+    read -r a b < <(nutshell_boot "$i" q35)
+    nq_entry+=("$a")
+    read -r a b < <(linux_boot "$i" q35)
+    lq_entry+=("$a")
 done
 
 echo "# boot: guest TSC at host rate $hz Hz; median of $BOOT_RUNS boots;" \
@@ -66,3 +80,5 @@ echo "# boot: guest TSC at host rate $hz Hz; median of $BOOT_RUNS boots;" \
      "linux entry('Probing EDD', host clock)->/init ${l_entry[*]}, reset->/init ${l_reset[*]}"
 bench_line boot ms "$(median "${n_entry[@]}")" "$(median "${l_entry[@]}")"
 bench_line boot_since_reset ms "$(median "${n_reset[@]}")" "$(median "${l_reset[@]}")"
+echo "# boot_q35: nutshell entry->banner ${nq_entry[*]}; linux entry->/init ${lq_entry[*]}"
+bench_line boot_q35 ms "$(median "${nq_entry[@]}")" "$(median "${lq_entry[@]}")"

@@ -29,6 +29,16 @@ $(VIRTIO_SUITE): tests/integration/virtio/virtio-drivers.sh $(KERNEL_ELF) $(VIRT
 TEST_SUITES  += $(VIRTIO_SUITE)
 TEST_PREREQS += $(VIRTIO_SUITE)
 
+# The same drivers over virtio-pci on q35 (one boot: disk on INTx, rng on
+# MSI-X, a legacy-only device refused).
+VIRTIO_SUITE_Q35 := $(VIRTIO_OUT)/virtio-drivers-q35
+$(VIRTIO_SUITE_Q35): tests/integration/virtio/virtio-drivers.sh $(KERNEL_ELF) $(VIRTIO_OUT)/drivers.cpio $(VIRTIO_OUT)/blktest
+	@printf '#!/bin/sh\nexec env MACHINE_KIND=q35 %s %s %s %s\n' "$(CURDIR)/tests/integration/virtio/virtio-drivers.sh" \
+	    "$(CURDIR)/$(KERNEL_ELF)" "$(CURDIR)/$(VIRTIO_OUT)/drivers.cpio" "$(CURDIR)/$(VIRTIO_OUT)/blktest" >$@
+	@chmod +x $@
+TEST_SUITES  += $(VIRTIO_SUITE_Q35)
+TEST_PREREQS += $(VIRTIO_SUITE_Q35)
+
 # Console ports: porttest in the VM, virtio-ports.py on the host.
 $(VIRTIO_OUT)/ports.list: tests/integration/virtio.mk | deps
 	@mkdir -p $(@D)
@@ -49,3 +59,12 @@ $(VIRTIO_PORTS_SUITE): tests/integration/virtio/virtio-ports.py $(KERNEL_ELF) $(
 	@chmod +x $@
 TEST_SUITES  += $(VIRTIO_PORTS_SUITE)
 TEST_PREREQS += $(VIRTIO_PORTS_SUITE)
+
+# The same over virtio-serial-pci on q35.
+VIRTIO_PORTS_SUITE_Q35 := $(VIRTIO_OUT)/virtio-ports-q35
+$(VIRTIO_PORTS_SUITE_Q35): tests/integration/virtio/virtio-ports.py $(KERNEL_ELF) $(VIRTIO_OUT)/ports.cpio
+	@printf '#!/bin/sh\nexec env MACHINE_KIND=q35 %s %s %s\n' "$(CURDIR)/tests/integration/virtio/virtio-ports.py" \
+	    "$(CURDIR)/$(KERNEL_ELF)" "$(CURDIR)/$(VIRTIO_OUT)/ports.cpio" >$@
+	@chmod +x $@
+TEST_SUITES  += $(VIRTIO_PORTS_SUITE_Q35)
+TEST_PREREQS += $(VIRTIO_PORTS_SUITE_Q35)

@@ -43,11 +43,21 @@ $(VMTPM_SUITE): tests/integration/vm-tpm/vm-tpm.sh $(KERNEL_ELF) $(VMTPM_OUT)/vm
 TEST_SUITES  += $(VMTPM_SUITE)
 TEST_PREREQS += $(VMTPM_SUITE) $(VTPM_BIN) $(VTPM_TOOL)
 
+# Its core on q35 with virtio-pci devices (one boot; vm-tpm.sh says which tests).
+VMTPM_SUITE_Q35 := $(VMTPM_OUT)/vm-tpm-q35
+$(VMTPM_SUITE_Q35): tests/integration/vm-tpm/vm-tpm.sh $(KERNEL_ELF) $(VMTPM_OUT)/vm-tpm.cpio $(VMTPM_OUT)/devices
+	@printf '#!/bin/sh\nexec env MACHINE_KIND=q35 %s %s %s %s\n' "$(CURDIR)/tests/integration/vm-tpm/vm-tpm.sh" \
+	    "$(CURDIR)/$(KERNEL_ELF)" "$(CURDIR)/$(VMTPM_OUT)/vm-tpm.cpio" "$(CURDIR)/$(VMTPM_OUT)/devices" >$@
+	@chmod +x $@
+
+TEST_SUITES  += $(VMTPM_SUITE_Q35)
+TEST_PREREQS += $(VMTPM_SUITE_Q35)
+
 # The suite alone: make test-vm-tpm
 .PHONY: test-vm-tpm
 test-vm-tpm: deps
-	@$(MAKE) --no-print-directory $(VMTPM_SUITE) $(VTPM_BIN) $(VTPM_TOOL)
-	@tests/run-suites.sh $(VMTPM_SUITE)
+	@$(MAKE) --no-print-directory $(VMTPM_SUITE) $(VMTPM_SUITE_Q35) $(VTPM_BIN) $(VTPM_TOOL)
+	@tests/run-suites.sh $(VMTPM_SUITE) $(VMTPM_SUITE_Q35)
 
 # --- make bench: channel throughput and GetRandom from the host (tests/bench/channel)
 # Kept in this fragment (fragments are read one or two folders deep, and the

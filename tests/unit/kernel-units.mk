@@ -7,3 +7,7 @@ UNIT_SRCS_cmdline    := kernel/lib/cmdline.c
 UNIT_SRCS_pvh        := kernel/arch/x86_64/pvh.c
 UNIT_SRCS_range_tree := kernel/lib/range_tree.c
 UNIT_SRCS_nice       := kernel/sched/nice.c
+# ACPI tables and the PCI bus (issue 14)
+UNIT_TESTS += acpi pci
+UNIT_SRCS_acpi := kernel/arch/x86_64/acpi.c kernel/drivers/pci/pci_mcfg.c
+UNIT_SRCS_pci  := kernel/drivers/pci/pci_caps.c

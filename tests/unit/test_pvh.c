@@ -155,9 +155,22 @@ static void test_usable_ranges_without_room_to_split(void)
     CHECK(u[0].end <= 0x400000);
 }
 
+static void test_ram_entry_at(void)
+{
+    setup();
+    CHECK_EQ(pvh_parse(SI, LIMIT, &bi, &why), 0);
+    CHECK(boot_ram_entry_at(&bi, 0) == &bi.memmap[0]);
+    CHECK(boot_ram_entry_at(&bi, 0x9fbff) == &bi.memmap[0]);
+    CHECK(boot_ram_entry_at(&bi, 0x9fc00) == NULL); /* reserved */
+    CHECK(boot_ram_entry_at(&bi, 0xa0000) == NULL); /* in no entry */
+    CHECK(boot_ram_entry_at(&bi, 0x800000) == &bi.memmap[2]);
+    CHECK(boot_ram_entry_at(&bi, 0x1000000) == NULL); /* one past the last RAM byte */
+}
+
 int main(void)
 {
     return unit_main("pvh", (struct unit_test[]){
+                                UNIT(test_ram_entry_at),
                                 UNIT(test_parses_qemu_layout),
                                 UNIT(test_rejects_bad_headers),
                                 UNIT(test_rejects_bad_tables),

@@ -31,6 +31,8 @@ static bool x2apic;
 static volatile uint32_t *mmio;
 static uint64_t timer_hz;
 static uint64_t ticks_per_ns; /* 32.32 fixed point */
+static uint32_t boot_cpu_id;
+static bool boot_cpu_known; /* set by the first lapic_init: the boot CPU's */
 
 static uint32_t lapic_read(uint32_t reg)
 {
@@ -52,6 +54,11 @@ bool lapic_is_x2apic(void)
     return x2apic;
 }
 
+uint32_t lapic_boot_cpu_id(void)
+{
+    return boot_cpu_id;
+}
+
 int lapic_init(void)
 {
     /* The 8259s stay in the machine (microvm has them): mask every line so
@@ -70,6 +77,11 @@ int lapic_init(void)
         mmio = ioremap(base & ~0xfffull, 4096);
         if (!mmio)
             return -ENOMEM;
+    }
+    if (!boot_cpu_known) {
+        uint32_t id = lapic_read(REG_ID);
+        boot_cpu_id = x2apic ? id : id >> 24;
+        boot_cpu_known = true;
     }
     lapic_write(REG_TPR, 0);
     lapic_write(REG_LVT_LINT0, LVT_MASKED);

@@ -1,5 +1,7 @@
 /* Power-off and reboot for QEMU microvm (and pc/q35).  microvm without ACPI
- * has no power-off register, so the isa-debug-exit port doubles as one. */
+ * has no power-off register, so the isa-debug-exit port doubles as one; where
+ * that device is absent, ACPI's S5 (pc, q35, Cloud Hypervisor) powers off. */
+#include <arch/acpi.h>
 #include <arch/cpu.h>
 #include <kernel/kdebug.h>
 #include <kernel/power.h>
@@ -10,6 +12,10 @@ void machine_exit(enum machine_exit_code code)
 {
     irq_disable();
     outl(DEBUG_EXIT_PORT, (uint32_t)kdebug_exit_status(code));
+    /* Still here: no debug-exit device.  A panic halts (the machine's state
+     * stays for a debugger); anything else is a power-off. */
+    if (code != EXIT_PANIC)
+        acpi_poweroff();
     for (;;)
         __asm__ volatile("hlt");
 }

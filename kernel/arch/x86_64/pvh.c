@@ -133,6 +133,16 @@ static void sort_ranges(struct phys_range *r, size_t n)
         }
 }
 
+const struct boot_memmap_entry *boot_ram_entry_at(const struct boot_info *bi, uint64_t addr)
+{
+    for (size_t i = 0; i < bi->n_memmap; i++) {
+        const struct boot_memmap_entry *e = &bi->memmap[i];
+        if (e->type == MEMMAP_RAM && addr >= e->addr && addr - e->addr < e->size)
+            return e;
+    }
+    return NULL;
+}
+
 size_t boot_usable_ranges(const struct boot_info *bi, const struct phys_range *reserved, size_t n_reserved,
                           struct phys_range *usable, size_t max)
 {

@@ -68,6 +68,24 @@ int trap_set_handler(unsigned vector, irq_handler_fn fn, void *arg)
     return r;
 }
 
+int trap_alloc_vector(irq_handler_fn fn, void *arg)
+{
+    for (unsigned v = VEC_DYNAMIC_BASE; v < VEC_DYNAMIC_END; v++)
+        if (trap_set_handler(v, fn, arg) == 0)
+            return (int)v;
+    return -EBUSY;
+}
+
+void trap_free_vector(unsigned vector)
+{
+    if (vector < VEC_DYNAMIC_BASE || vector >= VEC_DYNAMIC_END)
+        return;
+    uint64_t flags = spin_lock_irqsave(&handlers_lock);
+    handlers[vector].fn = NULL;
+    handlers[vector].arg = NULL;
+    spin_unlock_irqrestore(&handlers_lock, flags);
+}
+
 static void print_frame(const struct trap_frame *tf)
 {
     printk(LOG_EMERG, "RIP %04lx:%016lx RFLAGS %016lx RSP %04lx:%016lx", tf->cs, tf->rip, tf->rflags, tf->ss,

@@ -1,5 +1,5 @@
-/* virtio-mmio transport: discovery from the command line, the device
- * status handshake, feature negotiation and the interrupt handler.
+/* virtio-mmio transport (virtio 1.x, 4.2): discovery from the command line
+ * and the register block, version 2 only.
  *
  * QEMU raises a virtio-mmio interrupt line while InterruptStatus is not zero
  * (a level signal), so the pin is routed level-triggered, active high: the
@@ -17,164 +17,145 @@
 #include <mm/kmap.h>
 #include <mm/slab.h>
 
-#include "virtio_drivers.h"
 #include "virtio_mmio_regs.h"
+#include "virtio_transports.h"
 
-static const struct virtio_driver *const drivers[] = {
-    &virtio_blk_driver,
-    &virtio_console_driver,
-    &virtio_rng_driver,
+/* The transport's part of a device. */
+struct virtio_mmio {
+    volatile uint8_t *regs; /* the MMIO window */
+    uint32_t irq;           /* IOAPIC pin */
 };
+
+static volatile uint8_t *regs_of(struct virtio_dev *d)
+{
+    return ((struct virtio_mmio *)d->transport_priv)->regs;
+}
 
 static uint32_t rd(struct virtio_dev *d, unsigned off)
 {
-    return mmio_read32(d->regs, off);
+    return mmio_read32(regs_of(d), off);
 }
 
 static void wr(struct virtio_dev *d, unsigned off, uint32_t v)
 {
-    mmio_write32(d->regs, off, v);
+    mmio_write32(regs_of(d), off, v);
 }
 
-static void set_status(struct virtio_dev *d, uint32_t bits)
+static uint8_t get_status(struct virtio_dev *d)
 {
-    wr(d, VIRTIO_MMIO_STATUS, rd(d, VIRTIO_MMIO_STATUS) | bits);
+    return (uint8_t)rd(d, VIRTIO_MMIO_STATUS);
 }
 
-/* Returns true for the caller that set the flag. */
-static bool set_broken(struct virtio_dev *d, const char *why)
+static void set_status(struct virtio_dev *d, uint8_t status)
 {
-    if (__atomic_exchange_n(&d->broken, true, __ATOMIC_ACQ_REL))
-        return false; /* already reported */
-    printk(LOG_ERR, "%s: %s; the device is out of service, its users get EIO", d->name, why);
-    /* it may keep its interrupt line up: nothing will service it any more */
-    ioapic_mask(d->irq);
-    return true;
+    wr(d, VIRTIO_MMIO_STATUS, status);
 }
 
-void virtio_mark_broken_quiet(struct virtio_dev *d, const char *why)
+static uint32_t get_features(struct virtio_dev *d, unsigned word)
 {
-    set_broken(d, why);
+    wr(d, VIRTIO_MMIO_DEVICE_FEATURES_SEL, word);
+    return rd(d, VIRTIO_MMIO_DEVICE_FEATURES);
 }
 
-void virtio_mark_broken(struct virtio_dev *d, const char *why)
+static void set_features(struct virtio_dev *d, unsigned word, uint32_t features)
 {
-    if (set_broken(d, why) && d->drv && d->drv->broken)
-        d->drv->broken(d);
+    wr(d, VIRTIO_MMIO_DRIVER_FEATURES_SEL, word);
+    wr(d, VIRTIO_MMIO_DRIVER_FEATURES, features);
 }
 
-bool virtio_check(struct virtio_dev *d)
+static int queue_max(struct virtio_dev *d, unsigned index)
 {
-    if (virtio_is_broken(d))
-        return true;
-    uint32_t st = rd(d, VIRTIO_MMIO_STATUS);
-    if (st & VIRTIO_STATUS_NEEDS_RESET)
-        virtio_mark_broken(d, "device needs a reset (DEVICE_NEEDS_RESET)");
-    else if (st & VIRTIO_STATUS_FAILED)
-        virtio_mark_broken(d, "device status FAILED");
-    else if ((st & VIRTIO_STATUS_DRIVER_OK) == 0)
-        virtio_mark_broken(d, "device was reset behind the driver's back (DRIVER_OK gone)");
-    else if (rd(d, VIRTIO_MMIO_MAGIC_VALUE) != VIRTIO_MMIO_MAGIC)
-        virtio_mark_broken(d, "device stopped answering (bad magic value)");
-    return virtio_is_broken(d);
+    wr(d, VIRTIO_MMIO_QUEUE_SEL, index);
+    if (rd(d, VIRTIO_MMIO_QUEUE_READY))
+        return -EBUSY;
+    return (int)MIN(rd(d, VIRTIO_MMIO_QUEUE_NUM_MAX), 32768u);
 }
 
-static void virtio_irq(struct trap_frame *tf, void *arg)
+static int queue_enable(struct virtq *vq, uint64_t desc, uint64_t driver, uint64_t device)
+{
+    struct virtio_dev *d = vq->dev;
+    wr(d, VIRTIO_MMIO_QUEUE_SEL, vq->index);
+    wr(d, VIRTIO_MMIO_QUEUE_NUM, vq->size);
+    wr(d, VIRTIO_MMIO_QUEUE_DESC_LOW, (uint32_t)desc);
+    wr(d, VIRTIO_MMIO_QUEUE_DESC_HIGH, (uint32_t)(desc >> 32));
+    wr(d, VIRTIO_MMIO_QUEUE_DRIVER_LOW, (uint32_t)driver);
+    wr(d, VIRTIO_MMIO_QUEUE_DRIVER_HIGH, (uint32_t)(driver >> 32));
+    wr(d, VIRTIO_MMIO_QUEUE_DEVICE_LOW, (uint32_t)device);
+    wr(d, VIRTIO_MMIO_QUEUE_DEVICE_HIGH, (uint32_t)(device >> 32));
+    wr(d, VIRTIO_MMIO_QUEUE_READY, 1);
+    return 0;
+}
+
+static void notify(struct virtq *vq)
+{
+    wr(vq->dev, VIRTIO_MMIO_QUEUE_NOTIFY, vq->index);
+}
+
+static uint32_t config_read(struct virtio_dev *d, unsigned off, unsigned width)
+{
+    return virtio_window_read(regs_of(d) + VIRTIO_MMIO_CONFIG + off, width);
+}
+
+static uint32_t config_generation(struct virtio_dev *d)
+{
+    return rd(d, VIRTIO_MMIO_CONFIG_GENERATION);
+}
+
+static void virtio_mmio_irq(struct trap_frame *tf, void *arg)
 {
     (void)tf;
     struct virtio_dev *d = arg;
     uint32_t isr = rd(d, VIRTIO_MMIO_INTERRUPT_STATUS);
     if (isr)
         wr(d, VIRTIO_MMIO_INTERRUPT_ACK, isr);
-    if ((isr & VIRTIO_INT_CONFIG) && !virtio_check(d) && d->drv->config_changed)
-        d->drv->config_changed(d);
-    for (unsigned q = 0; q < d->nqueues; q++)
-        if (d->queues[q] && d->queues[q]->done)
-            d->queues[q]->done(d->queues[q]);
+    if (isr & VIRTIO_INT_CONFIG)
+        virtio_config_interrupt(d);
+    virtio_queue_interrupt(d);
 }
 
-int virtio_negotiate(struct virtio_dev *d)
+static int setup_irq(struct virtio_dev *d)
 {
-    wr(d, VIRTIO_MMIO_DEVICE_FEATURES_SEL, 0);
-    uint64_t offered = rd(d, VIRTIO_MMIO_DEVICE_FEATURES);
-    wr(d, VIRTIO_MMIO_DEVICE_FEATURES_SEL, 1);
-    offered |= (uint64_t)rd(d, VIRTIO_MMIO_DEVICE_FEATURES) << 32;
-    if (!((offered >> VIRTIO_F_VERSION_1) & 1)) {
-        printk(LOG_ERR, "%s: does not offer VIRTIO_F_VERSION_1; skipped", d->name);
-        return -ENODEV;
-    }
-    /* every driver's queues handle event indexes (virtqueue.c) */
-    d->features = offered & (d->drv->features | (1ull << VIRTIO_F_VERSION_1) | (1ull << VIRTIO_RING_F_EVENT_IDX));
-    wr(d, VIRTIO_MMIO_DRIVER_FEATURES_SEL, 0);
-    wr(d, VIRTIO_MMIO_DRIVER_FEATURES, (uint32_t)d->features);
-    wr(d, VIRTIO_MMIO_DRIVER_FEATURES_SEL, 1);
-    wr(d, VIRTIO_MMIO_DRIVER_FEATURES, (uint32_t)(d->features >> 32));
-    set_status(d, VIRTIO_STATUS_FEATURES_OK);
-    if (!(rd(d, VIRTIO_MMIO_STATUS) & VIRTIO_STATUS_FEATURES_OK)) {
-        printk(LOG_ERR, "%s: refused features 0x%lx; skipped", d->name, d->features);
-        return -ENODEV;
-    }
-    return 0;
+    struct virtio_mmio *m = d->transport_priv;
+    int r = trap_set_handler(VEC_IRQ_BASE + m->irq, virtio_mmio_irq, d);
+    if (r)
+        return r;
+    return ioapic_route(m->irq, true, false); /* probes wait for the device's answers */
 }
 
-void virtio_driver_ok(struct virtio_dev *d)
+static void quiesce_irq(struct virtio_dev *d)
 {
-    set_status(d, VIRTIO_STATUS_DRIVER_OK);
+    ioapic_mask(((struct virtio_mmio *)d->transport_priv)->irq);
 }
 
-/* Config fields are read until the generation counter is stable, so a
- * multi-word field is never torn by a concurrent device update. */
-uint8_t virtio_config_read8(struct virtio_dev *d, unsigned off)
+static bool present(struct virtio_dev *d)
 {
-    return d->regs[VIRTIO_MMIO_CONFIG + off];
+    return rd(d, VIRTIO_MMIO_MAGIC_VALUE) == VIRTIO_MMIO_MAGIC;
 }
 
-uint32_t virtio_config_read32(struct virtio_dev *d, unsigned off)
-{
-    return rd(d, VIRTIO_MMIO_CONFIG + off);
-}
+static const struct virtio_transport virtio_mmio_transport = {
+    .get_status = get_status,
+    .set_status = set_status,
+    .get_features = get_features,
+    .set_features = set_features,
+    .queue_max = queue_max,
+    .queue_enable = queue_enable,
+    .notify = notify,
+    .config_read = config_read,
+    .config_generation = config_generation,
+    .setup_irq = setup_irq,
+    .quiesce_irq = quiesce_irq,
+    .present = present,
+};
 
-uint64_t virtio_config_read64(struct virtio_dev *d, unsigned off)
+static void probe_one(const struct virtio_mmio_desc *desc)
 {
-    uint32_t gen, lo, hi;
-    do {
-        gen = rd(d, VIRTIO_MMIO_CONFIG_GENERATION);
-        lo = rd(d, VIRTIO_MMIO_CONFIG + off);
-        hi = rd(d, VIRTIO_MMIO_CONFIG + off + 4);
-    } while (gen != rd(d, VIRTIO_MMIO_CONFIG_GENERATION));
-    return (uint64_t)hi << 32 | lo;
-}
-
-static const struct virtio_driver *driver_for(uint32_t id)
-{
-    for (size_t k = 0; k < ARRAY_SIZE(drivers); k++)
-        if (drivers[k]->device_id == id)
-            return drivers[k];
-    return NULL;
-}
-
-/* Resets the device and says hello (ACKNOWLEDGE, DRIVER).  0 once the reset
- * has completed (status reads 0), -ETIMEDOUT otherwise. */
-static int device_reset(struct virtio_dev *d)
-{
-    wr(d, VIRTIO_MMIO_STATUS, 0);
-    for (int tries = 0; rd(d, VIRTIO_MMIO_STATUS) != 0; tries++)
-        if (tries > 1000000)
-            return -ETIMEDOUT;
-    set_status(d, VIRTIO_STATUS_ACKNOWLEDGE);
-    set_status(d, VIRTIO_STATUS_DRIVER);
-    return 0;
-}
-
-static void probe_one(unsigned index, const struct virtio_mmio_desc *m)
-{
-    char where[64];
-    ksnprintf(where, sizeof where, "virtio-mmio 0x%lx irq %u", m->base, m->irq);
-    if (m->size < VIRTIO_MMIO_CONFIG || m->irq >= 24) {
-        printk(LOG_ERR, "%s: window of %lu bytes or irq unusable; skipped", where, m->size);
+    char where[48];
+    ksnprintf(where, sizeof where, "virtio-mmio 0x%lx irq %u", desc->base, desc->irq);
+    if (desc->size < VIRTIO_MMIO_CONFIG || desc->irq >= 24) {
+        printk(LOG_ERR, "%s: window of %lu bytes or irq unusable; skipped", where, desc->size);
         return;
     }
-    volatile uint8_t *regs = ioremap(m->base, m->size);
+    volatile uint8_t *regs = ioremap(desc->base, desc->size);
     if (!regs) {
         printk(LOG_ERR, "%s: cannot map the registers; skipped", where);
         return;
@@ -192,49 +173,27 @@ static void probe_one(unsigned index, const struct virtio_mmio_desc *m)
                "not drive; start QEMU with -global virtio-mmio.force-legacy=false", where, id, version);
         return;
     }
-    const struct virtio_driver *drv = driver_for(id);
-    if (!drv) {
-        printk(LOG_INFO, "%s: device type %u has no driver; left alone", where, id);
-        return;
-    }
     struct virtio_dev *d = kzalloc(sizeof *d);
-    if (!d) {
+    struct virtio_mmio *m = d ? kzalloc(sizeof *m) : NULL;
+    if (!m) {
+        kfree(d);
         printk(LOG_ERR, "%s: out of memory; skipped", where);
         return;
     }
-    d->regs = regs;
-    d->base = m->base;
-    d->irq = m->irq;
+    m->regs = regs;
+    m->irq = desc->irq;
+    d->transport = &virtio_mmio_transport;
+    d->transport_priv = m;
     d->device_id = id;
-    d->drv = drv;
-    ksnprintf(d->name, sizeof d->name, "virtio%u (%s)", index, drv->name);
-    if (device_reset(d)) {
-        printk(LOG_ERR, "%s at %s: reset did not complete; skipped", d->name, where);
+    memcpy(d->where, where, sizeof where);
+    if (virtio_add_device(d) == -ENOENT) {
+        kfree(m);
         kfree(d);
-        return;
     }
-    int r = trap_set_handler(VEC_IRQ_BASE + d->irq, virtio_irq, d);
-    if (r) {
-        printk(LOG_ERR, "%s at %s: irq %u taken (%d); skipped", d->name, where, d->irq, r);
-        wr(d, VIRTIO_MMIO_STATUS, VIRTIO_STATUS_FAILED);
-        kfree(d);
-        return;
-    }
-    ioapic_route(d->irq, true, false); /* probes wait for the device's answers */
-    r = drv->probe(d);
-    if (r) {
-        printk(LOG_ERR, "%s at %s: driver failed (%d)", d->name, where, r);
-        /* The device and its queues stay allocated: it may still write into
-         * buffers it was given, so they must never be reused. */
-        virtio_mark_broken(d, "probe failed");
-        wr(d, VIRTIO_MMIO_STATUS, VIRTIO_STATUS_FAILED);
-        return;
-    }
-    printk(LOG_INFO, "%s at %s: features 0x%lx", d->name, where, d->features);
 }
 
-void virtio_init(void)
+void virtio_mmio_init(void)
 {
     for (size_t k = 0; k < kernel_opts.n_virtio_mmio; k++)
-        probe_one((unsigned)k, &kernel_opts.virtio_mmio[k]);
+        probe_one(&kernel_opts.virtio_mmio[k]);
 }

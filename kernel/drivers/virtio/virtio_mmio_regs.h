@@ -29,18 +29,6 @@
 
 #define VIRTIO_MMIO_MAGIC 0x74726976u
 
-/* Device status bits (virtio 1.x, 2.1) */
-#define VIRTIO_STATUS_ACKNOWLEDGE 1u
-#define VIRTIO_STATUS_DRIVER 2u
-#define VIRTIO_STATUS_DRIVER_OK 4u
-#define VIRTIO_STATUS_FEATURES_OK 8u
-#define VIRTIO_STATUS_NEEDS_RESET 64u
-#define VIRTIO_STATUS_FAILED 128u
-
-/* Interrupt status bits */
-#define VIRTIO_INT_USED_BUFFER 1u
-#define VIRTIO_INT_CONFIG 2u
-
 #include <kernel/types.h>
 
 /* MMIO accessors: single aligned 32-bit (or 8-bit) volatile accesses, which

@@ -7,8 +7,6 @@
 #include <mm/slab.h>
 #include <sched/sched.h>
 
-#include "virtio_mmio_regs.h"
-
 /* The rings of a queue of `size` entries, back to back: descriptors, the
  * available ring, the used ring (alignments 16, 2 and 4 as the spec asks),
  * each ring followed by its event-index word (2.7.7, 2.7.10).  Returns the
@@ -32,15 +30,14 @@ int virtq_setup_sized(struct virtio_dev *d, unsigned index, unsigned entries, vi
 {
     if (index >= VIRTIO_MAX_QUEUES || entries == 0 || (entries & (entries - 1)))
         return entries ? -ENOENT : -EINVAL;
-    volatile uint8_t *regs = d->regs;
-    mmio_write32(regs, VIRTIO_MMIO_QUEUE_SEL, index);
-    if (mmio_read32(regs, VIRTIO_MMIO_QUEUE_READY))
-        return -EBUSY;
-    uint32_t max = mmio_read32(regs, VIRTIO_MMIO_QUEUE_NUM_MAX);
-    if (max == 0)
-        return -ENOENT;
-    /* Sizes are powers of two (2.7): the device's maximum is one. */
-    uint16_t size = (uint16_t)MIN(MIN(max, entries), (unsigned)VIRTQ_MAX_SIZE);
+    int max = d->transport->queue_max(d, index);
+    if (max <= 0)
+        return max < 0 ? max : -ENOENT;
+    /* Split queue sizes are powers of two on MMIO (2.7); a PCI device may
+     * offer any size up to 32768, so the size is rounded down to one. */
+    unsigned size = MIN(MIN((unsigned)max, entries), (unsigned)VIRTQ_MAX_SIZE);
+    while (size & (size - 1))
+        size &= size - 1;
     size_t avail_off, used_off, bytes = rings_layout(size, &avail_off, &used_off);
     struct virtq *vq = kzalloc(sizeof *vq + size * sizeof vq->cookie[0]);
     uint64_t rings = 0;
@@ -51,7 +48,7 @@ int virtq_setup_sized(struct virtio_dev *d, unsigned index, unsigned entries, vi
     }
     vq->dev = d;
     vq->index = index;
-    vq->size = size;
+    vq->size = (uint16_t)size;
     vq->desc = (struct virtq_desc *)base;
     vq->avail = (volatile struct virtq_avail *)(base + avail_off);
     vq->used = (volatile struct virtq_used *)(base + used_off);
@@ -62,23 +59,22 @@ int virtq_setup_sized(struct virtio_dev *d, unsigned index, unsigned entries, vi
     for (uint16_t k = 0; k < size; k++)
         vq->desc[k].next = (uint16_t)(k + 1);
     vq->free_head = 0;
-    vq->num_free = size;
+    vq->num_free = (uint16_t)size;
     vq->done = done;
     vq->priv = priv;
 
-    mmio_write32(regs, VIRTIO_MMIO_QUEUE_NUM, size);
-    mmio_write32(regs, VIRTIO_MMIO_QUEUE_DESC_LOW, (uint32_t)rings);
-    mmio_write32(regs, VIRTIO_MMIO_QUEUE_DESC_HIGH, (uint32_t)(rings >> 32));
-    mmio_write32(regs, VIRTIO_MMIO_QUEUE_DRIVER_LOW, (uint32_t)(rings + avail_off));
-    mmio_write32(regs, VIRTIO_MMIO_QUEUE_DRIVER_HIGH, (uint32_t)((rings + avail_off) >> 32));
-    mmio_write32(regs, VIRTIO_MMIO_QUEUE_DEVICE_LOW, (uint32_t)(rings + used_off));
-    mmio_write32(regs, VIRTIO_MMIO_QUEUE_DEVICE_HIGH, (uint32_t)((rings + used_off) >> 32));
     /* the interrupt handler walks queues[0..nqueues): publish the queue first */
     d->queues[index] = vq;
     __atomic_thread_fence(__ATOMIC_SEQ_CST);
     if (index >= d->nqueues)
         d->nqueues = index + 1;
-    mmio_write32(regs, VIRTIO_MMIO_QUEUE_READY, 1);
+    int r = d->transport->queue_enable(vq, rings, rings + avail_off, rings + used_off);
+    if (r) {
+        /* Unpublished, not freed: an interrupt handler may be looking at
+         * it right now (the rings are never given back either). */
+        d->queues[index] = NULL;
+        return r;
+    }
     *out = vq;
     return 0;
 }
@@ -116,7 +112,7 @@ void virtq_notify(struct virtq *vq)
      * look at it: a full fence (mfence) before the MMIO write. */
     __atomic_thread_fence(__ATOMIC_SEQ_CST);
     vq->kicked_idx = vq->fenced_idx = vq->avail_idx;
-    mmio_write32(vq->dev->regs, VIRTIO_MMIO_QUEUE_NOTIFY, vq->index);
+    vq->dev->transport->notify(vq);
 }
 
 /* A store-then-load barrier the hypervisor honours.  Publishing an index and
@@ -126,13 +122,13 @@ void virtq_notify(struct virtq *vq)
  * and under KVM, but QEMU's TCG with one vCPU drops guest fences (it assumes
  * no other observer, while its device threads are one): the store can sit in
  * the host's store buffer.  An MMIO read exits to QEMU, which takes its big
- * lock (a locked host instruction: a full fence).  InterruptStatus is read
- * because reading it has no effect.  Seen without it: a request left in the
+ * lock (a locked host instruction: a full fence).  The configuration
+ * generation is read because reading it has no effect on either transport.  Seen without it: a request left in the
  * used ring with no interrupt, once in ~60000 round trips. */
 static void device_fence(struct virtq *vq)
 {
     __atomic_thread_fence(__ATOMIC_SEQ_CST);
-    (void)mmio_read32(vq->dev->regs, VIRTIO_MMIO_INTERRUPT_STATUS);
+    (void)vq->dev->transport->config_generation(vq->dev);
 }
 
 void virtq_notify_new(struct virtq *vq)
@@ -157,7 +153,7 @@ static void kick_if_wanted(struct virtq *vq, uint16_t old)
     vq->kicked_idx = vq->avail_idx;
     if (wanted) {
         vq->fenced_idx = vq->avail_idx;
-        mmio_write32(vq->dev->regs, VIRTIO_MMIO_QUEUE_NOTIFY, vq->index);
+        vq->dev->transport->notify(vq);
     }
 }
 

@@ -9,6 +9,9 @@
  * window cannot be mapped. */
 int lapic_init(void);
 bool lapic_is_x2apic(void);
+/* The local APIC id of the boot CPU (the one that ran lapic_init first; the
+ * full 32 bits in x2APIC mode): where device interrupts go. */
+uint32_t lapic_boot_cpu_id(void);
 void lapic_eoi(void);
 /* Calibration support: starts the timer counting down from its maximum, and
  * reads how many ticks elapsed since. */

@@ -15,6 +15,8 @@ struct trap_frame {
 
 #define VEC_PAGE_FAULT 14
 #define VEC_IRQ_BASE 32      /* IOAPIC pins 0..23 -> vectors 32..55 */
+#define VEC_DYNAMIC_BASE 0x40 /* 0x40..0xdf: handed out by trap_alloc_vector (MSI-X) */
+#define VEC_DYNAMIC_END 0xe0
 #define VEC_TIMER 0xf0       /* LAPIC timer */
 #define VEC_SPURIOUS 0xff
 
@@ -24,6 +26,11 @@ void gdt_init(void);
 void idt_init(void);
 /* Installs a handler for a vector (device IRQ or LAPIC source).  Returns -EBUSY if taken. */
 int trap_set_handler(unsigned vector, irq_handler_fn fn, void *arg);
+/* Installs a handler on a free vector of [VEC_DYNAMIC_BASE, VEC_DYNAMIC_END)
+ * and returns the vector, or -EBUSY when all are taken. */
+int trap_alloc_vector(irq_handler_fn fn, void *arg);
+/* Gives back a vector of trap_alloc_vector whose source can no longer fire. */
+void trap_free_vector(unsigned vector);
 void trap_dispatch(struct trap_frame *tf);
 /* Sets the stack the CPU switches to on an interrupt from user mode (TSS.rsp0). */
 void tss_set_kernel_stack(uint64_t rsp0);

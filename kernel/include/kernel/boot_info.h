@@ -39,6 +39,9 @@ struct boot_info {
  * page tables map).  Returns 0, or -EINVAL with *why set to a one-line reason. */
 int pvh_parse(uint64_t start_info, uint64_t phys_limit, struct boot_info *out, const char **why);
 
+/* The RAM entry of the memory map that holds physical address addr, or NULL. */
+const struct boot_memmap_entry *boot_ram_entry_at(const struct boot_info *bi, uint64_t addr);
+
 /* Fills usable[] with the RAM entries of the memory map, page-aligned inward,
  * minus the reserved ranges given (kernel image, modules, start info...) and
  * minus page 0.  Returns the number of ranges written (at most max). */

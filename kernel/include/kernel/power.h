@@ -12,7 +12,9 @@ enum machine_exit_code {
     EXIT_PANIC = 2,       /* QEMU status 5: kernel panic or unexpected exception */
 };
 
-/* Ends the machine.  Without the debug-exit device it halts with interrupts off. */
+/* Ends the machine.  Without the debug-exit device it powers off through
+ * ACPI where the machine has it, else (and after a panic) halts with
+ * interrupts off. */
 __noreturn void machine_exit(enum machine_exit_code code);
 /* Resets the machine (triple fault). */
 __noreturn void machine_reboot(void);

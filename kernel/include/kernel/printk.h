@@ -18,7 +18,8 @@ enum log_level {
 
 #ifdef HOST_TEST
 #include <stdio.h>
-#define printk(level, ...) ((void)(level), fprintf(stderr, __VA_ARGS__))
+/* one line each, as the kernel's log has them */
+#define printk(level, ...) ((void)(level), fprintf(stderr, __VA_ARGS__), fputc('\n', stderr))
 #else
 __attribute__((format(printf, 2, 3))) void printk(int level, const char *fmt, ...);
 /* Formats like snprintf; supports %d %i %u %x %X %p %s %c %% with l/ll/z and width/0/- flags. */

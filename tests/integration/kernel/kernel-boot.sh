@@ -1,6 +1,7 @@
 #!/bin/bash
 # Boots the kernel a few times under QEMU and checks what it prints and how it
-# exits: the banner, the in-kernel self-tests (one boot, -m 16), the exception
+# exits: the banner (on microvm, and on q35 powering off through ACPI), the
+# in-kernel self-tests (one boot, -m 16), the exception
 # diagnostic, and that the harness itself reports a hung guest as a failure.
 # Then the debug kernel: its self-tests and the ABI programs (tests/abi) with
 # no report, each planted bug (test=kdebug-*) reported as docs/architecture.md
@@ -24,6 +25,18 @@ expect_in "$work/banner.txt" kernel/banner-content \
     '^  cpu features in use: nx' '^  guest time at banner: [0-9]+\.[0-9]+ ms' '^BOOT-TIME banner_us=[0-9]+'
 expect_in "$work/banner.txt" kernel/cmdline-problems-reported \
     "unknown or malformed option 'no_such_option'" "bad value in 'loglevel=x'"
+
+# 1b. The banner on q35 without the debug-exit device: the ACPI tables are
+# found through the PVH start info and test=banner's power-off goes through
+# the FADT's PM1a control port (QEMU exits with status 0 on ACPI S5).
+# shellcheck disable=SC2046 # the machine arguments are words
+timeout --kill-after=5 60 "$QEMU_BIN" $("$QEMU_MACHINE_SH" args q35) -cpu max -no-reboot -nographic -monitor none \
+    -serial stdio -m 32 -kernel "$kernel" -append "test=banner loglevel=6" </dev/null >"$work/q35.log" 2>&1
+rc=$?
+strip_log "$work/q35.log" >"$work/q35.txt"
+[ $rc -eq 0 ] && pass kernel/q35-acpi-poweroff || fail kernel/q35-acpi-poweroff "QEMU status $rc, want 0 (ACPI S5)"
+expect_in "$work/q35.txt" kernel/q35-acpi-tables \
+    'acpi: RSDP at 0x[0-9a-f]+ \(from the PVH start info\), (RSDT|XSDT): .*FACP.*MCFG' '^BOOT-TIME banner_us=[0-9]+'
 
 # 2. Self-tests: memory pressure, threads, preemption, sleeping, all in one
 # boot; on the debug kernel too, where they must pass without a report.

@@ -1,26 +1,40 @@
 # Shared by the QEMU-driven suites: source it, then call qemu_boot.
 #
 # qemu_boot TIMEOUT OUTFILE QEMU-ARGS...
-#   Boots QEMU (microvm, TCG, isa-debug-exit) with the given extra arguments,
-#   serial output into OUTFILE.  Returns QEMU's status: with isa-debug-exit a
+#   Boots QEMU (TCG, isa-debug-exit) with the given extra arguments, serial
+#   output into OUTFILE, on the machine kind MACHINE_KIND (microvm by
+#   default; q35 or pc: apps/image/qemu-machine.sh, which also renames the
+#   virtio devices among the arguments for the machine).  Returns QEMU's status: with isa-debug-exit a
 #   guest writing v exits with (v << 1) | 1 (1 = clean power-off, 3 = tests
 #   failed, 5 = kernel panic; docs/architecture.md), and 124 when the guest was
 #   still running after TIMEOUT seconds and was killed.
 #
-# strip_log FILE: the serial log without printk's "[  ms.us] " prefixes.
+# strip_log FILE: the serial log without printk's "[  ms.us] " prefixes (and
+# without SeaBIOS's last words on q35 and pc, which end with no newline, so
+# the guest's first line follows them on the same line).
 
 QEMU_BIN=${QEMU_BIN:-qemu-system-x86_64}
+MACHINE_KIND=${MACHINE_KIND:-microvm}
+QEMU_MACHINE_SH=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)/apps/image/qemu-machine.sh
+
+# machine_args: the machine arguments of MACHINE_KIND (words).
+# machine_devices ARGS...: ARGS with the virtio devices renamed for it, into
+# the array MACHINE_DEVICES.
+machine_args() { "$QEMU_MACHINE_SH" args "$MACHINE_KIND"; }
+machine_devices() { mapfile -t MACHINE_DEVICES < <("$QEMU_MACHINE_SH" devices "$MACHINE_KIND" "$@"); }
 
 qemu_boot() {
     local timeout_s=$1 out=$2
     shift 2
-    timeout --kill-after=5 "$timeout_s" "$QEMU_BIN" -machine microvm,acpi=off -cpu max -no-reboot \
-        -nographic -monitor none -serial stdio -device isa-debug-exit,iobase=0xf4,iosize=4 "$@" \
+    machine_devices "$@"
+    # shellcheck disable=SC2046 # the machine arguments are words
+    timeout --kill-after=5 "$timeout_s" "$QEMU_BIN" $(machine_args) -cpu max -no-reboot \
+        -nographic -monitor none -serial stdio -device isa-debug-exit,iobase=0xf4,iosize=4 "${MACHINE_DEVICES[@]}" \
         </dev/null >"$out" 2>&1
 }
 
 strip_log() {
-    sed -e 's/\r$//' -e 's/^\[ *[0-9]*\.[0-9]*\] //' "$1"
+    sed -e 's/\r$//' -e 's/^Booting from ROM\.\.//' -e 's/^\[ *[0-9]*\.[0-9]*\] //' "$1"
 }
 
 # pass NAME / fail NAME WHY: one result line in the run-suites.sh format.

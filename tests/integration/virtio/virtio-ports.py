@@ -8,10 +8,19 @@ byte lost or reordered), a disconnect (the guest sees EOF, EPIPE, EAGAIN and a
 quiet poll), a reconnect (the guest's poll wakes) and a second echo, then a
 third client that sends while the guest has the port closed: the bytes wait
 for the guest's next open (the guest side stays open to the host).
-Prints PASS/FAIL lines; the guest's own lines are relayed."""
+Prints PASS/FAIL lines; the guest's own lines are relayed.  The machine kind
+is MACHINE_KIND (microvm by default; q35 or pc use virtio-serial-pci:
+apps/image/qemu-machine.sh), which names the tests off microvm."""
 import os, random, re, socket, subprocess, sys, tempfile, threading, time
 
 kernel, cpio = sys.argv[1], sys.argv[2]
+machine = os.environ.get("MACHINE_KIND", "microvm")
+machine_sh = os.path.join(os.path.dirname(os.path.abspath(__file__)), "../../../apps/image/qemu-machine.sh")
+suite = "virtio" if machine == "microvm" else "virtio-" + machine
+tag = "" if machine == "microvm" else machine + ":"
+
+def machine_sh_lines(*args):
+    return subprocess.run([machine_sh] + list(args), check=True, capture_output=True, text=True).stdout.split()
 work = tempfile.mkdtemp()
 log_path = os.path.join(work, "serial.log")
 
@@ -24,12 +33,12 @@ def free_port():
 
 port = free_port()
 qemu = subprocess.Popen(
-    ["timeout", "--kill-after=5", "120", "qemu-system-x86_64", "-machine", "microvm,acpi=off", "-cpu", "max",
-     "-m", "64", "-no-reboot", "-nographic", "-monitor", "none", "-serial", "file:" + log_path,
-     "-device", "isa-debug-exit,iobase=0xf4,iosize=4", "-global", "virtio-mmio.force-legacy=false",
-     "-kernel", kernel, "-initrd", cpio, "-append", "quiet",
-     "-chardev", "socket,id=c0,host=127.0.0.1,port=%d,server=on,wait=off" % port,
-     "-device", "virtio-serial-device", "-device", "virtserialport,chardev=c0,name=org.nutshell.test"],
+    ["timeout", "--kill-after=5", "120", "qemu-system-x86_64"] + machine_sh_lines("args", machine) +
+    ["-cpu", "max", "-m", "64", "-no-reboot", "-nographic", "-monitor", "none", "-serial", "file:" + log_path,
+     "-device", "isa-debug-exit,iobase=0xf4,iosize=4", "-kernel", kernel, "-initrd", cpio, "-append", "quiet"] +
+    machine_sh_lines("devices", machine, "-global", "virtio-mmio.force-legacy=false",
+                     "-chardev", "socket,id=c0,host=127.0.0.1,port=%d,server=on,wait=off" % port,
+                     "-device", "virtio-serial-device", "-device", "virtserialport,chardev=c0,name=org.nutshell.test"),
     stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
 
 def result(name, ok, why=""):
@@ -71,31 +80,33 @@ try:
     s = connect()
     data = random.Random(6).randbytes(512 * 1024)
     got = echo(s, data)
-    result("virtio/port-echo-512k-intact", got == data, "%d of %d bytes came back intact" % (
+    result(suite + "/port-echo-512k-intact", got == data, "%d of %d bytes came back intact" % (
         next((i for i in range(min(len(got), len(data))) if got[i] != data[i]), min(len(got), len(data))), len(data)))
     s.close()
     ok = wait_log(r"porttest: waiting for the host")
-    result("virtio/port-guest-saw-disconnect", ok, "the guest did not reach its wait")
+    result(suite + "/port-guest-saw-disconnect", ok, "the guest did not reach its wait")
     s = connect()
     got = echo(s, b"ping after reconnect")
-    result("virtio/port-echo-after-reconnect", got == b"ping after reconnect", repr(got))
+    result(suite + "/port-echo-after-reconnect", got == b"ping after reconnect", repr(got))
     s.close()
     ok = wait_log(r"porttest: closed")
     s = connect()
     got = echo(s, b"sent while the port was closed")
-    result("virtio/port-bytes-kept-while-closed", ok and got == b"sent while the port was closed",
+    result(suite + "/port-bytes-kept-while-closed", ok and got == b"sent while the port was closed",
            repr(got) if ok else "the guest never closed the port")
     s.close()
     rc = qemu.wait(60)
 except Exception as e:  # a hung or failed run is a failure, not a crash of the suite
-    result("virtio/port-host-side", False, str(e))
+    result(suite + "/port-host-side", False, str(e))
     qemu.kill()
     rc = qemu.wait()
 log = open(log_path, errors="replace").read() if os.path.exists(log_path) else ""
 for line in log.splitlines():
-    line = re.sub(r"^\[ *[0-9.]+\] ", "", line.rstrip("\r"))
+    # SeaBIOS (q35, pc) ends its last line without a newline: the guest's first follows on it
+    line = re.sub(r"^Booting from ROM\.\.", "", line.rstrip("\r"))
+    line = re.sub(r"^\[ *[0-9.]+\] ", "", line)
     if re.match(r"^(PASS|FAIL) ", line):
-        print(line)
-result("virtio/port-boot-powered-off", rc == 1, "QEMU status %d" % rc)
+        print(line[:5] + tag + line[5:])
+result(suite + "/port-boot-powered-off", rc == 1, "QEMU status %d" % rc)
 if rc != 1:
     print("\n".join(log.splitlines()[-20:]))
