@@ -31,6 +31,8 @@ extern int fake_sleeps;
 extern uint64_t fake_signal_after_ns;
 
 extern unsigned fake_fd_limit;
+extern uint64_t fake_online_cpus; /* percpu_online_mask(); 1 after fakes_init */
+extern unsigned fake_cpu;         /* the CPU sched_this_cpu() says the caller runs on */
 extern int fake_machine_exit_code, fake_machine_reboots;
 extern jmp_buf *fake_machine_jmp;
 
