@@ -71,11 +71,13 @@ test: deps
 RUN_PREREQS += $(KERNEL_ELF)
 RUN_ARGS    := -kernel $(KERNEL_ELF) $(RUN_ARGS)
 RUN_CMDLINE ?=
+# vCPUs for `make run` (RUN_CPUS=4: nutshell starts all four; docs/architecture.md).
+RUN_CPUS    ?= 1
 
 run: deps
 	@$(MAKE) --no-print-directory $(RUN_PREREQS)
 	@echo "run: booting nutshell (QEMU microvm, $(RUN_MEM) MiB); leave with Ctrl-A X"
-	@$(RUN_WRAPPER) $(QEMU) $(QEMU_MACHINE) $(RUN_ARGS) -append "$(RUN_CMDLINE)"
+	@$(RUN_WRAPPER) $(QEMU) $(QEMU_MACHINE) -smp $(RUN_CPUS) $(RUN_ARGS) -append "$(RUN_CMDLINE)"
 
 bench: deps
 	@$(MAKE) --no-print-directory all $(BENCH_PREREQS)
