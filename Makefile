@@ -75,11 +75,13 @@ test: deps
 RUN_PREREQS += $(KERNEL_ELF)
 RUN_ARGS    := -kernel $(KERNEL_ELF) $(RUN_ARGS)
 RUN_CMDLINE ?=
+# vCPUs for `make run` (RUN_CPUS=4: nutshell starts all four; docs/architecture.md).
+RUN_CPUS    ?= 1
 
 run: deps
 	@$(MAKE) --no-print-directory $(RUN_PREREQS)
-	@echo "run: booting nutshell (QEMU $(MACHINE), $(RUN_MEM) MiB); leave with Ctrl-A X"
-	@$(RUN_WRAPPER) $(QEMU) $(QEMU_MACHINE) $$($(QEMU_MACHINE_SH) devices $(MACHINE) $(RUN_ARGS)) -append "$(RUN_CMDLINE)"
+	@echo "run: booting nutshell (QEMU $(MACHINE), $(RUN_MEM) MiB, $(RUN_CPUS) vCPU); leave with Ctrl-A X"
+	@$(RUN_WRAPPER) $(QEMU) $(QEMU_MACHINE) -smp $(RUN_CPUS) $$($(QEMU_MACHINE_SH) devices $(MACHINE) $(RUN_ARGS)) -append "$(RUN_CMDLINE)"
 
 bench: deps
 	@$(MAKE) --no-print-directory all $(BENCH_PREREQS)

@@ -7,7 +7,10 @@
 #include <arch/cpu.h>
 #include <arch/cpu_features.h>
 #include <arch/fpu.h>
+#include <arch/acpi.h>
 #include <arch/percpu.h>
+#include <arch/smp.h>
+#include <arch/tlb.h>
 #include <fs/kernel_api.h>
 #include <kernel/random.h>
 #include <proc/process.h>
@@ -42,6 +45,9 @@ extern uint32_t boot_start_info;
 extern const char __kernel_start[], __kernel_end[], __boot_tables_start[], __boot_tables_end[];
 
 static struct boot_info boot_info;
+/* Pages below 640 KiB kept from the frame allocator for the application
+ * processors' start (arch/smp.h), given back once they are up; 0: none. */
+static uint64_t smp_trampoline;
 
 static void report_cmdline_problem(const char *msg)
 {
@@ -61,7 +67,7 @@ static const char *memmap_type(uint32_t t)
 
 static void init_memory(void)
 {
-    struct phys_range reserved[BOOT_MAX_MODULES + 3];
+    struct phys_range reserved[BOOT_MAX_MODULES + 4];
     size_t n_res = 0;
     for (size_t i = 0; i < boot_info.n_modules; i++)
         reserved[n_res++] = (struct phys_range){boot_info.modules[i].paddr,
@@ -71,6 +77,10 @@ static void init_memory(void)
     reserved[n_res++] = (struct phys_range){boot_start_info, boot_start_info + PAGE_SIZE};
     if (kernel_opts.sev_secrets) /* drivers/sev_guest.c reads it later */
         reserved[n_res++] = (struct phys_range){kernel_opts.sev_secrets, kernel_opts.sev_secrets + PAGE_SIZE};
+    if (kernel_opts.nr_cpus != 1)
+        smp_trampoline = smp_pick_trampoline(&boot_info, reserved, n_res);
+    if (smp_trampoline)
+        reserved[n_res++] = (struct phys_range){smp_trampoline, smp_trampoline + SMP_TRAMPOLINE_PAGES * PAGE_SIZE};
     struct phys_range usable[MAX_USABLE];
     size_t n = boot_usable_ranges(&boot_info, reserved, n_res, usable, MAX_USABLE);
     if (pmm_init_spanning(usable, n, reserved, n_modules))
@@ -79,6 +89,16 @@ static void init_memory(void)
         panic("out of memory building the kernel page tables");
     /* The kernel's own page tables are live (CR3): the boot ones are garbage. */
     pmm_release_range((uint64_t)__boot_tables_start - KERNEL_BASE, (uint64_t)__boot_tables_end - KERNEL_BASE);
+}
+
+/* Starts the other CPUs (all that the firmware lists, or `nr_cpus=`), then
+ * gives the trampoline's pages back. */
+static void start_other_cpus(void)
+{
+    tlb_init();
+    smp_start_cpus(kernel_opts.nr_cpus, smp_trampoline);
+    if (smp_trampoline)
+        pmm_release_range(smp_trampoline, smp_trampoline + SMP_TRAMPOLINE_PAGES * PAGE_SIZE);
 }
 
 /* One line: what the kernel itself holds (its image, the kernel half's
@@ -252,6 +272,7 @@ static void start_user_space(void)
 void kmain(void);
 void kmain(void)
 {
+    percpu_init_boot(); /* spinlocks count in it */
     uart_init();
     const char *why = NULL;
     if (pvh_parse(boot_start_info, BOOT_MAPPED_LIMIT, &boot_info, &why))
@@ -263,6 +284,7 @@ void kmain(void)
     idt_init();
     cpu_features_init();
     init_memory();
+    acpi_init(boot_info.rsdp_paddr);
     if (sched_init())
         panic("out of memory creating the idle thread");
     if (kernel_opts.sched_slice_us)
@@ -273,13 +295,13 @@ void kmain(void)
     int pins = ioapic_init();
     if (pins < 0)
         printk(LOG_WARN, "ioapic: not found (%d); device interrupts unavailable", pins);
-    acpi_init(boot_info.rsdp_paddr);
     if (fpu_init())
         panic("out of memory setting up FPU state");
     syscall_arch_init();
     random_init();
     sched_start_preemption();
     irq_enable();
+    start_other_cpus();
 
     print_banner();
     if (kernel_opts.test[0])

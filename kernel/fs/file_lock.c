@@ -15,8 +15,8 @@
  * `file_locks` list, the waiter list and every struct file_lock.  Nothing is
  * taken under it but sched_lock (wake-ups); allocation is done before it is
  * taken.  Waiters sleep interruptibly on one wait queue, woken whenever a
- * lock goes or shrinks: with one CPU and few waiters a shared queue costs
- * nothing worth a per-inode one. */
+ * lock goes or shrinks: with few waiters (a service VM's) a shared queue
+ * costs nothing worth a per-inode one. */
 #include <fs/fdtable.h>
 #include <fs/file_lock.h>
 #include <fs/uapi.h>

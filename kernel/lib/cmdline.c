@@ -150,6 +150,13 @@ static void apply_option(const char *word, struct kernel_options *opt)
             opt->sched_slice_us = (uint32_t)us;
         else
             warn("cmdline: bad value in '%s' (want 50..1000000), keeping the default", word);
+    } else if (KEY("nr_cpus") && value) {
+        const char *end;
+        uint64_t n;
+        if (parse_u64(value, &end, &n) && !*end && n >= 1 && n <= CMDLINE_NR_CPUS_MAX)
+            opt->nr_cpus = (uint32_t)n;
+        else
+            warn("cmdline: bad value in '%s' (want 1..64), keeping the default", word);
     } else if (KEY("sev_secrets") && value) {
         const char *end;
         uint64_t pa;

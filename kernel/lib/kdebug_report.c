@@ -10,9 +10,11 @@
 #include <sched/sched.h>
 
 static unsigned reports; /* atomic */
-/* Nonzero while a report is being printed on this CPU: a check failing
- * inside the report (printk's lock, say) must not report again.  One CPU
- * today; an array indexed by CPU with SMP. */
+/* Nonzero while a report is being printed: a check failing inside the
+ * report (printk's lock, say) must not print again.  Machine-wide, not per
+ * CPU (a reporting thread may move to another CPU): a check failing on
+ * another CPU meanwhile is counted but not printed, so the exit status
+ * still shows it. */
 static int reporting;
 
 static void vreport_line(const char *prefix, const char *fmt, va_list ap)
@@ -26,6 +28,7 @@ bool kdebug_report_begin(const char *fmt, ...)
 {
     if (__atomic_fetch_add(&reporting, 1, __ATOMIC_ACQUIRE)) {
         __atomic_fetch_sub(&reporting, 1, __ATOMIC_RELEASE);
+        __atomic_fetch_add(&reports, 1, __ATOMIC_RELAXED);
         return false;
     }
     __atomic_fetch_add(&reports, 1, __ATOMIC_RELAXED);

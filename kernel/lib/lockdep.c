@@ -20,8 +20,8 @@
  *
  * The graph is global and guarded by graph_lock, a bare flag with interrupts
  * off (lockdep cannot use the locks it checks); reports are printed after it
- * is dropped.  The locks a CPU holds are per-CPU state (one CPU today):
- * sched_lock is held across a context switch, so held locks belong to the
+ * is dropped.  The locks a CPU holds are per-CPU state (an array indexed by
+ * the CPU's number): sched_lock is held across a context switch, so held locks belong to the
  * CPU, not to a thread. */
 #ifdef KDEBUG
 #include <arch/cpu.h>
@@ -58,9 +58,9 @@ struct lockdep_cpu {
     unsigned irq_depth; /* nested interrupt handlers running */
 };
 
-/* One CPU today: with SMP this becomes an array indexed by the CPU number. */
-static struct lockdep_cpu cpu0;
-static struct lockdep_cpu *this_cpu(void) { return &cpu0; }
+/* Each CPU's entry is touched only by that CPU with interrupts off. */
+static struct lockdep_cpu cpus[MAX_CPUS];
+static struct lockdep_cpu *lockdep_cpu_self(void) { return &cpus[this_cpu()->index]; }
 
 /* All below: graph_lock. */
 static volatile uint32_t graph_lock;
@@ -305,7 +305,7 @@ void kdebug_lock_acquire(spinlock_t *l)
     bool irqs_on = irq_enabled();
     struct finding f = {.kind = NOTHING};
     uint64_t flags = graph_acquire();
-    struct lockdep_cpu *cpu = this_cpu();
+    struct lockdep_cpu *cpu = lockdep_cpu_self();
     uint32_t c = full ? 0 : class_of(l, site);
     if (c) {
         add_order(cpu, c, site, &f);
@@ -329,7 +329,7 @@ void kdebug_lock_acquire(spinlock_t *l)
 void kdebug_lock_release(spinlock_t *l)
 {
     uint64_t flags = irq_save();
-    struct lockdep_cpu *cpu = this_cpu();
+    struct lockdep_cpu *cpu = lockdep_cpu_self();
     /* Usually the last one taken; wait_common releases out of order. */
     for (unsigned i = cpu->n_held; i-- > 0;) {
         if (cpu->held[i].lock != l)
@@ -341,24 +341,24 @@ void kdebug_lock_release(spinlock_t *l)
     irq_restore(flags);
 }
 
-void kdebug_irq_enter(void) { this_cpu()->irq_depth++; }
-void kdebug_irq_exit(void) { this_cpu()->irq_depth--; }
+void kdebug_irq_enter(void) { lockdep_cpu_self()->irq_depth++; }
+void kdebug_irq_exit(void) { lockdep_cpu_self()->irq_depth--; }
 
 unsigned kdebug_locks_held(void)
 {
-    return this_cpu()->n_held;
+    return lockdep_cpu_self()->n_held;
 }
 
 bool kdebug_holds_only(const void *lock)
 {
-    struct lockdep_cpu *cpu = this_cpu();
+    struct lockdep_cpu *cpu = lockdep_cpu_self();
     return cpu->n_held == 1 && cpu->held[0].lock == lock;
 }
 
 void kdebug_print_held_locks(void)
 {
     uint64_t flags = irq_save();
-    struct lockdep_cpu *cpu = this_cpu();
+    struct lockdep_cpu *cpu = lockdep_cpu_self();
     struct held_lock held[MAX_HELD];
     unsigned n = cpu->n_held;
     memcpy(held, cpu->held, n * sizeof held[0]);

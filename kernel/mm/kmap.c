@@ -100,3 +100,11 @@ int kmap_change_page_bits(void *va, uint64_t set, uint64_t clear)
     spin_unlock_irqrestore(&kmap_lock, flags);
     return r;
 }
+
+const void *kmap_firmware(uint64_t phys, uint64_t len)
+{
+    for (uint64_t p = ALIGN_DOWN(phys, PAGE_SIZE); p < phys + len; p += PAGE_SIZE)
+        if (paging_lookup(root, (uint64_t)phys_to_virt(p), NULL, NULL, NULL))
+            return ioremap(phys, len);
+    return phys_to_virt(phys);
+}

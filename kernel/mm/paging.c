@@ -14,6 +14,7 @@
 #include <mm/pmm.h>
 #ifndef HOST_TEST
 #include <arch/cpu.h>
+#include <arch/tlb.h>
 #endif
 
 #define ENTRIES 512
@@ -22,6 +23,17 @@
 typedef uint64_t pte_t;
 
 static pte_t *table_at(uint64_t phys) { return phys_to_virt(phys & PTE_ADDR_MASK); }
+
+/* After entries that were present changed: the other CPUs drop what they
+ * cached of [start, end) (arch/tlb.h); paging_flush did this CPU's part. */
+static void flush_others(uint64_t root, uint64_t start, uint64_t end)
+{
+#ifdef HOST_TEST
+    (void)root, (void)start, (void)end;
+#else
+    tlb_flush_others(root, start, end);
+#endif
+}
 static unsigned index_at(uint64_t va, unsigned level) { return (va >> (12 + 9 * (level - 1))) & 511; }
 static uint64_t level_size(unsigned level) { return 1ull << (12 + 9 * (level - 1)); }
 
@@ -125,15 +137,18 @@ int paging_map(uint64_t root, uint64_t va, uint64_t pa, uint64_t len, uint64_t f
     }
     /* Apply. */
     uint64_t leaf = (flags & LEAF_FLAGS) | PTE_P;
+    bool replaced = false; /* a present entry changed: other CPUs may cache it */
     for (uint64_t v = va, p = pa; v < end;) {
         if (can_use_huge(v, p, end, flags)) {
             pte_t *e = walk(root, v, 2, false, false, &err);
             bool had_table = (*e & PTE_P) && !(*e & PTE_PS);
             pte_t old = *e;
+            replaced |= old & PTE_P;
             *e = p | leaf | PTE_PS;
             if (had_table) { /* 512 small translations replaced by one huge leaf */
                 for (uint64_t off = 0; off < HUGE_PAGE_SIZE; off += PAGE_SIZE)
                     paging_flush(root, v + off);
+                flush_others(root, v, v + HUGE_PAGE_SIZE);
                 free_table_tree(old, 1);
             } else {
                 paging_flush(root, v);
@@ -141,11 +156,14 @@ int paging_map(uint64_t root, uint64_t va, uint64_t pa, uint64_t len, uint64_t f
             v += HUGE_PAGE_SIZE, p += HUGE_PAGE_SIZE;
         } else {
             pte_t *e = walk(root, v, 1, false, false, &err);
+            replaced |= *e & PTE_P;
             *e = p | leaf;
             paging_flush(root, v);
             v += PAGE_SIZE, p += PAGE_SIZE;
         }
     }
+    if (replaced)
+        flush_others(root, va, end);
     return 0;
 }
 
@@ -153,7 +171,7 @@ int paging_map(uint64_t root, uint64_t va, uint64_t pa, uint64_t len, uint64_t f
  * only partly covers.  fn gets the leaf entry.  With dry_run set, only splits
  * (the prepare phase). */
 static int for_each_leaf(uint64_t root, uint64_t va, uint64_t end, bool dry_run, void (*fn)(pte_t *, uint64_t, void *),
-                         void *ctx)
+                         void *ctx, bool *visited)
 {
     uint64_t v = va;
     while (v < end) {
@@ -184,6 +202,7 @@ static int for_each_leaf(uint64_t root, uint64_t va, uint64_t end, bool dry_run,
         if (!dry_run) {
             fn(e, v, ctx);
             paging_flush(root, v);
+            *visited = true;
         }
         v = next;
     }
@@ -202,27 +221,56 @@ static void set_leaf_flags(pte_t *e, uint64_t va, void *flags)
     *e = (*e & (PTE_ADDR_MASK | PTE_PS | PTE_A | PTE_D)) | (*(uint64_t *)flags & LEAF_FLAGS) | PTE_P;
 }
 
+/* Frames unmapped by paging_unmap_each are handed to its callback (which
+ * frees them) only once no CPU can reach them through a stale TLB entry:
+ * in batches, after a shootdown of the range they came from. */
+#define UNMAP_BATCH 64 /* 512 bytes of stack */
+
 struct unmap_each_ctx {
+    uint64_t root;
     void (*fn)(uint64_t pa, void *arg);
     void *arg;
+    uint64_t first_va, last_va; /* range of the batch */
+    unsigned n;
+    uint64_t frames[UNMAP_BATCH];
 };
+
+static void release_batch(struct unmap_each_ctx *c, bool flushed)
+{
+    if (!c->n)
+        return;
+    if (!flushed)
+        flush_others(c->root, c->first_va, c->last_va + PAGE_SIZE);
+    for (unsigned i = 0; i < c->n; i++)
+        c->fn(c->frames[i], c->arg);
+    c->n = 0;
+}
 
 static void clear_leaf_reporting(pte_t *e, uint64_t va, void *ctx)
 {
-    (void)va;
     struct unmap_each_ctx *c = ctx;
-    c->fn(*e & PTE_ADDR_MASK, c->arg);
+    if (c->n == UNMAP_BATCH)
+        release_batch(c, false); /* every leaf in it had its paging_flush */
+    if (!c->n)
+        c->first_va = va;
+    c->last_va = va;
+    c->frames[c->n++] = *e & PTE_ADDR_MASK;
     *e = 0;
 }
 
+/* Prepare, apply, then the other CPUs' flush if any leaf was touched. */
 static int range_op(uint64_t root, uint64_t va, uint64_t len, void (*fn)(pte_t *, uint64_t, void *), void *ctx)
 {
     if (!IS_ALIGNED(va | len, PAGE_SIZE) || va + len < va)
         return -EINVAL;
-    int r = for_each_leaf(root, va, va + len, true, fn, ctx);
+    bool visited = false;
+    int r = for_each_leaf(root, va, va + len, true, fn, ctx, &visited);
     if (r)
         return r;
-    return for_each_leaf(root, va, va + len, false, fn, ctx);
+    r = for_each_leaf(root, va, va + len, false, fn, ctx, &visited);
+    if (visited)
+        flush_others(root, va, va + len);
+    return r;
 }
 
 int paging_unmap(uint64_t root, uint64_t va, uint64_t len)
@@ -232,8 +280,10 @@ int paging_unmap(uint64_t root, uint64_t va, uint64_t len)
 
 int paging_unmap_each(uint64_t root, uint64_t va, uint64_t len, void (*fn)(uint64_t pa, void *arg), void *arg)
 {
-    struct unmap_each_ctx c = {fn, arg};
-    return range_op(root, va, len, clear_leaf_reporting, &c);
+    struct unmap_each_ctx c = {.root = root, .fn = fn, .arg = arg};
+    int r = range_op(root, va, len, clear_leaf_reporting, &c);
+    release_batch(&c, true); /* range_op's own flush covered the rest */
+    return r;
 }
 
 struct visit_ctx {

@@ -1,5 +1,6 @@
 /* User address spaces: creation, VMAs, demand paging (see mm/vm.h). */
 #include <arch/cpu.h>
+#include <arch/percpu.h>
 #include <fs/kernel_api.h>
 #include <kernel/clock.h>
 #include <kernel/errno.h>
@@ -93,8 +94,14 @@ void mm_put(struct mm *mm)
 void mm_activate(struct mm *mm)
 {
     uint64_t root = mm ? mm->root : kmap_root();
+    uint64_t flags = irq_save(); /* the CPU whose CR3 and active_root change must be one */
+    /* Published before the load, with a full barrier (the exchange): a CPU
+     * changing root's entries after this is seen sends this one its TLB
+     * shootdown; one that changed them before, the load below sees. */
+    __atomic_exchange_n(&this_cpu()->active_root, root, __ATOMIC_SEQ_CST);
     if ((read_cr3() & PTE_ADDR_MASK) != root)
         write_cr3(root);
+    irq_restore(flags);
 }
 
 struct vma *vma_find(struct mm *mm, uint64_t addr)
@@ -214,6 +221,11 @@ int vm_map_fixed(struct mm *mm, uint64_t start, uint64_t len, uint32_t prot, uin
 
 uint64_t vma_pte_flags(uint32_t prot)
 {
+    /* A present PROT_NONE page keeps its frame but not the user bit: any
+     * access from user mode faults (x86 has no present-but-unreadable user
+     * entry; with PTE_U it stayed readable after mprotect(PROT_NONE)). */
+    if (!(prot & (PROT_READ | PROT_WRITE | PROT_EXEC)))
+        return PTE_NX;
     uint64_t f = PTE_U;
     if (prot & PROT_WRITE)
         f |= PTE_W;

@@ -1,4 +1,5 @@
 /* Looking at other processes from outside (see proc/inspect.h). */
+#include <arch/percpu.h>
 #include <fs/kernel_api.h>
 #include <kernel/errno.h>
 #include <kernel/string.h>
@@ -73,6 +74,8 @@ static int threads_locked(struct process *p, int tid, struct process_snapshot *o
     out->tid = (int)shown->tid;
     out->state = thread_letter(shown);
     out->nice = __atomic_load_n(&shown->nice, __ATOMIC_RELAXED);
+    out->cpu = __atomic_load_n(&shown->cpu, __ATOMIC_RELAXED);
+    out->cpus_allowed = __atomic_load_n(&shown->cpus_allowed, __ATOMIC_RELAXED) & percpu_online_mask();
     out->sig_pending = shown->sig_pending;
     out->sig_blocked = shown->sig_mask;
     if (tid) {

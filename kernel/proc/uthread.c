@@ -79,6 +79,9 @@ struct thread *uthread_create(struct process *p, const struct trap_frame *tf, vo
     if (!t)
         return NULL;
     *uthread_frame(t) = *tf;
+    /* Inherited from the creator, as Linux does for clone and fork (the
+     * kernel's own threads create init with every CPU). */
+    t->cpus_allowed = __atomic_load_n(&sched_current()->cpus_allowed, __ATOMIC_RELAXED);
     t->proc = p;
     t->fpu = fpu;
     t->tid = (uint32_t)tid;

@@ -54,7 +54,7 @@ static __attribute__((always_inline)) inline uintptr_t sleeper_caller(void)
 
 void kdebug_might_sleep(const char *fn)
 {
-    int count = preempt_count;
+    int count = preempt_count();
     bool irqs_on = irq_enabled();
     if (count == 0 && irqs_on)
         return;
@@ -63,7 +63,7 @@ void kdebug_might_sleep(const char *fn)
 
 void kdebug_might_sleep_holding(const char *fn, const void *lock)
 {
-    int count = preempt_count;
+    int count = preempt_count();
     if (count == 1 && kdebug_holds_only(lock))
         return;
     report_sleep(fn, sleeper_caller(), count, irq_enabled());
@@ -71,7 +71,7 @@ void kdebug_might_sleep_holding(const char *fn, const void *lock)
 
 void kdebug_check_user_return(const struct trap_frame *tf, const char *what, uint64_t n, const char *name)
 {
-    int count = preempt_count;
+    int count = preempt_count();
     unsigned held = kdebug_locks_held();
     bool user_if = tf->rflags & RFLAGS_IF;
     if (count == 0 && held == 0 && user_if)

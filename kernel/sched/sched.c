@@ -1,6 +1,7 @@
 /* The scheduler: run queue, context switches, preemption, sleeping (see sched/sched.h). */
 #include <arch/cpu.h>
 #include <arch/lapic.h>
+#include <arch/percpu.h>
 #include <arch/trap.h>
 #include <kernel/backtrace.h>
 #include <kernel/clock.h>
@@ -23,15 +24,21 @@
 #define STACK_CANARY 0x6e7574736865ccccull
 #define MIN_TIMER_NS 50000ull /* never program the timer closer than 50 µs */
 
-volatile int preempt_count;
-
+/* One run queue for every CPU, FIFO; a CPU takes the first thread whose
+ * affinity mask allows it.  The whole scheduler state is under sched_lock,
+ * which a CPU holds across its context switch: the thread switched out is
+ * in the run queue before its registers are saved, and no other CPU can
+ * take it before the lock is released by the thread switched in. */
 static spinlock_t sched_lock = SPINLOCK_INIT_RANKED(LOCK_RANK_SCHED);
 static struct list_head run_queue = LIST_HEAD_INIT(run_queue);     /* runnable threads, FIFO */
 static struct list_head sleep_list = LIST_HEAD_INIT(sleep_list);   /* threads with a deadline, sorted */
-static struct thread *current;
-static struct thread *idle_thread;
+/* This CPU's scheduler state (struct percpu): the running thread, its idle
+ * thread, "switch at the next preemption point", its timer's deadline. */
+#define current (this_cpu()->cpu_current)
+#define idle_thread (this_cpu()->cpu_idle)
+#define need_resched (this_cpu()->cpu_need_resched)
+#define timer_deadline (this_cpu()->cpu_timer_deadline)
 static struct thread boot_thread;   /* the context kmain runs in */
-static bool need_resched;
 static bool preemption_on;
 static uint32_t next_tid = 1;
 static struct sched_stats stats;
@@ -69,6 +76,7 @@ static void set_name(struct thread *t, const char *name)
 static void thread_init_fields(struct thread *t, const char *name)
 {
     set_name(t, name);
+    t->cpus_allowed = ~0ull;
     list_init(&t->run_link);
     list_init(&t->wait_link);
     list_init(&t->sleep_link);
@@ -89,21 +97,36 @@ static uint64_t slice_of(const struct thread *t)
     return sched_slice_for_nice(__atomic_load_n(&t->nice, __ATOMIC_RELAXED));
 }
 
-/* The deadline the LAPIC timer is programmed for (UINT64_MAX: none).  sched_lock. */
-static uint64_t timer_deadline = UINT64_MAX;
+/* True if another online CPU's timer fires by `deadline`: that CPU wakes
+ * the sleepers due then (the sleep list is shared), so this one need not. */
+static bool other_cpu_timer_by_locked(uint64_t deadline)
+{
+    uint64_t online = percpu_online_mask() & ~(1ull << this_cpu()->index);
+    for (; online; online &= online - 1) {
+        struct percpu *c = percpu_of((unsigned)__builtin_ctzll(online));
+        if (c && c->cpu_timer_deadline <= deadline)
+            return true;
+    }
+    return false;
+}
 
-/* Programs the LAPIC one-shot timer for the next thing that needs the CPU:
- * the earliest sleeper, or the end of the slice when others are runnable.
- * Reprogramming is an MMIO write (an exit to the hypervisor), so the timer
- * is only moved earlier: a timer that fires before anything is due costs one
- * interrupt, which re-arms it for the real deadline. */
+/* Programs this CPU's LAPIC one-shot timer for the next thing that needs
+ * it: the earliest sleeper (unless another CPU's timer comes first; some
+ * CPU's timer always does, since a CPU whose timer fired re-arms here), or
+ * the end of the slice when others are runnable.  Reprogramming is an MMIO
+ * write (an exit to the hypervisor), so the timer is only moved earlier: a
+ * timer that fires before anything is due costs one interrupt, which
+ * re-arms it for the real deadline. */
 static void rearm_timer_locked(void)
 {
     if (!preemption_on)
         return;
     uint64_t deadline = UINT64_MAX;
-    if (!list_empty(&sleep_list))
-        deadline = list_first_entry(&sleep_list, struct thread, sleep_link)->wake_at;
+    if (!list_empty(&sleep_list)) {
+        uint64_t first = list_first_entry(&sleep_list, struct thread, sleep_link)->wake_at;
+        if (!other_cpu_timer_by_locked(first))
+            deadline = first;
+    }
     if (!list_empty(&run_queue) && current != idle_thread)
         deadline = MIN(deadline, current->slice_end);
     if (deadline == UINT64_MAX)
@@ -115,13 +138,67 @@ static void rearm_timer_locked(void)
     lapic_timer_oneshot_ns(timer_deadline - now);
 }
 
-/* Threads that run or wait to run, the idle thread aside (the load). */
+/* Threads that run or wait to run, the idle threads aside (the load). */
 static unsigned count_active_locked(void)
 {
-    unsigned n = current != idle_thread && current->state == THREAD_RUNNING;
+    unsigned n = 0;
+    for (uint64_t online = percpu_online_mask(); online; online &= online - 1) {
+        struct percpu *c = percpu_of((unsigned)__builtin_ctzll(online));
+        n += c && c->cpu_current != c->cpu_idle && c->cpu_current->state == THREAD_RUNNING;
+    }
     list_for_each(it, &run_queue)
         n++;
     return n;
+}
+
+static bool cpu_allows(const struct thread *t, unsigned cpu)
+{
+    return __atomic_load_n(&t->cpus_allowed, __ATOMIC_RELAXED) >> cpu & 1;
+}
+
+/* Makes CPU c switch threads at the end of the IPI sent to it. */
+static void force_resched_locked(struct percpu *c)
+{
+    __atomic_store_n(&c->cpu_need_resched, true, __ATOMIC_RELEASE);
+    lapic_send_ipi(c->apic_id, VEC_RESCHEDULE);
+}
+
+/* Tells CPU c to look at the run queue: an idle CPU switches at once, a
+ * busy one arms its slice timer in the IPI's handler (reschedule_ipi). */
+static void kick_cpu_locked(struct percpu *c)
+{
+    if (c->cpu_current == c->cpu_idle)
+        force_resched_locked(c);
+    else
+        lapic_send_ipi(c->apic_id, VEC_RESCHEDULE);
+}
+
+/* Finds a CPU for t, which just entered the run queue: this CPU if it is
+ * idle and allowed, else an idle CPU it may run on (woken by IPI), else this
+ * CPU if allowed (its slice timer, armed by the caller's rearm, ends the
+ * current slice), else any CPU it may run on, told to arm its slice timer. */
+static void place_locked(struct thread *t)
+{
+    struct percpu *self = this_cpu();
+    uint64_t allowed = __atomic_load_n(&t->cpus_allowed, __ATOMIC_RELAXED) & percpu_online_mask();
+    bool here = allowed >> self->index & 1;
+    if (here && self->cpu_current == self->cpu_idle) {
+        need_resched = true;
+        return;
+    }
+    struct percpu *busy = NULL;
+    for (uint64_t m = allowed & ~(1ull << self->index); m; m &= m - 1) {
+        struct percpu *c = percpu_of((unsigned)__builtin_ctzll(m));
+        if (!c)
+            continue;
+        if (c->cpu_current == c->cpu_idle && !c->cpu_need_resched) {
+            kick_cpu_locked(c);
+            return;
+        }
+        busy = busy ? busy : c;
+    }
+    if (!here && busy)
+        kick_cpu_locked(busy);
 }
 
 static void make_runnable_locked(struct thread *t)
@@ -129,8 +206,19 @@ static void make_runnable_locked(struct thread *t)
     loadavg_account(now_ns(), count_active_locked);
     t->state = THREAD_RUNNABLE;
     list_add_tail(&t->run_link, &run_queue);
-    if (current == idle_thread)
-        need_resched = true;
+    place_locked(t);
+}
+
+/* The first thread in the run queue this CPU may run, or NULL. */
+static struct thread *first_runnable_here_locked(void)
+{
+    unsigned cpu = this_cpu()->index;
+    list_for_each(it, &run_queue) {
+        struct thread *t = list_entry(it, struct thread, run_link);
+        if (cpu_allows(t, cpu))
+            return t;
+    }
+    return NULL;
 }
 
 static void thread_free(struct thread *t)
@@ -145,6 +233,7 @@ static void wake_locked(struct thread *t);
  * is an exiting thread off its stack, so only now may it be freed or joined. */
 static void finish_switch(struct thread *prev)
 {
+    current->cpu = this_cpu()->index;
     thread_switch_in(current);
     if (prev->state != THREAD_EXITING)
         return;
@@ -166,16 +255,18 @@ static void schedule_locked(void)
     struct thread *prev = current;
     uint64_t now = now_ns();
     loadavg_account(now, count_active_locked);
+    need_resched = false;
     if (prev->state == THREAD_RUNNING && prev != idle_thread) {
         prev->state = THREAD_RUNNABLE;
         list_add_tail(&prev->run_link, &run_queue);
     }
-    struct thread *next = idle_thread;
-    if (!list_empty(&run_queue)) {
-        next = list_first_entry(&run_queue, struct thread, run_link);
+    struct thread *next = first_runnable_here_locked();
+    if (next)
         list_del(&next->run_link);
-    }
-    need_resched = false;
+    else
+        next = idle_thread;
+    if (prev->state == THREAD_RUNNABLE && prev != next)
+        place_locked(prev); /* it waits: an idle CPU may take it */
     next->state = THREAD_RUNNING;
     if (prev->kstack && *(uint64_t *)prev->kstack != STACK_CANARY)
         panic("kernel stack overflow in thread %s (tid %u)", prev->name, prev->tid);
@@ -184,6 +275,7 @@ static void schedule_locked(void)
         next->switched_in = now;
         next->slice_end = now + slice_of(next);
         stats.context_switches++;
+        this_cpu()->cpu_switches++;
         current = next;
         rearm_timer_locked();
         thread_switch_out(prev);
@@ -221,7 +313,7 @@ void sched_yield(void)
 
 void sched_preempt_point(void)
 {
-    if (need_resched && preempt_count == 0 && current) {
+    if (need_resched && preempt_count() == 0 && current) {
         if (current != idle_thread)
             stats.preemptions++;
         schedule();
@@ -242,11 +334,14 @@ void sched_preempt_point(void)
 static bool idle_poll(void)
 {
     uint64_t until = now_ns() + IDLE_POLL_NS;
-    uint64_t switches = __atomic_load_n(&stats.context_switches, __ATOMIC_RELAXED);
+    /* This CPU's switches only: the idle thread never leaves its CPU, and
+     * other CPUs' switches must not keep this one from halting. */
+    struct percpu *cpu = this_cpu();
+    uint64_t switches = __atomic_load_n(&cpu->cpu_switches, __ATOMIC_RELAXED);
     irq_enable();
     bool ran = false;
-    while (!__atomic_load_n(&need_resched, __ATOMIC_RELAXED) && now_ns() < until) {
-        if (__atomic_load_n(&stats.context_switches, __ATOMIC_RELAXED) != switches) {
+    while (!__atomic_load_n(&cpu->cpu_need_resched, __ATOMIC_RELAXED) && now_ns() < until) {
+        if (__atomic_load_n(&cpu->cpu_switches, __ATOMIC_RELAXED) != switches) {
             ran = true;
             break;
         }
@@ -256,7 +351,7 @@ static bool idle_poll(void)
     return ran || need_resched;
 }
 
-static void idle_loop(void *unused)
+static __noreturn void idle_loop(void *unused)
 {
     (void)unused;
     for (;;) {
@@ -497,6 +592,10 @@ void sched_wake_interruptible(struct thread *t)
             sleep_remove_locked(t);
         make_runnable_locked(t);
         rearm_timer_locked();
+    } else if (t->state == THREAD_RUNNING && t != current) {
+        /* Running on another CPU, perhaps in user mode with no reason to
+         * enter the kernel: the IPI's return to user delivers the signal. */
+        lapic_send_ipi(percpu_of(t->cpu)->apic_id, VEC_RESCHEDULE);
     }
     spin_unlock_irqrestore(&sched_lock, flags);
 }
@@ -546,7 +645,20 @@ static void timer_interrupt(struct trap_frame *tf, void *unused)
         }
         make_runnable_locked(t);
     }
-    if (!list_empty(&run_queue) && (current == idle_thread || now >= current->slice_end))
+    if (first_runnable_here_locked() && (current == idle_thread || now >= current->slice_end))
+        need_resched = true;
+    rearm_timer_locked();
+    spin_unlock(&sched_lock);
+}
+
+/* Another CPU put a thread in the run queue that this one may run: when
+ * idle, switch to it at the end of this interrupt; when busy, make sure the
+ * slice timer will end the current slice. */
+static void reschedule_ipi(struct trap_frame *tf, void *unused)
+{
+    (void)tf, (void)unused;
+    spin_lock(&sched_lock);
+    if (current == idle_thread && first_runnable_here_locked())
         need_resched = true;
     rearm_timer_locked();
     spin_unlock(&sched_lock);
@@ -558,24 +670,22 @@ int sched_init(void)
     boot_thread.state = THREAD_RUNNING;
     current = &boot_thread;
     stats.threads = 1;
-    struct thread *idle = kthread_create("idle", idle_loop, NULL);
+    /* The idle thread never waits in the run queue: it runs when no other
+     * thread may. */
+    struct thread *idle = sched_create_idle();
     if (!idle)
         return -ENOMEM;
-    /* The idle thread never waits in the run queue: it runs when it is empty. */
     uint64_t flags = spin_lock_irqsave(&sched_lock);
-    list_del(&idle->run_link);
-    idle->state = THREAD_BLOCKED;
-    need_resched = false;
     idle_thread = idle;
-    stats.threads--;
     spin_unlock_irqrestore(&sched_lock, flags);
     return 0;
 }
 
 void sched_start_preemption(void)
 {
-    if (trap_set_handler(VEC_TIMER, timer_interrupt, NULL))
-        panic("sched: timer vector already taken");
+    if (trap_set_handler(VEC_TIMER, timer_interrupt, NULL) ||
+        trap_set_handler(VEC_RESCHEDULE, reschedule_ipi, NULL))
+        panic("sched: timer or reschedule vector already taken");
     uint64_t flags = spin_lock_irqsave(&sched_lock);
     preemption_on = true;
     current->slice_end = now_ns() + slice_of(current);
@@ -594,8 +704,64 @@ void sched_get_stats(struct sched_stats *out)
     *out = stats;
     loadavg_account(now_ns(), count_active_locked);
     loadavg_read(out->loadavg);
-    out->idle_ns = thread_cpu_ns(idle_thread);
+    out->idle_ns = 0;
+    for (uint64_t online = percpu_online_mask(); online; online &= online - 1)
+        out->idle_ns += sched_cpu_idle_ns((unsigned)__builtin_ctzll(online));
     spin_unlock_irqrestore(&sched_lock, flags);
+}
+
+unsigned sched_this_cpu(void)
+{
+    return this_cpu()->index;
+}
+
+uint64_t sched_cpu_idle_ns(unsigned cpu)
+{
+    struct percpu *c = percpu_of(cpu);
+    return c && c->cpu_idle ? thread_cpu_ns(c->cpu_idle) : 0;
+}
+
+struct thread *sched_create_idle(void)
+{
+    struct thread *t = kthread_create_paused("idle", idle_loop, NULL);
+    if (!t)
+        return NULL;
+    uint64_t flags = spin_lock_irqsave(&sched_lock);
+    stats.threads--; /* idle threads are not counted */
+    spin_unlock_irqrestore(&sched_lock, flags);
+    return t;
+}
+
+__noreturn void sched_run_cpu(struct thread *idle)
+{
+    irq_disable();
+    spin_lock(&sched_lock);
+    idle_thread = idle;
+    current = idle;
+    timer_deadline = UINT64_MAX;
+    idle->state = THREAD_RUNNING;
+    idle->cpu = this_cpu()->index;
+    idle->switched_in = now_ns();
+    rearm_timer_locked();
+    spin_unlock(&sched_lock);
+    idle_loop(NULL);
+}
+
+int sched_set_affinity(struct thread *t, uint64_t mask)
+{
+    mask &= percpu_online_mask();
+    if (!mask)
+        return -EINVAL;
+    uint64_t flags = spin_lock_irqsave(&sched_lock);
+    __atomic_store_n(&t->cpus_allowed, mask, __ATOMIC_RELAXED);
+    if (t->state == THREAD_RUNNING && t != current && !(mask >> t->cpu & 1))
+        force_resched_locked(percpu_of(t->cpu)); /* its CPU puts it back in the run queue */
+    else if (t->state == THREAD_RUNNABLE)
+        place_locked(t); /* waiting: an allowed CPU must come for it */
+    spin_unlock_irqrestore(&sched_lock, flags);
+    if (t == current && !(mask >> this_cpu()->index & 1))
+        sched_yield();
+    return 0;
 }
 
 bool sched_others_runnable(void)

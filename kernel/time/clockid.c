@@ -82,9 +82,11 @@ int clock_resolve(int32_t id, struct clock_ref *out)
  * value whole.  The running thread's current slice is added here. */
 uint64_t thread_cpu_ns(struct thread *t)
 {
-    uint64_t ns = t->runtime_ns;
-    if (t == sched_current())
-        ns += clock_monotonic_ns() - t->switched_in;
+    /* Read without sched_lock: a thread running on another CPU may be
+     * switched out meanwhile, and the sum be off by that moment. */
+    uint64_t ns = __atomic_load_n(&t->runtime_ns, __ATOMIC_RELAXED);
+    if (__atomic_load_n(&t->state, __ATOMIC_RELAXED) == THREAD_RUNNING)
+        ns += clock_monotonic_ns() - __atomic_load_n(&t->switched_in, __ATOMIC_RELAXED);
     return ns;
 }
 

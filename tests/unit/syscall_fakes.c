@@ -24,6 +24,8 @@ uint64_t fake_last_deadline;
 int fake_sleeps;
 uint64_t fake_signal_after_ns;
 unsigned fake_fd_limit = 1024;
+uint64_t fake_online_cpus;
+unsigned fake_cpu;
 int fake_machine_exit_code = -1, fake_machine_reboots;
 jmp_buf *fake_machine_jmp;
 
@@ -43,6 +45,10 @@ void fakes_init(void)
         strcpy(fake_thread[i].name, "prog");
         list_add_tail(&fake_thread[i].proc_link, &fake_proc.threads);
     }
+    fake_thread[0].state = THREAD_RUNNING;
+    fake_thread[0].cpus_allowed = fake_thread[1].cpus_allowed = ~0ull;
+    fake_online_cpus = 1;
+    fake_cpu = 0;
     fake_thread[0].runtime_ns = 1000;
     fake_thread[0].switched_in = fake_mono_ns - 500; /* running for 500 ns */
     fake_thread[1].runtime_ns = 7000;
@@ -90,6 +96,16 @@ int64_t strncpy_from_user(char *dst, uint64_t usrc, size_t max)
 
 struct process *current_process(void) { return &fake_proc; }
 struct thread *sched_current(void) { return &fake_thread[0]; }
+uint64_t percpu_online_mask(void) { return fake_online_cpus; }
+unsigned sched_this_cpu(void) { return fake_cpu; }
+
+int sched_set_affinity(struct thread *t, uint64_t mask)
+{
+    if (!(mask & fake_online_cpus))
+        return -EINVAL;
+    t->cpus_allowed = mask & fake_online_cpus;
+    return 0;
+}
 uint64_t clock_monotonic_ns(void) { return fake_mono_ns; }
 uint64_t clock_realtime_ns(void) { return fake_realtime_at_boot_ns + fake_mono_ns; }
 bool signal_pending(struct thread *t) { (void)t; return false; }

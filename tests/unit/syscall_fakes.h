@@ -32,6 +32,8 @@ extern uint64_t fake_signal_after_ns;
 
 extern unsigned fake_fd_limit;
 extern int fake_console_level; /* printk_set_level's last value */
+extern uint64_t fake_online_cpus; /* percpu_online_mask(); 1 after fakes_init */
+extern unsigned fake_cpu;         /* the CPU sched_this_cpu() says the caller runs on */
 extern int fake_machine_exit_code, fake_machine_reboots;
 extern jmp_buf *fake_machine_jmp;
 

@@ -135,6 +135,22 @@ static void test_sched_slice(void)
     CHECK_EQ(opt.sched_slice_us, 0);
 }
 
+static void test_nr_cpus(void)
+{
+    CHECK_EQ(parse(""), 0);
+    CHECK_EQ(opt.nr_cpus, 0); /* every CPU found */
+    CHECK_EQ(parse("nr_cpus=4"), 0);
+    CHECK_EQ(opt.nr_cpus, 4);
+    CHECK_EQ(parse("nr_cpus=64"), 0);
+    CHECK_EQ(opt.nr_cpus, 64);
+    CHECK_EQ(parse("nr_cpus=0"), 1);
+    CHECK_EQ(opt.nr_cpus, 0);
+    CHECK(strstr(last_warning, "nr_cpus=0") != NULL);
+    CHECK_EQ(parse("nr_cpus=65"), 1);
+    CHECK_EQ(parse("nr_cpus=2x"), 1);
+    CHECK_EQ(opt.nr_cpus, 0);
+}
+
 static void test_unterminated_quote(void)
 {
     CHECK_EQ(parse("test=\"abc def"), 0);
@@ -145,6 +161,7 @@ int main(void)
 {
     return unit_main("cmdline", (struct unit_test[]){
                                     UNIT(test_defaults),
+                                    UNIT(test_nr_cpus),
                                     UNIT(test_loglevel_and_quiet),
                                     UNIT(test_sched_slice), UNIT(test_sev_secrets),
                                     UNIT(test_virtio_mmio_devices),

@@ -228,6 +228,31 @@ static void test_affinity_and_cpu(void)
     CHECK_EQ(CALL(sys_sched_yield, 0), 0);
 }
 
+/* CPUs 0, 1 and 3 online; the caller on CPU 3. */
+static void test_affinity_with_several_cpus(void)
+{
+    fakes_init();
+    fake_online_cpus = 0xb;
+    fake_cpu = 3;
+    uint64_t mask[2] = {0, 0};
+    CHECK_EQ(CALL(sys_sched_getaffinity, 0, 8, U(mask)), 8);
+    CHECK_EQ(mask[0], 0xb);
+    mask[0] = 0x4; /* CPU 2 only: offline */
+    CHECK_EQ(CALL(sys_sched_setaffinity, 0, 8, U(mask)), -EINVAL);
+    mask[0] = 0x6; /* CPUs 1 and 2: 1 is kept */
+    CHECK_EQ(CALL(sys_sched_setaffinity, 0, 8, U(mask)), 0);
+    CHECK_EQ(CALL(sys_sched_getaffinity, 0, 8, U(mask)), 8);
+    CHECK_EQ(mask[0], 0x2);
+    mask[0] = 0x8; /* another thread of the process, by tid */
+    CHECK_EQ(CALL(sys_sched_setaffinity, 101, 8, U(mask)), 0);
+    CHECK_EQ(fake_thread[1].cpus_allowed, 0x8);
+    CHECK_EQ(CALL(sys_sched_getaffinity, 101, 8, U(mask)), 8);
+    CHECK_EQ(mask[0], 0x8);
+    uint32_t cpu = 9;
+    CHECK_EQ(CALL(sys_getcpu, U(&cpu), 0, 0), 0);
+    CHECK_EQ(cpu, 3);
+}
+
 static int64_t reboot_call(uint64_t m1, uint64_t m2, uint64_t cmd, uint64_t arg)
 {
     jmp_buf jb;
@@ -369,6 +394,7 @@ int main(void)
                                      UNIT(test_prlimit64),
                                      UNIT(test_sysinfo),
                                      UNIT(test_affinity_and_cpu),
+                                     UNIT(test_affinity_with_several_cpus),
                                      UNIT(test_reboot),
                                      UNIT(test_prctl_name),
                                      UNIT(test_personality),

@@ -37,7 +37,11 @@ void cpu_features_init(void)
         cpu_has.invariant_tsc = d & (1u << 8);
     }
     cpu_has.nx = rdmsr(MSR_EFER) & EFER_NXE;
+    cpu_features_enable_cpu();
+}
 
+void cpu_features_enable_cpu(void)
+{
     uint64_t cr4 = read_cr4();
     if (cpu_has.pge)
         cr4 |= CR4_PGE;
@@ -45,7 +49,7 @@ void cpu_features_init(void)
         cr4 |= CR4_SMEP;
     if (cpu_has.smap) {
         cr4 |= CR4_SMAP;
-        uaccess_smap = 1;
+        uaccess_smap = 1; /* the same on every CPU: QEMU's vCPUs are alike */
     }
     if (cpu_has.umip)
         cr4 |= CR4_UMIP;

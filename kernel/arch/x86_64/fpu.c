@@ -43,17 +43,24 @@ void fpu_restore(const void *area)
         __asm__ volatile("fxrstor64 (%0)" ::"r"(area) : "memory");
 }
 
-int fpu_init(void)
+void fpu_init_cpu(void)
 {
     write_cr0((read_cr0() | CR0_MP) & ~(CR0_EM | CR0_TS));
     uint64_t cr4 = read_cr4() | CR4_OSFXSR | CR4_OSXMMEXCPT;
     if (cpu_has.xsave)
         cr4 |= CR4_OSXSAVE;
     write_cr4(cr4);
-    if (cpu_has.xsave) {
-        xcr0 = XCR0_X87 | XCR0_SSE | (cpu_has.avx ? XCR0_AVX : 0);
+    if (cpu_has.xsave)
         /* Sets XCR0.  Clobbers: nothing else. */
         __asm__ volatile("xsetbv" ::"c"(0), "a"((uint32_t)xcr0), "d"((uint32_t)(xcr0 >> 32)));
+}
+
+int fpu_init(void)
+{
+    if (cpu_has.xsave)
+        xcr0 = XCR0_X87 | XCR0_SSE | (cpu_has.avx ? XCR0_AVX : 0);
+    fpu_init_cpu();
+    if (cpu_has.xsave) {
         uint32_t a, b, c, d;
         cpuid(0xd, 0, &a, &b, &c, &d);
         if (b >= 576 && b <= sizeof initial_state) {

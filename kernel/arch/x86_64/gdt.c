@@ -1,9 +1,14 @@
-/* GDT and TSS.  The TSS carries rsp0 (the kernel stack for traps from user
- * mode) and the IST stacks that double fault, NMI and machine check switch to,
- * so that these are handled even when the current stack is broken. */
+/* GDT and TSS, one of each per CPU.  The TSS carries rsp0 (the kernel stack
+ * for traps from user mode) and the IST stacks that double fault, NMI and
+ * machine check switch to, so that these are handled even when the current
+ * stack is broken.  The boot CPU's are static; an application processor's
+ * are allocated when it starts and hang off its struct percpu (arch). */
 #include <arch/boot_layout.h>
+#include <arch/percpu.h>
 #include <arch/trap.h>
+#include <kernel/errno.h>
 #include <kernel/string.h>
+#include <mm/slab.h>
 
 struct tss {
     uint32_t reserved0;
@@ -18,11 +23,8 @@ struct tss {
 #define IST_STACK_SIZE 8192
 enum { IST_DOUBLE_FAULT = 1, IST_NMI = 2, IST_MACHINE_CHECK = 3 };
 
-static struct tss tss;
-static uint8_t ist_stacks[3][IST_STACK_SIZE] __attribute__((aligned(16)));
-
 /* null, kernel code, kernel data, user data, user code, TSS (two slots). */
-static uint64_t gdt[7] = {
+static const uint64_t gdt_template[7] = {
     0,
     0x00af9a000000ffff, /* 0x08 kernel code, 64-bit */
     0x00cf92000000ffff, /* 0x10 kernel data */
@@ -32,24 +34,33 @@ static uint64_t gdt[7] = {
     0,
 };
 
+struct cpu_tables {
+    uint64_t gdt[7];
+    struct tss tss;
+    uint8_t ist_stacks[3][IST_STACK_SIZE] __attribute__((aligned(16)));
+};
+
+static struct cpu_tables boot_tables;
+
 struct descriptor_ptr {
     uint16_t limit;
     uint64_t base;
 } __packed;
 
-void gdt_init(void)
+static void load_tables(struct cpu_tables *t)
 {
-    memset(&tss, 0, sizeof tss);
+    memcpy(t->gdt, gdt_template, sizeof t->gdt);
+    memset(&t->tss, 0, sizeof t->tss);
     for (int i = 0; i < 3; i++)
-        tss.ist[i] = (uint64_t)&ist_stacks[i][IST_STACK_SIZE];
-    tss.iomap_base = sizeof tss; /* no I/O permission bitmap: ring 3 gets no ports */
+        t->tss.ist[i] = (uint64_t)&t->ist_stacks[i][IST_STACK_SIZE];
+    t->tss.iomap_base = sizeof t->tss; /* no I/O permission bitmap: ring 3 gets no ports */
 
-    uint64_t base = (uint64_t)&tss, limit = sizeof tss - 1;
-    gdt[5] = (limit & 0xffff) | ((base & 0xffffff) << 16) | (0x89ull << 40) /* present, 64-bit TSS */
-             | (((limit >> 16) & 0xf) << 48) | (((base >> 24) & 0xff) << 56);
-    gdt[6] = base >> 32;
+    uint64_t base = (uint64_t)&t->tss, limit = sizeof t->tss - 1;
+    t->gdt[5] = (limit & 0xffff) | ((base & 0xffffff) << 16) | (0x89ull << 40) /* present, 64-bit TSS */
+                | (((limit >> 16) & 0xf) << 48) | (((base >> 24) & 0xff) << 56);
+    t->gdt[6] = base >> 32;
 
-    struct descriptor_ptr p = {sizeof gdt - 1, (uint64_t)gdt};
+    struct descriptor_ptr p = {sizeof t->gdt - 1, (uint64_t)t->gdt};
     /* Loads the GDT, reloads every segment register (cs through a far return)
      * and the task register.  Clobbers: rax, memory. */
     __asm__ volatile("lgdt %0\n\t"
@@ -68,9 +79,32 @@ void gdt_init(void)
                      : "rax", "memory");
 }
 
+void gdt_init(void)
+{
+    this_cpu()->arch = &boot_tables;
+    load_tables(&boot_tables);
+}
+
+int gdt_alloc_cpu(struct percpu *cpu)
+{
+    cpu->arch = kmalloc(sizeof(struct cpu_tables));
+    return cpu->arch ? 0 : -ENOMEM;
+}
+
+void gdt_free_cpu(struct percpu *cpu)
+{
+    kfree(cpu->arch);
+    cpu->arch = NULL;
+}
+
+void gdt_load_cpu(struct percpu *cpu)
+{
+    load_tables(cpu->arch);
+}
+
 void tss_set_kernel_stack(uint64_t rsp0)
 {
-    tss.rsp[0] = rsp0;
+    ((struct cpu_tables *)this_cpu()->arch)->tss.rsp[0] = rsp0;
 }
 
 int tss_ist_for_vector(unsigned vector)

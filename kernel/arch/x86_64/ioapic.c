@@ -1,6 +1,7 @@
 /* The I/O APIC at its standard address (microvm, pc and q35 all put it
  * there).  ioapic_lock protects the index/data register pair. */
 #include <arch/ioapic.h>
+#include <arch/percpu.h>
 #include <arch/trap.h>
 #include <kernel/errno.h>
 #include <kernel/spinlock.h>
@@ -54,7 +55,9 @@ int ioapic_route(unsigned pin, bool level, bool active_low)
         return -EINVAL;
     uint32_t low = (VEC_IRQ_BASE + pin) | (level ? RED_LEVEL : 0) | (active_low ? RED_ACTIVE_LOW : 0);
     uint64_t flags = spin_lock_irqsave(&ioapic_lock);
-    ioapic_write(IOAPIC_REDTBL(pin) + 1, 0); /* destination: APIC ID 0 */
+    /* Every device interrupt goes to CPU 0, the boot CPU (physical
+     * destination: its APIC id in bits 56-63). */
+    ioapic_write(IOAPIC_REDTBL(pin) + 1, percpu_of(0)->apic_id << 24);
     ioapic_write(IOAPIC_REDTBL(pin), low);
     spin_unlock_irqrestore(&ioapic_lock, flags);
     return 0;

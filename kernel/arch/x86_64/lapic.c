@@ -15,6 +15,8 @@
 #define REG_TPR 0x80
 #define REG_EOI 0xb0
 #define REG_SVR 0xf0
+#define REG_ICR_LOW 0x300
+#define REG_ICR_HIGH 0x310 /* xAPIC only; x2APIC writes the ICR as one 64-bit MSR */
 #define REG_LVT_TIMER 0x320
 #define REG_LVT_LINT0 0x350
 #define REG_LVT_LINT1 0x360
@@ -26,6 +28,11 @@
 #define SVR_ENABLE 0x100
 #define LVT_MASKED (1u << 16)
 #define DIVIDE_BY_16 0x3
+#define ICR_INIT (5u << 8)
+#define ICR_STARTUP (6u << 8)
+#define ICR_LEVEL_ASSERT (1u << 14)
+#define ICR_DELIVERY_PENDING (1u << 12) /* xAPIC only */
+#define MSR_X2APIC_ICR 0x830
 
 static bool x2apic;
 static volatile uint32_t *mmio;
@@ -71,18 +78,23 @@ int lapic_init(void)
     uint64_t base = rdmsr(MSR_APIC_BASE);
     if (c & (1u << 21)) {
         x2apic = true;
-        wrmsr(MSR_APIC_BASE, base | APIC_BASE_ENABLE | APIC_BASE_X2APIC);
     } else {
-        wrmsr(MSR_APIC_BASE, base | APIC_BASE_ENABLE);
         mmio = ioremap(base & ~0xfffull, 4096);
         if (!mmio)
             return -ENOMEM;
     }
-    if (!boot_cpu_known) {
-        uint32_t id = lapic_read(REG_ID);
-        boot_cpu_id = x2apic ? id : id >> 24;
+    lapic_init_cpu();
+    if (!boot_cpu_known) { /* the boot CPU runs lapic_init first */
+        boot_cpu_id = lapic_id();
         boot_cpu_known = true;
     }
+    return 0;
+}
+
+void lapic_init_cpu(void)
+{
+    uint64_t base = rdmsr(MSR_APIC_BASE);
+    wrmsr(MSR_APIC_BASE, base | APIC_BASE_ENABLE | (x2apic ? APIC_BASE_X2APIC : 0));
     lapic_write(REG_TPR, 0);
     lapic_write(REG_LVT_LINT0, LVT_MASKED);
     lapic_write(REG_LVT_LINT1, LVT_MASKED);
@@ -91,7 +103,53 @@ int lapic_init(void)
     lapic_write(REG_TIMER_DIVIDE, DIVIDE_BY_16);
     lapic_write(REG_SVR, SVR_ENABLE | VEC_SPURIOUS);
     lapic_eoi();
-    return 0;
+}
+
+uint32_t lapic_id(void)
+{
+    return x2apic ? lapic_read(REG_ID) : lapic_read(REG_ID) >> 24;
+}
+
+/* Writes the interrupt command register: the destination's APIC id and the
+ * command.  xAPIC needs two writes that no interrupt on this CPU may come
+ * between (its handler could send an IPI of its own), and waits for the
+ * previous command to be taken. */
+static void send_icr(uint32_t apic_id, uint32_t command)
+{
+    if (x2apic) {
+        /* The x2APIC ICR write is not serializing: without the fence the
+         * IPI could overtake the stores it announces (need_resched, a TLB
+         * request).  Clobbers: memory. */
+        __asm__ volatile("mfence; lfence" ::: "memory");
+        wrmsr(MSR_X2APIC_ICR, (uint64_t)apic_id << 32 | command);
+        return;
+    }
+    uint64_t flags = irq_save();
+    while (mmio[REG_ICR_LOW / 4] & ICR_DELIVERY_PENDING)
+        cpu_relax();
+    mmio[REG_ICR_HIGH / 4] = apic_id << 24;
+    mmio[REG_ICR_LOW / 4] = command;
+    irq_restore(flags);
+}
+
+void lapic_send_ipi(uint32_t apic_id, uint8_t vector)
+{
+    send_icr(apic_id, vector); /* fixed delivery, physical destination */
+}
+
+void lapic_send_init(uint32_t apic_id)
+{
+    send_icr(apic_id, ICR_INIT | ICR_LEVEL_ASSERT);
+}
+
+void lapic_send_startup(uint32_t apic_id, uint64_t trampoline)
+{
+    send_icr(apic_id, ICR_STARTUP | (uint32_t)(trampoline >> 12));
+}
+
+bool lapic_id_reachable(uint32_t apic_id)
+{
+    return x2apic || apic_id < 255;
 }
 
 void lapic_eoi(void)

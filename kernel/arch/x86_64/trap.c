@@ -181,7 +181,7 @@ static bool kernel_user_fault(struct trap_frame *tf)
     if (!fixup || addr >= USER_TOP)
         return false;
     struct process *p = current_process();
-    if (p && (tf->rflags & RFLAGS_IF) && preempt_count == 0) {
+    if (p && (tf->rflags & RFLAGS_IF) && preempt_count() == 0) {
         irq_enable();
         int r = vm_handle_fault(p->mm, addr, tf->error_code & PF_WRITE, false);
         irq_disable();

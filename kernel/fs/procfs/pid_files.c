@@ -71,6 +71,25 @@ static bool mm_usage_of(int pid, struct mm_usage *u)
     return true;
 }
 
+/* A CPU mask as Linux's list format: "0-2,5". */
+static void show_cpu_list(struct textbuf *b, uint64_t mask)
+{
+    const char *sep = "";
+    for (unsigned c = 0; c < 64; c++) {
+        if (!(mask >> c & 1))
+            continue;
+        unsigned last = c;
+        while (last + 1 < 64 && (mask >> (last + 1) & 1))
+            last++;
+        if (last == c)
+            tb_printf(b, "%s%u", sep, c);
+        else
+            tb_printf(b, "%s%u-%u", sep, c, last);
+        sep = ",";
+        c = last;
+    }
+}
+
 int proc_show_stat(struct proc_inode *pi, struct textbuf *b)
 {
     struct process_snapshot s;
@@ -91,7 +110,7 @@ int proc_show_stat(struct proc_inode *pi, struct textbuf *b)
     tb_printf(b, "%lu %lu %lu %lu ", s.sig_pending | s.shared_pending, s.sig_blocked, s.sig_ignored, s.sig_caught);
     /* wchan nswap cnswap exit_signal processor rt_priority policy
      * delayacct_blkio_ticks guest_time cguest_time */
-    tb_printf(b, "0 0 0 %d 0 0 0 0 0 0 ", s.exit_signal);
+    tb_printf(b, "0 0 0 %d %u 0 0 0 0 0 ", s.exit_signal, s.cpu);
     tb_printf(b, "0 0 %lu %lu %lu %lu %lu 0\n", u.start_brk, u.arg_start, u.arg_end, u.env_start, u.env_end);
     return 0;
 }
@@ -158,10 +177,12 @@ int proc_show_status(struct proc_inode *pi, struct textbuf *b)
     tb_printf(b, "Threads:\t%d\n", s.nthreads);
     tb_printf(b, "SigPnd:\t%016lx\nShdPnd:\t%016lx\nSigBlk:\t%016lx\nSigIgn:\t%016lx\nSigCgt:\t%016lx\n",
               s.sig_pending, s.shared_pending, s.sig_blocked, s.sig_ignored, s.sig_caught);
-    /* Everything runs as root with every capability, on CPU 0. */
+    /* Everything runs as root with every capability. */
     tb_printf(b, "CapInh:\t0000000000000000\nCapPrm:\t000001ffffffffff\nCapEff:\t000001ffffffffff\n"
                  "CapBnd:\t000001ffffffffff\nCapAmb:\t0000000000000000\nNoNewPrivs:\t0\nSeccomp:\t0\n");
-    tb_printf(b, "Cpus_allowed:\t1\nCpus_allowed_list:\t0\n");
+    tb_printf(b, "Cpus_allowed:\t%lx\nCpus_allowed_list:\t", s.cpus_allowed);
+    show_cpu_list(b, s.cpus_allowed);
+    tb_printf(b, "\n");
     return 0;
 }
 

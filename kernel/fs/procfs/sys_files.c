@@ -1,6 +1,7 @@
 /* The files of /proc about the whole machine, in Linux's layouts
  * (free, uptime, top, df and mount parse them), and /proc/sys. */
 #include <arch/cpu.h>
+#include <arch/percpu.h>
 #include <fs/mount.h>
 #include <fs/namei.h>
 #include <ipc/ipc.h>
@@ -95,6 +96,17 @@ static uint32_t cpuid_reg(uint32_t leaf, unsigned reg)
     return r[reg];
 }
 
+/* What /proc/cpuinfo says of every CPU. */
+struct cpu_ident {
+    const char *vendor, *name;
+    unsigned family, model;
+    uint32_t sig, max_leaf;
+    uint64_t khz;
+    uint32_t sizes;
+};
+
+static void show_one_cpu(struct textbuf *b, unsigned cpu, uint32_t apic_id, const struct cpu_ident *id);
+
 static int show_cpuinfo(struct proc_inode *pi, struct textbuf *b)
 {
     (void)pi;
@@ -114,12 +126,28 @@ static int show_cpuinfo(struct proc_inode *pi, struct textbuf *b)
         name++;
     uint64_t khz = clock_tsc_hz() / 1000;
     uint32_t sizes = cpuid_reg(0x80000008, 0);
-    tb_printf(b, "processor\t: 0\nvendor_id\t: %s\ncpu family\t: %u\nmodel\t\t: %u\nmodel name\t: %s\n",
-              (const char *)vendor, family, model, name);
-    tb_printf(b, "stepping\t: %u\ncpu MHz\t\t: %lu.%03lu\n", sig & 0xf, khz / 1000, khz % 1000);
-    tb_printf(b, "physical id\t: 0\nsiblings\t: 1\ncore id\t\t: 0\ncpu cores\t: 1\napicid\t\t: 0\n"
-                 "initial apicid\t: 0\nfpu\t\t: yes\nfpu_exception\t: yes\ncpuid level\t: %u\nwp\t\t: yes\nflags\t\t:",
-              max_leaf);
+    /* One block per online CPU; QEMU's vCPUs are alike, so CPUID read here
+     * describes them all.  Every CPU is a core of socket 0. */
+    for (unsigned cpu = 0; cpu < MAX_CPUS; cpu++) {
+        struct percpu *c = percpu_of(cpu);
+        if (c)
+            show_one_cpu(b, cpu, c->apic_id, &(struct cpu_ident){(const char *)vendor, name, family, model, sig,
+                                                                 max_leaf, khz, sizes});
+    }
+    return 0;
+}
+
+static void show_one_cpu(struct textbuf *b, unsigned cpu, uint32_t apic_id, const struct cpu_ident *id)
+{
+    unsigned n = percpu_online_count();
+    uint64_t khz = id->khz;
+    uint32_t sizes = id->sizes;
+    tb_printf(b, "processor\t: %u\nvendor_id\t: %s\ncpu family\t: %u\nmodel\t\t: %u\nmodel name\t: %s\n", cpu,
+              id->vendor, id->family, id->model, id->name);
+    tb_printf(b, "stepping\t: %u\ncpu MHz\t\t: %lu.%03lu\n", id->sig & 0xf, khz / 1000, khz % 1000);
+    tb_printf(b, "physical id\t: 0\nsiblings\t: %u\ncore id\t\t: %u\ncpu cores\t: %u\napicid\t\t: %u\n"
+                 "initial apicid\t: %u\nfpu\t\t: yes\nfpu_exception\t: yes\ncpuid level\t: %u\nwp\t\t: yes\nflags\t\t:",
+              n, cpu, n, apic_id, apic_id, id->max_leaf);
     for (size_t k = 0; k < ARRAY_SIZE(cpu_flags); k++) {
         const struct cpu_flag *f = &cpu_flags[k];
         if (cpuid_reg(f->leaf, f->reg) & (1u << f->bit))
@@ -130,7 +158,6 @@ static int show_cpuinfo(struct proc_inode *pi, struct textbuf *b)
               (khz / 5) % 100, ((cpuid_reg(1, 1) >> 8) & 0xff) * 8, ((cpuid_reg(1, 1) >> 8) & 0xff) * 8);
     tb_printf(b, "address sizes\t: %u bits physical, %u bits virtual\npower management:\n\n", sizes & 0xff,
               (sizes >> 8) & 0xff);
-    return 0;
 }
 
 /* Seconds with two decimals, as uptime and loadavg print them. */
@@ -168,16 +195,20 @@ static int show_stat(struct proc_inode *pi, struct textbuf *b)
     struct sched_stats ss;
     sched_get_stats(&ss);
     uint64_t up = clock_monotonic_ns();
-    uint64_t idle = MIN(ss.idle_ns, up) / NS_PER_TICK;
-    /* Busy time is not split into user and system: all of it is "user". */
-    uint64_t busy = up / NS_PER_TICK - idle;
+    unsigned n = percpu_online_count();
+    uint64_t idle = MIN(ss.idle_ns, n * up) / NS_PER_TICK;
+    /* Busy time is not split into user and system: all of it is "user".
+     * The first line sums the CPUs (each up since boot, as far as this
+     * counts: the others started within milliseconds of it). */
+    uint64_t busy = n * up / NS_PER_TICK - idle;
     int processes, running;
     process_counts(&processes, &running);
-    for (int cpu = -1; cpu < 1; cpu++) {
-        if (cpu < 0)
-            tb_printf(b, "cpu  %lu 0 0 %lu 0 0 0 0 0 0\n", busy, idle);
-        else
-            tb_printf(b, "cpu%d %lu 0 0 %lu 0 0 0 0 0 0\n", cpu, busy, idle);
+    tb_printf(b, "cpu  %lu 0 0 %lu 0 0 0 0 0 0\n", busy, idle);
+    for (unsigned cpu = 0; cpu < MAX_CPUS; cpu++) {
+        if (!percpu_of(cpu))
+            continue;
+        uint64_t cpu_idle = MIN(sched_cpu_idle_ns(cpu), up) / NS_PER_TICK;
+        tb_printf(b, "cpu%u %lu 0 0 %lu 0 0 0 0 0 0\n", cpu, up / NS_PER_TICK - cpu_idle, cpu_idle);
     }
     tb_printf(b, "intr 0\nctxt %lu\nbtime %lu\nprocesses %lu\nprocs_running %d\nprocs_blocked 0\n",
               ss.context_switches, (uint64_t)((clock_realtime_ns() - up) / NSEC_PER_SEC), process_forks(), running);

@@ -15,6 +15,8 @@ extern uint8_t uaccess_smap;
 /* Reads CPUID and enables what the kernel uses: NX (already on from boot),
  * global pages, SMEP, SMAP, UMIP.  Fills cpu_has. */
 void cpu_features_init(void);
+/* Turns on, on this CPU, what cpu_features_init found (application processors). */
+void cpu_features_enable_cpu(void);
 /* Writes the names of the features in use, space-separated, into buf. */
 void cpu_features_describe(char *buf, size_t size);
 

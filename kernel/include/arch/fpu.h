@@ -10,6 +10,8 @@
 /* Enables x87/SSE (and AVX through XCR0 when present) and records the clean
  * initial state.  Returns -ENOMEM if the state cache cannot be created. */
 int fpu_init(void);
+/* Enables x87/SSE/AVX on this CPU as fpu_init chose (application processors). */
+void fpu_init_cpu(void);
 /* A new state area holding the initial state (fninit, MXCSR 0x1f80), or NULL. */
 void *fpu_alloc_initial(void);
 /* A new state area holding a copy of src, or NULL. */

@@ -8,10 +8,22 @@
 /* Enables the LAPIC, masks the legacy 8259 PICs.  Returns -ENOMEM if the MMIO
  * window cannot be mapped. */
 int lapic_init(void);
+/* The per-CPU part of lapic_init, for each application processor. */
+void lapic_init_cpu(void);
 bool lapic_is_x2apic(void);
 /* The local APIC id of the boot CPU (the one that ran lapic_init first; the
  * full 32 bits in x2APIC mode): where device interrupts go. */
 uint32_t lapic_boot_cpu_id(void);
+/* This CPU's APIC id. */
+uint32_t lapic_id(void);
+/* Sends an interrupt with this vector to the CPU with that APIC id. */
+void lapic_send_ipi(uint32_t apic_id, uint8_t vector);
+/* The application-processor start-up messages: INIT, then STARTUP with the
+ * physical address of a page-aligned real-mode trampoline below 1 MiB. */
+void lapic_send_init(uint32_t apic_id);
+void lapic_send_startup(uint32_t apic_id, uint64_t trampoline);
+/* False for an id this LAPIC mode cannot address (above 254 in xAPIC mode). */
+bool lapic_id_reachable(uint32_t apic_id);
 void lapic_eoi(void);
 /* Calibration support: starts the timer counting down from its maximum, and
  * reads how many ticks elapsed since. */

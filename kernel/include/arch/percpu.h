@@ -1,21 +1,83 @@
 /* Per-CPU data, reached through the GS base in kernel mode.  The syscall
- * entry (syscall_entry.S) reads it by fixed offsets: keep them in sync. */
+ * entry (syscall_entry.S) reads it by fixed offsets: keep them in sync.
+ *
+ * Each CPU owns one struct percpu (CPU 0's is static, the others are
+ * allocated when they are started) and only that CPU writes its fields,
+ * except where a field says otherwise.  Code reads its own CPU's area with
+ * one %gs-relative instruction (this_cpu(), the preempt count), so an
+ * interrupt, or a migration to another CPU, cannot fall between finding the
+ * area and using it. */
 #ifndef ARCH_PERCPU_H
 #define ARCH_PERCPU_H
 
-#include <arch/trap.h>
 #include <kernel/types.h>
+
+#define MAX_CPUS 64 /* a CPU mask is one uint64_t */
+
+struct thread;
+struct trap_frame;
 
 struct percpu {
     uint64_t user_rsp_scratch; /* offset 0: user rsp while the entry switches stacks */
     uint64_t kernel_rsp;       /* offset 8: top of the current thread's kernel stack */
+    struct percpu *self;       /* offset 16: this area's own address (this_cpu) */
+    int32_t preempt_count;     /* offset 24: spinlocks held on this CPU (kernel/spinlock.h) */
+    uint32_t index;            /* 0 .. MAX_CPUS-1; CPU 0 boots the machine */
+    uint32_t apic_id;          /* its local APIC's id (x2APIC ids may exceed 255) */
+    /* The scheduler's state of this CPU (sched/sched.c); under sched_lock,
+     * except need_resched, which other CPUs set (atomic store) before they
+     * send the reschedule IPI. */
+    struct thread *cpu_current;
+    struct thread *cpu_idle;
+    bool cpu_need_resched;
+    uint64_t cpu_timer_deadline; /* what its LAPIC timer is programmed for, UINT64_MAX: nothing */
+    uint64_t cpu_switches;     /* context switches on this CPU (its idle loop watches them) */
+    /* The page-table root loaded in CR3 (mm/vm.c's mm_activate sets it
+     * before loading CR3; TLB shootdowns read it from other CPUs). */
+    uint64_t active_root;
+    void *arch;                /* GDT, TSS and IST stacks (arch/x86_64/gdt.c) */
 };
 
 #define PERCPU_USER_RSP 0
 #define PERCPU_KERNEL_RSP 8
+#define PERCPU_SELF 16
+#define PERCPU_PREEMPT_COUNT 24
 
-/* Installs the per-CPU area in GS (and KERNEL_GS_BASE for swapgs), enables
- * the syscall instruction (EFER.SCE, STAR, LSTAR, FMASK). */
+/* This CPU's area.  Volatile: a thread that slept may wake on another CPU,
+ * so the compiler must not reuse an earlier result.  Reads GS:16; clobbers nothing. */
+static inline struct percpu *this_cpu(void)
+{
+    struct percpu *p;
+    __asm__ volatile("movq %%gs:16, %0" : "=r"(p));
+    return p;
+}
+
+/* The preempt count, changed by one instruction each so that an interrupt
+ * cannot separate the read of the GS base from the write.  Clobbers: memory
+ * (a compiler barrier: nothing moves across a preemption change), cc. */
+static inline void percpu_preempt_inc(void) { __asm__ volatile("incl %%gs:24" ::: "memory", "cc"); }
+static inline void percpu_preempt_dec(void) { __asm__ volatile("decl %%gs:24" ::: "memory", "cc"); }
+static inline int percpu_preempt_count(void)
+{
+    int n;
+    __asm__ volatile("movl %%gs:24, %0" : "=r"(n));
+    return n;
+}
+
+/* CPU 0's area in GS: the first thing kmain does, since spinlocks count in it. */
+void percpu_init_boot(void);
+/* Installs an application processor's area in GS (smp_boot.c, on that CPU). */
+void percpu_install(struct percpu *cpu);
+/* The area of CPU i, or NULL if it is not online. */
+struct percpu *percpu_of(unsigned i);
+/* Marks cpu online (after it took its first interrupt-free steps). */
+void percpu_set_online(struct percpu *cpu);
+/* Bit i set: CPU i is online.  Only grows, while the APs start. */
+uint64_t percpu_online_mask(void);
+unsigned percpu_online_count(void);
+
+/* Enables the syscall instruction on this CPU (EFER.SCE, STAR, LSTAR,
+ * FMASK); KERNEL_GS_BASE is the user's, 0 at first. */
 void syscall_arch_init(void);
 /* Sets the stack that both syscalls and interrupts from user mode start on. */
 void percpu_set_kernel_stack(uint64_t top);

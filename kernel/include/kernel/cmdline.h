@@ -7,6 +7,7 @@
  *   virtio_mmio.device=S@A:I   a virtio-mmio device of S bytes (K/M suffix) at A, IRQ I (QEMU microvm adds these)
  *   sched_slice_us=N           scheduler time slice in microseconds, 50..1000000 (default 10000); the
  *                              stress suites use a short one to preempt threads at many more points
+ *   nr_cpus=N                  use at most N CPUs, 1..64 (default: every CPU the MADT or MP table lists)
  *   sev_secrets=ADDR           physical address of the SEV-SNP secrets page (page-aligned; a PVH boot has no
  *                              other way to learn it; drivers/sev_guest.c), kept from the frame allocator
  *   --                         everything after it is passed to init as arguments
@@ -23,6 +24,7 @@
 #define CMDLINE_WORD_MAX 128
 #define CMDLINE_SLICE_US_MIN 50 /* the scheduler never programs its timer closer */
 #define CMDLINE_SLICE_US_MAX 1000000
+#define CMDLINE_NR_CPUS_MAX 64 /* MAX_CPUS (arch/percpu.h) */
 
 struct virtio_mmio_desc {
     uint64_t base;
@@ -35,6 +37,7 @@ struct kernel_options {
     char test[CMDLINE_WORD_MAX];
     char init[CMDLINE_WORD_MAX];
     uint32_t sched_slice_us; /* 0: the scheduler's default */
+    uint32_t nr_cpus;        /* 0: all */
     uint64_t sev_secrets;    /* SEV-SNP secrets page (physical), 0: none (drivers/sev_guest.c) */
     size_t n_virtio_mmio;
     struct virtio_mmio_desc virtio_mmio[CMDLINE_MAX_VIRTIO];

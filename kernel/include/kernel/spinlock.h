@@ -1,7 +1,8 @@
 /* Spinlocks.  spin_lock_irqsave() disables interrupts on this CPU and returns
  * the previous RFLAGS so the matching unlock restores them: code that runs
- * from interrupt handlers and from threads takes its locks this way.  Written
- * for SMP even while nutshell runs one CPU. */
+ * from interrupt handlers and from threads takes its locks this way.  They
+ * are real spinlocks across CPUs: disabling interrupts only keeps this
+ * CPU's handlers out; only the lock keeps the other CPUs out. */
 #ifndef KERNEL_SPINLOCK_H
 #define KERNEL_SPINLOCK_H
 
@@ -47,23 +48,20 @@ static inline uint64_t spin_lock_irqsave(spinlock_t *l) { l->locked = 1; return 
 static inline void spin_unlock_irqrestore(spinlock_t *l, uint64_t flags) { (void)flags; l->locked = 0; }
 #else
 #include <arch/cpu.h>
+#include <arch/percpu.h>
 
-/* Spinlocks held by the running thread; the scheduler never preempts a
+/* Spinlocks held on this CPU (struct percpu); the scheduler never preempts a
  * thread while it is above 0 (a preempted lock holder would make every other
- * thread spin).  Per-CPU once there is SMP. */
-extern volatile int preempt_count;
+ * thread spin).  A thread switches CPU only through the scheduler, which
+ * holds sched_lock across the switch, so the count is the CPU's, not the thread's. */
+static inline int preempt_count(void) { return percpu_preempt_count(); }
+static inline void preempt_disable(void) { percpu_preempt_inc(); }
+static inline void preempt_enable(void) { percpu_preempt_dec(); }
 
-static inline void preempt_disable(void)
-{
-    preempt_count++;
-    __asm__ volatile("" ::: "memory"); /* compiler barrier: no access moves above */
-}
-
-static inline void preempt_enable(void)
-{
-    __asm__ volatile("" ::: "memory"); /* compiler barrier: no access moves below */
-    preempt_count--;
-}
+/* Answers the requests other CPUs wait for (TLB shootdowns, arch/tlb.h)
+ * while this CPU spins, perhaps with interrupts off: a CPU that holds a lock
+ * may wait for this one's answer. */
+void tlb_answer_pending(void);
 
 #ifdef KDEBUG
 /* Lock-order and interrupt-safety checks (lib/lockdep.c).  Acquire is called
@@ -83,8 +81,10 @@ static inline __attribute__((always_inline)) void spin_lock(spinlock_t *l)
     preempt_disable();
     kdebug_lock_acquire(l);
     while (__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE))
-        while (l->locked)
+        while (l->locked) {
             cpu_relax();
+            tlb_answer_pending();
+        }
 }
 
 static inline __attribute__((always_inline)) void spin_unlock(spinlock_t *l)

@@ -11,6 +11,11 @@
 int kmap_init(const struct boot_info *bi);
 /* Maps [phys, phys+len) uncached at phys_to_virt(phys) and returns that address, or NULL. */
 void *ioremap(uint64_t phys, uint64_t len);
+/* [phys, phys+len) readable, for firmware tables (ACPI, MP): through the
+ * direct map where it covers the range (RAM and ACPI data), else mapped
+ * uncached like a device (areas the memory map calls reserved).  NULL when
+ * out of memory for page tables. */
+const void *kmap_firmware(uint64_t phys, uint64_t len);
 /* Sets and clears bits of the kernel's entry for the 4 KiB page at va (a
  * 2 MiB mapping around it is split first) and drops its TLB entry: for bits
  * paging_protect does not reach, such as SEV's C-bit inside the address

@@ -33,7 +33,8 @@ int paging_map(uint64_t root, uint64_t va, uint64_t pa, uint64_t len, uint64_t f
 /* Removes the mappings in [va, va+len); unmapped holes are fine. */
 int paging_unmap(uint64_t root, uint64_t va, uint64_t len);
 /* Like paging_unmap, calling fn(frame) for each 4 KiB leaf removed (user
- * memory is mapped with 4 KiB pages only).  Callers serialise (mm->lock). */
+ * memory is mapped with 4 KiB pages only), once no CPU's TLB holds its
+ * translation any more.  Callers serialise (mm->lock). */
 int paging_unmap_each(uint64_t root, uint64_t va, uint64_t len, void (*fn)(uint64_t pa, void *arg), void *arg);
 /* Calls fn(va, &pte) for every present leaf in [va, va+len) in address
  * order (splitting 2 MiB leaves the range cuts through), until fn returns
@@ -52,7 +53,9 @@ uint64_t paging_kernel_table_pages(uint64_t root);
  * root itself; does not free the mapped frames. */
 void paging_free_user_tables(uint64_t root);
 
-/* Drops a TLB entry if root is the active hierarchy (a no-op in host tests). */
+/* Drops a TLB entry from this CPU if root is the active hierarchy (a no-op
+ * in host tests).  map, unmap, protect and visit also ask the other CPUs
+ * (arch/tlb.h) after changing entries that were present. */
 void paging_flush(uint64_t root, uint64_t va);
 
 #endif

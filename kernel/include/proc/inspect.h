@@ -35,6 +35,8 @@ struct process_snapshot {
     uint64_t sig_blocked;
     uint64_t sig_ignored, sig_caught; /* from the signal actions */
     int exit_signal;
+    unsigned cpu;           /* the CPU the shown thread runs or last ran on */
+    uint64_t cpus_allowed;  /* its affinity mask */
 };
 
 /* Fills *out for process pid; tid 0 for the process as a whole, else that

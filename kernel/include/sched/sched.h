@@ -1,14 +1,17 @@
 /* Threads and the scheduler.
  *
- * Kernel threads and (later) user threads are the same object.  One CPU runs
- * the current thread; the others wait in a FIFO run queue.  The LAPIC timer
- * preempts a thread whose slice (10 ms, or `sched_slice_us=`) is over when
- * another is runnable, and wakes sleepers at their deadline (one-shot timer
- * programmed for the next event, so an idle machine takes no ticks).
+ * Kernel threads and user threads are the same object.  Each CPU runs its
+ * current thread; the others wait in one FIFO run queue shared by all CPUs,
+ * from which a CPU takes the first thread its affinity mask allows.  A
+ * thread entering the queue wakes an idle CPU that may run it (reschedule
+ * IPI).  Each CPU's LAPIC timer preempts a thread whose slice (10 ms, or
+ * `sched_slice_us=`) is over when another is runnable, and wakes sleepers at
+ * their deadline (one-shot timers programmed for the next event, so an idle
+ * machine takes no ticks).
  *
  * sched_lock (kernel/sched/sched.c) protects the run queue, every thread's
- * state, the sleep list and every wait queue.  Lock order: a caller's own
- * lock, then sched_lock, then the allocators' locks. */
+ * state, every CPU's current thread, the sleep list and every wait queue.
+ * Lock order: a caller's own lock, then sched_lock, then the allocators' locks. */
 #ifndef SCHED_SCHED_H
 #define SCHED_SCHED_H
 
@@ -56,6 +59,8 @@ struct thread {
     /* -20..19 (setpriority; inherited by clone): scales the time slice it
      * gets, see sched_slice_for_nice.  Atomic stores; read at slice starts. */
     int8_t nice;
+    uint64_t cpus_allowed;       /* affinity: bit n = may run on CPU n; written under sched_lock */
+    uint32_t cpu;                /* the CPU it runs or last ran on (getcpu) */
 #ifdef KDEBUG
     struct list_head kdebug_link; /* every thread not yet dead, for the task dump (sched_lock) */
 #endif
@@ -135,7 +140,8 @@ int waitq_wait_locked_interruptible(struct waitq *wq, spinlock_t *lock, uint64_t
 int waitq_wait_locked_killable(struct waitq *wq, spinlock_t *lock, uint64_t deadline);
 /* Sleeps interruptibly until deadline (monotonic ns): 0, or -EINTR. */
 int sched_sleep_until_interruptible(uint64_t deadline);
-/* Wakes t if it sleeps interruptibly (used by signal delivery). */
+/* Wakes t if it sleeps interruptibly, or interrupts the CPU it runs on
+ * (used by signal delivery: the signal is taken on the way back to user). */
 void sched_wake_interruptible(struct thread *t);
 void waitq_init(struct waitq *wq);
 /* Wakes one / all waiters.  Returns how many were woken.  Callable from interrupts. */
@@ -154,6 +160,21 @@ bool sched_others_runnable(void);
  * until the deadline (monotonic ns) passes, another thread wants the CPU or
  * the caller has a signal pending: returns false (sleep instead). */
 bool sched_poll_until(bool (*news)(void *), void *arg, uint64_t deadline);
+
+/* The idle thread of a CPU being started (paused, not counted as a thread),
+ * or NULL when out of memory. */
+struct thread *sched_create_idle(void);
+/* An application processor's last step of its start: it becomes its idle
+ * thread (whose stack it runs on) and schedules.  Never returns. */
+__noreturn void sched_run_cpu(struct thread *idle);
+/* Sets t's affinity to the online CPUs of mask (-EINVAL if none).  A thread
+ * running on a CPU it may no longer use moves at once (the caller itself
+ * before this returns). */
+int sched_set_affinity(struct thread *t, uint64_t mask);
+/* The CPU the caller runs on (it may run on another by the time it looks). */
+unsigned sched_this_cpu(void);
+/* Time CPU cpu spent in its idle thread (0 if it is not online). */
+uint64_t sched_cpu_idle_ns(unsigned cpu);
 
 struct sched_stats {
     uint64_t context_switches, preemptions, threads;

@@ -6,8 +6,9 @@
 # every allocation ends in ENOMEM or a killed child, and the kernel lives on;
 # tmpfs filled to its inode limit and to the end of memory, and emptied again
 # (tmpfill); then random system calls (sysfuzz).  Boot 3: apps/init as pid 1 restarts a
-# failing service and powers off when its final service ends.  Boot 4: the
-# console's input, typed by this script.
+# failing service and powers off when its final service ends.  Boot 4: four
+# CPUs running the smp ABI program.  Boot 5: the console's input, typed by
+# this script.
 #
 # Measured launch, from boot 1: its first program (/bin/eventlog) checks
 # /dev/eventlog and prints the log in hex; here tpm2_eventlog must parse it,
@@ -95,6 +96,22 @@ if [ $rc -eq 1 ] && grep -qE '^init: counter \(pid [0-9]+\) exited with status 1
 else
     fail init-vm/logs-exits-and-powers-off "QEMU status $rc (want 1) or init's log lines missing"
     tail -25 "$work/init.txt"
+fi
+
+# Several CPUs (issue 14): 4 vCPUs on microvm without ACPI (counted
+# through fw_cfg, APIC ids probed); the smp ABI program as init pins threads
+# to each CPU, shares counters, futexes and pages across them, and moves a
+# running thread around.  Its status is init's, so QEMU's.
+qemu_boot 900 "$work/smp.log" -smp 4 -m 64 -kernel "$kernel" -initrd "$abi" -append "init=/abi/smp"
+rc=$?
+strip_log "$work/smp.log" >"$work/smp.txt"
+sed -n 's/^\(PASS\|FAIL\) abi\/smp\//\1 abi-vm-smp4\//p' "$work/smp.txt"
+if [ $rc -eq 1 ] && grep -qE '^smp: 4 of 4 CPUs up \(QEMU fw_cfg CPU count, APIC ids probed\), APIC ids: 0 1 2 3$' "$work/smp.txt" &&
+    grep -q '^smp: 4 CPUs ran a pinned thread each$' "$work/smp.txt"; then
+    pass vm/smp4-all-cpus-up-and-running-threads
+else
+    fail vm/smp4-all-cpus-up-and-running-threads "QEMU status $rc (want 1) or the CPU lines missing"
+    tail -25 "$work/smp.txt"
 fi
 
 # The console reads what the host types: a CR-terminated line, a partial line

@@ -1,0 +1,25 @@
+/* TLB shootdown: when page-table entries change, other CPUs may still hold
+ * the old translations in their TLBs.  The CPU that changed them asks the
+ * CPUs that may (every CPU for the kernel half, whose entries are global;
+ * for a user address space the CPUs whose CR3 holds it) to drop them, with
+ * an IPI, and waits for all to answer before the old frames may be reused.
+ *
+ * A waiting CPU may hold spinlocks with interrupts off; every CPU spinning
+ * for a lock, or for its turn to send a request, answers requests meanwhile
+ * (tlb_answer_pending), so waiting cannot deadlock on a lock the requester
+ * holds. */
+#ifndef ARCH_TLB_H
+#define ARCH_TLB_H
+
+#include <kernel/types.h>
+
+/* Takes the shootdown IPI vector.  Once, on the boot CPU. */
+void tlb_init(void);
+/* Drops the translations of [start, end) under the page tables at root
+ * from every other CPU that may cache them, and returns when all have.
+ * This CPU's own TLB is the caller's (paging_flush). */
+void tlb_flush_others(uint64_t root, uint64_t start, uint64_t end);
+/* Answers the request waiting for this CPU, if any (kernel/spinlock.h). */
+void tlb_answer_pending(void);
+
+#endif
