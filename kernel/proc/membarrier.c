@@ -5,11 +5,11 @@
  *
  * A thread that is not running passes one when it is switched back in
  * (the context switch is serialising), so only the CPUs running such a
- * thread right now need one.  With one CPU that is the caller's own CPU,
- * and the mfence below is the whole job.  The SMP scheduler must extend
- * membarrier_sync_cpus to interrupt every other CPU whose current thread
- * uses mm (every CPU for mm NULL) and wait for each to have fenced: that
- * is the one place that knows. */
+ * thread right now need one: the caller's own fences here, and every other
+ * CPU whose CR3 holds the address space (every CPU for GLOBAL) takes an
+ * interrupt and answers it before the call returns (tlb_sync_cpus).
+ */
+#include <arch/tlb.h>
 #include <kernel/errno.h>
 #include <mm/vm.h>
 #include <proc/process.h>
@@ -35,7 +35,6 @@
  * barrier, and for sync_core a serialising instruction, when this returns. */
 static void membarrier_sync_cpus(struct mm *mm, bool sync_core)
 {
-    (void)mm; /* one CPU: only the caller's runs anything now */
     /* mfence orders every earlier load and store of this CPU before every
      * later one; clobbers memory only (a compiler barrier too). */
     __asm__ volatile("mfence" ::: "memory");
@@ -45,6 +44,8 @@ static void membarrier_sync_cpus(struct mm *mm, bool sync_core)
         uint32_t a = 0, b, c = 0, d;
         __asm__ volatile("cpuid" : "+a"(a), "=b"(b), "+c"(c), "=d"(d)::"memory");
     }
+    /* The others: an interrupt's delivery and IRET fence and serialise. */
+    tlb_sync_cpus(mm ? mm->root : 0);
 }
 
 int64_t sys_membarrier(const struct syscall_args *a)

@@ -108,3 +108,12 @@ void tlb_flush_others(uint64_t root, uint64_t start, uint64_t end)
     __atomic_store_n(&request_lock, 0, __ATOMIC_RELEASE);
     irq_restore(flags);
 }
+
+void tlb_sync_cpus(uint64_t root)
+{
+    /* An empty range: the targets flush nothing, but each must take the
+     * IPI and answer, which is the whole point.  The kernel half reaches
+     * every CPU, a user root the CPUs running it. */
+    uint64_t at = root ? 0 : KERNEL_HALF;
+    tlb_flush_others(root, at, at);
+}

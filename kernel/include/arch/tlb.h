@@ -19,6 +19,11 @@ void tlb_init(void);
  * from every other CPU that may cache them, and returns when all have.
  * This CPU's own TLB is the caller's (paging_flush). */
 void tlb_flush_others(uint64_t root, uint64_t start, uint64_t end);
+/* Interrupts every other CPU whose CR3 holds root (every other CPU for
+ * root 0) and returns once each has taken the interrupt.  Taking and
+ * leaving an interrupt is a full barrier and serialising (IRET) on that
+ * CPU: membarrier(2)'s expedited commands are built on it. */
+void tlb_sync_cpus(uint64_t root);
 /* Answers the request waiting for this CPU, if any (kernel/spinlock.h). */
 void tlb_answer_pending(void);
 
