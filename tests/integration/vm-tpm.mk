@@ -4,7 +4,8 @@
 #
 # The image is the service VM's (apps/image/image.manifest) with these changes:
 # the guests' vtpm instances (vtpm1, vtpm2: tests/integration/vm-bridge) are
-# left out, so is aproxy with its loader and libcbor (its boot at 8 MiB measures
+# left out, so is aproxy with its loader and libcbor, and its client secret-demo
+# (its boot at 8 MiB measures
 # the vtpm's memory floor; aproxy's boots are tests/integration/vm-aproxy), so
 # the vtpm runs without the state key aproxy would hand it (unsealed state, the
 # host-only mode: no --state-key, no --rollback-counter), and the inittab's
@@ -20,13 +21,13 @@ VMTPM_OUT := $(BUILD)/tests/vm-tpm
 
 $(VMTPM_OUT)/inittab: apps/image/inittab tests/integration/vm-tpm.mk | deps
 	@mkdir -p $(@D)
-	@sed -e 's/^vtpm:respawn:/vtpm:final:/' -e '/^vtpm[0-9]*:/{/^vtpm:/!d}' -e '/^aproxy:/d' \
+	@sed -e 's/^vtpm:respawn:/vtpm:final:/' -e '/^vtpm[0-9]*:/{/^vtpm:/!d}' -e '/^aproxy:/d' -e '/^secretdemo:/d' \
 	     -e '/^vtpm:/s/ --state-key [^ ]*//' -e '/^vtpm:/s/ --rollback-counter [^ ]*//' $< >$@
 	@grep -q '^vtpm:final:' $@ || { echo "vm-tpm: no vtpm:respawn: line in $<" >&2; rm -f $@; exit 1; }
 
 $(VMTPM_OUT)/vm-tpm.manifest: apps/image/image.manifest tests/integration/vm-tpm.mk | deps
 	@mkdir -p $(@D)
-	@sed -e 's#apps/image/inittab#$(VMTPM_OUT)/inittab#' -e '/aproxy\|ld-musl\|libcbor\|^dir \/lib /d' $< >$@
+	@sed -e 's#apps/image/inittab#$(VMTPM_OUT)/inittab#' -e '/aproxy\|secret-demo\|ld-musl\|libcbor\|^dir \/lib /d' $< >$@
 
 $(eval $(call mkinitrd_archive,$(VMTPM_OUT)/vm-tpm.cpio,$(VMTPM_OUT)/vm-tpm.manifest,$(VMTPM_OUT)/inittab $(IMAGE_DEPS)))
 
