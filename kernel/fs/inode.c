@@ -140,6 +140,7 @@ int inode_alloc_sized(struct super_block *sb, uint32_t mode, size_t size, struct
     uint64_t flags = spin_lock_irqsave(&inode_life_lock);
     i->ino = sb->next_ino++;
     i->serial = ++inode_serials;
+    sb->inode_refs++; /* the reference returned */
     spin_unlock_irqrestore(&inode_life_lock, flags);
     i->mode = mode;
     i->sb = sb;
@@ -158,6 +159,7 @@ struct inode *inode_get(struct inode *i)
     uint64_t flags = spin_lock_irqsave(&inode_life_lock);
     BUG_ON(i->freed || i->refs == 0xffffffffu);
     i->refs++;
+    i->sb->inode_refs++;
     spin_unlock_irqrestore(&inode_life_lock, flags);
     return i;
 }
@@ -197,6 +199,7 @@ void inode_put(struct inode *i)
     uint64_t flags = spin_lock_irqsave(&inode_life_lock);
     BUG_ON(i->refs == 0 || i->freed);
     i->refs--;
+    i->sb->inode_refs--;
     bool dead = inode_dead_locked(i);
     spin_unlock_irqrestore(&inode_life_lock, flags);
     if (dead)

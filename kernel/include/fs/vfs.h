@@ -52,6 +52,9 @@ struct super_block {
     uint64_t used_pages;  /* data pages */
     uint64_t used_bytes;  /* inodes, names, name tables, symlink targets */
     uint64_t used_inodes; /* inodes + extra hard links */
+    /* The sum of its inodes' refs: what umount2 tells a busy file system by
+     * (an open file, a cwd or root, a mapping, a lookup in flight). */
+    uint64_t inode_refs;
     struct inode *root;
 };
 
