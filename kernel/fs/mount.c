@@ -5,6 +5,7 @@
 #include <fs/vfs_ops.h>
 #include <kernel/errno.h>
 #include <kernel/panic.h>
+#include <kernel/printk.h>
 #include <kernel/string.h>
 #include <mm/slab.h>
 
@@ -17,7 +18,8 @@ static struct inode *root_inode; /* set once at boot */
 static struct mount_record {
     char path[MOUNT_PATH_MAX];
     char source[MOUNT_SOURCE_MAX];
-    char options[MOUNT_OPTIONS_MAX];
+    char options[MOUNT_OPTIONS_MAX]; /* the file system's own ("size=1024k"), or "" */
+    unsigned flags; /* MOUNT_NOSUID, MOUNT_NODEV (read-only is the super block's) */
     struct super_block *sb;
     bool user; /* made by mount(2), so umount2 may take it away */
 } mounts[MOUNTS_MAX];
@@ -29,7 +31,8 @@ static unsigned nmounts;
 static uint64_t user_minors[(MOUNTS_MAX + 63) / 64];
 
 /* vfs_ns_lock held. */
-static int mount_record(const char *path, const char *source, const char *options, struct super_block *sb, bool user)
+static int mount_record(const char *path, const char *source, const char *options, unsigned flags,
+                        struct super_block *sb, bool user)
 {
     size_t len = strlen(path), slen = strlen(source), olen = strlen(options);
     if (nmounts == MOUNTS_MAX || len >= MOUNT_PATH_MAX || slen >= MOUNT_SOURCE_MAX || olen >= MOUNT_OPTIONS_MAX)
@@ -37,6 +40,7 @@ static int mount_record(const char *path, const char *source, const char *option
     memcpy(mounts[nmounts].path, path, len + 1);
     memcpy(mounts[nmounts].source, source, slen + 1);
     memcpy(mounts[nmounts].options, options, olen + 1);
+    mounts[nmounts].flags = flags;
     mounts[nmounts].sb = sb;
     mounts[nmounts++].user = user;
     return 0;
@@ -45,7 +49,13 @@ static int mount_record(const char *path, const char *source, const char *option
 void vfs_mounts_each(void (*fn)(void *ctx, const struct mount_info *m), void *ctx)
 {
     for (unsigned k = 0; k < nmounts; k++) {
-        struct mount_info m = {mounts[k].source, mounts[k].path, mounts[k].options, mounts[k].sb};
+        /* Linux's order: ro/rw, the mount's flags, the file system's options. */
+        struct mount_record *r = &mounts[k];
+        char options[MOUNT_OPTIONS_MAX + 16];
+        ksnprintf(options, sizeof options, "%s%s%s%s%s", r->sb->readonly ? "ro" : "rw",
+                  r->flags & MOUNT_NOSUID ? ",nosuid" : "", r->flags & MOUNT_NODEV ? ",nodev" : "",
+                  r->options[0] ? "," : "", r->options);
+        struct mount_info m = {r->source, r->path, options, r->sb};
         fn(ctx, &m);
     }
 }
@@ -62,7 +72,7 @@ int vfs_mount_root(uint64_t max_pages, uint64_t max_inodes)
         return -ENOMEM;
     root_inode = sb->root;
     mutex_lock(&vfs_ns_lock);
-    int r = mount_record("/", "rootfs", "rw", sb, false);
+    int r = mount_record("/", "rootfs", "", 0, sb, false);
     mutex_unlock(&vfs_ns_lock);
     return r;
 }
@@ -94,7 +104,7 @@ int vfs_mount(const char *path, struct super_block *sb)
     if (!r && (dir->mounted || dir->covered || sb->root->covered))
         r = -EBUSY;
     if (!r)
-        r = mount_record(path, sb->name, "rw", sb, false);
+        r = mount_record(path, sb->name, "", 0, sb, false);
     if (!r)
         mount_link(dir, sb);
     mutex_unlock(&vfs_ns_lock);
@@ -120,7 +130,7 @@ void mount_minor_free_locked(uint32_t minor)
     user_minors[k / 64] &= ~(1ull << (k % 64));
 }
 
-int mount_user_locked(struct inode *dir, struct super_block *sb, const char *source, const char *options)
+int mount_user_locked(struct inode *dir, struct super_block *sb, const char *source, unsigned flags, const char *options)
 {
     /* dir is the top of whatever is mounted there (walks follow mounts):
      * a new mount stacks on it and hides it, as on Linux. */
@@ -132,7 +142,7 @@ int mount_user_locked(struct inode *dir, struct super_block *sb, const char *sou
     if (!path)
         return -ENOMEM;
     int64_t len = vfs_path_of(root_inode, dir, path, MOUNT_PATH_MAX);
-    int r = len < 0 ? (int)len : mount_record(path, source, options, sb, true);
+    int r = len < 0 ? (int)len : mount_record(path, source, options, flags, sb, true);
     kfree(path);
     if (r)
         return r;
@@ -149,17 +159,38 @@ static bool has_mounts_on(struct super_block *sb)
     return false;
 }
 
+/* The record of the mount whose root is top, or NULL if top is none. */
+static struct mount_record *record_of(struct inode *top)
+{
+    if (top != top->sb->root || !top->covered)
+        return NULL;
+    for (unsigned k = 0; k < nmounts; k++)
+        if (mounts[k].sb == top->sb)
+            return &mounts[k];
+    BUG_ON(true); /* every mounted root is in the table */
+    return NULL;
+}
+
+int mount_remount_locked(struct inode *top, unsigned flags)
+{
+    struct mount_record *m = record_of(top);
+    if (!m || !m->user)
+        return -EINVAL; /* not a mount point, or one of the kernel's (docs/filesystems.md) */
+    int r = super_set_readonly(top->sb, flags & MOUNT_RDONLY);
+    if (!r)
+        m->flags = flags & ~MOUNT_RDONLY;
+    return r;
+}
+
 int mount_detach_locked(struct inode *top)
 {
-    struct super_block *sb = top->sb;
-    if (top != sb->root || !top->covered)
+    struct mount_record *m = record_of(top);
+    if (!m)
         return -EINVAL; /* not a mount point */
-    unsigned k = 0;
-    while (k < nmounts && mounts[k].sb != sb)
-        k++;
-    BUG_ON(k == nmounts);
-    if (!mounts[k].user)
+    if (!m->user)
         return -EBUSY; /* the kernel's own mounts stay (docs/filesystems.md) */
+    struct super_block *sb = top->sb;
+    unsigned k = (unsigned)(m - mounts);
     /* Busy: any reference to its inodes but the one the file system holds
      * on its root (open files, cwd and root directories, mappings), or a
      * file system mounted on one of its directories.  New references come

@@ -151,7 +151,9 @@ void tmpfs_options_show(const struct tmpfs_options *o, char *buf, size_t size)
         ksnprintf(sz, sizeof sz, ",size=%luk", o->max_pages * (uint64_t)(PAGE_SIZE / 1024));
     if (o->inodes_given)
         ksnprintf(ino, sizeof ino, ",nr_inodes=%lu", o->max_inodes);
-    ksnprintf(buf, size, "rw%s%s%s%s", sz, ino, mode[0] ? ",mode=" : "", mode);
+    ksnprintf(buf, size, "%s%s%s%s", sz, ino, mode[0] ? ",mode=" : "", mode);
+    if (buf[0] == ',')
+        memmove(buf, buf + 1, strlen(buf)); /* the NUL too */
 }
 
 void tmpfs_destroy(struct super_block *sb)

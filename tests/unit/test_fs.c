@@ -883,7 +883,7 @@ static void test_user_mounts_detach_and_destroy(void)
     struct super_block *sb = tmpfs_create("tmpfs", 40, 100, 100, 0700);
     CHECK(sb != NULL);
     mutex_lock(&vfs_ns_lock);
-    CHECK_EQ(mount_user_locked(dir, sb, "src", "rw"), 0);
+    CHECK_EQ(mount_user_locked(dir, sb, "src", 0, ""), 0);
     mutex_unlock(&vfs_ns_lock);
     CHECK(lookup("m", &err) == sb->root);
     CHECK_EQ(op_mkdir("m/a", 0755), 0);
@@ -907,7 +907,7 @@ static void test_user_mounts_detach_and_destroy(void)
     /* A second mount stacks over the first, whose root it then holds. */
     struct super_block *top = tmpfs_create("tmpfs", 41, 100, 100, 0755);
     mutex_lock(&vfs_ns_lock);
-    CHECK_EQ(mount_user_locked(sb->root, top, "top", "rw"), 0);
+    CHECK_EQ(mount_user_locked(sb->root, top, "top", 0, ""), 0);
     mutex_unlock(&vfs_ns_lock);
     CHECK(lookup("m", &err) == top->root);
     CHECK(lookup("m/..", &err) == root);
@@ -926,6 +926,38 @@ static void test_user_mounts_detach_and_destroy(void)
     CHECK(dir->mounted == NULL);
 }
 
+/* A read-only file system: EROFS for changes, EBUSY to become one while a
+ * file in it is open for writing. */
+static void test_read_only_super(void)
+{
+    setup(1000);
+    CHECK_EQ(op_mkdir("ro", 0755), 0);
+    struct file *f;
+    CHECK_EQ(op_open("ro/f", K_O_CREAT | K_O_RDWR, 0644, &f), 0);
+    struct super_block *sb = root->sb;
+    mutex_lock(&vfs_ns_lock);
+    CHECK_EQ(super_set_readonly(sb, true), -EBUSY);
+    mutex_unlock(&vfs_ns_lock);
+    file_put(f);
+    mutex_lock(&vfs_ns_lock);
+    CHECK_EQ(super_set_readonly(sb, true), 0);
+    mutex_unlock(&vfs_ns_lock);
+    CHECK_EQ(op_mkdir("ro/d", 0755), -EROFS);
+    CHECK_EQ(op_mkdir("ro", 0755), -EEXIST);
+    CHECK_EQ(op_open("ro/f", K_O_RDWR, 0, &f), -EROFS);
+    CHECK_EQ(op_open("ro/g", K_O_CREAT | K_O_RDONLY, 0644, &f), -EROFS);
+    CHECK_EQ(op_unlink("ro/f", false), -EROFS);
+    CHECK_EQ(op_rename("ro/f", "ro/g", 0), -EROFS);
+    CHECK_EQ(op_link("ro/f", "ro/h"), -EROFS);
+    CHECK_EQ(op_symlink("f", "ro/s"), -EROFS);
+    CHECK_EQ(op_open("ro/f", K_O_RDONLY, 0, &f), 0);
+    file_put(f);
+    mutex_lock(&vfs_ns_lock);
+    CHECK_EQ(super_set_readonly(sb, false), 0);
+    mutex_unlock(&vfs_ns_lock);
+    CHECK_EQ(op_unlink("ro/f", false), 0);
+}
+
 static void test_tmpfs_options(void)
 {
     struct tmpfs_options o;
@@ -935,17 +967,17 @@ static void test_tmpfs_options(void)
     CHECK_EQ(o.mode, 01777);
     char text[96];
     tmpfs_options_show(&o, text, sizeof text);
-    CHECK(!strcmp(text, "rw"));
+    CHECK(!strcmp(text, ""));
     CHECK_EQ(tmpfs_options_parse("size=1m,,nr_inodes=2k,mode=1700", &o), 0);
     CHECK_EQ(o.max_pages, 256);
     CHECK_EQ(o.max_inodes, 2048);
     CHECK_EQ(o.mode, 01700);
     tmpfs_options_show(&o, text, sizeof text);
-    CHECK(!strcmp(text, "rw,size=1024k,nr_inodes=2048,mode=1700"));
+    CHECK(!strcmp(text, "size=1024k,nr_inodes=2048,mode=1700"));
     CHECK_EQ(tmpfs_options_parse("size=4097,mode=07", &o), 0);
     CHECK_EQ(o.max_pages, 2);
     tmpfs_options_show(&o, text, sizeof text);
-    CHECK(!strcmp(text, "rw,size=8k,mode=007"));
+    CHECK(!strcmp(text, "size=8k,mode=007"));
     CHECK_EQ(tmpfs_options_parse("size=25%", &o), 0);
     CHECK_EQ(o.max_pages, 65536);
     CHECK_EQ(tmpfs_options_parse("size=0,nr_inodes=0", &o), 0);
@@ -1140,6 +1172,7 @@ int main(void)
         UNIT(test_getcwd_path_and_mounts),
         UNIT(test_user_mounts_detach_and_destroy),
         UNIT(test_tmpfs_options),
+        UNIT(test_read_only_super),
         UNIT(test_open_checks),
         UNIT(test_fd_table),
         UNIT(test_pipe_ring_wraps),

@@ -45,10 +45,20 @@ void vfs_mounts_each(void (*fn)(void *ctx, const struct mount_info *m), void *ct
  * A free anonymous device minor for a new file system: 0 or -ENOMEM. */
 int mount_minor_alloc_locked(uint32_t *minor);
 void mount_minor_free_locked(uint32_t minor);
+/* A mount's flags (Linux's MS_RDONLY, MS_NOSUID, MS_NODEV). */
+#define MOUNT_RDONLY 1u
+#define MOUNT_NOSUID 2u
+#define MOUNT_NODEV 4u
 /* Mounts sb over dir (the top of a walk, so a mount stacks on whatever is
- * there already, as Linux does), listed with source and options.
+ * there already, as Linux does), listed with source, flags (MOUNT_NOSUID,
+ * MOUNT_NODEV: sb->readonly says ro) and its file system's options.
  * 0, -ENOTDIR, -ENOENT (dir removed), -ENAMETOOLONG, -ENOMEM. */
-int mount_user_locked(struct inode *dir, struct super_block *sb, const char *source, const char *options);
+int mount_user_locked(struct inode *dir, struct super_block *sb, const char *source, unsigned flags,
+                      const char *options);
+/* Sets the flags of the mount whose root is top (MOUNT_RDONLY too).  0,
+ * -EINVAL (not a mount point, or one the kernel made), -EBUSY (read-only
+ * while a file in it is open for writing). */
+int mount_remount_locked(struct inode *top, unsigned flags);
 /* Takes away the mount whose root is top (mount(2)'s own only); the caller
  * then frees its file system.  0, -EINVAL (not a mount point), -EBUSY (in
  * use: open files, cwd or root, mappings, mounts below it; or a mount the

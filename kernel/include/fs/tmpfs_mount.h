@@ -16,7 +16,8 @@ struct tmpfs_options {
  * number with those suffixes; mode octal.  0 is no limit but memory.
  * 0, or -EINVAL for an unknown option or a bad value. */
 int tmpfs_options_parse(const char *data, struct tmpfs_options *o);
-/* The options column of /proc/mounts into buf[size]: "rw,size=...k,...". */
+/* Its part of the options column of /proc/mounts into buf[size]:
+ * "size=...k,nr_inodes=...,mode=..." ("" for all defaults). */
 void tmpfs_options_show(const struct tmpfs_options *o, char *buf, size_t size);
 /* Frees every file of sb, then sb.  Nothing may hold any of its inodes
  * (umount2 checked it was not busy). */
