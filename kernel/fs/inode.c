@@ -140,6 +140,7 @@ int inode_alloc_sized(struct super_block *sb, uint32_t mode, size_t size, struct
     uint64_t flags = spin_lock_irqsave(&inode_life_lock);
     i->ino = sb->next_ino++;
     i->serial = ++inode_serials;
+    sb->inode_refs++; /* the reference returned */
     spin_unlock_irqrestore(&inode_life_lock, flags);
     i->mode = mode;
     i->sb = sb;
@@ -158,6 +159,7 @@ struct inode *inode_get(struct inode *i)
     uint64_t flags = spin_lock_irqsave(&inode_life_lock);
     BUG_ON(i->freed || i->refs == 0xffffffffu);
     i->refs++;
+    i->sb->inode_refs++;
     spin_unlock_irqrestore(&inode_life_lock, flags);
     return i;
 }
@@ -197,6 +199,7 @@ void inode_put(struct inode *i)
     uint64_t flags = spin_lock_irqsave(&inode_life_lock);
     BUG_ON(i->refs == 0 || i->freed);
     i->refs--;
+    i->sb->inode_refs--;
     bool dead = inode_dead_locked(i);
     spin_unlock_irqrestore(&inode_life_lock, flags);
     if (dead)
@@ -226,12 +229,28 @@ void inode_nlink_add(struct inode *i, int delta)
     spin_unlock_irqrestore(&inode_life_lock, flags);
 }
 
+int super_writable(const struct super_block *sb)
+{
+    return sb->readonly ? -EROFS : 0;
+}
+
+int super_set_readonly(struct super_block *sb, bool readonly)
+{
+    uint64_t flags = spin_lock_irqsave(&inode_life_lock);
+    int r = readonly && sb->writers ? -EBUSY : 0;
+    if (!r)
+        sb->readonly = readonly;
+    spin_unlock_irqrestore(&inode_life_lock, flags);
+    return r;
+}
+
 int inode_get_write_access(struct inode *i)
 {
     uint64_t flags = spin_lock_irqsave(&inode_life_lock);
-    int r = i->write_count < 0 ? -ETXTBSY : 0;
+    int r = i->sb->readonly ? -EROFS : i->write_count < 0 ? -ETXTBSY : 0;
     if (!r) {
-        i->write_count++;
+        if (i->write_count++ == 0)
+            i->sb->writers++;
         i->write_gen++; /* a writer may change the bytes from now on */
     }
     spin_unlock_irqrestore(&inode_life_lock, flags);
@@ -242,7 +261,8 @@ void inode_put_write_access(struct inode *i)
 {
     uint64_t flags = spin_lock_irqsave(&inode_life_lock);
     BUG_ON(i->write_count <= 0);
-    i->write_count--;
+    if (--i->write_count == 0)
+        i->sb->writers--;
     spin_unlock_irqrestore(&inode_life_lock, flags);
 }
 

@@ -4,33 +4,60 @@
 #include <fs/namei.h>
 #include <fs/vfs_ops.h>
 #include <kernel/errno.h>
+#include <kernel/panic.h>
+#include <kernel/printk.h>
 #include <kernel/string.h>
+#include <mm/slab.h>
 
 static struct inode *root_inode; /* set once at boot */
 
-/* Every mount in the order made, for /proc/mounts; under vfs_ns_lock. */
-#define MOUNTS_MAX 16
+/* Every mount in the order made, for /proc/mounts and umount2; under
+ * vfs_ns_lock.  A fixed table: each mount costs its file system's memory
+ * anyway, and a bound keeps a loop of mount(2) from eating the kernel. */
+#define MOUNTS_MAX 64
 static struct mount_record {
-    char path[64];
+    char path[MOUNT_PATH_MAX];
+    char source[MOUNT_SOURCE_MAX];
+    char options[MOUNT_OPTIONS_MAX]; /* the file system's own ("size=1024k"), or "" */
+    unsigned flags; /* MOUNT_NOSUID, MOUNT_NODEV (read-only is the super block's) */
     struct super_block *sb;
+    bool user; /* made by mount(2), so umount2 may take it away */
 } mounts[MOUNTS_MAX];
 static unsigned nmounts;
 
+/* Anonymous device minors for mount(2)'s file systems, above the kernel's
+ * own (enum in fs/mount.h); a bit per minor, under vfs_ns_lock. */
+#define USER_MINOR_FIRST (DEV_MINOR_DEVSHM + 1)
+static uint64_t user_minors[(MOUNTS_MAX + 63) / 64];
+
 /* vfs_ns_lock held. */
-static int mount_record(const char *path, struct super_block *sb)
+static int mount_record(const char *path, const char *source, const char *options, unsigned flags,
+                        struct super_block *sb, bool user)
 {
-    size_t len = strlen(path);
-    if (nmounts == MOUNTS_MAX || len >= sizeof mounts[0].path)
+    size_t len = strlen(path), slen = strlen(source), olen = strlen(options);
+    if (nmounts == MOUNTS_MAX || len >= MOUNT_PATH_MAX || slen >= MOUNT_SOURCE_MAX || olen >= MOUNT_OPTIONS_MAX)
         return -ENOMEM;
     memcpy(mounts[nmounts].path, path, len + 1);
-    mounts[nmounts++].sb = sb;
+    memcpy(mounts[nmounts].source, source, slen + 1);
+    memcpy(mounts[nmounts].options, options, olen + 1);
+    mounts[nmounts].flags = flags;
+    mounts[nmounts].sb = sb;
+    mounts[nmounts++].user = user;
     return 0;
 }
 
-void vfs_mounts_each(void (*fn)(void *ctx, const char *path, struct super_block *sb), void *ctx)
+void vfs_mounts_each(void (*fn)(void *ctx, const struct mount_info *m), void *ctx)
 {
-    for (unsigned k = 0; k < nmounts; k++)
-        fn(ctx, mounts[k].path, mounts[k].sb);
+    for (unsigned k = 0; k < nmounts; k++) {
+        /* Linux's order: ro/rw, the mount's flags, the file system's options. */
+        struct mount_record *r = &mounts[k];
+        char options[MOUNT_OPTIONS_MAX + 16];
+        ksnprintf(options, sizeof options, "%s%s%s%s%s", r->sb->readonly ? "ro" : "rw",
+                  r->flags & MOUNT_NOSUID ? ",nosuid" : "", r->flags & MOUNT_NODEV ? ",nodev" : "",
+                  r->options[0] ? "," : "", r->options);
+        struct mount_info m = {r->source, r->path, options, r->sb};
+        fn(ctx, &m);
+    }
 }
 
 struct inode *vfs_root(void)
@@ -45,9 +72,17 @@ int vfs_mount_root(uint64_t max_pages, uint64_t max_inodes)
         return -ENOMEM;
     root_inode = sb->root;
     mutex_lock(&vfs_ns_lock);
-    int r = mount_record("/", sb);
+    int r = mount_record("/", "rootfs", "", 0, sb, false);
     mutex_unlock(&vfs_ns_lock);
     return r;
+}
+
+/* Links sb's root over dir.  vfs_ns_lock held. */
+static void mount_link(struct inode *dir, struct super_block *sb)
+{
+    dir->mounted = sb->root;
+    sb->root->covered = dir;
+    inode_get(dir); /* the mount point lives as long as its mount */
 }
 
 int vfs_mount(const char *path, struct super_block *sb)
@@ -65,17 +100,108 @@ int vfs_mount(const char *path, struct super_block *sb)
         r = walk_path(&w, root_inode, path, LOOKUP_FOLLOW, &dir);
     if (!r && !K_S_ISDIR(dir->mode))
         r = -ENOTDIR;
-    /* One file system per directory, each mounted once (no stacking). */
+    /* The kernel's own mounts each get a directory of their own. */
     if (!r && (dir->mounted || dir->covered || sb->root->covered))
         r = -EBUSY;
     if (!r)
-        r = mount_record(path, sb);
-    if (!r) {
-        dir->mounted = sb->root;
-        sb->root->covered = dir;
-        inode_get(dir); /* a mount point lives as long as its mount: forever */
-    }
+        r = mount_record(path, sb->name, "", 0, sb, false);
+    if (!r)
+        mount_link(dir, sb);
     mutex_unlock(&vfs_ns_lock);
     walk_end(&w);
     return r;
+}
+
+int mount_minor_alloc_locked(uint32_t *minor)
+{
+    for (unsigned k = 0; k < MOUNTS_MAX; k++) {
+        if (!(user_minors[k / 64] & (1ull << (k % 64)))) {
+            user_minors[k / 64] |= 1ull << (k % 64);
+            *minor = USER_MINOR_FIRST + k;
+            return 0;
+        }
+    }
+    return -ENOMEM;
+}
+
+void mount_minor_free_locked(uint32_t minor)
+{
+    unsigned k = minor - USER_MINOR_FIRST;
+    user_minors[k / 64] &= ~(1ull << (k % 64));
+}
+
+int mount_user_locked(struct inode *dir, struct super_block *sb, const char *source, unsigned flags, const char *options)
+{
+    /* dir is the top of whatever is mounted there (walks follow mounts):
+     * a new mount stacks on it and hides it, as on Linux. */
+    if (!K_S_ISDIR(dir->mode))
+        return -ENOTDIR;
+    if (dir->nlink == 0)
+        return -ENOENT; /* a removed directory (Linux: ENOENT) */
+    char *path = kmalloc(MOUNT_PATH_MAX);
+    if (!path)
+        return -ENOMEM;
+    int64_t len = vfs_path_of(root_inode, dir, path, MOUNT_PATH_MAX);
+    int r = len < 0 ? (int)len : mount_record(path, source, options, flags, sb, true);
+    kfree(path);
+    if (r)
+        return r;
+    mount_link(dir, sb);
+    return 0;
+}
+
+/* True if a mount's point lies in sb (another file system sits below it). */
+static bool has_mounts_on(struct super_block *sb)
+{
+    for (unsigned k = 0; k < nmounts; k++)
+        if (mounts[k].sb->root->covered && mounts[k].sb->root->covered->sb == sb)
+            return true;
+    return false;
+}
+
+/* The record of the mount whose root is top, or NULL if top is none. */
+static struct mount_record *record_of(struct inode *top)
+{
+    if (top != top->sb->root || !top->covered)
+        return NULL;
+    for (unsigned k = 0; k < nmounts; k++)
+        if (mounts[k].sb == top->sb)
+            return &mounts[k];
+    BUG_ON(true); /* every mounted root is in the table */
+    return NULL;
+}
+
+int mount_remount_locked(struct inode *top, unsigned flags)
+{
+    struct mount_record *m = record_of(top);
+    if (!m || !m->user)
+        return -EINVAL; /* not a mount point, or one of the kernel's (docs/filesystems.md) */
+    int r = super_set_readonly(top->sb, flags & MOUNT_RDONLY);
+    if (!r)
+        m->flags = flags & ~MOUNT_RDONLY;
+    return r;
+}
+
+int mount_detach_locked(struct inode *top)
+{
+    struct mount_record *m = record_of(top);
+    if (!m)
+        return -EINVAL; /* not a mount point */
+    if (!m->user)
+        return -EBUSY; /* the kernel's own mounts stay (docs/filesystems.md) */
+    struct super_block *sb = top->sb;
+    unsigned k = (unsigned)(m - mounts);
+    /* Busy: any reference to its inodes but the one the file system holds
+     * on its root (open files, cwd and root directories, mappings), or a
+     * file system mounted on one of its directories.  New references come
+     * only from lookups, which need vfs_ns_lock, held here. */
+    if (sb->inode_refs > 1 || has_mounts_on(sb))
+        return -EBUSY;
+    struct inode *dir = top->covered;
+    dir->mounted = NULL;
+    top->covered = NULL;
+    memmove(&mounts[k], &mounts[k + 1], (nmounts - k - 1) * sizeof mounts[0]);
+    nmounts--;
+    inode_put(dir);
+    return 0;
 }

@@ -12,32 +12,23 @@ enum ns_op { NS_MKDIR, NS_MKNOD, NS_UNLINK, NS_RMDIR, NS_SYMLINK };
 
 static int64_t ns_single(enum ns_op op, int dirfd, uint64_t upath, unsigned mode, const char *target)
 {
-    char *path;
-    int r = path_from_user(upath, true, &path);
+    struct user_walk uw;
+    int r = user_walk_begin(&uw, dirfd, upath);
     if (r)
         return r;
-    struct inode *start, *root;
-    r = path[0] ? at_start(dirfd, path, &start, &root) : -ENOENT;
-    if (r) {
-        path_free(path);
-        return r;
-    }
-    struct walk w;
-    walk_begin_in(&w, root, path);
+    struct walk *w = &uw.w;
     mutex_lock(&vfs_ns_lock);
     switch (op) {
-    case NS_MKDIR: r = vfs_mkdir_locked(&w, start, path, mode & ~current_umask()); break;
+    case NS_MKDIR: r = vfs_mkdir_locked(w, uw.start, uw.path, mode & ~current_umask()); break;
     case NS_MKNOD:
-        r = vfs_mknod_locked(&w, start, path, (mode & K_S_IFMT) | (mode & K_S_PERM & ~current_umask()), NULL);
+        r = vfs_mknod_locked(w, uw.start, uw.path, (mode & K_S_IFMT) | (mode & K_S_PERM & ~current_umask()), NULL);
         break;
-    case NS_UNLINK: r = vfs_unlink_locked(&w, start, path, false); break;
-    case NS_RMDIR: r = vfs_unlink_locked(&w, start, path, true); break;
-    case NS_SYMLINK: r = vfs_symlink_locked(&w, start, target, path); break;
+    case NS_UNLINK: r = vfs_unlink_locked(w, uw.start, uw.path, false); break;
+    case NS_RMDIR: r = vfs_unlink_locked(w, uw.start, uw.path, true); break;
+    case NS_SYMLINK: r = vfs_symlink_locked(w, uw.start, target, uw.path); break;
     }
     mutex_unlock(&vfs_ns_lock);
-    walk_end(&w);
-    at_done(start, root);
-    path_free(path);
+    user_walk_end(&uw);
     return r;
 }
 

@@ -168,6 +168,11 @@ int64_t sys_readlinkat(const struct syscall_args *a)
 static int64_t chmod_inode(struct inode *i, unsigned mode)
 {
     mutex_lock(&vfs_ns_lock);
+    int r = super_writable(i->sb);
+    if (r) {
+        mutex_unlock(&vfs_ns_lock);
+        return r;
+    }
     i->mode = (i->mode & K_S_IFMT) | (mode & K_S_PERM);
     inode_touch(i, false, false, true);
     mutex_unlock(&vfs_ns_lock);
@@ -216,6 +221,11 @@ int64_t sys_fchmod(const struct syscall_args *a)
 static int64_t chown_inode(struct inode *i, uint32_t uid, uint32_t gid)
 {
     mutex_lock(&vfs_ns_lock);
+    int r = super_writable(i->sb);
+    if (r) {
+        mutex_unlock(&vfs_ns_lock);
+        return r;
+    }
     if (uid != 0xffffffffu)
         i->uid = uid;
     if (gid != 0xffffffffu)
@@ -309,6 +319,12 @@ static int64_t set_times(int dirfd, uint64_t upath, unsigned flags, const struct
             return r;
     }
     mutex_lock(&vfs_ns_lock);
+    r = super_writable(i->sb);
+    if (r) {
+        mutex_unlock(&vfs_ns_lock);
+        inode_put(i);
+        return r;
+    }
     if (t->set_a)
         i->atime_ns = t->at;
     if (t->set_m)

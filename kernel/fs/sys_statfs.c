@@ -16,7 +16,9 @@ static int64_t statfs_to_user(struct super_block *sb, uint64_t ubuf)
     st.f_type = (int64_t)sb->magic;
     st.f_bsize = st.f_frsize = 4096;
     st.f_namelen = K_NAME_MAX;
-    st.f_flags = K_ST_VALID; /* no mount flags exist (nosuid, ro...) */
+    /* Read-only is the file system's; nosuid and nodev are the mount's and
+     * not shown (docs/filesystems.md). */
+    st.f_flags = K_ST_VALID | (sb->readonly ? K_ST_RDONLY : 0);
     /* Linux encodes the device number as the file system id (huge_encode_dev). */
     uint64_t dev = dev_encode(0, sb->dev_minor);
     st.f_fsid[0] = (int32_t)(uint32_t)dev;

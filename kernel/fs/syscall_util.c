@@ -61,6 +61,27 @@ void at_done(struct inode *start, struct inode *root)
     inode_put(root);
 }
 
+int user_walk_begin(struct user_walk *uw, int dirfd, uint64_t upath)
+{
+    int r = path_from_user(upath, true, &uw->path);
+    if (r)
+        return r;
+    r = uw->path[0] ? at_start(dirfd, uw->path, &uw->start, &uw->root) : -ENOENT;
+    if (r) {
+        path_free(uw->path);
+        return r;
+    }
+    walk_begin_in(&uw->w, uw->root, uw->path);
+    return 0;
+}
+
+void user_walk_end(struct user_walk *uw)
+{
+    walk_end(&uw->w);
+    at_done(uw->start, uw->root);
+    path_free(uw->path);
+}
+
 int at_lookup(int dirfd, uint64_t upath, bool follow, bool empty_ok, struct inode **out)
 {
     char *path = NULL; /* set by path_from_user on success; GCC cannot tell */

@@ -26,8 +26,11 @@ static int create_in(struct nameidata *nd, uint32_t mode, struct inode **out)
 {
     if (nd->dir->nlink == 0)
         return -ENOENT; /* the directory was removed */
+    int r = super_writable(nd->dir->sb);
+    if (r)
+        return r;
     struct inode *i;
-    int r = inode_alloc(nd->dir->sb, mode, &i);
+    r = inode_alloc(nd->dir->sb, mode, &i);
     if (r)
         return r;
     if (K_S_ISDIR(mode))
@@ -146,6 +149,8 @@ int vfs_symlink_locked(struct walk *w, struct inode *start, const char *target, 
         return r;
     if (nd.dir->nlink == 0)
         return -ENOENT;
+    if ((r = super_writable(nd.dir->sb)))
+        return r;
     struct inode *i;
     r = inode_alloc(nd.dir->sb, K_S_IFLNK | 0777, &i);
     if (r)
@@ -200,6 +205,8 @@ int vfs_unlink_locked(struct walk *w, struct inode *start, const char *path, boo
         if (nd.trailing)
             return -ENOTDIR;
     }
+    if ((r = super_writable(nd.dir->sb)))
+        return r;
     dir_remove(nd.dir, d);
     inode_unlink(i);
     return 0;
@@ -217,6 +224,8 @@ int vfs_link_inode_locked(struct inode *src, struct walk *wn, struct inode *nsta
         return -EXDEV;
     if (nd.dir->nlink == 0 || src->nlink == 0)
         return -ENOENT;
+    if ((r = super_writable(nd.dir->sb)))
+        return r;
     return dir_add(nd.dir, nd.last, nd.len, src);
 }
 
@@ -286,6 +295,8 @@ int vfs_rename_locked(struct walk *wo, struct inode *ostart, const char *opath,
         return -EBUSY;
     if (o.dir->sb != n.dir->sb)
         return -EXDEV;
+    if ((r = super_writable(o.dir->sb)))
+        return r;
     if (o.dir->iops) {
         r = fixed_name_error(&o, -EPERM);
         return r == -EPERM ? fixed_name_error(&n, -EPERM) : r;

@@ -140,9 +140,7 @@ int main(int argc, char **argv)
     puts("Not implemented (`-ENOSYS`), and why:\n");
     puts("- `rseq` (334): glibc registers restartable sequences at start-up and runs without them;");
     puts("  musl never calls it.  `membarrier`'s RSEQ commands are EINVAL accordingly.");
-    puts("- `clone3` (435): glibc and musl fall back to `clone` (56), which has every flag they use.");
-    puts("- `mount` (165) and `umount2` (166): file systems are mounted at boot only (`/proc/mounts`");
-    puts("  lists them); tmpfs and bind mounts from user space are still to be done (issue 13).\n");
+    puts("- `clone3` (435): glibc and musl fall back to `clone` (56), which has every flag they use.\n");
     printf("**%zu system calls: %zu full, %zu partial, %zu stub.**\n\n", NROWS, count[0], count[1], count[2]);
 
     puts("| nr | name | status | what it does |");

@@ -14,6 +14,7 @@
 #include <fs/uapi.h>
 #include <fs/mount.h>
 #include <fs/pipe_ring.h>
+#include <fs/tmpfs_mount.h>
 #include <fs/vfs_ops.h>
 #include <kernel/errno.h>
 #include <kernel/mutex.h>
@@ -109,6 +110,12 @@ void mutex_unlock(struct mutex *m)
     if (!m->owner)
         host_test_panic("mutex unlocked while free");
     m->owner = NULL;
+}
+/* tmpfs options take their defaults and percentages from the RAM: 1 GiB here. */
+void pmm_get_stats(struct pmm_stats *out)
+{
+    memset(out, 0, sizeof *out);
+    out->total_pages = out->free_pages = 262144;
 }
 uint64_t clock_realtime_ns(void) { return 1700000000ull * 1000000000ull; }
 int64_t random_read(void *buf, size_t n)
@@ -863,6 +870,127 @@ static void put(struct archive *ar, uint32_t ino, uint32_t mode, uint32_t nlink,
         ar->b[ar->len++] = 0;
 }
 
+/* mount(2)'s side of the table: stacking, what keeps a mount busy, and the
+ * teardown giving back every block of a tree with hard links and an
+ * unlinked-but-open file once nothing holds it. */
+static void test_user_mounts_detach_and_destroy(void)
+{
+    setup(1000);
+    CHECK_EQ(op_mkdir("m", 0755), 0);
+    int err;
+    struct inode *dir = lookup("m", &err);
+    long blocks_before = live_blocks;
+    struct super_block *sb = tmpfs_create("tmpfs", 40, 100, 100, 0700);
+    CHECK(sb != NULL);
+    mutex_lock(&vfs_ns_lock);
+    CHECK_EQ(mount_user_locked(dir, sb, "src", 0, ""), 0);
+    mutex_unlock(&vfs_ns_lock);
+    CHECK(lookup("m", &err) == sb->root);
+    CHECK_EQ(op_mkdir("m/a", 0755), 0);
+    CHECK_EQ(op_mkdir("m/a/b", 0755), 0);
+    struct file *f;
+    CHECK_EQ(op_open("m/a/b/f", K_O_CREAT | K_O_RDWR, 0644, &f), 0);
+    CHECK_EQ(op_link("m/a/b/f", "m/g"), 0);
+    CHECK_EQ(op_symlink("a/b", "m/l"), 0);
+    mutex_lock(&vfs_ns_lock);
+    CHECK_EQ(mount_detach_locked(sb->root), -EBUSY);  /* f is open */
+    CHECK_EQ(mount_detach_locked(dir), -EINVAL);      /* not a mounted root */
+    mutex_unlock(&vfs_ns_lock);
+    CHECK_EQ(op_unlink("m/a/b/f", false), 0);
+    CHECK_EQ(op_unlink("m/g", false), 0);  /* f unlinked but open: still busy */
+    mutex_lock(&vfs_ns_lock);
+    CHECK_EQ(mount_detach_locked(sb->root), -EBUSY);
+    mutex_unlock(&vfs_ns_lock);
+    file_put(f);
+    CHECK_EQ(op_open("m/a/b/h", K_O_CREAT | K_O_RDWR, 0644, &f), 0);
+    file_put(f);
+    /* A second mount stacks over the first, whose root it then holds. */
+    struct super_block *top = tmpfs_create("tmpfs", 41, 100, 100, 0755);
+    mutex_lock(&vfs_ns_lock);
+    CHECK_EQ(mount_user_locked(sb->root, top, "top", 0, ""), 0);
+    mutex_unlock(&vfs_ns_lock);
+    CHECK(lookup("m", &err) == top->root);
+    CHECK(lookup("m/..", &err) == root);
+    mutex_lock(&vfs_ns_lock);
+    CHECK_EQ(mount_detach_locked(sb->root), -EBUSY);
+    CHECK_EQ(mount_detach_locked(top->root), 0);
+    mutex_unlock(&vfs_ns_lock);
+    tmpfs_destroy(top);
+    CHECK(lookup("m/a/b/h", &err) != NULL);
+    mutex_lock(&vfs_ns_lock);
+    CHECK_EQ(mount_detach_locked(sb->root), 0);
+    mutex_unlock(&vfs_ns_lock);
+    tmpfs_destroy(sb);  /* BUG_ONs unless every page, byte and inode came back */
+    CHECK_EQ(live_blocks, blocks_before);
+    CHECK(lookup("m", &err) == dir);
+    CHECK(dir->mounted == NULL);
+}
+
+/* A read-only file system: EROFS for changes, EBUSY to become one while a
+ * file in it is open for writing. */
+static void test_read_only_super(void)
+{
+    setup(1000);
+    CHECK_EQ(op_mkdir("ro", 0755), 0);
+    struct file *f;
+    CHECK_EQ(op_open("ro/f", K_O_CREAT | K_O_RDWR, 0644, &f), 0);
+    struct super_block *sb = root->sb;
+    mutex_lock(&vfs_ns_lock);
+    CHECK_EQ(super_set_readonly(sb, true), -EBUSY);
+    mutex_unlock(&vfs_ns_lock);
+    file_put(f);
+    mutex_lock(&vfs_ns_lock);
+    CHECK_EQ(super_set_readonly(sb, true), 0);
+    mutex_unlock(&vfs_ns_lock);
+    CHECK_EQ(op_mkdir("ro/d", 0755), -EROFS);
+    CHECK_EQ(op_mkdir("ro", 0755), -EEXIST);
+    CHECK_EQ(op_open("ro/f", K_O_RDWR, 0, &f), -EROFS);
+    CHECK_EQ(op_open("ro/g", K_O_CREAT | K_O_RDONLY, 0644, &f), -EROFS);
+    CHECK_EQ(op_unlink("ro/f", false), -EROFS);
+    CHECK_EQ(op_rename("ro/f", "ro/g", 0), -EROFS);
+    CHECK_EQ(op_link("ro/f", "ro/h"), -EROFS);
+    CHECK_EQ(op_symlink("f", "ro/s"), -EROFS);
+    CHECK_EQ(op_open("ro/f", K_O_RDONLY, 0, &f), 0);
+    file_put(f);
+    mutex_lock(&vfs_ns_lock);
+    CHECK_EQ(super_set_readonly(sb, false), 0);
+    mutex_unlock(&vfs_ns_lock);
+    CHECK_EQ(op_unlink("ro/f", false), 0);
+}
+
+static void test_tmpfs_options(void)
+{
+    struct tmpfs_options o;
+    CHECK_EQ(tmpfs_options_parse(NULL, &o), 0);
+    CHECK_EQ(o.max_pages, 131072);
+    CHECK_EQ(o.max_inodes, 131072);
+    CHECK_EQ(o.mode, 01777);
+    char text[96];
+    tmpfs_options_show(&o, text, sizeof text);
+    CHECK(!strcmp(text, ""));
+    CHECK_EQ(tmpfs_options_parse("size=1m,,nr_inodes=2k,mode=1700", &o), 0);
+    CHECK_EQ(o.max_pages, 256);
+    CHECK_EQ(o.max_inodes, 2048);
+    CHECK_EQ(o.mode, 01700);
+    tmpfs_options_show(&o, text, sizeof text);
+    CHECK(!strcmp(text, "size=1024k,nr_inodes=2048,mode=1700"));
+    CHECK_EQ(tmpfs_options_parse("size=4097,mode=07", &o), 0);
+    CHECK_EQ(o.max_pages, 2);
+    tmpfs_options_show(&o, text, sizeof text);
+    CHECK(!strcmp(text, "size=8k,mode=007"));
+    CHECK_EQ(tmpfs_options_parse("size=25%", &o), 0);
+    CHECK_EQ(o.max_pages, 65536);
+    CHECK_EQ(tmpfs_options_parse("size=0,nr_inodes=0", &o), 0);
+    CHECK_EQ(o.max_pages, 262144);  /* no limit but the RAM */
+    CHECK_EQ(o.max_inodes, 262144);
+    CHECK_EQ(tmpfs_options_parse("size=0x10k", &o), 0);
+    CHECK_EQ(o.max_pages, 4);
+    const char *bad[] = {"size=", "size=1x", "size=99999999999999999999", "size=16e", "nr_inodes=k",
+                         "mode=", "mode=8", "mode=1777777777777", "uid=0", "noswap", "size=1m,bogus"};
+    for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++)
+        CHECK_EQ(tmpfs_options_parse(bad[k], &o), -EINVAL);
+}
+
 static void test_initramfs_unpack(void)
 {
     setup(100);
@@ -1042,6 +1170,9 @@ int main(void)
         UNIT(test_mkdir_rmdir_errors),
         UNIT(test_rename),
         UNIT(test_getcwd_path_and_mounts),
+        UNIT(test_user_mounts_detach_and_destroy),
+        UNIT(test_tmpfs_options),
+        UNIT(test_read_only_super),
         UNIT(test_open_checks),
         UNIT(test_fd_table),
         UNIT(test_pipe_ring_wraps),

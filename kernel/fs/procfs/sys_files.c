@@ -23,9 +23,9 @@
 
 /* Adds up what the tmpfs instances hold (their files live in RAM: Linux's
  * Shmem, counted in Cached too).  vfs_ns_lock held. */
-static void add_tmpfs_pages(void *ctx, const char *path, struct super_block *sb)
+static void add_tmpfs_pages(void *ctx, const struct mount_info *m)
 {
-    (void)path;
+    struct super_block *sb = m->sb;
     uint64_t pages, inodes;
     if (sb->magic != K_TMPFS_MAGIC)
         return;
@@ -217,9 +217,9 @@ static int show_stat(struct proc_inode *pi, struct textbuf *b)
 
 /* One line of /proc/mounts (Linux's "device dir type options 0 0").
  * vfs_ns_lock held. */
-static void mount_line(void *ctx, const char *path, struct super_block *sb)
+static void mount_line(void *ctx, const struct mount_info *m)
 {
-    tb_printf(ctx, "%s %s %s rw 0 0\n", sb->name, path, sb->name);
+    tb_printf(ctx, "%s %s %s %s 0 0\n", m->source, m->path, m->sb->name, m->options);
 }
 
 int proc_show_mounts(struct proc_inode *pi, struct textbuf *b)

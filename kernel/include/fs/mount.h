@@ -1,6 +1,8 @@
 /* The mount table: which file system's root covers which directory.
- * Mounts are made at boot only (vfs_init): "/" tmpfs, /dev devfs, /proc
- * procfs, /tmp and /run tmpfs.  Mount links are read under vfs_ns_lock. */
+ * The kernel mounts "/" tmpfs, /dev devfs, /proc procfs, /tmp, /run and
+ * /dev/shm tmpfs at boot (vfs_init); mount(2) adds tmpfs instances, which
+ * umount2 may take away again (fs/sys_mount.c).  Mount links (inode
+ * mounted/covered) and the table are under vfs_ns_lock. */
 #ifndef FS_MOUNT_H
 #define FS_MOUNT_H
 
@@ -27,9 +29,41 @@ int vfs_mount_root(uint64_t max_pages, uint64_t max_inodes);
 /* Mounts sb on the directory at path (created with mode 0755 if missing).
  * 0, or -ENOTDIR/-EBUSY/-ENOMEM. */
 int vfs_mount(const char *path, struct super_block *sb);
+#define MOUNT_PATH_MAX 256    /* longest mount point path (longer: ENOMEM) */
+#define MOUNT_SOURCE_MAX 64   /* longest source name shown in /proc/mounts */
+#define MOUNT_OPTIONS_MAX 96  /* its options text ("rw,size=1024k,...") */
+
+/* One line of /proc/mounts. */
+struct mount_info {
+    const char *source, *path, *options;
+    struct super_block *sb;
+};
 /* Calls fn for every mount, "/" first, in the order they were made (for
  * /proc/mounts).  vfs_ns_lock held. */
-void vfs_mounts_each(void (*fn)(void *ctx, const char *path, struct super_block *sb), void *ctx);
+void vfs_mounts_each(void (*fn)(void *ctx, const struct mount_info *m), void *ctx);
+/* mount(2)'s side of the table, all with vfs_ns_lock held.
+ * A free anonymous device minor for a new file system: 0 or -ENOMEM. */
+int mount_minor_alloc_locked(uint32_t *minor);
+void mount_minor_free_locked(uint32_t minor);
+/* A mount's flags (Linux's MS_RDONLY, MS_NOSUID, MS_NODEV). */
+#define MOUNT_RDONLY 1u
+#define MOUNT_NOSUID 2u
+#define MOUNT_NODEV 4u
+/* Mounts sb over dir (the top of a walk, so a mount stacks on whatever is
+ * there already, as Linux does), listed with source, flags (MOUNT_NOSUID,
+ * MOUNT_NODEV: sb->readonly says ro) and its file system's options.
+ * 0, -ENOTDIR, -ENOENT (dir removed), -ENAMETOOLONG, -ENOMEM. */
+int mount_user_locked(struct inode *dir, struct super_block *sb, const char *source, unsigned flags,
+                      const char *options);
+/* Sets the flags of the mount whose root is top (MOUNT_RDONLY too).  0,
+ * -EINVAL (not a mount point, or one the kernel made), -EBUSY (read-only
+ * while a file in it is open for writing). */
+int mount_remount_locked(struct inode *top, unsigned flags);
+/* Takes away the mount whose root is top (mount(2)'s own only); the caller
+ * then frees its file system.  0, -EINVAL (not a mount point), -EBUSY (in
+ * use: open files, cwd or root, mappings, mounts below it; or a mount the
+ * kernel made at boot). */
+int mount_detach_locked(struct inode *top);
 /* procfs: the /proc file system, or NULL (ENOMEM). */
 struct super_block *procfs_create(void);
 /* devfs.c: the /dev file system with its device nodes, or NULL (ENOMEM). */

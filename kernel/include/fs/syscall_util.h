@@ -22,6 +22,18 @@ void at_done(struct inode *start, struct inode *root);
  * dirfd's own inode; follow says whether a final symlink is followed.
  * Returns a reference in *out. */
 int at_lookup(int dirfd, uint64_t upath, bool follow, bool empty_ok, struct inode **out);
+/* The start of most single-path calls: the user path copied in (from the
+ * reserve, so the call may hold no other path buffer), where it starts
+ * (at_start) and a walk over it.  0, or -errno (an empty path is ENOENT);
+ * on success user_walk_end undoes it all.  The walk may use path as its
+ * scratch: read path before walking, not after. */
+struct user_walk {
+    char *path;
+    struct inode *start, *root;
+    struct walk w;
+};
+int user_walk_begin(struct user_walk *uw, int dirfd, uint64_t upath);
+void user_walk_end(struct user_walk *uw);
 /* The current umask. */
 unsigned current_umask(void);
 

@@ -132,6 +132,7 @@ static inline uint64_t dev_encode(uint32_t major, uint32_t minor)
 #define K_SOCKFS_MAGIC 0x534F434Bu
 #define K_ANON_INODE_FS_MAGIC 0x09041934u
 #define K_ST_VALID 0x20u  /* f_flags: the flags are meaningful (Linux's ST_VALID) */
+#define K_ST_RDONLY 0x1u /* f_flags: mounted read-only (ST_RDONLY) */
 #define K_NAME_MAX 255
 
 /* struct statfs of x86-64 (120 bytes). */

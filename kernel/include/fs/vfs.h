@@ -52,6 +52,16 @@ struct super_block {
     uint64_t used_pages;  /* data pages */
     uint64_t used_bytes;  /* inodes, names, name tables, symlink targets */
     uint64_t used_inodes; /* inodes + extra hard links */
+    /* The sum of its inodes' refs: what umount2 tells a busy file system by
+     * (an open file, a cwd or root, a mapping, a lookup in flight). */
+    uint64_t inode_refs;
+    /* Inodes open for writing (write_count > 0), under inode_life_lock:
+     * a remount read-only is EBUSY while there are any. */
+    uint64_t writers;
+    /* Mounted MS_RDONLY: every change through it is EROFS.  Set under both
+     * vfs_ns_lock and inode_life_lock (super_set_readonly), so holding
+     * either one is enough to read it. */
+    bool readonly;
     struct inode *root;
 };
 
@@ -280,6 +290,11 @@ int super_charge_bytes(struct super_block *sb, uint64_t n);
 void super_uncharge_bytes(struct super_block *sb, uint64_t n);
 int super_charge_inode(struct super_block *sb);
 void super_uncharge_inode(struct super_block *sb);
+/* -EROFS for a change to a read-only file system, else 0. */
+int super_writable(const struct super_block *sb);
+/* Makes sb read-only (-EBUSY while a file in it is open for writing) or
+ * writable again.  vfs_ns_lock held. */
+int super_set_readonly(struct super_block *sb, bool readonly);
 /* What sb uses now, as charged above: pages (data and metadata) and inodes. */
 void super_usage(struct super_block *sb, uint64_t *pages, uint64_t *inodes);
 void inode_fill_stat(struct inode *i, struct k_stat *st);

@@ -20,6 +20,7 @@ enum log_level {
 #include <stdio.h>
 /* one line each, as the kernel's log has them */
 #define printk(level, ...) ((void)(level), fprintf(stderr, __VA_ARGS__), fputc('\n', stderr))
+#define ksnprintf snprintf /* the kernel's formats are a subset of the C library's */
 #else
 __attribute__((format(printf, 2, 3))) void printk(int level, const char *fmt, ...);
 /* Formats like snprintf; supports %d %i %u %x %X %p %s %c %% with l/ll/z and width/0/- flags. */
