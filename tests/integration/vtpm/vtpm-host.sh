@@ -349,7 +349,7 @@ test_remanufacture() {
     if start_vtpm; then echo "started on a truncated state"; return 1; fi
     grep -q "refusing to start" "$work/log" || return 1
     start_vtpm --remanufacture || return 1
-    grep -q "formatted .* afresh" "$work/log" || { echo "no format line"; return 1; }
+    wait_log "formatted .* afresh" || { echo "no format line: $(tail -n 3 "$work/log" | tr "\n" " ")"; return 1; }
     "$TOOL" startup $PORT >/dev/null
     # a new TPM: the old NV index is gone
     if "$TOOL" nvread $PORT $NVI >/dev/null; then echo "old NV index survived"; return 1; fi

@@ -40,6 +40,18 @@ start_vtpm() {
     return 1
 }
 
+# Waits (up to 10 s) for a line matching the grep pattern in the vtpm's log;
+# 1 if it never comes.  The vtpm may log what a test looks for just after
+# "ctrl: listening", start_vtpm's cue, so a test must not grep at once.
+wait_log() {
+    local i
+    for i in $(seq 100); do
+        grep -q -- "$1" "$work/log" && return 0
+        sleep 0.1
+    done
+    return 1
+}
+
 stop_vtpm() {
     if [ -n "$vpid" ]; then
         kill "$vpid" 2>/dev/null

@@ -339,10 +339,7 @@ test_empty_provisioned() {
     rm -f "$state" "$work/counter"
     "$root/apps/image/mkstate.sh" --empty "$VTPM" "$state" >/dev/null 2>&1 || { echo "mkstate --empty failed"; return 1; }
     start_vtpm "${SEAL[@]}" || { tail -n 2 "$work/log"; return 1; }
-    # The vtpm may log it just after "ctrl: listening" (start_vtpm's cue): wait, bounded.
-    local i
-    for i in $(seq 100); do grep -q "newly manufactured" "$work/log" && break; sleep 0.1; done
-    grep -q "newly manufactured" "$work/log" || { echo "no manufacture line: $(tail -n 3 "$work/log" | tr "\n" " ")"; return 1; }
+    wait_log "newly manufactured" || { echo "no manufacture line: $(tail -n 3 "$work/log" | tr "\n" " ")"; return 1; }
     stop_vtpm
     local slots
     slots=$("$STATETOOL" info "$state")
