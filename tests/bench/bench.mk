@@ -23,9 +23,10 @@ bench-linux-kernel: | deps
 	  || echo "bench: could not fetch Debian's kernel; the linux column will be NA"
 
 # The entry stub in ubench.c reads the TSC before musl's _start runs.
-$(BENCH_OUT)/ubench: tests/bench/ubench.c | deps
+UBENCH_SRCS := tests/bench/ubench.c tests/bench/ubench-smp.c
+$(BENCH_OUT)/ubench: $(UBENCH_SRCS) tests/bench/ubench.h | deps
 	@mkdir -p $(@D)
-	musl-gcc -static $(UBENCH_CFLAGS) -Wl,-e,ubench_entry -o $@ $< -lpthread
+	musl-gcc -static $(UBENCH_CFLAGS) -Wl,-e,ubench_entry -o $@ $(UBENCH_SRCS) -lpthread
 
 $(BENCH_OUT)/ubench-child: tests/bench/ubench-child.c | deps
 	@mkdir -p $(@D)
@@ -41,7 +42,7 @@ $(BENCH_OUT)/ubench.cpio: $(BENCH_OUT)/ubench $(BENCH_OUT)/ubench-child tests/be
 	  bin/ubench-child=$(BENCH_OUT)/ubench-child
 
 BENCH_PREREQS += bench-linux-kernel $(BENCH_OUT)/ubench.cpio $(BENCH_OUT)/tsc-hz
-BENCH_SCRIPTS += tests/bench/boot.sh tests/bench/ubench.sh
+BENCH_SCRIPTS += tests/bench/boot.sh tests/bench/ubench.sh tests/bench/smp.sh
 
 # The bench scripts' parsing, checked on recorded sample output (no QEMU).
 TEST_SUITES += tests/bench/selftest.sh

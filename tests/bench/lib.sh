@@ -98,6 +98,43 @@ stamp_lines() {
     return "$stopped"
 }
 
+# check_run BENCH MARK SIDE LOG STATUS: says on stderr why SIDE's run of a
+# benchmark program gave no full result: no `MARK-DONE` line in LOG (with
+# QEMU's STATUS), and each `MARK-ERROR` line, as `# BENCH: SIDE: ...`.
+check_run() {
+    grep -q "$2-DONE" "$4" 2>/dev/null || echo "# $1: $3 did not finish (QEMU status $5, see $4)" >&2
+    grep -h "$2-ERROR" "$4" 2>/dev/null | sed "s/^[0-9.]* /# $1: $3: /" >&2
+}
+
+# run_sides BENCH MARK LIMIT_S IDLE_S CPIO NUTSHELL_CMDLINE LINUX_EXTRA QEMU-ARGS...
+# Boots CPIO, whose init is a benchmark program that ends with a `MARK-DONE`
+# line, under nutshell (command line NUTSHELL_CMDLINE), then under Linux
+# (linux_cmdline's, then LINUX_EXTRA), both with UBENCH_MEM and the extra
+# QEMU-ARGS, into $BENCH_OUT/logs/BENCH-nutshell.log and BENCH-linux.log (left
+# empty for a side that cannot run, with the reason on stderr).  Uses $hz.
+run_sides() {
+    local bench=$1 mark=$2 limit=$3 idle=$4 cpio=$5 ncmd=$6 lextra=$7
+    shift 7
+    local nlog=$BENCH_OUT/logs/$bench-nutshell.log llog=$BENCH_OUT/logs/$bench-linux.log
+    mkdir -p "$BENCH_OUT/logs"
+    if [ -f "$NUTSHELL_ELF" ]; then
+        run_qemu "$limit" "$idle" "$nlog" "${NUTSHELL_MACHINE[@]}" "$@" -m "$UBENCH_MEM" -kernel "$NUTSHELL_ELF" \
+            -initrd "$cpio" -append "$ncmd"
+        check_run "$bench" "$mark" nutshell "$nlog" $?
+    else
+        echo "# $bench: $NUTSHELL_ELF not built" >&2
+        : >"$nlog"
+    fi
+    if is_number "$hz" && [ -f "$LINUX_KERNEL" ]; then
+        run_qemu "$limit" "$idle" "$llog" "${LINUX_MACHINE[@]}" "$@" -m "$UBENCH_MEM" -kernel "$LINUX_KERNEL" \
+            -initrd "$cpio" -append "$(linux_cmdline "$hz" $lextra)"
+        check_run "$bench" "$mark" linux "$llog" $?
+    else
+        echo "# $bench: no host TSC rate or no Linux kernel ($LINUX_KERNEL)" >&2
+        : >"$llog"
+    fi
+}
+
 # field LINE KEY: the value of KEY=<value> in LINE (empty when absent).
 field() {
     local tok
@@ -183,9 +220,25 @@ parse_linux_boot() {
     echo "$entry_ms $(ticks_to ms "$t" "$3")"
 }
 
+# booted_cpus LOG: how many CPUs a boot had running, from nutshell's
+# `smp: N of M CPUs up` line or ubench's `UBENCH-BOOT ... cpus=N`; NA when
+# LOG has neither.
+booted_cpus() {
+    local n
+    n=$(sed -n 's/.*smp: \([0-9]*\) of [0-9]* CPUs up.*/\1/p' "$1" 2>/dev/null | head -1)
+    [ -n "$n" ] || n=$(field "$(grep -m1 'UBENCH-BOOT ' "$1" 2>/dev/null)" cpus)
+    is_number "$n" && echo "$n" || echo NA
+}
+
+# ubench_field LOG NAME UNIT KEY: the KEY= field of ubench's result NAME in
+# UNIT from LOG, when it is a number; else NA.
+ubench_field() {
+    local v
+    v=$(field "$(grep -m1 "UBENCH $2 $3 " "$1" 2>/dev/null)" "$4")
+    is_number "$v" && echo "$v" || echo NA
+}
+
 # ubench_value LOG NAME UNIT HZ: ubench's result NAME from LOG in UNIT, or NA.
 ubench_value() {
-    local line
-    line=$(grep -m1 "UBENCH $2 $3 " "$1" 2>/dev/null)
-    ticks_to "$3" "$(field "$line" ticks)" "$4"
+    ticks_to "$3" "$(ubench_field "$1" "$2" "$3" ticks)" "$4"
 }

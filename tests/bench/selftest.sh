@@ -65,6 +65,34 @@ check ubench_value_missing "$(ubench_value "$tmp/ubench.log" spawn_wait us $HZ)"
 check ubench_value_wrong_unit "$(ubench_value "$tmp/ubench.log" getppid us $HZ)" NA
 check ubench_value_no_log "$(ubench_value "$tmp/nonexistent.log" getppid ns $HZ)" NA
 
+# The CPUs a boot had running.
+printf '80.009 [    80.009] smp: 4 of 4 CPUs up (QEMU fw_cfg CPU count, APIC ids probed), APIC ids: 0 1 2 3\n' \
+    >"$tmp/smp4-nutshell.log"
+check booted_cpus_nutshell "$(booted_cpus "$tmp/smp4-nutshell.log")" 4
+printf '4702.977 UBENCH-BOOT entry_tsc=9000000000 cpus=3\n' >"$tmp/smp4-linux.log"
+check booted_cpus_linux "$(booted_cpus "$tmp/smp4-linux.log")" 3
+check booted_cpus_unknown "$(booted_cpus "$tmp/linux.log")" NA
+
+# ubench's smp mode: the speedup is a plain value, ipi_wake a time in ticks.
+cat >"$tmp/smp.log" <<'LOG'
+4100.002 UBENCH-INFO cpus=2
+9875.310 UBENCH smp_speedup x value=1.874 one_thread_ticks=4400000000 two_threads_ticks=2350000000
+9990.120 UBENCH ipi_wake us ticks=90000.0 value=42.900
+9990.400 UBENCH-ERROR other: value=NA
+9990.500 UBENCH-DONE
+LOG
+check ubench_field_speedup "$(ubench_field "$tmp/smp.log" smp_speedup x value)" 1.874
+check ubench_field_ticks "$(ubench_field "$tmp/smp.log" smp_speedup x two_threads_ticks)" 2350000000
+check ubench_field_missing_key "$(ubench_field "$tmp/smp.log" smp_speedup x three_threads_ticks)" NA
+check ubench_field_wrong_unit "$(ubench_field "$tmp/smp.log" smp_speedup us value)" NA
+check ubench_value_ipi_wake "$(ubench_value "$tmp/smp.log" ipi_wake us $HZ)" 45.000
+
+# check_run: a run without its DONE line, and its ERROR lines, on stderr.
+check check_run_done "$(check_run smp UBENCH nutshell "$tmp/smp.log" 1 2>&1)" \
+    "# smp: nutshell: UBENCH-ERROR other: value=NA"
+check check_run_not_done "$(check_run ubench UBENCH linux "$tmp/ubench.log" 124 2>&1)" \
+    "# ubench: linux did not finish (QEMU status 124, see $tmp/ubench.log)"
+
 # stamp_lines: a prefix in ms, carriage returns dropped, last line kept
 # without its newline.
 printf 'one\r\ntwo' | stamp_lines "$EPOCHREALTIME" 5 0 >"$tmp/stamped"

@@ -42,15 +42,23 @@
 //                             the entry stub), only when running as PID 1
 // A line `UBENCH-INFO guest_tsc_hz=<n>` first gives the calibrated rate.
 //
-// The environment variable UBENCH_MODE (Linux passes `UBENCH_MODE=x` from
-// its command line to init's environment) picks a shorter run:
-//   boot    print `UBENCH-BOOT entry_tsc=<n>` at once and power off
+// The first argument, else the environment variable UBENCH_MODE (Linux
+// passes `UBENCH_MODE=x` from its command line to init's environment; both
+// kernels pass the words after `--` as init's arguments) picks another run:
+//   boot    print `UBENCH-BOOT entry_tsc=<n> cpus=<CPUs in its affinity mask>`
+//           at once and power off
 //   stamps  print `UBENCH-TSC <n>` ten times, ~200 ms of TSC apart, and power
 //           off; the host timestamps these lines to check that the guest TSC
 //           advances with host time (tests/bench/validate-tsc.sh)
+//   smp     the benchmarks of several CPUs instead of the above
+//           (ubench-smp.c: smp_speedup, ipi_wake), with the same INFO and
+//           DONE lines
 #define _GNU_SOURCE
+#include "ubench.h"
+
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <setjmp.h>
 #include <spawn.h>
 #include <stdarg.h>
@@ -97,14 +105,6 @@ __asm__(".text\n"
 #define FUTEX_WAIT_PRIVATE (0 | 128)
 #define FUTEX_WAKE_PRIVATE (1 | 128)
 
-static uint64_t rdtsc(void)
-{
-    uint32_t lo, hi;
-    // Reads the time-stamp counter; writes only eax and edx.
-    __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-    return ((uint64_t)hi << 32) | lo;
-}
-
 // Nanoseconds of the guest kernel's raw monotonic clock, or of its plain
 // monotonic clock if the raw one is not offered; 0 if neither is.  Used only
 // to calibrate the TSC for the `value=` fields.
@@ -119,11 +119,11 @@ static uint64_t now_ns(void)
 // A benchmark that fails (a kernel that lacks a call, an error) is reported
 // and skipped; the others still run.  run_bench() sets `bench_failed` and
 // runs the benchmark in the main thread, where fail() jumps back to it.
-static const char *bench_name;
-static jmp_buf bench_failed;
+const char *bench_name;
+jmp_buf bench_failed;
 static pthread_t main_thread;
 
-static _Noreturn void fail(const char *fmt, ...)
+_Noreturn void fail(const char *fmt, ...)
 {
     va_list ap;
     printf("UBENCH-ERROR %s: ", bench_name);
@@ -141,12 +141,21 @@ static _Noreturn void fail(const char *fmt, ...)
     longjmp(bench_failed, 1);
 }
 
-static _Noreturn void die(const char *what)
+_Noreturn void die(const char *what)
 {
     fail("%s: %s", what, strerror(errno));
 }
 
-static int cmp_double(const void *a, const void *b)
+void start_thread(pthread_t *t, void *(*fn)(void *), void *arg)
+{
+    int err = pthread_create(t, NULL, fn, arg);
+    if (err) {
+        errno = err;
+        die("pthread_create");
+    }
+}
+
+int cmp_double(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
     return (x > y) - (x < y);
@@ -169,7 +178,7 @@ static double median_ticks_per_iter(void (*fn)(int), int iters)
 static double guest_hz;
 
 // Prints one result; `scale` is units per second (1e9 for ns...).
-static void report(const char *name, const char *unit, double scale, double ticks)
+void report(const char *name, const char *unit, double scale, double ticks)
 {
     if (guest_hz > 0)
         printf("UBENCH %s %s ticks=%.1f value=%.3f\n", name, unit, ticks, ticks / guest_hz * scale);
@@ -203,11 +212,7 @@ static void bench_pthread(int n)
 {
     for (int i = 0; i < n; i++) {
         pthread_t t;
-        int err = pthread_create(&t, NULL, empty_thread, NULL);
-        if (err) {
-            errno = err;
-            die("pthread_create");
-        }
+        start_thread(&t, empty_thread, NULL);
         pthread_join(t, NULL);
     }
 }
@@ -218,7 +223,7 @@ static void bench_pthread(int n)
 static _Atomic int turn;
 static int pingpong_rounds;
 
-static void futex_wait(_Atomic int *w, int val)
+void futex_wait(_Atomic int *w, int val)
 {
     while (atomic_load(w) == val)
         if (syscall(SYS_futex, w, FUTEX_WAIT_PRIVATE, val, NULL, NULL, 0) != 0 && errno != EAGAIN &&
@@ -226,7 +231,7 @@ static void futex_wait(_Atomic int *w, int val)
             die("futex wait");
 }
 
-static void futex_wake(_Atomic int *w)
+void futex_wake(_Atomic int *w)
 {
     if (syscall(SYS_futex, w, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0) < 0)
         die("futex wake");
@@ -247,11 +252,7 @@ static void bench_futex(int n)
     pthread_t t;
     atomic_store(&turn, 0);
     pingpong_rounds = n;
-    int err = pthread_create(&t, NULL, pingpong_partner, NULL);
-    if (err) {
-        errno = err;
-        die("pthread_create");
-    }
+    start_thread(&t, pingpong_partner, NULL);
     for (int i = 0; i < n; i++) {
         atomic_store(&turn, 1);
         futex_wake(&turn);
@@ -275,11 +276,7 @@ static void unix_run(void (*body)(int), void *(*partner)(void *), int n)
     pthread_t t;
     unix_pair();
     unix_rounds = n;
-    int err = pthread_create(&t, NULL, partner, NULL);
-    if (err) {
-        errno = err;
-        die("pthread_create");
-    }
+    start_thread(&t, partner, NULL);
     body(n);
     pthread_join(t, NULL);
     close(unix_sv[0]);
@@ -391,11 +388,7 @@ static void bench_epoll(int n)
     epoll_side_open(&epoll_sides[1]);
     pingpong_rounds = n;
     pthread_t t;
-    int err = pthread_create(&t, NULL, epoll_partner, NULL);
-    if (err) {
-        errno = err;
-        die("pthread_create");
-    }
+    start_thread(&t, epoll_partner, NULL);
     for (int i = 0; i < n; i++)
         epoll_side_turn(&epoll_sides[0], &epoll_sides[1], 1);
     pthread_join(t, NULL);
@@ -530,8 +523,6 @@ static void print_tsc_stamps(void)
 
 static void run_all(uint64_t entry_tsc, int is_init)
 {
-    guest_hz = calibrate_tsc_hz();
-    printf("UBENCH-INFO guest_tsc_hz=%.0f\n", guest_hz);
     if (is_init)
         report("boot_init", "ms", 1e3, (double)entry_tsc);
     run_bench("getppid", "ns", 1e9, bench_getppid, 20000);
@@ -545,28 +536,35 @@ static void run_all(uint64_t entry_tsc, int is_init)
     run_pagefault(2048);
     run_bench("spawn_wait", "us", 1e6, bench_spawn, 40);
     run_bench("churn_round", "us", 1e6, bench_churn, 40);
-    printf("UBENCH-DONE\n");
-    fflush(stdout);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
     uint64_t entry_tsc = ((uint64_t)ubench_entry_tsc[1] << 32) | ubench_entry_tsc[0];
     int is_init = getpid() == 1;
-    const char *mode = getenv("UBENCH_MODE") ? getenv("UBENCH_MODE") : "all";
+    const char *mode = argc > 1 ? argv[1] : getenv("UBENCH_MODE") ? getenv("UBENCH_MODE") : "all";
     int status = 0;
 
     main_thread = pthread_self();
     bench_name = "ubench";
     if (strcmp(mode, "boot") == 0) {
-        printf("UBENCH-BOOT entry_tsc=%llu\n", (unsigned long long)entry_tsc);
+        cpu_set_t cpus;
+        int ncpus = sched_getaffinity(0, sizeof cpus, &cpus) == 0 ? CPU_COUNT(&cpus) : 0;
+        printf("UBENCH-BOOT entry_tsc=%llu cpus=%d\n", (unsigned long long)entry_tsc, ncpus);
         fflush(stdout);
     } else if (strcmp(mode, "stamps") == 0) {
         print_tsc_stamps();
-    } else if (strcmp(mode, "all") == 0) {
-        run_all(entry_tsc, is_init);
+    } else if (strcmp(mode, "all") == 0 || strcmp(mode, "smp") == 0) {
+        guest_hz = calibrate_tsc_hz();
+        printf("UBENCH-INFO guest_tsc_hz=%.0f\n", guest_hz);
+        if (strcmp(mode, "all") == 0)
+            run_all(entry_tsc, is_init);
+        else
+            run_smp();
+        printf("UBENCH-DONE\n");
+        fflush(stdout);
     } else {
-        printf("UBENCH-ERROR unknown UBENCH_MODE '%s' (boot, stamps or all)\n", mode);
+        printf("UBENCH-ERROR unknown mode '%s' (boot, stamps, all or smp)\n", mode);
         fflush(stdout);
         status = 1;
     }

@@ -18,31 +18,9 @@ logdir=$BENCH_OUT/logs
 mkdir -p "$logdir"
 hz=$(host_tsc_hz) || hz=NA
 
-# check_run SIDE LOG STATUS: says on stderr why a run gave no full result.
-check_run() {
-    if ! grep -q 'UBENCH-DONE' "$2" 2>/dev/null; then
-        echo "# ubench: $1 did not finish (QEMU status $3, see $2)" >&2
-    fi
-    grep -h 'UBENCH-ERROR' "$2" 2>/dev/null | sed "s/^[0-9.]* /# ubench: $1: /" >&2
-}
-
+run_sides ubench UBENCH 300 30 "$UBENCH_CPIO" "" ""
 nlog=$logdir/ubench-nutshell.log
 llog=$logdir/ubench-linux.log
-if [ -f "$NUTSHELL_ELF" ]; then
-    run_qemu 300 30 "$nlog" "${NUTSHELL_MACHINE[@]}" -m "$UBENCH_MEM" -kernel "$NUTSHELL_ELF" -initrd "$UBENCH_CPIO"
-    check_run nutshell "$nlog" $?
-else
-    echo "# ubench: $NUTSHELL_ELF not built" >&2
-    : >"$nlog"
-fi
-if is_number "$hz"; then
-    run_qemu 300 30 "$llog" "${LINUX_MACHINE[@]}" -m "$UBENCH_MEM" -kernel "$LINUX_KERNEL" \
-        -initrd "$UBENCH_CPIO" -append "$(linux_cmdline "$hz")"
-    check_run linux "$llog" $?
-else
-    echo "# ubench: no host TSC rate" >&2
-    : >"$llog"
-fi
 
 echo "# ubench: TSC ticks at host rate $hz Hz; guest-calibrated rates:" \
      "nutshell $(field "$(grep -m1 UBENCH-INFO "$nlog")" guest_tsc_hz)" \

@@ -19,29 +19,9 @@ logdir=$BENCH_OUT/logs
 mkdir -p "$logdir"
 hz=$(host_tsc_hz) || hz=NA
 
-check_run() {
-    grep -q 'PORTBENCH-DONE' "$2" 2>/dev/null || echo "# ports: $1 did not finish (QEMU status $3, see $2)" >&2
-    grep -h 'PORTBENCH-ERROR' "$2" 2>/dev/null | sed "s/^[0-9.]* /# ports: $1: /" >&2
-}
-
+run_sides ports PORTBENCH 600 120 "$cpio" quiet ""
 nlog=$logdir/ports-nutshell.log
 llog=$logdir/ports-linux.log
-if [ -f "$NUTSHELL_ELF" ]; then
-    run_qemu 600 120 "$nlog" "${NUTSHELL_MACHINE[@]}" -m "$UBENCH_MEM" -kernel "$NUTSHELL_ELF" -initrd "$cpio" \
-        -append quiet
-    check_run nutshell "$nlog" $?
-else
-    echo "# ports: $NUTSHELL_ELF not built" >&2
-    : >"$nlog"
-fi
-if is_number "$hz" && [ -f "$LINUX_KERNEL" ]; then
-    run_qemu 600 120 "$llog" "${LINUX_MACHINE[@]}" -m "$UBENCH_MEM" -kernel "$LINUX_KERNEL" -initrd "$cpio" \
-        -append "$(linux_cmdline "$hz")"
-    check_run linux "$llog" $?
-else
-    echo "# ports: no host TSC rate or no Linux kernel ($LINUX_KERNEL)" >&2
-    : >"$llog"
-fi
 
 # median_ticks LOG NAME: the median of NAME's ticks in LOG (NA if none).
 median_ticks() {
