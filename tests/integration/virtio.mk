@@ -29,15 +29,23 @@ $(VIRTIO_SUITE): tests/integration/virtio/virtio-drivers.sh $(KERNEL_ELF) $(VIRT
 TEST_SUITES  += $(VIRTIO_SUITE)
 TEST_PREREQS += $(VIRTIO_SUITE)
 
-# The same drivers over virtio-pci on q35 (one boot: disk on INTx, rng on
-# MSI-X, a legacy-only device refused).
-VIRTIO_SUITE_Q35 := $(VIRTIO_OUT)/virtio-drivers-q35
-$(VIRTIO_SUITE_Q35): tests/integration/virtio/virtio-drivers.sh $(KERNEL_ELF) $(VIRTIO_OUT)/drivers.cpio $(VIRTIO_OUT)/blktest
-	@printf '#!/bin/sh\nexec env MACHINE_KIND=q35 %s %s %s %s\n' "$(CURDIR)/tests/integration/virtio/virtio-drivers.sh" \
-	    "$(CURDIR)/$(KERNEL_ELF)" "$(CURDIR)/$(VIRTIO_OUT)/drivers.cpio" "$(CURDIR)/$(VIRTIO_OUT)/blktest" >$@
-	@chmod +x $@
-TEST_SUITES  += $(VIRTIO_SUITE_Q35)
-TEST_PREREQS += $(VIRTIO_SUITE_Q35)
+# The same drivers over virtio-pci (one boot each: disk on INTx, rng on
+# MSI-X, a legacy-only device refused): on q35 (ECAM) with two vCPUs, whose
+# device interrupts all go to CPU 0, and on pc (configuration through the
+# 0xcf8 ports) with one, the PCI paths on a single CPU.
+# virtio_drivers_suite KIND CPUS: the suite build/tests/virtio/virtio-drivers-KIND.
+define virtio_drivers_suite
+$(VIRTIO_OUT)/virtio-drivers-$(1): tests/integration/virtio/virtio-drivers.sh $(KERNEL_ELF) $(VIRTIO_OUT)/drivers.cpio \
+                                   $(VIRTIO_OUT)/blktest
+	@printf '#!/bin/sh\nexec env MACHINE_KIND=$(1) MACHINE_CPUS=$(2) %s %s %s %s\n' \
+	    "$(CURDIR)/tests/integration/virtio/virtio-drivers.sh" "$(CURDIR)/$(KERNEL_ELF)" \
+	    "$(CURDIR)/$(VIRTIO_OUT)/drivers.cpio" "$(CURDIR)/$(VIRTIO_OUT)/blktest" >$$@
+	@chmod +x $$@
+TEST_SUITES  += $(VIRTIO_OUT)/virtio-drivers-$(1)
+TEST_PREREQS += $(VIRTIO_OUT)/virtio-drivers-$(1)
+endef
+$(eval $(call virtio_drivers_suite,q35,2))
+$(eval $(call virtio_drivers_suite,pc,1))
 
 # Console ports: porttest in the VM, virtio-ports.py on the host.
 $(VIRTIO_OUT)/ports.list: tests/integration/virtio.mk | deps
@@ -60,10 +68,10 @@ $(VIRTIO_PORTS_SUITE): tests/integration/virtio/virtio-ports.py $(KERNEL_ELF) $(
 TEST_SUITES  += $(VIRTIO_PORTS_SUITE)
 TEST_PREREQS += $(VIRTIO_PORTS_SUITE)
 
-# The same over virtio-serial-pci on q35.
+# The same over virtio-serial-pci on q35, with two vCPUs.
 VIRTIO_PORTS_SUITE_Q35 := $(VIRTIO_OUT)/virtio-ports-q35
 $(VIRTIO_PORTS_SUITE_Q35): tests/integration/virtio/virtio-ports.py $(KERNEL_ELF) $(VIRTIO_OUT)/ports.cpio
-	@printf '#!/bin/sh\nexec env MACHINE_KIND=q35 %s %s %s\n' "$(CURDIR)/tests/integration/virtio/virtio-ports.py" \
+	@printf '#!/bin/sh\nexec env MACHINE_KIND=q35 MACHINE_CPUS=2 %s %s %s\n' "$(CURDIR)/tests/integration/virtio/virtio-ports.py" \
 	    "$(CURDIR)/$(KERNEL_ELF)" "$(CURDIR)/$(VIRTIO_OUT)/ports.cpio" >$@
 	@chmod +x $@
 TEST_SUITES  += $(VIRTIO_PORTS_SUITE_Q35)

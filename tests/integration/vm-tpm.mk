@@ -44,10 +44,11 @@ $(VMTPM_SUITE): tests/integration/vm-tpm/vm-tpm.sh $(KERNEL_ELF) $(VMTPM_OUT)/vm
 TEST_SUITES  += $(VMTPM_SUITE)
 TEST_PREREQS += $(VMTPM_SUITE) $(VTPM_BIN) $(VTPM_TOOL)
 
-# Its core on q35 with virtio-pci devices (one boot; vm-tpm.sh says which tests).
+# Its core on q35 with virtio-pci devices and two vCPUs: the vTPM suite's
+# rerun on several CPUs (one boot; vm-tpm.sh says which tests).
 VMTPM_SUITE_Q35 := $(VMTPM_OUT)/vm-tpm-q35
 $(VMTPM_SUITE_Q35): tests/integration/vm-tpm/vm-tpm.sh $(KERNEL_ELF) $(VMTPM_OUT)/vm-tpm.cpio $(VMTPM_OUT)/devices
-	@printf '#!/bin/sh\nexec env MACHINE_KIND=q35 %s %s %s %s\n' "$(CURDIR)/tests/integration/vm-tpm/vm-tpm.sh" \
+	@printf '#!/bin/sh\nexec env MACHINE_KIND=q35 MACHINE_CPUS=2 %s %s %s %s\n' "$(CURDIR)/tests/integration/vm-tpm/vm-tpm.sh" \
 	    "$(CURDIR)/$(KERNEL_ELF)" "$(CURDIR)/$(VMTPM_OUT)/vm-tpm.cpio" "$(CURDIR)/$(VMTPM_OUT)/devices" >$@
 	@chmod +x $@
 

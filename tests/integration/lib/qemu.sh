@@ -4,7 +4,8 @@
 #   Boots QEMU (TCG, isa-debug-exit) with the given extra arguments, serial
 #   output into OUTFILE, on the machine kind MACHINE_KIND (microvm by
 #   default; q35 or pc: apps/image/qemu-machine.sh, which also renames the
-#   virtio devices among the arguments for the machine).  Returns QEMU's status: with isa-debug-exit a
+#   virtio devices among the arguments for the machine) with MACHINE_CPUS
+#   vCPUs (1 by default).  Returns QEMU's status: with isa-debug-exit a
 #   guest writing v exits with (v << 1) | 1 (1 = clean power-off, 3 = tests
 #   failed, 5 = kernel panic; docs/architecture.md), and 124 when the guest was
 #   still running after TIMEOUT seconds and was killed.
@@ -15,12 +16,13 @@
 
 QEMU_BIN=${QEMU_BIN:-qemu-system-x86_64}
 MACHINE_KIND=${MACHINE_KIND:-microvm}
+MACHINE_CPUS=${MACHINE_CPUS:-1}
 QEMU_MACHINE_SH=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)/apps/image/qemu-machine.sh
 
-# machine_args: the machine arguments of MACHINE_KIND (words).
+# machine_args: the machine arguments of MACHINE_KIND and MACHINE_CPUS (words).
 # machine_devices ARGS...: ARGS with the virtio devices renamed for it, into
 # the array MACHINE_DEVICES.
-machine_args() { "$QEMU_MACHINE_SH" args "$MACHINE_KIND"; }
+machine_args() { "$QEMU_MACHINE_SH" args "$MACHINE_KIND"; echo "-smp $MACHINE_CPUS"; }
 machine_devices() { mapfile -t MACHINE_DEVICES < <("$QEMU_MACHINE_SH" devices "$MACHINE_KIND" "$@"); }
 
 qemu_boot() {
@@ -52,6 +54,14 @@ expect_in() {
         fi
     done
     pass "$name"
+}
+
+# expect_cpus_up FILE NAME: with several CPUs (MACHINE_CPUS > 1), PASS if
+# the kernel's log in FILE says all of them came up (its `smp:` line is a
+# notice: the boot's log level must show it); nothing with one CPU.
+expect_cpus_up() {
+    [ "$MACHINE_CPUS" -gt 1 ] || return 0
+    expect_in "$1" "$2" "smp: $MACHINE_CPUS of $MACHINE_CPUS CPUs up"
 }
 
 # keep_logs DIR DEST: DEST (emptied first) gets copies of DIR's *.log, so a

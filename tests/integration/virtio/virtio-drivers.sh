@@ -1,6 +1,7 @@
 #!/bin/bash
 # virtio drivers in the VM, on the machine kind MACHINE_KIND (microvm:
-# virtio-mmio; q35 or pc: virtio-pci; tests/integration/lib/qemu.sh).
+# virtio-mmio; q35 or pc: virtio-pci; tests/integration/lib/qemu.sh) with
+# MACHINE_CPUS vCPUs (with several, all must come up: blk-cpus-up).
 # Boot 1: blktest (vmrun as init) on a scratch disk, with virtio-rng present;
 # the image file must then hold exactly what blktest's model says.  A legacy
 # device must be refused with a clear log line while the machine still
@@ -34,6 +35,7 @@ if [ $rc -eq 1 ]; then pass $suite/blk-boot-powered-off; else
     fail $suite/blk-boot-powered-off "QEMU status $rc"; tail -20 "$work/blk.log"; fi
 if cmp -s "$work/disk.img" "$work/model.img"; then pass $suite/blk-image-matches-model; else
     fail $suite/blk-image-matches-model "$(cmp "$work/disk.img" "$work/model.img" 2>&1 | head -1)"; fi
+expect_cpus_up "$work/blk.log" $suite/blk-cpus-up
 expect_in "$work/blk.log" $suite/blk-probed 'virtio[0-9]+ \(blk\).*/dev/vda, 2048 sectors \(1024 KiB\), flush'
 # the rng thread starts at probe, long before init runs blktest
 expect_in "$work/blk.log" $suite/rng-mixed-into-pool 'virtio[0-9]+ \(rng\): 256 bytes mixed into the entropy pool'
@@ -48,6 +50,10 @@ else
     else expect_in "$work/blk.log" $suite/rng-probed-msix 'virtio[0-9]+ \(rng\) at virtio-pci'; fi
     expect_in "$work/blk.log" $suite/blk-on-intx 'virtio[0-9]+ \(blk\): no MSI-X .*INTx on IOAPIC pin [0-9]+'
     expect_in "$work/blk.log" $suite/legacy-device-refused 'a legacy-only virtio-pci device, which nutshell does not drive'
-    expect_in "$work/blk.log" $suite/pci-enumerated 'pci: (ECAM at 0x[0-9a-f]+ for buses|configuration through ports)' \
+    # q35 has an MCFG (ECAM); pc has none, so its configuration space is
+    # reached through the 0xcf8/0xcfc ports
+    config='pci: ECAM at 0x[0-9a-f]+ for buses'
+    [ "$MACHINE_KIND" = pc ] && config='pci: configuration through ports 0xcf8/0xcfc'
+    expect_in "$work/blk.log" $suite/pci-enumerated "$config" \
         'pci 0000:00:00\.0 8086:[0-9a-f]{4} class 060000' 'pci 0000:00:[0-9a-f]{2}\.0 1af4:1042 class 010000 .*bar4 mem64'
 fi

@@ -10,11 +10,13 @@ third client that sends while the guest has the port closed: the bytes wait
 for the guest's next open (the guest side stays open to the host).
 Prints PASS/FAIL lines; the guest's own lines are relayed.  The machine kind
 is MACHINE_KIND (microvm by default; q35 or pc use virtio-serial-pci:
-apps/image/qemu-machine.sh), which names the tests off microvm."""
+apps/image/qemu-machine.sh), which names the tests off microvm, with
+MACHINE_CPUS vCPUs (1 by default; with several, all must come up)."""
 import os, random, re, socket, subprocess, sys, tempfile, threading, time
 
 kernel, cpio = sys.argv[1], sys.argv[2]
 machine = os.environ.get("MACHINE_KIND", "microvm")
+cpus = int(os.environ.get("MACHINE_CPUS", "1"))
 machine_sh = os.path.join(os.path.dirname(os.path.abspath(__file__)), "../../../apps/image/qemu-machine.sh")
 suite = "virtio" if machine == "microvm" else "virtio-" + machine
 tag = "" if machine == "microvm" else machine + ":"
@@ -34,8 +36,10 @@ def free_port():
 port = free_port()
 qemu = subprocess.Popen(
     ["timeout", "--kill-after=5", "120", "qemu-system-x86_64"] + machine_sh_lines("args", machine) +
-    ["-cpu", "max", "-m", "64", "-no-reboot", "-nographic", "-monitor", "none", "-serial", "file:" + log_path,
-     "-device", "isa-debug-exit,iobase=0xf4,iosize=4", "-kernel", kernel, "-initrd", cpio, "-append", "quiet"] +
+    ["-smp", str(cpus), "-cpu", "max", "-m", "64", "-no-reboot", "-nographic", "-monitor", "none",
+     "-serial", "file:" + log_path, "-device", "isa-debug-exit,iobase=0xf4,iosize=4", "-kernel", kernel,
+     # loglevel=5 (notices) shows the kernel's `smp:` line, which quiet hides
+     "-initrd", cpio, "-append", "loglevel=5" if cpus > 1 else "quiet"] +
     machine_sh_lines("devices", machine, "-global", "virtio-mmio.force-legacy=false",
                      "-chardev", "socket,id=c0,host=127.0.0.1,port=%d,server=on,wait=off" % port,
                      "-device", "virtio-serial-device", "-device", "virtserialport,chardev=c0,name=org.nutshell.test"),
@@ -108,5 +112,8 @@ for line in log.splitlines():
     if re.match(r"^(PASS|FAIL) ", line):
         print(line[:5] + tag + line[5:])
 result(suite + "/port-boot-powered-off", rc == 1, "QEMU status %d" % rc)
+if cpus > 1:
+    up = "smp: %d of %d CPUs up" % (cpus, cpus)
+    result(suite + "/port-cpus-up", up in log, "no line '%s'" % up)
 if rc != 1:
     print("\n".join(log.splitlines()[-20:]))

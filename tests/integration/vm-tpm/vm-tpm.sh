@@ -19,7 +19,9 @@
 # and only the core runs, in the first boot: the commands that exercise the
 # ports, the disk (NV writes commit the state) and the shutdown; not the key
 # generations (CPU time, not transport) nor the persistence and crash boots
-# (the disk driver is the same code on both transports).
+# (the disk driver is the same code on both transports).  MACHINE_CPUS
+# (default 1) is the VM's vCPU count; with several, cpus-up checks that all
+# came up (make test runs the q35 core with 2: the vTPM on several CPUs).
 set -u
 kernel=$(realpath -- "$1") cpio=$(realpath -- "$2") devfile=$(realpath -- "$3")
 root=$(cd "$(dirname "$0")/../../.." && pwd)
@@ -155,6 +157,7 @@ if [ $rc -ne 0 ]; then
     exit 1
 fi
 pass $S/boot
+expect_cpus_up "$log" $S/cpus-up
 
 t $S/tpm2-startup tpm2_startup -c
 tpm2_list_setup
