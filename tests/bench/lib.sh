@@ -49,8 +49,12 @@ host_tsc_hz() {
 # Runs QEMU for at most TIMEOUT_S seconds, and stops it early once it has
 # printed nothing for IDLE_S seconds (a guest that hangs or idles).  Writes
 # each output line to LOG prefixed with the host time in ms since just before
-# QEMU started ("123.456 text").  Returns QEMU's exit status (124
-# when it was stopped).
+# QEMU started ("123.456 text").  An escape character also ends a line: on
+# q35 and pc, Linux's setup code prints "Probing EDD ... o" and SeaBIOS's
+# serial console then clears the screen (ESC c ...) with no newline between,
+# so without it that line would be stamped only when the kernel, seconds
+# later, ends the line.  Returns QEMU's exit status (124 when it was
+# stopped).
 run_qemu() {
     local limit=$1 idle=$2 log=$3
     shift 3
@@ -60,7 +64,7 @@ run_qemu() {
     local t0=$EPOCHREALTIME
     timeout -k 5 "$limit" "$QEMU" "$@" </dev/null >"$fifo" 2>&1 &
     local pid=$!
-    stamp_lines "$t0" "$idle" "$pid" <"$fifo" >"$log"
+    stamp_lines "$t0" "$idle" "$pid" < <(stdbuf -o0 tr '\033' '\n' <"$fifo") >"$log"
     local stopped=$?
     wait "$pid"
     rc=$?

@@ -114,3 +114,7 @@ QEMU=false run_qemu 10 5 "$tmp/q.log"
 check run_qemu_failure "$?" 1
 QEMU=sleep run_qemu 10 1 "$tmp/q.log" 5
 check run_qemu_idle_stop "$?" 124
+# An escape character ends a line too (Linux's "Probing EDD" line on q35).
+QEMU=printf run_qemu 10 5 "$tmp/q.log" 'Probing EDD (edd=off to disable)... o\033c\033[2Jnext\n'
+check run_qemu_escape_ends_line "$(sed 's/^[0-9]*\.[0-9][0-9][0-9] //' "$tmp/q.log" | tr '\n' '|')" \
+    "Probing EDD (edd=off to disable)... o|c|[2Jnext|"
