@@ -13,7 +13,9 @@
 #      which stage 2 (the quote of aproxy's measured vtpm) releases, and uses
 #      it; secrets-check gets aproxy's refusals (an unknown resource, a policy
 #      this VM does not meet, malformed requests), goes away mid-request and
-#      before an answer, and is served after that; tpm2_checkquote verifies that quote with the PCRs aproxy-measure
+#      before an answer, and is served after that; a client that says nothing
+#      does not hold up another's answer; a program not on aproxy's
+#      --secrets-allow list is denied; tpm2_checkquote verifies that quote with the PCRs aproxy-measure
 #      expects from the kernel, initrd and programs.  While this VM runs
 #      (continuity below): an NV write through the sealed vtpm is anchored;
 #      the host half is restarted, so aproxy exits, init restarts it and it
@@ -240,6 +242,20 @@ expect_in reference.log vm-aproxy/secrets-vanishing-clients-logged \
     "aproxy: secrets: nutshell/workload/secret: the client went away before its answer"
 expect_in reference.log vm-aproxy/secrets-keeps-serving \
     "secrets-check: keeps-serving: OK ${#secret_text} \| $secret_text"
+# Clients side by side: one that connected and says nothing does not hold up
+# a malformed request's answer (nor does one that sent half a request and
+# went); it is still unanswered then, asks, and is served.
+expect_in reference.log vm-aproxy/secrets-clients-side-by-side \
+    "secrets-check: beside-a-slow-client: ERR malformed the resource path" \
+    "secrets-check: slow-client-still-waiting: yes" \
+    "secrets-check: slow-client-served: OK ${#secret_text} \| $secret_text"
+# Who may ask: this image's aproxy answers /sbin/secret-demo and
+# /sbin/secrets-check only (--secrets-allow); the same program copied to
+# /tmp/secrets-intruder is denied, before any attestation.
+expect_in reference.log vm-aproxy/secrets-unlisted-program-denied \
+    "aproxy: serving workload secrets on /run/aproxy/secrets.sock to the programs given by --secrets-allow" \
+    "secrets-check: intruder: ERR denied /tmp/secrets-intruder is not a program allowed to ask for secrets" \
+    "aproxy: secrets: denied: /tmp/secrets-intruder is not a program allowed"
 # The sealed vtpm anchors its state in the KBS's counter through aproxy's
 # relay, and the KBS's counter (persisted in counters.json) moved.
 expect_in reference.log vm-aproxy/vtpm-anchors-in-kbs-counter \
@@ -261,7 +277,8 @@ checkquote() {
     declare -A file=([/sbin/init]=$root/build/apps/image/init [/sbin/aproxy]=$root/build/apps/image/aproxy
                      [/sbin/vtpm]=$root/build/apps/image/vtpm [/lib/ld-musl-x86_64.so.1]=$root/sysroot/lib/libc.so
                      [/sbin/secret-demo]=$root/build/apps/image/secret-demo
-                     [/sbin/secrets-check]=$root/build/tests/vm-aproxy/secrets-check)
+                     [/sbin/secrets-check]=$root/build/tests/vm-aproxy/secrets-check
+                     [/tmp/secrets-intruder]=$root/build/tests/vm-aproxy/secrets-check)
     [ -s "$ev/quote.msg" ] || { echo "no quote reached the host"; return 1; }
     while IFS= read -r line; do
         kind=${line%% *} what=${line#* }   # (the command line may start with a space)
