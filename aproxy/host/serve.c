@@ -90,7 +90,7 @@ static void on_report(struct host_state *h, int fd, const struct msg *m)
 static void on_attest(struct host_state *h, int fd, const struct msg *m)
 {
     char why[KBS_WHY_MAX];
-    json_t *primary = evidence_primary(m, why, sizeof(why));
+    json_t *primary = evidence_primary(m, h->snp_vcek, h->snp_vcek_len, why, sizeof(why));
     if (!primary)
         return send_error(fd, MSGERR_UNEXPECTED, why);
     bool tpm = msg_text_is(m, F_TEE, "tpm");

@@ -1,6 +1,8 @@
 # aproxy's host-side tests (docs/aproxy.md, "Tests"):
 #   aproxy-msg    the CBOR codec's unit test (ASan, UBSan)
 #   aproxy-binding  the VM half's runtime-data binding (canonical JSON, report data)
+#   aproxy-snp-evidence  Trustee's snp evidence JSON, read back as Trustee
+#                 reads it (every report byte, the signature)
 #   aproxy-host   the host half against the development KBS, with the VM half
 #                 run on the host (musl's loader, sysroot's libcbor): the
 #                 protocol's error replies, stage 1, a refused launch digest,
@@ -21,8 +23,19 @@ $(APROXY_BINDING_TEST): tests/integration/aproxy/test_binding.c aproxy/vm/bindin
 	gcc -std=gnu11 -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all -Wall -Wextra -Werror \
 	    -Iaproxy/vm -o $@ tests/integration/aproxy/test_binding.c aproxy/vm/binding.c -lcrypto
 
-TEST_SUITES  += $(APROXY_MSG_TEST) $(APROXY_BINDING_TEST)
-TEST_PREREQS += $(APROXY_MSG_TEST) $(APROXY_BINDING_TEST)
+# Trustee's snp evidence (aproxy/common/snp_evidence.c) against the emulated
+# PSP's signed report (aproxy/host/emulated_psp.c).
+APROXY_SNP_TEST := $(APROXY_TEST_DIR)/test_snp_evidence
+
+$(APROXY_SNP_TEST): tests/integration/aproxy/test_snp_evidence.c aproxy/common/snp_evidence.c aproxy/common/snp_evidence.h \
+                    aproxy/host/emulated_psp.c aproxy/host/emulated_psp.h | deps
+	@mkdir -p $(@D)
+	gcc -std=gnu11 -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all -Wall -Wextra -Werror \
+	    -Iaproxy/common -Iaproxy/host -o $@ tests/integration/aproxy/test_snp_evidence.c aproxy/common/snp_evidence.c \
+	    aproxy/host/emulated_psp.c -ljansson -lcrypto
+
+TEST_SUITES  += $(APROXY_MSG_TEST) $(APROXY_BINDING_TEST) $(APROXY_SNP_TEST)
+TEST_PREREQS += $(APROXY_MSG_TEST) $(APROXY_BINDING_TEST) $(APROXY_SNP_TEST)
 
 # The host-half suite runs against the development KBS (aproxy/kbs-dev).
 TEST_SUITES  += tests/integration/aproxy/aproxy-host.sh
