@@ -10,7 +10,7 @@
 APROXY_TEST_DIR := $(BUILD)/tests/aproxy
 APROXY_MSG_TEST := $(APROXY_TEST_DIR)/test_msg
 
-$(APROXY_MSG_TEST): tests/integration/aproxy/test_msg.c $(APROXY_COMMON) $(wildcard aproxy/common/*.h) | deps
+$(APROXY_MSG_TEST): tests/integration/aproxy/test_msg.c tests/integration/aproxy/check.h $(APROXY_COMMON) $(wildcard aproxy/common/*.h) | deps
 	@mkdir -p $(@D)
 	gcc -std=gnu11 -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all -Wall -Wextra -Werror \
 	    -Iaproxy/common -o $@ tests/integration/aproxy/test_msg.c $(APROXY_COMMON) -lcbor
@@ -18,7 +18,7 @@ $(APROXY_MSG_TEST): tests/integration/aproxy/test_msg.c $(APROXY_COMMON) $(wildc
 # The VM half's binding (aproxy/vm/binding.c), built for the host.
 APROXY_BINDING_TEST := $(APROXY_TEST_DIR)/test_binding
 
-$(APROXY_BINDING_TEST): tests/integration/aproxy/test_binding.c aproxy/vm/binding.c aproxy/vm/binding.h | deps
+$(APROXY_BINDING_TEST): tests/integration/aproxy/test_binding.c tests/integration/aproxy/check.h aproxy/vm/binding.c aproxy/vm/binding.h | deps
 	@mkdir -p $(@D)
 	gcc -std=gnu11 -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all -Wall -Wextra -Werror \
 	    -Iaproxy/vm -o $@ tests/integration/aproxy/test_binding.c aproxy/vm/binding.c -lcrypto
@@ -27,7 +27,7 @@ $(APROXY_BINDING_TEST): tests/integration/aproxy/test_binding.c aproxy/vm/bindin
 # PSP's signed report (aproxy/host/emulated_psp.c).
 APROXY_SNP_TEST := $(APROXY_TEST_DIR)/test_snp_evidence
 
-$(APROXY_SNP_TEST): tests/integration/aproxy/test_snp_evidence.c aproxy/common/snp_evidence.c aproxy/common/snp_evidence.h \
+$(APROXY_SNP_TEST): tests/integration/aproxy/test_snp_evidence.c tests/integration/aproxy/check.h aproxy/common/snp_evidence.c aproxy/common/snp_evidence.h \
                     aproxy/host/emulated_psp.c aproxy/host/emulated_psp.h | deps
 	@mkdir -p $(@D)
 	gcc -std=gnu11 -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all -Wall -Wextra -Werror \

@@ -7,17 +7,9 @@
 
 #include "msg.h"
 
-static int failures;
+#define CHECK_SUITE "aproxy-msg"
+#include "check.h"
 
-static void check(const char *name, int ok, const char *why)
-{
-    if (ok)
-        printf("PASS aproxy-msg/%s\n", name);
-    else {
-        printf("FAIL aproxy-msg/%s: %s\n", name, why);
-        failures++;
-    }
-}
 
 static uint8_t frame[4 + MSG_MAX];
 
@@ -169,5 +161,5 @@ int main(void)
     test_round_trips();
     test_malformed();
     test_encode_limits();
-    return failures ? 1 : 0;
+    return check_failures ? 1 : 0;
 }

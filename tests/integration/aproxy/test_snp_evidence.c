@@ -21,17 +21,9 @@
 #include "emulated_psp.h"
 #include "snp_evidence.h"
 
-static int failures;
+#define CHECK_SUITE "aproxy-snp-evidence"
+#include "check.h"
 
-static void check(const char *name, int ok, const char *detail)
-{
-    if (ok)
-        printf("PASS aproxy-snp-evidence/%s\n", name);
-    else {
-        printf("FAIL aproxy-snp-evidence/%s: %s\n", name, detail);
-        failures++;
-    }
-}
 
 /* A member of the crate's struct: u8/u32/u64 (little-endian in bincode), a
  * byte array of n, or a nested struct. */
@@ -201,5 +193,5 @@ int main(void)
     check("largest-fits-max", n > 0 && n < SNP_EVIDENCE_MAX, why);
     check("short-buffer-refused", n > 0 && snp_evidence_json(report, NULL, 0, json, (size_t)n) == -1,
           "a buffer without room for the NUL was accepted");
-    return failures ? 1 : 0;
+    return check_failures ? 1 : 0;
 }
