@@ -187,6 +187,11 @@ int main(int argc, char **argv)
     }
     if (stage1_fetch(&s, &p, key, resource, &jwe, why) < 0) {
         fprintf(stderr, "aproxy: stage 1 attestation (%s platform report) FAILED: %s\n", p.name, why);
+        /* the KBS judged the evidence: tell the waiting vtpm, which then
+         * refuses to start at once (a KBS out of reach is worth waiting for) */
+        char fwhy[WHY_MAX];
+        if (s.last_error == MSGERR_REFUSED && keyfile_write_refusal(key_file, why, fwhy) < 0)
+            fprintf(stderr, "aproxy: stage 1: %s\n", fwhy);
         return 1;
     }
     fprintf(stderr, "aproxy: stage 1: the KBS accepted the %s platform report and released %s\n", p.name,
@@ -198,6 +203,7 @@ int main(int argc, char **argv)
     }
     static uint8_t state_key[SECRET_MAX];
     long n = secret_open(key, jwe, state_key, why);
+    keyfile_clear_refusal(key_file); /* an earlier aproxy's, before a policy changed */
     if (n < 0 || keyfile_write(key_file, state_key, (size_t)n, why) < 0) {
         fprintf(stderr, "aproxy: stage 1: %s\n", why);
         return 1;

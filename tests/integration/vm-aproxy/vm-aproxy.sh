@@ -22,9 +22,12 @@
 #      attests anew, and the next write is anchored through the new relay;
 #      the KBS goes down during a write, which is not acknowledged, and once it
 #      is back the vtpm starts again on a state that holds the last write;
+#      the disk as it was two writes before is put back and the vtpm
+#      restarted: it refuses the replayed image against the KBS's counter;
 #   2. another command line, 3. an initrd with one byte more: the host half
 #      computes another launch digest and the KBS refuses it, which aproxy
-#      reports on the console with the KBS's reason.
+#      reports on the console with the KBS's reason; the vtpm waiting for its
+#      key then refuses to start, with that reason.
 # Each boot is ended once aproxy has said how its stages went.
 #
 # With VM_APROXY_BENCH=N it runs N reference boots instead and prints make
@@ -108,6 +111,9 @@ boot() {
         sleep 0.1
     done
     sleep 0.5
+    # a refused attestation: the vtpm waiting for its key must say so and stop
+    grep -q "aproxy: stage 1 attestation .*FAILED" "$name.log" &&
+        wait_log "$name.log" "state key .*: the attestation that releases it was refused" 1 60
     [ -n "${BOOT_HOOK:-}" ] && kill -0 "$qpid" 2>/dev/null && "$BOOT_HOOK" "$name" "$initrd" "$cmdline" "$port"
     kill "$qpid" 2>/dev/null; wait "$qpid" 2>/dev/null
     wait "$hpid" 2>/dev/null
@@ -172,6 +178,7 @@ continuity() {
        tpm2_nvwrite -C o -i v2 $NV >>tpm2.log 2>&1 && c2=$(counter_value) && [ "$c2" -gt "$c1" ] &&
        tpm2_nvread -C o -s 8 $NV -o got 2>>tpm2.log && cmp -s got v2; then
         pass vm-aproxy/aproxy-restarted-relay-resumes
+        cp state.img replay.img   # the disk at the anchored v2 commit, replayed below
     else
         fail vm-aproxy/aproxy-restarted-relay-resumes "counter ${c1:-?} -> ${c2:-?}: $(grep -E "aproxy|init" "$name.log" | tail -n 3 | tr '\n' ' ') $(tail -n 1 tpm2.log)"
         return
@@ -208,6 +215,19 @@ continuity() {
         pass vm-aproxy/kbs-back-state-intact
     else
         fail vm-aproxy/kbs-back-state-intact "counter ${c2:-?} -> ${c3:-?}, NV '$(cat got 2>/dev/null)': $(grep -E "rollback|relay" "$name.log" | tail -n 3 | tr '\n' ' ') $(tail -n 1 tpm2.log)"
+        return
+    fi
+    # A replayed disk: the image as it was at the v2 commit is written back
+    # under the idle vtpm, which is then shut down on its control port
+    # (CMD_SHUTDOWN, 3); init restarts it, and the new vtpm must refuse the
+    # older state against the KBS's counter.
+    dd if=replay.img of=state.img conv=notrunc status=none
+    python3 -c 'import socket,sys; s=socket.create_connection(("127.0.0.1",int(sys.argv[1])),10)
+s.sendall((3).to_bytes(4,"big")); s.settimeout(10); s.recv(4)' "$((port + 1))" 2>>tpm2.log
+    if wait_log "$name.log" "rollback: /dev/vda is at seq [0-9]+ but the KBS counter is at $c3: an older copy of the state \(a replayed disk image\?\); refusing to start" 1 120; then
+        pass vm-aproxy/replayed-state-image-refused
+    else
+        fail vm-aproxy/replayed-state-image-refused "$(grep -E "rollback|vtpm" "$name.log" | tail -n 3 | tr '\n' ' ')"
     fi
 }
 
@@ -310,9 +330,12 @@ fi
 boot cmdline "$cpio" "quiet"
 expect_in cmdline.log vm-aproxy/modified-cmdline-fails-attestation \
     "aproxy: stage 1 attestation \(emulated platform report\) FAILED: .*launch measurement [0-9a-f]{96} is not a reference value"
+refused="vtpm: error: state key /run/vtpm/state.key: the attestation that releases it was refused \(.*launch measurement [0-9a-f]{96} is not a reference value\); refusing to start"
+expect_in cmdline.log vm-aproxy/modified-cmdline-vtpm-refuses-to-start "$refused"
 
 # 3. An initrd with one more byte (past the cpio trailer: it unpacks the same).
 cp "$cpio" modified.cpio && printf '\0' >>modified.cpio
 boot initrd modified.cpio "$CMDLINE"
 expect_in initrd.log vm-aproxy/modified-initrd-fails-attestation \
     "aproxy: stage 1 attestation \(emulated platform report\) FAILED: .*launch measurement [0-9a-f]{96} is not a reference value"
+expect_in initrd.log vm-aproxy/modified-initrd-vtpm-refuses-to-start "$refused"
