@@ -18,6 +18,7 @@ struct host_state {
     const char *evidence_dir;      /* NULL, or where tpm evidence is written for offline checks */
     uint8_t *snp_vcek;             /* NULL, or the VCEK (DER) sent as snp evidence's chain */
     size_t snp_vcek_len;
+    char *init_data;               /* NULL, or the init-data body (TOML) sent with stage 2 and to the VM */
 };
 
 /* Serves one connection (fd: the VM's port) until it ends: every frame gets

@@ -219,7 +219,8 @@ int main(int argc, char **argv)
     src.p = &p;
     int status = 0;
     if (n_secrets || secrets_socket) {
-        if (tpmc_start(&t, vtpm, vtpm_state, eventlog, src.unavailable) < 0) {
+        if (tpmc_start(&t, vtpm, vtpm_state, eventlog, src.unavailable) < 0 ||
+            stage2_init_data(&s, &t, src.unavailable) < 0) {
             fprintf(stderr, "aproxy: stage 2: the measured vTPM: %s\n", src.unavailable);
             status = 1;
         } else {

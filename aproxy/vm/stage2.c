@@ -39,6 +39,28 @@ static long read_event_log(const char *path, uint8_t *buf, size_t cap, char why[
     return (long)n;
 }
 
+int stage2_init_data(struct session *s, struct tpmc *t, char why[WHY_MAX])
+{
+    struct msg req, reply;
+    msg_init(&req, MSG_INIT_DATA);
+    if (session_call(s, &req, &reply, why) < 0) {
+        if (s->last_error != MSGERR_MALFORMED)
+            return -1;
+        fprintf(stderr, "aproxy: stage 2: the host half offers no init-data (%s); PCR %d stays zero\n", why,
+                INIT_DATA_PCR);
+        return 0;
+    }
+    if (!reply.f[F_BODY].len)
+        return 0;
+    uint8_t digest[SHA256_DIGEST_LENGTH];
+    SHA256(reply.f[F_BODY].p, reply.f[F_BODY].len, digest);
+    if (tpmc_pcr_extend(t, INIT_DATA_PCR, digest, why) < 0)
+        return -1;
+    fprintf(stderr, "aproxy: stage 2: init-data (%zu bytes, SHA-256 %02x%02x%02x%02x...) extended into PCR %d\n",
+            reply.f[F_BODY].len, digest[0], digest[1], digest[2], digest[3], INIT_DATA_PCR);
+    return 0;
+}
+
 int stage2_fetch(struct session *s, struct platform *p, struct tpmc *t, EVP_PKEY *key, const char *resource,
                  char **jwe, char why[WHY_MAX])
 {

@@ -15,7 +15,8 @@
 #      this VM does not meet, malformed requests), goes away mid-request and
 #      before an answer, and is served after that; a client that says nothing
 #      does not hold up another's answer; a program not on aproxy's
-#      --secrets-allow list is denied; tpm2_checkquote verifies that quote with the PCRs aproxy-measure
+#      --secrets-allow list is denied; the init-data aproxy-host was given is
+#      in PCR 8 (the KBS checks it); tpm2_checkquote verifies that quote with the PCRs aproxy-measure
 #      expects from the kernel, initrd and programs.  While this VM runs
 #      (continuity below): an NV write through the sealed vtpm is anchored;
 #      the host half is restarted, so aproxy exits, init restarts it and it
@@ -68,10 +69,15 @@ devkbs_start "$work" "$digest" "$(openssl rand -hex 32)" >setup.out || { fail vm
 kpid=$DEVKBS_PID
 "$root/apps/image/mkstate.sh" --empty "$VTPM" state.img >mkstate.log 2>&1 || { fail vm-aproxy/setup "mkstate"; exit 1; }
 
+# The deployment's init-data (Trustee's format): aproxy extends it into PCR 8
+# of its measured vTPM and the KBS checks PCR 8 against it in every stage 2.
+printf 'algorithm = "sha256"\nversion = "0.1.0"\n\n[data]\n"vm-aproxy.toml" = "the suite'"'"'s init-data"\n' \
+    >"$work/init-data.toml"
+
 # start_host NAME INITRD CMDLINE PORT LOG: aproxy-host for a boot, pid in hpid.
 start_host() {
     "$HOST" --port "127.0.0.1:$(($4 + 2))" --kbs "$DEVKBS_URL" --psp-key psp.pem --evidence-dir "$1-evidence" \
-        --kernel "$KERNEL_FILE" --initrd "$2" --cmdline "$3" >"$5" 2>&1 &
+        --kernel "$KERNEL_FILE" --initrd "$2" --cmdline "$3" --init-data "$work/init-data.toml" >"$5" 2>&1 &
     hpid=$!
 }
 KERNEL_FILE=$kernel
@@ -249,6 +255,10 @@ expect_in reference.log vm-aproxy/stage2-releases-workload-secret-through-socket
     "aproxy: secrets: released nutshell/workload/secret \(${#secret_text} bytes\) to a workload after stage-2 attestation"
 expect_in reference.log vm-aproxy/workload-uses-its-secret \
     "secret-demo: received nutshell/workload/secret \(${#secret_text} bytes\) from aproxy; HMAC-SHA256\(secret, \"nutshell secret demo v1\"\) = $demo_mac"
+# The init-data in PCR 8: aproxy extended it, and the KBS, given it with
+# each stage 2, released the secrets above only because PCR 8 held it.
+expect_in reference.log vm-aproxy/init-data-in-pcr8 \
+    "aproxy: stage 2: init-data \($(stat -c %s "$work/init-data.toml") bytes, SHA-256 $(sha256sum "$work/init-data.toml" | cut -c1-8)\.\.\.\) extended into PCR 8"
 # aproxy's answers to secrets-check (in the VM: the kernel's AF_UNIX sockets).
 expect_in reference.log vm-aproxy/secrets-kbs-refuses-unknown \
     "secrets-check: unknown: ERR refused .*no resource nutshell/workload/no-such-secret"
@@ -311,6 +321,7 @@ checkquote() {
     case ${args[1]:-} in "$CMDLINE"*) ;; *) echo "measured command line '${args[1]:-}'"; return 1 ;; esac
     "$MEASURE" expect "${args[@]}" --initrd "$cpio" --against "$ev/eventlog.bin" >"$ev/expect" ||
         { cat "$ev/expect"; return 1; }
+    "$MEASURE" init-data "$work/init-data.toml" >>"$ev/expect" || return 1   # PCR 8
     python3 "$root/tests/integration/aproxy/expected-pcrs.py" "$ev/expect" "$ev/pcrs.tss" "$ev/pcrs.raw" || return 1
     openssl pkey -pubin -inform DER -in "$ev/ak.der" -out "$ev/ak.pem" 2>/dev/null || { echo "ak.der unreadable"; return 1; }
     local nonce
