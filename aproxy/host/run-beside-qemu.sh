@@ -18,17 +18,12 @@ shift 5
 root=$(cd "$(dirname "$0")/../.." && pwd)
 host=$root/build/aproxy/host/aproxy-host
 measure=$root/build/aproxy/host/aproxy-measure
-kbs_dev=$root/aproxy/kbs-dev/kbs-dev.py
 mkdir -p "$rundir"
 pids=()
 trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done' EXIT
 
 kbs=${APROXY_KBS:-}
 if [ -z "$kbs" ]; then
-    if [ ! -f "$kbs_dev" ]; then
-        echo "run: no development KBS in this tree ($kbs_dev) and no APROXY_KBS=URL: booting without attestation"
-        exec "$@"
-    fi
     [ -f "$rundir/state-key.hex" ] || openssl rand -hex 32 >"$rundir/state-key.hex"
     digest=$("$measure" launch-digest --kernel "$kernel" --initrd "$initrd" --cmdline "$cmdline") || exit 1
     . "$root/aproxy/host/devkbs.sh"
