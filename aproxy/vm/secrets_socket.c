@@ -12,7 +12,6 @@
 #include "secret.h"
 #include "secrets_socket.h"
 #include "stage2.h"
-#include "wire.h"
 
 _Static_assert(SECRETS_WHY_MAX == WHY_MAX, "secrets_request.h's reasons are session.h's");
 
