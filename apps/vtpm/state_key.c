@@ -3,6 +3,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -54,7 +56,35 @@ static void sleep_ms(unsigned ms)
         ;
 }
 
-/* Opens `path`, waiting for it to appear for up to `wait_ms`. */
+/* Whether the attestation that releases the key was refused: the key's
+ * provider (aproxy) then writes `<path>.refused` holding the KBS's reason
+ * (docs/aproxy.md, "Key hand-over").  Waiting on would only delay the
+ * refusal; a transient failure (KBS down) writes nothing, and the wait goes
+ * on.  true after logging the refusal. */
+static bool attestation_refused(const char *path)
+{
+    char name[4096], reason[512];
+    if ((size_t)snprintf(name, sizeof(name), "%s.refused", path) >= sizeof(name))
+        return false;
+    int fd = open(name, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return false;
+    ssize_t n = read(fd, reason, sizeof(reason) - 1);
+    close(fd);
+    n = n < 0 ? 0 : n;
+    while (n > 0 && (unsigned char)reason[n - 1] <= ' ')
+        n--; /* a trailing newline */
+    reason[n] = 0;
+    for (ssize_t i = 0; i < n; i++)
+        if ((unsigned char)reason[i] < 0x20)
+            reason[i] = ' '; /* one log line, whatever the file holds */
+    log_error("state key %s: the attestation that releases it was refused (%s); refusing to start", path,
+              n ? reason : "no reason given");
+    return true;
+}
+
+/* Opens `path`, waiting for it to appear for up to `wait_ms`, unless the
+ * attestation behind it was refused. */
 static int open_waiting(const char *path, unsigned wait_ms)
 {
     const unsigned step = 100;
@@ -66,6 +96,8 @@ static int open_waiting(const char *path, unsigned wait_ms)
                 log_error("state key %s: %s", path, strerror(errno));
             return fd;
         }
+        if (attestation_refused(path))
+            return -1;
         if (waited >= wait_ms) {
             log_error("state key %s: still missing after %u s; refusing to start without it "
                       "(it comes from the attestation: is aproxy running?)", path, wait_ms / 1000);

@@ -34,12 +34,13 @@ static const struct field_spec {
     [F_CODE]         = {"code", K_UINT, 0, 0, 0},
     [F_MESSAGE]      = {"message", K_TEXT, 0, 512, 0},
     [F_LINE]         = {"line", K_TEXT, 2, 2048, 0},  /* the vtpm's COUNTER_LINE_MAX */
+    [F_BODY]         = {"body", K_TEXT, 0, 8192, 0},
 };
 
 static const char *const type_names[MSG_TYPE_COUNT] = {
     [MSG_HELLO] = "hello", [MSG_CHALLENGE] = "challenge", [MSG_REPORT] = "report",
     [MSG_ATTEST] = "attest", [MSG_RESOURCE] = "resource", [MSG_ERROR] = "error",
-    [MSG_COUNTER] = "counter",
+    [MSG_COUNTER] = "counter", [MSG_INIT_DATA] = "init_data",
 };
 
 #define B(f) (1u << (f))
@@ -56,6 +57,7 @@ static const uint32_t required[2][MSG_TYPE_COUNT] = {
         [MSG_RESOURCE] = B(F_PATH),
         [MSG_ERROR] = B(F_CODE) | B(F_MESSAGE),
         [MSG_COUNTER] = B(F_LINE),
+        [MSG_INIT_DATA] = 0,
     },
     [0] = { /* from the host */
         [MSG_HELLO] = B(F_VERSIONS),
@@ -65,6 +67,7 @@ static const uint32_t required[2][MSG_TYPE_COUNT] = {
         [MSG_RESOURCE] = B(F_JWE),
         [MSG_ERROR] = B(F_CODE) | B(F_MESSAGE),
         [MSG_COUNTER] = B(F_LINE),
+        [MSG_INIT_DATA] = B(F_BODY),
     },
 };
 

@@ -28,6 +28,7 @@ enum msg_type {
     MSG_RESOURCE,   /* VM: a KBS resource path; host: the KBS's JWE */
     MSG_ERROR,      /* either side: a request failed or could not be read */
     MSG_COUNTER,    /* VM: a vtpm's rollback-counter request line; host: the answer line */
+    MSG_INIT_DATA,  /* VM: asks for the deployment's init-data; host: it (empty: none) */
     MSG_TYPE_COUNT
 };
 
@@ -50,6 +51,7 @@ enum msg_field {
     F_CODE,         /* uint: an error code (enum msg_error) */
     F_MESSAGE,      /* text: an error's explanation for a human */
     F_LINE,         /* text: one counter relay line, verbatim, without its newline */
+    F_BODY,         /* text: init-data (Trustee's "init-data" body, TOML), verbatim; empty: none */
     F_COUNT
 };
 

@@ -4,6 +4,7 @@
 
 #include "b64.h"
 #include "evidence.h"
+#include "snp_evidence.h"
 
 void evidence_hex(const uint8_t *p, size_t n, char *out)
 {
@@ -63,11 +64,33 @@ void evidence_dump_tpm(const char *dir, const struct msg *m)
         fclose(f);
 }
 
+/* Trustee's snp evidence for a report from SEV-SNP hardware (snp_evidence.h),
+ * with the VCEK if the operator gave one (else Trustee fetches it from AMD's
+ * key distribution service by the report's chip id and TCB). */
+static json_t *snp_evidence(const struct msg *m, const uint8_t *vcek, size_t vcek_len, char *why, size_t cap)
+{
+    if (!msg_text_is(m, F_PLATFORM, "snp") || m->f[F_REPORT].len != SNP_EVIDENCE_REPORT_LEN) {
+        snprintf(why, cap, "tee 'snp' needs a %d-byte report from SEV-SNP hardware (not an emulated one)",
+                 SNP_EVIDENCE_REPORT_LEN);
+        return NULL;
+    }
+    size_t size = SNP_EVIDENCE_MAX + 4 * vcek_len + 64;
+    char *text = malloc(size);
+    json_t *j = text && snp_evidence_json(m->f[F_REPORT].p, vcek, vcek_len, text, size) > 0
+                    ? json_loads(text, 0, NULL) : NULL;
+    free(text);
+    if (!j)
+        snprintf(why, cap, "cannot write the snp evidence (out of memory)");
+    return j;
+}
+
 /* The primary evidence for the TEE the VM attests as. */
-json_t *evidence_primary(const struct msg *m, char *why, size_t cap)
+json_t *evidence_primary(const struct msg *m, const uint8_t *vcek, size_t vcek_len, char *why, size_t cap)
 {
     if (msg_text_is(m, F_TEE, "tpm"))
         return tpm_evidence(m);
+    if (msg_text_is(m, F_TEE, "snp"))
+        return snp_evidence(m, vcek, vcek_len, why, cap);
     if (msg_text_is(m, F_TEE, "emulated-snp")) {
         if (!msg_text_is(m, F_PLATFORM, "emulated")) {
             snprintf(why, cap, "tee 'emulated-snp' with a report that is not emulated");
@@ -75,8 +98,7 @@ json_t *evidence_primary(const struct msg *m, char *why, size_t cap)
         }
         return json_pack("{s:b, s:o}", "emulated", 1, "report", b64_json(&m->f[F_REPORT]));
     }
-    snprintf(why, cap, "evidence for tee '%.*s' is not supported by this host half (it sends 'emulated-snp'; "
-                       "real SNP evidence for Trustee's snp verifier is not implemented)",
-             (int)m->f[F_TEE].len, m->f[F_TEE].p);
+    snprintf(why, cap, "evidence for tee '%.*s' is not supported by this host half (it sends 'tpm', 'snp' and "
+                       "'emulated-snp')", (int)m->f[F_TEE].len, m->f[F_TEE].p);
     return NULL;
 }

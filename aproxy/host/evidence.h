@@ -1,7 +1,9 @@
 /* The evidence the host half builds from the VM's attest message, as
  * Trustee's KBS 0.4.0 reads it: `emulated-snp` ({"emulated": true, "report":
- * base64}) or `tpm` ({"ak_public", "tpm_quote": {"message", "signature",
- * "pcrs"}, "event_log"}).  docs/aproxy.md, "The flow". */
+ * base64}), `snp` (Trustee's snp verifier's {"attestation_report",
+ * "cert_chain"}, snp_evidence.h) or `tpm` ({"ak_public", "tpm_quote":
+ * {"message", "signature", "pcrs"}, "event_log"}).  docs/aproxy.md, "The
+ * flow". */
 #ifndef APROXY_HOST_EVIDENCE_H
 #define APROXY_HOST_EVIDENCE_H
 
@@ -11,8 +13,9 @@
 
 #include "msg.h"
 
-/* The primary evidence for the TEE m names, or NULL with why (cap bytes). */
-json_t *evidence_primary(const struct msg *m, char *why, size_t cap);
+/* The primary evidence for the TEE m names, or NULL with why (cap bytes);
+ * vcek (vcek_len bytes, DER, or none) goes into snp evidence's chain. */
+json_t *evidence_primary(const struct msg *m, const uint8_t *vcek, size_t vcek_len, char *why, size_t cap);
 
 /* Writes the parts of a tpm attestation into dir for an offline check
  * (tpm2_checkquote): ak.der, quote.msg, quote.sig, pcrs.bin, eventlog.bin. */

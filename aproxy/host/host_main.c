@@ -3,6 +3,7 @@
  *   aproxy-host --port HOST:PORT --kbs URL --psp-key FILE
  *               --kernel FILE --initrd FILE --cmdline STR
  *               [--kbs-retries N] [--cacert FILE] [--connect-wait SECONDS] [--evidence-dir DIR]
+ *               [--snp-vcek FILE] [--init-data FILE]
  *
  * Connects to the QEMU chardev socket behind the VM's org.nutshell.aproxy
  * port (retrying until QEMU listens), answers the VM half's messages, and
@@ -11,7 +12,12 @@
  * public half, for the verifier) and the launch digest of the kernel, initrd
  * and command line QEMU was given.  It ends when the VM's side closes (QEMU
  * exited).  --evidence-dir DIR keeps the parts of each vTPM quote there
- * (ak.der, quote.msg, quote.sig, pcrs.bin, eventlog.bin) for tpm2_checkquote. */
+ * (ak.der, quote.msg, quote.sig, pcrs.bin, eventlog.bin) for tpm2_checkquote.
+ * --snp-vcek FILE (DER) is sent as the chain of stage 1's snp evidence on
+ * SEV-SNP hardware; without it Trustee fetches the VCEK from AMD's KDS.
+ * --init-data FILE (TOML, at most 8 KiB) is the deployment's init-data: the
+ * VM extends it into PCR 8 of its measured vTPM, and stage 2 sends it to
+ * the KBS as Trustee's "init-data". */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -29,7 +35,8 @@
 static void usage(void)
 {
     fprintf(stderr, "usage: aproxy-host --port HOST:PORT --kbs URL --psp-key FILE --kernel FILE --initrd FILE "
-                    "--cmdline STR [--kbs-retries N] [--cacert FILE] [--connect-wait SECONDS] [--evidence-dir DIR]\n");
+                    "--cmdline STR [--kbs-retries N] [--cacert FILE] [--connect-wait SECONDS] [--evidence-dir DIR] "
+                    "[--snp-vcek FILE] [--init-data FILE]\n");
     exit(64);
 }
 
@@ -68,10 +75,46 @@ static int connect_port(const char *spec, int wait_s)
     return -1;
 }
 
+/* The VCEK certificate (DER, at most 16 KiB: AMD's are about 1.4 KiB). */
+static int read_vcek(const char *path, struct host_state *h)
+{
+    enum { VCEK_MAX = 16384 };
+    FILE *f = fopen(path, "rb");
+    h->snp_vcek = malloc(VCEK_MAX + 1);
+    size_t n = f && h->snp_vcek ? fread(h->snp_vcek, 1, VCEK_MAX + 1, f) : 0;
+    if (f)
+        fclose(f);
+    if (!n || n > VCEK_MAX || h->snp_vcek[0] != 0x30) {
+        fprintf(stderr, "aproxy-host: --snp-vcek %s: %s\n", path,
+                !f ? strerror(errno) : n > VCEK_MAX ? "over 16 KiB" : "not a DER certificate");
+        return -1;
+    }
+    h->snp_vcek_len = n;
+    return 0;
+}
+
+/* The init-data text: 1 byte to 8 KiB (the `body` field's limit; empty
+ * there means none), no NUL. */
+static int read_init_data(const char *path, struct host_state *h)
+{
+    enum { INIT_DATA_MAX = 8192 };
+    FILE *f = fopen(path, "rb");
+    h->init_data = calloc(1, INIT_DATA_MAX + 2);
+    size_t n = f && h->init_data ? fread(h->init_data, 1, INIT_DATA_MAX + 1, f) : 0;
+    if (f)
+        fclose(f);
+    if (!f || !n || n > INIT_DATA_MAX || memchr(h->init_data, 0, n)) {
+        fprintf(stderr, "aproxy-host: --init-data %s: %s\n", path,
+                !f ? strerror(errno) : !n ? "empty" : n > INIT_DATA_MAX ? "over 8 KiB" : "holds a NUL byte");
+        return -1;
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     const char *port = NULL, *kbs_url = NULL, *psp_key = NULL, *kernel = NULL, *initrd = NULL, *cmdline = NULL;
-    const char *cacert = NULL;
+    const char *cacert = NULL, *vcek = NULL, *init_data = NULL;
     int retries = 6, wait_s = 60;
     static struct host_state h;
     for (int i = 1; i < argc; i++) {
@@ -88,6 +131,8 @@ int main(int argc, char **argv)
         else if (!strcmp(a, "--kbs-retries")) retries = atoi(v);
         else if (!strcmp(a, "--connect-wait")) wait_s = atoi(v);
         else if (!strcmp(a, "--evidence-dir")) h.evidence_dir = v;
+        else if (!strcmp(a, "--snp-vcek")) vcek = v;
+        else if (!strcmp(a, "--init-data")) init_data = v;
         else usage();
         i++;
     }
@@ -97,6 +142,10 @@ int main(int argc, char **argv)
     if (launch_digest(kernel, initrd, cmdline, h.launch_digest) < 0)
         return 1;
     if (!(h.psp_key = emulated_psp_key(psp_key)))
+        return 1;
+    if (vcek && read_vcek(vcek, &h) < 0)
+        return 1;
+    if (init_data && read_init_data(init_data, &h) < 0)
         return 1;
     if (!(h.kbs = kbs_new(kbs_url, retries, cacert))) {
         fprintf(stderr, "aproxy-host: cannot set up a KBS client for %s\n", kbs_url);
@@ -111,5 +160,7 @@ int main(int argc, char **argv)
     close(fd);
     kbs_free(h.kbs);
     EVP_PKEY_free(h.psp_key);
+    free(h.snp_vcek);
+    free(h.init_data);
     return 0;
 }

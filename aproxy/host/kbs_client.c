@@ -212,7 +212,7 @@ enum kbs_result kbs_auth(struct kbs *k, const char *tee, char *nonce, size_t cap
 }
 
 enum kbs_result kbs_attest(struct kbs *k, const char *runtime_data, json_t *primary, const char *additional,
-                           char why[KBS_WHY_MAX])
+                           const char *init_data, char why[KBS_WHY_MAX])
 {
     json_error_t err;
     json_t *rd = json_loads(runtime_data, 0, &err);
@@ -224,6 +224,8 @@ enum kbs_result kbs_attest(struct kbs *k, const char *runtime_data, json_t *prim
     }
     json_t *req = json_pack("{s:o, s:{s:o, s:s}}", "runtime-data", rd, "tee-evidence", "primary_evidence",
                             primary, "additional_evidence", additional);
+    if (req && init_data) /* Trustee's InitData: the tpm verifier finds its digest in PCR 8 */
+        json_object_set_new(req, "init-data", json_pack("{s:s, s:s}", "format", "toml", "body", init_data));
     json_t *ans = NULL;
     enum kbs_result r = post_json(k, "/kbs/v0/attest", req, &ans, why);
     const char *token = json_string_value(json_object_get(ans, "token"));

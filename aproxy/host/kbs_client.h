@@ -35,9 +35,10 @@ enum kbs_result kbs_auth(struct kbs *k, const char *tee, char *nonce, size_t cap
 
 /* Sends evidence for the session; runtime_data is the JSON text of the
  * runtime-data object, primary the TEE's evidence (reference taken),
- * additional the additional_evidence string ("" for none). */
+ * additional the additional_evidence string ("" for none), init_data the
+ * init-data body (TOML) or NULL. */
 enum kbs_result kbs_attest(struct kbs *k, const char *runtime_data, json_t *primary, const char *additional,
-                           char why[KBS_WHY_MAX]);
+                           const char *init_data, char why[KBS_WHY_MAX]);
 
 /* Fetches a resource; *jwe gets the body (malloc'd, terminated). */
 enum kbs_result kbs_resource(struct kbs *k, const char *path, char **jwe, char why[KBS_WHY_MAX]);

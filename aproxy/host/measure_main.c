@@ -12,6 +12,10 @@
  *   aproxy-measure launch-digest --kernel FILE --initrd FILE --cmdline STR
  *       The emulated platform report's launch digest (launch_digest.h) for
  *       that boot, 96 hex digits: the reference value a verifier accepts.
+ *   aproxy-measure init-data FILE
+ *       PCR 8 (SHA-256 bank) once aproxy extended the init-data in FILE into
+ *       its measured vTPM: SHA-256(32 zero bytes || SHA-256(FILE)), the
+ *       value Trustee's tpm verifier checks.
  *
  * Output: one line per PCR and bank, "sha256:9 <hex>" (PCRs no record
  * touches are left out). */
@@ -33,7 +37,8 @@ static void usage(void)
 {
     fprintf(stderr, "usage: aproxy-measure expect [--cmdline STR] [--initrd FILE] [--exec PATH=FILE]... "
                     "[--against LOG]\n       aproxy-measure replay LOG\n"
-                    "       aproxy-measure launch-digest --kernel FILE --initrd FILE --cmdline STR\n");
+                    "       aproxy-measure launch-digest --kernel FILE --initrd FILE --cmdline STR\n"
+                    "       aproxy-measure init-data FILE\n");
     exit(64);
 }
 
@@ -200,6 +205,24 @@ static int cmd_launch_digest(int argc, char **argv)
     return 0;
 }
 
+static int cmd_init_data(int argc, char **argv)
+{
+    if (argc != 1)
+        usage();
+    struct pcr_digests d;
+    if (pcr_digest_file(argv[0], &d)) {
+        fprintf(stderr, "aproxy-measure: %s: %s\n", argv[0], strerror(errno));
+        return 1;
+    }
+    struct pcr_banks b = {0};
+    pcr_extend(&b, 8, &d); /* aproxy/vm/stage2.h's INIT_DATA_PCR; it extends SHA-256 only */
+    printf("sha256:8 ");
+    for (int i = 0; i < 32; i++)
+        printf("%02x", b.pcr[8].sha256[i]);
+    printf("\n");
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2)
@@ -210,5 +233,7 @@ int main(int argc, char **argv)
         return cmd_replay(argc - 2, argv + 2);
     if (!strcmp(argv[1], "launch-digest"))
         return cmd_launch_digest(argc - 2, argv + 2);
+    if (!strcmp(argv[1], "init-data"))
+        return cmd_init_data(argc - 2, argv + 2);
     usage();
 }

@@ -2,7 +2,8 @@
 # run-beside-qemu.sh: `make run`'s wrapper around QEMU (aproxy/host/host.mk).
 # Starts the development KBS (unless APROXY_KBS names a KBS) and aproxy-host
 # beside the service VM, runs QEMU in the foreground, and stops both when
-# QEMU ends.
+# QEMU ends.  APROXY_INIT_DATA=FILE gives aproxy-host the deployment's
+# init-data (--init-data: PCR 8 of aproxy's measured vTPM, sent with stage 2).
 #
 #   run-beside-qemu.sh RUNDIR KERNEL INITRD CMDLINE APROXY_PORT -- QEMU ARGS...
 #
@@ -17,17 +18,12 @@ shift 5
 root=$(cd "$(dirname "$0")/../.." && pwd)
 host=$root/build/aproxy/host/aproxy-host
 measure=$root/build/aproxy/host/aproxy-measure
-kbs_dev=$root/aproxy/kbs-dev/kbs-dev.py
 mkdir -p "$rundir"
 pids=()
 trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done' EXIT
 
 kbs=${APROXY_KBS:-}
 if [ -z "$kbs" ]; then
-    if [ ! -f "$kbs_dev" ]; then
-        echo "run: no development KBS in this tree ($kbs_dev) and no APROXY_KBS=URL: booting without attestation"
-        exec "$@"
-    fi
     [ -f "$rundir/state-key.hex" ] || openssl rand -hex 32 >"$rundir/state-key.hex"
     digest=$("$measure" launch-digest --kernel "$kernel" --initrd "$initrd" --cmdline "$cmdline") || exit 1
     . "$root/aproxy/host/devkbs.sh"
@@ -37,7 +33,7 @@ if [ -z "$kbs" ]; then
     echo "run: development KBS (accepts EMULATED platform reports for launch digest ${digest:0:16}...) at $kbs"
 fi
 "$host" --port "127.0.0.1:$port" --kbs "$kbs" --psp-key "$rundir/psp.pem" --kernel "$kernel" --initrd "$initrd" \
-    --cmdline "$cmdline" >"$rundir/aproxy-host.log" 2>&1 &
+    --cmdline "$cmdline" ${APROXY_INIT_DATA:+--init-data "$APROXY_INIT_DATA"} >"$rundir/aproxy-host.log" 2>&1 &
 pids+=($!)
 echo "run: aproxy-host forwards the VM's attestation to $kbs (log: $rundir/aproxy-host.log)"
 "$@"

@@ -90,7 +90,7 @@ static void on_report(struct host_state *h, int fd, const struct msg *m)
 static void on_attest(struct host_state *h, int fd, const struct msg *m)
 {
     char why[KBS_WHY_MAX];
-    json_t *primary = evidence_primary(m, why, sizeof(why));
+    json_t *primary = evidence_primary(m, h->snp_vcek, h->snp_vcek_len, why, sizeof(why));
     if (!primary)
         return send_error(fd, MSGERR_UNEXPECTED, why);
     bool tpm = msg_text_is(m, F_TEE, "tpm");
@@ -98,7 +98,10 @@ static void on_attest(struct host_state *h, int fd, const struct msg *m)
         evidence_dump_tpm(h->evidence_dir, m);
     char *rd = strndup((const char *)m->f[F_RUNTIME_DATA].p, m->f[F_RUNTIME_DATA].len);
     char *additional = tpm ? strndup((const char *)m->f[F_ADDITIONAL].p, m->f[F_ADDITIONAL].len) : strdup("");
-    enum kbs_result r = rd && additional ? kbs_attest(h->kbs, rd, primary, additional, why) : KBS_BAD;
+    /* init-data goes with the quote: PCR 8 of the measured vTPM holds it (not
+     * the platform report's HOST_DATA, which nothing sets here) */
+    const char *init_data = tpm ? h->init_data : NULL;
+    enum kbs_result r = rd && additional ? kbs_attest(h->kbs, rd, primary, additional, init_data, why) : KBS_BAD;
     free(rd);
     free(additional);
     if (r != KBS_OK) {
@@ -110,6 +113,16 @@ static void on_attest(struct host_state *h, int fd, const struct msg *m)
             h->emulated ? "EMULATED" : "snp");
     struct msg a;
     msg_init(&a, MSG_ATTEST);
+    send_msg(fd, &a);
+}
+
+/* The deployment's init-data (--init-data), for the VM to extend into PCR 8
+ * of its measured vTPM; empty when there is none. */
+static void on_init_data(struct host_state *h, int fd)
+{
+    struct msg a;
+    msg_init(&a, MSG_INIT_DATA);
+    msg_set_text(&a, F_BODY, h->init_data ? h->init_data : "");
     send_msg(fd, &a);
 }
 
@@ -214,6 +227,7 @@ void serve_connection(struct host_state *h, int fd)
         case MSG_ATTEST: on_attest(h, fd, &m); break;
         case MSG_RESOURCE: on_resource(h, fd, &m); break;
         case MSG_COUNTER: on_counter(h, fd, &m); break;
+        case MSG_INIT_DATA: on_init_data(h, fd); break;
         default: send_error(fd, MSGERR_UNEXPECTED, "the host answers only requests"); break;
         }
     }

@@ -4,6 +4,7 @@
 
 #include <openssl/evp.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "kbs_client.h"
@@ -15,6 +16,9 @@ struct host_state {
     bool hello_done;
     bool emulated;                 /* the VM said its platform evidence is emulated */
     const char *evidence_dir;      /* NULL, or where tpm evidence is written for offline checks */
+    uint8_t *snp_vcek;             /* NULL, or the VCEK (DER) sent as snp evidence's chain */
+    size_t snp_vcek_len;
+    char *init_data;               /* NULL, or the init-data body (TOML) sent with stage 2 and to the VM */
 };
 
 /* Serves one connection (fd: the VM's port) until it ends: every frame gets

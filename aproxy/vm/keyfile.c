@@ -60,3 +60,23 @@ int keyfile_write(const char *path, const uint8_t *key, size_t len, char *why)
     }
     return 0;
 }
+
+/* path.refused into name (272 bytes, as keyfile_write's temporary name). */
+static void refusal_name(const char *path, char name[272])
+{
+    snprintf(name, 272, "%s.refused", path);
+}
+
+int keyfile_write_refusal(const char *path, const char *reason, char *why)
+{
+    char name[272];
+    refusal_name(path, name);
+    return keyfile_write(name, (const uint8_t *)reason, strlen(reason), why);
+}
+
+void keyfile_clear_refusal(const char *path)
+{
+    char name[272];
+    refusal_name(path, name);
+    unlink(name);
+}

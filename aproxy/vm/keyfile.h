@@ -13,6 +13,15 @@
 /* 0, or -1 with why (WHY_MAX bytes). */
 int keyfile_write(const char *path, const uint8_t *key, size_t len, char *why);
 
+/* The attestation that releases the key at path was refused (the KBS
+ * judged the evidence, not a KBS out of reach): writes path.refused with
+ * reason, which the waiting vtpm reports before refusing to start.  0, or -1
+ * with why. */
+int keyfile_write_refusal(const char *path, const char *reason, char *why);
+
+/* Removes path.refused (a later attestation succeeded). */
+void keyfile_clear_refusal(const char *path);
+
 /* Makes every missing directory above path: 0700 for the last one (only
  * root enters it), 0755 above.  0, or -1 with errno set. */
 int keyfile_make_parents(const char *path);

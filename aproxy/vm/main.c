@@ -3,7 +3,7 @@
  *   aproxy [--port PATH] [--sev-guest PATH] [--resource REPO/TYPE/TAG] [--key-file PATH]
  *          [--wait SECONDS] [--host-wait SECONDS] [--vtpm PATH] [--vtpm-state PATH]
  *          [--eventlog PATH] [--secret REPO/TYPE/TAG=FILE]... [--counter-socket PATH]
- *          [--secrets-socket PATH]
+ *          [--secrets-socket PATH] [--secrets-allow PROGRAM]...
  *
  * --port is the virtio-console port's device (default
  * /dev/port/org.nutshell.aproxy) or fd:N, an inherited descriptor (tests);
@@ -30,7 +30,9 @@
  * --secrets-socket PATH (the service image: /run/aproxy/secrets.sock) it
  * starts the measured vTPM and, once stage 2's files are written, answers
  * workloads' requests for KBS resources there, each after its own stage-2
- * attestation (secrets_socket.h).  With neither it exits after stage 2. */
+ * attestation (secrets_socket.h); with --secrets-allow PROGRAM (at most 8)
+ * only clients running one of those programs are answered.  With neither
+ * socket it exits after stage 2. */
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <signal.h>
@@ -63,7 +65,7 @@ static void usage(void)
                     "[--key-file PATH] [--wait SECONDS] [--host-wait SECONDS]\n"
                     "              [--vtpm PATH] [--vtpm-state PATH] [--eventlog PATH] "
                     "[--secret REPO/TYPE/TAG=FILE]... (at most 8) [--counter-socket PATH]\n"
-                    "              [--secrets-socket PATH]\n");
+                    "              [--secrets-socket PATH] [--secrets-allow PROGRAM]... (at most 8)\n");
     exit(2);
 }
 
@@ -134,6 +136,7 @@ int main(int argc, char **argv)
     struct secret_spec secrets[MAX_SECRETS];
     int n_secrets = 0;
     const char *counter_socket = NULL, *secrets_socket = NULL;
+    static struct secrets_source src;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!v)
@@ -149,7 +152,11 @@ int main(int argc, char **argv)
         else if (!strcmp(a, "--eventlog")) eventlog = v;
         else if (!strcmp(a, "--counter-socket")) counter_socket = v;
         else if (!strcmp(a, "--secrets-socket")) secrets_socket = v;
-        else if (!strcmp(a, "--secret")) {
+        else if (!strcmp(a, "--secrets-allow")) {
+            if (src.n_allow == SECRETS_ALLOW_MAX || v[0] != '/')
+                usage();
+            src.allow[src.n_allow++] = v;
+        } else if (!strcmp(a, "--secret")) {
             char *eq = strchr(argv[i + 1], '=');
             if (n_secrets == MAX_SECRETS || !eq || eq == argv[i + 1] || !eq[1])
                 usage();
@@ -180,6 +187,11 @@ int main(int argc, char **argv)
     }
     if (stage1_fetch(&s, &p, key, resource, &jwe, why) < 0) {
         fprintf(stderr, "aproxy: stage 1 attestation (%s platform report) FAILED: %s\n", p.name, why);
+        /* the KBS judged the evidence: tell the waiting vtpm, which then
+         * refuses to start at once (a KBS out of reach is worth waiting for) */
+        char fwhy[WHY_MAX];
+        if (s.last_error == MSGERR_REFUSED && keyfile_write_refusal(key_file, why, fwhy) < 0)
+            fprintf(stderr, "aproxy: stage 1: %s\n", fwhy);
         return 1;
     }
     fprintf(stderr, "aproxy: stage 1: the KBS accepted the %s platform report and released %s\n", p.name,
@@ -191,6 +203,7 @@ int main(int argc, char **argv)
     }
     static uint8_t state_key[SECRET_MAX];
     long n = secret_open(key, jwe, state_key, why);
+    keyfile_clear_refusal(key_file); /* an earlier aproxy's, before a policy changed */
     if (n < 0 || keyfile_write(key_file, state_key, (size_t)n, why) < 0) {
         fprintf(stderr, "aproxy: stage 1: %s\n", why);
         return 1;
@@ -202,11 +215,12 @@ int main(int argc, char **argv)
     EVP_PKEY_free(key);
     /* Stage 2: the measured vTPM, for the --secret files and the socket. */
     static struct tpmc t;
-    static struct secrets_source src;
-    src = (struct secrets_source){.s = &s, .p = &p};
+    src.s = &s;
+    src.p = &p;
     int status = 0;
     if (n_secrets || secrets_socket) {
-        if (tpmc_start(&t, vtpm, vtpm_state, eventlog, src.unavailable) < 0) {
+        if (tpmc_start(&t, vtpm, vtpm_state, eventlog, src.unavailable) < 0 ||
+            stage2_init_data(&s, &t, src.unavailable) < 0) {
             fprintf(stderr, "aproxy: stage 2: the measured vTPM: %s\n", src.unavailable);
             status = 1;
         } else {
@@ -227,7 +241,8 @@ int main(int argc, char **argv)
     if (counter_fd >= 0)
         fprintf(stderr, "aproxy: relaying the vtpm's rollback counter on %s\n", counter_socket);
     if (secrets_fd >= 0)
-        fprintf(stderr, "aproxy: serving workload secrets on %s\n", secrets_socket);
+        fprintf(stderr, "aproxy: serving workload secrets on %s to %s\n", secrets_socket,
+                src.n_allow ? "the programs given by --secrets-allow" : "any program that reaches it");
     struct reattest_ctx rctx = {.s = &s, .p = &p, .resource = resource};
     struct counter_relay relay = {.s = &s, .reattest = reattest, .arg = &rctx};
     local_serve(&relay, counter_fd, &src, secrets_fd, why);

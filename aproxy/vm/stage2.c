@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <openssl/sha.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,11 +13,13 @@
 #include "binding.h"
 #include "jwe.h"
 #include "log_prefix.h"
+#include "snp_evidence.h"
 #include "secret.h"
 #include "stage2.h"
 
 #define EVENT_LOG_MAX 32768
-#define ADDITIONAL_MAX 8192
+#define ADDITIONAL_MAX 8192 /* the `additional` field's limit (msg.c) */
+_Static_assert(SNP_EVIDENCE_MAX + 16 <= ADDITIONAL_MAX, "snp evidence fits the additional evidence");
 
 /* The whole event log, as it is now (it only grows). */
 static long read_event_log(const char *path, uint8_t *buf, size_t cap, char why[WHY_MAX])
@@ -36,14 +39,32 @@ static long read_event_log(const char *path, uint8_t *buf, size_t cap, char why[
     return (long)n;
 }
 
+int stage2_init_data(struct session *s, struct tpmc *t, char why[WHY_MAX])
+{
+    struct msg req, reply;
+    msg_init(&req, MSG_INIT_DATA);
+    if (session_call(s, &req, &reply, why) < 0) {
+        if (s->last_error != MSGERR_MALFORMED)
+            return -1;
+        fprintf(stderr, "aproxy: stage 2: the host half offers no init-data (%s); PCR %d stays zero\n", why,
+                INIT_DATA_PCR);
+        return 0;
+    }
+    if (!reply.f[F_BODY].len)
+        return 0;
+    uint8_t digest[SHA256_DIGEST_LENGTH];
+    SHA256(reply.f[F_BODY].p, reply.f[F_BODY].len, digest);
+    if (tpmc_pcr_extend(t, INIT_DATA_PCR, digest, why) < 0)
+        return -1;
+    fprintf(stderr, "aproxy: stage 2: init-data (%zu bytes, SHA-256 %02x%02x%02x%02x...) extended into PCR %d\n",
+            reply.f[F_BODY].len, digest[0], digest[1], digest[2], digest[3], INIT_DATA_PCR);
+    return 0;
+}
+
 int stage2_fetch(struct session *s, struct platform *p, struct tpmc *t, EVP_PKEY *key, const char *resource,
                  char **jwe, char why[WHY_MAX])
 {
-    if (strcmp(p->name, "emulated")) {
-        snprintf(why, WHY_MAX, "stage 2 with an SNP report as additional evidence is not implemented "
-                               "(Trustee's snp evidence format)");
-        return -1;
-    }
+    bool snp = !strcmp(p->name, "snp");
     char jwk[JWK_MAX], nonce[257], jwhy[JWE_WHY_LEN];
     static char runtime[RUNTIME_MAX], bound[RUNTIME_MAX + ADDITIONAL_MAX], additional[ADDITIONAL_MAX];
     if (jwe_public_jwk(key, jwk, sizeof(jwk), jwhy, sizeof(jwhy)) < 0) {
@@ -57,7 +78,11 @@ int stage2_fetch(struct session *s, struct platform *p, struct tpmc *t, EVP_PKEY
         return -1;
     msg_text_copy(&reply, F_NONCE, nonce, sizeof(nonce));
 
-    /* The report binds {nonce, tee-pubkey} and, in its spare 16 bytes, the AK. */
+    /* The report binds {nonce, tee-pubkey} and, emulated, in its spare 16
+     * bytes the AK (the dev KBS's trust_platform_bound_ak).  Trustee's snp
+     * verifier compares all 64 bytes with the binding zero-filled, so a
+     * hardware report leaves them zero: its AK must be trusted otherwise
+     * (docs/aproxy.md, "Pointing it at a real Trustee KBS"). */
     uint8_t report_data[REPORT_DATA_LEN], ak_hash[32];
     static uint8_t report[SNP_REPORT_LEN];
     if (binding_runtime_json(NULL, nonce, jwk, runtime, sizeof(runtime)) < 0) {
@@ -66,12 +91,24 @@ int stage2_fetch(struct session *s, struct platform *p, struct tpmc *t, EVP_PKEY
     }
     binding_report_data(runtime, report_data);
     SHA256(t->ak_der, t->ak_der_len, ak_hash);
-    memcpy(report_data + 48, ak_hash, 16);
+    if (!snp)
+        memcpy(report_data + 48, ak_hash, 16);
     if (p->report(p, report_data, report, why) < 0)
         return -1;
-    char report_b64[B64_ENCODED_SIZE(SNP_REPORT_LEN)];
-    b64_encode(report, sizeof(report), report_b64, sizeof(report_b64));
-    snprintf(additional, sizeof(additional), "{\"emulated-snp\":{\"emulated\":true,\"report\":\"%s\"}}", report_b64);
+    if (snp) {
+        /* Trustee's snp evidence, no chain: its verifier fetches the VCEK */
+        static char evidence[SNP_EVIDENCE_MAX];
+        if (snp_evidence_json(report, NULL, 0, evidence, sizeof(evidence)) < 0) {
+            snprintf(why, WHY_MAX, "the snp evidence does not fit");
+            return -1;
+        }
+        snprintf(additional, sizeof(additional), "{\"snp\":%s}", evidence);
+    } else {
+        char report_b64[B64_ENCODED_SIZE(SNP_REPORT_LEN)];
+        b64_encode(report, sizeof(report), report_b64, sizeof(report_b64));
+        snprintf(additional, sizeof(additional), "{\"emulated-snp\":{\"emulated\":true,\"report\":\"%s\"}}",
+                 report_b64);
+    }
 
     /* The quote binds all of it: H over {additional-evidence, nonce, tee-pubkey}. */
     uint8_t h[REPORT_DATA_LEN];

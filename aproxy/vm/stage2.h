@@ -12,6 +12,16 @@
 #include "session.h"
 #include "tpm_client.h"
 
+#define INIT_DATA_PCR 8 /* Trustee's tpm verifier looks for init-data there */
+
+/* Asks the host half for the deployment's init-data and extends its
+ * SHA-256 into PCR 8 of the measured vTPM t (once, after its start, before
+ * any quote), so a quote shows which init-data this VM runs with; the host
+ * sends the same text with each stage 2 as Trustee's "init-data".  None, or
+ * a host half that does not know the request (error 1), leaves PCR 8 zero.
+ * 0, or -1 with why. */
+int stage2_init_data(struct session *s, struct tpmc *t, char why[WHY_MAX]);
+
 /* Attests with the quote of t bound to key and fetches resource; *jwe gets
  * the KBS's JWE text (malloc'd).  0, or -1 with why. */
 int stage2_fetch(struct session *s, struct platform *p, struct tpmc *t, EVP_PKEY *key, const char *resource,

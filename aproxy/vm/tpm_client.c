@@ -21,6 +21,7 @@ extern char **environ;
 #define TPM_CC_STARTUP     0x144
 #define TPM_CC_QUOTE       0x158
 #define TPM_CC_PCR_READ    0x17E
+#define TPM_CC_PCR_EXTEND  0x182
 #define TPM_RC_INITIALIZE  0x100   /* Startup after the TPM was started: harmless */
 #define TPM_RH_ENDORSEMENT 0x4000000B
 #define TPM_RS_PW          0x40000009
@@ -361,6 +362,25 @@ int tpmc_pcr_read(struct tpmc *t, uint8_t pcrs[TPMC_PCRS][32], char why[WHY_MAX]
             }
             memcpy(pcrs[group * 8 + i], d, 32);
         }
+    }
+    return 0;
+}
+
+int tpmc_pcr_extend(struct tpmc *t, unsigned pcr, const uint8_t digest[32], char why[WHY_MAX])
+{
+    static struct buf b;
+    head(&b, TPM_ST_SESSIONS, TPM_CC_PCR_EXTEND);
+    u32(&b, pcr);                             /* the PCR's handle is its index */
+    pw_session(&b);
+    u32(&b, 1);                               /* TPML_DIGEST_VALUES: the SHA-256 bank */
+    u16(&b, TPM_ALG_SHA256);
+    memcpy(b.b + b.n, digest, 32);
+    b.n += 32;
+    long rc = transact(t, &b, why);
+    if (rc != 0) {
+        if (rc > 0)
+            snprintf(why, WHY_MAX, "TPM2_PCR_Extend of PCR %u: TPM error 0x%lx", pcr, rc);
+        return -1;
     }
     return 0;
 }

@@ -48,4 +48,8 @@ int tpmc_quote(struct tpmc *t, const uint8_t nonce[32], uint8_t *attest, size_t 
 /* SHA-256 PCRs 0-23. */
 int tpmc_pcr_read(struct tpmc *t, uint8_t pcrs[TPMC_PCRS][32], char why[WHY_MAX]);
 
+/* Extends PCR pcr's SHA-256 bank with digest (the init-data, PCR 8).  0, or
+ * -1 with why. */
+int tpmc_pcr_extend(struct tpmc *t, unsigned pcr, const uint8_t digest[32], char why[WHY_MAX]);
+
 #endif

@@ -1,6 +1,8 @@
 # aproxy's host-side tests (docs/aproxy.md, "Tests"):
 #   aproxy-msg    the CBOR codec's unit test (ASan, UBSan)
 #   aproxy-binding  the VM half's runtime-data binding (canonical JSON, report data)
+#   aproxy-snp-evidence  Trustee's snp evidence JSON, read back as Trustee
+#                 reads it (every report byte, the signature)
 #   aproxy-host   the host half against the development KBS, with the VM half
 #                 run on the host (musl's loader, sysroot's libcbor): the
 #                 protocol's error replies, stage 1, a refused launch digest,
@@ -8,7 +10,7 @@
 APROXY_TEST_DIR := $(BUILD)/tests/aproxy
 APROXY_MSG_TEST := $(APROXY_TEST_DIR)/test_msg
 
-$(APROXY_MSG_TEST): tests/integration/aproxy/test_msg.c $(APROXY_COMMON) $(wildcard aproxy/common/*.h) | deps
+$(APROXY_MSG_TEST): tests/integration/aproxy/test_msg.c tests/integration/aproxy/check.h $(APROXY_COMMON) $(wildcard aproxy/common/*.h) | deps
 	@mkdir -p $(@D)
 	gcc -std=gnu11 -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all -Wall -Wextra -Werror \
 	    -Iaproxy/common -o $@ tests/integration/aproxy/test_msg.c $(APROXY_COMMON) -lcbor
@@ -16,23 +18,31 @@ $(APROXY_MSG_TEST): tests/integration/aproxy/test_msg.c $(APROXY_COMMON) $(wildc
 # The VM half's binding (aproxy/vm/binding.c), built for the host.
 APROXY_BINDING_TEST := $(APROXY_TEST_DIR)/test_binding
 
-$(APROXY_BINDING_TEST): tests/integration/aproxy/test_binding.c aproxy/vm/binding.c aproxy/vm/binding.h | deps
+$(APROXY_BINDING_TEST): tests/integration/aproxy/test_binding.c tests/integration/aproxy/check.h aproxy/vm/binding.c aproxy/vm/binding.h | deps
 	@mkdir -p $(@D)
 	gcc -std=gnu11 -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all -Wall -Wextra -Werror \
 	    -Iaproxy/vm -o $@ tests/integration/aproxy/test_binding.c aproxy/vm/binding.c -lcrypto
 
-TEST_SUITES  += $(APROXY_MSG_TEST) $(APROXY_BINDING_TEST)
-TEST_PREREQS += $(APROXY_MSG_TEST) $(APROXY_BINDING_TEST)
+# Trustee's snp evidence (aproxy/common/snp_evidence.c) against the emulated
+# PSP's signed report (aproxy/host/emulated_psp.c).
+APROXY_SNP_TEST := $(APROXY_TEST_DIR)/test_snp_evidence
 
-# The host-half suite needs the development KBS (aproxy/kbs-dev, from the
-# kbsdev branch of issue 15); until that is in the tree it is not run.
-ifneq ($(wildcard aproxy/kbs-dev/kbs-dev.py),)
+$(APROXY_SNP_TEST): tests/integration/aproxy/test_snp_evidence.c tests/integration/aproxy/check.h aproxy/common/snp_evidence.c aproxy/common/snp_evidence.h \
+                    aproxy/host/emulated_psp.c aproxy/host/emulated_psp.h | deps
+	@mkdir -p $(@D)
+	gcc -std=gnu11 -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all -Wall -Wextra -Werror \
+	    -Iaproxy/common -Iaproxy/host -o $@ tests/integration/aproxy/test_snp_evidence.c aproxy/common/snp_evidence.c \
+	    aproxy/host/emulated_psp.c -ljansson -lcrypto
+
+TEST_SUITES  += $(APROXY_MSG_TEST) $(APROXY_BINDING_TEST) $(APROXY_SNP_TEST)
+TEST_PREREQS += $(APROXY_MSG_TEST) $(APROXY_BINDING_TEST) $(APROXY_SNP_TEST)
+
+# The host-half suite runs against the development KBS (aproxy/kbs-dev).
 TEST_SUITES  += tests/integration/aproxy/aproxy-host.sh
 TEST_PREREQS += $(APROXY_HOST) $(APROXY_MEASURE) $(APROXY_VM) $(KERNEL_ELF) $(IMAGE_CPIO)
-endif
 
-# vm-aproxy: stage 1 in the service VM (make run's image and devices), against
-# the development KBS; like the host suite, run once aproxy/kbs-dev is here.
+# vm-aproxy: the service VM (make run's image and devices) against the
+# development KBS.
 VMAPROXY_OUT := $(BUILD)/tests/vm-aproxy
 
 $(VMAPROXY_OUT)/devices: apps/image/image.mk tests/integration/aproxy.mk | deps
@@ -41,14 +51,18 @@ $(VMAPROXY_OUT)/devices: apps/image/image.mk tests/integration/aproxy.mk | deps
 
 # The suite boots the service image plus secrets-check, a client of aproxy's
 # secrets socket that asks what must be refused and misbehaves (one more
-# inittab line, one more program; everything else is the service image).
+# inittab line, one more program allowed on the socket; everything else is
+# the service image).
 VMAPROXY_CPIO := $(VMAPROXY_OUT)/service-check.cpio
 $(VMAPROXY_OUT)/secrets-check: tests/integration/vm-aproxy/secrets-check.c $(SYSROOT_STAMP) | deps
 	@mkdir -p $(@D)
 	$(NUTSHELL_CC) -std=gnu11 -O2 -Wall -Wextra -Werror -s -o $@ $<
 $(VMAPROXY_OUT)/inittab: apps/image/inittab tests/integration/aproxy.mk | deps
 	@mkdir -p $(@D)
-	@{ cat $<; echo 'secretscheck:once:/sbin/secrets-check'; } >$@
+	@grep -q -- '--secrets-allow /sbin/secret-demo' $< || \
+	    { echo "$<: aproxy's line lacks --secrets-allow /sbin/secret-demo" >&2; exit 1; }
+	@{ sed 's#--secrets-allow /sbin/secret-demo#& --secrets-allow /sbin/secrets-check#' $<; \
+	   echo 'secretscheck:once:/sbin/secrets-check'; } >$@
 $(VMAPROXY_OUT)/service-check.manifest: apps/image/image.manifest tests/integration/aproxy.mk | deps
 	@mkdir -p $(@D)
 	@{ sed 's#^file /etc/inittab apps/image/inittab #file /etc/inittab $(VMAPROXY_OUT)/inittab #' $<; \
@@ -63,10 +77,8 @@ $(VMAPROXY_SUITE): tests/integration/vm-aproxy/vm-aproxy.sh $(KERNEL_ELF) $(VMAP
 	    "$(CURDIR)/$(KERNEL_ELF)" "$(CURDIR)/$(VMAPROXY_CPIO)" "$(CURDIR)/$(VMAPROXY_OUT)/devices" >$@
 	@chmod +x $@
 
-ifneq ($(wildcard aproxy/kbs-dev/kbs-dev.py),)
 TEST_SUITES  += $(VMAPROXY_SUITE)
 TEST_PREREQS += $(VMAPROXY_SUITE) $(APROXY_HOST) $(APROXY_MEASURE) $(VTPM_BIN)
-endif
 
 # make bench: attest_ms (tests/bench/aproxy/bench-attest.sh, three boots of this suite's reference case).
 BENCH_SCRIPTS += tests/bench/aproxy/bench-attest.sh

@@ -4,9 +4,4 @@
 # host), median of 3 boots of the service image (with the vm-aproxy suite's
 # one extra client program, tests/integration/aproxy.mk).
 root=$(cd "$(dirname "$0")/../../.." && pwd)
-if [ ! -f "$root/aproxy/kbs-dev/kbs-dev.py" ]; then
-    echo "# attest_ms: no development KBS in this tree (aproxy/kbs-dev)" >&2
-    echo "bench attest_ms ms nutshell=NA linux=NA ratio=NA"
-    exit 0
-fi
 VM_APROXY_BENCH=3 exec "$root/build/tests/vm-aproxy/vm-aproxy"

@@ -8,17 +8,9 @@
 
 #include "binding.h"
 
-static int failures;
+#define CHECK_SUITE "aproxy-binding"
+#include "check.h"
 
-static void check(const char *name, int ok, const char *got)
-{
-    if (ok)
-        printf("PASS aproxy-binding/%s\n", name);
-    else {
-        printf("FAIL aproxy-binding/%s: got %s\n", name, got);
-        failures++;
-    }
-}
 
 #define JWK "{\"alg\":\"ECDH-ES+A256KW\",\"crv\":\"P-256\",\"kty\":\"EC\",\"x\":\"AA\",\"y\":\"BB\"}"
 
@@ -50,5 +42,5 @@ int main(void)
     binding_report_data(out, rd);
     SHA384((const unsigned char *)out, strlen(out), want);
     check("report-data-is-sha384-then-zeros", !memcmp(rd, want, sizeof(rd)), "another value");
-    return failures ? 1 : 0;
+    return check_failures ? 1 : 0;
 }

@@ -7,17 +7,9 @@
 
 #include "msg.h"
 
-static int failures;
+#define CHECK_SUITE "aproxy-msg"
+#include "check.h"
 
-static void check(const char *name, int ok, const char *why)
-{
-    if (ok)
-        printf("PASS aproxy-msg/%s\n", name);
-    else {
-        printf("FAIL aproxy-msg/%s: %s\n", name, why);
-        failures++;
-    }
-}
 
 static uint8_t frame[4 + MSG_MAX];
 
@@ -98,6 +90,21 @@ static void test_round_trips(void)
     msg_init(&m, MSG_COUNTER);
     ok = round_trip(&m, false, &b, why) < 0 && strstr(why, "without 'line'");
     check("counter-needs-line", ok, "a counter answer without its line was accepted");
+
+    msg_init(&m, MSG_INIT_DATA);
+    ok = round_trip(&m, true, &b, why) == 0 && b.type == MSG_INIT_DATA && b.present == 0;
+    check("round-trip-init-data-request", ok, why);
+    msg_init(&m, MSG_INIT_DATA);
+    msg_set_text(&m, F_BODY, "");
+    ok = round_trip(&m, false, &b, why) == 0 && b.type == MSG_INIT_DATA && msg_text_is(&b, F_BODY, "");
+    check("round-trip-init-data-none", ok, why);
+    msg_init(&m, MSG_INIT_DATA);
+    msg_set_text(&m, F_BODY, "algorithm = \"sha256\"\n");
+    ok = round_trip(&m, false, &b, why) == 0 && msg_text_is(&b, F_BODY, "algorithm = \"sha256\"\n");
+    check("round-trip-init-data-body", ok, why);
+    msg_init(&m, MSG_INIT_DATA);
+    ok = round_trip(&m, false, &b, why) < 0 && strstr(why, "without 'body'");
+    check("init-data-answer-needs-body", ok, "an init_data answer without its body was accepted");
 }
 
 /* d: hex of a CBOR message; it must be refused with a reason containing want. */
@@ -169,5 +176,5 @@ int main(void)
     test_round_trips();
     test_malformed();
     test_encode_limits();
-    return failures ? 1 : 0;
+    return check_failures ? 1 : 0;
 }

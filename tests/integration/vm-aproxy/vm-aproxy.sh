@@ -13,16 +13,22 @@
 #      which stage 2 (the quote of aproxy's measured vtpm) releases, and uses
 #      it; secrets-check gets aproxy's refusals (an unknown resource, a policy
 #      this VM does not meet, malformed requests), goes away mid-request and
-#      before an answer, and is served after that; tpm2_checkquote verifies that quote with the PCRs aproxy-measure
+#      before an answer, and is served after that; a client that says nothing
+#      does not hold up another's answer; a program not on aproxy's
+#      --secrets-allow list is denied; the init-data aproxy-host was given is
+#      in PCR 8 (the KBS checks it); tpm2_checkquote verifies that quote with the PCRs aproxy-measure
 #      expects from the kernel, initrd and programs.  While this VM runs
 #      (continuity below): an NV write through the sealed vtpm is anchored;
 #      the host half is restarted, so aproxy exits, init restarts it and it
 #      attests anew, and the next write is anchored through the new relay;
 #      the KBS goes down during a write, which is not acknowledged, and once it
 #      is back the vtpm starts again on a state that holds the last write;
+#      the disk as it was two writes before is put back and the vtpm
+#      restarted: it refuses the replayed image against the KBS's counter;
 #   2. another command line, 3. an initrd with one byte more: the host half
 #      computes another launch digest and the KBS refuses it, which aproxy
-#      reports on the console with the KBS's reason.
+#      reports on the console with the KBS's reason; the vtpm waiting for its
+#      key then refuses to start, with that reason.
 # Each boot is ended once aproxy has said how its stages went.
 #
 # With VM_APROXY_BENCH=N it runs N reference boots instead and prints make
@@ -63,10 +69,15 @@ devkbs_start "$work" "$digest" "$(openssl rand -hex 32)" >setup.out || { fail vm
 kpid=$DEVKBS_PID
 "$root/apps/image/mkstate.sh" --empty "$VTPM" state.img >mkstate.log 2>&1 || { fail vm-aproxy/setup "mkstate"; exit 1; }
 
+# The deployment's init-data (Trustee's format): aproxy extends it into PCR 8
+# of its measured vTPM and the KBS checks PCR 8 against it in every stage 2.
+printf 'algorithm = "sha256"\nversion = "0.1.0"\n\n[data]\n"vm-aproxy.toml" = "the suite'"'"'s init-data"\n' \
+    >"$work/init-data.toml"
+
 # start_host NAME INITRD CMDLINE PORT LOG: aproxy-host for a boot, pid in hpid.
 start_host() {
     "$HOST" --port "127.0.0.1:$(($4 + 2))" --kbs "$DEVKBS_URL" --psp-key psp.pem --evidence-dir "$1-evidence" \
-        --kernel "$KERNEL_FILE" --initrd "$2" --cmdline "$3" >"$5" 2>&1 &
+        --kernel "$KERNEL_FILE" --initrd "$2" --cmdline "$3" --init-data "$work/init-data.toml" >"$5" 2>&1 &
     hpid=$!
 }
 KERNEL_FILE=$kernel
@@ -98,14 +109,19 @@ boot() {
         grep -qE "aproxy: (.*FAILED|.*: the measured vTPM|cannot)" "$name.log" && break
         # after stage 2: the workload got its secret (or said why not), the
         # sealed vtpm's counter was read through the relay and its first
-        # commit anchored (the KBS's counter file appears), or a refusal
+        # commit anchored (the KBS's counter file appears) or, on a disk an
+        # earlier boot left (make bench's boots), found to be the commit the
+        # counter holds, or a refusal
         grep -q "secret-demo: " "$name.log" && grep -q "secrets-check: done" "$name.log" &&
             { grep -qE "rollback: (cannot read|.*refus)" "$name.log" ||
-              { grep -q "rollback: KBS counter" "$name.log" && [ -s counters.json ]; }; } && break
+              { grep -qE "rollback: .*KBS counter" "$name.log" && [ -s counters.json ]; }; } && break
         kill -0 "$qpid" 2>/dev/null || break
         sleep 0.1
     done
     sleep 0.5
+    # a refused attestation: the vtpm waiting for its key must say so and stop
+    grep -q "aproxy: stage 1 attestation .*FAILED" "$name.log" &&
+        wait_log "$name.log" "state key .*: the attestation that releases it was refused" 1 60
     [ -n "${BOOT_HOOK:-}" ] && kill -0 "$qpid" 2>/dev/null && "$BOOT_HOOK" "$name" "$initrd" "$cmdline" "$port"
     kill "$qpid" 2>/dev/null; wait "$qpid" 2>/dev/null
     wait "$hpid" 2>/dev/null
@@ -170,6 +186,7 @@ continuity() {
        tpm2_nvwrite -C o -i v2 $NV >>tpm2.log 2>&1 && c2=$(counter_value) && [ "$c2" -gt "$c1" ] &&
        tpm2_nvread -C o -s 8 $NV -o got 2>>tpm2.log && cmp -s got v2; then
         pass vm-aproxy/aproxy-restarted-relay-resumes
+        cp state.img replay.img   # the disk at the anchored v2 commit, replayed below
     else
         fail vm-aproxy/aproxy-restarted-relay-resumes "counter ${c1:-?} -> ${c2:-?}: $(grep -E "aproxy|init" "$name.log" | tail -n 3 | tr '\n' ' ') $(tail -n 1 tpm2.log)"
         return
@@ -206,6 +223,19 @@ continuity() {
         pass vm-aproxy/kbs-back-state-intact
     else
         fail vm-aproxy/kbs-back-state-intact "counter ${c2:-?} -> ${c3:-?}, NV '$(cat got 2>/dev/null)': $(grep -E "rollback|relay" "$name.log" | tail -n 3 | tr '\n' ' ') $(tail -n 1 tpm2.log)"
+        return
+    fi
+    # A replayed disk: the image as it was at the v2 commit is written back
+    # under the idle vtpm, which is then shut down on its control port
+    # (CMD_SHUTDOWN, 3); init restarts it, and the new vtpm must refuse the
+    # older state against the KBS's counter.
+    dd if=replay.img of=state.img conv=notrunc status=none
+    python3 -c 'import socket,sys; s=socket.create_connection(("127.0.0.1",int(sys.argv[1])),10)
+s.sendall((3).to_bytes(4,"big")); s.settimeout(10); s.recv(4)' "$((port + 1))" 2>>tpm2.log
+    if wait_log "$name.log" "rollback: /dev/vda is at seq [0-9]+ but the KBS counter is at $c3: an older copy of the state \(a replayed disk image\?\); refusing to start" 1 120; then
+        pass vm-aproxy/replayed-state-image-refused
+    else
+        fail vm-aproxy/replayed-state-image-refused "$(grep -E "rollback|vtpm" "$name.log" | tail -n 3 | tr '\n' ' ')"
     fi
 }
 
@@ -227,6 +257,10 @@ expect_in reference.log vm-aproxy/stage2-releases-workload-secret-through-socket
     "aproxy: secrets: released nutshell/workload/secret \(${#secret_text} bytes\) to a workload after stage-2 attestation"
 expect_in reference.log vm-aproxy/workload-uses-its-secret \
     "secret-demo: received nutshell/workload/secret \(${#secret_text} bytes\) from aproxy; HMAC-SHA256\(secret, \"nutshell secret demo v1\"\) = $demo_mac"
+# The init-data in PCR 8: aproxy extended it, and the KBS, given it with
+# each stage 2, released the secrets above only because PCR 8 held it.
+expect_in reference.log vm-aproxy/init-data-in-pcr8 \
+    "aproxy: stage 2: init-data \($(stat -c %s "$work/init-data.toml") bytes, SHA-256 $(sha256sum "$work/init-data.toml" | cut -c1-8)\.\.\.\) extended into PCR 8"
 # aproxy's answers to secrets-check (in the VM: the kernel's AF_UNIX sockets).
 expect_in reference.log vm-aproxy/secrets-kbs-refuses-unknown \
     "secrets-check: unknown: ERR refused .*no resource nutshell/workload/no-such-secret"
@@ -240,6 +274,20 @@ expect_in reference.log vm-aproxy/secrets-vanishing-clients-logged \
     "aproxy: secrets: nutshell/workload/secret: the client went away before its answer"
 expect_in reference.log vm-aproxy/secrets-keeps-serving \
     "secrets-check: keeps-serving: OK ${#secret_text} \| $secret_text"
+# Clients side by side: one that connected and says nothing does not hold up
+# a malformed request's answer (nor does one that sent half a request and
+# went); it is still unanswered then, asks, and is served.
+expect_in reference.log vm-aproxy/secrets-clients-side-by-side \
+    "secrets-check: beside-a-slow-client: ERR malformed the resource path" \
+    "secrets-check: slow-client-still-waiting: yes" \
+    "secrets-check: slow-client-served: OK ${#secret_text} \| $secret_text"
+# Who may ask: this image's aproxy answers /sbin/secret-demo and
+# /sbin/secrets-check only (--secrets-allow); the same program copied to
+# /tmp/secrets-intruder is denied, before any attestation.
+expect_in reference.log vm-aproxy/secrets-unlisted-program-denied \
+    "aproxy: serving workload secrets on /run/aproxy/secrets.sock to the programs given by --secrets-allow" \
+    "secrets-check: intruder: ERR denied /tmp/secrets-intruder is not a program allowed to ask for secrets" \
+    "aproxy: secrets: denied: /tmp/secrets-intruder is not a program allowed"
 # The sealed vtpm anchors its state in the KBS's counter through aproxy's
 # relay, and the KBS's counter (persisted in counters.json) moved.
 expect_in reference.log vm-aproxy/vtpm-anchors-in-kbs-counter \
@@ -261,7 +309,8 @@ checkquote() {
     declare -A file=([/sbin/init]=$root/build/apps/image/init [/sbin/aproxy]=$root/build/apps/image/aproxy
                      [/sbin/vtpm]=$root/build/apps/image/vtpm [/lib/ld-musl-x86_64.so.1]=$root/sysroot/lib/libc.so
                      [/sbin/secret-demo]=$root/build/apps/image/secret-demo
-                     [/sbin/secrets-check]=$root/build/tests/vm-aproxy/secrets-check)
+                     [/sbin/secrets-check]=$root/build/tests/vm-aproxy/secrets-check
+                     [/tmp/secrets-intruder]=$root/build/tests/vm-aproxy/secrets-check)
     [ -s "$ev/quote.msg" ] || { echo "no quote reached the host"; return 1; }
     while IFS= read -r line; do
         kind=${line%% *} what=${line#* }   # (the command line may start with a space)
@@ -274,6 +323,7 @@ checkquote() {
     case ${args[1]:-} in "$CMDLINE"*) ;; *) echo "measured command line '${args[1]:-}'"; return 1 ;; esac
     "$MEASURE" expect "${args[@]}" --initrd "$cpio" --against "$ev/eventlog.bin" >"$ev/expect" ||
         { cat "$ev/expect"; return 1; }
+    "$MEASURE" init-data "$work/init-data.toml" >>"$ev/expect" || return 1   # PCR 8
     python3 "$root/tests/integration/aproxy/expected-pcrs.py" "$ev/expect" "$ev/pcrs.tss" "$ev/pcrs.raw" || return 1
     openssl pkey -pubin -inform DER -in "$ev/ak.der" -out "$ev/ak.pem" 2>/dev/null || { echo "ak.der unreadable"; return 1; }
     local nonce
@@ -293,9 +343,12 @@ fi
 boot cmdline "$cpio" "quiet"
 expect_in cmdline.log vm-aproxy/modified-cmdline-fails-attestation \
     "aproxy: stage 1 attestation \(emulated platform report\) FAILED: .*launch measurement [0-9a-f]{96} is not a reference value"
+refused="vtpm: error: state key /run/vtpm/state.key: the attestation that releases it was refused \(.*launch measurement [0-9a-f]{96} is not a reference value\); refusing to start"
+expect_in cmdline.log vm-aproxy/modified-cmdline-vtpm-refuses-to-start "$refused"
 
 # 3. An initrd with one more byte (past the cpio trailer: it unpacks the same).
 cp "$cpio" modified.cpio && printf '\0' >>modified.cpio
 boot initrd modified.cpio "$CMDLINE"
 expect_in initrd.log vm-aproxy/modified-initrd-fails-attestation \
     "aproxy: stage 1 attestation \(emulated platform report\) FAILED: .*launch measurement [0-9a-f]{96} is not a reference value"
+expect_in initrd.log vm-aproxy/modified-initrd-vtpm-refuses-to-start "$refused"

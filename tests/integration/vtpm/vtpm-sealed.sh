@@ -92,6 +92,12 @@ test_missing_key() {
     expect_refusal --state-key "$work/short" --rollback-counter none || return 1
     REFUSAL="--state-key needs --rollback-counter"
     expect_refusal --state-key "$work/key.raw" || return 1
+    # a refused attestation (aproxy writes FILE.refused): no waiting it out
+    printf 'attestation failed: KBS answered 401: launch measurement is not a reference value\n' \
+        >"$work/absent.refused"
+    REFUSAL="the attestation that releases it was refused (attestation failed: KBS answered 401: launch measurement is not a reference value); refusing to start"
+    expect_refusal --state-key "$work/absent" --state-key-wait 300 --rollback-counter none || return 1
+    rm -f "$work/absent.refused"
     # the key arriving late (as aproxy hands it over) is waited for
     rm -f "$work/late"
     (sleep 1; cp "$work/key.hex" "$work/late.tmp"; mv "$work/late.tmp" "$work/late") &
