@@ -411,13 +411,13 @@ static void t_calls_go_on_after_continue(void)
 
 /* Stopped and continued with no handler, waiting calls go on as Linux's
  * -ERESTART* codes make them: nanosleep, a relative and an absolute
- * clock_nanosleep and a poll with a timeout go on to their first deadline
+ * clock_nanosleep, a poll and a futex wait with a timeout go on to their first deadline
  * (the time stopped counts: stopped past it, they return as soon as they
  * run), select for the time it wrote back into tv as it was stopped (the
  * time stopped does not count; tv reads 0 at its end), an
  * endless poll and pause/sigsuspend keep waiting (for data, for a handler).
  * Each waiter is a thread of one child process, reporting a struct waited. */
-enum { WAIT_NANOSLEEP, WAIT_CLOCK_REL, WAIT_CLOCK_ABS, WAIT_POLL, WAIT_SELECT, WAIT_POLL_FOREVER, WAIT_PAUSE,
+enum { WAIT_NANOSLEEP, WAIT_CLOCK_REL, WAIT_CLOCK_ABS, WAIT_POLL, WAIT_FUTEX, WAIT_SELECT, WAIT_POLL_FOREVER, WAIT_PAUSE,
        WAIT_SIGSUSPEND, NWAITERS };
 #define WAIT_MS 2000
 
@@ -463,6 +463,12 @@ static void *waiter(void *arg)
     case WAIT_POLL:
         w.result = poll(&pf, 1, WAIT_MS);
         break;
+    case WAIT_FUTEX: {
+        static int word;
+        enum { FUTEX_WAIT_PRIVATE = 128 }; /* FUTEX_WAIT | FUTEX_PRIVATE_FLAG */
+        w.result = (int)syscall(SYS_futex, &word, FUTEX_WAIT_PRIVATE, 0, &d, NULL, 0);
+        break;
+    }
     case WAIT_SELECT: {
         fd_set r;
         FD_ZERO(&r);
@@ -583,8 +589,8 @@ static void waits_go_on(void)
     SC(waitpid(c, &st, 0) == c && WIFEXITED(st) && WEXITSTATUS(st) == 0);
     /* The sleeps and the timed poll: no EINTR, and not their whole time
      * again after SIGCONT (their deadline was long past). */
-    for (int k = WAIT_NANOSLEEP; k <= WAIT_POLL; k++) {
-        SC(w[k].result == 0);
+    for (int k = WAIT_NANOSLEEP; k <= WAIT_FUTEX; k++) {
+        SC(k == WAIT_FUTEX ? w[k].result == -1 && w[k].err == ETIMEDOUT : w[k].result == 0);
         SC(w[k].returned_ns < continued + WAIT_MS * 1000000ll);
     }
     SC(w[WAIT_SELECT].result == 0 && w[WAIT_SELECT].tv_zero);
