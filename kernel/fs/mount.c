@@ -16,6 +16,7 @@ static struct inode *root_inode; /* set once at boot */
  * anyway, and a bound keeps a loop of mount(2) from eating the kernel. */
 #define MOUNTS_MAX 64
 static struct mount_record {
+    unsigned id; /* /proc/<pid>/mountinfo's mount ID: unique over the boot */
     char path[MOUNT_PATH_MAX];
     char source[MOUNT_SOURCE_MAX];
     char options[MOUNT_OPTIONS_MAX]; /* the file system's own ("size=1024k"), or "" */
@@ -24,6 +25,7 @@ static struct mount_record {
     bool user; /* made by mount(2), so umount2 may take it away */
 } mounts[MOUNTS_MAX];
 static unsigned nmounts;
+static unsigned last_mount_id; /* the ID of the newest mount */
 
 /* Anonymous device minors for mount(2)'s file systems, above the kernel's
  * own (enum in fs/mount.h); a bit per minor, under vfs_ns_lock. */
@@ -40,22 +42,35 @@ static int mount_record(const char *path, const char *source, const char *option
     memcpy(mounts[nmounts].path, path, len + 1);
     memcpy(mounts[nmounts].source, source, slen + 1);
     memcpy(mounts[nmounts].options, options, olen + 1);
+    mounts[nmounts].id = ++last_mount_id;
     mounts[nmounts].flags = flags;
     mounts[nmounts].sb = sb;
     mounts[nmounts++].user = user;
     return 0;
 }
 
+/* The mount a mounted root covers a directory of: the one whose file
+ * system holds that directory (each file system is mounted once, so this
+ * is unique; a stacked mount's parent is the mount it hides).  "/" is its
+ * own parent, as Linux shows the root of a mount tree.  vfs_ns_lock held. */
+static const struct mount_record *parent_of(const struct mount_record *r)
+{
+    struct inode *dir = r->sb->root->covered;
+    for (unsigned k = 0; dir && k < nmounts; k++)
+        if (mounts[k].sb == dir->sb)
+            return &mounts[k];
+    return r;
+}
+
 void vfs_mounts_each(void (*fn)(void *ctx, const struct mount_info *m), void *ctx)
 {
     for (unsigned k = 0; k < nmounts; k++) {
-        /* Linux's order: ro/rw, the mount's flags, the file system's options. */
+        /* Linux's order: ro/rw, then the mount's own flags. */
         struct mount_record *r = &mounts[k];
-        char options[MOUNT_OPTIONS_MAX + 16];
-        ksnprintf(options, sizeof options, "%s%s%s%s%s", r->sb->readonly ? "ro" : "rw",
-                  r->flags & MOUNT_NOSUID ? ",nosuid" : "", r->flags & MOUNT_NODEV ? ",nodev" : "",
-                  r->options[0] ? "," : "", r->options);
-        struct mount_info m = {r->source, r->path, options, r->sb};
+        char flags[24];
+        ksnprintf(flags, sizeof flags, "%s%s%s", r->sb->readonly ? "ro" : "rw", r->flags & MOUNT_NOSUID ? ",nosuid" : "",
+                  r->flags & MOUNT_NODEV ? ",nodev" : "");
+        struct mount_info m = {r->id, parent_of(r)->id, r->source, r->path, flags, r->options, r->sb};
         fn(ctx, &m);
     }
 }

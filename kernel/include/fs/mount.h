@@ -33,9 +33,12 @@ int vfs_mount(const char *path, struct super_block *sb);
 #define MOUNT_SOURCE_MAX 64   /* longest source name shown in /proc/mounts */
 #define MOUNT_OPTIONS_MAX 96  /* its options text ("rw,size=1024k,...") */
 
-/* One line of /proc/mounts. */
+/* One line of /proc/mounts and of /proc/<pid>/mountinfo. */
 struct mount_info {
-    const char *source, *path, *options;
+    unsigned id, parent_id; /* mountinfo's mount ID and parent ID */
+    const char *source, *path;
+    const char *flags;      /* "rw" or "ro", then ",nosuid" and ",nodev" when set */
+    const char *fs_options; /* the file system's own ("size=1024k,mode=755"), or "" */
     struct super_block *sb;
 };
 /* Calls fn for every mount, "/" first, in the order they were made (for
