@@ -111,6 +111,11 @@ int poll_wait_all_keys(uint64_t gen, uint64_t deadline)
     return poll_wait(gen, deadline, NULL, 0, true);
 }
 
+int poll_wait_keys(uint64_t gen, uint64_t deadline, const void **keys, size_t nkeys, bool all_keys)
+{
+    return poll_wait(gen, deadline, keys, nkeys, all_keys);
+}
+
 /* The key f's driver wakes its pollers with, or NULL (poll_notify). */
 static const void *file_poll_key(struct file *f)
 {
