@@ -349,6 +349,61 @@ static void t_memory_freed(void)
     CHECK(gained >= 4ll << 20, "the unmount freed %lld bytes of an 8 MiB file", gained);
 }
 
+/* umount2(MNT_DETACH): the mount leaves the tree at once, busy or not,
+ * with the mounts below it; what is open in it goes on working (a file,
+ * a directory to create names in, ".." at its root staying there) and its
+ * memory goes back with the last of them. */
+static void t_lazy_umount(void)
+{
+    char m[256], sub[300], f[300];
+    OK(make_dir("lazy", m));
+    struct stat sbase, sm, st;
+    OK(stat(base, &sbase));
+    OK(mount("lazy", m, "tmpfs", 0, NULL));
+    OK(stat(m, &sm));
+    snprintf(f, sizeof f, "%s/f", m);
+    snprintf(sub, sizeof sub, "%s/sub", m);
+    OK(mkdir(sub, 0755));
+    int fd = OK(open(f, O_CREAT | O_RDWR, 0600));
+    static char buf[65536];
+    memset(buf, 'z', sizeof buf);
+    for (int k = 0; k < 128; k++) /* 8 MiB */
+        EQ(write(fd, buf, sizeof buf), sizeof buf);
+    int dfd = OK(open(sub, O_RDONLY | O_DIRECTORY));
+    OK(mount("below", sub, "tmpfs", 0, NULL));
+    ERR(umount(m), EBUSY);
+    struct sysinfo before, after;
+    OK(sysinfo(&before));
+    OK(umount2(m, MNT_DETACH));
+    /* Gone from the tree, and the mount below it with it. */
+    OK(stat(m, &st));
+    EQ(st.st_dev, sbase.st_dev);
+    ERR(access(f, F_OK), ENOENT);
+    struct mountinfo mi;
+    CHECK(!mountinfo_find(m, 0, &mi) && !mountinfo_find(sub, 0, &mi), "still in mountinfo");
+    /* Still there for what was open: the file, and names made through a
+     * directory descriptor; ".." of its root is the root itself. */
+    OK(fstat(fd, &st));
+    EQ(st.st_dev, sm.st_dev);
+    EQ(pread(fd, buf, 4, 65536 * 127), 4);
+    CHECK(buf[0] == 'z', "read back %#x", buf[0]);
+    OK(close(OK(openat(dfd, "new", O_CREAT | O_WRONLY, 0600))));
+    OK(fstatat(dfd, "new", &st, 0));
+    EQ(st.st_dev, sm.st_dev);
+    OK(fstatat(dfd, "../..", &st, 0));
+    CHECK(st.st_dev == sm.st_dev && st.st_ino == sm.st_ino, "../.. left the detached tree (%u:%u)",
+          major(st.st_dev), minor(st.st_dev));
+    /* The last descriptor gives its pages back (at least half of 8 MiB:
+     * see t_memory_freed). */
+    OK(close(dfd));
+    OK(close(fd));
+    OK(sysinfo(&after));
+    long long gained = ((long long)after.freeram - (long long)before.freeram) * after.mem_unit +
+                       ((long long)before.sharedram - (long long)after.sharedram) * after.mem_unit;
+    CHECK(gained >= 4ll << 20, "closing the last file freed %lld bytes of an 8 MiB file", gained);
+    ERR(umount2(m, MNT_DETACH), EINVAL); /* not a mount point any more */
+}
+
 static void t_umount_links_and_flags(void)
 {
     char m[256], link_path[300];
@@ -491,6 +546,7 @@ WRAP(options)
 WRAP(limits)
 WRAP(busy)
 WRAP(memory_freed)
+WRAP(lazy_umount)
 WRAP(umount_links_and_flags)
 WRAP(errors)
 WRAP(read_only)
@@ -513,6 +569,7 @@ int main(void)
     RUN_MOUNT(limits);
     RUN_MOUNT(busy);
     RUN_MOUNT(memory_freed);
+    RUN_MOUNT(lazy_umount);
     RUN_MOUNT(umount_links_and_flags);
     RUN_MOUNT(errors);
     RUN_MOUNT(read_only);
