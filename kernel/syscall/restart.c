@@ -21,6 +21,11 @@ void syscall_restart_block(const struct syscall_args *a, int64_t (*fn)(const str
     a->frame->error_code = SYSCALL_RESTART_BLOCK;
 }
 
+void syscall_forbid_restart(void)
+{
+    sched_current()->restart_forbidden = true;
+}
+
 void syscall_restart_forget(void)
 {
     sched_current()->restart.fn = NULL;

@@ -1111,6 +1111,26 @@ static void t_timeout(void)
     ERR(read(sv[0], &b, 1), EAGAIN);
     CHECK(abi_now_ns() - t0 >= 19000000, "timed out early");
     close2(sv);
+    /* A handler with SA_RESTART ends a wait under a timeout with EINTR:
+     * Linux never restarts those (signal(7)).  Restarted, the read would
+     * end with EAGAIN after its 10 s. */
+    struct sigaction sa = {.sa_handler = on_sigusr1, .sa_flags = SA_RESTART}, old;
+    sigemptyset(&sa.sa_mask);
+    OK(sigaction(SIGUSR1, &sa, &old));
+    OK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
+    struct timeval ten = {10, 0};
+    OK(setsockopt(sv[0], SOL_SOCKET, SO_RCVTIMEO, &ten, sizeof ten));
+    pid_t me = getpid();
+    pid_t kid = OK(fork());
+    if (kid == 0) {
+        abi_sleep_ms(100);
+        kill(me, SIGUSR1);
+        _exit(0);
+    }
+    ERR(read(sv[0], &b, 1), EINTR);
+    EQ(abi_wait(kid), 0);
+    OK(sigaction(SIGUSR1, &old, NULL));
+    close2(sv);
 }
 
 static void t_bad_input(void)

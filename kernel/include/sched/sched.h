@@ -102,6 +102,7 @@ struct thread {
     uint32_t altstack_flags;
     bool force_iret;             /* return to user with iretq (all registers restored) */
     struct restart_block restart; /* the thread's own; syscall/restart.c */
+    bool restart_forbidden;      /* the running call's EINTR is never restarted (syscall_forbid_restart) */
     /* Set when the thread leaves its process at exit (proc NULL): the pid
      * its last acts are done for (the address space's teardown detaching
      * System V shared memory sets shm_lpid to it, as Linux). */

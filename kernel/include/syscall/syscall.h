@@ -81,6 +81,11 @@ static inline void syscall_restart_nohand(const struct syscall_args *a)
  * (syscall/restart.c).  No-op for a call made from the kernel (no frame). */
 void syscall_restart_block(const struct syscall_args *a, int64_t (*fn)(const struct syscall_args *a),
                            uint64_t arg0, uint64_t arg1, uint64_t arg2);
+/* For a wait deep inside a call, where the frame is out of reach: the
+ * call's -EINTR is SYSCALL_NO_RESTART (an AF_UNIX socket's wait under
+ * SO_RCVTIMEO/SO_SNDTIMEO, Linux's sock_intr_errno).  syscall_dispatch
+ * applies it. */
+void syscall_forbid_restart(void);
 /* Forgets the thread's restart block (a handler ran: rt_sigreturn). */
 void syscall_restart_forget(void);
 
