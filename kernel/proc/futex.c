@@ -534,11 +534,11 @@ int64_t sys_futex(const struct syscall_args *a)
             return -EINVAL;
         return futex_wake_op(mm, shared, uaddr, uaddr2, (int)val, (int)(uint32_t)utime, val3);
     case FUTEX_LOCK_PI: /* an absolute CLOCK_REALTIME timeout */
-        r = deadline_from(utime, true, true, &deadline);
-        return r ? r : futex_lock_pi(mm, shared, uaddr, deadline, false);
     case FUTEX_LOCK_PI2: /* absolute, CLOCK_MONOTONIC unless FUTEX_CLOCK_REALTIME */
-        r = deadline_from(utime, true, realtime, &deadline);
-        return r ? r : futex_lock_pi(mm, shared, uaddr, deadline, false);
+        r = deadline_from(utime, true, cmd == FUTEX_LOCK_PI || realtime, &deadline);
+        if (!r && (r = futex_lock_pi(mm, shared, uaddr, deadline, false)) == -EINTR)
+            syscall_restart_always(a); /* a signal never ends it: Linux's ERESTARTNOINTR (same absolute time) */
+        return r;
     case FUTEX_TRYLOCK_PI:
         return futex_lock_pi(mm, shared, uaddr, 0, true);
     case FUTEX_UNLOCK_PI:

@@ -511,9 +511,11 @@ static void restart_syscall(struct trap_frame *tf, bool handler, bool sa_restart
     if (kind == SYSCALL_RESTART_BLOCK)
         nr = SYSCALL_NR_RESTART_SYSCALL;
     else
-        nr = kind & ~SYSCALL_RESTART_NOHAND;
-    if (handler && (kind != nr || !sa_restart))
-        return; /* Linux's ERESTARTNOHAND and ERESTART_RESTARTBLOCK, or no SA_RESTART: EINTR */
+        nr = kind & ~(SYSCALL_RESTART_NOHAND | SYSCALL_RESTART_ALWAYS);
+    /* After a handler: Linux's ERESTARTNOINTR runs again in any case;
+     * ERESTARTNOHAND and ERESTART_RESTARTBLOCK, or no SA_RESTART: EINTR. */
+    if (handler && !(kind & SYSCALL_RESTART_ALWAYS) && (kind != nr || !sa_restart))
+        return;
     tf->rax = nr;
     tf->rip -= 2; /* back onto the syscall instruction */
     sched_current()->force_iret = true; /* sysretq would resume at rcx */

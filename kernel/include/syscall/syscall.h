@@ -61,11 +61,14 @@ extern const struct syscall_entry syscall_table[SYSCALL_MAX];
  *   SYSCALL_RESTART_BLOCK (ERESTART_RESTARTBLOCK: nanosleep, poll): when no
  *     handler runs, restart_syscall(2) continues it from the thread's
  *     struct restart_block (the same deadline, not the whole time again);
+ *   the number | SYSCALL_RESTART_ALWAYS (ERESTARTNOINTR: FUTEX_LOCK_PI):
+ *     again whatever ran, SA_RESTART or not;
  *   SYSCALL_NO_RESTART: EINTR whatever ran (epoll_wait, semop,
  *     sigtimedwait: Linux ends them after a stop too, see signal(7)). */
 #define SYSCALL_NO_RESTART UINT64_MAX
 #define SYSCALL_RESTART_BLOCK (UINT64_MAX - 1)
 #define SYSCALL_RESTART_NOHAND (1ull << 32) /* above every number */
+#define SYSCALL_RESTART_ALWAYS (1ull << 33)
 #define SYSCALL_NR_RESTART_SYSCALL 219
 static inline void syscall_no_restart(const struct syscall_args *a)
 {
@@ -75,6 +78,11 @@ static inline void syscall_restart_nohand(const struct syscall_args *a)
 {
     if (a->frame && a->frame->error_code < SYSCALL_RESTART_NOHAND)
         a->frame->error_code |= SYSCALL_RESTART_NOHAND;
+}
+static inline void syscall_restart_always(const struct syscall_args *a)
+{
+    if (a->frame && a->frame->error_code < SYSCALL_RESTART_NOHAND)
+        a->frame->error_code |= SYSCALL_RESTART_ALWAYS;
 }
 /* Marks a call about to return -EINTR as SYSCALL_RESTART_BLOCK: fn(a) with
  * args in sched_current()->restart.arg runs in its place if it restarts
