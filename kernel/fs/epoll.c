@@ -125,6 +125,12 @@ struct ep_result {
     struct k_epoll_event *out; /* NULL: only whether any is ready (peek) */
     int max, got;
     uint64_t wake_at;          /* earliest poll_deadline of the files (0: none) */
+    /* With want_keys, the poll keys of the files scanned (kfree keys), for
+     * epoll_wait to sleep on those only; all_keys when one watches others
+     * (a nested set) or the array could not be had. */
+    bool want_keys, all_keys;
+    const void **keys;
+    size_t nkeys;
 };
 
 /* The events of it to report given the file's ready bits m, updating its
@@ -168,8 +174,15 @@ static int ep_scan(struct eventpoll *ep, struct ep_result *r)
         }
     }
     spin_unlock_irqrestore(&epoll_lock, flags);
+    if (r->want_keys && n && !(r->keys = kmalloc(n * sizeof *r->keys)))
+        r->all_keys = true; /* out of memory: woken by every notification instead */
     for (size_t k = 0; k < n; k++) {
         struct file *f = seen[k].file;
+        const void *key = f->ops->poll_key ? f->ops->poll_key(f) : NULL;
+        if (key == POLL_KEY_ALL)
+            r->all_keys = true;
+        else if (key && r->keys)
+            r->keys[r->nkeys++] = key; /* NULL: the file uses poll_notify, which wakes everyone */
         unsigned m = f->ops->poll(f, true);
         uint64_t seq = f->ops->poll_events ? f->ops->poll_events(f) : 0;
         uint64_t at = f->ops->poll_deadline ? f->ops->poll_deadline(f) : 0;
@@ -415,18 +428,19 @@ static int64_t do_epoll_wait(const struct syscall_args *a, uint64_t deadline)
     int64_t r = out ? 0 : -ENOMEM;
     while (!r) {
         uint64_t gen = poll_generation();
-        struct ep_result res = {.out = out, .max = (int)cap};
+        struct ep_result res = {.out = out, .max = (int)cap, .want_keys = deadline != UINT64_MAX};
         r = ep_scan(epf->priv, &res);
-        if (r)
-            break;
-        if (res.got) {
-            r = copy_to_user(a->arg[1], out, (size_t)res.got * sizeof *out) ? -EFAULT : res.got;
+        if (r || res.got || deadline == UINT64_MAX) {
+            if (!r && res.got)
+                r = copy_to_user(a->arg[1], out, (size_t)res.got * sizeof *out) ? -EFAULT : res.got;
+            kfree(res.keys);
             break;
         }
-        if (deadline == UINT64_MAX)
-            break;
         uint64_t until = res.wake_at && (!deadline || res.wake_at < deadline) ? res.wake_at : deadline;
-        int w = poll_wait_all_keys(gen, until);
+        /* Woken by its files' notifications only; an entry added meanwhile
+         * bumps the generation (epoll_ctl notifies), so it is not missed. */
+        int w = poll_wait_keys(gen, until, res.keys, res.nkeys, res.all_keys);
+        kfree(res.keys);
         if (w == -EINTR)
             r = -EINTR;
         else if (w == -ETIMEDOUT && until == deadline)

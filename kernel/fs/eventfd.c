@@ -47,7 +47,7 @@ static int64_t eventfd_read(struct file *f, void *buf, size_t n, uint64_t *pos, 
     spin_unlock_irqrestore(&e->lock, flags);
     if (r)
         return r;
-    poll_notify();
+    poll_notify_key(e);
     __builtin_memcpy(buf, &val, sizeof val);
     return sizeof val;
 }
@@ -76,7 +76,7 @@ static int64_t eventfd_write(struct file *f, const void *buf, size_t n, uint64_t
     if (r)
         return r;
     if (val)
-        poll_notify();
+        poll_notify_key(e);
     return sizeof val;
 }
 
@@ -101,6 +101,14 @@ static uint64_t eventfd_poll_events(struct file *f)
     return __atomic_load_n(&e->poll_events, __ATOMIC_RELAXED);
 }
 
+/* Its pollers are woken with the eventfd as the key: a read (which may
+ * make a writer's room) then wakes only the pollers of this eventfd, not
+ * the other side of a ping-pong sleeping on its own one. */
+static const void *eventfd_poll_key(struct file *f)
+{
+    return f->priv;
+}
+
 static void eventfd_release(struct file *f)
 {
     kfree(f->priv);
@@ -112,6 +120,7 @@ static const struct file_ops eventfd_ops = {
     .message_io = true,
     .poll = eventfd_poll,
     .poll_events = eventfd_poll_events,
+    .poll_key = eventfd_poll_key,
     .release = eventfd_release,
 };
 

@@ -196,14 +196,32 @@ static bool inode_dead_locked(struct inode *i)
 
 void inode_put(struct inode *i)
 {
+    struct super_block *sb = i->sb;
     uint64_t flags = spin_lock_irqsave(&inode_life_lock);
     BUG_ON(i->refs == 0 || i->freed);
     i->refs--;
-    i->sb->inode_refs--;
+    sb->inode_refs--;
     bool dead = inode_dead_locked(i);
+    /* The last outside reference to a lazily unmounted file system: no one
+     * can reach it any more (a new reference needs one, or the tree). */
+    bool reap = sb->detached && sb->inode_refs == 1;
+    if (reap)
+        sb->detached = false;
     spin_unlock_irqrestore(&inode_life_lock, flags);
     if (dead)
         inode_free(i);
+    if (reap)
+        sb->destroy(sb);
+}
+
+bool super_detach(struct super_block *sb)
+{
+    uint64_t flags = spin_lock_irqsave(&inode_life_lock);
+    bool unused = sb->inode_refs == 1;
+    if (!unused)
+        sb->detached = true;
+    spin_unlock_irqrestore(&inode_life_lock, flags);
+    return unused;
 }
 
 void inode_unlink(struct inode *i)

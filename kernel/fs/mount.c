@@ -14,8 +14,8 @@ static struct inode *root_inode; /* set once at boot */
 /* Every mount in the order made, for /proc/mounts and umount2; under
  * vfs_ns_lock.  A fixed table: each mount costs its file system's memory
  * anyway, and a bound keeps a loop of mount(2) from eating the kernel. */
-#define MOUNTS_MAX 64
 static struct mount_record {
+    unsigned id; /* /proc/<pid>/mountinfo's mount ID: unique over the boot */
     char path[MOUNT_PATH_MAX];
     char source[MOUNT_SOURCE_MAX];
     char options[MOUNT_OPTIONS_MAX]; /* the file system's own ("size=1024k"), or "" */
@@ -24,11 +24,15 @@ static struct mount_record {
     bool user; /* made by mount(2), so umount2 may take it away */
 } mounts[MOUNTS_MAX];
 static unsigned nmounts;
+static unsigned last_mount_id; /* the ID of the newest mount */
 
 /* Anonymous device minors for mount(2)'s file systems, above the kernel's
- * own (enum in fs/mount.h); a bit per minor, under vfs_ns_lock. */
+ * own (enum in fs/mount.h); a bit per minor, under minor_lock (a lazily
+ * unmounted file system gives its minor back from inode_put, wherever the
+ * last reference goes, so not under vfs_ns_lock). */
 #define USER_MINOR_FIRST (DEV_MINOR_DEVSHM + 1)
 static uint64_t user_minors[(MOUNTS_MAX + 63) / 64];
+static spinlock_t minor_lock = SPINLOCK_INIT;
 
 /* vfs_ns_lock held. */
 static int mount_record(const char *path, const char *source, const char *options, unsigned flags,
@@ -40,22 +44,35 @@ static int mount_record(const char *path, const char *source, const char *option
     memcpy(mounts[nmounts].path, path, len + 1);
     memcpy(mounts[nmounts].source, source, slen + 1);
     memcpy(mounts[nmounts].options, options, olen + 1);
+    mounts[nmounts].id = ++last_mount_id;
     mounts[nmounts].flags = flags;
     mounts[nmounts].sb = sb;
     mounts[nmounts++].user = user;
     return 0;
 }
 
+/* The mount a mounted root covers a directory of: the one whose file
+ * system holds that directory (each file system is mounted once, so this
+ * is unique; a stacked mount's parent is the mount it hides).  "/" is its
+ * own parent, as Linux shows the root of a mount tree.  vfs_ns_lock held. */
+static const struct mount_record *parent_of(const struct mount_record *r)
+{
+    struct inode *dir = r->sb->root->covered;
+    for (unsigned k = 0; dir && k < nmounts; k++)
+        if (mounts[k].sb == dir->sb)
+            return &mounts[k];
+    return r;
+}
+
 void vfs_mounts_each(void (*fn)(void *ctx, const struct mount_info *m), void *ctx)
 {
     for (unsigned k = 0; k < nmounts; k++) {
-        /* Linux's order: ro/rw, the mount's flags, the file system's options. */
+        /* Linux's order: ro/rw, then the mount's own flags. */
         struct mount_record *r = &mounts[k];
-        char options[MOUNT_OPTIONS_MAX + 16];
-        ksnprintf(options, sizeof options, "%s%s%s%s%s", r->sb->readonly ? "ro" : "rw",
-                  r->flags & MOUNT_NOSUID ? ",nosuid" : "", r->flags & MOUNT_NODEV ? ",nodev" : "",
-                  r->options[0] ? "," : "", r->options);
-        struct mount_info m = {r->source, r->path, options, r->sb};
+        char flags[24];
+        ksnprintf(flags, sizeof flags, "%s%s%s", r->sb->readonly ? "ro" : "rw", r->flags & MOUNT_NOSUID ? ",nosuid" : "",
+                  r->flags & MOUNT_NODEV ? ",nodev" : "");
+        struct mount_info m = {r->id, parent_of(r)->id, r->source, r->path, flags, r->options, r->sb};
         fn(ctx, &m);
     }
 }
@@ -112,22 +129,27 @@ int vfs_mount(const char *path, struct super_block *sb)
     return r;
 }
 
-int mount_minor_alloc_locked(uint32_t *minor)
+int mount_minor_alloc(uint32_t *minor)
 {
+    uint64_t flags = spin_lock_irqsave(&minor_lock);
     for (unsigned k = 0; k < MOUNTS_MAX; k++) {
         if (!(user_minors[k / 64] & (1ull << (k % 64)))) {
             user_minors[k / 64] |= 1ull << (k % 64);
             *minor = USER_MINOR_FIRST + k;
+            spin_unlock_irqrestore(&minor_lock, flags);
             return 0;
         }
     }
+    spin_unlock_irqrestore(&minor_lock, flags);
     return -ENOMEM;
 }
 
-void mount_minor_free_locked(uint32_t minor)
+void mount_minor_free(uint32_t minor)
 {
     unsigned k = minor - USER_MINOR_FIRST;
+    uint64_t flags = spin_lock_irqsave(&minor_lock);
     user_minors[k / 64] &= ~(1ull << (k % 64));
+    spin_unlock_irqrestore(&minor_lock, flags);
 }
 
 int mount_user_locked(struct inode *dir, struct super_block *sb, const char *source, unsigned flags, const char *options)
@@ -182,6 +204,19 @@ int mount_remount_locked(struct inode *top, unsigned flags)
     return r;
 }
 
+/* Takes record m out of the tree: its root no longer covers its
+ * directory.  vfs_ns_lock held. */
+static void mount_unlink_locked(struct mount_record *m)
+{
+    struct inode *top = m->sb->root, *dir = top->covered;
+    unsigned k = (unsigned)(m - mounts);
+    dir->mounted = NULL;
+    top->covered = NULL;
+    memmove(&mounts[k], &mounts[k + 1], (nmounts - k - 1) * sizeof mounts[0]);
+    nmounts--;
+    inode_put(dir);
+}
+
 int mount_detach_locked(struct inode *top)
 {
     struct mount_record *m = record_of(top);
@@ -189,19 +224,46 @@ int mount_detach_locked(struct inode *top)
         return -EINVAL; /* not a mount point */
     if (!m->user)
         return -EBUSY; /* the kernel's own mounts stay (docs/filesystems.md) */
-    struct super_block *sb = top->sb;
-    unsigned k = (unsigned)(m - mounts);
     /* Busy: any reference to its inodes but the one the file system holds
      * on its root (open files, cwd and root directories, mappings), or a
      * file system mounted on one of its directories.  New references come
      * only from lookups, which need vfs_ns_lock, held here. */
-    if (sb->inode_refs > 1 || has_mounts_on(sb))
+    if (top->sb->inode_refs > 1 || has_mounts_on(top->sb))
         return -EBUSY;
-    struct inode *dir = top->covered;
-    dir->mounted = NULL;
-    top->covered = NULL;
-    memmove(&mounts[k], &mounts[k + 1], (nmounts - k - 1) * sizeof mounts[0]);
-    nmounts--;
-    inode_put(dir);
+    mount_unlink_locked(m);
+    return 0;
+}
+
+/* The record of a mount on a directory of sb, or NULL. */
+static struct mount_record *mount_below(struct super_block *sb)
+{
+    for (unsigned k = 0; k < nmounts; k++)
+        if (mounts[k].sb->root->covered && mounts[k].sb->root->covered->sb == sb)
+            return &mounts[k];
+    return NULL;
+}
+
+int mount_detach_lazy_locked(struct inode *top, struct super_block **gone, unsigned *ngone)
+{
+    struct mount_record *m = record_of(top);
+    if (!m)
+        return -EINVAL;
+    if (!m->user)
+        return -EBUSY;
+    /* The mounts below it go first (deepest first, iteratively: a chain of
+     * mounts each on a directory of the one before): they are mount(2)'s
+     * too, since the kernel mounts nothing after boot. */
+    for (;;) {
+        struct mount_record *below = m, *next;
+        while ((next = mount_below(below->sb)))
+            below = next;
+        if (below == m)
+            break;
+        gone[(*ngone)++] = below->sb;
+        mount_unlink_locked(below);
+        m = record_of(top); /* the table moved */
+    }
+    gone[(*ngone)++] = m->sb;
+    mount_unlink_locked(m);
     return 0;
 }

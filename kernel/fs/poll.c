@@ -111,6 +111,11 @@ int poll_wait_all_keys(uint64_t gen, uint64_t deadline)
     return poll_wait(gen, deadline, NULL, 0, true);
 }
 
+int poll_wait_keys(uint64_t gen, uint64_t deadline, const void **keys, size_t nkeys, bool all_keys)
+{
+    return poll_wait(gen, deadline, keys, nkeys, all_keys);
+}
+
 /* The key f's driver wakes its pollers with, or NULL (poll_notify). */
 static const void *file_poll_key(struct file *f)
 {
@@ -230,12 +235,14 @@ static int scan_wait(struct poll_scan *s, uint64_t deadline)
     return r;
 }
 
-/* Linux never restarts poll and select after a handler ran, SA_RESTART
- * or not (they return ERESTARTNOHAND / ERESTART_RESTARTBLOCK). */
-static int64_t no_restart(const struct syscall_args *a, int64_t r)
+/* Linux never restarts poll and select after a handler ran, SA_RESTART or
+ * not; after a stop and SIGCONT (no handler) they go on: select, pselect6
+ * and ppoll re-read the timeout they wrote back (ERESTARTNOHAND), poll
+ * keeps its deadline in the restart block (ERESTART_RESTARTBLOCK). */
+static int64_t restart_nohand(const struct syscall_args *a, int64_t r)
 {
     if (r == -EINTR && a->frame)
-        syscall_no_restart(a);
+        syscall_restart_nohand(a);
     return r;
 }
 
@@ -337,11 +344,28 @@ static int64_t do_poll(uint64_t ufds, uint64_t nfds, uint64_t deadline)
     return r;
 }
 
+/* poll's restart block: arg ufds, nfds, deadline. */
+static int64_t poll_restart(const struct syscall_args *a);
+
+static int64_t poll_until(const struct syscall_args *a, uint64_t ufds, uint64_t nfds, uint64_t deadline)
+{
+    int64_t r = do_poll(ufds, nfds, deadline);
+    if (r == -EINTR)
+        syscall_restart_block(a, poll_restart, ufds, nfds, deadline);
+    return r;
+}
+
+static int64_t poll_restart(const struct syscall_args *a)
+{
+    const uint64_t *arg = sched_current()->restart.arg;
+    return poll_until(a, arg[0], arg[1], arg[2]);
+}
+
 int64_t sys_poll(const struct syscall_args *a)
 {
     int timeout = (int)a->arg[2];
     struct k_timespec ts = {timeout / 1000, (int64_t)(timeout % 1000) * 1000000};
-    return no_restart(a, do_poll(a->arg[0], a->arg[1], deadline_after(timeout < 0 ? NULL : &ts)));
+    return poll_until(a, a->arg[0], a->arg[1], deadline_after(timeout < 0 ? NULL : &ts));
 }
 
 static int read_timespec(uint64_t uts, struct k_timespec *ts)
@@ -369,7 +393,7 @@ int64_t sys_ppoll(const struct syscall_args *a)
     uint64_t deadline = deadline_after(a->arg[2] ? &ts : NULL);
     if (have)
         signal_mask_set_temporary(mask); /* the old mask returns on the way out (or after the handler) */
-    int64_t n = no_restart(a, do_poll(a->arg[0], a->arg[1], deadline));
+    int64_t n = restart_nohand(a, do_poll(a->arg[0], a->arg[1], deadline));
     if (a->arg[2] && deadline && deadline != UINT64_MAX) {
         struct k_timespec left = time_left(deadline);
         (void)copy_to_user(a->arg[2], &left, sizeof left); /* best effort, as on Linux */
@@ -481,7 +505,7 @@ int64_t sys_select(const struct syscall_args *a)
         ts = (struct k_timespec){tv.tv_sec, tv.tv_usec * 1000};
     }
     uint64_t deadline = deadline_after(utv ? &ts : NULL);
-    int64_t r = no_restart(a, do_select((int64_t)(int)a->arg[0], a->arg[1], a->arg[2], a->arg[3], deadline));
+    int64_t r = restart_nohand(a, do_select((int64_t)(int)a->arg[0], a->arg[1], a->arg[2], a->arg[3], deadline));
     if (utv && deadline && deadline != UINT64_MAX) {
         struct k_timespec left = time_left(deadline);
         struct k_timeval tv = {left.tv_sec, left.tv_nsec / 1000};
@@ -517,7 +541,7 @@ int64_t sys_pselect6(const struct syscall_args *a)
     uint64_t deadline = deadline_after(uts ? &ts : NULL);
     if (have)
         signal_mask_set_temporary(mask);
-    int64_t r = no_restart(a, do_select((int64_t)(int)a->arg[0], a->arg[1], a->arg[2], a->arg[3], deadline));
+    int64_t r = restart_nohand(a, do_select((int64_t)(int)a->arg[0], a->arg[1], a->arg[2], a->arg[3], deadline));
     if (uts && deadline && deadline != UINT64_MAX) {
         struct k_timespec left = time_left(deadline);
         (void)copy_to_user(uts, &left, sizeof left);

@@ -35,6 +35,15 @@ static unsigned mount_flags(unsigned long flags)
            (flags & K_MS_NODEV ? MOUNT_NODEV : 0);
 }
 
+/* struct super_block.destroy of mount(2)'s tmpfs instances: once nothing
+ * reaches it, its files, its memory and its device minor go back. */
+static void destroy_user_tmpfs(struct super_block *sb)
+{
+    uint32_t minor = sb->dev_minor;
+    tmpfs_destroy(sb);
+    mount_minor_free(minor);
+}
+
 /* A user string of mount(2) into a path buffer, or NULL for a NULL pointer.
  * 0, -EFAULT, -ENAMETOOLONG, -ENOMEM. */
 static int string_from_user(uint64_t ustr, char **out)
@@ -75,10 +84,12 @@ static int mount_at(char *target, const char *source, unsigned long flags, const
     if (!r && remount) {
         r = mount_remount_locked(dir, mount_flags(flags));
     } else if (!r) {
-        r = K_S_ISDIR(dir->mode) ? mount_minor_alloc_locked(&minor) : -ENOTDIR;
+        r = K_S_ISDIR(dir->mode) ? mount_minor_alloc(&minor) : -ENOTDIR;
         struct super_block *sb = NULL;
         if (!r) {
             sb = tmpfs_create("tmpfs", minor, o.max_pages, o.max_inodes, o.mode);
+            if (sb)
+                sb->destroy = destroy_user_tmpfs;
             r = sb ? super_set_readonly(sb, flags & K_MS_RDONLY) : -ENOMEM;
             if (!r)
                 r = mount_user_locked(dir, sb, source ? source : "none", mount_flags(flags) & ~MOUNT_RDONLY,
@@ -86,7 +97,7 @@ static int mount_at(char *target, const char *source, unsigned long flags, const
             if (r) {
                 if (sb)
                     tmpfs_destroy(sb);
-                mount_minor_free_locked(minor);
+                mount_minor_free(minor);
             }
         }
     }
@@ -139,26 +150,32 @@ int64_t sys_umount2(const struct syscall_args *a)
         return -EINVAL;
     if ((flags & K_MNT_EXPIRE) && (flags & (K_MNT_FORCE | K_MNT_DETACH)))
         return -EINVAL;
-    /* Lazy (MNT_DETACH) and expiring (MNT_EXPIRE) unmounts are not built
-     * (docs/filesystems.md); MNT_FORCE means nothing to tmpfs, as on Linux. */
-    if (flags & (K_MNT_DETACH | K_MNT_EXPIRE))
+    /* Expiring unmounts (MNT_EXPIRE) are not built (docs/filesystems.md);
+     * MNT_FORCE means nothing to tmpfs, as on Linux. */
+    if (flags & K_MNT_EXPIRE)
         return -EINVAL;
     struct user_walk uw;
     int r = user_walk_begin(&uw, K_AT_FDCWD, a->arg[0]);
     if (r)
         return r;
+    struct super_block *gone[MOUNTS_MAX];
+    unsigned ngone = 0;
     mutex_lock(&vfs_ns_lock);
     struct inode *top;
     r = walk_path(&uw.w, uw.start, uw.path, flags & K_UMOUNT_NOFOLLOW ? 0 : LOOKUP_FOLLOW, &top);
-    struct super_block *sb = r ? NULL : top->sb;
-    if (!r)
+    if (!r && (flags & K_MNT_DETACH)) {
+        r = mount_detach_lazy_locked(top, gone, &ngone);
+    } else if (!r) {
         r = mount_detach_locked(top);
-    if (!r)
-        mount_minor_free_locked(sb->dev_minor);
+        if (!r)
+            gone[ngone++] = top->sb;
+    }
     mutex_unlock(&vfs_ns_lock);
     user_walk_end(&uw);
-    /* Unreachable now and held by no one: free its files and memory. */
-    if (!r)
-        tmpfs_destroy(sb);
+    /* Unreachable now: freed at once if held by no one (always, without
+     * MNT_DETACH), else when the last open file, cwd or mapping goes. */
+    for (unsigned k = 0; k < ngone; k++)
+        if (super_detach(gone[k]))
+            gone[k]->destroy(gone[k]);
     return r;
 }

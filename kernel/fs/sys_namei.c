@@ -3,6 +3,7 @@
 #include <fs/syscall_util.h>
 #include <fs/vfs_ops.h>
 #include <kernel/errno.h>
+#include <kernel/string.h>
 #include <kernel/uaccess.h>
 #include <mm/slab.h>
 #include <syscall/syscall.h>
@@ -165,9 +166,19 @@ int64_t sys_getcwd(const struct syscall_args *a)
     char *buf = kmalloc(PATH_MAX);
     int64_t r = buf ? 0 : -ENOMEM;
     if (!r) {
+        /* A directory the root does not lead to (outside a chroot, in a
+         * lazily unmounted tree) gets Linux's "(unreachable)" before its
+         * path, so no one takes it for a path from the root. */
+        static const char unreachable[] = "(unreachable)";
+        size_t pre = sizeof unreachable - 1;
         mutex_lock(&vfs_ns_lock);
-        r = vfs_path_of(root, cwd, buf, PATH_MAX);
+        bool reached = vfs_reaches(root, cwd);
+        r = vfs_path_of(root, cwd, buf + (reached ? 0 : pre), PATH_MAX - (reached ? 0 : pre));
         mutex_unlock(&vfs_ns_lock);
+        if (r > 0 && !reached) {
+            memcpy(buf, unreachable, pre);
+            r += (int64_t)pre;
+        }
     }
     if (r > 0 && (size_t)r > size)
         r = -ERANGE;

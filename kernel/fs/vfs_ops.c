@@ -346,6 +346,21 @@ int vfs_rename_locked(struct walk *wo, struct inode *ostart, const char *opath,
     return 0;
 }
 
+bool vfs_reaches(struct inode *root, struct inode *dir)
+{
+    struct inode *i = dir;
+    while (i != root) {
+        if (i == i->sb->root) {
+            if (!i->covered)
+                return false; /* the top of the tree, or of a detached one */
+            i = i->covered;
+        } else if (!(i = i->dir.parent)) {
+            return false; /* removed */
+        }
+    }
+    return true;
+}
+
 int64_t vfs_path_of(struct inode *root, struct inode *dir, char *buf, size_t size)
 {
     /* Built right to left at the end of buf, then moved to the front. */

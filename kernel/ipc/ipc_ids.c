@@ -7,6 +7,7 @@
 #include <kernel/string.h>
 #include <mm/slab.h>
 #include <proc/process.h>
+#include <sched/sched.h>
 
 /* There are no users but root yet (getuid is 0 everywhere); the checks
  * follow Linux all the same so that they hold once there are. */
@@ -16,7 +17,9 @@ static uint32_t current_gid(void) { return 0; }
 int ipc_current_pid(void)
 {
     struct process *p = current_process();
-    return p ? p->pid : 0;
+    /* An exiting thread has left its process before its address space goes
+     * (and detaches its shared memory): it says whose it was. */
+    return p ? p->pid : sched_current()->exit_pid;
 }
 
 int64_t ipc_now(void)

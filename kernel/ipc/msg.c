@@ -122,7 +122,9 @@ static int queue_wait_locked(const struct syscall_args *a, struct msg_queue *q, 
         return -EIDRM;
     }
     if (wr == -EINTR) {
-        syscall_no_restart(a); /* msgsnd and msgrcv are never restarted after a handler, as Linux */
+        /* Never restarted after a handler, but after a stop and SIGCONT
+         * (Linux's ERESTARTNOHAND since 2.6.9). */
+        syscall_restart_nohand(a);
         return -EINTR;
     }
     return 1;

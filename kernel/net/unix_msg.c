@@ -284,12 +284,10 @@ static int64_t dgram_send(struct unix_sock *s, struct unix_send *sm)
             r = -EAGAIN;
             break;
         }
-        if ((r = waitq_wait_locked_interruptible(&other->wq, &unix_lock, deadline)))
+        if ((r = unix_wait_on_locked(&other->wq, deadline)))
             break;
     }
     spin_unlock_irqrestore(&unix_lock, fl);
-    if (r == -ETIMEDOUT)
-        r = -EAGAIN;
     if (!r)
         poll_notify();
 out:

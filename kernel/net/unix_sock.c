@@ -10,6 +10,7 @@
 #include <kernel/uaccess.h>
 #include <mm/slab.h>
 #include <net/unix.h>
+#include <syscall/syscall.h>
 #include <proc/process.h>
 
 spinlock_t unix_lock = SPINLOCK_INIT;
@@ -76,10 +77,17 @@ static uint64_t unix_poll_events(struct file *f)
     return s ? __atomic_load_n(&s->poll_events, __ATOMIC_RELAXED) : 0;
 }
 
+int unix_wait_on_locked(struct waitq *wq, uint64_t deadline)
+{
+    int r = waitq_wait_locked_interruptible(wq, &unix_lock, deadline);
+    if (r == -EINTR && deadline)
+        syscall_forbid_restart(); /* under SO_RCVTIMEO/SO_SNDTIMEO: EINTR, never restarted (Linux's sock_intr_errno) */
+    return r == -ETIMEDOUT ? -EAGAIN : r;
+}
+
 int unix_wait_locked(struct unix_sock *s, uint64_t deadline)
 {
-    int r = waitq_wait_locked_interruptible(&s->wq, &unix_lock, deadline);
-    return r == -ETIMEDOUT ? -EAGAIN : r;
+    return unix_wait_on_locked(&s->wq, deadline);
 }
 
 uint64_t unix_deadline(uint64_t timeout_ns)

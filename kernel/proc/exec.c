@@ -474,6 +474,7 @@ void exec_commit(struct process *p, struct exec_image *img, const char *path, st
     self->altstack_size = 0;
     self->altstack_sp = 0;
     self->altstack_flags = 0;
+    syscall_restart_forget(); /* its addresses belong to the old image */
     self->fs_base = 0;
     wrmsr(0xc0000100, 0); /* FS base */
     uthread_replace_fpu(img->fpu); /* the clean state, allocated by exec_prepare */

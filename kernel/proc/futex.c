@@ -16,6 +16,7 @@
 #include <proc/futex.h>
 #include <proc/process.h>
 #include <proc/uthread.h>
+#include <sched/sched.h>
 #include <syscall/syscall.h>
 
 #define FUTEX_WAIT 0
@@ -471,6 +472,29 @@ void futex_exit_pi(struct mm *mm, uint32_t tid)
     }
 }
 
+static int64_t futex_wait_restart(const struct syscall_args *a);
+
+/* A wait with a deadline that a signal ends continues, when no handler
+ * runs, to the same deadline (Linux's futex_wait_restart); after a handler
+ * it is EINTR even with SA_RESTART.  One without a deadline simply runs
+ * again (the syscall's default kind).  The restart block holds the word
+ * with the shared flag in its low bit (words are 4-byte aligned), val and
+ * bitset, and the deadline. */
+static int64_t futex_wait_call(const struct syscall_args *a, uint64_t uaddr, bool shared, uint32_t val,
+                               uint64_t deadline, uint32_t bitset)
+{
+    int r = futex_wait(key_of(current_process()->mm, uaddr, shared), uaddr, val, deadline, bitset);
+    if (r == -EINTR && deadline)
+        syscall_restart_block(a, futex_wait_restart, uaddr | shared, val | (uint64_t)bitset << 32, deadline);
+    return r;
+}
+
+static int64_t futex_wait_restart(const struct syscall_args *a)
+{
+    const uint64_t *arg = sched_current()->restart.arg;
+    return futex_wait_call(a, arg[0] & ~1ull, arg[0] & 1, (uint32_t)arg[1], arg[2], (uint32_t)(arg[1] >> 32));
+}
+
 int64_t sys_futex(const struct syscall_args *a)
 {
     uint64_t uaddr = a->arg[0], utime = a->arg[3], uaddr2 = a->arg[4];
@@ -491,10 +515,10 @@ int64_t sys_futex(const struct syscall_args *a)
     switch (cmd) {
     case FUTEX_WAIT:
         r = deadline_from(utime, false, false, &deadline);
-        return r ? r : futex_wait(key_of(mm, uaddr, shared), uaddr, val, deadline, FUTEX_BITSET_MATCH_ANY);
+        return r ? r : futex_wait_call(a, uaddr, shared, val, deadline, FUTEX_BITSET_MATCH_ANY);
     case FUTEX_WAIT_BITSET:
         r = deadline_from(utime, true, realtime, &deadline);
-        return r ? r : futex_wait(key_of(mm, uaddr, shared), uaddr, val, deadline, val3);
+        return r ? r : futex_wait_call(a, uaddr, shared, val, deadline, val3);
     case FUTEX_WAKE:
         return wake_key(key_of(mm, uaddr, shared), (int)MIN(val, (uint32_t)INT32_MAX), FUTEX_BITSET_MATCH_ANY);
     case FUTEX_WAKE_BITSET:
@@ -510,11 +534,11 @@ int64_t sys_futex(const struct syscall_args *a)
             return -EINVAL;
         return futex_wake_op(mm, shared, uaddr, uaddr2, (int)val, (int)(uint32_t)utime, val3);
     case FUTEX_LOCK_PI: /* an absolute CLOCK_REALTIME timeout */
-        r = deadline_from(utime, true, true, &deadline);
-        return r ? r : futex_lock_pi(mm, shared, uaddr, deadline, false);
     case FUTEX_LOCK_PI2: /* absolute, CLOCK_MONOTONIC unless FUTEX_CLOCK_REALTIME */
-        r = deadline_from(utime, true, realtime, &deadline);
-        return r ? r : futex_lock_pi(mm, shared, uaddr, deadline, false);
+        r = deadline_from(utime, true, cmd == FUTEX_LOCK_PI || realtime, &deadline);
+        if (!r && (r = futex_lock_pi(mm, shared, uaddr, deadline, false)) == -EINTR)
+            syscall_restart_always(a); /* a signal never ends it: Linux's ERESTARTNOINTR (same absolute time) */
+        return r;
     case FUTEX_TRYLOCK_PI:
         return futex_lock_pi(mm, shared, uaddr, 0, true);
     case FUTEX_UNLOCK_PI:

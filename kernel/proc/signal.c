@@ -499,37 +499,45 @@ static void drop_ignored_unblocked(struct thread *self)
     spin_unlock_irqrestore(&p->lock, flags);
 }
 
-/* Makes the interrupted system call of tf run again on the way out. */
-static void restart_syscall(struct trap_frame *tf)
+/* Makes the system call that a signal ended in tf (it returned -EINTR) run
+ * again on the way out, as its kind says (syscall/syscall.h): handler says
+ * a handler runs now, sa_restart whether it has SA_RESTART. */
+static void restart_syscall(struct trap_frame *tf, bool handler, bool sa_restart)
 {
-    if (tf->vector == SYSCALL_VECTOR && (int64_t)tf->rax == -EINTR && tf->error_code != NOT_RESTARTABLE) {
-        tf->rax = tf->error_code;
-        tf->rip -= 2; /* back onto the syscall instruction */
-        sched_current()->force_iret = true; /* sysretq would resume at rcx */
-    }
+    uint64_t kind = tf->error_code;
+    if (tf->vector != SYSCALL_VECTOR || (int64_t)tf->rax != -EINTR || kind == NOT_RESTARTABLE)
+        return;
+    uint64_t nr;
+    if (kind == SYSCALL_RESTART_BLOCK)
+        nr = SYSCALL_NR_RESTART_SYSCALL;
+    else
+        nr = kind & ~(SYSCALL_RESTART_NOHAND | SYSCALL_RESTART_ALWAYS);
+    /* After a handler: Linux's ERESTARTNOINTR runs again in any case;
+     * ERESTARTNOHAND and ERESTART_RESTARTBLOCK, or no SA_RESTART: EINTR. */
+    if (handler && !(kind & SYSCALL_RESTART_ALWAYS) && (kind != nr || !sa_restart))
+        return;
+    tf->rax = nr;
+    tf->rip -= 2; /* back onto the syscall instruction */
+    sched_current()->force_iret = true; /* sysretq would resume at rcx */
 }
 
 bool signal_deliver(struct trap_frame *tf)
 {
     struct thread *self = sched_current();
     struct process *p = self->proc;
-    bool stopped = false;
     for (;;) {
         if (p->exiting)
             uthread_exit(p->wait_status);
-        if (jobctl_park()) {
-            stopped = true;
+        if (jobctl_park())
             continue;
-        }
         struct k_siginfo info;
         uint64_t flags = spin_lock_irqsave(&p->lock);
         int sig = dequeue_locked(self, p, ~self->sig_mask | SIG_BIT(SIGKILL), &info);
         spin_unlock_irqrestore(&p->lock, flags);
         if (!sig) {
-            /* A call a stop interrupted goes on after SIGCONT, as Linux's
-             * -ERESTARTSYS does when no handler ran. */
-            if (stopped)
-                restart_syscall(tf);
+            /* No handler ran (a stop and SIGCONT, an ignored signal): the
+             * call goes on, as Linux's -ERESTART* codes all do then. */
+            restart_syscall(tf, false, false);
             return false;
         }
         struct k_sigaction act = action_of(p, sig);
@@ -538,15 +546,13 @@ bool signal_deliver(struct trap_frame *tf)
         if (sig != SIGKILL && (action_ignores(&act, sig) || init_refuses(p, &act)))
             continue;
         if (sig != SIGKILL && act.handler == SIG_DFL && jobctl_is_stop_signal(sig)) {
-            jobctl_stop(sig);
-            stopped = true; /* no handler ran: the call goes on, also when the stop was thrown away */
+            jobctl_stop(sig); /* no handler runs: the call goes on, also when the stop was thrown away */
             continue;
         }
         if (sig == SIGKILL || act.handler == SIG_DFL)
             die_by_signal(sig, tf, 0, false);
-        /* A syscall interrupted by a handled signal: restart it if SA_RESTART says so. */
-        if (act.flags & SA_RESTART)
-            restart_syscall(tf);
+        /* A syscall interrupted by a handled signal: restart it if its kind and SA_RESTART say so. */
+        restart_syscall(tf, true, act.flags & SA_RESTART);
         enter_handler(tf, sig, &act, &info, tf->rsp);
         return true;
     }
@@ -676,7 +682,8 @@ void signal_mask_set_temporary(uint64_t mask)
 
 /* Linux returns ERESTARTNOHAND from both: a handler that ran ends the call
  * with EINTR even with SA_RESTART (restarting sigsuspend would sleep again
- * with the temporary mask, and the handler's effect would never be seen). */
+ * with the temporary mask, and the handler's effect would never be seen);
+ * a stop and SIGCONT, with no handler, do not end them. */
 int64_t sys_rt_sigsuspend(const struct syscall_args *a)
 {
     if (a->arg[1] != 8)
@@ -684,14 +691,14 @@ int64_t sys_rt_sigsuspend(const struct syscall_args *a)
     uint64_t mask;
     if (copy_from_user(&mask, a->arg[0], sizeof mask))
         return -EFAULT;
-    syscall_no_restart(a);
+    syscall_restart_nohand(a);
     signal_mask_set_temporary(mask);
     return wait_for_signal();
 }
 
 int64_t sys_pause(const struct syscall_args *a)
 {
-    syscall_no_restart(a);
+    syscall_restart_nohand(a);
     return wait_for_signal();
 }
 
@@ -731,6 +738,7 @@ int64_t sys_rt_sigreturn(const struct syscall_args *a)
     tf->ss = 0x1b;
     tf->vector = SYSCALL_VECTOR;
     tf->error_code = NOT_RESTARTABLE; /* the frame no longer holds a syscall to restart */
+    syscall_restart_forget(); /* nor does the thread (Linux's do_no_restart_syscall) */
     uint64_t flags = spin_lock_irqsave(&self->proc->lock);
     self->sig_mask = f.uc.sigmask & ~UNBLOCKABLE;
     spin_unlock_irqrestore(&self->proc->lock, flags);

@@ -125,6 +125,7 @@ void uthread_exit(int wait_status)
      * the parent may reap p, and a context switch must not find either
      * through self->proc (docs/architecture.md, "Objects a context switch
      * touches"). */
+    self->exit_pid = p->pid;
     self->proc = NULL;
     mm_activate(NULL);
     spin_unlock_irqrestore(&p->lock, flags);

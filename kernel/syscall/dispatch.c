@@ -40,7 +40,11 @@ void syscall_dispatch(struct trap_frame *tf)
         return;
     }
     struct syscall_args a = {{tf->rdi, tf->rsi, tf->rdx, tf->r10, tf->r8, tf->r9}, tf};
+    struct thread *self = sched_current();
+    self->restart_forbidden = false;
     tf->rax = (uint64_t)e->fn(&a);
+    if (self->restart_forbidden && (int64_t)tf->rax == -EINTR)
+        tf->error_code = SYSCALL_NO_RESTART; /* a wait inside asked for it (syscall_forbid_restart) */
 }
 
 /* Called by syscall_entry.S with interrupts off.  Returns 0 when the fast

@@ -2,9 +2,12 @@
  *
  * Every sleep is a deadline on the monotonic clock.  An absolute REALTIME
  * or TAI time converts exactly, because nothing ever sets the wall clock
- * (it is the monotonic clock plus a constant, see clockid.c).  A signal
+ * (it is the monotonic clock plus a constant, see clockid.c).  A handler
  * ends the sleep with EINTR (SA_RESTART does not restart sleeps, as on
- * Linux); a relative sleep then reports what was left. */
+ * Linux); a relative sleep then reports what was left.  A stop and
+ * SIGCONT, or a signal without a handler, do not end it: a relative sleep
+ * goes on to its first deadline through restart_syscall (the time stopped
+ * counts), an absolute one simply runs again. */
 #include <kernel/clock.h>
 #include <kernel/errno.h>
 #include <kernel/uaccess.h>
@@ -15,9 +18,12 @@
 
 #define TIMER_ABSTIME 1
 
+static int64_t sleep_restart(const struct syscall_args *a);
+
 /* Sleeps until deadline (monotonic ns).  When a signal interrupts it and
- * urem is not 0, writes the time left there. */
-static int64_t sleep_until(uint64_t deadline, uint64_t urem)
+ * urem is not 0, writes the time left there; the call then continues from
+ * the restart block if no handler runs. */
+static int64_t sleep_until(const struct syscall_args *a, uint64_t deadline, uint64_t urem)
 {
     if (sched_sleep_until_interruptible(deadline) != -EINTR)
         return 0;
@@ -29,7 +35,14 @@ static int64_t sleep_until(uint64_t deadline, uint64_t urem)
         if (copy_to_user(urem, &rem, sizeof rem))
             return -EFAULT;
     }
+    syscall_restart_block(a, sleep_restart, deadline, urem, 0);
     return -EINTR;
+}
+
+static int64_t sleep_restart(const struct syscall_args *a)
+{
+    const uint64_t *arg = sched_current()->restart.arg;
+    return sleep_until(a, arg[0], arg[1]);
 }
 
 static uint64_t add_saturated(uint64_t a, uint64_t b)
@@ -55,7 +68,7 @@ int64_t sys_nanosleep(const struct syscall_args *a)
     int r = read_request(a->arg[0], &ns);
     if (r)
         return r;
-    return sleep_until(add_saturated(clock_monotonic_ns(), ns), a->arg[1]);
+    return sleep_until(a, add_saturated(clock_monotonic_ns(), ns), a->arg[1]);
 }
 
 int64_t sys_clock_nanosleep(const struct syscall_args *a)
@@ -76,7 +89,7 @@ int64_t sys_clock_nanosleep(const struct syscall_args *a)
     if (r)
         return r;
     if (!(flags & TIMER_ABSTIME))
-        return sleep_until(add_saturated(clock_monotonic_ns(), ns), a->arg[3]);
+        return sleep_until(a, add_saturated(clock_monotonic_ns(), ns), a->arg[3]);
     /* Absolute: the clock's time ns as a monotonic deadline.  The remaining
      * time is never written (Linux ignores rmtp for absolute sleeps). */
     uint64_t deadline = ns;
@@ -86,5 +99,8 @@ int64_t sys_clock_nanosleep(const struct syscall_args *a)
     }
     if (deadline <= clock_monotonic_ns())
         return 0;
-    return sleep_until(deadline, 0);
+    if (sched_sleep_until_interruptible(deadline) != -EINTR || clock_monotonic_ns() >= deadline)
+        return 0;
+    syscall_restart_nohand(a); /* runs again to the same time (Linux's ERESTARTNOHAND) */
+    return -EINTR;
 }

@@ -92,6 +92,9 @@ const char *abi_errname(int e);
 uint64_t abi_now_ns(void);
 /* Sleeps for ms milliseconds (nanosleep, restarted after signals). */
 void abi_sleep_ms(long ms);
+/* Reads what one read(2) of path gives (a /proc file) into buf[size],
+ * NUL-terminated.  The length, or -1 when it cannot be opened or is empty. */
+ssize_t abi_read_text(const char *path, char *buf, size_t size);
 
 /* Runs fn(arg) with handlers for SIGSEGV, SIGBUS, SIGILL and SIGFPE.
  * Returns 0 if fn returned, or the signal that interrupted it (then *info,

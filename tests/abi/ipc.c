@@ -11,6 +11,7 @@
 
 #include <fcntl.h>
 #include <sched.h>
+#include <stdbool.h>
 #include <semaphore.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -304,6 +305,11 @@ static void t_sysv_counter_under_mutex(void)
     EQ(ds.shm_nattch, 1); /* the children's attaches went with them */
     EQ(ds.shm_segsz, PAGE);
     EQ(ds.shm_cpid, getpid());
+    /* The last detach was an exit: shm_lpid names that child. */
+    bool a_child = false;
+    for (int i = 0; i < PROCS; i++)
+        a_child |= ds.shm_lpid == pids[i];
+    CHECK(a_child, "shm_lpid %d is none of the exited children", (int)ds.shm_lpid);
     OK(shmdt((void *)ctr));
     OK(shmctl(shm, IPC_RMID, NULL));
     OK(semctl(sem, 0, IPC_RMID));
@@ -663,14 +669,8 @@ static int sysvipc_has(const char *kind, const char *header, int key, int id, un
 {
     char path[64], buf[8192];
     snprintf(path, sizeof path, "/proc/sysvipc/%s", kind);
-    int fd = open(path, O_RDONLY);
-    if (fd < 0)
+    if (abi_read_text(path, buf, sizeof buf) < 0)
         return 0;
-    ssize_t n = read(fd, buf, sizeof buf - 1);
-    close(fd);
-    if (n <= 0)
-        return 0;
-    buf[n] = 0;
     if (strncmp(buf, header, strlen(header)))
         return 0;
     for (char *line = strchr(buf, '\n'); line && line[1]; line = strchr(line + 1, '\n')) {

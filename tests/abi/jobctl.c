@@ -17,13 +17,16 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <sys/ioctl.h>
+#include <sys/select.h>
 #include <sys/wait.h>
 #include <termios.h>
+#include <time.h>
 
 /* In a session's process: a failed condition prints a note naming its
  * line and exits 1, which the check reports. */
@@ -81,14 +84,8 @@ static bool stat_of(pid_t pid, char *state, int *pgrp, int *sid, int *tty_nr, in
 {
     char path[64], buf[512];
     snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-    int fd = open(path, O_RDONLY);
-    if (fd < 0)
+    if (abi_read_text(path, buf, sizeof buf) < 0)
         return false;
-    ssize_t n = read(fd, buf, sizeof buf - 1);
-    close(fd);
-    if (n <= 0)
-        return false;
-    buf[n] = 0;
     char *p = strrchr(buf, ')');
     int ppid;
     return p && sscanf(p + 1, " %c %d %d %d %d %d", state, &ppid, pgrp, sid, tty_nr, tpgid) == 6;
@@ -410,6 +407,201 @@ static void calls_go_on(void)
 static void t_calls_go_on_after_continue(void)
 {
     IN_SESSION(calls_go_on);
+}
+
+/* Stopped and continued with no handler, waiting calls go on as Linux's
+ * -ERESTART* codes make them: nanosleep, a relative and an absolute
+ * clock_nanosleep, a poll and a futex wait with a timeout go on to their first deadline
+ * (the time stopped counts: stopped past it, they return as soon as they
+ * run), select for the time it wrote back into tv as it was stopped (the
+ * time stopped does not count; tv reads 0 at its end), an
+ * endless poll and pause/sigsuspend keep waiting (for data, for a handler).
+ * Each waiter is a thread of one child process, reporting a struct waited. */
+enum { WAIT_NANOSLEEP, WAIT_CLOCK_REL, WAIT_CLOCK_ABS, WAIT_POLL, WAIT_FUTEX, WAIT_SELECT, WAIT_POLL_FOREVER, WAIT_PAUSE,
+       WAIT_SIGSUSPEND, NWAITERS };
+#define WAIT_MS 2000
+
+struct waited {
+    int which, result, err;
+    long long returned_ns; /* CLOCK_MONOTONIC at the return */
+    int handled;           /* handler runs seen at the return (pause, sigsuspend) */
+    int tv_zero;           /* select: tv was 0 after it */
+};
+
+static int waited_pipe, never_fd, feed_fd;
+static pid_t waiter_tids[NWAITERS];
+static volatile sig_atomic_t handled_usr1, handled_usr2;
+
+static void on_usr(int sig)
+{
+    if (sig == SIGUSR1)
+        handled_usr1++;
+    else
+        handled_usr2++;
+}
+
+static void *waiter(void *arg)
+{
+    int which = (int)(long)arg;
+    struct waited w = {.which = which};
+    waiter_tids[which] = (pid_t)syscall(SYS_gettid);
+    struct timespec d = {WAIT_MS / 1000, (WAIT_MS % 1000) * 1000000l}, at;
+    struct pollfd pf = {never_fd, POLLIN, 0};
+    errno = 0;
+    switch (which) {
+    case WAIT_NANOSLEEP:
+        w.result = nanosleep(&d, NULL);
+        break;
+    case WAIT_CLOCK_REL:
+        w.result = clock_nanosleep(CLOCK_MONOTONIC, 0, &d, NULL);
+        break;
+    case WAIT_CLOCK_ABS:
+        clock_gettime(CLOCK_MONOTONIC, &at);
+        at.tv_sec += WAIT_MS / 1000;
+        w.result = clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &at, NULL);
+        break;
+    case WAIT_POLL:
+        w.result = poll(&pf, 1, WAIT_MS);
+        break;
+    case WAIT_FUTEX: {
+        static int word;
+        enum { FUTEX_WAIT_PRIVATE = 128 }; /* FUTEX_WAIT | FUTEX_PRIVATE_FLAG */
+        w.result = (int)syscall(SYS_futex, &word, FUTEX_WAIT_PRIVATE, 0, &d, NULL, 0);
+        break;
+    }
+    case WAIT_SELECT: {
+        fd_set r;
+        FD_ZERO(&r);
+        FD_SET(never_fd, &r);
+        /* The raw call: musl's select passes the kernel a copy of tv. */
+        struct timeval tv = {WAIT_MS / 1000, 0};
+        w.result = (int)syscall(SYS_select, never_fd + 1, &r, NULL, NULL, &tv);
+        w.tv_zero = tv.tv_sec == 0 && tv.tv_usec == 0;
+        break;
+    }
+    case WAIT_POLL_FOREVER:
+        pf.fd = feed_fd;
+        w.result = poll(&pf, 1, -1);
+        break;
+    case WAIT_PAUSE: {
+        sigset_t m;
+        sigemptyset(&m);
+        sigaddset(&m, SIGUSR2);
+        pthread_sigmask(SIG_UNBLOCK, &m, NULL); /* the only thread SIGUSR2 can reach */
+        w.result = pause();
+        w.handled = handled_usr2;
+        break;
+    }
+    case WAIT_SIGSUSPEND: {
+        sigset_t m;
+        sigfillset(&m);
+        sigdelset(&m, SIGUSR1);
+        w.result = sigsuspend(&m);
+        w.handled = handled_usr1;
+        break;
+    }
+    }
+    w.err = errno;
+    w.returned_ns = (long long)abi_now_ns();
+    write(waited_pipe, &w, sizeof w);
+    return NULL;
+}
+
+/* The state letter of thread tid of process pid, or 0. */
+static char thread_state(pid_t pid, pid_t tid)
+{
+    char path[64], buf[512];
+    snprintf(path, sizeof path, "/proc/%d/task/%d/stat", (int)pid, (int)tid);
+    if (abi_read_text(path, buf, sizeof buf) < 0)
+        return 0;
+    char *p = strrchr(buf, ')');
+    return p && p[1] == ' ' ? p[2] : 0;
+}
+
+static void waiters_child(int report, int never, int feed, int tids)
+{
+    waited_pipe = report;
+    never_fd = never;
+    feed_fd = feed;
+    struct sigaction sa = {.sa_handler = on_usr};
+    sigaction(SIGUSR1, &sa, NULL);
+    sigaction(SIGUSR2, &sa, NULL);
+    sigset_t m;
+    sigemptyset(&m);
+    sigaddset(&m, SIGUSR1);
+    sigaddset(&m, SIGUSR2);
+    sigprocmask(SIG_BLOCK, &m, NULL); /* each reaches its one waiter only */
+    pthread_t t[NWAITERS];
+    for (int k = 0; k < NWAITERS; k++)
+        if (pthread_create(&t[k], NULL, waiter, (void *)(long)k))
+            _exit(3);
+    for (int k = 0; k < NWAITERS; k++)
+        while (!__atomic_load_n(&waiter_tids[k], __ATOMIC_SEQ_CST))
+            sched_yield();
+    write(tids, waiter_tids, sizeof waiter_tids);
+    for (int k = 0; k < NWAITERS; k++)
+        pthread_join(t[k], NULL);
+    _exit(0);
+}
+
+static void waits_go_on(void)
+{
+    int report[2], never[2], feed[2], tids[2];
+    SC(pipe(report) == 0 && pipe(never) == 0 && pipe(feed) == 0 && pipe(tids) == 0);
+    long long started = (long long)abi_now_ns();
+    pid_t c = fork();
+    if (c == 0)
+        waiters_child(report[1], never[0], feed[0], tids[1]);
+    SC(c > 0 && setpgid(c, c) == 0);
+    pid_t tid[NWAITERS];
+    SC(read(tids[0], tid, sizeof tid) == (ssize_t)sizeof tid);
+    /* Every waiter asleep in its call before the stop (else it would start
+     * its wait after SIGCONT and the checks below would not hold). */
+    for (int k = 0; k < NWAITERS; k++) {
+        int tries = 0;
+        while (thread_state(c, tid[k]) != 'S' && tries++ < 1000)
+            abi_sleep_ms(10);
+        SC(thread_state(c, tid[k]) == 'S');
+    }
+    int st;
+    SC(kill(c, SIGSTOP) == 0);
+    SC(waitpid(c, &st, WUNTRACED) == c && WIFSTOPPED(st));
+    while ((long long)abi_now_ns() < started + (WAIT_MS + 300) * 1000000ll)
+        abi_sleep_ms(50); /* stopped past every deadline */
+    long long continued = (long long)abi_now_ns();
+    SC(kill(c, SIGCONT) == 0);
+    SC(write(feed[1], "f", 1) == 1);
+    struct waited w[NWAITERS] = {0};
+    /* All but pause and sigsuspend return now; those two only for a handler. */
+    for (int n = 0; n < NWAITERS - 2; n++) {
+        struct waited one;
+        SC(read(report[0], &one, sizeof one) == (ssize_t)sizeof one);
+        SC(one.which >= 0 && one.which < WAIT_PAUSE);
+        w[one.which] = one;
+    }
+    SC(kill(c, SIGUSR1) == 0 && kill(c, SIGUSR2) == 0);
+    for (int n = 0; n < 2; n++) {
+        struct waited one;
+        SC(read(report[0], &one, sizeof one) == (ssize_t)sizeof one);
+        SC(one.which == WAIT_PAUSE || one.which == WAIT_SIGSUSPEND);
+        w[one.which] = one;
+    }
+    SC(waitpid(c, &st, 0) == c && WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    /* The sleeps and the timed poll: no EINTR, and not their whole time
+     * again after SIGCONT (their deadline was long past). */
+    for (int k = WAIT_NANOSLEEP; k <= WAIT_FUTEX; k++) {
+        SC(k == WAIT_FUTEX ? w[k].result == -1 && w[k].err == ETIMEDOUT : w[k].result == 0);
+        SC(w[k].returned_ns < continued + WAIT_MS * 1000000ll);
+    }
+    SC(w[WAIT_SELECT].result == 0 && w[WAIT_SELECT].tv_zero);
+    SC(w[WAIT_POLL_FOREVER].result == 1);
+    SC(w[WAIT_PAUSE].result == -1 && w[WAIT_PAUSE].err == EINTR && w[WAIT_PAUSE].handled == 1);
+    SC(w[WAIT_SIGSUSPEND].result == -1 && w[WAIT_SIGSUSPEND].err == EINTR && w[WAIT_SIGSUSPEND].handled == 1);
+}
+
+static void t_waits_go_on_after_continue(void)
+{
+    IN_SESSION(waits_go_on);
 }
 
 static int hup_pipe;
@@ -772,6 +964,7 @@ int main(int argc, char **argv)
     RUN(sa_nocldstop);
     RUN(every_thread_stops);
     RUN(calls_go_on_after_continue);
+    RUN(waits_go_on_after_continue);
     RUN(orphaned_group_hup_and_cont);
     RUN(orphaned_group_ignores_tstp);
     RUN(ctty_acquire_and_groups);

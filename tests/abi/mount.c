@@ -18,6 +18,7 @@
 #include <sys/statfs.h>
 #include <sys/statvfs.h>
 #include <sys/sysinfo.h>
+#include <sys/sysmacros.h>
 
 static char base[128]; /* a fresh directory for each check's mount points */
 static bool can_mount;
@@ -61,6 +62,41 @@ static bool has_option(const char *opts, const char *o)
             return true;
     }
     return false;
+}
+
+/* A line of /proc/self/mountinfo (proc(5)). */
+struct mountinfo {
+    int id, parent;
+    unsigned major, minor;
+    char root[256], point[256], opts[256], type[64], source[256], super[256];
+    bool optional; /* optional fields (shared:N...) before the "-" */
+};
+
+/* The last line of /proc/self/mountinfo (the newest mount) whose mount
+ * point is target, or, with target NULL, whose mount ID is id. */
+static bool mountinfo_find(const char *target, int id, struct mountinfo *out)
+{
+    FILE *f = fopen("/proc/self/mountinfo", "r");
+    if (!f)
+        return false;
+    char line[1024];
+    bool found = false;
+    while (fgets(line, sizeof line, f)) {
+        struct mountinfo m;
+        int n = 0;
+        const char *dash = strstr(line, " - ");
+        if (!dash || sscanf(line, "%d %d %u:%u %255s %255s %255s %n", &m.id, &m.parent, &m.major, &m.minor, m.root,
+                            m.point, m.opts, &n) != 7 ||
+            sscanf(dash + 3, "%63s %255s %255s", m.type, m.source, m.super) != 3)
+            continue;
+        m.optional = line + n < dash;
+        if (target ? !strcmp(m.point, target) : m.id == id) {
+            *out = m;
+            found = true;
+        }
+    }
+    fclose(f);
+    return found;
 }
 
 static void t_mount_tmpfs(void)
@@ -143,6 +179,44 @@ static void t_instances_and_stacking(void)
     OK(umount(a));
     OK(umount(b));
     ERR(access(fa, F_OK), ENOENT);
+}
+
+/* /proc/self/mountinfo: a mount's ID, its parent (the mount holding the
+ * directory it covers; for a stacked mount the one it hides), st_dev, root
+ * "/", flags, no propagation fields (private), type, source, options. */
+static void t_mountinfo(void)
+{
+    char a[256];
+    OK(make_dir("a", a));
+    struct stat sbase, sa;
+    OK(stat(base, &sbase));
+    OK(mount("mi-src", a, "tmpfs", MS_NOSUID, "size=1m"));
+    OK(stat(a, &sa));
+    struct mountinfo m, p, top;
+    CHECK(mountinfo_find(a, 0, &m), "%s is not in /proc/self/mountinfo", a);
+    CHECK(m.major == major(sa.st_dev) && m.minor == minor(sa.st_dev), "st_dev %u:%u, stat says %u:%u", m.major,
+          m.minor, major(sa.st_dev), minor(sa.st_dev));
+    CHECK(!strcmp(m.root, "/") && !m.optional, "root %s, optional fields %d", m.root, m.optional);
+    CHECK(has_option(m.opts, "rw") && has_option(m.opts, "nosuid") && !has_option(m.opts, "nodev"), "flags %s",
+          m.opts);
+    CHECK(!strcmp(m.type, "tmpfs") && !strcmp(m.source, "mi-src"), "type %s source %s", m.type, m.source);
+    CHECK(has_option(m.super, "rw") && has_option(m.super, "size=1024k"), "super options %s", m.super);
+    CHECK(mountinfo_find(NULL, m.parent, &p), "the parent ID %d is not listed", m.parent);
+    CHECK(p.major == major(sbase.st_dev) && p.minor == minor(sbase.st_dev), "the parent is %s (%u:%u)", p.point,
+          p.major, p.minor);
+    OK(mount("mi-top", a, "tmpfs", MS_RDONLY, NULL));
+    CHECK(mountinfo_find(a, 0, &top) && !strcmp(top.source, "mi-top"), "the stacked mount is not last");
+    CHECK(top.id != m.id && top.parent == m.id, "stacked: ID %d parent %d, the first's ID %d", top.id, top.parent,
+          m.id);
+    CHECK(has_option(top.opts, "ro") && has_option(top.super, "ro"), "read-only: %s - %s", top.opts, top.super);
+    /* /proc/<pid>/mountinfo is the same text. */
+    char path[64], self[8192], bypid[8192];
+    snprintf(path, sizeof path, "/proc/%d/mountinfo", (int)getpid());
+    CHECK(abi_read_text("/proc/self/mountinfo", self, sizeof self) > 0 && abi_read_text(path, bypid, sizeof bypid) > 0 &&
+          !strcmp(self, bypid), "%s differs from /proc/self/mountinfo", path);
+    OK(umount(a));
+    OK(umount(a));
+    CHECK(!mountinfo_find(a, 0, &m), "%s still listed after umount", a);
 }
 
 static void t_options(void)
@@ -273,6 +347,70 @@ static void t_memory_freed(void)
     long long gained = ((long long)after.freeram - (long long)full.freeram) * after.mem_unit +
                        ((long long)full.sharedram - (long long)after.sharedram) * after.mem_unit;
     CHECK(gained >= 4ll << 20, "the unmount freed %lld bytes of an 8 MiB file", gained);
+}
+
+/* umount2(MNT_DETACH): the mount leaves the tree at once, busy or not,
+ * with the mounts below it; what is open in it goes on working (a file,
+ * a directory to create names in, ".." at its root staying there) and its
+ * memory goes back with the last of them. */
+static void t_lazy_umount(void)
+{
+    char m[256], sub[300], f[300];
+    OK(make_dir("lazy", m));
+    struct stat sbase, sm, st;
+    OK(stat(base, &sbase));
+    OK(mount("lazy", m, "tmpfs", 0, NULL));
+    OK(stat(m, &sm));
+    snprintf(f, sizeof f, "%s/f", m);
+    snprintf(sub, sizeof sub, "%s/sub", m);
+    OK(mkdir(sub, 0755));
+    int fd = OK(open(f, O_CREAT | O_RDWR, 0600));
+    static char buf[65536];
+    memset(buf, 'z', sizeof buf);
+    for (int k = 0; k < 128; k++) /* 8 MiB */
+        EQ(write(fd, buf, sizeof buf), sizeof buf);
+    int dfd = OK(open(sub, O_RDONLY | O_DIRECTORY));
+    OK(mount("below", sub, "tmpfs", 0, NULL));
+    ERR(umount(m), EBUSY);
+    struct sysinfo before, after;
+    OK(sysinfo(&before));
+    int here = OK(open(".", O_RDONLY | O_DIRECTORY));
+    OK(fchdir(dfd));
+    OK(umount2(m, MNT_DETACH));
+    /* The working directory is in the detached tree now: the raw getcwd
+     * says so (musl's would turn it into ENOENT). */
+    char cwd[300];
+    long n = syscall(SYS_getcwd, cwd, sizeof cwd);
+    CHECK(n > 0 && !strcmp(cwd, "(unreachable)/sub"), "getcwd gave %ld '%s'", n, n > 0 ? cwd : "");
+    OK(fchdir(here));
+    OK(close(here));
+    /* Gone from the tree, and the mount below it with it. */
+    OK(stat(m, &st));
+    EQ(st.st_dev, sbase.st_dev);
+    ERR(access(f, F_OK), ENOENT);
+    struct mountinfo mi;
+    CHECK(!mountinfo_find(m, 0, &mi) && !mountinfo_find(sub, 0, &mi), "still in mountinfo");
+    /* Still there for what was open: the file, and names made through a
+     * directory descriptor; ".." of its root is the root itself. */
+    OK(fstat(fd, &st));
+    EQ(st.st_dev, sm.st_dev);
+    EQ(pread(fd, buf, 4, 65536 * 127), 4);
+    CHECK(buf[0] == 'z', "read back %#x", buf[0]);
+    OK(close(OK(openat(dfd, "new", O_CREAT | O_WRONLY, 0600))));
+    OK(fstatat(dfd, "new", &st, 0));
+    EQ(st.st_dev, sm.st_dev);
+    OK(fstatat(dfd, "../..", &st, 0));
+    CHECK(st.st_dev == sm.st_dev && st.st_ino == sm.st_ino, "../.. left the detached tree (%u:%u)",
+          major(st.st_dev), minor(st.st_dev));
+    /* The last descriptor gives its pages back (at least half of 8 MiB:
+     * see t_memory_freed). */
+    OK(close(dfd));
+    OK(close(fd));
+    OK(sysinfo(&after));
+    long long gained = ((long long)after.freeram - (long long)before.freeram) * after.mem_unit +
+                       ((long long)before.sharedram - (long long)after.sharedram) * after.mem_unit;
+    CHECK(gained >= 4ll << 20, "closing the last file freed %lld bytes of an 8 MiB file", gained);
+    ERR(umount2(m, MNT_DETACH), EINVAL); /* not a mount point any more */
 }
 
 static void t_umount_links_and_flags(void)
@@ -412,10 +550,12 @@ static void with_base(void (*fn)(void))
 #define WRAP(n) static void run_##n(void) { with_base(t_##n); }
 WRAP(mount_tmpfs)
 WRAP(instances_and_stacking)
+WRAP(mountinfo)
 WRAP(options)
 WRAP(limits)
 WRAP(busy)
 WRAP(memory_freed)
+WRAP(lazy_umount)
 WRAP(umount_links_and_flags)
 WRAP(errors)
 WRAP(read_only)
@@ -433,10 +573,12 @@ int main(void)
     }
     RUN_MOUNT(mount_tmpfs);
     RUN_MOUNT(instances_and_stacking);
+    RUN_MOUNT(mountinfo);
     RUN_MOUNT(options);
     RUN_MOUNT(limits);
     RUN_MOUNT(busy);
     RUN_MOUNT(memory_freed);
+    RUN_MOUNT(lazy_umount);
     RUN_MOUNT(umount_links_and_flags);
     RUN_MOUNT(errors);
     RUN_MOUNT(read_only);

@@ -352,6 +352,41 @@ static void t_pi_protocol(void)
     EQ(pi_word, 0);
 }
 
+static volatile sig_atomic_t pi_handled;
+
+static void on_pi_signal(int sig)
+{
+    (void)sig;
+    pi_handled = 1;
+}
+
+/* A handler without SA_RESTART does not end FUTEX_LOCK_PI (Linux's
+ * ERESTARTNOINTR): the call goes on after it and gets the lock. */
+static void t_pi_lock_goes_on_after_handler(void)
+{
+    struct sigaction sa = {.sa_handler = on_pi_signal}, old;
+    sigemptyset(&sa.sa_mask);
+    OK(sigaction(SIGUSR1, &sa, &old));
+    pi_word = 0;
+    pi_handled = 0;
+    OK(futex_op(&pi_word, FUTEX_LOCK_PI_PRIVATE, NULL));
+    pi_waiter_result = -2;
+    pthread_t th;
+    RET(pthread_create(&th, NULL, pi_waiter, NULL), 0);
+    uint64_t t0 = abi_now_ns();
+    while (!(load(&pi_word) & FUTEX_WAITERS) && abi_now_ns() - t0 < 20ull * 1000000000)
+        abi_sleep_ms(1);
+    RET(pthread_kill(th, SIGUSR1), 0);
+    t0 = abi_now_ns();
+    while (!pi_handled && abi_now_ns() - t0 < 20ull * 1000000000)
+        abi_sleep_ms(1);
+    CHECK(pi_handled, "the waiter's handler did not run");
+    OK(futex_op(&pi_word, FUTEX_UNLOCK_PI_PRIVATE, NULL));
+    RET(pthread_join(th, NULL), 0);
+    EQ(pi_waiter_result, 0); /* locked (not EINTR), owned, unlocked */
+    OK(sigaction(SIGUSR1, &old, NULL));
+}
+
 static void t_pi_errors(void)
 {
     /* A word naming no thread. */
@@ -488,6 +523,7 @@ int main(int argc, char **argv)
     RUN(robust_pi_mutex_waiter_gets_eownerdead);
     RUN(robust_mutex_owner_process_ends);
     RUN(pi_protocol);
+    RUN(pi_lock_goes_on_after_handler);
     RUN(pi_errors);
     RUN(pi_timeout);
     RUN(pi_owner_thread_ends);

@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -1110,6 +1111,26 @@ static void t_timeout(void)
     ERR(read(sv[0], &b, 1), EAGAIN);
     CHECK(abi_now_ns() - t0 >= 19000000, "timed out early");
     close2(sv);
+    /* A handler with SA_RESTART ends a wait under a timeout with EINTR:
+     * Linux never restarts those (signal(7)).  Restarted, the read would
+     * end with EAGAIN after its 10 s. */
+    struct sigaction sa = {.sa_handler = on_sigusr1, .sa_flags = SA_RESTART}, old;
+    sigemptyset(&sa.sa_mask);
+    OK(sigaction(SIGUSR1, &sa, &old));
+    OK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
+    struct timeval ten = {10, 0};
+    OK(setsockopt(sv[0], SOL_SOCKET, SO_RCVTIMEO, &ten, sizeof ten));
+    pid_t me = getpid();
+    pid_t kid = OK(fork());
+    if (kid == 0) {
+        abi_sleep_ms(100);
+        kill(me, SIGUSR1);
+        _exit(0);
+    }
+    ERR(read(sv[0], &b, 1), EINTR);
+    EQ(abi_wait(kid), 0);
+    OK(sigaction(SIGUSR1, &old, NULL));
+    close2(sv);
 }
 
 static void t_bad_input(void)
@@ -1189,6 +1210,107 @@ static void t_bad_input(void)
     close(fd);
 }
 
+/* A 64-client echo server on epoll, as services are written: a forked
+ * server with a non-blocking listening socket and connections in one
+ * level-triggered epoll set (8 events per wait, so readiness is taken in
+ * turns), 64 clients connected at once, each sending its own messages
+ * before any is read back, all echoed unmixed; then every client closes
+ * and the server, having seen 64 ends of file, exits with the count of
+ * bytes it echoed. */
+enum { ECHO_CLIENTS = 64, ECHO_ROUNDS = 4, ECHO_MSG = 100 };
+
+static void echo_message(char *m, int client, int round)
+{
+    for (int k = 0; k < ECHO_MSG; k++)
+        m[k] = (char)('A' + (client * 7 + round * 13 + k) % 26);
+}
+
+/* The server's body: exits 0 after 64 connections echoed and closed. */
+static void echo_server(int l)
+{
+    int ep = epoll_create1(0);
+    struct epoll_event ev = {.events = EPOLLIN, .data.fd = l};
+    if (ep < 0 || fcntl(l, F_SETFL, O_NONBLOCK) || epoll_ctl(ep, EPOLL_CTL_ADD, l, &ev))
+        _exit(2);
+    int accepted = 0, closed = 0;
+    long echoed = 0;
+    while (closed < ECHO_CLIENTS) {
+        struct epoll_event got[8];
+        int n = epoll_wait(ep, got, 8, 20000);
+        if (n <= 0)
+            _exit(3); /* nothing for 20 s: a lost wake-up */
+        for (int k = 0; k < n; k++) {
+            int fd = got[k].data.fd;
+            if (fd == l) {
+                int c = accept4(l, NULL, NULL, SOCK_NONBLOCK);
+                if (c < 0) {
+                    if (errno == EAGAIN)
+                        continue;
+                    _exit(4);
+                }
+                struct epoll_event ce = {.events = EPOLLIN, .data.fd = c};
+                if (epoll_ctl(ep, EPOLL_CTL_ADD, c, &ce))
+                    _exit(5);
+                accepted++;
+                continue;
+            }
+            char buf[ECHO_MSG * ECHO_ROUNDS];
+            ssize_t r = read(fd, buf, sizeof buf);
+            if (r < 0 && errno == EAGAIN)
+                continue;
+            if (r <= 0) {
+                if (epoll_ctl(ep, EPOLL_CTL_DEL, fd, NULL) || close(fd))
+                    _exit(6);
+                closed++;
+                continue;
+            }
+            if (write(fd, buf, (size_t)r) != r)
+                _exit(7); /* far below the socket's buffer: never short */
+            echoed += r;
+        }
+    }
+    _exit(accepted == ECHO_CLIENTS && echoed == (long)ECHO_CLIENTS * ECHO_ROUNDS * ECHO_MSG ? 0 : 8);
+}
+
+static void t_epoll_echo_64_clients(void)
+{
+    struct sockaddr_un a;
+    socklen_t alen = abstract_addr(&a, "echo");
+    int l = OK(socket(AF_UNIX, SOCK_STREAM, 0));
+    OK(bind(l, (struct sockaddr *)&a, alen));
+    OK(listen(l, ECHO_CLIENTS));
+    pid_t server = OK(fork());
+    if (server == 0)
+        echo_server(l);
+    OK(close(l));
+    int c[ECHO_CLIENTS];
+    for (int i = 0; i < ECHO_CLIENTS; i++) {
+        c[i] = OK(socket(AF_UNIX, SOCK_STREAM, 0));
+        OK(connect(c[i], (struct sockaddr *)&a, alen));
+    }
+    char m[ECHO_MSG], back[ECHO_MSG];
+    for (int round = 0; round < ECHO_ROUNDS; round++) {
+        for (int i = 0; i < ECHO_CLIENTS; i++) {
+            echo_message(m, i, round);
+            EQ(write(c[i], m, sizeof m), sizeof m);
+        }
+        for (int i = 0; i < ECHO_CLIENTS; i++) {
+            size_t have = 0;
+            while (have < sizeof back) {
+                ssize_t r = read(c[i], back + have, sizeof back - have);
+                CHECK(r > 0, "client %d round %d: read %zd (%s)", i, round, r, abi_errname(errno));
+                have += (size_t)r;
+            }
+            echo_message(m, i, round);
+            CHECK(!memcmp(m, back, sizeof m), "client %d round %d got another's bytes", i, round);
+        }
+    }
+    for (int i = 0; i < ECHO_CLIENTS; i++)
+        OK(close(c[i]));
+    int st = abi_wait(server);
+    CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0, "the server ended with status %#x", st);
+}
+
 int main(void)
 {
     abi_begin(ABI_AREA);
@@ -1211,6 +1333,7 @@ int main(void)
     RUN(nonblock_and_peek);
     RUN(backpressure_large_transfer);
     RUN(poll_readiness);
+    RUN(epoll_echo_64_clients);
     RUN(peer_death_wakes);
     RUN(blocking_waits_interrupted);
     RUN(backlog);

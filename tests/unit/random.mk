@@ -8,7 +8,7 @@ UNIT_SRCS_random   := kernel/lib/random.c kernel/lib/chacha20.c
 # identity, limits, affinity, reboot, prctl, syslog over the real log ring.
 UNIT_TESTS += sys_time sys_misc
 UNIT_SRCS_sys_time := tests/unit/syscall_fakes.c kernel/time/clockid.c kernel/time/sys_clock.c \
-                      kernel/time/sys_sleep.c kernel/lib/random.c kernel/lib/chacha20.c \
+                      kernel/time/sys_sleep.c kernel/syscall/restart.c kernel/lib/random.c kernel/lib/chacha20.c \
                       kernel/misc/rlimit.c kernel/lib/log_ring.c
 UNIT_SRCS_sys_misc := tests/unit/syscall_fakes.c $(sort $(wildcard kernel/misc/*.c)) kernel/lib/random.c \
                       kernel/lib/chacha20.c kernel/lib/log_ring.c

@@ -139,6 +139,32 @@ static void test_nanosleep_interrupted(void)
     CHECK_EQ(CALL(sys_nanosleep, U(&tiny), U(&rem)), 0);
 }
 
+/* Interrupted with a frame (a real call): a relative sleep leaves its
+ * deadline in the restart block, and restart_syscall sleeps on to it (not
+ * the whole time again); an absolute one runs again as it was
+ * (ERESTARTNOHAND).  restart_syscall with nothing to restart is EINTR. */
+static void test_sleep_restart(void)
+{
+    fakes_init();
+    struct trap_frame tf = {.error_code = 35};
+    struct ts req = {2, 0};
+    uint64_t deadline = fake_mono_ns + 2 * NSEC_PER_SEC;
+    fake_signal_after_ns = 300000000;
+    struct syscall_args a = {{U(&req), 0}, &tf};
+    CHECK_EQ(sys_nanosleep(&a), -EINTR);
+    CHECK_EQ(tf.error_code, SYSCALL_RESTART_BLOCK);
+    struct syscall_args again = {{0}, &tf};
+    CHECK_EQ(sys_restart_syscall(&again), 0);
+    CHECK_EQ(fake_last_deadline, deadline);
+    CHECK_EQ(sys_restart_syscall(&again), -EINTR);
+    tf.error_code = 230;
+    struct ts later = {(int64_t)(fake_mono_ns / NSEC_PER_SEC) + 10, 0};
+    fake_signal_after_ns = 1000;
+    struct syscall_args abs = {{1, 1, U(&later), 0}, &tf};
+    CHECK_EQ(sys_clock_nanosleep(&abs), -EINTR);
+    CHECK_EQ(tf.error_code, 230 | SYSCALL_RESTART_NOHAND);
+}
+
 static void test_clock_nanosleep(void)
 {
     fakes_init();
@@ -200,6 +226,7 @@ int main(void)
                                      UNIT(test_gettimeofday_and_time),
                                      UNIT(test_nanosleep),
                                      UNIT(test_nanosleep_interrupted),
+                                     UNIT(test_sleep_restart),
                                      UNIT(test_clock_nanosleep),
                                      UNIT(test_clock_nanosleep_errors),
                                      {0},

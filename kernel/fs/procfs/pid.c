@@ -31,6 +31,7 @@ static const struct proc_dir_ops fd_dir = {.child = &fd_link, .number = PROC_NUM
     FILE_RO("comm", proc_show_comm),                                           \
     FILE_RO("environ", proc_show_environ),                                     \
     FILE_RO("maps", proc_show_maps),                                           \
+    FILE_RO("mountinfo", proc_show_mountinfo),                                 \
     FILE_RO("mounts", proc_show_mounts),                                       \
     FILE_RO("stat", proc_show_stat),                                           \
     FILE_RO("statm", proc_show_statm),                                         \

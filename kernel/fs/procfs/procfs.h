@@ -100,6 +100,7 @@ int proc_show_maps(struct proc_inode *pi, struct textbuf *b);
 /* sys_files.c: the files about the whole machine */
 extern const struct proc_entry proc_root_entry; /* "/proc" itself */
 int proc_show_mounts(struct proc_inode *pi, struct textbuf *b);
+int proc_show_mountinfo(struct proc_inode *pi, struct textbuf *b);
 
 /* links.c: what the links name */
 int proc_link_exe(struct proc_inode *pi);

@@ -215,20 +215,45 @@ static int show_stat(struct proc_inode *pi, struct textbuf *b)
     return 0;
 }
 
+/* Every mount, a line each by line_fn. */
+static int show_each_mount(struct textbuf *b, void (*line_fn)(void *ctx, const struct mount_info *m))
+{
+    mutex_lock(&vfs_ns_lock);
+    vfs_mounts_each(line_fn, b);
+    mutex_unlock(&vfs_ns_lock);
+    return 0;
+}
+
 /* One line of /proc/mounts (Linux's "device dir type options 0 0").
  * vfs_ns_lock held. */
 static void mount_line(void *ctx, const struct mount_info *m)
 {
-    tb_printf(ctx, "%s %s %s %s 0 0\n", m->source, m->path, m->sb->name, m->options);
+    tb_printf(ctx, "%s %s %s %s%s%s 0 0\n", m->source, m->path, m->sb->name, m->flags, m->fs_options[0] ? "," : "",
+              m->fs_options);
+}
+
+/* One line of /proc/<pid>/mountinfo, as proc(5): mount ID, parent ID,
+ * st_dev, the root of the mount inside its file system ("/": there are no
+ * bind mounts), the mount point, the mount's options, no optional fields
+ * (every mount is private: nothing propagates), "-", type, source and the
+ * file system's options (read-only is the file system's here, so both
+ * option lists start with the same ro/rw).  vfs_ns_lock held. */
+static void mountinfo_line(void *ctx, const struct mount_info *m)
+{
+    tb_printf(ctx, "%u %u 0:%u / %s %s - %s %s %s%s%s\n", m->id, m->parent_id, m->sb->dev_minor, m->path, m->flags,
+              m->sb->name, m->source, m->sb->readonly ? "ro" : "rw", m->fs_options[0] ? "," : "", m->fs_options);
+}
+
+int proc_show_mountinfo(struct proc_inode *pi, struct textbuf *b)
+{
+    (void)pi;
+    return show_each_mount(b, mountinfo_line);
 }
 
 int proc_show_mounts(struct proc_inode *pi, struct textbuf *b)
 {
     (void)pi;
-    mutex_lock(&vfs_ns_lock);
-    vfs_mounts_each(mount_line, b);
-    mutex_unlock(&vfs_ns_lock);
-    return 0;
+    return show_each_mount(b, mount_line);
 }
 
 static int show_filesystems(struct proc_inode *pi, struct textbuf *b)

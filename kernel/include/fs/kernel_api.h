@@ -98,5 +98,8 @@ void poll_notify_key(const void *key);
  * 0, -ETIMEDOUT or -EINTR. */
 uint64_t poll_generation(void);
 int poll_wait_all_keys(uint64_t gen, uint64_t deadline);
+/* The same, woken only by notifications for keys[nkeys] (and by
+ * poll_notify; by every key too if all_keys). */
+int poll_wait_keys(uint64_t gen, uint64_t deadline, const void **keys, size_t nkeys, bool all_keys);
 
 #endif

@@ -29,22 +29,27 @@ int vfs_mount_root(uint64_t max_pages, uint64_t max_inodes);
 /* Mounts sb on the directory at path (created with mode 0755 if missing).
  * 0, or -ENOTDIR/-EBUSY/-ENOMEM. */
 int vfs_mount(const char *path, struct super_block *sb);
+#define MOUNTS_MAX 64         /* mounts in all (more: ENOMEM) */
 #define MOUNT_PATH_MAX 256    /* longest mount point path (longer: ENOMEM) */
 #define MOUNT_SOURCE_MAX 64   /* longest source name shown in /proc/mounts */
 #define MOUNT_OPTIONS_MAX 96  /* its options text ("rw,size=1024k,...") */
 
-/* One line of /proc/mounts. */
+/* One line of /proc/mounts and of /proc/<pid>/mountinfo. */
 struct mount_info {
-    const char *source, *path, *options;
+    unsigned id, parent_id; /* mountinfo's mount ID and parent ID */
+    const char *source, *path;
+    const char *flags;      /* "rw" or "ro", then ",nosuid" and ",nodev" when set */
+    const char *fs_options; /* the file system's own ("size=1024k,mode=755"), or "" */
     struct super_block *sb;
 };
 /* Calls fn for every mount, "/" first, in the order they were made (for
  * /proc/mounts).  vfs_ns_lock held. */
 void vfs_mounts_each(void (*fn)(void *ctx, const struct mount_info *m), void *ctx);
-/* mount(2)'s side of the table, all with vfs_ns_lock held.
- * A free anonymous device minor for a new file system: 0 or -ENOMEM. */
-int mount_minor_alloc_locked(uint32_t *minor);
-void mount_minor_free_locked(uint32_t minor);
+/* A free anonymous device minor for a new file system (mount(2)'s): 0 or
+ * -ENOMEM.  Any context; their own lock. */
+int mount_minor_alloc(uint32_t *minor);
+void mount_minor_free(uint32_t minor);
+/* mount(2)'s side of the table, all with vfs_ns_lock held. */
 /* A mount's flags (Linux's MS_RDONLY, MS_NOSUID, MS_NODEV). */
 #define MOUNT_RDONLY 1u
 #define MOUNT_NOSUID 2u
@@ -64,6 +69,13 @@ int mount_remount_locked(struct inode *top, unsigned flags);
  * use: open files, cwd or root, mappings, mounts below it; or a mount the
  * kernel made at boot). */
 int mount_detach_locked(struct inode *top);
+/* umount2's MNT_DETACH: takes the mount whose root is top out of the tree
+ * now, in use or not, with every mount below it (deepest first), and
+ * appends their file systems to gone[] (MOUNTS_MAX entries; *ngone
+ * counts them) for the caller to release with super_detach once
+ * vfs_ns_lock is dropped.  0, -EINVAL (not a mount point), -EBUSY (the
+ * kernel's). */
+int mount_detach_lazy_locked(struct inode *top, struct super_block **gone, unsigned *ngone);
 /* procfs: the /proc file system, or NULL (ENOMEM). */
 struct super_block *procfs_create(void);
 /* devfs.c: the /dev file system with its device nodes, or NULL (ENOMEM). */

@@ -62,6 +62,11 @@ struct super_block {
      * vfs_ns_lock and inode_life_lock (super_set_readonly), so holding
      * either one is enough to read it. */
     bool readonly;
+    /* Unmounted lazily (umount2 MNT_DETACH) while still in use: destroy(sb)
+     * runs when inode_refs drops back to 1 (its root's own reference) in
+     * inode_put.  Under inode_life_lock; set by super_detach. */
+    bool detached;
+    void (*destroy)(struct super_block *sb); /* frees a file system mount(2) made */
     struct inode *root;
 };
 
@@ -295,6 +300,10 @@ int super_writable(const struct super_block *sb);
 /* Makes sb read-only (-EBUSY while a file in it is open for writing) or
  * writable again.  vfs_ns_lock held. */
 int super_set_readonly(struct super_block *sb, bool readonly);
+/* After a lazy unmount took sb out of the tree: true if nothing holds it
+ * (the caller calls sb->destroy now), else false and inode_put calls it
+ * when the last outside reference goes. */
+bool super_detach(struct super_block *sb);
 /* What sb uses now, as charged above: pages (data and metadata) and inodes. */
 void super_usage(struct super_block *sb, uint64_t *pages, uint64_t *inodes);
 void inode_fill_stat(struct inode *i, struct k_stat *st);

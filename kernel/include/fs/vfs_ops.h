@@ -27,5 +27,8 @@ int vfs_rename_locked(struct walk *wo, struct inode *ostart, const char *opath,
 /* Writes the path of dir as seen from root into buf[size]: the length
  * with its NUL, -ERANGE if it does not fit, -ENOENT for a removed directory. */
 int64_t vfs_path_of(struct inode *root, struct inode *dir, char *buf, size_t size);
+/* Whether climbing from dir ("..", out of mounts) meets root: false for a
+ * directory outside a chroot, in a lazily unmounted tree or removed. */
+bool vfs_reaches(struct inode *root, struct inode *dir);
 
 #endif

@@ -132,8 +132,11 @@ struct k_ucred unix_current_cred(void);
  * once it has unlocked. */
 void unix_wake_locked(struct unix_sock *s);
 /* Waits on s->wq (unix_lock held, taken with flags saved by the caller):
- * 0, -EINTR (any signal), -EAGAIN at the deadline (0: none). */
+ * 0, -EINTR (any signal), -EAGAIN at the deadline (0: none).  An -EINTR
+ * under a deadline (a socket timeout) is never restarted, as on Linux. */
 int unix_wait_locked(struct unix_sock *s, uint64_t deadline);
+/* The same on another wait queue (a datagram peer's). */
+int unix_wait_on_locked(struct waitq *wq, uint64_t deadline);
 /* now + timeout, or 0 for none. */
 uint64_t unix_deadline(uint64_t timeout_ns);
 

@@ -30,6 +30,16 @@ enum thread_state {
     THREAD_DEAD,     /* stack no longer in use; joinable */
 };
 
+struct syscall_args; /* syscall/syscall.h */
+
+/* What restart_syscall(2) continues after a stop interrupted a call whose
+ * time runs on (Linux's ERESTART_RESTARTBLOCK: nanosleep, poll): see
+ * syscall_restart_block in syscall/syscall.h.  fn NULL: nothing (EINTR). */
+struct restart_block {
+    int64_t (*fn)(const struct syscall_args *a);
+    uint64_t arg[3];
+};
+
 struct waitq {
     struct list_head waiters; /* struct thread.wait_link, FIFO */
 };
@@ -91,6 +101,12 @@ struct thread {
     uint64_t altstack_sp, altstack_size; /* sigaltstack; size 0 = none */
     uint32_t altstack_flags;
     bool force_iret;             /* return to user with iretq (all registers restored) */
+    struct restart_block restart; /* the thread's own; syscall/restart.c */
+    bool restart_forbidden;      /* the running call's EINTR is never restarted (syscall_forbid_restart) */
+    /* Set when the thread leaves its process at exit (proc NULL): the pid
+     * its last acts are done for (the address space's teardown detaching
+     * System V shared memory sets shm_lpid to it, as Linux). */
+    int32_t exit_pid;
 };
 
 /* Turns the boot context into the thread "main" and creates the idle thread.
