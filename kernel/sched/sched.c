@@ -245,8 +245,13 @@ static void finish_switch(struct thread *prev)
         thread_free(prev);
         return;
     }
+    if (list_empty(&prev->exit_wq.waiters))
+        return;
     while (!list_empty(&prev->exit_wq.waiters))
         wake_locked(list_first_entry(&prev->exit_wq.waiters, struct thread, wait_link));
+    /* The switch armed the timer before these joiners were runnable: one
+     * that may run only here needs this CPU's slice to end. */
+    rearm_timer_locked();
 }
 
 /* Picks the next thread and switches to it.  sched_lock held, interrupts off. */
@@ -758,6 +763,7 @@ int sched_set_affinity(struct thread *t, uint64_t mask)
         force_resched_locked(percpu_of(t->cpu)); /* its CPU puts it back in the run queue */
     else if (t->state == THREAD_RUNNABLE)
         place_locked(t); /* waiting: an allowed CPU must come for it */
+    rearm_timer_locked(); /* if that CPU is this busy one, its slice must end */
     spin_unlock_irqrestore(&sched_lock, flags);
     if (t == current && !(mask >> this_cpu()->index & 1))
         sched_yield();
