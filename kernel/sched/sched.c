@@ -32,9 +32,11 @@
 static spinlock_t sched_lock = SPINLOCK_INIT_RANKED(LOCK_RANK_SCHED);
 static struct list_head run_queue = LIST_HEAD_INIT(run_queue);     /* runnable threads, FIFO */
 static struct list_head sleep_list = LIST_HEAD_INIT(sleep_list);   /* threads with a deadline, sorted */
-/* This CPU's scheduler state (struct percpu): the running thread, its idle
- * thread, "switch at the next preemption point", its timer's deadline. */
-#define current (this_cpu()->cpu_current)
+/* This CPU's scheduler state (struct percpu): the running thread (read in
+ * one instruction, so valid with interrupts on; set only in a switch), its
+ * idle thread, "switch at the next preemption point", its timer's deadline
+ * (these three only with interrupts off). */
+#define current (percpu_current())
 #define idle_thread (this_cpu()->cpu_idle)
 #define need_resched (this_cpu()->cpu_need_resched)
 #define timer_deadline (this_cpu()->cpu_timer_deadline)
@@ -281,7 +283,7 @@ static void schedule_locked(void)
         next->slice_end = now + slice_of(next);
         stats.context_switches++;
         this_cpu()->cpu_switches++;
-        current = next;
+        this_cpu()->cpu_current = next;
         rearm_timer_locked();
         thread_switch_out(prev);
         prev = context_switch(prev, next);
@@ -673,7 +675,7 @@ int sched_init(void)
 {
     thread_init_fields(&boot_thread, "main");
     boot_thread.state = THREAD_RUNNING;
-    current = &boot_thread;
+    this_cpu()->cpu_current = &boot_thread;
     stats.threads = 1;
     /* The idle thread never waits in the run queue: it runs when no other
      * thread may. */
@@ -742,7 +744,7 @@ __noreturn void sched_run_cpu(struct thread *idle)
     irq_disable();
     spin_lock(&sched_lock);
     idle_thread = idle;
-    current = idle;
+    this_cpu()->cpu_current = idle;
     timer_deadline = UINT64_MAX;
     idle->state = THREAD_RUNNING;
     idle->cpu = this_cpu()->index;
