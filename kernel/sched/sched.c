@@ -327,6 +327,18 @@ void sched_preempt_point(void)
     }
 }
 
+void sched_preempt_point_syscall(void)
+{
+    /* A hint read with interrupts on (on another CPU after a migration, whose
+     * switch to this thread cleared it anyway): the common case costs one
+     * load, not the interrupt flag's two changes, on every system call. */
+    if (!__atomic_load_n(&this_cpu()->cpu_need_resched, __ATOMIC_RELAXED))
+        return;
+    irq_disable();
+    sched_preempt_point();
+    irq_enable();
+}
+
 /* How long the idle thread polls before it halts. */
 #define IDLE_POLL_NS 50000
 

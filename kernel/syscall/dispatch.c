@@ -59,9 +59,7 @@ uint64_t syscall_handler(struct trap_frame *tf)
      * the next interrupt; in user mode that may come only at the end of a
      * slice, or never when no timer is armed.  Take it now, before the
      * signals, which a thread switched out here may receive meanwhile. */
-    irq_disable();
-    sched_preempt_point();
-    irq_enable();
+    sched_preempt_point_syscall();
     while (signal_pending(self))
         if (!signal_deliver(tf))
             break;
