@@ -103,7 +103,7 @@ fi
 # to each CPU, shares counters, futexes and pages across them, and moves a
 # running thread around.  Its status is init's, so QEMU's.  Seconds when
 # idle; the timeout only bounds a hang (it once hung in pthread_join about
-# one boot in 50: two CPUs' first futex calls raced to set up the futex
+# one boot in 70: two CPUs' first futex calls raced to set up the futex
 # hash; docs/architecture.md, "Several CPUs").
 qemu_boot 300 "$work/smp.log" -smp 4 -m 64 -kernel "$kernel" -initrd "$abi" -append "init=/abi/smp"
 rc=$?
