@@ -13,6 +13,7 @@
 #include <arch/tlb.h>
 #include <fs/kernel_api.h>
 #include <kernel/random.h>
+#include <proc/futex.h>
 #include <proc/process.h>
 #include <arch/ioapic.h>
 #include <arch/lapic.h>
@@ -299,6 +300,7 @@ void kmain(void)
         panic("out of memory setting up FPU state");
     syscall_arch_init();
     random_init();
+    futex_init(); /* before a second CPU may enter it */
     sched_start_preemption();
     irq_enable();
     start_other_cpus();

@@ -91,17 +91,22 @@ struct futex_bucket {
 };
 
 static struct futex_bucket buckets[FUTEX_BUCKETS];
-static bool buckets_ready;
+
+/* At boot, before a second CPU or a user thread exists.  The buckets were
+ * once set up by whichever futex call came first; with several CPUs two
+ * first calls raced, and the later one emptied a bucket the earlier had
+ * already queued a waiter in: that waiter was never woken (issue 14's hang
+ * of the 4-CPU boot, pthread_join waiting for good). */
+void futex_init(void)
+{
+    for (int i = 0; i < FUTEX_BUCKETS; i++) {
+        buckets[i].lock = (spinlock_t)SPINLOCK_INIT;
+        list_init(&buckets[i].waiters);
+    }
+}
 
 static struct futex_bucket *bucket_of(struct futex_key k)
 {
-    if (!buckets_ready) { /* first use happens long after boot, from one thread */
-        for (int i = 0; i < FUTEX_BUCKETS; i++) {
-            buckets[i].lock = (spinlock_t)SPINLOCK_INIT;
-            list_init(&buckets[i].waiters);
-        }
-        buckets_ready = true;
-    }
     uint64_t h = (k.addr >> 2) ^ ((uint64_t)k.space >> 6);
     h ^= h >> 17;
     return &buckets[h % FUTEX_BUCKETS];

@@ -32,9 +32,11 @@
 static spinlock_t sched_lock = SPINLOCK_INIT_RANKED(LOCK_RANK_SCHED);
 static struct list_head run_queue = LIST_HEAD_INIT(run_queue);     /* runnable threads, FIFO */
 static struct list_head sleep_list = LIST_HEAD_INIT(sleep_list);   /* threads with a deadline, sorted */
-/* This CPU's scheduler state (struct percpu): the running thread, its idle
- * thread, "switch at the next preemption point", its timer's deadline. */
-#define current (this_cpu()->cpu_current)
+/* This CPU's scheduler state (struct percpu): the running thread (read in
+ * one instruction, so valid with interrupts on; set only in a switch), its
+ * idle thread, "switch at the next preemption point", its timer's deadline
+ * (these three only with interrupts off). */
+#define current (percpu_current())
 #define idle_thread (this_cpu()->cpu_idle)
 #define need_resched (this_cpu()->cpu_need_resched)
 #define timer_deadline (this_cpu()->cpu_timer_deadline)
@@ -245,8 +247,13 @@ static void finish_switch(struct thread *prev)
         thread_free(prev);
         return;
     }
+    if (list_empty(&prev->exit_wq.waiters))
+        return;
     while (!list_empty(&prev->exit_wq.waiters))
         wake_locked(list_first_entry(&prev->exit_wq.waiters, struct thread, wait_link));
+    /* The switch armed the timer before these joiners were runnable: one
+     * that may run only here needs this CPU's slice to end. */
+    rearm_timer_locked();
 }
 
 /* Picks the next thread and switches to it.  sched_lock held, interrupts off. */
@@ -276,7 +283,7 @@ static void schedule_locked(void)
         next->slice_end = now + slice_of(next);
         stats.context_switches++;
         this_cpu()->cpu_switches++;
-        current = next;
+        this_cpu()->cpu_current = next;
         rearm_timer_locked();
         thread_switch_out(prev);
         prev = context_switch(prev, next);
@@ -318,6 +325,18 @@ void sched_preempt_point(void)
             stats.preemptions++;
         schedule();
     }
+}
+
+void sched_preempt_point_syscall(void)
+{
+    /* A hint read with interrupts on (on another CPU after a migration, whose
+     * switch to this thread cleared it anyway): the common case costs one
+     * load, not the interrupt flag's two changes, on every system call. */
+    if (!__atomic_load_n(&this_cpu()->cpu_need_resched, __ATOMIC_RELAXED))
+        return;
+    irq_disable();
+    sched_preempt_point();
+    irq_enable();
 }
 
 /* How long the idle thread polls before it halts. */
@@ -668,7 +687,7 @@ int sched_init(void)
 {
     thread_init_fields(&boot_thread, "main");
     boot_thread.state = THREAD_RUNNING;
-    current = &boot_thread;
+    this_cpu()->cpu_current = &boot_thread;
     stats.threads = 1;
     /* The idle thread never waits in the run queue: it runs when no other
      * thread may. */
@@ -737,7 +756,7 @@ __noreturn void sched_run_cpu(struct thread *idle)
     irq_disable();
     spin_lock(&sched_lock);
     idle_thread = idle;
-    current = idle;
+    this_cpu()->cpu_current = idle;
     timer_deadline = UINT64_MAX;
     idle->state = THREAD_RUNNING;
     idle->cpu = this_cpu()->index;
@@ -758,6 +777,7 @@ int sched_set_affinity(struct thread *t, uint64_t mask)
         force_resched_locked(percpu_of(t->cpu)); /* its CPU puts it back in the run queue */
     else if (t->state == THREAD_RUNNABLE)
         place_locked(t); /* waiting: an allowed CPU must come for it */
+    rearm_timer_locked(); /* if that CPU is this busy one, its slice must end */
     spin_unlock_irqrestore(&sched_lock, flags);
     if (t == current && !(mask >> this_cpu()->index & 1))
         sched_yield();

@@ -9,6 +9,7 @@
 #include <proc/process.h>
 #include <proc/signal.h>
 #include <proc/uthread.h>
+#include <sched/sched.h>
 #include <syscall/syscall.h>
 
 static uint64_t logged[SYSCALL_MAX / 64 + 1]; /* numbers already reported as unsupported */
@@ -57,6 +58,12 @@ uint64_t syscall_handler(struct trap_frame *tf)
     uint64_t nr = tf->rax;
     self->force_iret = false;
     syscall_dispatch(tf);
+    /* A switch asked for while the call held a spinlock (another CPU moving
+     * this thread away with sched_setaffinity, a wake-up's IPI) waited for
+     * the next interrupt; in user mode that may come only at the end of a
+     * slice, or never when no timer is armed.  Take it now, before the
+     * signals, which a thread switched out here may receive meanwhile. */
+    sched_preempt_point_syscall();
     while (signal_pending(self))
         if (!signal_deliver(tf))
             break;

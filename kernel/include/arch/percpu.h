@@ -44,12 +44,28 @@ struct percpu {
 #define PERCPU_PREEMPT_COUNT 24
 
 /* This CPU's area.  Volatile: a thread that slept may wake on another CPU,
- * so the compiler must not reuse an earlier result.  Reads GS:16; clobbers nothing. */
+ * so the compiler must not reuse an earlier result.  With interrupts on the
+ * area may stop being this CPU's right after the load (a preemption moves
+ * the thread): only fields that say so may be used that way.  Reads GS:16;
+ * clobbers nothing. */
 static inline struct percpu *this_cpu(void)
 {
     struct percpu *p;
     __asm__ volatile("movq %%gs:16, %0" : "=r"(p));
     return p;
+}
+
+/* This CPU's running thread: the calling thread itself, whatever CPU it is
+ * on.  One %gs-relative load: this_cpu()->cpu_current takes two, and a
+ * thread preempted between them (interrupts on) and resumed on another CPU
+ * would read the thread now running on the CPU it left (a new thread once
+ * called kmain's thread's NULL entry function that way, -smp 4).  Clobbers
+ * nothing. */
+static inline struct thread *percpu_current(void)
+{
+    struct thread *t;
+    __asm__ volatile("movq %%gs:%c1, %0" : "=r"(t) : "i"(offsetof(struct percpu, cpu_current)));
+    return t;
 }
 
 /* The preempt count, changed by one instruction each so that an interrupt

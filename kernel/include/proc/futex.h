@@ -15,6 +15,8 @@ struct mm;
 #define FUTEX_OWNER_DIED 0x40000000u /* its owner ended holding it (robust lists) */
 #define FUTEX_TID_MASK 0x3fffffffu   /* the owner's tid */
 
+/* Sets up the hash buckets; once, at boot, before other CPUs start. */
+void futex_init(void);
 /* Wakes up to n waiters on the word at uaddr of mm, as a shared futex.
  * Returns how many were woken. */
 int futex_wake_address(struct mm *mm, uint64_t uaddr, int n);

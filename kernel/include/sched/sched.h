@@ -141,6 +141,10 @@ void sched_sleep_ns(uint64_t ns);
 /* Called at the end of every interrupt (interrupts off): switches thread if
  * the handler asked for it and no spinlock is held. */
 void sched_preempt_point(void);
+/* The same on the way back to user mode from a system call (interrupts on):
+ * a switch asked for while the call held a spinlock is taken now, not at the
+ * next interrupt. */
+void sched_preempt_point_syscall(void);
 
 /* Wait queues.  The caller holds `lock` (taken with spin_lock_irqsave into
  * *flags) which protects the condition it waits for; the call atomically
