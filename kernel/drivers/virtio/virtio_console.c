@@ -4,8 +4,8 @@
  * Queues: port 0 uses 0/1, the control channel 2/3, port n >= 1 uses
  * 2n+2 (receive) and 2n+3 (transmit).  Control messages (8-byte header, a
  * name follows PORT_NAME) are handled by the thread "virtio-console", and at
- * probe until the device's first burst is handled, so the ports QEMU
- * announces exist before init starts.
+ * probe until the device has answered all the driver sent, so the ports
+ * QEMU announces exist before init starts (con_probe).
  *
  * Host connects and disconnects arrive on the control queue, the bytes of
  * the clients on the ports' receive queues; con_sync() (below) drains them
@@ -62,7 +62,7 @@ struct ctl_msg {
 #define CTL_RX_BUFS 32
 #define CTL_TX_BUFS 8
 #define CTL_BUF_SIZE 512 /* 8 to a page */
-#define CTL_SEND_TIMEOUT_NS (30ull * NSEC_PER_SEC) /* no free control buffer in this long: the device is dead */
+#define CTL_SEND_TIMEOUT_NS (30ull * NSEC_PER_SEC) /* a control message not taken in this long: the device is dead */
 
 struct cbuf {
     uint8_t *data;
@@ -178,33 +178,65 @@ static void ctx_done(struct virtq *vq)
     spin_unlock_irqrestore(&vq->lock, flags);
 }
 
-/* Sends a control message, waiting for a free buffer.  The wait is bounded:
- * open(2) of a port comes here holding the namespace lock (vfs_ns_lock),
- * so a device that stops taking control messages must not hold up every
- * path lookup for good; it is declared broken instead, as a disk that does
- * not answer is (docs/architecture.md, "Sleeps"). */
-static void ctl_send(struct console *c, uint32_t id, uint16_t event, uint16_t value)
+/* Waits until the device has taken a control message back (all: every
+ * one sent so far), putting the buffers it took on ctx_free; false if that
+ * did not happen within CTL_SEND_TIMEOUT_NS.  The wait is bounded: open(2)
+ * of a port comes to ctl_send holding the namespace lock (vfs_ns_lock), so
+ * a device that stops taking control messages must not hold up every path
+ * lookup for good; it is declared broken instead (ctl_timed_out), as a disk
+ * that does not answer is (docs/architecture.md, "Sleeps").  ctx->lock
+ * held. */
+static bool ctx_wait_locked(struct console *c, bool all)
 {
     struct virtq *vq = c->ctx;
     uint64_t deadline = clock_monotonic_ns() + CTL_SEND_TIMEOUT_NS;
-    bool timed_out = false;
-    uint64_t flags = spin_lock_irqsave(&vq->lock);
     for (;;) {
         reclaim_sent(vq, &c->ctx_free);
-        if (!list_empty(&c->ctx_free) || virtio_is_broken(c->dev))
-            break;
-        if (waitq_wait_locked(&c->ctx_wq, &vq->lock, deadline) == -ETIMEDOUT) {
-            timed_out = true;
-            break;
-        }
+        /* every buffer is either on ctx_free or with the device */
+        bool done = all ? vq->num_free == vq->size : !list_empty(&c->ctx_free);
+        if (done || virtio_is_broken(c->dev))
+            return true;
+        if (waitq_wait_locked(&c->ctx_wq, &vq->lock, deadline) == -ETIMEDOUT)
+            return false;
     }
-    if (!timed_out && !virtio_is_broken(c->dev)) {
+}
+
+/* After a ctx_wait_locked that timed out, without ctx->lock. */
+static void ctl_timed_out(struct console *c)
+{
+    if (!virtio_check(c->dev))
+        virtio_mark_broken(c->dev, "control message not taken within 30 s");
+}
+
+/* Sends a control message, waiting for a free buffer. */
+static void ctl_send(struct console *c, uint32_t id, uint16_t event, uint16_t value)
+{
+    struct virtq *vq = c->ctx;
+    uint64_t flags = spin_lock_irqsave(&vq->lock);
+    bool room = ctx_wait_locked(c, false);
+    if (room && !virtio_is_broken(c->dev)) {
         struct ctl_msg m = {id, event, value};
         send_buf(vq, &c->ctx_free, &m, sizeof m);
     }
     spin_unlock_irqrestore(&vq->lock, flags);
-    if (timed_out && !virtio_check(c->dev))
-        virtio_mark_broken(c->dev, "control message not taken within 30 s");
+    if (!room)
+        ctl_timed_out(c);
+}
+
+/* Waits until the device has taken every control message sent.  A device
+ * answers a message before it gives its buffer back (QEMU's virtio-serial
+ * pushes the answers to the receive queue, then the buffer), so the answers
+ * are in the control receive queue then: x86 shows the device's stores to
+ * every CPU in the order they were made, and an interrupt on another CPU
+ * that took the buffer back did so under ctx->lock, which orders it before
+ * our look at the receive queue. */
+static void ctl_wait_all_taken(struct console *c)
+{
+    uint64_t flags = spin_lock_irqsave(&c->ctx->lock);
+    bool taken = ctx_wait_locked(c, true);
+    spin_unlock_irqrestore(&c->ctx->lock, flags);
+    if (!taken)
+        ctl_timed_out(c);
 }
 
 static void con_sync(struct console *c);
@@ -1008,10 +1040,16 @@ static int con_probe(struct virtio_dev *d)
     }
     virtio_driver_ok(d);
     ctl_send(c, 0xffffffffu, CTL_DEVICE_READY, 1);
-    /* QEMU answers DEVICE_READY and PORT_READY at once (inside the notify),
-     * so handling until the control queue is quiet names every port now. */
-    while (ctl_process(c) > 0)
-        ;
+    /* The device answers DEVICE_READY with a PORT_ADD per port, and our
+     * PORT_READY for a port with its name, but not necessarily within the
+     * notify: QEMU's virtio-pci hands notifies to its main loop (ioeventfd,
+     * emulated under TCG too) and the notify returns at once.  So each round
+     * waits until the device has taken all we sent, then handles its
+     * answers, until a round finds none: every port is named before init
+     * starts (the vtpm and aproxy open theirs at once). */
+    do
+        ctl_wait_all_taken(c);
+    while (ctl_process(c) > 0);
     struct thread *t = kthread_create("virtio-console", ctl_thread, c);
     if (!t)
         return -ENOMEM;

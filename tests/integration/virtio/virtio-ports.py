@@ -8,7 +8,8 @@ byte lost or reordered), a disconnect (the guest sees EOF, EPIPE, EAGAIN and a
 quiet poll), a reconnect (the guest's poll wakes) and a second echo, then a
 third client that sends while the guest has the port closed: the bytes wait
 for the guest's next open (the guest side stays open to the host).
-Prints PASS/FAIL lines; the guest's own lines are relayed.  The machine kind
+Prints PASS/FAIL lines; the guest's own lines are relayed.  The kernel's
+log must show the port named before init starts.  The machine kind
 is MACHINE_KIND (microvm by default; q35 or pc use virtio-serial-pci:
 apps/image/qemu-machine.sh), which names the tests off microvm, with
 MACHINE_CPUS vCPUs (1 by default; with several, all must come up)."""
@@ -38,8 +39,8 @@ qemu = subprocess.Popen(
     ["timeout", "--kill-after=5", "120", "qemu-system-x86_64"] + machine_sh_lines("args", machine) +
     ["-smp", str(cpus), "-cpu", "max", "-m", "64", "-no-reboot", "-nographic", "-monitor", "none",
      "-serial", "file:" + log_path, "-device", "isa-debug-exit,iobase=0xf4,iosize=4", "-kernel", kernel,
-     # loglevel=5 (notices) shows the kernel's `smp:` line, which quiet hides
-     "-initrd", cpio, "-append", "loglevel=5" if cpus > 1 else "quiet"] +
+     # loglevel=6 (information) shows the kernel's `smp:` line and when the port got its name
+     "-initrd", cpio, "-append", "loglevel=6"] +
     machine_sh_lines("devices", machine, "-global", "virtio-mmio.force-legacy=false",
                      "-chardev", "socket,id=c0,host=127.0.0.1,port=%d,server=on,wait=off" % port,
                      "-device", "virtio-serial-device", "-device", "virtserialport,chardev=c0,name=org.nutshell.test"),
@@ -111,6 +112,12 @@ for line in log.splitlines():
     line = re.sub(r"^\[ *[0-9.]+\] ", "", line)
     if re.match(r"^(PASS|FAIL) ", line):
         print(line[:5] + tag + line[5:])
+# the driver names every port before init starts (virtio_console.c, con_probe): the
+# port's name is in the log before the last line before init, which follows the probes
+named = log.find("is /dev/port/org.nutshell.test")
+init_starts = log.find("for user space (initramfs unpacked, devices up)")
+result(suite + "/port-named-before-init", 0 <= named < init_starts,
+       "no name in the log" if named < 0 else "named after init started")
 result(suite + "/port-boot-powered-off", rc == 1, "QEMU status %d" % rc)
 if cpus > 1:
     up = "smp: %d of %d CPUs up" % (cpus, cpus)
