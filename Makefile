@@ -71,8 +71,10 @@ deps:
 	    || { echo "deps: apt-get install failed for$$missing"; exit 1; }; \
 	fi
 
+# The build runs as many jobs as there are CPUs unless make was given -j.
 test: deps
-	@$(MAKE) --no-print-directory all $(TEST_PREREQS)
+	@case " $$MAKEFLAGS" in *" -j"*) j= ;; *) j=-j$$(nproc) ;; esac; \
+	$(MAKE) $$j --no-print-directory all $(TEST_PREREQS)
 	@TEST_ALONE="$(TEST_ALONE)" TEST_SLOW="$(TEST_SLOW)" tests/run-suites.sh $(TEST_SUITES)
 
 # `make run`: the service VM on the console.  Fragments append to RUN_PREREQS
