@@ -11,7 +11,10 @@
 # time is the budget.  Each one's output is held until it ends, then printed
 # whole under its name, so the log reads as a serial run's would, in the
 # order the suites end.  TEST_JOBS=1 runs them one after another in the order
-# given, their output shown as it comes (as is a lone suite's).
+# given, their output shown as it comes (as is a lone suite's).  So suites
+# must not clash when they run at once: scratch files in a mktemp directory,
+# ports picked at random and picked again when taken, no file under build/
+# that another suite writes too.
 #
 # TEST_ALONE names suites (space-separated) that must not share the machine
 # with another suite: those that keep more than one core busy and whose
