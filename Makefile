@@ -11,12 +11,17 @@ BUILD         := build
 
 # Debian packages needed to build, run and test.  Fragments append.
 DEPS_PKGS := make gcc clang binutils qemu-system-x86 cpio musl-tools musl-dev \
-             libclang-rt-14-dev llvm
+             libclang-rt-14-dev llvm procps
 
 # Executable test suites run by `make test` (tests/run-suites.sh).  Fragments append.
 TEST_SUITES :=
 # Things `make test` builds before running suites.  Fragments append.
 TEST_PREREQS :=
+# Suites that must not run beside another one, and suites that take a minute
+# or more (tests/run-suites.sh says why it asks).  Fragments append.
+# TEST_JOBS (default: the CPU count) suites run at once; TEST_JOBS=1, in turn.
+TEST_ALONE :=
+TEST_SLOW  :=
 # Things `make all` builds.  Fragments append.
 ALL_TARGETS :=
 # What `make run` needs built, and extra QEMU arguments for it.  Fragments append.
@@ -66,9 +71,11 @@ deps:
 	    || { echo "deps: apt-get install failed for$$missing"; exit 1; }; \
 	fi
 
+# The build runs as many jobs as there are CPUs unless make was given -j.
 test: deps
-	@$(MAKE) --no-print-directory all $(TEST_PREREQS)
-	@tests/run-suites.sh $(TEST_SUITES)
+	@case " $$MAKEFLAGS" in *" -j"*) j= ;; *) j=-j$$(nproc) ;; esac; \
+	$(MAKE) $$j --no-print-directory all $(TEST_PREREQS)
+	@TEST_ALONE="$(TEST_ALONE)" TEST_SLOW="$(TEST_SLOW)" tests/run-suites.sh $(TEST_SUITES)
 
 # `make run`: the service VM on the console.  Fragments append to RUN_PREREQS
 # and RUN_ARGS (initrd, devices); RUN_CMDLINE is the kernel command line.

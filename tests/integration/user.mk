@@ -78,3 +78,4 @@ $(USER_SUITE): tests/integration/user/user-boot.sh $(KERNEL_ELF) $(USER_OUT)/abi
 	@chmod +x $@
 TEST_SUITES  += $(USER_SUITE)
 TEST_PREREQS += $(USER_SUITE)
+TEST_SLOW    += $(USER_SUITE)

@@ -40,6 +40,7 @@ $(eval $(call stress_suite,soak,7200))
 
 TEST_SUITES  += $(STRESS_OUT)/stress-boot
 TEST_PREREQS += $(STRESS_OUT)/stress-boot
+TEST_SLOW    += $(STRESS_OUT)/stress-boot
 
 .PHONY: soak
 soak: deps
