@@ -100,14 +100,14 @@ static int write_slot(struct state_store *st, int slot, uint64_t seq,
     }
     struct slot_header h = {.cipher = cipher, .seq = seq, .payload_len = (uint32_t)sealed_len};
     state_sha256(st->io_buf, sealed_len, h.payload_sha256);
-    uint8_t sector[STATE_SECTOR];
-    slot_header_encode(&h, sector);
+    /* The header region sits right before the payload in slot_buf, so the
+     * whole slot goes out in one write and one flush (state_store.h says
+     * why that order-free commit is safe). */
+    memset(st->slot_buf, 0, STATE_REGION);
+    slot_header_encode(&h, st->slot_buf);
     memcpy(tag, h.digest, STATE_SHA256_LEN);
-
     uint64_t base = st->sb.slot_offset[slot];
-    if (write_at(st, st->io_buf, sealed_len, base + STATE_REGION) < 0 || sync_fd(st) < 0)
-        return -1;
-    if (write_at(st, sector, sizeof(sector), base) < 0 || sync_fd(st) < 0)
+    if (write_at(st, st->slot_buf, STATE_REGION + sealed_len, base) < 0 || sync_fd(st) < 0)
         return -1;
     return 0;
 }
@@ -173,16 +173,18 @@ static int new_layout(struct state_store *st, uint64_t slot_size)
     return 0;
 }
 
-/* The payload staging buffers, sized for the layout in st->sb: io_buf holds
- * the stored (sealed) bytes, plain_buf the records in the clear.  Allocated
- * once, not per commit: a commit is then no mmap and munmap of a megabyte. */
+/* The staging buffers, sized for the layout in st->sb: slot_buf holds a
+ * whole slot as stored (its header region, then at io_buf the sealed
+ * payload), plain_buf the records in the clear.  Allocated once, not per
+ * commit: a commit is then no mmap and munmap of a megabyte. */
 static int alloc_buffers(struct state_store *st)
 {
-    free(st->io_buf);
+    free(st->slot_buf);
     free(st->plain_buf);
-    st->io_buf = malloc(state_payload_capacity(&st->sb));
+    st->slot_buf = malloc(STATE_REGION + (size_t)state_payload_capacity(&st->sb));
+    st->io_buf = st->slot_buf ? st->slot_buf + STATE_REGION : NULL;
     st->plain_buf = malloc(state_payload_capacity(&st->sb));
-    if (st->io_buf && st->plain_buf)
+    if (st->slot_buf && st->plain_buf)
         return 0;
     log_error("state: out of memory");
     return -1;
@@ -257,22 +259,27 @@ static enum state_check read_header(struct state_store *st, int i, struct slot_h
     return slot_header_decode(sector, state_payload_capacity(&st->sb), h);
 }
 
-/* Loads slot `i` described by `h` into st->blobs; false if the payload fails
- * its checksum, its cipher, or its record structure.  *sealed is set when it
- * failed to unseal (a state that must never be formatted over). */
-static bool load_slot(struct state_store *st, int i, const struct slot_header *h, const char **why,
-                      bool *sealed)
+enum slot_load {
+    SLOT_LOADED,
+    SLOT_TORN,     /* the payload is not the one its header names */
+    SLOT_BAD,      /* unreadable, or whole but malformed */
+    SLOT_SEALED,   /* whole, but does not unseal: never formatted over */
+};
+
+/* Loads slot `i` described by `h` into st->blobs; *why says what failed. */
+static enum slot_load load_slot(struct state_store *st, int i, const struct slot_header *h,
+                                const char **why)
 {
     uint32_t cap = state_payload_capacity(&st->sb);
     if (read_at(st->fd, st->io_buf, h->payload_len, st->sb.slot_offset[i] + STATE_REGION) < 0) {
         *why = "payload unreadable";
-        return false;
+        return SLOT_BAD;
     }
     uint8_t sha[STATE_SHA256_LEN];
     state_sha256(st->io_buf, h->payload_len, sha);
     if (memcmp(sha, h->payload_sha256, sizeof(sha))) {
         *why = "payload checksum mismatch";
-        return false;
+        return SLOT_TORN;
     }
     uint8_t *plain = st->plain_buf;
     size_t plain_len;
@@ -281,14 +288,13 @@ static bool load_slot(struct state_store *st, int i, const struct slot_header *h
                                          &plain_len);
     if (us != UNSEAL_OK) {
         *why = unseal_status_str(us);
-        *sealed = true;
-        return false;
+        return SLOT_SEALED;
     }
     struct blob_ref refs[BLOB_COUNT];
     if (!state_payload_decode(plain, plain_len, refs)) {
         memset(plain, 0, plain_len);
         *why = "payload records malformed";
-        return false;
+        return SLOT_BAD;
     }
     for (int b = 0; b < BLOB_COUNT; b++) {
         st->blobs[b].present = refs[b].present;
@@ -299,13 +305,13 @@ static bool load_slot(struct state_store *st, int i, const struct slot_header *h
             if (!st->blobs[b].data) {
                 memset(plain, 0, plain_len);
                 *why = "out of memory";
-                return false;
+                return SLOT_BAD;
             }
             memcpy(st->blobs[b].data, refs[b].data, refs[b].len);
         }
     }
     memset(plain, 0, plain_len);
-    return true;
+    return SLOT_LOADED;
 }
 
 static bool holds_blobs(const struct state_store *st)
@@ -335,16 +341,27 @@ static int load(struct state_store *st, bool seal_existing)
         return -1;
     }
     const char *why = "";
-    bool sealed = false;
-    if (!load_slot(st, best, &h[best], &why, &sealed)) {
-        if (sealed) {
-            log_error("state: %s slot %d (seq %llu, cipher %s): %s; refusing to start, and not "
-                      "formatting over it", st->path, best, (unsigned long long)h[best].seq,
-                      state_cipher_name(h[best].cipher), why);
-            return -2;
-        }
-        /* A commit syncs the payload before writing its header, so the newest
-         * valid header always has a whole payload: this is corruption. */
+    enum slot_load r = load_slot(st, best, &h[best], &why);
+    int other = best ^ 1;
+    if (r == SLOT_TORN && c[other] == STATE_OK) {
+        /* A commit writes header and payload together and acknowledges
+         * them only after its flush, so a power cut may leave the header
+         * on the medium without the whole payload.  That commit was never
+         * acknowledged: the other slot holds the last one that was. */
+        log_info("state: %s slot %d (seq %llu): %s (a commit cut short, or damage); using slot "
+                 "%d (seq %llu)", st->path, best, (unsigned long long)h[best].seq, why, other,
+                 (unsigned long long)h[other].seq);
+        best = other;
+        other = best ^ 1;
+        r = load_slot(st, best, &h[best], &why);
+    }
+    if (r == SLOT_SEALED) {
+        log_error("state: %s slot %d (seq %llu, cipher %s): %s; refusing to start, and not "
+                  "formatting over it", st->path, best, (unsigned long long)h[best].seq,
+                  state_cipher_name(h[best].cipher), why);
+        return -2;
+    }
+    if (r != SLOT_LOADED) {
         log_error("state: %s slot %d (seq %llu) is corrupt: %s", st->path, best,
                   (unsigned long long)h[best].seq, why);
         return -1;
@@ -360,7 +377,6 @@ static int load(struct state_store *st, bool seal_existing)
         }
         log_info("state: %s is unsealed; --seal-existing: sealing it now", st->path);
     }
-    int other = best ^ 1;
     if (c[other] != STATE_OK && c[other] != STATE_BLANK)
         log_info("state: slot %d header %s (interrupted commit or damage); using slot %d",
                  other, state_check_str(c[other]), best);
@@ -474,9 +490,9 @@ int state_store_open(struct state_store *st, const char *path, const struct stat
 void state_store_close(struct state_store *st)
 {
     free_blobs(st);
-    free(st->io_buf);
+    free(st->slot_buf);
     free(st->plain_buf);
-    st->io_buf = st->plain_buf = NULL;
+    st->slot_buf = st->io_buf = st->plain_buf = NULL;
     if (st->fd >= 0)
         close(st->fd);
     st->fd = -1;

@@ -1,10 +1,15 @@
 /* The crash-safe state store: libtpms's blobs in one file or block device.
  *
  * Two slots alternate.  A commit writes the whole blob set into the slot not
- * holding the current state: payload first, fsync, then the slot header with
- * the next sequence number and the payload's SHA-256, fsync.  The newest slot
- * with a valid header therefore always has a complete payload, unless the
- * medium itself was corrupted, which the payload checksum detects. */
+ * holding the current state, the slot header (next sequence number, the
+ * payload's SHA-256) and the payload in one write, then one fsync, and only
+ * then is it acknowledged.  A crash before the fsync may leave any part of
+ * that write on the medium (a device may reorder it), so a load takes the
+ * newest slot whose header and payload both check out: if the newest
+ * header's payload does not match it, that commit was cut short and never
+ * acknowledged, and the other slot holds the last one that was.  One fsync,
+ * not one after the payload and one after the header: commits sit on the
+ * path of TPM2_Startup, which Linux gives 0.75 s (docs/vtpm.md, "Commit"). */
 #ifndef VTPM_STATE_STORE_H
 #define VTPM_STATE_STORE_H
 
@@ -39,7 +44,8 @@ struct state_store {
      * (rollback.h); a failure fails the commit.  NULL: none. */
     int (*anchor)(uint64_t seq, const uint8_t tag[STATE_SHA256_LEN]);
     struct state_blob_buf blobs[BLOB_COUNT];
-    uint8_t *io_buf;     /* stored payload staging, state_payload_capacity() bytes */
+    uint8_t *slot_buf;   /* a slot as stored: its header region, then the payload */
+    uint8_t *io_buf;     /* slot_buf's payload part, state_payload_capacity() bytes */
     uint8_t *plain_buf;  /* the same in the clear; wiped after each use */
     int64_t fault_budget; /* bytes left before a simulated power cut; <0: off */
 };

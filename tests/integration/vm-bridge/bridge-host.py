@@ -256,18 +256,37 @@ def qemu_with_tpm(sock, *extra, monitor_input=""):
     return r.returncode, r.stdout + r.stderr
 
 
+def stop_all(*procs):
+    for p in procs:
+        if p:
+            p.terminate()
+            p.wait()
+
+
+def vtpm_argv(work, tag):
+    return [VTPM, "--server", f"type=unixio,path={work}/{tag}d.sock", "--ctrl",
+            f"type=unixio,path={work}/{tag}c.sock", "--state", f"{work}/{tag}state.img"]
+
+
+def start_vtpm_and_bridge(work, tag):
+    """A vtpm on this host and a bridge to it listening on work/TAG.sock:
+    (vtpm, bridge); bridge is None (and a failure reported) if the vtpm did
+    not start."""
+    vtpm = start(vtpm_argv(work, tag), f"{work}/{tag}vtpm.log")
+    if not wait_for(f"{work}/{tag}c.sock"):
+        result(f"{tag}-setup", False, open(f"{work}/{tag}vtpm.log").read())
+        return vtpm, None
+    bridge = start([BRIDGE, "--listen", f"{work}/{tag}.sock", "--vtpm-data", f"{work}/{tag}d.sock",
+                    "--vtpm-ctrl", f"{work}/{tag}c.sock", "--verbose"], f"{work}/{tag}bridge.log")
+    wait_for(f"{work}/{tag}.sock")
+    return vtpm, bridge
+
+
 def migration(work):
-    vtpm = start([VTPM, "--server", f"type=unixio,path={work}/d.sock", "--ctrl",
-                  f"type=unixio,path={work}/c.sock", "--state", f"{work}/state.img"],
-                 work + "/vtpm.log")
-    bridge = None
+    vtpm, bridge = start_vtpm_and_bridge(work, "m")
     try:
-        if not wait_for(work + "/c.sock"):
-            result("migration-setup", False, open(work + "/vtpm.log").read())
+        if not bridge:
             return
-        bridge = start([BRIDGE, "--listen", work + "/m.sock", "--vtpm-data", work + "/d.sock",
-                        "--vtpm-ctrl", work + "/c.sock"], work + "/mbridge.log")
-        wait_for(work + "/m.sock")
         # The monitor reads its commands one by one; `quit` ends QEMU.
         rc, out = qemu_with_tpm(work + "/m.sock",
                                 monitor_input='migrate "exec:cat >/dev/null"\ninfo migrate\nquit\n')
@@ -280,16 +299,76 @@ def migration(work):
     except (OSError, subprocess.TimeoutExpired) as e:
         result("migration-session", False, repr(e))
     finally:
-        for p in (bridge, vtpm):
-            if p:
-                p.terminate()
-                p.wait()
+        stop_all(bridge, vtpm)
+
+
+STARTUP_CLEAR = bytes.fromhex("80010000000c000001440000")
+TPM_RC_LOCALITY = 0x907
+
+
+def pcr_reset(pcr):
+    """TPM2_PCR_Reset(pcr) with an empty password session."""
+    return bytes.fromhex("80020000001b0000013d") + struct.pack(">I", pcr) + \
+        bytes.fromhex("00000009400000090000000000")
+
+
+def set_locality(q, loc):
+    return q.control(struct.pack(">IB3x", 0x05, loc), 4) == bytes(4)
+
+
+def locality(work):
+    """The locality QEMU sets reaches libtpms through the bridge, and
+    survives the vtpm's restart: PCR 20 resets only from locality 2 (the PC
+    client profile, as libtpms has it)."""
+    vtpm, bridge = start_vtpm_and_bridge(work, "l")
+    try:
+        if not bridge:
+            return
+        q = Qemu(work + "/l.sock")
+        q.tpm(STARTUP_CLEAR)
+        rc0 = set_locality(q, 0) and rc_of(q.tpm(pcr_reset(20)))
+        rc2 = set_locality(q, 2) and rc_of(q.tpm(pcr_reset(20)))
+        result("locality-reaches-the-tpm", rc0 == TPM_RC_LOCALITY and rc2 == 0,
+               f"PCR_Reset(20) at locality 0: 0x{rc0:x}, at locality 2: 0x{rc2:x}")
+        # A new vtpm on the same state and sockets: the bridge's link breaks,
+        # its next command connects again and sets locality 2 first, which
+        # QEMU believes still set.
+        vtpm.terminate()
+        vtpm.wait()
+        vtpm = start(vtpm_argv(work, "l"), work + "/lvtpm2.log")
+        wait_for(work + "/lc.sock")
+        wait_for(work + "/ld.sock")
+        # The command that finds the old link broken fails (TPM_RC_FAILURE);
+        # the next one goes over a new link.  Startup is refused from
+        # locality 2 (only 0 and 3 may send it): the proof that the new
+        # link carries locality 2.
+        for _ in range(3):
+            st2 = rc_of(q.tpm(STARTUP_CLEAR))
+            if st2 != TPM_RC_FAILURE:
+                break
+        st0 = set_locality(q, 0) and rc_of(q.tpm(STARTUP_CLEAR))
+        rc0 = rc_of(q.tpm(pcr_reset(20)))
+        result("locality-restored-after-vtpm-restart",
+               st2 == TPM_RC_LOCALITY and st0 == 0 and rc0 == TPM_RC_LOCALITY,
+               f"Startup with locality 2 kept: 0x{st2:x}; at locality 0: Startup 0x{st0:x}, "
+               f"PCR_Reset(20) 0x{rc0:x}")
+        q.data.close()
+        q.ctrl.close()
+    except (OSError, EOFError) as e:
+        result("locality-session", False, repr(e))
+    finally:
+        stop_all(bridge, vtpm)
+
+
+def rc_of(rsp):
+    return struct.unpack(">I", rsp[6:10])[0]
 
 
 def main():
     work = tempfile.mkdtemp(prefix="bridge-host.")
     late_answers(work)
     migration(work)
+    locality(work)
     return 1 if failures else 0
 
 

@@ -11,9 +11,10 @@
 # (TOOLS-CPIO, toolsguest.sh: seals its disk key to a PCR and unlocks its LUKS
 # disk on its next boot), then guest b with raw commands (GUEST-CPIO,
 # tpmguest.c), each booting twice; then guests c1 and c2 (tpmguest's rounds)
-# using their TPMs at the same time.  Then QEMU's control protocol driven by
-# qemuctl.py: malformed input, vanishing clients, and the service VM killed
-# under a bridge.
+# using their TPMs at the same time, c2's QEMU killed mid-rounds and the
+# service VM killed and restarted under c1.  QEMU's control protocol is
+# driven by qemuctl.py (a QEMU-like client without a guest): after the kill,
+# with the service VM gone and back, malformed input, vanishing clients.
 set -u
 kernel=$(realpath -- "$1") service_cpio=$(realpath -- "$2") devfile=$(realpath -- "$3")
 guest_cpio=$(realpath -- "$4") tools_cpio=$(realpath -- "$5") linux=$(realpath -- "$6")
@@ -128,10 +129,9 @@ truncate -s 32M "$work/disk-a.img"
 # GetRandom: drivers/char/tpm/tpm2-cmd.c) and drops the TPM when one is
 # missed.  The single-vCPU service VM under TCG meets them, but on a loaded
 # host not always while two busy guests' QEMUs compete with it for the
-# cores.  Guest a goes first, so that guest b, and guest b's next start in
-# the robustness test below, look for guest a's index in the wrong instance
-# after it exists; the host-side state check at the end covers the other
-# direction.  Both instances run in the service VM throughout.
+# cores.  Guest a goes first, so that guest b looks for guest a's index in
+# the wrong instance after it exists; the host-side state check at the end
+# covers the other direction.  Both instances run in the service VM throughout.
 boot_guest a 1 0x01500001 0x01500002 boot1
 rca=$?
 # Status 1: the first boot's checks passed (isa-debug-exit); power it on again.
@@ -176,98 +176,108 @@ done
 # moment in the other instance.  c2 boots once c1 is ready and both start
 # their rounds on "go", so neither kernel's TPM probe (deadlines under a
 # second) meets the other's traffic; the rounds use commands to which Linux
-# gives 2 s or more.  "stop" goes to both once both have done ROUNDS rounds,
-# so at that moment both were running: their TPM traffic overlapped.
+# gives 2 s or more.  Once both have done ROUNDS rounds (so their traffic
+# overlapped), the robustness checks use the two running guests:
+#   - c2's QEMU is killed (SIGKILL) in the middle of its rounds, so with a
+#     command in flight; the next QEMU on its bridge (qemuctl.py) is served
+#     and finds c2's index and guest b's;
+#   - the service VM is killed under c1 ("outage": c1's next command gets a
+#     TPM error at once, as does a QEMU-like client on bridge 2), started
+#     again on the same disks ("back": c1's next command gets
+#     TPM_RC_INITIALIZE, Startup works, its index holds what it last wrote),
+#     and c1 runs rounds again until "stop".
 ROUNDS=5
 # wait_line LOG PATTERN PID: 0 once LOG has a line matching PATTERN, 1 if
 # process PID (the guest's QEMU) ended first or GUEST_LIMIT passed.
 wait_line() {
     local i
-    for i in $(seq $((GUEST_LIMIT * 5))); do
+    for i in $(seq $((GUEST_LIMIT * 10))); do
         strip_log "$1" 2>/dev/null | grep -aqE "$2" && return 0
         kill -0 "$3" 2>/dev/null || return 1
-        sleep 0.2
+        sleep 0.1
     done
     return 1
 }
-test_two_at_once() {
-    local why=
-    mkfifo "$work/in-c1" "$work/in-c2"
-    # Held open read-write here too, so a write never blocks on a QEMU that
-    # is gone.
-    exec 7<>"$work/in-c1" 8<>"$work/in-c2"
-    boot_guest c1 1 01500003 01500004 &
-    local p1=$!
-    wait_line "$work/guest-c1.log" 'tpmguest: c1: ready' $p1 || why="c1 never got ready; "
-    boot_guest c2 2 01500004 01500003 &
-    local p2=$!
-    [ -z "$why" ] && { wait_line "$work/guest-c2.log" 'tpmguest: c2: ready' $p2 || why="c2 never got ready; "; }
-    echo go >&7
-    echo go >&8
-    if [ -z "$why" ]; then
-        wait_line "$work/guest-c1.log" "tpmguest: c1: round $ROUNDS\b" $p1 &&
-            wait_line "$work/guest-c2.log" "tpmguest: c2: round $ROUNDS\b" $p2 ||
-            why="the two did not both reach round $ROUNDS; "
-    fi
-    echo stop >&7
-    echo stop >&8
-    wait $p1
-    local rc1=$?
-    wait $p2
-    local rc2=$?
-    exec 7>&- 8>&-
-    local g
-    for g in c1 c2; do strip_log "$work/guest-$g.log" | grep -aE '^(PASS|FAIL) '; done
-    [ "$rc1" = 1 ] && [ "$rc2" = 1 ] || why+="QEMU status c1 $rc1, c2 $rc2 (1 = all passed)"
-    if [ -z "$why" ]; then
-        pass vm-bridge/two-guests-at-once
-    else
-        fail vm-bridge/two-guests-at-once "$why: $({ strip_log "$work/guest-c1.log"; strip_log "$work/guest-c2.log"; } | grep -aE 'tpmguest|tpm_tis|FAIL' | tail -n 4 | tr '\n' ' ')"
-    fi
+# rounds_ok NAME: the guest's log has its round ROUNDS and no FAIL line.
+rounds_ok() {
+    strip_log "$work/guest-$1.log" | grep -aq "tpmguest: $1: round $ROUNDS\b" &&
+        ! strip_log "$work/guest-$1.log" | grep -aq '^FAIL '
 }
-test_two_at_once
-
-# ---------------------------------------------------------------- robustness
-# Guest b's QEMU killed (SIGKILL) while its kernel uses the TPM: the bridge
-# drops that QEMU and serves the next one, whose guest finds its NV index
-# (the second-boot checks) and powers off with every check passed.
-test_qemu_killed() {
-    boot_guest b 2 01500002 01500001 killed &
-    local gp=$! i
-    for i in $(seq 1200); do
-        strip_log "$work/guest-b-killed.log" 2>/dev/null | grep -aq 'tpm_tis tpm_tis: 2.0 TPM' && break
-        sleep 0.1
-    done
-    sleep "0.$((RANDOM % 10))"
-    kill -9 "$(cat "$work/guest-b-killed.pid")" 2>/dev/null
-    wait $gp
-    boot_guest b 2 01500002 01500001 after-kill
-    local rc=$?
-    [ $rc = 1 ] && strip_log "$work/guest-b-after-kill.log" | grep -aq '^PASS vm-bridge/b/reboot-nv-kept' || {
-        echo "the next start: QEMU status $rc: $(strip_log "$work/guest-b-after-kill.log" | grep -aE 'FAIL|tpm' | tail -n 3 | tr '\n' ' ')"
-        return 1
-    }
-}
-if out=$(test_qemu_killed 2>&1); then
-    pass vm-bridge/guest-qemu-killed-mid-use
-else
-    fail vm-bridge/guest-qemu-killed-mid-use "$out"
+mkfifo "$work/in-c1" "$work/in-c2"
+# Held open read-write here too, so a write never blocks on a QEMU that is
+# gone.
+exec 7<>"$work/in-c1" 8<>"$work/in-c2"
+boot_guest c1 1 01500003 01500004 &
+p1=$!
+why=
+wait_line "$work/guest-c1.log" 'tpmguest: c1: ready' $p1 || why="c1 never got ready; "
+boot_guest c2 2 01500004 01500003 &
+p2=$!
+[ -z "$why" ] && { wait_line "$work/guest-c2.log" 'tpmguest: c2: ready' $p2 || why+="c2 never got ready; "; }
+echo go >&7
+echo go >&8
+if [ -z "$why" ]; then
+    wait_line "$work/guest-c1.log" "tpmguest: c1: round $ROUNDS\b" $p1 &&
+        wait_line "$work/guest-c2.log" "tpmguest: c2: round $ROUNDS\b" $p2 ||
+        why+="the two did not both reach round $ROUNDS; "
 fi
+
+# c2 killed mid-rounds.  Its checks are the rounds it reported.
+c2_alive=no
+kill -0 "$(cat "$work/guest-c2.pid" 2>/dev/null)" 2>/dev/null && c2_alive=yes
+kill -9 "$(cat "$work/guest-c2.pid" 2>/dev/null)" 2>/dev/null
+wait $p2
+if rounds_ok c2; then
+    pass vm-bridge/c2/concurrent-rounds
+else
+    fail vm-bridge/c2/concurrent-rounds "$(strip_log "$work/guest-c2.log" | grep -aE 'FAIL|tpmguest' | tail -n 2 | tr '\n' ' ')"
+fi
+strip_log "$work/guest-c2.log" | grep -aE '^(PASS|FAIL) '
+if [ $c2_alive = yes ]; then
+    pass vm-bridge/c2/qemu-killed-mid-rounds
+else
+    fail vm-bridge/c2/qemu-killed-mid-rounds "c2's QEMU had ended before it was killed"
+fi
+"$here/qemuctl.py" "$work/bridge2.sock" session guest-qemu-killed
+"$here/qemuctl.py" "$work/bridge2.sock" nv-present guest-qemu-killed 01500004
+
+# The service VM killed and restarted under c1.
+echo outage >&7
+if wait_line "$work/guest-c1.log" 'tpmguest: c1: outage' $p1; then
+    { kill -9 "$spid"; wait "$spid"; } 2>/dev/null # no "Killed" notice
+    spid=
+    wait_line "$work/guest-c1.log" 'tpmguest: c1: TPM error' $p1 || why+="c1 saw no TPM error with the service VM gone; "
+    # The same for a QEMU-like client: every answer an error, none late.
+    "$here/qemuctl.py" "$work/bridge2.sock" vm-gone service-vm-gone
+    if boot_service service-vm-restarted; then
+        echo back >&7
+        wait_line "$work/guest-c1.log" 'tpmguest: c1: recovered' $p1 || why+="c1 did not recover; "
+        "$here/qemuctl.py" "$work/bridge2.sock" session service-vm-restarted
+        "$here/qemuctl.py" "$work/bridge2.sock" nv-present service-vm-restarted 01500002
+    else
+        why+="no new service VM; "
+    fi
+else
+    why+="c1 did not take the outage; "
+fi
+echo stop >&7
+wait $p1
+rc1=$?
+exec 7>&- 8>&-
+strip_log "$work/guest-c1.log" | grep -aE '^(PASS|FAIL) '
+[ "$rc1" = 1 ] || why+="QEMU status c1 $rc1 (1 = all passed)"
+if [ -z "$why" ]; then
+    pass vm-bridge/two-guests-at-once
+else
+    fail vm-bridge/two-guests-at-once "$why: $({ strip_log "$work/guest-c1.log"; strip_log "$work/guest-c2.log"; } | grep -aE 'tpmguest|tpm_tis|FAIL' | tail -n 4 | tr '\n' ' ')"
+fi
+
+# ---------------------------------------------------------------- control protocol
 "$here/qemuctl.py" "$work/bridge1.sock" malformed malformed
 "$here/qemuctl.py" "$work/bridge1.sock" vanish vanish
 "$here/qemuctl.py" "$work/bridge2.sock" session qemu-protocol
-# The service VM gone under a bridge: every answer an error, none late.
-{ kill -9 "$spid"; wait "$spid"; } 2>/dev/null # no "Killed" notice
+{ kill -9 "$spid"; wait "$spid"; } 2>/dev/null
 spid=
-"$here/qemuctl.py" "$work/bridge2.sock" vm-gone service-vm-gone
-# A new service VM on the same disks: the bridge reaches it with the next
-# command, and instance 2 still holds guest b's index.
-if boot_service service-vm-restarted; then
-    "$here/qemuctl.py" "$work/bridge2.sock" session service-vm-restarted
-    "$here/qemuctl.py" "$work/bridge2.sock" nv-present service-vm-restarted 01500002
-    { kill -9 "$spid"; wait "$spid"; } 2>/dev/null
-    spid=
-fi
 for n in 1 2; do
     if kill -0 "${bridges[$((n - 1))]}" 2>/dev/null; then
         pass vm-bridge/bridge$n-still-running

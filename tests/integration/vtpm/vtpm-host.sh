@@ -259,7 +259,7 @@ test_crash_loop() {
     stop_vtpm
     for i in $(seq "$CRASH_ITERS"); do
         local mode=$((RANDOM % 2)) args=()
-        [ $mode = 1 ] && args=(--fault-write-limit $((RANDOM * 4 % 3000)))
+        [ $mode = 1 ] && args=(--fault-write-limit $((RANDOM % 12000)))
         start_vtpm "${args[@]}" || { echo "iteration $i: start failed: $(tail -n 2 "$work/log")"; return 1; }
         "$TOOL" startup $PORT >/dev/null
         "$TOOL" nvloop $PORT $NVI $((last + 1)) >acks &
