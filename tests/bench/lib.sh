@@ -107,7 +107,7 @@ vcpu_ns() {
 stamp_lines() {
     # Pure bash, no process per line, so a burst of kernel log lines does
     # not delay the stamps of the lines after it.
-    local t0=${1/[.,]/} idle=$2 pid=$3 answer=${4:-} line now d rc stopped=0
+    local t0=${1/[.,]/} idle=$2 pid=$3 answer=${4:-} line now d rc stopped=0 begins=0
     while :; do
         IFS= read -r -t "$idle" line
         rc=$?
@@ -123,13 +123,38 @@ stamp_lines() {
         d=$((now - t0))
         line=${line//$'\r'/}
         if [ -n "$answer" ] && [[ $line == *BENCH-MARK* ]]; then
+            [[ $line != *BENCH-MARK\ begin* ]] || pair_wait $((++begins))
             line+=" vcpu_ns=$(vcpu_ns "$pid")"
             echo >&"$answer" 2>/dev/null
         fi
         printf '%d.%03d %s\n' $((d / 1000)) $((d % 1000)) "$line"
         [ "$rc" -eq 0 ] || break
     done
+    [ -z "${PAIR_DIR:-}" ] || : >"$PAIR_DIR/$PAIR_SELF.done"
     return "$stopped"
+}
+
+# pair_wait N: with PAIR_DIR, PAIR_SELF and PAIR_OTHER set (two run_qemu
+# with MARKS=1 at once, one for each kernel), records that this guest reached
+# its Nth "BENCH-MARK begin" and waits until the other guest has reached its
+# Nth too, has ended, or 600 s passed.  So the two kernels run each measured
+# interval at the same time, under the same load from the rest of the host.
+pair_wait() {
+    [ -n "${PAIR_DIR:-}" ] || return 0
+    echo "$1" >"$PAIR_DIR/$PAIR_SELF"
+    # Sleeps are timed-out reads of a FIFO nobody writes: no process per poll,
+    # so the waiting side takes no CPU from the running one.
+    local other waited=0 tick=$PAIR_DIR/$PAIR_SELF.tick tick_fd
+    [ -p "$tick" ] || mkfifo "$tick"
+    exec {tick_fd}<>"$tick"
+    while [ $waited -lt 12000 ] && [ ! -e "$PAIR_DIR/$PAIR_OTHER.done" ]; do
+        other=
+        read -r other 2>/dev/null <"$PAIR_DIR/$PAIR_OTHER"
+        [ "${other:-0}" -lt "$1" ] || break
+        read -r -t 0.05 -u "$tick_fd" _
+        waited=$((waited + 1))
+    done
+    exec {tick_fd}>&-
 }
 
 # mark_runs LOG NAME: the vCPU time in ns of each run of NAME in LOG (one a

@@ -117,3 +117,15 @@ cat >"$tmp/marks.log" <<'LOG'
 LOG
 check mark_runs "$(mark_runs "$tmp/marks.log" sqlite_insert | tr '\n' ' ')" "2180301100 2521549897 "
 check mark_runs_other_name "$(mark_runs "$tmp/marks.log" lua_startup | wc -l)" 0
+
+# pair_wait: returns once the other side has reached the same mark, or ended.
+PAIR_DIR=$tmp/pair PAIR_SELF=a PAIR_OTHER=b
+mkdir -p "$PAIR_DIR"
+(sleep 0.3; echo 1 >"$PAIR_DIR/b") &
+pair_wait 1
+check pair_wait_waits_for_the_other "$(cat "$PAIR_DIR/a") $(cat "$PAIR_DIR/b" 2>/dev/null)" "1 1"
+wait
+: >"$PAIR_DIR/b.done"
+pair_wait 2
+check pair_wait_other_ended "$(cat "$PAIR_DIR/a")" 2
+unset PAIR_DIR PAIR_SELF PAIR_OTHER

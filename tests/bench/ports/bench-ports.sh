@@ -8,26 +8,28 @@
 #   lua_startup    ms from posix_spawn of lua to its script's first line
 #                  (lower is better; target ratio <= 1.0)
 #
-# The kernels take turns: PORTS_BENCH_ROUNDS rounds (default 2) of one
-# nutshell boot then one Linux boot, so a change in the host's load falls on
-# both.  Each value is the median over all the runs of all rounds.
+# Both kernels run at once, one QEMU each, and in step: each run starts on
+# both when both have reached it (pair_wait, tests/bench/lib.sh), so each pair
+# of runs meets the same load from the rest of the host.  Each value is the
+# median of PORTS_BENCH_ROUNDS rounds (default 1) of portbench's runs (7 of
+# sqlite_insert, 9 of lua_startup).
 #
-# sqlite_insert is timed by the CPU time of QEMU's vCPU thread (run_qemu's
-# MARKS, tests/bench/lib.sh): a run takes seconds, and on a host shared with
-# other work the TSC (host time) counted whatever else the host ran meanwhile.
-# Idle runs gave ratios of 0.81 and 1.38 by the TSC.  The TSC figures are
-# still printed on a "#" line.  The vCPU's CPU time still varies with the load
-# (a busy sibling hyperthread slows the vCPU thread too), which is what the
-# rounds and the medians are for.  lua_startup lasts milliseconds and keeps the
-# TSC, converted with the host's TSC rate (the guest's under TCG, for both
-# kernels).
+# Runs are timed by the CPU time of QEMU's vCPU thread (run_qemu's MARKS,
+# tests/bench/lib.sh): on a host shared with other work the TSC (host time)
+# counted whatever else the host ran meanwhile (idle sqlite_insert runs gave
+# ratios of 0.81 and 1.38 by the TSC).  The TSC figures are still printed on
+# "#" lines.  The vCPU's CPU time still varies with the load (a busy sibling
+# hyperthread slows the vCPU thread too), which is what running in step is
+# for; the median of the pairs' ratios is printed too.  Each lua_startup
+# interval includes the guest's wake-up from its wait for the script's answer
+# (a few tens of microseconds, on both kernels).
 set -uo pipefail
 cd "$(dirname "$0")/../../.." || exit 1
 . tests/bench/lib.sh
 
 cpio=$BENCH_OUT/ports.cpio
 logdir=$BENCH_OUT/logs
-rounds=${PORTS_BENCH_ROUNDS:-2}
+rounds=${PORTS_BENCH_ROUNDS:-1}
 mkdir -p "$logdir"
 rm -f "$logdir"/ports-nutshell-*.log "$logdir"/ports-linux-*.log
 hz=$(host_tsc_hz) || hz=NA
@@ -38,22 +40,37 @@ check_run() {
     grep -h 'PORTBENCH-ERROR' "$2" 2>/dev/null | sed "s/^[0-9.]* /# ports: $1: /" >&2
 }
 
-for r in $(seq "$rounds"); do
-    if [ -f "$NUTSHELL_ELF" ]; then
-        log=$logdir/ports-nutshell-$r.log
-        run_qemu 600 120 "$log" "${NUTSHELL_MACHINE[@]}" -m "$UBENCH_MEM" -kernel "$NUTSHELL_ELF" -initrd "$cpio" \
+# boot KERNEL ROUND: one boot of portbench on KERNEL, in step with the other
+# kernel's boot when both run.
+boot() {
+    local log=$logdir/ports-$1-$2.log
+    if [ "$1" = nutshell ]; then
+        run_qemu 900 300 "$log" "${NUTSHELL_MACHINE[@]}" -m "$UBENCH_MEM" -kernel "$NUTSHELL_ELF" -initrd "$cpio" \
             -append quiet
-        check_run nutshell "$log" $?
-    elif [ "$r" = 1 ]; then
-        echo "# ports: $NUTSHELL_ELF not built" >&2
-    fi
-    if is_number "$hz" && [ -f "$LINUX_KERNEL" ]; then
-        log=$logdir/ports-linux-$r.log
-        run_qemu 600 120 "$log" "${LINUX_MACHINE[@]}" -m "$UBENCH_MEM" -kernel "$LINUX_KERNEL" -initrd "$cpio" \
+    else
+        run_qemu 900 300 "$log" "${LINUX_MACHINE[@]}" -m "$UBENCH_MEM" -kernel "$LINUX_KERNEL" -initrd "$cpio" \
             -append "$(linux_cmdline "$hz")"
-        check_run linux "$log" $?
-    elif [ "$r" = 1 ]; then
-        echo "# ports: no host TSC rate or no Linux kernel ($LINUX_KERNEL)" >&2
+    fi
+    check_run "$1" "$log" $?
+}
+
+kernels=()
+if [ -f "$NUTSHELL_ELF" ]; then kernels+=(nutshell); else echo "# ports: $NUTSHELL_ELF not built" >&2; fi
+if is_number "$hz" && [ -f "$LINUX_KERNEL" ]; then
+    kernels+=(linux)
+else
+    echo "# ports: no host TSC rate or no Linux kernel ($LINUX_KERNEL)" >&2
+fi
+PAIR_DIR=$(mktemp -d)
+trap 'rm -rf "$PAIR_DIR"' EXIT
+for r in $(seq "$rounds"); do
+    rm -f "$PAIR_DIR"/*
+    if [ ${#kernels[@]} -eq 2 ]; then
+        PAIR_SELF=nutshell PAIR_OTHER=linux boot nutshell "$r" &
+        PAIR_SELF=linux PAIR_OTHER=nutshell boot linux "$r"
+        wait
+    elif [ ${#kernels[@]} -eq 1 ]; then
+        boot "${kernels[0]}" "$r"
     fi
 done
 
@@ -62,11 +79,6 @@ ticks() {
     local line
     cat "$logdir"/ports-"$1"-*.log 2>/dev/null | grep "PORTBENCH $2 " |
         while read -r line; do field "$line" ticks; done
-}
-# vcpu_runs KERNEL: each sqlite_insert run's vCPU time in ns.
-vcpu_runs() {
-    local log
-    for log in "$logdir"/ports-"$1"-*.log; do [ -f "$log" ] && mark_runs "$log" sqlite_insert; done
 }
 # per_s COUNT UNITS_PER_S VALUE: COUNT / (VALUE / UNITS_PER_S), NA if unknown.
 per_s() {
@@ -79,18 +91,33 @@ spread_s() {
         END { if (n) printf "%.3f..%.3f\n", lo, hi; else print "NA" }'
 }
 
+# vcpu_runs KERNEL NAME: each run's vCPU time in ns, in order.
+vcpu_runs() {
+    local log
+    for log in "$logdir"/ports-"$1"-*.log; do [ -f "$log" ] && mark_runs "$log" "$2"; done
+}
+# in_step NAME rate|time: the median of the pairs' ratios of NAME's vCPU
+# times (the nth runs of the two kernels ran at the same time), as the bench
+# line's ratio: nutshell/linux of a time, of a rate linux/nutshell of the time.
+in_step() {
+    median $(paste <(vcpu_runs nutshell "$1") <(vcpu_runs linux "$1") |
+        awk -v kind="$2" 'NF == 2 && $1 > 0 && $2 > 0 { print kind == "rate" ? $2 / $1 : $1 / $2 }')
+}
+
 rows=100000
-declare -A vcpu wall
+declare -A rate wall lua lua_wall
 for k in nutshell linux; do
-    mapfile -t runs < <(vcpu_runs "$k")
-    vcpu[$k]=$(per_s "$rows" 1000000000 "$(median "${runs[@]}")")
+    mapfile -t runs < <(vcpu_runs "$k" sqlite_insert)
+    rate[$k]=$(per_s "$rows" 1000000000 "$(median "${runs[@]}")")
     echo "# ports: sqlite_insert $k: ${#runs[@]} runs, vCPU time $(spread_s "${runs[@]}") s"
-    mapfile -t runs < <(ticks "$k" sqlite_insert)
-    wall[$k]=$(per_s "$rows" "$hz" "$(median "${runs[@]}")")
+    wall[$k]=$(per_s "$rows" "$hz" "$(median $(ticks "$k" sqlite_insert))")
+    lua[$k]=$(median $(vcpu_runs "$k" lua_startup | awk '{ print $1 / 1e6 }'))
+    lua_wall[$k]=$(ticks_to ms "$(median $(ticks "$k" lua_startup))" "$hz")
 done
-echo "# ports: $rounds rounds; sqlite_insert by the vCPU's CPU time, median of all runs (higher is better);" \
-    "by the TSC (host time, counts the host's other work): nutshell=${wall[nutshell]} linux=${wall[linux]}"
-bench_line sqlite_insert rows/s "${vcpu[nutshell]}" "${vcpu[linux]}"
-echo "# ports: lua_startup by the TSC at host rate $hz Hz, median of all runs"
-bench_line lua_startup ms "$(ticks_to ms "$(median $(ticks nutshell lua_startup))" "$hz")" \
-    "$(ticks_to ms "$(median $(ticks linux lua_startup))" "$hz")"
+echo "# ports: $rounds round(s), kernels in step, by the vCPU's CPU time, medians of all runs"
+echo "# ports: sqlite_insert (higher is better): median of the pairs' ratios $(in_step sqlite_insert rate);" \
+    "by the TSC (host time, counts the host's other work) nutshell=${wall[nutshell]} linux=${wall[linux]}"
+bench_line sqlite_insert rows/s "${rate[nutshell]}" "${rate[linux]}"
+echo "# ports: lua_startup (lower is better): median of the pairs' ratios $(in_step lua_startup time);" \
+    "by the TSC at host rate $hz Hz nutshell=${lua_wall[nutshell]} linux=${lua_wall[linux]}"
+bench_line lua_startup ms "${lua[nutshell]}" "${lua[linux]}"
