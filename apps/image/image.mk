@@ -22,6 +22,7 @@ TPM_CTRL_PORT = $(shell echo $$(($(TPM_PORT) + 1)))
 IMAGE_CPIO := $(BUILD)/initrd.cpio
 IMAGE_DEPS := apps/image/image.manifest apps/image/inittab $(BUILD)/apps/image/init $(BUILD)/apps/image/vtpm \
               $(BUILD)/apps/image/aproxy $(BUILD)/apps/image/secret-demo $(SYSROOT_STAMP)
+# A port's IMAGE_DEPS line goes here (ports/*/README.md), before the archive's rule reads the list.
 
 # The programs go into the image without their symbol tables and debug
 # information: nothing in the VM reads them, and the root file system holds

@@ -1,7 +1,8 @@
 /* sqlite-test: Debian's SQLite (libsqlite3-dev, static) in a nutshell program.
  *
  *   sqlite-test tmpfs DIR       a database file in DIR (tmpfs): create, fill,
- *                               query, update, roll back, reopen
+ *                               query, update, roll back, reopen; WAL
+ *                               mode shared by two processes
  *   sqlite-test format DEV      an empty block-VFS layout on disk DEV
  *   sqlite-test fill DEV [N]    N transactions (0 or none: until killed) on
  *                               DEV, a line "sqlite-disk: committed K" after
@@ -82,6 +83,44 @@ static int integrity_ok(sqlite3 *db, const char *check_name)
     return !strcmp(buf, "ok");
 }
 
+/* The pipes between the two processes of a check: `up` from the partner
+ * to this process, `down` back. */
+static void close_pipes(int up[2], int down[2])
+{
+    close(up[0]);
+    close(up[1]);
+    close(down[0]);
+    close(down[1]);
+}
+
+/* Forks the partner process of a two-process check, which runs
+ * partner(path, its end of up, its end of down) and exits.  -1 after
+ * reporting the check failed. */
+static pid_t start_partner(const char *name, void (*partner)(const char *, int, int), const char *path, int up[2],
+                           int down[2])
+{
+    if (pipe(up) < 0) {
+        check(0, name, "pipe: %s", strerror(errno));
+        return -1;
+    }
+    if (pipe(down) < 0) {
+        check(0, name, "pipe: %s", strerror(errno));
+        close(up[0]);
+        close(up[1]);
+        return -1;
+    }
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid < 0) {
+        check(0, name, "fork: %s", strerror(errno));
+        close_pipes(up, down);
+        return -1;
+    }
+    if (pid == 0)
+        partner(path, up[1], down[0]);
+    return pid;
+}
+
 /* The child of locks_across_processes: holds a write transaction on the
  * database (SQLite's RESERVED lock, an fcntl lock on the file) from the
  * moment it writes to `held` until it reads from `go`, then commits. */
@@ -107,18 +146,9 @@ static void locks_across_processes(const char *path)
 {
     const char *name = "sqlite/unix-vfs-locks-across-processes";
     int held[2], go[2];
-    if (pipe(held) < 0 || pipe(go) < 0) {
-        check(0, name, "pipe: %s", strerror(errno));
+    pid_t pid = start_partner(name, hold_write_lock, path, held, go);
+    if (pid < 0)
         return;
-    }
-    fflush(stdout);
-    pid_t pid = fork();
-    if (pid < 0) {
-        check(0, name, "fork: %s", strerror(errno));
-        return;
-    }
-    if (pid == 0)
-        hold_write_lock(path, held[1], go[0]);
     char c;
     sqlite3 *db = NULL;
     int got_lock = read(held[0], &c, 1) == 1;
@@ -135,10 +165,60 @@ static void locks_across_processes(const char *path)
           "parent's write after %d, %lld rows (want 2)",
           got_lock, busy, (unsigned)status, after, (long long)rows);
     sqlite3_close(db);
-    close(held[0]);
-    close(held[1]);
-    close(go[0]);
-    close(go[1]);
+    close_pipes(held, go);
+}
+
+/* The child of wal_across_processes: makes the database, in WAL mode, with
+ * 100 rows, keeps it open (so the log is not checkpointed away), tells the
+ * parent on `ready`, waits on `go`, and must then see the parent's row. */
+static _Noreturn void wal_writer(const char *path, int ready, int go)
+{
+    sqlite3 *db;
+    char c = 'R', mode[16] = "";
+    int ok = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) == SQLITE_OK &&
+             !strcmp(query_text(db, "PRAGMA journal_mode=WAL", mode, sizeof mode), "wal") &&
+             sqlite3_exec(db, "CREATE TABLE t(v INTEGER); BEGIN;"
+                              "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 100)"
+                              "INSERT INTO t SELECT i FROM n; COMMIT",
+                          NULL, NULL, NULL) == SQLITE_OK &&
+             write(ready, &c, 1) == 1 && read(go, &c, 1) == 1 && query_int(db, "SELECT count(*) FROM t") == 101;
+    sqlite3_close(db);
+    _exit(ok ? 0 : 1);
+}
+
+/* WAL mode across two processes: readers find the newest pages through the
+ * wal-index, a `-shm` file each connection maps MAP_SHARED, so a row one
+ * process commits is in the other's mapping at once.  Both keep their
+ * connections open, so every read goes through the log, not the database file. */
+static void wal_across_processes(const char *dir)
+{
+    const char *name = "sqlite/wal-mode-across-processes";
+    char path[512], wal[520];
+    snprintf(path, sizeof path, "%s/sqlite-wal.db", dir);
+    snprintf(wal, sizeof wal, "%s-wal", path);
+    remove(path);
+    int ready[2], go[2];
+    pid_t pid = start_partner(name, wal_writer, path, ready, go);
+    if (pid < 0)
+        return;
+    char c, mode[16] = "";
+    sqlite3 *db = NULL;
+    int made = read(ready[0], &c, 1) == 1;
+    int log_exists = made && access(wal, F_OK) == 0;
+    int opened = made && sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL) == SQLITE_OK;
+    int is_wal = opened && !strcmp(query_text(db, "PRAGMA journal_mode", mode, sizeof mode), "wal");
+    sqlite3_int64 seen = opened ? query_int(db, "SELECT count(*) FROM t") : -1;
+    int wrote = opened && sqlite3_exec(db, "INSERT INTO t VALUES (101)", NULL, NULL, NULL) == SQLITE_OK;
+    int released = write(go[1], "G", 1) == 1;
+    int status = -1;
+    waitpid(pid, &status, 0);
+    check(made && log_exists && is_wal && seen == 100 && wrote && released && status == 0, name,
+          "child made it %d, -wal file %d, journal_mode %s, parent saw %lld rows (want 100), parent wrote %d, "
+          "child saw the parent's row (status 0x%x)",
+          made, log_exists, mode, (long long)seen, wrote, (unsigned)status);
+    sqlite3_close(db);
+    close_pipes(ready, go);
+    remove(path);
 }
 
 static int on_tmpfs(const char *dir)
@@ -204,6 +284,7 @@ static int on_tmpfs(const char *dir)
     sqlite3_close(db);
     locks_across_processes(path);
     check(remove(path) == 0, "sqlite/database-file-removed", "%s", strerror(errno));
+    wal_across_processes(dir);
     return check_status();
 }
 

@@ -55,34 +55,63 @@ host_tsc_hz() {
 # so without it that line would be stamped only when the kernel, seconds
 # later, ends the line.  Returns QEMU's exit status (124 when it was
 # stopped).
+#
+# With MARKS=1 in the environment, QEMU's console input is a pipe and the
+# guest can ask for the CPU time of its vCPU: a line containing
+# BENCH-MARK is logged with " vcpu_ns=<ns>" appended (vcpu_ns, below), then
+# a newline is sent to the console, which the guest waits for.  The vCPU is
+# idle while the guest waits, so the reading is the guest's work up to its
+# line, whatever the host's load: a loaded host stretches the guest's TSC
+# intervals (the vCPU thread waits for a host CPU) but not this time.
 run_qemu() {
     local limit=$1 idle=$2 log=$3
     shift 3
-    local fifo rc
+    local fifo answer=/dev/null rc
     fifo=$(mktemp -u "${TMPDIR:-/tmp}/bench-qemu.XXXXXX")
     mkfifo "$fifo" || return 1
+    if [ "${MARKS:-0}" = 1 ]; then
+        answer=$fifo.in
+        mkfifo "$answer" || { rm -f "$fifo"; return 1; }
+        set -- -name bench,debug-threads=on "$@" # names the vCPU thread "CPU 0/TCG"
+    fi
     local t0=$EPOCHREALTIME
-    timeout -k 5 "$limit" "$QEMU" "$@" </dev/null >"$fifo" 2>&1 &
-    local pid=$!
-    stamp_lines "$t0" "$idle" "$pid" < <(stdbuf -o0 tr '\033' '\n' <"$fifo") >"$log"
+    timeout -k 5 "$limit" "$QEMU" "$@" <"$answer" >"$fifo" 2>&1 &
+    local pid=$! answer_fd=
+    [ "$answer" = /dev/null ] || exec {answer_fd}>"$answer" # lets QEMU's open of its input go on
+    stamp_lines "$t0" "$idle" "$pid" $answer_fd < <(stdbuf -o0 tr '\033' '\n' <"$fifo") >"$log"
     local stopped=$?
+    [ -z "$answer_fd" ] || exec {answer_fd}>&-
     wait "$pid"
     rc=$?
-    rm -f "$fifo"
+    rm -f "$fifo" "$fifo.in"
     # QEMU exits with status 0 on SIGTERM; report the stop as a timeout.
     [ "$stopped" -eq 0 ] || rc=124
     return "$rc"
 }
 
-# stamp_lines T0 IDLE_S PID: prefixes every stdin line with ms since T0 (an
-# EPOCHREALTIME value) and drops the serial line's carriage returns; after
-# IDLE_S seconds without a line it sends SIGTERM to PID (timeout(1), which
-# passes it on to QEMU) and keeps reading to the end.  Returns 2 when it had
-# to stop PID, else 0.
+# vcpu_ns PID: the CPU time, in ns, that QEMU's vCPU thread has used; PID is
+# the timeout(1) that runs QEMU (run_qemu).  Prints NA when it is not found.
+vcpu_ns() {
+    local qemu task
+    read -r qemu _ <"/proc/$1/task/$1/children" 2>/dev/null
+    for task in /proc/"${qemu:-none}"/task/*; do
+        [[ $(<"$task/comm") == *TCG* ]] 2>/dev/null || continue
+        read -r qemu _ <"$task/schedstat" && { echo "$qemu"; return; }
+    done
+    echo NA
+}
+
+# stamp_lines T0 IDLE_S PID [ANSWER_FD]: prefixes every stdin line with ms
+# since T0 (an EPOCHREALTIME value) and drops the serial line's carriage
+# returns; after IDLE_S seconds without a line it sends SIGTERM to PID
+# (timeout(1), which passes it on to QEMU) and keeps reading to the end.
+# With ANSWER_FD, a BENCH-MARK line gets PID's vCPU time and a newline is
+# written to ANSWER_FD (run_qemu's MARKS).  Returns 2 when it had to stop
+# PID, else 0.
 stamp_lines() {
     # Pure bash, no process per line, so a burst of kernel log lines does
     # not delay the stamps of the lines after it.
-    local t0=${1/[.,]/} idle=$2 pid=$3 line now d rc stopped=0
+    local t0=${1/[.,]/} idle=$2 pid=$3 answer=${4:-} line now d rc stopped=0 begins=0
     while :; do
         IFS= read -r -t "$idle" line
         rc=$?
@@ -96,9 +125,16 @@ stamp_lines() {
         [ "$rc" -eq 0 ] || [ -n "$line" ] || break
         now=${EPOCHREALTIME/[.,]/}
         d=$((now - t0))
-        printf '%d.%03d %s\n' $((d / 1000)) $((d % 1000)) "${line//$'\r'/}"
+        line=${line//$'\r'/}
+        if [ -n "$answer" ] && [[ $line == *BENCH-MARK* ]]; then
+            [[ $line != *BENCH-MARK\ begin* ]] || pair_wait $((++begins))
+            line+=" vcpu_ns=$(vcpu_ns "$pid")"
+            echo >&"$answer" 2>/dev/null
+        fi
+        printf '%d.%03d %s\n' $((d / 1000)) $((d % 1000)) "$line"
         [ "$rc" -eq 0 ] || break
     done
+    [ -z "${PAIR_DIR:-}" ] || : >"$PAIR_DIR/$PAIR_SELF.done"
     return "$stopped"
 }
 
@@ -137,6 +173,43 @@ run_sides() {
         echo "# $bench: no host TSC rate or no Linux kernel ($LINUX_KERNEL)" >&2
         : >"$llog"
     fi
+}
+
+# pair_wait N: with PAIR_DIR, PAIR_SELF and PAIR_OTHER set (two run_qemu
+# with MARKS=1 at once, one for each kernel), records that this guest reached
+# its Nth "BENCH-MARK begin" and waits until the other guest has reached its
+# Nth too, has ended, or 600 s passed.  So the two kernels run each measured
+# interval at the same time, under the same load from the rest of the host.
+pair_wait() {
+    [ -n "${PAIR_DIR:-}" ] || return 0
+    echo "$1" >"$PAIR_DIR/$PAIR_SELF"
+    # Sleeps are timed-out reads of a FIFO nobody writes: no process per poll,
+    # so the waiting side takes no CPU from the running one.
+    local other waited=0 tick=$PAIR_DIR/$PAIR_SELF.tick tick_fd
+    [ -p "$tick" ] || mkfifo "$tick"
+    exec {tick_fd}<>"$tick"
+    while [ $waited -lt 12000 ] && [ ! -e "$PAIR_DIR/$PAIR_OTHER.done" ]; do
+        other=
+        read -r other 2>/dev/null <"$PAIR_DIR/$PAIR_OTHER"
+        [ "${other:-0}" -lt "$1" ] || break
+        read -r -t 0.05 -u "$tick_fd" _
+        waited=$((waited + 1))
+    done
+    exec {tick_fd}>&-
+}
+
+# mark_runs LOG NAME: the vCPU time in ns of each run of NAME in LOG (one a
+# line): from its "BENCH-MARK begin NAME" line to its "BENCH-MARK end NAME"
+# line (run_qemu with MARKS=1 put vcpu_ns= on both), for the runs whose
+# result line (" NAME ticks=") follows the end mark before the next begin:
+# a run that failed has no result line and is left out.
+mark_runs() {
+    awk -v name="$2" '
+        function vcpu(   i) { for (i = 1; i <= NF; i++) if ($i ~ /^vcpu_ns=[0-9]+$/) return substr($i, 9); return "" }
+        $0 ~ ("BENCH-MARK begin " name " ") { b = vcpu(); e = ""; next }
+        $0 ~ ("BENCH-MARK end " name " ") { e = vcpu(); next }
+        $0 ~ (" " name " ticks=") { if (b != "" && e != "" && e + 0 > b + 0) printf "%.0f\n", e - b; b = e = "" }
+    ' "$1" 2>/dev/null
 }
 
 # field LINE KEY: the value of KEY=<value> in LINE (empty when absent).

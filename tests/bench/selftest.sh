@@ -118,3 +118,46 @@ check run_qemu_idle_stop "$?" 124
 QEMU=printf run_qemu 10 5 "$tmp/q.log" 'Probing EDD (edd=off to disable)... o\033c\033[2Jnext\n'
 check run_qemu_escape_ends_line "$(sed 's/^[0-9]*\.[0-9][0-9][0-9] //' "$tmp/q.log" | tr '\n' '|')" \
     "Probing EDD (edd=off to disable)... o|c|[2Jnext|"
+
+# run_qemu with MARKS=1: a BENCH-MARK line gets the vCPU time (NA here: the
+# stand-in has no TCG thread) and the guest gets its newline; without the
+# answer the stand-in would wait until the idle stop.
+cat >"$tmp/marker" <<'SH'
+#!/bin/bash
+echo "BENCH-MARK begin x"
+read -r -t 20 line && echo "answered"
+SH
+chmod +x "$tmp/marker"
+MARKS=1 QEMU=$tmp/marker run_qemu 30 10 "$tmp/m.log"
+check run_qemu_marks_status "$?" 0
+check run_qemu_marks_answered "$(grep -c -e 'BENCH-MARK begin x vcpu_ns=NA$' -e ' answered$' "$tmp/m.log")" 2
+
+# mark_runs: begin/end pairs of complete runs only, in ns.
+cat >"$tmp/marks.log" <<'LOG'
+927.127 PORTBENCH-MARK begin sqlite_insert vcpu_ns=272497858
+5525.688 PORTBENCH-MARK end sqlite_insert vcpu_ns=2452798958
+5538.254 PORTBENCH sqlite_insert ticks=11226674390 rows=100000
+5545.417 PORTBENCH-MARK begin sqlite_insert vcpu_ns=2466131941
+9797.797 PORTBENCH-MARK end sqlite_insert vcpu_ns=4545752156
+9797.900 PORTBENCH-ERROR sqlite_insert: row count differs
+9814.591 PORTBENCH-MARK begin sqlite_insert vcpu_ns=4557531458
+15554.148 PORTBENCH-MARK end sqlite_insert vcpu_ns=NA
+15574.281 PORTBENCH sqlite_insert ticks=14002376695 rows=100000
+15585.881 PORTBENCH-MARK begin sqlite_insert vcpu_ns=7226904040
+20754.197 PORTBENCH-MARK end sqlite_insert vcpu_ns=9748453937
+20764.753 PORTBENCH sqlite_insert ticks=12621334765 rows=100000
+LOG
+check mark_runs "$(mark_runs "$tmp/marks.log" sqlite_insert | tr '\n' ' ')" "2180301100 2521549897 "
+check mark_runs_other_name "$(mark_runs "$tmp/marks.log" lua_startup | wc -l)" 0
+
+# pair_wait: returns once the other side has reached the same mark, or ended.
+PAIR_DIR=$tmp/pair PAIR_SELF=a PAIR_OTHER=b
+mkdir -p "$PAIR_DIR"
+(sleep 0.3; echo 1 >"$PAIR_DIR/b") &
+pair_wait 1
+check pair_wait_waits_for_the_other "$(cat "$PAIR_DIR/a") $(cat "$PAIR_DIR/b" 2>/dev/null)" "1 1"
+wait
+: >"$PAIR_DIR/b.done"
+pair_wait 2
+check pair_wait_other_ended "$(cat "$PAIR_DIR/a")" 2
+unset PAIR_DIR PAIR_SELF PAIR_OTHER
