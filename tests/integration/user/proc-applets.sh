@@ -97,8 +97,12 @@ check self-exe-and-cmdline self_exe_and_cmdline
 cwd_inside_proc() {
     cd /proc/self/fd || return 1
     here=$(busybox pwd)
-    listing=$(busybox ls -l . 2>&1)
+    # Into a file, not $(...): a command substitution's pipe is an fd of this
+    # shell that it closes while ls may be reading the directory (on another
+    # CPU), and ls then says it "cannot" read that vanished entry's link.
+    busybox ls -l . >/tmp/cwd-listing 2>&1
     cd /
+    listing=$(busybox cat /tmp/cwd-listing)
     # A subshell runs this (its pid is not $$): any pid's fd directory.
     echo "$here" | has '^/proc/[0-9]+/fd$' || return 1
     echo "$listing" | has "^l.* 0 -> /dev/console$" &&
