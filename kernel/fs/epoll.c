@@ -49,6 +49,9 @@
                          K_POLLRDNORM | K_POLLWRNORM | 0x80u /* RDBAND */ | 0x200u /* WRBAND */)
 #define EP_MAX_NESTS 4 /* Linux: epoll sets nested at most this deep */
 #define EP_MAX_EVENTS (INT32_MAX / 12)
+/* Entries (and events) a scan handles in buffers on the stack: a wait on a
+ * small set, the common case, then allocates nothing on each turn. */
+#define EP_INLINE 8
 
 /* struct epoll_event as x86-64 Linux lays it out (packed: 12 bytes). */
 struct k_epoll_event {
@@ -125,13 +128,21 @@ struct ep_result {
     struct k_epoll_event *out; /* NULL: only whether any is ready (peek) */
     int max, got;
     uint64_t wake_at;          /* earliest poll_deadline of the files (0: none) */
-    /* With want_keys, the poll keys of the files scanned (kfree keys), for
+    /* With want_keys, the poll keys of the files scanned, for
      * epoll_wait to sleep on those only; all_keys when one watches others
      * (a nested set) or the array could not be had. */
     bool want_keys, all_keys;
-    const void **keys;
+    const void **keys;         /* keys_inline or allocated (ep_result_done) */
     size_t nkeys;
+    const void *keys_inline[EP_INLINE];
 };
+
+/* Frees what a scan into r allocated. */
+static void ep_result_done(struct ep_result *r)
+{
+    if (r->keys != r->keys_inline)
+        kfree(r->keys);
+}
 
 /* The events of it to report given the file's ready bits m, updating its
  * edge and one-shot state if consume.  Under epoll_lock. */
@@ -159,10 +170,11 @@ static unsigned item_report_locked(struct ep_item *it, unsigned m, uint64_t seq,
 static int ep_scan(struct eventpoll *ep, struct ep_result *r)
 {
     bool consume = r->out != NULL;
+    struct ep_seen seen_inline[EP_INLINE];
     uint64_t flags = spin_lock_irqsave(&epoll_lock);
-    struct ep_seen *seen = ep->nitems ? kmalloc(ep->nitems * sizeof *seen) : NULL;
+    struct ep_seen *seen = ep->nitems <= EP_INLINE ? seen_inline : kmalloc(ep->nitems * sizeof *seen);
     size_t n = 0;
-    if (ep->nitems && !seen) {
+    if (!seen) {
         spin_unlock_irqrestore(&epoll_lock, flags);
         return -ENOMEM;
     }
@@ -174,8 +186,11 @@ static int ep_scan(struct eventpoll *ep, struct ep_result *r)
         }
     }
     spin_unlock_irqrestore(&epoll_lock, flags);
-    if (r->want_keys && n && !(r->keys = kmalloc(n * sizeof *r->keys)))
-        r->all_keys = true; /* out of memory: woken by every notification instead */
+    if (r->want_keys && n) {
+        r->keys = n <= EP_INLINE ? r->keys_inline : kmalloc(n * sizeof *r->keys);
+        if (!r->keys)
+            r->all_keys = true; /* out of memory: woken by every notification instead */
+    }
     for (size_t k = 0; k < n; k++) {
         struct file *f = seen[k].file;
         const void *key = f->ops->poll_key ? f->ops->poll_key(f) : NULL;
@@ -204,7 +219,8 @@ static int ep_scan(struct eventpoll *ep, struct ep_result *r)
         spin_unlock_irqrestore(&epoll_lock, flags);
         file_put(f); /* without the lock: it may be the last reference */
     }
-    kfree(seen);
+    if (seen != seen_inline)
+        kfree(seen);
     return 0;
 }
 
@@ -424,7 +440,8 @@ static int64_t do_epoll_wait(const struct syscall_args *a, uint64_t deadline)
         return -EINVAL;
     }
     size_t cap = (size_t)max < 64 ? (size_t)max : 64; /* events per scan: the rest wait for the next call */
-    struct k_epoll_event *out = kmalloc(cap * sizeof *out);
+    struct k_epoll_event out_inline[EP_INLINE];
+    struct k_epoll_event *out = cap <= EP_INLINE ? out_inline : kmalloc(cap * sizeof *out);
     int64_t r = out ? 0 : -ENOMEM;
     while (!r) {
         uint64_t gen = poll_generation();
@@ -433,20 +450,21 @@ static int64_t do_epoll_wait(const struct syscall_args *a, uint64_t deadline)
         if (r || res.got || deadline == UINT64_MAX) {
             if (!r && res.got)
                 r = copy_to_user(a->arg[1], out, (size_t)res.got * sizeof *out) ? -EFAULT : res.got;
-            kfree(res.keys);
+            ep_result_done(&res);
             break;
         }
         uint64_t until = res.wake_at && (!deadline || res.wake_at < deadline) ? res.wake_at : deadline;
         /* Woken by its files' notifications only; an entry added meanwhile
          * bumps the generation (epoll_ctl notifies), so it is not missed. */
         int w = poll_wait_keys(gen, until, res.keys, res.nkeys, res.all_keys);
-        kfree(res.keys);
+        ep_result_done(&res);
         if (w == -EINTR)
             r = -EINTR;
         else if (w == -ETIMEDOUT && until == deadline)
             deadline = UINT64_MAX; /* one last scan, then 0 */
     }
-    kfree(out);
+    if (out != out_inline)
+        kfree(out);
     file_put(epf);
     /* Linux never restarts epoll_wait after a handler, SA_RESTART or not. */
     if (r == -EINTR && a->frame)

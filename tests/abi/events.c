@@ -614,6 +614,51 @@ static void t_epoll_many_ready_take_turns(void)
     close(ep);
 }
 
+/* Writes 1 to the eventfd *arg after a while. */
+static void *eventfd_write_later(void *arg)
+{
+    abi_sleep_ms(50);
+    uint64_t one = 1;
+    /* A failed write shows as the waiter's timeout. */
+    (void)!write(*(int *)arg, &one, sizeof one);
+    return NULL;
+}
+
+/* A set of many entries: exactly the ready ones are reported, and a wait
+ * wakes for its last entry (a wide set is handled as well as a small one). */
+static void t_epoll_large_set(void)
+{
+    enum { N = 40 };
+    int ep = OK(epoll_create1(0));
+    int fds[N];
+    for (int i = 0; i < N; i++) {
+        fds[i] = OK(raw_eventfd2(i % 3 == 0, 0));
+        OK(ep_add(ep, fds[i], EPOLLIN, (uint64_t)i));
+    }
+    struct epoll_event out[N + 4];
+    int n = (int)epoll_wait(ep, out, N + 4, 0);
+    EQ(n, (N + 2) / 3);
+    uint64_t seen = 0;
+    for (int i = 0; i < n; i++)
+        seen |= 1ull << out[i].data.u64;
+    uint64_t want = 0;
+    for (int i = 0; i < N; i += 3)
+        want |= 1ull << i;
+    EQ(seen, want);
+    uint64_t v;
+    for (int i = 0; i < N; i += 3)
+        EQ(read(fds[i], &v, sizeof v), (long)sizeof v);
+    EQ(epoll_wait(ep, out, N + 4, 0), 0);
+    pthread_t t;
+    RET(pthread_create(&t, NULL, eventfd_write_later, &fds[N - 1]), 0);
+    EQ(epoll_wait(ep, out, N + 4, 10000), 1); /* waits for the write */
+    EQ(out[0].data.u64, N - 1);
+    pthread_join(t, NULL);
+    for (int i = 0; i < N; i++)
+        close(fds[i]);
+    close(ep);
+}
+
 static int usr1_count;
 
 static void count_usr1(int sig)
@@ -831,6 +876,7 @@ int main(void)
     RUN(epoll_closed_file_leaves);
     RUN(epoll_errors);
     RUN(epoll_many_ready_take_turns);
+    RUN(epoll_large_set);
     RUN(epoll_timeouts_and_signals);
     RUN(signalfd_reads);
     RUN(signalfd_errors);
