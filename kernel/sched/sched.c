@@ -28,7 +28,9 @@
  * affinity mask allows it.  The whole scheduler state is under sched_lock,
  * which a CPU holds across its context switch: the thread switched out is
  * in the run queue before its registers are saved, and no other CPU can
- * take it before the lock is released by the thread switched in. */
+ * take it before the lock is released by the thread switched in.  The
+ * reschedule IPIs decided under it are sent after it is released
+ * (sched_unlock). */
 static spinlock_t sched_lock = SPINLOCK_INIT_RANKED(LOCK_RANK_SCHED);
 static struct list_head run_queue = LIST_HEAD_INIT(run_queue);     /* runnable threads, FIFO */
 static struct list_head sleep_list = LIST_HEAD_INIT(sleep_list);   /* threads with a deadline, sorted */
@@ -158,11 +160,41 @@ static bool cpu_allows(const struct thread *t, unsigned cpu)
     return __atomic_load_n(&t->cpus_allowed, __ATOMIC_RELAXED) >> cpu & 1;
 }
 
+/* Asks for the reschedule IPI to CPU c, sent when this CPU releases
+ * sched_lock (sched_unlock). */
+static void send_ipi_after_unlock_locked(const struct percpu *c)
+{
+    this_cpu()->cpu_kicks_pending |= 1ull << c->index;
+}
+
+/* Releases sched_lock, then sends the reschedule IPIs asked for while it was
+ * held.  After, not before: the CPU an IPI wakes takes sched_lock at once
+ * (its handler, then its switch), so an IPI sent under the lock makes it
+ * spin until this CPU lets go.  Under a hypervisor that shares host cores
+ * (TCG on a busy host), waking the target's vCPU can preempt the sender's,
+ * and the target then spins on a lock whose holder does not run for the
+ * rest of the host's time slice: milliseconds per wake-up (issue 14). */
+static void sched_unlock(void)
+{
+    struct percpu *self = this_cpu(); /* interrupts off: stays this CPU's */
+    uint64_t kicks = self->cpu_kicks_pending;
+    self->cpu_kicks_pending = 0;
+    spin_unlock(&sched_lock);
+    for (; kicks; kicks &= kicks - 1)
+        lapic_send_ipi(percpu_of((unsigned)__builtin_ctzll(kicks))->apic_id, VEC_RESCHEDULE);
+}
+
+static void sched_unlock_irqrestore(uint64_t flags)
+{
+    sched_unlock();
+    irq_restore(flags);
+}
+
 /* Makes CPU c switch threads at the end of the IPI sent to it. */
 static void force_resched_locked(struct percpu *c)
 {
     __atomic_store_n(&c->cpu_need_resched, true, __ATOMIC_RELEASE);
-    lapic_send_ipi(c->apic_id, VEC_RESCHEDULE);
+    send_ipi_after_unlock_locked(c);
 }
 
 /* Tells CPU c to look at the run queue: an idle CPU switches at once, a
@@ -172,7 +204,7 @@ static void kick_cpu_locked(struct percpu *c)
     if (c->cpu_current == c->cpu_idle)
         force_resched_locked(c);
     else
-        lapic_send_ipi(c->apic_id, VEC_RESCHEDULE);
+        send_ipi_after_unlock_locked(c);
 }
 
 /* Finds a CPU for t, which just entered the run queue: this CPU if it is
@@ -299,7 +331,7 @@ __noreturn void thread_start(struct thread *prev);
 void thread_start(struct thread *prev)
 {
     finish_switch(prev);
-    spin_unlock(&sched_lock);
+    sched_unlock();
     irq_enable();
     current->fn(current->arg);
     thread_exit(0);
@@ -309,7 +341,7 @@ static void schedule(void)
 {
     uint64_t flags = spin_lock_irqsave(&sched_lock);
     schedule_locked();
-    spin_unlock_irqrestore(&sched_lock, flags);
+    sched_unlock_irqrestore(flags);
 }
 
 void sched_yield(void)
@@ -423,7 +455,7 @@ static struct thread *create_thread(const char *name, void (*fn)(void *), void *
     } else {
         t->state = THREAD_BLOCKED;
     }
-    spin_unlock_irqrestore(&sched_lock, flags);
+    sched_unlock_irqrestore(flags);
     return t;
 }
 
@@ -442,7 +474,7 @@ void kthread_start(struct thread *t)
     uint64_t flags = spin_lock_irqsave(&sched_lock);
     make_runnable_locked(t);
     rearm_timer_locked();
-    spin_unlock_irqrestore(&sched_lock, flags);
+    sched_unlock_irqrestore(flags);
 }
 
 void thread_exit(int code)
@@ -468,7 +500,7 @@ int kthread_join(struct thread *t)
         schedule_locked();
     }
     int code = t->exit_code;
-    spin_unlock_irqrestore(&sched_lock, flags);
+    sched_unlock_irqrestore(flags);
     thread_free(t);
     return code;
 }
@@ -478,7 +510,7 @@ void kthread_detach(struct thread *t)
     uint64_t flags = spin_lock_irqsave(&sched_lock);
     bool dead = t->state == THREAD_DEAD;
     t->detached = true;
-    spin_unlock_irqrestore(&sched_lock, flags);
+    sched_unlock_irqrestore(flags);
     if (dead)
         thread_free(t);
 }
@@ -512,7 +544,7 @@ void sched_sleep_ns(uint64_t ns)
     current->timed_out = false;
     sleep_insert_locked(current, deadline);
     schedule_locked();
-    spin_unlock_irqrestore(&sched_lock, flags);
+    sched_unlock_irqrestore(flags);
 }
 
 void waitq_init(struct waitq *wq)
@@ -535,7 +567,7 @@ static int wait_common(struct waitq *wq, spinlock_t *lock, uint64_t deadline, en
 {
     spin_lock(&sched_lock); /* interrupts are already off: the caller holds an irqsave lock */
     if (wait_ended_by_signal(mode)) {
-        spin_unlock(&sched_lock);
+        sched_unlock();
         return -EINTR;
     }
     /* A killable sleeper is woken by every signal too (the sender does not
@@ -553,7 +585,7 @@ static int wait_common(struct waitq *wq, spinlock_t *lock, uint64_t deadline, en
     bool timed_out = current->timed_out;
     current->interruptible = false;
     bool interrupted = wait_ended_by_signal(mode);
-    spin_unlock(&sched_lock);
+    sched_unlock();
     spin_lock(lock);
     if (timed_out)
         return -ETIMEDOUT;
@@ -595,7 +627,7 @@ int sched_sleep_until_interruptible(uint64_t deadline)
         if (!current->timed_out)
             r = -EINTR; /* woken early: only signals do that */
     }
-    spin_unlock_irqrestore(&sched_lock, flags);
+    sched_unlock_irqrestore(flags);
     return r;
 }
 
@@ -614,9 +646,9 @@ void sched_wake_interruptible(struct thread *t)
     } else if (t->state == THREAD_RUNNING && t != current) {
         /* Running on another CPU, perhaps in user mode with no reason to
          * enter the kernel: the IPI's return to user delivers the signal. */
-        lapic_send_ipi(percpu_of(t->cpu)->apic_id, VEC_RESCHEDULE);
+        send_ipi_after_unlock_locked(percpu_of(t->cpu));
     }
-    spin_unlock_irqrestore(&sched_lock, flags);
+    sched_unlock_irqrestore(flags);
 }
 
 static void wake_locked(struct thread *t)
@@ -638,7 +670,7 @@ static int wake_n(struct waitq *wq, int n)
     }
     if (woken)
         rearm_timer_locked();
-    spin_unlock_irqrestore(&sched_lock, flags);
+    sched_unlock_irqrestore(flags);
     return woken;
 }
 
@@ -667,7 +699,7 @@ static void timer_interrupt(struct trap_frame *tf, void *unused)
     if (first_runnable_here_locked() && (current == idle_thread || now >= current->slice_end))
         need_resched = true;
     rearm_timer_locked();
-    spin_unlock(&sched_lock);
+    sched_unlock();
 }
 
 /* Another CPU put a thread in the run queue that this one may run: when
@@ -680,7 +712,7 @@ static void reschedule_ipi(struct trap_frame *tf, void *unused)
     if (current == idle_thread && first_runnable_here_locked())
         need_resched = true;
     rearm_timer_locked();
-    spin_unlock(&sched_lock);
+    sched_unlock();
 }
 
 int sched_init(void)
@@ -696,7 +728,7 @@ int sched_init(void)
         return -ENOMEM;
     uint64_t flags = spin_lock_irqsave(&sched_lock);
     idle_thread = idle;
-    spin_unlock_irqrestore(&sched_lock, flags);
+    sched_unlock_irqrestore(flags);
     return 0;
 }
 
@@ -709,7 +741,7 @@ void sched_start_preemption(void)
     preemption_on = true;
     current->slice_end = now_ns() + slice_of(current);
     rearm_timer_locked();
-    spin_unlock_irqrestore(&sched_lock, flags);
+    sched_unlock_irqrestore(flags);
 }
 
 void sched_set_slice_ns(uint64_t ns)
@@ -726,7 +758,7 @@ void sched_get_stats(struct sched_stats *out)
     out->idle_ns = 0;
     for (uint64_t online = percpu_online_mask(); online; online &= online - 1)
         out->idle_ns += sched_cpu_idle_ns((unsigned)__builtin_ctzll(online));
-    spin_unlock_irqrestore(&sched_lock, flags);
+    sched_unlock_irqrestore(flags);
 }
 
 unsigned sched_this_cpu(void)
@@ -747,7 +779,7 @@ struct thread *sched_create_idle(void)
         return NULL;
     uint64_t flags = spin_lock_irqsave(&sched_lock);
     stats.threads--; /* idle threads are not counted */
-    spin_unlock_irqrestore(&sched_lock, flags);
+    sched_unlock_irqrestore(flags);
     return t;
 }
 
@@ -762,7 +794,7 @@ __noreturn void sched_run_cpu(struct thread *idle)
     idle->cpu = this_cpu()->index;
     idle->switched_in = now_ns();
     rearm_timer_locked();
-    spin_unlock(&sched_lock);
+    sched_unlock();
     idle_loop(NULL);
 }
 
@@ -778,7 +810,7 @@ int sched_set_affinity(struct thread *t, uint64_t mask)
     else if (t->state == THREAD_RUNNABLE)
         place_locked(t); /* waiting: an allowed CPU must come for it */
     rearm_timer_locked(); /* if that CPU is this busy one, its slice must end */
-    spin_unlock_irqrestore(&sched_lock, flags);
+    sched_unlock_irqrestore(flags);
     if (t == current && !(mask >> this_cpu()->index & 1))
         sched_yield();
     return 0;
@@ -827,6 +859,6 @@ void kdebug_show_threads(void)
         kdebug_backtrace_switched(t->saved_rsp);
     }
     printk(LOG_EMERG, "sysrq: end of threads");
-    spin_unlock_irqrestore(&sched_lock, flags);
+    sched_unlock_irqrestore(flags);
 }
 #endif

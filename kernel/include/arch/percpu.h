@@ -32,6 +32,9 @@ struct percpu {
     bool cpu_need_resched;
     uint64_t cpu_timer_deadline; /* what its LAPIC timer is programmed for, UINT64_MAX: nothing */
     uint64_t cpu_switches;     /* context switches on this CPU (its idle loop watches them) */
+    /* CPUs (a mask) that this one sends the reschedule IPI to as soon as it
+     * releases sched_lock; this CPU only, with interrupts off. */
+    uint64_t cpu_kicks_pending;
     /* The page-table root loaded in CR3 (mm/vm.c's mm_activate sets it
      * before loading CR3; TLB shootdowns read it from other CPUs). */
     uint64_t active_root;
