@@ -1,12 +1,21 @@
 /* epoll_create(1), epoll_ctl, epoll_wait, epoll_pwait.
  *
  * An epoll file holds a set of entries (file, fd) with the events asked
- * for.  Readiness is not pushed to the set: epoll_wait scans its entries
- * with each file's poll op, as poll(2) does, and sleeps on the poll
- * generation (fs/poll.c) until a file notifies, a polled timer's
- * poll_deadline passes, the timeout or a signal.  Entries reported move to
- * the end of the set, so a small maxevents still sees every ready file in
- * turn.
+ * for, and a ready list: the entries whose file may be ready.  Each entry
+ * hooks onto its file's poll head (fs/poll_head.h); the file's driver
+ * notifies the head at every readiness change and the hook (ep_hook) puts
+ * the entry on the ready list and wakes the set's waiters, as Linux's
+ * ep_poll_callback does.  epoll_wait polls only the entries on that list:
+ * those ready are reported, level-triggered ones go back to the end of the
+ * list (polled again at the next wait, and a small maxevents sees every
+ * ready file in turn), the others leave it until their file notifies again.
+ *
+ * Two kinds of files change readiness without notifying, and their entries
+ * are kept on the set's polled list and polled before every sleep: timers
+ * (poll_deadline: readiness changes with time alone; the sleep ends no
+ * later than their next change) and devices that interrupt only once armed
+ * (poll_news: a console port; polling with arm asks for the interrupt).
+ * A set in a set is both: its poll_deadline is its own timers'.
  *
  * Level-triggered entries are reported while ready.  Edge-triggered ones
  * (EPOLLET) are reported when bits become ready that were not at their
@@ -17,13 +26,20 @@
  *
  * Entries hold no reference to their file (Linux's neither): a file whose
  * last reference goes leaves every set (epoll_file_closed), so a set does
- * not keep a pipe end open.  epoll_lock protects every set's entry list,
- * every file's epoll_links and the entries' fields; it is a subsystem's
- * own lock and nothing else is held with it except the allocators (the
- * documented order).  File poll ops are called without it. */
+ * not keep a pipe end open.  Locks, in the order they nest:
+ *  - epoll_lock (global) protects every set's entry list, every file's
+ *    epoll_links and the nesting checks (ELOOP);
+ *  - a file's poll head lock protects its hooks; hooks run under it;
+ *  - ep->lock (per set, interrupts off: hooks run in interrupts) protects
+ *    the set's ready and polled lists and the entries' report state
+ *    (events, data, queued, disabled, removed, edges, refs), and is the
+ *    condition lock of the set's waiters.  A hook releases it before it
+ *    notifies the set's own head (a set watching this one).
+ * File poll ops are called with none of them held. */
 #include <fs/anon_file.h>
 #include <fs/epoll.h>
 #include <fs/kernel_api.h>
+#include <fs/poll_head.h>
 #include <fs/syscall_util.h>
 #include <kernel/clock.h>
 #include <kernel/errno.h>
@@ -60,46 +76,100 @@ struct k_epoll_event {
 } __attribute__((packed));
 
 struct eventpoll {
-    struct list_head items; /* struct ep_item.ep_link */
-    size_t nitems;
-    struct file *file;      /* the set's own file (not referenced: it owns the set) */
+    spinlock_t lock;          /* see the top of the file */
+    struct list_head ready;   /* (lock) struct ep_item.ready_link */
+    struct list_head polled;  /* (lock) struct ep_item.polled_link */
+    size_t npolled;           /* (lock) entries on polled */
+    struct waitq wq;          /* epoll_wait sleepers (condition lock: lock) */
+    struct poll_head head;    /* the set's own: pollers of it, sets watching it */
+    struct list_head items;   /* (epoll_lock) struct ep_item.ep_link */
+    size_t nitems;            /* (epoll_lock) */
+    struct file *file;        /* the set's own file (not referenced: it owns the set) */
 };
 
 struct ep_item {
-    struct list_head ep_link;   /* in ep->items */
-    struct list_head file_link; /* in file->epoll_links */
-    struct eventpoll *ep;       /* NULL once removed from the set */
-    struct file *file;          /* not referenced: the entry goes when the file does */
+    struct list_head ep_link;     /* (epoll_lock) in set->items */
+    struct list_head file_link;   /* (epoll_lock) in file->epoll_links */
+    struct poll_hook hook;        /* on the file's poll head */
+    struct eventpoll *set;        /* its set, for the item's whole life */
+    struct file *file;            /* not referenced: the entry goes when the file does */
     int fd;
-    uint32_t events;            /* as asked: event bits | EP_MODE_BITS */
+    bool polled;                  /* on set->polled (timer or device file) */
+    /* under set->lock */
+    struct list_head ready_link;  /* in set->ready while queued */
+    struct list_head polled_link; /* in set->polled if polled */
+    bool queued;
+    bool removed;                 /* out of the set: no longer reported */
+    uint32_t events;              /* as asked: event bits | EP_MODE_BITS */
     uint64_t data;
-    bool disabled;              /* EPOLLONESHOT fired */
-    unsigned last_ready;        /* EPOLLET: the ready bits at the last scan */
-    uint64_t last_seq;          /* EPOLLET: the file's poll_events then */
-    uint32_t refs;              /* the set's, and scans in flight */
+    bool disabled;                /* EPOLLONESHOT fired */
+    unsigned last_ready;          /* EPOLLET: the ready bits at the last report */
+    uint64_t last_seq;            /* EPOLLET: the file's poll_events then */
+    uint32_t refs;                /* the set's, and polls in flight */
 };
 
 static spinlock_t epoll_lock = SPINLOCK_INIT;
 static const struct file_ops epoll_ops;
 
-static void item_put_locked(struct ep_item *it)
+/* Drops a reference to it; true if it was the last (the caller frees it
+ * after dropping the lock).  Under it->set->lock. */
+static bool item_unref_locked(struct ep_item *it)
 {
-    if (!--it->refs)
+    return !--it->refs;
+}
+
+/* Puts it on its set's ready list and wakes the set's waiters; true if it
+ * was not there yet.  Under set->lock. */
+static bool item_queue_locked(struct ep_item *it)
+{
+    if (it->queued || it->removed || it->disabled)
+        return false;
+    list_add_tail(&it->ready_link, &it->set->ready);
+    it->queued = true;
+    waitq_wake_all(&it->set->wq);
+    return true;
+}
+
+/* The file's head notified: queue the entry unless the events announced
+ * are none it asked for. */
+static void ep_hook(struct poll_hook *k, unsigned events)
+{
+    struct ep_item *it = container_of(k, struct ep_item, hook);
+    struct eventpoll *ep = it->set;
+    uint64_t flags = spin_lock_irqsave(&ep->lock);
+    bool wanted = !events || (events & ((it->events & ~EP_MODE_BITS) | K_POLLERR | K_POLLHUP));
+    bool queued = wanted && item_queue_locked(it);
+    spin_unlock_irqrestore(&ep->lock, flags);
+    if (queued)
+        poll_head_notify(&ep->head, K_POLLIN); /* the set became readable: its pollers, outer sets */
+}
+
+/* Takes it out of its set: off its file's head first, so no hook runs on
+ * it once it is gone.  Under epoll_lock. */
+static void item_remove_locked(struct ep_item *it)
+{
+    struct eventpoll *ep = it->set;
+    poll_hook_del(&it->hook);
+    list_del(&it->ep_link);
+    list_del(&it->file_link);
+    ep->nitems--;
+    uint64_t flags = spin_lock_irqsave(&ep->lock);
+    if (it->queued)
+        list_del(&it->ready_link);
+    if (it->polled) {
+        list_del(&it->polled_link);
+        ep->npolled--;
+    }
+    it->queued = false;
+    it->removed = true;
+    bool last = item_unref_locked(it);
+    spin_unlock_irqrestore(&ep->lock, flags);
+    if (last)
         kfree(it);
 }
 
-/* Takes it out of its set and its file's list.  Under epoll_lock. */
-static void item_remove_locked(struct ep_item *it)
-{
-    list_del(&it->ep_link);
-    list_del(&it->file_link);
-    it->ep->nitems--;
-    it->ep = NULL;
-    item_put_locked(it);
-}
-
 /* A reference to f unless its last one is already gone (it is leaving
- * every set, blocked on epoll_lock we hold). */
+ * every set, perhaps blocked on a lock we hold). */
 static bool file_get_unless_zero(struct file *f)
 {
     uint32_t r = __atomic_load_n(&f->refs, __ATOMIC_RELAXED);
@@ -117,38 +187,39 @@ void epoll_file_closed(struct file *f)
     spin_unlock_irqrestore(&epoll_lock, flags);
 }
 
-/* An entry seen by a scan, with references on it and its file. */
+/* An entry being polled, with references on it and its file. */
 struct ep_seen {
     struct ep_item *item;
     struct file *file;
 };
 
-/* What a scan of a set found. */
-struct ep_result {
-    struct k_epoll_event *out; /* NULL: only whether any is ready (peek) */
-    int max, got;
-    uint64_t wake_at;          /* earliest poll_deadline of the files (0: none) */
-    /* With want_keys, the poll keys of the files scanned, for
-     * epoll_wait to sleep on those only; all_keys when one watches others
-     * (a nested set) or the array could not be had. */
-    bool want_keys, all_keys;
-    const void **keys;         /* keys_inline or allocated (ep_result_done) */
-    size_t nkeys;
-    const void *keys_inline[EP_INLINE];
-};
-
-/* Frees what a scan into r allocated. */
-static void ep_result_done(struct ep_result *r)
+/* Takes a reference to it and its file into *s, unless the file is
+ * closing.  Under set->lock. */
+static bool item_get_locked(struct ep_item *it, struct ep_seen *s)
 {
-    if (r->keys != r->keys_inline)
-        kfree(r->keys);
+    if (it->removed || !file_get_unless_zero(it->file))
+        return false;
+    it->refs++;
+    *s = (struct ep_seen){it, it->file};
+    return true;
+}
+
+/* Drops what item_get_locked took. */
+static void seen_put(struct eventpoll *ep, struct ep_seen *s)
+{
+    uint64_t flags = spin_lock_irqsave(&ep->lock);
+    bool last = item_unref_locked(s->item);
+    spin_unlock_irqrestore(&ep->lock, flags);
+    if (last)
+        kfree(s->item);
+    file_put(s->file); /* without the lock: it may be the last reference */
 }
 
 /* The events of it to report given the file's ready bits m, updating its
- * edge and one-shot state if consume.  Under epoll_lock. */
+ * edge and one-shot state if consume.  Under set->lock. */
 static unsigned item_report_locked(struct ep_item *it, unsigned m, uint64_t seq, bool consume)
 {
-    if (it->disabled)
+    if (it->disabled || it->removed)
         return 0;
     unsigned ready = m & ((it->events & ~EP_MODE_BITS) | K_POLLERR | K_POLLHUP);
     if (it->events & EPOLLET) {
@@ -165,84 +236,128 @@ static unsigned item_report_locked(struct ep_item *it, unsigned m, uint64_t seq,
     return ready;
 }
 
-/* Scans ep's entries into r (consuming their edges and one-shots if
- * r->out).  0 or -ENOMEM. */
-static int ep_scan(struct eventpoll *ep, struct ep_result *r)
+/* Polls one file (no lock held). */
+static unsigned file_poll_now(struct file *f, uint64_t *seq)
 {
-    bool consume = r->out != NULL;
-    struct ep_seen seen_inline[EP_INLINE];
-    uint64_t flags = spin_lock_irqsave(&epoll_lock);
-    struct ep_seen *seen = ep->nitems <= EP_INLINE ? seen_inline : kmalloc(ep->nitems * sizeof *seen);
-    size_t n = 0;
-    if (!seen) {
-        spin_unlock_irqrestore(&epoll_lock, flags);
-        return -ENOMEM;
+    unsigned m = f->ops->poll(f, true);
+    *seq = f->ops->poll_events ? f->ops->poll_events(f) : 0;
+    return m;
+}
+
+/* Polls the entries of ep's polled list that are not queued and queues
+ * those with something to report; *wake_at (if not NULL) gets the earliest
+ * poll_deadline among them (0: none).  0, or -ENOMEM. */
+static int ep_poll_polled(struct eventpoll *ep, uint64_t *wake_at)
+{
+    struct ep_seen seen_inline[EP_INLINE], *seen = seen_inline;
+    size_t n = 0, cap = EP_INLINE;
+    if (wake_at)
+        *wake_at = 0;
+    uint64_t flags = spin_lock_irqsave(&ep->lock);
+    while (ep->npolled > cap) {
+        /* More than fit on the stack (a set of many ports or timers). */
+        cap = ep->npolled;
+        spin_unlock_irqrestore(&ep->lock, flags);
+        if (seen != seen_inline)
+            kfree(seen);
+        if (!(seen = kmalloc(cap * sizeof *seen)))
+            return -ENOMEM;
+        flags = spin_lock_irqsave(&ep->lock);
     }
-    list_for_each(pos, &ep->items) {
-        struct ep_item *it = list_entry(pos, struct ep_item, ep_link);
-        if (!it->disabled && file_get_unless_zero(it->file)) {
-            it->refs++;
-            seen[n++] = (struct ep_seen){it, it->file};
-        }
+    list_for_each(pos, &ep->polled) {
+        struct ep_item *it = list_entry(pos, struct ep_item, polled_link);
+        /* a queued entry is polled by the consumer anyway */
+        if (!it->queued && !it->disabled && item_get_locked(it, &seen[n]))
+            n++;
     }
-    spin_unlock_irqrestore(&epoll_lock, flags);
-    if (r->want_keys && n) {
-        r->keys = n <= EP_INLINE ? r->keys_inline : kmalloc(n * sizeof *r->keys);
-        if (!r->keys)
-            r->all_keys = true; /* out of memory: woken by every notification instead */
-    }
+    spin_unlock_irqrestore(&ep->lock, flags);
     for (size_t k = 0; k < n; k++) {
         struct file *f = seen[k].file;
-        const void *key = f->ops->poll_key ? f->ops->poll_key(f) : NULL;
-        if (key == POLL_KEY_ALL)
-            r->all_keys = true;
-        else if (key && r->keys)
-            r->keys[r->nkeys++] = key; /* NULL: the file uses poll_notify, which wakes everyone */
-        unsigned m = f->ops->poll(f, true);
-        uint64_t seq = f->ops->poll_events ? f->ops->poll_events(f) : 0;
+        uint64_t seq;
+        unsigned m = file_poll_now(f, &seq);
         uint64_t at = f->ops->poll_deadline ? f->ops->poll_deadline(f) : 0;
-        if (at && (!r->wake_at || at < r->wake_at))
-            r->wake_at = at;
-        flags = spin_lock_irqsave(&epoll_lock);
-        struct ep_item *it = seen[k].item;
-        if (it->ep == ep && r->got < r->max) {
-            unsigned ev = item_report_locked(it, m, seq, consume);
-            if (ev && consume) {
-                r->out[r->got] = (struct k_epoll_event){ev, it->data};
-                list_del(&it->ep_link); /* reported: to the end, so others get their turn */
-                list_add_tail(&it->ep_link, &ep->items);
-            }
-            if (ev)
-                r->got++;
-        }
-        item_put_locked(it);
-        spin_unlock_irqrestore(&epoll_lock, flags);
-        file_put(f); /* without the lock: it may be the last reference */
+        if (wake_at && at && (!*wake_at || at < *wake_at))
+            *wake_at = at;
+        flags = spin_lock_irqsave(&ep->lock);
+        if (item_report_locked(seen[k].item, m, seq, false))
+            item_queue_locked(seen[k].item);
+        spin_unlock_irqrestore(&ep->lock, flags);
+        seen_put(ep, &seen[k]);
     }
     if (seen != seen_inline)
         kfree(seen);
     return 0;
 }
 
+/* Takes up to max entries off ep's ready list into seen[] (max at most
+ * what seen holds) and polls their files.  Those with something to report
+ * are reported into out (if out: their edges and one-shots consumed, and
+ * level-triggered ones queued again at the end of the list) or only
+ * counted and queued again (a peek, out NULL).  Those with nothing leave
+ * the list until their file notifies again.  Returns the count reported. */
+static int ep_send(struct eventpoll *ep, struct ep_seen *seen, int max, struct k_epoll_event *out)
+{
+    int n = 0, got = 0;
+    uint64_t flags = spin_lock_irqsave(&ep->lock);
+    while (n < max && !list_empty(&ep->ready)) {
+        struct ep_item *it = list_first_entry(&ep->ready, struct ep_item, ready_link);
+        list_del(&it->ready_link);
+        it->queued = false;
+        if (!it->disabled && item_get_locked(it, &seen[n]))
+            n++;
+    }
+    spin_unlock_irqrestore(&ep->lock, flags);
+    for (int k = 0; k < n; k++) {
+        struct ep_item *it = seen[k].item;
+        uint64_t seq;
+        unsigned m = file_poll_now(seen[k].file, &seq);
+        flags = spin_lock_irqsave(&ep->lock);
+        unsigned ev = item_report_locked(it, m, seq, out != NULL);
+        if (ev) {
+            if (out)
+                out[got] = (struct k_epoll_event){ev, it->data};
+            got++;
+            if (!out || !(it->events & (EPOLLET | EPOLLONESHOT)))
+                item_queue_locked(it); /* still ready: polled again next time */
+        }
+        spin_unlock_irqrestore(&ep->lock, flags);
+        seen_put(ep, &seen[k]);
+    }
+    return got;
+}
+
+/* Whether ep has an entry to report, without consuming it. */
+static bool ep_peek(struct eventpoll *ep)
+{
+    if (ep_poll_polled(ep, NULL))
+        return true; /* out of memory: say ready, the reader finds out */
+    struct ep_seen seen[EP_INLINE];
+    for (;;) {
+        uint64_t flags = spin_lock_irqsave(&ep->lock);
+        bool empty = list_empty(&ep->ready);
+        spin_unlock_irqrestore(&ep->lock, flags);
+        if (empty)
+            return false;
+        if (ep_send(ep, seen, EP_INLINE, NULL))
+            return true;
+    }
+}
+
 static unsigned epoll_poll(struct file *f, bool arm)
 {
-    (void)arm;
-    struct ep_result r = {.max = 1};
-    if (ep_scan(f->priv, &r))
-        return K_POLLERR;
-    return r.got ? K_POLLIN | K_POLLRDNORM : 0;
+    (void)arm; /* its entries' files are polled armed: it is one of them */
+    return ep_peek(f->priv) ? K_POLLIN | K_POLLRDNORM : 0;
 }
 
 static uint64_t epoll_poll_deadline(struct file *f)
 {
-    struct ep_result r = {.max = 0};
-    return ep_scan(f->priv, &r) ? 0 : r.wake_at;
+    uint64_t at;
+    return ep_poll_polled(f->priv, &at) ? 0 : at;
 }
 
-static const void *epoll_poll_key(struct file *f)
+static struct poll_head *epoll_poll_head(struct file *f)
 {
-    (void)f;
-    return POLL_KEY_ALL; /* its files' keys are not known to its pollers */
+    return &((struct eventpoll *)f->priv)->head;
 }
 
 static void epoll_release(struct file *f)
@@ -257,7 +372,7 @@ static void epoll_release(struct file *f)
 
 static const struct file_ops epoll_ops = {
     .poll = epoll_poll,
-    .poll_key = epoll_poll_key,
+    .poll_head = epoll_poll_head,
     .poll_deadline = epoll_poll_deadline,
     .release = epoll_release,
 };
@@ -269,6 +384,11 @@ static int64_t do_epoll_create(uint32_t flags)
     struct eventpoll *ep = kzalloc(sizeof *ep);
     if (!ep)
         return -ENOMEM;
+    ep->lock = (spinlock_t)SPINLOCK_INIT;
+    list_init(&ep->ready);
+    list_init(&ep->polled);
+    waitq_init(&ep->wq);
+    poll_head_init(&ep->head);
     list_init(&ep->items);
     int fd = anon_file_install(&epoll_ops, ep, K_O_RDWR, flags & K_O_CLOEXEC, &ep->file);
     if (fd < 0)
@@ -328,7 +448,7 @@ static int ep_watched_depth_locked(struct file *epf)
     int deepest = 0;
     list_for_each(pos, &epf->epoll_links) {
         struct ep_item *it = list_entry(pos, struct ep_item, file_link);
-        int d = 1 + ep_watched_depth_locked(it->ep->file);
+        int d = 1 + ep_watched_depth_locked(it->set->file);
         if (d > deepest)
             deepest = d;
     }
@@ -346,10 +466,20 @@ static int ep_add_locked(struct eventpoll *ep, struct file *epf, struct file *f,
         if (d < 0 || d + ep_watched_depth_locked(epf) > EP_MAX_NESTS)
             return -ELOOP;
     }
-    *it = (struct ep_item){.ep = ep, .file = f, .fd = fd, .events = ev->events, .data = ev->data, .refs = 1};
+    *it = (struct ep_item){.set = ep, .file = f, .fd = fd, .events = ev->events, .data = ev->data, .refs = 1,
+                           .polled = f->ops->poll_news || f->ops->poll_deadline};
     list_add_tail(&it->ep_link, &ep->items);
     list_add_tail(&it->file_link, &f->epoll_links);
     ep->nitems++;
+    /* Hooked before it is first polled, so no change after that poll is missed. */
+    poll_hook_add(f->ops->poll_head ? f->ops->poll_head(f) : &poll_head_global, &it->hook, ep_hook);
+    uint64_t flags = spin_lock_irqsave(&ep->lock);
+    if (it->polled) {
+        list_add_tail(&it->polled_link, &ep->polled);
+        ep->npolled++;
+    }
+    item_queue_locked(it); /* the next wait polls it (Linux polls at insertion) */
+    spin_unlock_irqrestore(&ep->lock, flags);
     return 0;
 }
 
@@ -397,17 +527,20 @@ static int do_epoll_ctl(struct fd_table *t, int epfd, int op, int fd, const stru
     } else if (it->events & EPOLLEXCLUSIVE) {
         r = -EINVAL; /* Linux: an exclusive entry cannot be modified */
     } else {
+        uint64_t f2 = spin_lock_irqsave(&ep->lock);
         it->events = ev->events;
         it->data = ev->data;
         it->disabled = false;
         it->last_ready = 0; /* re-armed: what is ready now counts as new */
+        item_queue_locked(it);
+        spin_unlock_irqrestore(&ep->lock, f2);
     }
     spin_unlock_irqrestore(&epoll_lock, flags);
     kfree(fresh);
     file_put(f);
     file_put(epf);
     if (!r && op != EPOLL_CTL_DEL)
-        poll_notify(); /* a waiter on the set scans the new entry */
+        poll_head_notify(&ep->head, K_POLLIN); /* the entry may be ready: the set's pollers look */
     return r;
 }
 
@@ -439,30 +572,42 @@ static int64_t do_epoll_wait(const struct syscall_args *a, uint64_t deadline)
         file_put(epf);
         return -EINVAL;
     }
-    size_t cap = (size_t)max < 64 ? (size_t)max : 64; /* events per scan: the rest wait for the next call */
-    struct k_epoll_event out_inline[EP_INLINE];
-    struct k_epoll_event *out = cap <= EP_INLINE ? out_inline : kmalloc(cap * sizeof *out);
-    int64_t r = out ? 0 : -ENOMEM;
+    struct eventpoll *ep = epf->priv;
+    int cap = max < 64 ? max : 64; /* events per call: the rest wait for the next one */
+    struct k_epoll_event out_inline[EP_INLINE], *out = out_inline;
+    struct ep_seen seen_inline[EP_INLINE], *seen = seen_inline;
+    if (cap > EP_INLINE) {
+        out = kmalloc((size_t)cap * sizeof *out);
+        seen = kmalloc((size_t)cap * sizeof *seen);
+    }
+    int64_t r = out && seen ? 0 : -ENOMEM;
     while (!r) {
-        uint64_t gen = poll_generation();
-        struct ep_result res = {.out = out, .max = (int)cap, .want_keys = deadline != UINT64_MAX};
-        r = ep_scan(epf->priv, &res);
-        if (r || res.got || deadline == UINT64_MAX) {
-            if (!r && res.got)
-                r = copy_to_user(a->arg[1], out, (size_t)res.got * sizeof *out) ? -EFAULT : res.got;
-            ep_result_done(&res);
+        uint64_t wake_at = 0;
+        r = ep_poll_polled(ep, &wake_at);
+        if (r)
+            break;
+        int got = ep_send(ep, seen, cap, out);
+        if (got) {
+            r = copy_to_user(a->arg[1], out, (size_t)got * sizeof *out) ? -EFAULT : got;
             break;
         }
-        uint64_t until = res.wake_at && (!deadline || res.wake_at < deadline) ? res.wake_at : deadline;
-        /* Woken by its files' notifications only; an entry added meanwhile
-         * bumps the generation (epoll_ctl notifies), so it is not missed. */
-        int w = poll_wait_keys(gen, until, res.keys, res.nkeys, res.all_keys);
-        ep_result_done(&res);
+        if (deadline == UINT64_MAX)
+            break;
+        uint64_t until = wake_at && (!deadline || wake_at < deadline) ? wake_at : deadline;
+        int w = 0;
+        uint64_t flags = spin_lock_irqsave(&ep->lock);
+        if (list_empty(&ep->ready)) /* a hook queues under the lock: no wake-up is missed */
+            w = waitq_wait_locked_interruptible(&ep->wq, &ep->lock, until);
+        spin_unlock_irqrestore(&ep->lock, flags);
         if (w == -EINTR)
             r = -EINTR;
         else if (w == -ETIMEDOUT && until == deadline)
-            deadline = UINT64_MAX; /* one last scan, then 0 */
+            deadline = UINT64_MAX; /* one last look, then 0 */
+        else if (!w && deadline && clock_monotonic_ns() >= deadline)
+            deadline = UINT64_MAX; /* woken for entries no longer ready: the time is up all the same */
     }
+    if (seen != seen_inline)
+        kfree(seen);
     if (out != out_inline)
         kfree(out);
     file_put(epf);

@@ -11,6 +11,7 @@
  * (docs/architecture.md "Lock order"). */
 #include <fs/anon_file.h>
 #include <fs/kernel_api.h>
+#include <fs/poll_head.h>
 #include <kernel/errno.h>
 #include <mm/slab.h>
 #include <sched/sched.h>
@@ -25,6 +26,7 @@ struct eventfd {
     bool semaphore;
     uint64_t poll_events; /* bumped at each change of count (file_ops.poll_events) */
     struct waitq readable, writable; /* readers waiting for a count, writers for room */
+    struct poll_head poll_head;      /* its pollers and epoll entries (fs/poll_head.h) */
 };
 
 static int64_t eventfd_read(struct file *f, void *buf, size_t n, uint64_t *pos, unsigned io)
@@ -47,7 +49,7 @@ static int64_t eventfd_read(struct file *f, void *buf, size_t n, uint64_t *pos, 
     spin_unlock_irqrestore(&e->lock, flags);
     if (r)
         return r;
-    poll_notify_key(e);
+    poll_head_notify(&e->poll_head, K_POLLOUT | K_POLLWRNORM); /* room for writers */
     __builtin_memcpy(buf, &val, sizeof val);
     return sizeof val;
 }
@@ -76,7 +78,7 @@ static int64_t eventfd_write(struct file *f, const void *buf, size_t n, uint64_t
     if (r)
         return r;
     if (val)
-        poll_notify_key(e);
+        poll_head_notify(&e->poll_head, K_POLLIN | K_POLLRDNORM);
     return sizeof val;
 }
 
@@ -101,12 +103,12 @@ static uint64_t eventfd_poll_events(struct file *f)
     return __atomic_load_n(&e->poll_events, __ATOMIC_RELAXED);
 }
 
-/* Its pollers are woken with the eventfd as the key: a read (which may
- * make a writer's room) then wakes only the pollers of this eventfd, not
- * the other side of a ping-pong sleeping on its own one. */
-static const void *eventfd_poll_key(struct file *f)
+/* Its pollers are woken through its own head: a read (which may make a
+ * writer's room) then wakes only the pollers of this eventfd, not the other
+ * side of a ping-pong sleeping on its own one. */
+static struct poll_head *eventfd_poll_head(struct file *f)
 {
-    return f->priv;
+    return &((struct eventfd *)f->priv)->poll_head;
 }
 
 static void eventfd_release(struct file *f)
@@ -120,7 +122,7 @@ static const struct file_ops eventfd_ops = {
     .message_io = true,
     .poll = eventfd_poll,
     .poll_events = eventfd_poll_events,
-    .poll_key = eventfd_poll_key,
+    .poll_head = eventfd_poll_head,
     .release = eventfd_release,
 };
 
@@ -136,6 +138,7 @@ static int64_t do_eventfd2(uint32_t initval, uint32_t flags)
     e->semaphore = flags & EFD_SEMAPHORE;
     waitq_init(&e->readable);
     waitq_init(&e->writable);
+    poll_head_init(&e->poll_head);
     int fd = anon_file_install(&eventfd_ops, e, K_O_RDWR | (flags & K_O_NONBLOCK), flags & K_O_CLOEXEC, NULL);
     if (fd < 0)
         kfree(e);

@@ -1,11 +1,12 @@
 /* poll, ppoll, select, pselect6.
  *
- * Readiness is not tracked per file: every change that may make a file
- * ready calls poll_notify(), which bumps a generation counter and wakes
- * every poller, or poll_notify_key(key), which bumps it and wakes the
- * pollers watching a file with that key (a driver's busy object: a port
- * receiving a stream must not wake a server polling other ports for every
- * buffer).  Woken pollers re-scan their descriptors.  A poller samples the
+ * poll(2) and select do not track readiness per file: every change that
+ * may make a file ready calls poll_notify(), which bumps a generation
+ * counter and wakes every poller, or poll_head_notify(head) (fs/poll_head.h),
+ * which bumps it and wakes the pollers watching a file with that poll head
+ * (a driver's busy object: a port receiving a stream must not wake a server
+ * polling other ports for every buffer), then runs the head's hooks (epoll's
+ * ready lists).  Woken pollers re-scan their descriptors.  A poller samples the
  * generation before scanning and sleeps only if it is unchanged, so a
  * change between the scan and the sleep is never missed.  poll_lock
  * protects poll_gen and the list of sleeping pollers, and is the condition
@@ -18,6 +19,7 @@
  * hints, its files told not to arm their interrupts yet (struct
  * poll_scan).  A server answering requests then takes no interrupt per
  * request: under a hypervisor five exits each (docs/architecture.md). */
+#include <fs/poll_head.h>
 #include <fs/syscall_util.h>
 #include <kernel/clock.h>
 #include <kernel/errno.h>
@@ -37,7 +39,7 @@ struct poller {
     struct waitq wq;
     const void **keys;
     size_t nkeys;
-    bool all_keys; /* it watches a file that watches others (POLL_KEY_ALL) */
+    bool all_keys; /* woken by every key (signalfd's wait on every signal) */
 };
 static struct list_head pollers = LIST_HEAD_INIT(pollers);
 
@@ -48,6 +50,7 @@ void poll_notify(void)
     list_for_each(pos, &pollers)
         waitq_wake_all(&list_entry(pos, struct poller, link)->wq);
     spin_unlock_irqrestore(&poll_lock, flags);
+    poll_head_run_hooks(&poll_head_global, 0); /* epoll entries of files without a head */
 }
 
 void poll_notify_key(const void *key)
@@ -111,15 +114,11 @@ int poll_wait_all_keys(uint64_t gen, uint64_t deadline)
     return poll_wait(gen, deadline, NULL, 0, true);
 }
 
-int poll_wait_keys(uint64_t gen, uint64_t deadline, const void **keys, size_t nkeys, bool all_keys)
-{
-    return poll_wait(gen, deadline, keys, nkeys, all_keys);
-}
-
-/* The key f's driver wakes its pollers with, or NULL (poll_notify). */
+/* The key f's driver wakes its pollers with (its poll head), or NULL
+ * (poll_notify). */
 static const void *file_poll_key(struct file *f)
 {
-    return f->ops->poll_key ? f->ops->poll_key(f) : NULL;
+    return f->ops->poll_head ? f->ops->poll_head(f) : NULL;
 }
 
 /* One poll or select call across its scans of the files.  Before it first
@@ -133,7 +132,6 @@ struct poll_scan {
     size_t nbusy;
     uint64_t gen;        /* poll_gen when the scan began */
     uint64_t wake_at;    /* earliest poll_deadline of the files scanned (0: none) */
-    bool all_keys;       /* a file scanned watches others (POLL_KEY_ALL) */
     uint64_t spin_until; /* end of the spinning (0: not begun) */
     bool arm;            /* scans tell files the caller may sleep next */
 };
@@ -164,7 +162,6 @@ static void scan_begin(struct poll_scan *s)
     s->nkeys = 0;
     s->nbusy = 0;
     s->wake_at = 0;
-    s->all_keys = false;
 }
 
 /* The ready bits of f (files without a poll op are always ready, as on
@@ -177,10 +174,7 @@ static unsigned scan_file(struct poll_scan *s, struct file *f)
     unsigned m = K_POLLIN | K_POLLOUT | K_POLLRDNORM | K_POLLWRNORM;
     if (polls)
         m = f->ops->poll(f, !spins);
-    const void *key = file_poll_key(f);
-    if (key == POLL_KEY_ALL)
-        s->all_keys = true;
-    else if ((s->keys[s->nkeys] = key))
+    if ((s->keys[s->nkeys] = file_poll_key(f)))
         s->nkeys++;
     uint64_t at = polls && f->ops->poll_deadline ? f->ops->poll_deadline(f) : 0;
     if (at && (!s->wake_at || at < s->wake_at))
@@ -229,7 +223,7 @@ static int scan_wait(struct poll_scan *s, uint64_t deadline)
     }
     scan_put_busy(s);
     uint64_t until = s->wake_at && (!deadline || s->wake_at < deadline) ? s->wake_at : deadline;
-    int r = poll_wait(s->gen, until, s->keys, s->nkeys, s->all_keys);
+    int r = poll_wait(s->gen, until, s->keys, s->nkeys, false);
     if (r == -ETIMEDOUT && until != deadline)
         return 0; /* a file's own time came, not the caller's: scan again */
     return r;

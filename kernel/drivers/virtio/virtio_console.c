@@ -11,7 +11,7 @@
  * the clients on the ports' receive queues; con_sync() (below) drains them
  * together so that a hang-up falls between the right bytes.
  *
- * Pollers are woken with the port as the key (poll_notify_key).
+ * Pollers are woken through the port's poll head (poll_head_notify).
  *
  * Locks: con->rx_sync orders the draining of the control receive queue and
  * of every port's receive queue (con_sync) and protects con->sync; it is
@@ -26,6 +26,7 @@
 #include <drivers/virtqueue.h>
 #include <fs/devfs.h>
 #include <fs/kernel_api.h>
+#include <fs/poll_head.h>
 #include <kernel/clock.h>
 #include <kernel/errno.h>
 #include <kernel/list.h>
@@ -94,6 +95,7 @@ struct port {
     /* under tx->lock */
     struct list_head tx_free;
     struct waitq writers;
+    struct poll_head poll_head;    /* its pollers and epoll entries (fs/poll_head.h) */
     struct cbuf rxb[VIRTIO_PORT_RX_BUFS], txb[VIRTIO_PORT_TX_BUFS];
 };
 
@@ -281,7 +283,7 @@ static bool rx_collect_locked(struct port *p)
  * poller that took them (port_poll_mask, even for POLLIN alone) would
  * otherwise leave that writer asleep for good beside free buffers, its
  * reader waiting for an echo that never comes (the stress program `ports`
- * hung so).  The caller tells the pollers (poll_notify_key) once it has
+ * hung so).  The caller tells the pollers (poll_head_notify) once it has
  * dropped the lock.  tx->lock held. */
 static bool tx_reclaim(struct port *p)
 {
@@ -300,14 +302,14 @@ static void port_tx_done(struct virtq *vq)
     bool freed = tx_reclaim(p);
     spin_unlock_irqrestore(&vq->lock, flags);
     if (freed)
-        poll_notify_key(p);
+        poll_head_notify(&p->poll_head, K_POLLOUT | K_POLLWRNORM);
 }
 
 static void port_wake_all(struct port *p)
 {
     virtq_wake(p->rx, &p->readers);
     virtq_wake(p->tx, &p->writers);
-    poll_notify_key(p);
+    poll_head_notify(&p->poll_head, 0);
 }
 
 /* --- ports: file operations -------------------------------------------- */
@@ -580,7 +582,7 @@ static int64_t port_write(struct file *f, const void *buf, size_t n, uint64_t *p
         virtq_notify_new(vq); /* QEMU sends a port's buffers within the notify */
     spin_unlock_irqrestore(&vq->lock, flags);
     if (reclaimed)
-        poll_notify_key(p); /* see tx_reclaim */
+        poll_head_notify(&p->poll_head, K_POLLOUT | K_POLLWRNORM); /* see tx_reclaim */
     return r;
 }
 
@@ -602,7 +604,7 @@ static unsigned port_poll_mask(struct port *p, bool arm)
         m |= K_POLLOUT | K_POLLWRNORM;
     spin_unlock_irqrestore(&p->tx->lock, flags);
     if (reclaimed)
-        poll_notify_key(p); /* see tx_reclaim */
+        poll_head_notify(&p->poll_head, K_POLLOUT | K_POLLWRNORM); /* see tx_reclaim */
     return m;
 }
 
@@ -634,16 +636,16 @@ static bool port_poll_news(struct file *f)
     return rings_have_used(p) || (none_free && virtq_has_used(p->tx));
 }
 
-static const void *port_poll_key(struct file *f)
+static struct poll_head *port_poll_head(struct file *f)
 {
-    return port_of(f);
+    return &port_of(f)->poll_head;
 }
 
 static const struct file_ops port_ops = {
     .read = port_read,
     .write = port_write,
     .poll = port_poll,
-    .poll_key = port_poll_key,
+    .poll_head = port_poll_head,
     .poll_news = port_poll_news,
     .write_batches = true,
     .open = port_open,
@@ -692,6 +694,7 @@ static struct port *port_add(struct console *c, uint32_t id)
     list_init(&p->filled);
     list_init(&p->tx_free);
     waitq_init(&p->readers);
+    poll_head_init(&p->poll_head);
     waitq_init(&p->writers);
     uint64_t flags = spin_lock_irqsave(&p->tx->lock);
     p->tx->priv = p;
@@ -931,7 +934,7 @@ static void con_sync(struct console *c)
             printk(LOG_DEBUG, "%s: port %u: host %s (%u hang-ups)", c->dev->name, id,
                    s->connected ? "connected" : "gone", s->closes_before_open + s->closes_after_open);
         }
-        poll_notify_key(p);
+        poll_head_notify(&p->poll_head, 0);
     }
     spin_unlock_irqrestore(&c->rx_sync, flags);
 }

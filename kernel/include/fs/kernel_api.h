@@ -82,24 +82,18 @@ struct fs_context *fs_context_clone(struct fs_context *c);
 struct fs_context *fs_context_get(struct fs_context *c);
 void fs_context_put(struct fs_context *c);
 
-/* Wakes every poll/select sleeper so they re-check their descriptors.
- * Called whenever a file's readiness may have changed. */
+/* Wakes every poll/select sleeper so they re-check their descriptors, and
+ * runs the hooks of poll_head_global (fs/poll_head.h).  Called whenever the
+ * readiness of a file without a poll head of its own may have changed. */
 void poll_notify(void);
-/* Wakes only the sleepers watching a file whose ops->poll_key returns key:
- * for drivers with many events (a port's every received buffer) that other
- * pollers need not rescan for.  Such a driver never uses poll_notify. */
+/* Wakes only the poll/select sleepers watching a file whose poll head is
+ * key.  Drivers call poll_head_notify (fs/poll_head.h), which calls this. */
 void poll_notify_key(const void *key);
-/* The poll_key of a file that watches other files (epoll): its pollers are
- * woken by every poll_notify_key, whatever the key. */
-#define POLL_KEY_ALL ((const void *)1)
-/* For a file's own waits on many files (epoll_wait): the generation to
+/* For a file's own waits on many files (signalfd's read): the generation to
  * sample before scanning them, and the sleep until a notification after
  * it (any key), the deadline (monotonic ns, 0 = none) or a signal:
  * 0, -ETIMEDOUT or -EINTR. */
 uint64_t poll_generation(void);
 int poll_wait_all_keys(uint64_t gen, uint64_t deadline);
-/* The same, woken only by notifications for keys[nkeys] (and by
- * poll_notify; by every key too if all_keys). */
-int poll_wait_keys(uint64_t gen, uint64_t deadline, const void **keys, size_t nkeys, bool all_keys);
 
 #endif

@@ -32,6 +32,7 @@ struct inode;
 struct file;
 struct walk;
 struct uio;       /* fs/uio.h */
+struct poll_head; /* fs/poll_head.h */
 struct unix_sock; /* net/unix.h */
 struct pipe;      /* fs/pipe_internal.h */
 
@@ -113,7 +114,9 @@ struct file_ops {
      * file is ready, so set up whatever wakes it (only files with
      * poll_news see arm false: poll(2) polls them first, see fs/poll.c). */
     unsigned (*poll)(struct file *f, bool arm);
-    const void *(*poll_key)(struct file *f);         /* its poll_notify_key key; NULL: poll_notify; POLL_KEY_ALL */
+    /* The head its driver notifies (fs/poll_head.h), the same for the
+     * file's whole life; NULL: the driver calls poll_notify(). */
+    struct poll_head *(*poll_head)(struct file *f);
     /* A file whose readiness changes with time alone (a timer): the
      * monotonic ns at which poll's answer may next change, 0 for never.
      * Pollers sleep no later than that and scan again. */
