@@ -80,7 +80,7 @@ int fifo_open(struct file *f)
     if (r)
         return r;
     f->priv = p;
-    poll_notify(); /* a reader's POLLHUP may have ended */
+    poll_head_notify(&p->poll_head, 0); /* a reader's POLLHUP may have ended */
     return 0;
 }
 

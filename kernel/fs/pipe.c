@@ -63,13 +63,18 @@ static int64_t pipe_read(struct file *f, void *buf, size_t n, uint64_t *pos, uns
     }
     spin_unlock_irqrestore(&p->lock, flags);
     if (r > 0 && !(io & IO_PEEK))
-        poll_notify();
+        poll_head_notify(&p->poll_head, K_POLLOUT | K_POLLWRNORM); /* room for writers */
     return r;
 }
 
 static uint64_t pipe_poll_events(struct file *f)
 {
     return __atomic_load_n(&pipe_of(f)->poll_events, __ATOMIC_RELAXED);
+}
+
+static struct poll_head *pipe_poll_head(struct file *f)
+{
+    return &pipe_of(f)->poll_head;
 }
 
 static struct mutex *pipe_read_turn(struct file *f)
@@ -85,7 +90,7 @@ static void pipe_consume(struct file *f, size_t n)
     p->poll_events++;
     waitq_wake_all(&p->writable);
     spin_unlock_irqrestore(&p->lock, flags);
-    poll_notify();
+    poll_head_notify(&p->poll_head, K_POLLOUT | K_POLLWRNORM);
 }
 
 static int64_t pipe_write(struct file *f, const void *buf, size_t n, uint64_t *pos, unsigned io)
@@ -116,7 +121,7 @@ static int64_t pipe_write(struct file *f, const void *buf, size_t n, uint64_t *p
     }
     spin_unlock_irqrestore(&p->lock, flags);
     if (r > 0)
-        poll_notify();
+        poll_head_notify(&p->poll_head, K_POLLIN | K_POLLRDNORM);
     if (r == -EPIPE)
         signal_send_current(SIGPIPE);
     return r;
@@ -185,7 +190,7 @@ static int64_t pipe_resize(struct pipe *p, uint64_t size)
     waitq_wake_all(&p->writable); /* there may be room now */
     spin_unlock_irqrestore(&p->lock, flags);
     kfree(old);
-    poll_notify();
+    poll_head_notify(&p->poll_head, K_POLLOUT | K_POLLWRNORM);
     return (int64_t)size;
 }
 
@@ -217,7 +222,7 @@ bool pipe_drop_end(struct file *f)
     waitq_wake_all(&p->readable);
     waitq_wake_all(&p->writable);
     spin_unlock_irqrestore(&p->lock, flags);
-    poll_notify();
+    poll_head_notify(&p->poll_head, 0); /* hang-up or error at the other end */
     return last;
 }
 
@@ -235,6 +240,7 @@ struct pipe *pipe_alloc(void)
     waitq_init(&p->readable);
     waitq_init(&p->writable);
     mutex_init(&p->read_turn);
+    poll_head_init(&p->poll_head);
     return p;
 }
 
@@ -258,7 +264,8 @@ static void pipe_release(struct file *f)
     .seekable = false, \
     .ioctl = pipe_ioctl, \
     .poll = pipe_poll, \
-    .poll_events = pipe_poll_events
+    .poll_events = pipe_poll_events, \
+    .poll_head = pipe_poll_head
 
 const struct file_ops pipe_ops = {
     PIPE_FILE_OPS,

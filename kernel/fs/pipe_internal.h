@@ -4,6 +4,7 @@
 
 #include <fs/pipe.h>
 #include <fs/pipe_ring.h>
+#include <fs/poll_head.h>
 #include <fs/vfs.h>
 #include <kernel/mutex.h>
 #include <sched/sched.h>
@@ -17,6 +18,7 @@ struct pipe {
     struct waitq readable, writable; /* also a FIFO's opens waiting for a writer / a reader */
     struct mutex read_turn; /* readers between peek and consume (fs/sys_rw.c) */
     uint64_t poll_events;   /* bumped at each change pollers are told of (file_ops.poll_events) */
+    struct poll_head poll_head; /* both ends' pollers and epoll entries (fs/poll_head.h) */
 };
 
 extern const struct file_ops pipe_ops;

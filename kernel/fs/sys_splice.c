@@ -77,8 +77,6 @@ static int64_t transfer(struct file *in, uint64_t *in_pos, struct file *out, uin
     if (turn)
         mutex_unlock(turn);
     kfree(b);
-    if (done)
-        poll_notify(); /* a pipe's writers may go on */
     return done ? done : err;
 }
 
