@@ -32,6 +32,7 @@
 #include <drivers/uart.h>
 #include <fs/kernel_api.h>
 #include <fs/pipe_ring.h>
+#include <fs/poll_head.h>
 #include <kernel/errno.h>
 #include <kernel/mutex.h>
 #include <kernel/printk.h>
@@ -104,6 +105,8 @@ static struct pipe_ring rx = {rx_buf, sizeof rx_buf, 0, 0};
 static size_t canon_len;
 static uint64_t last_rx_ns; /* when the last byte arrived (VTIME's inter-byte timer); con_lock */
 static struct waitq rx_wait = WAITQ_INIT(rx_wait);
+/* Pollers and epoll entries of the console (fs/poll_head.h): woken by input. */
+static struct poll_head console_poll_head = {SPINLOCK_INIT, LIST_HEAD_INIT(console_poll_head.hooks)};
 /* Linux's defaults (stty sane), so programs that save and restore them see
  * the same values as there. */
 static struct k_termios termios = {
@@ -246,7 +249,7 @@ static void console_irq(struct trap_frame *tf, void *arg)
     if (sig)
         ctty_signal_foreground(&console_ctty, sig); /* takes process_tree_lock: after con_lock */
     if (got)
-        poll_notify();
+        poll_head_notify(&console_poll_head, K_POLLIN | K_POLLRDNORM);
 }
 
 void console_init(void)
@@ -408,6 +411,12 @@ static int64_t console_write(struct file *f, const void *buf, size_t n, uint64_t
     return (int64_t)n;
 }
 
+static struct poll_head *console_get_poll_head(struct file *f)
+{
+    (void)f;
+    return &console_poll_head;
+}
+
 static unsigned console_poll(struct file *f, bool arm)
 {
     (void)arm; /* the input interrupt wakes pollers */
@@ -514,7 +523,7 @@ static int console_tty_open(struct file *f)
 /* /dev/console never becomes a controlling terminal by an open (Linux). */
 #define CONSOLE_FILE_OPS \
     .read = console_read, .write = console_write, .consume = console_consume, .read_turn = console_read_turn, \
-    .seekable = false, .ioctl = console_ioctl, .poll = console_poll
+    .seekable = false, .ioctl = console_ioctl, .poll = console_poll, .poll_head = console_get_poll_head
 const struct file_ops console_ops = {CONSOLE_FILE_OPS};
 const struct file_ops console_serial_ops = {CONSOLE_FILE_OPS, .open = console_serial_open};
 const struct file_ops console_tty_ops = {CONSOLE_FILE_OPS, .open = console_tty_open};

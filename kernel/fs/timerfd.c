@@ -18,6 +18,7 @@
  * other held (docs/architecture.md "Lock order"). */
 #include <fs/anon_file.h>
 #include <fs/kernel_api.h>
+#include <fs/poll_head.h>
 #include <fs/syscall_util.h>
 #include <kernel/clock.h>
 #include <kernel/errno.h>
@@ -48,6 +49,7 @@ struct timerfd {
     uint64_t ticks;    /* expiries not yet read */
     uint64_t poll_events; /* bumped at each expiry, read and setting (file_ops.poll_events) */
     struct waitq readers;
+    struct poll_head poll_head; /* its pollers and epoll entries (fs/poll_head.h) */
 };
 
 /* Counts the expiries up to now.  Called with t->lock held. */
@@ -97,7 +99,7 @@ static int64_t timerfd_read(struct file *f, void *buf, size_t n, uint64_t *pos, 
     spin_unlock_irqrestore(&t->lock, flags);
     if (r)
         return r;
-    poll_notify(); /* no longer readable */
+    poll_head_notify(&t->poll_head, 0); /* no longer readable */
     __builtin_memcpy(buf, &ticks, sizeof ticks);
     return sizeof ticks;
 }
@@ -137,12 +139,18 @@ static void timerfd_release(struct file *f)
     kfree(f->priv);
 }
 
+static struct poll_head *timerfd_poll_head(struct file *f)
+{
+    return &((struct timerfd *)f->priv)->poll_head;
+}
+
 static const struct file_ops timerfd_ops = {
     .read = timerfd_read,
     .message_io = true,
     .poll = timerfd_poll,
     .poll_deadline = timerfd_poll_deadline,
     .poll_events = timerfd_poll_events,
+    .poll_head = timerfd_poll_head,
     .release = timerfd_release,
 };
 
@@ -160,6 +168,7 @@ int64_t sys_timerfd_create(const struct syscall_args *a)
     t->lock = (spinlock_t)SPINLOCK_INIT;
     t->clock = clock;
     waitq_init(&t->readers);
+    poll_head_init(&t->poll_head);
     int fd = anon_file_install(&timerfd_ops, t, K_O_RDWR | (flags & K_O_NONBLOCK), flags & K_O_CLOEXEC, NULL);
     if (fd < 0)
         kfree(t);
@@ -244,8 +253,8 @@ int64_t sys_timerfd_settime(const struct syscall_args *a)
     timer_catch_up(t, now); /* an absolute time already past counts one expiry now */
     waitq_wake_all(&t->readers);
     spin_unlock_irqrestore(&t->lock, lock_flags);
+    poll_head_notify(&t->poll_head, 0);
     file_put(f);
-    poll_notify();
     if (a->arg[3] && copy_to_user(a->arg[3], &old, sizeof old))
         return -EFAULT;
     return 0;
