@@ -10,6 +10,8 @@
 # STRESS_NAME names the image (stress, or soak for `make soak`) and
 # STRESS_TIMEOUT bounds the boot in seconds.
 set -u
+# Exit status agrees with the PASS/FAIL lines (re-runs this script as a child).
+. "$(dirname "$(readlink -f "$0")")/../integration/lib/results.sh" "$@"
 here=$(dirname "$0")
 . "$here/../integration/lib/qemu.sh"
 kernel=${1:?kernel} image=${2:?stress.cpio}

@@ -7,6 +7,8 @@
 # Time unit 10 ms: back-off 10 ms doubling to 600 ms, stop grace 50 ms.
 # One line per test: PASS <name> / FAIL <name>: <why>.
 set -u
+# Exit status agrees with the PASS/FAIL lines (re-runs this script as a child).
+. "$(dirname "$(readlink -f "$0")")/../lib/results.sh" "$@"
 root=$(cd "$(dirname "$0")/../../.." && pwd)
 INIT=${INIT:-$root/build/apps/init/init}
 INIT_ASAN=${INIT_ASAN:-$root/build/tests/init/init-asan}

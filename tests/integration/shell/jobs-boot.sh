@@ -21,6 +21,8 @@
 #
 #   jobs-boot.sh KERNEL JOBS.cpio APPLETS.sh
 set -u
+# Exit status agrees with the PASS/FAIL lines (re-runs this script as a child).
+. "$(dirname "$(readlink -f "$0")")/../lib/results.sh" "$@"
 here=$(dirname "$0")
 . "$here/../lib/qemu.sh"
 kernel=${1:?kernel} image=${2:?jobs.cpio} applets=${3:?applets.sh}
