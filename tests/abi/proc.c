@@ -453,6 +453,40 @@ static void t_comm_after_exec(void)
           "after exec: status 0x%x (exit 1: PR_GET_NAME, 2: comm, 3: task comm, 4: stat field 2 kept an old name)", st);
 }
 
+/* /proc/PID/oom_score_adj: 0 by default, -1000 to 1000 written and read
+ * back, anything else EINVAL, inherited by a forked child.  Raised only in a
+ * child (lowering it below 0 again needs CAP_SYS_RESOURCE on Linux). */
+static void t_oom_score_adj(void)
+{
+    char text[32];
+    OK(slurp("/proc/self/oom_score_adj", text, sizeof text));
+    CHECK(!strcmp(text, "0\n"), "default %s", text);
+    pid_t pid = fork();
+    if (pid == 0) {
+        int fd = open("/proc/self/oom_score_adj", O_WRONLY);
+        int bad = 0;
+        static const char *const refused[] = {"1001", "-1001", "abc", "5x", "--3"};
+        for (size_t i = 0; fd >= 0 && i < sizeof refused / sizeof *refused; i++)
+            bad |= !(write(fd, refused[i], strlen(refused[i])) < 0 && errno == EINVAL) << 1;
+        bad |= (fd < 0 || write(fd, "500\n", 4) != 4);
+        char got[32] = "", kid[32] = "";
+        slurp("/proc/self/oom_score_adj", got, sizeof got);
+        pid_t k = fork();
+        if (k == 0) {
+            slurp("/proc/self/oom_score_adj", kid, sizeof kid);
+            _exit(strcmp(kid, "500\n") ? 1 : 0);
+        }
+        int st = -1;
+        waitpid(k, &st, 0);
+        bad |= (strcmp(got, "500\n") != 0) << 2 | !(WIFEXITED(st) && WEXITSTATUS(st) == 0) << 3;
+        _exit(bad);
+    }
+    CHECK(pid > 0, "fork: %s", abi_errname(errno));
+    int st = abi_wait(pid);
+    CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0,
+          "status 0x%x (bits: 1 writing 500, 2 a bad value not EINVAL, 4 not read back, 8 not inherited)", st);
+}
+
 /* Child mode "comm": every name of this process and thread is the program's. */
 static int child_comm(const char *self)
 {
@@ -792,6 +826,7 @@ int main(int argc, char **argv, char **envp)
     RUN(fd_links);
     RUN(cwd_root_comm);
     RUN(comm_after_exec);
+    RUN(oom_score_adj);
     RUN(machine_files);
     RUN(other_process);
     RUN(sysrq_task_dump);

@@ -11,10 +11,11 @@
 #include <kernel/types.h>
 
 /* Makes sure a process is dying to give memory back: SIGKILLs the process
- * with the largest resident footprint (init, pid 1, only when it is the only
- * one holding memory) and logs one line, unless an earlier victim is still
- * dying.  Returns true if a victim is dying (new or earlier), false if there
- * is none to take (only kernel memory is left).  May be called from any
+ * with the largest resident footprint (never init, pid 1, which refuses
+ * SIGKILL; /proc/PID/oom_score_adj weighs the choice) and logs one line,
+ * unless an earlier victim is still dying.  Returns true if a victim is
+ * dying (new or earlier), false if there is none to take (the rest is init's
+ * or kernel memory, tmpfs files).  May be called from any
  * thread that can sleep, holding no mm->lock.  Called by the faulting
  * thread, which may be the victim: its SIGKILL is then pending. */
 bool oom_kill_victim(void);

@@ -15,7 +15,10 @@
  *    (with no page free, they use the path-buffer reserve), and once they
  *    did and the child is gone, fork works again.
  * The program faults in all its pages at the start, so it never needs
- * memory for a page fault of its own while memory is exhausted. */
+ * memory for a page fault of its own while memory is exhausted.  It and its
+ * eater are off the OOM killer's list (oom_score_adj -1000): the eater's
+ * fault with no page left must fail with SIGBUS, not have tmpfill killed
+ * (its files would then hold the memory for good). */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -169,48 +172,53 @@ static int fill_file(const char *path, int *fd)
     }
 }
 
-/* The eater takes the last free pages once told to: it reads /dev/zero
- * into fresh anonymous memory until a read finds no page for its copy
- * (EFAULT).  A read, not a touch: a fault in user mode that finds no memory
- * calls the kernel's OOM killer (mm/oom.h), which would kill this program
- * (the largest), while a system call's copy kills no one.  A copy that also
- * needs a new page table fails with a page still free, so it then reads
- * into the holes it left in its first 2 MiB (mapped at every other page
- * before the file systems were filled) until one fails too.  Then it
- * signals the parent (SIGUSR1) and pauses, holding everything, until it is
- * killed.  Neither side may make a call that needs memory meanwhile (a
- * blocked read holds a kernel buffer), nor run code or stack they have not
- * touched before: hence raw syscall() and sigsuspend. */
+/* The eater takes the last free pages once told to: it touches fresh
+ * anonymous memory until a fault finds no page (SIGBUS).  A fault that also
+ * needs a new page table fails with a page still free, so the handler then
+ * touches the holes it left in its first 2 MiB (mapped at every other page
+ * before the file systems were filled) until one fails too.  Then it signals the parent (SIGUSR1) and pauses, holding
+ * everything, until it is killed.  Neither side may make a call that needs
+ * memory meanwhile (a blocked read holds a kernel buffer), nor run code or
+ * stack they have not touched before: hence raw syscall() and sigsuspend. */
 #define EATER_HOLES 256
 static int go_pipe[2], ready_pipe[2];
+static char altstack[64 * 1024];
+static char *eaten_region;
+static volatile int eater_faults;
 static pid_t parent_pid;
 static volatile sig_atomic_t eater_done;
 static const char *self_path; /* argv[0]: the eater is this program run with --eater */
 extern char **environ;
 
+static void eater_stuck(int sig)
+{
+    (void)sig;
+    if (++eater_faults == 1)
+        for (int h = 0; h < EATER_HOLES; h++)
+            eaten_region[(2 * h + 1) * 4096] = 1; /* the next SIGBUS nests (SA_NODEFER) */
+    syscall(SYS_kill, parent_pid, SIGUSR1);
+    for (;;)
+        syscall(SYS_pause);
+}
+
 static void eater(void)
 {
+    memset(altstack, 0, sizeof altstack);
+    stack_t ss = {.ss_sp = altstack, .ss_size = sizeof altstack};
+    struct sigaction sa = {.sa_handler = eater_stuck, .sa_flags = SA_ONSTACK | SA_NODEFER};
     char c = 'r';
     parent_pid = getppid();
     char *p = mmap(NULL, 1ul << 30, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-    int zero = open("/dev/zero", O_RDONLY);
-    if (p == MAP_FAILED || zero < 0 || syscall(SYS_kill, parent_pid, 0))
+    if (p == MAP_FAILED || sigaltstack(&ss, NULL) || sigaction(SIGBUS, &sa, NULL) || syscall(SYS_kill, parent_pid, 0))
         _exit(1);
+    eaten_region = p;
     for (int h = 0; h < EATER_HOLES; h++)
         p[2 * h * 4096] = 1; /* while there is memory: the holes' page table is there */
     if (write(ready_pipe[1], &c, 1) != 1 || read(go_pipe[0], &c, 1) != 1)
         _exit(1);
-    size_t off = 2 * EATER_HOLES * 4096;
-    while (off < (1ul << 30) && syscall(SYS_read, zero, p + off, 4096) == 4096)
-        off += 4096;
-    if (off >= (1ul << 30))
-        _exit(4); /* a GiB in 16 MiB: never */
-    for (int h = 0; h < EATER_HOLES; h++)
-        if (syscall(SYS_read, zero, p + (2 * h + 1) * 4096, 4096) != 4096)
-            break;
-    syscall(SYS_kill, parent_pid, SIGUSR1);
-    for (;;)
-        syscall(SYS_pause);
+    for (size_t off = 2 * EATER_HOLES * 4096; off < (1ul << 30); off += 4096)
+        p[off] = 1;
+    _exit(4); /* a GiB in 16 MiB: never */
 }
 
 static void on_eater_done(int sig)
@@ -315,6 +323,12 @@ int main(int argc, char **argv)
         eater();
     }
     self_path = argv[0];
+    /* inherited by the eater (posix_spawn keeps it, as Linux) */
+    int adj = open("/proc/self/oom_score_adj", O_WRONLY);
+    int exempt = adj >= 0 && write(adj, "-1000\n", 6) == 6;
+    if (adj >= 0)
+        close(adj);
+    check(exempt, "off-the-oom-killers-list");
     touch_program();
     printf("tmpfill: %lu KiB free\n", free_kib());
     fflush(stdout);
