@@ -106,7 +106,9 @@ bool oom_kill_victim(void)
     }
     if (victim) {
         pid = victim->pid;
+        uint64_t pf = spin_lock_irqsave(&victim->lock); /* prctl(PR_SET_NAME) writes it under it */
         memcpy(name, victim->name, sizeof name);
+        spin_unlock_irqrestore(&victim->lock, pf);
         signal_send_process(victim, SIGKILL);
     }
     spin_unlock_irqrestore(&process_tree_lock, flags);
