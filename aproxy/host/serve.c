@@ -96,6 +96,8 @@ static void on_attest(struct host_state *h, int fd, const struct msg *m)
     bool tpm = msg_text_is(m, F_TEE, "tpm");
     if (tpm && h->evidence_dir)
         evidence_dump_tpm(h->evidence_dir, m);
+    if (tpm && h->ak_out && evidence_write_ak_pem(h->ak_out, &m->f[F_AK_PUBLIC], why, sizeof(why)) < 0)
+        fprintf(stderr, "aproxy-host: --ak-out: %s\n", why);
     char *rd = strndup((const char *)m->f[F_RUNTIME_DATA].p, m->f[F_RUNTIME_DATA].len);
     char *additional = tpm ? strndup((const char *)m->f[F_ADDITIONAL].p, m->f[F_ADDITIONAL].len) : strdup("");
     /* init-data goes with the quote: PCR 8 of the measured vTPM holds it (not
