@@ -137,7 +137,7 @@ def main():
         run_malformed_tests(kbs.port)
         run_counter_tests(kbs, psp, launch, state_key)
         run_expiry_tests(work, config)
-        run_ak_dir_tests(work, config, tpm, ak_pem)
+        run_ak_dir_tests(work, config, tpm, ak_pem, psp, launch)
         # Last, as it changes the TPM for good: a PCR 9 that is not the reference value.
         tpm.extend(9, b"kernel_cmdline: init=/bin/sh")
         c = Kbs(kbs.port)
@@ -156,7 +156,7 @@ def main():
     return 1 if failures else 0
 
 
-def run_ak_dir_tests(work, config, tpm, ak_pem):
+def run_ak_dir_tests(work, config, tpm, ak_pem, psp, launch):
     """Trustee's way of trusting AKs: a directory of *.pub PEM keys.  The
     registered AK passes; a genuine TPM AK not in it is refused even when the
     platform report vouches for it (that option is off in this mode); a file
@@ -181,16 +181,25 @@ def run_ak_dir_tests(work, config, tpm, ak_pem):
         json.dump(cfg, f)
     kbs = KbsProcess(work, path)
     try:
-        def attempt(ak):
+        def attempt(ak, bind_ak=None):
             c = Kbs(kbs.port)
             _, ch = c.auth("tpm")
             rt = {"nonce": ch["nonce"], "tee-pubkey": TeeKey().jwk}
-            return c.attest(rt, tpm.quote(ak, report_data_for(rt, "").ljust(64, b"\0")))
+            additional = ""
+            if bind_ak:   # an emulated report whose spare bytes bind bind_ak, as aproxy sends
+                bound = report_data_for(rt, "", primary=False) + hashlib.sha256(tpm.ak_der(bind_ak)).digest()[:16]
+                additional = json.dumps({"emulated-snp": emulated_report(psp, bound, launch)})
+            return c.attest(rt, tpm.quote(ak, report_data_for(rt, additional).ljust(64, b"\0")), additional)
         st, body = attempt("ak")
         check("ak-dir-registered-ak-accepted", st == 200, f"{st} {body}")
+        st, body = attempt("ak", bind_ak="ak")
+        check("ak-dir-report-binding-ignored", st == 200, f"{st} {body}")
         st, body = attempt("rogue")
         check("ak-dir-unknown-ak-refused", st == 401 and "not in the list of trusted keys" in body["detail"],
               f"{st} {body}")
+        st, body = attempt("rogue", bind_ak="rogue")
+        check("ak-dir-unknown-ak-refused-though-report-binds-it",
+              st == 401 and "not in the list of trusted keys" in body["detail"], f"{st} {body}")
         with open(os.path.join(work, "kbs.log")) as f:
             log = f.read()
         check("ak-dir-broken-file-skipped-with-warning", "skipping broken.pub" in log and "1 trusted AK(s)" in log,
