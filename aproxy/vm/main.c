@@ -146,7 +146,7 @@ int main(int argc, char **argv)
     int n_secrets = 0;
     const char *counter_socket = NULL, *secrets_socket = NULL;
     static struct secrets_source src;
-    int status_quote_key_failed = 0;
+    int quote_key_missing = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!v)
@@ -235,7 +235,7 @@ int main(int argc, char **argv)
         snprintf(why, WHY_MAX, "HKDF-SHA256 failed");
     if (qk < 0 || keyfile_write(QUOTE_KEY_FILE, quote_key, sizeof(quote_key), why) < 0) {
         fprintf(stderr, "aproxy: stage 1: the quoting vTPM's key: %s\n", why);
-        status_quote_key_failed = 1;
+        quote_key_missing = 1;
     }
     OPENSSL_cleanse(quote_key, sizeof(quote_key));
     OPENSSL_cleanse(state_key, sizeof(state_key));
@@ -249,7 +249,7 @@ int main(int argc, char **argv)
     src.p = &p;
     int status = 0;
     if (n_secrets || secrets_socket) {
-        if (status_quote_key_failed) {
+        if (quote_key_missing) {
             snprintf(src.unavailable, sizeof(src.unavailable), "no key for its state (see above)");
             fprintf(stderr, "aproxy: stage 2: the measured vTPM: %s\n", src.unavailable);
             status = 1;
