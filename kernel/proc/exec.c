@@ -36,9 +36,11 @@
  * randomisation puts it, far below USER_MMAP_TOP so mmap never runs into it
  * early.  Its page distance to the stack top (0x40822f) is odd and to the
  * mmap top (0x3b2cda) not a multiple of 4, for the reason USER_MMAP_GAP_PAGES
- * is odd (mm/vm.h): musl's loader is also its libc, and its data must not
- * share QEMU TLB entries with the hot stack and heap pages.
- * tests/integration/user/layout.c checks both. */
+ * is odd (mm/vm.h): musl's loader is also its libc, whose data is hot.  A
+ * loader placed to alias the stack's top pages measured no slower
+ * (tests/bench/README.md: its four data pages fit QEMU's victim TLB), so
+ * this is a rule kept, not a measured need.  tests/integration/user/layout.c
+ * checks both distances. */
 #define INTERP_BASE (0x7ffff7dd0000ull - 0x400000000ull)
 
 enum {
