@@ -21,6 +21,7 @@ $(USER_OUT)/layout-dyn: tests/integration/user/layout.c $(ABI_HARNESS) | deps
 	@echo "  MUSLCC  $@"
 	@$(ABI_CC) $(ABI_CFLAGS) -DABI_AREA='"layout-dyn"' -o $@ $< tests/abi/abi.c
 USER_MUSL_LOADER := $(ABI_MUSL_LIB)/libc.so
+$(USER_MUSL_LOADER): | deps
 
 # Debian's busybox-static (a static glibc program): /proc read by ps, top,
 # free, df, mount, pidof, uptime (proc-applets.sh).
@@ -49,7 +50,8 @@ $(USER_OUT)/abi.list: tests/integration/user.mk tests/abi/abi.mk | deps
 	   echo /bin/layout; echo /bin/layout-dyn; \
 	   echo "/bin/busybox sh /etc/proc-applets.sh"; } >$@
 $(USER_OUT)/abi.cpio: $(USER_OUT)/abi.manifest $(USER_OUT)/abi.list $(USER_OUT)/vmrun $(USER_OUT)/eventlog $(ABI_PROGS) \
-                      $(USER_OUT)/layout $(USER_OUT)/layout-dyn $(USER_MUSL_LOADER) $(BUSYBOX) tests/integration/user/proc-applets.sh $(BUILD)/apps/mkinitrd/mkinitrd
+                      $(USER_OUT)/layout $(USER_OUT)/layout-dyn $(USER_MUSL_LOADER) $(BUSYBOX) \
+                      tests/integration/user/proc-applets.sh $(BUILD)/apps/mkinitrd/mkinitrd
 	@$(BUILD)/apps/mkinitrd/mkinitrd $(USER_OUT)/abi.manifest $@
 
 # The pressure image: memhog three times in a row, tmpfs filled to its limits and

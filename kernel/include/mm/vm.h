@@ -52,8 +52,8 @@
  * in any TLB of up to 2048 entries and they evicted each other at every
  * access (SQLite's heap, musl's malloc using mmap, against its stack).  An
  * odd distance gives the two tops different indexes in every power-of-two TLB.
- * This took tests/bench ports' sqlite_insert from 0.86-1.00 of Linux (which
- * randomises the layout) to above 1.0.  The gap is also more than Linux's
+ * This took tests/bench ports' sqlite_insert from a median 0.83 of Linux's
+ * rate (Linux randomises the layout) to 1.15 (tests/bench/README.md).  The gap is also more than Linux's
  * minimum (128 MiB, and at least RLIMIT_STACK plus its 1 MiB stack guard gap). */
 #define USER_STACK_TOP 0x00007ffffffff000ull
 #define USER_STACK_MAX (8ull << 20)    /* RLIMIT_STACK */
