@@ -222,12 +222,22 @@ bool pipe_drop_end(struct file *f)
         p->readers--;
     if (pipe_end_writes(f))
         p->writers--;
-    bool last = !p->readers && !p->writers;
     p->poll_events++;
     waitq_wake_all(&p->readable);
     waitq_wake_all(&p->writable);
+    /* Our end no longer holds the pipe up, yet we still notify its head
+     * (with p->lock dropped, as notifiers do: fs/poll_head.h): the other
+     * end's closer, seeing no reader and no writer left, would free the
+     * pipe under our notify, which then spins on a freed head's lock with
+     * interrupts off (the debug kernel's poison keeps it "locked": the
+     * stress boot went silent so).  So we count ourselves as closing, and
+     * the last end is whoever finds no end and no closer left. */
+    p->closing++;
     spin_unlock_irqrestore(&p->lock, flags);
     poll_head_notify(&p->poll_head, 0); /* hang-up or error at the other end */
+    flags = spin_lock_irqsave(&p->lock);
+    bool last = !--p->closing && !p->readers && !p->writers;
+    spin_unlock_irqrestore(&p->lock, flags);
     return last;
 }
 

@@ -13,6 +13,9 @@ struct pipe {
     spinlock_t lock;
     struct pipe_ring ring;
     unsigned readers, writers; /* open ends */
+    /* ends uncounted whose closer is still notifying the pipe's head
+     * (pipe_drop_end): the pipe is freed only once this is 0 too */
+    unsigned closing;
     /* ends opened so far, for a FIFO's open waiting for its peer (fs/fifo.c) */
     uint64_t reader_opens, writer_opens;
     struct waitq readable, writable; /* also a FIFO's opens waiting for a writer / a reader */
@@ -38,7 +41,9 @@ static inline bool pipe_end_writes(const struct file *f)
 struct pipe *pipe_alloc(void);
 void pipe_free(struct pipe *p);
 /* Uncounts f's end (f->priv) and wakes everyone waiting on the pipe;
- * true if it was the last, then the caller frees the pipe. */
+ * true if it was the last, then the caller frees the pipe.  Exactly one of
+ * two ends closing at once gets true, and only once the other's closer is
+ * done with the pipe. */
 bool pipe_drop_end(struct file *f);
 
 /* fifo_ops (fs/fifo.c) */
