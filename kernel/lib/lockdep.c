@@ -64,6 +64,11 @@ static struct lockdep_cpu *lockdep_cpu_self(void) { return &cpus[this_cpu()->ind
 
 /* All below: graph_lock. */
 static volatile uint32_t graph_lock;
+/* The CPU holding graph_lock, plus 1 (0: none).  A fault inside the checker
+ * (a lock in freed memory) reaches the exception report's printk, whose lock
+ * the checker would look at again: that CPU must not spin on graph_lock it
+ * already holds, or the report is never printed and the machine goes silent. */
+static volatile uint32_t graph_owner;
 static struct lock_class classes[MAX_CLASSES + 1]; /* class ids start at 1 */
 static uint32_t n_classes;
 static uint64_t after[MAX_CLASSES + 1][(MAX_CLASSES + 1 + 63) / 64]; /* after[a] bit b: edge a -> b */
@@ -81,13 +86,22 @@ static uint64_t graph_acquire(void)
     uint64_t flags = irq_save();
     while (__atomic_exchange_n(&graph_lock, 1, __ATOMIC_ACQUIRE))
         cpu_relax();
+    __atomic_store_n(&graph_owner, this_cpu()->index + 1, __ATOMIC_RELAXED);
     return flags;
 }
 
 static void graph_release(uint64_t flags)
 {
+    __atomic_store_n(&graph_owner, 0, __ATOMIC_RELAXED);
     __atomic_store_n(&graph_lock, 0, __ATOMIC_RELEASE);
     irq_restore(flags);
+}
+
+/* Whether this CPU is inside the checker already (an exception taken under
+ * graph_lock): the checks are skipped then, so the exception is reported. */
+static bool graph_held_here(void)
+{
+    return __atomic_load_n(&graph_owner, __ATOMIC_RELAXED) == this_cpu()->index + 1;
 }
 
 static bool test_bit(const uint64_t *set, unsigned i) { return set[i / 64] >> (i % 64) & 1; }
@@ -102,11 +116,19 @@ static bool same_class(const struct lock_class *a, const struct lock_class *b)
     return a->first_site == b->first_site;
 }
 
-/* The class of l, created on first use; 0 when the table is full.  graph_lock. */
-static uint32_t class_of(spinlock_t *l, uintptr_t site)
+/* The class of l, created on first use; 0 when the table is full or l is
+ * not a lock (*corrupt set).  graph_lock. */
+static uint32_t class_of(spinlock_t *l, uintptr_t site, bool *corrupt)
 {
     if (l->class_id && l->class_id <= n_classes)
         return l->class_id;
+    if (l->class_id || l->rank > LOCK_RANK_LOG) {
+        /* Only class_of sets class_id, to a class that exists: this lock's
+         * memory was freed (poisoned) or overwritten.  Its init_site is no
+         * string to compare. */
+        *corrupt = true;
+        return 0;
+    }
     struct lock_class key = {.init_site = l->init_site, .first_site = site, .rank = l->rank};
     if (!key.init_site)
         slab_kdebug_origin(l, &key.alloc_site, &key.offset);
@@ -151,12 +173,14 @@ static uintptr_t edge_site(uint32_t from, uint32_t to)
 
 /* What one acquisition found wrong, printed once graph_lock is dropped. */
 struct finding {
-    enum { NOTHING, RANK, INVERSION, IRQ_UNSAFE, TOO_MANY_HELD, TABLES_FULL } kind;
+    enum { NOTHING, RANK, INVERSION, IRQ_UNSAFE, TOO_MANY_HELD, TABLES_FULL, CORRUPT } kind;
     uint32_t held_class, new_class;
     uintptr_t held_site, other_site;
     struct lock_class held, taken;
     uint32_t path[8]; /* the earlier order new -> ... -> held, new first */
     unsigned path_len;
+    const void *lock;               /* CORRUPT: the lock */
+    uint32_t lock_class, lock_rank; /* CORRUPT: its garbage */
 };
 
 static void note_inversion(struct finding *f, uint32_t held, uint32_t taking, uintptr_t held_site)
@@ -293,6 +317,12 @@ static void report(const struct finding *f, uintptr_t site)
                                  MAX_EDGES))
             return;
         break;
+    case CORRUPT:
+        if (!kdebug_report_begin("taking a lock at %p that is not one (freed or overwritten memory: class %u, rank %u)",
+                                 f->lock, f->lock_class, f->lock_rank))
+            return;
+        kdebug_report_site("taken at", site);
+        break;
     case NOTHING:
         return;
     }
@@ -304,12 +334,17 @@ void kdebug_lock_acquire(spinlock_t *l)
     uintptr_t site = (uintptr_t)__builtin_return_address(0);
     bool irqs_on = irq_enabled();
     struct finding f = {.kind = NOTHING};
+    if (graph_held_here())
+        return; /* a fault in the checker, on its way to the report */
     uint64_t flags = graph_acquire();
     struct lockdep_cpu *cpu = lockdep_cpu_self();
-    uint32_t c = full ? 0 : class_of(l, site);
+    bool corrupt = false;
+    uint32_t c = full ? 0 : class_of(l, site, &corrupt);
     if (c) {
         add_order(cpu, c, site, &f);
         check_irq_safety(cpu, c, site, irqs_on, &f);
+    } else if (corrupt) {
+        f = (struct finding){.kind = CORRUPT, .lock = l, .lock_class = l->class_id, .lock_rank = l->rank};
     } else if (!full) {
         full = true;
         f.kind = TABLES_FULL;
@@ -363,9 +398,13 @@ void kdebug_print_held_locks(void)
     unsigned n = cpu->n_held;
     memcpy(held, cpu->held, n * sizeof held[0]);
     irq_restore(flags);
-    kdebug_report_detail("spinlocks held: %u", n);
+    kdebug_report_detail("spinlocks held: %u%s", n, graph_held_here() ? " (a fault inside the lock checker)" : "");
     for (unsigned i = 0; i < n; i++) {
         char name[96];
+        if (graph_held_here()) { /* its tables may be half-updated, and ours */
+            kdebug_report_site("  lock taken at", held[i].site);
+            continue;
+        }
         flags = graph_acquire();
         struct lock_class k = classes[held[i].class_id];
         graph_release(flags);
