@@ -139,6 +139,7 @@ int unix_connect(struct unix_sock *s, const struct unix_name *n, bool nonblock)
         l->accept_len++;
         embryo = NULL;
         unix_wake_locked(l);
+        unix_wake_locked(s); /* connected: its pollers (another thread's epoll) look again */
     }
     spin_unlock_irqrestore(&unix_lock, fl);
     if (!r)

@@ -3,6 +3,7 @@
  * are described in net/unix.h. */
 #include <fs/kernel_api.h>
 #include <fs/mount.h>
+#include <fs/poll_head.h>
 #include <fs/uio.h>
 #include <kernel/clock.h>
 #include <kernel/errno.h>
@@ -35,6 +36,7 @@ struct unix_sock *unix_sock_alloc(int type)
     list_init(&s->inflight_link);
     list_init(&s->gc_link);
     waitq_init(&s->wq);
+    poll_head_init(&s->poll_head);
     mutex_init(&s->iolock);
     mutex_init(&s->bindlock);
     return s;
@@ -69,6 +71,18 @@ void unix_wake_locked(struct unix_sock *s)
      * EPOLLET waiter sees new data even when s was readable already. */
     __atomic_store_n(&s->poll_events, s->poll_events + 1, __ATOMIC_RELAXED);
     waitq_wake_all(&s->wq);
+    /* Its epoll entries and poll(2) sleepers: the head's lock and what its
+     * hooks take come after unix_lock (fs/poll_head.h), and nothing takes
+     * unix_lock under them. */
+    poll_head_notify(&s->poll_head, 0);
+}
+
+/* An accepted connection's file has no socket until accept attaches one
+ * (and none if accept gives the connection back): it is never polled then. */
+static struct poll_head *unix_poll_head(struct file *f)
+{
+    struct unix_sock *s = f->priv;
+    return s ? &s->poll_head : &poll_head_global;
 }
 
 static uint64_t unix_poll_events(struct file *f)
@@ -193,6 +207,7 @@ const struct file_ops unix_file_ops = {
     .ioctl = unix_ioctl,
     .poll = unix_poll,
     .poll_events = unix_poll_events,
+    .poll_head = unix_poll_head,
     .release = unix_file_release,
 };
 

@@ -16,7 +16,9 @@
  * always taken with interrupts off and a hook takes only locks that come
  * after it: epoll's per-set lock, and the heads of epoll sets (a set in a
  * set; nesting two heads is one class, and sets never nest in a cycle).
- * A notifier holds none of the locks a hook takes. */
+ * A notifier holds none of the locks a hook takes, and keeps h's object
+ * alive until poll_head_notify returns: a notify after the notifier's own
+ * reference is gone may take a freed head's lock (pipe_drop_end). */
 #ifndef FS_POLL_HEAD_H
 #define FS_POLL_HEAD_H
 

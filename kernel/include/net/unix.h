@@ -30,6 +30,7 @@
 #ifndef NET_UNIX_H
 #define NET_UNIX_H
 
+#include <fs/poll_head.h>
 #include <fs/vfs.h>
 #include <kernel/list.h>
 #include <kernel/mutex.h>
@@ -96,6 +97,7 @@ struct unix_sock {
     struct list_head accept_link;
     unsigned accept_len, backlog; /* (L) */
     struct waitq wq;            /* data, room, connections, state changes */
+    struct poll_head poll_head; /* its pollers and epoll entries, notified by unix_wake_locked */
     uint64_t poll_events;       /* (L) bumped at each wake (file_ops.poll_events: EPOLLET); read atomically */
     struct mutex iolock;        /* readers' turn (see the top) */
     struct mutex bindlock;      /* serialises bind and autobind of this socket */
@@ -127,9 +129,10 @@ int unix_sock_file(struct unix_sock *s, uint32_t flags, struct file **out);
 struct unix_sock *unix_sock_of(struct file *f);
 /* The caller's credentials, for SO_PEERCRED and SCM_CREDENTIALS. */
 struct k_ucred unix_current_cred(void);
-/* Wakes every thread waiting on s and counts a change for edge-triggered
- * epoll (unix_lock held).  Pollers are woken by the caller with poll_notify
- * once it has unlocked. */
+/* Wakes every thread waiting on s, counts a change for edge-triggered
+ * epoll and notifies s's poll head (unix_lock held).  poll(2) sleepers on
+ * files without a head are woken by the caller with poll_notify once it
+ * has unlocked. */
 void unix_wake_locked(struct unix_sock *s);
 /* Waits on s->wq (unix_lock held, taken with flags saved by the caller):
  * 0, -EINTR (any signal), -EAGAIN at the deadline (0: none).  An -EINTR
