@@ -161,6 +161,8 @@ void epoll_file_closed(struct file *f)
 /* --- helpers -------------------------------------------------------------- */
 
 static struct inode *root;
+/* A place of i with its mount found from its file system (fs/mount.h). */
+#define P(i) (&(struct place){NULL, (i)})
 
 static void setup_limits(uint64_t max_pages, uint64_t max_inodes)
 {
@@ -178,9 +180,9 @@ static void setup(uint64_t max_pages)
 static int op_mkdir(const char *p, unsigned mode)
 {
     struct walk w;
-    CHECK_EQ(walk_begin(&w, root), 0);
+    CHECK_EQ(walk_begin(&w, P(root)), 0);
     mutex_lock(&vfs_ns_lock);
-    int r = vfs_mkdir_locked(&w, root, p, mode);
+    int r = vfs_mkdir_locked(&w, P(root), p, mode);
     mutex_unlock(&vfs_ns_lock);
     walk_end(&w);
     return r;
@@ -189,9 +191,9 @@ static int op_mkdir(const char *p, unsigned mode)
 static int op_unlink(const char *p, bool rmdir)
 {
     struct walk w;
-    CHECK_EQ(walk_begin(&w, root), 0);
+    CHECK_EQ(walk_begin(&w, P(root)), 0);
     mutex_lock(&vfs_ns_lock);
-    int r = vfs_unlink_locked(&w, root, p, rmdir);
+    int r = vfs_unlink_locked(&w, P(root), p, rmdir);
     mutex_unlock(&vfs_ns_lock);
     walk_end(&w);
     return r;
@@ -200,9 +202,9 @@ static int op_unlink(const char *p, bool rmdir)
 static int op_symlink(const char *target, const char *p)
 {
     struct walk w;
-    CHECK_EQ(walk_begin(&w, root), 0);
+    CHECK_EQ(walk_begin(&w, P(root)), 0);
     mutex_lock(&vfs_ns_lock);
-    int r = vfs_symlink_locked(&w, root, target, p);
+    int r = vfs_symlink_locked(&w, P(root), target, p);
     mutex_unlock(&vfs_ns_lock);
     walk_end(&w);
     return r;
@@ -211,10 +213,10 @@ static int op_symlink(const char *target, const char *p)
 static int op_rename(const char *a, const char *b, unsigned flags)
 {
     struct walk w1, w2;
-    CHECK_EQ(walk_begin(&w1, root), 0);
-    CHECK_EQ(walk_begin(&w2, root), 0);
+    CHECK_EQ(walk_begin(&w1, P(root)), 0);
+    CHECK_EQ(walk_begin(&w2, P(root)), 0);
     mutex_lock(&vfs_ns_lock);
-    int r = vfs_rename_locked(&w1, root, a, &w2, root, b, flags);
+    int r = vfs_rename_locked(&w1, P(root), a, &w2, P(root), b, flags);
     mutex_unlock(&vfs_ns_lock);
     walk_end(&w1);
     walk_end(&w2);
@@ -224,9 +226,9 @@ static int op_rename(const char *a, const char *b, unsigned flags)
 static int op_open(const char *p, uint32_t flags, unsigned mode, struct file **f)
 {
     struct walk w;
-    CHECK_EQ(walk_begin(&w, root), 0);
+    CHECK_EQ(walk_begin(&w, P(root)), 0);
     mutex_lock(&vfs_ns_lock);
-    int r = vfs_open_locked(&w, root, p, flags, mode, f);
+    int r = vfs_open_locked(&w, P(root), p, flags, mode, f);
     mutex_unlock(&vfs_ns_lock);
     walk_end(&w);
     return r;
@@ -236,13 +238,13 @@ static int op_open(const char *p, uint32_t flags, unsigned mode, struct file **f
 static struct inode *lookup_from(struct inode *start, const char *p, unsigned flags, int *err)
 {
     struct walk w;
-    CHECK_EQ(walk_begin(&w, root), 0);
+    CHECK_EQ(walk_begin(&w, P(root)), 0);
     mutex_lock(&vfs_ns_lock);
-    struct inode *i = NULL;
-    *err = walk_path(&w, start, p, flags, &i);
+    struct place i = {NULL, NULL};
+    *err = walk_path(&w, P(start), p, flags, &i);
     mutex_unlock(&vfs_ns_lock);
     walk_end(&w);
-    return *err ? NULL : i;
+    return *err ? NULL : i.inode;
 }
 
 static struct inode *lookup(const char *p, int *err)
@@ -419,10 +421,10 @@ static void test_tmpfs_enospc_keeps_data(void)
 static int op_link(const char *from, const char *to)
 {
     struct walk w1, w2;
-    CHECK_EQ(walk_begin(&w1, root), 0);
-    CHECK_EQ(walk_begin(&w2, root), 0);
+    CHECK_EQ(walk_begin(&w1, P(root)), 0);
+    CHECK_EQ(walk_begin(&w2, P(root)), 0);
     mutex_lock(&vfs_ns_lock);
-    int r = vfs_link_locked(&w1, root, from, false, &w2, root, to);
+    int r = vfs_link_locked(&w1, P(root), from, false, &w2, P(root), to);
     mutex_unlock(&vfs_ns_lock);
     walk_end(&w1);
     walk_end(&w2);
@@ -598,9 +600,9 @@ static void test_undo_without_memory(void)
     const char *paths[] = {"a/b/f", "a/b/../b", "a"};
     for (int k = 0; k < 3; k++) {
         strcpy(buf, paths[k]);
-        walk_begin_in(&w, root, buf);
+        walk_begin_in(&w, P(root), buf);
         mutex_lock(&vfs_ns_lock);
-        CHECK_EQ(vfs_unlink_locked(&w, root, buf, k > 0), 0);
+        CHECK_EQ(vfs_unlink_locked(&w, P(root), buf, k > 0), 0);
         mutex_unlock(&vfs_ns_lock);
         walk_end(&w);
     }
@@ -755,11 +757,11 @@ static void test_getcwd_path_and_mounts(void)
     CHECK(lookup("/tmp/..", &err) == root);          /* ".." climbs out of the mount */
     char buf[64];
     mutex_lock(&vfs_ns_lock);
-    CHECK_EQ(vfs_path_of(root, y, buf, sizeof buf), 9);   /* the length counts the NUL */
+    CHECK_EQ(vfs_path_of(P(root), P(y), buf, sizeof buf), 9);   /* the length counts the NUL */
     CHECK(!strcmp(buf, "/tmp/x/y"));
-    CHECK_EQ(vfs_path_of(root, root, buf, sizeof buf), 2);
+    CHECK_EQ(vfs_path_of(P(root), P(root), buf, sizeof buf), 2);
     CHECK(!strcmp(buf, "/"));
-    CHECK_EQ(vfs_path_of(root, y, buf, 8), -ERANGE);
+    CHECK_EQ(vfs_path_of(P(root), P(y), buf, 8), -ERANGE);
     mutex_unlock(&vfs_ns_lock);
     CHECK_EQ(op_rename("/tmp/x", "/moved", 0), -EXDEV);
     CHECK_EQ(op_unlink("/tmp", true), -EBUSY);
@@ -876,6 +878,8 @@ static void put(struct archive *ar, uint32_t ino, uint32_t mode, uint32_t nlink,
 static void test_user_mounts_detach_and_destroy(void)
 {
     setup(1000);
+    struct super_block *gone[MOUNTS_MAX];
+    unsigned ngone = 0;
     CHECK_EQ(op_mkdir("m", 0755), 0);
     int err;
     struct inode *dir = lookup("m", &err);
@@ -883,7 +887,7 @@ static void test_user_mounts_detach_and_destroy(void)
     struct super_block *sb = tmpfs_create("tmpfs", 40, 100, 100, 0700);
     CHECK(sb != NULL);
     mutex_lock(&vfs_ns_lock);
-    CHECK_EQ(mount_user_locked(dir, sb, "src", 0, ""), 0);
+    CHECK_EQ(mount_user_locked(P(dir), sb, "src", 0, ""), 0);
     mutex_unlock(&vfs_ns_lock);
     CHECK(lookup("m", &err) == sb->root);
     CHECK_EQ(op_mkdir("m/a", 0755), 0);
@@ -893,13 +897,13 @@ static void test_user_mounts_detach_and_destroy(void)
     CHECK_EQ(op_link("m/a/b/f", "m/g"), 0);
     CHECK_EQ(op_symlink("a/b", "m/l"), 0);
     mutex_lock(&vfs_ns_lock);
-    CHECK_EQ(mount_detach_locked(sb->root), -EBUSY);  /* f is open */
-    CHECK_EQ(mount_detach_locked(dir), -EINVAL);      /* not a mounted root */
+    CHECK_EQ(mount_detach_locked(P(sb->root), gone, &ngone), -EBUSY);  /* f is open */
+    CHECK_EQ(mount_detach_locked(P(dir), gone, &ngone), -EINVAL);      /* not a mounted root */
     mutex_unlock(&vfs_ns_lock);
     CHECK_EQ(op_unlink("m/a/b/f", false), 0);
     CHECK_EQ(op_unlink("m/g", false), 0);  /* f unlinked but open: still busy */
     mutex_lock(&vfs_ns_lock);
-    CHECK_EQ(mount_detach_locked(sb->root), -EBUSY);
+    CHECK_EQ(mount_detach_locked(P(sb->root), gone, &ngone), -EBUSY);
     mutex_unlock(&vfs_ns_lock);
     file_put(f);
     CHECK_EQ(op_open("m/a/b/h", K_O_CREAT | K_O_RDWR, 0644, &f), 0);
@@ -907,23 +911,23 @@ static void test_user_mounts_detach_and_destroy(void)
     /* A second mount stacks over the first, whose root it then holds. */
     struct super_block *top = tmpfs_create("tmpfs", 41, 100, 100, 0755);
     mutex_lock(&vfs_ns_lock);
-    CHECK_EQ(mount_user_locked(sb->root, top, "top", 0, ""), 0);
+    CHECK_EQ(mount_user_locked(P(sb->root), top, "top", 0, ""), 0);
     mutex_unlock(&vfs_ns_lock);
     CHECK(lookup("m", &err) == top->root);
     CHECK(lookup("m/..", &err) == root);
     mutex_lock(&vfs_ns_lock);
-    CHECK_EQ(mount_detach_locked(sb->root), -EBUSY);
-    CHECK_EQ(mount_detach_locked(top->root), 0);
+    CHECK_EQ(mount_detach_locked(P(sb->root), gone, &ngone), -EBUSY);
+    CHECK_EQ(mount_detach_locked(P(top->root), gone, &ngone), 0);
     mutex_unlock(&vfs_ns_lock);
     tmpfs_destroy(top);
     CHECK(lookup("m/a/b/h", &err) != NULL);
     mutex_lock(&vfs_ns_lock);
-    CHECK_EQ(mount_detach_locked(sb->root), 0);
+    CHECK_EQ(mount_detach_locked(P(sb->root), gone, &ngone), 0);
     mutex_unlock(&vfs_ns_lock);
     tmpfs_destroy(sb);  /* BUG_ONs unless every page, byte and inode came back */
     CHECK_EQ(live_blocks, blocks_before);
     CHECK(lookup("m", &err) == dir);
-    CHECK(dir->mounted == NULL);
+    CHECK(dir->mountpoints == 0);
 }
 
 /* A read-only file system: EROFS for changes, EBUSY to become one while a
