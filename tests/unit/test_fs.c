@@ -13,6 +13,7 @@
 #include <fs/file_lock.h>
 #include <fs/uapi.h>
 #include <fs/mount.h>
+#include <fs/mount_path.h>
 #include <fs/pipe_ring.h>
 #include <fs/tmpfs_mount.h>
 #include <fs/vfs_ops.h>
@@ -930,6 +931,72 @@ static void test_user_mounts_detach_and_destroy(void)
     CHECK(dir->mountpoints == 0);
 }
 
+/* Linux's escapes for mount paths, and a buffer too small for them. */
+static void test_mount_path_escape(void)
+{
+    char buf[64];
+    CHECK_EQ(mount_path_escape("/a b\tc\\d\ne", buf, sizeof buf), 22);
+    CHECK(!strcmp(buf, "/a\\040b\\011c\\134d\\012e"));
+    CHECK_EQ(mount_path_escape("/plain", buf, sizeof buf), 6);
+    CHECK(!strcmp(buf, "/plain"));
+    CHECK_EQ(mount_path_escape("/x y", buf, 5), -1);  /* "/x\040y" and its NUL need 8 */
+    CHECK_EQ(mount_path_escape("/x y", buf, 7), -1);
+    CHECK_EQ(mount_path_escape("/x y", buf, 8), 7);
+}
+
+/* A bind mount: the same directory at two places, ".." and paths by the
+ * place it was reached through, a read-only bind, and its unmount. */
+static void test_bind_mount_places(void)
+{
+    setup(1000);
+    struct super_block *gone[MOUNTS_MAX];
+    unsigned ngone = 0;
+    CHECK_EQ(op_mkdir("a", 0755), 0);
+    CHECK_EQ(op_mkdir("a/src", 0755), 0);
+    CHECK_EQ(op_mkdir("a/src/sub", 0755), 0);
+    CHECK_EQ(op_mkdir("b", 0755), 0);
+    CHECK_EQ(op_mkdir("b/dst", 0755), 0);
+    struct place src, dst, sub, up;
+    int err;
+    struct inode *real_sub = lookup("/a/src/sub", &err), *b = lookup("/b", &err);
+    struct walk w;
+    CHECK_EQ(walk_begin(&w, P(root)), 0);
+    mutex_lock(&vfs_ns_lock);
+    CHECK_EQ(walk_path(&w, P(root), "/a/src", LOOKUP_FOLLOW, &src), 0);
+    CHECK_EQ(walk_path(&w, P(root), "/b/dst", LOOKUP_FOLLOW, &dst), 0);
+    CHECK_EQ(mount_bind_locked(&src, &dst, false), 0);
+    CHECK_EQ(walk_path(&w, P(root), "/b/dst/sub", LOOKUP_FOLLOW, &sub), 0);
+    CHECK(sub.inode == real_sub);
+    CHECK(sub.mnt != src.mnt);
+    CHECK_EQ(walk_path(&w, &sub, "../..", LOOKUP_FOLLOW, &up), 0);
+    CHECK(up.inode == b);          /* not /a */
+    char buf[64];
+    CHECK_EQ(vfs_path_of(P(root), &sub, buf, sizeof buf), 11);
+    CHECK(!strcmp(buf, "/b/dst/sub"));
+    struct place top;
+    CHECK_EQ(walk_path(&w, P(root), "/b/dst", LOOKUP_FOLLOW, &top), 0);
+    CHECK_EQ(mount_root_path(top.mnt, buf, sizeof buf), 7);
+    CHECK(!strcmp(buf, "/a/src"));
+    /* Read-only through the bind only. */
+    CHECK_EQ(mount_remount_locked(&top, MOUNT_RDONLY, true), 0);
+    CHECK_EQ(mount_writable(top.mnt, top.inode->sb), -EROFS);
+    CHECK_EQ(mount_writable(src.mnt, src.inode->sb), 0);
+    CHECK_EQ(mount_remount_locked(&sub, MOUNT_RDONLY, true), -EINVAL);  /* not a mount's root */
+    CHECK_EQ(mount_remount_locked(&top, 0, false), -EINVAL);  /* a bind of the kernel's file system */
+    mutex_unlock(&vfs_ns_lock);
+    walk_end(&w);
+    CHECK_EQ(op_mkdir("b/dst/new", 0755), -EROFS);
+    CHECK_EQ(op_mkdir("a/src/new", 0755), 0);
+    CHECK(lookup("b/dst/new", &err) != NULL);
+    mutex_lock(&vfs_ns_lock);
+    CHECK_EQ(mount_detach_locked(&sub, gone, &ngone), -EINVAL);
+    CHECK_EQ(mount_detach_locked(&top, gone, &ngone), 0);
+    CHECK_EQ(ngone, 0);  /* the root file system keeps its own mount */
+    mutex_unlock(&vfs_ns_lock);
+    CHECK(lookup("b/dst/sub", &err) == NULL && err == -ENOENT);
+    CHECK(lookup("b/dst", &err)->mountpoints == 0);
+}
+
 /* A read-only file system: EROFS for changes, EBUSY to become one while a
  * file in it is open for writing. */
 static void test_read_only_super(void)
@@ -1175,6 +1242,8 @@ int main(void)
         UNIT(test_rename),
         UNIT(test_getcwd_path_and_mounts),
         UNIT(test_user_mounts_detach_and_destroy),
+        UNIT(test_mount_path_escape),
+        UNIT(test_bind_mount_places),
         UNIT(test_tmpfs_options),
         UNIT(test_read_only_super),
         UNIT(test_open_checks),
