@@ -1,5 +1,6 @@
-/* mount(2) and umount2(2): new tmpfs instances on directories, and taking
- * them away again (docs/filesystems.md, "Mounting").  The table and the
+/* mount(2) and umount2(2): new tmpfs instances on directories, bind mounts
+ * of directories, and taking them away again (docs/filesystems.md,
+ * "Mounting", "Bind mounts").  The table and the
  * links live in fs/mount.c; a tmpfs's options and teardown in
  * fs/tmpfs_mount.c. */
 #include <fs/mount.h>

@@ -5,7 +5,10 @@
  * get anonymous inodes), so the inode *is* the file: there is no separate
  * dentry cache.  A directory inode holds its entries (fs/dir.h) and a
  * pointer to its parent: directories cannot be hard-linked, so the parent
- * is unique, which makes ".." and getcwd simple walks.
+ * is unique inside a file system.  A directory may still be seen at two
+ * places (a bind mount): positions in the tree are struct place, a mount
+ * and an inode, and ".." and getcwd climb out of a mount's root to where
+ * that mount is shown (fs/mount.h).
  *
  * Locks, in the order they may be taken:
  *   vfs_ns_lock (mutex, fs/namei.c) protects the whole namespace: every
