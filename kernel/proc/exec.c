@@ -466,6 +466,14 @@ void exec_commit(struct process *p, struct exec_image *img, const char *path, st
     if (old)
         mm_put(old);
     process_set_name(p, path);
+    /* The thread takes the program's name too, as Linux's comm: it had its
+     * creator's (or one set with PR_SET_NAME), which PR_GET_NAME and
+     * /proc/PID/task/TID/comm showed after the exec.  Under p->lock, as
+     * prctl's set_name writes it, so that no reader sees half a name. */
+    pf = spin_lock_irqsave(&p->lock);
+    memset(self->name, 0, sizeof self->name);
+    memcpy(self->name, p->name, strnlen(p->name, MIN(sizeof p->name, sizeof self->name) - 1));
+    spin_unlock_irqrestore(&p->lock, pf);
     __atomic_store_n(&p->did_exec, true, __ATOMIC_RELAXED); /* read under process_tree_lock by setpgid */
     if (p->files)
         fd_table_close_on_exec(p->files);

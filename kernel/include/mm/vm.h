@@ -132,8 +132,8 @@ int vm_protect_locked(struct mm *mm, struct vma *v, uint64_t start, uint64_t end
 /* fork: a new address space with the same VMAs whose present pages are
  * shared copy-on-write (read-only in both until one writes).  The parent
  * must be the active address space.  -ENOMEM when free memory could not
- * cover a copy of every page the parent may write (no OOM killer: this keeps
- * the forking process from dying of SIGBUS later); nothing changed that
+ * cover a copy of every page the parent may write (so that forking alone
+ * never sends anyone to the OOM killer or SIGBUS later); nothing changed that
  * matters then (the parent's pages come back writable at their next write). */
 int mm_fork(struct mm *parent, struct mm **out);
 
@@ -148,12 +148,15 @@ int64_t mm_read_remote(struct mm *mm, uint64_t addr, void *buf, size_t len);
  * offset in the file; else leaves them.  Takes mm->lock. */
 void vm_shared_word(struct mm *mm, uint64_t addr, const void **space, uint64_t *off);
 
-/* Page fault in user memory at addr.  write/exec say what the access was.
- * Returns 0 (mapped: retry), -EFAULT (no VMA: SIGSEGV/SEGV_MAPERR),
- * -EACCES (VMA forbids it: SEGV_ACCERR), -ENOMEM (no frame, after waiting
- * up to a second for one: SIGBUS), -EINTR (a signal came while it waited
- * for a frame: deliver it; the access faults again after) or -EIO (a file
- * page wholly past the file's end: SIGBUS).  May sleep. */
-int vm_handle_fault(struct mm *mm, uint64_t addr, bool write, bool exec);
+/* Page fault in user memory at addr.  write/exec say what the access was;
+ * may_oom that the OOM killer may be called (mm/oom.h) when memory stays
+ * short: true for a fault in user mode, false for a user copy in a system
+ * call.  Returns 0 (mapped: retry), -EFAULT (no VMA: SIGSEGV/SEGV_MAPERR),
+ * -EACCES (VMA forbids it: SEGV_ACCERR), -ENOMEM (no frame, after waiting a
+ * second for one, and up to ten for an OOM victim's: SIGBUS), -EINTR (a
+ * signal came while it waited for a frame: deliver it; the access faults
+ * again after) or -EIO (a file page wholly past the file's end: SIGBUS).
+ * May sleep. */
+int vm_handle_fault(struct mm *mm, uint64_t addr, bool write, bool exec, bool may_oom);
 
 #endif
