@@ -28,6 +28,24 @@ static void hammer(void *arg)
     }
 }
 
+/* A thread that runs only on CPU 0, where the caller runs too (moved there
+ * by pin_caller_to_cpu0): with several CPUs, what only preemption makes
+ * happen would otherwise happen on another CPU. */
+static struct thread *kthread_create_on_cpu0(const char *name, void (*fn)(void *), void *arg)
+{
+    struct thread *t = kthread_create_paused(name, fn, arg);
+    if (t) {
+        sched_set_affinity(t, 1);
+        kthread_start(t);
+    }
+    return t;
+}
+
+static void pin_caller_to_cpu0(bool pin)
+{
+    sched_set_affinity(sched_current(), pin ? 1 : ~0ull);
+}
+
 static const char *mutex_counter_under_preemption(void)
 {
     struct thread *t[N_THREADS];
@@ -36,7 +54,7 @@ static const char *mutex_counter_under_preemption(void)
     sched_get_stats(&before);
     counter = 0;
     for (int i = 0; i < N_THREADS; i++)
-        if (!(t[i] = kthread_create("hammer", hammer, &done[i])))
+        if (!(t[i] = kthread_create_on_cpu0("hammer", hammer, &done[i])))
             return "kthread_create failed";
     for (int i = 0; i < N_THREADS; i++) {
         kthread_join(t[i]);
@@ -61,15 +79,20 @@ static void set_flag(void *arg)
 
 static const char *spinning_thread_is_preempted(void)
 {
-    /* This thread never yields; the other can only run if the timer preempts us. */
+    /* This thread never yields; the other can only run if the timer preempts
+     * us (both on CPU 0). */
     flag = false;
-    struct thread *t = kthread_create("flag-setter", set_flag, NULL);
-    if (!t)
+    pin_caller_to_cpu0(true);
+    struct thread *t = kthread_create_on_cpu0("flag-setter", set_flag, NULL);
+    if (!t) {
+        pin_caller_to_cpu0(false);
         return "kthread_create failed";
+    }
     uint64_t deadline = clock_monotonic_ns() + 5 * NSEC_PER_SEC;
     while (!flag && clock_monotonic_ns() < deadline)
         ;
     kthread_join(t);
+    pin_caller_to_cpu0(false);
     return flag ? NULL : "the other thread never ran";
 }
 KTEST(spinning_thread_is_preempted);
