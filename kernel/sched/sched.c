@@ -951,7 +951,7 @@ static const char *kdebug_state_name(const struct thread *t)
 
 void kdebug_show_threads(void)
 {
-    uint64_t flags = spin_lock_irqsave(&sched_lock);
+    uint64_t flags = sched_lock_irqsave();
     uint64_t now = now_ns();
     printk(LOG_EMERG, "sysrq: show threads, %lu threads, at %lu ms", stats.threads, (uint64_t)(now / NSEC_PER_MSEC));
     list_for_each(it, &kdebug_threads) {

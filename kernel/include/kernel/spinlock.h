@@ -55,7 +55,8 @@ static inline void spin_unlock_irqrestore(spinlock_t *l, uint64_t flags) { (void
 /* Spinlocks held on this CPU (struct percpu); the scheduler never preempts a
  * thread while it is above 0 (a preempted lock holder would make every other
  * thread spin).  A thread switches CPU only through the scheduler, which
- * holds sched_lock across the switch, so the count is the CPU's, not the thread's. */
+ * holds the CPU's run queue lock across the switch, so the count is the
+ * CPU's, not the thread's. */
 static inline int preempt_count(void) { return percpu_preempt_count(); }
 static inline void preempt_disable(void) { percpu_preempt_inc(); }
 static inline void preempt_enable(void) { percpu_preempt_dec(); }

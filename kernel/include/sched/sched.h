@@ -219,8 +219,8 @@ void sched_get_stats(struct sched_stats *out);
 #ifdef KDEBUG
 /* The debug kernel's task dump (/proc/sysrq-trigger, "t"): every thread
  * that has not died, its state, what it sleeps on and its kernel backtrace.
- * Prints with sched_lock held and interrupts off, so nothing it shows
- * changes meanwhile (one CPU). */
+ * Prints with sched_lock held and interrupts off, so no thread blocks or
+ * wakes meanwhile (threads on other CPUs may still switch). */
 void kdebug_show_threads(void);
 /* One line about a user thread's process and signals (proc/kdebug_tasks.c),
  * called under sched_lock; empty for a kernel thread. */
