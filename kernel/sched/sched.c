@@ -330,12 +330,11 @@ static void schedule(enum switch_why why)
         }
     }
     struct thread *next = runq_pick(rq, cpu);
-    bool retry = false;
+    bool retry = false; /* the idle loop looks again before it halts */
     if (!next)
         next = balance_pull(rq, cpu, &retry);
     if (!next)
         next = idle_thread;
-    self->cpu_balance_retry = retry && next == idle_thread;
     if (prev->kstack && *(uint64_t *)prev->kstack != STACK_CANARY)
         panic("kernel stack overflow in thread %s (tid %u)", prev->name, prev->tid);
     __atomic_store_n(&next->state, THREAD_RUNNING, __ATOMIC_RELAXED);

@@ -110,7 +110,7 @@ static void sleep_then_record(void *arg)
     struct sleeper *s = arg;
     sched_sleep_ns(s->ns);
     s->woke_at = clock_monotonic_ns();
-    wake_order[woken++] = (int)(s->ns / NSEC_PER_MSEC);
+    wake_order[__atomic_fetch_add(&woken, 1, __ATOMIC_RELAXED)] = (int)(s->ns / NSEC_PER_MSEC);
 }
 
 static const char *timed_wakeups_in_deadline_order(void)
@@ -119,8 +119,10 @@ static const char *timed_wakeups_in_deadline_order(void)
     struct thread *t[3];
     woken = 0;
     uint64_t start = clock_monotonic_ns();
+    /* One CPU for all three: on several, a sleeper woken first could be
+     * slower to record (its vCPU descheduled by the host) than the next. */
     for (int i = 0; i < 3; i++)
-        if (!(t[i] = kthread_create("sleeper", sleep_then_record, &s[i])))
+        if (!(t[i] = kthread_create_on_cpu0("sleeper", sleep_then_record, &s[i])))
             return "kthread_create failed";
     for (int i = 0; i < 3; i++)
         kthread_join(t[i]);

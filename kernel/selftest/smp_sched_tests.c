@@ -214,3 +214,43 @@ static const char *pinned_threads_stay_on_their_cpu(void)
     return err;
 }
 KTEST(pinned_threads_stay_on_their_cpu);
+
+/* ---- nice values on a per-CPU queue ---- */
+
+static volatile bool nice_stop;
+
+static void nice_spinner(void *arg)
+{
+    (void)arg;
+    while (!__atomic_load_n(&nice_stop, __ATOMIC_ACQUIRE))
+        ;
+}
+
+/* Two spinners share CPU 0, nice 0 and nice 10: the slices differ about
+ * ninefold (sched_slice_for_nice), so the first must get clearly more CPU
+ * time; asserted at twice, far from both the expected share and 1:1. */
+static const char *nice_weights_cpu_share(void)
+{
+    struct thread *t[2];
+    const int nices[2] = {0, 10};
+    nice_stop = false;
+    for (int i = 0; i < 2; i++) {
+        if (!(t[i] = kthread_create_paused("nice", nice_spinner, NULL)))
+            return "kthread_create failed";
+        __atomic_store_n(&t[i]->nice, (int8_t)nices[i], __ATOMIC_RELAXED);
+        sched_set_affinity(t[i], 1);
+    }
+    for (int i = 0; i < 2; i++)
+        kthread_start(t[i]);
+    sched_sleep_ns(400 * NSEC_PER_MSEC);
+    uint64_t ns0 = thread_cpu_ns(t[0]), ns10 = thread_cpu_ns(t[1]);
+    __atomic_store_n(&nice_stop, true, __ATOMIC_RELEASE);
+    kthread_join(t[0]);
+    kthread_join(t[1]);
+    if (!ns10)
+        return "a nice 10 spinner never ran beside a nice 0 one";
+    if (ns0 < 2 * ns10)
+        return "a nice 10 spinner got as much CPU as a nice 0 one beside it";
+    return NULL;
+}
+KTEST(nice_weights_cpu_share);

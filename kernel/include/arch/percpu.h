@@ -38,9 +38,6 @@ struct percpu {
      * holds no scheduler lock (sched/runq.h); this CPU only, interrupts off. */
     uint64_t cpu_kicks_pending;
     bool cpu_in_sched_lock;    /* this CPU holds sched_lock (this CPU only) */
-    /* The idle loop must look at the other queues again before it halts: a
-     * balancing pass could not look at one (this CPU only). */
-    bool cpu_balance_retry;
     /* The page-table root loaded in CR3 (mm/vm.c's mm_activate sets it
      * before loading CR3; TLB shootdowns read it from other CPUs). */
     uint64_t active_root;
