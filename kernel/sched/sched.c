@@ -18,6 +18,7 @@
 #include <sched/nice.h>
 #include <sched/runq.h>
 #include <sched/sched.h>
+#include <sched/wake_q.h>
 
 #define DEFAULT_SLICE_NS (10 * NSEC_PER_MSEC)
 /* Written at the lowest address of every kernel stack and checked whenever
@@ -135,6 +136,7 @@ static void thread_init_fields(struct thread *t, const char *name)
     list_init(&t->wait_link);
     list_init(&t->sleep_link);
     waitq_init(&t->exit_wq);
+    t->refs = 1;
     t->tid = next_tid++;
 #ifdef KDEBUG
     list_add_tail(&t->kdebug_link, &kdebug_threads);
@@ -267,6 +269,27 @@ static void thread_free(struct thread *t)
     kfree(t);
 }
 
+void thread_get(struct thread *t)
+{
+    __atomic_add_fetch(&t->refs, 1, __ATOMIC_RELAXED);
+}
+
+void thread_put(struct thread *t)
+{
+    /* Release, then acquire on the last: every use by another holder is
+     * done before the free. */
+    if (__atomic_sub_fetch(&t->refs, 1, __ATOMIC_ACQ_REL) == 0)
+        thread_free(t);
+}
+
+/* Marks the current thread blocked: a new sleep, with a new number. */
+static void block_locked(struct thread *t)
+{
+    t->state = THREAD_BLOCKED;
+    t->sleep_seq++;
+    t->wake_claimed = false;
+}
+
 static void wake_locked(struct thread *t);
 
 /* Runs in the next thread right after a switch, with this CPU's queue lock
@@ -302,7 +325,7 @@ static void finish_switch(struct thread *prev)
         wake_locked(list_first_entry(&prev->exit_wq.waiters, struct thread, wait_link));
     sched_unlock();
     if (detached)
-        thread_free(prev);
+        thread_put(prev); /* the owner's reference (a deferred wake may hold more) */
 }
 
 /* Picks the next thread of this CPU (its own queue, else one pulled from
@@ -552,7 +575,7 @@ int kthread_join(struct thread *t)
     uint64_t flags = sched_lock_irqsave();
     BUG_ON(t->detached || t == current);
     while (t->state != THREAD_DEAD) {
-        current->state = THREAD_BLOCKED;
+        block_locked(current);
         current->waiting_on = &t->exit_wq;
         list_add_tail(&current->wait_link, &t->exit_wq.waiters);
         sched_unlock();
@@ -561,7 +584,7 @@ int kthread_join(struct thread *t)
     }
     int code = t->exit_code;
     sched_unlock_irqrestore(flags);
-    thread_free(t);
+    thread_put(t);
     return code;
 }
 
@@ -572,7 +595,7 @@ void kthread_detach(struct thread *t)
     t->detached = true;
     sched_unlock_irqrestore(flags);
     if (dead)
-        thread_free(t);
+        thread_put(t);
 }
 
 /* Sleep list handling; sched_lock held. */
@@ -601,7 +624,7 @@ void sched_sleep_ns(uint64_t ns)
     might_sleep();
     uint64_t deadline = now_ns() + ns;
     uint64_t flags = sched_lock_irqsave();
-    current->state = THREAD_BLOCKED;
+    block_locked(current);
     current->timed_out = false;
     sleep_insert_locked(current, deadline);
     sched_unlock();
@@ -636,7 +659,7 @@ static int wait_common(struct waitq *wq, spinlock_t *lock, uint64_t deadline, en
      * say which it sent); it sees no -EINTR for a harmless one, and its
      * caller, which loops on its condition, sleeps again. */
     current->interruptible = mode != WAIT_UNINTERRUPTIBLE;
-    current->state = THREAD_BLOCKED;
+    block_locked(current);
     current->timed_out = false;
     current->waiting_on = wq;
     list_add_tail(&current->wait_link, &wq->waiters);
@@ -645,11 +668,14 @@ static int wait_common(struct waitq *wq, spinlock_t *lock, uint64_t deadline, en
     spin_unlock(lock);
     sched_unlock();
     schedule(SWITCH_BLOCK);
-    /* What the waker or the timer wrote is read under sched_lock. */
+    /* What the waker or the timer wrote is read under sched_lock.  A waker
+     * that claimed this sleep (waitq_claim) decided it ends in a wake-up,
+     * even if a signal made it runnable before the wake came. */
     sched_lock_noirq();
-    bool timed_out = current->timed_out;
+    bool claimed = current->wake_claimed;
+    bool timed_out = current->timed_out && !claimed;
     current->interruptible = false;
-    bool interrupted = wait_ended_by_signal(mode);
+    bool interrupted = !claimed && wait_ended_by_signal(mode);
     sched_unlock();
     spin_lock(lock);
     if (timed_out)
@@ -683,7 +709,7 @@ int sched_sleep_until_interruptible(uint64_t deadline)
     if (signal_pending(current)) {
         r = -EINTR;
     } else if (deadline > now_ns()) {
-        current->state = THREAD_BLOCKED;
+        block_locked(current);
         current->timed_out = false;
         current->interruptible = true;
         sleep_insert_locked(current, deadline);
@@ -742,6 +768,44 @@ static int wake_n(struct waitq *wq, int n)
 
 int waitq_wake_one(struct waitq *wq) { return wake_n(wq, 1); }
 int waitq_wake_all(struct waitq *wq) { return wake_n(wq, INT32_MAX); }
+
+bool sched_wake_sleep(struct thread *t, uint32_t seq)
+{
+    uint64_t flags = sched_lock_irqsave();
+    bool asleep = t->state == THREAD_BLOCKED && t->sleep_seq == seq;
+    if (asleep) {
+        if (t->waiting_on) {
+            list_del(&t->wait_link);
+            t->waiting_on = NULL;
+        }
+        if (t->wake_at)
+            sleep_remove_locked(t);
+        place_locked(t);
+    }
+    sched_unlock_irqrestore(flags);
+    return asleep;
+}
+
+int waitq_claim(struct waitq *wq, int n, struct wake_q *q)
+{
+    uint64_t flags = sched_lock_irqsave();
+    int claimed = 0;
+    while (claimed < n && !list_empty(&wq->waiters)) {
+        struct thread *t = list_first_entry(&wq->waiters, struct thread, wait_link);
+        list_del(&t->wait_link);
+        t->waiting_on = NULL;
+        /* Off the sleep list too: its deadline can no longer end the wait,
+         * only the deferred wake (or a signal, which returns 0 all the same). */
+        if (t->wake_at)
+            sleep_remove_locked(t);
+        t->wake_claimed = true;
+        if (!wake_q_add_locked(q, t))
+            place_locked(t); /* the queue is full: wake it now */
+        claimed++;
+    }
+    sched_unlock_irqrestore(flags);
+    return claimed;
+}
 
 /* LAPIC timer interrupt: wake sleepers whose deadline passed (sched_lock),
  * then end the slice, moving a waiting thread to a CPU with less to do
