@@ -40,6 +40,8 @@
 # bench's attest_ms line (tests/bench/aproxy): the median time from aproxy's
 # start to the state key in /run/vtpm, as aproxy measures it in the VM.
 set -u
+# Exit status agrees with the PASS/FAIL lines (re-runs this script as a child).
+. "$(dirname "$(readlink -f "$0")")/../lib/results.sh" "$@"
 kernel=$(realpath -- "$1") cpio=$(realpath -- "$2") devfile=$(realpath -- "$3")
 root=$(cd "$(dirname "$0")/../../.." && pwd)
 HOST=$root/build/aproxy/host/aproxy-host

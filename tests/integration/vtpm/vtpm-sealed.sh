@@ -6,6 +6,8 @@
 # test: PASS <name> / FAIL <name>: <why>.  docs/attestation.md, "Sealed state
 # and rollback", says what each attack is.
 set -u
+# Exit status agrees with the PASS/FAIL lines (re-runs this script as a child).
+. "$(dirname "$(readlink -f "$0")")/../lib/results.sh" "$@"
 root=$(cd "$(dirname "$0")/../../.." && pwd)
 VTPM=${VTPM:-$root/build/apps/vtpm/vtpm}
 TOOL=${TPMTOOL:-$root/build/tests/vtpm/tpmtool}
