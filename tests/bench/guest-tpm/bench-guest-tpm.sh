@@ -63,8 +63,9 @@ for s in 0 1 2; do
 done
 service_vm_boot "$work" "$NUTSHELL_ELF" "$SERVICE_CPIO" "$DEVICES" "$work/service.log" 300 || na "the service VM did not start its vtpms"
 pids+=("$SERVICE_VM_PID")
+# --verbose: the bridge logs each command's relay time (the summary below).
 "$BRIDGE" --listen "$work/bridge.sock" --vtpm-data "$work/tpm1-data.sock" --vtpm-ctrl "$work/tpm1-ctrl.sock" \
-    2>"$work/bridge.log" &
+    --verbose 2>"$work/bridge.log" &
 pids+=($!)
 for _ in $(seq 50); do [ -S "$work/bridge.sock" ] && break; sleep 0.1; done
 boot_guest nutshell "$work/bridge.sock"
@@ -84,5 +85,20 @@ for b in getrandom:ops_s:ops/s seal:ms:ms; do
     s=$(grep -ao "GUESTTPM $name $key=[0-9.]*" "$work/linux.log" | sed "s/.*=//")
     echo "bench guest_tpm_$name $unit nutshell=${n:-NA} linux=${s:-NA} ratio=$(ratio "${n:-NA}" "${s:-NA}")"
 done
+# Where the time goes: each GetRandom's time in the guest (both sides), and
+# the bridge's relay time of the same commands (its part waiting for the
+# service VM, and the whole from request to response handed to QEMU).
+for side in nutshell linux; do
+    l=$(grep -ao "GUESTTPM getrandom-us [^[:cntrl:]]*" "$work/$side.log" | sed "s/GUESTTPM getrandom-us //")
+    echo "# guest_tpm: $side GetRandom(32) in the guest, us: ${l:-NA}"
+done
+# GetRandom is 0x17b; percentile P of a sorted column.
+grep -a "TPM command 0x0000017b .* us, vtpm " "$work/bridge.log" |
+    awk '{for (i = 1; i <= NF; i++) { if ($i == "in") w[n] = $(i + 1); if ($i == "vtpm") v[n] = $(i + 1) } n++}
+         function pct(a, p,   k, j, t, m) { m = 0; for (k in a) s[m++] = a[k] + 0
+             for (k = 1; k < m; k++) { t = s[k]; for (j = k - 1; j >= 0 && s[j] > t; j--) s[j + 1] = s[j]; s[j + 1] = t }
+             return m ? s[int(m * p)] : "NA" }
+         END { if (n) printf "# guest_tpm: bridge relay of GetRandom, us: vtpm p50=%s p90=%s, whole p50=%s p90=%s n=%d\n",
+                   pct(v, 0.5), pct(v, 0.9), pct(w, 0.5), pct(w, 0.9), n }'
 echo "# guest_tpm: one guest boot per side, best of 3 rounds of $GETRANDOM_N GetRandom(32) and $SEAL_N seals" \
      "timed in the guest (its TSC at the host's rate); nutshell = service VM via vtpm-bridge, linux = swtpm on the host"
