@@ -248,9 +248,11 @@ cp "$work/guest-c2.log" "$work/guest-c2-before-kill.log"
 c2_qemu=$(cat "$work/guest-c2.pid" 2>/dev/null)
 queued=
 if [ -n "$c2_qemu" ] && kill -0 "$c2_qemu" 2>/dev/null; then
-    for _ in $(seq 20); do
+    # Two looks per stop (ss takes up to 0.35 s on a loaded host): a stop
+    # inside a relay holds c2's command well under Linux's 2 s deadline.
+    for _ in $(seq 30); do
         kill -STOP "${bridges[1]}"
-        for _ in 1 2 3 4 5; do
+        for _ in 1 2; do
             sleep 0.05
             queued=$(queued_from "${bridges[1]}" "$c2_qemu")
             [ -n "$queued" ] && break 2
