@@ -102,10 +102,11 @@ for side in nutshell linux; do
     l=$(grep -ao "GUESTTPM getrandom-us [^[:cntrl:]]*" "$work/$side.log" | sed "s/GUESTTPM getrandom-us //")
     echo "# guest_tpm: $side GetRandom(32) in the guest, us: ${l:-NA}"
 done
-# GetRandom is 0x17b; percentile P of a sorted column.
+# GetRandom is 0x17b; pct(A, P): percentile P of the values in array A
+# (sorted by insertion into the local array s).
 grep -a "TPM command 0x0000017b .* us, vtpm " "$work/bridge.log" |
     awk '{for (i = 1; i <= NF; i++) { if ($i == "in") w[n] = $(i + 1); if ($i == "vtpm") v[n] = $(i + 1) } n++}
-         function pct(a, p,   k, j, t, m) { m = 0; for (k in a) s[m++] = a[k] + 0
+         function pct(a, p,   k, j, t, m, s) { m = 0; for (k in a) s[m++] = a[k] + 0
              for (k = 1; k < m; k++) { t = s[k]; for (j = k - 1; j >= 0 && s[j] > t; j--) s[j + 1] = s[j]; s[j + 1] = t }
              return m ? s[int(m * p)] : "NA" }
          END { if (n) printf "# guest_tpm: bridge relay of GetRandom, us: vtpm p50=%s p90=%s, whole p50=%s p90=%s n=%d\n",

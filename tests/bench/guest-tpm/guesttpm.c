@@ -47,8 +47,9 @@ static int must(size_t len, const char *what)
 
 /* Each command's time in the last best_of_rounds call (its first
  * LAT_MAX), for where a command's time goes: Linux's tpm_tis without an
- * interrupt looks for the response every 0.7 to 1 ms, so these cluster
- * at whole polls (docs/vtpm.md, "Where the time goes"). */
+ * interrupt looks for the response every 0.7 to 1 ms, so an answer that
+ * misses a look costs a whole further sleep (docs/vtpm.md, "Where the time
+ * goes"). */
 #define LAT_MAX 2048
 static double lat[LAT_MAX];
 static long lat_n;
