@@ -2,9 +2,14 @@
 # Runs each test suite given as an argument and prints the tally.
 #
 # A suite is an executable that prints one line per test: "PASS <name>" or
-# "FAIL <name>: <why>".  Other lines are shown but not counted.  A suite that
-# exits non-zero without printing a FAIL line counts as one failure, and so
-# does one that outlives SUITE_TIMEOUT seconds (default 600).
+# "FAIL <name>: <why>".  Other lines are shown but not counted.  Its exit
+# status must agree with its lines: 0 when it printed at least one PASS line
+# and no FAIL line, non-zero otherwise (bash suites get this from
+# tests/integration/lib/results.sh).  Each disagreement is reported as one
+# more failure, on a FAIL line that names the suite: a non-zero status
+# without a FAIL line, status 0 after FAIL lines or with no PASS line, a
+# suite killed by a signal, and one that outlives SUITE_TIMEOUT seconds
+# (default 600).
 #
 # TEST_JOBS suites run at once (default: the number of CPUs), since most
 # suites keep one core busy (a QEMU boot under TCG) or less, and make test's
@@ -45,25 +50,36 @@ start() {
     running[$!]=$1
 }
 
-# finish SESSION RC SUITE: what is left of its session killed, the failure
-# line a silent failure or timeout gets, its tally line, and its counts added
-# to the totals.
+# finish SESSION RC SUITE: what is left of its session killed, a failure
+# line for each way its end disagrees with its lines (see the top), its tally
+# line, and its counts added to the totals.
 finish() {
-    local sid=$1 rc=$2 suite=$3 i=${running[$1]} p f
+    local sid=$1 rc=$2 suite=$3 i=${running[$1]} p f took
     unset "running[$sid]"
     pkill -KILL -s "$sid"
+    took=$((SECONDS - started_at[$i]))
     p=$(grep -c '^PASS ' "$outs/$i")
     f=$(grep -c '^FAIL ' "$outs/$i")
-    if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
-        if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
-            echo "FAIL $suite: timed out after ${timeout_s}s"
-        else
-            echo "FAIL $suite: exited with status $rc"
-        fi
+    # timeout exits 124 when its TERM ended the suite, 128+9 when it had to
+    # KILL it: a 137 before the time was up is a SIGKILL from elsewhere.
+    if [ "$rc" -eq 124 ] || { [ "$rc" -eq 137 ] && [ "$took" -ge "$timeout_s" ]; }; then
+        echo "FAIL $suite: timed out after ${timeout_s}s (its results so far: $p passed, $f failed)"
+        f=$((f + 1))
+    elif [ "$rc" -gt 128 ]; then
+        echo "FAIL $suite: killed by signal SIG$(kill -l $((rc - 128)) 2>/dev/null || echo $((rc - 128)))"
+        f=$((f + 1))
+    elif [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+        echo "FAIL $suite: exited with status $rc but printed no FAIL line"
+        f=1
+    elif [ "$rc" -eq 0 ] && [ "$f" -gt 0 ]; then
+        echo "FAIL $suite: exited with status 0 but printed $f FAIL line(s)"
+        f=$((f + 1))
+    elif [ "$rc" -eq 0 ] && [ "$p" -eq 0 ]; then
+        echo "FAIL $suite: exited with status 0 but printed no PASS line"
         f=1
     fi
     # Where make test's time goes, for keeping it under its budget.
-    echo "== $suite: $p passed, $f failed in $((SECONDS - started_at[$i])) s"
+    echo "== $suite: $p passed, $f failed in $took s"
     passed=$((passed + p))
     failed=$((failed + f))
     rm -f "$outs/$i"

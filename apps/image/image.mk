@@ -51,6 +51,14 @@ $(IMAGE_CPIO): $(IMAGE_DEPS) $(BUILD)/apps/mkinitrd/mkinitrd | deps
 $(TPM_STATE): | $(BUILD)/apps/vtpm/vtpm
 	@apps/image/mkstate.sh --empty $(BUILD)/apps/vtpm/vtpm $@
 
+# A state disk made before the quoting vTPM's region existed (8 MiB on) gets
+# it added in place, its TPM kept (mkstate.sh --quote-region; a no-op on a
+# disk that has it).  The stamp names the layout: a new layout, a new stamp.
+TPM_STATE_LAYOUT := $(TPM_STATE).layout-quote-region
+$(TPM_STATE_LAYOUT): $(TPM_STATE) apps/image/mkstate.sh | $(BUILD)/apps/vtpm/vtpm
+	@apps/image/mkstate.sh --quote-region $(BUILD)/apps/vtpm/vtpm $(TPM_STATE)
+	@touch $@
+
 # QEMU arguments of the service VM, shared by make run and the tests.
 # virtio-mmio is modern (virtio 1.x) only with force-legacy=false.
 service_vm_devices = -global virtio-mmio.force-legacy=false \
@@ -102,7 +110,7 @@ image-run-hint: $(IMAGE_CPIO) $(TPM_STATE)
 	@echo "guests: vtpm instances $(GUEST_TPMS) on $(RUN_SOCKETS)/tpmN-{data,ctrl}.sock (README: Give a VM a TPM)"
 
 ALL_TARGETS += $(IMAGE_CPIO)
-RUN_PREREQS += $(IMAGE_CPIO) $(TPM_STATE) $(GUEST_TPM_STATES) image-run-sockets image-run-hint
+RUN_PREREQS += $(IMAGE_CPIO) $(TPM_STATE) $(TPM_STATE_LAYOUT) $(GUEST_TPM_STATES) image-run-sockets image-run-hint
 RUN_ARGS    += -m $(RUN_MEM) -initrd $(IMAGE_CPIO) $(call service_vm_devices,$(TPM_STATE),$(TPM_PORT),$(TPM_CTRL_PORT)) \
                $(foreach n,$(GUEST_TPMS),$(call guest_tpm_devices,$(n),$(call GUEST_TPM_STATE,$(n)),$(RUN_SOCKETS))) \
                $(call aproxy_vm_devices,$(APROXY_PORT))

@@ -137,6 +137,35 @@ static int add_service(struct inittab *tab, size_t *cap, const struct service *s
     return 0;
 }
 
+/* The options after the action ("respawn,needs=/dev/x,needs=/dev/y"):
+ * comma-separated, only needs=PATH so far, an absolute path, for respawn
+ * entries only.  NULL, or a message for the log. */
+static const char *parse_options(char *opts, struct service *s, char *msg, size_t msglen)
+{
+    for (char *o = opts; o;) {
+        char *next = strchr(o, ',');
+        if (next)
+            *next++ = '\0';
+        if (strncmp(o, "needs=", 6) != 0) {
+            snprintf(msg, msglen, "unknown option '%.40s' (only needs=PATH)", o);
+            return msg;
+        }
+        if (s->action != ACTION_RESPAWN)
+            return "needs=PATH is for respawn entries only";
+        if (o[6] != '/')
+            return "needs=PATH wants an absolute path";
+        char **v = realloc(s->needs, (s->nneeds + 1) * sizeof *v);
+        if (!v)
+            return "out of memory";
+        s->needs = v;
+        if (!(s->needs[s->nneeds] = strdup(o + 6)))
+            return "out of memory";
+        s->nneeds++;
+        o = next;
+    }
+    return NULL;
+}
+
 /* Parses one line (already without its newline) into s.  Returns NULL with
  * s filled, or a message for the log.  A blank or comment line gives
  * s->argv == NULL. */
@@ -174,6 +203,9 @@ static const char *parse_line(char *line, struct inittab *tab, char *const base_
     if (!colon2)
         return "expected <name>:<action>:<command>";
     *colon2 = '\0';
+    char *opts = strchr(act, ',');
+    if (opts)
+        *opts++ = '\0';
     size_t i;
     for (i = 0; i < sizeof(actions) / sizeof(actions[0]); i++)
         if (strcmp(act, actions[i].name) == 0)
@@ -183,19 +215,28 @@ static const char *parse_line(char *line, struct inittab *tab, char *const base_
         return msg;
     }
     s->action = actions[i].action;
+    if (opts) {
+        const char *why = parse_options(opts, s, msg, msglen);
+        if (why) {
+            service_free(s);
+            return why;
+        }
+    }
 
     char *cmd = colon2 + 1;
     while (*cmd == ' ' || *cmd == '\t')
         cmd++;
     const char *err;
-    if (words_split(cmd, &s->words, &err) < 0)
+    if (words_split(cmd, &s->words, &err) < 0) {
+        service_free(s);
         return err;
+    }
     size_t nassign = 0;
     while (nassign < s->words.n && assignment_name_len(s->words.v[nassign]))
         nassign++;
     if (nassign == s->words.n) {
         const char *why = nassign ? "no command after the environment assignments" : "empty command";
-        words_free(&s->words);
+        service_free(s);
         return why;
     }
     s->argv = s->words.v + nassign;

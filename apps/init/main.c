@@ -89,6 +89,8 @@ static int check_inittab(const char *path)
     for (size_t i = 0; i < tab.n; i++) {
         struct service *s = &tab.v[i];
         printf("%s %s (line %d)\n", s->name, action_name(s->action), s->line);
+        for (size_t k = 0; k < s->nneeds; k++)
+            printf("  needs %s\n", s->needs[k]);
         for (char **w = s->words.v; w < s->argv; w++)
             printf("  env %s\n", *w);
         for (char **w = s->argv; *w; w++)

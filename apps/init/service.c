@@ -54,6 +54,11 @@ int service_start(struct service *s, int64_t now_ms)
 
 void service_free(struct service *s)
 {
+    for (size_t i = 0; i < s->nneeds; i++)
+        free(s->needs[i]);
+    free(s->needs);
+    s->needs = NULL;
+    s->nneeds = 0;
     words_free(&s->words);
     free(s->command);
     free(s->envp);

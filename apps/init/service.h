@@ -3,6 +3,7 @@
 #ifndef INIT_SERVICE_H
 #define INIT_SERVICE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -40,6 +41,12 @@ struct service {
     int64_t started_ms;   /* monotonic time of the last start */
     int64_t restart_at_ms;
     struct backoff backoff;
+
+    /* needs=PATH options (respawn only): the paths that must exist before
+     * each start; until they do, the service waits (polled every unit). */
+    char **needs;
+    size_t nneeds;
+    const char *waiting_for; /* the needs path a start is held for (logged once), or NULL */
 };
 
 const char *action_name(enum action a);

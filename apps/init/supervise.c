@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include "init.h"
@@ -83,9 +84,32 @@ bool reap_children(struct init *in)
     }
 }
 
-/* Starts s, or decides what its failure to start means. */
+/* The first of s's needs=PATH paths that does not exist, or NULL. */
+static const char *missing_need(const struct service *s)
+{
+    struct stat st;
+    for (size_t i = 0; i < s->nneeds; i++)
+        if (stat(s->needs[i], &st) != 0)
+            return s->needs[i];
+    return NULL;
+}
+
+/* Starts s, or decides what its failure to start means.  A respawn entry
+ * whose needs=PATH is missing is held instead, and looked at again every
+ * unit (a device may come later, or never: one line per missing path says
+ * so, rather than the program's error and a restart every minute). */
 static void start_service(struct init *in, struct service *s, int64_t now)
 {
+    const char *missing = missing_need(s);
+    if (missing) {
+        if (s->waiting_for != missing)
+            log_msg("%s waits for %s before it starts", s->name, missing);
+        s->waiting_for = missing;
+        s->state = SERVICE_BACKOFF;
+        s->restart_at_ms = now + in->unit_ms;
+        return;
+    }
+    s->waiting_for = NULL;
     int err = service_start(s, now);
     if (!err)
         return;

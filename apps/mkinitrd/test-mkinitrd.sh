@@ -4,6 +4,8 @@
 # and with the kernel's parser (cpio-list), and checks the error messages.
 # Run from the repository root, after `make build/apps/mkinitrd/{mkinitrd,cpio-list}`.
 set -u
+# Exit status agrees with the PASS/FAIL lines (re-runs this script as a child).
+. "$(dirname "$(readlink -f "$0")")/../../tests/integration/lib/results.sh" "$@"
 BUILD=${BUILD:-build}
 mk=$BUILD/apps/mkinitrd/mkinitrd
 ls=$BUILD/apps/mkinitrd/cpio-list

@@ -32,6 +32,8 @@ static void usage(FILE *f)
             "           type=dev,path=P | type=dev,in=P,out=Q |\n"
             "           type=fd,fd=N | type=fd,in=N,out=M (inherited descriptors)\n"
             "  --state PATH         state file or block device (created if missing)\n"
+            "  --state-offset BYTES the state starts this far into PATH (a multiple of 4096;\n"
+            "                       default 0): a second state on the same disk\n"
             "  --remanufacture      if the state is blank or fails its checks, format it\n"
             "                       and manufacture a new TPM (its old identity is lost)\n"
             "  --need-init          do not start the TPM until the control channel sends INIT\n"
@@ -72,12 +74,19 @@ static int anchor_or_stop(uint64_t seq, const uint8_t tag[STATE_SHA256_LEN])
  * host saw its seeds). */
 static int format_new_state(const char *path, const struct state_store_opts *opts)
 {
+    static struct state_store store;
+    if (opts->offset) {
+        /* a second state on a disk that already exists (aproxy's quoting
+         * vTPM beside the service vTPM, docs/vtpm.md) */
+        int r = state_store_format_region(&store, path, opts);
+        state_store_close(&store);
+        return r < 0;
+    }
     struct stat sb;
     if (stat(path, &sb) == 0) {
         log_error("--format-only: %s exists; it makes new states only", path);
         return 1;
     }
-    static struct state_store store;
     if (state_store_open(&store, path, opts) < 0)
         return 1;
     state_store_close(&store);
@@ -150,6 +159,12 @@ int main(int argc, char **argv)
             i++;
             if (!parse_u64(v, &key_wait) || key_wait > 86400) {
                 log_error("--state-key-wait: want seconds from 0 to 86400, got '%s'", v);
+                return 2;
+            }
+        } else if (v && !strcmp(a, "--state-offset")) {
+            i++;
+            if (!parse_u64(v, &opts.offset) || opts.offset % 4096 || opts.offset > (1ull << 40)) {
+                log_error("--state-offset: want a multiple of 4096 up to 1 TiB, got '%s'", v);
                 return 2;
             }
         } else if (v && !strcmp(a, "--slot-size")) {

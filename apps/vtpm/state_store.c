@@ -22,7 +22,7 @@ static int write_at(struct state_store *st, const uint8_t *buf, size_t len, uint
 {
     if (st->fault_budget >= 0 && (uint64_t)st->fault_budget < len) {
         size_t part = (size_t)st->fault_budget;
-        if (part && pwrite(st->fd, buf, part, (off_t)off) < 0)
+        if (part && pwrite(st->fd, buf, part, (off_t)(st->base + off)) < 0)
             log_error("state: %s", strerror(errno));
         log_error("state: simulated power cut after %zu of %zu bytes at offset %llu", part, len,
                   (unsigned long long)off);
@@ -31,7 +31,7 @@ static int write_at(struct state_store *st, const uint8_t *buf, size_t len, uint
     if (st->fault_budget >= 0)
         st->fault_budget -= (int64_t)len;
     while (len) {
-        ssize_t n = pwrite(st->fd, buf, len, (off_t)off);
+        ssize_t n = pwrite(st->fd, buf, len, (off_t)(st->base + off));
         if (n < 0 && errno == EINTR)
             continue;
         if (n <= 0) {
@@ -46,10 +46,13 @@ static int write_at(struct state_store *st, const uint8_t *buf, size_t len, uint
     return 0;
 }
 
-static int read_at(int fd, uint8_t *buf, size_t len, uint64_t off)
+/* Offsets are within the state's region, which starts st->base bytes into
+ * the medium (--state-offset: a second state on the same disk). */
+static int read_at(const struct state_store *st, uint8_t *buf, size_t len, uint64_t off)
 {
+    off += st->base;
     while (len) {
-        ssize_t n = pread(fd, buf, len, (off_t)off);
+        ssize_t n = pread(st->fd, buf, len, (off_t)off);
         if (n < 0 && errno == EINTR)
             continue;
         if (n <= 0)
@@ -190,10 +193,25 @@ static int alloc_buffers(struct state_store *st)
     return -1;
 }
 
-static uint64_t medium_size(int fd)
+/* The bytes of the medium from the region's start on. */
+static uint64_t medium_size(const struct state_store *st)
 {
-    off_t end = lseek(fd, 0, SEEK_END);
-    return end < 0 ? 0 : (uint64_t)end;
+    off_t end = lseek(st->fd, 0, SEEK_END);
+    return end < 0 || (uint64_t)end < st->base ? 0 : (uint64_t)end - st->base;
+}
+
+/* Grows a regular file to hold the region's layout of `need` bytes.  It is
+ * never shrunk: with --state-offset another state may live before or after
+ * this one in the same file (docs/vtpm.md, "Two states on one disk"). */
+static int grow_file(struct state_store *st, uint64_t need)
+{
+    if (medium_size(st) >= need)
+        return 0;
+    if (ftruncate(st->fd, (off_t)(st->base + need)) < 0) {
+        log_error("state: size %s: %s", st->path, strerror(errno));
+        return -1;
+    }
+    return 0;
 }
 
 /* Makes a rename durable.  Best effort: a failure only means a power cut
@@ -234,10 +252,8 @@ static int create_file(struct state_store *st)
         log_error("state: create %s: %s", tmp, strerror(errno));
         return -1;
     }
-    if (ftruncate(st->fd, (off_t)state_super_extent(&st->sb)) < 0) {
-        log_error("state: size %s: %s", tmp, strerror(errno));
+    if (grow_file(st, state_super_extent(&st->sb)) < 0)
         return -1;
-    }
     if (format(st) < 0)
         return -1;
     if (rename(tmp, st->path) < 0) {
@@ -254,7 +270,7 @@ static int create_file(struct state_store *st)
 static enum state_check read_header(struct state_store *st, int i, struct slot_header *h)
 {
     uint8_t sector[STATE_SECTOR];
-    if (read_at(st->fd, sector, sizeof(sector), st->sb.slot_offset[i]) < 0)
+    if (read_at(st, sector, sizeof(sector), st->sb.slot_offset[i]) < 0)
         return STATE_BAD_LAYOUT;
     return slot_header_decode(sector, state_payload_capacity(&st->sb), h);
 }
@@ -271,7 +287,7 @@ static enum slot_load load_slot(struct state_store *st, int i, const struct slot
                                 const char **why)
 {
     uint32_t cap = state_payload_capacity(&st->sb);
-    if (read_at(st->fd, st->io_buf, h->payload_len, st->sb.slot_offset[i] + STATE_REGION) < 0) {
+    if (read_at(st, st->io_buf, h->payload_len, st->sb.slot_offset[i] + STATE_REGION) < 0) {
         *why = "payload unreadable";
         return SLOT_BAD;
     }
@@ -397,8 +413,8 @@ static int load(struct state_store *st, bool seal_existing)
 static int check_layout(struct state_store *st)
 {
     uint8_t sector[STATE_SECTOR];
-    uint64_t size = medium_size(st->fd);
-    if (size < STATE_SECTOR || read_at(st->fd, sector, sizeof(sector), 0) < 0) {
+    uint64_t size = medium_size(st);
+    if (size < STATE_SECTOR || read_at(st, sector, sizeof(sector), 0) < 0) {
         log_error("state: %s is %llu bytes, too short to hold a superblock", st->path,
                   (unsigned long long)size);
         return -1;
@@ -432,13 +448,11 @@ static int reformat(struct state_store *st, uint64_t slot_size)
     uint64_t need = state_super_extent(&st->sb);
     struct stat sbuf;
     if (fstat(st->fd, &sbuf) == 0 && S_ISREG(sbuf.st_mode)) {
-        if (ftruncate(st->fd, (off_t)need) < 0) {
-            log_error("state: size %s: %s", st->path, strerror(errno));
+        if (grow_file(st, need) < 0)
             return -1;
-        }
-    } else if (medium_size(st->fd) < need) {
+    } else if (medium_size(st) < need) {
         log_error("state: %s holds %llu bytes, the layout needs %llu", st->path,
-                  (unsigned long long)medium_size(st->fd), (unsigned long long)need);
+                  (unsigned long long)medium_size(st), (unsigned long long)need);
         return -1;
     }
     if (alloc_buffers(st) < 0)
@@ -456,6 +470,7 @@ int state_store_open(struct state_store *st, const char *path, const struct stat
     st->fd = -1;
     st->cur_slot = 1;
     st->fault_budget = -1;
+    st->base = o->offset;
 
     st->fd = open(path, O_RDWR | O_CLOEXEC);
     if (st->fd < 0 && errno == ENOENT) {
@@ -485,6 +500,54 @@ int state_store_open(struct state_store *st, const char *path, const struct stat
         return -1;
     }
     return reformat(st, o->slot_size);
+}
+
+int state_store_format_region(struct state_store *st, const char *path, const struct state_store_opts *o)
+{
+    memset(st, 0, sizeof(*st));
+    st->path = path;
+    st->cur_slot = 1;
+    st->fault_budget = -1;
+    st->fd = open(path, O_RDWR | O_CLOEXEC);
+    if (st->fd < 0) {
+        log_error("state: open %s: %s", path, strerror(errno));
+        return -1;
+    }
+    /* a state at offset 0 (the main one on this disk) must end before ours */
+    uint8_t sector[STATE_SECTOR];
+    struct state_super other;
+    if (read_at(st, sector, sizeof(sector), 0) == 0 && state_super_decode(sector, &other) == STATE_OK &&
+        state_super_extent(&other) > o->offset) {
+        log_error("state: %s holds a state at offset 0 that reaches byte %llu, past --state-offset %llu", path,
+                  (unsigned long long)state_super_extent(&other), (unsigned long long)o->offset);
+        return -1;
+    }
+    st->base = o->offset;
+    if (read_at(st, sector, sizeof(sector), 0) == 0) {
+        for (size_t i = 0; i < sizeof(sector); i++)
+            if (sector[i]) {
+                log_error("state: %s is not blank at offset %llu; --format-only makes new states only", path,
+                          (unsigned long long)o->offset);
+                return -1;
+            }
+    }
+    if (new_layout(st, o->slot_size) < 0)
+        return -1;
+    uint64_t need = state_super_extent(&st->sb);
+    struct stat sbuf;
+    if (fstat(st->fd, &sbuf) == 0 && S_ISREG(sbuf.st_mode)) {
+        if (grow_file(st, need) < 0)
+            return -1;
+    } else if (medium_size(st) < need) {
+        log_error("state: %s holds %llu bytes from offset %llu, the layout needs %llu", path,
+                  (unsigned long long)medium_size(st), (unsigned long long)o->offset, (unsigned long long)need);
+        return -1;
+    }
+    if (alloc_buffers(st) < 0 || format(st) < 0 || sync_fd(st) < 0)
+        return -1;
+    log_info("state: formatted %s at offset %llu (%llu bytes, 2 slots of %llu)", path,
+             (unsigned long long)o->offset, (unsigned long long)need, (unsigned long long)st->sb.slot_size);
+    return 0;
 }
 
 void state_store_close(struct state_store *st)

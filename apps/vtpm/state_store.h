@@ -30,11 +30,13 @@ struct state_store_opts {
     bool remanufacture;  /* format a state that fails its checks (not one that fails to unseal) */
     bool seal_existing;  /* with a key: accept an unsealed state holding a TPM, and seal it */
     uint64_t slot_size;  /* used only when formatting */
+    uint64_t offset;     /* where the state's region starts on the medium (--state-offset) */
 };
 
 struct state_store {
     int fd;
     const char *path;
+    uint64_t base;       /* the region's start on the medium: every offset below is from here */
     struct state_super sb;
     int cur_slot;        /* slot holding the current state */
     uint64_t seq;        /* its sequence number */
@@ -58,6 +60,11 @@ struct state_store {
  * formatted over.  With a state key, an unsealed state that holds a TPM is
  * refused unless `seal_existing` is set (docs/attestation.md). */
 int state_store_open(struct state_store *st, const char *path, const struct state_store_opts *o);
+/* --format-only --state-offset: formats an empty state in the region at
+ * o->offset of the existing file or device `path`, which must be blank there
+ * (zeros, or past the end of a file) and must not overlap a state at offset 0.
+ * 0 or -1 (logged). */
+int state_store_format_region(struct state_store *st, const char *path, const struct state_store_opts *o);
 /* Commits the current blobs again: used to seal an unsealed state at once
  * (both slots, so no plaintext copy stays in the other one). */
 int state_store_recommit(struct state_store *st);

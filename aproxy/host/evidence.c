@@ -1,6 +1,11 @@
 /* The JSON evidence the host half sends a Trustee KBS (evidence.h). */
+#include <errno.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "b64.h"
 #include "evidence.h"
@@ -62,6 +67,30 @@ void evidence_dump_tpm(const char *dir, const struct msg *m)
         fwrite(m->items[i].p, 1, m->items[i].len, f);
     if (f)
         fclose(f);
+}
+
+int evidence_write_ak_pem(const char *path, const struct msg_val *ak_der, char *why, size_t cap)
+{
+    const unsigned char *p = ak_der->p;
+    EVP_PKEY *ak = d2i_PUBKEY(NULL, &p, (long)ak_der->len);
+    if (!ak || p != ak_der->p + ak_der->len) {
+        snprintf(why, cap, "the VM's AK (%zu bytes) is not a DER SubjectPublicKeyInfo", ak_der->len);
+        EVP_PKEY_free(ak);
+        return -1;
+    }
+    char tmp[4096];
+    snprintf(tmp, sizeof(tmp), "%s.new", path);
+    FILE *f = fopen(tmp, "w");
+    int ok = f && PEM_write_PUBKEY(f, ak) == 1;
+    if (f && fclose(f) != 0)
+        ok = 0;
+    EVP_PKEY_free(ak);
+    if (!ok || rename(tmp, path) < 0) {
+        snprintf(why, cap, "writing %s: %s", path, strerror(errno));
+        unlink(tmp);
+        return -1;
+    }
+    return 0;
 }
 
 /* Trustee's snp evidence for a report from SEV-SNP hardware (snp_evidence.h),

@@ -21,6 +21,12 @@ json_t *evidence_primary(const struct msg *m, const uint8_t *vcek, size_t vcek_l
  * (tpm2_checkquote): ak.der, quote.msg, quote.sig, pcrs.bin, eventlog.bin. */
 void evidence_dump_tpm(const char *dir, const struct msg *m);
 
+/* Writes the AK the VM presented (its SubjectPublicKeyInfo DER) to path as a
+ * PEM public key, the form Trustee's tpm verifier loads from
+ * trusted_ak_keys_dir (a file named *.pub); written whole under path.new and
+ * renamed.  0, or -1 with why: not a public key, or the file. */
+int evidence_write_ak_pem(const char *path, const struct msg_val *ak_der, char *why, size_t cap);
+
 /* n bytes as lowercase hex into out (2n + 1 bytes). */
 void evidence_hex(const uint8_t *p, size_t n, char *out);
 

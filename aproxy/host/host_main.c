@@ -3,7 +3,7 @@
  *   aproxy-host --port HOST:PORT --kbs URL --psp-key FILE
  *               --kernel FILE --initrd FILE --cmdline STR
  *               [--kbs-retries N] [--cacert FILE] [--connect-wait SECONDS] [--evidence-dir DIR]
- *               [--snp-vcek FILE] [--init-data FILE]
+ *               [--snp-vcek FILE] [--init-data FILE] [--ak-out FILE]
  *
  * Connects to the QEMU chardev socket behind the VM's org.nutshell.aproxy
  * port (retrying until QEMU listens), answers the VM half's messages, and
@@ -13,6 +13,10 @@
  * and command line QEMU was given.  It ends when the VM's side closes (QEMU
  * exited).  --evidence-dir DIR keeps the parts of each vTPM quote there
  * (ak.der, quote.msg, quote.sig, pcrs.bin, eventlog.bin) for tpm2_checkquote.
+ * --ak-out FILE writes the AK of each vTPM quote the VM sends, as a PEM
+ * public key: copied into Trustee's trusted_ak_keys_dir (as NAME.pub), it
+ * lets a KBS trust this VM's stage 2 (its AK is stable across boots on the
+ * same state disk: docs/aproxy.md, "A stable AK").
  * --snp-vcek FILE (DER) is sent as the chain of stage 1's snp evidence on
  * SEV-SNP hardware; without it Trustee fetches the VCEK from AMD's KDS.
  * --init-data FILE (TOML, at most 8 KiB) is the deployment's init-data: the
@@ -36,7 +40,7 @@ static void usage(void)
 {
     fprintf(stderr, "usage: aproxy-host --port HOST:PORT --kbs URL --psp-key FILE --kernel FILE --initrd FILE "
                     "--cmdline STR [--kbs-retries N] [--cacert FILE] [--connect-wait SECONDS] [--evidence-dir DIR] "
-                    "[--snp-vcek FILE] [--init-data FILE]\n");
+                    "[--snp-vcek FILE] [--init-data FILE] [--ak-out FILE]\n");
     exit(64);
 }
 
@@ -131,6 +135,7 @@ int main(int argc, char **argv)
         else if (!strcmp(a, "--kbs-retries")) retries = atoi(v);
         else if (!strcmp(a, "--connect-wait")) wait_s = atoi(v);
         else if (!strcmp(a, "--evidence-dir")) h.evidence_dir = v;
+        else if (!strcmp(a, "--ak-out")) h.ak_out = v;
         else if (!strcmp(a, "--snp-vcek")) vcek = v;
         else if (!strcmp(a, "--init-data")) init_data = v;
         else usage();

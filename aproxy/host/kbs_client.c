@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "kbs_answer.h"
 #include "kbs_client.h"
 
 #define BODY_MAX (1u << 20)   /* no KBS answer of this protocol comes near it */
@@ -77,19 +78,10 @@ void kbs_free(struct kbs *k)
     free(k);
 }
 
-/* What a KBS error body says: RFC 7807's "detail" (or "title"), else the
- * body's first line. */
+/* What a KBS error body says (kbs_answer.h: sanitised before it is logged). */
 static void problem(long status, const struct body *b, char why[KBS_WHY_MAX])
 {
-    json_t *j = b->p ? json_loads(b->p, 0, NULL) : NULL;
-    const char *detail = j ? json_string_value(json_object_get(j, "detail")) : NULL;
-    if (!detail && j)
-        detail = json_string_value(json_object_get(j, "title"));
-    if (detail)
-        snprintf(why, KBS_WHY_MAX, "KBS answered %ld: %.400s", status, detail);
-    else
-        snprintf(why, KBS_WHY_MAX, "KBS answered %ld: %.200s", status, b->p ? b->p : "(no body)");
-    json_decref(j);
+    kbs_answer_problem(status, b->p, b->p ? b->len : 0, why, KBS_WHY_MAX);
 }
 
 /* One request, retried while the KBS cannot be reached.  body_in: a JSON
@@ -167,9 +159,9 @@ static enum kbs_result request(struct kbs *k, const char *path, const char *body
     return res;
 }
 
-/* POSTs obj (reference taken) as JSON and parses the answer into *answer
- * (NULL allowed when the answer does not matter). */
-static enum kbs_result post_json(struct kbs *k, const char *path, json_t *obj, json_t **answer,
+/* POSTs obj (reference taken) as JSON; the answer's body (malloc'd) into
+ * *answer, read by kbs_answer.h's strict parsers. */
+static enum kbs_result post_json(struct kbs *k, const char *path, json_t *obj, struct body *answer,
                                  char why[KBS_WHY_MAX])
 {
     char *text = json_dumps(obj, JSON_COMPACT);
@@ -178,36 +170,29 @@ static enum kbs_result post_json(struct kbs *k, const char *path, json_t *obj, j
         snprintf(why, KBS_WHY_MAX, "out of memory building the request");
         return KBS_BAD;
     }
-    struct body b = {0};
-    enum kbs_result r = request(k, path, text, false, k->retries, KBS_TIMEOUT_S, &b, why);
+    *answer = (struct body){0};
+    enum kbs_result r = request(k, path, text, false, k->retries, KBS_TIMEOUT_S, answer, why);
     free(text);
-    if (r == KBS_OK && answer) {
-        json_error_t err;
-        *answer = json_loads(b.p ? b.p : "", 0, &err);
-        if (!*answer) {
-            snprintf(why, KBS_WHY_MAX, "KBS %.100s: answer is not JSON: %.160s", path, err.text);
-            r = KBS_BAD;
-        }
-    }
-    free(b.p);
     return r;
 }
 
 enum kbs_result kbs_auth(struct kbs *k, const char *tee, char *nonce, size_t cap, char why[KBS_WHY_MAX])
 {
     json_t *req = json_pack("{s:s, s:s, s:s}", "version", "0.4.0", "tee", tee, "extra-params", "");
-    json_t *ans = NULL;
-    enum kbs_result r = post_json(k, "/kbs/v0/auth", req, &ans, why);
-    if (r != KBS_OK)
-        return r;
-    const char *n = json_string_value(json_object_get(ans, "nonce"));
-    if (!n || !*n || strlen(n) >= cap) {
-        snprintf(why, KBS_WHY_MAX, "KBS auth answer has no usable nonce");
+    struct body b;
+    enum kbs_result r = post_json(k, "/kbs/v0/auth", req, &b, why);
+    char n[KBS_NONCE_MAX + 1], awhy[256];
+    if (r == KBS_OK && kbs_answer_nonce(b.p, b.len, n, awhy, sizeof(awhy)) < 0) {
+        snprintf(why, KBS_WHY_MAX, "KBS auth answer: %s", awhy);
         r = KBS_BAD;
-    } else {
+    } else if (r == KBS_OK && strlen(n) >= cap) {
+        snprintf(why, KBS_WHY_MAX, "KBS auth answer: a nonce of %zu characters (this VM takes %zu)", strlen(n),
+                 cap - 1);
+        r = KBS_BAD;
+    } else if (r == KBS_OK) {
         snprintf(nonce, cap, "%s", n);
     }
-    json_decref(ans);
+    free(b.p);
     return r;
 }
 
@@ -215,7 +200,7 @@ enum kbs_result kbs_attest(struct kbs *k, const char *runtime_data, json_t *prim
                            const char *init_data, char why[KBS_WHY_MAX])
 {
     json_error_t err;
-    json_t *rd = json_loads(runtime_data, 0, &err);
+    json_t *rd = json_loads(runtime_data, JSON_REJECT_DUPLICATES, &err);
     if (!json_is_object(rd)) {
         json_decref(rd);
         json_decref(primary);
@@ -226,17 +211,17 @@ enum kbs_result kbs_attest(struct kbs *k, const char *runtime_data, json_t *prim
                             primary, "additional_evidence", additional);
     if (req && init_data) /* Trustee's InitData: the tpm verifier finds its digest in PCR 8 */
         json_object_set_new(req, "init-data", json_pack("{s:s, s:s}", "format", "toml", "body", init_data));
-    json_t *ans = NULL;
-    enum kbs_result r = post_json(k, "/kbs/v0/attest", req, &ans, why);
-    const char *token = json_string_value(json_object_get(ans, "token"));
-    if (r == KBS_OK && !token) {
-        snprintf(why, KBS_WHY_MAX, "KBS attest answer has no token");
+    struct body b;
+    enum kbs_result r = post_json(k, "/kbs/v0/attest", req, &b, why);
+    char *token = NULL, awhy[256];
+    if (r == KBS_OK && kbs_answer_token(b.p, b.len, &token, awhy, sizeof(awhy)) < 0) {
+        snprintf(why, KBS_WHY_MAX, "KBS attest answer: %s", awhy);
         r = KBS_BAD;
     } else if (r == KBS_OK) {
         free(k->token);
-        k->token = strdup(token);
+        k->token = token;
     }
-    json_decref(ans);
+    free(b.p);
     return r;
 }
 
@@ -265,9 +250,7 @@ enum kbs_result kbs_counter(struct kbs *k, const char *instance, const char *bod
     struct body b = {0};
     enum kbs_result r = request(k, p, body, true, 0, COUNTER_TIMEOUT_S, &b, why);
     *status = k->status;
-    json_t *j = b.p ? json_loads(b.p, 0, NULL) : NULL;
-    bool object = json_is_object(j);
-    json_decref(j);
+    bool object = b.p && kbs_answer_is_object(b.p, b.len);
     if ((r == KBS_OK || r == KBS_REFUSED) && object) {
         *answer = b.p;
         return KBS_OK;

@@ -10,7 +10,8 @@
 # RUNDIR (build/aproxy/run) keeps what must outlive a run: the emulated PSP's
 # key, and the development KBS's vTPM state key (the state disk is sealed
 # with it: delete it together with the disk).  The KBS's and aproxy-host's
-# logs go there too.
+# logs go there too, and ak.pub, the AK of the VM's quotes (aproxy-host
+# --ak-out): the file a Trustee KBS's trusted_ak_keys_dir takes.
 set -u
 rundir=$1 kernel=$2 initrd=$3 cmdline=$4 port=$5
 shift 5
@@ -33,7 +34,8 @@ if [ -z "$kbs" ]; then
     echo "run: development KBS (accepts EMULATED platform reports for launch digest ${digest:0:16}...) at $kbs"
 fi
 "$host" --port "127.0.0.1:$port" --kbs "$kbs" --psp-key "$rundir/psp.pem" --kernel "$kernel" --initrd "$initrd" \
-    --cmdline "$cmdline" ${APROXY_INIT_DATA:+--init-data "$APROXY_INIT_DATA"} >"$rundir/aproxy-host.log" 2>&1 &
+    --cmdline "$cmdline" ${APROXY_INIT_DATA:+--init-data "$APROXY_INIT_DATA"} --ak-out "$rundir/ak.pub" \
+    >"$rundir/aproxy-host.log" 2>&1 &
 pids+=($!)
-echo "run: aproxy-host forwards the VM's attestation to $kbs (log: $rundir/aproxy-host.log)"
+echo "run: aproxy-host forwards the VM's attestation to $kbs (log: $rundir/aproxy-host.log; the AK of its quotes: $rundir/ak.pub)"
 "$@"

@@ -96,6 +96,8 @@ static void on_attest(struct host_state *h, int fd, const struct msg *m)
     bool tpm = msg_text_is(m, F_TEE, "tpm");
     if (tpm && h->evidence_dir)
         evidence_dump_tpm(h->evidence_dir, m);
+    if (tpm && h->ak_out && evidence_write_ak_pem(h->ak_out, &m->f[F_AK_PUBLIC], why, sizeof(why)) < 0)
+        fprintf(stderr, "aproxy-host: --ak-out: %s\n", why);
     char *rd = strndup((const char *)m->f[F_RUNTIME_DATA].p, m->f[F_RUNTIME_DATA].len);
     char *additional = tpm ? strndup((const char *)m->f[F_ADDITIONAL].p, m->f[F_ADDITIONAL].len) : strdup("");
     /* init-data goes with the quote: PCR 8 of the measured vTPM holds it (not
@@ -172,7 +174,7 @@ static void on_counter(struct host_state *h, int fd, const struct msg *m)
 {
     char why[KBS_WHY_MAX], *answer = NULL;
     json_error_t err;
-    json_t *line = json_loadb((const char *)m->f[F_LINE].p, m->f[F_LINE].len, 0, &err);
+    json_t *line = json_loadb((const char *)m->f[F_LINE].p, m->f[F_LINE].len, JSON_REJECT_DUPLICATES, &err);
     const char *instance = json_string_value(json_object_get(line, "instance"));
     json_t *body = json_object_get(line, "body");
     if (!instance || !instance_valid(instance) || !json_is_object(body) || json_object_size(line) != 2) {
@@ -187,7 +189,7 @@ static void on_counter(struct host_state *h, int fd, const struct msg *m)
     if (!text)
         snprintf(why, sizeof(why), "out of memory");
     free(text);
-    json_t *a = r == KBS_OK ? json_loads(answer, 0, NULL) : NULL;
+    json_t *a = r == KBS_OK ? json_loads(answer, JSON_REJECT_DUPLICATES, NULL) : NULL;
     if (a)
         fprintf(stderr, "aproxy-host: counter %s: KBS status %ld\n", instance, status);
     else

@@ -16,6 +16,7 @@ struct host_state {
     bool hello_done;
     bool emulated;                 /* the VM said its platform evidence is emulated */
     const char *evidence_dir;      /* NULL, or where tpm evidence is written for offline checks */
+    const char *ak_out;            /* NULL, or where the VM's AK is written (PEM) for a trusted-AK list */
     uint8_t *snp_vcek;             /* NULL, or the VCEK (DER) sent as snp evidence's chain */
     size_t snp_vcek_len;
     char *init_data;               /* NULL, or the init-data body (TOML) sent with stage 2 and to the VM */

@@ -38,6 +38,11 @@ def main():
     except (ConfigError, ValueError, OSError, TypeError, AttributeError, KeyError) as e:
         log(f"bad configuration {args.config}: {e}")
         return 2
+    for w in policy.ak_warnings:
+        log(w)
+    if policy.trusted_ak_keys_dir:
+        log(f"Trustee-like AK trust: {len(policy.trusted_aks)} trusted AK(s), "
+            f"from {policy.trusted_ak_keys_dir} and trusted_aks; no other AK is accepted")
     server = KbsServer((host, int(port)), Rcar(policy, TokenSigner(policy.token_lifetime_s), log), counters, log)
     bound = server.server_address[1]
     if args.port_file:

@@ -2,6 +2,7 @@
  *
  *   aproxy [--port PATH] [--sev-guest PATH] [--resource REPO/TYPE/TAG] [--key-file PATH]
  *          [--wait SECONDS] [--host-wait SECONDS] [--vtpm PATH] [--vtpm-state PATH]
+ *          [--vtpm-state-offset BYTES] [--quote-nonce-size 32|64]
  *          [--eventlog PATH] [--secret REPO/TYPE/TAG=FILE]... [--counter-socket PATH]
  *          [--secrets-socket PATH] [--secrets-allow PROGRAM]...
  *
@@ -19,9 +20,13 @@
  *
  * Stage 2, for each --secret REPO/TYPE/TAG=FILE (at most 8): starts the
  * measured vTPM (--vtpm, default /sbin/vtpm; state in --vtpm-state, default
- * /run/aproxy/tpm.state; PCRs replayed from --eventlog, default
- * /dev/eventlog), attests with its quote (tpm_client.h, stage2.h) and writes
- * the released resource to FILE (0400) for a workload.
+ * /run/aproxy/tpm.state, from byte --vtpm-state-offset, default 0, sealed
+ * with a key derived from stage 1's (quote_key.h); PCRs replayed from
+ * --eventlog, default /dev/eventlog), attests with its quote (tpm_client.h,
+ * stage2.h; the nonce --quote-nonce-size bytes, default 64) and writes the
+ * released resource to FILE (0400) for a workload.  The service image keeps
+ * that state on its disk (/dev/vda from 8 MiB), so its AK lasts across boots
+ * (docs/aproxy.md, "A stable AK").
  *
  * With --counter-socket PATH (the service image: /run/aproxy/counter.sock),
  * aproxy listens there from stage 1 on (before the key is handed over, so the
@@ -35,6 +40,7 @@
  * socket it exits after stage 2. */
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/sha.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,6 +53,7 @@
 #include "jwe.h"
 #include "keyfile.h"
 #include "platform.h"
+#include "quote_key.h"
 #include "secret.h"
 #include "session.h"
 #include "stage1.h"
@@ -63,7 +70,8 @@ static void usage(void)
 {
     fprintf(stderr, "usage: aproxy [--port PATH] [--sev-guest PATH] [--resource REPO/TYPE/TAG] "
                     "[--key-file PATH] [--wait SECONDS] [--host-wait SECONDS]\n"
-                    "              [--vtpm PATH] [--vtpm-state PATH] [--eventlog PATH] "
+                    "              [--vtpm PATH] [--vtpm-state PATH] [--vtpm-state-offset BYTES] "
+                    "[--quote-nonce-size 32|64] [--eventlog PATH] "
                     "[--secret REPO/TYPE/TAG=FILE]... (at most 8) [--counter-socket PATH]\n"
                     "              [--secrets-socket PATH] [--secrets-allow PROGRAM]... (at most 8)\n");
     exit(2);
@@ -132,11 +140,13 @@ int main(int argc, char **argv)
     const char *resource = "nutshell/vtpm/state-key", *key_file = STATE_KEY_FILE;
     int wait_s = 1; /* the port exists from boot or not at all */
     int host_wait_s = 60;
-    const char *vtpm = "/sbin/vtpm", *vtpm_state = "/run/aproxy/tpm.state", *eventlog = "/dev/eventlog";
+    const char *vtpm = "/sbin/vtpm", *eventlog = "/dev/eventlog";
+    struct tpmc_state tstate = {.path = "/run/aproxy/tpm.state", .key_file = QUOTE_KEY_FILE};
     struct secret_spec secrets[MAX_SECRETS];
     int n_secrets = 0;
     const char *counter_socket = NULL, *secrets_socket = NULL;
     static struct secrets_source src;
+    int quote_key_missing = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!v)
@@ -148,7 +158,17 @@ int main(int argc, char **argv)
         else if (!strcmp(a, "--wait")) wait_s = atoi(v);
         else if (!strcmp(a, "--host-wait")) host_wait_s = atoi(v);
         else if (!strcmp(a, "--vtpm")) vtpm = v;
-        else if (!strcmp(a, "--vtpm-state")) vtpm_state = v;
+        else if (!strcmp(a, "--vtpm-state")) tstate.path = v;
+        else if (!strcmp(a, "--vtpm-state-offset")) {
+            char *end;
+            tstate.offset = strtoull(v, &end, 0);
+            if (*end || v[0] == '-' || tstate.offset % 4096)
+                usage();
+        } else if (!strcmp(a, "--quote-nonce-size")) {
+            stage2_quote_nonce_len = (size_t)atoi(v);
+            if (stage2_quote_nonce_len != 32 && stage2_quote_nonce_len != 64)
+                usage();
+        }
         else if (!strcmp(a, "--eventlog")) eventlog = v;
         else if (!strcmp(a, "--counter-socket")) counter_socket = v;
         else if (!strcmp(a, "--secrets-socket")) secrets_socket = v;
@@ -208,6 +228,16 @@ int main(int argc, char **argv)
         fprintf(stderr, "aproxy: stage 1: %s\n", why);
         return 1;
     }
+    /* the quoting vTPM's own key, from the same release (quote_key.h) */
+    uint8_t quote_key[QUOTE_KEY_LEN];
+    int qk = quote_key_derive(state_key, (size_t)n, quote_key);
+    if (qk < 0)
+        snprintf(why, WHY_MAX, "HKDF-SHA256 failed");
+    if (qk < 0 || keyfile_write(QUOTE_KEY_FILE, quote_key, sizeof(quote_key), why) < 0) {
+        fprintf(stderr, "aproxy: stage 1: the quoting vTPM's key: %s\n", why);
+        quote_key_missing = 1;
+    }
+    OPENSSL_cleanse(quote_key, sizeof(quote_key));
     OPENSSL_cleanse(state_key, sizeof(state_key));
     fprintf(stderr, "aproxy: stage 1: vTPM state key (%ld bytes) handed over in %s, %ld ms after aproxy started\n",
             n, key_file, elapsed_ms(&start));
@@ -219,14 +249,22 @@ int main(int argc, char **argv)
     src.p = &p;
     int status = 0;
     if (n_secrets || secrets_socket) {
-        if (tpmc_start(&t, vtpm, vtpm_state, eventlog, src.unavailable) < 0 ||
+        if (quote_key_missing) {
+            snprintf(src.unavailable, sizeof(src.unavailable), "no key for its state (see above)");
+            fprintf(stderr, "aproxy: stage 2: the measured vTPM: %s\n", src.unavailable);
+            status = 1;
+        } else if (tpmc_start(&t, vtpm, &tstate, eventlog, src.unavailable) < 0 ||
             stage2_init_data(&s, &t, src.unavailable) < 0) {
             fprintf(stderr, "aproxy: stage 2: the measured vTPM: %s\n", src.unavailable);
             status = 1;
         } else {
             src.t = &t;
-            fprintf(stderr, "aproxy: stage 2: measured vTPM started (%s, AK of %zu bytes)\n", vtpm_state,
-                    t.ak_der_len);
+            uint8_t ak_hash[32];
+            SHA256(t.ak_der, t.ak_der_len, ak_hash);
+            fprintf(stderr, "aproxy: stage 2: measured vTPM started (%s at offset %llu, AK of %zu bytes, "
+                            "SHA-256 %02x%02x%02x%02x%02x%02x%02x%02x...)\n", tstate.path, tstate.offset,
+                    t.ak_der_len, ak_hash[0], ak_hash[1], ak_hash[2], ak_hash[3], ak_hash[4], ak_hash[5],
+                    ak_hash[6], ak_hash[7]);
             status = stage2_files(&s, &p, &t, secrets, n_secrets);
         }
     }

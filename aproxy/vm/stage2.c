@@ -61,6 +61,8 @@ int stage2_init_data(struct session *s, struct tpmc *t, char why[WHY_MAX])
     return 0;
 }
 
+size_t stage2_quote_nonce_len = REPORT_DATA_LEN;
+
 int stage2_fetch(struct session *s, struct platform *p, struct tpmc *t, EVP_PKEY *key, const char *resource,
                  char **jwe, char why[WHY_MAX])
 {
@@ -119,7 +121,7 @@ int stage2_fetch(struct session *s, struct platform *p, struct tpmc *t, EVP_PKEY
         return -1;
     }
     binding_report_data(bound, h);
-    if (tpmc_quote(t, h, attest, &attest_len, sig, &sig_len, why) < 0 || tpmc_pcr_read(t, pcrs, why) < 0)
+    if (tpmc_quote(t, h, stage2_quote_nonce_len, attest, &attest_len, sig, &sig_len, why) < 0 || tpmc_pcr_read(t, pcrs, why) < 0)
         return -1;
     long log_len = read_event_log(t->eventlog, log, sizeof(log), why);
     if (log_len < 0 || (log_len = log_prefix_for_pcrs(log, (size_t)log_len, pcrs, why)) < 0)

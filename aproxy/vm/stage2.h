@@ -22,6 +22,12 @@
  * 0, or -1 with why. */
 int stage2_init_data(struct session *s, struct tpmc *t, char why[WHY_MAX]);
 
+/* The quote's nonce: the report data (SHA-384 of the bound runtime-data,
+ * zero-filled) cut to this many bytes.  64 by default, as Trustee's tpm
+ * verifier pads the expected report data to 64 bytes; 32 for a verifier
+ * that cuts it to 32 (aproxy --quote-nonce-size, docs/aproxy.md). */
+extern size_t stage2_quote_nonce_len;
+
 /* Attests with the quote of t bound to key and fetches resource; *jwe gets
  * the KBS's JWE text (malloc'd).  0, or -1 with why. */
 int stage2_fetch(struct session *s, struct platform *p, struct tpmc *t, EVP_PKEY *key, const char *resource,

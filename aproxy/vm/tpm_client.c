@@ -151,7 +151,7 @@ static long transact_once(struct tpmc *t, struct buf *b, char why[WHY_MAX])
     return (long)((uint32_t)b->b[6] << 24 | b->b[7] << 16 | b->b[8] << 8 | b->b[9]);
 }
 
-static int spawn_vtpm(struct tpmc *t, const char *vtpm, const char *state_file, const char *eventlog,
+static int spawn_vtpm(struct tpmc *t, const char *vtpm, const struct tpmc_state *st, const char *eventlog,
                       char why[WHY_MAX])
 {
     int data_in[2], data_out[2], ctrl_in[2], ctrl_out[2];
@@ -167,8 +167,16 @@ static int spawn_vtpm(struct tpmc *t, const char *vtpm, const char *state_file, 
     posix_spawn_file_actions_adddup2(&fa, data_out[1], 4);
     posix_spawn_file_actions_adddup2(&fa, ctrl_in[0], 5);
     posix_spawn_file_actions_adddup2(&fa, ctrl_out[1], 6);
+    /* No rollback counter: what this state holds is the endorsement seed
+     * (the AK) and nothing a replay could undo, since the PCRs start from
+     * the event log at each start and its NV is unused (docs/aproxy.md,
+     * "A stable AK"). */
+    char offset[32];
+    snprintf(offset, sizeof(offset), "%llu", st->offset);
     char *argv[] = {"vtpm", "--server", "type=fd,in=3,out=4", "--ctrl", "type=fd,in=5,out=6", "--state",
-                    (char *)state_file, "--slot-size", "131072", "--eventlog", (char *)eventlog, NULL};
+                    (char *)st->path, "--state-offset", offset, "--slot-size", "131072", "--eventlog",
+                    (char *)eventlog, "--state-key", (char *)st->key_file, "--state-key-wait", "10",
+                    "--rollback-counter", "none", NULL};
     int e = posix_spawn(&t->pid, vtpm, &fa, NULL, argv, environ);
     posix_spawn_file_actions_destroy(&fa);
     close(data_in[0]);
@@ -268,14 +276,15 @@ static int create_ak(struct tpmc *t, char why[WHY_MAX])
     return 0;
 }
 
-int tpmc_start(struct tpmc *t, const char *vtpm, const char *state_file, const char *eventlog, char why[WHY_MAX])
+int tpmc_start(struct tpmc *t, const char *vtpm, const struct tpmc_state *st, const char *eventlog,
+               char why[WHY_MAX])
 {
     t->eventlog = eventlog;
-    if (keyfile_make_parents(state_file) < 0) {
-        snprintf(why, WHY_MAX, "the directory of %s: %s", state_file, strerror(errno));
+    if (strncmp(st->path, "/dev/", 5) && keyfile_make_parents(st->path) < 0) {
+        snprintf(why, WHY_MAX, "the directory of %s: %s", st->path, strerror(errno));
         return -1;
     }
-    if (spawn_vtpm(t, vtpm, state_file, eventlog, why) < 0)
+    if (spawn_vtpm(t, vtpm, st, eventlog, why) < 0)
         return -1;
     static struct buf b;
     head(&b, TPM_ST_NO_SESSIONS, TPM_CC_STARTUP);
@@ -289,16 +298,20 @@ int tpmc_start(struct tpmc *t, const char *vtpm, const char *state_file, const c
     return create_ak(t, why);
 }
 
-int tpmc_quote(struct tpmc *t, const uint8_t nonce[32], uint8_t *attest, size_t *attest_len, uint8_t *sig,
-               size_t *sig_len, char why[WHY_MAX])
+int tpmc_quote(struct tpmc *t, const uint8_t *nonce, size_t nonce_len, uint8_t *attest, size_t *attest_len,
+               uint8_t *sig, size_t *sig_len, char why[WHY_MAX])
 {
     static struct buf b;
+    if (nonce_len > TPMC_NONCE_MAX) {
+        snprintf(why, WHY_MAX, "a quote nonce of %zu bytes (a TPM takes at most %d)", nonce_len, TPMC_NONCE_MAX);
+        return -1;
+    }
     head(&b, TPM_ST_SESSIONS, TPM_CC_QUOTE);
     u32(&b, t->ak);
     pw_session(&b);
-    u16(&b, 32);
-    memcpy(b.b + b.n, nonce, 32);
-    b.n += 32;
+    u16(&b, (uint16_t)nonce_len);
+    memcpy(b.b + b.n, nonce, nonce_len);
+    b.n += nonce_len;
     u16(&b, TPM_ALG_NULL);                    /* the AK's own scheme */
     pcr_select_all(&b);
     long rc = transact(t, &b, why);

@@ -1,12 +1,18 @@
 /* The service VM's measured vTPM as aproxy reaches it for stage 2.
  *
- * There are no AF_UNIX sockets in nutshell yet, and the ports' vtpm serves the
- * host, so aproxy starts a vtpm instance of its own with its data and control
- * channels on pipes (vtpm's type=fd transport) and its state on the root tmpfs
- * (/run/aproxy).  It runs with --eventlog /dev/eventlog: after TPM2_Startup its
- * PCRs 9 and 10 hold the boot's measurements, which is what a quote must cover.
- * Its AK is made at start, so it is vouched for by the platform report of the
- * same attestation (docs/attestation.md, "Stage 2").
+ * The ports' vtpm serves the host, so aproxy starts a vtpm instance of its
+ * own with its data and control channels on pipes (vtpm's type=fd transport).
+ * It runs with --eventlog /dev/eventlog: after TPM2_Startup its PCRs 9 and 10
+ * hold the boot's measurements, which is what a quote must cover.
+ *
+ * Its AK is a primary key of a fixed template (below) in the endorsement
+ * hierarchy, so it is the same at every start on the same state: the state
+ * keeps the endorsement seed it derives from.  On the service disk (the
+ * image's --vtpm-state /dev/vda --vtpm-state-offset 8388608) the state lasts
+ * across boots, so a KBS may trust the AK by a fixed list (Trustee's
+ * trusted_ak_keys_dir); on the root tmpfs (the default) it is new at each
+ * boot and only the platform report of the same attestation can vouch for it
+ * (docs/aproxy.md, "A stable AK").
  *
  * The commands are raw TPM 2.0 frames (TPM 2.0 Library, Part 3), marshalled
  * here: Startup, CreatePrimary (an RSA-2048 restricted signing key, RSASSA
@@ -35,15 +41,27 @@ struct tpmc {
     const char *eventlog;     /* the log its PCRs replay */
 };
 
-/* Starts vtpm (the program at path) on pipes with state in state_file and
+/* Where the quoting vTPM keeps its state. */
+struct tpmc_state {
+    const char *path;      /* a file (made if missing) or the service disk */
+    unsigned long long offset; /* the state's start in path (vtpm --state-offset) */
+    const char *key_file;  /* its sealing key (quote_key.h); rollback: none, see docs/aproxy.md */
+};
+
+/* Starts vtpm (the program at path) on pipes with its state as st says and
  * the event log at eventlog, runs TPM2_Startup(CLEAR) and makes the AK.  0, or
  * -1 with why. */
-int tpmc_start(struct tpmc *t, const char *vtpm, const char *state_file, const char *eventlog, char why[WHY_MAX]);
+int tpmc_start(struct tpmc *t, const char *vtpm, const struct tpmc_state *st, const char *eventlog,
+               char why[WHY_MAX]);
 
-/* A quote over SHA-256 PCRs 0-23 with qualifying data nonce (32 bytes):
- * TPMS_ATTEST into attest, TPMT_SIGNATURE into sig (each TPMC_MAX bytes). */
-int tpmc_quote(struct tpmc *t, const uint8_t nonce[32], uint8_t *attest, size_t *attest_len, uint8_t *sig,
-               size_t *sig_len, char why[WHY_MAX]);
+/* The largest qualifying data a TPM takes (sizeof(TPMU_HA): SHA-512). */
+#define TPMC_NONCE_MAX 64
+
+/* A quote over SHA-256 PCRs 0-23 with qualifying data nonce (nonce_len
+ * bytes, at most TPMC_NONCE_MAX): TPMS_ATTEST into attest, TPMT_SIGNATURE
+ * into sig (each TPMC_MAX bytes). */
+int tpmc_quote(struct tpmc *t, const uint8_t *nonce, size_t nonce_len, uint8_t *attest, size_t *attest_len,
+               uint8_t *sig, size_t *sig_len, char why[WHY_MAX]);
 
 /* SHA-256 PCRs 0-23. */
 int tpmc_pcr_read(struct tpmc *t, uint8_t pcrs[TPMC_PCRS][32], char why[WHY_MAX]);

@@ -14,6 +14,7 @@
 #include <kernel/errno.h>
 #include <mm/slab.h>
 #include <sched/sched.h>
+#include <sched/wake_q.h>
 #include <syscall/syscall.h>
 
 #define EFD_SEMAPHORE 1u
@@ -35,6 +36,7 @@ static int64_t eventfd_read(struct file *f, void *buf, size_t n, uint64_t *pos, 
         return -EINVAL;
     uint64_t val = 0;
     int64_t r = 0;
+    struct wake_q q = WAKE_Q_INIT; /* writers, woken after e->lock is dropped */
     uint64_t flags = spin_lock_irqsave(&e->lock);
     while (!e->count && !r)
         r = io & IO_NONBLOCK ? -EAGAIN : waitq_wait_locked_interruptible(&e->readable, &e->lock, 0);
@@ -42,9 +44,10 @@ static int64_t eventfd_read(struct file *f, void *buf, size_t n, uint64_t *pos, 
         val = e->semaphore ? 1 : e->count;
         e->count -= val;
         e->poll_events++;
-        waitq_wake_all(&e->writable);
+        waitq_claim(&e->writable, INT32_MAX, &q);
     }
     spin_unlock_irqrestore(&e->lock, flags);
+    wake_q_run(&q);
     if (r)
         return r;
     poll_notify_key(e);
@@ -63,6 +66,7 @@ static int64_t eventfd_write(struct file *f, const void *buf, size_t n, uint64_t
     if (val == UINT64_MAX)
         return -EINVAL;
     int64_t r = 0;
+    struct wake_q q = WAKE_Q_INIT; /* readers, woken after e->lock is dropped */
     uint64_t flags = spin_lock_irqsave(&e->lock);
     while (EFD_COUNT_MAX - e->count < val && !r)
         r = io & IO_NONBLOCK ? -EAGAIN : waitq_wait_locked_interruptible(&e->writable, &e->lock, 0);
@@ -70,9 +74,10 @@ static int64_t eventfd_write(struct file *f, const void *buf, size_t n, uint64_t
         e->count += val;
         e->poll_events += val != 0;
         if (val)
-            waitq_wake_all(&e->readable);
+            waitq_claim(&e->readable, INT32_MAX, &q);
     }
     spin_unlock_irqrestore(&e->lock, flags);
+    wake_q_run(&q);
     if (r)
         return r;
     if (val)

@@ -17,6 +17,7 @@
 #include <mm/physmap.h>
 #include <mm/slab.h>
 #include <proc/signal.h>
+#include <sched/wake_q.h>
 #include <syscall/syscall.h>
 
 #include "pipe_internal.h"
@@ -35,6 +36,7 @@ static int64_t pipe_read(struct file *f, void *buf, size_t n, uint64_t *pos, uns
 {
     (void)pos;
     struct pipe *p = pipe_of(f);
+    struct wake_q q = WAKE_Q_INIT; /* writers, woken after p->lock is dropped */
     uint64_t flags = spin_lock_irqsave(&p->lock);
     int64_t r;
     for (;;) {
@@ -45,7 +47,7 @@ static int64_t pipe_read(struct file *f, void *buf, size_t n, uint64_t *pos, uns
             } else {
                 r = (int64_t)ring_read(&p->ring, buf, n);
                 p->poll_events++;
-                waitq_wake_all(&p->writable);
+                waitq_claim(&p->writable, INT32_MAX, &q);
             }
             break;
         }
@@ -62,6 +64,7 @@ static int64_t pipe_read(struct file *f, void *buf, size_t n, uint64_t *pos, uns
             break;
     }
     spin_unlock_irqrestore(&p->lock, flags);
+    wake_q_run(&q);
     if (r > 0 && !(io & IO_PEEK))
         poll_notify();
     return r;
@@ -93,6 +96,7 @@ static int64_t pipe_write(struct file *f, const void *buf, size_t n, uint64_t *p
     (void)pos;
     struct pipe *p = pipe_of(f);
     size_t need = io & IO_ATOMIC ? n : 1;
+    struct wake_q q = WAKE_Q_INIT; /* readers, woken after p->lock is dropped */
     uint64_t flags = spin_lock_irqsave(&p->lock);
     int64_t r;
     for (;;) {
@@ -103,7 +107,7 @@ static int64_t pipe_write(struct file *f, const void *buf, size_t n, uint64_t *p
         if (ring_space(&p->ring) >= need) {
             r = (int64_t)ring_write(&p->ring, buf, n);
             p->poll_events++;
-            waitq_wake_all(&p->readable);
+            waitq_claim(&p->readable, INT32_MAX, &q);
             break;
         }
         if (io & IO_NONBLOCK) {
@@ -115,6 +119,7 @@ static int64_t pipe_write(struct file *f, const void *buf, size_t n, uint64_t *p
             break;
     }
     spin_unlock_irqrestore(&p->lock, flags);
+    wake_q_run(&q);
     if (r > 0)
         poll_notify();
     if (r == -EPIPE)

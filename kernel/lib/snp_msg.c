@@ -73,12 +73,16 @@ static void channel_disable(struct snp_channel *ch)
     ch->disabled = true;
 }
 
-int64_t snp_guest_request(struct snp_channel *ch, const struct snp_transport *t, uint8_t type, uint8_t version,
-                          const void *req, size_t req_len, void *resp, size_t resp_cap, uint64_t *exitinfo2)
+/* One exchange; npages NULL: a plain request, else an extended one. */
+static int64_t exchange(struct snp_channel *ch, const struct snp_transport *t, uint8_t type, uint8_t version,
+                        const void *req, size_t req_len, void *resp, size_t resp_cap, unsigned *npages,
+                        uint64_t *exitinfo2)
 {
     *exitinfo2 = 0;
     if (ch->disabled)
         return -ENODEV;
+    if (npages && (!t->send_ext || *npages > t->certs_pages))
+        return -EINVAL;
     /* The request takes last + 1 and the firmware's response last + 2,
      * which the next request follows.  The OS area keeps 32 bits: stop
      * before the response's number would not fit. */
@@ -92,8 +96,26 @@ int64_t snp_guest_request(struct snp_channel *ch, const struct snp_transport *t,
         return r; /* nothing was sent: the number is still free */
     memcpy(t->req_page, t->scratch, SNP_MSG_PAGE_SIZE);
     memset(t->resp_page, 0, SNP_MSG_PAGE_SIZE);
-    r = t->send(t->ctx, exitinfo2);
+    int64_t result = 0;
+    if (npages) {
+        memset(t->certs, 0, (size_t)*npages * SNP_MSG_PAGE_SIZE);
+        r = t->send_ext(t->ctx, npages, exitinfo2);
+        if (r == -ENOSPC) {
+            /* not forwarded: the same message again, plainly (the shared
+             * page may have been changed meanwhile: copied again) */
+            uint64_t info2;
+            memcpy(t->req_page, t->scratch, SNP_MSG_PAGE_SIZE);
+            memset(t->resp_page, 0, SNP_MSG_PAGE_SIZE);
+            r = t->send(t->ctx, &info2);
+            if (r)
+                *exitinfo2 = info2;
+            result = -ENOSPC;
+        }
+    } else {
+        r = t->send(t->ctx, exitinfo2);
+    }
     if (r) {
+        memset(t->scratch, 0, SNP_MSG_PAGE_SIZE);
         channel_disable(ch);
         return r;
     }
@@ -105,5 +127,22 @@ int64_t snp_guest_request(struct snp_channel *ch, const struct snp_transport *t,
         return n;
     }
     *ch->last_seqno = (uint32_t)(seqno + 1);
+    if (result) {
+        memset(resp, 0, (size_t)n); /* the retry's report: not what was asked */
+        return result;
+    }
     return n;
+}
+
+int64_t snp_guest_request(struct snp_channel *ch, const struct snp_transport *t, uint8_t type, uint8_t version,
+                          const void *req, size_t req_len, void *resp, size_t resp_cap, uint64_t *exitinfo2)
+{
+    return exchange(ch, t, type, version, req, req_len, resp, resp_cap, NULL, exitinfo2);
+}
+
+int64_t snp_guest_ext_request(struct snp_channel *ch, const struct snp_transport *t, uint8_t version,
+                              const void *req, size_t req_len, void *resp, size_t resp_cap, unsigned *npages,
+                              uint64_t *exitinfo2)
+{
+    return exchange(ch, t, SNP_MSG_REPORT_REQ, version, req, req_len, resp, resp_cap, npages, exitinfo2);
 }

@@ -26,10 +26,14 @@ static pte_t *table_at(uint64_t phys) { return phys_to_virt(phys & PTE_ADDR_MASK
 
 /* After entries that were present changed: the other CPUs drop what they
  * cached of [start, end) (arch/tlb.h); paging_flush did this CPU's part. */
+#ifdef HOST_TEST
+uint64_t paging_host_shootdowns; /* what the host tests count instead */
+#endif
 static void flush_others(uint64_t root, uint64_t start, uint64_t end)
 {
 #ifdef HOST_TEST
     (void)root, (void)start, (void)end;
+    paging_host_shootdowns++;
 #else
     tlb_flush_others(root, start, end);
 #endif
@@ -276,6 +280,17 @@ static int range_op(uint64_t root, uint64_t va, uint64_t len, void (*fn)(pte_t *
 int paging_unmap(uint64_t root, uint64_t va, uint64_t len)
 {
     return range_op(root, va, len, clear_leaf, NULL);
+}
+
+int paging_unmap_no_shootdown(uint64_t root, uint64_t va, uint64_t len)
+{
+    if (!IS_ALIGNED(va | len, PAGE_SIZE) || va + len < va)
+        return -EINVAL;
+    bool visited = false;
+    int r = for_each_leaf(root, va, va + len, true, clear_leaf, NULL, &visited);
+    if (r)
+        return r;
+    return for_each_leaf(root, va, va + len, false, clear_leaf, NULL, &visited);
 }
 
 int paging_unmap_each(uint64_t root, uint64_t va, uint64_t len, void (*fn)(uint64_t pa, void *arg), void *arg)

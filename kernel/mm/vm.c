@@ -6,6 +6,7 @@
 #include <kernel/errno.h>
 #include <kernel/string.h>
 #include <mm/kmap.h>
+#include <mm/oom.h>
 #include <mm/paging.h>
 #include <mm/pmm.h>
 #include <mm/slab.h>
@@ -408,11 +409,12 @@ int mm_fork(struct mm *parent, struct mm **out)
         return -ENOMEM;
     struct fork_ctx c = {child, false, 0};
     mutex_lock(&parent->lock);
-    /* There is no OOM killer: a write that finds no memory for its copy ends
-     * in SIGBUS.  So a fork is refused unless, after the child's own kernel
-     * structures (FORK_RESERVE_PAGES covers them and the child's first
-     * copies), the parent could still copy every page it may write: the
-     * process that forks never dies of it. */
+    /* A write that finds no memory for its copy ends in the OOM killer
+     * (mm/oom.h), which kills the largest process, or in SIGBUS.  So a fork
+     * is refused unless, after the child's own kernel structures
+     * (FORK_RESERVE_PAGES covers them and the child's first copies), the
+     * parent could still copy every page it may write: forking alone never
+     * makes memory run out. */
     struct pmm_stats ps;
     pmm_get_stats(&ps);
     if (writable_resident_pages(parent) + FORK_RESERVE_PAGES >= ps.free_pages) {
@@ -480,16 +482,21 @@ void vm_shared_word(struct mm *mm, uint64_t addr, const void **space, uint64_t *
 }
 
 /* A fault that finds no free frame waits for one this long, in steps of
- * FAULT_MEMORY_STEP_NS, before it fails.  Memory runs out for a moment when
- * many processes allocate at once near the floor (the stress suite's
- * pressure keeps 1 MiB of 32 free): a burst passes, frames come back as
- * processes exit and unmap.  Linux would reclaim or kill the largest
- * process; nutshell has neither, and before this wait the faulting thread
- * died of SIGBUS at once (a forked child writing its stack, the pressure
- * program filling a chunk), whoever was to blame.  Memory gone for good
- * still ends in SIGBUS, a second later. */
+ * FAULT_MEMORY_STEP_NS, before anything is killed.  Memory runs out for a
+ * moment when many processes allocate at once near the floor (the stress
+ * suite's pressure keeps 1 MiB of 32 free): a burst passes, frames come back
+ * as processes exit and unmap.  Memory still gone after the wait is taken
+ * back by the OOM killer (mm/oom.h), for a user-mode fault: the largest
+ * process dies, and the fault waits for its memory, asking again every
+ * FAULT_OOM_RECHECK_NS (a victim that has given back too little is
+ * followed by another), up to FAULT_OOM_WAIT_NS in all.  A fault that
+ * still finds nothing, or finds no victim to kill, fails: SIGBUS (user
+ * mode) or EFAULT (a user copy in a system call, which kills no one: a
+ * read into untouched memory says EFAULT when memory is short). */
 #define FAULT_MEMORY_WAIT_NS (1000ull * NSEC_PER_MSEC)
 #define FAULT_MEMORY_STEP_NS (1ull * NSEC_PER_MSEC)
+#define FAULT_OOM_RECHECK_NS (10ull * NSEC_PER_MSEC)
+#define FAULT_OOM_WAIT_NS (10000ull * NSEC_PER_MSEC)
 
 static int handle_fault_once(struct mm *mm, uint64_t addr, bool write, bool exec)
 {
@@ -513,17 +520,28 @@ static int handle_fault_once(struct mm *mm, uint64_t addr, bool write, bool exec
     return r;
 }
 
-int vm_handle_fault(struct mm *mm, uint64_t addr, bool write, bool exec)
+int vm_handle_fault(struct mm *mm, uint64_t addr, bool write, bool exec, bool may_oom)
 {
     if (!mm || addr >= USER_TOP)
         return -EFAULT;
     int r = handle_fault_once(mm, addr, write, exec);
-    uint64_t give_up = r == -ENOMEM ? clock_monotonic_ns() + FAULT_MEMORY_WAIT_NS : 0;
+    if (r != -ENOMEM)
+        return r;
+    uint64_t start = clock_monotonic_ns();
+    uint64_t give_up = start + FAULT_MEMORY_WAIT_NS;
+    uint64_t oom_at = may_oom ? give_up : UINT64_MAX;
     while (r == -ENOMEM) {
         uint64_t now = clock_monotonic_ns();
+        if (now >= oom_at) {
+            /* no mm->lock held (the hook reads other address spaces' sizes) */
+            if (oom_kill_victim())
+                give_up = start + FAULT_OOM_WAIT_NS;
+            oom_at = now + FAULT_OOM_RECHECK_NS;
+        }
         if (now >= give_up)
             break;
-        /* no mm->lock held: exits and munmaps may free frames meanwhile */
+        /* no mm->lock held: exits and munmaps may free frames meanwhile;
+         * a SIGKILL (this process the OOM victim) ends the wait */
         if (sched_sleep_until_interruptible(now + FAULT_MEMORY_STEP_NS))
             return -EINTR;
         r = handle_fault_once(mm, addr, write, exec);

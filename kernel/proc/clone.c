@@ -59,6 +59,7 @@ static struct process *clone_process(struct process *parent, uint64_t flags, int
     uint64_t f = spin_lock_irqsave(&parent->lock);
     memcpy(p->rlim, parent->rlim, sizeof p->rlim);
     spin_unlock_irqrestore(&parent->lock, f);
+    p->oom_score_adj = __atomic_load_n(&parent->oom_score_adj, __ATOMIC_RELAXED);
     p->mm = mm ? mm : mm_get(parent->mm);
     p->files = (flags & CLONE_FILES) ? fd_table_get(parent->files) : fd_table_clone(parent->files);
     p->fs = (flags & CLONE_FS) ? fs_context_get(parent->fs) : fs_context_clone(parent->fs);

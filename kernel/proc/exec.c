@@ -32,7 +32,16 @@
 #define ARG_MAX_COUNT 8192
 #define HEAD_MAX (64 * 1024)       /* program headers must be in the first 64 KiB */
 #define PIE_BASE 0x555555554000ull
-#define INTERP_BASE 0x7ffff7dd0000ull - 0x400000000ull
+/* The dynamic loader goes in the mmap area, 16 GiB below where Linux without
+ * randomisation puts it, far below USER_MMAP_TOP so mmap never runs into it
+ * early.  Its page distance to the stack top (0x40822f) is odd and to the
+ * mmap top (0x3b2cda) not a multiple of 4, for the reason USER_MMAP_GAP_PAGES
+ * is odd (mm/vm.h): musl's loader is also its libc, whose data is hot.  A
+ * loader placed to alias the stack's top pages measured no slower
+ * (tests/bench/README.md: its four data pages fit QEMU's victim TLB), so
+ * this is a rule kept, not a measured need.  tests/integration/user/layout.c
+ * checks both distances. */
+#define INTERP_BASE (0x7ffff7dd0000ull - 0x400000000ull)
 
 enum {
     AT_NULL = 0, AT_PHDR = 3, AT_PHENT = 4, AT_PHNUM = 5, AT_PAGESZ = 6, AT_BASE = 7, AT_FLAGS = 8, AT_ENTRY = 9,
@@ -466,6 +475,14 @@ void exec_commit(struct process *p, struct exec_image *img, const char *path, st
     if (old)
         mm_put(old);
     process_set_name(p, path);
+    /* The thread takes the program's name too, as Linux's comm: it had its
+     * creator's (or one set with PR_SET_NAME), which PR_GET_NAME and
+     * /proc/PID/task/TID/comm showed after the exec.  Under p->lock, as
+     * prctl's set_name writes it, so that no reader sees half a name. */
+    pf = spin_lock_irqsave(&p->lock);
+    memset(self->name, 0, sizeof self->name);
+    memcpy(self->name, p->name, strnlen(p->name, MIN(sizeof p->name, sizeof self->name) - 1));
+    spin_unlock_irqrestore(&p->lock, pf);
     __atomic_store_n(&p->did_exec, true, __ATOMIC_RELAXED); /* read under process_tree_lock by setpgid */
     if (p->files)
         fd_table_close_on_exec(p->files);

@@ -7,7 +7,13 @@
  * futex_key); each bucket's lock protects its waiter list and is the
  * condition lock of every waiter's sleep, which is what makes "check the
  * value, then sleep" atomic against a waker that changes the value and then
- * wakes. */
+ * wakes.
+ *
+ * Wakers collect the threads to wake under the bucket lock and wake them
+ * after releasing it (sched/wake_q.h): a thread woken under it went straight
+ * back to the lock and spun there until the waker let go.  A waiter's
+ * `woken` is set under the lock, so however its sleep ends (the deferred
+ * wake, its deadline, a signal) it returns as woken. */
 #include <kernel/clock.h>
 #include <kernel/errno.h>
 #include <kernel/list.h>
@@ -17,6 +23,7 @@
 #include <proc/process.h>
 #include <proc/uthread.h>
 #include <sched/sched.h>
+#include <sched/wake_q.h>
 #include <syscall/syscall.h>
 
 #define FUTEX_WAIT 0
@@ -76,6 +83,7 @@ struct futex_waiter {
     struct futex_key key;
     uint32_t bitset;
     struct waitq wq;         /* the sleeping thread alone */
+    struct thread *thread;   /* that thread (the deferred wake's target) */
     bool woken;
     bool pi;                 /* a FUTEX_LOCK_PI waiter: never requeued */
     bool granted;            /* pi: the unlocker made it the owner */
@@ -112,8 +120,19 @@ static struct futex_bucket *bucket_of(struct futex_key k)
     return &buckets[h % FUTEX_BUCKETS];
 }
 
-/* Wakes up to n waiters of k matching bitset in b (b->lock held). */
-static int wake_locked(struct futex_bucket *b, struct futex_key k, int n, uint32_t bitset)
+/* Takes w out of its bucket as woken and queues its thread on q (b->lock
+ * held).  While w is in the bucket unwoken its thread either sleeps on w->wq
+ * or is on its way back to this lock, so its sleep number is stable here. */
+static void wake_waiter_locked(struct futex_waiter *w, struct wake_q *q)
+{
+    list_del(&w->link);
+    w->woken = true;
+    if (!wake_q_add(q, w->thread))
+        waitq_wake_all(&w->wq); /* q is full: wake it now, under the lock */
+}
+
+/* Wakes up to n waiters of k matching bitset in b (b->lock held), through q. */
+static int wake_locked(struct futex_bucket *b, struct futex_key k, int n, uint32_t bitset, struct wake_q *q)
 {
     int woken = 0;
     struct list_head *it = b->waiters.next;
@@ -122,9 +141,7 @@ static int wake_locked(struct futex_bucket *b, struct futex_key k, int n, uint32
         it = it->next;
         if (!key_eq(w->key, k) || !(w->bitset & bitset))
             continue;
-        list_del(&w->link);
-        w->woken = true;
-        waitq_wake_all(&w->wq);
+        wake_waiter_locked(w, q);
         woken++;
     }
     return woken;
@@ -133,9 +150,11 @@ static int wake_locked(struct futex_bucket *b, struct futex_key k, int n, uint32
 static int wake_key(struct futex_key k, int n, uint32_t bitset)
 {
     struct futex_bucket *b = bucket_of(k);
+    struct wake_q q = WAKE_Q_INIT;
     uint64_t flags = spin_lock_irqsave(&b->lock);
-    int r = wake_locked(b, k, n, bitset);
+    int r = wake_locked(b, k, n, bitset, &q);
     spin_unlock_irqrestore(&b->lock, flags);
+    wake_q_run(&q);
     return r;
 }
 
@@ -179,7 +198,7 @@ static int futex_wait(struct futex_key k, uint64_t uaddr, uint32_t val, uint64_t
 {
     if (!bitset)
         return -EINVAL;
-    struct futex_waiter w = {.key = k, .bitset = bitset};
+    struct futex_waiter w = {.key = k, .bitset = bitset, .thread = sched_current()};
     waitq_init(&w.wq);
     struct futex_bucket *b = bucket_of(k);
     w.bucket = b;
@@ -258,6 +277,7 @@ static int futex_requeue(struct mm *mm, bool shared, uint64_t uaddr, uint64_t ua
     uint32_t cur = 0;
     if (cmp && load_u32(uaddr, &cur))
         return -EFAULT;
+    struct wake_q q = WAKE_Q_INIT;
     uint64_t flags = spin_lock_irqsave(b1 < b2 ? &b1->lock : &b2->lock);
     if (b1 != b2)
         spin_lock(b1 < b2 ? &b2->lock : &b1->lock);
@@ -265,12 +285,13 @@ static int futex_requeue(struct mm *mm, bool shared, uint64_t uaddr, uint64_t ua
     if (cmp && (load_u32(uaddr, &cur) || cur != val))
         r = -EAGAIN;
     if (r == 0) {
-        r = wake_locked(b1, k1, nwake, FUTEX_BITSET_MATCH_ANY);
+        r = wake_locked(b1, k1, nwake, FUTEX_BITSET_MATCH_ANY, &q);
         r += requeue_locked(b1, b2, k1, k2, nmove);
     }
     if (b1 != b2)
         spin_unlock(b1 < b2 ? &b2->lock : &b1->lock);
     spin_unlock_irqrestore(b1 < b2 ? &b1->lock : &b2->lock, flags);
+    wake_q_run(&q);
     return r;
 }
 
@@ -333,7 +354,7 @@ static int futex_lock_pi(struct mm *mm, bool shared, uint64_t uaddr, uint64_t de
     struct futex_key k = key_of(mm, uaddr, shared);
     struct futex_bucket *b = bucket_of(k);
     struct futex_waiter w = {.key = k, .mm = mm, .uaddr = uaddr, .bitset = FUTEX_BITSET_MATCH_ANY, .pi = true, .tid = tid,
-                             .bucket = b};
+                             .bucket = b, .thread = sched_current()};
     waitq_init(&w.wq);
     if (load_u32(uaddr, &cur)) /* faults the page in before the spinlock */
         return -EFAULT;
@@ -393,6 +414,7 @@ static int futex_unlock_pi(struct mm *mm, bool shared, uint64_t uaddr)
     struct futex_bucket *b = bucket_of(k);
     if (load_u32(uaddr, &cur))
         return -EFAULT;
+    struct wake_q q = WAKE_Q_INIT;
     uint64_t flags = spin_lock_irqsave(&b->lock);
     int r;
     for (;;) {
@@ -409,13 +431,13 @@ static int futex_unlock_pi(struct mm *mm, bool shared, uint64_t uaddr)
         if (seen != cur)
             continue;
         if (next) {
-            list_del(&next->link);
-            next->woken = next->granted = true;
-            waitq_wake_all(&next->wq);
+            next->granted = true;
+            wake_waiter_locked(next, &q);
         }
         break;
     }
     spin_unlock_irqrestore(&b->lock, flags);
+    wake_q_run(&q);
     return r;
 }
 
@@ -452,6 +474,7 @@ void futex_exit_pi(struct mm *mm, uint32_t tid)
     (void)bucket_of(key_of(mm, 0, false)); /* the buckets are set up from here on */
     for (int k = 0; k < FUTEX_BUCKETS; k++) {
         struct futex_bucket *b = &buckets[k];
+        struct wake_q q = WAKE_Q_INIT;
         uint64_t flags = spin_lock_irqsave(&b->lock);
         bool again = true;
         while (again) {
@@ -466,14 +489,14 @@ void futex_exit_pi(struct mm *mm, uint32_t tid)
                 if (cmpxchg_u32(w->uaddr, cur, (cur & FUTEX_OWNER_DIED) | w->tid | FUTEX_WAITERS, &seen) ||
                     seen != cur)
                     continue;
-                list_del(&w->link);
-                w->woken = w->granted = true;
-                waitq_wake_all(&w->wq);
+                w->granted = true;
+                wake_waiter_locked(w, &q);
                 again = true; /* the list changed under the iterator */
                 break;
             }
         }
         spin_unlock_irqrestore(&b->lock, flags);
+        wake_q_run(&q);
     }
 }
 

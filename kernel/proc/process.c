@@ -15,6 +15,7 @@
 #include <proc/signal.h>
 #include <proc/sigqueue.h>
 #include <proc/uthread.h>
+#include <sched/wake_q.h>
 #include <syscall/syscall.h>
 
 
@@ -222,6 +223,9 @@ void process_exit_last_thread(struct process *p)
         machine_exit(p->wait_status == 0 ? EXIT_POWEROFF : EXIT_TESTS_FAILED);
     }
 
+    /* Waiters in wait4/waitid, woken after process_tree_lock is dropped
+     * (they take it at once to look at their children). */
+    struct wake_q q = WAKE_Q_INIT;
     uint64_t flags = spin_lock_irqsave(&process_tree_lock);
     /* Orphans go to their reaper, with their zombies.  Each now signals its
      * end with SIGCHLD, whatever it chose (Linux's reparent_leader): a
@@ -240,7 +244,7 @@ void process_exit_last_thread(struct process *p)
     }
     session_exit_locked(p);
     if (zombies_moved) {
-        waitq_wake_all(&reaper->child_wait);
+        waitq_claim(&reaper->child_wait, INT32_MAX, &q);
         signal_send_process(reaper, SIGCHLD);
     }
     struct process *parent = p->parent;
@@ -253,7 +257,7 @@ void process_exit_last_thread(struct process *p)
     p->sighand = NULL;
     int sig = p->exit_signal;
     if (parent) {
-        waitq_wake_all(&parent->child_wait);
+        waitq_claim(&parent->child_wait, INT32_MAX, &q);
         if (signal_valid(sig)) {
             /* under the tree lock: the parent cannot be reaped meanwhile */
             int st = p->wait_status;
@@ -262,6 +266,7 @@ void process_exit_last_thread(struct process *p)
         }
     }
     spin_unlock_irqrestore(&process_tree_lock, flags);
+    wake_q_run(&q);
     sighand_put(sh);
 }
 

@@ -2,6 +2,7 @@
 #include <kernel/kdebug.h>
 #include <kernel/mutex.h>
 #include <kernel/panic.h>
+#include <sched/wake_q.h>
 
 void mutex_init(struct mutex *m)
 {
@@ -51,11 +52,15 @@ bool mutex_trylock(struct mutex *m)
 
 void mutex_unlock(struct mutex *m)
 {
+    struct wake_q q = WAKE_Q_INIT;
     uint64_t flags = spin_lock_irqsave(&m->lock);
     BUG_ON(m->owner != sched_current());
     m->owner = NULL;
     /* The woken thread re-checks owner: a thread arriving meanwhile may take
-     * the mutex first, which is fair enough and never loses a wakeup. */
-    waitq_wake_one(&m->waiters);
+     * the mutex first, which is fair enough and never loses a wakeup (a
+     * claimed waiter's wait returns 0 even if a signal came: it re-checks).
+     * Woken after m->lock is dropped, so it does not spin on it at once. */
+    waitq_claim(&m->waiters, 1, &q);
     spin_unlock_irqrestore(&m->lock, flags);
+    wake_q_run(&q);
 }

@@ -16,6 +16,7 @@
 #include <sched/loadavg.h>
 #include <sched/nice.h>
 #include <sched/sched.h>
+#include <sched/wake_q.h>
 
 #define DEFAULT_SLICE_NS (10 * NSEC_PER_MSEC)
 /* Written at the lowest address of every kernel stack and checked whenever
@@ -85,6 +86,7 @@ static void thread_init_fields(struct thread *t, const char *name)
     list_init(&t->wait_link);
     list_init(&t->sleep_link);
     waitq_init(&t->exit_wq);
+    t->refs = 1;
     t->tid = next_tid++;
 #ifdef KDEBUG
     list_add_tail(&t->kdebug_link, &kdebug_threads);
@@ -261,6 +263,27 @@ static void thread_free(struct thread *t)
     kfree(t);
 }
 
+void thread_get(struct thread *t)
+{
+    __atomic_add_fetch(&t->refs, 1, __ATOMIC_RELAXED);
+}
+
+void thread_put(struct thread *t)
+{
+    /* Release, then acquire on the last: every use by another holder is
+     * done before the free. */
+    if (__atomic_sub_fetch(&t->refs, 1, __ATOMIC_ACQ_REL) == 0)
+        thread_free(t);
+}
+
+/* Marks the current thread blocked: a new sleep, with a new number. */
+static void block_locked(struct thread *t)
+{
+    t->state = THREAD_BLOCKED;
+    t->sleep_seq++;
+    t->wake_claimed = false;
+}
+
 static void wake_locked(struct thread *t);
 
 /* Runs in the next thread right after a switch, sched_lock held.  Only now
@@ -276,7 +299,7 @@ static void finish_switch(struct thread *prev)
     list_del(&prev->kdebug_link); /* off its stack: nothing left to show */
 #endif
     if (prev->detached) {
-        thread_free(prev);
+        thread_put(prev);
         return;
     }
     if (list_empty(&prev->exit_wq.waiters))
@@ -494,14 +517,14 @@ int kthread_join(struct thread *t)
     uint64_t flags = spin_lock_irqsave(&sched_lock);
     BUG_ON(t->detached || t == current);
     while (t->state != THREAD_DEAD) {
-        current->state = THREAD_BLOCKED;
+        block_locked(current);
         current->waiting_on = &t->exit_wq;
         list_add_tail(&current->wait_link, &t->exit_wq.waiters);
         schedule_locked();
     }
     int code = t->exit_code;
     sched_unlock_irqrestore(flags);
-    thread_free(t);
+    thread_put(t);
     return code;
 }
 
@@ -512,7 +535,7 @@ void kthread_detach(struct thread *t)
     t->detached = true;
     sched_unlock_irqrestore(flags);
     if (dead)
-        thread_free(t);
+        thread_put(t);
 }
 
 /* Sleep list handling; sched_lock held. */
@@ -540,7 +563,7 @@ void sched_sleep_ns(uint64_t ns)
     might_sleep();
     uint64_t deadline = now_ns() + ns;
     uint64_t flags = spin_lock_irqsave(&sched_lock);
-    current->state = THREAD_BLOCKED;
+    block_locked(current);
     current->timed_out = false;
     sleep_insert_locked(current, deadline);
     schedule_locked();
@@ -574,7 +597,7 @@ static int wait_common(struct waitq *wq, spinlock_t *lock, uint64_t deadline, en
      * say which it sent); it sees no -EINTR for a harmless one, and its
      * caller, which loops on its condition, sleeps again. */
     current->interruptible = mode != WAIT_UNINTERRUPTIBLE;
-    current->state = THREAD_BLOCKED;
+    block_locked(current);
     current->timed_out = false;
     current->waiting_on = wq;
     list_add_tail(&current->wait_link, &wq->waiters);
@@ -582,9 +605,12 @@ static int wait_common(struct waitq *wq, spinlock_t *lock, uint64_t deadline, en
         sleep_insert_locked(current, deadline);
     spin_unlock(lock);
     schedule_locked();
-    bool timed_out = current->timed_out;
+    /* A waker that claimed this sleep (waitq_claim) decided it ends in a
+     * wake-up, even if a signal made it runnable before the wake came. */
+    bool claimed = current->wake_claimed;
+    bool timed_out = current->timed_out && !claimed;
     current->interruptible = false;
-    bool interrupted = wait_ended_by_signal(mode);
+    bool interrupted = !claimed && wait_ended_by_signal(mode);
     sched_unlock();
     spin_lock(lock);
     if (timed_out)
@@ -618,7 +644,7 @@ int sched_sleep_until_interruptible(uint64_t deadline)
     if (signal_pending(current)) {
         r = -EINTR;
     } else if (deadline > now_ns()) {
-        current->state = THREAD_BLOCKED;
+        block_locked(current);
         current->timed_out = false;
         current->interruptible = true;
         sleep_insert_locked(current, deadline);
@@ -676,6 +702,47 @@ static int wake_n(struct waitq *wq, int n)
 
 int waitq_wake_one(struct waitq *wq) { return wake_n(wq, 1); }
 int waitq_wake_all(struct waitq *wq) { return wake_n(wq, INT32_MAX); }
+
+bool sched_wake_sleep(struct thread *t, uint32_t seq)
+{
+    uint64_t flags = spin_lock_irqsave(&sched_lock);
+    bool asleep = t->state == THREAD_BLOCKED && t->sleep_seq == seq;
+    if (asleep) {
+        if (t->waiting_on) {
+            list_del(&t->wait_link);
+            t->waiting_on = NULL;
+        }
+        if (t->wake_at)
+            sleep_remove_locked(t);
+        make_runnable_locked(t);
+        rearm_timer_locked();
+    }
+    sched_unlock_irqrestore(flags);
+    return asleep;
+}
+
+int waitq_claim(struct waitq *wq, int n, struct wake_q *q)
+{
+    uint64_t flags = spin_lock_irqsave(&sched_lock);
+    int claimed = 0;
+    while (claimed < n && !list_empty(&wq->waiters)) {
+        struct thread *t = list_first_entry(&wq->waiters, struct thread, wait_link);
+        list_del(&t->wait_link);
+        t->waiting_on = NULL;
+        /* Off the sleep list too: its deadline can no longer end the wait,
+         * only the deferred wake (or a signal, which returns 0 all the same). */
+        if (t->wake_at)
+            sleep_remove_locked(t);
+        t->wake_claimed = true;
+        if (!wake_q_add_locked(q, t))
+            make_runnable_locked(t); /* the queue is full: wake it now */
+        claimed++;
+    }
+    if (claimed)
+        rearm_timer_locked();
+    sched_unlock_irqrestore(flags);
+    return claimed;
+}
 
 /* LAPIC timer interrupt: wake sleepers whose deadline passed, end the slice. */
 static void timer_interrupt(struct trap_frame *tf, void *unused)

@@ -430,6 +430,94 @@ static void t_cwd_root_comm(void)
     CHECK(k > 0 && !strcmp(comm, "procname\n"), "comm %s", comm);
 }
 
+/* exec names the process and its thread after the program (the basename of
+ * the path given to execve, at most 15 bytes), whatever name the thread had
+ * before (its creator's, or one set with PR_SET_NAME): Linux's comm, in
+ * PR_GET_NAME, /proc/PID/comm, /proc/PID/task/TID/comm and stat field 2.
+ * The new program checks (child mode "comm"; its status says which name
+ * was wrong). */
+static void t_comm_after_exec(void)
+{
+    char path[512];
+    abi_prog_path(path, sizeof path, ABI_AREA);
+    pid_t pid = fork();
+    if (pid == 0) {
+        prctl(PR_SET_NAME, "creator-name");
+        char *argv[] = {path, "--child", "comm", NULL};
+        execve(path, argv, g_envp);
+        _exit(98);
+    }
+    CHECK(pid > 0, "fork: %s", abi_errname(errno));
+    int st = abi_wait(pid);
+    CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0,
+          "after exec: status 0x%x (exit 1: PR_GET_NAME, 2: comm, 3: task comm, 4: stat field 2 kept an old name)", st);
+}
+
+/* /proc/PID/oom_score_adj: 0 by default, -1000 to 1000 written and read
+ * back, anything else EINVAL, inherited by a forked child.  Raised only in a
+ * child (lowering it below 0 again needs CAP_SYS_RESOURCE on Linux). */
+static void t_oom_score_adj(void)
+{
+    char text[32];
+    OK(slurp("/proc/self/oom_score_adj", text, sizeof text));
+    CHECK(!strcmp(text, "0\n"), "default %s", text);
+    pid_t pid = fork();
+    if (pid == 0) {
+        int fd = open("/proc/self/oom_score_adj", O_WRONLY);
+        int bad = 0;
+        static const char *const refused[] = {"1001", "-1001", "abc", "5x", "--3"};
+        for (size_t i = 0; fd >= 0 && i < sizeof refused / sizeof *refused; i++)
+            bad |= !(write(fd, refused[i], strlen(refused[i])) < 0 && errno == EINVAL) << 1;
+        bad |= (fd < 0 || write(fd, "500\n", 4) != 4);
+        char got[32] = "", kid[32] = "";
+        slurp("/proc/self/oom_score_adj", got, sizeof got);
+        pid_t k = fork();
+        if (k == 0) {
+            slurp("/proc/self/oom_score_adj", kid, sizeof kid);
+            _exit(strcmp(kid, "500\n") ? 1 : 0);
+        }
+        int st = -1;
+        waitpid(k, &st, 0);
+        bad |= (strcmp(got, "500\n") != 0) << 2 | !(WIFEXITED(st) && WEXITSTATUS(st) == 0) << 3;
+        _exit(bad);
+    }
+    CHECK(pid > 0, "fork: %s", abi_errname(errno));
+    int st = abi_wait(pid);
+    CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0,
+          "status 0x%x (bits: 1 writing 500, 2 a bad value not EINVAL, 4 not read back, 8 not inherited)", st);
+}
+
+/* Child mode "comm": every name of this process and thread is the program's. */
+static int child_comm(const char *self)
+{
+    char want[16] = "", got[64] = "", file[64];
+    const char *base = strrchr(self, '/') ? strrchr(self, '/') + 1 : self;
+    snprintf(want, sizeof want, "%s", base);
+    if (prctl(PR_GET_NAME, got) || strcmp(got, want)) {
+        fprintf(stderr, "PR_GET_NAME %s, want %s\n", got, want);
+        return 1;
+    }
+    strcat(want, "\n");
+    if (slurp("/proc/self/comm", got, sizeof got) <= 0 || strcmp(got, want)) {
+        fprintf(stderr, "comm %s, want %s", got, want);
+        return 2;
+    }
+    snprintf(file, sizeof file, "/proc/self/task/%ld/comm", (long)syscall(SYS_gettid));
+    if (slurp(file, got, sizeof got) <= 0 || strcmp(got, want)) {
+        fprintf(stderr, "task comm %s, want %s", got, want);
+        return 3;
+    }
+    static char stat[1024];
+    int pid;
+    want[strlen(want) - 1] = '\0';
+    if (slurp("/proc/self/stat", stat, sizeof stat) <= 0 || sscanf(stat, "%d (%63[^)])", &pid, got) != 2 ||
+        strcmp(got, want)) {
+        fprintf(stderr, "stat: %.60s, want (%s)\n", stat, want);
+        return 4;
+    }
+    return 0;
+}
+
 static void t_machine_files(void)
 {
     static char text[65536];
@@ -712,6 +800,8 @@ static int child_main(int argc, char **argv)
             pthread_create(&t, NULL, idle_thread, NULL);
         return 0;
     }
+    if (argc >= 3 && !strcmp(argv[2], "comm"))
+        return child_comm(argv[0]);
     if (argc >= 3 && !strcmp(argv[2], "sleep")) {
         for (;;)
             pause();
@@ -735,6 +825,8 @@ int main(int argc, char **argv, char **envp)
     RUN(stat_fields);
     RUN(fd_links);
     RUN(cwd_root_comm);
+    RUN(comm_after_exec);
+    RUN(oom_score_adj);
     RUN(machine_files);
     RUN(other_process);
     RUN(sysrq_task_dump);

@@ -7,6 +7,8 @@
 # non-zero without a FAIL line of its own gets one here, so a crash can
 # never pass silently.  README.md states the contract.
 set -u
+# Exit status agrees with the PASS/FAIL lines (re-runs this script as a child).
+. "$(dirname "$(readlink -f "$0")")/../integration/lib/results.sh" "$@"
 top=$(cd "$(dirname "$0")/../.." && pwd)
 export ABI_DIR=${ABI_DIR:-$top/build/tests/abi}
 list=$ABI_DIR/progs.list

@@ -34,6 +34,11 @@ endef
 # libcbor), seeded by its regressions (valid and malformed messages).
 $(eval $(call fuzz_target,aproxy_msg,aproxy/common/msg.c,,-lcbor))
 
+# kbs_json: the host half's strict reading of KBS answers (aproxy/host/kbs_answer.c,
+# on the host's jansson), seeded by its regressions (real answers, duplicate
+# members, control characters meant for the log or a header).
+$(eval $(call fuzz_target,kbs_json,aproxy/host/kbs_answer.c,,-ljansson))
+
 # secrets_request: the request line of aproxy's secrets socket
 # (aproxy/vm/secrets_request.c), against the rule written another way.
 $(eval $(call fuzz_target,secrets_request,aproxy/vm/secrets_request.c,))

@@ -11,6 +11,8 @@
 # A crash prints how to turn the input into a regression: copy it into
 # tests/fuzz/<name>/regressions/ once fixed, so every later run replays it.
 set -u
+# Exit status agrees with the PASS/FAIL lines (re-runs this script as a child).
+. "$(dirname "$(readlink -f "$0")")/../integration/lib/results.sh" "$@"
 name=$1 fuzzer=$2 secs=$3 work=$4
 shift 4
 regress=tests/fuzz/$name/regressions

@@ -2,6 +2,7 @@
 #   aproxy-msg    the CBOR codec's unit test (ASan, UBSan)
 #   aproxy-binding  the VM half's runtime-data binding (canonical JSON, report data)
 #   aproxy-snp-evidence  Trustee's snp evidence JSON, read back as Trustee
+#   aproxy-kbs-answer  the host half's strict reading of KBS answers
 #                 reads it (every report byte, the signature)
 #   aproxy-host   the host half against the development KBS, with the VM half
 #                 run on the host (musl's loader, sysroot's libcbor): the
@@ -34,8 +35,17 @@ $(APROXY_SNP_TEST): tests/integration/aproxy/test_snp_evidence.c tests/integrati
 	    -Iaproxy/common -Iaproxy/host -o $@ tests/integration/aproxy/test_snp_evidence.c aproxy/common/snp_evidence.c \
 	    aproxy/host/emulated_psp.c -ljansson -lcrypto
 
-TEST_SUITES  += $(APROXY_MSG_TEST) $(APROXY_BINDING_TEST) $(APROXY_SNP_TEST)
-TEST_PREREQS += $(APROXY_MSG_TEST) $(APROXY_BINDING_TEST) $(APROXY_SNP_TEST)
+# The host half's strict reading of KBS answers (aproxy/host/kbs_answer.c);
+# tests/fuzz/kbs_json fuzzes the same file.
+APROXY_KBS_ANSWER_TEST := $(APROXY_TEST_DIR)/test_kbs_answer
+
+$(APROXY_KBS_ANSWER_TEST): tests/integration/aproxy/test_kbs_answer.c tests/integration/aproxy/check.h aproxy/host/kbs_answer.c aproxy/host/kbs_answer.h | deps
+	@mkdir -p $(@D)
+	gcc -std=gnu11 -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all -Wall -Wextra -Werror \
+	    -Iaproxy/host -o $@ tests/integration/aproxy/test_kbs_answer.c aproxy/host/kbs_answer.c -ljansson
+
+TEST_SUITES  += $(APROXY_MSG_TEST) $(APROXY_BINDING_TEST) $(APROXY_SNP_TEST) $(APROXY_KBS_ANSWER_TEST)
+TEST_PREREQS += $(APROXY_MSG_TEST) $(APROXY_BINDING_TEST) $(APROXY_SNP_TEST) $(APROXY_KBS_ANSWER_TEST)
 
 # The host-half suite runs against the development KBS (aproxy/kbs-dev).
 TEST_SUITES  += tests/integration/aproxy/aproxy-host.sh

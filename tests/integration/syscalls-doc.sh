@@ -3,6 +3,8 @@
 # makes of the current system-call table, lists every SYSCALL(...) line,
 # and the generator refuses a broken table.  Run from the top of the tree.
 set -u
+# Exit status agrees with the PASS/FAIL lines (re-runs this script as a child).
+. "$(dirname "$(readlink -f "$0")")/lib/results.sh" "$@"
 cd "$(dirname "$0")/../.."
 gen=kernel/syscall/gen-syscalls-md.sh
 out=build/tests/syscalls-doc

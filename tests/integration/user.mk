@@ -9,6 +9,20 @@ $(USER_OUT)/vmrun $(USER_OUT)/eventlog $(USER_OUT)/memhog $(USER_OUT)/tmpfill $(
 	@echo "  MUSLCC  $@"
 	@$(USER_CC) -o $@ $<
 
+# The user address layout check (layout.c), with the ABI harness: static, and
+# dynamically linked against Debian's musl, whose libc.so is also its loader
+# (/lib/ld-musl-x86_64.so.1 in the image).
+$(USER_OUT)/layout: tests/integration/user/layout.c $(ABI_HARNESS) | deps
+	@mkdir -p $(@D)
+	@echo "  MUSLCC  $@"
+	@$(ABI_CC) $(ABI_CFLAGS) -DABI_AREA='"layout"' -static -o $@ $< tests/abi/abi.c
+$(USER_OUT)/layout-dyn: tests/integration/user/layout.c $(ABI_HARNESS) | deps
+	@mkdir -p $(@D)
+	@echo "  MUSLCC  $@"
+	@$(ABI_CC) $(ABI_CFLAGS) -DABI_AREA='"layout-dyn"' -o $@ $< tests/abi/abi.c
+USER_MUSL_LOADER := $(ABI_MUSL_LIB)/libc.so
+$(USER_MUSL_LOADER): | deps
+
 # Debian's busybox-static (a static glibc program): /proc read by ps, top,
 # free, df, mount, pidof, uptime (proc-applets.sh).
 DEPS_PKGS += busybox-static
@@ -18,21 +32,26 @@ $(BUSYBOX): | deps
 # The ABI image: /bin/eventlog first (the measurement log then holds only
 # the boot inputs, init and itself, which user-boot.sh recomputes on the
 # host), then every ABI program under /abi, in the order of ABI_NAMES, then
-# busybox's applets on /proc.
+# the layout checks, then busybox's applets on /proc.
 $(USER_OUT)/abi.manifest: tests/integration/user.mk tests/abi/abi.mk | deps
 	@mkdir -p $(@D)
 	@{ echo "file /sbin/init $(USER_OUT)/vmrun 0755"; \
 	   echo "file /etc/vmrun.list $(USER_OUT)/abi.list"; \
 	   echo "file /bin/eventlog $(USER_OUT)/eventlog 0755"; \
 	   for n in $(ABI_NAMES); do echo "file /abi/$$n $(ABI_OUT)/$$n 0755"; done; \
+	   echo "file /bin/layout $(USER_OUT)/layout 0755"; \
+	   echo "file /bin/layout-dyn $(USER_OUT)/layout-dyn 0755"; \
+	   echo "file /lib/ld-musl-x86_64.so.1 $(USER_MUSL_LOADER) 0755"; \
 	   echo "file /bin/busybox $(BUSYBOX) 0755"; \
 	   echo "file /etc/proc-applets.sh tests/integration/user/proc-applets.sh 0644"; } >$@
 $(USER_OUT)/abi.list: tests/integration/user.mk tests/abi/abi.mk | deps
 	@mkdir -p $(@D)
 	@{ echo /bin/eventlog; for n in $(ABI_NAMES); do echo "/abi/$$n"; done; \
+	   echo /bin/layout; echo /bin/layout-dyn; \
 	   echo "/bin/busybox sh /etc/proc-applets.sh"; } >$@
 $(USER_OUT)/abi.cpio: $(USER_OUT)/abi.manifest $(USER_OUT)/abi.list $(USER_OUT)/vmrun $(USER_OUT)/eventlog $(ABI_PROGS) \
-                      $(BUSYBOX) tests/integration/user/proc-applets.sh $(BUILD)/apps/mkinitrd/mkinitrd
+                      $(USER_OUT)/layout $(USER_OUT)/layout-dyn $(USER_MUSL_LOADER) $(BUSYBOX) \
+                      tests/integration/user/proc-applets.sh $(BUILD)/apps/mkinitrd/mkinitrd
 	@$(BUILD)/apps/mkinitrd/mkinitrd $(USER_OUT)/abi.manifest $@
 
 # The pressure image: memhog three times in a row, tmpfs filled to its limits and

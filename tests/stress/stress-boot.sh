@@ -10,6 +10,8 @@
 # STRESS_NAME names the image (stress, or soak for `make soak`) and
 # STRESS_TIMEOUT bounds the boot in seconds.
 set -u
+# Exit status agrees with the PASS/FAIL lines (re-runs this script as a child).
+. "$(dirname "$(readlink -f "$0")")/../integration/lib/results.sh" "$@"
 here=$(dirname "$0")
 . "$here/../integration/lib/qemu.sh"
 kernel=${1:?kernel} image=${2:?stress.cpio}
@@ -30,6 +32,20 @@ for ((i = 0; i < nports; i++)); do
     sockets+=("$work/port$i.sock")
 done
 
+# check_oom_log LOG: the kernel's OOM killer logged one line for each hog
+# that oom (tests/stress/oom.c) saw killed, naming it, and killed nothing else
+# (no survivor, no other stress program).
+check_oom_log() {
+    local hogs killed
+    hogs=$(sed -n 's/^note stress\/oom: round [0-9]* hog pid \([0-9]*\) killed by SIGKILL$/\1 (oom)/p' "$1" | sort)
+    killed=$(sed -n 's/^oom: out of memory: killed process \([0-9]* ([^)]*)\), .*/\1/p' "$1" | sort)
+    if [ -n "$hogs" ] && [ "$hogs" = "$killed" ]; then
+        pass stress/oom-kernel-log-names-each-hog
+    else
+        fail stress/oom-kernel-log-names-each-hog "hogs killed: $(echo $hogs); the kernel's OOM lines: $(echo ${killed:-none})"
+    fi
+}
+
 stress_boot() {
     local name=$1 log=$work/$1.log
     # the echo connects once QEMU made the sockets and ends when QEMU closes them
@@ -46,6 +62,7 @@ stress_boot() {
     grep -E '^note ' "$work/echo.txt"
     strip_log "$log" >"$work/$name.txt"
     grep -E '^(PASS|FAIL|rate|note) ' "$work/$name.txt"
+    grep -q '^note stress/oom: ' "$work/$name.txt" && check_oom_log "$work/$name.txt"
     if [ $rc -eq 1 ] && ! grep -qE 'KDEBUG:|KERNEL EXCEPTION|panic' "$work/$name.txt"; then
         pass "stress/$name-boot"
     else

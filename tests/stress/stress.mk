@@ -6,7 +6,7 @@
 
 STRESS_OUT   := $(BUILD)/tests/stress
 STRESS_CC    := musl-gcc -std=gnu11 -O2 -g -Wall -Wextra -Werror -static -pthread -Itests/stress -Itests/abi
-STRESS_NAMES := churn fpu sigstorm pipes ports sockets ipc pressure
+STRESS_NAMES := churn fpu sigstorm pipes ports sockets ipc pressure oom
 STRESS_PROGS := $(addprefix $(STRESS_OUT)/,$(STRESS_NAMES))
 
 $(STRESS_PROGS): $(STRESS_OUT)/%: tests/stress/%.c tests/stress/stress.c tests/stress/stress.h \

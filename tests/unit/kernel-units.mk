@@ -1,8 +1,9 @@
 # Host unit tests of the kernel's core (tests/unit/unit.mk explains the scheme).
-UNIT_TESTS += pmm slab paging cmdline pvh range_tree nice
+UNIT_TESTS += pmm slab paging kstack cmdline pvh range_tree nice
 UNIT_SRCS_pmm        := kernel/mm/pmm.c
 UNIT_SRCS_slab       := kernel/mm/slab.c kernel/mm/pmm.c
 UNIT_SRCS_paging     := kernel/mm/paging.c kernel/mm/pmm.c
+UNIT_SRCS_kstack     := kernel/mm/kstack.c kernel/mm/paging.c kernel/mm/pmm.c
 UNIT_SRCS_cmdline    := kernel/lib/cmdline.c
 UNIT_SRCS_pvh        := kernel/arch/x86_64/pvh.c
 UNIT_SRCS_range_tree := kernel/lib/range_tree.c

@@ -16,3 +16,8 @@ UNIT_LIBS_aes_gcm := -lcrypto
 UNIT_TESTS += snp_msg
 UNIT_SRCS_snp_msg := kernel/lib/snp_msg.c kernel/lib/aes256.c kernel/lib/aes_gcm.c
 UNIT_LIBS_snp_msg := -lcrypto
+# SNP_GET_EXT_REPORT's certificate table and the extended request's exchange
+# (a fake PSP and hypervisor on OpenSSL).
+UNIT_TESTS += snp_certs
+UNIT_SRCS_snp_certs := kernel/lib/snp_certs.c kernel/lib/snp_msg.c kernel/lib/aes256.c kernel/lib/aes_gcm.c
+UNIT_LIBS_snp_certs := -lcrypto

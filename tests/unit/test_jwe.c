@@ -117,6 +117,11 @@ static void test_rfc3394_4_6_aes256_unwrap(void)
 
 /* --- the tee-pubkey JWK and round trips with the development KBS ------------ */
 
+/* Two RSA-3072 keys from jwe_generate_key, made once in main: each takes
+ * seconds to generate (the tests spent 6 to 23 s on four of them), and
+ * every test runs in a child process that inherits them (unit.c). */
+static EVP_PKEY *rsa_key, *rsa_other;
+
 static void test_public_jwk_shapes(void)
 {
     char jwk[2048], why[JWE_WHY_LEN];
@@ -126,12 +131,10 @@ static void test_public_jwk_shapes(void)
     CHECK(strncmp(jwk, "{\"alg\":\"ECDH-ES+A256KW\",\"crv\":\"P-256\",\"kty\":\"EC\",\"x\":\"", 54) == 0);
     CHECK_EQ(n, 54 + 43 + 7 + 43 + 2); /* 32-byte coordinates are 43 characters */
     CHECK_EQ(jwe_public_jwk(ec, jwk, 60, why, sizeof why), -1);
-    EVP_PKEY *rsa = jwe_generate_key(JWE_KEY_RSA_3072);
-    n = jwe_public_jwk(rsa, jwk, sizeof jwk, why, sizeof why);
+    n = jwe_public_jwk(rsa_key, jwk, sizeof jwk, why, sizeof why);
     CHECK(n > 0 && strncmp(jwk, "{\"alg\":\"RSA-OAEP-256\",\"e\":\"AQAB\",\"kty\":\"RSA\",\"n\":\"", 50) == 0);
     CHECK_EQ(n, 50 + 512 + 2); /* a 384-byte modulus is 512 characters */
     EVP_PKEY_free(ec);
-    EVP_PKEY_free(rsa);
 }
 
 /* The development KBS's JWE of `plain` for `key`'s JWK (NULL on failure). */
@@ -163,10 +166,10 @@ static char *kbs_wrap(EVP_PKEY *key, const uint8_t *plain, size_t len)
     return out;
 }
 
-static void round_trip(enum jwe_key_type type)
+/* other: a second key of key's type, which must not open key's JWEs. */
+static void round_trip(EVP_PKEY *key, EVP_PKEY *other)
 {
     static const size_t sizes[] = { 0, 1, 32, 1000 };
-    EVP_PKEY *key = jwe_generate_key(type), *other = jwe_generate_key(type);
     for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
         uint8_t plain[1000], out[1000];
         size_t out_len = 0;
@@ -202,18 +205,19 @@ static void round_trip(enum jwe_key_type type)
         }
         free(jwe);
     }
-    EVP_PKEY_free(key);
-    EVP_PKEY_free(other);
 }
 
 static void test_round_trip_kbs_ecdh_es_a256kw(void)
 {
-    round_trip(JWE_KEY_EC_P256);
+    EVP_PKEY *key = jwe_generate_key(JWE_KEY_EC_P256), *other = jwe_generate_key(JWE_KEY_EC_P256);
+    round_trip(key, other);
+    EVP_PKEY_free(key);
+    EVP_PKEY_free(other);
 }
 
 static void test_round_trip_kbs_rsa_oaep_256(void)
 {
-    round_trip(JWE_KEY_RSA_3072);
+    round_trip(rsa_key, rsa_other);
 }
 
 /* --- JWEs built here from OpenSSL primitives, with chosen headers ----------- */
@@ -331,12 +335,10 @@ static void test_openssl_built_jwe_and_header_checks(void)
     CHECK_EQ(try_decrypt(key, with_aad, why), -1);
     free(with_aad);
     /* An RSA key cannot open an ECDH JWE, whatever the JWE says. */
-    EVP_PKEY *rsa = jwe_generate_key(JWE_KEY_RSA_3072);
     char *jwe = openssl_jwe(key, "{\"alg\":\"ECDH-ES+A256KW\",\"enc\":\"A256GCM\",\"epk\":%s}", "hello", "", NULL);
-    CHECK_EQ(try_decrypt(rsa, jwe, why), -1);
+    CHECK_EQ(try_decrypt(rsa_key, jwe, why), -1);
     CHECK(strstr(why, "P-256") != NULL);
     free(jwe);
-    EVP_PKEY_free(rsa);
     EVP_PKEY_free(key);
 }
 
@@ -424,6 +426,12 @@ static void test_json_members_and_strings(void)
 
 int main(void)
 {
+    rsa_key = jwe_generate_key(JWE_KEY_RSA_3072);
+    rsa_other = jwe_generate_key(JWE_KEY_RSA_3072);
+    if (!rsa_key || !rsa_other) {
+        printf("FAIL jwe/generate-rsa-3072-keys: jwe_generate_key returned NULL\n");
+        return 1;
+    }
     return unit_main("jwe", (struct unit_test[]){
         UNIT(test_rfc7516_a1_a256gcm),
         UNIT(test_rfc7518_c_ecdh_concat_kdf),

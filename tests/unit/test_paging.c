@@ -154,6 +154,26 @@ static void test_intermediate_user_bit_only_in_user_half(void)
     CHECK(pml4[128] & PTE_U);
 }
 
+extern uint64_t paging_host_shootdowns;
+
+/* An unmap of present entries asks the other CPUs to flush; the batched
+ * variant clears the same entries and leaves the shootdown to its caller. */
+static void test_unmap_no_shootdown_clears_without_flush(void)
+{
+    setup();
+    CHECK_EQ(paging_map(root, VA, 0x200000, 4 * PAGE_SIZE, PTE_W | PAGING_SMALL), 0);
+    uint64_t before = paging_host_shootdowns;
+    CHECK_EQ(paging_unmap(root, VA, PAGE_SIZE), 0);
+    CHECK_EQ(paging_host_shootdowns, before + 1);
+    CHECK_EQ(paging_unmap_no_shootdown(root, VA + PAGE_SIZE, 2 * PAGE_SIZE), 0);
+    CHECK_EQ(paging_host_shootdowns, before + 1);
+    uint64_t pa;
+    CHECK_EQ(paging_lookup(root, VA + PAGE_SIZE, &pa, NULL, NULL), -ENOENT);
+    CHECK_EQ(paging_lookup(root, VA + 2 * PAGE_SIZE, &pa, NULL, NULL), -ENOENT);
+    check_map(VA + 3 * PAGE_SIZE, 0x203000, PAGE_SIZE, PTE_W);
+    CHECK_EQ(paging_unmap_no_shootdown(root, VA + 8, PAGE_SIZE), -EINVAL);
+}
+
 int main(void)
 {
     return unit_main("paging", (struct unit_test[]){
@@ -166,6 +186,7 @@ int main(void)
                                    UNIT(test_bad_arguments),
                                    UNIT(test_free_user_tables_returns_everything),
                                    UNIT(test_intermediate_user_bit_only_in_user_half),
+                                   UNIT(test_unmap_no_shootdown_clears_without_flush),
                                    {0},
                                });
 }

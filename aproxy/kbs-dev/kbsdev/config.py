@@ -15,7 +15,10 @@ RESOURCE_PATH = re.compile(r"^[A-Za-z0-9._-]{1,64}/[A-Za-z0-9._-]{1,64}/[A-Za-z0
 COUNTER_NAME = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 KNOWN_KEYS = {"session_timeout_s", "token_lifetime_s", "accept_sample", "accept_emulated",
               "emulated_psp_public_key", "tpm_report_data_size", "trusted_aks", "reference_values",
-              "resources", "counters", "counter_file", "trust_platform_bound_ak"}
+              "resources", "counters", "counter_file", "trust_platform_bound_ak", "trusted_ak_keys_dir",
+              "max_trusted_ak_keys"}
+# Trustee's tpm verifier reads at most this many *.pub files by default.
+MAX_TRUSTED_AK_KEYS = 100
 
 
 class ConfigError(Exception):
@@ -49,7 +52,8 @@ class Policy:
         self.accept_sample = cfg.get("accept_sample", False) is True
         self.accept_emulated = cfg.get("accept_emulated", False) is True
         self.trust_platform_bound_ak = cfg.get("trust_platform_bound_ak", False) is True
-        self.tpm_report_data_size = cfg.get("tpm_report_data_size", 32)
+        # Trustee's tpm verifier pads the expected report data to 64 bytes
+        self.tpm_report_data_size = cfg.get("tpm_report_data_size", 64)
         _check(self.tpm_report_data_size in (32, 64), "tpm_report_data_size must be 32 or 64")
 
         self.emulated_psp_key = None
@@ -66,6 +70,21 @@ class Policy:
             der = _load_public_key(resolve(p)).public_bytes(
                 serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
             self.trusted_aks.add(hashlib.sha256(der).digest())
+        # Trustee's way: a directory of PEM public keys named *.pub, read once
+        # at start; a file that does not parse is skipped with a warning, as
+        # Trustee does.  In this mode only those AKs are trusted: an AK that
+        # the same attestation's platform report vouches for is not enough.
+        self.trusted_ak_keys_dir = None
+        self.ak_warnings = []
+        if "trusted_ak_keys_dir" in cfg:
+            _check(not self.trust_platform_bound_ak,
+                   "trusted_ak_keys_dir (Trustee's fixed AK list) and trust_platform_bound_ak exclude each other")
+            limit = cfg.get("max_trusted_ak_keys", MAX_TRUSTED_AK_KEYS)
+            _check(isinstance(limit, int) and limit > 0, "max_trusted_ak_keys: a positive integer")
+            self.trusted_ak_keys_dir = resolve(cfg["trusted_ak_keys_dir"])
+            self.trusted_aks |= _load_ak_dir(self.trusted_ak_keys_dir, limit, self.ak_warnings)
+        else:
+            _check("max_trusted_ak_keys" not in cfg, "max_trusted_ak_keys needs trusted_ak_keys_dir")
 
         refs = cfg.get("reference_values", {})
         _check(isinstance(refs, dict) and set(refs) <= {"pcr", "snp_measurement"},
@@ -116,6 +135,26 @@ def _load_public_key(path):
         return serialization.load_der_public_key(data)
     except ValueError:
         raise ConfigError(f"{path}: not a PEM or DER public key") from None
+
+
+def _load_ak_dir(path, limit, warnings):
+    """SHA-256 of the DER SubjectPublicKeyInfo of each PEM key in path/*.pub
+    (at most `limit` files, in name order)."""
+    try:
+        names = sorted(n for n in os.listdir(path) if n.endswith(".pub") and os.path.isfile(os.path.join(path, n)))
+    except OSError as e:
+        raise ConfigError(f"trusted_ak_keys_dir: {e}") from None
+    hashes = set()
+    for name in names[:limit]:
+        try:
+            with open(os.path.join(path, name), "rb") as f:
+                key = serialization.load_pem_public_key(f.read())
+        except (OSError, ValueError) as e:
+            warnings.append(f"trusted_ak_keys_dir: skipping {name}: {e}")
+            continue
+        der = key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+        hashes.add(hashlib.sha256(der).digest())
+    return hashes
 
 
 def _hex(value, size, what):

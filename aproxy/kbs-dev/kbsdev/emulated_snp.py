@@ -9,7 +9,9 @@ and log line it leads to says `emulated`.
 REPORT_DATA holds the SHA-384 binding in its first 48 bytes.  Its last 16 are
 zero, or (with `trust_platform_bound_ak`) the first 16 bytes of SHA-256 of the
 DER of the vTPM AK that the measured software created: the platform then vouches
-for that AK, which the `tpm` verifier trusts within the same attestation."""
+for that AK, which the `tpm` verifier trusts within the same attestation.  With
+`trusted_ak_keys_dir` instead, such bytes are ignored (AKs are trusted by the
+list only)."""
 
 import struct
 
@@ -71,7 +73,12 @@ def verify(evidence, report_data, policy):
     spare = data[BOUND_DIGEST:]
     if data[:BOUND_DIGEST] != report_data:
         raise Unauthorized("report data is not the hash of this session's runtime data")
-    if any(spare) and not policy.trust_platform_bound_ak:
+    # With Trustee's fixed AK list (trusted_ak_keys_dir) a binding is
+    # ignored rather than refused: it grants nothing there, and the VM cannot
+    # know which way the KBS trusts AKs.  Otherwise it is refused unless the
+    # option that gives it meaning is on.
+    bound = any(spare) and policy.trust_platform_bound_ak
+    if any(spare) and not policy.trust_platform_bound_ak and not policy.trusted_ak_keys_dir:
         raise Unauthorized("report data's last 16 bytes are not zero (an AK binding, and "
                            "trust_platform_bound_ak is off)")
     measurement = report[OFF_MEASUREMENT:OFF_MEASUREMENT + 48]
@@ -81,7 +88,7 @@ def verify(evidence, report_data, policy):
             "measurement": measurement.hex(),
             "report_data": data.hex(),
             # SHA-256(AK DER)[:16] of a vTPM AK this platform vouches for, if any.
-            "ak_binding": spare.hex() if any(spare) else None,
+            "ak_binding": spare.hex() if bound else None,
             "host_data": report[OFF_HOST_DATA:OFF_HOST_DATA + 32].hex(),
             "guest_svn": struct.unpack_from("<I", report, OFF_GUEST_SVN)[0],
             "policy": struct.unpack_from("<Q", report, OFF_POLICY)[0],

@@ -21,7 +21,8 @@ PROTOCOL_VERSION = "0.4.0"
 NONCE_BYTES = 32
 MAX_SESSIONS = 4096
 # Each verifier: (evidence, report data, init-data, policy, claims verified so far) -> claims.
-VERIFIERS = {"tpm": lambda ev, rd, init, pol, done: tpm.verify(ev, rd, init, pol, platform_bound_aks(done)),
+VERIFIERS = {"tpm": lambda ev, rd, init, pol, done: tpm.verify(
+                 ev, rd, init, pol, platform_bound_aks(done) if pol.trust_platform_bound_ak else frozenset()),
              "sample": lambda ev, rd, init, pol, done: sample.verify(ev, rd, pol),
              "emulated-snp": lambda ev, rd, init, pol, done: emulated_snp.verify(ev, rd, pol)}
 # Platform evidence is verified before the tpm quote that may rely on its AK binding.

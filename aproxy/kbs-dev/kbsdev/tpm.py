@@ -1,7 +1,8 @@
 """The `tpm` verifier, with the checks of Trustee's deps/verifier/src/tpm:
 
 1. the AK is trusted: SHA-256 of its DER SubjectPublicKeyInfo is registered
-   (or, a development option, bound by the platform report: emulated_snp.py);
+   (trusted_aks, or Trustee's trusted_ak_keys_dir of *.pub PEM files) or, a
+   development option, bound by the platform report (emulated_snp.py);
 2. the quote (TPMS_ATTEST) is signed by that AK (TPMT_SIGNATURE, RSASSA-SHA256);
 3. the quote's PCR digest is SHA-256 over the 24 SHA-256 PCR values sent;
 4. the quote's nonce (extraData) is the expected report data resized (cut or
@@ -121,6 +122,9 @@ def verify(evidence, report_data, init_data, policy, platform_bound_aks=frozense
 
     ak_hash = hashlib.sha256(ak_der).digest()
     if ak_hash not in policy.trusted_aks and ak_hash[:16] not in platform_bound_aks:
+        if policy.trusted_ak_keys_dir:
+            raise Unauthorized(f"the AK (SHA-256 {ak_hash.hex()[:16]}...) is not in the list of trusted keys "
+                               f"(trusted_ak_keys_dir {policy.trusted_ak_keys_dir})")
         raise Unauthorized("the AK is not a trusted AK (neither registered nor bound by the platform report)")
     try:
         ak = serialization.load_der_public_key(ak_der)

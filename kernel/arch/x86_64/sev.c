@@ -36,6 +36,10 @@
 #define GHCB_PROTOCOL_VER 0xffa
 #define GHCB_USAGE 0xffc
 #define SVM_EXIT_SNP_GUEST_REQUEST 0x80000011ull
+#define SVM_EXIT_SNP_EXT_GUEST_REQUEST 0x80000012ull
+#define GHCB_RAX 0x1f8 /* the save area's RAX and RBX (GHCB 56421, table 3) */
+#define GHCB_RBX 0x318
+#define SNP_GUEST_VMM_ERR_INVALID_LEN 1ull
 #define SNP_GUEST_VMM_ERR_BUSY 2ull
 
 static int snp_state = -1; /* -1: not looked yet */
@@ -169,7 +173,10 @@ static uint64_t ghcb_get(unsigned offset)
     return v;
 }
 
-int sev_guest_request(uint64_t req_gpa, uint64_t resp_gpa, uint64_t *exitinfo2)
+/* Both guest-request events: extended when certs_gpa is not 0, with
+ * *npages pages there (RAX, RBX). */
+static int guest_request(uint64_t req_gpa, uint64_t resp_gpa, uint64_t certs_gpa, unsigned *npages,
+                         uint64_t *exitinfo2)
 {
     *exitinfo2 = 0;
     if (!ghcb)
@@ -179,9 +186,13 @@ int sev_guest_request(uint64_t req_gpa, uint64_t resp_gpa, uint64_t *exitinfo2)
     uint32_t usage = 0; /* the standard layout */
     memcpy(ghcb + GHCB_PROTOCOL_VER, &ver, 2);
     memcpy(ghcb + GHCB_USAGE, &usage, 4);
-    ghcb_set(GHCB_SW_EXIT_CODE, SVM_EXIT_SNP_GUEST_REQUEST);
+    ghcb_set(GHCB_SW_EXIT_CODE, certs_gpa ? SVM_EXIT_SNP_EXT_GUEST_REQUEST : SVM_EXIT_SNP_GUEST_REQUEST);
     ghcb_set(GHCB_SW_EXIT_INFO_1, req_gpa);
     ghcb_set(GHCB_SW_EXIT_INFO_2, resp_gpa);
+    if (certs_gpa) {
+        ghcb_set(GHCB_RAX, certs_gpa);
+        ghcb_set(GHCB_RBX, *npages);
+    }
     uint64_t irq = irq_save();
     wrmsr(MSR_AMD64_GHCB, ghcb_gpa); /* an NAE event: the MSR holds the GHCB's address */
     vmgexit();
@@ -192,5 +203,22 @@ int sev_guest_request(uint64_t req_gpa, uint64_t resp_gpa, uint64_t *exitinfo2)
     *exitinfo2 = ghcb_get(GHCB_SW_EXIT_INFO_2);
     if (!*exitinfo2)
         return 0;
+    if (certs_gpa && *exitinfo2 == SNP_GUEST_VMM_ERR_INVALID_LEN << 32) {
+        /* RBX: the pages it needs (bounded by the caller, not here) */
+        uint64_t need = ghcb_get(GHCB_RBX);
+        *npages = need > 0xffffu ? 0xffffu : (unsigned)need;
+        return -ENOSPC;
+    }
     return *exitinfo2 >> 32 == SNP_GUEST_VMM_ERR_BUSY ? -EAGAIN : -EIO;
+}
+
+int sev_guest_request(uint64_t req_gpa, uint64_t resp_gpa, uint64_t *exitinfo2)
+{
+    return guest_request(req_gpa, resp_gpa, 0, NULL, exitinfo2);
+}
+
+int sev_guest_ext_request(uint64_t req_gpa, uint64_t resp_gpa, uint64_t certs_gpa, unsigned *npages,
+                          uint64_t *exitinfo2)
+{
+    return certs_gpa ? guest_request(req_gpa, resp_gpa, certs_gpa, npages, exitinfo2) : -EINVAL;
 }

@@ -22,6 +22,16 @@ static struct {
     uint64_t pending;          /* CPUs yet to answer; each clears its own bit */
 } request;
 
+/* Requests sent (kernel half, user) and IPIs: /proc/vmstat (tlb_get_stats). */
+static uint64_t sent_kernel, sent_user, ipis_sent;
+
+void tlb_get_stats(struct tlb_stats *out)
+{
+    out->kernel_shootdowns = __atomic_load_n(&sent_kernel, __ATOMIC_RELAXED);
+    out->user_shootdowns = __atomic_load_n(&sent_user, __ATOMIC_RELAXED);
+    out->ipis = __atomic_load_n(&ipis_sent, __ATOMIC_RELAXED);
+}
+
 static void flush_all_including_global(void)
 {
     uint64_t cr4 = read_cr4();
@@ -100,8 +110,11 @@ void tlb_flush_others(uint64_t root, uint64_t start, uint64_t end)
         request.start = ALIGN_DOWN(start, PAGE_SIZE);
         request.end = end;
         __atomic_store_n(&request.pending, targets, __ATOMIC_RELEASE);
-        for (uint64_t m = targets; m; m &= m - 1)
+        __atomic_add_fetch(kernel ? &sent_kernel : &sent_user, 1, __ATOMIC_RELAXED);
+        for (uint64_t m = targets; m; m &= m - 1) {
             lapic_send_ipi(percpu_of((unsigned)__builtin_ctzll(m))->apic_id, VEC_TLB_SHOOTDOWN);
+            __atomic_add_fetch(&ipis_sent, 1, __ATOMIC_RELAXED);
+        }
         while (__atomic_load_n(&request.pending, __ATOMIC_ACQUIRE))
             cpu_relax();
     }

@@ -135,7 +135,7 @@ static void user_exception(struct trap_frame *tf)
         uint64_t addr = read_cr2();
         irq_enable(); /* serving the fault may sleep */
         struct process *p = current_process();
-        int r = vm_handle_fault(p->mm, addr, tf->error_code & PF_WRITE, tf->error_code & PF_INSTR);
+        int r = vm_handle_fault(p->mm, addr, tf->error_code & PF_WRITE, tf->error_code & PF_INSTR, true);
         if (r == 0 || r == -EINTR)
             return; /* mapped, or a signal to deliver first: the access is retried */
         if (r == -ENOMEM || r == -EIO) /* no frame, or past the end of the mapped file */
@@ -183,7 +183,7 @@ static bool kernel_user_fault(struct trap_frame *tf)
     struct process *p = current_process();
     if (p && (tf->rflags & RFLAGS_IF) && preempt_count() == 0) {
         irq_enable();
-        int r = vm_handle_fault(p->mm, addr, tf->error_code & PF_WRITE, false);
+        int r = vm_handle_fault(p->mm, addr, tf->error_code & PF_WRITE, false, false);
         irq_disable();
         if (r == 0)
             return true;

@@ -33,6 +33,8 @@ static const struct proc_dir_ops fd_dir = {.child = &fd_link, .number = PROC_NUM
     FILE_RO("maps", proc_show_maps),                                           \
     FILE_RO("mountinfo", proc_show_mountinfo),                                 \
     FILE_RO("mounts", proc_show_mounts),                                       \
+    {.name = "oom_score_adj", .mode = K_S_IFREG | 0644, .show = proc_show_oom_score_adj, \
+     .write = proc_write_oom_score_adj},                                       \
     FILE_RO("stat", proc_show_stat),                                           \
     FILE_RO("statm", proc_show_statm),                                         \
     FILE_RO("status", proc_show_status),                                       \

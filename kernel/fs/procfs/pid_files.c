@@ -205,6 +205,37 @@ int proc_show_comm(struct proc_inode *pi, struct textbuf *b)
     return r;
 }
 
+int proc_show_oom_score_adj(struct proc_inode *pi, struct textbuf *b)
+{
+    int adj;
+    int r = process_oom_score_adj(pi->pid, &adj);
+    if (!r)
+        tb_printf(b, "%d\n", adj);
+    return r;
+}
+
+/* A decimal number, -1000 to 1000, with blanks or a newline around it (as
+ * Linux's kstrtoint after strstrip); anything else is EINVAL. */
+int64_t proc_write_oom_score_adj(struct proc_inode *pi, const char *buf, size_t n)
+{
+    size_t i = 0, end = n;
+    while (i < end && (buf[i] == ' ' || buf[i] == '\t' || buf[i] == '\n'))
+        i++;
+    while (end > i && (buf[end - 1] == ' ' || buf[end - 1] == '\t' || buf[end - 1] == '\n'))
+        end--;
+    bool neg = i < end && (buf[i] == '-' || buf[i] == '+') && buf[i++] == '-';
+    if (i == end)
+        return -EINVAL;
+    int v = 0;
+    for (; i < end; i++) {
+        if (buf[i] < '0' || buf[i] > '9' || v > 1000)
+            return -EINVAL;
+        v = v * 10 + (buf[i] - '0');
+    }
+    int r = process_set_oom_score_adj(pi->pid, neg ? -v : v);
+    return r ? r : (int64_t)n;
+}
+
 /* The bytes of [start, end) of the process's memory, up to the first page
  * not present; nothing for a zombie, ESRCH once reaped (as Linux). */
 static int show_user_range(struct proc_inode *pi, bool env, struct textbuf *b)

@@ -95,6 +95,8 @@ int proc_show_statm(struct proc_inode *pi, struct textbuf *b);
 int proc_show_cmdline(struct proc_inode *pi, struct textbuf *b);
 int proc_show_environ(struct proc_inode *pi, struct textbuf *b);
 int proc_show_comm(struct proc_inode *pi, struct textbuf *b);
+int proc_show_oom_score_adj(struct proc_inode *pi, struct textbuf *b);
+int64_t proc_write_oom_score_adj(struct proc_inode *pi, const char *buf, size_t n);
 int proc_show_maps(struct proc_inode *pi, struct textbuf *b);
 
 /* sys_files.c: the files about the whole machine */

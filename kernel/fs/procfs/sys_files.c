@@ -2,6 +2,7 @@
  * (free, uptime, top, df and mount parse them), and /proc/sys. */
 #include <arch/cpu.h>
 #include <arch/percpu.h>
+#include <arch/tlb.h>
 #include <fs/mount.h>
 #include <fs/namei.h>
 #include <ipc/ipc.h>
@@ -9,6 +10,7 @@
 #include <kernel/errno.h>
 #include <kernel/string.h>
 #include <misc/uts.h>
+#include <mm/kstack.h>
 #include <mm/pmm.h>
 #include <mm/vm.h>
 #include <proc/inspect.h>
@@ -173,6 +175,23 @@ static int show_uptime(struct proc_inode *pi, struct textbuf *b)
     sched_get_stats(&ss);
     centi(b, clock_monotonic_ns() / NS_PER_TICK, " ");
     centi(b, ss.idle_ns / NS_PER_TICK, "\n");
+    return 0;
+}
+
+/* Linux's counter names where one exists; the kernel-stack lines are
+ * nutshell's own (mm/kstack.c: stacks reused without a shootdown). */
+static int show_vmstat(struct proc_inode *pi, struct textbuf *b)
+{
+    (void)pi;
+    struct tlb_stats t;
+    struct kstack_stats k;
+    tlb_get_stats(&t);
+    kstack_get_stats(&k);
+    tb_printf(b, "nr_tlb_remote_flush %lu\n", t.kernel_shootdowns + t.user_shootdowns);
+    tb_printf(b, "nr_tlb_remote_flush_kernel %lu\n", t.kernel_shootdowns);
+    tb_printf(b, "nr_tlb_remote_flush_ipis %lu\n", t.ipis);
+    tb_printf(b, "nr_kstack_mapped %lu\nnr_kstack_reused %lu\n", k.mapped, k.cache_hits);
+    tb_printf(b, "nr_kstack_unmap_batches %lu\nnr_kstack_unmapped %lu\n", k.batches, k.unmapped);
     return 0;
 }
 
@@ -396,6 +415,7 @@ static const struct proc_entry root_entries[] = {
     {.name = "thread-self", .mode = K_S_IFLNK | 0777, .text = proc_link_thread_self_text},
     TOP_RO("uptime", show_uptime),
     TOP_RO("version", show_version),
+    TOP_RO("vmstat", show_vmstat),
 };
 
 const struct proc_entry proc_root_entry = {

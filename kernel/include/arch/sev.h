@@ -40,5 +40,11 @@ int sev_make_shared(void *va);
  * firmware (low 32 bits) and hypervisor (high 32) error codes.  Callers
  * serialise (the GHCB is one page). */
 int sev_guest_request(uint64_t req_gpa, uint64_t resp_gpa, uint64_t *exitinfo2);
+/* The SNP extended guest-request event (SW_EXITCODE 0x80000012): as
+ * sev_guest_request, with *npages shared pages at certs_gpa (RAX, RBX) for
+ * the hypervisor's certificate table; -ENOSPC, *npages the pages it needs,
+ * when they are too few (it then did not forward the request). */
+int sev_guest_ext_request(uint64_t req_gpa, uint64_t resp_gpa, uint64_t certs_gpa, unsigned *npages,
+                          uint64_t *exitinfo2);
 
 #endif

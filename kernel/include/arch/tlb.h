@@ -24,6 +24,12 @@ void tlb_flush_others(uint64_t root, uint64_t start, uint64_t end);
  * leaving an interrupt is a full barrier and serialising (IRET) on that
  * CPU: membarrier(2)'s expedited commands are built on it. */
 void tlb_sync_cpus(uint64_t root);
+/* Shootdowns sent since boot (requests that reached at least one CPU, with
+ * an empty range for tlb_sync_cpus) and the IPIs they took. */
+struct tlb_stats {
+    uint64_t kernel_shootdowns, user_shootdowns, ipis;
+};
+void tlb_get_stats(struct tlb_stats *out);
 /* Answers the request waiting for this CPU, if any (kernel/spinlock.h). */
 void tlb_answer_pending(void);
 

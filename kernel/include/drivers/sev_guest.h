@@ -1,6 +1,7 @@
 /* /dev/sev-guest: SEV-SNP attestation reports for user space, with the ioctl
- * ABI of Linux's sev-guest driver (include/uapi/linux/sev-guest.h): so far
- * SNP_GET_REPORT.  Absent (open fails with ENOENT) unless the kernel runs
+ * ABI of Linux's sev-guest driver (include/uapi/linux/sev-guest.h):
+ * SNP_GET_REPORT and SNP_GET_EXT_REPORT (the report and the hypervisor's
+ * certificate table, kernel/snp_certs.h); not SNP_GET_DERIVED_KEY.  Absent (open fails with ENOENT) unless the kernel runs
  * as an SEV-SNP guest; docs/attestation.md, "SEV-SNP provider". */
 #ifndef DRIVERS_SEV_GUEST_H
 #define DRIVERS_SEV_GUEST_H
@@ -20,6 +21,24 @@ _Static_assert(sizeof(struct snp_guest_request_ioctl) == 32, "the ioctl's argume
 /* _IOWR('S', 0, struct snp_guest_request_ioctl) */
 #define SNP_GET_REPORT 0xc0205300u
 #define SNP_REPORT_RESP_SIZE 4000
+/* _IOWR('S', 2, struct snp_guest_request_ioctl): req_data points at this */
+#define SNP_GET_EXT_REPORT 0xc0205302u
+
+/* Linux's struct snp_ext_report_req: the report request, then where and
+ * how much certificate data user space takes (a multiple of 4096, at most
+ * SNP_CERTS_MAX_SIZE; 0: none).  Too small a buffer fails with EIO,
+ * exitinfo2 SNP_GUEST_VMM_ERR_INVALID_LEN << 32 and certs_len set to what
+ * is needed, as on Linux. */
+struct snp_ext_report_req {
+    uint8_t report_data[64];
+    uint32_t vmpl;
+    uint8_t rsvd[28];
+    uint64_t certs_address;
+    uint32_t certs_len;
+    uint32_t pad; /* the C struct's tail padding on Linux */
+};
+_Static_assert(sizeof(struct snp_ext_report_req) == 112, "Linux's struct snp_ext_report_req is 112 bytes");
+
 #define SEV_GUEST_MAJOR 10 /* a misc device, as on Linux */
 #define SEV_GUEST_MINOR 241
 

@@ -76,8 +76,20 @@ struct snp_transport {
      * moment (between a tag's check and the decryption, say). */
     void *scratch;
     int (*send)(void *ctx, uint64_t *exitinfo2);
+    /* The extended request (GHCB: SNP Extended Guest Request), with
+     * *npages certificate pages at certs (shared, certs_pages at most): as
+     * send, or -ENOSPC when the hypervisor said the pages are too few (its
+     * error SNP_GUEST_VMM_ERR_INVALID_LEN) with *npages the number it
+     * needs; it then did not forward the request to the firmware. */
+    int (*send_ext)(void *ctx, unsigned *npages, uint64_t *exitinfo2);
+    void *certs;
+    unsigned certs_pages;
     void *ctx;
 };
+
+/* The hypervisor's error code (exitinfo2's high 32 bits) for too few
+ * certificate pages (GHCB 56421). */
+#define SNP_GUEST_VMM_ERR_INVALID_LEN 1ull
 
 /* Builds a request in page: header, payload encrypted with the key, tag. */
 int snp_msg_wrap(void *page, const struct snp_channel *ch, uint64_t seqno, uint8_t type, uint8_t version,
@@ -94,5 +106,17 @@ int64_t snp_msg_unwrap(const void *page, const struct snp_channel *ch, uint64_t 
  * disables the key: its sequence number may have been seen. */
 int64_t snp_guest_request(struct snp_channel *ch, const struct snp_transport *t, uint8_t type, uint8_t version,
                           const void *req, size_t req_len, void *resp, size_t resp_cap, uint64_t *exitinfo2);
+
+/* An extended report request (MSG_REPORT_REQ through send_ext), with
+ * *npages of the transport's certificate pages, which are zeroed first.
+ * As snp_guest_request; and -ENOSPC, *npages the pages needed and
+ * *exitinfo2 the hypervisor's INVALID_LEN, when they are too few.  The
+ * message was built with a sequence number the firmware never saw: the
+ * same page then goes again as a plain request, so that number is used
+ * once and never with another message (as Linux does); that response is
+ * checked like any other (a bad one disables the key) and not returned. */
+int64_t snp_guest_ext_request(struct snp_channel *ch, const struct snp_transport *t, uint8_t version,
+                              const void *req, size_t req_len, void *resp, size_t resp_cap, unsigned *npages,
+                              uint64_t *exitinfo2);
 
 #endif

@@ -32,6 +32,11 @@ uint64_t paging_new_root(void);
 int paging_map(uint64_t root, uint64_t va, uint64_t pa, uint64_t len, uint64_t flags);
 /* Removes the mappings in [va, va+len); unmapped holes are fine. */
 int paging_unmap(uint64_t root, uint64_t va, uint64_t len);
+/* The same without asking the other CPUs to flush: for a caller that does
+ * one shootdown for many ranges itself (mm/kstack.c), and that does not
+ * reuse the range or its frames before.  This CPU's TLB is flushed only if
+ * root is loaded (global entries: the caller invlpg's them). */
+int paging_unmap_no_shootdown(uint64_t root, uint64_t va, uint64_t len);
 /* Like paging_unmap, calling fn(frame) for each 4 KiB leaf removed (user
  * memory is mapped with 4 KiB pages only), once no CPU's TLB holds its
  * translation any more.  Callers serialise (mm->lock). */

@@ -21,6 +21,7 @@
 #include <kernel/mutex.h>
 #include <kernel/range_tree.h>
 #include <kernel/types.h>
+#include <mm/physmap.h>
 
 #define PROT_NONE 0
 #define PROT_READ 1
@@ -36,9 +37,28 @@
 #define VMA_NOWRITE 0x10  /* a shared mapping of a file not open for writing (or a SHM_RDONLY
                              attach): mprotect may not add PROT_WRITE (EACCES, Linux's !VM_MAYWRITE) */
 
+/* The user layout, top down: the stack (USER_STACK_MAX below USER_STACK_TOP),
+ * a gap, then the mmap area, which is filled from USER_MMAP_TOP down
+ * (docs/architecture.md, "The user address layout"; checked in the VM by
+ * tests/integration/user/layout.c).
+ *
+ * The gap is USER_MMAP_GAP_PAGES pages, an odd number, for the speed of
+ * programs under QEMU's TCG (all of ours): QEMU's software TLB is direct
+ * mapped, indexed by the low bits of the virtual page number, with a
+ * power-of-two number of entries (64 to 4M, resized at flushes).  The stack
+ * and the mmap area both grow down from their tops, so their hot pages sit at
+ * the same distances below the two tops; with the former gap (8 MiB + 1 GiB,
+ * 0x40800 pages, a multiple of 2048) every such pair had the same TLB index
+ * in any TLB of up to 2048 entries and they evicted each other at every
+ * access (SQLite's heap, musl's malloc using mmap, against its stack).  An
+ * odd distance gives the two tops different indexes in every power-of-two TLB.
+ * This took tests/bench ports' sqlite_insert from a median 0.83 of Linux's
+ * rate (Linux randomises the layout) to 1.15 (tests/bench/README.md).  The gap is also more than Linux's
+ * minimum (128 MiB, and at least RLIMIT_STACK plus its 1 MiB stack guard gap). */
 #define USER_STACK_TOP 0x00007ffffffff000ull
 #define USER_STACK_MAX (8ull << 20)    /* RLIMIT_STACK */
-#define USER_MMAP_TOP (USER_STACK_TOP - USER_STACK_MAX - (1ull << 30))
+#define USER_MMAP_GAP_PAGES 0x55555ull /* about 1.33 GiB; odd: see above */
+#define USER_MMAP_TOP (USER_STACK_TOP - (USER_MMAP_GAP_PAGES << PAGE_SHIFT))
 #define USER_MMAP_BOTTOM 0x10000ull
 
 /* Linux's default vm.max_map_count: a new mapping, or a split that would
@@ -132,8 +152,8 @@ int vm_protect_locked(struct mm *mm, struct vma *v, uint64_t start, uint64_t end
 /* fork: a new address space with the same VMAs whose present pages are
  * shared copy-on-write (read-only in both until one writes).  The parent
  * must be the active address space.  -ENOMEM when free memory could not
- * cover a copy of every page the parent may write (no OOM killer: this keeps
- * the forking process from dying of SIGBUS later); nothing changed that
+ * cover a copy of every page the parent may write (so that forking alone
+ * never sends anyone to the OOM killer or SIGBUS later); nothing changed that
  * matters then (the parent's pages come back writable at their next write). */
 int mm_fork(struct mm *parent, struct mm **out);
 
@@ -148,12 +168,15 @@ int64_t mm_read_remote(struct mm *mm, uint64_t addr, void *buf, size_t len);
  * offset in the file; else leaves them.  Takes mm->lock. */
 void vm_shared_word(struct mm *mm, uint64_t addr, const void **space, uint64_t *off);
 
-/* Page fault in user memory at addr.  write/exec say what the access was.
- * Returns 0 (mapped: retry), -EFAULT (no VMA: SIGSEGV/SEGV_MAPERR),
- * -EACCES (VMA forbids it: SEGV_ACCERR), -ENOMEM (no frame, after waiting
- * up to a second for one: SIGBUS), -EINTR (a signal came while it waited
- * for a frame: deliver it; the access faults again after) or -EIO (a file
- * page wholly past the file's end: SIGBUS).  May sleep. */
-int vm_handle_fault(struct mm *mm, uint64_t addr, bool write, bool exec);
+/* Page fault in user memory at addr.  write/exec say what the access was;
+ * may_oom that the OOM killer may be called (mm/oom.h) when memory stays
+ * short: true for a fault in user mode, false for a user copy in a system
+ * call.  Returns 0 (mapped: retry), -EFAULT (no VMA: SIGSEGV/SEGV_MAPERR),
+ * -EACCES (VMA forbids it: SEGV_ACCERR), -ENOMEM (no frame, after waiting a
+ * second for one, and up to ten for an OOM victim's: SIGBUS), -EINTR (a
+ * signal came while it waited for a frame: deliver it; the access faults
+ * again after) or -EIO (a file page wholly past the file's end: SIGBUS).
+ * May sleep. */
+int vm_handle_fault(struct mm *mm, uint64_t addr, bool write, bool exec, bool may_oom);
 
 #endif

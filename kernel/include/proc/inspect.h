@@ -49,6 +49,10 @@ bool process_has_thread(int pid, int tid);
 struct mm *process_get_mm(int pid);
 struct fd_table *process_get_files(int pid);
 struct fs_context *process_get_fs(int pid);
+/* /proc/PID/oom_score_adj (proc/oom.c): reads it into *adj, or sets it to
+ * adj (-1000 to 1000, else -EINVAL).  0 or -ESRCH. */
+int process_oom_score_adj(int pid, int *adj);
+int process_set_oom_score_adj(int pid, int adj);
 /* The smallest pid above after of a process not yet reaped, or 0. */
 int process_next_pid(int after);
 /* The smallest tid above after of a live thread of pid, or 0. */

@@ -73,6 +73,10 @@ struct process {
     int pgid, sid;
     bool ctty_dropped;            /* TIOCNOTTY by a member that is not the leader: no terminal for it (process_tree_lock) */
     bool did_exec;                /* execve since it was made: setpgid on it is EACCES (atomic) */
+    /* /proc/PID/oom_score_adj (proc/oom.c): -1000 (never chosen by the OOM
+     * killer) to 1000 (chosen first), added to its footprint in thousandths
+     * of memory.  Inherited from the creator, kept across exec (atomic). */
+    int oom_score_adj;
 
     /* Group stop (proc/jobctl.c), under lock.  stop_sig is the signal of a
      * stop in progress or done (0: running); every thread parks in

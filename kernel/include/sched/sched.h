@@ -71,6 +71,16 @@ struct thread {
     int8_t nice;
     uint64_t cpus_allowed;       /* affinity: bit n = may run on CPU n; written under sched_lock */
     uint32_t cpu;                /* the CPU it runs or last ran on (getcpu) */
+    /* References (atomic): the owner's (dropped by the join, or at exit when
+     * detached) and one per wake queue entry (sched/wake_q.h), so a deferred
+     * wake never touches a freed thread.  The last thread_put frees it. */
+    uint32_t refs;
+    /* Bumped (under sched_lock) each time the thread blocks: a deferred wake
+     * names the sleep it ends, and does nothing to a later one. */
+    uint32_t sleep_seq;
+    /* Taken off its wait queue by a waker that wakes it later (wake_q):
+     * the wait returns 0 whatever else ends it meanwhile (sched_lock). */
+    bool wake_claimed;
 #ifdef KDEBUG
     struct list_head kdebug_link; /* every thread not yet dead, for the task dump (sched_lock) */
 #endif
@@ -167,6 +177,19 @@ void waitq_init(struct waitq *wq);
 /* Wakes one / all waiters.  Returns how many were woken.  Callable from interrupts. */
 int waitq_wake_one(struct waitq *wq);
 int waitq_wake_all(struct waitq *wq);
+
+/* Thread references (see struct thread.refs). */
+void thread_get(struct thread *t);
+void thread_put(struct thread *t);
+/* Ends t's sleep number seq (struct thread.sleep_seq) if t still sleeps in
+ * it: takes it off its wait queue and the sleep list and makes it runnable.
+ * Returns false (and does nothing) if that sleep has already ended. */
+bool sched_wake_sleep(struct thread *t, uint32_t seq);
+struct wake_q;
+/* Takes up to n waiters off wq for q to wake after the caller drops its
+ * lock (wake_q_run); each one's wait returns 0 even if a signal comes
+ * first.  Returns how many were taken. */
+int waitq_claim(struct waitq *wq, int n, struct wake_q *q);
 
 /* True if another thread waits for the CPU: a thread polling for a device
  * (instead of sleeping) stops when this is true. */

@@ -4,6 +4,8 @@
 # corpus entries go to a scratch directory; crashes are reported with the
 # input's bytes so they can be committed under corpus/.
 set -u
+# Exit status agrees with the PASS/FAIL lines (re-runs this script as a child).
+. "$(dirname "$(readlink -f "$0")")/../../integration/lib/results.sh" "$@"
 root=$(cd "$(dirname "$0")/../../.." && pwd)
 fuzzer=$root/build/tests/fuzz/vtpm/fuzz_vtpm
 corpus=$root/tests/fuzz/vtpm/corpus

@@ -4,6 +4,8 @@
 # sysroot's libcbor), joined through fakeport.py, which plays QEMU's chardev
 # socket.  One line per test: PASS <name> / FAIL <name>: <why>.
 set -u
+# Exit status agrees with the PASS/FAIL lines (re-runs this script as a child).
+. "$(dirname "$(readlink -f "$0")")/../lib/results.sh" "$@"
 root=$(cd "$(dirname "$0")/../../.." && pwd)
 HOST=$root/build/aproxy/host/aproxy-host
 MEASURE=$root/build/aproxy/host/aproxy-measure

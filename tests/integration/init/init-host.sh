@@ -7,6 +7,8 @@
 # Time unit 10 ms: back-off 10 ms doubling to 600 ms, stop grace 50 ms.
 # One line per test: PASS <name> / FAIL <name>: <why>.
 set -u
+# Exit status agrees with the PASS/FAIL lines (re-runs this script as a child).
+. "$(dirname "$(readlink -f "$0")")/../lib/results.sh" "$@"
 root=$(cd "$(dirname "$0")/../../.." && pwd)
 INIT=${INIT:-$root/build/apps/init/init}
 INIT_ASAN=${INIT_ASAN:-$root/build/tests/init/init-asan}
@@ -288,6 +290,44 @@ delays=$(sed -n 's/^init: cannot start r: \/nonexistent\/program: No such file o
     head -n 3 | tr '\n' ',')
 if [ "$delays" = "10 ms,20 ms,40 ms," ] && [ $rc -eq 0 ]; then pass respawn-missing-program
 else fail respawn-missing-program "delays '$delays' rc=$rc"; fi
+
+# needs=PATH: a respawn entry waits, saying so once per missing path, until
+# its paths exist (polled every unit: some 30 polls pass here before the
+# second one comes), then starts as usual.
+cat >"$work/needs.tab" <<EOF
+n:respawn,needs=$work/needed.dir,needs=$work/needed.file:sh -c 'echo ran >>$work/needs.out; exec sleep 100'
+EOF
+start_init needs
+l=$work/needs.log
+wait_for "$l" "^init: n waits for $work/needed.dir before it starts$"
+mkdir "$work/needed.dir"
+wait_for "$l" "^init: n waits for $work/needed.file before it starts$"
+sleep 0.3
+ran_early=$(cat "$work/needs.out" 2>/dev/null)
+touch "$work/needed.file"
+wait_for "$l" '^init: started n \(pid [0-9]+\)'
+wait_for "$work/needs.out" '^ran$'
+kill -TERM "$ipid"
+finish_init
+waits=$(grep -c ' waits for ' "$l")
+if [ $rc -eq 0 ] && [ -z "$ran_early" ] && [ "$waits" -eq 2 ] && [ "$(cat "$work/needs.out" 2>/dev/null)" = ran ] &&
+    ! has "$l" 'cannot start'; then pass respawn-needs-path
+else fail respawn-needs-path "rc=$rc, ran before: '$ran_early', $waits wait lines: $(tail_of "$l")"; fi
+
+printf '%s\n' 'a:respawn,needs=/x,needs=/y:true' 'b:once,needs=/x:true' 'c:respawn,needs=rel:true' \
+    'd:respawn,nedds=/x:true' >"$work/needsbad.tab"
+out=$("$INIT" --check --inittab "$work/needsbad.tab" 2>&1)
+rc=$?
+f=$work/needsbad.tab
+want='a respawn (line 1)
+  needs /x
+  needs /y
+  arg true'
+if [ $rc -eq 1 ] && [ "$(echo "$out" | grep -v '^init: ')" = "$want" ] &&
+    echo "$out" | grep -qF "init: $f:2: needs=PATH is for respawn entries only" &&
+    echo "$out" | grep -qF "init: $f:3: needs=PATH wants an absolute path" &&
+    echo "$out" | grep -qF "init: $f:4: unknown option 'nedds=/x' (only needs=PATH)"; then pass check-needs-option
+else fail check-needs-option "rc=$rc: $(echo "$out" | tr '\n' '|')"; fi
 
 # --- orphans ---------------------------------------------------------------------
 

@@ -137,13 +137,14 @@ def main():
         run_malformed_tests(kbs.port)
         run_counter_tests(kbs, psp, launch, state_key)
         run_expiry_tests(work, config)
+        run_ak_dir_tests(work, config, tpm, ak_pem, psp, launch)
         # Last, as it changes the TPM for good: a PCR 9 that is not the reference value.
         tpm.extend(9, b"kernel_cmdline: init=/bin/sh")
         c = Kbs(kbs.port)
         _, ch = c.auth("tpm")
         key = TeeKey()
         rt = {"nonce": ch["nonce"], "tee-pubkey": key.jwk}
-        st, body = c.attest(rt, tpm.quote("ak", report_data_for(rt, "")[:32]))
+        st, body = c.attest(rt, tpm.quote("ak", report_data_for(rt, "").ljust(64, b"\0")))
         check("tpm-wrong-pcr9-refused", st == 401 and "PCR 9" in body.get("detail", ""), f"{st} {body}")
     finally:
         if kbs:
@@ -153,6 +154,58 @@ def main():
             swtpm.wait()
         shutil.rmtree(work, ignore_errors=True)
     return 1 if failures else 0
+
+
+def run_ak_dir_tests(work, config, tpm, ak_pem, psp, launch):
+    """Trustee's way of trusting AKs: a directory of *.pub PEM keys.  The
+    registered AK passes; a genuine TPM AK not in it is refused even when the
+    platform report vouches for it (that option is off in this mode); a file
+    that is not a key is skipped with a warning; other names are ignored."""
+    d = os.path.join(work, "trusted-aks")
+    os.makedirs(d, exist_ok=True)
+    shutil.copy(ak_pem, os.path.join(d, "service-vm.pub"))
+    shutil.copy(os.path.join(work, "rogue.pem"), os.path.join(d, "rogue.pem"))   # not *.pub: ignored
+    with open(os.path.join(d, "broken.pub"), "w") as f:
+        f.write("-----BEGIN PUBLIC KEY-----\nnot a key\n-----END PUBLIC KEY-----\n")
+    cfg = {k: v for k, v in config.items() if k not in ("trusted_aks", "trust_platform_bound_ak")}
+    cfg.update(trusted_ak_keys_dir="trusted-aks", counter_file="ak-dir-counters.json")
+    both = os.path.join(work, "ak-dir-both.json")
+    with open(both, "w") as f:
+        json.dump(dict(cfg, trust_platform_bound_ak=True), f)
+    proc = subprocess.run(["/usr/bin/python3", KBS, "--config", both, "--listen", "127.0.0.1:0"],
+                          capture_output=True, timeout=60)
+    check("ak-dir-excludes-platform-bound-trust", proc.returncode == 2 and b"exclude each other" in proc.stderr,
+          proc.stderr.decode()[-300:])
+    path = os.path.join(work, "ak-dir.json")
+    with open(path, "w") as f:
+        json.dump(cfg, f)
+    kbs = KbsProcess(work, path)
+    try:
+        def attempt(ak, bind_ak=None):
+            c = Kbs(kbs.port)
+            _, ch = c.auth("tpm")
+            rt = {"nonce": ch["nonce"], "tee-pubkey": TeeKey().jwk}
+            additional = ""
+            if bind_ak:   # an emulated report whose spare bytes bind bind_ak, as aproxy sends
+                bound = report_data_for(rt, "", primary=False) + hashlib.sha256(tpm.ak_der(bind_ak)).digest()[:16]
+                additional = json.dumps({"emulated-snp": emulated_report(psp, bound, launch)})
+            return c.attest(rt, tpm.quote(ak, report_data_for(rt, additional).ljust(64, b"\0")), additional)
+        st, body = attempt("ak")
+        check("ak-dir-registered-ak-accepted", st == 200, f"{st} {body}")
+        st, body = attempt("ak", bind_ak="ak")
+        check("ak-dir-report-binding-ignored", st == 200, f"{st} {body}")
+        st, body = attempt("rogue")
+        check("ak-dir-unknown-ak-refused", st == 401 and "not in the list of trusted keys" in body["detail"],
+              f"{st} {body}")
+        st, body = attempt("rogue", bind_ak="rogue")
+        check("ak-dir-unknown-ak-refused-though-report-binds-it",
+              st == 401 and "not in the list of trusted keys" in body["detail"], f"{st} {body}")
+        with open(os.path.join(work, "kbs.log")) as f:
+            log = f.read()
+        check("ak-dir-broken-file-skipped-with-warning", "skipping broken.pub" in log and "1 trusted AK(s)" in log,
+              log[-300:])
+    finally:
+        kbs.stop()
 
 
 def run_expiry_tests(work, config):
@@ -282,7 +335,7 @@ def run_emulated_tests(port, psp, launch):
 
 
 def run_tpm_tests(port, tpm, psp, launch, init_data):
-    def attempt(ak="ak", nonce_of=None, edit_pcrs=None, with_platform=True, init=None, bind_ak=None):
+    def attempt(ak="ak", nonce_of=None, edit_pcrs=None, with_platform=True, init=None, bind_ak=None, nonce_len=64):
         c = Kbs(port)
         _, ch = c.auth("tpm")
         key = TeeKey()
@@ -294,7 +347,8 @@ def run_tpm_tests(port, tpm, psp, launch, init_data):
                 bound += hashlib.sha256(tpm.ak_der(bind_ak)).digest()[:16]
             additional = json.dumps({"emulated-snp": emulated_report(psp, bound, launch)})
         rd = report_data_for(nonce_of or rt, additional)
-        ev = tpm.quote(ak, rd[:32])
+        # Trustee's tpm verifier: the report data zero-filled to 64 bytes
+        ev = tpm.quote(ak, rd.ljust(64, b"\0")[:nonce_len])
         if edit_pcrs:
             edit_pcrs(ev["tpm_quote"]["pcrs"])
         return c, key, *c.attest(rt, ev, additional, init)
@@ -317,6 +371,8 @@ def run_tpm_tests(port, tpm, psp, launch, init_data):
     check("tpm-ak-binding-needs-the-platform-report", st == 401, f"{st} {body}")
     _, _, st, body = attempt(nonce_of={"nonce": "b2xk", "tee-pubkey": TeeKey().jwk})
     check("tpm-wrong-nonce-refused", st == 401 and "nonce" in body["detail"], f"{st} {body}")
+    _, _, st, body = attempt(nonce_len=32)
+    check("tpm-32-byte-nonce-refused-by-default", st == 401 and "nonce" in body["detail"], f"{st} {body}")
 
     def flip(pcrs):
         pcrs[10] = "11" * 32

@@ -7,6 +7,8 @@
 # no report, each planted bug (test=kdebug-*) reported as docs/architecture.md
 # shows, and no debug code in the release kernel.
 set -u
+# Exit status agrees with the PASS/FAIL lines (re-runs this script as a child).
+. "$(dirname "$(readlink -f "$0")")/../lib/results.sh" "$@"
 here=$(dirname "$0")
 . "$here/../lib/qemu.sh"
 usage="usage: kernel-boot.sh KERNEL RELEASE-KERNEL DEBUG-KERNEL ABI-IMAGE"

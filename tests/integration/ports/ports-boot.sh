@@ -11,6 +11,8 @@
 #
 #   ports-boot.sh KERNEL RUN.cpio VERIFY.cpio REPO
 set -u
+# Exit status agrees with the PASS/FAIL lines (re-runs this script as a child).
+. "$(dirname "$(readlink -f "$0")")/../lib/results.sh" "$@"
 here=$(dirname "$0")
 . "$here/../lib/qemu.sh"
 kernel=${1:?kernel} runimg=${2:?run.cpio} verifyimg=${3:?verify.cpio} repo=${4:?repository}

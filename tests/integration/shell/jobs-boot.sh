@@ -21,6 +21,8 @@
 #
 #   jobs-boot.sh KERNEL JOBS.cpio APPLETS.sh
 set -u
+# Exit status agrees with the PASS/FAIL lines (re-runs this script as a child).
+. "$(dirname "$(readlink -f "$0")")/../lib/results.sh" "$@"
 here=$(dirname "$0")
 . "$here/../lib/qemu.sh"
 kernel=${1:?kernel} image=${2:?jobs.cpio} applets=${3:?applets.sh}
@@ -127,4 +129,13 @@ if [ $rc -eq 3 ] && strip_log "$work/jobs.log" | grep -q '^pid-1-exits-7$'; then
 else
     fail jobs/exit-powers-off "QEMU status $rc (want 3; 124 = hung)"
 fi
-keep_logs "$work" "${JOBS_LOG_DIR:-/tmp/nutshell-jobs-boot}"
+# The consoles outlive the run, in a directory of this run's own beside the
+# image (suites run at once, and so may two runs of this one); the three
+# newest runs' are kept.
+logs=${JOBS_LOG_DIR:-$(mktemp -d "$(dirname "$image")/jobs-boot-logs.XXXXXX")}
+keep_logs "$work" "$logs"
+echo "(this run's consoles: $logs)"
+if [ -z "${JOBS_LOG_DIR:-}" ]; then
+    # shellcheck disable=SC2012 # names made by mktemp: no odd characters
+    ls -dt "$(dirname "$image")"/jobs-boot-logs.* | tail -n +4 | xargs -r rm -rf
+fi

@@ -17,6 +17,8 @@
 #
 #   shell-boot.sh KERNEL SHELL.cpio LUA REPO
 set -u
+# Exit status agrees with the PASS/FAIL lines (re-runs this script as a child).
+. "$(dirname "$(readlink -f "$0")")/../lib/results.sh" "$@"
 here=$(dirname "$0")
 . "$here/../lib/qemu.sh"
 kernel=${1:?kernel} image=${2:?shell.cpio} lua=${3:?unstripped lua} repo=${4:?repository}

@@ -95,8 +95,8 @@ static int exec_ladder(const char *self)
 /* Forks until the kernel refuses (ENOMEM or EAGAIN), then ends and reaps
  * every child: the kernel must say no cleanly and get everything back.
  * Each child waits on a pipe whose only writer is this process, so the
- * children also go if this process dies (a fault it takes while memory is
- * exhausted is SIGBUS: there is no OOM killer to pick another victim). */
+ * children also go if this process dies (a fault taken while memory is
+ * exhausted ends in the OOM killer, which may pick any of them). */
 static void fork_until_refused(void)
 {
     static pid_t pids[8192];

@@ -15,7 +15,10 @@
  *    (with no page free, they use the path-buffer reserve), and once they
  *    did and the child is gone, fork works again.
  * The program faults in all its pages at the start, so it never needs
- * memory for a page fault of its own while memory is exhausted. */
+ * memory for a page fault of its own while memory is exhausted.  It and its
+ * eater are off the OOM killer's list (oom_score_adj -1000): the eater's
+ * fault with no page left must fail with SIGBUS, not have tmpfill killed
+ * (its files would then hold the memory for good). */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -320,6 +323,12 @@ int main(int argc, char **argv)
         eater();
     }
     self_path = argv[0];
+    /* inherited by the eater (posix_spawn keeps it, as Linux) */
+    int adj = open("/proc/self/oom_score_adj", O_WRONLY);
+    int exempt = adj >= 0 && write(adj, "-1000\n", 6) == 6;
+    if (adj >= 0)
+        close(adj);
+    check(exempt, "off-the-oom-killers-list");
     touch_program();
     printf("tmpfill: %lu KiB free\n", free_kib());
     fflush(stdout);

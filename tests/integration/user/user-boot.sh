@@ -16,6 +16,8 @@
 # and aproxy-measure's expected PCR values for that command line, initrd and
 # programs must equal the log's replay.
 set -u
+# Exit status agrees with the PASS/FAIL lines (re-runs this script as a child).
+. "$(dirname "$(readlink -f "$0")")/../lib/results.sh" "$@"
 here=$(dirname "$0")
 . "$here/../lib/qemu.sh"
 kernel=${1:?kernel} abi=${2:?abi.cpio} memhog=${3:?memhog.cpio} initimg=${4:?init.cpio} consoleimg=${5:?console.cpio}

@@ -10,6 +10,8 @@
 # virtio-pci rng rides along in boot 1, and the disk runs on INTx (no MSI-X)
 # while the rng uses MSI-X, so both interrupt paths carry traffic.
 set -u
+# Exit status agrees with the PASS/FAIL lines (re-runs this script as a child).
+. "$(dirname "$(readlink -f "$0")")/../lib/results.sh" "$@"
 here=$(dirname "$0")
 . "$here/../lib/qemu.sh"
 kernel=${1:?kernel} cpio=${2:?drivers.cpio} blktest=${3:?blktest}

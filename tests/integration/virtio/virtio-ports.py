@@ -46,7 +46,11 @@ qemu = subprocess.Popen(
                      "-device", "virtio-serial-device", "-device", "virtserialport,chardev=c0,name=org.nutshell.test"),
     stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
 
+failures = 0  # FAIL lines printed, the guest's relayed ones included: the exit status
+
 def result(name, ok, why=""):
+    global failures
+    failures += not ok
     print(("PASS %s" % name) if ok else ("FAIL %s: %s" % (name, why)), flush=True)
 
 def connect():
@@ -111,6 +115,7 @@ for line in log.splitlines():
     line = re.sub(r"^Booting from ROM\.\.", "", line.rstrip("\r"))
     line = re.sub(r"^\[ *[0-9.]+\] ", "", line)
     if re.match(r"^(PASS|FAIL) ", line):
+        failures += line.startswith("FAIL ")
         print(line[:5] + tag + line[5:])
 # the driver names every port before init starts (virtio_console.c, con_probe): the
 # port's name is in the log before the last line before init, which follows the probes
@@ -124,3 +129,4 @@ if cpus > 1:
     result(suite + "/port-cpus-up", up in log, "no line '%s'" % up)
 if rc != 1:
     print("\n".join(log.splitlines()[-20:]))
+sys.exit(1 if failures else 0)

@@ -28,13 +28,20 @@
 #   2. another command line, 3. an initrd with one byte more: the host half
 #      computes another launch digest and the KBS refuses it, which aproxy
 #      reports on the console with the KBS's reason; the vtpm waiting for its
-#      key then refuses to start, with that reason.
+#      key then refuses to start, with that reason;
+#   4. the reference again, against the KBS in Trustee's way of trusting AKs
+#      (trusted_ak_keys_dir holding only the AK aproxy-host --ak-out wrote in
+#      boot 1, no trust through the platform report): aproxy's quoting vTPM
+#      keeps its state on the disk, so its AK is the same one and stage 2
+#      passes (kbs-dev-host.py checks that an AK not in the list is refused).
 # Each boot is ended once aproxy has said how its stages went.
 #
 # With VM_APROXY_BENCH=N it runs N reference boots instead and prints make
 # bench's attest_ms line (tests/bench/aproxy): the median time from aproxy's
 # start to the state key in /run/vtpm, as aproxy measures it in the VM.
 set -u
+# Exit status agrees with the PASS/FAIL lines (re-runs this script as a child).
+. "$(dirname "$(readlink -f "$0")")/../lib/results.sh" "$@"
 kernel=$(realpath -- "$1") cpio=$(realpath -- "$2") devfile=$(realpath -- "$3")
 root=$(cd "$(dirname "$0")/../../.." && pwd)
 HOST=$root/build/aproxy/host/aproxy-host
@@ -77,7 +84,8 @@ printf 'algorithm = "sha256"\nversion = "0.1.0"\n\n[data]\n"vm-aproxy.toml" = "t
 # start_host NAME INITRD CMDLINE PORT LOG: aproxy-host for a boot, pid in hpid.
 start_host() {
     "$HOST" --port "127.0.0.1:$(($4 + 2))" --kbs "$DEVKBS_URL" --psp-key psp.pem --evidence-dir "$1-evidence" \
-        --kernel "$KERNEL_FILE" --initrd "$2" --cmdline "$3" --init-data "$work/init-data.toml" >"$5" 2>&1 &
+        --kernel "$KERNEL_FILE" --initrd "$2" --cmdline "$3" --init-data "$work/init-data.toml" \
+        --ak-out "$work/$1-ak.pub" >"$5" 2>&1 &
     hpid=$!
 }
 KERNEL_FILE=$kernel
@@ -352,3 +360,28 @@ boot initrd modified.cpio "$CMDLINE"
 expect_in initrd.log vm-aproxy/modified-initrd-fails-attestation \
     "aproxy: stage 1 attestation \(emulated platform report\) FAILED: .*launch measurement [0-9a-f]{96} is not a reference value"
 expect_in initrd.log vm-aproxy/modified-initrd-vtpm-refuses-to-start "$refused"
+
+# 4. A stable AK: the KBS now trusts AKs only from a directory of PEM keys,
+# as Trustee's tpm verifier does, and that directory holds the AK of boot 1.
+ak_line='aproxy: stage 2: measured vTPM started \(/dev/vda at offset 8388608, AK of [0-9]+ bytes, SHA-256 [0-9a-f]{16}\.\.\.\)'
+if [ -s reference-ak.pub ]; then
+    mkdir -p trusted-aks && cp reference-ak.pub trusted-aks/service-vm.pub
+    python3 -c 'import json,sys; c=json.load(open(sys.argv[1])); c.pop("trust_platform_bound_ak",None)
+c["trusted_ak_keys_dir"]="trusted-aks"; json.dump(c,open(sys.argv[2],"w"))' kbs.json kbs-trustee.json
+    kill "$kpid"; wait "$kpid" 2>/dev/null
+    PYTHONDONTWRITEBYTECODE=1 /usr/bin/python3 "$KBS_DEV" --config "$work/kbs-trustee.json" \
+        --listen "${DEVKBS_URL#http://}" >>kbs-dev.log 2>&1 &
+    kpid=$!
+    wait_log kbs-dev.log "Trustee-like AK trust: 1 trusted AK" 1 30
+    boot akstable "$cpio" "$CMDLINE"
+    if cmp -s reference-ak.pub akstable-ak.pub; then
+        pass vm-aproxy/stable-ak-across-boots
+    else
+        fail vm-aproxy/stable-ak-across-boots "$(grep -E "$ak_line" reference.log akstable.log | tr '\n' ' ')"
+    fi
+    expect_in akstable.log vm-aproxy/trusted-ak-list-accepts-stable-ak \
+        "$ak_line" \
+        "secret-demo: received nutshell/workload/secret \(${#secret_text} bytes\) from aproxy"
+else
+    fail vm-aproxy/stable-ak-across-boots "aproxy-host --ak-out wrote no reference-ak.pub"
+fi

@@ -8,6 +8,8 @@
 #
 #   ovmf.sh KERNEL SERVICE-CPIO DEVICES OVMF-CPIO LINUX-KERNEL
 set -u
+# Exit status agrees with the PASS/FAIL lines (re-runs this script as a child).
+. "$(dirname "$(readlink -f "$0")")/../lib/results.sh" "$@"
 kernel=$(realpath -- "$1") service_cpio=$(realpath -- "$2") devfile=$(realpath -- "$3")
 guest_cpio=$(realpath -- "$4") linux=$(realpath -- "$5")
 root=$(cd "$(dirname "$0")/../../.." && pwd)

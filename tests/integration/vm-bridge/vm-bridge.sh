@@ -16,6 +16,8 @@
 # driven by qemuctl.py (a QEMU-like client without a guest): after the kill,
 # with the service VM gone and back, malformed input, vanishing clients.
 set -u
+# Exit status agrees with the PASS/FAIL lines (re-runs this script as a child).
+. "$(dirname "$(readlink -f "$0")")/../lib/results.sh" "$@"
 kernel=$(realpath -- "$1") service_cpio=$(realpath -- "$2") devfile=$(realpath -- "$3")
 guest_cpio=$(realpath -- "$4") tools_cpio=$(realpath -- "$5") linux=$(realpath -- "$6")
 root=$(cd "$(dirname "$0")/../../.." && pwd)

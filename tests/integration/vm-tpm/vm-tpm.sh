@@ -23,6 +23,8 @@
 # (default 1) is the VM's vCPU count; with several, cpus-up checks that all
 # came up (make test runs the q35 core with 2: the vTPM on several CPUs).
 set -u
+# Exit status agrees with the PASS/FAIL lines (re-runs this script as a child).
+. "$(dirname "$(readlink -f "$0")")/../lib/results.sh" "$@"
 kernel=$(realpath -- "$1") cpio=$(realpath -- "$2") devfile=$(realpath -- "$3")
 root=$(cd "$(dirname "$0")/../../.." && pwd)
 VTPM=${VTPM:-$root/build/apps/vtpm/vtpm}

@@ -5,6 +5,8 @@
 # line for the program as vm/vtpmcheck; the boot passes if QEMU exits with
 # status 1 (clean power-off, everything passed).
 set -u
+# Exit status agrees with the PASS/FAIL lines (re-runs this script as a child).
+. "$(dirname "$(readlink -f "$0")")/../lib/results.sh" "$@"
 here=$(dirname "$0")
 . "$here/../lib/qemu.sh"
 kernel=${1:?kernel} image=${2:?vtpm-vm.cpio} measure=${3:?aproxy-measure}

@@ -4,6 +4,8 @@
 # (raw malformed frames, control commands, crash loops).  One line per test:
 # PASS <name> / FAIL <name>: <why>.
 set -u
+# Exit status agrees with the PASS/FAIL lines (re-runs this script as a child).
+. "$(dirname "$(readlink -f "$0")")/../lib/results.sh" "$@"
 root=$(cd "$(dirname "$0")/../../.." && pwd)
 VTPM=${VTPM:-$root/build/apps/vtpm/vtpm}
 TOOL=${TPMTOOL:-$root/build/tests/vtpm/tpmtool}

@@ -6,6 +6,8 @@
 # test: PASS <name> / FAIL <name>: <why>.  docs/attestation.md, "Sealed state
 # and rollback", says what each attack is.
 set -u
+# Exit status agrees with the PASS/FAIL lines (re-runs this script as a child).
+. "$(dirname "$(readlink -f "$0")")/../lib/results.sh" "$@"
 root=$(cd "$(dirname "$0")/../../.." && pwd)
 VTPM=${VTPM:-$root/build/apps/vtpm/vtpm}
 TOOL=${TPMTOOL:-$root/build/tests/vtpm/tpmtool}
@@ -352,3 +354,54 @@ test_empty_provisioned() {
     [ "$(echo "$slots" | grep -c "cipher 1 ")" = 2 ] || { echo "not sealed in both slots: $slots"; return 1; }
 }
 t empty-state-sealed-and-manufactured-at-first-start test_empty_provisioned
+
+# Two states on one disk (aproxy's quoting vTPM from 8 MiB on the service
+# disk, --state-offset): mkstate.sh --empty makes both; each vtpm keeps its
+# own TPM and NV, under its own key; the quoting one's key does not open the
+# main one's region; mkstate.sh --quote-region leaves a disk that has the
+# region alone; a region that would overlap the state at 0 is refused.
+test_two_states() {
+    rm -f "$state" "$work/counter"
+    "$root/apps/image/mkstate.sh" --empty "$VTPM" "$state" >/dev/null 2>&1 || { echo "mkstate --empty failed"; return 1; }
+    local QUOTE=(--state-offset 8388608 --slot-size 131072 --state-key "$work/other.raw" --rollback-counter none) r1 r2
+    start_vtpm "${SEAL[@]}" || { tail -n 2 "$work/log"; return 1; }
+    "$TOOL" startup $PORT >/dev/null && "$TOOL" nvdefine $PORT $NVI >/dev/null || return 1
+    r1=$(nv_writes 1) || { echo "no write acknowledged (main)"; return 1; }
+    stop_vtpm
+    start_vtpm "${QUOTE[@]}" || { tail -n 2 "$work/log"; return 1; }
+    grep -q "newly manufactured" "$work/log" || { echo "quoting region: $(tail -n 2 "$work/log" | tr '\n' ' ')"; return 1; }
+    "$TOOL" startup $PORT >/dev/null && "$TOOL" nvdefine $PORT $NVI >/dev/null || return 1
+    r2=$(nv_writes 500) || { echo "no write acknowledged (quoting)"; return 1; }
+    stop_vtpm
+    start_vtpm "${SEAL[@]}" || { tail -n 2 "$work/log"; return 1; }
+    "$TOOL" startup $PORT >/dev/null
+    [ "$("$TOOL" nvread $PORT $NVI)" = "$r1" ] || { echo "main NV is not $r1"; return 1; }
+    stop_vtpm
+    start_vtpm "${QUOTE[@]}" || { tail -n 2 "$work/log"; return 1; }
+    "$TOOL" startup $PORT >/dev/null
+    [ "$("$TOOL" nvread $PORT $NVI)" = "$r2" ] || { echo "quoting NV is not $r2"; return 1; }
+    stop_vtpm
+    REFUSAL="does not open" expect_refusal --state-offset 8388608 --state-key "$work/key.hex" \
+        --rollback-counter none || return 1
+    local sum
+    sum=$(md5sum <"$state")
+    "$root/apps/image/mkstate.sh" --quote-region "$VTPM" "$state" >/dev/null 2>&1 || { echo "--quote-region failed"; return 1; }
+    [ "$(md5sum <"$state")" = "$sum" ] || { echo "--quote-region changed a disk that had the region"; return 1; }
+    "$VTPM" --state "$state" --state-offset 4096 --format-only >"$work/fmt.log" 2>&1 && { echo "overlap accepted"; return 1; }
+    grep -q "past --state-offset 4096" "$work/fmt.log" || { echo "overlap: $(cat "$work/fmt.log")"; return 1; }
+}
+t two-states-on-one-disk test_two_states
+
+# An old disk without the region (made before it existed) gets it, its TPM kept.
+test_quote_region_added() {
+    rm -f "$state"
+    "$VTPM" --state "$state" --format-only >/dev/null 2>&1 || { echo "format failed"; return 1; }
+    "$root/apps/image/mkstate.sh" --quote-region "$VTPM" "$state" >"$work/up.log" 2>&1 || { cat "$work/up.log"; return 1; }
+    [ "$(stat -c %s "$state")" -gt 8388608 ] || { echo "not grown: $(stat -c %s "$state")"; return 1; }
+    start_vtpm --state-offset 8388608 --state-key "$work/other.raw" --rollback-counter none ||
+        { tail -n 2 "$work/log"; return 1; }
+    stop_vtpm
+    start_vtpm || { tail -n 2 "$work/log"; return 1; }
+    grep -q "loaded $state" "$work/log" || { echo "the state at 0: $(tail -n 2 "$work/log" | tr '\n' ' ')"; return 1; }
+}
+t quote-region-added-to-an-old-disk test_quote_region_added

@@ -4,6 +4,8 @@
 # loader with -dynamic, always links the compatibility archive, and refuses
 # clearly when the sysroot is missing.  Prints PASS/FAIL lines (a suite).
 set -u
+# Exit status agrees with the PASS/FAIL lines (re-runs this script as a child).
+. "$(dirname "$(readlink -f "$0")")/../../integration/lib/results.sh" "$@"
 root=$(cd "$(dirname "$(readlink -f "$0")")/../../.." && pwd -P)
 cc=$root/libc-port/nutshell-cc
 work=$(mktemp -d)

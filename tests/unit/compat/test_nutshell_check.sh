@@ -15,6 +15,8 @@
 #
 #   test_nutshell_check.sh [ABI_DIR] [ZLIB_DYNAMIC_TEST]
 set -u
+# Exit status agrees with the PASS/FAIL lines (re-runs this script as a child).
+. "$(dirname "$(readlink -f "$0")")/../../integration/lib/results.sh" "$@"
 root=$(cd "$(dirname "$(readlink -f "$0")")/../../.." && pwd -P)
 check=$root/libc-port/nutshell-check
 abi=${1:-$root/build/tests/abi}
