@@ -5,9 +5,10 @@
 #
 #   make run-guest [GUEST_DISK=build/guest-disk.img] [+ make run's variables]
 #
-# boots the service VM as `make run` does (its console goes to
-# build/run/service.log), the bridge for guest instance 1, and the guest on
-# this terminal.  Leave with `exit` in the guest or Ctrl-A X; everything stops.
+# boots the service VM as `make run` does, on the same MACHINE and RUN_CPUS
+# (its console goes to build/run/service.log), the bridge for guest
+# instance 1, and the guest on this terminal.  Leave with `exit` in the
+# guest or Ctrl-A X; everything stops.
 #
 # Read before apps/vtpm-bridge and tests/bench, so their outputs are named
 # by path or used in recipes only.
@@ -32,4 +33,5 @@ $(GUEST_DISK):
 run-guest: deps
 	@$(MAKE) --no-print-directory $(RUN_PREREQS) $(GUEST_CPIO) $(BRIDGE_BIN) $(GUEST_DISK)
 	@apps/guest/run-guest.sh $(RUN_SOCKETS) $(BRIDGE_BIN) $(GUEST_LINUX) $(GUEST_CPIO) $(GUEST_DISK) \
-	    -- $(QEMU) $(QEMU_MACHINE) $(RUN_ARGS) -append "$(RUN_CMDLINE)"
+	    -- $(QEMU) $(QEMU_MACHINE) -smp $(RUN_CPUS) $$($(QEMU_MACHINE_SH) devices $(MACHINE) $(RUN_ARGS)) \
+	    -append "$(RUN_CMDLINE)"

@@ -33,7 +33,7 @@ $(SHELL_OUT)/shell.manifest: apps/image/image.manifest apps/image/shell.mk $(wil
 	   echo "file /bin/busybox $(SHELL_BUSYBOX) 0755"; } \
 	 | awk '/^#/ || !seen[$$1 " " $$2]++' >$@.tmp # a path the image and a port both need (ld-musl) once
 	@for a in $$($(SHELL_BUSYBOX) --list); do \
-	   grep -q " /bin/$$a " $@.tmp || echo "symlink /bin/$$a busybox"; done >>$@.tmp
+	   grep -qF -- " /bin/$$a " $@.tmp || echo "symlink /bin/$$a busybox"; done >>$@.tmp
 	@mv $@.tmp $@
 
 # Order-only on `ports`: the port programs exist before the first archive;

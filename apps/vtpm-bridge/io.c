@@ -16,6 +16,13 @@ int64_t io_now_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+int64_t io_now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
 /* Waits for `events` on fd until the deadline; IO_OK when ready. */
 static enum io_status wait_for(int fd, short events, int64_t deadline_ms)
 {

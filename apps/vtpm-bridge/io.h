@@ -17,6 +17,9 @@ enum io_status {
 /* Milliseconds on CLOCK_MONOTONIC. */
 int64_t io_now_ms(void);
 
+/* Microseconds on CLOCK_MONOTONIC (--verbose's relay times). */
+int64_t io_now_us(void);
+
 /* Writes all n bytes before the deadline (send with MSG_NOSIGNAL: a vanished
  * peer is IO_ERROR with EPIPE, never SIGPIPE). */
 enum io_status io_write_all(int fd, const void *buf, size_t n, int64_t deadline_ms);

@@ -158,7 +158,11 @@ void conn_on_data(struct qemu_conn *c, struct vtpm_link *l)
     if (n < 0)
         return;
     c->data_len += (size_t)n;
+    /* When the frames read now became whole (a later frame in the same
+     * buffer waited for the earlier ones: that is part of its time). */
+    int64_t t_whole = io_now_us();
     for (;;) {
+        int64_t t_vtpm = 0;
         uint32_t len;
         uint8_t *rsp = c->rsp_buf;
         size_t rsp_len;
@@ -174,16 +178,30 @@ void conn_on_data(struct qemu_conn *c, struct vtpm_link *l)
             int timeout = c->probe_next && BRIDGE_PROBE_MS < l->timeout_ms ? BRIDGE_PROBE_MS
                                                                             : l->timeout_ms;
             c->probe_next = false;
+            t_vtpm = io_now_us();
             rsp_len = relay_frame(l, c->data_buf, len, rsp, timeout);
+            t_vtpm = io_now_us() - t_vtpm;
         }
+        uint32_t code = len >= TPM_HEADER_SIZE ? frame_command_code(c->data_buf) : 0;
         memmove(c->data_buf, c->data_buf + len, c->data_len - len);
         c->data_len -= len;
         /* One send: QEMU's probe takes the response from a single read. */
         enum io_status ws = io_write_all(c->data_fd, rsp, rsp_len, io_now_ms() + ANSWER_WRITE_MS);
         if (ws != IO_OK) {
-            log_error("response lost: data channel %s", io_status_text(ws));
+            /* QEMU went away while its command was being relayed (the
+             * vm-bridge suite's qemu-killed-mid-command check reads this). */
+            log_error("TPM command 0x%08x: response lost: data channel %s", code,
+                      io_status_text(ws));
             close_data(c);
             return;
         }
+        /* The relay's cost, for finding where a guest's TPM time goes
+         * (docs/vtpm.md): from the frame being whole in the bridge to its
+         * response handed to QEMU's socket, and the part of it spent waiting
+         * for the vtpm (the service VM's round trip). */
+        log_debug("TPM command 0x%08x (%u bytes): response 0x%08x (%zu bytes) in %lld us, vtpm "
+                  "%lld us",
+                  code, len, frame_response_code(rsp, rsp_len), rsp_len,
+                  (long long)(io_now_us() - t_whole), (long long)t_vtpm);
     }
 }

@@ -107,7 +107,5 @@ size_t relay_frame(struct vtpm_link *l, const uint8_t *cmd, size_t len, uint8_t 
                           io_now_ms() + timeout_ms);
     if (n < 0)
         return frame_error_response(rsp, TPM_RC_FAILURE);
-    log_debug("TPM command 0x%08x (%zu bytes): response 0x%08x (%zd bytes)", frame_command_code(cmd),
-              len, frame_response_code(rsp, (size_t)n), n);
     return (size_t)n;
 }

@@ -3,6 +3,7 @@
 #include <fs/epoll.h>
 #include <fs/file_lock.h>
 #include <fs/kernel_api.h>
+#include <fs/mount.h>
 #include <fs/namei.h>
 #include <fs/pipe.h>
 #include <fs/vfs.h>
@@ -44,6 +45,10 @@ void file_put(struct file *f)
     if (f->dir)
         inode_put(f->dir);
     inode_put(f->inode);
+    if (f->mnt_writer)
+        __atomic_sub_fetch(&f->mnt->writers, 1, __ATOMIC_RELEASE);
+    if (f->mnt)
+        mount_put(f->mnt);
     kfree(f);
 }
 

@@ -13,8 +13,8 @@
  *
  * Lock: file_lock_lock, a subsystem spinlock, protects every inode's
  * `file_locks` list, the waiter list and every struct file_lock.  Nothing is
- * taken under it but sched_lock (wake-ups); allocation is done before it is
- * taken.  Waiters sleep interruptibly on one wait queue, woken whenever a
+ * taken under it but sched_lock (wake-ups, and a run queue lock under that);
+ * allocation is done before it is taken.  Waiters sleep interruptibly on one wait queue, woken whenever a
  * lock goes or shrinks: with few waiters (a service VM's) a shared queue
  * costs nothing worth a per-inode one. */
 #include <fs/fdtable.h>

@@ -33,11 +33,12 @@ static struct dentry *name_in(struct inode *dir, struct inode *i)
 }
 
 /* vfs_ns_lock held. */
-static int path_locked(struct file *f, struct inode *root, char *buf, size_t size)
+static int path_locked(struct file *f, const struct place *root, char *buf, size_t size)
 {
     struct inode *i = f->inode;
     struct inode *dir = K_S_ISDIR(i->mode) ? i : f->dir;
-    int64_t n = vfs_path_of(root, dir, buf, size);
+    struct place where = {f->mnt, dir};
+    int64_t n = vfs_path_of(root, &where, buf, size);
     if (n == -ENOENT) {
         /* The directory itself was removed: Linux names the file "... (deleted)". */
         size_t at = 0;
@@ -65,7 +66,7 @@ static int path_locked(struct file *f, struct inode *root, char *buf, size_t siz
     return ok ? (int)at : -ENAMETOOLONG;
 }
 
-int file_path(struct file *f, struct inode *root, char *buf, size_t size, bool locked)
+int file_path(struct file *f, const struct place *root, char *buf, size_t size, bool locked)
 {
     if (!K_S_ISDIR(f->inode->mode) && !f->dir) {
         if (f->ops && f->ops->link_name)

@@ -11,8 +11,10 @@ struct fs_context *fs_context_create(void)
     if (!c)
         return NULL;
     c->refs = 1;
-    c->root = inode_get(vfs_root());
-    c->cwd = inode_get(vfs_root());
+    c->root = vfs_root_place();
+    c->cwd = vfs_root_place();
+    place_get(&c->root);
+    place_get(&c->cwd);
     c->umask = 022;
     return c;
 }
@@ -24,8 +26,10 @@ struct fs_context *fs_context_clone(struct fs_context *src)
         return NULL;
     c->refs = 1;
     uint64_t flags = spin_lock_irqsave(&src->lock);
-    c->root = inode_get(src->root);
-    c->cwd = inode_get(src->cwd);
+    c->root = src->root;
+    c->cwd = src->cwd;
+    place_get(&c->root);
+    place_get(&c->cwd);
     c->umask = src->umask;
     spin_unlock_irqrestore(&src->lock, flags);
     return c;
@@ -41,38 +45,42 @@ void fs_context_put(struct fs_context *c)
 {
     if (__atomic_sub_fetch(&c->refs, 1, __ATOMIC_ACQ_REL))
         return;
-    inode_put(c->root);
-    inode_put(c->cwd);
+    place_put(&c->root);
+    place_put(&c->cwd);
     kfree(c);
 }
 
-void fs_context_paths(struct fs_context *c, struct inode **root, struct inode **cwd)
+void fs_context_paths(struct fs_context *c, struct place *root, struct place *cwd)
 {
     uint64_t flags = spin_lock_irqsave(&c->lock);
-    *root = inode_get(c->root);
-    if (cwd)
-        *cwd = inode_get(c->cwd);
+    *root = c->root;
+    place_get(root);
+    if (cwd) {
+        *cwd = c->cwd;
+        place_get(cwd);
+    }
     spin_unlock_irqrestore(&c->lock, flags);
 }
 
-void fs_context_set_cwd(struct fs_context *c, struct inode *dir)
+/* Replaces *slot (c's cwd or root) with dir. */
+static void set_place(struct fs_context *c, struct place *slot, const struct place *dir)
 {
-    inode_get(dir);
+    place_get(dir);
     uint64_t flags = spin_lock_irqsave(&c->lock);
-    struct inode *old = c->cwd;
-    c->cwd = dir;
+    struct place old = *slot;
+    *slot = *dir;
     spin_unlock_irqrestore(&c->lock, flags);
-    inode_put(old);
+    place_put(&old);
 }
 
-void fs_context_set_root(struct fs_context *c, struct inode *dir)
+void fs_context_set_cwd(struct fs_context *c, const struct place *dir)
 {
-    inode_get(dir);
-    uint64_t flags = spin_lock_irqsave(&c->lock);
-    struct inode *old = c->root;
-    c->root = dir;
-    spin_unlock_irqrestore(&c->lock, flags);
-    inode_put(old);
+    set_place(c, &c->cwd, dir);
+}
+
+void fs_context_set_root(struct fs_context *c, const struct place *dir)
+{
+    set_place(c, &c->root, dir);
 }
 
 /* Kernel threads resolve paths from the root with umask 022.  Set up by
@@ -81,8 +89,10 @@ static struct fs_context kernel_fs = {.refs = 1, .umask = 022};
 
 void fs_context_init_kernel(void)
 {
-    kernel_fs.root = inode_get(vfs_root());
-    kernel_fs.cwd = inode_get(vfs_root());
+    kernel_fs.root = vfs_root_place();
+    kernel_fs.cwd = vfs_root_place();
+    place_get(&kernel_fs.root);
+    place_get(&kernel_fs.cwd);
 }
 
 struct fs_context *current_fs(void)

@@ -30,7 +30,7 @@ struct dirtime {
 
 struct unpack {
     struct walk w;
-    struct inode *root;
+    struct place root; /* mnt NULL: the root mount, or none yet (unit tests) */
     const uint8_t *archive;
     void (*consumed)(size_t n); /* may be NULL */
     char *path;                /* the normalised name, PATH_MAX bytes */
@@ -55,6 +55,16 @@ static const char *normalise(const char *name)
     }
 }
 
+/* The inode at u->path (no symlink followed at the end). */
+static int lookup_inode(struct unpack *u, struct inode **out)
+{
+    struct place p;
+    int r = walk_path(&u->w, &u->root, u->path, 0, &p);
+    if (!r)
+        *out = p.inode;
+    return r;
+}
+
 /* Creates every missing directory above u->path. */
 static int make_parents(struct unpack *u)
 {
@@ -62,7 +72,7 @@ static int make_parents(struct unpack *u)
         if (*p != '/')
             continue;
         *p = 0;
-        int r = u->path[0] ? vfs_mkdir_locked(&u->w, u->root, u->path, 0755) : 0;
+        int r = u->path[0] ? vfs_mkdir_locked(&u->w, &u->root, u->path, 0755) : 0;
         *p = '/';
         if (r && r != -EEXIST)
             return r;
@@ -74,14 +84,14 @@ static int make_parents(struct unpack *u)
 static int clear_name(struct unpack *u, bool new_is_dir)
 {
     struct inode *old;
-    int r = walk_path(&u->w, u->root, u->path, 0, &old);
+    int r = lookup_inode(u, &old);
     if (r == -ENOENT)
         return 0;
     if (r)
         return r;
     if (K_S_ISDIR(old->mode))
         return new_is_dir ? 0 : -EEXIST;
-    return vfs_unlink_locked(&u->w, u->root, u->path, false);
+    return vfs_unlink_locked(&u->w, &u->root, u->path, false);
 }
 
 static struct hardlink *find_link(struct unpack *u, const struct cpio_entry *e)
@@ -160,13 +170,13 @@ static int unpack_regular(struct unpack *u, const struct cpio_entry *e, struct i
     int r;
     if (hl) {
         struct nameidata nd;
-        r = walk_parent(&u->w, u->root, u->path, &nd);
+        r = walk_parent(&u->w, &u->root, u->path, &nd);
         if (r)
             return r;
         i = hl->inode;
         r = dir_add(nd.dir, nd.last, nd.len, i);
     } else {
-        r = vfs_mknod_locked(&u->w, u->root, u->path, K_S_IFREG | (e->mode & K_S_PERM), &i);
+        r = vfs_mknod_locked(&u->w, &u->root, u->path, K_S_IFREG | (e->mode & K_S_PERM), &i);
         if (!r && e->nlink > 1)
             r = remember_link(u, e, i);
     }
@@ -177,7 +187,7 @@ static int unpack_regular(struct unpack *u, const struct cpio_entry *e, struct i
         /* A program cut short would fail later with a misleading error
          * (ENOEXEC): drop the name and the data instead. */
         tmpfs_truncate(i, 0);
-        vfs_unlink_locked(&u->w, u->root, u->path, false);
+        vfs_unlink_locked(&u->w, &u->root, u->path, false);
         return r;
     }
     *out = i;
@@ -196,7 +206,7 @@ static int unpack_entry(struct unpack *u, const struct cpio_entry *e)
     uint32_t type = e->mode & K_S_IFMT;
     int r = make_parents(u);
     struct inode *i = NULL;
-    if (!r && (type == K_S_IFCHR || type == K_S_IFBLK) && walk_path(&u->w, u->root, u->path, 0, &i) == 0)
+    if (!r && (type == K_S_IFCHR || type == K_S_IFBLK) && lookup_inode(u, &i) == 0)
         return 0; /* an archive's /dev/console (cpio images made for Linux have one): devfs's node stays */
     if (!r)
         r = clear_name(u, type == K_S_IFDIR);
@@ -205,11 +215,11 @@ static int unpack_entry(struct unpack *u, const struct cpio_entry *e)
     i = NULL;
     switch (type) {
     case K_S_IFDIR:
-        r = vfs_mkdir_locked(&u->w, u->root, u->path, e->mode & K_S_PERM);
+        r = vfs_mkdir_locked(&u->w, &u->root, u->path, e->mode & K_S_PERM);
         if (r == -EEXIST)
             r = 0;
         if (!r)
-            r = walk_path(&u->w, u->root, u->path, 0, &i);
+            r = lookup_inode(u, &i);
         if (!r)
             i->mode = K_S_IFDIR | (e->mode & K_S_PERM);
         break;
@@ -222,16 +232,16 @@ static int unpack_entry(struct unpack *u, const struct cpio_entry *e)
             return -ENOMEM;
         memcpy(target, e->data, e->size);
         target[e->size] = 0;
-        r = vfs_symlink_locked(&u->w, u->root, target, u->path);
+        r = vfs_symlink_locked(&u->w, &u->root, target, u->path);
         kfree(target);
         if (!r)
-            r = walk_path(&u->w, u->root, u->path, 0, &i);
+            r = lookup_inode(u, &i);
         break;
     }
     default:
         /* Device nodes, fifos, sockets: kept as names; opening one without
          * a driver gives ENXIO. */
-        r = vfs_mknod_locked(&u->w, u->root, u->path, e->mode, &i);
+        r = vfs_mknod_locked(&u->w, &u->root, u->path, e->mode, &i);
         if (!r) {
             i->rdev_major = e->rdev_major;
             i->rdev_minor = e->rdev_minor;
@@ -248,8 +258,8 @@ static int unpack_entry(struct unpack *u, const struct cpio_entry *e)
 
 int initramfs_unpack(struct inode *root, const void *buf, size_t len, void (*consumed)(size_t n))
 {
-    struct unpack u = {.root = root, .archive = buf, .consumed = consumed};
-    int r = walk_begin(&u.w, root);
+    struct unpack u = {.root = {NULL, root}, .archive = buf, .consumed = consumed};
+    int r = walk_begin(&u.w, &u.root);
     if (r)
         return r;
     u.path = kmalloc(PATH_MAX);

@@ -20,13 +20,13 @@ static int64_t ns_single(enum ns_op op, int dirfd, uint64_t upath, unsigned mode
     struct walk *w = &uw.w;
     mutex_lock(&vfs_ns_lock);
     switch (op) {
-    case NS_MKDIR: r = vfs_mkdir_locked(w, uw.start, uw.path, mode & ~current_umask()); break;
+    case NS_MKDIR: r = vfs_mkdir_locked(w, &uw.start, uw.path, mode & ~current_umask()); break;
     case NS_MKNOD:
-        r = vfs_mknod_locked(w, uw.start, uw.path, (mode & K_S_IFMT) | (mode & K_S_PERM & ~current_umask()), NULL);
+        r = vfs_mknod_locked(w, &uw.start, uw.path, (mode & K_S_IFMT) | (mode & K_S_PERM & ~current_umask()), NULL);
         break;
-    case NS_UNLINK: r = vfs_unlink_locked(w, uw.start, uw.path, false); break;
-    case NS_RMDIR: r = vfs_unlink_locked(w, uw.start, uw.path, true); break;
-    case NS_SYMLINK: r = vfs_symlink_locked(w, uw.start, target, uw.path); break;
+    case NS_UNLINK: r = vfs_unlink_locked(w, &uw.start, uw.path, false); break;
+    case NS_RMDIR: r = vfs_unlink_locked(w, &uw.start, uw.path, true); break;
+    case NS_SYMLINK: r = vfs_symlink_locked(w, &uw.start, target, uw.path); break;
     }
     mutex_unlock(&vfs_ns_lock);
     user_walk_end(&uw);
@@ -94,7 +94,8 @@ int64_t sys_symlinkat(const struct syscall_args *a) { return symlink_at(a->arg[0
 static int64_t ns_double(bool link, int ofd, uint64_t uold, int nfd, uint64_t unew, unsigned flags, bool empty_old)
 {
     char *op = NULL, *np = NULL;
-    struct inode *os = NULL, *orr = NULL, *ns = NULL, *nr = NULL;
+    struct place os, orr, ns, nr;
+    bool have_o = false, have_n = false;
     struct walk wo = {0}, wn = {0};
     int r = path_from_user(uold, false, &op);
     if (!r)
@@ -102,32 +103,27 @@ static int64_t ns_double(bool link, int ofd, uint64_t uold, int nfd, uint64_t un
     if (!r && ((!op[0] && !empty_old) || !np[0]))
         r = -ENOENT;
     if (!r)
-        r = at_start(ofd, op, &os, &orr);
+        have_o = !(r = at_start(ofd, op, &os, &orr));
+    if (!r)
+        have_n = !(r = at_start(nfd, np, &ns, &nr));
     if (!r) {
-        r = at_start(nfd, np, &ns, &nr);
-        if (r) {
-            at_done(os, orr);
-            os = NULL;
-        }
-    }
-    if (!r) {
-        walk_begin_in(&wo, orr, op);
-        walk_begin_in(&wn, nr, np);
+        walk_begin_in(&wo, &orr, op);
+        walk_begin_in(&wn, &nr, np);
         mutex_lock(&vfs_ns_lock);
-        if (link && !op[0])
-            r = vfs_link_inode_locked(os, &wn, ns, np); /* AT_EMPTY_PATH: fd's own file */
+        if (link && !op[0]) /* AT_EMPTY_PATH: fd's own file */
+            r = vfs_link_inode_locked(os.inode, os.mnt, &wn, &ns, np);
         else if (link && op[0])
-            r = vfs_link_locked(&wo, os, op, flags & K_AT_SYMLINK_FOLLOW, &wn, ns, np);
+            r = vfs_link_locked(&wo, &os, op, flags & K_AT_SYMLINK_FOLLOW, &wn, &ns, np);
         else if (!link)
-            r = vfs_rename_locked(&wo, os, op, &wn, ns, np, flags);
+            r = vfs_rename_locked(&wo, &os, op, &wn, &ns, np, flags);
         mutex_unlock(&vfs_ns_lock);
     }
     walk_end(&wo);
     walk_end(&wn);
-    if (os)
-        at_done(os, orr);
-    if (ns)
-        at_done(ns, nr);
+    if (have_o)
+        at_done(&os, &orr);
+    if (have_n)
+        at_done(&ns, &nr);
     path_free(op);
     path_free(np);
     return r;
@@ -161,7 +157,7 @@ int64_t sys_getcwd(const struct syscall_args *a)
 {
     uint64_t ubuf = a->arg[0];
     size_t size = (size_t)a->arg[1];
-    struct inode *root, *cwd;
+    struct place root, cwd;
     fs_context_paths(current_fs(), &root, &cwd);
     char *buf = kmalloc(PATH_MAX);
     int64_t r = buf ? 0 : -ENOMEM;
@@ -172,8 +168,8 @@ int64_t sys_getcwd(const struct syscall_args *a)
         static const char unreachable[] = "(unreachable)";
         size_t pre = sizeof unreachable - 1;
         mutex_lock(&vfs_ns_lock);
-        bool reached = vfs_reaches(root, cwd);
-        r = vfs_path_of(root, cwd, buf + (reached ? 0 : pre), PATH_MAX - (reached ? 0 : pre));
+        bool reached = vfs_reaches(&root, &cwd);
+        r = vfs_path_of(&root, &cwd, buf + (reached ? 0 : pre), PATH_MAX - (reached ? 0 : pre));
         mutex_unlock(&vfs_ns_lock);
         if (r > 0 && !reached) {
             memcpy(buf, unreachable, pre);
@@ -185,27 +181,27 @@ int64_t sys_getcwd(const struct syscall_args *a)
     if (r > 0 && copy_to_user(ubuf, buf, (size_t)r))
         r = -EFAULT;
     kfree(buf);
-    inode_put(root);
-    inode_put(cwd);
+    place_put(&root);
+    place_put(&cwd);
     return r;
 }
 
-static int64_t set_cwd(struct inode *i)
+static int64_t set_cwd(const struct place *p)
 {
-    if (!K_S_ISDIR(i->mode))
+    if (!K_S_ISDIR(p->inode->mode))
         return -ENOTDIR;
-    fs_context_set_cwd(current_fs(), i);
+    fs_context_set_cwd(current_fs(), p);
     return 0;
 }
 
 int64_t sys_chdir(const struct syscall_args *a)
 {
-    struct inode *i;
-    int r = at_lookup(K_AT_FDCWD, a->arg[0], true, false, &i);
+    struct place p;
+    int r = at_lookup(K_AT_FDCWD, a->arg[0], true, false, &p);
     if (r)
         return r;
-    int64_t n = set_cwd(i);
-    inode_put(i);
+    int64_t n = set_cwd(&p);
+    place_put(&p);
     return n;
 }
 
@@ -214,15 +210,15 @@ int64_t sys_chdir(const struct syscall_args *a)
  * outside the new root). */
 int64_t sys_chroot(const struct syscall_args *a)
 {
-    struct inode *i;
-    int r = at_lookup(K_AT_FDCWD, a->arg[0], true, false, &i);
+    struct place p;
+    int r = at_lookup(K_AT_FDCWD, a->arg[0], true, false, &p);
     if (r)
         return r;
-    if (K_S_ISDIR(i->mode))
-        fs_context_set_root(current_fs(), i);
+    if (K_S_ISDIR(p.inode->mode))
+        fs_context_set_root(current_fs(), &p);
     else
         r = -ENOTDIR;
-    inode_put(i);
+    place_put(&p);
     return r;
 }
 
@@ -231,7 +227,8 @@ int64_t sys_fchdir(const struct syscall_args *a)
     struct file *f = fget((int)a->arg[0]);
     if (!f)
         return -EBADF;
-    int64_t r = set_cwd(f->inode);
+    struct place p = {f->mnt, f->inode};
+    int64_t r = set_cwd(&p);
     file_put(f);
     return r;
 }

@@ -19,7 +19,7 @@ static int64_t do_openat(int dirfd, uint64_t upath, uint32_t flags, unsigned mod
     int r = path_from_user(upath, true, &path);
     if (r)
         return r;
-    struct inode *start, *root;
+    struct place start, root;
     if (!path[0]) {
         r = -ENOENT;
     } else {
@@ -31,12 +31,12 @@ static int64_t do_openat(int dirfd, uint64_t upath, uint32_t flags, unsigned mod
     }
     struct walk w;
     struct file *f = NULL;
-    walk_begin_in(&w, root, path);
+    walk_begin_in(&w, &root, path);
     mutex_lock(&vfs_ns_lock);
-    r = vfs_open_locked(&w, start, path, flags, mode & ~current_umask(), &f);
+    r = vfs_open_locked(&w, &start, path, flags, mode & ~current_umask(), &f);
     mutex_unlock(&vfs_ns_lock);
     walk_end(&w);
-    at_done(start, root);
+    at_done(&start, &root);
     path_free(path);
     if (r)
         return r;
@@ -62,18 +62,18 @@ int64_t sys_openat(const struct syscall_args *a)
 int kernel_open(const char *path, int flags, unsigned mode, struct file **out)
 {
     struct fs_context *c = current_fs();
-    struct inode *root, *cwd;
+    struct place root, cwd;
     fs_context_paths(c, &root, &cwd);
     struct walk w;
-    int r = walk_begin(&w, root);
+    int r = walk_begin(&w, &root);
     if (!r) {
         mutex_lock(&vfs_ns_lock);
-        r = vfs_open_locked(&w, path[0] == '/' ? root : cwd, path, (uint32_t)flags, mode & ~c->umask, out);
+        r = vfs_open_locked(&w, path[0] == '/' ? &root : &cwd, path, (uint32_t)flags, mode & ~c->umask, out);
         mutex_unlock(&vfs_ns_lock);
         walk_end(&w);
     }
-    inode_put(root);
-    inode_put(cwd);
+    place_put(&root);
+    place_put(&cwd);
     return r;
 }
 

@@ -24,6 +24,7 @@
  * and no signal could end their wait. */
 #include <fs/devfs.h>
 #include <fs/dir.h>
+#include <fs/mount.h>
 #include <fs/path_buf.h>
 #include <fs/syscall_util.h>
 #include <fs/uio.h>
@@ -357,21 +358,22 @@ int64_t sys_truncate(const struct syscall_args *a)
 {
     if ((int64_t)a->arg[1] < 0)
         return -EINVAL;
-    struct inode *i;
-    int r = at_lookup(K_AT_FDCWD, a->arg[0], true, false, &i);
+    struct place ip;
+    int r = at_lookup(K_AT_FDCWD, a->arg[0], true, false, &ip);
     if (r)
         return r;
+    struct inode *i = ip.inode;
     if (K_S_ISDIR(i->mode))
         r = -EISDIR;
     else if (!K_S_ISREG(i->mode))
         r = -EINVAL;
     else if (i->iops)
         r = 0; /* a generated file (procfs) has no length to set; Linux accepts it */
-    else if (!(r = inode_get_write_access(i))) {
+    else if (!(r = mount_writable(ip.mnt, i->sb)) && !(r = inode_get_write_access(i))) {
         r = tmpfs_truncate(i, a->arg[1]);
         inode_put_write_access(i);
     }
-    inode_put(i);
+    place_put(&ip);
     return r;
 }
 
@@ -488,11 +490,13 @@ int64_t sys_getdents64(const struct syscall_args *a)
             pos = 1;
     }
     if (!full && pos == 1) {
+        /* ".." as the directory was reached (out of a bind mount to where
+         * it is shown). */
         struct walk w = {.root = current_fs()->root};
-        struct inode *parent;
-        if (walk_step(&w, dir, "..", 2, &parent))
-            parent = dir;
-        full = !dirent_put(b, count, &used, parent->ino, DIR_FIRST_SEQ, K_DT_DIR, "..", 2);
+        struct place here = {f->mnt, dir}, parent;
+        if (walk_step(&w, &here, "..", 2, &parent))
+            parent = here;
+        full = !dirent_put(b, count, &used, parent.inode->ino, DIR_FIRST_SEQ, K_DT_DIR, "..", 2);
         if (!full)
             pos = DIR_FIRST_SEQ;
     }

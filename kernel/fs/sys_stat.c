@@ -11,7 +11,7 @@
 /* The inode an *at call names, as its flags ask: -EINVAL for a flag outside
  * allowed; a final symlink is followed unless AT_SYMLINK_NOFOLLOW; an empty
  * path names dirfd itself with AT_EMPTY_PATH. */
-static int lookup_at(int dirfd, uint64_t upath, unsigned flags, unsigned allowed, struct inode **out)
+static int lookup_at(int dirfd, uint64_t upath, unsigned flags, unsigned allowed, struct place *out)
 {
     if (flags & ~allowed)
         return -EINVAL;
@@ -45,12 +45,13 @@ int64_t sys_fstat(const struct syscall_args *a)
 
 static int64_t stat_at(int dirfd, uint64_t upath, uint64_t ust, unsigned flags)
 {
-    struct inode *i;
-    int r = lookup_at(dirfd, upath, flags, K_AT_SYMLINK_NOFOLLOW | K_AT_EMPTY_PATH | K_AT_NO_AUTOMOUNT, &i);
+    struct place ip;
+    int r = lookup_at(dirfd, upath, flags, K_AT_SYMLINK_NOFOLLOW | K_AT_EMPTY_PATH | K_AT_NO_AUTOMOUNT, &ip);
     if (r)
         return r;
+    struct inode *i = ip.inode;
     int64_t n = stat_to_user(i, ust);
-    inode_put(i);
+    place_put(&ip);
     return n;
 }
 
@@ -71,14 +72,15 @@ int64_t sys_statx(const struct syscall_args *a)
         return -EINVAL;
     if (mask & K_STATX_RESERVED)
         return -EINVAL;
-    struct inode *i;
+    struct place ip;
     int r = lookup_at((int)a->arg[0], a->arg[1], flags,
-                      K_AT_SYMLINK_NOFOLLOW | K_AT_EMPTY_PATH | K_AT_NO_AUTOMOUNT | K_AT_STATX_SYNC_TYPE, &i);
+                      K_AT_SYMLINK_NOFOLLOW | K_AT_EMPTY_PATH | K_AT_NO_AUTOMOUNT | K_AT_STATX_SYNC_TYPE, &ip);
     if (r)
         return r;
+    struct inode *i = ip.inode;
     struct k_stat st;
     stat_of(i, &st);
-    inode_put(i);
+    place_put(&ip);
     struct k_statx sx;
     memset(&sx, 0, sizeof sx);
     sx.stx_mask = K_STATX_BASIC_STATS; /* everything basic is known, whatever was asked */
@@ -106,13 +108,14 @@ static int64_t access_at(int dirfd, uint64_t upath, unsigned mode, unsigned flag
 {
     if (mode & ~7u)
         return -EINVAL;
-    struct inode *i;
-    int r = lookup_at(dirfd, upath, flags, K_AT_EACCESS | K_AT_SYMLINK_NOFOLLOW | K_AT_EMPTY_PATH, &i);
+    struct place ip;
+    int r = lookup_at(dirfd, upath, flags, K_AT_EACCESS | K_AT_SYMLINK_NOFOLLOW | K_AT_EMPTY_PATH, &ip);
     if (r)
         return r;
+    struct inode *i = ip.inode;
     if ((mode & K_X_OK) && !K_S_ISDIR(i->mode) && !(i->mode & 0111))
         r = -EACCES;
-    inode_put(i);
+    place_put(&ip);
     return r;
 }
 
@@ -130,10 +133,11 @@ static int64_t readlink_at(int dirfd, uint64_t upath, uint64_t ubuf, int64_t siz
 {
     if (size <= 0)
         return -EINVAL;
-    struct inode *i;
-    int r = at_lookup(dirfd, upath, false, true, &i);
+    struct place ip;
+    int r = at_lookup(dirfd, upath, false, true, &ip);
     if (r)
         return r;
+    struct inode *i = ip.inode;
     int64_t n;
     if (!K_S_ISLNK(i->mode)) {
         n = -EINVAL;
@@ -152,7 +156,7 @@ static int64_t readlink_at(int dirfd, uint64_t upath, uint64_t ubuf, int64_t siz
         if (copy_to_user(ubuf, i->lnk.target, (size_t)n)) /* the target never changes */
             n = -EFAULT;
     }
-    inode_put(i);
+    place_put(&ip);
     return n;
 }
 
@@ -165,10 +169,10 @@ int64_t sys_readlinkat(const struct syscall_args *a)
     return readlink_at((int)a->arg[0], a->arg[1], a->arg[2], (int)a->arg[3]);
 }
 
-static int64_t chmod_inode(struct inode *i, unsigned mode)
+static int64_t chmod_inode(struct inode *i, struct mount *m, unsigned mode)
 {
     mutex_lock(&vfs_ns_lock);
-    int r = super_writable(i->sb);
+    int r = mount_writable(m, i->sb);
     if (r) {
         mutex_unlock(&vfs_ns_lock);
         return r;
@@ -181,13 +185,14 @@ static int64_t chmod_inode(struct inode *i, unsigned mode)
 
 static int64_t chmod_at(int dirfd, uint64_t upath, unsigned mode, unsigned flags)
 {
-    struct inode *i;
-    int r = lookup_at(dirfd, upath, flags, K_AT_SYMLINK_NOFOLLOW | K_AT_EMPTY_PATH, &i);
+    struct place ip;
+    int r = lookup_at(dirfd, upath, flags, K_AT_SYMLINK_NOFOLLOW | K_AT_EMPTY_PATH, &ip);
     if (r)
         return r;
+    struct inode *i = ip.inode;
     /* Linux cannot change a symlink's mode either. */
-    r = K_S_ISLNK(i->mode) ? -EOPNOTSUPP : (int)chmod_inode(i, mode);
-    inode_put(i);
+    r = K_S_ISLNK(i->mode) ? -EOPNOTSUPP : (int)chmod_inode(i, ip.mnt, mode);
+    place_put(&ip);
     return r;
 }
 
@@ -208,7 +213,7 @@ int64_t sys_fchmod(const struct syscall_args *a)
     struct file *f = fget((int)a->arg[0]);
     if (!f)
         return -EBADF;
-    int64_t r = chmod_inode(f->inode, (unsigned)a->arg[1]);
+    int64_t r = chmod_inode(f->inode, f->mnt, (unsigned)a->arg[1]);
     file_put(f);
     return r;
 }
@@ -218,10 +223,10 @@ int64_t sys_fchmod(const struct syscall_args *a)
  * permission check looks at them.  As Linux's chown_common, any chown of a
  * non-directory drops set-user-ID, and set-group-ID when group execute is
  * set (a plain set-group-ID bit marks mandatory locking and stays). */
-static int64_t chown_inode(struct inode *i, uint32_t uid, uint32_t gid)
+static int64_t chown_inode(struct inode *i, struct mount *m, uint32_t uid, uint32_t gid)
 {
     mutex_lock(&vfs_ns_lock);
-    int r = super_writable(i->sb);
+    int r = mount_writable(m, i->sb);
     if (r) {
         mutex_unlock(&vfs_ns_lock);
         return r;
@@ -242,12 +247,13 @@ static int64_t chown_inode(struct inode *i, uint32_t uid, uint32_t gid)
 
 static int64_t chown_at(int dirfd, uint64_t upath, uint32_t uid, uint32_t gid, unsigned flags)
 {
-    struct inode *i;
-    int r = lookup_at(dirfd, upath, flags, K_AT_SYMLINK_NOFOLLOW | K_AT_EMPTY_PATH, &i);
+    struct place ip;
+    int r = lookup_at(dirfd, upath, flags, K_AT_SYMLINK_NOFOLLOW | K_AT_EMPTY_PATH, &ip);
     if (r)
         return r;
-    int64_t n = chown_inode(i, uid, gid);
-    inode_put(i);
+    struct inode *i = ip.inode;
+    int64_t n = chown_inode(i, ip.mnt, uid, gid);
+    place_put(&ip);
     return n;
 }
 
@@ -268,7 +274,7 @@ int64_t sys_fchown(const struct syscall_args *a)
     struct file *f = fget((int)a->arg[0]);
     if (!f)
         return -EBADF;
-    int64_t r = chown_inode(f->inode, (uint32_t)a->arg[1], (uint32_t)a->arg[2]);
+    int64_t r = chown_inode(f->inode, f->mnt, (uint32_t)a->arg[1], (uint32_t)a->arg[2]);
     file_put(f);
     return r;
 }
@@ -303,7 +309,7 @@ struct file_times {
  * path (EFAULT), as Linux's do_utimes. */
 static int64_t set_times(int dirfd, uint64_t upath, unsigned flags, const struct file_times *t)
 {
-    struct inode *i;
+    struct place ip;
     int r;
     if (!upath && dirfd != K_AT_FDCWD) {
         if (flags)
@@ -311,18 +317,20 @@ static int64_t set_times(int dirfd, uint64_t upath, unsigned flags, const struct
         struct file *f = fget(dirfd);
         if (!f)
             return -EBADF;
-        i = inode_get(f->inode);
+        ip = (struct place){f->mnt, f->inode};
+        place_get(&ip);
         file_put(f);
     } else {
-        r = lookup_at(dirfd, upath, flags, K_AT_SYMLINK_NOFOLLOW | K_AT_EMPTY_PATH, &i);
+        r = lookup_at(dirfd, upath, flags, K_AT_SYMLINK_NOFOLLOW | K_AT_EMPTY_PATH, &ip);
         if (r)
             return r;
     }
+    struct inode *i = ip.inode;
     mutex_lock(&vfs_ns_lock);
-    r = super_writable(i->sb);
+    r = mount_writable(ip.mnt, i->sb);
     if (r) {
         mutex_unlock(&vfs_ns_lock);
-        inode_put(i);
+        place_put(&ip);
         return r;
     }
     if (t->set_a)
@@ -332,7 +340,7 @@ static int64_t set_times(int dirfd, uint64_t upath, unsigned flags, const struct
     if (t->set_a || t->set_m)
         i->ctime_ns = t->now;
     mutex_unlock(&vfs_ns_lock);
-    inode_put(i);
+    place_put(&ip);
     return 0;
 }
 

@@ -9,16 +9,16 @@
 #include <kernel/uaccess.h>
 #include <syscall/syscall.h>
 
-static int64_t statfs_to_user(struct super_block *sb, uint64_t ubuf)
+static int64_t statfs_to_user(struct super_block *sb, const struct mount *m, uint64_t ubuf)
 {
     struct k_statfs st;
     memset(&st, 0, sizeof st);
     st.f_type = (int64_t)sb->magic;
     st.f_bsize = st.f_frsize = 4096;
     st.f_namelen = K_NAME_MAX;
-    /* Read-only is the file system's; nosuid and nodev are the mount's and
-     * not shown (docs/filesystems.md). */
-    st.f_flags = K_ST_VALID | (sb->readonly ? K_ST_RDONLY : 0);
+    /* Read-only is the file system's or the mount's; nosuid and nodev are
+     * the mount's and not shown (docs/filesystems.md). */
+    st.f_flags = K_ST_VALID | (mount_writable(m, sb) ? K_ST_RDONLY : 0);
     /* Linux encodes the device number as the file system id (huge_encode_dev). */
     uint64_t dev = dev_encode(0, sb->dev_minor);
     st.f_fsid[0] = (int32_t)(uint32_t)dev;
@@ -36,12 +36,12 @@ static int64_t statfs_to_user(struct super_block *sb, uint64_t ubuf)
 
 int64_t sys_statfs(const struct syscall_args *a)
 {
-    struct inode *i;
-    int r = at_lookup(K_AT_FDCWD, a->arg[0], true, false, &i);
+    struct place p;
+    int r = at_lookup(K_AT_FDCWD, a->arg[0], true, false, &p);
     if (r)
         return r;
-    int64_t n = statfs_to_user(i->sb, a->arg[1]);
-    inode_put(i);
+    int64_t n = statfs_to_user(p.inode->sb, p.mnt, a->arg[1]);
+    place_put(&p);
     return n;
 }
 
@@ -50,7 +50,7 @@ int64_t sys_fstatfs(const struct syscall_args *a)
     struct file *f = fget((int)a->arg[0]);
     if (!f)
         return -EBADF;
-    int64_t r = statfs_to_user(f->inode->sb, a->arg[1]);
+    int64_t r = statfs_to_user(f->inode->sb, f->mnt, a->arg[1]);
     file_put(f);
     return r;
 }

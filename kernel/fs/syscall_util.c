@@ -29,36 +29,43 @@ struct file *fget(int fd)
     return fd_get(current_files(), fd);
 }
 
-int at_start(int dirfd, const char *path, struct inode **start, struct inode **root)
+int at_start(int dirfd, const char *path, struct place *start, struct place *root)
 {
     struct fs_context *c = current_fs();
-    struct inode *cwd;
+    struct place cwd;
     fs_context_paths(c, root, &cwd);
     if (path[0] == '/' || dirfd == K_AT_FDCWD) {
-        *start = path[0] == '/' ? inode_get(*root) : inode_get(cwd);
-        inode_put(cwd);
+        if (path[0] == '/') {
+            *start = *root;
+            place_get(start);
+            place_put(&cwd);
+        } else {
+            *start = cwd; /* its references move */
+        }
         return 0;
     }
-    inode_put(cwd);
+    place_put(&cwd);
     struct file *f = fget(dirfd);
     if (!f) {
-        inode_put(*root);
+        place_put(root);
         return -EBADF;
     }
     if (path[0] && !K_S_ISDIR(f->inode->mode)) {
         file_put(f);
-        inode_put(*root);
+        place_put(root);
         return -ENOTDIR;
     }
-    *start = inode_get(f->inode);
+    /* The directory as it was reached when opened: through its mount. */
+    *start = (struct place){f->mnt, f->inode};
+    place_get(start);
     file_put(f);
     return 0;
 }
 
-void at_done(struct inode *start, struct inode *root)
+void at_done(struct place *start, struct place *root)
 {
-    inode_put(start);
-    inode_put(root);
+    place_put(start);
+    place_put(root);
 }
 
 int user_walk_begin(struct user_walk *uw, int dirfd, uint64_t upath)
@@ -71,18 +78,18 @@ int user_walk_begin(struct user_walk *uw, int dirfd, uint64_t upath)
         path_free(uw->path);
         return r;
     }
-    walk_begin_in(&uw->w, uw->root, uw->path);
+    walk_begin_in(&uw->w, &uw->root, uw->path);
     return 0;
 }
 
 void user_walk_end(struct user_walk *uw)
 {
     walk_end(&uw->w);
-    at_done(uw->start, uw->root);
+    at_done(&uw->start, &uw->root);
     path_free(uw->path);
 }
 
-int at_lookup(int dirfd, uint64_t upath, bool follow, bool empty_ok, struct inode **out)
+int at_lookup(int dirfd, uint64_t upath, bool follow, bool empty_ok, struct place *out)
 {
     char *path = NULL; /* set by path_from_user on success; GCC cannot tell */
     int r = path_from_user(upath, true, &path);
@@ -92,7 +99,7 @@ int at_lookup(int dirfd, uint64_t upath, bool follow, bool empty_ok, struct inod
         path_free(path);
         return -ENOENT;
     }
-    struct inode *start, *root;
+    struct place start, root;
     r = at_start(dirfd, path, &start, &root);
     if (r) {
         path_free(path);
@@ -100,19 +107,19 @@ int at_lookup(int dirfd, uint64_t upath, bool follow, bool empty_ok, struct inod
     }
     if (!path[0]) {
         /* AT_EMPTY_PATH: dirfd itself (or the cwd for AT_FDCWD). */
-        *out = inode_get(start);
+        *out = start;
+        place_get(out);
     } else {
         struct walk w;
-        walk_begin_in(&w, root, path);
+        walk_begin_in(&w, &root, path);
         mutex_lock(&vfs_ns_lock);
-        struct inode *i;
-        r = walk_path(&w, start, path, follow ? LOOKUP_FOLLOW : 0, &i);
+        r = walk_path(&w, &start, path, follow ? LOOKUP_FOLLOW : 0, out);
         if (!r)
-            *out = inode_get(i);
+            place_get(out);
         mutex_unlock(&vfs_ns_lock);
         walk_end(&w);
     }
-    at_done(start, root);
+    at_done(&start, &root);
     path_free(path);
     return r;
 }

@@ -26,7 +26,7 @@ static int create_in(struct nameidata *nd, uint32_t mode, struct inode **out)
 {
     if (nd->dir->nlink == 0)
         return -ENOENT; /* the directory was removed */
-    int r = super_writable(nd->dir->sb);
+    int r = mount_writable(nd->mnt, nd->dir->sb);
     if (r)
         return r;
     struct inode *i;
@@ -49,7 +49,7 @@ static int create_in(struct nameidata *nd, uint32_t mode, struct inode **out)
 /* Walks to the parent of a name that must not exist yet, as mknod, symlink
  * and link need.  A trailing slash would name a directory, which none of
  * them makes. */
-static int walk_to_new_name(struct walk *w, struct inode *start, const char *path, struct nameidata *nd)
+static int walk_to_new_name(struct walk *w, const struct place *start, const char *path, struct nameidata *nd)
 {
     int r = walk_parent(w, start, path, nd);
     if (r)
@@ -65,7 +65,7 @@ static int walk_to_new_name(struct walk *w, struct inode *start, const char *pat
     return 0;
 }
 
-int vfs_open_locked(struct walk *w, struct inode *start, const char *path, uint32_t flags, unsigned mode,
+int vfs_open_locked(struct walk *w, const struct place *start, const char *path, uint32_t flags, unsigned mode,
                     struct file **out)
 {
     if ((flags & K_O_TMPFILE) == K_O_TMPFILE)
@@ -76,10 +76,11 @@ int vfs_open_locked(struct walk *w, struct inode *start, const char *path, uint3
         return r;
     bool excl = (flags & (K_O_CREAT | K_O_EXCL)) == (K_O_CREAT | K_O_EXCL);
     unsigned lf = (flags & K_O_NOFOLLOW) || excl ? 0 : LOOKUP_FOLLOW;
-    struct inode *i;
-    r = walk_last(w, &nd, lf, &i);
+    struct place ip;
+    r = walk_last(w, &nd, lf, &ip);
     if (r)
         return r;
+    struct inode *i = ip.inode;
     if (!i) {
         if (!(flags & K_O_CREAT))
             return -ENOENT;
@@ -90,6 +91,7 @@ int vfs_open_locked(struct walk *w, struct inode *start, const char *path, uint3
         r = create_in(&nd, K_S_IFREG | (mode & K_S_PERM), &i);
         if (r)
             return r;
+        ip.mnt = nd.mnt;
     } else {
         if (excl)
             return -EEXIST;
@@ -97,8 +99,23 @@ int vfs_open_locked(struct walk *w, struct inode *start, const char *path, uint3
             return -EISDIR;
         if (K_S_ISLNK(i->mode) && !(flags & K_O_PATH))
             return -ELOOP; /* O_NOFOLLOW */
+        /* A read-only mount refuses writes to its regular files (a file
+         * system's own read-only state is inode_get_write_access's). */
+        bool writes = (flags & K_O_ACCMODE) != K_O_RDONLY || (flags & K_O_TRUNC);
+        if (writes && !(flags & K_O_PATH) && K_S_ISREG(i->mode) && (r = mount_writable(ip.mnt, i->sb)))
+            return r;
     }
     r = file_open_inode(i, flags, out);
+    if (!r && ip.mnt) {
+        /* The mount it was reached through: its path, walks from it as a
+         * dirfd, and a read-only remount of the mount is EBUSY while it
+         * writes (fs/mount.c). */
+        (*out)->mnt = mount_get(ip.mnt);
+        if ((*out)->writer) {
+            __atomic_add_fetch(&ip.mnt->writers, 1, __ATOMIC_RELAXED);
+            (*out)->mnt_writer = true;
+        }
+    }
     /* Where the name is, for /proc (fs/file_path.c); a directory finds its
      * own path.  A /proc directory holds only its own inodes: an object
      * reached through a /proc link (a pipe by fd/N) has no name there. */
@@ -107,7 +124,7 @@ int vfs_open_locked(struct walk *w, struct inode *start, const char *path, uint3
     return r;
 }
 
-int vfs_mkdir_locked(struct walk *w, struct inode *start, const char *path, unsigned mode)
+int vfs_mkdir_locked(struct walk *w, const struct place *start, const char *path, unsigned mode)
 {
     struct nameidata nd;
     int r = walk_parent(w, start, path, &nd);
@@ -123,7 +140,7 @@ int vfs_mkdir_locked(struct walk *w, struct inode *start, const char *path, unsi
     return create_in(&nd, K_S_IFDIR | (mode & K_S_PERM), &i);
 }
 
-int vfs_mknod_locked(struct walk *w, struct inode *start, const char *path, unsigned mode, struct inode **out)
+int vfs_mknod_locked(struct walk *w, const struct place *start, const char *path, unsigned mode, struct inode **out)
 {
     struct nameidata nd;
     int r = walk_to_new_name(w, start, path, &nd);
@@ -136,7 +153,7 @@ int vfs_mknod_locked(struct walk *w, struct inode *start, const char *path, unsi
     return r;
 }
 
-int vfs_symlink_locked(struct walk *w, struct inode *start, const char *target, const char *path)
+int vfs_symlink_locked(struct walk *w, const struct place *start, const char *target, const char *path)
 {
     size_t tl = strnlen(target, PATH_MAX);
     if (tl == 0)
@@ -149,7 +166,7 @@ int vfs_symlink_locked(struct walk *w, struct inode *start, const char *target, 
         return r;
     if (nd.dir->nlink == 0)
         return -ENOENT;
-    if ((r = super_writable(nd.dir->sb)))
+    if ((r = mount_writable(nd.mnt, nd.dir->sb)))
         return r;
     struct inode *i;
     r = inode_alloc(nd.dir->sb, K_S_IFLNK | 0777, &i);
@@ -174,7 +191,7 @@ int vfs_symlink_locked(struct walk *w, struct inode *start, const char *target, 
     return r;
 }
 
-int vfs_unlink_locked(struct walk *w, struct inode *start, const char *path, bool rmdir)
+int vfs_unlink_locked(struct walk *w, const struct place *start, const char *path, bool rmdir)
 {
     struct nameidata nd;
     int r = walk_parent(w, start, path, &nd);
@@ -195,7 +212,7 @@ int vfs_unlink_locked(struct walk *w, struct inode *start, const char *path, boo
     if (rmdir) {
         if (!K_S_ISDIR(i->mode))
             return -ENOTDIR;
-        if (i->mounted)
+        if (i->mountpoints)
             return -EBUSY;
         if (!dir_is_empty(i))
             return -ENOTEMPTY;
@@ -205,14 +222,15 @@ int vfs_unlink_locked(struct walk *w, struct inode *start, const char *path, boo
         if (nd.trailing)
             return -ENOTDIR;
     }
-    if ((r = super_writable(nd.dir->sb)))
+    if ((r = mount_writable(nd.mnt, nd.dir->sb)))
         return r;
     dir_remove(nd.dir, d);
     inode_unlink(i);
     return 0;
 }
 
-int vfs_link_inode_locked(struct inode *src, struct walk *wn, struct inode *nstart, const char *npath)
+int vfs_link_inode_locked(struct inode *src, struct mount *smnt, struct walk *wn, const struct place *nstart,
+                          const char *npath)
 {
     if (K_S_ISDIR(src->mode))
         return -EPERM;
@@ -220,23 +238,24 @@ int vfs_link_inode_locked(struct inode *src, struct walk *wn, struct inode *nsta
     int r = walk_to_new_name(wn, nstart, npath, &nd);
     if (r)
         return r;
-    if (nd.dir->sb != src->sb)
+    /* Linux: a link between two mounts is EXDEV, even of one file system. */
+    if (nd.dir->sb != src->sb || (smnt && nd.mnt != smnt))
         return -EXDEV;
     if (nd.dir->nlink == 0 || src->nlink == 0)
         return -ENOENT;
-    if ((r = super_writable(nd.dir->sb)))
+    if ((r = mount_writable(nd.mnt, nd.dir->sb)))
         return r;
     return dir_add(nd.dir, nd.last, nd.len, src);
 }
 
-int vfs_link_locked(struct walk *wo, struct inode *ostart, const char *opath, bool follow,
-                    struct walk *wn, struct inode *nstart, const char *npath)
+int vfs_link_locked(struct walk *wo, const struct place *ostart, const char *opath, bool follow,
+                    struct walk *wn, const struct place *nstart, const char *npath)
 {
-    struct inode *src;
+    struct place src;
     int r = walk_path(wo, ostart, opath, follow ? LOOKUP_FOLLOW : 0, &src);
     if (r)
         return r;
-    return vfs_link_inode_locked(src, wn, nstart, npath);
+    return vfs_link_inode_locked(src.inode, src.mnt, wn, nstart, npath);
 }
 
 /* True if dir is anc or below it (following parent links in one file system). */
@@ -277,8 +296,8 @@ static int rename_exchange(struct nameidata *o, struct dentry *dold, struct name
     return 0;
 }
 
-int vfs_rename_locked(struct walk *wo, struct inode *ostart, const char *opath,
-                      struct walk *wn, struct inode *nstart, const char *npath, unsigned flags)
+int vfs_rename_locked(struct walk *wo, const struct place *ostart, const char *opath,
+                      struct walk *wn, const struct place *nstart, const char *npath, unsigned flags)
 {
     if (flags & ~(unsigned)(K_RENAME_NOREPLACE | K_RENAME_EXCHANGE))
         return -EINVAL;
@@ -293,9 +312,10 @@ int vfs_rename_locked(struct walk *wo, struct inode *ostart, const char *opath,
         return r;
     if (o.len == 0 || name_is_dot_or_dotdot(o.last, o.len) || n.len == 0 || name_is_dot_or_dotdot(n.last, n.len))
         return -EBUSY;
-    if (o.dir->sb != n.dir->sb)
+    /* Linux: across two mounts is EXDEV, even of one file system. */
+    if (o.dir->sb != n.dir->sb || o.mnt != n.mnt)
         return -EXDEV;
-    if ((r = super_writable(o.dir->sb)))
+    if ((r = mount_writable(o.mnt, o.dir->sb)))
         return r;
     if (o.dir->iops) {
         r = fixed_name_error(&o, -EPERM);
@@ -313,7 +333,7 @@ int vfs_rename_locked(struct walk *wo, struct inode *ostart, const char *opath,
         return -ENOTDIR;
     if (o.dir->sb != n.dir->sb)
         return -EXDEV;
-    if (src->mounted || (dst && dst->mounted))
+    if (src->mountpoints || (dst && dst->mountpoints))
         return -EBUSY;
     if (flags & K_RENAME_EXCHANGE) {
         if (!dst)
@@ -346,51 +366,66 @@ int vfs_rename_locked(struct walk *wo, struct inode *ostart, const char *opath,
     return 0;
 }
 
-bool vfs_reaches(struct inode *root, struct inode *dir)
+/* One step of climbing from p towards the top: out of a mount's root to
+ * its mount point, else to the parent directory.  False at the top of a
+ * tree (the root mount's root, or a detached mount's) or for a removed
+ * directory (p->inode then NULL). */
+static bool climb(struct place *p)
 {
-    struct inode *i = dir;
-    while (i != root) {
-        if (i == i->sb->root) {
-            if (!i->covered)
-                return false; /* the top of the tree, or of a detached one */
-            i = i->covered;
-        } else if (!(i = i->dir.parent)) {
-            return false; /* removed */
-        }
+    if (p->inode == p->mnt->root) {
+        if (!p->mnt->parent)
+            return false;
+        p->inode = p->mnt->mountpoint;
+        p->mnt = p->mnt->parent;
+        return true;
     }
+    p->inode = p->inode->dir.parent;
+    return p->inode != NULL;
+}
+
+bool vfs_reaches(const struct place *root, const struct place *dir)
+{
+    struct place r = *root, p = *dir;
+    place_resolve(&r);
+    place_resolve(&p);
+    while (p.inode != r.inode || p.mnt != r.mnt)
+        if (!climb(&p))
+            return false; /* the top of the tree or of a detached one, or removed */
     return true;
 }
 
-int64_t vfs_path_of(struct inode *root, struct inode *dir, char *buf, size_t size)
+int64_t vfs_path_of(const struct place *root, const struct place *dir, char *buf, size_t size)
 {
     /* Built right to left at the end of buf, then moved to the front. */
     if (size == 0)
         return -ERANGE;
     size_t at = size - 1;
     buf[at] = 0;
-    struct inode *i = dir;
-    while (i != root) {
-        if (i == i->sb->root) {
-            if (!i->covered)
+    struct place r = *root, p = *dir;
+    place_resolve(&r);
+    place_resolve(&p);
+    while (p.inode != r.inode || p.mnt != r.mnt) {
+        struct inode *i = p.inode;
+        if (i == p.mnt->root) {
+            if (!climb(&p))
                 break; /* outside root: show it from its own top */
-            i = i->covered;
             continue;
         }
-        struct inode *p = i->dir.parent;
+        struct inode *parent = i->dir.parent;
         struct dentry *d = i->dir.entry;
         char made[NAME_MAX + 1]; /* the name of a directory its file system makes (procfs) */
         const char *name = d ? d->name : made;
         size_t len = d ? d->len : 0;
-        if (!d && i->iops && p)
+        if (!d && i->iops && parent)
             len = i->iops->name(i, made, sizeof made);
-        if (!p || !len)
+        if (!parent || !len)
             return -ENOENT;
         if (at < len + 1)
             return -ERANGE;
         at -= len;
         memcpy(buf + at, name, len);
         buf[--at] = '/';
-        i = p;
+        p.inode = parent;
     }
     if (at == size - 1) {
         if (at < 1)

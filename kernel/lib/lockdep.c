@@ -7,7 +7,7 @@
  * checked:
  *
  *  - rank: the documented order (enum lock_rank: subsystem, sched_lock,
- *    allocators, the log) may never be walked backwards: taking a lock of a
+ *    run queues, allocators, the log) may never be walked backwards: taking a lock of a
  *    lower rank than one held is reported the first time it happens.
  *  - order: taking class B while holding class A records the edge A -> B.
  *    A new edge that closes a cycle (B -> ... -> A was seen before) is an
@@ -21,7 +21,7 @@
  * The graph is global and guarded by graph_lock, a bare flag with interrupts
  * off (lockdep cannot use the locks it checks); reports are printed after it
  * is dropped.  The locks a CPU holds are per-CPU state (an array indexed by
- * the CPU's number): sched_lock is held across a context switch, so held locks belong to the
+ * the CPU's number): a run queue's lock is held across a context switch, so held locks belong to the
  * CPU, not to a thread. */
 #ifdef KDEBUG
 #include <arch/cpu.h>
@@ -268,7 +268,8 @@ static void class_name(const struct lock_class *k, char *buf, size_t n)
 
 static const char *rank_name(uint32_t rank)
 {
-    static const char *const names[] = {"a subsystem's lock", "sched_lock", "an allocator's lock", "the log's lock"};
+    static const char *const names[] = {"a subsystem's lock", "sched_lock", "a run queue's lock", "an allocator's lock",
+                                         "the log's lock"};
     return rank < ARRAY_SIZE(names) ? names[rank] : "?";
 }
 
@@ -284,7 +285,7 @@ static void report(const struct finding *f, uintptr_t site)
             return;
         kdebug_report_site("taken at", site);
         kdebug_report_site("held since", f->held_site);
-        kdebug_report_detail("the order is: a subsystem's lock, sched_lock, the allocators' locks, the log's lock");
+        kdebug_report_detail("the order is: a subsystem's lock, sched_lock, a run queue's lock, the allocators' locks, the log's lock");
         break;
     case INVERSION:
         if (!kdebug_report_begin("lock order inversion: taking %s while holding %s", taken, held))

@@ -99,22 +99,22 @@ static int bind_abstract(struct unix_sock *s, struct unix_addr *a)
 }
 
 /* Runs op on path (from the cwd) under vfs_ns_lock, on a walk of its own. */
-static int with_path(const char *path, int (*op)(struct walk *w, struct inode *start, const char *path, void *ctx),
+static int with_path(const char *path, int (*op)(struct walk *w, const struct place *start, const char *path, void *ctx),
                      void *ctx)
 {
-    struct inode *start, *root;
+    struct place start, root;
     int r = at_start(K_AT_FDCWD, path, &start, &root);
     if (r)
         return r;
     struct walk w;
-    r = walk_begin(&w, root);
+    r = walk_begin(&w, &root);
     if (!r) {
         mutex_lock(&vfs_ns_lock);
-        r = op(&w, start, path, ctx);
+        r = op(&w, &start, path, ctx);
         mutex_unlock(&vfs_ns_lock);
         walk_end(&w);
     }
-    at_done(start, root);
+    at_done(&start, &root);
     return r;
 }
 
@@ -127,7 +127,7 @@ struct bind_ctx {
  * held).  As Linux, the name is made first: a name in use is EADDRINUSE
  * even for a socket bound already, whose new name is then taken back
  * (EINVAL). */
-static int bind_path_locked(struct walk *w, struct inode *start, const char *path, void *ctx)
+static int bind_path_locked(struct walk *w, const struct place *start, const char *path, void *ctx)
 {
     struct bind_ctx *b = ctx;
     struct inode *i;
@@ -232,13 +232,14 @@ struct find_ctx {
     struct unix_sock **out;
 };
 
-static int find_path_locked(struct walk *w, struct inode *start, const char *path, void *ctx)
+static int find_path_locked(struct walk *w, const struct place *start, const char *path, void *ctx)
 {
     struct find_ctx *f = ctx;
-    struct inode *i;
-    int r = walk_path(w, start, path, LOOKUP_FOLLOW, &i);
+    struct place p;
+    int r = walk_path(w, start, path, LOOKUP_FOLLOW, &p);
     if (r)
         return r;
+    struct inode *i = p.inode;
     if (!K_S_ISSOCK(i->mode))
         return -ECONNREFUSED;
     uint64_t fl = spin_lock_irqsave(&unix_lock);

@@ -26,8 +26,9 @@ static struct thread *thread_locked(struct process *p, int tid)
     return NULL;
 }
 
-/* Linux's state letter for a thread.  state is written under sched_lock;
- * a snapshot may read the value of a moment before, as Linux's does. */
+/* Linux's state letter for a thread.  state is written under sched_lock or
+ * its run queue's lock; a snapshot may read the value of a moment before,
+ * as Linux's does. */
 static char thread_letter(struct thread *t)
 {
     switch (__atomic_load_n(&t->state, __ATOMIC_RELAXED)) {

@@ -1,4 +1,5 @@
-/* The scheduler: run queue, context switches, preemption, sleeping (see sched/sched.h). */
+/* The scheduler: context switches, preemption, sleeping and waking (see
+ * sched/sched.h; the per-CPU run queues are sched/runq.c and sched/balance.c). */
 #include <arch/cpu.h>
 #include <arch/lapic.h>
 #include <arch/percpu.h>
@@ -15,6 +16,7 @@
 #include <mm/slab.h>
 #include <sched/loadavg.h>
 #include <sched/nice.h>
+#include <sched/runq.h>
 #include <sched/sched.h>
 #include <sched/wake_q.h>
 
@@ -25,15 +27,21 @@
 #define STACK_CANARY 0x6e7574736865ccccull
 #define MIN_TIMER_NS 50000ull /* never program the timer closer than 50 µs */
 
-/* One run queue for every CPU, FIFO; a CPU takes the first thread whose
- * affinity mask allows it.  The whole scheduler state is under sched_lock,
- * which a CPU holds across its context switch: the thread switched out is
- * in the run queue before its registers are saved, and no other CPU can
- * take it before the lock is released by the thread switched in.  The
- * reschedule IPIs decided under it are sent after it is released
- * (sched_unlock). */
+/* Each CPU has its own run queue (sched/runq.h: its lock, held across that
+ * CPU's context switches, guards the queue and the RUNNABLE <-> RUNNING
+ * steps); balancing between them is sched/balance.c.
+ *
+ * sched_lock protects the wait queues, the sleep list, the BLOCKED state
+ * (a thread blocks and is woken under it: BLOCKED -> RUNNABLE is a waker's
+ * step, which then locks the one queue it puts the thread in), timed_out,
+ * interruptible, waiting_on, exit codes and the EXITING -> DEAD step, the
+ * thread count and the list of threads.  It is never held across a switch:
+ * a thread that blocks sets its state and queues itself on the wait queue
+ * under it, releases it, and then switches (interrupts stay off between).
+ * A waker may thus find it still on its CPU (on_cpu): it is then queued on
+ * that CPU, which either takes it back at once or switches away first.
+ * Order: a subsystem's lock, sched_lock, a run queue's lock, allocators. */
 static spinlock_t sched_lock = SPINLOCK_INIT_RANKED(LOCK_RANK_SCHED);
-static struct list_head run_queue = LIST_HEAD_INIT(run_queue);     /* runnable threads, FIFO */
 static struct list_head sleep_list = LIST_HEAD_INIT(sleep_list);   /* threads with a deadline, sorted */
 /* This CPU's scheduler state (struct percpu): the running thread (read in
  * one instruction, so valid with interrupts on; set only in a switch), its
@@ -45,12 +53,20 @@ static struct list_head sleep_list = LIST_HEAD_INIT(sleep_list);   /* threads wi
 #define timer_deadline (this_cpu()->cpu_timer_deadline)
 static struct thread boot_thread;   /* the context kmain runs in */
 static bool preemption_on;
-static uint32_t next_tid = 1;
+static uint32_t next_tid = 1;       /* sched_lock */
+/* threads: sched_lock; the switch counters: atomic adds (each CPU switches
+ * under its own queue lock). */
 static struct sched_stats stats;
 static uint64_t slice_ns = DEFAULT_SLICE_NS; /* set once at boot */
 #ifdef KDEBUG
 static struct list_head kdebug_threads = LIST_HEAD_INIT(kdebug_threads); /* sched_lock */
 #endif
+
+/* Why a thread switches: it is preempted or yields (it goes back in its
+ * CPU's queue, or to another CPU if its affinity no longer allows this
+ * one), or it blocks or exits (its state is set already, and whoever wakes
+ * it queues it). */
+enum switch_why { SWITCH_PREEMPT, SWITCH_BLOCK };
 
 struct thread *context_switch(struct thread *prev, struct thread *next);
 void thread_entry(void);
@@ -60,6 +76,40 @@ void thread_switch_out(struct thread *prev);
 void thread_switch_in(struct thread *next);
 bool signal_pending(struct thread *t);
 bool signal_fatal_pending(struct thread *t);
+
+/* sched_lock, with a note that this CPU holds it: the run queue locks taken
+ * under it leave their reschedule IPIs to sched_unlock.  Always inlined:
+ * the debug kernel names a lock's taker by the return address. */
+static inline __attribute__((always_inline)) void sched_lock_noirq(void)
+{
+    spin_lock(&sched_lock);
+    this_cpu()->cpu_in_sched_lock = true;
+}
+
+static inline __attribute__((always_inline)) uint64_t sched_lock_irqsave(void)
+{
+    uint64_t flags = irq_save();
+    sched_lock_noirq();
+    return flags;
+}
+
+/* Releases sched_lock, then sends the reschedule IPIs asked for while it was
+ * held.  After, not before: a CPU an IPI wakes takes a scheduler lock at
+ * once, and under a hypervisor that shares host cores (TCG on a busy host)
+ * waking its vCPU can preempt the sender's, which then holds the lock for a
+ * host time slice (milliseconds per wake-up, issue 14). */
+static void sched_unlock(void)
+{
+    this_cpu()->cpu_in_sched_lock = false; /* interrupts off: stays this CPU's */
+    spin_unlock(&sched_lock);
+    runq_flush_kicks();
+}
+
+static void sched_unlock_irqrestore(uint64_t flags)
+{
+    sched_unlock();
+    irq_restore(flags);
+}
 
 struct thread *sched_current(void)
 {
@@ -103,158 +153,114 @@ static uint64_t slice_of(const struct thread *t)
     return sched_slice_for_nice(__atomic_load_n(&t->nice, __ATOMIC_RELAXED));
 }
 
+bool sched_thread_allowed(const struct thread *t, unsigned cpu)
+{
+    return __atomic_load_n(&t->cpus_allowed, __ATOMIC_RELAXED) >> cpu & 1;
+}
+
+/* Programs this CPU's LAPIC one-shot timer to fire by `deadline`.
+ * Reprogramming is an MMIO write (an exit to the hypervisor), so a
+ * programmed timer is only moved earlier, and one about to fire (or whose
+ * interrupt waits for interrupts to be enabled) is left alone: a timer that
+ * fires before anything is due costs one interrupt, which re-arms it for
+ * what is due then.  Only the interrupt handler forgets a deadline (sets
+ * UINT64_MAX), so another CPU that saw this one's deadline by some time can
+ * count on an interrupt here by then (arm_sleep_timer_locked).  Interrupts off. */
+static void timer_arm_by(uint64_t deadline)
+{
+    if (!preemption_on)
+        return;
+    uint64_t now = now_ns();
+    uint64_t cur = timer_deadline;
+    if (cur != UINT64_MAX && (cur <= deadline || cur < now + MIN_TIMER_NS))
+        return;
+    cur = MAX(deadline, now + MIN_TIMER_NS);
+    __atomic_store_n(&timer_deadline, cur, __ATOMIC_RELAXED);
+    lapic_timer_oneshot_ns(cur - now);
+}
+
 /* True if another online CPU's timer fires by `deadline`: that CPU wakes
  * the sleepers due then (the sleep list is shared), so this one need not. */
-static bool other_cpu_timer_by_locked(uint64_t deadline)
+static bool other_cpu_timer_by(uint64_t deadline)
 {
     uint64_t online = percpu_online_mask() & ~(1ull << this_cpu()->index);
     for (; online; online &= online - 1) {
         struct percpu *c = percpu_of((unsigned)__builtin_ctzll(online));
-        if (c && c->cpu_timer_deadline <= deadline)
+        if (c && __atomic_load_n(&c->cpu_timer_deadline, __ATOMIC_RELAXED) <= deadline)
             return true;
     }
     return false;
 }
 
-/* Programs this CPU's LAPIC one-shot timer for the next thing that needs
- * it: the earliest sleeper (unless another CPU's timer comes first; some
- * CPU's timer always does, since a CPU whose timer fired re-arms here), or
- * the end of the slice when others are runnable.  Reprogramming is an MMIO
- * write (an exit to the hypervisor), so the timer is only moved earlier: a
- * timer that fires before anything is due costs one interrupt, which
- * re-arms it for the real deadline. */
-static void rearm_timer_locked(void)
+/* Some CPU's timer is always due by the earliest sleeper: this one arms for
+ * it unless another's comes first (a CPU whose timer fired re-arms here).
+ * sched_lock held. */
+static void arm_sleep_timer_locked(void)
 {
-    if (!preemption_on)
+    if (list_empty(&sleep_list))
         return;
-    uint64_t deadline = UINT64_MAX;
-    if (!list_empty(&sleep_list)) {
-        uint64_t first = list_first_entry(&sleep_list, struct thread, sleep_link)->wake_at;
-        if (!other_cpu_timer_by_locked(first))
-            deadline = first;
-    }
-    if (!list_empty(&run_queue) && current != idle_thread)
-        deadline = MIN(deadline, current->slice_end);
-    if (deadline == UINT64_MAX)
-        return;
-    uint64_t now = now_ns();
-    if (timer_deadline > now && timer_deadline <= deadline)
-        return; /* already due to fire in time */
-    timer_deadline = MAX(deadline, now + MIN_TIMER_NS);
-    lapic_timer_oneshot_ns(timer_deadline - now);
+    uint64_t first = list_first_entry(&sleep_list, struct thread, sleep_link)->wake_at;
+    if (!other_cpu_timer_by(first))
+        timer_arm_by(first);
+}
+
+void sched_arm_slice_timer(struct runq *rq)
+{
+    if (rq->nr_queued && current != idle_thread)
+        timer_arm_by(current->slice_end);
 }
 
 /* Threads that run or wait to run, the idle threads aside (the load). */
-static unsigned count_active_locked(void)
+static unsigned count_active(void)
 {
     unsigned n = 0;
-    for (uint64_t online = percpu_online_mask(); online; online &= online - 1) {
-        struct percpu *c = percpu_of((unsigned)__builtin_ctzll(online));
-        n += c && c->cpu_current != c->cpu_idle && c->cpu_current->state == THREAD_RUNNING;
-    }
-    list_for_each(it, &run_queue)
-        n++;
+    for (uint64_t online = percpu_online_mask(); online; online &= online - 1)
+        n += runq_load((unsigned)__builtin_ctzll(online));
     return n;
 }
 
-static bool cpu_allows(const struct thread *t, unsigned cpu)
-{
-    return __atomic_load_n(&t->cpus_allowed, __ATOMIC_RELAXED) >> cpu & 1;
-}
-
-/* Asks for the reschedule IPI to CPU c, sent when this CPU releases
- * sched_lock (sched_unlock). */
-static void send_ipi_after_unlock_locked(const struct percpu *c)
-{
-    this_cpu()->cpu_kicks_pending |= 1ull << c->index;
-}
-
-/* Releases sched_lock, then sends the reschedule IPIs asked for while it was
- * held.  After, not before: the CPU an IPI wakes takes sched_lock at once
- * (its handler, then its switch), so an IPI sent under the lock makes it
- * spin until this CPU lets go.  Under a hypervisor that shares host cores
- * (TCG on a busy host), waking the target's vCPU can preempt the sender's,
- * and the target then spins on a lock whose holder does not run for the
- * rest of the host's time slice: milliseconds per wake-up (issue 14). */
-static void sched_unlock(void)
-{
-    struct percpu *self = this_cpu(); /* interrupts off: stays this CPU's */
-    uint64_t kicks = self->cpu_kicks_pending;
-    self->cpu_kicks_pending = 0;
-    spin_unlock(&sched_lock);
-    for (; kicks; kicks &= kicks - 1)
-        lapic_send_ipi(percpu_of((unsigned)__builtin_ctzll(kicks))->apic_id, VEC_RESCHEDULE);
-}
-
-static void sched_unlock_irqrestore(uint64_t flags)
-{
-    sched_unlock();
-    irq_restore(flags);
-}
-
-/* Makes CPU c switch threads at the end of the IPI sent to it. */
-static void force_resched_locked(struct percpu *c)
-{
-    __atomic_store_n(&c->cpu_need_resched, true, __ATOMIC_RELEASE);
-    send_ipi_after_unlock_locked(c);
-}
-
-/* Tells CPU c to look at the run queue: an idle CPU switches at once, a
- * busy one arms its slice timer in the IPI's handler (reschedule_ipi). */
-static void kick_cpu_locked(struct percpu *c)
-{
-    if (c->cpu_current == c->cpu_idle)
-        force_resched_locked(c);
-    else
-        send_ipi_after_unlock_locked(c);
-}
-
-/* Finds a CPU for t, which just entered the run queue: this CPU if it is
- * idle and allowed, else an idle CPU it may run on (woken by IPI), else this
- * CPU if allowed (its slice timer, armed by the caller's rearm, ends the
- * current slice), else any CPU it may run on, told to arm its slice timer. */
+/* Queues t (RUNNABLE, in no queue) on the CPU chosen for it and tells that
+ * CPU: an idle one switches at once (reschedule IPI, sent after the locks
+ * are released), a busy one ends its current slice by its timer.  A thread
+ * still being switched out on its CPU (on_cpu) goes back to that CPU's
+ * queue, which no other CPU takes it from before the switch is over
+ * (sched/runq.h).  sched_lock held, no queue lock. */
 static void place_locked(struct thread *t)
 {
-    struct percpu *self = this_cpu();
-    uint64_t allowed = __atomic_load_n(&t->cpus_allowed, __ATOMIC_RELAXED) & percpu_online_mask();
-    bool here = allowed >> self->index & 1;
-    if (here && self->cpu_current == self->cpu_idle) {
-        need_resched = true;
-        return;
-    }
-    struct percpu *busy = NULL;
-    for (uint64_t m = allowed & ~(1ull << self->index); m; m &= m - 1) {
-        struct percpu *c = percpu_of((unsigned)__builtin_ctzll(m));
-        if (!c)
-            continue;
-        if (c->cpu_current == c->cpu_idle && !c->cpu_need_resched) {
-            kick_cpu_locked(c);
-            return;
+    loadavg_account(now_ns(), count_active);
+    unsigned target;
+    if (__atomic_load_n(&t->on_cpu, __ATOMIC_ACQUIRE)) {
+        target = __atomic_load_n(&t->cpu, __ATOMIC_RELAXED);
+        if (!sched_thread_allowed(t, target)) {
+            /* Its affinity changed while it blocked: wait for its registers
+             * (that CPU needs no lock to finish its switch). */
+            while (__atomic_load_n(&t->on_cpu, __ATOMIC_ACQUIRE)) {
+                cpu_relax();
+                tlb_answer_pending();
+            }
+            target = balance_select_cpu(t);
         }
-        busy = busy ? busy : c;
+    } else {
+        target = balance_select_cpu(t);
     }
-    if (!here && busy)
-        kick_cpu_locked(busy);
-}
-
-static void make_runnable_locked(struct thread *t)
-{
-    loadavg_account(now_ns(), count_active_locked);
-    t->state = THREAD_RUNNABLE;
-    list_add_tail(&t->run_link, &run_queue);
-    place_locked(t);
-}
-
-/* The first thread in the run queue this CPU may run, or NULL. */
-static struct thread *first_runnable_here_locked(void)
-{
-    unsigned cpu = this_cpu()->index;
-    list_for_each(it, &run_queue) {
-        struct thread *t = list_entry(it, struct thread, run_link);
-        if (cpu_allows(t, cpu))
-            return t;
+    struct runq *rq = runq_of(target);
+    spin_lock(&rq->lock);
+    runq_enqueue(rq, target, t);
+    struct percpu *c = percpu_of(target);
+    bool idle = c->cpu_current == c->cpu_idle;
+    if (c == this_cpu()) {
+        if (idle)
+            need_resched = true; /* an interrupt on the idle thread: switch at its end */
+        else if (t != current)
+            sched_arm_slice_timer(rq);
+    } else if (idle) {
+        runq_force_resched(target);
+    } else {
+        runq_kick_after_unlock(target); /* its handler arms its slice timer */
     }
-    return NULL;
+    spin_unlock(&rq->lock);
+    if (!idle && t != current)
+        balance_kick_idle_for(t, target);
 }
 
 static void thread_free(struct thread *t)
@@ -286,67 +292,100 @@ static void block_locked(struct thread *t)
 
 static void wake_locked(struct thread *t);
 
-/* Runs in the next thread right after a switch, sched_lock held.  Only now
- * is an exiting thread off its stack, so only now may it be freed or joined. */
+/* Runs in the next thread right after a switch, with this CPU's queue lock
+ * held (taken by the thread switched out).  Only now are prev's registers
+ * saved: it may run elsewhere, or, when it exited, be freed or joined. */
 static void finish_switch(struct thread *prev)
 {
-    current->cpu = this_cpu()->index;
+    struct percpu *self = this_cpu();
+    bool exiting = __atomic_load_n(&prev->state, __ATOMIC_RELAXED) == THREAD_EXITING;
+    bool migrating = prev->migrating; /* set under this queue's lock */
+    __atomic_store_n(&prev->on_cpu, false, __ATOMIC_RELEASE);
+    current->cpu = self->index;
     thread_switch_in(current);
-    if (prev->state != THREAD_EXITING)
+    runq_unlock(runq_of(self->index));
+    if (!exiting && !migrating)
         return;
+    sched_lock_noirq();
+    if (migrating) {
+        /* Preempted on a CPU its affinity no longer allows, or moved by
+         * sched_set_affinity while it switched out: placed now, under
+         * sched_lock, so with the newest mask. */
+        prev->migrating = false;
+        place_locked(prev);
+        sched_unlock();
+        return;
+    }
     prev->state = THREAD_DEAD;
 #ifdef KDEBUG
     list_del(&prev->kdebug_link); /* off its stack: nothing left to show */
 #endif
-    if (prev->detached) {
-        thread_put(prev);
-        return;
-    }
-    if (list_empty(&prev->exit_wq.waiters))
-        return;
+    bool detached = prev->detached;
     while (!list_empty(&prev->exit_wq.waiters))
         wake_locked(list_first_entry(&prev->exit_wq.waiters, struct thread, wait_link));
-    /* The switch armed the timer before these joiners were runnable: one
-     * that may run only here needs this CPU's slice to end. */
-    rearm_timer_locked();
+    sched_unlock();
+    if (detached)
+        thread_put(prev); /* the owner's reference (a deferred wake may hold more) */
 }
 
-/* Picks the next thread and switches to it.  sched_lock held, interrupts off. */
-static void schedule_locked(void)
+/* Picks the next thread of this CPU (its own queue, else one pulled from
+ * another CPU's, else idle) and switches to it.  Interrupts off, no
+ * scheduler lock held; returns the same way (in this thread, perhaps much
+ * later and on another CPU). */
+static void schedule(enum switch_why why)
 {
     struct thread *prev = current;
+    struct percpu *self = this_cpu();
+    unsigned cpu = self->index;
+    struct runq *rq = runq_lock_this();
     uint64_t now = now_ns();
-    loadavg_account(now, count_active_locked);
     need_resched = false;
-    if (prev->state == THREAD_RUNNING && prev != idle_thread) {
-        prev->state = THREAD_RUNNABLE;
-        list_add_tail(&prev->run_link, &run_queue);
+    bool requeued = false;
+    if (why == SWITCH_PREEMPT && prev != idle_thread && prev->state == THREAD_RUNNING) {
+        if (sched_thread_allowed(prev, cpu)) {
+            runq_enqueue(rq, cpu, prev);
+            requeued = true;
+        } else {
+            /* sched_set_affinity took this CPU away: placed elsewhere once
+             * its registers are saved (finish_switch). */
+            __atomic_store_n(&prev->state, THREAD_RUNNABLE, __ATOMIC_RELAXED);
+            prev->migrating = true;
+        }
     }
-    struct thread *next = first_runnable_here_locked();
-    if (next)
-        list_del(&next->run_link);
-    else
+    struct thread *next = runq_pick(rq, cpu);
+    bool retry = false; /* the idle loop looks again before it halts */
+    if (!next)
+        next = balance_pull(rq, cpu, &retry);
+    if (!next)
         next = idle_thread;
-    if (prev->state == THREAD_RUNNABLE && prev != next)
-        place_locked(prev); /* it waits: an idle CPU may take it */
-    next->state = THREAD_RUNNING;
     if (prev->kstack && *(uint64_t *)prev->kstack != STACK_CANARY)
         panic("kernel stack overflow in thread %s (tid %u)", prev->name, prev->tid);
-    if (next != prev) {
-        prev->runtime_ns += now - prev->switched_in;
-        next->switched_in = now;
+    __atomic_store_n(&next->state, THREAD_RUNNING, __ATOMIC_RELAXED);
+    if (next == prev) {
         next->slice_end = now + slice_of(next);
-        stats.context_switches++;
-        this_cpu()->cpu_switches++;
-        this_cpu()->cpu_current = next;
-        rearm_timer_locked();
-        thread_switch_out(prev);
-        prev = context_switch(prev, next);
-        finish_switch(prev);
-    } else {
-        next->slice_end = now + slice_of(next);
-        rearm_timer_locked();
+        sched_arm_slice_timer(rq);
+        runq_unlock(rq);
+        return;
     }
+    /* Never spins (sched/runq.h: a thread still on a CPU is only in that
+     * CPU's queue, and that CPU is this one); the rule's last guard. */
+    while (__atomic_load_n(&next->on_cpu, __ATOMIC_ACQUIRE)) {
+        cpu_relax();
+        tlb_answer_pending();
+    }
+    next->on_cpu = true;
+    __atomic_store_n(&prev->runtime_ns, prev->runtime_ns + (now - prev->switched_in), __ATOMIC_RELAXED);
+    __atomic_store_n(&next->switched_in, now, __ATOMIC_RELAXED);
+    next->slice_end = now + slice_of(next);
+    __atomic_fetch_add(&stats.context_switches, 1, __ATOMIC_RELAXED);
+    __atomic_store_n(&self->cpu_switches, self->cpu_switches + 1, __ATOMIC_RELAXED);
+    __atomic_store_n(&self->cpu_current, next, __ATOMIC_RELAXED);
+    sched_arm_slice_timer(rq);
+    if (requeued)
+        balance_kick_idle_for(prev, cpu); /* it waits: an idle CPU may take it */
+    thread_switch_out(prev);
+    prev = context_switch(prev, next);
+    finish_switch(prev);
 }
 
 /* First C code of a new thread (from thread_entry). */
@@ -354,31 +393,25 @@ __noreturn void thread_start(struct thread *prev);
 void thread_start(struct thread *prev)
 {
     finish_switch(prev);
-    sched_unlock();
     irq_enable();
     current->fn(current->arg);
     thread_exit(0);
 }
 
-static void schedule(void)
-{
-    uint64_t flags = spin_lock_irqsave(&sched_lock);
-    schedule_locked();
-    sched_unlock_irqrestore(flags);
-}
-
 void sched_yield(void)
 {
     might_sleep();
-    schedule();
+    uint64_t flags = irq_save();
+    schedule(SWITCH_PREEMPT);
+    irq_restore(flags);
 }
 
 void sched_preempt_point(void)
 {
     if (need_resched && preempt_count() == 0 && current) {
         if (current != idle_thread)
-            stats.preemptions++;
-        schedule();
+            __atomic_fetch_add(&stats.preemptions, 1, __ATOMIC_RELAXED);
+        schedule(SWITCH_PREEMPT);
     }
 }
 
@@ -425,6 +458,33 @@ static bool idle_poll(void)
     return ran || need_resched;
 }
 
+/* The idle thread's last look before it halts (interrupts off): work in
+ * its own queue, or in another CPU's that it may run (pulled here).  This
+ * CPU published that it is idle in its switch; the fence pairs with the one
+ * in balance_kick_idle_for, so a thread queued behind a busy CPU meanwhile
+ * is seen here or its queuer sees this CPU idle and wakes it.  True: do not
+ * halt (need_resched is set when there is a thread to run). */
+static bool idle_found_work(void)
+{
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    unsigned cpu = this_cpu()->index;
+    struct runq *rq = runq_lock_this();
+    bool work = rq->nr_queued != 0, retry = false;
+    if (!work) {
+        struct thread *t = balance_pull(rq, cpu, &retry);
+        if (t) {
+            runq_enqueue(rq, cpu, t);
+            work = true;
+        }
+    }
+    if (work)
+        need_resched = true;
+    runq_unlock(rq);
+    if (retry && !work)
+        cpu_relax(); /* a queue was busy: look again soon */
+    return work || retry;
+}
+
 static __noreturn void idle_loop(void *unused)
 {
     (void)unused;
@@ -433,11 +493,10 @@ static __noreturn void idle_loop(void *unused)
          * the interrupt that ends the hlt be the one that makes work. */
         irq_disable();
         if (need_resched) {
-            irq_enable();
-            schedule();
+            schedule(SWITCH_PREEMPT);
             continue;
         }
-        if (idle_poll())
+        if (idle_poll() || idle_found_work())
             continue;
         cpu_idle_wait();
     }
@@ -469,15 +528,14 @@ static struct thread *create_thread(const char *name, void (*fn)(void *), void *
         *--sp = 0;
     t->saved_rsp = (uint64_t)sp;
 
-    uint64_t flags = spin_lock_irqsave(&sched_lock);
+    uint64_t flags = sched_lock_irqsave();
     thread_init_fields(t, name);
+    t->cpu = this_cpu()->index; /* "last CPU": its creator's, for placement */
     stats.threads++;
-    if (start) {
-        make_runnable_locked(t);
-        rearm_timer_locked();
-    } else {
+    if (start)
+        place_locked(t);
+    else
         t->state = THREAD_BLOCKED;
-    }
     sched_unlock_irqrestore(flags);
     return t;
 }
@@ -494,33 +552,35 @@ struct thread *kthread_create_paused(const char *name, void (*fn)(void *), void 
 
 void kthread_start(struct thread *t)
 {
-    uint64_t flags = spin_lock_irqsave(&sched_lock);
-    make_runnable_locked(t);
-    rearm_timer_locked();
+    uint64_t flags = sched_lock_irqsave();
+    place_locked(t);
     sched_unlock_irqrestore(flags);
 }
 
 void thread_exit(int code)
 {
     irq_disable();
-    spin_lock(&sched_lock);
+    sched_lock_noirq();
     current->exit_code = code;
     current->state = THREAD_EXITING;
     stats.threads--;
-    schedule_locked();
+    sched_unlock();
+    schedule(SWITCH_BLOCK);
     panic("thread_exit: an exited thread was scheduled again");
 }
 
 int kthread_join(struct thread *t)
 {
     might_sleep();
-    uint64_t flags = spin_lock_irqsave(&sched_lock);
+    uint64_t flags = sched_lock_irqsave();
     BUG_ON(t->detached || t == current);
     while (t->state != THREAD_DEAD) {
         block_locked(current);
         current->waiting_on = &t->exit_wq;
         list_add_tail(&current->wait_link, &t->exit_wq.waiters);
-        schedule_locked();
+        sched_unlock();
+        schedule(SWITCH_BLOCK);
+        sched_lock_noirq();
     }
     int code = t->exit_code;
     sched_unlock_irqrestore(flags);
@@ -530,7 +590,7 @@ int kthread_join(struct thread *t)
 
 void kthread_detach(struct thread *t)
 {
-    uint64_t flags = spin_lock_irqsave(&sched_lock);
+    uint64_t flags = sched_lock_irqsave();
     bool dead = t->state == THREAD_DEAD;
     t->detached = true;
     sched_unlock_irqrestore(flags);
@@ -550,6 +610,7 @@ static void sleep_insert_locked(struct thread *t, uint64_t deadline)
         }
     }
     list_add_tail(&t->sleep_link, pos); /* before the first later sleeper */
+    arm_sleep_timer_locked();
 }
 
 static void sleep_remove_locked(struct thread *t)
@@ -562,12 +623,13 @@ void sched_sleep_ns(uint64_t ns)
 {
     might_sleep();
     uint64_t deadline = now_ns() + ns;
-    uint64_t flags = spin_lock_irqsave(&sched_lock);
+    uint64_t flags = sched_lock_irqsave();
     block_locked(current);
     current->timed_out = false;
     sleep_insert_locked(current, deadline);
-    schedule_locked();
-    sched_unlock_irqrestore(flags);
+    sched_unlock();
+    schedule(SWITCH_BLOCK);
+    irq_restore(flags);
 }
 
 void waitq_init(struct waitq *wq)
@@ -588,7 +650,7 @@ static bool wait_ended_by_signal(enum wait_mode mode)
 
 static int wait_common(struct waitq *wq, spinlock_t *lock, uint64_t deadline, enum wait_mode mode)
 {
-    spin_lock(&sched_lock); /* interrupts are already off: the caller holds an irqsave lock */
+    sched_lock_noirq(); /* interrupts are already off: the caller holds an irqsave lock */
     if (wait_ended_by_signal(mode)) {
         sched_unlock();
         return -EINTR;
@@ -604,9 +666,12 @@ static int wait_common(struct waitq *wq, spinlock_t *lock, uint64_t deadline, en
     if (deadline)
         sleep_insert_locked(current, deadline);
     spin_unlock(lock);
-    schedule_locked();
-    /* A waker that claimed this sleep (waitq_claim) decided it ends in a
-     * wake-up, even if a signal made it runnable before the wake came. */
+    sched_unlock();
+    schedule(SWITCH_BLOCK);
+    /* What the waker or the timer wrote is read under sched_lock.  A waker
+     * that claimed this sleep (waitq_claim) decided it ends in a wake-up,
+     * even if a signal made it runnable before the wake came. */
+    sched_lock_noirq();
     bool claimed = current->wake_claimed;
     bool timed_out = current->timed_out && !claimed;
     current->interruptible = false;
@@ -639,7 +704,7 @@ int waitq_wait_locked_killable(struct waitq *wq, spinlock_t *lock, uint64_t dead
 int sched_sleep_until_interruptible(uint64_t deadline)
 {
     might_sleep();
-    uint64_t flags = spin_lock_irqsave(&sched_lock);
+    uint64_t flags = sched_lock_irqsave();
     int r = 0;
     if (signal_pending(current)) {
         r = -EINTR;
@@ -648,7 +713,9 @@ int sched_sleep_until_interruptible(uint64_t deadline)
         current->timed_out = false;
         current->interruptible = true;
         sleep_insert_locked(current, deadline);
-        schedule_locked();
+        sched_unlock();
+        schedule(SWITCH_BLOCK);
+        sched_lock_noirq();
         current->interruptible = false;
         if (!current->timed_out)
             r = -EINTR; /* woken early: only signals do that */
@@ -659,7 +726,7 @@ int sched_sleep_until_interruptible(uint64_t deadline)
 
 void sched_wake_interruptible(struct thread *t)
 {
-    uint64_t flags = spin_lock_irqsave(&sched_lock);
+    uint64_t flags = sched_lock_irqsave();
     if (t->state == THREAD_BLOCKED && t->interruptible) {
         if (t->waiting_on) {
             list_del(&t->wait_link);
@@ -667,12 +734,13 @@ void sched_wake_interruptible(struct thread *t)
         }
         if (t->wake_at)
             sleep_remove_locked(t);
-        make_runnable_locked(t);
-        rearm_timer_locked();
-    } else if (t->state == THREAD_RUNNING && t != current) {
+        place_locked(t);
+    } else if (__atomic_load_n(&t->state, __ATOMIC_RELAXED) == THREAD_RUNNING && t != current) {
         /* Running on another CPU, perhaps in user mode with no reason to
-         * enter the kernel: the IPI's return to user delivers the signal. */
-        send_ipi_after_unlock_locked(percpu_of(t->cpu));
+         * enter the kernel: the IPI's return to user delivers the signal.
+         * Read without its queue's lock: a thread that stops running meanwhile
+         * goes through the kernel's return path, which delivers it too. */
+        runq_kick_after_unlock(__atomic_load_n(&t->cpu, __ATOMIC_RELAXED));
     }
     sched_unlock_irqrestore(flags);
 }
@@ -683,19 +751,17 @@ static void wake_locked(struct thread *t)
     t->waiting_on = NULL;
     if (t->wake_at)
         sleep_remove_locked(t);
-    make_runnable_locked(t);
+    place_locked(t);
 }
 
 static int wake_n(struct waitq *wq, int n)
 {
-    uint64_t flags = spin_lock_irqsave(&sched_lock);
+    uint64_t flags = sched_lock_irqsave();
     int woken = 0;
     while (woken < n && !list_empty(&wq->waiters)) {
         wake_locked(list_first_entry(&wq->waiters, struct thread, wait_link));
         woken++;
     }
-    if (woken)
-        rearm_timer_locked();
     sched_unlock_irqrestore(flags);
     return woken;
 }
@@ -705,7 +771,7 @@ int waitq_wake_all(struct waitq *wq) { return wake_n(wq, INT32_MAX); }
 
 bool sched_wake_sleep(struct thread *t, uint32_t seq)
 {
-    uint64_t flags = spin_lock_irqsave(&sched_lock);
+    uint64_t flags = sched_lock_irqsave();
     bool asleep = t->state == THREAD_BLOCKED && t->sleep_seq == seq;
     if (asleep) {
         if (t->waiting_on) {
@@ -714,8 +780,7 @@ bool sched_wake_sleep(struct thread *t, uint32_t seq)
         }
         if (t->wake_at)
             sleep_remove_locked(t);
-        make_runnable_locked(t);
-        rearm_timer_locked();
+        place_locked(t);
     }
     sched_unlock_irqrestore(flags);
     return asleep;
@@ -723,7 +788,7 @@ bool sched_wake_sleep(struct thread *t, uint32_t seq)
 
 int waitq_claim(struct waitq *wq, int n, struct wake_q *q)
 {
-    uint64_t flags = spin_lock_irqsave(&sched_lock);
+    uint64_t flags = sched_lock_irqsave();
     int claimed = 0;
     while (claimed < n && !list_empty(&wq->waiters)) {
         struct thread *t = list_first_entry(&wq->waiters, struct thread, wait_link);
@@ -735,22 +800,23 @@ int waitq_claim(struct waitq *wq, int n, struct wake_q *q)
             sleep_remove_locked(t);
         t->wake_claimed = true;
         if (!wake_q_add_locked(q, t))
-            make_runnable_locked(t); /* the queue is full: wake it now */
+            place_locked(t); /* the queue is full: wake it now */
         claimed++;
     }
-    if (claimed)
-        rearm_timer_locked();
     sched_unlock_irqrestore(flags);
     return claimed;
 }
 
-/* LAPIC timer interrupt: wake sleepers whose deadline passed, end the slice. */
+/* LAPIC timer interrupt: wake sleepers whose deadline passed (sched_lock),
+ * then end the slice, moving a waiting thread to a CPU with less to do
+ * (this CPU's queue lock). */
 static void timer_interrupt(struct trap_frame *tf, void *unused)
 {
     (void)tf, (void)unused;
-    spin_lock(&sched_lock);
+    sched_lock_noirq();
     uint64_t now = now_ns();
-    timer_deadline = UINT64_MAX; /* the one-shot timer has fired: nothing is programmed */
+    /* The one-shot timer has fired: nothing is programmed. */
+    __atomic_store_n(&timer_deadline, UINT64_MAX, __ATOMIC_RELAXED);
     while (!list_empty(&sleep_list)) {
         struct thread *t = list_first_entry(&sleep_list, struct thread, sleep_link);
         if (t->wake_at > now)
@@ -761,41 +827,57 @@ static void timer_interrupt(struct trap_frame *tf, void *unused)
             list_del(&t->wait_link);
             t->waiting_on = NULL;
         }
-        make_runnable_locked(t);
+        place_locked(t);
     }
-    if (first_runnable_here_locked() && (current == idle_thread || now >= current->slice_end))
-        need_resched = true;
-    rearm_timer_locked();
+    arm_sleep_timer_locked();
     sched_unlock();
+    unsigned cpu = this_cpu()->index;
+    struct runq *rq = runq_lock_this();
+    if (rq->nr_queued && current != idle_thread && now >= current->slice_end) {
+        balance_tick(rq, cpu);
+        if (rq->nr_queued)
+            need_resched = true;
+    } else if (rq->nr_queued && current == idle_thread) {
+        need_resched = true;
+    }
+    if (!need_resched)
+        sched_arm_slice_timer(rq);
+    runq_unlock(rq);
 }
 
-/* Another CPU put a thread in the run queue that this one may run: when
- * idle, switch to it at the end of this interrupt; when busy, make sure the
+/* Another CPU put a thread in this CPU's queue, or wants a signal seen:
+ * when idle, switch at the end of this interrupt; when busy, make sure the
  * slice timer will end the current slice. */
 static void reschedule_ipi(struct trap_frame *tf, void *unused)
 {
     (void)tf, (void)unused;
-    spin_lock(&sched_lock);
-    if (current == idle_thread && first_runnable_here_locked())
+    struct runq *rq = runq_lock_this();
+    if (current == idle_thread && rq->nr_queued)
         need_resched = true;
-    rearm_timer_locked();
-    sched_unlock();
+    if (!need_resched)
+        sched_arm_slice_timer(rq);
+    runq_unlock(rq);
 }
 
 int sched_init(void)
 {
+    runq_init();
     thread_init_fields(&boot_thread, "main");
     boot_thread.state = THREAD_RUNNING;
+    boot_thread.on_cpu = true;
+    boot_thread.cpu = this_cpu()->index;
     this_cpu()->cpu_current = &boot_thread;
     stats.threads = 1;
-    /* The idle thread never waits in the run queue: it runs when no other
+    /* The idle thread never waits in a run queue: it runs when no other
      * thread may. */
     struct thread *idle = sched_create_idle();
     if (!idle)
         return -ENOMEM;
-    uint64_t flags = spin_lock_irqsave(&sched_lock);
+    uint64_t flags = irq_save();
+    struct runq *rq = runq_lock_this();
     idle_thread = idle;
-    sched_unlock_irqrestore(flags);
+    runq_unlock(rq);
+    irq_restore(flags);
     return 0;
 }
 
@@ -804,11 +886,15 @@ void sched_start_preemption(void)
     if (trap_set_handler(VEC_TIMER, timer_interrupt, NULL) ||
         trap_set_handler(VEC_RESCHEDULE, reschedule_ipi, NULL))
         panic("sched: timer or reschedule vector already taken");
-    uint64_t flags = spin_lock_irqsave(&sched_lock);
+    uint64_t flags = sched_lock_irqsave();
     preemption_on = true;
     current->slice_end = now_ns() + slice_of(current);
-    rearm_timer_locked();
-    sched_unlock_irqrestore(flags);
+    arm_sleep_timer_locked();
+    sched_unlock();
+    struct runq *rq = runq_lock_this();
+    sched_arm_slice_timer(rq);
+    runq_unlock(rq);
+    irq_restore(flags);
 }
 
 void sched_set_slice_ns(uint64_t ns)
@@ -818,9 +904,11 @@ void sched_set_slice_ns(uint64_t ns)
 
 void sched_get_stats(struct sched_stats *out)
 {
-    uint64_t flags = spin_lock_irqsave(&sched_lock);
+    uint64_t flags = sched_lock_irqsave();
     *out = stats;
-    loadavg_account(now_ns(), count_active_locked);
+    out->context_switches = __atomic_load_n(&stats.context_switches, __ATOMIC_RELAXED);
+    out->preemptions = __atomic_load_n(&stats.preemptions, __ATOMIC_RELAXED);
+    loadavg_account(now_ns(), count_active);
     loadavg_read(out->loadavg);
     out->idle_ns = 0;
     for (uint64_t online = percpu_online_mask(); online; online &= online - 1)
@@ -844,7 +932,7 @@ struct thread *sched_create_idle(void)
     struct thread *t = kthread_create_paused("idle", idle_loop, NULL);
     if (!t)
         return NULL;
-    uint64_t flags = spin_lock_irqsave(&sched_lock);
+    uint64_t flags = sched_lock_irqsave();
     stats.threads--; /* idle threads are not counted */
     sched_unlock_irqrestore(flags);
     return t;
@@ -853,14 +941,17 @@ struct thread *sched_create_idle(void)
 __noreturn void sched_run_cpu(struct thread *idle)
 {
     irq_disable();
-    spin_lock(&sched_lock);
+    struct runq *rq = runq_lock_this();
     idle_thread = idle;
-    this_cpu()->cpu_current = idle;
     timer_deadline = UINT64_MAX;
     idle->state = THREAD_RUNNING;
+    idle->on_cpu = true;
     idle->cpu = this_cpu()->index;
     idle->switched_in = now_ns();
-    rearm_timer_locked();
+    __atomic_store_n(&this_cpu()->cpu_current, idle, __ATOMIC_RELAXED);
+    runq_unlock(rq);
+    sched_lock_noirq();
+    arm_sleep_timer_locked();
     sched_unlock();
     idle_loop(NULL);
 }
@@ -870,24 +961,43 @@ int sched_set_affinity(struct thread *t, uint64_t mask)
     mask &= percpu_online_mask();
     if (!mask)
         return -EINVAL;
-    uint64_t flags = spin_lock_irqsave(&sched_lock);
+    uint64_t flags = sched_lock_irqsave();
     __atomic_store_n(&t->cpus_allowed, mask, __ATOMIC_RELAXED);
-    if (t->state == THREAD_RUNNING && t != current && !(mask >> t->cpu & 1))
-        force_resched_locked(percpu_of(t->cpu)); /* its CPU puts it back in the run queue */
-    else if (t->state == THREAD_RUNNABLE)
-        place_locked(t); /* waiting: an allowed CPU must come for it */
-    rearm_timer_locked(); /* if that CPU is this busy one, its slice must end */
+    struct runq *rq = runq_lock_thread(t);
+    unsigned cpu = t->cpu;
+    bool move_self = false;
+    if (!(mask >> cpu & 1)) {
+        if (t->state == THREAD_RUNNING) {
+            if (t == current)
+                move_self = true; /* below, once the locks are released */
+            else
+                runq_force_resched(cpu); /* its switch places it (schedule) */
+        } else if (t->state == THREAD_RUNNABLE && !list_empty(&t->run_link)) {
+            runq_dequeue(rq, t);
+            if (__atomic_load_n(&t->on_cpu, __ATOMIC_ACQUIRE)) {
+                t->migrating = true; /* still switching out there: finish_switch places it */
+            } else {
+                spin_unlock(&rq->lock);
+                rq = NULL;
+                place_locked(t);
+            }
+        }
+        /* BLOCKED: its waker places it with the new mask; RUNNABLE in no
+         * queue (migrating): its finish_switch does, under sched_lock. */
+    }
+    if (rq)
+        spin_unlock(&rq->lock);
     sched_unlock_irqrestore(flags);
-    if (t == current && !(mask >> this_cpu()->index & 1))
+    if (move_self)
         sched_yield();
     return 0;
 }
 
 bool sched_others_runnable(void)
 {
-    /* One load of the head's next pointer: a hint, stale by the time it is
-     * used, which is all a polling loop needs (it rechecks every turn). */
-    return __atomic_load_n(&run_queue.next, __ATOMIC_RELAXED) != &run_queue;
+    /* A hint, stale by the time it is used, which is all a polling loop
+     * needs (it rechecks every turn). */
+    return runq_nr_queued(this_cpu()->index) != 0;
 }
 
 #ifdef KDEBUG
@@ -904,7 +1014,7 @@ static const char *kdebug_state_name(const struct thread *t)
 
 void kdebug_show_threads(void)
 {
-    uint64_t flags = spin_lock_irqsave(&sched_lock);
+    uint64_t flags = sched_lock_irqsave();
     uint64_t now = now_ns();
     printk(LOG_EMERG, "sysrq: show threads, %lu threads, at %lu ms", stats.threads, (uint64_t)(now / NSEC_PER_MSEC));
     list_for_each(it, &kdebug_threads) {

@@ -28,6 +28,24 @@ static void hammer(void *arg)
     }
 }
 
+/* A thread that runs only on CPU 0, where the caller runs too (moved there
+ * by pin_caller_to_cpu0): with several CPUs, what only preemption makes
+ * happen would otherwise happen on another CPU. */
+static struct thread *kthread_create_on_cpu0(const char *name, void (*fn)(void *), void *arg)
+{
+    struct thread *t = kthread_create_paused(name, fn, arg);
+    if (t) {
+        sched_set_affinity(t, 1);
+        kthread_start(t);
+    }
+    return t;
+}
+
+static void pin_caller_to_cpu0(bool pin)
+{
+    sched_set_affinity(sched_current(), pin ? 1 : ~0ull);
+}
+
 static const char *mutex_counter_under_preemption(void)
 {
     struct thread *t[N_THREADS];
@@ -36,7 +54,7 @@ static const char *mutex_counter_under_preemption(void)
     sched_get_stats(&before);
     counter = 0;
     for (int i = 0; i < N_THREADS; i++)
-        if (!(t[i] = kthread_create("hammer", hammer, &done[i])))
+        if (!(t[i] = kthread_create_on_cpu0("hammer", hammer, &done[i])))
             return "kthread_create failed";
     for (int i = 0; i < N_THREADS; i++) {
         kthread_join(t[i]);
@@ -61,15 +79,20 @@ static void set_flag(void *arg)
 
 static const char *spinning_thread_is_preempted(void)
 {
-    /* This thread never yields; the other can only run if the timer preempts us. */
+    /* This thread never yields; the other can only run if the timer preempts
+     * us (both on CPU 0). */
     flag = false;
-    struct thread *t = kthread_create("flag-setter", set_flag, NULL);
-    if (!t)
+    pin_caller_to_cpu0(true);
+    struct thread *t = kthread_create_on_cpu0("flag-setter", set_flag, NULL);
+    if (!t) {
+        pin_caller_to_cpu0(false);
         return "kthread_create failed";
+    }
     uint64_t deadline = clock_monotonic_ns() + 5 * NSEC_PER_SEC;
     while (!flag && clock_monotonic_ns() < deadline)
         ;
     kthread_join(t);
+    pin_caller_to_cpu0(false);
     return flag ? NULL : "the other thread never ran";
 }
 KTEST(spinning_thread_is_preempted);
@@ -87,7 +110,7 @@ static void sleep_then_record(void *arg)
     struct sleeper *s = arg;
     sched_sleep_ns(s->ns);
     s->woke_at = clock_monotonic_ns();
-    wake_order[woken++] = (int)(s->ns / NSEC_PER_MSEC);
+    wake_order[__atomic_fetch_add(&woken, 1, __ATOMIC_RELAXED)] = (int)(s->ns / NSEC_PER_MSEC);
 }
 
 static const char *timed_wakeups_in_deadline_order(void)
@@ -96,8 +119,10 @@ static const char *timed_wakeups_in_deadline_order(void)
     struct thread *t[3];
     woken = 0;
     uint64_t start = clock_monotonic_ns();
+    /* One CPU for all three: on several, a sleeper woken first could be
+     * slower to record (its vCPU descheduled by the host) than the next. */
     for (int i = 0; i < 3; i++)
-        if (!(t[i] = kthread_create("sleeper", sleep_then_record, &s[i])))
+        if (!(t[i] = kthread_create_on_cpu0("sleeper", sleep_then_record, &s[i])))
             return "kthread_create failed";
     for (int i = 0; i < 3; i++)
         kthread_join(t[i]);

@@ -71,13 +71,17 @@ static const char *stale_deferred_wake_leaves_a_new_sleep_alone(void)
 }
 KTEST(stale_deferred_wake_leaves_a_new_sleep_alone);
 
-/* Waits on `first` with a 5 ms deadline; the result is the wait's. */
+/* Waits on `first` with a deadline; the result is the wait's.  The
+ * deadline is far longer than the moment the test takes to claim the
+ * waiter once it slept: on several CPUs under a loaded host, a 5 ms one
+ * passed first (the waiter timed out, and there was nothing to claim). */
+#define CLAIM_DEADLINE_NS (200 * NSEC_PER_MSEC)
 static void wait_with_deadline(void *unused)
 {
     (void)unused;
     uint64_t flags = spin_lock_irqsave(&lock);
     phase = 1;
-    result = waitq_wait_locked(&first, &lock, clock_monotonic_ns() + 5 * NSEC_PER_MSEC);
+    result = waitq_wait_locked(&first, &lock, clock_monotonic_ns() + CLAIM_DEADLINE_NS);
     phase = 2;
     spin_unlock_irqrestore(&lock, flags);
 }
@@ -96,7 +100,7 @@ static const char *claimed_waiter_is_woken_not_timed_out(void)
     int claimed = waitq_claim(&first, 1, &q);
     spin_unlock_irqrestore(&lock, flags);
     /* Well past its deadline: claimed, it must still wait for the wake. */
-    sched_sleep_ns(20 * NSEC_PER_MSEC);
+    sched_sleep_ns(CLAIM_DEADLINE_NS + 50 * NSEC_PER_MSEC);
     flags = spin_lock_irqsave(&lock);
     int before = phase;
     spin_unlock_irqrestore(&lock, flags);
@@ -186,8 +190,11 @@ static const char *queued_thread_outlives_its_exit(void)
     spin_unlock_irqrestore(&lock, flags);
     if (!queued)
         return "could not queue the wake";
-    /* The thread exits, detached: only the queue's reference keeps it. */
-    for (int ms = 0; ms < 5000 && __atomic_load_n(&t->state, __ATOMIC_ACQUIRE) != THREAD_DEAD; ms++)
+    /* The thread exits, detached: only the queue's reference keeps it.  Its
+     * CPU marks it dead, then drops the owner's reference (after releasing
+     * its locks): wait for both. */
+    for (int ms = 0; ms < 5000 && (__atomic_load_n(&t->state, __ATOMIC_ACQUIRE) != THREAD_DEAD ||
+                                   __atomic_load_n(&t->refs, __ATOMIC_ACQUIRE) != 1); ms++)
         sched_sleep_ns(NSEC_PER_MSEC);
     if (__atomic_load_n(&t->state, __ATOMIC_ACQUIRE) != THREAD_DEAD)
         return "the detached thread did not exit";

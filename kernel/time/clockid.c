@@ -77,7 +77,7 @@ int clock_resolve(int32_t id, struct clock_ref *out)
     }
 }
 
-/* runtime_ns changes only at context switches (under sched_lock), where the
+/* runtime_ns changes only at context switches (under the CPU's run queue lock), where the
  * switched-out thread's slice is added; an aligned 64-bit load sees either
  * value whole.  The running thread's current slice is added here. */
 uint64_t thread_cpu_ns(struct thread *t)

@@ -47,6 +47,8 @@ $(VMBRIDGE_SUITE): tests/integration/vm-bridge/vm-bridge.sh $(KERNEL_ELF) $(IMAG
 	@chmod +x $@
 
 TEST_SUITES  += $(VMBRIDGE_SUITE)
+# ss (iproute2): the suite sees a TPM command queued to a stopped bridge.
+DEPS_PKGS    += iproute2
 TEST_PREREQS += $(VMBRIDGE_SUITE) $(VTPM_BIN)
 # Alone (tests/run-suites.sh): the service VM and a guest keep both cores
 # busy, and a guest's Linux drops its TPM when one command misses its deadline.

@@ -13,6 +13,7 @@
 #include <fs/file_lock.h>
 #include <fs/uapi.h>
 #include <fs/mount.h>
+#include <fs/mount_path.h>
 #include <fs/pipe_ring.h>
 #include <fs/tmpfs_mount.h>
 #include <fs/vfs_ops.h>
@@ -161,6 +162,8 @@ void epoll_file_closed(struct file *f)
 /* --- helpers -------------------------------------------------------------- */
 
 static struct inode *root;
+/* A place of i with its mount found from its file system (fs/mount.h). */
+#define P(i) (&(struct place){NULL, (i)})
 
 static void setup_limits(uint64_t max_pages, uint64_t max_inodes)
 {
@@ -178,9 +181,9 @@ static void setup(uint64_t max_pages)
 static int op_mkdir(const char *p, unsigned mode)
 {
     struct walk w;
-    CHECK_EQ(walk_begin(&w, root), 0);
+    CHECK_EQ(walk_begin(&w, P(root)), 0);
     mutex_lock(&vfs_ns_lock);
-    int r = vfs_mkdir_locked(&w, root, p, mode);
+    int r = vfs_mkdir_locked(&w, P(root), p, mode);
     mutex_unlock(&vfs_ns_lock);
     walk_end(&w);
     return r;
@@ -189,9 +192,9 @@ static int op_mkdir(const char *p, unsigned mode)
 static int op_unlink(const char *p, bool rmdir)
 {
     struct walk w;
-    CHECK_EQ(walk_begin(&w, root), 0);
+    CHECK_EQ(walk_begin(&w, P(root)), 0);
     mutex_lock(&vfs_ns_lock);
-    int r = vfs_unlink_locked(&w, root, p, rmdir);
+    int r = vfs_unlink_locked(&w, P(root), p, rmdir);
     mutex_unlock(&vfs_ns_lock);
     walk_end(&w);
     return r;
@@ -200,9 +203,9 @@ static int op_unlink(const char *p, bool rmdir)
 static int op_symlink(const char *target, const char *p)
 {
     struct walk w;
-    CHECK_EQ(walk_begin(&w, root), 0);
+    CHECK_EQ(walk_begin(&w, P(root)), 0);
     mutex_lock(&vfs_ns_lock);
-    int r = vfs_symlink_locked(&w, root, target, p);
+    int r = vfs_symlink_locked(&w, P(root), target, p);
     mutex_unlock(&vfs_ns_lock);
     walk_end(&w);
     return r;
@@ -211,10 +214,10 @@ static int op_symlink(const char *target, const char *p)
 static int op_rename(const char *a, const char *b, unsigned flags)
 {
     struct walk w1, w2;
-    CHECK_EQ(walk_begin(&w1, root), 0);
-    CHECK_EQ(walk_begin(&w2, root), 0);
+    CHECK_EQ(walk_begin(&w1, P(root)), 0);
+    CHECK_EQ(walk_begin(&w2, P(root)), 0);
     mutex_lock(&vfs_ns_lock);
-    int r = vfs_rename_locked(&w1, root, a, &w2, root, b, flags);
+    int r = vfs_rename_locked(&w1, P(root), a, &w2, P(root), b, flags);
     mutex_unlock(&vfs_ns_lock);
     walk_end(&w1);
     walk_end(&w2);
@@ -224,9 +227,9 @@ static int op_rename(const char *a, const char *b, unsigned flags)
 static int op_open(const char *p, uint32_t flags, unsigned mode, struct file **f)
 {
     struct walk w;
-    CHECK_EQ(walk_begin(&w, root), 0);
+    CHECK_EQ(walk_begin(&w, P(root)), 0);
     mutex_lock(&vfs_ns_lock);
-    int r = vfs_open_locked(&w, root, p, flags, mode, f);
+    int r = vfs_open_locked(&w, P(root), p, flags, mode, f);
     mutex_unlock(&vfs_ns_lock);
     walk_end(&w);
     return r;
@@ -236,13 +239,13 @@ static int op_open(const char *p, uint32_t flags, unsigned mode, struct file **f
 static struct inode *lookup_from(struct inode *start, const char *p, unsigned flags, int *err)
 {
     struct walk w;
-    CHECK_EQ(walk_begin(&w, root), 0);
+    CHECK_EQ(walk_begin(&w, P(root)), 0);
     mutex_lock(&vfs_ns_lock);
-    struct inode *i = NULL;
-    *err = walk_path(&w, start, p, flags, &i);
+    struct place i = {NULL, NULL};
+    *err = walk_path(&w, P(start), p, flags, &i);
     mutex_unlock(&vfs_ns_lock);
     walk_end(&w);
-    return *err ? NULL : i;
+    return *err ? NULL : i.inode;
 }
 
 static struct inode *lookup(const char *p, int *err)
@@ -419,10 +422,10 @@ static void test_tmpfs_enospc_keeps_data(void)
 static int op_link(const char *from, const char *to)
 {
     struct walk w1, w2;
-    CHECK_EQ(walk_begin(&w1, root), 0);
-    CHECK_EQ(walk_begin(&w2, root), 0);
+    CHECK_EQ(walk_begin(&w1, P(root)), 0);
+    CHECK_EQ(walk_begin(&w2, P(root)), 0);
     mutex_lock(&vfs_ns_lock);
-    int r = vfs_link_locked(&w1, root, from, false, &w2, root, to);
+    int r = vfs_link_locked(&w1, P(root), from, false, &w2, P(root), to);
     mutex_unlock(&vfs_ns_lock);
     walk_end(&w1);
     walk_end(&w2);
@@ -598,9 +601,9 @@ static void test_undo_without_memory(void)
     const char *paths[] = {"a/b/f", "a/b/../b", "a"};
     for (int k = 0; k < 3; k++) {
         strcpy(buf, paths[k]);
-        walk_begin_in(&w, root, buf);
+        walk_begin_in(&w, P(root), buf);
         mutex_lock(&vfs_ns_lock);
-        CHECK_EQ(vfs_unlink_locked(&w, root, buf, k > 0), 0);
+        CHECK_EQ(vfs_unlink_locked(&w, P(root), buf, k > 0), 0);
         mutex_unlock(&vfs_ns_lock);
         walk_end(&w);
     }
@@ -755,11 +758,11 @@ static void test_getcwd_path_and_mounts(void)
     CHECK(lookup("/tmp/..", &err) == root);          /* ".." climbs out of the mount */
     char buf[64];
     mutex_lock(&vfs_ns_lock);
-    CHECK_EQ(vfs_path_of(root, y, buf, sizeof buf), 9);   /* the length counts the NUL */
+    CHECK_EQ(vfs_path_of(P(root), P(y), buf, sizeof buf), 9);   /* the length counts the NUL */
     CHECK(!strcmp(buf, "/tmp/x/y"));
-    CHECK_EQ(vfs_path_of(root, root, buf, sizeof buf), 2);
+    CHECK_EQ(vfs_path_of(P(root), P(root), buf, sizeof buf), 2);
     CHECK(!strcmp(buf, "/"));
-    CHECK_EQ(vfs_path_of(root, y, buf, 8), -ERANGE);
+    CHECK_EQ(vfs_path_of(P(root), P(y), buf, 8), -ERANGE);
     mutex_unlock(&vfs_ns_lock);
     CHECK_EQ(op_rename("/tmp/x", "/moved", 0), -EXDEV);
     CHECK_EQ(op_unlink("/tmp", true), -EBUSY);
@@ -876,6 +879,8 @@ static void put(struct archive *ar, uint32_t ino, uint32_t mode, uint32_t nlink,
 static void test_user_mounts_detach_and_destroy(void)
 {
     setup(1000);
+    struct super_block *gone[MOUNTS_MAX];
+    unsigned ngone = 0;
     CHECK_EQ(op_mkdir("m", 0755), 0);
     int err;
     struct inode *dir = lookup("m", &err);
@@ -883,7 +888,7 @@ static void test_user_mounts_detach_and_destroy(void)
     struct super_block *sb = tmpfs_create("tmpfs", 40, 100, 100, 0700);
     CHECK(sb != NULL);
     mutex_lock(&vfs_ns_lock);
-    CHECK_EQ(mount_user_locked(dir, sb, "src", 0, ""), 0);
+    CHECK_EQ(mount_user_locked(P(dir), sb, "src", 0, ""), 0);
     mutex_unlock(&vfs_ns_lock);
     CHECK(lookup("m", &err) == sb->root);
     CHECK_EQ(op_mkdir("m/a", 0755), 0);
@@ -893,13 +898,13 @@ static void test_user_mounts_detach_and_destroy(void)
     CHECK_EQ(op_link("m/a/b/f", "m/g"), 0);
     CHECK_EQ(op_symlink("a/b", "m/l"), 0);
     mutex_lock(&vfs_ns_lock);
-    CHECK_EQ(mount_detach_locked(sb->root), -EBUSY);  /* f is open */
-    CHECK_EQ(mount_detach_locked(dir), -EINVAL);      /* not a mounted root */
+    CHECK_EQ(mount_detach_locked(P(sb->root), gone, &ngone), -EBUSY);  /* f is open */
+    CHECK_EQ(mount_detach_locked(P(dir), gone, &ngone), -EINVAL);      /* not a mounted root */
     mutex_unlock(&vfs_ns_lock);
     CHECK_EQ(op_unlink("m/a/b/f", false), 0);
     CHECK_EQ(op_unlink("m/g", false), 0);  /* f unlinked but open: still busy */
     mutex_lock(&vfs_ns_lock);
-    CHECK_EQ(mount_detach_locked(sb->root), -EBUSY);
+    CHECK_EQ(mount_detach_locked(P(sb->root), gone, &ngone), -EBUSY);
     mutex_unlock(&vfs_ns_lock);
     file_put(f);
     CHECK_EQ(op_open("m/a/b/h", K_O_CREAT | K_O_RDWR, 0644, &f), 0);
@@ -907,23 +912,89 @@ static void test_user_mounts_detach_and_destroy(void)
     /* A second mount stacks over the first, whose root it then holds. */
     struct super_block *top = tmpfs_create("tmpfs", 41, 100, 100, 0755);
     mutex_lock(&vfs_ns_lock);
-    CHECK_EQ(mount_user_locked(sb->root, top, "top", 0, ""), 0);
+    CHECK_EQ(mount_user_locked(P(sb->root), top, "top", 0, ""), 0);
     mutex_unlock(&vfs_ns_lock);
     CHECK(lookup("m", &err) == top->root);
     CHECK(lookup("m/..", &err) == root);
     mutex_lock(&vfs_ns_lock);
-    CHECK_EQ(mount_detach_locked(sb->root), -EBUSY);
-    CHECK_EQ(mount_detach_locked(top->root), 0);
+    CHECK_EQ(mount_detach_locked(P(sb->root), gone, &ngone), -EBUSY);
+    CHECK_EQ(mount_detach_locked(P(top->root), gone, &ngone), 0);
     mutex_unlock(&vfs_ns_lock);
     tmpfs_destroy(top);
     CHECK(lookup("m/a/b/h", &err) != NULL);
     mutex_lock(&vfs_ns_lock);
-    CHECK_EQ(mount_detach_locked(sb->root), 0);
+    CHECK_EQ(mount_detach_locked(P(sb->root), gone, &ngone), 0);
     mutex_unlock(&vfs_ns_lock);
     tmpfs_destroy(sb);  /* BUG_ONs unless every page, byte and inode came back */
     CHECK_EQ(live_blocks, blocks_before);
     CHECK(lookup("m", &err) == dir);
-    CHECK(dir->mounted == NULL);
+    CHECK(dir->mountpoints == 0);
+}
+
+/* Linux's escapes for mount paths, and a buffer too small for them. */
+static void test_mount_path_escape(void)
+{
+    char buf[64];
+    CHECK_EQ(mount_path_escape("/a b\tc\\d\ne", buf, sizeof buf), 22);
+    CHECK(!strcmp(buf, "/a\\040b\\011c\\134d\\012e"));
+    CHECK_EQ(mount_path_escape("/plain", buf, sizeof buf), 6);
+    CHECK(!strcmp(buf, "/plain"));
+    CHECK_EQ(mount_path_escape("/x y", buf, 5), -1);  /* "/x\040y" and its NUL need 8 */
+    CHECK_EQ(mount_path_escape("/x y", buf, 7), -1);
+    CHECK_EQ(mount_path_escape("/x y", buf, 8), 7);
+}
+
+/* A bind mount: the same directory at two places, ".." and paths by the
+ * place it was reached through, a read-only bind, and its unmount. */
+static void test_bind_mount_places(void)
+{
+    setup(1000);
+    struct super_block *gone[MOUNTS_MAX];
+    unsigned ngone = 0;
+    CHECK_EQ(op_mkdir("a", 0755), 0);
+    CHECK_EQ(op_mkdir("a/src", 0755), 0);
+    CHECK_EQ(op_mkdir("a/src/sub", 0755), 0);
+    CHECK_EQ(op_mkdir("b", 0755), 0);
+    CHECK_EQ(op_mkdir("b/dst", 0755), 0);
+    struct place src, dst, sub, up;
+    int err;
+    struct inode *real_sub = lookup("/a/src/sub", &err), *b = lookup("/b", &err);
+    struct walk w;
+    CHECK_EQ(walk_begin(&w, P(root)), 0);
+    mutex_lock(&vfs_ns_lock);
+    CHECK_EQ(walk_path(&w, P(root), "/a/src", LOOKUP_FOLLOW, &src), 0);
+    CHECK_EQ(walk_path(&w, P(root), "/b/dst", LOOKUP_FOLLOW, &dst), 0);
+    CHECK_EQ(mount_bind_locked(&src, &dst, false), 0);
+    CHECK_EQ(walk_path(&w, P(root), "/b/dst/sub", LOOKUP_FOLLOW, &sub), 0);
+    CHECK(sub.inode == real_sub);
+    CHECK(sub.mnt != src.mnt);
+    CHECK_EQ(walk_path(&w, &sub, "../..", LOOKUP_FOLLOW, &up), 0);
+    CHECK(up.inode == b);          /* not /a */
+    char buf[64];
+    CHECK_EQ(vfs_path_of(P(root), &sub, buf, sizeof buf), 11);
+    CHECK(!strcmp(buf, "/b/dst/sub"));
+    struct place top;
+    CHECK_EQ(walk_path(&w, P(root), "/b/dst", LOOKUP_FOLLOW, &top), 0);
+    CHECK_EQ(mount_root_path(top.mnt, buf, sizeof buf), 7);
+    CHECK(!strcmp(buf, "/a/src"));
+    /* Read-only through the bind only. */
+    CHECK_EQ(mount_remount_locked(&top, MOUNT_RDONLY, true), 0);
+    CHECK_EQ(mount_writable(top.mnt, top.inode->sb), -EROFS);
+    CHECK_EQ(mount_writable(src.mnt, src.inode->sb), 0);
+    CHECK_EQ(mount_remount_locked(&sub, MOUNT_RDONLY, true), -EINVAL);  /* not a mount's root */
+    CHECK_EQ(mount_remount_locked(&top, 0, false), -EINVAL);  /* a bind of the kernel's file system */
+    mutex_unlock(&vfs_ns_lock);
+    walk_end(&w);
+    CHECK_EQ(op_mkdir("b/dst/new", 0755), -EROFS);
+    CHECK_EQ(op_mkdir("a/src/new", 0755), 0);
+    CHECK(lookup("b/dst/new", &err) != NULL);
+    mutex_lock(&vfs_ns_lock);
+    CHECK_EQ(mount_detach_locked(&sub, gone, &ngone), -EINVAL);
+    CHECK_EQ(mount_detach_locked(&top, gone, &ngone), 0);
+    CHECK_EQ(ngone, 0);  /* the root file system keeps its own mount */
+    mutex_unlock(&vfs_ns_lock);
+    CHECK(lookup("b/dst/sub", &err) == NULL && err == -ENOENT);
+    CHECK(lookup("b/dst", &err)->mountpoints == 0);
 }
 
 /* A read-only file system: EROFS for changes, EBUSY to become one while a
@@ -1171,6 +1242,8 @@ int main(void)
         UNIT(test_rename),
         UNIT(test_getcwd_path_and_mounts),
         UNIT(test_user_mounts_detach_and_destroy),
+        UNIT(test_mount_path_escape),
+        UNIT(test_bind_mount_places),
         UNIT(test_tmpfs_options),
         UNIT(test_read_only_super),
         UNIT(test_open_checks),

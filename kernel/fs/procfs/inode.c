@@ -154,15 +154,17 @@ static int proc_readlink(struct inode *i, char *buf, size_t size)
     return r;
 }
 
-static struct inode *proc_follow(struct inode *i, struct inode **dir)
+static struct inode *proc_follow(struct inode *i, struct inode **dir, struct mount **mnt)
 {
     struct proc_inode *pi = PI(i);
     *dir = NULL;
     if (pi->target_file) {
         *dir = pi->target_file->dir;
+        *mnt = pi->target_file->mnt;
         return pi->target_file->inode;
     }
-    return pi->target_inode;
+    *mnt = pi->target.mnt;
+    return pi->target.inode;
 }
 
 static size_t proc_name(struct inode *dir, char *buf, size_t size)
@@ -184,8 +186,8 @@ static void proc_evict(struct inode *i)
     struct proc_inode *pi = PI(i);
     if (pi->target_file)
         file_put(pi->target_file);
-    if (pi->target_inode)
-        inode_put(pi->target_inode);
+    if (pi->target.inode)
+        place_put(&pi->target);
     if (pi->parent)
         inode_put(pi->parent);
 }

@@ -31,11 +31,11 @@ static int fs_link(struct proc_inode *pi, bool cwd)
     struct fs_context *c = process_get_fs(pi->pid);
     if (!c)
         return -ENOENT;
-    struct inode *root, *dir;
+    struct place root, dir;
     fs_context_paths(c, &root, &dir);
     fs_context_put(c);
-    pi->target_inode = cwd ? dir : root;
-    inode_put(cwd ? root : dir);
+    pi->target = cwd ? dir : root;
+    place_put(cwd ? &root : &dir);
     return 0;
 }
 
@@ -64,23 +64,22 @@ int proc_link_fd(struct proc_inode *pi)
 int proc_link_target_text(struct proc_inode *pi, struct textbuf *b)
 {
     /* Paths as the reader sees them, from its own root (as Linux's d_path). */
-    struct inode *root, *cwd;
-    fs_context_paths(current_fs(), &root, &cwd);
-    inode_put(cwd);
+    struct place root;
+    fs_context_paths(current_fs(), &root, NULL);
     char *text = kmalloc(PATH_MAX);
     int r = text ? 0 : -ENOMEM;
     if (!r && pi->target_file) {
-        r = file_path(pi->target_file, root, text, PATH_MAX, false);
+        r = file_path(pi->target_file, &root, text, PATH_MAX, false);
     } else if (!r) {
         mutex_lock(&vfs_ns_lock);
-        int64_t n = vfs_path_of(root, pi->target_inode, text, PATH_MAX);
+        int64_t n = vfs_path_of(&root, &pi->target, text, PATH_MAX);
         mutex_unlock(&vfs_ns_lock);
         r = n < 0 ? (n == -ERANGE ? -ENAMETOOLONG : (int)n) : (int)n - 1;
     }
     if (r >= 0)
         tb_put(b, text, (size_t)r);
     kfree(text);
-    inode_put(root);
+    place_put(&root);
     return r < 0 ? r : 0;
 }
 

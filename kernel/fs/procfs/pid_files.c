@@ -264,7 +264,7 @@ int proc_show_environ(struct proc_inode *pi, struct textbuf *b) { return show_us
 
 /* One line of maps, Linux's show_map_vma: the name from column 73.
  * mm->lock and vfs_ns_lock held. */
-static void map_line(struct textbuf *b, struct vma *v, struct inode *root)
+static void map_line(struct textbuf *b, struct vma *v, const struct place *root)
 {
     struct inode *fi = v->file ? v->file->inode : NULL;
     tb_printf(b, "%08lx-%08lx %c%c%c%c %08lx %02x:%02x %lu ", v->range.start, v->range.end,
@@ -288,17 +288,16 @@ int proc_show_maps(struct proc_inode *pi, struct textbuf *b)
     struct mm *mm = process_get_mm(pi->pid);
     if (!mm)
         return process_exists(pi->pid) ? 0 : -ESRCH; /* a zombie's are empty, as on Linux */
-    struct inode *root, *cwd;
-    fs_context_paths(current_fs(), &root, &cwd);
-    inode_put(cwd);
+    struct place root;
+    fs_context_paths(current_fs(), &root, NULL);
     /* Lock order mm->lock, then vfs_ns_lock (fs/vfs.h); names need the latter. */
     mutex_lock(&mm->lock);
     mutex_lock(&vfs_ns_lock);
     list_for_each(it, &mm->vmas)
-        map_line(b, list_entry(it, struct vma, link), root);
+        map_line(b, list_entry(it, struct vma, link), &root);
     mutex_unlock(&vfs_ns_lock);
     mutex_unlock(&mm->lock);
-    inode_put(root);
+    place_put(&root);
     mm_put(mm);
     return 0;
 }

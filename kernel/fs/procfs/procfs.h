@@ -75,7 +75,7 @@ struct proc_inode {
     struct inode *parent;      /* a reference, for ".." (vfs.dir.parent of a directory) */
     /* A magic link's object, a reference resolved at lookup: */
     struct file *target_file;  /* exe, fd/N */
-    struct inode *target_inode; /* cwd, root */
+    struct place target; /* cwd, root (target.inode NULL for the others) */
 };
 
 static inline struct proc_inode *PI(struct inode *i)

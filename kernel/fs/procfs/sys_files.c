@@ -29,8 +29,8 @@ static void add_tmpfs_pages(void *ctx, const struct mount_info *m)
 {
     struct super_block *sb = m->sb;
     uint64_t pages, inodes;
-    if (sb->magic != K_TMPFS_MAGIC)
-        return;
+    if (sb->magic != K_TMPFS_MAGIC || !m->sb_first)
+        return; /* a bind mount shows a file system counted already */
     super_usage(sb, &pages, &inodes);
     *(uint64_t *)ctx += pages;
 }
@@ -252,14 +252,15 @@ static void mount_line(void *ctx, const struct mount_info *m)
 }
 
 /* One line of /proc/<pid>/mountinfo, as proc(5): mount ID, parent ID,
- * st_dev, the root of the mount inside its file system ("/": there are no
- * bind mounts), the mount point, the mount's options, no optional fields
- * (every mount is private: nothing propagates), "-", type, source and the
- * file system's options (read-only is the file system's here, so both
- * option lists start with the same ro/rw).  vfs_ns_lock held. */
+ * st_dev, the root of the mount inside its file system ("/", or the bound
+ * directory of a bind mount), the mount point, the mount's options, no
+ * optional fields (every mount is private: nothing propagates), "-", type,
+ * source and the file system's options (its own ro/rw: a read-only bind
+ * of a writable file system shows "ro" first and "rw" here, as Linux).
+ * vfs_ns_lock held. */
 static void mountinfo_line(void *ctx, const struct mount_info *m)
 {
-    tb_printf(ctx, "%u %u 0:%u / %s %s - %s %s %s%s%s\n", m->id, m->parent_id, m->sb->dev_minor, m->path, m->flags,
+    tb_printf(ctx, "%u %u 0:%u %s %s %s - %s %s %s%s%s\n", m->id, m->parent_id, m->sb->dev_minor, m->root, m->path, m->flags,
               m->sb->name, m->source, m->sb->readonly ? "ro" : "rw", m->fs_options[0] ? "," : "", m->fs_options);
 }
 

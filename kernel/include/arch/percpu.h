@@ -24,17 +24,20 @@ struct percpu {
     int32_t preempt_count;     /* offset 24: spinlocks held on this CPU (kernel/spinlock.h) */
     uint32_t index;            /* 0 .. MAX_CPUS-1; CPU 0 boots the machine */
     uint32_t apic_id;          /* its local APIC's id (x2APIC ids may exceed 255) */
-    /* The scheduler's state of this CPU (sched/sched.c); under sched_lock,
-     * except need_resched, which other CPUs set (atomic store) before they
-     * send the reschedule IPI. */
+    /* The scheduler's state of this CPU (sched/sched.c): cpu_current under
+     * this CPU's run queue lock (sched/runq.h; other CPUs read it as a hint),
+     * cpu_idle set once, need_resched set by other CPUs too (atomic store)
+     * before they send the reschedule IPI, the timer deadline this CPU only
+     * with interrupts off (other CPUs read it, atomic). */
     struct thread *cpu_current;
     struct thread *cpu_idle;
     bool cpu_need_resched;
     uint64_t cpu_timer_deadline; /* what its LAPIC timer is programmed for, UINT64_MAX: nothing */
     uint64_t cpu_switches;     /* context switches on this CPU (its idle loop watches them) */
     /* CPUs (a mask) that this one sends the reschedule IPI to as soon as it
-     * releases sched_lock; this CPU only, with interrupts off. */
+     * holds no scheduler lock (sched/runq.h); this CPU only, interrupts off. */
     uint64_t cpu_kicks_pending;
+    bool cpu_in_sched_lock;    /* this CPU holds sched_lock (this CPU only) */
     /* The page-table root loaded in CR3 (mm/vm.c's mm_activate sets it
      * before loading CR3; TLB shootdowns read it from other CPUs). */
     uint64_t active_root;

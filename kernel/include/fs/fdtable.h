@@ -22,8 +22,8 @@ struct fd_table {
 struct fs_context {
     uint32_t refs;        /* atomic: processes sharing it (CLONE_FS) */
     spinlock_t lock;      /* protects cwd, root, umask */
-    struct inode *root;   /* references */
-    struct inode *cwd;
+    struct place root;    /* references */
+    struct place cwd;
     unsigned umask;
 };
 
@@ -51,11 +51,11 @@ int fd_table_set_limit(struct fd_table *t, unsigned limit);
  * (root "/" as cwd and root, umask 022) and no fd table (NULL). */
 struct fd_table *current_files(void);
 struct fs_context *current_fs(void);
-/* References to the current root and cwd (inode_put when done). */
-void fs_context_paths(struct fs_context *c, struct inode **root, struct inode **cwd);
-/* Replaces the cwd with dir (takes a reference of its own). */
-void fs_context_set_cwd(struct fs_context *c, struct inode *dir);
-/* Replaces the root with dir (chroot; takes a reference of its own). */
-void fs_context_set_root(struct fs_context *c, struct inode *dir);
+/* References to the current root and cwd (place_put when done; cwd may be NULL). */
+void fs_context_paths(struct fs_context *c, struct place *root, struct place *cwd);
+/* Replaces the cwd with dir (takes references of its own). */
+void fs_context_set_cwd(struct fs_context *c, const struct place *dir);
+/* Replaces the root with dir (chroot; takes references of its own). */
+void fs_context_set_root(struct fs_context *c, const struct place *dir);
 
 #endif

@@ -5,7 +5,10 @@
  * get anonymous inodes), so the inode *is* the file: there is no separate
  * dentry cache.  A directory inode holds its entries (fs/dir.h) and a
  * pointer to its parent: directories cannot be hard-linked, so the parent
- * is unique, which makes ".." and getcwd simple walks.
+ * is unique inside a file system.  A directory may still be seen at two
+ * places (a bind mount): positions in the tree are struct place, a mount
+ * and an inode, and ".." and getcwd climb out of a mount's root to where
+ * that mount is shown (fs/mount.h).
  *
  * Locks, in the order they may be taken:
  *   vfs_ns_lock (mutex, fs/namei.c) protects the whole namespace: every
@@ -31,6 +34,7 @@
 struct inode;
 struct file;
 struct walk;
+struct mount;     /* fs/mount.h */
 struct uio;       /* fs/uio.h */
 struct poll_head; /* fs/poll_head.h */
 struct unix_sock; /* net/unix.h */
@@ -67,6 +71,9 @@ struct super_block {
      * runs when inode_refs drops back to 1 (its root's own reference) in
      * inode_put.  Under inode_life_lock; set by super_detach. */
     bool detached;
+    /* Mounts of it in the tree (a bind mount is one more), under
+     * vfs_ns_lock: the file system is let go when the last one leaves. */
+    unsigned mounts;
     void (*destroy)(struct super_block *sb); /* frees a file system mount(2) made */
     struct inode *root;
 };
@@ -172,9 +179,10 @@ struct inode_ops {
     /* A symlink that names an object, not a path (Linux's "magic links":
      * /proc/<pid>/exe, fd/N, cwd, root): the inode it names, valid while i
      * lives; *dir gets the directory that held the object's name when known
-     * (an open file's f->dir), else NULL.  NULL (or no op): a link to a
-     * path, whose readlink text walks follow. */
-    struct inode *(*follow)(struct inode *i, struct inode **dir);
+     * (an open file's f->dir), else NULL; *mnt the mount it was reached
+     * through (NULL if unknown: the first mount of its file system).
+     * NULL (or no op): a link to a path, whose readlink text walks follow. */
+    struct inode *(*follow)(struct inode *i, struct inode **dir, struct mount **mnt);
     /* Its name in its directory (for getcwd and /proc's paths), into
      * buf[size]; the length.  Runs under vfs_ns_lock. */
     size_t (*name)(struct inode *dir, char *buf, size_t size);
@@ -238,8 +246,10 @@ struct inode {
             struct pipe *pipe;    /* while open; NULL when no end is (fifo_lock) */
         } fifo;
     };
-    struct inode *mounted; /* a directory with a file system mounted on it: that root */
-    struct inode *covered; /* a mounted root: the directory it covers */
+    /* Mounts whose mount point it is (any mount of its file system), under
+     * vfs_ns_lock: a cheap test before the mount table is searched, and
+     * what makes rmdir and rename of a mount point EBUSY. */
+    uint32_t mountpoints;
     const struct inode_ops *iops; /* NULL: an in-memory inode (see struct inode_ops) */
     struct inode *held_next;      /* a lookup-made inode in a walk's list (fs/namei.h) */
 };
@@ -259,7 +269,24 @@ struct file {
      * for /proc/<pid>/fd and maps to find the name again (fs/file_path.c).
      * NULL for pipes and other files made without a path. */
     struct inode *dir;
+    /* Opened by a path: a reference to the mount it was reached through
+     * (fs/mount.h), for its path and for walks from it as a dirfd.  NULL
+     * for files made without a path.  mnt_writer: counted in that mount's
+     * writers (a read-only remount of it is EBUSY meanwhile). */
+    struct mount *mnt;
+    bool mnt_writer;
     struct list_head epoll_links; /* the epoll entries watching this file: fs/epoll.c, under its epoll_lock */
+};
+
+/* A position in the tree: an inode as reached through a mount.  The same
+ * directory may be seen through several mounts (bind mounts), and ".."
+ * and paths depend on which: path walks, the cwd and root and open files
+ * carry both.  A place that holds references holds one on each (place_get,
+ * place_put in fs/mount.h).  mnt NULL: the first mount of the inode's file
+ * system (for the kernel's own walks and a file made without a path). */
+struct place {
+    struct mount *mnt;
+    struct inode *inode;
 };
 
 #define FILE_READABLE(f) (!((f)->flags & K_O_PATH) && ((f)->flags & K_O_ACCMODE) != K_O_WRONLY)
@@ -353,6 +380,6 @@ extern const struct file_ops dir_file_ops;
  * is gone), or a name without a path ("pipe:[ino]", see file_ops.link_name).
  * Into buf[size]: the length without the NUL, or -ENAMETOOLONG.  Takes
  * vfs_ns_lock unless the caller holds it (locked). */
-int file_path(struct file *f, struct inode *root, char *buf, size_t size, bool locked);
+int file_path(struct file *f, const struct place *root, char *buf, size_t size, bool locked);
 
 #endif

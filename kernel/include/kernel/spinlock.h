@@ -9,12 +9,14 @@
 #include <kernel/types.h>
 
 /* The documented lock order (docs/architecture.md): a subsystem's own lock,
- * then sched_lock, then the allocators' locks; the log's lock comes last.
+ * then sched_lock, then a CPU's run queue lock, then the allocators' locks;
+ * the log's lock comes last.
  * A lock may be taken while holding locks of its rank or a lower one; the
  * debug kernel reports any other nesting the first time it happens. */
 enum lock_rank {
     LOCK_RANK_SUBSYSTEM, /* the default */
     LOCK_RANK_SCHED,
+    LOCK_RANK_RUNQ,      /* a CPU's run queue (sched/runq.h) */
     LOCK_RANK_ALLOCATOR,
     LOCK_RANK_LOG,       /* printk: callable under any other lock */
 };
@@ -53,7 +55,8 @@ static inline void spin_unlock_irqrestore(spinlock_t *l, uint64_t flags) { (void
 /* Spinlocks held on this CPU (struct percpu); the scheduler never preempts a
  * thread while it is above 0 (a preempted lock holder would make every other
  * thread spin).  A thread switches CPU only through the scheduler, which
- * holds sched_lock across the switch, so the count is the CPU's, not the thread's. */
+ * holds the CPU's run queue lock across the switch, so the count is the
+ * CPU's, not the thread's. */
 static inline int preempt_count(void) { return percpu_preempt_count(); }
 static inline void preempt_disable(void) { percpu_preempt_inc(); }
 static inline void preempt_enable(void) { percpu_preempt_dec(); }
@@ -85,6 +88,20 @@ static inline __attribute__((always_inline)) void spin_lock(spinlock_t *l)
             cpu_relax();
             tlb_answer_pending();
         }
+}
+
+/* Takes l if it is free: true, held as by spin_lock; else false at once,
+ * holding nothing.  For a CPU that may not wait for l where it is (the
+ * scheduler's balancing holds its own run queue lock, sched/balance.c). */
+static inline __attribute__((always_inline)) bool spin_trylock(spinlock_t *l)
+{
+    preempt_disable();
+    if (l->locked || __atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE)) {
+        preempt_enable();
+        return false;
+    }
+    kdebug_lock_acquire(l); /* after: a trylock cannot deadlock, but it is held like any other */
+    return true;
 }
 
 static inline __attribute__((always_inline)) void spin_unlock(spinlock_t *l)

@@ -1,17 +1,21 @@
 /* Threads and the scheduler.
  *
  * Kernel threads and user threads are the same object.  Each CPU runs its
- * current thread; the others wait in one FIFO run queue shared by all CPUs,
- * from which a CPU takes the first thread its affinity mask allows.  A
- * thread entering the queue wakes an idle CPU that may run it (reschedule
- * IPI).  Each CPU's LAPIC timer preempts a thread whose slice (10 ms, or
- * `sched_slice_us=`) is over when another is runnable, and wakes sleepers at
- * their deadline (one-shot timers programmed for the next event, so an idle
- * machine takes no ticks).
+ * current thread; the others wait in the FIFO run queue of a CPU
+ * (sched/runq.h).  A woken thread goes to its last CPU if it may run there
+ * and it is idle, else to an idle CPU it may run on (woken by the reschedule
+ * IPI), else its last CPU; a CPU with nothing to run takes a thread from
+ * another's queue, and a slice's end moves a waiting thread to a CPU with
+ * less to do (sched/balance.c).  Each CPU's LAPIC timer preempts a thread
+ * whose slice (10 ms, or `sched_slice_us=`, scaled by nice) is over when
+ * another waits in its queue, and wakes sleepers at their deadline (one-shot
+ * timers programmed for the next event, so an idle machine takes no ticks).
  *
- * sched_lock (kernel/sched/sched.c) protects the run queue, every thread's
- * state, every CPU's current thread, the sleep list and every wait queue.
- * Lock order: a caller's own lock, then sched_lock, then the allocators' locks. */
+ * sched_lock (kernel/sched/sched.c) protects every wait queue, the sleep
+ * list and the BLOCKED state; each run queue's lock (sched/runq.h) its queue
+ * and the RUNNABLE <-> RUNNING steps of its CPU's threads.  Lock order: a
+ * caller's own lock, then sched_lock, then a run queue's lock, then the
+ * allocators' locks. */
 #ifndef SCHED_SCHED_H
 #define SCHED_SCHED_H
 
@@ -23,7 +27,7 @@
 #define KSTACK_ORDER 2 /* 16 KiB kernel stacks */
 
 enum thread_state {
-    THREAD_RUNNABLE, /* in the run queue */
+    THREAD_RUNNABLE, /* in a run queue (or moving to one: migrating) */
     THREAD_RUNNING,  /* current */
     THREAD_BLOCKED,  /* on a wait queue and/or the sleep list */
     THREAD_EXITING,  /* called thread_exit, still on its own stack */
@@ -70,7 +74,16 @@ struct thread {
      * gets, see sched_slice_for_nice.  Atomic stores; read at slice starts. */
     int8_t nice;
     uint64_t cpus_allowed;       /* affinity: bit n = may run on CPU n; written under sched_lock */
-    uint32_t cpu;                /* the CPU it runs or last ran on (getcpu) */
+    /* The CPU whose queue holds it, or that it runs or last ran on (getcpu);
+     * written under that CPU's queue lock (both, when it moves). */
+    uint32_t cpu;
+    /* Set by the CPU that switches to it, cleared (release store) by the
+     * same CPU once the switch away from it saved its registers: until then
+     * no other CPU may run it (sched/runq.h). */
+    bool on_cpu;
+    /* RUNNABLE in no queue: to be placed on a CPU its affinity allows once
+     * its switch is over (finish_switch); under its CPU's queue lock. */
+    bool migrating;
     /* References (atomic): the owner's (dropped by the join, or at exit when
      * detached) and one per wake queue entry (sched/wake_q.h), so a deferred
      * wake never touches a freed thread.  The last thread_put frees it. */
@@ -229,8 +242,8 @@ void sched_get_stats(struct sched_stats *out);
 #ifdef KDEBUG
 /* The debug kernel's task dump (/proc/sysrq-trigger, "t"): every thread
  * that has not died, its state, what it sleeps on and its kernel backtrace.
- * Prints with sched_lock held and interrupts off, so nothing it shows
- * changes meanwhile (one CPU). */
+ * Prints with sched_lock held and interrupts off, so no thread blocks or
+ * wakes meanwhile (threads on other CPUs may still switch). */
 void kdebug_show_threads(void);
 /* One line about a user thread's process and signals (proc/kdebug_tasks.c),
  * called under sched_lock; empty for a kernel thread. */

@@ -1,7 +1,7 @@
 #!/bin/bash
 # Boots the kernel a few times under QEMU and checks what it prints and how it
 # exits: the banner (on microvm, and on q35 powering off through ACPI), the
-# in-kernel self-tests (one boot, -m 16), the exception
+# in-kernel self-tests (one boot, -m 16; the debug kernel's also on -smp 4), the exception
 # diagnostic, and that the harness itself reports a hung guest as a failure.
 # Then the debug kernel: its self-tests and the ABI programs (tests/abi) with
 # no report, each planted bug (test=kdebug-*) reported as docs/architecture.md
@@ -63,6 +63,11 @@ selftest_boot() { # NAME KERNEL RESULT-PREFIX
 }
 selftest_boot selftest "$kernel" ktest
 selftest_boot selftest-kdebug "$debug" ktest-kdebug
+# 2b. The same on four CPUs (debug kernel: lock order and on_cpu checks with
+# per-CPU run queues), where the scheduler tests spread, move and pin threads
+# across CPUs (kernel/selftest/smp_sched_tests.c).
+MACHINE_CPUS=4 selftest_boot selftest-kdebug-smp4 "$debug" ktest-kdebug-smp4
+expect_in "$work/selftest-kdebug-smp4.txt" kernel/selftest-smp4-cpus-up '^smp: 4 of 4 CPUs up'
 
 # 3. A deliberate kernel page fault: full diagnostic, panic exit status.
 qemu_boot 60 "$work/fault.log" -m 16 -kernel "$kernel" -append "test=fault"

@@ -11,7 +11,7 @@
 # (TOOLS-CPIO, toolsguest.sh: seals its disk key to a PCR and unlocks its LUKS
 # disk on its next boot), then guest b with raw commands (GUEST-CPIO,
 # tpmguest.c), each booting twice; then guests c1 and c2 (tpmguest's rounds)
-# using their TPMs at the same time, c2's QEMU killed mid-rounds and the
+# using their TPMs at the same time, c2's QEMU killed mid-command and the
 # service VM killed and restarted under c1.  QEMU's control protocol is
 # driven by qemuctl.py (a QEMU-like client without a guest): after the kill,
 # with the service VM gone and back, malformed input, vanishing clients.
@@ -180,9 +180,10 @@ done
 # second) meets the other's traffic; the rounds use commands to which Linux
 # gives 2 s or more.  Once both have done ROUNDS rounds (so their traffic
 # overlapped), the robustness checks use the two running guests:
-#   - c2's QEMU is killed (SIGKILL) in the middle of its rounds, so with a
-#     command in flight; the next QEMU on its bridge (qemuctl.py) is served
-#     and finds c2's index and guest b's;
+#   - c2's QEMU is killed (SIGKILL) in the middle of its rounds with a TPM
+#     command in flight (sent to its bridge, not answered); the bridge
+#     relays it and logs the response lost, and the next QEMU on its bridge
+#     (qemuctl.py) is served and finds c2's index and guest b's;
 #   - the service VM is killed under c1 ("outage": c1's next command gets a
 #     TPM error at once, as does a QEMU-like client on bridge 2), started
 #     again on the same disks ("back": c1's next command gets
@@ -200,10 +201,22 @@ wait_line() {
     done
     return 1
 }
-# rounds_ok NAME: the guest's log has its round ROUNDS and no FAIL line.
+# rounds_ok NAME [LOG]: the guest's log (or LOG, a copy of it) has its round
+# ROUNDS and no FAIL line.
 rounds_ok() {
-    strip_log "$work/guest-$1.log" | grep -aq "tpmguest: $1: round $ROUNDS\b" &&
-        ! strip_log "$work/guest-$1.log" | grep -aq '^FAIL '
+    local log=${2:-$work/guest-$1.log}
+    strip_log "$log" | grep -aq "tpmguest: $1: round $ROUNDS\b" &&
+        ! strip_log "$log" | grep -aq '^FAIL '
+}
+# queued_from BRIDGE-PID QEMU-PID: the bytes waiting unread on the bridge's
+# end of each socket whose other end is QEMU's (ss -x: Recv-Q, local and peer
+# inodes); nothing if none.  With the bridge stopped, a count here is a TPM
+# command QEMU sent and the bridge has not answered.
+queued_from() {
+    ss -xpnH 2>/dev/null | awk -v b="pid=$1," -v q="pid=$2," '
+        index($0, q) { mine[$6] = 1 }
+        index($0, b) && $3 > 0 { queued[$8] = $3 }
+        END { for (p in queued) if (p in mine) print queued[p] }'
 }
 mkfifo "$work/in-c1" "$work/in-c2"
 # Held open read-write here too, so a write never blocks on a QEMU that is
@@ -224,21 +237,51 @@ if [ -z "$why" ]; then
         why+="the two did not both reach round $ROUNDS; "
 fi
 
-# c2 killed mid-rounds.  Its checks are the rounds it reported.
-c2_alive=no
-kill -0 "$(cat "$work/guest-c2.pid" 2>/dev/null)" 2>/dev/null && c2_alive=yes
-kill -9 "$(cat "$work/guest-c2.pid" 2>/dev/null)" 2>/dev/null
+# c2 killed mid-command.  Its checks are the rounds it reported before the
+# kill began (the log copied then: the stop below may make its last command
+# miss a deadline).  Bridge 2 is stopped (SIGSTOP) until c2's QEMU has sent a
+# TPM command that the bridge has not read (queued_from); if the bridge was
+# stopped inside a relay, QEMU sends nothing while it waits, so the bridge is
+# continued and stopped again.  Then c2's QEMU is SIGKILLed and the bridge
+# continued: it reads the command QEMU left, relays it, and finds nobody to
+# take the response; its log must say so ("response lost"), and the next
+# QEMU must be served.
+cp "$work/guest-c2.log" "$work/guest-c2-before-kill.log"
+c2_qemu=$(cat "$work/guest-c2.pid" 2>/dev/null)
+queued=
+if [ -n "$c2_qemu" ] && kill -0 "$c2_qemu" 2>/dev/null; then
+    # Two looks per stop (ss takes up to 0.35 s on a loaded host): a stop
+    # inside a relay holds c2's command well under Linux's 2 s deadline.
+    for _ in $(seq 30); do
+        kill -STOP "${bridges[1]}"
+        for _ in 1 2; do
+            sleep 0.05
+            queued=$(queued_from "${bridges[1]}" "$c2_qemu")
+            [ -n "$queued" ] && break 2
+        done
+        kill -CONT "${bridges[1]}"
+        sleep 0.2
+    done
+fi
+kill -9 "$c2_qemu" 2>/dev/null
 wait $p2
-if rounds_ok c2; then
+kill -CONT "${bridges[1]}"
+lost=
+for _ in $(seq 300); do
+    lost=$(grep -a 'TPM command 0x[0-9a-f]*: response lost' "$work/bridge2.log" | tail -n 1)
+    [ -n "$lost" ] && break
+    sleep 0.1
+done
+if rounds_ok c2 "$work/guest-c2-before-kill.log"; then
     pass vm-bridge/c2/concurrent-rounds
 else
-    fail vm-bridge/c2/concurrent-rounds "$(strip_log "$work/guest-c2.log" | grep -aE 'FAIL|tpmguest' | tail -n 2 | tr '\n' ' ')"
+    fail vm-bridge/c2/concurrent-rounds "$(strip_log "$work/guest-c2-before-kill.log" | grep -aE 'FAIL|tpmguest' | tail -n 2 | tr '\n' ' ')"
 fi
-strip_log "$work/guest-c2.log" | grep -aE '^(PASS|FAIL) '
-if [ $c2_alive = yes ]; then
-    pass vm-bridge/c2/qemu-killed-mid-rounds
+strip_log "$work/guest-c2-before-kill.log" | grep -aE '^(PASS|FAIL) '
+if [ -n "$queued" ] && [ -n "$lost" ]; then
+    pass vm-bridge/c2/qemu-killed-mid-command
 else
-    fail vm-bridge/c2/qemu-killed-mid-rounds "c2's QEMU had ended before it was killed"
+    fail vm-bridge/c2/qemu-killed-mid-command "bytes of a command queued to the stopped bridge when c2's QEMU was killed: '${queued:-none}'; bridge 2's log: '${lost:-no lost response}'"
 fi
 "$here/qemuctl.py" "$work/bridge2.sock" session guest-qemu-killed
 "$here/qemuctl.py" "$work/bridge2.sock" nv-present guest-qemu-killed 01500004
