@@ -172,13 +172,34 @@ static NOINLINE bool hold_irq_lock_with_interrupts_on(void)
  * may be taken inside it. */
 static spinlock_t planted_allocator_lock = SPINLOCK_INIT_RANKED(LOCK_RANK_ALLOCATOR);
 
+/* The bug: a lock in freed memory (a pipe freed by one end's closer while
+ * the other's still notified its poll head).  The checker is called as
+ * spin_lock calls it, but nothing spins: the poison keeps the lock word set. */
+static NOINLINE bool take_freed_lock(void)
+{
+    spinlock_t *l = kmalloc_victim_alloc(sizeof *l);
+    if (!l)
+        return false;
+    *l = (spinlock_t)SPINLOCK_INIT;
+    spin_lock(l);
+    spin_unlock(l); /* classed: a real lock until freed */
+    kmalloc_victim_free(l);
+    preempt_disable();
+    kdebug_lock_acquire(l);
+    kdebug_lock_release(l);
+    preempt_enable();
+    return true;
+}
+
 static unsigned plant_lock_bugs(void)
 {
     take_in_order(&planted_allocator_lock, &order_first); /* the bug: a subsystem lock inside an allocator's */
     take_in_order(&order_first, &order_second);
     take_in_order(&order_second, &order_first); /* the bug: the opposite order */
     take_in_order(&order_second, &order_first); /* known now: not reported twice */
-    return hold_irq_lock_with_interrupts_on() ? 3 : 0;
+    if (!take_freed_lock())
+        return 0;
+    return hold_irq_lock_with_interrupts_on() ? 4 : 0;
 }
 
 static unsigned plant_sleeps(void)
