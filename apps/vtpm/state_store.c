@@ -440,21 +440,33 @@ static void free_blobs(struct state_store *st)
     }
 }
 
+/* Makes room for the layout new_layout() chose: a file grows to it, a
+ * device must already hold it.  0, or -1 with the reason logged. */
+static int make_room(struct state_store *st)
+{
+    uint64_t need = state_super_extent(&st->sb);
+    struct stat sbuf;
+    if (fstat(st->fd, &sbuf) == 0 && S_ISREG(sbuf.st_mode))
+        return grow_file(st, need);
+    if (medium_size(st) < need) {
+        if (st->base)
+            log_error("state: %s holds %llu bytes from offset %llu, the layout needs %llu", st->path,
+                      (unsigned long long)medium_size(st), (unsigned long long)st->base, (unsigned long long)need);
+        else
+            log_error("state: %s holds %llu bytes, the layout needs %llu", st->path,
+                      (unsigned long long)medium_size(st), (unsigned long long)need);
+        return -1;
+    }
+    return 0;
+}
+
 static int reformat(struct state_store *st, uint64_t slot_size)
 {
     free_blobs(st);
     if (new_layout(st, slot_size) < 0)
         return -1;
-    uint64_t need = state_super_extent(&st->sb);
-    struct stat sbuf;
-    if (fstat(st->fd, &sbuf) == 0 && S_ISREG(sbuf.st_mode)) {
-        if (grow_file(st, need) < 0)
-            return -1;
-    } else if (medium_size(st) < need) {
-        log_error("state: %s holds %llu bytes, the layout needs %llu", st->path,
-                  (unsigned long long)medium_size(st), (unsigned long long)need);
+    if (make_room(st) < 0)
         return -1;
-    }
     if (alloc_buffers(st) < 0)
         return -1;
     if (format(st) < 0)
@@ -533,20 +545,12 @@ int state_store_format_region(struct state_store *st, const char *path, const st
     }
     if (new_layout(st, o->slot_size) < 0)
         return -1;
-    uint64_t need = state_super_extent(&st->sb);
-    struct stat sbuf;
-    if (fstat(st->fd, &sbuf) == 0 && S_ISREG(sbuf.st_mode)) {
-        if (grow_file(st, need) < 0)
-            return -1;
-    } else if (medium_size(st) < need) {
-        log_error("state: %s holds %llu bytes from offset %llu, the layout needs %llu", path,
-                  (unsigned long long)medium_size(st), (unsigned long long)o->offset, (unsigned long long)need);
+    if (make_room(st) < 0)
         return -1;
-    }
     if (alloc_buffers(st) < 0 || format(st) < 0 || sync_fd(st) < 0)
         return -1;
     log_info("state: formatted %s at offset %llu (%llu bytes, 2 slots of %llu)", path,
-             (unsigned long long)o->offset, (unsigned long long)need, (unsigned long long)st->sb.slot_size);
+             (unsigned long long)o->offset, (unsigned long long)state_super_extent(&st->sb), (unsigned long long)st->sb.slot_size);
     return 0;
 }
 

@@ -290,7 +290,7 @@ static void block_locked(struct thread *t)
     t->wake_claimed = false;
 }
 
-static void wake_locked(struct thread *t);
+static void unblock_locked(struct thread *t);
 
 /* Runs in the next thread right after a switch, with this CPU's queue lock
  * held (taken by the thread switched out).  Only now are prev's registers
@@ -322,7 +322,7 @@ static void finish_switch(struct thread *prev)
 #endif
     bool detached = prev->detached;
     while (!list_empty(&prev->exit_wq.waiters))
-        wake_locked(list_first_entry(&prev->exit_wq.waiters, struct thread, wait_link));
+        unblock_locked(list_first_entry(&prev->exit_wq.waiters, struct thread, wait_link));
     sched_unlock();
     if (detached)
         thread_put(prev); /* the owner's reference (a deferred wake may hold more) */
@@ -724,17 +724,24 @@ int sched_sleep_until_interruptible(uint64_t deadline)
     return r;
 }
 
+/* Ends t's sleep (under sched_lock): off its wait queue if it is on one, off
+ * the deadline list if it has a deadline, and onto a run queue. */
+static void unblock_locked(struct thread *t)
+{
+    if (t->waiting_on) {
+        list_del(&t->wait_link);
+        t->waiting_on = NULL;
+    }
+    if (t->wake_at)
+        sleep_remove_locked(t);
+    place_locked(t);
+}
+
 void sched_wake_interruptible(struct thread *t)
 {
     uint64_t flags = sched_lock_irqsave();
     if (t->state == THREAD_BLOCKED && t->interruptible) {
-        if (t->waiting_on) {
-            list_del(&t->wait_link);
-            t->waiting_on = NULL;
-        }
-        if (t->wake_at)
-            sleep_remove_locked(t);
-        place_locked(t);
+        unblock_locked(t);
     } else if (__atomic_load_n(&t->state, __ATOMIC_RELAXED) == THREAD_RUNNING && t != current) {
         /* Running on another CPU, perhaps in user mode with no reason to
          * enter the kernel: the IPI's return to user delivers the signal.
@@ -745,21 +752,13 @@ void sched_wake_interruptible(struct thread *t)
     sched_unlock_irqrestore(flags);
 }
 
-static void wake_locked(struct thread *t)
-{
-    list_del(&t->wait_link);
-    t->waiting_on = NULL;
-    if (t->wake_at)
-        sleep_remove_locked(t);
-    place_locked(t);
-}
 
 static int wake_n(struct waitq *wq, int n)
 {
     uint64_t flags = sched_lock_irqsave();
     int woken = 0;
     while (woken < n && !list_empty(&wq->waiters)) {
-        wake_locked(list_first_entry(&wq->waiters, struct thread, wait_link));
+        unblock_locked(list_first_entry(&wq->waiters, struct thread, wait_link));
         woken++;
     }
     sched_unlock_irqrestore(flags);
@@ -774,13 +773,7 @@ bool sched_wake_sleep(struct thread *t, uint32_t seq)
     uint64_t flags = sched_lock_irqsave();
     bool asleep = t->state == THREAD_BLOCKED && t->sleep_seq == seq;
     if (asleep) {
-        if (t->waiting_on) {
-            list_del(&t->wait_link);
-            t->waiting_on = NULL;
-        }
-        if (t->wake_at)
-            sleep_remove_locked(t);
-        place_locked(t);
+        unblock_locked(t);
     }
     sched_unlock_irqrestore(flags);
     return asleep;

@@ -286,3 +286,15 @@ void abi_rm_tree(const char *path)
     closedir(d);
     rmdir(path);
 }
+
+bool abi_has_option(const char *opts, const char *o)
+{
+    size_t n = strlen(o);
+    for (const char *p = opts; p; p = strchr(p, ',')) {
+        if (*p == ',')
+            p++;
+        if (!strncmp(p, o, n) && (p[n] == ',' || !p[n]))
+            return true;
+    }
+    return false;
+}

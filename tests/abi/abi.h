@@ -27,6 +27,7 @@
 #endif
 #include <errno.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -95,6 +96,10 @@ void abi_sleep_ms(long ms);
 /* Reads what one read(2) of path gives (a /proc file) into buf[size],
  * NUL-terminated.  The length, or -1 when it cannot be opened or is empty. */
 ssize_t abi_read_text(const char *path, char *buf, size_t size);
+
+/* True if the comma-separated list opts (a mount's options) holds the
+ * option o whole: "ro" matches "ro,nosuid" but not "rootcontext=x". */
+bool abi_has_option(const char *opts, const char *o);
 
 /* Runs fn(arg) with handlers for SIGSEGV, SIGBUS, SIGILL and SIGFPE.
  * Returns 0 if fn returned, or the signal that interrupted it (then *info,

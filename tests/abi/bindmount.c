@@ -91,19 +91,6 @@ static bool mountinfo_of(const char *point, char *root, char *opts, char *super)
     return found;
 }
 
-/* True if the comma-separated list opts starts with o or holds it. */
-static bool has_option(const char *opts, const char *o)
-{
-    size_t n = strlen(o);
-    for (const char *p = opts; p; p = strchr(p, ',')) {
-        if (*p == ',')
-            p++;
-        if (!strncmp(p, o, n) && (p[n] == ',' || !p[n]))
-            return true;
-    }
-    return false;
-}
-
 /* The same directory through two paths: the files, writes through one
  * read through the other, "..", getcwd, /proc links, EXDEV across, and
  * the unmount. */
@@ -239,7 +226,7 @@ static void t_bind_read_only(void)
     /* mountinfo: the mount is ro, its file system rw. */
     char root[256], opts[256], super[256];
     CHECK(mountinfo_of(dst, root, opts, super), "no mountinfo line for %s", dst);
-    CHECK(has_option(opts, "ro") && has_option(super, "rw"), "mountinfo options '%s' / '%s'", opts, super);
+    CHECK(abi_has_option(opts, "ro") && abi_has_option(super, "rw"), "mountinfo options '%s' / '%s'", opts, super);
     OK(mount(NULL, dst, NULL, MS_REMOUNT | MS_BIND, NULL));
     OK(put_file(q, "again"));
     ERR(mount(NULL, q, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL), EINVAL); /* not a mount */

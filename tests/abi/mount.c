@@ -51,19 +51,6 @@ static bool mounts_line(const char *target, char *source, char *type, char *opts
     return found;
 }
 
-/* True if the comma-separated list opts holds the option o. */
-static bool has_option(const char *opts, const char *o)
-{
-    size_t n = strlen(o);
-    for (const char *p = opts; p; p = strchr(p, ',')) {
-        if (*p == ',')
-            p++;
-        if (!strncmp(p, o, n) && (p[n] == ',' || !p[n]))
-            return true;
-    }
-    return false;
-}
-
 /* A line of /proc/self/mountinfo (proc(5)). */
 struct mountinfo {
     int id, parent;
@@ -126,8 +113,8 @@ static void t_mount_tmpfs(void)
     char source[256], type[64], opts[512];
     CHECK(mounts_line(m, source, type, opts, sizeof opts), "%s is not in /proc/mounts", m);
     CHECK(!strcmp(source, "none") && !strcmp(type, "tmpfs"), "/proc/mounts says %s %s", source, type);
-    CHECK(has_option(opts, "rw") && has_option(opts, "size=1024k") && has_option(opts, "nr_inodes=100") &&
-              has_option(opts, "mode=700"),
+    CHECK(abi_has_option(opts, "rw") && abi_has_option(opts, "size=1024k") && abi_has_option(opts, "nr_inodes=100") &&
+              abi_has_option(opts, "mode=700"),
           "/proc/mounts options are %s", opts);
     /* A mount point cannot be removed or renamed while mounted. */
     char other[300];
@@ -173,7 +160,7 @@ static void t_instances_and_stacking(void)
     ERR(access(fa, F_OK), ENOENT);
     char source[256], type[64], opts[512];
     CHECK(mounts_line(a, source, type, opts, sizeof opts) && !strcmp(source, "three"), "the top mount is not last");
-    CHECK(has_option(opts, "mode=755") && !has_option(opts, "size=1024k"), "options %s", opts);
+    CHECK(abi_has_option(opts, "mode=755") && !abi_has_option(opts, "size=1024k"), "options %s", opts);
     OK(umount(a));
     OK(access(fa, F_OK));
     OK(umount(a));
@@ -197,10 +184,10 @@ static void t_mountinfo(void)
     CHECK(m.major == major(sa.st_dev) && m.minor == minor(sa.st_dev), "st_dev %u:%u, stat says %u:%u", m.major,
           m.minor, major(sa.st_dev), minor(sa.st_dev));
     CHECK(!strcmp(m.root, "/") && !m.optional, "root %s, optional fields %d", m.root, m.optional);
-    CHECK(has_option(m.opts, "rw") && has_option(m.opts, "nosuid") && !has_option(m.opts, "nodev"), "flags %s",
+    CHECK(abi_has_option(m.opts, "rw") && abi_has_option(m.opts, "nosuid") && !abi_has_option(m.opts, "nodev"), "flags %s",
           m.opts);
     CHECK(!strcmp(m.type, "tmpfs") && !strcmp(m.source, "mi-src"), "type %s source %s", m.type, m.source);
-    CHECK(has_option(m.super, "rw") && has_option(m.super, "size=1024k"), "super options %s", m.super);
+    CHECK(abi_has_option(m.super, "rw") && abi_has_option(m.super, "size=1024k"), "super options %s", m.super);
     CHECK(mountinfo_find(NULL, m.parent, &p), "the parent ID %d is not listed", m.parent);
     CHECK(p.major == major(sbase.st_dev) && p.minor == minor(sbase.st_dev), "the parent is %s (%u:%u)", p.point,
           p.major, p.minor);
@@ -208,7 +195,7 @@ static void t_mountinfo(void)
     CHECK(mountinfo_find(a, 0, &top) && !strcmp(top.source, "mi-top"), "the stacked mount is not last");
     CHECK(top.id != m.id && top.parent == m.id, "stacked: ID %d parent %d, the first's ID %d", top.id, top.parent,
           m.id);
-    CHECK(has_option(top.opts, "ro") && has_option(top.super, "ro"), "read-only: %s - %s", top.opts, top.super);
+    CHECK(abi_has_option(top.opts, "ro") && abi_has_option(top.super, "ro"), "read-only: %s - %s", top.opts, top.super);
     /* /proc/<pid>/mountinfo is the same text. */
     char path[64], self[8192], bypid[8192];
     snprintf(path, sizeof path, "/proc/%d/mountinfo", (int)getpid());
@@ -470,7 +457,7 @@ static void check_read_only(const char *m)
     OK(statfs(m, &sf));
     CHECK(sf.f_flags & ST_RDONLY, "statfs f_flags %#lx without ST_RDONLY", (unsigned long)sf.f_flags);
     char source[256], type[64], opts[512];
-    CHECK(mounts_line(m, source, type, opts, sizeof opts) && has_option(opts, "ro"), "/proc/mounts: %s", opts);
+    CHECK(mounts_line(m, source, type, opts, sizeof opts) && abi_has_option(opts, "ro"), "/proc/mounts: %s", opts);
 }
 
 static void t_read_only(void)
@@ -489,12 +476,12 @@ static void t_read_only(void)
     OK(mount(NULL, m, NULL, MS_REMOUNT | MS_RDONLY | MS_NOSUID, NULL));
     check_read_only(m); /* a failure there is this check's, reported once */
     char source[256], type[64], opts[512];
-    CHECK(mounts_line(m, source, type, opts, sizeof opts) && has_option(opts, "nosuid") &&
-              has_option(opts, "size=1024k"),
+    CHECK(mounts_line(m, source, type, opts, sizeof opts) && abi_has_option(opts, "nosuid") &&
+              abi_has_option(opts, "size=1024k"),
           "options after the remount: %s", opts);
     /* Writable again. */
     OK(mount(NULL, m, NULL, MS_REMOUNT, NULL));
-    CHECK(mounts_line(m, source, type, opts, sizeof opts) && has_option(opts, "rw") && !has_option(opts, "nosuid"),
+    CHECK(mounts_line(m, source, type, opts, sizeof opts) && abi_has_option(opts, "rw") && !abi_has_option(opts, "nosuid"),
           "options after the second remount: %s", opts);
     fd = OK(open(f, O_WRONLY | O_APPEND));
     EQ(write(fd, "d", 1), 1);
