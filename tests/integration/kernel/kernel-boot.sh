@@ -54,7 +54,7 @@ selftest_boot() { # NAME KERNEL RESULT-PREFIX
     else
         fail "kernel/$1-boot" "QEMU status $rc (want 1), $n self-test results, $(grep -c '^KDEBUG: ' "$work/$1.txt") debug reports"
         grep -A12 '^KDEBUG: ' "$work/$1.txt" | head -40
-        tail -30 "$work/$1.txt"
+        log_tail "$work/$1.txt" 30
     fi
     # WARN prints its reason and a symbolised backtrace, and the kernel goes on.
     expect_in "$work/$1.txt" "kernel/$1-warn-reported" \

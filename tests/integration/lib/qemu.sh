@@ -10,6 +10,8 @@
 #   failed, 5 = kernel panic; docs/architecture.md), and 124 when the guest was
 #   still running after TIMEOUT seconds and was killed.
 #
+# log_tail FILE [N]: the end of a failed boot's log, without its result lines.
+#
 # strip_log FILE: the serial log without printk's "[  ms.us] " prefixes (and
 # without SeaBIOS's last words on q35 and pc, which end with no newline, so
 # the guest's first line follows them on the same line).
@@ -37,6 +39,15 @@ qemu_boot() {
 
 strip_log() {
     sed -e 's/\r$//' -e 's/^Booting from ROM\.\.//' -e 's/^\[ *[0-9]*\.[0-9]*\] //' "$1"
+}
+
+# log_tail FILE [N]: what a failed boot's serial log ends with, for the
+# reader: its last N (default 25) lines that are not result lines, each
+# behind "  | ".  The suites relay the guest's PASS/FAIL lines already; shown
+# again they would print every failure twice, and run-suites.sh would count
+# it twice.  The prefix keeps any other line from reading as a result.
+log_tail() {
+    strip_log "$1" | grep -avE '^(PASS|FAIL) ' | tail -n "${2:-25}" | sed 's/^/  | /'
 }
 
 # pass NAME / fail NAME WHY: one result line in the run-suites.sh format.

@@ -37,7 +37,7 @@ if [ $rc -eq 1 ]; then
     pass vm/abi-boot-powered-off
 else
     fail vm/abi-boot-powered-off "QEMU status $rc (1 = all programs passed, 3 = some failed, 5 = panic, 124 = hung)"
-    grep -vE '^(PASS|FAIL) ' "$work/abi.log" | tail -25
+    log_tail "$work/abi.log"
 fi
 # quiet hides the kernel's smp line; the smp ABI program says how many CPUs
 # its threads ran on, pinned one to each.
@@ -93,7 +93,7 @@ if [ $rc -eq 1 ]; then
     pass vm/memory-pressure-16m-survived
 else
     fail vm/memory-pressure-16m-survived "QEMU status $rc"
-    tail -25 "$work/memhog.log"
+    log_tail "$work/memhog.log"
 fi
 
 qemu_boot 120 "$work/init.log" -m 32 -kernel "$kernel" -initrd "$initimg" -append "quiet"
@@ -105,7 +105,7 @@ if [ $rc -eq 1 ] && grep -qE '^init: counter \(pid [0-9]+\) exited with status 1
     pass init-vm/logs-exits-and-powers-off
 else
     fail init-vm/logs-exits-and-powers-off "QEMU status $rc (want 1) or init's log lines missing"
-    tail -25 "$work/init.txt"
+    log_tail "$work/init.txt"
 fi
 
 # Several CPUs (issue 14): 4 vCPUs on microvm without ACPI (counted
@@ -124,7 +124,7 @@ if [ $rc -eq 1 ] && grep -qE '^smp: 4 of 4 CPUs up \(QEMU fw_cfg CPU count, APIC
     pass vm/smp4-all-cpus-up-and-running-threads
 else
     fail vm/smp4-all-cpus-up-and-running-threads "QEMU status $rc (want 1) or the CPU lines missing"
-    tail -25 "$work/smp.txt"
+    log_tail "$work/smp.txt"
 fi
 
 # The console reads what the host types: a CR-terminated line, a partial line

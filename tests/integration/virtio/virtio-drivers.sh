@@ -34,7 +34,7 @@ rc=$?
 # the guest's own lines, named for the machine kind off microvm
 strip_log "$work/blk.log" | grep -E '^(PASS|FAIL) ' | sed -E "s#^(PASS|FAIL) #&$tag#"
 if [ $rc -eq 1 ]; then pass $suite/blk-boot-powered-off; else
-    fail $suite/blk-boot-powered-off "QEMU status $rc"; tail -20 "$work/blk.log"; fi
+    fail $suite/blk-boot-powered-off "QEMU status $rc"; log_tail "$work/blk.log" 20; fi
 if cmp -s "$work/disk.img" "$work/model.img"; then pass $suite/blk-image-matches-model; else
     fail $suite/blk-image-matches-model "$(cmp "$work/disk.img" "$work/model.img" 2>&1 | head -1)"; fi
 expect_cpus_up "$work/blk.log" $suite/blk-cpus-up

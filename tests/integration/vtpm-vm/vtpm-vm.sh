@@ -29,7 +29,7 @@ if [ $rc -eq 1 ]; then
     pass vtpm-vm/boot-powered-off
 else
     fail vtpm-vm/boot-powered-off "QEMU status $rc (1 = all passed, 3 = some failed, 5 = panic, 124 = hung)"
-    grep -vE '^(PASS|FAIL) ' "$work/log" | tail -25
+    log_tail "$work/log"
 fi
 grep -qE '^PASS vtpm-vm/closed-pipes-stop-vtpm' "$work/log" ||
     fail vtpm-vm/ran-to-the-end "vtpmcheck did not reach its last check"
