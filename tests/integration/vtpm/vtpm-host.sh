@@ -113,8 +113,8 @@ test_interleave() {
     hex2bin 0c0000017b0010 >&6   # GetRandom(16) on 6
     hex2bin 08 >&5                # GetRandom(8) on 5
     local a b
-    a=$(timeout 3 head -c 20 <&5 | od -An -tx1 | tr -d ' \n')
-    b=$(timeout 3 head -c 28 <&6 | od -An -tx1 | tr -d ' \n')
+    a=$(timeout 30 head -c 20 <&5 | od -An -tx1 | tr -d ' \n')
+    b=$(timeout 30 head -c 28 <&6 | od -An -tx1 | tr -d ' \n')
     exec 5>&- 6>&-
     [ "${a:0:20}" = 80010000001400000000 ] && [ "${a:20:4}" = 0008 ] || { echo "conn 5: $a"; return 1; }
     [ "${b:0:20}" = 80010000001c00000000 ] && [ "${b:20:4}" = 0010 ] || { echo "conn 6: $b"; return 1; }
@@ -185,17 +185,17 @@ test_dev() {
     local p=$! a b c
     exec 7<>"$work/dout" 8<>"$work/cout"
     hex2bin 0000000500 >"$work/cin"
-    a=$(timeout 3 head -c 4 <&8 | od -An -tx1 | tr -d ' \n')
+    a=$(timeout 30 head -c 4 <&8 | od -An -tx1 | tr -d ' \n')
     hex2bin 80010000000c000001440000 >"$work/din" # Startup(CLEAR)
-    timeout 3 head -c 10 <&7 >/dev/null
+    timeout 30 head -c 10 <&7 >/dev/null
     hex2bin "$getrandom" >"$work/din"
-    b=$(timeout 3 head -c 20 <&7 | od -An -tx1 | tr -d ' \n')
+    b=$(timeout 30 head -c 20 <&7 | od -An -tx1 | tr -d ' \n')
     # an oversized frame on a device: error response, input dropped, still serving
     hex2bin 8001ffffffff0000017b >"$work/din"
-    c=$(timeout 3 head -c 10 <&7 | od -An -tx1 | tr -d ' \n')
+    c=$(timeout 30 head -c 10 <&7 | od -An -tx1 | tr -d ' \n')
     sleep 0.2
     hex2bin "$getrandom" >"$work/din"
-    d=$(timeout 3 head -c 20 <&7 | od -An -tx1 | tr -d ' \n')
+    d=$(timeout 30 head -c 20 <&7 | od -An -tx1 | tr -d ' \n')
     exec 7>&- 8>&-
     kill $p
     wait $p

@@ -7,7 +7,9 @@ fail() { echo "FAIL $1: $2"; }
 
 # Starts the vtpm on a free pair of ports (data PORT, ctrl PORT+1, as the
 # swtpm TCTI expects).  Returns 0 once it listens; 1 if it exited (refused),
-# leaving its log in $work/log.  Extra arguments go to the vtpm.
+# leaving its log in $work/log, or if it neither listens nor exits within
+# 30 s (a hang guard: a loaded host may take seconds to start libtpms).
+# Extra arguments go to the vtpm.
 start_vtpm() {
     local tries
     for tries in 1 2 3 4 5 6 7 8 9 10; do
@@ -21,7 +23,7 @@ start_vtpm() {
             >"$work/log" 2>&1 &
         vpid=$!
         local i
-        for i in $(seq 100); do
+        for i in $(seq 600); do
             if grep -q "ctrl: listening" "$work/log"; then
                 export TPM2TOOLS_TCTI="swtpm:host=127.0.0.1,port=$PORT"
                 return 0
@@ -40,12 +42,12 @@ start_vtpm() {
     return 1
 }
 
-# Waits (up to 10 s) for a line matching the grep pattern in the vtpm's log;
-# 1 if it never comes.  The vtpm may log what a test looks for just after
+# Waits (up to 30 s, a hang guard) for a line matching the grep pattern in
+# the vtpm's log; 1 if it never comes.  The vtpm may log what a test looks for just after
 # "ctrl: listening", start_vtpm's cue, so a test must not grep at once.
 wait_log() {
     local i
-    for i in $(seq 100); do
+    for i in $(seq 300); do
         grep -q -- "$1" "$work/log" && return 0
         sleep 0.1
     done

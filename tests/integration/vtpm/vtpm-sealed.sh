@@ -100,9 +100,13 @@ test_missing_key() {
     REFUSAL="the attestation that releases it was refused (attestation failed: KBS answered 401: launch measurement is not a reference value); refusing to start"
     expect_refusal --state-key "$work/absent" --state-key-wait 300 --rollback-counter none || return 1
     rm -f "$work/absent.refused"
-    # the key arriving late (as aproxy hands it over) is waited for
+    # the key arriving late (as aproxy hands it over) is waited for: it
+    # appears once the vtpm says it waits (a fixed delay instead would let a
+    # vtpm slow to start on a loaded host find the key already there)
     rm -f "$work/late"
-    (sleep 1; cp "$work/key.hex" "$work/late.tmp"; mv "$work/late.tmp" "$work/late") &
+    : >"$work/log"
+    (for _ in $(seq 300); do grep -q "waiting up to 30 s" "$work/log" && break; sleep 0.1; done
+     cp "$work/key.hex" "$work/late.tmp"; mv "$work/late.tmp" "$work/late") &
     local hp=$!
     start_vtpm --state-key "$work/late" --state-key-wait 30 --rollback-counter "file:$work/counter" ||
         { echo "late key: $(tail -n 2 "$work/log")"; wait $hp; return 1; }
