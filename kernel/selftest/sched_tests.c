@@ -98,38 +98,61 @@ static const char *spinning_thread_is_preempted(void)
 KTEST(spinning_thread_is_preempted);
 
 struct sleeper {
-    uint64_t ns;
+    uint64_t ns;      /* its deadline, after the common base */
+    uint64_t until;   /* that deadline, absolute (monotonic ns) */
     uint64_t woke_at;
 };
 
 static volatile int wake_order[3];
 static volatile int woken;
 
+/* Sleeps until an absolute deadline (a kernel thread has no signals, so the
+ * interruptible sleep ends only at it). */
 static void sleep_then_record(void *arg)
 {
     struct sleeper *s = arg;
-    sched_sleep_ns(s->ns);
+    sched_sleep_until_interruptible(s->until);
     s->woke_at = clock_monotonic_ns();
     wake_order[__atomic_fetch_add(&woken, 1, __ATOMIC_RELAXED)] = (int)(s->ns / NSEC_PER_MSEC);
 }
 
+/* The sleepers' deadlines are absolute, from one base, so the order they are
+ * due in does not depend on when each thread got to run.  With deadlines
+ * relative to each thread's start, a host that stopped the vCPU for 10 ms
+ * between two starts (a loaded TCG host does) reordered them.  The base is
+ * set once all three exist, far enough ahead (SETUP_NS) that starting them
+ * and their going to sleep, microseconds of work, is done before the first
+ * deadline. */
+#define SETUP_NS (100 * NSEC_PER_MSEC)
 static const char *timed_wakeups_in_deadline_order(void)
 {
-    struct sleeper s[3] = {{30 * NSEC_PER_MSEC, 0}, {10 * NSEC_PER_MSEC, 0}, {20 * NSEC_PER_MSEC, 0}};
+    struct sleeper s[3] = {{30 * NSEC_PER_MSEC, 0, 0}, {10 * NSEC_PER_MSEC, 0, 0}, {20 * NSEC_PER_MSEC, 0, 0}};
     struct thread *t[3];
     woken = 0;
-    uint64_t start = clock_monotonic_ns();
     /* One CPU for all three: on several, a sleeper woken first could be
      * slower to record (its vCPU descheduled by the host) than the next. */
-    for (int i = 0; i < 3; i++)
-        if (!(t[i] = kthread_create_on_cpu0("sleeper", sleep_then_record, &s[i])))
+    for (int i = 0; i < 3; i++) {
+        if (!(t[i] = kthread_create_paused("sleeper", sleep_then_record, &s[i]))) {
+            for (int k = 0; k < i; k++) {
+                s[k].until = 0; /* already due: the thread ends at once */
+                kthread_start(t[k]);
+                kthread_join(t[k]);
+            }
             return "kthread_create failed";
+        }
+        sched_set_affinity(t[i], 1);
+    }
+    uint64_t base = clock_monotonic_ns() + SETUP_NS;
+    for (int i = 0; i < 3; i++) {
+        s[i].until = base + s[i].ns;
+        kthread_start(t[i]);
+    }
     for (int i = 0; i < 3; i++)
         kthread_join(t[i]);
     if (wake_order[0] != 10 || wake_order[1] != 20 || wake_order[2] != 30)
         return "sleepers woke out of deadline order";
     for (int i = 0; i < 3; i++)
-        if (s[i].woke_at - start < s[i].ns)
+        if (s[i].woke_at < s[i].until)
             return "a sleeper woke before its deadline";
     return NULL;
 }
