@@ -2,7 +2,7 @@
 """virtio-console ports: the host half of porttest (the guest half).
 
 Usage: virtio-ports.py KERNEL CPIO
-Boots the VM with one named port on a TCP chardev, then: a 512 KiB echo
+Boots the VM with one named port on a Unix socket chardev, then: a 512 KiB echo
 through the port while both sides read and write at once (back-pressure, no
 byte lost or reordered), a disconnect (the guest sees EOF, EPIPE, EAGAIN and a
 quiet poll), a reconnect (the guest's poll wakes) and a second echo, then a
@@ -27,14 +27,10 @@ def machine_sh_lines(*args):
 work = tempfile.mkdtemp()
 log_path = os.path.join(work, "serial.log")
 
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
-
-port = free_port()
+# The port's host end: a Unix socket in this run's own directory.  A TCP port
+# found free (bound, then closed) could be taken by another suite's QEMU before
+# this one bound it, and a connect could then reach that other listener.
+port_path = os.path.join(work, "port.sock")
 qemu = subprocess.Popen(
     ["timeout", "--kill-after=5", "120", "qemu-system-x86_64"] + machine_sh_lines("args", machine) +
     ["-smp", str(cpus), "-cpu", "max", "-m", "64", "-no-reboot", "-nographic", "-monitor", "none",
@@ -42,7 +38,7 @@ qemu = subprocess.Popen(
      # loglevel=6 (information) shows the kernel's `smp:` line and when the port got its name
      "-initrd", cpio, "-append", "loglevel=6"] +
     machine_sh_lines("devices", machine, "-global", "virtio-mmio.force-legacy=false",
-                     "-chardev", "socket,id=c0,host=127.0.0.1,port=%d,server=on,wait=off" % port,
+                     "-chardev", "socket,id=c0,path=%s,server=on,wait=off" % port_path,
                      "-device", "virtio-serial-device", "-device", "virtserialport,chardev=c0,name=org.nutshell.test"),
     stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
 
@@ -55,9 +51,13 @@ def result(name, ok, why=""):
 
 def connect():
     for _ in range(600):
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.settimeout(60)
         try:
-            return socket.create_connection(("127.0.0.1", port), timeout=60)
+            s.connect(port_path)
+            return s
         except OSError:
+            s.close()
             time.sleep(0.1)
     raise OSError("cannot connect to the port")
 
@@ -128,5 +128,8 @@ if cpus > 1:
     up = "smp: %d of %d CPUs up" % (cpus, cpus)
     result(suite + "/port-cpus-up", up in log, "no line '%s'" % up)
 if rc != 1:
-    print("\n".join(log.splitlines()[-20:]))
+    # the log's end for the reader, without the result lines relayed above
+    # (tests/integration/lib/qemu.sh, log_tail)
+    rest = [l for l in log.splitlines() if not re.match(r"^(\[ *[0-9.]+\] )?(PASS|FAIL) ", l.rstrip("\r"))]
+    print("\n".join("  | " + l.rstrip("\r") for l in rest[-20:]))
 sys.exit(1 if failures else 0)
