@@ -27,8 +27,9 @@ for f in "$HOST" "$MEASURE" "$VM" "$KBS_DEV" "$KERNEL" "$INITRD" /lib/ld-musl-x8
     [ -e "$f" ] || { fail setup "$f is missing"; exit 1; }
 done
 
-# wait_file F: until F is non-empty (10 s at most).
-wait_file() { for _ in $(seq 100); do [ -s "$1" ] && return 0; sleep 0.1; done; return 1; }
+# wait_file F: until F is non-empty (30 s at most: a hang guard, roomy for a
+# loaded host).
+wait_file() { for _ in $(seq 300); do [ -s "$1" ] && return 0; sleep 0.1; done; return 1; }
 
 # The development KBS: accepts the emulated PSP's reports for make run's
 # launch digest and holds the vTPM state key.

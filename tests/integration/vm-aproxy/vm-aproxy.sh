@@ -67,7 +67,6 @@ cd "$work" || exit 1
 for f in "$kernel" "$cpio" "$devfile" "$HOST" "$MEASURE" "$VTPM" "$KBS_DEV"; do
     [ -e "$f" ] || { fail vm-aproxy/setup "$f is missing"; exit 1; }
 done
-wait_file() { for _ in $(seq 100); do [ -s "$1" ] && return 0; sleep 0.1; done; return 1; }
 
 # The development KBS knows the launch digest of (kernel, cpio, "").
 digest=$("$MEASURE" launch-digest --kernel "$kernel" --initrd "$cpio" --cmdline "$CMDLINE")
@@ -106,7 +105,14 @@ boot() {
             -device isa-debug-exit,iobase=0xf4,iosize=4 -m 128 -kernel "$kernel" -initrd "$initrd" \
             -append "$cmdline" $devices </dev/null >"$name.log" 2>&1 &
         qpid=$!
-        sleep 1
+        # until QEMU said something (the guest's first line, or why it
+        # stopped) or exited: a fixed second was too short for a QEMU slow
+        # to start on a loaded host, which then failed the boot on a taken port
+        for _ in $(seq 300); do
+            [ -s "$name.log" ] && break
+            kill -0 "$qpid" 2>/dev/null || break
+            sleep 0.1
+        done
         grep -q "Failed to find an available port" "$name.log" || break
         wait "$qpid" 2>/dev/null
     done
