@@ -156,6 +156,20 @@ ssize_t abi_read_text(const char *path, char *buf, size_t size)
     return n;
 }
 
+bool abi_wait_sleeping(pid_t pid, pid_t tid)
+{
+    char path[64], buf[512];
+    snprintf(path, sizeof path, "/proc/%d/task/%d/stat", (int)pid, (int)tid);
+    uint64_t deadline = abi_now_ns() + 30000000000ull;
+    while (abi_now_ns() < deadline) {
+        char *p = abi_read_text(path, buf, sizeof buf) < 0 ? NULL : strrchr(buf, ')');
+        if (p && p[1] == ' ' && p[2] == 'S')
+            return true;
+        abi_sleep_ms(1);
+    }
+    return false;
+}
+
 void abi_sleep_ms(long ms)
 {
     struct timespec ts = { ms / 1000, (ms % 1000) * 1000000 };

@@ -96,6 +96,12 @@ void abi_sleep_ms(long ms);
 /* Reads what one read(2) of path gives (a /proc file) into buf[size],
  * NUL-terminated.  The length, or -1 when it cannot be opened or is empty. */
 ssize_t abi_read_text(const char *path, char *buf, size_t size);
+/* Waits until thread tid of process pid sleeps (state S in
+ * /proc/PID/task/TID/stat): it has gone into the blocking call a test is
+ * about to interrupt.  A fixed delay instead lets a signal land before the
+ * call on a loaded host, and the call then blocks for good.  False after
+ * 30 s (a hang guard). */
+bool abi_wait_sleeping(pid_t pid, pid_t tid);
 
 /* True if the comma-separated list opts (a mount's options) holds the
  * option o whole: "ro" matches "ro,nosuid" but not "rootcontext=x". */

@@ -181,12 +181,16 @@ static void on_usr1(int sig)
 
 struct kicker {
     pthread_t target;
+    pid_t tid; /* the target's */
 };
 
+/* Signals the target once it sleeps in the call the test makes.  After a
+ * fixed delay instead, a target still on its way to the call (a loaded host)
+ * only ran the handler, and the call then waited for good. */
 static void *kick_later(void *arg)
 {
     struct kicker *k = arg;
-    abi_sleep_ms(100);
+    abi_wait_sleeping(getpid(), k->tid);
     pthread_kill(k->target, SIGUSR1);
     return NULL;
 }
@@ -198,7 +202,7 @@ static int read_until_signal(int fd)
     struct sigaction sa = {.sa_handler = on_usr1};
     if (sigaction(SIGUSR1, &sa, NULL))
         return -1;
-    struct kicker k = {pthread_self()};
+    struct kicker k = {pthread_self(), (pid_t)syscall(SYS_gettid)};
     pthread_t t;
     if (pthread_create(&t, NULL, kick_later, &k))
         return -1;
@@ -688,7 +692,7 @@ static void t_epoll_timeouts_and_signals(void)
     /* A handled signal ends it with EINTR, SA_RESTART or not. */
     struct sigaction sa = {.sa_handler = count_usr1, .sa_flags = SA_RESTART};
     OK(sigaction(SIGUSR1, &sa, NULL));
-    struct kicker k = {pthread_self()};
+    struct kicker k = {pthread_self(), (pid_t)syscall(SYS_gettid)};
     RET(pthread_create(&t, NULL, kick_later, &k), 0);
     ERR(ep_wait1(ep, &ev, 10000), EINTR);
     pthread_join(t, NULL);
@@ -840,7 +844,7 @@ static void t_signalfd_sigchld(void)
     EQ(waitpid(child, &status, 0), child);
     struct sigaction sa = {.sa_handler = on_usr1};
     OK(sigaction(SIGUSR1, &sa, NULL));
-    struct kicker k = {pthread_self()};
+    struct kicker k = {pthread_self(), (pid_t)syscall(SYS_gettid)};
     pthread_t t;
     RET(pthread_create(&t, NULL, kick_later, &k), 0);
     sigset_t none;

@@ -142,12 +142,14 @@ struct turn_waiter {
     int fd;
     long r;
     int e;
+    _Atomic pid_t tid;
 };
 
 static void *interrupted_reader(void *arg)
 {
     struct turn_waiter *w = arg;
     char c;
+    atomic_store(&w->tid, (pid_t)syscall(SYS_gettid));
     errno = 0;
     w->r = read(w->fd, &c, 1);
     w->e = errno;
@@ -167,8 +169,15 @@ static void t_second_reader_interrupted(void)
     struct sigaction sa = {.sa_handler = on_alarm}, old;
     OK(sigaction(SIGUSR1, &sa, &old));
     EQ(pthread_create(&second, NULL, interrupted_reader, &w), 0);
-    usleep(100000); /* lets it wait; the check holds either way */
+    /* Sent once it waits: sent before its read, the signal would only run the
+     * handler, and the read would then wait for good. */
+    while (!atomic_load(&w.tid))
+        abi_sleep_ms(1);
+    bool waiting = abi_wait_sleeping(getpid(), atomic_load(&w.tid));
     EQ(pthread_kill(second, SIGUSR1), 0);
+    if (!waiting)
+        EQ(write(p[1], "xx", 2), 2); /* unblocks both readers before failing */
+    CHECK(waiting, "the second reader never waited");
     EQ(pthread_join(second, NULL), 0);
     OK(sigaction(SIGUSR1, &old, NULL));
     EQ(write(p[1], "x", 1), 1);

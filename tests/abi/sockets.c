@@ -990,10 +990,12 @@ static void t_blocking_waits_interrupted(void)
     int l = OK(socket(AF_UNIX, SOCK_STREAM, 0));
     OK(bind(l, (struct sockaddr *)&a, alen));
     OK(listen(l, 1));
-    pid_t me = getpid();
+    pid_t me = getpid(), my_tid = (pid_t)syscall(SYS_gettid);
     pid_t kid = fork();
     if (kid == 0) {
-        abi_sleep_ms(100);
+        /* Once the parent sleeps in accept: sent before, the signal would
+         * only run its handler, and accept would then wait for good. */
+        abi_wait_sleeping(me, my_tid);
         kill(me, SIGUSR1);
         _exit(0);
     }
