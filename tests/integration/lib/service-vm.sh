@@ -38,6 +38,7 @@ service_vm_boot() {
     # other checkouts' suites, pick theirs from the same range.
     for try in 1 2 3; do
         port=$(( (RANDOM % 15000) * 2 + 20000 ))
+        : >"$log" # (the redirection below empties it only once QEMU's child runs)
         devices=$(sed -e "s#@STATE@#$dir/state0.img#" -e "s#@PORT@#$port#" -e "s#@CTRL@#$((port + 1))#" \
             -e "s#@STATE1@#$dir/state1.img#" -e "s#@STATE2@#$dir/state2.img#" -e "s#@SOCKDIR@#$dir#g" "$devfile")
         # shellcheck disable=SC2086 # the device arguments are words

@@ -100,6 +100,10 @@ boot() {
         port=$(( (RANDOM % 10000) * 4 + 20000 ))
         devices=$(sed -e "s#@STATE@#$work/state.img#" -e "s#@PORT@#$port#" -e "s#@CTRL@#$((port + 1))#" \
                       -e "s#@APROXY@#$((port + 2))#" "$devfile")
+        # Emptied here, not only by the redirection below: that happens in
+        # the child, and until it runs the loop below would see the last
+        # try's "Failed to find an available port" and wait for this QEMU.
+        : >"$name.log"
         # shellcheck disable=SC2086 # the device arguments are words
         "$QEMU_BIN" -machine microvm,acpi=off -cpu max -no-reboot -nographic -monitor none -serial stdio \
             -device isa-debug-exit,iobase=0xf4,iosize=4 -m 128 -kernel "$kernel" -initrd "$initrd" \
