@@ -239,8 +239,12 @@ static void sync_parent_dir(const char *path)
     close(fd);
 }
 
+static int lock_region(struct state_store *st, unsigned wait_s);
+
 /* Creates a missing regular file: formatted under a temporary name, then
- * renamed, so a crash never leaves a half-formatted file at `path`. */
+ * renamed, so a crash never leaves a half-formatted file at `path`.  Its lock
+ * is taken at once (no wait: nobody else can have a brand-new file) and stays
+ * with the inode across the rename. */
 static int create_file(struct state_store *st)
 {
     char tmp[4096];
@@ -253,6 +257,8 @@ static int create_file(struct state_store *st)
         log_error("state: create %s: %s", tmp, strerror(errno));
         return -1;
     }
+    if (lock_region(st, 0) < 0)
+        return -1;
     if (grow_file(st, state_super_extent(&st->sb)) < 0)
         return -1;
     if (format(st) < 0)
