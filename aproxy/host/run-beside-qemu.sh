@@ -3,7 +3,8 @@
 # Starts the development KBS (unless APROXY_KBS names a KBS) and aproxy-host
 # beside the service VM, runs QEMU in the foreground, and stops both when
 # QEMU ends.  APROXY_INIT_DATA=FILE gives aproxy-host the deployment's
-# init-data (--init-data: PCR 8 of aproxy's measured vTPM, sent with stage 2).
+# init-data (--init-data: PCR 8 of aproxy's measured vTPM, the emulated
+# reports' HOST_DATA, sent with both stages).
 #
 #   run-beside-qemu.sh RUNDIR KERNEL INITRD CMDLINE APROXY_PORT -- QEMU ARGS...
 #
