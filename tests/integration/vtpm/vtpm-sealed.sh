@@ -412,6 +412,9 @@ test_region_locked() {
     }
     start_vtpm "${SEAL[@]}" || { tail -n 2 "$work/log"; return 1; }
     second "$work/second.refused" 0 "${SEAL[@]}"
+    # it must exit; one that serves instead (no lock) is stopped and fails the test
+    for _ in $(seq 600); do kill -0 "$spid" 2>/dev/null && ! grep -q "ctrl: listening" "$work/second.refused" || break; sleep 0.1; done
+    grep -q "ctrl: listening" "$work/second.refused" && kill "$spid"
     wait "$spid"; local rc=$?
     [ "$rc" = 1 ] && grep -q "state: $state at offset 0 is in use by another vtpm (still after 0 s); refusing to start: two vtpms on one state would overwrite each other's commits" "$work/second.refused" ||
         { echo "second vtpm on the same region: status $rc: $(tail -n 2 "$work/second.refused" | tr '\n' ' ')"; return 1; }
