@@ -1,10 +1,12 @@
 /* Local APIC (see arch/lapic.h).  Register numbers are xAPIC MMIO offsets;
  * in x2APIC mode the same register is MSR 0x800 + offset / 16. */
+#include <arch/apic_msg.h>
 #include <arch/cpu.h>
 #include <arch/lapic.h>
 #include <arch/trap.h>
 #include <kernel/errno.h>
 #include <kernel/clock.h>
+#include <kernel/printk.h>
 #include <mm/kmap.h>
 
 #define MSR_APIC_BASE 0x1b
@@ -111,9 +113,12 @@ uint32_t lapic_id(void)
 }
 
 /* Writes the interrupt command register: the destination's APIC id and the
- * command.  xAPIC needs two writes that no interrupt on this CPU may come
- * between (its handler could send an IPI of its own), and waits for the
- * previous command to be taken. */
+ * command (encodings in arch/apic_msg.h).  xAPIC needs two writes that no
+ * interrupt on this CPU may come between (its handler could send an IPI of
+ * its own), and waits for the previous command to be taken.  An id xAPIC
+ * cannot name is dropped with a warning: truncated to 8 bits it would reach
+ * another CPU, or all of them (255).  No caller passes one: smp_boot.c
+ * starts only reachable CPUs (lapic_id_reachable). */
 static void send_icr(uint32_t apic_id, uint32_t command)
 {
     if (x2apic) {
@@ -121,13 +126,18 @@ static void send_icr(uint32_t apic_id, uint32_t command)
          * IPI could overtake the stores it announces (need_resched, a TLB
          * request).  Clobbers: memory. */
         __asm__ volatile("mfence; lfence" ::: "memory");
-        wrmsr(MSR_X2APIC_ICR, (uint64_t)apic_id << 32 | command);
+        wrmsr(MSR_X2APIC_ICR, x2apic_icr(apic_id, command));
+        return;
+    }
+    uint32_t high;
+    if (xapic_icr_high(apic_id, &high)) {
+        printk(LOG_WARN, "lapic: APIC id %u needs x2APIC mode; interrupt 0x%x not sent", apic_id, command);
         return;
     }
     uint64_t flags = irq_save();
     while (mmio[REG_ICR_LOW / 4] & ICR_DELIVERY_PENDING)
         cpu_relax();
-    mmio[REG_ICR_HIGH / 4] = apic_id << 24;
+    mmio[REG_ICR_HIGH / 4] = high;
     mmio[REG_ICR_LOW / 4] = command;
     irq_restore(flags);
 }
@@ -149,7 +159,7 @@ void lapic_send_startup(uint32_t apic_id, uint64_t trampoline)
 
 bool lapic_id_reachable(uint32_t apic_id)
 {
-    return x2apic || apic_id < 255;
+    return x2apic || apic_id_fits_8bit(apic_id);
 }
 
 void lapic_eoi(void)
