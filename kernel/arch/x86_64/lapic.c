@@ -118,7 +118,7 @@ uint32_t lapic_id(void)
  * its own), and waits for the previous command to be taken.  An id xAPIC
  * cannot name is dropped with a warning: truncated to 8 bits it would reach
  * another CPU, or all of them (255).  No caller passes one: smp_boot.c
- * starts only reachable CPUs (lapic_id_reachable). */
+ * starts only CPUs this mode reaches (cpu_list_candidates). */
 static void send_icr(uint32_t apic_id, uint32_t command)
 {
     if (x2apic) {
@@ -155,11 +155,6 @@ void lapic_send_init(uint32_t apic_id)
 void lapic_send_startup(uint32_t apic_id, uint64_t trampoline)
 {
     send_icr(apic_id, ICR_STARTUP | (uint32_t)(trampoline >> 12));
-}
-
-bool lapic_id_reachable(uint32_t apic_id)
-{
-    return x2apic || apic_id_fits_8bit(apic_id);
 }
 
 void lapic_eoi(void)
