@@ -260,6 +260,27 @@ static void test_x2apic_icr_destination_in_high_half(void)
     }
 }
 
+static void test_x2apic_register_msrs_and_id(void)
+{
+    /* The SDM's table of x2APIC MSRs (vol. 3, table 10-6) for the
+     * registers lapic.c uses, from their xAPIC offsets. */
+    const uint32_t pairs[][2] = {
+        {0x020, 0x802}, /* ID */         {0x080, 0x808}, /* TPR */
+        {0x0b0, 0x80b}, /* EOI */        {0x0f0, 0x80f}, /* SVR */
+        {0x300, 0x830}, /* ICR */        {0x320, 0x832}, /* LVT timer */
+        {0x350, 0x835}, /* LVT LINT0 */  {0x360, 0x836}, /* LVT LINT1 */
+        {0x370, 0x837}, /* LVT error */  {0x380, 0x838}, /* timer initial count */
+        {0x390, 0x839}, /* timer current count */ {0x3e0, 0x83e}, /* divide */
+    };
+    for (unsigned i = 0; i < sizeof pairs / sizeof *pairs; i++)
+        CHECK_EQ(x2apic_msr(pairs[i][0]), pairs[i][1]);
+    /* The ID register: 32 bits in x2APIC mode, the top byte in xAPIC mode. */
+    CHECK_EQ(apic_id_from_id_reg(0x00000123, true), 0x123);
+    CHECK_EQ(apic_id_from_id_reg(0xfffffffe, true), 0xfffffffe);
+    CHECK_EQ(apic_id_from_id_reg(0x05000000, false), 5);
+    CHECK_EQ(apic_id_from_id_reg(0xfe00abcd, false), 0xfe);
+}
+
 static void test_8bit_destinations_refuse_ids_above_254(void)
 {
     uint32_t v = 0x5a5a5a5a;
@@ -375,6 +396,7 @@ int main(void)
         UNIT(test_candidates_without_x2apic),
         UNIT(test_candidates_boot_cpu_not_in_list),
         UNIT(test_x2apic_icr_destination_in_high_half),
+        UNIT(test_x2apic_register_msrs_and_id),
         UNIT(test_8bit_destinations_refuse_ids_above_254),
         UNIT(test_mptable_processors),
         UNIT(test_mptable_bad_checksum_or_none),

@@ -2,6 +2,16 @@
 #include <arch/apic_msg.h>
 #include <kernel/errno.h>
 
+uint32_t x2apic_msr(uint32_t offset)
+{
+    return 0x800 + offset / 16;
+}
+
+uint32_t apic_id_from_id_reg(uint32_t value, bool x2apic)
+{
+    return x2apic ? value : value >> 24;
+}
+
 bool apic_id_fits_8bit(uint32_t apic_id)
 {
     return apic_id < APIC_XAPIC_BROADCAST;

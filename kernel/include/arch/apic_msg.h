@@ -14,6 +14,12 @@
 #define APIC_XAPIC_BROADCAST 0xffu
 #define MSI_ADDRESS_BASE 0xfee00000u
 
+/* The x2APIC MSR of the register at xAPIC MMIO offset `offset` (Intel SDM
+ * vol. 3, 10.12.1.2: 0x800 + offset / 16; EOI 0xb0 is MSR 0x80b). */
+uint32_t x2apic_msr(uint32_t offset);
+/* The APIC id in a value read from the ID register (offset 0x20): all 32
+ * bits in x2APIC mode, bits 24..31 in xAPIC mode. */
+uint32_t apic_id_from_id_reg(uint32_t value, bool x2apic);
 /* True if an 8-bit (xAPIC-format) destination field can name apic_id alone. */
 bool apic_id_fits_8bit(uint32_t apic_id);
 /* The x2APIC ICR (MSR 0x830, one 64-bit write): the destination in bits
