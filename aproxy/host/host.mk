@@ -40,5 +40,5 @@ APROXY_RUN_DIR := $(BUILD)/aproxy/run
 # (The port's QEMU arguments are added in apps/image/image.mk, after the
 # virtio-serial device they need.)
 RUN_PREREQS    += $(APROXY_HOST) $(APROXY_MEASURE)
-RUN_WRAPPER     = aproxy/host/run-beside-qemu.sh $(APROXY_RUN_DIR) $(KERNEL_ELF) $(IMAGE_CPIO) "$(RUN_CMDLINE)" \
+RUN_WRAPPER     = RUN_DISK_KBS=$(TPM_STATE).devkbs aproxy/host/run-beside-qemu.sh $(APROXY_RUN_DIR) $(KERNEL_ELF) $(IMAGE_CPIO) "$(RUN_CMDLINE)" \
                   $(APROXY_PORT) --
