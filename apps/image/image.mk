@@ -54,6 +54,7 @@ $(IMAGE_CPIO): $(IMAGE_DEPS) $(BUILD)/apps/mkinitrd/mkinitrd | deps
 $(TPM_STATE): | $(BUILD)/apps/vtpm/vtpm
 	@rm -rf $@.devkbs
 	@apps/image/mkstate.sh --empty $(BUILD)/apps/vtpm/vtpm $@
+	@mkdir $@.devkbs
 
 # A state disk made before the quoting vTPM's region existed (8 MiB on) gets
 # it added in place, its TPM kept (mkstate.sh --quote-region; a no-op on a

@@ -30,12 +30,14 @@ trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done' EXIT
 kbs=${APROXY_KBS:-}
 if [ -z "$kbs" ]; then
     disk=${RUN_DISK_KBS:-$rundir}
-    mkdir -p "$disk"
-    # Runs before the key moved beside the disk kept it in RUNDIR: take it
-    # (and its counter) along once, so the existing disk still unseals.
-    if [ ! -f "$disk/state-key.hex" ] && [ -f "$rundir/state-key.hex" ] && [ "$disk" != "$rundir" ]; then
-        mv "$rundir/state-key.hex" "$disk/" && { [ ! -f "$rundir/counters.json" ] || mv "$rundir/counters.json" "$disk/"; }
+    # Runs before the key moved beside the disk kept it in RUNDIR: a disk
+    # without its directory is such an old disk (make creates the directory
+    # with a new disk), so it takes that key and counter along once.
+    if [ ! -d "$disk" ] && [ -f "$rundir/state-key.hex" ]; then
+        mkdir -p "$disk" && mv "$rundir/state-key.hex" "$disk/" &&
+            { [ ! -f "$rundir/counters.json" ] || mv "$rundir/counters.json" "$disk/"; }
     fi
+    mkdir -p "$disk"
     [ -f "$disk/state-key.hex" ] || openssl rand -hex 32 >"$disk/state-key.hex"
     digest=$("$measure" launch-digest --kernel "$kernel" --initrd "$initrd" --cmdline "$cmdline") || exit 1
     . "$root/aproxy/host/devkbs.sh"
