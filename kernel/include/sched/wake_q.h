@@ -45,9 +45,9 @@ int wake_q_run(struct wake_q *q);
  * handler).  The caller holds wq's condition lock. */
 void waitq_wake_all_q(struct waitq *wq, struct wake_q *q);
 /* q when deferred wake-ups may be run by this caller, else NULL: not with
- * interrupts off, where the caller may be an interrupt handler (wake_q_run
- * may drop a thread's last reference and free its stack, which is not done
- * from interrupts). */
+ * interrupts off, where the caller may be an interrupt handler or hold an
+ * irqsave spinlock (wake_q_run may drop a thread's last reference and free
+ * its stack, which is done neither from interrupts nor under a spinlock). */
 struct wake_q *wake_q_if_deferrable(struct wake_q *q);
 
 #endif
