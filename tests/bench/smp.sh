@@ -15,7 +15,7 @@
 # boot after the other put minutes of it between the two kernels.  So the
 # two boots run at once and take turns (run_qemu's MARKS, pair_wait with
 # PAIR_LAG): ubench cuts its work into turns, each one round of smp_speedup
-# and a tenth of ipi_wake's wakes, and waits for the host's go before each;
+# and an eighth of ipi_wake's wakes, and waits for the host's go before each;
 # nutshell's turn k runs alone, then Linux's turn k alone, then nutshell's
 # turn k+1.  The waiting guest idles, so the running one has the host's
 # cores.  The boots overlap, so this costs no more than one boot after the

@@ -21,11 +21,13 @@
 //                    Printed as
 //                      UBENCH smp_speedup x value=<median speedup>
 //                        one_thread_ticks=<median> two_threads_ticks=<median>
-//                    (one line), the speedup being the median of the rounds'
-//                    own ratios, each taken from back-to-back runs, so a
-//                    change in the host's load between rounds moves it less;
-//                    then `UBENCH-INFO smp_speedup_rounds <ratio>...`, one per
-//                    turn in order.
+//                    (one line; the ticks of a round's two runs of each side
+//                    together), the speedup being the median of the rounds'
+//                    own ratios, each taken from back-to-back runs in the
+//                    order one, two, two, one, so a change in the host's load
+//                    between rounds, or steadily through one, moves it less;
+//                    before it, `UBENCH-INFO smp_speedup_rounds <ratio>...`,
+//                    one per turn in order.
 //   ipi_wake     us  a thread pinned to one CPU wakes (FUTEX_WAKE) a thread
 //                    pinned to another, asleep in FUTEX_WAIT long enough for
 //                    its CPU to have gone idle; from the waker's TSC just
@@ -46,11 +48,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#define SMP_TURNS 6
-// xorshift steps in one unit of work: about half a second on one TCG vCPU
-// of a quiet 2 GHz host, long against thread start (tens of microseconds).
-#define WORK_STEPS 50000000u
-#define IPI_PER_TURN 10
+#define SMP_TURNS 8
+// xorshift steps in one unit of work: about a quarter of a second on one
+// TCG vCPU of a quiet 2 GHz host, long against thread start (tens of
+// microseconds).  A round runs each side twice (see speedup_round).
+#define WORK_STEPS 25000000u
+#define IPI_PER_TURN 8
 #define IPI_ROUNDS (SMP_TURNS * IPI_PER_TURN)
 // How long the sleeper is left asleep before each wake: far longer than
 // any idle polling (nutshell's idle thread polls 50 us before it halts).
@@ -114,11 +117,15 @@ static double median_of(double *v, int n)
 
 static double one[SMP_TURNS], two[SMP_TURNS], speedup[SMP_TURNS];
 
-// smp_speedup's round r: one thread doing two units, then two doing one.
+// smp_speedup's round r: one thread doing two units, two doing one, two
+// again and one again (ABBA): a host load that grows or shrinks steadily
+// through the round weighs the same on both sides.
 static void speedup_round(int r)
 {
     one[r] = time_threads(1, 2);
     two[r] = time_threads(2, 1);
+    two[r] += time_threads(2, 1);
+    one[r] += time_threads(1, 2);
     speedup[r] = one[r] / two[r];
 }
 
