@@ -8,11 +8,7 @@
  * a skipped IPI to a halted CPU would leave it asleep.  The wait for it is
  * bounded (30 s) only so that a broken kernel fails instead of hanging; a
  * round whose moment passed before the wake (a host that stalled a vCPU)
- * is simply not counted, so no result depends on the host's speed.
- *
- * The file sorts after mm_tests.c on purpose: kmalloc_until_enomem expects
- * kthread_create to fail once kmalloc does, which the thread objects these
- * tests free (slab slots, cached stacks) would let succeed. */
+ * is simply not counted, so no result depends on the host's speed. */
 #include <arch/percpu.h>
 #include <kernel/clock.h>
 #include <kernel/printk.h>
