@@ -148,6 +148,8 @@ int main(int argc, char **argv)
         return 1;
     if (!(h.psp_key = emulated_psp_key(psp_key)))
         return 1;
+    if (emulated_vcek_make(h.psp_key, &h.vcek) < 0)
+        return 1;
     if (vcek && read_vcek(vcek, &h) < 0)
         return 1;
     if (init_data && read_init_data(init_data, &h) < 0)
@@ -165,6 +167,7 @@ int main(int argc, char **argv)
     close(fd);
     kbs_free(h.kbs);
     EVP_PKEY_free(h.psp_key);
+    emulated_vcek_free(&h.vcek);
     free(h.snp_vcek);
     free(h.init_data);
     return 0;

@@ -11,10 +11,22 @@ zero, or (with `trust_platform_bound_ak`) the first 16 bytes of SHA-256 of the
 DER of the vTPM AK that the measured software created: the platform then vouches
 for that AK, which the `tpm` verifier trusts within the same attestation.  With
 `trusted_ak_keys_dir` instead, such bytes are ignored (AKs are trusted by the
-list only)."""
+list only).
 
+The report is signed either by the emulated PSP key itself (a host half or VM
+of aproxy schema version 1), or by an EMULATED VCEK made by the host half for
+its run, whose certificate travels with the evidence as `cert_chain` in
+Trustee's snp form ([{"cert_type": "VCEK", "data": [DER bytes]}], the one
+VCEK or VLEK entry taken as Trustee's snp verifier takes it).  The
+certificate must be issued by the emulated PSP key, name itself EMULATED, be
+within its validity and hold a P-384 key; the report's signature must verify
+with that key.  A report signed by the VCEK without its certificate fails
+(the PSP key did not sign it), and so does any altered certificate."""
+
+import datetime
 import struct
 
+from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -41,6 +53,55 @@ SIG_ALGO_ECDSA_P384_SHA384 = 1
 EMULATED_MARKER = b"nutshell-emulated-psp"
 REPORT_DATA_SIZE = 64
 BOUND_DIGEST = 48              # the SHA-384 binding; the 16 bytes after it are spare
+CHAIN_MAX_ENTRIES = 8          # aproxy's CERT_TABLE_ENTRIES_MAX
+CERT_MAX = 16384               # Linux's SEV_FW_BLOB_MAX_SIZE
+ENDORSEMENT_TYPES = ("VCEK", "VLEK")
+EMULATED_VCEK_MARK = "EMULATED"
+
+
+def _chain_endorsement(chain):
+    """The DER of the one VCEK or VLEK entry of a Trustee-form cert_chain."""
+    if not isinstance(chain, list) or not 1 <= len(chain) <= CHAIN_MAX_ENTRIES:
+        raise BadRequest(f"cert_chain: a list of 1 to {CHAIN_MAX_ENTRIES} entries")
+    found = []
+    for i, entry in enumerate(chain):
+        if not isinstance(entry, dict) or set(entry) != {"cert_type", "data"}:
+            raise BadRequest(f"cert_chain[{i}]: an object of cert_type and data")
+        data = entry["data"]
+        if (not isinstance(data, list) or not 1 <= len(data) <= CERT_MAX
+                or not all(type(b) is int and 0 <= b <= 255 for b in data)):
+            raise BadRequest(f"cert_chain[{i}].data: 1 to {CERT_MAX} byte values")
+        if entry["cert_type"] in ENDORSEMENT_TYPES:
+            found.append(bytes(data))
+    if len(found) != 1:
+        raise Unauthorized("cert_chain: not exactly one VCEK or VLEK entry")
+    return found[0]
+
+
+def _emulated_vcek_key(der, policy):
+    """The public key of an EMULATED VCEK certificate issued by the emulated PSP."""
+    try:
+        cert = x509.load_der_x509_certificate(der)
+    except ValueError:
+        raise Unauthorized("cert_chain: the VCEK is not a DER X.509 certificate") from None
+    try:
+        policy.emulated_psp_key.verify(cert.signature, cert.tbs_certificate_bytes,
+                                       ec.ECDSA(cert.signature_hash_algorithm))
+    except (InvalidSignature, ValueError, TypeError):
+        raise Unauthorized("cert_chain: the VCEK certificate is not issued by the emulated PSP key") from None
+    names = [a.value for a in cert.subject.get_attributes_for_oid(x509.NameOID.COMMON_NAME)]
+    if len(names) != 1 or EMULATED_VCEK_MARK not in names[0]:
+        raise Unauthorized("cert_chain: the VCEK certificate does not name itself EMULATED")
+    utc = datetime.timezone.utc
+    now = datetime.datetime.now(utc)
+    before = getattr(cert, "not_valid_before_utc", None) or cert.not_valid_before.replace(tzinfo=utc)
+    after = getattr(cert, "not_valid_after_utc", None) or cert.not_valid_after.replace(tzinfo=utc)
+    if not before <= now <= after:
+        raise Unauthorized("cert_chain: the emulated VCEK certificate is not valid now")
+    key = cert.public_key()
+    if not isinstance(key, ec.EllipticCurvePublicKey) or key.curve.name != "secp384r1":
+        raise Unauthorized("cert_chain: the emulated VCEK's key is not ECDSA P-384")
+    return key
 
 
 def report_signature_der(report):
@@ -64,11 +125,15 @@ def verify(evidence, report_data, policy):
     sig_algo, = struct.unpack_from("<I", report, OFF_SIG_ALGO)
     if version not in (2, 3) or sig_algo != SIG_ALGO_ECDSA_P384_SHA384:
         raise Unauthorized(f"report version {version} / signature algorithm {sig_algo} unsupported")
+    chain = evidence.get("cert_chain")
+    signer, signer_name = policy.emulated_psp_key, "the emulated PSP key"
+    if chain is not None:
+        signer, signer_name = _emulated_vcek_key(_chain_endorsement(chain), policy), "the emulated VCEK"
     try:
-        policy.emulated_psp_key.verify(report_signature_der(report), report[:SIGNED_SIZE],
-                                       ec.ECDSA(hashes.SHA384()))
+        signer.verify(report_signature_der(report), report[:SIGNED_SIZE], ec.ECDSA(hashes.SHA384()))
     except (InvalidSignature, ValueError):
-        raise Unauthorized("report signature does not verify with the emulated PSP key") from None
+        raise Unauthorized(f"report signature does not verify with {signer_name}"
+                           f"{'' if chain is not None else ' (no cert_chain)'}") from None
     data = report[OFF_REPORT_DATA:OFF_REPORT_DATA + REPORT_DATA_SIZE]
     spare = data[BOUND_DIGEST:]
     if data[:BOUND_DIGEST] != report_data:
@@ -85,6 +150,7 @@ def verify(evidence, report_data, policy):
     if measurement not in policy.snp_measurements:
         raise Unauthorized(f"launch measurement {measurement.hex()} is not a reference value")
     return {"emulated": True,
+            "signed_by": "emulated VCEK" if chain is not None else "emulated PSP key",
             "measurement": measurement.hex(),
             "report_data": data.hex(),
             # SHA-256(AK DER)[:16] of a vTPM AK this platform vouches for, if any.

@@ -24,7 +24,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from kbs_client import Kbs, TeeKey, Tpm, b64, b64u, emulated_report, report_data_for, unb64u  # noqa: E402
+from kbs_client import (Kbs, TeeKey, Tpm, b64, b64u, cert_chain, emulated_report, emulated_vcek,  # noqa: E402
+                        report_data_for, unb64u)
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "../../.."))
 KBS = os.path.join(ROOT, "aproxy/kbs-dev/kbs-dev.py")
@@ -332,6 +333,56 @@ def run_emulated_tests(port, psp, launch):
     check("emulated-wrong-launch-digest-refused", st == 401 and "measurement" in body["detail"], f"{st} {body}")
     _, _, st, body = attempt(marker=b"AMD chip")
     check("emulated-without-marker-refused", st == 401, f"{st} {body}")
+    run_emulated_vcek_tests(port, psp, launch)
+
+
+def run_emulated_vcek_tests(port, psp, launch):
+    """An emulated VCEK (aproxy-host's per-run key, issued by the PSP key) signs
+    the report and its certificate travels as cert_chain: accepted only whole."""
+    vcek, der = emulated_vcek(psp)
+
+    def attempt(signer=vcek, chain=None, edit=None):
+        c = Kbs(port)
+        _, ch = c.auth("emulated-snp")
+        key = TeeKey()
+        rt = {"nonce": ch["nonce"], "tee-pubkey": key.jwk}
+        ev = emulated_report(signer, report_data_for(rt, ""), launch)
+        if chain is not None:
+            ev["cert_chain"] = chain
+        if edit:
+            edit(ev)
+        return c.attest(rt, ev)
+
+    st, body = attempt(chain=cert_chain(der))
+    check("emulated-vcek-chain-accepted", st == 200, f"{st} {body}")
+    st, body = attempt(chain=cert_chain(der, "VLEK"))
+    check("emulated-vlek-entry-accepted", st == 200, f"{st} {body}")
+    st, body = attempt(chain=[{"cert_type": "ASK", "data": [48, 1]}] + cert_chain(der))
+    check("emulated-vcek-beside-other-entries-accepted", st == 200, f"{st} {body}")
+    st, body = attempt()
+    check("emulated-vcek-chain-dropped-refused", st == 401 and "signature" in body["detail"], f"{st} {body}")
+    altered = bytearray(der)
+    altered[len(altered) // 2] ^= 0x01
+    st, body = attempt(chain=cert_chain(bytes(altered)))
+    check("emulated-vcek-cert-altered-refused", st == 401, f"{st} {body}")
+    _, other = emulated_vcek(psp)
+    st, body = attempt(chain=cert_chain(other))
+    check("emulated-vcek-another-vcek-refused", st == 401 and "signature" in body["detail"], f"{st} {body}")
+    rogue, rogue_der = emulated_vcek(ec.generate_private_key(ec.SECP384R1()))
+    st, body = attempt(signer=rogue, chain=cert_chain(rogue_der))
+    check("emulated-vcek-not-issued-by-psp-refused", st == 401 and "issued" in body["detail"], f"{st} {body}")
+    plain, plain_der = emulated_vcek(psp, cn="VCEK")
+    st, body = attempt(signer=plain, chain=cert_chain(plain_der))
+    check("emulated-vcek-without-emulated-name-refused", st == 401 and "EMULATED" in body["detail"], f"{st} {body}")
+    old, old_der = emulated_vcek(psp, valid_days=1, age_days=10)
+    st, body = attempt(signer=old, chain=cert_chain(old_der))
+    check("emulated-vcek-expired-refused", st == 401 and "valid" in body["detail"], f"{st} {body}")
+    st, body = attempt(chain=cert_chain(der) + cert_chain(der))
+    check("emulated-vcek-two-endorsement-entries-refused", st == 401, f"{st} {body}")
+    st, body = attempt(chain=[{"cert_type": "VCEK", "data": [256]}])
+    check("emulated-vcek-malformed-chain-400", st == 400, f"{st} {body}")
+    st, body = attempt(chain=[])
+    check("emulated-vcek-empty-chain-400", st == 400, f"{st} {body}")
 
 
 def run_tpm_tests(port, tpm, psp, launch, init_data):

@@ -149,6 +149,27 @@ def emulated_report(psp_key, report_data, measurement, marker=b"nutshell-emulate
     return {"emulated": True, "report": b64(bytes(body))}
 
 
+def emulated_vcek(issuer_key, cn="nutshell EMULATED VCEK (not AMD)", valid_days=30, age_days=0):
+    """A P-384 key and its certificate (DER) issued by issuer_key, as aproxy-host's
+    emulated PSP makes its per-run VCEK."""
+    from cryptography import x509
+    import datetime
+    key = ec.generate_private_key(ec.SECP384R1())
+    now = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(days=age_days)
+    name = lambda text: x509.Name([x509.NameAttribute(x509.NameOID.COMMON_NAME, text)])  # noqa: E731
+    cert = (x509.CertificateBuilder().subject_name(name(cn)).issuer_name(name("nutshell EMULATED PSP (not AMD)"))
+            .public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(hours=1))
+            .not_valid_after(now + datetime.timedelta(days=valid_days))
+            .sign(issuer_key, hashes.SHA384()))
+    return key, cert.public_bytes(serialization.Encoding.DER)
+
+
+def cert_chain(der, cert_type="VCEK"):
+    """Trustee's snp cert_chain form of one certificate."""
+    return [{"cert_type": cert_type, "data": list(der)}]
+
+
 # --- a real TPM through tpm2-tools ------------------------------------------------------
 
 class Tpm:
