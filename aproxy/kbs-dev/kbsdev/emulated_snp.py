@@ -32,6 +32,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
+from .cert_chain import endorsement, issued_by
 from .codec import b64std_decode, member
 from .problem import BadRequest, Unauthorized
 
@@ -53,29 +54,7 @@ SIG_ALGO_ECDSA_P384_SHA384 = 1
 EMULATED_MARKER = b"nutshell-emulated-psp"
 REPORT_DATA_SIZE = 64
 BOUND_DIGEST = 48              # the SHA-384 binding; the 16 bytes after it are spare
-CHAIN_MAX_ENTRIES = 8          # aproxy's CERT_TABLE_ENTRIES_MAX
-CERT_MAX = 16384               # Linux's SEV_FW_BLOB_MAX_SIZE
-ENDORSEMENT_TYPES = ("VCEK", "VLEK")
 EMULATED_VCEK_MARK = "EMULATED"
-
-
-def _chain_endorsement(chain):
-    """The DER of the one VCEK or VLEK entry of a Trustee-form cert_chain."""
-    if not isinstance(chain, list) or not 1 <= len(chain) <= CHAIN_MAX_ENTRIES:
-        raise BadRequest(f"cert_chain: a list of 1 to {CHAIN_MAX_ENTRIES} entries")
-    found = []
-    for i, entry in enumerate(chain):
-        if not isinstance(entry, dict) or set(entry) != {"cert_type", "data"}:
-            raise BadRequest(f"cert_chain[{i}]: an object of cert_type and data")
-        data = entry["data"]
-        if (not isinstance(data, list) or not 1 <= len(data) <= CERT_MAX
-                or not all(type(b) is int and 0 <= b <= 255 for b in data)):
-            raise BadRequest(f"cert_chain[{i}].data: 1 to {CERT_MAX} byte values")
-        if entry["cert_type"] in ENDORSEMENT_TYPES:
-            found.append(bytes(data))
-    if len(found) != 1:
-        raise Unauthorized("cert_chain: not exactly one VCEK or VLEK entry")
-    return found[0]
 
 
 def _emulated_vcek_key(der, policy):
@@ -84,11 +63,8 @@ def _emulated_vcek_key(der, policy):
         cert = x509.load_der_x509_certificate(der)
     except ValueError:
         raise Unauthorized("cert_chain: the VCEK is not a DER X.509 certificate") from None
-    try:
-        policy.emulated_psp_key.verify(cert.signature, cert.tbs_certificate_bytes,
-                                       ec.ECDSA(cert.signature_hash_algorithm))
-    except (InvalidSignature, ValueError, TypeError):
-        raise Unauthorized("cert_chain: the VCEK certificate is not issued by the emulated PSP key") from None
+    if not issued_by(cert, policy.emulated_psp_key):
+        raise Unauthorized("cert_chain: the VCEK certificate is not issued by the emulated PSP key")
     names = [a.value for a in cert.subject.get_attributes_for_oid(x509.NameOID.COMMON_NAME)]
     if len(names) != 1 or EMULATED_VCEK_MARK not in names[0]:
         raise Unauthorized("cert_chain: the VCEK certificate does not name itself EMULATED")
@@ -128,7 +104,7 @@ def verify(evidence, report_data, policy):
     chain = evidence.get("cert_chain")
     signer, signer_name = policy.emulated_psp_key, "the emulated PSP key"
     if chain is not None:
-        signer, signer_name = _emulated_vcek_key(_chain_endorsement(chain), policy), "the emulated VCEK"
+        signer, signer_name = _emulated_vcek_key(endorsement(chain)[1], policy), "the emulated VCEK"
     try:
         signer.verify(report_signature_der(report), report[:SIGNED_SIZE], ec.ECDSA(hashes.SHA384()))
     except (InvalidSignature, ValueError):
