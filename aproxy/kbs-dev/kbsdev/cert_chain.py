@@ -5,7 +5,10 @@ as serde_json writes it, [{"cert_type": "VCEK" | "VLEK" | "ASK" | "ARK" | ...,
 endorsement key; other entries are ignored.  Bounded as aproxy's certificate
 table is (8 entries, 16 KiB a certificate)."""
 
-from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography import x509
+from cryptography.exceptions import UnsupportedAlgorithm
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 
 from .problem import BadRequest, Unauthorized
 
@@ -33,6 +36,19 @@ def endorsement(chain):
     return found[0]
 
 
+def _rsa_padding(cert):
+    """(padding, hash) of an RSA certificate signature.  RSASSA-PSS: the hash its
+    parameters name, or, where this cryptography cannot read them (before
+    41), SHA-384, which AMD's ARK and ASK use; the salt length as signed."""
+    if cert.signature_algorithm_oid != x509.SignatureAlgorithmOID.RSASSA_PSS:
+        return padding.PKCS1v15(), cert.signature_hash_algorithm
+    try:
+        digest = cert.signature_hash_algorithm
+    except UnsupportedAlgorithm:
+        digest = hashes.SHA384()
+    return padding.PSS(mgf=padding.MGF1(digest), salt_length=padding.PSS.AUTO), digest
+
+
 def issued_by(cert, issuer_key):
     """True if issuer_key's signature over cert verifies (ECDSA, or RSA with the
     certificate's own padding: AMD's ARK and ASK sign with RSASSA-PSS)."""
@@ -40,8 +56,8 @@ def issued_by(cert, issuer_key):
         if isinstance(issuer_key, ec.EllipticCurvePublicKey):
             issuer_key.verify(cert.signature, cert.tbs_certificate_bytes, ec.ECDSA(cert.signature_hash_algorithm))
         elif isinstance(issuer_key, rsa.RSAPublicKey):
-            issuer_key.verify(cert.signature, cert.tbs_certificate_bytes, cert.signature_algorithm_parameters,
-                              cert.signature_hash_algorithm)
+            pad, digest = _rsa_padding(cert)
+            issuer_key.verify(cert.signature, cert.tbs_certificate_bytes, pad, digest)
         else:
             return False
     except Exception:  # noqa: BLE001 - any failure to verify is "not issued by"
