@@ -58,7 +58,8 @@ static uint32_t le32(const uint8_t *p)
 }
 
 /* SNP_GET_EXT_REPORT into resp and certs, starting with one page for the
- * table and asking again, once, with as many as the host says it needs.
+ * table and asking again, once, with as many as the host says it needs (the
+ * kernel used and discarded a report for the first ask: Linux's semantics).
  * Where the kernel has no extended report (ENOTTY), SNP_GET_REPORT and no
  * table.  0 (*certs_len: the bytes written, 0 for none), or -1 with why. */
 static int ext_report(struct platform *p, const struct snp_report_req *req, struct snp_report_resp *resp,
@@ -84,8 +85,8 @@ static int ext_report(struct platform *p, const struct snp_report_req *req, stru
         const char *which = "SNP_GET_EXT_REPORT";
         if (e == ENOTTY) {
             if (!said_no_ext)
-                fprintf(stderr, "aproxy: SNP_GET_EXT_REPORT is not offered by this kernel: SNP_GET_REPORT, no "
-                                "certificate table\n");
+                fprintf(stderr, "aproxy: SNP_GET_EXT_REPORT answered ENOTTY (not offered by this kernel, or its "
+                                "guest key is disabled): trying SNP_GET_REPORT, without a certificate table\n");
             said_no_ext = true;
             which = "SNP_GET_REPORT";
             io = (struct snp_guest_request_ioctl){.msg_version = 1, .req_data = (uintptr_t)req,
