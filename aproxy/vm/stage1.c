@@ -22,12 +22,12 @@ static void stage1_carry_certs(struct session *s, struct platform *p, const uint
     if (said)
         return;
     said = true;
-    if (!p->certs_len)
+    if (s->version < 2)
+        fprintf(stderr, "aproxy: stage 1: the host half speaks aproxy version %u, which has no certificate table: "
+                        "%s\n", s->version, p->certs_len ? "the platform's certificates stay here" : "none goes along");
+    else if (!p->certs_len)
         fprintf(stderr, "aproxy: stage 1: the %s platform gave no certificate table (the verifier must find the "
                         "VCEK itself)\n", p->name);
-    else if (!carry)
-        fprintf(stderr, "aproxy: stage 1: the host half speaks aproxy version %u, which has no certificate table: "
-                        "the %s platform's certificates stay here\n", s->version, p->name);
     else
         fprintf(stderr, "aproxy: stage 1: the %s platform's certificate table (%zu bytes%s%s%s) goes with the "
                         "report\n", p->name, p->certs_len, ek ? ", " : ", no endorsement key for this report",
