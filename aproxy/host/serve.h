@@ -20,7 +20,8 @@ struct host_state {
     const char *ak_out;            /* NULL, or where the VM's AK is written (PEM) for a trusted-AK list */
     uint8_t *snp_vcek;             /* NULL, or the VCEK (DER) sent as snp evidence's chain */
     size_t snp_vcek_len;
-    char *init_data;               /* NULL, or the init-data body (TOML) sent with stage 2 and to the VM */
+    char *init_data;               /* NULL, or the init-data body (TOML) sent with both stages and to the VM */
+    uint8_t host_data[32];         /* the emulated launch's HOST_DATA (host_data.h); zeros for none */
     /* schema version 2: certificate tables */
     unsigned version;              /* the schema version chosen in hello */
     struct emulated_vcek vcek;     /* signs emulated reports for a VM of version 2; its table goes along */

@@ -17,7 +17,10 @@
  *
  * sem_lock (a spinlock: sleepers wait on it) protects sem_ids, every set
  * and every undo record; nothing is allocated while a thread sleeps, and
- * user memory is copied before taking it or after releasing it. */
+ * user memory is copied before taking it or after releasing it.  semop
+ * claims the sleepers under it and wakes them once it is dropped
+ * (sched/wake_q.h); semctl, IPC_RMID and the exit's undo, rare, wake them
+ * under it. */
 #include <fs/uapi.h>
 #include <ipc/ipc.h>
 #include <ipc/ipc_ids.h>
@@ -29,6 +32,7 @@
 #include <kernel/uaccess.h>
 #include <mm/slab.h>
 #include <sched/sched.h>
+#include <sched/wake_q.h>
 #include <syscall/syscall.h>
 
 /* Linux's defaults (include/uapi/linux/sem.h). */
@@ -272,6 +276,7 @@ static int64_t do_semop(const struct syscall_args *a, int id, uint64_t usops, ui
         goto out_free;
 
     int pid = ipc_current_pid();
+    struct wake_q wakes = WAKE_Q_INIT; /* the set's sleepers, woken once sem_lock is dropped */
     uint64_t fl = spin_lock_irqsave(&sem_lock);
     struct sem_set *s = set_find_locked(id);
     struct sem_undo *undo = NULL;
@@ -291,7 +296,7 @@ static int64_t do_semop(const struct syscall_args *a, int id, uint64_t usops, ui
             if (!t) {
                 s->otime = ipc_now();
                 if (alter)
-                    waitq_wake_all(&s->wq);
+                    waitq_claim(&s->wq, INT32_MAX, &wakes);
             }
             break;
         }
@@ -317,6 +322,7 @@ static int64_t do_semop(const struct syscall_args *a, int id, uint64_t usops, ui
         }
     }
     spin_unlock_irqrestore(&sem_lock, fl);
+    wake_q_run(&wakes);
 out_free:
     if (sops != ops)
         kfree(sops);

@@ -4,6 +4,7 @@
 #   aproxy-snp-evidence  Trustee's snp evidence JSON, read back as Trustee
 #   aproxy-kbs-answer  the host half's strict reading of KBS answers
 #   aproxy-platform-snp  the VM half's SNP_GET_EXT_REPORT against a fake device
+#   aproxy-host-data  HOST_DATA from init-data (Trustee's digest, QEMU's base64)
 #                 reads it (every report byte, the signature)
 #   aproxy-host   the host half against the development KBS, with the VM half
 #                 run on the host (musl's loader, sysroot's libcbor): the
@@ -58,8 +59,18 @@ $(APROXY_PLATFORM_SNP_TEST): tests/integration/aproxy/test_platform_snp.c tests/
 	    -Wall -Wextra -Werror -Iaproxy/common -Iaproxy/vm -o $@ tests/integration/aproxy/test_platform_snp.c \
 	    $(APROXY_PLATFORM_SNP_SRCS) -lcbor
 
-TEST_SUITES  += $(APROXY_MSG_TEST) $(APROXY_BINDING_TEST) $(APROXY_SNP_TEST) $(APROXY_KBS_ANSWER_TEST) $(APROXY_PLATFORM_SNP_TEST)
-TEST_PREREQS += $(APROXY_MSG_TEST) $(APROXY_BINDING_TEST) $(APROXY_SNP_TEST) $(APROXY_KBS_ANSWER_TEST) $(APROXY_PLATFORM_SNP_TEST)
+# HOST_DATA from init-data (aproxy/host/host_data.c), as Trustee computes it.
+APROXY_HOST_DATA_TEST := $(APROXY_TEST_DIR)/test_host_data
+
+$(APROXY_HOST_DATA_TEST): tests/integration/aproxy/test_host_data.c tests/integration/aproxy/check.h aproxy/host/host_data.c aproxy/host/host_data.h | deps
+	@mkdir -p $(@D)
+	gcc -std=gnu11 -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all -Wall -Wextra -Werror \
+	    -Iaproxy/host -o $@ tests/integration/aproxy/test_host_data.c aproxy/host/host_data.c -lcrypto
+
+TEST_SUITES  += $(APROXY_MSG_TEST) $(APROXY_BINDING_TEST) $(APROXY_SNP_TEST) $(APROXY_KBS_ANSWER_TEST) $(APROXY_HOST_DATA_TEST) \
+                $(APROXY_PLATFORM_SNP_TEST)
+TEST_PREREQS += $(APROXY_MSG_TEST) $(APROXY_BINDING_TEST) $(APROXY_SNP_TEST) $(APROXY_KBS_ANSWER_TEST) $(APROXY_HOST_DATA_TEST) \
+                $(APROXY_PLATFORM_SNP_TEST)
 
 # The host-half suite runs against the development KBS (aproxy/kbs-dev).
 TEST_SUITES  += tests/integration/aproxy/aproxy-host.sh

@@ -17,7 +17,8 @@ on the evidence aproxy-host sends (aproxy/common/snp_evidence.c):
 - the report's ECDSA P-384 signature over bytes 0..0x29F verifies with the
   endorsement key; version 2 or 3, VMPL 0; report data equals the binding
   zero-filled to 64 bytes; the launch measurement is a reference value
-  (`reference_values.snp_measurement`).
+  (`reference_values.snp_measurement`); with init-data, HOST_DATA is its
+  digest (initdata.py).
 
 Not done (Trustee does not either, or it is out of scope here): CRLs, the
 report's policy bits, the Turin TCB layout (fmc)."""
@@ -30,6 +31,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
+from . import initdata
 from .cert_chain import endorsement, issued_by
 from .codec import member
 from .problem import BadRequest, Unauthorized
@@ -156,8 +158,8 @@ def _check_chain(kind, der, policy):
     return ek
 
 
-def verify(evidence, report_data, policy):
-    """Checks snp evidence; returns its claims."""
+def verify(evidence, report_data, policy, init_data=None):
+    """Checks snp evidence (and, with init-data, HOST_DATA); returns its claims."""
     if policy.snp_ark is None:
         raise Unauthorized("snp evidence is not verified by this server (no snp_ark/snp_ask configured)")
     if not isinstance(evidence, dict) or set(evidence) != {"attestation_report", "cert_chain"}:
@@ -192,6 +194,8 @@ def verify(evidence, report_data, policy):
     measurement = report[0x90:0xC0]
     if measurement not in policy.snp_measurements:
         raise Unauthorized(f"launch measurement {measurement.hex()} is not a reference value")
+    if init_data is not None and report[0xC0:0xE0] != initdata.host_data(init_data):
+        raise Unauthorized("HOST_DATA is not the digest of the init-data sent (Trustee: Host Data Mismatch)")
     return {"measurement": measurement.hex(), "report_data": report[0x50:0x90].hex(),
             "host_data": report[0xC0:0xE0].hex(), "chip_id": report[0x1A0:0x1E0].hex(),
             "reported_tcb": report[0x180:0x188].hex(), "endorsement_key": kind}
