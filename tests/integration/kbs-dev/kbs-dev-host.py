@@ -338,6 +338,23 @@ def run_emulated_tests(port, psp, launch):
     check("emulated-wrong-launch-digest-refused", st == 401 and "measurement" in body["detail"], f"{st} {body}")
     _, _, st, body = attempt(marker=b"AMD chip")
     check("emulated-without-marker-refused", st == 401, f"{st} {body}")
+
+    # Init-data in HOST_DATA, as Trustee's snp verifier checks it: the TOML's
+    # algorithm over the whole text, cut to 32 bytes.
+    init256 = 'algorithm = "sha256"\nversion = "0.1.0"\n\n[data]\n"x" = "one"\n'
+    init384 = init256.replace("sha256", "sha384")
+    c, key, st, body = attempt(host_data=hashlib.sha256(init256.encode()).digest(), init_data=init256)
+    check("emulated-init-data-in-host-data-accepted", st == 200, f"{st} {body}")
+    _, _, st, body = attempt(host_data=hashlib.sha384(init384.encode()).digest()[:32], init_data=init384)
+    check("emulated-init-data-sha384-cut-to-32-accepted", st == 200, f"{st} {body}")
+    _, _, st, body = attempt(host_data=hashlib.sha256(init256.encode()).digest(),
+                             init_data=init256.replace("one", "two"))
+    check("emulated-init-data-not-host-data-refused",
+          st == 401 and "HOST_DATA" in body["detail"] and "launched for other init-data" in body["detail"],
+          f"{st} {body}")
+    _, _, st, body = attempt(init_data=init256)
+    check("emulated-init-data-without-host-data-refused", st == 401 and "HOST_DATA" in body["detail"],
+          f"{st} {body}")
     run_emulated_vcek_tests(port, psp, launch)
 
 
@@ -349,7 +366,7 @@ def run_snp_tests(port, amd, launch):
     tcb = {"bootloader": 3, "tee": 0, "snp": 14, "microcode": 209}
     vcek, der = amd.vcek(chip, tcb)
 
-    def attempt(signer=vcek, chain=None, measurement=launch, report_chip=chip, edit=None):
+    def attempt(signer=vcek, chain=None, measurement=launch, report_chip=chip, edit=None, init_data=None):
         c = Kbs(port)
         _, ch = c.auth("snp")
         key = TeeKey()
@@ -357,7 +374,8 @@ def run_snp_tests(port, amd, launch):
         report = bytearray(snp_report(signer, report_data_for(rt, ""), measurement, report_chip, tcb))
         if edit:
             edit(report)
-        return c, key, *c.attest(rt, snp_evidence_json(bytes(report), cert_chain(der) if chain is None else chain))
+        return c, key, *c.attest(rt, snp_evidence_json(bytes(report), cert_chain(der) if chain is None else chain),
+                                 init_data=init_data)
 
     c, key, st, body = attempt()
     check("snp-vcek-report-accepted", st == 200, f"{st} {body}")
@@ -379,6 +397,9 @@ def run_snp_tests(port, amd, launch):
     _, other_key_der = amd.vcek(chip, tcb)
     _, _, st, body = attempt(chain=cert_chain(other_key_der))
     check("snp-another-vcek-refused", st == 401 and "signature" in body["detail"], f"{st} {body}")
+    init = 'algorithm = "sha256"\nversion = "0.1.0"\n'
+    _, _, st, body = attempt(init_data=init)  # HOST_DATA left zero
+    check("snp-init-data-not-in-host-data-refused", st == 401 and "HOST_DATA" in body["detail"], f"{st} {body}")
 
 
 def run_emulated_vcek_tests(port, psp, launch):
@@ -428,23 +449,6 @@ def run_emulated_vcek_tests(port, psp, launch):
     check("emulated-vcek-malformed-chain-400", st == 400, f"{st} {body}")
     st, body = attempt(chain=[])
     check("emulated-vcek-empty-chain-400", st == 400, f"{st} {body}")
-
-    # Init-data in HOST_DATA, as Trustee's snp verifier checks it: the TOML's
-    # algorithm over the whole text, cut to 32 bytes.
-    init256 = 'algorithm = "sha256"\nversion = "0.1.0"\n\n[data]\n"x" = "one"\n'
-    init384 = init256.replace("sha256", "sha384")
-    c, key, st, body = attempt(host_data=hashlib.sha256(init256.encode()).digest(), init_data=init256)
-    check("emulated-init-data-in-host-data-accepted", st == 200, f"{st} {body}")
-    _, _, st, body = attempt(host_data=hashlib.sha384(init384.encode()).digest()[:32], init_data=init384)
-    check("emulated-init-data-sha384-cut-to-32-accepted", st == 200, f"{st} {body}")
-    _, _, st, body = attempt(host_data=hashlib.sha256(init256.encode()).digest(),
-                             init_data=init256.replace("one", "two"))
-    check("emulated-init-data-not-host-data-refused",
-          st == 401 and "HOST_DATA" in body["detail"] and "launched for other init-data" in body["detail"],
-          f"{st} {body}")
-    _, _, st, body = attempt(init_data=init256)
-    check("emulated-init-data-without-host-data-refused", st == 401 and "HOST_DATA" in body["detail"],
-          f"{st} {body}")
 
 
 def run_tpm_tests(port, tpm, psp, launch, init_data):
