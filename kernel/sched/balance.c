@@ -127,14 +127,14 @@ struct thread *balance_pull(struct runq *rq, unsigned cpu, bool *retry)
  * again for ROTATE_NS (rotate_after, set on both), so a thread moves at
  * most once per ROTATE_NS per pair of CPUs, about every fourth default
  * slice: the cold cache after a move costs a small part of the 40 ms it
- * then runs there.  The spell must also be seen on ticks no more than
- * UNEVEN_GAP_NS apart (a thread that sleeps briefly ends it), so a passing
- * imbalance (a short-lived thread) moves nothing.  A thread whose affinity
+ * then runs there.  The spell must also be seen on ticks no further apart
+ * than two ROTATE_NS and two of the current slices (ticks come at slice
+ * ends while threads wait here; a gap means the queue emptied meanwhile),
+ * so a passing imbalance (a short-lived thread) moves nothing.  A thread whose affinity
  * allows none of the CPUs with one fewer is never moved; if the one with
  * the most recent CPU time is running, the rotation waits for the next
  * tick, when it waits in the queue. */
 #define ROTATE_NS (40 * NSEC_PER_MSEC)
-#define UNEVEN_GAP_NS (2 * ROTATE_NS + 10 * 10 * NSEC_PER_MSEC) /* the longest slice (nice -20: 10x 10 ms) fits */
 
 /* v decayed over dt: halved per ROTATE_NS, linear in between (within 6%
  * of 2^-x, all the comparison needs). */
@@ -262,7 +262,9 @@ void balance_tick(struct runq *rq, unsigned cpu)
         rq->uneven_since = 0;
         return;
     }
-    if (!rq->uneven_since || now - rq->uneven_seen > UNEVEN_GAP_NS)
+    const struct thread *cur = this_cpu()->cpu_current;
+    uint64_t gap = 2 * ROTATE_NS + 2 * (cur->slice_end - cur->switched_in);
+    if (!rq->uneven_since || now - rq->uneven_seen > gap)
         rq->uneven_since = now;
     rq->uneven_seen = now;
     if (now - rq->uneven_since >= ROTATE_NS && now >= rq->rotate_after && ready)
