@@ -10,6 +10,7 @@
  * loop pulls after it published that it is idle, each after a full fence. */
 #include <arch/percpu.h>
 #include <kernel/clock.h>
+#include <sched/recent.h>
 #include <sched/runq.h>
 
 static uint64_t allowed_online(const struct thread *t)
@@ -134,32 +135,18 @@ struct thread *balance_pull(struct runq *rq, unsigned cpu, bool *retry)
  * allows none of the CPUs with one fewer is never moved; if the one with
  * the most recent CPU time is running, the rotation waits for the next
  * tick, when it waits in the queue. */
-#define ROTATE_NS (40 * NSEC_PER_MSEC)
-
-/* v decayed over dt: halved per ROTATE_NS, linear in between (within 6%
- * of 2^-x, all the comparison needs). */
-static uint64_t decay(uint64_t v, uint64_t dt)
-{
-    uint64_t halves = dt / ROTATE_NS;
-    if (halves >= 64)
-        return 0;
-    v >>= halves;
-    return v - v * (dt % ROTATE_NS) / (2 * ROTATE_NS);
-}
+#define ROTATE_NS RECENT_HALF_LIFE_NS /* 40 ms */
 
 void balance_account(struct thread *t, uint64_t ran, uint64_t now)
 {
-    t->recent_ns = decay(t->recent_ns, now > t->recent_at ? now - t->recent_at : 0) + ran;
+    t->recent_ns = recent_add(t->recent_ns, t->recent_at, now, ran);
     t->recent_at = now;
 }
 
-/* t's recent CPU time as of now; running: since switched_in too. */
+/* t's recent CPU time as of now; running: with what it ran since switched_in. */
 static uint64_t recent_cpu(const struct thread *t, uint64_t now, bool running)
 {
-    uint64_t v = decay(t->recent_ns, now > t->recent_at ? now - t->recent_at : 0);
-    if (running && now > t->switched_in)
-        v += now - t->switched_in;
-    return v;
+    return recent_add(t->recent_ns, t->recent_at, now, running && now > t->switched_in ? now - t->switched_in : 0);
 }
 
 /* The first CPU of cpus that t may run on, or MAX_CPUS. */
