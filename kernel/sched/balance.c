@@ -143,10 +143,16 @@ void balance_account(struct thread *t, uint64_t ran, uint64_t now)
     t->recent_at = now;
 }
 
-/* t's recent CPU time as of now; running: with what it ran since switched_in. */
-static uint64_t recent_cpu(const struct thread *t, uint64_t now, bool running)
+/* t's recent CPU time as of now, up to its last switch away.  For the
+ * thread running here that leaves out its current slice, which puts it on
+ * the same footing as those waiting (each counted up to its last slice):
+ * counting it would make the running one look busier at every tick, and two
+ * threads sharing a CPU evenly would then each wait for the other for good.
+ * A rotation comes at least ROTATE_NS into a spell of waiting threads, so
+ * every thread here has been switched away from, and accounted, by then. */
+static uint64_t recent_cpu(const struct thread *t, uint64_t now)
 {
-    return recent_add(t->recent_ns, t->recent_at, now, running && now > t->switched_in ? now - t->switched_in : 0);
+    return recent_decay(t->recent_ns, now > t->recent_at ? now - t->recent_at : 0);
 }
 
 /* The first CPU of cpus that t may run on, or MAX_CPUS. */
@@ -208,7 +214,7 @@ static void rotate(struct runq *rq, uint64_t ready, uint64_t now)
         struct thread *t = list_entry(it, struct thread, run_link);
         if (__atomic_load_n(&t->on_cpu, __ATOMIC_ACQUIRE) || first_allowed(t, ready) == MAX_CPUS)
             continue;
-        uint64_t r = recent_cpu(t, now, false);
+        uint64_t r = recent_cpu(t, now);
         if (!best || r > best_recent) {
             best = t;
             best_recent = r;
@@ -217,7 +223,7 @@ static void rotate(struct runq *rq, uint64_t ready, uint64_t now)
     if (!best)
         return;
     struct thread *cur = this_cpu()->cpu_current;
-    if (first_allowed(cur, ready) != MAX_CPUS && recent_cpu(cur, now, true) > best_recent)
+    if (first_allowed(cur, ready) != MAX_CPUS && recent_cpu(cur, now) > best_recent)
         return; /* it goes next tick, once it waits */
     if (move_to(rq, best, first_allowed(best, ready), now)) {
         __atomic_store_n(&rq->rotate_after, now + ROTATE_NS, __ATOMIC_RELAXED);
