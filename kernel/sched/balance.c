@@ -131,10 +131,10 @@ struct thread *balance_pull(struct runq *rq, unsigned cpu, bool *retry)
  * then runs there.  The spell must also be seen on ticks no further apart
  * than two ROTATE_NS and two of the current slices (ticks come at slice
  * ends while threads wait here; a gap means the queue emptied meanwhile),
- * so a passing imbalance (a short-lived thread) moves nothing.  A thread whose affinity
- * allows none of the CPUs with one fewer is never moved; if the one with
- * the most recent CPU time is running, the rotation waits for the next
- * tick, when it waits in the queue. */
+ * so a passing imbalance (a short-lived thread) moves nothing.  A thread
+ * whose affinity allows none of the CPUs with one fewer is never moved; if
+ * the one with the most recent CPU time is running, the rotation waits for
+ * the next tick, when it waits in the queue. */
 #define ROTATE_NS RECENT_HALF_LIFE_NS /* 40 ms */
 
 void balance_account(struct thread *t, uint64_t ran, uint64_t now)
