@@ -3,6 +3,7 @@
  * and everything must come back when freed. */
 #include <kernel/selftest.h>
 #include <kernel/string.h>
+#include <mm/kstack.h>
 #include <mm/pmm.h>
 #include <mm/slab.h>
 #include <sched/sched.h>
@@ -81,6 +82,11 @@ static const char *pmm_big_blocks_under_fragmentation(void)
 }
 KTEST(pmm_big_blocks_under_fragmentation);
 
+static void nothing(void *unused)
+{
+    (void)unused;
+}
+
 static const char *kmalloc_until_enomem(void)
 {
     struct pmm_stats before, after;
@@ -94,7 +100,22 @@ static const char *kmalloc_until_enomem(void)
         n++;
     }
     bool big_fails = kmalloc(1 << 20) == NULL && kmalloc(~(size_t)0) == NULL;
-    struct thread *t = kthread_create("no-memory", NULL, NULL);
+    /* Freed kernel stacks stay cached, mapped (mm/kstack.c): a thread made
+     * now would get one of them without a free frame.  Take them too, so
+     * that a new thread has no stack to get; give them back after. */
+    void *stacks = NULL;
+    for (void *s; (s = kstack_alloc());) {
+        *(void **)s = stacks;
+        stacks = s;
+    }
+    /* A thread that does nothing, should it be made after all (a failure,
+     * reported below, not a jump to address 0). */
+    struct thread *t = kthread_create("no-memory", nothing, NULL);
+    while (stacks) {
+        void *next = *(void **)stacks;
+        kstack_free(stacks);
+        stacks = next;
+    }
     while (head) {
         void *next = *(void **)head;
         kfree(head);
@@ -105,8 +126,10 @@ static const char *kmalloc_until_enomem(void)
         return "too few objects before exhaustion";
     if (!big_fails)
         return "large allocation succeeded with no memory";
-    if (t)
+    if (t) {
+        kthread_join(t);
         return "kthread_create succeeded with no memory";
+    }
     /* One empty slab per cache may be kept. */
     if (before.free_pages - after.free_pages > 8)
         return "memory leaked after freeing everything";

@@ -32,7 +32,8 @@ TEST_PREREQS += $(VIRTIO_SUITE)
 # The same drivers over virtio-pci (one boot each: disk on INTx, rng on
 # MSI-X, a legacy-only device refused): on q35 (ECAM) with two vCPUs, whose
 # device interrupts all go to CPU 0, and on pc (configuration through the
-# 0xcf8 ports) with one, the PCI paths on a single CPU.
+# 0xcf8 ports; no ACPI, so the MP table lists the CPUs) with one of two
+# (nr_cpus=1), the PCI paths on a single CPU.
 # virtio_drivers_suite KIND CPUS: the suite build/tests/virtio/virtio-drivers-KIND.
 define virtio_drivers_suite
 $(VIRTIO_OUT)/virtio-drivers-$(1): tests/integration/virtio/virtio-drivers.sh $(KERNEL_ELF) $(VIRTIO_OUT)/drivers.cpio \

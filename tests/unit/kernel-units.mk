@@ -16,3 +16,7 @@ UNIT_LIBS_recent := -lm
 UNIT_TESTS += acpi pci
 UNIT_SRCS_acpi := kernel/arch/x86_64/acpi.c kernel/drivers/pci/pci_mcfg.c
 UNIT_SRCS_pci  := kernel/drivers/pci/pci_caps.c
+# Finding and addressing CPUs, x2APIC ids above 255 included (issue 14)
+UNIT_TESTS += smp
+UNIT_SRCS_smp := kernel/arch/x86_64/madt.c kernel/arch/x86_64/mptable.c kernel/arch/x86_64/cpu_list.c \
+                 kernel/arch/x86_64/apic_msg.c

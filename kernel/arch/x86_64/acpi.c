@@ -39,7 +39,9 @@ _Static_assert(sizeof(struct acpi_rsdp) == 36, "RSDP layout");
 #define FADT_SMI_CMD 48
 #define FADT_ACPI_ENABLE 52
 #define FADT_PM1A_CNT_BLK 64
+#define FADT_FLAGS 112
 #define FADT_X_DSDT 140
+#define FADT_HW_REDUCED_ACPI (1u << 20)
 
 /* PM1 control register (ACPI 6.5, 4.8.3.2.1) */
 #define PM1_SCI_EN 0x0001
@@ -198,6 +200,12 @@ static void read_fadt(void)
         return;
     }
     uint32_t pm1a = get32(fadt, FADT_PM1A_CNT_BLK);
+    if (len >= FADT_FLAGS + 4 && (get32(fadt, FADT_FLAGS) & FADT_HW_REDUCED_ACPI)) {
+        /* microvm with ACPI, Cloud Hypervisor: no PM1 blocks, a sleep
+         * control register instead (not implemented). */
+        printk(LOG_INFO, "acpi: hardware-reduced ACPI; power-off through it is not available");
+        return;
+    }
     if (pm1a == 0 || pm1a > 0xffff) {
         printk(LOG_ERR, "acpi: FADT has no PM1a control port (0x%x)", pm1a);
         return;

@@ -16,7 +16,7 @@
 #define FW_CFG_SIGNATURE 0x00
 #define FW_CFG_NB_CPUS 0x05
 
-static unsigned fw_cfg_cpu_count(void)
+unsigned fw_cfg_cpu_count(void)
 {
     outw(FW_CFG_SELECTOR, FW_CFG_SIGNATURE);
     char sig[4];
@@ -39,8 +39,9 @@ int probe_cpus(struct cpu_list *out, unsigned nr_cpus_given, const char **how)
     }
     if (n < 2)
         return -ENOENT;
-    n = MIN(n, MAX_CPUS);
     out->n = 0;
+    out->dropped = n > MAX_CPUS ? n - MAX_CPUS : 0;
+    n = MIN(n, MAX_CPUS);
     /* Twice as many ids as CPUs: a gap costs the start timeout, no more. */
     for (uint32_t id = 0; id < MIN(2 * n, MAX_CPUS); id++)
         cpu_list_add(out, id);

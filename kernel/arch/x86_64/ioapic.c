@@ -1,5 +1,6 @@
 /* The I/O APIC at its standard address (microvm, pc and q35 all put it
  * there).  ioapic_lock protects the index/data register pair. */
+#include <arch/apic_msg.h>
 #include <arch/ioapic.h>
 #include <arch/percpu.h>
 #include <arch/trap.h>
@@ -54,10 +55,14 @@ int ioapic_route(unsigned pin, bool level, bool active_low)
     if (pin >= n_pins)
         return -EINVAL;
     uint32_t low = (VEC_IRQ_BASE + pin) | (level ? RED_LEVEL : 0) | (active_low ? RED_ACTIVE_LOW : 0);
-    uint64_t flags = spin_lock_irqsave(&ioapic_lock);
     /* Every device interrupt goes to CPU 0, the boot CPU (physical
-     * destination: its APIC id in bits 56-63). */
-    ioapic_write(IOAPIC_REDTBL(pin) + 1, percpu_of(0)->apic_id << 24);
+     * destination: its APIC id in bits 56-63).  An id above 254 does not
+     * fit there: cut to 8 bits it would name another CPU, or all. */
+    uint32_t high;
+    if (ioapic_dest_high(percpu_of(0)->apic_id, &high))
+        return -ERANGE;
+    uint64_t flags = spin_lock_irqsave(&ioapic_lock);
+    ioapic_write(IOAPIC_REDTBL(pin) + 1, high);
     ioapic_write(IOAPIC_REDTBL(pin), low);
     spin_unlock_irqrestore(&ioapic_lock, flags);
     return 0;

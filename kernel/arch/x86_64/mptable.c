@@ -80,6 +80,7 @@ int mptable_find_cpus(struct cpu_list *out)
     if (!c || sum_bytes((const uint8_t *)c, c->length))
         return -ENOENT;
     out->n = 0;
+    out->dropped = 0;
     const uint8_t *p = (const uint8_t *)(c + 1), *end = (const uint8_t *)c + c->length;
     for (unsigned i = 0; i < c->entries && p < end; i++) {
         if (p[0] != ENTRY_PROCESSOR) {

@@ -143,6 +143,22 @@ static struct percpu *prepare_cpu(unsigned index, uint32_t apic_id, uint64_t tra
     return cpu;
 }
 
+/* Says what the firmware's list leaves out: CPUs past MAX_CPUS, ids this
+ * LAPIC mode cannot reach, and (MP table) CPUs SeaBIOS does not list. */
+static void report_left_off(const struct cpu_list *cpus, const char *source, unsigned unreachable)
+{
+    if (cpus->dropped)
+        printk(LOG_WARN, "smp: %u CPUs present (%s), nutshell runs at most %u: %u left off", cpus->n + cpus->dropped,
+               source, MAX_CPUS, cpus->dropped);
+    if (unreachable)
+        printk(LOG_WARN, "smp: %u CPUs have APIC ids above 254, which need x2APIC mode (this CPU has none): left off",
+               unreachable);
+    unsigned counted = strcmp(source, "MP table") ? 0 : fw_cfg_cpu_count();
+    if (counted > cpus->n)
+        printk(LOG_WARN, "smp: the MP table lists %u CPUs, QEMU's fw_cfg counts %u: SeaBIOS lists one CPU per "
+               "package (use -smp N,sockets=N, or ACPI)", cpus->n, counted);
+}
+
 unsigned smp_start_cpus(unsigned nr_cpus, uint64_t trampoline)
 {
     struct percpu *self = this_cpu();
@@ -155,20 +171,21 @@ unsigned smp_start_cpus(unsigned nr_cpus, uint64_t trampoline)
             source = NULL;
     }
     unsigned max_cpus = MIN(nr_cpus ? nr_cpus : MAX_CPUS, cpus.expected);
-    if (source && max_cpus > 1 && trampoline) {
-        memcpy(phys_to_virt(trampoline), smp_trampoline_start, smp_trampoline_end - smp_trampoline_start);
-        set_field(trampoline, tr_cr3, build_trampoline_tables(trampoline));
-        set_field(trampoline, tr_efer, EFER_LME | (cpu_has.nx ? EFER_NXE : 0));
-        set_field(trampoline, tr_entry, (uint64_t)ap_entry);
+    if (source) {
+        uint32_t ids[MAX_CPUS - 1];
+        unsigned unreachable;
+        unsigned n = cpu_list_candidates(&cpus, self->apic_id, lapic_is_x2apic(), ids, &unreachable);
+        report_left_off(&cpus, source, unreachable);
+        if (max_cpus > 1 && trampoline) {
+            memcpy(phys_to_virt(trampoline), smp_trampoline_start, smp_trampoline_end - smp_trampoline_start);
+            set_field(trampoline, tr_cr3, build_trampoline_tables(trampoline));
+            set_field(trampoline, tr_efer, EFER_LME | (cpu_has.nx ? EFER_NXE : 0));
+            set_field(trampoline, tr_entry, (uint64_t)ap_entry);
+        }
+        /* CPU indexes in list order: index `next` goes to the next one that starts. */
         unsigned next = 1;
-        for (unsigned i = 0; i < cpus.n && next < max_cpus; i++) {
-            uint32_t id = cpus.apic_id[i];
-            if (id == self->apic_id)
-                continue;
-            if (!lapic_id_reachable(id)) {
-                printk(LOG_WARN, "smp: APIC id %u needs x2APIC mode, CPU left off", id);
-                continue;
-            }
+        for (unsigned i = 0; i < n && next < max_cpus && trampoline; i++) {
+            uint32_t id = ids[i];
             struct percpu *cpu = prepare_cpu(next, id, trampoline);
             if (!cpu) {
                 printk(LOG_WARN, "smp: out of memory starting APIC id %u", id);
@@ -184,7 +201,7 @@ unsigned smp_start_cpus(unsigned nr_cpus, uint64_t trampoline)
             next++;
         }
     }
-    char ids[MAX_CPUS * 5 + 1]; /* " 1234" each: CPU n's APIC id, in CPU order */
+    char ids[MAX_CPUS * 11 + 1]; /* " 4294967295" at most each: CPU n's APIC id, in CPU order */
     size_t n = 0;
     ids[0] = '\0';
     for (unsigned i = 0; i < MAX_CPUS && n < sizeof ids; i++) {

@@ -3,7 +3,9 @@
  * MSI-X messages go to the boot CPU's local APIC (fixed delivery, edge):
  * the address 0xfee00000 carries the destination APIC id in bits 19:12, the
  * data the vector (Intel SDM vol. 3, 11.11).  Without interrupt remapping
- * such a message reaches APIC ids 0..255 only.
+ * such a message reaches APIC ids 0..254 only (255 is every CPU): with a
+ * boot CPU above that MSI-X is refused and INTx, through the IOAPIC, too
+ * (arch/apic_msg.h).
  *
  * INTx: the routing of a pin to a global system interrupt is in the DSDT's
  * _PRT, which is AML.  Without an interpreter we take the interrupt-line
@@ -15,6 +17,7 @@
  * every sharer's handler runs on every interrupt.  intx_lock protects
  * sharers[] updates; the handler reads a pin's count with acquire, after
  * the entry it covers was written. */
+#include <arch/apic_msg.h>
 #include <arch/ioapic.h>
 #include <arch/lapic.h>
 #include <kernel/errno.h>
@@ -33,7 +36,6 @@
 #define MSIX_ENTRY_DATA 8
 #define MSIX_ENTRY_CONTROL 12
 #define MSIX_ENTRY_MASKED 1
-#define MSI_ADDRESS_BASE 0xfee00000u
 #define MSIX_MAX_VECTORS 8
 
 int pci_msix_enable(struct pci_dev *d, unsigned n, const irq_handler_fn *fns, void *arg)
@@ -45,9 +47,9 @@ int pci_msix_enable(struct pci_dev *d, unsigned n, const irq_handler_fn *fns, vo
     unsigned table_size = (control & 0x7ffu) + 1;
     if (n == 0 || n > table_size || n > MSIX_MAX_VECTORS)
         return -ENOSPC;
-    uint32_t dest = lapic_boot_cpu_id();
-    if (dest > 0xff)
-        return -ENODEV; /* needs interrupt remapping */
+    uint32_t address;
+    if (msi_address(lapic_boot_cpu_id(), &address))
+        return -ENODEV; /* an id above 254: needs interrupt remapping */
     uint32_t where = pci_cfg_read32(d, cap + MSIX_TABLE);
     volatile uint8_t *table = pci_map_bar(d, where & 7, where & ~7u, (uint64_t)table_size * MSIX_ENTRY_SIZE);
     if (!table)
@@ -65,7 +67,7 @@ int pci_msix_enable(struct pci_dev *d, unsigned n, const irq_handler_fn *fns, vo
     pci_cfg_write16(d, cap + MSIX_CONTROL, control | MSIX_CONTROL_ENABLE | MSIX_CONTROL_MASK_ALL);
     for (unsigned k = 0; k < n; k++) {
         volatile uint8_t *e = table + k * MSIX_ENTRY_SIZE;
-        *(volatile uint32_t *)(e + MSIX_ENTRY_ADDR_LO) = MSI_ADDRESS_BASE | dest << 12;
+        *(volatile uint32_t *)(e + MSIX_ENTRY_ADDR_LO) = address;
         *(volatile uint32_t *)(e + MSIX_ENTRY_ADDR_HI) = 0;
         *(volatile uint32_t *)(e + MSIX_ENTRY_DATA) = (uint32_t)vectors[k]; /* fixed, edge */
         *(volatile uint32_t *)(e + MSIX_ENTRY_CONTROL) = 0;

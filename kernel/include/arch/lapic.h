@@ -22,8 +22,6 @@ void lapic_send_ipi(uint32_t apic_id, uint8_t vector);
  * physical address of a page-aligned real-mode trampoline below 1 MiB. */
 void lapic_send_init(uint32_t apic_id);
 void lapic_send_startup(uint32_t apic_id, uint64_t trampoline);
-/* False for an id this LAPIC mode cannot address (above 254 in xAPIC mode). */
-bool lapic_id_reachable(uint32_t apic_id);
 void lapic_eoi(void);
 /* Calibration support: starts the timer counting down from its maximum, and
  * reads how many ticks elapsed since. */

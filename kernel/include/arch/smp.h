@@ -14,20 +14,37 @@
 #include <arch/percpu.h>
 #include <kernel/types.h>
 
-/* The processors the firmware lists as present, by APIC id, in its order;
- * or the ids to probe, of which `expected` exist. */
+/* The processors the firmware lists as present, by APIC id (any 32-bit
+ * value: x2APIC ids may exceed 255; nothing is indexed by APIC id), in its
+ * order; or the ids to probe, of which `expected` exist.  CPU indexes are
+ * given in this order too (cpu_list_candidates).  `dropped` counts the
+ * distinct ids that did not fit (more than MAX_CPUS listed). */
 struct cpu_list {
     unsigned n;
     unsigned expected;
+    unsigned dropped;
     uint32_t apic_id[MAX_CPUS];
 };
 
-/* Adds id to the list (ignoring duplicates and what does not fit). */
+/* Adds id to the list (ignoring duplicates; an id past MAX_CPUS counts in
+ * `dropped`).  (arch/x86_64/cpu_list.c, as are the two below.) */
 void cpu_list_add(struct cpu_list *l, uint32_t apic_id);
+/* The application processors to start, in the order they get CPU indexes
+ * 1, 2, ... (the boot CPU is index 0 whatever its APIC id): the listed ids
+ * other than boot_id, without those this LAPIC mode cannot address (above
+ * 254 unless x2apic; counted in *unreachable), at most MAX_CPUS - 1.
+ * Returns how many were written to ids[]. */
+unsigned cpu_list_candidates(const struct cpu_list *l, uint32_t boot_id, bool x2apic, uint32_t ids[MAX_CPUS - 1],
+                             unsigned *unreachable);
 /* Fill *out from the ACPI MADT (processor local APIC and x2APIC entries
  * marked enabled) or from an MP table.  0, or -ENOENT when there is none. */
 int madt_find_cpus(struct cpu_list *out);
+/* The MADT walk itself, over a whole table (header included, its length
+ * field trusted only up to table_len): for the host unit tests. */
+int madt_parse_cpus(const void *madt, size_t table_len, struct cpu_list *out);
 int mptable_find_cpus(struct cpu_list *out);
+/* QEMU's fw_cfg CPU count, 0 without fw_cfg (arch/x86_64/cpu_probe.c). */
+unsigned fw_cfg_cpu_count(void);
 /* Without either (microvm, acpi=off): the APIC ids to try, from QEMU's
  * fw_cfg CPU count or else nr_cpus_given (0: not given); *how says which.
  * -ENOENT if there is no second CPU to look for (arch/x86_64/cpu_probe.c). */

@@ -5,7 +5,9 @@
 #   output into OUTFILE, on the machine kind MACHINE_KIND (microvm by
 #   default; q35 or pc: apps/image/qemu-machine.sh, which also renames the
 #   virtio devices among the arguments for the machine) with MACHINE_CPUS
-#   vCPUs (1 by default).  Returns QEMU's status: with isa-debug-exit a
+#   vCPUs (1 by default); MACHINE_ARGS, when set, replaces both (a variant
+#   of a kind: `-machine pc,acpi=off -nic none -smp 2,sockets=2`; the devices
+#   are still renamed for MACHINE_KIND).  Returns QEMU's status: with isa-debug-exit a
 #   guest writing v exits with (v << 1) | 1 (1 = clean power-off, 3 = tests
 #   failed, 5 = kernel panic; docs/architecture.md), and 124 when the guest was
 #   still running after TIMEOUT seconds and was killed.
@@ -22,7 +24,9 @@ QEMU_MACHINE_SH=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)/apps/imag
 # machine_args: the machine arguments of MACHINE_KIND and MACHINE_CPUS (words).
 # machine_devices ARGS...: ARGS with the virtio devices renamed for it, into
 # the array MACHINE_DEVICES.
-machine_args() { "$QEMU_MACHINE_SH" args "$MACHINE_KIND"; echo "-smp $MACHINE_CPUS"; }
+machine_args() {
+    if [ -n "${MACHINE_ARGS:-}" ]; then echo "$MACHINE_ARGS"; else "$QEMU_MACHINE_SH" args "$MACHINE_KIND"; echo "-smp $MACHINE_CPUS"; fi
+}
 machine_devices() { mapfile -t MACHINE_DEVICES < <("$QEMU_MACHINE_SH" devices "$MACHINE_KIND" "$@"); }
 
 qemu_boot() {

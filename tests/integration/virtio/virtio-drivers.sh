@@ -18,18 +18,25 @@ kernel=${1:?kernel} cpio=${2:?drivers.cpio} blktest=${3:?blktest}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 MODERN="-global virtio-mmio.force-legacy=false"
-suite=virtio tag= blk_opts=drive=d0 pci_extra=()
+suite=virtio tag= blk_opts=drive=d0 pci_extra=() cmdline="loglevel=6"
 if [ "$MACHINE_KIND" != microvm ]; then
     suite=virtio-$MACHINE_KIND tag=$MACHINE_KIND:
     blk_opts+=,vectors=0
     pci_extra=(-device virtio-rng-pci,disable-modern=on)
+fi
+# pc runs without ACPI and with two one-CPU sockets, one of them used: the
+# CPUs then come from SeaBIOS's MP table (which lists one CPU per socket),
+# nr_cpus=1 keeps the second off, and the PCI paths run on a single CPU.
+if [ "$MACHINE_KIND" = pc ]; then
+    export MACHINE_ARGS="-machine pc,acpi=off -nic none -smp 2,sockets=2"
+    cmdline+=" nr_cpus=1"
 fi
 
 "$blktest" --init "$work/disk.img" && "$blktest" --model "$work/model.img" || { fail $suite/setup "blktest on the host"; exit 0; }
 qemu_boot 120 "$work/blk.log" -m 64 -kernel "$kernel" -initrd "$cpio" $MODERN \
     -device virtio-rng-device "${pci_extra[@]}" \
     -drive if=none,id=d0,file="$work/disk.img",format=raw,cache=writeback -device virtio-blk-device,$blk_opts \
-    -append "loglevel=6"
+    -append "$cmdline"
 rc=$?
 # the guest's own lines, named for the machine kind off microvm
 strip_log "$work/blk.log" | grep -E '^(PASS|FAIL) ' | sed -E "s#^(PASS|FAIL) #&$tag#"
@@ -38,6 +45,12 @@ if [ $rc -eq 1 ]; then pass $suite/blk-boot-powered-off; else
 if cmp -s "$work/disk.img" "$work/model.img"; then pass $suite/blk-image-matches-model; else
     fail $suite/blk-image-matches-model "$(cmp "$work/disk.img" "$work/model.img" 2>&1 | head -1)"; fi
 expect_cpus_up "$work/blk.log" $suite/blk-cpus-up
+strip_log "$work/blk.log" >"$work/blk.txt"
+case $MACHINE_KIND in
+    q35) expect_in "$work/blk.txt" $suite/cpus-from-madt "smp: $MACHINE_CPUS of $MACHINE_CPUS CPUs up \(ACPI MADT\)" ;;
+    pc) expect_in "$work/blk.txt" $suite/cpus-from-mptable-nr-cpus-1 \
+        'acpi: no RSDP; the machine has no ACPI tables' 'smp: 1 of 2 CPUs up \(MP table, nr_cpus limit\), APIC ids: 0$' ;;
+esac
 expect_in "$work/blk.log" $suite/blk-probed 'virtio[0-9]+ \(blk\).*/dev/vda, 2048 sectors \(1024 KiB\), flush'
 # the rng thread starts at probe, long before init runs blktest
 expect_in "$work/blk.log" $suite/rng-mixed-into-pool 'virtio[0-9]+ \(rng\): 256 bytes mixed into the entropy pool'
