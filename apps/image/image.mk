@@ -48,8 +48,13 @@ $(IMAGE_CPIO): $(IMAGE_DEPS) $(BUILD)/apps/mkinitrd/mkinitrd | deps
 # The state disk: made once, kept across runs (delete it for a new TPM).
 # Empty: the service vtpm manufactures its TPM under the released state key
 # (a TPM made on the host has seeds the host knows; a keyed vtpm refuses it).
+# The development KBS's record of this disk (its state key and rollback
+# counter, $@.devkbs) goes with it: a new disk is a new TPM, and the old
+# counter would refuse it as a replay.
 $(TPM_STATE): | $(BUILD)/apps/vtpm/vtpm
+	@rm -rf $@.devkbs
 	@apps/image/mkstate.sh --empty $(BUILD)/apps/vtpm/vtpm $@
+	@mkdir $@.devkbs
 
 # A state disk made before the quoting vTPM's region existed (8 MiB on) gets
 # it added in place, its TPM kept (mkstate.sh --quote-region; a no-op on a

@@ -20,6 +20,7 @@
 #include "io.h"
 #include "log.h"
 #include "qemu_conn.h"
+#include "unix_listen.h"
 #include "vtpm_link.h"
 
 static volatile sig_atomic_t stop_signal;
@@ -37,25 +38,13 @@ static void usage(void)
     exit(2);
 }
 
-/* Listens on a Unix socket at path, replacing a stale socket file. */
+/* Listens on a Unix socket at path, replacing a stale socket file; the path
+ * appears only once the socket listens (unix_listen.h). */
 static int listen_at(const char *path)
 {
-    struct sockaddr_un un = {.sun_family = AF_UNIX};
-    if (strlen(path) >= sizeof(un.sun_path)) {
-        log_error("%s: path too long for a Unix socket", path);
-        return -1;
-    }
-    strcpy(un.sun_path, path);
-    struct stat st;
-    if (lstat(path, &st) == 0 && S_ISSOCK(st.st_mode))
-        unlink(path);
-    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (fd < 0 || bind(fd, (struct sockaddr *)&un, sizeof(un)) < 0 || listen(fd, 4) < 0) {
+    int fd = unix_listen_at(path, SOCK_NONBLOCK | SOCK_CLOEXEC, 4);
+    if (fd < 0)
         log_error("cannot listen on %s: %s", path, strerror(errno));
-        if (fd >= 0)
-            close(fd);
-        return -1;
-    }
     return fd;
 }
 

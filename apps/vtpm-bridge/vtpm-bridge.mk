@@ -4,9 +4,9 @@
 # frame checks and logging (apps/vtpm), so both ends read the protocol alike.
 BRIDGE_BIN  := $(BUILD)/apps/vtpm-bridge/vtpm-bridge
 BRIDGE_SRCS := $(sort $(wildcard apps/vtpm-bridge/*.c)) apps/vtpm/ctrl_parse.c apps/vtpm/frame.c \
-               apps/vtpm/log.c
+               apps/vtpm/log.c apps/vtpm/unix_listen.c
 BRIDGE_HDRS := $(wildcard apps/vtpm-bridge/*.h) apps/vtpm/ctrl_proto.h apps/vtpm/frame.h \
-               apps/vtpm/log.h apps/vtpm/bytes.h
+               apps/vtpm/log.h apps/vtpm/bytes.h apps/vtpm/unix_listen.h
 
 $(BRIDGE_BIN): $(BRIDGE_SRCS) $(BRIDGE_HDRS) apps/vtpm-bridge/vtpm-bridge.mk | deps
 	@mkdir -p $(@D)

@@ -21,6 +21,9 @@
 /* The attestation may take minutes under emulation before aproxy hands the
  * key over; a vtpm that gives up sooner would only be respawned. */
 enum { KEY_WAIT_DEFAULT_S = 300 };
+/* Another vtpm on the same state (a restarted aproxy's quoting vtpm while
+ * the old one exits): long enough for an exit under emulation. */
+enum { LOCK_WAIT_DEFAULT_S = 30 };
 
 static void usage(FILE *f)
 {
@@ -34,6 +37,8 @@ static void usage(FILE *f)
             "  --state PATH         state file or block device (created if missing)\n"
             "  --state-offset BYTES the state starts this far into PATH (a multiple of 4096;\n"
             "                       default 0): a second state on the same disk\n"
+            "  --state-lock-wait S  if another vtpm runs on this state, wait this long for it to\n"
+            "                       exit, then refuse to start (default %u s)\n"
             "  --remanufacture      if the state is blank or fails its checks, format it\n"
             "                       and manufacture a new TPM (its old identity is lost)\n"
             "  --need-init          do not start the TPM until the control channel sends INIT\n"
@@ -53,7 +58,7 @@ static void usage(FILE *f)
             "  --fault-write-limit N  testing: die like a power cut after N bytes of state writes\n"
             "  --verbose            log every TPM and control command\n"
             "  --help\n",
-            KEY_WAIT_DEFAULT_S, STATE_SLOT_SIZE_DEFAULT);
+            LOCK_WAIT_DEFAULT_S, KEY_WAIT_DEFAULT_S, STATE_SLOT_SIZE_DEFAULT);
 }
 
 /* The store's anchor hook.  A commit the counter did not take must not be
@@ -124,7 +129,7 @@ int main(int argc, char **argv)
     const char *key_path = NULL, *counter_spec = NULL;
     bool need_init = false, format_only = false;
     uint64_t key_wait = KEY_WAIT_DEFAULT_S;
-    struct state_store_opts opts = {.slot_size = STATE_SLOT_SIZE_DEFAULT};
+    struct state_store_opts opts = {.slot_size = STATE_SLOT_SIZE_DEFAULT, .lock_wait_s = LOCK_WAIT_DEFAULT_S};
     int64_t fault = -1;
 
     for (int i = 1; i < argc; i++) {
@@ -161,6 +166,14 @@ int main(int argc, char **argv)
                 log_error("--state-key-wait: want seconds from 0 to 86400, got '%s'", v);
                 return 2;
             }
+        } else if (v && !strcmp(a, "--state-lock-wait")) {
+            uint64_t w;
+            i++;
+            if (!parse_u64(v, &w) || w > 3600) {
+                log_error("--state-lock-wait: want seconds from 0 to 3600, got '%s'", v);
+                return 2;
+            }
+            opts.lock_wait_s = (unsigned)w;
         } else if (v && !strcmp(a, "--state-offset")) {
             i++;
             if (!parse_u64(v, &opts.offset) || opts.offset % 4096 || opts.offset > (1ull << 40)) {

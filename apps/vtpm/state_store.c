@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/rand.h>
@@ -238,8 +239,12 @@ static void sync_parent_dir(const char *path)
     close(fd);
 }
 
+static int lock_region(struct state_store *st, unsigned wait_s);
+
 /* Creates a missing regular file: formatted under a temporary name, then
- * renamed, so a crash never leaves a half-formatted file at `path`. */
+ * renamed, so a crash never leaves a half-formatted file at `path`.  Its lock
+ * is taken at once (no wait: nobody else can have a brand-new file) and stays
+ * with the inode across the rename. */
 static int create_file(struct state_store *st)
 {
     char tmp[4096];
@@ -252,6 +257,8 @@ static int create_file(struct state_store *st)
         log_error("state: create %s: %s", tmp, strerror(errno));
         return -1;
     }
+    if (lock_region(st, 0) < 0)
+        return -1;
     if (grow_file(st, state_super_extent(&st->sb)) < 0)
         return -1;
     if (format(st) < 0)
@@ -475,6 +482,44 @@ static int reformat(struct state_store *st, uint64_t slot_size)
     return 0;
 }
 
+/* One vtpm per state: an exclusive open-file-description lock (fcntl
+ * F_OFD_SETLK, as Linux and nutshell's kernel keep them) on the region's
+ * first sector, its superblock.  Only that sector, so the other state on the
+ * same disk (--state-offset) is not held up; two regions overlapping
+ * elsewhere are refused by their layout checks.  OFD locks belong to the open
+ * file, not the process: a child started between fork and exec does not
+ * keep it (the descriptor is close-on-exec) and it goes when the vtpm exits,
+ * however it exits.  A vtpm whose region is held waits up to wait_s seconds
+ * (a restarted aproxy's new quoting vtpm while the old one still runs), then
+ * refuses: two on one state would each overwrite the other's commits. */
+static int lock_region(struct state_store *st, unsigned wait_s)
+{
+    struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = (off_t)st->base, .l_len = STATE_SECTOR};
+    const struct timespec tick = {.tv_nsec = 100 * 1000 * 1000};
+    for (unsigned tenths = 0;; tenths++) {
+        if (fcntl(st->fd, F_OFD_SETLK, &fl) == 0) {
+            if (tenths)
+                log_info("state: %s at offset %llu is free again; starting", st->path, (unsigned long long)st->base);
+            return 0;
+        }
+        if (errno != EAGAIN && errno != EACCES && errno != EINTR) {
+            log_error("state: cannot lock %s at offset %llu: %s; refusing to start (nothing would keep a second "
+                      "vtpm off this state)", st->path, (unsigned long long)st->base, strerror(errno));
+            return -1;
+        }
+        if (tenths >= wait_s * 10u) {
+            log_error("state: %s at offset %llu is in use by another vtpm (still after %u s); refusing to start: two "
+                      "vtpms on one state would overwrite each other's commits", st->path,
+                      (unsigned long long)st->base, wait_s);
+            return -1;
+        }
+        if (tenths == 0)
+            log_info("state: %s at offset %llu is in use by another vtpm; waiting up to %u s for it to exit",
+                     st->path, (unsigned long long)st->base, wait_s);
+        nanosleep(&tick, NULL);
+    }
+}
+
 int state_store_open(struct state_store *st, const char *path, const struct state_store_opts *o)
 {
     memset(st, 0, sizeof(*st));
@@ -496,6 +541,8 @@ int state_store_open(struct state_store *st, const char *path, const struct stat
         log_error("state: open %s: %s", path, strerror(errno));
         return -1;
     }
+    if (lock_region(st, o->lock_wait_s) < 0)
+        return -1;
     if (check_layout(st) == 0) {
         if (alloc_buffers(st) < 0)
             return -1;
@@ -535,6 +582,8 @@ int state_store_format_region(struct state_store *st, const char *path, const st
         return -1;
     }
     st->base = o->offset;
+    if (lock_region(st, o->lock_wait_s) < 0)
+        return -1;
     if (read_at(st, sector, sizeof(sector), 0) == 0) {
         for (size_t i = 0; i < sizeof(sector); i++)
             if (sector[i]) {

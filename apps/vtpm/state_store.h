@@ -31,6 +31,7 @@ struct state_store_opts {
     bool seal_existing;  /* with a key: accept an unsealed state holding a TPM, and seal it */
     uint64_t slot_size;  /* used only when formatting */
     uint64_t offset;     /* where the state's region starts on the medium (--state-offset) */
+    unsigned lock_wait_s; /* how long to wait for another vtpm to leave the region (--state-lock-wait) */
 };
 
 struct state_store {
@@ -52,8 +53,9 @@ struct state_store {
     int64_t fault_budget; /* bytes left before a simulated power cut; <0: off */
 };
 
-/* Opens (creating a missing regular file) and loads the newest committed
- * state.  A state that fails its checks is reported and refused (returns -1)
+/* Opens (creating a missing regular file), takes the region's lock (waiting
+ * up to o->lock_wait_s for another vtpm holding it to exit) and loads the
+ * newest committed state.  A state that fails its checks is reported and refused (returns -1)
  * unless `remanufacture` is set, in which case it is formatted afresh and the
  * TPM starts unmanufactured.  A sealed state that does not open (no key, a
  * wrong key, an unknown cipher, altered or moved) is always refused, never

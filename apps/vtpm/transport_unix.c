@@ -10,6 +10,7 @@
 
 #include "log.h"
 #include "transport.h"
+#include "unix_listen.h"
 
 static int unix_open(struct endpoint *ep)
 {
@@ -18,20 +19,11 @@ static int unix_open(struct endpoint *ep)
         log_error("%s: socket path too long: %s", ep->role, ep->path);
         return -1;
     }
-    strcpy(sa.sun_path, ep->path);
-    /* A socket left by a previous run would make bind fail; anything that is
-     * not a socket is left alone. */
-    struct stat st;
-    if (lstat(ep->path, &st) == 0 && S_ISSOCK(st.st_mode))
-        unlink(ep->path);
-    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    /* A socket left by a previous run is replaced; anything that is not a
+     * socket is left alone.  The path appears only once the socket listens. */
+    int fd = unix_listen_at(ep->path, SOCK_CLOEXEC, 16);
     if (fd < 0) {
-        log_error("%s: socket: %s", ep->role, strerror(errno));
-        return -1;
-    }
-    if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 16) < 0) {
         log_error("%s: listen on %s: %s", ep->role, ep->path, strerror(errno));
-        close(fd);
         return -1;
     }
     ep->listen_fd = fd;

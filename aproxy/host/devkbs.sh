@@ -11,7 +11,7 @@
 # same attestation's emulated report vouches for, with SHA-256 PCR 9 equal to
 # PCR9 when given (stage 2); nutshell/workload/needs-sample to no evidence this
 # VM has (its policy also wants sample evidence: a policy mismatch, for tests).  The vtpm's rollback counter "vtpm" is keyed by
-# the state key and persists in DIR/counters.json.  It starts the KBS on a free
+# the state key and persists in DIR/counters.json (or $DEVKBS_COUNTER_FILE).  It starts the KBS on a free
 # loopback port (log DIR/kbs-dev.log) and sets DEVKBS_URL and DEVKBS_PID.
 # Returns 1 with a message if the KBS does not come up.
 devkbs_start() {
@@ -27,7 +27,7 @@ devkbs_start() {
     cat >"$dir/kbs.json" <<EOF
 {"accept_emulated": true, "emulated_psp_public_key": "psp.pem.pub", "trust_platform_bound_ak": true,
  "reference_values": {"snp_measurement": ["$digest"]$pcrs},
- "counters": {"vtpm": "nutshell/vtpm/state-key"}, "counter_file": "counters.json",
+ "counters": {"vtpm": "nutshell/vtpm/state-key"}, "counter_file": "${DEVKBS_COUNTER_FILE:-counters.json}",
  "resources": {"nutshell/vtpm/state-key": {"hex": "$keyhex", "require": ["emulated-snp"]},
                "nutshell/workload/secret": {"text": "a workload secret for the attested service VM",
                                             "require": ["tpm", "emulated-snp"]},

@@ -16,6 +16,7 @@
 #define R_SIG_ALGO       0x034
 #define R_REPORT_DATA    0x050
 #define R_MEASUREMENT    0x090
+#define R_HOST_DATA      0x0C0   /* 32 bytes the launch gave (host_data.h) */
 #define R_CHIP_ID        0x1A0
 #define R_SIGNED_END     0x2A0   /* the signature covers bytes 0 .. 0x29F */
 #define R_SIG_R          0x2A0
@@ -97,7 +98,7 @@ static void put_le_bn(uint8_t *field, const BIGNUM *bn)
 }
 
 int emulated_psp_report(EVP_PKEY *key, const uint8_t report_data[64], const uint8_t measurement[48],
-                        uint8_t out[PSP_REPORT_LEN])
+                        const uint8_t host_data[32], uint8_t out[PSP_REPORT_LEN])
 {
     static const char marker[] = "nutshell-emulated-psp";
     memset(out, 0, PSP_REPORT_LEN);
@@ -108,6 +109,7 @@ int emulated_psp_report(EVP_PKEY *key, const uint8_t report_data[64], const uint
     put_le32(out + R_SIG_ALGO, SIG_ALGO_ECDSA_P384_SHA384);
     memcpy(out + R_REPORT_DATA, report_data, 64);
     memcpy(out + R_MEASUREMENT, measurement, 48);
+    memcpy(out + R_HOST_DATA, host_data, 32);
     memcpy(out + R_CHIP_ID, marker, sizeof(marker) - 1);
 
     uint8_t der[256];

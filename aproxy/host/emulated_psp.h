@@ -17,9 +17,10 @@
  * writes its public half to key_path.pub.  NULL with a message on failure. */
 EVP_PKEY *emulated_psp_key(const char *key_path);
 
-/* Fills out with a version-2 report carrying report_data and measurement,
- * signed ECDSA P-384 / SHA-384 over bytes 0..0x29F.  0 or -1. */
+/* Fills out with a version-2 report carrying report_data, measurement and
+ * host_data (HOST_DATA: what the launch was given, as SNP_LAUNCH_START's;
+ * zeros for none), signed ECDSA P-384 / SHA-384 over bytes 0..0x29F.  0 or -1. */
 int emulated_psp_report(EVP_PKEY *key, const uint8_t report_data[64], const uint8_t measurement[48],
-                        uint8_t out[PSP_REPORT_LEN]);
+                        const uint8_t host_data[32], uint8_t out[PSP_REPORT_LEN]);
 
 #endif

@@ -11,9 +11,11 @@
 APROXY_MEASURE  := $(BUILD)/aproxy/host/aproxy-measure
 APROXY_HOST_CC  := gcc
 APROXY_HOST_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -Ikernel/include -Iapps/eventlog
-APROXY_MEASURE_SRCS := aproxy/host/measure_main.c apps/eventlog/eventlog.c apps/eventlog/eventlog_file.c aproxy/host/pcr.c aproxy/host/launch_digest.c
+APROXY_MEASURE_SRCS := aproxy/host/measure_main.c apps/eventlog/eventlog.c apps/eventlog/eventlog_file.c aproxy/host/pcr.c aproxy/host/launch_digest.c \
+                       aproxy/host/host_data.c
 
 $(APROXY_MEASURE): $(APROXY_MEASURE_SRCS) apps/eventlog/eventlog.h apps/eventlog/eventlog_file.h aproxy/host/pcr.h aproxy/host/launch_digest.h \
+                   aproxy/host/host_data.h \
                    kernel/include/kernel/tcg_log.h \
                    kernel/include/security/measure.h | deps
 	@mkdir -p $(@D)
@@ -21,7 +23,7 @@ $(APROXY_MEASURE): $(APROXY_MEASURE_SRCS) apps/eventlog/eventlog.h apps/eventlog
 
 APROXY_HOST      := $(BUILD)/aproxy/host/aproxy-host
 APROXY_HOST_SRCS := aproxy/host/host_main.c aproxy/host/serve.c aproxy/host/evidence.c aproxy/host/kbs_client.c aproxy/host/kbs_answer.c \
-                    aproxy/host/emulated_psp.c aproxy/host/launch_digest.c $(APROXY_COMMON)
+                    aproxy/host/emulated_psp.c aproxy/host/launch_digest.c aproxy/host/host_data.c $(APROXY_COMMON)
 APROXY_HOST_HDRS := $(wildcard aproxy/host/*.h aproxy/common/*.h)
 
 $(APROXY_HOST): $(APROXY_HOST_SRCS) $(APROXY_HOST_HDRS) aproxy/host/host.mk | deps
@@ -38,5 +40,5 @@ APROXY_RUN_DIR := $(BUILD)/aproxy/run
 # (The port's QEMU arguments are added in apps/image/image.mk, after the
 # virtio-serial device they need.)
 RUN_PREREQS    += $(APROXY_HOST) $(APROXY_MEASURE)
-RUN_WRAPPER     = aproxy/host/run-beside-qemu.sh $(APROXY_RUN_DIR) $(KERNEL_ELF) $(IMAGE_CPIO) "$(RUN_CMDLINE)" \
+RUN_WRAPPER     = RUN_DISK_KBS=$(TPM_STATE).devkbs aproxy/host/run-beside-qemu.sh $(APROXY_RUN_DIR) $(KERNEL_ELF) $(IMAGE_CPIO) "$(RUN_CMDLINE)" \
                   $(APROXY_PORT) --

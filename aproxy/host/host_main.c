@@ -3,7 +3,7 @@
  *   aproxy-host --port HOST:PORT --kbs URL --psp-key FILE
  *               --kernel FILE --initrd FILE --cmdline STR
  *               [--kbs-retries N] [--cacert FILE] [--connect-wait SECONDS] [--evidence-dir DIR]
- *               [--snp-vcek FILE] [--init-data FILE] [--ak-out FILE]
+ *               [--snp-vcek FILE] [--init-data FILE] [--ak-out FILE] [--host-data BASE64]
  *
  * Connects to the QEMU chardev socket behind the VM's org.nutshell.aproxy
  * port (retrying until QEMU listens), answers the VM half's messages, and
@@ -20,8 +20,13 @@
  * --snp-vcek FILE (DER) is sent as the chain of stage 1's snp evidence on
  * SEV-SNP hardware; without it Trustee fetches the VCEK from AMD's KDS.
  * --init-data FILE (TOML, at most 8 KiB) is the deployment's init-data: the
- * VM extends it into PCR 8 of its measured vTPM, and stage 2 sends it to
- * the KBS as Trustee's "init-data". */
+ * VM extends it into PCR 8 of its measured vTPM, and both stages send it to
+ * the KBS as Trustee's "init-data".
+ * The emulated PSP's reports carry the launch's HOST_DATA: by default the
+ * init-data's digest (host_data.h), what a SEV-SNP launch is given with
+ * QEMU's `-object sev-snp-guest,...,host-data=BASE64`; --host-data BASE64
+ * names it explicitly (the same form), as when the VM was launched for other
+ * init-data than the one now sent.  Without either it is zero. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -33,6 +38,7 @@
 #include <unistd.h>
 
 #include "emulated_psp.h"
+#include "host_data.h"
 #include "launch_digest.h"
 #include "serve.h"
 
@@ -40,7 +46,7 @@ static void usage(void)
 {
     fprintf(stderr, "usage: aproxy-host --port HOST:PORT --kbs URL --psp-key FILE --kernel FILE --initrd FILE "
                     "--cmdline STR [--kbs-retries N] [--cacert FILE] [--connect-wait SECONDS] [--evidence-dir DIR] "
-                    "[--snp-vcek FILE] [--init-data FILE] [--ak-out FILE]\n");
+                    "[--snp-vcek FILE] [--init-data FILE] [--ak-out FILE] [--host-data BASE64]\n");
     exit(64);
 }
 
@@ -115,10 +121,33 @@ static int read_init_data(const char *path, struct host_state *h)
     return 0;
 }
 
+/* The emulated launch's HOST_DATA: --host-data, else the init-data's
+ * digest, else zeros; said once, as every report will carry it. */
+static int set_host_data(const char *b64, struct host_state *h)
+{
+    char why[HOST_DATA_WHY];
+    if (b64 && host_data_parse_b64(b64, h->host_data, why) < 0) {
+        fprintf(stderr, "aproxy-host: --host-data %s: %s\n", b64, why);
+        return -1;
+    }
+    if (!b64 && h->init_data && host_data_of_init_data(h->init_data, strlen(h->init_data), h->host_data, why) < 0) {
+        fprintf(stderr, "aproxy-host: --init-data: %s\n", why);
+        return -1;
+    }
+    if (!b64 && !h->init_data)
+        return 0;
+    char hex[2 * HOST_DATA_LEN + 1];
+    for (int i = 0; i < HOST_DATA_LEN; i++)
+        snprintf(hex + 2 * i, 3, "%02x", h->host_data[i]);
+    fprintf(stderr, "aproxy-host: emulated launch HOST_DATA %s (%s)\n", hex,
+            b64 ? "--host-data" : "the init-data's digest");
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     const char *port = NULL, *kbs_url = NULL, *psp_key = NULL, *kernel = NULL, *initrd = NULL, *cmdline = NULL;
-    const char *cacert = NULL, *vcek = NULL, *init_data = NULL;
+    const char *cacert = NULL, *vcek = NULL, *init_data = NULL, *host_data = NULL;
     int retries = 6, wait_s = 60;
     static struct host_state h;
     for (int i = 1; i < argc; i++) {
@@ -138,6 +167,7 @@ int main(int argc, char **argv)
         else if (!strcmp(a, "--ak-out")) h.ak_out = v;
         else if (!strcmp(a, "--snp-vcek")) vcek = v;
         else if (!strcmp(a, "--init-data")) init_data = v;
+        else if (!strcmp(a, "--host-data")) host_data = v;
         else usage();
         i++;
     }
@@ -151,6 +181,8 @@ int main(int argc, char **argv)
     if (vcek && read_vcek(vcek, &h) < 0)
         return 1;
     if (init_data && read_init_data(init_data, &h) < 0)
+        return 1;
+    if (set_host_data(host_data, &h) < 0)
         return 1;
     if (!(h.kbs = kbs_new(kbs_url, retries, cacert))) {
         fprintf(stderr, "aproxy-host: cannot set up a KBS client for %s\n", kbs_url);

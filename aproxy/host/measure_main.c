@@ -16,15 +16,22 @@
  *       PCR 8 (SHA-256 bank) once aproxy extended the init-data in FILE into
  *       its measured vTPM: SHA-256(32 zero bytes || SHA-256(FILE)), the
  *       value Trustee's tpm verifier checks.
+ *   aproxy-measure host-data FILE
+ *       The SEV-SNP HOST_DATA the init-data in FILE leads to (host_data.h):
+ *       "host_data <64 hex digits>", the value Trustee's snp verifier
+ *       compares, then "qemu host-data=<base64>", the same 32 bytes as
+ *       QEMU's sev-snp-guest object takes them at launch.
  *
  * Output: one line per PCR and bank, "sha256:9 <hex>" (PCRs no record
  * touches are left out). */
 #include "eventlog.h"
 #include "eventlog_file.h"
+#include "host_data.h"
 #include "launch_digest.h"
 #include "pcr.h"
 
 #include <errno.h>
+#include <openssl/evp.h>
 #include <kernel/tcg_log.h>
 #include <security/measure.h>
 #include <stdio.h>
@@ -38,7 +45,7 @@ static void usage(void)
     fprintf(stderr, "usage: aproxy-measure expect [--cmdline STR] [--initrd FILE] [--exec PATH=FILE]... "
                     "[--against LOG]\n       aproxy-measure replay LOG\n"
                     "       aproxy-measure launch-digest --kernel FILE --initrd FILE --cmdline STR\n"
-                    "       aproxy-measure init-data FILE\n");
+                    "       aproxy-measure init-data FILE\n       aproxy-measure host-data FILE\n");
     exit(64);
 }
 
@@ -223,6 +230,31 @@ static int cmd_init_data(int argc, char **argv)
     return 0;
 }
 
+static int cmd_host_data(int argc, char **argv)
+{
+    if (argc != 1)
+        usage();
+    size_t len;
+    char err[160], why[HOST_DATA_WHY], b64[64];
+    uint8_t *body = evlog_read_file(argv[0], 1u << 20, &len, err, sizeof err), hd[HOST_DATA_LEN];
+    if (!body) {
+        fprintf(stderr, "aproxy-measure: %s\n", err);
+        return 1;
+    }
+    int r = host_data_of_init_data((const char *)body, len, hd, why);
+    free(body);
+    if (r < 0) {
+        fprintf(stderr, "aproxy-measure: %s: %s\n", argv[0], why);
+        return 1;
+    }
+    printf("host_data ");
+    for (int i = 0; i < HOST_DATA_LEN; i++)
+        printf("%02x", hd[i]);
+    EVP_EncodeBlock((unsigned char *)b64, hd, HOST_DATA_LEN);
+    printf("\nqemu host-data=%s\n", b64);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2)
@@ -235,5 +267,7 @@ int main(int argc, char **argv)
         return cmd_launch_digest(argc - 2, argv + 2);
     if (!strcmp(argv[1], "init-data"))
         return cmd_init_data(argc - 2, argv + 2);
+    if (!strcmp(argv[1], "host-data"))
+        return cmd_host_data(argc - 2, argv + 2);
     usage();
 }

@@ -75,7 +75,7 @@ static void on_report(struct host_state *h, int fd, const struct msg *m)
     if (!h->emulated)
         return send_error(fd, MSGERR_UNEXPECTED, "a report request, but the VM said its platform is not emulated");
     static uint8_t report[PSP_REPORT_LEN];
-    if (emulated_psp_report(h->psp_key, m->f[F_REPORT_DATA].p, h->launch_digest, report) < 0)
+    if (emulated_psp_report(h->psp_key, m->f[F_REPORT_DATA].p, h->launch_digest, h->host_data, report) < 0)
         return send_error(fd, MSGERR_INTERNAL, "the emulated PSP could not sign");
     char d[97];
     evidence_hex(h->launch_digest, 48, d);
@@ -100,9 +100,10 @@ static void on_attest(struct host_state *h, int fd, const struct msg *m)
         fprintf(stderr, "aproxy-host: --ak-out: %s\n", why);
     char *rd = strndup((const char *)m->f[F_RUNTIME_DATA].p, m->f[F_RUNTIME_DATA].len);
     char *additional = tpm ? strndup((const char *)m->f[F_ADDITIONAL].p, m->f[F_ADDITIONAL].len) : strdup("");
-    /* init-data goes with the quote: PCR 8 of the measured vTPM holds it (not
-     * the platform report's HOST_DATA, which nothing sets here) */
-    const char *init_data = tpm ? h->init_data : NULL;
+    /* init-data goes with both stages, as Trustee's "init-data": stage 1's
+     * platform report binds it in HOST_DATA (set at launch), stage 2's quote
+     * in PCR 8; the KBS checks it against the primary evidence of each */
+    const char *init_data = h->init_data;
     enum kbs_result r = rd && additional ? kbs_attest(h->kbs, rd, primary, additional, init_data, why) : KBS_BAD;
     free(rd);
     free(additional);

@@ -19,7 +19,8 @@ struct host_state {
     const char *ak_out;            /* NULL, or where the VM's AK is written (PEM) for a trusted-AK list */
     uint8_t *snp_vcek;             /* NULL, or the VCEK (DER) sent as snp evidence's chain */
     size_t snp_vcek_len;
-    char *init_data;               /* NULL, or the init-data body (TOML) sent with stage 2 and to the VM */
+    char *init_data;               /* NULL, or the init-data body (TOML) sent with both stages and to the VM */
+    uint8_t host_data[32];         /* the emulated launch's HOST_DATA (host_data.h); zeros for none */
 };
 
 /* Serves one connection (fd: the VM's port) until it ends: every frame gets

@@ -35,6 +35,9 @@
  *    (events, data, queued, disabled, removed, edges, refs), and is the
  *    condition lock of the set's waiters.  A hook releases it before it
  *    notifies the set's own head (a set watching this one).
+ * The set's waiters are not woken under any of them: a hook claims them
+ * into its notifier's wake queue (poll_head_notify runs it when it holds
+ * no lock; fs/poll_head.h), and so does every other waker here.
  * File poll ops are called with none of them held. */
 #include <fs/anon_file.h>
 #include <fs/epoll.h>
@@ -47,6 +50,7 @@
 #include <mm/slab.h>
 #include <proc/signal.h>
 #include <sched/sched.h>
+#include <sched/wake_q.h>
 #include <syscall/syscall.h>
 
 #define EPOLL_CTL_ADD 1
@@ -118,30 +122,31 @@ static bool item_unref_locked(struct ep_item *it)
     return !--it->refs;
 }
 
-/* Puts it on its set's ready list and wakes the set's waiters; true if it
- * was not there yet.  Under set->lock. */
-static bool item_queue_locked(struct ep_item *it)
+/* Puts it on its set's ready list and claims the set's waiters into q
+ * (woken by its owner's wake_q_run; NULL: at once); true if it was not
+ * there yet.  Under set->lock. */
+static bool item_queue_locked(struct ep_item *it, struct wake_q *q)
 {
     if (it->queued || it->removed || it->disabled)
         return false;
     list_add_tail(&it->ready_link, &it->set->ready);
     it->queued = true;
-    waitq_wake_all(&it->set->wq);
+    waitq_wake_all_q(&it->set->wq, q);
     return true;
 }
 
 /* The file's head notified: queue the entry unless the events announced
  * are none it asked for. */
-static void ep_hook(struct poll_hook *k, unsigned events)
+static void ep_hook(struct poll_hook *k, unsigned events, struct wake_q *q)
 {
     struct ep_item *it = container_of(k, struct ep_item, hook);
     struct eventpoll *ep = it->set;
     uint64_t flags = spin_lock_irqsave(&ep->lock);
     bool wanted = !events || (events & ((it->events & ~EP_MODE_BITS) | K_POLLERR | K_POLLHUP));
-    bool queued = wanted && item_queue_locked(it);
+    bool queued = wanted && item_queue_locked(it, q);
     spin_unlock_irqrestore(&ep->lock, flags);
     if (queued)
-        poll_head_notify(&ep->head, K_POLLIN); /* the set became readable: its pollers, outer sets */
+        poll_head_notify_q(&ep->head, K_POLLIN, q); /* the set became readable: its pollers, outer sets */
 }
 
 /* Takes it out of its set: off its file's head first, so no hook runs on
@@ -278,10 +283,12 @@ static int ep_poll_polled(struct eventpoll *ep, uint64_t *wake_at)
         uint64_t at = f->ops->poll_deadline ? f->ops->poll_deadline(f) : 0;
         if (wake_at && at && (!*wake_at || at < *wake_at))
             *wake_at = at;
+        struct wake_q q = WAKE_Q_INIT; /* the set's other waiters */
         flags = spin_lock_irqsave(&ep->lock);
         if (item_report_locked(seen[k].item, m, seq, false))
-            item_queue_locked(seen[k].item);
+            item_queue_locked(seen[k].item, &q);
         spin_unlock_irqrestore(&ep->lock, flags);
+        wake_q_run(&q);
         seen_put(ep, &seen[k]);
     }
     if (seen != seen_inline)
@@ -298,6 +305,7 @@ static int ep_poll_polled(struct eventpoll *ep, uint64_t *wake_at)
 static int ep_send(struct eventpoll *ep, struct ep_seen *seen, int max, struct k_epoll_event *out)
 {
     int n = 0, got = 0;
+    struct wake_q q = WAKE_Q_INIT; /* the set's other waiters, for what stays ready */
     uint64_t flags = spin_lock_irqsave(&ep->lock);
     while (n < max && !list_empty(&ep->ready)) {
         struct ep_item *it = list_first_entry(&ep->ready, struct ep_item, ready_link);
@@ -318,9 +326,10 @@ static int ep_send(struct eventpoll *ep, struct ep_seen *seen, int max, struct k
                 out[got] = (struct k_epoll_event){ev, it->data};
             got++;
             if (!out || !(it->events & (EPOLLET | EPOLLONESHOT)))
-                item_queue_locked(it); /* still ready: polled again next time */
+                item_queue_locked(it, &q); /* still ready: polled again next time */
         }
         spin_unlock_irqrestore(&ep->lock, flags);
+        wake_q_run(&q);
         seen_put(ep, &seen[k]);
     }
     return got;
@@ -455,9 +464,10 @@ static int ep_watched_depth_locked(struct file *epf)
     return deepest;
 }
 
-/* Adds (f, fd) to ep (the set's file epf).  Under epoll_lock. */
+/* Adds (f, fd) to ep (the set's file epf).  Under epoll_lock; the set's
+ * waiters to wake go into q (woken by the caller once it is unlocked). */
 static int ep_add_locked(struct eventpoll *ep, struct file *epf, struct file *f, int fd, const struct k_epoll_event *ev,
-                         struct ep_item *it)
+                         struct ep_item *it, struct wake_q *q)
 {
     if (ep_find_locked(ep, f, fd))
         return -EEXIST;
@@ -478,7 +488,7 @@ static int ep_add_locked(struct eventpoll *ep, struct file *epf, struct file *f,
         list_add_tail(&it->polled_link, &ep->polled);
         ep->npolled++;
     }
-    item_queue_locked(it); /* the next wait polls it (Linux polls at insertion) */
+    item_queue_locked(it, q); /* the next wait polls it (Linux polls at insertion) */
     spin_unlock_irqrestore(&ep->lock, flags);
     return 0;
 }
@@ -514,10 +524,11 @@ static int do_epoll_ctl(struct fd_table *t, int epfd, int op, int fd, const stru
         file_put(epf);
         return -ENOMEM;
     }
+    struct wake_q q = WAKE_Q_INIT; /* the set's waiters, woken once both locks are dropped */
     uint64_t flags = spin_lock_irqsave(&epoll_lock);
     struct ep_item *it = op == EPOLL_CTL_ADD ? NULL : ep_find_locked(ep, f, fd);
     if (op == EPOLL_CTL_ADD) {
-        r = ep_add_locked(ep, epf, f, fd, ev, fresh);
+        r = ep_add_locked(ep, epf, f, fd, ev, fresh, &q);
         if (!r)
             fresh = NULL;
     } else if (!it) {
@@ -532,10 +543,11 @@ static int do_epoll_ctl(struct fd_table *t, int epfd, int op, int fd, const stru
         it->data = ev->data;
         it->disabled = false;
         it->last_ready = 0; /* re-armed: what is ready now counts as new */
-        item_queue_locked(it);
+        item_queue_locked(it, &q);
         spin_unlock_irqrestore(&ep->lock, f2);
     }
     spin_unlock_irqrestore(&epoll_lock, flags);
+    wake_q_run(&q);
     kfree(fresh);
     file_put(f);
     file_put(epf);

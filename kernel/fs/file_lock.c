@@ -13,10 +13,12 @@
  *
  * Lock: file_lock_lock, a subsystem spinlock, protects every inode's
  * `file_locks` list, the waiter list and every struct file_lock.  Nothing is
- * taken under it but sched_lock (wake-ups, and a run queue lock under that);
- * allocation is done before it is taken.  Waiters sleep interruptibly on one wait queue, woken whenever a
- * lock goes or shrinks: with few waiters (a service VM's) a shared queue
- * costs nothing worth a per-inode one. */
+ * taken under it but sched_lock (claiming waiters, and a run queue lock
+ * under that); allocation is done before it is taken.  Waiters sleep
+ * interruptibly on one wait queue, woken whenever a lock goes or shrinks:
+ * with few waiters (a service VM's) a shared queue costs nothing worth a
+ * per-inode one.  They are claimed under the lock and woken once it is
+ * dropped (sched/wake_q.h; at once by a caller with interrupts off). */
 #include <fs/fdtable.h>
 #include <fs/file_lock.h>
 #include <fs/uapi.h>
@@ -25,6 +27,7 @@
 #include <mm/slab.h>
 #include <proc/process.h>
 #include <sched/sched.h>
+#include <sched/wake_q.h>
 
 #define OFFSET_MAX INT64_MAX
 #define DEADLOCK_DEPTH 16 /* owners followed along a wait chain (Linux: MAX_DEADLK_ITERATIONS 10) */
@@ -172,6 +175,7 @@ static int lock_set(struct inode *i, const struct file_lock *req, bool wait)
         r = -ENOMEM;
         goto out;
     }
+    struct wake_q q = WAKE_Q_INIT, *qp = wake_q_if_deferrable(&q);
     uint64_t flags = spin_lock_irqsave(&file_lock_lock);
     if (req->type != K_F_UNLCK) {
         struct lock_waiter w = {.inode = i, .req = req};
@@ -192,8 +196,10 @@ static int lock_set(struct inode *i, const struct file_lock *req, bool wait)
         }
     }
     if (!r && apply(i, req, spare))
-        waitq_wake_all(&file_lock_wq);
+        waitq_wake_all_q(&file_lock_wq, qp);
     spin_unlock_irqrestore(&file_lock_lock, flags);
+    if (qp)
+        wake_q_run(qp);
 out:
     kfree(spare[0]);
     kfree(spare[1]);
@@ -203,6 +209,7 @@ out:
 /* Drops every lock of `owner` in the given families on i. */
 static void drop_owner(struct inode *i, const void *owner, bool posix, bool by_file)
 {
+    struct wake_q q = WAKE_Q_INIT, *qp = wake_q_if_deferrable(&q);
     uint64_t flags = spin_lock_irqsave(&file_lock_lock);
     bool released = false;
     for (struct list_head *pos = i->file_locks.next, *next; pos != &i->file_locks; pos = next) {
@@ -215,8 +222,10 @@ static void drop_owner(struct inode *i, const void *owner, bool posix, bool by_f
         }
     }
     if (released)
-        waitq_wake_all(&file_lock_wq);
+        waitq_wake_all_q(&file_lock_wq, qp);
     spin_unlock_irqrestore(&file_lock_lock, flags);
+    if (qp)
+        wake_q_run(qp);
 }
 
 void file_locks_fd_closed(struct file *f, struct fd_table *t)

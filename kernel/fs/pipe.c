@@ -88,11 +88,13 @@ static struct mutex *pipe_read_turn(struct file *f)
 static void pipe_consume(struct file *f, size_t n)
 {
     struct pipe *p = pipe_of(f);
+    struct wake_q q = WAKE_Q_INIT; /* writers, woken after p->lock is dropped */
     uint64_t flags = spin_lock_irqsave(&p->lock);
     ring_drop(&p->ring, n);
     p->poll_events++;
-    waitq_wake_all(&p->writable);
+    waitq_claim(&p->writable, INT32_MAX, &q);
     spin_unlock_irqrestore(&p->lock, flags);
+    wake_q_run(&q);
     poll_head_notify(&p->poll_head, K_POLLOUT | K_POLLWRNORM);
 }
 
@@ -192,8 +194,10 @@ static int64_t pipe_resize(struct pipe *p, uint64_t size)
     uint8_t *old = p->ring.buf;
     size_t len = ring_read(&p->ring, buf, p->ring.len);
     p->ring = (struct pipe_ring){buf, size, 0, len};
-    waitq_wake_all(&p->writable); /* there may be room now */
+    struct wake_q q = WAKE_Q_INIT;
+    waitq_claim(&p->writable, INT32_MAX, &q); /* there may be room now */
     spin_unlock_irqrestore(&p->lock, flags);
+    wake_q_run(&q);
     kfree(old);
     poll_head_notify(&p->poll_head, K_POLLOUT | K_POLLWRNORM);
     return (int64_t)size;
@@ -217,14 +221,18 @@ int64_t pipe_fcntl(struct file *f, unsigned cmd, uint64_t arg)
 bool pipe_drop_end(struct file *f)
 {
     struct pipe *p = pipe_of(f);
+    /* Both ends' sleepers, woken after p->lock is dropped; at once when the
+     * caller holds a lock of its own (fifo_release: fifo_lock), as a wake
+     * queue is run with no spinlock held. */
+    struct wake_q q = WAKE_Q_INIT, *qp = wake_q_if_deferrable(&q);
     uint64_t flags = spin_lock_irqsave(&p->lock);
     if (pipe_end_reads(f))
         p->readers--;
     if (pipe_end_writes(f))
         p->writers--;
     p->poll_events++;
-    waitq_wake_all(&p->readable);
-    waitq_wake_all(&p->writable);
+    waitq_wake_all_q(&p->readable, qp);
+    waitq_wake_all_q(&p->writable, qp);
     /* Our end no longer holds the pipe up, yet we still notify its head
      * (with p->lock dropped, as notifiers do: fs/poll_head.h): the other
      * end's closer, seeing no reader and no writer left, would free the
@@ -234,6 +242,8 @@ bool pipe_drop_end(struct file *f)
      * the last end is whoever finds no end and no closer left. */
     p->closing++;
     spin_unlock_irqrestore(&p->lock, flags);
+    if (qp)
+        wake_q_run(qp);
     poll_head_notify(&p->poll_head, 0); /* hang-up or error at the other end */
     flags = spin_lock_irqsave(&p->lock);
     bool last = !--p->closing && !p->readers && !p->writers;

@@ -10,7 +10,9 @@
  * generation before scanning and sleeps only if it is unchanged, so a
  * change between the scan and the sleep is never missed.  poll_lock
  * protects poll_gen and the list of sleeping pollers, and is the condition
- * lock of their wait queues.  A timer file changes readiness with time
+ * lock of their wait queues; a notifier claims the sleepers under it and
+ * wakes them once it is released (sched/wake_q.h), so a woken poller does
+ * not spin on it at once on another CPU.  A timer file changes readiness with time
  * alone and notifies nobody: it tells its next change (poll_deadline), and
  * a poller sleeps no later than that before scanning again.
  *
@@ -28,6 +30,7 @@
 #include <mm/slab.h>
 #include <proc/signal.h>
 #include <sched/sched.h>
+#include <sched/wake_q.h>
 #include <syscall/syscall.h>
 
 static spinlock_t poll_lock = SPINLOCK_INIT;
@@ -45,27 +48,31 @@ static struct list_head pollers = LIST_HEAD_INIT(pollers);
 
 void poll_notify(void)
 {
+    struct wake_q q = WAKE_Q_INIT;
+    struct wake_q *qp = wake_q_if_deferrable(&q);
     uint64_t flags = spin_lock_irqsave(&poll_lock);
     poll_gen++;
     list_for_each(pos, &pollers)
-        waitq_wake_all(&list_entry(pos, struct poller, link)->wq);
+        waitq_wake_all_q(&list_entry(pos, struct poller, link)->wq, qp);
     spin_unlock_irqrestore(&poll_lock, flags);
-    poll_head_run_hooks(&poll_head_global, 0); /* epoll entries of files without a head */
+    poll_head_run_hooks(&poll_head_global, 0, qp); /* epoll entries of files without a head */
+    if (qp)
+        wake_q_run(qp);
 }
 
-void poll_notify_key(const void *key)
+void poll_notify_key(const void *key, struct wake_q *q)
 {
     uint64_t flags = spin_lock_irqsave(&poll_lock);
     poll_gen++;
     list_for_each(pos, &pollers) {
         struct poller *w = list_entry(pos, struct poller, link);
         if (w->all_keys) {
-            waitq_wake_all(&w->wq);
+            waitq_wake_all_q(&w->wq, q);
             continue;
         }
         for (size_t k = 0; k < w->nkeys; k++) {
             if (w->keys[k] == key) {
-                waitq_wake_all(&w->wq);
+                waitq_wake_all_q(&w->wq, q);
                 break;
             }
         }

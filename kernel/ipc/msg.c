@@ -11,7 +11,10 @@
  * msg_lock (a spinlock: sleepers wait on it) protects msg_ids and every
  * queue with its messages.  A message's text is copied from the sender
  * before the lock is taken and to the receiver after it is released: a
- * receiver whose buffer faults loses the message it took, as on Linux. */
+ * receiver whose buffer faults loses the message it took, as on Linux.
+ * msgsnd and msgrcv claim the other side's sleepers under msg_lock and wake
+ * them once it is dropped (sched/wake_q.h); IPC_SET and IPC_RMID, rare,
+ * wake them under it. */
 #include <ipc/ipc.h>
 #include <ipc/ipc_ids.h>
 #include <kernel/errno.h>
@@ -21,6 +24,7 @@
 #include <kernel/uaccess.h>
 #include <mm/slab.h>
 #include <sched/sched.h>
+#include <sched/wake_q.h>
 #include <syscall/syscall.h>
 
 /* Linux's defaults (include/uapi/linux/msg.h). */
@@ -150,6 +154,7 @@ int64_t sys_msgsnd(const struct syscall_args *a)
         kfree(m);
         return -EFAULT;
     }
+    struct wake_q wakes = WAKE_Q_INIT; /* receivers, woken once msg_lock is dropped */
     uint64_t fl = spin_lock_irqsave(&msg_lock);
     struct msg_queue *q = queue_find_locked(id);
     int64_t r = !q ? -EINVAL : !ipc_permitted(&q->obj.perm, IPC_WRITE) ? -EACCES : 1;
@@ -163,7 +168,7 @@ int64_t sys_msgsnd(const struct syscall_args *a)
             msg_total_count++;
             q->lspid = ipc_current_pid();
             q->stime = ipc_now();
-            waitq_wake_all(&q->receivers);
+            waitq_claim(&q->receivers, INT32_MAX, &wakes);
             r = 0;
             break;
         }
@@ -174,6 +179,7 @@ int64_t sys_msgsnd(const struct syscall_args *a)
         r = queue_wait_locked(a, q, &q->senders);
     }
     spin_unlock_irqrestore(&msg_lock, fl);
+    wake_q_run(&wakes);
     kfree(m);
     return r;
 }
@@ -205,6 +211,7 @@ int64_t sys_msgrcv(const struct syscall_args *a)
         return -EINVAL;
     if (flags & MSG_COPY) /* a checkpoint/restore feature, not built (docs/syscalls.md) */
         return (flags & MSG_EXCEPT) || !(flags & IPC_NOWAIT) ? -EINVAL : -ENOSYS;
+    struct wake_q wakes = WAKE_Q_INIT; /* senders, woken once msg_lock is dropped */
     uint64_t fl = spin_lock_irqsave(&msg_lock);
     struct msg_queue *q = queue_find_locked(id);
     int64_t r = !q ? -EINVAL : !ipc_permitted(&q->obj.perm, IPC_READ) ? -EACCES : 1;
@@ -224,7 +231,7 @@ int64_t sys_msgrcv(const struct syscall_args *a)
             msg_total_count--;
             q->lrpid = ipc_current_pid();
             q->rtime = ipc_now();
-            waitq_wake_all(&q->senders);
+            waitq_claim(&q->senders, INT32_MAX, &wakes);
             r = 0;
             break;
         }
@@ -235,6 +242,7 @@ int64_t sys_msgrcv(const struct syscall_args *a)
         r = queue_wait_locked(a, q, &q->receivers);
     }
     spin_unlock_irqrestore(&msg_lock, fl);
+    wake_q_run(&wakes);
     if (r)
         return r;
     size_t n = MIN(m->len, (size_t)size);

@@ -18,7 +18,10 @@
  *
  * sem_lock (a spinlock: sleepers wait on it) protects sem_ids, every set
  * and every undo record; nothing is allocated while a thread sleeps, and
- * user memory is copied before taking it or after releasing it. */
+ * user memory is copied before taking it or after releasing it.  semop
+ * claims the sleepers under it and wakes them once it is dropped
+ * (sched/wake_q.h); semctl, IPC_RMID and the exit's undo, rare, wake them
+ * under it. */
 #include <fs/uapi.h>
 #include <ipc/ipc.h>
 #include <ipc/ipc_ids.h>
@@ -30,6 +33,7 @@
 #include <kernel/uaccess.h>
 #include <mm/slab.h>
 #include <sched/sched.h>
+#include <sched/wake_q.h>
 #include <syscall/syscall.h>
 
 /* Linux's defaults (include/uapi/linux/sem.h). */
@@ -255,8 +259,10 @@ static int try_ops_locked(struct sem_set *s, const struct k_sembuf *ops, size_t 
  * takes it again at once wins every time against the sleeper it just woke,
  * which is still on its way to a CPU (the stress suite's ipc saw one
  * worker wait while more than sixteen others came and went, each taking
- * the mutex twenty times).  sem_lock held. */
-static void ops_changed_locked(struct sem_set *s)
+ * the mutex twenty times).  sem_lock held; q: the sleepers are claimed
+ * into it and woken once the caller drops sem_lock (semop), NULL: woken
+ * under it (semctl, the exit's undo: rare). */
+static void ops_changed_locked(struct sem_set *s, struct wake_q *q)
 {
     bool again = true;
     while (again) {
@@ -274,7 +280,10 @@ static void ops_changed_locked(struct sem_set *s)
             break;
         }
     }
-    waitq_wake_all(&s->wq);
+    if (q)
+        waitq_claim(&s->wq, INT32_MAX, q); /* woken once sem_lock is dropped */
+    else
+        waitq_wake_all(&s->wq);
 }
 
 static int64_t do_semop(const struct syscall_args *a, int id, uint64_t usops, uint64_t nsops, uint64_t utimeout)
@@ -311,6 +320,7 @@ static int64_t do_semop(const struct syscall_args *a, int id, uint64_t usops, ui
         goto out_free;
 
     int pid = ipc_current_pid();
+    struct wake_q wakes = WAKE_Q_INIT; /* the set's sleepers, woken once sem_lock is dropped */
     uint64_t fl = spin_lock_irqsave(&sem_lock);
     struct sem_set *s = set_find_locked(id);
     struct sem_undo *undo = NULL;
@@ -330,7 +340,7 @@ static int64_t do_semop(const struct syscall_args *a, int id, uint64_t usops, ui
             if (!t) {
                 s->otime = ipc_now();
                 if (alter)
-                    ops_changed_locked(s);
+                    ops_changed_locked(s, &wakes);
             }
             break;
         }
@@ -367,6 +377,7 @@ static int64_t do_semop(const struct syscall_args *a, int id, uint64_t usops, ui
         }
     }
     spin_unlock_irqrestore(&sem_lock, fl);
+    wake_q_run(&wakes);
 out_free:
     if (sops != ops)
         kfree(sops);
@@ -395,7 +406,7 @@ static void set_values_changed_locked(struct sem_set *s, uint32_t first, uint32_
     for (uint32_t i = first; i < first + n; i++)
         s->sems[i].pid = pid;
     s->ctime = ipc_now();
-    ops_changed_locked(s);
+    ops_changed_locked(s, NULL);
 }
 
 static int count_waiters_locked(struct sem_set *s, uint32_t num, bool zero)
@@ -554,7 +565,7 @@ void sem_exit(int pid)
             list_del(&u->link);
             kfree(u);
             sem_undo_count--;
-            ops_changed_locked(s);
+            ops_changed_locked(s, NULL);
             break;
         }
     }

@@ -27,9 +27,9 @@ static int set_timeout(uint64_t *ns, uint64_t uval, uint32_t len)
     uint64_t v = tv.tv_sec < 0 ? 1
                  : (uint64_t)tv.tv_sec > UINT64_MAX / NS_PER_SEC / 2 ? 0
                  : (uint64_t)tv.tv_sec * NS_PER_SEC + (uint64_t)tv.tv_usec * 1000;
-    uint64_t fl = spin_lock_irqsave(&unix_lock);
+    uint64_t fl = unix_lock_irqsave();
     *ns = v;
-    spin_unlock_irqrestore(&unix_lock, fl);
+    unix_unlock_irqrestore(fl);
     return 0;
 }
 
@@ -47,7 +47,7 @@ int unix_setsockopt(struct unix_sock *s, int level, int name, uint64_t uval, uin
     if (copy_from_user(&v, uval, sizeof v))
         return -EFAULT;
     int r = 0;
-    uint64_t fl = spin_lock_irqsave(&unix_lock);
+    uint64_t fl = unix_lock_irqsave();
     switch (name) {
     case K_SO_PASSCRED: s->passcred = v != 0; break;
     case K_SO_REUSEADDR: s->reuseaddr = v != 0; break;
@@ -63,7 +63,7 @@ int unix_setsockopt(struct unix_sock *s, int level, int name, uint64_t uval, uin
         break;
     default: r = -ENOPROTOOPT; break;
     }
-    spin_unlock_irqrestore(&unix_lock, fl);
+    unix_unlock_irqrestore(fl);
     if (!r)
         poll_notify();
     return r;
@@ -85,7 +85,7 @@ int unix_getsockopt(struct unix_sock *s, int level, int name, uint64_t uval, uin
     } v = {0};
     size_t size = sizeof v.i;
     int r = 0;
-    uint64_t fl = spin_lock_irqsave(&unix_lock);
+    uint64_t fl = unix_lock_irqsave();
     switch (name) {
     case K_SO_TYPE: v.i = s->type; break;
     case K_SO_PROTOCOL: v.i = 0; break;
@@ -110,7 +110,7 @@ int unix_getsockopt(struct unix_sock *s, int level, int name, uint64_t uval, uin
     }
     default: r = -ENOPROTOOPT; break;
     }
-    spin_unlock_irqrestore(&unix_lock, fl);
+    unix_unlock_irqrestore(fl);
     if (r)
         return r;
     if ((size_t)len > size)

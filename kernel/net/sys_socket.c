@@ -217,14 +217,14 @@ static int64_t getname(struct unix_sock *s, const struct syscall_args *a, bool p
     struct k_sockaddr_un sa;
     uint32_t len = 0;
     int r = 0;
-    uint64_t fl = spin_lock_irqsave(&unix_lock);
+    uint64_t fl = unix_lock_irqsave();
     if (!peer)
         len = unix_getname_locked(s, &sa);
     else if (s->peer)
         len = unix_getname_locked(s->peer, &sa);
     else
         r = -ENOTCONN;
-    spin_unlock_irqrestore(&unix_lock, fl);
+    unix_unlock_irqrestore(fl);
     return r ? r : addr_to_user(&sa, len, a->arg[1], a->arg[2]);
 }
 

@@ -14,7 +14,7 @@ int unix_listen(struct unix_sock *s, int backlog)
     if ((unsigned)backlog > K_SOMAXCONN)
         backlog = K_SOMAXCONN; /* a negative backlog too, as Linux */
     int r = 0;
-    uint64_t fl = spin_lock_irqsave(&unix_lock);
+    uint64_t fl = unix_lock_irqsave();
     if (!s->addr || (s->state != UNIX_UNCONNECTED && s->state != UNIX_LISTENING)) {
         r = -EINVAL;
     } else {
@@ -23,7 +23,7 @@ int unix_listen(struct unix_sock *s, int backlog)
         s->peercred = unix_current_cred(); /* what connecting clients see */
         unix_wake_locked(s);               /* a larger backlog has room */
     }
-    spin_unlock_irqrestore(&unix_lock, fl);
+    unix_unlock_irqrestore(fl);
     return r;
 }
 
@@ -39,10 +39,10 @@ static void link_peers_locked(struct unix_sock *a, struct unix_sock *b)
 
 void unix_pair(struct unix_sock *a, struct unix_sock *b)
 {
-    uint64_t fl = spin_lock_irqsave(&unix_lock);
+    uint64_t fl = unix_lock_irqsave();
     link_peers_locked(a, b);
     a->peercred = b->peercred = unix_current_cred();
-    spin_unlock_irqrestore(&unix_lock, fl);
+    unix_unlock_irqrestore(fl);
 }
 
 /* connect on a datagram socket: sets (or replaces) its default peer. */
@@ -53,12 +53,12 @@ static int connect_dgram(struct unix_sock *s, const struct unix_name *n)
     if (r)
         return r;
     struct unix_sock *old;
-    uint64_t fl = spin_lock_irqsave(&unix_lock);
+    uint64_t fl = unix_lock_irqsave();
     old = s->peer;
     s->peer = other; /* the reference from unix_find */
     s->state = UNIX_CONNECTED;
     unix_wake_locked(s);
-    spin_unlock_irqrestore(&unix_lock, fl);
+    unix_unlock_irqrestore(fl);
     if (old)
         unix_sock_put(old);
     return 0;
@@ -67,11 +67,11 @@ static int connect_dgram(struct unix_sock *s, const struct unix_name *n)
 /* connect to AF_UNSPEC: a datagram socket forgets its peer. */
 static int unix_disconnect(struct unix_sock *s)
 {
-    uint64_t fl = spin_lock_irqsave(&unix_lock);
+    uint64_t fl = unix_lock_irqsave();
     struct unix_sock *old = s->peer;
     s->peer = NULL;
     s->state = UNIX_UNCONNECTED;
-    spin_unlock_irqrestore(&unix_lock, fl);
+    unix_unlock_irqrestore(fl);
     if (old)
         unix_sock_put(old);
     return 0;
@@ -105,10 +105,10 @@ int unix_connect(struct unix_sock *s, const struct unix_name *n, bool nonblock)
     if (n->kind != UNIX_NAME_PATH && n->kind != UNIX_NAME_ABSTRACT)
         return -EINVAL;
     bool passcred;
-    uint64_t fl = spin_lock_irqsave(&unix_lock);
+    uint64_t fl = unix_lock_irqsave();
     passcred = s->passcred;
     uint64_t deadline = unix_deadline(s->sndtimeo_ns);
-    spin_unlock_irqrestore(&unix_lock, fl);
+    unix_unlock_irqrestore(fl);
     if (passcred) {
         int r = unix_autobind(s); /* the peer must see a name for the credentials */
         if (r)
@@ -124,7 +124,7 @@ int unix_connect(struct unix_sock *s, const struct unix_name *n, bool nonblock)
         unix_sock_put(embryo);
         return r;
     }
-    fl = spin_lock_irqsave(&unix_lock);
+    fl = unix_lock_irqsave();
     r = wait_for_backlog_locked(s, l, nonblock, deadline);
     if (!r) {
         link_peers_locked(s, embryo);
@@ -141,7 +141,7 @@ int unix_connect(struct unix_sock *s, const struct unix_name *n, bool nonblock)
         unix_wake_locked(l);
         unix_wake_locked(s); /* connected: its pollers (another thread's epoll) look again */
     }
-    spin_unlock_irqrestore(&unix_lock, fl);
+    unix_unlock_irqrestore(fl);
     if (!r)
         poll_notify();
     if (embryo)
@@ -160,7 +160,7 @@ int unix_accept(struct unix_sock *s, uint32_t flags, bool nonblock, struct file 
     int r = unix_file_alloc(flags, &f);
     if (r)
         return r;
-    uint64_t fl = spin_lock_irqsave(&unix_lock);
+    uint64_t fl = unix_lock_irqsave();
     uint64_t deadline = unix_deadline(s->rcvtimeo_ns);
     for (;;) {
         if (s->state != UNIX_LISTENING) {
@@ -188,7 +188,7 @@ int unix_accept(struct unix_sock *s, uint32_t flags, bool nonblock, struct file 
         *peer_len = e->peer ? unix_getname_locked(e->peer, peer_name) : 0;
         unix_wake_locked(s); /* room for a waiting connect */
     }
-    spin_unlock_irqrestore(&unix_lock, fl);
+    unix_unlock_irqrestore(fl);
     if (r) {
         file_put(f); /* no socket: its release does nothing */
         return r;
@@ -203,7 +203,7 @@ int unix_shutdown(struct unix_sock *s, int how)
     if (how < K_SHUT_RD || how > K_SHUT_RDWR)
         return -EINVAL;
     uint8_t mode = (uint8_t)(how + 1); /* SHUT_RD -> RCV, SHUT_WR -> SEND, RDWR -> both */
-    uint64_t fl = spin_lock_irqsave(&unix_lock);
+    uint64_t fl = unix_lock_irqsave();
     s->shutdown |= mode;
     unix_wake_locked(s);
     struct unix_sock *p = s->peer;
@@ -216,7 +216,7 @@ int unix_shutdown(struct unix_sock *s, int how)
         p->shutdown |= peer_mode;
         unix_wake_locked(p);
     }
-    spin_unlock_irqrestore(&unix_lock, fl);
+    unix_unlock_irqrestore(fl);
     poll_notify();
     return 0;
 }

@@ -95,11 +95,11 @@ void unix_gc(void)
 {
     struct list_head dead = LIST_HEAD_INIT(dead), candidates = LIST_HEAD_INIT(candidates),
                      work = LIST_HEAD_INIT(work), reached = LIST_HEAD_INIT(reached);
-    uint64_t fl = spin_lock_irqsave(&unix_lock);
+    uint64_t fl = unix_lock_irqsave();
     if (gc_running || list_empty(&inflight_socks)) {
         /* A collection frees files whose release calls here again: the
          * outer one already deals with what they carried. */
-        spin_unlock_irqrestore(&unix_lock, fl);
+        unix_unlock_irqrestore(fl);
         return;
     }
     gc_running = true;
@@ -140,7 +140,7 @@ void unix_gc(void)
         s->gc_state = GC_NONE;
     }
     gc_running = false;
-    spin_unlock_irqrestore(&unix_lock, fl);
+    unix_unlock_irqrestore(fl);
     poll_notify();
     unix_msgs_free(&dead);
 }

@@ -47,26 +47,26 @@ static bool draining;
 
 void unix_msgs_free(struct list_head *msgs)
 {
-    uint64_t fl = spin_lock_irqsave(&unix_lock);
+    uint64_t fl = unix_lock_irqsave();
     while (!list_empty(msgs)) {
         struct unix_msg *m = list_first_entry(msgs, struct unix_msg, link);
         list_del(&m->link);
         list_add_tail(&m->link, &dying);
     }
     if (draining) {
-        spin_unlock_irqrestore(&unix_lock, fl);
+        unix_unlock_irqrestore(fl);
         return;
     }
     draining = true;
     while (!list_empty(&dying)) {
         struct unix_msg *m = list_first_entry(&dying, struct unix_msg, link);
         list_del(&m->link);
-        spin_unlock_irqrestore(&unix_lock, fl);
+        unix_unlock_irqrestore(fl);
         msg_free(m);
-        fl = spin_lock_irqsave(&unix_lock);
+        fl = unix_lock_irqsave();
     }
     draining = false;
-    spin_unlock_irqrestore(&unix_lock, fl);
+    unix_unlock_irqrestore(fl);
 }
 
 /* Detaches m's files for delivery; they are no longer in flight. */
@@ -152,22 +152,22 @@ static int wait_for_wmem_locked(struct unix_sock *s, bool nonblock, uint64_t dea
 static int64_t stream_send(struct unix_sock *s, struct unix_send *sm)
 {
     if (sm->to) {
-        uint64_t fl = spin_lock_irqsave(&unix_lock);
+        uint64_t fl = unix_lock_irqsave();
         bool connected = s->state == UNIX_CONNECTED;
-        spin_unlock_irqrestore(&unix_lock, fl);
+        unix_unlock_irqrestore(fl);
         return connected ? -EISCONN : -EOPNOTSUPP;
     }
     bool nonblock = sm->nonblock || (sm->flags & K_MSG_DONTWAIT);
     int64_t sent = 0;
     int r = 0;
-    uint64_t fl = spin_lock_irqsave(&unix_lock);
+    uint64_t fl = unix_lock_irqsave();
     uint64_t deadline = unix_deadline(s->sndtimeo_ns);
     size_t max = MIN((size_t)UNIX_CHUNK, (size_t)(s->sndbuf / 2 - 64));
     if (!s->peer)
         r = -ENOTCONN;
     else if (s->shutdown & UNIX_SHUT_SEND)
         r = -EPIPE;
-    spin_unlock_irqrestore(&unix_lock, fl);
+    unix_unlock_irqrestore(fl);
     while (!r && sm->u->resid) {
         size_t len = MIN(sm->u->resid, max);
         struct unix_msg *m = msg_alloc(len);
@@ -181,7 +181,7 @@ static int64_t stream_send(struct unix_sock *s, struct unix_send *sm)
             break;
         }
         attach_control(m, sm);
-        fl = spin_lock_irqsave(&unix_lock);
+        fl = unix_lock_irqsave();
         struct unix_sock *p = s->peer;
         if (s->shutdown & UNIX_SHUT_SEND)
             r = -EPIPE;
@@ -193,7 +193,7 @@ static int64_t stream_send(struct unix_sock *s, struct unix_send *sm)
             r = -EPIPE;
         if (!r)
             enqueue_locked(s, p, m);
-        spin_unlock_irqrestore(&unix_lock, fl);
+        unix_unlock_irqrestore(fl);
         if (r) {
             msg_free(m);
             break;
@@ -235,13 +235,13 @@ static int64_t dgram_send(struct unix_sock *s, struct unix_send *sm)
 {
     bool nonblock = sm->nonblock || (sm->flags & K_MSG_DONTWAIT);
     size_t len = sm->u->resid;
-    uint64_t fl = spin_lock_irqsave(&unix_lock);
+    uint64_t fl = unix_lock_irqsave();
     uint32_t sndbuf = s->sndbuf;
     bool seq = s->type == K_SOCK_SEQPACKET;
     int r = seq && s->state != UNIX_CONNECTED ? -ENOTCONN : 0;
     bool need_name = !seq && s->passcred && !s->addr;
     uint64_t deadline = unix_deadline(s->sndtimeo_ns);
-    spin_unlock_irqrestore(&unix_lock, fl);
+    unix_unlock_irqrestore(fl);
     if (r)
         return r;
     if (len > sndbuf - 32)
@@ -264,7 +264,7 @@ static int64_t dgram_send(struct unix_sock *s, struct unix_send *sm)
         goto out;
     }
     attach_control(m, sm);
-    fl = spin_lock_irqsave(&unix_lock);
+    fl = unix_lock_irqsave();
     for (;;) {
         struct unix_sock *other;
         if (s->shutdown & UNIX_SHUT_SEND) {
@@ -287,7 +287,7 @@ static int64_t dgram_send(struct unix_sock *s, struct unix_send *sm)
         if ((r = unix_wait_on_locked(&other->wq, deadline)))
             break;
     }
-    spin_unlock_irqrestore(&unix_lock, fl);
+    unix_unlock_irqrestore(fl);
     if (!r)
         poll_notify();
 out:
@@ -350,20 +350,20 @@ static int64_t dgram_recv(struct unix_sock *s, struct unix_recv *rm)
     struct unix_recv_extra x = {0};
     struct unix_msg *m;
     bool passcred;
-    uint64_t fl = spin_lock_irqsave(&unix_lock);
+    uint64_t fl = unix_lock_irqsave();
     uint64_t deadline = unix_deadline(s->rcvtimeo_ns);
     if (s->type == K_SOCK_SEQPACKET && s->state != UNIX_CONNECTED) {
-        spin_unlock_irqrestore(&unix_lock, fl);
+        unix_unlock_irqrestore(fl);
         return -ENOTCONN;
     }
     for (;;) {
         int r = wait_for_data_locked(s, nonblock, deadline);
-        spin_unlock_irqrestore(&unix_lock, fl);
+        unix_unlock_irqrestore(fl);
         if (r <= 0)
             return r;
         if ((r = turn_lock(s)))
             return r;
-        fl = spin_lock_irqsave(&unix_lock);
+        fl = unix_lock_irqsave();
         if (!list_empty(&s->queue))
             break;
         mutex_unlock(&s->iolock); /* another reader took it: wait again */
@@ -378,7 +378,7 @@ static int64_t dgram_recv(struct unix_sock *s, struct unix_recv *rm)
             take_files_locked(m, &x.files, &x.nfds);
         unix_msg_unlink_locked(s, m);
     }
-    spin_unlock_irqrestore(&unix_lock, fl);
+    unix_unlock_irqrestore(fl);
     if (peek && m->nfds) {
         x.files = unix_files_dup(m->files, m->nfds);
         x.nfds = x.files ? m->nfds : 0;
@@ -408,15 +408,15 @@ static int64_t stream_recv(struct unix_sock *s, struct unix_recv *rm)
     int64_t copied = 0;
     int r = 0;
     bool passcred = false, consumed = false;
-    uint64_t fl = spin_lock_irqsave(&unix_lock);
+    uint64_t fl = unix_lock_irqsave();
     uint64_t deadline = unix_deadline(s->rcvtimeo_ns);
     bool connected = s->state == UNIX_CONNECTED;
-    spin_unlock_irqrestore(&unix_lock, fl);
+    unix_unlock_irqrestore(fl);
     if (!connected)
         return -EINVAL; /* Linux: a stream socket that is not connected */
     if ((r = turn_lock(s)))
         return r;
-    fl = spin_lock_irqsave(&unix_lock);
+    fl = unix_lock_irqsave();
     passcred = s->passcred;
     while (rm->u->resid) {
         /* The first message not yet read by this call. */
@@ -434,16 +434,16 @@ static int64_t stream_recv(struct unix_sock *s, struct unix_recv *rm)
             if ((size_t)copied >= target || peek)
                 break;
             /* Wait without the turn, so other readers are not held up. */
-            spin_unlock_irqrestore(&unix_lock, fl);
+            unix_unlock_irqrestore(fl);
             mutex_unlock(&s->iolock);
-            fl = spin_lock_irqsave(&unix_lock);
+            fl = unix_lock_irqsave();
             r = wait_for_data_locked(s, nonblock, deadline);
-            spin_unlock_irqrestore(&unix_lock, fl);
+            unix_unlock_irqrestore(fl);
             if (r <= 0)
                 goto out_unturned;
             if ((r = turn_lock(s)))
                 goto out_unturned;
-            fl = spin_lock_irqsave(&unix_lock);
+            fl = unix_lock_irqsave();
             r = 0;
             continue;
         }
@@ -456,17 +456,17 @@ static int64_t stream_recv(struct unix_sock *s, struct unix_recv *rm)
             sender_name_locked(rm, m);
         size_t n = MIN(m->len - m->off - skip, rm->u->resid);
         const uint8_t *src = m->data + m->off + skip;
-        spin_unlock_irqrestore(&unix_lock, fl);
+        unix_unlock_irqrestore(fl);
         size_t moved = uio_move(rm->u, (void *)src, n, true);
-        fl = spin_lock_irqsave(&unix_lock);
+        fl = unix_lock_irqsave();
         copied += (int64_t)moved;
         bool has_files = m->nfds != 0;
         if (peek) {
             if (has_files && !x.files) {
-                spin_unlock_irqrestore(&unix_lock, fl);
+                unix_unlock_irqrestore(fl);
                 x.files = unix_files_dup(m->files, m->nfds);
                 x.nfds = x.files ? m->nfds : 0;
-                fl = spin_lock_irqsave(&unix_lock);
+                fl = unix_lock_irqsave();
             }
         } else if (moved) {
             consumed = true;
@@ -486,7 +486,7 @@ static int64_t stream_recv(struct unix_sock *s, struct unix_recv *rm)
         if (has_files)
             break; /* a message with descriptors ends the read, as Linux */
     }
-    spin_unlock_irqrestore(&unix_lock, fl);
+    unix_unlock_irqrestore(fl);
     mutex_unlock(&s->iolock);
 out_unturned:
     unix_msgs_free(&done);

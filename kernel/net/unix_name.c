@@ -85,7 +85,7 @@ static struct unix_sock *abstract_find_locked(const struct k_sockaddr_un *sa, ui
 static int bind_abstract(struct unix_sock *s, struct unix_addr *a)
 {
     int r = 0;
-    uint64_t fl = spin_lock_irqsave(&unix_lock);
+    uint64_t fl = unix_lock_irqsave();
     if (s->addr)
         r = -EINVAL;
     else if (abstract_find_locked(&a->name, a->len, s->type))
@@ -94,7 +94,7 @@ static int bind_abstract(struct unix_sock *s, struct unix_addr *a)
         s->addr = a;
         list_add_tail(&s->name_link, &abstract_names);
     }
-    spin_unlock_irqrestore(&unix_lock, fl);
+    unix_unlock_irqrestore(fl);
     return r;
 }
 
@@ -135,7 +135,7 @@ static int bind_path_locked(struct walk *w, const struct place *start, const cha
     if (r)
         return r == -EEXIST ? -EADDRINUSE : r;
     struct inode *ref = inode_get(i); /* before unix_lock: inode_life_lock is never taken under it */
-    uint64_t fl = spin_lock_irqsave(&unix_lock);
+    uint64_t fl = unix_lock_irqsave();
     if (b->s->addr) {
         r = -EINVAL;
     } else {
@@ -144,7 +144,7 @@ static int bind_path_locked(struct walk *w, const struct place *start, const cha
         b->s->addr = b->a;
         ref = NULL;
     }
-    spin_unlock_irqrestore(&unix_lock, fl);
+    unix_unlock_irqrestore(fl);
     if (ref) {
         inode_put(ref);
         vfs_unlink_locked(w, start, path, false);
@@ -154,9 +154,9 @@ static int bind_path_locked(struct walk *w, const struct place *start, const cha
 
 static bool is_bound(struct unix_sock *s)
 {
-    uint64_t fl = spin_lock_irqsave(&unix_lock);
+    uint64_t fl = unix_lock_irqsave();
     bool bound = s->addr != NULL;
-    spin_unlock_irqrestore(&unix_lock, fl);
+    unix_unlock_irqrestore(fl);
     return bound;
 }
 
@@ -194,7 +194,7 @@ int unix_autobind(struct unix_sock *s)
         goto out;
     }
     r = -ENOSPC; /* all 2^20 names are taken, as Linux */
-    uint64_t fl = spin_lock_irqsave(&unix_lock);
+    uint64_t fl = unix_lock_irqsave();
     for (uint32_t tries = 0; tries < 0x100000; tries++) {
         uint32_t v = autobind_next++ & 0xfffff;
         for (int d = 0; d < 5; d++)
@@ -206,7 +206,7 @@ int unix_autobind(struct unix_sock *s)
             break;
         }
     }
-    spin_unlock_irqrestore(&unix_lock, fl);
+    unix_unlock_irqrestore(fl);
     if (r)
         unix_addr_put(a);
 out:
@@ -242,9 +242,9 @@ static int find_path_locked(struct walk *w, const struct place *start, const cha
     struct inode *i = p.inode;
     if (!K_S_ISSOCK(i->mode))
         return -ECONNREFUSED;
-    uint64_t fl = spin_lock_irqsave(&unix_lock);
+    uint64_t fl = unix_lock_irqsave();
     r = inode_sock_locked(i, f->type, f->out);
-    spin_unlock_irqrestore(&unix_lock, fl);
+    unix_unlock_irqrestore(fl);
     return r;
 }
 
@@ -254,11 +254,11 @@ int unix_find(const struct unix_name *n, int type, struct unix_sock **out)
         return with_path(n->path, find_path_locked, &(struct find_ctx){type, out});
     if (n->kind != UNIX_NAME_ABSTRACT)
         return -EINVAL;
-    uint64_t fl = spin_lock_irqsave(&unix_lock);
+    uint64_t fl = unix_lock_irqsave();
     struct unix_sock *s = abstract_find_locked(&n->sa, n->len, type);
     if (s)
         unix_sock_get(s);
-    spin_unlock_irqrestore(&unix_lock, fl);
+    unix_unlock_irqrestore(fl);
     *out = s;
     return s ? 0 : -ECONNREFUSED;
 }

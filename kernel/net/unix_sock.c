@@ -11,10 +11,61 @@
 #include <kernel/uaccess.h>
 #include <mm/slab.h>
 #include <net/unix.h>
+#include <sched/wake_q.h>
 #include <syscall/syscall.h>
 #include <proc/process.h>
 
 spinlock_t unix_lock = SPINLOCK_INIT;
+
+/* The sockets whose heads one critical section notifies: a message touches
+ * three at most (receiver, sender, the receiver's own charge), a close two
+ * and its embryos' peers. */
+#define UNIX_WAKE_SOCKS 8
+
+/* The wake-ups owed by the holder of unix_lock (net/unix.h), run by its
+ * unlock.  Under unix_lock. */
+struct unix_wakes {
+    struct wake_q threads;                     /* sleepers claimed off the sockets' wq */
+    unsigned nsocks;
+    struct unix_sock *socks[UNIX_WAKE_SOCKS];  /* a reference each: heads to notify */
+};
+static struct unix_wakes pending;
+
+uint64_t unix_lock_irqsave(void)
+{
+    return spin_lock_irqsave(&unix_lock);
+}
+
+/* Takes the holder's wake-ups into *w (unix_lock held); false if none. */
+static bool take_wakes_locked(struct unix_wakes *w)
+{
+    if (!pending.threads.n && !pending.nsocks)
+        return false;
+    *w = pending;
+    pending.threads.n = 0;
+    pending.nsocks = 0;
+    return true;
+}
+
+/* Runs taken wake-ups (no spinlock held): the sleepers, then the heads,
+ * each kept alive by its reference until its notification is over. */
+static void run_wakes(struct unix_wakes *w)
+{
+    wake_q_run(&w->threads);
+    for (unsigned i = 0; i < w->nsocks; i++) {
+        poll_head_notify(&w->socks[i]->poll_head, 0);
+        unix_sock_put(w->socks[i]);
+    }
+}
+
+void unix_unlock_irqrestore(uint64_t flags)
+{
+    struct unix_wakes w;
+    bool any = take_wakes_locked(&w);
+    spin_unlock_irqrestore(&unix_lock, flags);
+    if (any)
+        run_wakes(&w);
+}
 
 static struct super_block *sockfs; /* the anonymous inodes of sockets */
 
@@ -70,10 +121,19 @@ void unix_wake_locked(struct unix_sock *s)
     /* Every change of s (data, room, a connection, a state) comes here: an
      * EPOLLET waiter sees new data even when s was readable already. */
     __atomic_store_n(&s->poll_events, s->poll_events + 1, __ATOMIC_RELAXED);
-    waitq_wake_all(&s->wq);
-    /* Its epoll entries and poll(2) sleepers: the head's lock and what its
-     * hooks take come after unix_lock (fs/poll_head.h), and nothing takes
-     * unix_lock under them. */
+    /* Sleepers claimed now cannot miss this change: they recheck under
+     * unix_lock after the unlock's wake-up (or a signal) ends their sleep. */
+    waitq_claim(&s->wq, INT32_MAX, &pending.threads);
+    for (unsigned i = 0; i < pending.nsocks; i++)
+        if (pending.socks[i] == s)
+            return; /* its head hears of it once, after the last change */
+    if (pending.nsocks < UNIX_WAKE_SOCKS) {
+        unix_sock_get(s);
+        pending.socks[pending.nsocks++] = s;
+        return;
+    }
+    /* Full: at once.  The head's lock and what its hooks take come after
+     * unix_lock (fs/poll_head.h), and nothing takes unix_lock under them. */
     poll_head_notify(&s->poll_head, 0);
 }
 
@@ -93,6 +153,18 @@ static uint64_t unix_poll_events(struct file *f)
 
 int unix_wait_on_locked(struct waitq *wq, uint64_t deadline)
 {
+    struct unix_wakes w;
+    if (take_wakes_locked(&w)) {
+        /* Our own wake-ups first: a thread we woke may be the one to end
+         * this wait.  Only unix_lock is held (a sleeping wait allows no
+         * other), so interrupts were on before it was taken. */
+        spin_unlock(&unix_lock);
+        irq_enable();
+        run_wakes(&w);
+        irq_disable();
+        spin_lock(&unix_lock);
+        return 0;
+    }
     int r = waitq_wait_locked_interruptible(wq, &unix_lock, deadline);
     if (r == -EINTR && deadline)
         syscall_forbid_restart(); /* under SO_RCVTIMEO/SO_SNDTIMEO: EINTR, never restarted (Linux's sock_intr_errno) */
@@ -140,7 +212,7 @@ static unsigned unix_poll(struct file *f, bool arm)
     (void)arm; /* nothing to arm: every change wakes pollers */
     struct unix_sock *s = f->priv;
     unsigned m = 0;
-    uint64_t fl = spin_lock_irqsave(&unix_lock);
+    uint64_t fl = unix_lock_irqsave();
     bool connection = s->type != K_SOCK_DGRAM;
     if (s->err)
         m |= K_POLLERR;
@@ -158,7 +230,7 @@ static unsigned unix_poll(struct file *f, bool arm)
         writable = false; /* its receiver's queue is full */
     if (writable)
         m |= K_POLLOUT | K_POLLWRNORM | K_POLLWRBAND;
-    spin_unlock_irqrestore(&unix_lock, fl);
+    unix_unlock_irqrestore(fl);
     return m;
 }
 
@@ -166,7 +238,7 @@ static int unix_ioctl(struct file *f, unsigned cmd, uint64_t uarg)
 {
     struct unix_sock *s = f->priv;
     int n = 0, r = 0;
-    uint64_t fl = spin_lock_irqsave(&unix_lock);
+    uint64_t fl = unix_lock_irqsave();
     if (cmd == K_SIOCINQ) {
         if (s->state == UNIX_LISTENING)
             r = -EINVAL;
@@ -177,7 +249,7 @@ static int unix_ioctl(struct file *f, unsigned cmd, uint64_t uarg)
     } else {
         r = -ENOTTY;
     }
-    spin_unlock_irqrestore(&unix_lock, fl);
+    unix_unlock_irqrestore(fl);
     return r ? r : copy_to_user(uarg, &n, sizeof n);
 }
 
@@ -188,10 +260,10 @@ static void unix_file_release(struct file *f)
         return; /* accept made the file but gave the connection back */
     struct list_head dead = LIST_HEAD_INIT(dead);
     struct inode *path = NULL;
-    uint64_t fl = spin_lock_irqsave(&unix_lock);
+    uint64_t fl = unix_lock_irqsave();
     s->file = NULL;
     unix_release_locked(s, &dead, &path);
-    spin_unlock_irqrestore(&unix_lock, fl);
+    unix_unlock_irqrestore(fl);
     poll_notify();
     if (path)
         inode_put(path);
@@ -244,9 +316,9 @@ int unix_sock_file(struct unix_sock *s, uint32_t flags, struct file **out)
     if (r)
         return r;
     f->priv = s;
-    uint64_t fl = spin_lock_irqsave(&unix_lock);
+    uint64_t fl = unix_lock_irqsave();
     s->file = f;
-    spin_unlock_irqrestore(&unix_lock, fl);
+    unix_unlock_irqrestore(fl);
     *out = f;
     return 0;
 }

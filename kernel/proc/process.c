@@ -123,22 +123,25 @@ struct process *process_find_locked(int pid)
     return NULL;
 }
 
-/* process_tree_lock held. */
-static void vfork_release_locked(struct process *p)
+/* Ends the vfork parent's wait: it is claimed into q, woken once the caller
+ * drops process_tree_lock (held). */
+static void vfork_release_locked(struct process *p, struct wake_q *q)
 {
     struct vfork_done *v = p->vfork_done;
     p->vfork_done = NULL;
     if (v) {
         v->done = true;
-        waitq_wake_all(&v->wq);
+        waitq_claim(&v->wq, INT32_MAX, q);
     }
 }
 
 void process_vfork_release(struct process *p)
 {
+    struct wake_q q = WAKE_Q_INIT; /* the parent, woken once the lock is dropped */
     uint64_t flags = spin_lock_irqsave(&process_tree_lock);
-    vfork_release_locked(p);
+    vfork_release_locked(p, &q);
     spin_unlock_irqrestore(&process_tree_lock, flags);
+    wake_q_run(&q);
 }
 
 /* Who adopts the orphans of p: its nearest live ancestor that asked to be a
@@ -248,7 +251,7 @@ void process_exit_last_thread(struct process *p)
         signal_send_process(reaper, SIGCHLD);
     }
     struct process *parent = p->parent;
-    vfork_release_locked(p); /* before the zombie is visible: wait_for_vfork_child relies on it */
+    vfork_release_locked(p, &q); /* before the zombie is visible: wait_for_vfork_child relies on it */
     p->state = PROCESS_ZOMBIE;
     /* The signal actions go when the zombie appears, under the tree lock:
      * senders in other processes (kill, a child's end) read them holding it

@@ -4,6 +4,7 @@
 #include <arch/percpu.h>
 #include <arch/trap.h>
 #include <kernel/panic.h>
+#include <sched/idle_poll.h>
 #include <sched/runq.h>
 
 /* Indexed by CPU number; queues of CPUs not online stay empty. */
@@ -34,8 +35,10 @@ void runq_flush_kicks(void)
     self->cpu_kicks_pending = 0;
     for (; kicks; kicks &= kicks - 1) {
         struct percpu *c = percpu_of((unsigned)__builtin_ctzll(kicks));
-        if (c)
+        if (c) {
             lapic_send_ipi(c->apic_id, VEC_RESCHEDULE);
+            resched_ipi_count_sent();
+        }
     }
 }
 
@@ -130,6 +133,6 @@ void runq_force_resched(unsigned cpu)
     if (!c)
         return;
     __atomic_store_n(&c->cpu_need_resched, true, __ATOMIC_RELEASE);
-    if (c != this_cpu())
+    if (c != this_cpu() && !idle_polling_sees_resched(c))
         runq_kick_after_unlock(cpu);
 }

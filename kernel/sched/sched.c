@@ -14,6 +14,7 @@
 #include <mm/kstack.h>
 #include <mm/pmm.h>
 #include <mm/slab.h>
+#include <sched/idle_poll.h>
 #include <sched/loadavg.h>
 #include <sched/nice.h>
 #include <sched/runq.h>
@@ -438,6 +439,7 @@ void sched_preempt_point_syscall(void)
  * and must be woken and take QEMU's big lock).  An interrupt that wakes a
  * thread switches to it at its end (sched_preempt_point); when the CPU is
  * idle again the loop ends, so that the idle loop starts a fresh window.
+ * While it polls, wakers skip the reschedule IPI (sched/idle_poll.h).
  * Returns with interrupts off: true if the caller must not halt. */
 static bool idle_poll(void)
 {
@@ -446,6 +448,7 @@ static bool idle_poll(void)
      * other CPUs' switches must not keep this one from halting. */
     struct percpu *cpu = this_cpu();
     uint64_t switches = __atomic_load_n(&cpu->cpu_switches, __ATOMIC_RELAXED);
+    idle_polling_begin(); /* wakers set need_resched without an IPI */
     irq_enable();
     bool ran = false;
     while (!__atomic_load_n(&cpu->cpu_need_resched, __ATOMIC_RELAXED) && now_ns() < until) {
@@ -455,8 +458,9 @@ static bool idle_poll(void)
         }
         cpu_poll_relax();
     }
+    bool resched = idle_polling_end(); /* from here on, wakers send the IPI */
     irq_disable();
-    return ran || need_resched;
+    return ran || resched;
 }
 
 /* The idle thread's last look before it halts (interrupts off): work in

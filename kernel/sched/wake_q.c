@@ -1,4 +1,5 @@
 /* Deferred wake-ups (see sched/wake_q.h). */
+#include <arch/cpu.h>
 #include <sched/wake_q.h>
 
 bool wake_q_add_locked(struct wake_q *q, struct thread *t)
@@ -27,4 +28,17 @@ int wake_q_run(struct wake_q *q)
     }
     q->n = 0;
     return woken;
+}
+
+void waitq_wake_all_q(struct waitq *wq, struct wake_q *q)
+{
+    if (q)
+        waitq_claim(wq, INT32_MAX, q);
+    else
+        waitq_wake_all(wq);
+}
+
+struct wake_q *wake_q_if_deferrable(struct wake_q *q)
+{
+    return irq_enabled() ? q : NULL;
 }

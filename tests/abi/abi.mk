@@ -20,7 +20,7 @@ ABI_PIE_LINK   = -static-pie -nostartfiles $(ABI_MUSL_LIB)/rcrt1.o $(ABI_MUSL_LI
 # One program per area; each is tests/abi/<name>.c plus the harness.
 ABI_STATIC := files mm threads futex signals processes pipes time errors misc fork \
               hello pthread-hello big hostile scripts fsmeta procattr proc sockets events locks ipc \
-              rtsignals robust transfer klog jobctl smp mount bindmount epollset
+              rtsignals robust transfer klog jobctl smp mount bindmount epollset unixwake
 # The same sources built as static-PIE (ET_DYN), for the ELF loader.
 ABI_PIE    := misc-pie hello-pie pthread-hello-pie
 ABI_NAMES  := $(ABI_STATIC) $(ABI_PIE)

@@ -180,6 +180,9 @@ run_sides() {
 # its Nth "BENCH-MARK begin" and waits until the other guest has reached its
 # Nth too, has ended, or 600 s passed.  So the two kernels run each measured
 # interval at the same time, under the same load from the rest of the host.
+# With PAIR_LAG=1 for one of the two, they take turns instead: that one waits
+# for the other's (N+1)th, so the other's Nth interval runs alone first, then
+# this one's Nth alone, and so on (smp.sh: intervals that need every host core).
 pair_wait() {
     [ -n "${PAIR_DIR:-}" ] || return 0
     echo "$1" >"$PAIR_DIR/$PAIR_SELF"
@@ -191,7 +194,7 @@ pair_wait() {
     while [ $waited -lt 12000 ] && [ ! -e "$PAIR_DIR/$PAIR_OTHER.done" ]; do
         other=
         read -r other 2>/dev/null <"$PAIR_DIR/$PAIR_OTHER"
-        [ "${other:-0}" -lt "$1" ] || break
+        [ "${other:-0}" -lt $(($1 + ${PAIR_LAG:-0})) ] || break
         read -r -t 0.05 -u "$tick_fd" _
         waited=$((waited + 1))
     done
@@ -318,4 +321,27 @@ ubench_field() {
 # ubench_value LOG NAME UNIT HZ: ubench's result NAME from LOG in UNIT, or NA.
 ubench_value() {
     ticks_to "$3" "$(ubench_field "$1" "$2" "$3" ticks)" "$4"
+}
+
+# ubench_info LOG KEY: the words after `UBENCH-INFO KEY` in LOG (empty when absent).
+ubench_info() {
+    local line
+    line=$(grep -m1 "UBENCH-INFO $2 " "$1" 2>/dev/null) || return 0
+    echo "${line#*UBENCH-INFO $2 }"
+}
+
+# turns_line NAME NUTSHELL_VALUES LINUX_VALUES: a `#` line with each side's
+# turns (space-separated numbers) and the turn-by-turn ratios, nutshell's
+# turn k over Linux's turn k (smp.sh: the two ran next to each other), sorted,
+# with their min, median and max.
+turns_line() {
+    awk -v name="$1" -v n="$2" -v l="$3" 'BEGIN {
+        k = split(n, a, " "); m = split(l, b, " "); c = 0
+        for (i = 1; i <= k && i <= m; i++) if (b[i] > 0) r[++c] = a[i] / b[i]
+        for (i = 1; i <= c; i++) for (j = i + 1; j <= c; j++) if (r[j] < r[i]) { t = r[i]; r[i] = r[j]; r[j] = t }
+        s = ""; for (i = 1; i <= c; i++) s = s sprintf(" %.3f", r[i])
+        med = c ? (c % 2 ? r[(c + 1) / 2] : (r[c / 2] + r[c / 2 + 1]) / 2) : "NA"
+        printf "# %s turns: nutshell %s; linux %s; turn ratios (sorted)%s: ", name, k ? n : "NA", m ? l : "NA", c ? s : " none"
+        if (c) printf "min %.3f median %.3f max %.3f\n", r[1], med, r[c]; else print "NA"
+    }'
 }

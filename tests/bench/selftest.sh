@@ -162,4 +162,21 @@ wait
 : >"$PAIR_DIR/b.done"
 pair_wait 2
 check pair_wait_other_ended "$(cat "$PAIR_DIR/a")" 2
+# With PAIR_LAG=1 (turns): mark 1 waits for the other's mark 2, not its 1.
+rm -f "$PAIR_DIR"/*
+(sleep 0.2; echo 1 >"$PAIR_DIR/b"; sleep 0.3; echo 2 >"$PAIR_DIR/b") &
+PAIR_LAG=1 pair_wait 1
+check pair_wait_lag_waits_a_turn "$(cat "$PAIR_DIR/b")" 2
+wait
 unset PAIR_DIR PAIR_SELF PAIR_OTHER
+
+# smp.sh's turns: ubench's INFO words and the turn-by-turn ratios.
+cat >"$tmp/turns.log" <<'LOG'
+812.5 UBENCH-INFO smp_speedup_rounds 1.500 1.800 0.900
+LOG
+check ubench_info "$(ubench_info "$tmp/turns.log" smp_speedup_rounds)" "1.500 1.800 0.900"
+check ubench_info_missing "$(ubench_info "$tmp/turns.log" ipi_wake_turns)" ""
+check turns_line "$(turns_line x "1.500 1.800 0.900" "1.000 2.000 1.000 4.0")" \
+    "# x turns: nutshell 1.500 1.800 0.900; linux 1.000 2.000 1.000 4.0; turn ratios (sorted) 0.900 0.900 1.500: min 0.900 median 0.900 max 1.500"
+check turns_line_even "$(turns_line y "3 1" "1 1")" "# y turns: nutshell 3 1; linux 1 1; turn ratios (sorted) 1.000 3.000: min 1.000 median 2.000 max 3.000"
+check turns_line_none "$(turns_line z "" "1 2")" "# z turns: nutshell NA; linux 1 2; turn ratios (sorted) none: NA"

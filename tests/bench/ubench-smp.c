@@ -1,6 +1,15 @@
 // ubench's benchmarks of several CPUs (issue 14), run by `ubench smp` (the
 // kernel command line's `-- smp`) on a machine with at least two CPUs:
 //
+// The work is cut into SMP_TURNS turns, each one round of smp_speedup and
+// IPI_PER_TURN wakes of ipi_wake.  With `turns` (`ubench smp turns`), each
+// turn begins with a line
+//   UBENCH-MARK begin smp_turn <n>
+// after which ubench waits for a line on its console: tests/bench/smp.sh
+// runs nutshell and Linux at once and answers them in turn, so their turns
+// alternate and each kernel's round k runs next to the other's, under the
+// same load from the rest of the host.
+//
 //   smp_speedup  x   a CPU-bound workload (xorshift steps in registers,
 //                    nothing shared) done by one thread, over the same work
 //                    split between two threads: the time of one thread
@@ -12,36 +21,60 @@
 //                    Printed as
 //                      UBENCH smp_speedup x value=<median speedup>
 //                        one_thread_ticks=<median> two_threads_ticks=<median>
-//                    (one line), the speedup being the median of the rounds'
-//                    own ratios, each taken from back-to-back runs, so a
-//                    change in the host's load between rounds moves it less.
+//                    (one line; the ticks of a round's two runs of each side
+//                    together), the speedup being the median of the rounds'
+//                    own ratios, each taken from back-to-back runs in the
+//                    order one, two, two, one, so a change in the host's load
+//                    between rounds, or steadily through one, moves it less;
+//                    before it, `UBENCH-INFO smp_speedup_rounds <ratio>...`,
+//                    one per turn in order.
 //   ipi_wake     us  a thread pinned to one CPU wakes (FUTEX_WAKE) a thread
 //                    pinned to another, asleep in FUTEX_WAIT long enough for
 //                    its CPU to have gone idle; from the waker's TSC just
 //                    before the wake to the sleeper's first TSC after it.
 //                    Under TCG every vCPU reads the same TSC (the host's,
 //                    counted from VM start), so the two readings compare.
+//                    The median of all wakes; `UBENCH-INFO ipi_wake_turns
+//                    <ticks>...` gives each turn's own median.
 #define _GNU_SOURCE
 #include "ubench.h"
 
 #include <errno.h>
 #include <sched.h>
+#include <stdbool.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
+#include <unistd.h>
 
-#define SPEEDUP_ROUNDS 5
-// xorshift steps in one unit of work: about half a second on one TCG vCPU
-// of a quiet 2 GHz host, long against thread start (tens of microseconds).
-#define WORK_STEPS 50000000u
-#define IPI_ROUNDS 60
+#define SMP_TURNS 8
+// xorshift steps in one unit of work: about a quarter of a second on one
+// TCG vCPU of a quiet 2 GHz host, long against thread start (tens of
+// microseconds).  A round runs each side twice (see speedup_round).
+#define WORK_STEPS 25000000u
+#define IPI_PER_TURN 8
+#define IPI_ROUNDS (SMP_TURNS * IPI_PER_TURN)
 // How long the sleeper is left asleep before each wake: far longer than
 // any idle polling (nutshell's idle thread polls 50 us before it halts).
 #define IPI_SETTLE_NS 5000000
 
 // The two CPUs used: the first two of the starting affinity mask.
 static int cpu_a, cpu_b;
+// Whether turns wait for the host's go (`ubench smp turns`).
+static bool turns;
+
+// Begins turn n: with turns, says so and waits for a line on the console.
+static void begin_turn(int n)
+{
+    if (!turns)
+        return;
+    printf("UBENCH-MARK begin smp_turn %d\n", n);
+    fflush(stdout);
+    char c;
+    while (read(0, &c, 1) == 1 && c != '\n')
+        ;
+}
 
 static void pin_to(int cpu)
 {
@@ -82,16 +115,28 @@ static double median_of(double *v, int n)
     return v[n / 2];
 }
 
-static void bench_smp_speedup(void)
+static double one[SMP_TURNS], two[SMP_TURNS], speedup[SMP_TURNS];
+
+// smp_speedup's round r: one thread doing two units, two doing one, two
+// again and one again (ABBA): a host load that grows or shrinks steadily
+// through the round weighs the same on both sides.
+static void speedup_round(int r)
 {
-    double one[SPEEDUP_ROUNDS], two[SPEEDUP_ROUNDS], speedup[SPEEDUP_ROUNDS];
-    for (int r = 0; r < SPEEDUP_ROUNDS; r++) {
-        one[r] = time_threads(1, 2);
-        two[r] = time_threads(2, 1);
-        speedup[r] = one[r] / two[r];
-    }
+    one[r] = time_threads(1, 2);
+    two[r] = time_threads(2, 1);
+    two[r] += time_threads(2, 1);
+    one[r] += time_threads(1, 2);
+    speedup[r] = one[r] / two[r];
+}
+
+static void report_smp_speedup(void)
+{
+    printf("UBENCH-INFO smp_speedup_rounds");
+    for (int r = 0; r < SMP_TURNS; r++)
+        printf(" %.3f", speedup[r]);
+    printf("\n");
     printf("UBENCH smp_speedup x value=%.3f one_thread_ticks=%.0f two_threads_ticks=%.0f\n",
-           median_of(speedup, SPEEDUP_ROUNDS), median_of(one, SPEEDUP_ROUNDS), median_of(two, SPEEDUP_ROUNDS));
+           median_of(speedup, SMP_TURNS), median_of(one, SMP_TURNS), median_of(two, SMP_TURNS));
     fflush(stdout);
 }
 
@@ -115,14 +160,20 @@ static void *ipi_sleeper(void *arg)
     return arg;
 }
 
-static void bench_ipi_wake(void)
+static double ipi_ticks[IPI_ROUNDS]; // each wake's time, in round order
+static cpu_set_t all_cpus;           // the starting affinity mask
+
+// ipi_wake's part of turn n: IPI_PER_TURN wakes, the waker (this thread)
+// pinned to cpu_a meanwhile; the sleeper, started by the first turn, stays
+// asleep between turns.
+static void ipi_turn(int n)
 {
-    double v[IPI_ROUNDS];
     const struct timespec settle = {0, IPI_SETTLE_NS};
-    pthread_t t;
+    static pthread_t t;
     pin_to(cpu_a);
-    start_thread(&t, ipi_sleeper, NULL);
-    for (int i = 0; i < IPI_ROUNDS; i++) {
+    if (n == 0)
+        start_thread(&t, ipi_sleeper, NULL);
+    for (int i = n * IPI_PER_TURN; i < (n + 1) * IPI_PER_TURN; i++) {
         while (atomic_load(&ipi_waiting) != i + 1)
             ;
         while (nanosleep(&settle, NULL) != 0 && errno == EINTR)
@@ -134,9 +185,27 @@ static void bench_ipi_wake(void)
             ;
         if (ipi_woke_on[i] != cpu_b)
             fail("the sleeper pinned to CPU %d woke on CPU %d", cpu_b, ipi_woke_on[i]);
-        v[i] = (double)(ipi_woke[i] - t0);
+        ipi_ticks[i] = (double)(ipi_woke[i] - t0);
     }
-    pthread_join(t, NULL);
+    if (n == SMP_TURNS - 1)
+        pthread_join(t, NULL);
+    // Unpinned again: smp_speedup's threads inherit this thread's mask.
+    if (sched_setaffinity(0, sizeof all_cpus, &all_cpus) != 0)
+        die("sched_setaffinity");
+}
+
+static void report_ipi_wake(void)
+{
+    double v[IPI_ROUNDS];
+    printf("UBENCH-INFO ipi_wake_turns");
+    for (int n = 0; n < SMP_TURNS; n++) {
+        for (int i = 0; i < IPI_PER_TURN; i++)
+            v[i] = ipi_ticks[n * IPI_PER_TURN + i];
+        printf(" %.0f", median_of(v, IPI_PER_TURN));
+    }
+    printf("\n");
+    for (int i = 0; i < IPI_ROUNDS; i++)
+        v[i] = ipi_ticks[i];
     double median = median_of(v, IPI_ROUNDS); // sorts v
     // The spread, for reading by hand: a slow path taken now and then shows
     // here long before it moves the median.
@@ -144,26 +213,50 @@ static void bench_ipi_wake(void)
     report("ipi_wake", "us", 1e6, median);
 }
 
-void run_smp(void)
+// Which benchmarks have not failed yet (static: kept across longjmp).
+static bool speedup_ok, ipi_ok;
+
+void run_smp(bool with_turns)
 {
-    cpu_set_t all;
     bench_name = "smp";
     if (setjmp(bench_failed) != 0)
         return;
-    if (sched_getaffinity(0, sizeof all, &all) != 0)
+    if (sched_getaffinity(0, sizeof all_cpus, &all_cpus) != 0)
         die("sched_getaffinity");
-    printf("UBENCH-INFO cpus=%d\n", CPU_COUNT(&all));
+    printf("UBENCH-INFO cpus=%d\n", CPU_COUNT(&all_cpus));
     cpu_a = cpu_b = -1;
     for (int c = 0; c < CPU_SETSIZE && cpu_b < 0; c++)
-        if (CPU_ISSET(c, &all))
+        if (CPU_ISSET(c, &all_cpus))
             *(cpu_a < 0 ? &cpu_a : &cpu_b) = c;
     if (cpu_b < 0)
-        fail("%d CPU(s); these benchmarks need two", CPU_COUNT(&all));
+        fail("%d CPU(s); these benchmarks need two", CPU_COUNT(&all_cpus));
 
-    bench_name = "smp_speedup";
-    if (setjmp(bench_failed) == 0)
-        bench_smp_speedup();
-    bench_name = "ipi_wake";
-    if (setjmp(bench_failed) == 0)
-        bench_ipi_wake();
+    turns = with_turns;
+    speedup_ok = ipi_ok = true;
+    // A benchmark that fails stops; the turns go on, so that the other
+    // kernel's are still answered.
+    for (int n = 0; n < SMP_TURNS; n++) {
+        begin_turn(n + 1);
+        bench_name = "smp_speedup";
+        if (speedup_ok) {
+            if (setjmp(bench_failed) == 0)
+                speedup_round(n);
+            else
+                speedup_ok = false;
+        }
+        bench_name = "ipi_wake";
+        if (ipi_ok) {
+            if (setjmp(bench_failed) == 0) {
+                ipi_turn(n);
+            } else {
+                ipi_ok = false;
+                sched_setaffinity(0, sizeof all_cpus, &all_cpus); // left pinned by the failed turn
+            }
+        }
+    }
+    bench_name = "smp";
+    if (speedup_ok)
+        report_smp_speedup();
+    if (ipi_ok)
+        report_ipi_wake();
 }

@@ -52,7 +52,8 @@
 //           advances with host time (tests/bench/validate-tsc.sh)
 //   smp     the benchmarks of several CPUs instead of the above
 //           (ubench-smp.c: smp_speedup, ipi_wake), with the same INFO and
-//           DONE lines
+//           DONE lines; `smp turns` waits for the host's go before each of
+//           its turns (tests/bench/smp.sh)
 #define _GNU_SOURCE
 #include "ubench.h"
 
@@ -560,7 +561,7 @@ int main(int argc, char **argv)
         if (strcmp(mode, "all") == 0)
             run_all(entry_tsc, is_init);
         else
-            run_smp();
+            run_smp(argc > 2 && strcmp(argv[2], "turns") == 0);
         printf("UBENCH-DONE\n");
         fflush(stdout);
     } else {

@@ -5,6 +5,7 @@
 
 #include <pthread.h>
 #include <setjmp.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 static inline uint64_t rdtsc(void)
@@ -40,6 +41,7 @@ void futex_wait(_Atomic int *w, int val);
 void futex_wake(_Atomic int *w);
 
 // The benchmarks of several CPUs (ubench-smp.c): smp_speedup and ipi_wake.
-void run_smp(void);
+// with_turns: wait for the host's go before each turn (ubench-smp.c).
+void run_smp(bool with_turns);
 
 #endif

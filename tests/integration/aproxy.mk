@@ -3,6 +3,7 @@
 #   aproxy-binding  the VM half's runtime-data binding (canonical JSON, report data)
 #   aproxy-snp-evidence  Trustee's snp evidence JSON, read back as Trustee
 #   aproxy-kbs-answer  the host half's strict reading of KBS answers
+#   aproxy-host-data  HOST_DATA from init-data (Trustee's digest, QEMU's base64)
 #                 reads it (every report byte, the signature)
 #   aproxy-host   the host half against the development KBS, with the VM half
 #                 run on the host (musl's loader, sysroot's libcbor): the
@@ -44,8 +45,16 @@ $(APROXY_KBS_ANSWER_TEST): tests/integration/aproxy/test_kbs_answer.c tests/inte
 	gcc -std=gnu11 -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all -Wall -Wextra -Werror \
 	    -Iaproxy/host -o $@ tests/integration/aproxy/test_kbs_answer.c aproxy/host/kbs_answer.c -ljansson
 
-TEST_SUITES  += $(APROXY_MSG_TEST) $(APROXY_BINDING_TEST) $(APROXY_SNP_TEST) $(APROXY_KBS_ANSWER_TEST)
-TEST_PREREQS += $(APROXY_MSG_TEST) $(APROXY_BINDING_TEST) $(APROXY_SNP_TEST) $(APROXY_KBS_ANSWER_TEST)
+# HOST_DATA from init-data (aproxy/host/host_data.c), as Trustee computes it.
+APROXY_HOST_DATA_TEST := $(APROXY_TEST_DIR)/test_host_data
+
+$(APROXY_HOST_DATA_TEST): tests/integration/aproxy/test_host_data.c tests/integration/aproxy/check.h aproxy/host/host_data.c aproxy/host/host_data.h | deps
+	@mkdir -p $(@D)
+	gcc -std=gnu11 -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all -Wall -Wextra -Werror \
+	    -Iaproxy/host -o $@ tests/integration/aproxy/test_host_data.c aproxy/host/host_data.c -lcrypto
+
+TEST_SUITES  += $(APROXY_MSG_TEST) $(APROXY_BINDING_TEST) $(APROXY_SNP_TEST) $(APROXY_KBS_ANSWER_TEST) $(APROXY_HOST_DATA_TEST)
+TEST_PREREQS += $(APROXY_MSG_TEST) $(APROXY_BINDING_TEST) $(APROXY_SNP_TEST) $(APROXY_KBS_ANSWER_TEST) $(APROXY_HOST_DATA_TEST)
 
 # The host-half suite runs against the development KBS (aproxy/kbs-dev).
 TEST_SUITES  += tests/integration/aproxy/aproxy-host.sh

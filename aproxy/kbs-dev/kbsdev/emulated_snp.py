@@ -11,7 +11,11 @@ zero, or (with `trust_platform_bound_ak`) the first 16 bytes of SHA-256 of the
 DER of the vTPM AK that the measured software created: the platform then vouches
 for that AK, which the `tpm` verifier trusts within the same attestation.  With
 `trusted_ak_keys_dir` instead, such bytes are ignored (AKs are trusted by the
-list only)."""
+list only).
+
+HOST_DATA (0xC0, 32 bytes) is set at launch; when the attestation sends
+init-data, it must be that init-data's digest (initdata.py), as Trustee's snp
+verifier requires of the primary evidence."""
 
 import struct
 
@@ -20,6 +24,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
+from . import initdata
 from .codec import b64std_decode, member
 from .problem import BadRequest, Unauthorized
 
@@ -49,8 +54,9 @@ def report_signature_der(report):
     return encode_dss_signature(r, s)
 
 
-def verify(evidence, report_data, policy):
-    """Checks emulated platform evidence; returns its claims."""
+def verify(evidence, report_data, policy, init_data=None):
+    """Checks emulated platform evidence (and, given init-data, its HOST_DATA
+    binding); returns its claims."""
     if not policy.accept_emulated:
         raise Unauthorized("emulated platform evidence is not accepted (accept_emulated is off)")
     if member(evidence, "emulated", bool, "emulated-snp evidence") is not True:
@@ -84,12 +90,20 @@ def verify(evidence, report_data, policy):
     measurement = report[OFF_MEASUREMENT:OFF_MEASUREMENT + 48]
     if measurement not in policy.snp_measurements:
         raise Unauthorized(f"launch measurement {measurement.hex()} is not a reference value")
+    host_data = report[OFF_HOST_DATA:OFF_HOST_DATA + initdata.HOST_DATA_SIZE]
+    if init_data is not None:
+        want = initdata.host_data(init_data)
+        if host_data != want:
+            raise Unauthorized(f"HOST_DATA {host_data.hex()} is not the digest of the init-data sent "
+                               f"({want.hex()}): the VM was launched for other init-data")
     return {"emulated": True,
             "measurement": measurement.hex(),
             "report_data": data.hex(),
             # SHA-256(AK DER)[:16] of a vTPM AK this platform vouches for, if any.
             "ak_binding": spare.hex() if bound else None,
-            "host_data": report[OFF_HOST_DATA:OFF_HOST_DATA + 32].hex(),
+            "host_data": host_data.hex(),
+            # whether HOST_DATA was checked against the init-data sent
+            "init_data_bound": init_data is not None,
             "guest_svn": struct.unpack_from("<I", report, OFF_GUEST_SVN)[0],
             "policy": struct.unpack_from("<Q", report, OFF_POLICY)[0],
             "vmpl": struct.unpack_from("<I", report, OFF_VMPL)[0]}

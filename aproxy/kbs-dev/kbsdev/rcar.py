@@ -24,7 +24,7 @@ MAX_SESSIONS = 4096
 VERIFIERS = {"tpm": lambda ev, rd, init, pol, done: tpm.verify(
                  ev, rd, init, pol, platform_bound_aks(done) if pol.trust_platform_bound_ak else frozenset()),
              "sample": lambda ev, rd, init, pol, done: sample.verify(ev, rd, pol),
-             "emulated-snp": lambda ev, rd, init, pol, done: emulated_snp.verify(ev, rd, pol)}
+             "emulated-snp": lambda ev, rd, init, pol, done: emulated_snp.verify(ev, rd, pol, init)}
 # Platform evidence is verified before the tpm quote that may rely on its AK binding.
 VERIFY_ORDER = {"emulated-snp": 0, "sample": 1, "tpm": 2}
 
@@ -143,7 +143,8 @@ class Rcar:
         with self.sessions.lock:
             session["token"] = token
         self.log(f"attest: session {sid[:8]}: affirmed {sorted(submods)}"
-                 f"{' (EMULATED platform evidence)' if 'emulated-snp' in submods else ''}")
+                 f"{' (EMULATED platform evidence)' if 'emulated-snp' in submods else ''}"
+                 f"{'; init-data bound in HOST_DATA' if submods.get('emulated-snp', {}).get('init_data_bound') else ''}")
         return session, {"token": token}
 
     def token_claims(self, sid, bearer):

@@ -16,6 +16,7 @@
 #include <proc/inspect.h>
 #include <proc/process.h>
 #include <proc/uthread.h>
+#include <sched/idle_poll.h>
 #include <sched/sched.h>
 
 #include "procfs.h"
@@ -179,19 +180,24 @@ static int show_uptime(struct proc_inode *pi, struct textbuf *b)
 }
 
 /* Linux's counter names where one exists; the kernel-stack lines are
- * nutshell's own (mm/kstack.c: stacks reused without a shootdown). */
+ * nutshell's own (mm/kstack.c: stacks reused without a shootdown), and so
+ * are the reschedule IPIs sent and those skipped because the idle target
+ * polled (sched/idle_poll.h). */
 static int show_vmstat(struct proc_inode *pi, struct textbuf *b)
 {
     (void)pi;
     struct tlb_stats t;
     struct kstack_stats k;
+    struct resched_ipi_stats r;
     tlb_get_stats(&t);
     kstack_get_stats(&k);
+    resched_ipi_get_stats(&r);
     tb_printf(b, "nr_tlb_remote_flush %lu\n", t.kernel_shootdowns + t.user_shootdowns);
     tb_printf(b, "nr_tlb_remote_flush_kernel %lu\n", t.kernel_shootdowns);
     tb_printf(b, "nr_tlb_remote_flush_ipis %lu\n", t.ipis);
     tb_printf(b, "nr_kstack_mapped %lu\nnr_kstack_reused %lu\n", k.mapped, k.cache_hits);
     tb_printf(b, "nr_kstack_unmap_batches %lu\nnr_kstack_unmapped %lu\n", k.batches, k.unmapped);
+    tb_printf(b, "nr_resched_ipi_sent %lu\nnr_resched_ipi_skipped_polling %lu\n", r.sent, r.skipped);
     return 0;
 }
 

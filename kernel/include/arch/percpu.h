@@ -38,6 +38,9 @@ struct percpu {
      * holds no scheduler lock (sched/runq.h); this CPU only, interrupts off. */
     uint64_t cpu_kicks_pending;
     bool cpu_in_sched_lock;    /* this CPU holds sched_lock (this CPU only) */
+    /* Its idle thread polls cpu_need_resched (no reschedule IPI needed):
+     * written by this CPU only, read by wakers (sched/idle_poll.h). */
+    bool cpu_polling;
     /* The page-table root loaded in CR3 (mm/vm.c's mm_activate sets it
      * before loading CR3; TLB shootdowns read it from other CPUs). */
     uint64_t active_root;

@@ -87,8 +87,11 @@ void fs_context_put(struct fs_context *c);
  * readiness of a file without a poll head of its own may have changed. */
 void poll_notify(void);
 /* Wakes only the poll/select sleepers watching a file whose poll head is
- * key.  Drivers call poll_head_notify (fs/poll_head.h), which calls this. */
-void poll_notify_key(const void *key);
+ * key.  Drivers call poll_head_notify (fs/poll_head.h), which calls this.
+ * The sleepers are claimed into q under poll_lock and woken by the caller's
+ * wake_q_run after it (sched/wake_q.h); q NULL: woken at once. */
+struct wake_q;
+void poll_notify_key(const void *key, struct wake_q *q);
 /* For a file's own waits on many files (signalfd's read): the generation to
  * sample before scanning them, and the sleep until a notification after
  * it (any key), the deadline (monotonic ns, 0 = none) or a signal:

@@ -18,7 +18,14 @@
  * set; nesting two heads is one class, and sets never nest in a cycle).
  * A notifier holds none of the locks a hook takes, and keeps h's object
  * alive until poll_head_notify returns: a notify after the notifier's own
- * reference is gone may take a freed head's lock (pipe_drop_end). */
+ * reference is gone may take a freed head's lock (pipe_drop_end).
+ *
+ * Nobody is woken under those locks: the poll(2) sleepers (under poll_lock)
+ * and the epoll_wait sleepers (under a set's lock) are claimed into a wake
+ * queue (sched/wake_q.h) that poll_head_notify runs once it holds none of
+ * them.  A sleeper woken at once would run on another CPU and spin on the
+ * lock its waker still held.  With interrupts off (an interrupt handler)
+ * they are woken at once, as wake_q_run is not for interrupts. */
 #ifndef FS_POLL_HEAD_H
 #define FS_POLL_HEAD_H
 
@@ -26,9 +33,11 @@
 #include <kernel/spinlock.h>
 
 struct poll_hook;
+struct wake_q;
 /* Called under the head's lock; events are the K_POLL* bits that may have
- * become ready, 0 when the notifier does not say (any). */
-typedef void (*poll_hook_fn)(struct poll_hook *hook, unsigned events);
+ * become ready, 0 when the notifier does not say (any).  Threads the hook
+ * wakes go into q, woken after the head's lock is dropped (NULL: at once). */
+typedef void (*poll_hook_fn)(struct poll_hook *hook, unsigned events, struct wake_q *q);
 
 struct poll_head {
     spinlock_t lock;        /* protects hooks */
@@ -50,8 +59,12 @@ void poll_hook_del(struct poll_hook *k);
  * K_POLL* bits that may now be ready; 0 for any): wakes the poll(2)
  * sleepers keyed on h and runs h's hooks.  Callable from interrupts. */
 void poll_head_notify(struct poll_head *h, unsigned events);
-/* Runs h's hooks only (poll_notify uses it for poll_head_global). */
-void poll_head_run_hooks(struct poll_head *h, unsigned events);
+/* The same for a caller with a wake queue of its own (q may be NULL): the
+ * threads to wake are added to q, for the caller's wake_q_run. */
+void poll_head_notify_q(struct poll_head *h, unsigned events, struct wake_q *q);
+/* Runs h's hooks only (poll_notify uses it for poll_head_global), adding
+ * the threads they wake to q (NULL: woken at once). */
+void poll_head_run_hooks(struct poll_head *h, unsigned events, struct wake_q *q);
 
 /* The head of the files that have none of their own: poll_notify runs its
  * hooks.  Initialised statically. */

@@ -6,12 +6,26 @@
  * descriptors, and is the condition lock of every socket's wait queue.  One
  * lock because a connection, a datagram or a passed descriptor touches two
  * or more sockets at once (sender, receiver, listener, the sockets in
- * flight): one lock has no order to get wrong, and the kernel runs on one
- * CPU.  Rank: a subsystem's lock, taken with no other subsystem lock held
- * (vfs_ns_lock, a mutex, may be held around it); sched_lock and the
- * allocators' locks are taken under it.  Never held across a user copy,
- * file_put, inode_put, fd_install or poll_notify: those take other locks
- * or may call back in (the release of a socket takes unix_lock).
+ * flight): one lock has no order to get wrong, and it is held only for
+ * short list and counter updates, never across a copy.  Rank: a
+ * subsystem's lock, taken with no other subsystem lock held (vfs_ns_lock,
+ * a mutex, may be held around it); sched_lock and the allocators' locks are
+ * taken under it.  Never held across a user copy, file_put, inode_put,
+ * fd_install or poll_notify: those take other locks or may call back in
+ * (the release of a socket takes unix_lock).
+ *
+ * Wake-ups: nobody is woken under unix_lock.  It is taken and released with
+ * unix_lock_irqsave and unix_unlock_irqrestore; a change made under it
+ * calls unix_wake_locked, which claims the socket's sleepers into a wake
+ * queue (sched/wake_q.h) and notes the socket whose poll head (poll(2)
+ * sleepers, epoll entries) must hear of it.  Those wake-ups belong to the
+ * lock's holder: the unlock runs them once the lock is free, so a woken
+ * reader on another CPU does not spin on unix_lock while its waker still
+ * holds it.  A holder about to sleep (unix_wait_on_locked) runs them
+ * first, then looks at its condition again.  More sockets than the pending
+ * list holds in one critical section (a listener closing with many
+ * connections never accepted) have their heads notified at once, under
+ * unix_lock, which the heads' lock order allows (fs/poll_head.h).
  *
  * Lifetime: a socket is counted by refs (atomic): its open file, the peer
  * that points to it, every message it sent that still sits in a queue, and
@@ -97,7 +111,7 @@ struct unix_sock {
     struct list_head accept_link;
     unsigned accept_len, backlog; /* (L) */
     struct waitq wq;            /* data, room, connections, state changes */
-    struct poll_head poll_head; /* its pollers and epoll entries, notified by unix_wake_locked */
+    struct poll_head poll_head; /* its pollers and epoll entries, notified after unix_wake_locked */
     uint64_t poll_events;       /* (L) bumped at each wake (file_ops.poll_events: EPOLLET); read atomically */
     struct mutex iolock;        /* readers' turn (see the top) */
     struct mutex bindlock;      /* serialises bind and autobind of this socket */
@@ -129,14 +143,21 @@ int unix_sock_file(struct unix_sock *s, uint32_t flags, struct file **out);
 struct unix_sock *unix_sock_of(struct file *f);
 /* The caller's credentials, for SO_PEERCRED and SCM_CREDENTIALS. */
 struct k_ucred unix_current_cred(void);
-/* Wakes every thread waiting on s, counts a change for edge-triggered
- * epoll and notifies s's poll head (unix_lock held).  poll(2) sleepers on
- * files without a head are woken by the caller with poll_notify once it
- * has unlocked. */
+/* Takes unix_lock (interrupts off): the flags to give back to the unlock. */
+uint64_t unix_lock_irqsave(void);
+/* Releases unix_lock, then wakes what unix_wake_locked queued under it. */
+void unix_unlock_irqrestore(uint64_t flags);
+/* Counts a change of s for edge-triggered epoll and queues the wake-up of
+ * every thread waiting on s and the notification of s's poll head, both
+ * run by the unlock (unix_lock held).  poll(2) sleepers on files without a
+ * head are woken by the caller with poll_notify once it has unlocked. */
 void unix_wake_locked(struct unix_sock *s);
 /* Waits on s->wq (unix_lock held, taken with flags saved by the caller):
  * 0, -EINTR (any signal), -EAGAIN at the deadline (0: none).  An -EINTR
- * under a deadline (a socket timeout) is never restarted, as on Linux. */
+ * under a deadline (a socket timeout) is never restarted, as on Linux.
+ * With wake-ups still queued by this holder it runs them (dropping the
+ * lock a moment) and returns 0 without sleeping: callers loop on their
+ * condition. */
 int unix_wait_locked(struct unix_sock *s, uint64_t deadline);
 /* The same on another wait queue (a datagram peer's). */
 int unix_wait_on_locked(struct waitq *wq, uint64_t deadline);

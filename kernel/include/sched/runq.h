@@ -70,7 +70,8 @@ bool runq_cpu_idle(unsigned cpu);
  * at once, and would otherwise spin on a lock whose holder's vCPU the host
  * may just have preempted (issue 14). */
 void runq_kick_after_unlock(unsigned cpu);
-/* Makes cpu switch at the end of that IPI (need_resched). */
+/* Makes cpu switch at the end of that IPI (need_resched); no IPI when cpu
+ * is idle and polls need_resched (sched/idle_poll.h). */
 void runq_force_resched(unsigned cpu);
 /* Sends the queued IPIs (this CPU holds no scheduler lock). */
 void runq_flush_kicks(void);

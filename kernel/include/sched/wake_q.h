@@ -40,5 +40,14 @@ bool wake_q_add_locked(struct wake_q *q, struct thread *t);
 /* Wakes every queued sleep that has not ended yet, drops the references and
  * empties q.  Call with no spinlock held.  Returns how many it woke. */
 int wake_q_run(struct wake_q *q);
+/* Every waiter of wq: claimed into q (woken by its wake_q_run), or woken
+ * at once when q is NULL (a caller that may not defer: an interrupt
+ * handler).  The caller holds wq's condition lock. */
+void waitq_wake_all_q(struct waitq *wq, struct wake_q *q);
+/* q when deferred wake-ups may be run by this caller, else NULL: not with
+ * interrupts off, where the caller may be an interrupt handler or hold an
+ * irqsave spinlock (wake_q_run may drop a thread's last reference and free
+ * its stack, which is done neither from interrupts nor under a spinlock). */
+struct wake_q *wake_q_if_deferrable(struct wake_q *q);
 
 #endif

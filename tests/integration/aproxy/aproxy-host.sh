@@ -93,6 +93,29 @@ else
     fail stage1-modified-cmdline-refused "status $vm_rc: $(tail -n 2 cmdline.vm | tr '\n' ' ')"
 fi
 
+# 3a. Init-data in HOST_DATA: the emulated launch's HOST_DATA is the
+#     init-data's digest (what aproxy-measure host-data prints), stage 1 sends
+#     the init-data and the KBS checks the report's HOST_DATA against it; a VM
+#     launched for one init-data (--host-data, as QEMU's host-data=) whose
+#     attestation sends another is refused, with the KBS's reason.
+printf 'algorithm = "sha256"\nversion = "0.1.0"\n\n[data]\n"t" = "launch"\n' >init-a.toml
+sed 's/launch/changed/' init-a.toml >init-b.toml
+want=$("$MEASURE" host-data init-a.toml)
+run_pair hostdata "$KBS" "$CMDLINE" --init-data init-a.toml
+if [ $vm_rc = 0 ] && grep -q "stage 1: the KBS accepted the emulated platform report" hostdata.vm &&
+   grep -q "emulated launch HOST_DATA $(echo "$want" | sed -n 's/^host_data //p') (the init-data's digest)" hostdata.host &&
+   grep -q "affirmed \['emulated-snp'\] (EMULATED platform evidence); init-data bound in HOST_DATA" kbs-dev.log; then
+    pass stage1-init-data-bound-in-host-data
+else
+    fail stage1-init-data-bound-in-host-data "status $vm_rc: $(tail -n 2 hostdata.vm hostdata.host | tr '\n' ' ')"
+fi
+run_pair hostdata2 "$KBS" "$CMDLINE" --init-data init-b.toml --host-data "$(echo "$want" | sed -n 's/^qemu host-data=//p')"
+if [ $vm_rc = 1 ] && grep -q "stage 1 attestation (emulated platform report) FAILED: .*HOST_DATA [0-9a-f]\{64\} is not the digest of the init-data sent .*launched for other init-data" hostdata2.vm; then
+    pass stage1-init-data-changed-after-launch-refused
+else
+    fail stage1-init-data-changed-after-launch-refused "status $vm_rc: $(tail -n 2 hostdata2.vm hostdata2.host | tr '\n' ' ')"
+fi
+
 # 3b. A reply that a killed VM half left unread in the port is dropped before
 #     the hello's, so the new VM half's requests and replies stay in step.
 FAKEPORT_STALE=1 run_pair stale "$KBS" "$CMDLINE"

@@ -165,10 +165,15 @@ int main(void)
     /* A report the emulated PSP signed: the signature verifies over the
      * rebuilt bytes, as Trustee verifies it (with the VCEK's key there). */
     EVP_PKEY *key = EVP_EC_gen("P-384");
-    uint8_t report_data[64], measurement[48];
+    uint8_t report_data[64], measurement[48], host_data[32];
     memset(report_data, 0xa5, sizeof(report_data));
     memset(measurement, 0x5a, sizeof(measurement));
-    int signed_ok = key && emulated_psp_report(key, report_data, measurement, report) == 0;
+    for (int i = 0; i < 32; i++)
+        host_data[i] = (uint8_t)(0xc0 + i);
+    int signed_ok = key && emulated_psp_report(key, report_data, measurement, host_data, report) == 0;
+    /* HOST_DATA at 0xC0 (SEV-SNP ABI, ATTESTATION_REPORT), inside the signed bytes */
+    check("host-data-at-0xc0", signed_ok && !memcmp(report + 0xC0, host_data, 32) && report[0xBF] == 0x5a && report[0xE0] == 0,
+          "the report does not carry HOST_DATA at 0xC0..0xDF");
     static const uint8_t vcek[] = {0x30, 0x82, 0x01};
     n = snp_evidence_json(report, vcek, sizeof(vcek), json, sizeof(json));
     rep = signed_ok && n > 0 ? report_of(json, &root) : (root = NULL);

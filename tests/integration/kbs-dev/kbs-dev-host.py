@@ -308,17 +308,18 @@ def run_sample_tests(port):
 
 
 def run_emulated_tests(port, psp, launch):
-    def attempt(signer=psp, measurement=launch, marker=b"nutshell-emulated-psp", tamper=False):
+    def attempt(signer=psp, measurement=launch, marker=b"nutshell-emulated-psp", tamper=False,
+                host_data=bytes(32), init_data=None):
         c = Kbs(port)
         _, ch = c.auth("emulated-snp")
         key = TeeKey()
         rt = {"nonce": ch["nonce"], "tee-pubkey": key.jwk}
-        ev = emulated_report(signer, report_data_for(rt, ""), measurement, marker)
+        ev = emulated_report(signer, report_data_for(rt, ""), measurement, marker, host_data)
         if tamper:
             raw = bytearray(unb64u(ev["report"].replace("+", "-").replace("/", "_").rstrip("=")))
             raw[0x04] ^= 1
             ev["report"] = b64(bytes(raw))
-        return c, key, *c.attest(rt, ev)
+        return c, key, *c.attest(rt, ev, init_data=init_data)
 
     c, key, st, body = attempt()
     check("emulated-attest", st == 200, f"{st} {body}")
@@ -332,6 +333,23 @@ def run_emulated_tests(port, psp, launch):
     check("emulated-wrong-launch-digest-refused", st == 401 and "measurement" in body["detail"], f"{st} {body}")
     _, _, st, body = attempt(marker=b"AMD chip")
     check("emulated-without-marker-refused", st == 401, f"{st} {body}")
+
+    # Init-data in HOST_DATA, as Trustee's snp verifier checks it: the TOML's
+    # algorithm over the whole text, cut to 32 bytes.
+    init256 = 'algorithm = "sha256"\nversion = "0.1.0"\n\n[data]\n"x" = "one"\n'
+    init384 = init256.replace("sha256", "sha384")
+    c, key, st, body = attempt(host_data=hashlib.sha256(init256.encode()).digest(), init_data=init256)
+    check("emulated-init-data-in-host-data-accepted", st == 200, f"{st} {body}")
+    _, _, st, body = attempt(host_data=hashlib.sha384(init384.encode()).digest()[:32], init_data=init384)
+    check("emulated-init-data-sha384-cut-to-32-accepted", st == 200, f"{st} {body}")
+    _, _, st, body = attempt(host_data=hashlib.sha256(init256.encode()).digest(),
+                             init_data=init256.replace("one", "two"))
+    check("emulated-init-data-not-host-data-refused",
+          st == 401 and "HOST_DATA" in body["detail"] and "launched for other init-data" in body["detail"],
+          f"{st} {body}")
+    _, _, st, body = attempt(init_data=init256)
+    check("emulated-init-data-without-host-data-refused", st == 401 and "HOST_DATA" in body["detail"],
+          f"{st} {body}")
 
 
 def run_tpm_tests(port, tpm, psp, launch, init_data):

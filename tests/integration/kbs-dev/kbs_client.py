@@ -134,7 +134,7 @@ def report_data_for(runtime, additional, primary=True):
 SNP_REPORT_SIZE = 0x4A0
 
 
-def emulated_report(psp_key, report_data, measurement, marker=b"nutshell-emulated-psp"):
+def emulated_report(psp_key, report_data, measurement, marker=b"nutshell-emulated-psp", host_data=bytes(32)):
     body = bytearray(SNP_REPORT_SIZE)
     struct.pack_into("<I", body, 0x00, 2)            # version
     struct.pack_into("<I", body, 0x04, 1)            # guest_svn
@@ -142,6 +142,7 @@ def emulated_report(psp_key, report_data, measurement, marker=b"nutshell-emulate
     struct.pack_into("<I", body, 0x34, 1)            # ECDSA P-384 with SHA-384
     body[0x50:0x90] = report_data.ljust(64, b"\0")
     body[0x90:0xC0] = measurement
+    body[0xC0:0xE0] = host_data                      # HOST_DATA, from the launch
     body[0x1A0:0x1E0] = marker.ljust(64, b"\0")
     r, s = decode_dss_signature(psp_key.sign(bytes(body[:0x2A0]), ec.ECDSA(hashes.SHA384())))
     body[0x2A0:0x2E8] = r.to_bytes(72, "little")

@@ -212,7 +212,7 @@ static int run(char *line)
     return failed;
 }
 
-/* The kernel's shootdown and stack counters (/proc/vmstat), as notes: the
+/* The kernel's shootdown, stack and reschedule-IPI counters (/proc/vmstat), as notes: the
  * stress suite relays them, so a run shows how many IPIs it cost. */
 static void note_vmstat(void)
 {
@@ -221,7 +221,7 @@ static void note_vmstat(void)
         return; /* no /proc in this image */
     char l[128];
     while (fgets(l, sizeof l, v))
-        if (!strncmp(l, "nr_tlb_", 7) || !strncmp(l, "nr_kstack_", 10))
+        if (!strncmp(l, "nr_tlb_", 7) || !strncmp(l, "nr_kstack_", 10) || !strncmp(l, "nr_resched_", 11))
             printf("note vm/vmstat: %s", l);
     fclose(v);
 }

@@ -29,6 +29,11 @@
 #      computes another launch digest and the KBS refuses it, which aproxy
 #      reports on the console with the KBS's reason; the vtpm waiting for its
 #      key then refuses to start, with that reason;
+#   5. (run before 4) the reference launch, for which the host half's
+#      emulated PSP was given the init-data's digest as HOST_DATA, but whose
+#      attestation sends changed init-data: the KBS refuses stage 1 (HOST_DATA
+#      is not the init-data's digest) and the vtpm refuses to start, saying so;
+#      boot 1 checks that matching init-data is bound and passes;
 #   4. the reference again, against the KBS in Trustee's way of trusting AKs
 #      (trusted_ak_keys_dir holding only the AK aproxy-host --ak-out wrote in
 #      boot 1, no trust through the platform report): aproxy's quoting vTPM
@@ -84,8 +89,8 @@ printf 'algorithm = "sha256"\nversion = "0.1.0"\n\n[data]\n"vm-aproxy.toml" = "t
 # start_host NAME INITRD CMDLINE PORT LOG: aproxy-host for a boot, pid in hpid.
 start_host() {
     "$HOST" --port "127.0.0.1:$(($4 + 2))" --kbs "$DEVKBS_URL" --psp-key psp.pem --evidence-dir "$1-evidence" \
-        --kernel "$KERNEL_FILE" --initrd "$2" --cmdline "$3" --init-data "$work/init-data.toml" \
-        --ak-out "$work/$1-ak.pub" >"$5" 2>&1 &
+        --kernel "$KERNEL_FILE" --initrd "$2" --cmdline "$3" --init-data "${INIT_DATA_FILE:-$work/init-data.toml}" \
+        --ak-out "$work/$1-ak.pub" ${HOST_EXTRA:-} >"$5" 2>&1 &
     hpid=$!
 }
 KERNEL_FILE=$kernel
@@ -360,6 +365,26 @@ boot initrd modified.cpio "$CMDLINE"
 expect_in initrd.log vm-aproxy/modified-initrd-fails-attestation \
     "aproxy: stage 1 attestation \(emulated platform report\) FAILED: .*launch measurement [0-9a-f]{96} is not a reference value"
 expect_in initrd.log vm-aproxy/modified-initrd-vtpm-refuses-to-start "$refused"
+
+# 1b. Stage 1 of boot 1 carried the init-data: the emulated report's
+# HOST_DATA was its digest (aproxy-measure host-data), and the KBS checked it.
+hd=$("$MEASURE" host-data "$work/init-data.toml" | sed -n 's/^host_data //p')
+expect_in reference-host.log vm-aproxy/stage1-host-data-is-init-data-digest \
+    "aproxy-host: emulated launch HOST_DATA $hd \(the init-data's digest\)"
+expect_in kbs-dev.log vm-aproxy/stage1-kbs-checks-init-data-in-host-data \
+    "affirmed \['emulated-snp'\] \(EMULATED platform evidence\); init-data bound in HOST_DATA"
+
+# 5. The init-data changed between launch and attestation: the launch's
+# HOST_DATA (--host-data, QEMU's host-data= form) is the suite's init-data's
+# digest, the attestation sends another init-data.
+sed 's/the suite/changed/' "$work/init-data.toml" >"$work/init-data-changed.toml"
+launch_hd=$("$MEASURE" host-data "$work/init-data.toml" | sed -n 's/^qemu host-data=//p')
+INIT_DATA_FILE=$work/init-data-changed.toml HOST_EXTRA="--host-data $launch_hd" boot initdata "$cpio" "$CMDLINE"
+hd_refused="HOST_DATA [0-9a-f]{64} is not the digest of the init-data sent \([0-9a-f]{64}\): the VM was launched for other init-data"
+expect_in initdata.log vm-aproxy/init-data-changed-after-launch-fails-attestation \
+    "aproxy: stage 1 attestation \(emulated platform report\) FAILED: .*$hd_refused"
+expect_in initdata.log vm-aproxy/init-data-changed-after-launch-vtpm-refuses-to-start \
+    "vtpm: error: state key /run/vtpm/state.key: the attestation that releases it was refused \(.*$hd_refused\); refusing to start"
 
 # 4. A stable AK: the KBS now trusts AKs only from a directory of PEM keys,
 # as Trustee's tpm verifier does, and that directory holds the AK of boot 1.

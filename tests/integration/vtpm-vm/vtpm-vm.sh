@@ -40,6 +40,11 @@ expect_cpus_up "$work/log" vtpm-vm/all-cpus-up
 grep -qE '^PASS vtpm-vm/closed-pipes-stop-vtpm' "$work/log" ||
     fail vtpm-vm/ran-to-the-end "vtpmcheck did not reach its last check"
 
+# The second vtpm's refusal (vtpmcheck's second-vtpm-on-same-state-refused)
+# said why on the console.
+expect_in "$work/log" vtpm-vm/second-vtpm-says-state-in-use \
+    "vtpm: error: state: /tmp/vtpm.state at offset 0 is in use by another vtpm \(still after 0 s\); refusing to start"
+
 # Measured launch end to end: the kernel measured this boot, the vtpm with
 # --eventlog replayed it into its PCRs, and the values vtpmcheck read must be
 # what aproxy-measure computes on the host from the same inputs.

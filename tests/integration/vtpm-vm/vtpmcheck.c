@@ -541,6 +541,25 @@ static bool check_sealed(void)
     return true;
 }
 
+/* One vtpm per state: a second one started on the state the running vtpm
+ * serves, told not to wait (--state-lock-wait 0), refuses to start (status
+ * 1, "in use by another vtpm" on its stderr) before it reads its pipes, which
+ * are closed at once: a vtpm that started anyway would see EOF and exit 0.
+ * In the VM this is the kernel's F_OFD_SETLK on a tmpfs inode, as device
+ * nodes such as /dev/vda are. */
+static bool check_second_refused(void)
+{
+    static struct vtpm_child second;
+    static const char *const no_wait[] = {"--state-lock-wait", "0", NULL};
+    if (vtpm_child_start(&second, vtpm_path, state_path, no_wait) < 0)
+        return failf("cannot start a second %s: %s", vtpm_path, strerror(errno));
+    vtpm_child_close(&second);
+    int st = vtpm_child_wait(&second);
+    if (st < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 1)
+        return failf("a second vtpm on the running one's state ended with wait status 0x%x, not exit 1", st);
+    return true;
+}
+
 static bool start(void)
 {
     if (vtpm_child_start(&tpm, vtpm_path, state_path, NULL) < 0)
@@ -629,6 +648,7 @@ int main(int argc, char **argv)
     check("ctrl-channel-commands", check_ctrl);
     check("ctrl-stop-then-init", check_stop_init);
     check("robust-malformed-frames", check_malformed);
+    check("second-vtpm-on-same-state-refused", check_second_refused);
     check("ctrl-shutdown-exits", check_shutdown);
 
     check("restart-on-same-state", check_restart);

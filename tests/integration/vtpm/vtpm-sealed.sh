@@ -392,6 +392,47 @@ test_two_states() {
 }
 t two-states-on-one-disk test_two_states
 
+# One vtpm per state: a second vtpm on a region another one serves waits
+# (--state-lock-wait) and then refuses to start; one on the disk's other
+# region (the quoting vTPM's) runs beside it; a waiting one starts once the
+# first has exited.  The second ones run on Unix sockets beside start_vtpm's.
+test_region_locked() {
+    rm -f "$state" "$work/counter" "$work"/second.*
+    "$root/apps/image/mkstate.sh" --empty "$VTPM" "$state" >/dev/null 2>&1 || { echo "mkstate --empty failed"; return 1; }
+    local QUOTE=(--state-offset 8388608 --slot-size 131072 --state-key "$work/other.raw" --rollback-counter none)
+    second() { # LOG WAIT ARGS...: a vtpm on $state on Unix sockets, in the background (pid in spid)
+        local log=$1 wait=$2
+        shift 2
+        "$VTPM" --server "type=unixio,path=$work/second.data" --ctrl "type=unixio,path=$work/second.ctrl" \
+            --state "$state" --state-lock-wait "$wait" "$@" >"$log" 2>&1 &
+        spid=$!
+    }
+    second_log() { # LOG PATTERN: until PATTERN is in LOG (60 s at most)
+        for _ in $(seq 600); do grep -q -- "$2" "$1" && return 0; sleep 0.1; done; return 1
+    }
+    start_vtpm "${SEAL[@]}" || { tail -n 2 "$work/log"; return 1; }
+    second "$work/second.refused" 0 "${SEAL[@]}"
+    # it must exit; one that serves instead (no lock) is stopped and fails the test
+    for _ in $(seq 600); do kill -0 "$spid" 2>/dev/null && ! grep -q "ctrl: listening" "$work/second.refused" || break; sleep 0.1; done
+    grep -q "ctrl: listening" "$work/second.refused" && kill "$spid"
+    wait "$spid"; local rc=$?
+    [ "$rc" = 1 ] && grep -q "state: $state at offset 0 is in use by another vtpm (still after 0 s); refusing to start: two vtpms on one state would overwrite each other's commits" "$work/second.refused" ||
+        { echo "second vtpm on the same region: status $rc: $(tail -n 2 "$work/second.refused" | tr '\n' ' ')"; return 1; }
+    second "$work/second.quote" 0 "${QUOTE[@]}"
+    second_log "$work/second.quote" "ctrl: listening" || { kill "$spid"; echo "the other region did not start: $(tail -n 2 "$work/second.quote" | tr '\n' ' ')"; return 1; }
+    kill "$spid"; wait "$spid"
+    second "$work/second.wait" 120 "${SEAL[@]}"
+    second_log "$work/second.wait" "state: $state at offset 0 is in use by another vtpm; waiting up to 120 s for it to exit" ||
+        { kill "$spid"; echo "no wait: $(tail -n 2 "$work/second.wait" | tr '\n' ' ')"; return 1; }
+    grep -q "ctrl: listening" "$work/second.wait" && { kill "$spid"; echo "started beside the first"; return 1; }
+    stop_vtpm
+    second_log "$work/second.wait" "ctrl: listening" && grep -q "state: $state at offset 0 is free again; starting" "$work/second.wait" ||
+        { kill "$spid"; echo "did not start after the first exited: $(tail -n 2 "$work/second.wait" | tr '\n' ' ')"; return 1; }
+    kill "$spid"; wait "$spid"
+    return 0
+}
+t one-vtpm-per-state-region test_region_locked
+
 # An old disk without the region (made before it existed) gets it, its TPM kept.
 test_quote_region_added() {
     rm -f "$state"
