@@ -35,7 +35,19 @@ static const struct field_spec {
     [F_MESSAGE]      = {"message", K_TEXT, 0, 512, 0},
     [F_LINE]         = {"line", K_TEXT, 2, 2048, 0},  /* the vtpm's COUNTER_LINE_MAX */
     [F_BODY]         = {"body", K_TEXT, 0, 8192, 0},
+    /* an entry, the terminator and a byte, up to Linux's SEV_FW_BLOB_MAX_SIZE */
+    [F_CERT_TABLE]   = {"cert_table", K_BYTES, 49, 16384, 0},
 };
+
+/* The schema version that added each field (0: version 1). */
+static const unsigned since[F_COUNT] = {
+    [F_CERT_TABLE] = 2,
+};
+
+static unsigned field_version(enum msg_field f)
+{
+    return since[f] ? since[f] : 1;
+}
 
 static const char *const type_names[MSG_TYPE_COUNT] = {
     [MSG_HELLO] = "hello", [MSG_CHALLENGE] = "challenge", [MSG_REPORT] = "report",
@@ -86,7 +98,7 @@ const char *msg_field_name(enum msg_field f)
 void msg_init(struct msg *m, enum msg_type type)
 {
     memset(m, 0, sizeof(*m));
-    m->version = APROXY_VERSION;
+    m->version = APROXY_VERSION_MIN; /* msg_encode raises it to what the fields need */
     m->type = type;
 }
 
@@ -205,17 +217,20 @@ size_t msg_encode(const struct msg *m, uint8_t *buf, size_t cap)
     if (cap < 4 || (unsigned)m->type >= MSG_TYPE_COUNT)
         return 0;
     size_t pairs = 2;
+    unsigned version = m->version;
     for (int f = 0; f < F_COUNT; f++) {
         if (!msg_has(m, f))
             continue;
         if (!value_fits_spec(m, f))
             return 0;
+        if (field_version(f) > version)
+            version = field_version(f);
         pairs++;
     }
     struct out o = {.buf = buf + 4, .cap = (cap - 4 < MSG_MAX ? cap - 4 : MSG_MAX)};
     took(&o, cbor_encode_map_start(pairs, o.buf, o.cap));
     put_str(&o, true, "v", 1);
-    put_uint(&o, m->version);
+    put_uint(&o, version);
     put_str(&o, true, "t", 1);
     put_str(&o, true, type_names[m->type], strlen(type_names[m->type]));
     for (int f = 0; f < F_COUNT && !o.full; f++) {
@@ -300,7 +315,7 @@ static void on_map(void *ctx, size_t n)
     if (d->state != ST_TOP)
         return fail(d, "a map inside the message%s", "");
     if (n < 2 || n > F_COUNT + 2)
-        return fail(d, "a message map must have 2 to 19 pairs%s", "");
+        return fail(d, "a message map must have 2 to 22 pairs%s", "");
     d->pairs_left = n;
     d->state = ST_KEY;
 }
@@ -392,8 +407,8 @@ static void on_uint(struct dec *d, uint64_t u)
     if (d->state != ST_VALUE)
         return fail(d, "an integer where none belongs%s", "");
     if (d->key == KEY_V) {
-        if (u != APROXY_VERSION)
-            return fail(d, "a schema version other than 1%s", "");
+        if (u < APROXY_VERSION_MIN || u > APROXY_VERSION)
+            return fail(d, "a schema version other than 1 or 2%s", "");
         d->m->version = (unsigned)u;
         return value_done(d);
     }
@@ -448,13 +463,29 @@ static const struct cbor_callbacks callbacks = {
     .undefined = bad, .null = bad, .boolean = bad_b, .indef_break = bad,
 };
 
+/* Fields a message may carry besides the required ones, by sender, from the
+ * version that added them: the certificate table of the extended report
+ * (emulated: the host's report; the VM's attest carries it to the host). */
+static const uint32_t optional[2][MSG_TYPE_COUNT] = {
+    [1] = {[MSG_ATTEST] = B(F_CERT_TABLE)},
+    [0] = {[MSG_REPORT] = B(F_CERT_TABLE)},
+};
+
 /* After the map: the fields present must be exactly those the type needs. */
 static int check_fields(struct msg *m, bool from_vm, char *why)
 {
     uint32_t need = required[from_vm][m->type];
     if (from_vm && m->type == MSG_ATTEST && msg_text_is(m, F_TEE, "tpm"))
         need |= TPM_FIELDS;
+    uint32_t may = optional[from_vm][m->type];
     for (int f = 0; f < F_COUNT; f++) {
+        if (msg_has(m, f) && field_version(f) > m->version) {
+            snprintf(why, MSG_WHY_MAX, "'%s' needs schema version %u, the message says %u", spec[f].name,
+                     field_version(f), m->version);
+            return -1;
+        }
+        if ((may & B(f)) && msg_has(m, f))
+            continue;
         if ((need & B(f)) && !msg_has(m, f)) {
             snprintf(why, MSG_WHY_MAX, "'%s' message from the %s without '%s'", type_names[m->type],
                      from_vm ? "VM" : "host", spec[f].name);

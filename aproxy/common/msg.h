@@ -1,5 +1,5 @@
 /* aproxy's messages between the VM half and the host half: one CBOR map per
- * message, text keys, schema version 1.  docs/aproxy.md is the schema; this
+ * message, text keys, schema versions 1 and 2 (2 adds `cert_table`).  docs/aproxy.md is the schema; this
  * is its one implementation, shared by both halves, the unit test and the
  * fuzzer.
  *
@@ -15,7 +15,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define APROXY_VERSION 1
+#define APROXY_VERSION 2      /* the highest schema version spoken (hello lists 1..this) */
+#define APROXY_VERSION_MIN 1  /* the lowest; a message is encoded with the lowest version
+                               * that has all its fields, so a v1 peer reads what it can */
 #define MSG_MAX        65536  /* one encoded message, without the length prefix */
 #define MSG_MAX_ITEMS  24     /* elements of the one array a message may carry */
 #define MSG_WHY_MAX    160    /* room for a decoder's reason */
@@ -52,6 +54,7 @@ enum msg_field {
     F_MESSAGE,      /* text: an error's explanation for a human */
     F_LINE,         /* text: one counter relay line, verbatim, without its newline */
     F_BODY,         /* text: init-data (Trustee's "init-data" body, TOML), verbatim; empty: none */
+    F_CERT_TABLE,   /* bytes (version 2): an SEV-SNP certificate table, GHCB layout (cert_table.h) */
     F_COUNT
 };
 

@@ -4,4 +4,4 @@
 # (snp_evidence.c: the host sends it in stage 1, the VM binds it in stage 2).
 # (common.mk has the JWE code.)
 # Read before aproxy/host and aproxy/vm.
-APROXY_COMMON := aproxy/common/msg.c aproxy/common/wire.c aproxy/common/b64.c aproxy/common/snp_evidence.c
+APROXY_COMMON := aproxy/common/msg.c aproxy/common/wire.c aproxy/common/b64.c aproxy/common/snp_evidence.c aproxy/common/cert_table.c

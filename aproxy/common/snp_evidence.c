@@ -98,19 +98,37 @@ static void put_struct(struct out *o, const uint8_t *base, const struct field *f
     put(o, "}");
 }
 
-long snp_evidence_json(const uint8_t *report, const uint8_t *vcek, size_t vcek_len, char *out, size_t cap)
+static void put_chain(struct out *o, const char *ek_type, const uint8_t *ek, size_t ek_len)
+{
+    if (!ek_len) {
+        put(o, "null");
+        return;
+    }
+    /* the attester's CertTableEntry: the type's serde name, then the DER */
+    put(o, "[{\"cert_type\":\"%s\",\"data\":", ek_type);
+    put_bytes(o, ek, ek_len);
+    put(o, "}]");
+}
+
+long snp_cert_chain_json(const char *ek_type, const uint8_t *ek, size_t ek_len, char *out, size_t cap)
+{
+    struct out o = {.p = out, .cap = cap};
+    if (!cap)
+        return -1;
+    put_chain(&o, ek_type, ek, ek_len);
+    return o.full ? -1 : (long)o.len;
+}
+
+long snp_evidence_json(const uint8_t *report, const char *ek_type, const uint8_t *ek, size_t ek_len, char *out,
+                       size_t cap)
 {
     struct out o = {.p = out, .cap = cap};
     if (!cap)
         return -1;
     put(&o, "{\"attestation_report\":");
     put_struct(&o, report, report_fields, sizeof(report_fields) / sizeof(report_fields[0]));
-    if (vcek_len) {
-        /* the attester's CertTableEntry: the type's serde name, then the DER */
-        put(&o, ",\"cert_chain\":[{\"cert_type\":\"VCEK\",\"data\":");
-        put_bytes(&o, vcek, vcek_len);
-        put(&o, "}]}");
-    } else
-        put(&o, ",\"cert_chain\":null}");
+    put(&o, ",\"cert_chain\":");
+    put_chain(&o, ek_type, ek, ek_len);
+    put(&o, "}");
     return o.full ? -1 : (long)o.len;
 }

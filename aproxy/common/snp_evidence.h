@@ -26,8 +26,18 @@
 #define SNP_EVIDENCE_MAX 6144
 
 /* Writes the evidence for report (SNP_EVIDENCE_REPORT_LEN bytes) and, if
- * vcek_len > 0, the VCEK certificate (DER) as its chain, NUL-terminated,
- * into out (cap bytes).  Its length, or -1 if cap is too small. */
-long snp_evidence_json(const uint8_t *report, const uint8_t *vcek, size_t vcek_len, char *out, size_t cap);
+ * ek_len > 0, the endorsement key's certificate (DER; ek_type "VCEK" or
+ * "VLEK") as its chain, NUL-terminated, into out (cap bytes).  Its length, or
+ * -1 if cap is too small. */
+long snp_evidence_json(const uint8_t *report, const char *ek_type, const uint8_t *ek, size_t ek_len, char *out,
+                       size_t cap);
+
+/* Just the chain: [{"cert_type": ek_type, "data": [DER bytes]}] (virtee/sev's
+ * Vec<CertTableEntry> as serde writes it; Trustee's snp verifier takes the one
+ * VCEK or VLEK entry from it), or null when ek_len is 0.  NUL-terminated in
+ * out (cap bytes); its length, or -1 if cap is too small.  At most
+ * SNP_CHAIN_JSON_SIZE(ek_len) bytes. */
+long snp_cert_chain_json(const char *ek_type, const uint8_t *ek, size_t ek_len, char *out, size_t cap);
+#define SNP_CHAIN_JSON_SIZE(n) (4 * (size_t)(n) + 64)
 
 #endif

@@ -93,19 +93,40 @@ int evidence_write_ak_pem(const char *path, const struct msg_val *ak_der, char *
     return 0;
 }
 
+int evidence_endorsement(const struct msg *m, const uint8_t *vcek, size_t vcek_len, struct endorsement *ek,
+                         struct cert_entry entries[CERT_TABLE_ENTRIES_MAX], char *why, size_t cap)
+{
+    *ek = (struct endorsement){.der = vcek, .len = vcek_len, .type = "VCEK", .source = "--snp-vcek"};
+    if (!msg_has(m, F_CERT_TABLE))
+        return 0;
+    char twhy[CERT_TABLE_WHY_MAX];
+    int n = cert_table_parse(m->f[F_CERT_TABLE].p, m->f[F_CERT_TABLE].len, entries, CERT_TABLE_ENTRIES_MAX, twhy);
+    if (n < 0) {
+        snprintf(why, cap, "the VM's certificate table: %s", twhy);
+        return -1;
+    }
+    const struct cert_entry *e = m->f[F_REPORT].len == SNP_EVIDENCE_REPORT_LEN
+                                     ? cert_table_endorsement(entries, (size_t)n, m->f[F_REPORT].p) : NULL;
+    if (e)
+        *ek = (struct endorsement){.der = e->der, .len = e->len, .type = cert_kind_name(e->kind),
+                                   .source = "the VM's certificate table"};
+    return 0;
+}
+
 /* Trustee's snp evidence for a report from SEV-SNP hardware (snp_evidence.h),
- * with the VCEK if the operator gave one (else Trustee fetches it from AMD's
- * key distribution service by the report's chip id and TCB). */
-static json_t *snp_evidence(const struct msg *m, const uint8_t *vcek, size_t vcek_len, char *why, size_t cap)
+ * with the endorsement key's certificate if there is one (else Trustee
+ * fetches the VCEK from AMD's key distribution service by the report's chip
+ * id and TCB). */
+static json_t *snp_evidence(const struct msg *m, const struct endorsement *ek, char *why, size_t cap)
 {
     if (!msg_text_is(m, F_PLATFORM, "snp") || m->f[F_REPORT].len != SNP_EVIDENCE_REPORT_LEN) {
         snprintf(why, cap, "tee 'snp' needs a %d-byte report from SEV-SNP hardware (not an emulated one)",
                  SNP_EVIDENCE_REPORT_LEN);
         return NULL;
     }
-    size_t size = SNP_EVIDENCE_MAX + 4 * vcek_len + 64;
+    size_t size = SNP_EVIDENCE_MAX + SNP_CHAIN_JSON_SIZE(ek->len);
     char *text = malloc(size);
-    json_t *j = text && snp_evidence_json(m->f[F_REPORT].p, vcek, vcek_len, text, size) > 0
+    json_t *j = text && snp_evidence_json(m->f[F_REPORT].p, ek->type, ek->der, ek->len, text, size) > 0
                     ? json_loads(text, 0, NULL) : NULL;
     free(text);
     if (!j)
@@ -113,20 +134,39 @@ static json_t *snp_evidence(const struct msg *m, const uint8_t *vcek, size_t vce
     return j;
 }
 
+/* The development KBS's emulated-snp evidence: {"emulated": true, "report":
+ * base64} and, when the emulated PSP's VCEK came with it, Trustee's
+ * cert_chain form of it. */
+static json_t *emulated_evidence(const struct msg *m, const struct endorsement *ek, char *why, size_t cap)
+{
+    if (!msg_text_is(m, F_PLATFORM, "emulated")) {
+        snprintf(why, cap, "tee 'emulated-snp' with a report that is not emulated");
+        return NULL;
+    }
+    json_t *j = json_pack("{s:b, s:o}", "emulated", 1, "report", b64_json(&m->f[F_REPORT]));
+    size_t size = SNP_CHAIN_JSON_SIZE(ek->len);
+    char *text = ek->len ? malloc(size) : NULL;
+    json_t *chain = text && snp_cert_chain_json(ek->type, ek->der, ek->len, text, size) > 0
+                        ? json_loads(text, 0, NULL) : NULL;
+    free(text);
+    if (j && ek->len && (!chain || json_object_set_new(j, "cert_chain", chain) < 0)) {
+        json_decref(j);
+        j = NULL;
+    }
+    if (!j)
+        snprintf(why, cap, "cannot write the emulated-snp evidence (out of memory)");
+    return j;
+}
+
 /* The primary evidence for the TEE the VM attests as. */
-json_t *evidence_primary(const struct msg *m, const uint8_t *vcek, size_t vcek_len, char *why, size_t cap)
+json_t *evidence_primary(const struct msg *m, const struct endorsement *ek, char *why, size_t cap)
 {
     if (msg_text_is(m, F_TEE, "tpm"))
         return tpm_evidence(m);
     if (msg_text_is(m, F_TEE, "snp"))
-        return snp_evidence(m, vcek, vcek_len, why, cap);
-    if (msg_text_is(m, F_TEE, "emulated-snp")) {
-        if (!msg_text_is(m, F_PLATFORM, "emulated")) {
-            snprintf(why, cap, "tee 'emulated-snp' with a report that is not emulated");
-            return NULL;
-        }
-        return json_pack("{s:b, s:o}", "emulated", 1, "report", b64_json(&m->f[F_REPORT]));
-    }
+        return snp_evidence(m, ek, why, cap);
+    if (msg_text_is(m, F_TEE, "emulated-snp"))
+        return emulated_evidence(m, ek, why, cap);
     snprintf(why, cap, "evidence for tee '%.*s' is not supported by this host half (it sends 'tpm', 'snp' and "
                        "'emulated-snp')", (int)m->f[F_TEE].len, m->f[F_TEE].p);
     return NULL;

@@ -11,11 +11,29 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cert_table.h"
 #include "msg.h"
 
+/* The certificate of the key that signed the platform report (VCEK or VLEK). */
+struct endorsement {
+    const uint8_t *der;  /* DER; len 0: none */
+    size_t len;
+    const char *type;    /* "VCEK" or "VLEK" (virtee/sev's CertType names) */
+    const char *source;  /* for the log: where it came from */
+};
+
+/* The endorsement key for the attest message m: the VCEK or VLEK for its
+ * report in the certificate table the VM carried (cert_table), else the
+ * operator's VCEK (vcek, vcek_len: --snp-vcek), else none.  entries is room
+ * for the table's entries, which ek then points into.  0, or -1 with why: the
+ * VM's table is malformed. */
+int evidence_endorsement(const struct msg *m, const uint8_t *vcek, size_t vcek_len, struct endorsement *ek,
+                         struct cert_entry entries[CERT_TABLE_ENTRIES_MAX], char *why, size_t cap);
+
 /* The primary evidence for the TEE m names, or NULL with why (cap bytes);
- * vcek (vcek_len bytes, DER, or none) goes into snp evidence's chain. */
-json_t *evidence_primary(const struct msg *m, const uint8_t *vcek, size_t vcek_len, char *why, size_t cap);
+ * the endorsement key's certificate goes into the snp (and emulated-snp)
+ * evidence's cert_chain. */
+json_t *evidence_primary(const struct msg *m, const struct endorsement *ek, char *why, size_t cap);
 
 /* Writes the parts of a tpm attestation into dir for an offline check
  * (tpm2_checkquote): ak.der, quote.msg, quote.sig, pcrs.bin, eventlog.bin. */

@@ -23,7 +23,8 @@ $(APROXY_MEASURE): $(APROXY_MEASURE_SRCS) apps/eventlog/eventlog.h apps/eventlog
 
 APROXY_HOST      := $(BUILD)/aproxy/host/aproxy-host
 APROXY_HOST_SRCS := aproxy/host/host_main.c aproxy/host/serve.c aproxy/host/evidence.c aproxy/host/kbs_client.c aproxy/host/kbs_answer.c \
-                    aproxy/host/emulated_psp.c aproxy/host/launch_digest.c aproxy/host/host_data.c $(APROXY_COMMON)
+                    aproxy/host/emulated_psp.c aproxy/host/emulated_vcek.c aproxy/host/launch_digest.c aproxy/host/host_data.c \
+                    $(APROXY_COMMON)
 APROXY_HOST_HDRS := $(wildcard aproxy/host/*.h aproxy/common/*.h)
 
 $(APROXY_HOST): $(APROXY_HOST_SRCS) $(APROXY_HOST_HDRS) aproxy/host/host.mk | deps

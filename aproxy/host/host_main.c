@@ -17,8 +17,11 @@
  * public key: copied into Trustee's trusted_ak_keys_dir (as NAME.pub), it
  * lets a KBS trust this VM's stage 2 (its AK is stable across boots on the
  * same state disk: docs/aproxy.md, "A stable AK").
- * --snp-vcek FILE (DER) is sent as the chain of stage 1's snp evidence on
- * SEV-SNP hardware; without it Trustee fetches the VCEK from AMD's KDS.
+ * The chain of stage 1's snp evidence on SEV-SNP hardware is the VCEK or
+ * VLEK the VM carried from the hypervisor's certificate table; else
+ * --snp-vcek FILE (DER); else none, and Trustee fetches the VCEK from AMD's
+ * KDS.  For emulated reports it makes a per-run emulated VCEK that the PSP
+ * key certifies (emulated_vcek.h).
  * --init-data FILE (TOML, at most 8 KiB) is the deployment's init-data: the
  * VM extends it into PCR 8 of its measured vTPM, and both stages send it to
  * the KBS as Trustee's "init-data".
@@ -178,6 +181,8 @@ int main(int argc, char **argv)
         return 1;
     if (!(h.psp_key = emulated_psp_key(psp_key)))
         return 1;
+    if (emulated_vcek_make(h.psp_key, &h.vcek) < 0)
+        return 1;
     if (vcek && read_vcek(vcek, &h) < 0)
         return 1;
     if (init_data && read_init_data(init_data, &h) < 0)
@@ -197,6 +202,7 @@ int main(int argc, char **argv)
     close(fd);
     kbs_free(h.kbs);
     EVP_PKEY_free(h.psp_key);
+    emulated_vcek_free(&h.vcek);
     free(h.snp_vcek);
     free(h.init_data);
     return 0;

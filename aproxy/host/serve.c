@@ -40,18 +40,20 @@ static enum msg_error kbs_error(enum kbs_result r)
 
 static void on_hello(struct host_state *h, int fd, const struct msg *m)
 {
-    bool speaks = false;
+    unsigned chosen = 0; /* the highest version both speak */
     for (unsigned i = 0; i < m->n_items; i++)
-        speaks |= m->items[i].u == APROXY_VERSION;
-    if (!speaks)
-        return send_error(fd, MSGERR_VERSION, "no common version: the host speaks aproxy version 1");
+        if (m->items[i].u >= APROXY_VERSION_MIN && m->items[i].u <= APROXY_VERSION && m->items[i].u > chosen)
+            chosen = (unsigned)m->items[i].u;
+    if (!chosen)
+        return send_error(fd, MSGERR_VERSION, "no common version: the host speaks aproxy versions 1 and 2");
     h->hello_done = true;
+    h->version = chosen;
     h->emulated = msg_text_is(m, F_PLATFORM, "emulated");
-    fprintf(stderr, "aproxy-host: VM connected, aproxy version 1, platform evidence %s\n",
+    fprintf(stderr, "aproxy-host: VM connected, aproxy version %u, platform evidence %s\n", chosen,
             h->emulated ? "EMULATED (this host signs it)" : "snp");
     struct msg r;
     msg_init(&r, MSG_HELLO);
-    r.items[0].u = APROXY_VERSION;
+    r.items[0].u = chosen;
     msg_set_array(&r, F_VERSIONS, 1);
     send_msg(fd, &r);
 }
@@ -75,25 +77,40 @@ static void on_report(struct host_state *h, int fd, const struct msg *m)
     if (!h->emulated)
         return send_error(fd, MSGERR_UNEXPECTED, "a report request, but the VM said its platform is not emulated");
     static uint8_t report[PSP_REPORT_LEN];
-    if (emulated_psp_report(h->psp_key, m->f[F_REPORT_DATA].p, h->launch_digest, h->host_data, report) < 0)
+    /* version 2: signed by the emulated VCEK, whose certificate goes with
+     * the report as a hypervisor's table would; a version-1 VM cannot carry
+     * a table back, so its reports are signed by the PSP key itself */
+    bool vcek = h->version >= 2 && h->vcek.table_len;
+    if (emulated_psp_report(vcek ? h->vcek.key : h->psp_key, m->f[F_REPORT_DATA].p, h->launch_digest,
+                            h->host_data, report) < 0)
         return send_error(fd, MSGERR_INTERNAL, "the emulated PSP could not sign");
     char d[97];
     evidence_hex(h->launch_digest, 48, d);
-    fprintf(stderr, "aproxy-host: emulated PSP signed a report (EMULATED, launch digest %.16s...)\n", d);
+    fprintf(stderr, "aproxy-host: emulated PSP signed a report (EMULATED, launch digest %.16s..., %s)\n", d,
+            vcek ? "with the emulated VCEK, its certificate table sent along" : "with the PSP key, no certificate table");
     struct msg a;
     msg_init(&a, MSG_REPORT);
     msg_set_bytes(&a, F_REPORT, report, sizeof(report));
     msg_set_text(&a, F_PLATFORM, "emulated");
+    if (vcek)
+        msg_set_bytes(&a, F_CERT_TABLE, h->vcek.table, h->vcek.table_len);
     send_msg(fd, &a);
 }
 
 static void on_attest(struct host_state *h, int fd, const struct msg *m)
 {
     char why[KBS_WHY_MAX];
-    json_t *primary = evidence_primary(m, h->snp_vcek, h->snp_vcek_len, why, sizeof(why));
+    struct endorsement ek;
+    struct cert_entry entries[CERT_TABLE_ENTRIES_MAX];
+    if (evidence_endorsement(m, h->snp_vcek, h->snp_vcek_len, &ek, entries, why, sizeof(why)) < 0)
+        return send_error(fd, MSGERR_MALFORMED, why);
+    bool tpm = msg_text_is(m, F_TEE, "tpm");
+    if (!tpm)
+        fprintf(stderr, "aproxy-host: platform evidence: %s%s%s\n", ek.len ? ek.type : "no endorsement key",
+                ek.len ? " from " : " (the verifier must fetch it)", ek.len ? ek.source : "");
+    json_t *primary = evidence_primary(m, &ek, why, sizeof(why));
     if (!primary)
         return send_error(fd, MSGERR_UNEXPECTED, why);
-    bool tpm = msg_text_is(m, F_TEE, "tpm");
     if (tpm && h->evidence_dir)
         evidence_dump_tpm(h->evidence_dir, m);
     if (tpm && h->ak_out && evidence_write_ak_pem(h->ak_out, &m->f[F_AK_PUBLIC], why, sizeof(why)) < 0)

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "emulated_vcek.h"
 #include "kbs_client.h"
 
 struct host_state {
@@ -21,6 +22,9 @@ struct host_state {
     size_t snp_vcek_len;
     char *init_data;               /* NULL, or the init-data body (TOML) sent with both stages and to the VM */
     uint8_t host_data[32];         /* the emulated launch's HOST_DATA (host_data.h); zeros for none */
+    /* schema version 2: certificate tables */
+    unsigned version;              /* the schema version chosen in hello */
+    struct emulated_vcek vcek;     /* signs emulated reports for a VM of version 2; its table goes along */
 };
 
 /* Serves one connection (fd: the VM's port) until it ends: every frame gets

@@ -24,5 +24,9 @@ int platform_emulated_report(struct platform *p, const uint8_t report_data[64], 
         snprintf(why, WHY_MAX, "the emulated report does not carry the report data asked for");
         return -1;
     }
-    return 0;
+    /* the emulated PSP's certificate table (its emulated VCEK), which a host
+     * half of schema version 2 sends as the hypervisor would */
+    p->certs_len = 0;
+    return msg_has(&reply, F_CERT_TABLE)
+               ? platform_keep_certs(p, reply.f[F_CERT_TABLE].p, reply.f[F_CERT_TABLE].len, why) : 0;
 }

@@ -132,8 +132,10 @@ int session_open(struct session *s, const char *port, int wait_s, int host_wait_
         return -1;
     struct msg req, reply;
     msg_init(&req, MSG_HELLO);
-    req.items[0].u = APROXY_VERSION;
-    msg_set_array(&req, F_VERSIONS, 1);
+    unsigned nv = 0;
+    for (unsigned v = APROXY_VERSION_MIN; v <= APROXY_VERSION; v++)
+        req.items[nv++].u = v;
+    msg_set_array(&req, F_VERSIONS, nv);
     msg_set_text(&req, F_PLATFORM, platform);
     struct timespec tick = {.tv_nsec = 200 * 1000 * 1000};
     for (int tries = 0; hello(s, &req, &reply, why) < 0; tries++) {
@@ -143,7 +145,7 @@ int session_open(struct session *s, const char *port, int wait_s, int host_wait_
             fprintf(stderr, "aproxy: waiting up to %d s for the host half to connect to %s\n", host_wait_s, port);
         nanosleep(&tick, NULL);
     }
-    if (reply.items[0].u != APROXY_VERSION) {
+    if (reply.items[0].u < APROXY_VERSION_MIN || reply.items[0].u > APROXY_VERSION) {
         snprintf(why, WHY_MAX, "the host chose version %llu, which this side does not speak",
                  (unsigned long long)reply.items[0].u);
         return -1;

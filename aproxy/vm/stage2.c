@@ -100,16 +100,28 @@ int stage2_fetch(struct session *s, struct platform *p, struct tpmc *t, EVP_PKEY
     if (snp) {
         /* Trustee's snp evidence, no chain: its verifier fetches the VCEK */
         static char evidence[SNP_EVIDENCE_MAX];
-        if (snp_evidence_json(report, NULL, 0, evidence, sizeof(evidence)) < 0) {
+        if (snp_evidence_json(report, NULL, NULL, 0, evidence, sizeof(evidence)) < 0) {
             snprintf(why, WHY_MAX, "the snp evidence does not fit");
             return -1;
         }
         snprintf(additional, sizeof(additional), "{\"snp\":%s}", evidence);
     } else {
+        /* the emulated PSP's endorsement key (its emulated VCEK) goes along,
+         * in Trustee's cert_chain form, when the host half gave one */
         char report_b64[B64_ENCODED_SIZE(SNP_REPORT_LEN)];
+        static char chain[ADDITIONAL_MAX];
+        struct cert_entry entries[CERT_TABLE_ENTRIES_MAX];
+        const struct cert_entry *ek = platform_endorsement(p, report, entries);
         b64_encode(report, sizeof(report), report_b64, sizeof(report_b64));
-        snprintf(additional, sizeof(additional), "{\"emulated-snp\":{\"emulated\":true,\"report\":\"%s\"}}",
-                 report_b64);
+        if (ek && snp_cert_chain_json(cert_kind_name(ek->kind), ek->der, ek->len, chain, sizeof(chain)) < 0) {
+            snprintf(why, WHY_MAX, "the emulated VCEK (%zu bytes) does not fit the additional evidence", ek->len);
+            return -1;
+        }
+        if (snprintf(additional, sizeof(additional), "{\"emulated-snp\":{\"emulated\":true,\"report\":\"%s\"%s%s}}",
+                     report_b64, ek ? ",\"cert_chain\":" : "", ek ? chain : "") >= (int)sizeof(additional)) {
+            snprintf(why, WHY_MAX, "the emulated report and its VCEK do not fit the additional evidence");
+            return -1;
+        }
     }
 
     /* The quote binds all of it: H over {additional-evidence, nonce, tee-pubkey}. */

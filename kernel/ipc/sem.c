@@ -3,8 +3,9 @@
  * A set is an array of values with the pid of the last process that changed
  * each.  semop applies all its operations or none: it applies them in
  * order and rolls back at the first that cannot go on (a decrement below
- * zero, a wait-for-zero on a non-zero value: the caller sleeps and tries
- * again at the next change; a value past SEMVMX: ERANGE).  A sleeper lists
+ * zero, a wait-for-zero on a non-zero value: the caller sleeps, and the next
+ * change applies its operations for it if they can go on, oldest sleeper
+ * first, or wakes it to sleep again; a value past SEMVMX: ERANGE).  A sleeper lists
  * the operation it waits on in the set's waiters (GETNCNT, GETZCNT count
  * them) and is woken by any change to the set, by IPC_RMID (EIDRM), by a
  * signal (EINTR, never restarted, as Linux) or by semtimedop's timeout.
@@ -83,11 +84,18 @@ struct sem_set {
     struct sem sems[];
 };
 
-/* The operation a sleeper waits on. */
+/* A sleeper: the operation it waits on, and its whole semop, which the
+ * change that lets it go on applies for it (ops_changed_locked). */
 struct sem_waiter {
     struct list_head link;
     uint16_t num;
     bool zero; /* waits for zero (GETZCNT), else for an increase (GETNCNT) */
+    const struct k_sembuf *ops; /* on the sleeper's stack (or kmalloc'd by it) */
+    size_t nops;
+    struct sem_undo *undo;      /* its SEM_UNDO record, or NULL */
+    int pid;
+    bool done;                  /* applied for it (off the waiters list); result: */
+    int result;                 /* 0, or -ERANGE */
 };
 
 struct sem_undo {
@@ -203,7 +211,7 @@ static struct sem_undo *undo_find_locked(struct sem_set *s, int pid)
 /* Applies ops[0..n) to s all or none.  0 when applied; 1 when one of
  * them must wait (*blocking is that one); -ERANGE.  sem_lock held. */
 static int try_ops_locked(struct sem_set *s, const struct k_sembuf *ops, size_t n, struct sem_undo *undo,
-                          size_t *blocking)
+                          int pid, size_t *blocking)
 {
     size_t i;
     int r = 0;
@@ -233,13 +241,49 @@ static int try_ops_locked(struct sem_set *s, const struct k_sembuf *ops, size_t 
             s->sems[ops[i].num].val -= ops[i].op;
         return r;
     }
-    int pid = ipc_current_pid();
     for (i = 0; i < n; i++) {
         if (ops[i].flg & SEM_UNDO)
             undo->adj[ops[i].num] = (int16_t)(undo->adj[ops[i].num] - ops[i].op);
         s->sems[ops[i].num].pid = pid;
     }
     return 0;
+}
+
+/* The set's values changed: the sleepers' operations are applied for
+ * them, oldest first, each that can now go on (over again from the oldest
+ * after each one applied, which may let an earlier one go on), and then
+ * every sleeper is woken: those served find their result, the others try
+ * again.  Serving them here, as Linux's update_queue does, rather than
+ * letting the woken race the running for the values, keeps a sleeper from
+ * starving: with several CPUs a process that releases a semaphore and
+ * takes it again at once wins every time against the sleeper it just woke,
+ * which is still on its way to a CPU (the stress suite's ipc saw one
+ * worker wait while more than sixteen others came and went, each taking
+ * the mutex twenty times).  sem_lock held; q: the sleepers are claimed
+ * into it and woken once the caller drops sem_lock (semop), NULL: woken
+ * under it (semctl, the exit's undo: rare). */
+static void ops_changed_locked(struct sem_set *s, struct wake_q *q)
+{
+    bool again = true;
+    while (again) {
+        again = false;
+        list_for_each(it, &s->waiters) {
+            struct sem_waiter *w = list_entry(it, struct sem_waiter, link);
+            size_t blocking;
+            int t = try_ops_locked(s, w->ops, w->nops, w->undo, w->pid, &blocking);
+            if (t == 1)
+                continue;
+            w->done = true;
+            w->result = t;
+            list_del(&w->link);
+            again = true; /* one fewer on the list each time: this ends */
+            break;
+        }
+    }
+    if (q)
+        waitq_claim(&s->wq, INT32_MAX, q); /* woken once sem_lock is dropped */
+    else
+        waitq_wake_all(&s->wq);
 }
 
 static int64_t do_semop(const struct syscall_args *a, int id, uint64_t usops, uint64_t nsops, uint64_t utimeout)
@@ -290,13 +334,13 @@ static int64_t do_semop(const struct syscall_args *a, int id, uint64_t usops, ui
         r = -ENOMEM;
     while (!r) {
         size_t blocking;
-        int t = try_ops_locked(s, sops, nsops, undo, &blocking);
+        int t = try_ops_locked(s, sops, nsops, undo, pid, &blocking);
         if (t <= 0) {
             r = t;
             if (!t) {
                 s->otime = ipc_now();
                 if (alter)
-                    waitq_claim(&s->wq, INT32_MAX, &wakes);
+                    ops_changed_locked(s, &wakes);
             }
             break;
         }
@@ -304,11 +348,22 @@ static int64_t do_semop(const struct syscall_args *a, int id, uint64_t usops, ui
             r = -EAGAIN;
             break;
         }
-        struct sem_waiter w = {.num = sops[blocking].num, .zero = sops[blocking].op == 0};
+        struct sem_waiter w = {.num = sops[blocking].num, .zero = sops[blocking].op == 0,
+                               .ops = sops, .nops = nsops, .undo = undo, .pid = pid};
         list_add_tail(&w.link, &s->waiters);
         s->sleepers++;
         int wr = waitq_wait_locked_interruptible(&s->wq, &sem_lock, deadline);
         s->sleepers--;
+        if (w.done) {
+            /* Applied for it while it slept (ops_changed_locked), whatever
+             * else (a signal, the timeout, IPC_RMID) came meanwhile. */
+            r = w.result;
+            if (!r)
+                s->otime = ipc_now();
+            if (s->removed && !s->sleepers)
+                kfree(s);
+            break;
+        }
         list_del(&w.link);
         if (s->removed) {
             r = -EIDRM;
@@ -351,7 +406,7 @@ static void set_values_changed_locked(struct sem_set *s, uint32_t first, uint32_
     for (uint32_t i = first; i < first + n; i++)
         s->sems[i].pid = pid;
     s->ctime = ipc_now();
-    waitq_wake_all(&s->wq);
+    ops_changed_locked(s, NULL);
 }
 
 static int count_waiters_locked(struct sem_set *s, uint32_t num, bool zero)
@@ -510,7 +565,7 @@ void sem_exit(int pid)
             list_del(&u->link);
             kfree(u);
             sem_undo_count--;
-            waitq_wake_all(&s->wq);
+            ops_changed_locked(s, NULL);
             break;
         }
     }

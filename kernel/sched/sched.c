@@ -375,6 +375,7 @@ static void schedule(enum switch_why why)
         tlb_answer_pending();
     }
     next->on_cpu = true;
+    balance_account(prev, now - prev->switched_in, now);
     __atomic_store_n(&prev->runtime_ns, prev->runtime_ns + (now - prev->switched_in), __ATOMIC_RELAXED);
     __atomic_store_n(&next->switched_in, now, __ATOMIC_RELAXED);
     next->slice_end = now + slice_of(next);

@@ -31,8 +31,9 @@ TEST_PREREQS += $(FUZZ_DIR)/$(1)/fuzzer $(FUZZ_DIR)/$(1)/suite $(3)
 endef
 
 # aproxy_msg: aproxy's CBOR message decoder (aproxy/common/msg.c, on the host's
-# libcbor), seeded by its regressions (valid and malformed messages).
-$(eval $(call fuzz_target,aproxy_msg,aproxy/common/msg.c,,-lcbor))
+# libcbor) and the certificate table a message may carry (aproxy/common/
+# cert_table.c), seeded by its regressions (valid and malformed messages).
+$(eval $(call fuzz_target,aproxy_msg,aproxy/common/msg.c aproxy/common/cert_table.c,,-lcbor))
 
 # kbs_json: the host half's strict reading of KBS answers (aproxy/host/kbs_answer.c,
 # on the host's jansson), seeded by its regressions (real answers, duplicate

@@ -3,6 +3,7 @@
 #   aproxy-binding  the VM half's runtime-data binding (canonical JSON, report data)
 #   aproxy-snp-evidence  Trustee's snp evidence JSON, read back as Trustee
 #   aproxy-kbs-answer  the host half's strict reading of KBS answers
+#   aproxy-platform-snp  the VM half's SNP_GET_EXT_REPORT against a fake device
 #   aproxy-host-data  HOST_DATA from init-data (Trustee's digest, QEMU's base64)
 #                 reads it (every report byte, the signature)
 #   aproxy-host   the host half against the development KBS, with the VM half
@@ -45,6 +46,19 @@ $(APROXY_KBS_ANSWER_TEST): tests/integration/aproxy/test_kbs_answer.c tests/inte
 	gcc -std=gnu11 -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all -Wall -Wextra -Werror \
 	    -Iaproxy/host -o $@ tests/integration/aproxy/test_kbs_answer.c aproxy/host/kbs_answer.c -ljansson
 
+# The VM half's SEV-SNP provider (aproxy/vm/platform_snp.c) against a fake
+# /dev/sev-guest: ioctl is renamed to the test's fake_ioctl.
+APROXY_PLATFORM_SNP_TEST := $(APROXY_TEST_DIR)/test_platform_snp
+APROXY_PLATFORM_SNP_SRCS := aproxy/vm/platform_snp.c aproxy/vm/platform.c aproxy/vm/platform_emulated.c aproxy/vm/session.c \
+                            $(APROXY_COMMON)
+
+$(APROXY_PLATFORM_SNP_TEST): tests/integration/aproxy/test_platform_snp.c tests/integration/aproxy/check.h \
+                             $(APROXY_PLATFORM_SNP_SRCS) $(wildcard aproxy/vm/*.h aproxy/common/*.h) | deps
+	@mkdir -p $(@D)
+	gcc -std=gnu11 -D_GNU_SOURCE -Dioctl=fake_ioctl -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all \
+	    -Wall -Wextra -Werror -Iaproxy/common -Iaproxy/vm -o $@ tests/integration/aproxy/test_platform_snp.c \
+	    $(APROXY_PLATFORM_SNP_SRCS) -lcbor
+
 # HOST_DATA from init-data (aproxy/host/host_data.c), as Trustee computes it.
 APROXY_HOST_DATA_TEST := $(APROXY_TEST_DIR)/test_host_data
 
@@ -53,8 +67,10 @@ $(APROXY_HOST_DATA_TEST): tests/integration/aproxy/test_host_data.c tests/integr
 	gcc -std=gnu11 -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all -Wall -Wextra -Werror \
 	    -Iaproxy/host -o $@ tests/integration/aproxy/test_host_data.c aproxy/host/host_data.c -lcrypto
 
-TEST_SUITES  += $(APROXY_MSG_TEST) $(APROXY_BINDING_TEST) $(APROXY_SNP_TEST) $(APROXY_KBS_ANSWER_TEST) $(APROXY_HOST_DATA_TEST)
-TEST_PREREQS += $(APROXY_MSG_TEST) $(APROXY_BINDING_TEST) $(APROXY_SNP_TEST) $(APROXY_KBS_ANSWER_TEST) $(APROXY_HOST_DATA_TEST)
+TEST_SUITES  += $(APROXY_MSG_TEST) $(APROXY_BINDING_TEST) $(APROXY_SNP_TEST) $(APROXY_KBS_ANSWER_TEST) $(APROXY_HOST_DATA_TEST) \
+                $(APROXY_PLATFORM_SNP_TEST)
+TEST_PREREQS += $(APROXY_MSG_TEST) $(APROXY_BINDING_TEST) $(APROXY_SNP_TEST) $(APROXY_KBS_ANSWER_TEST) $(APROXY_HOST_DATA_TEST) \
+                $(APROXY_PLATFORM_SNP_TEST)
 
 # The host-half suite runs against the development KBS (aproxy/kbs-dev).
 TEST_SUITES  += tests/integration/aproxy/aproxy-host.sh

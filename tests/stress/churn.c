@@ -26,6 +26,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,9 +36,12 @@
 
 #include "fpu_regs.h"
 
-/* What a worker did, sent to the main process at its end. */
+/* What a worker did, sent to the main process at its end; cpus: the CPUs
+ * (sched_getcpu) it was seen on at its rounds' starts, so stress-boot.sh
+ * can tell that the churn ran on every CPU of the VM. */
 static struct {
     long processes, threads, retries;
+    unsigned long long cpus;
 } tally;
 
 
@@ -264,6 +268,9 @@ static void step_threads(long round)
 static void worker(long first, long count)
 {
     for (long r = first; r < first + count && !stress_failed(); r++) {
+        int cpu = sched_getcpu();
+        if (cpu >= 0 && cpu < 64)
+            tally.cpus |= 1ull << cpu;
         char word[24], line[32];
         snprintf(word, sizeof word, "r%ld", r);
         snprintf(line, sizeof line, "r%ld\n", r);
@@ -316,11 +323,14 @@ int main(int argc, char **argv)
     }
     close(tally_pipe[1]);
     long processes = 0, threads = 0;
+    unsigned long long cpus = 0;
     while (stress_read_full(tally_pipe[0], &tally, sizeof tally) == sizeof tally) {
         processes += tally.processes;
         threads += tally.threads;
+        cpus |= tally.cpus;
         stress_add_retries(tally.retries);
     }
     stress_note("note stress/churn: %ld processes and %ld threads lived and were checked", processes, threads);
+    stress_note("note stress/churn: its workers ran on %d CPUs", __builtin_popcountll(cpus));
     return stress_end(rounds);
 }

@@ -136,8 +136,16 @@ int main(int argc, char **argv)
             kill(pid, SIGKILL);
         else if (m.what == DONE)
             expected += m.count;
-        else
+        else {
             stress_fail("worker %d: %s", m.worker, strerror(m.count));
+            if (m.count == EAGAIN) {
+                /* Its 60 s wait for the mutex ran out: who last changed
+                 * it, and what every thread in the kernel is doing. */
+                stress_note("note stress/ipc: the mutex is %d, last changed by pid %d, %d waiting for it",
+                            semctl(sem_id, 0, GETVAL), semctl(sem_id, 0, GETPID), semctl(sem_id, 0, GETNCNT));
+                stress_dump_kernel_tasks();
+            }
+        }
         int st = stress_wait(pid);
         bool killed = m.what == HOLDING;
         if (killed ? !(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL) : !(WIFEXITED(st) && WEXITSTATUS(st) == 0))

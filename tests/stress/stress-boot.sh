@@ -8,8 +8,12 @@
 # default of the program `ports`), on QEMU chardev Unix sockets that
 # port-echo.py echoes.
 # STRESS_NAME names the image (stress, or soak for `make soak`) and
-# STRESS_TIMEOUT bounds the boot in seconds.
+# STRESS_TIMEOUT bounds the boot in seconds.  STRESS_CPUS (default 2) is the
+# VM's vCPU count: the programs' processes and threads then cross CPUs (run
+# queues, balancing, wake-ups by IPI, TLB shootdowns; issue 14), and churn's
+# workers must have been seen on every one of them.
 set -u
+MACHINE_CPUS=${STRESS_CPUS:-2}
 # Exit status agrees with the PASS/FAIL lines (re-runs this script as a child).
 . "$(dirname "$(readlink -f "$0")")/../integration/lib/results.sh" "$@"
 here=$(dirname "$0")
@@ -63,6 +67,10 @@ stress_boot() {
     strip_log "$log" >"$work/$name.txt"
     grep -E '^(PASS|FAIL|rate|note) ' "$work/$name.txt"
     grep -q '^note stress/oom: ' "$work/$name.txt" && check_oom_log "$work/$name.txt"
+    if [ "$MACHINE_CPUS" -gt 1 ]; then
+        expect_in "$work/$name.txt" "stress/churn-ran-on-$MACHINE_CPUS-cpus" \
+            "^note stress/churn: its workers ran on $MACHINE_CPUS CPUs\$"
+    fi
     if [ $rc -eq 1 ] && ! grep -qE 'KDEBUG:|KERNEL EXCEPTION|panic' "$work/$name.txt"; then
         pass "stress/$name-boot"
     else

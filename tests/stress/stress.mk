@@ -1,7 +1,7 @@
 # Stress and soak (issue 12; tests/stress/README.md): static musl programs
 # that churn processes, threads, FPU state, signals and pipes while a
 # background load keeps memory short, all at once in one boot of the debug
-# kernel with a short time slice.  `make test` runs the bounded suite; `make
+# kernel with a short time slice, on two vCPUs (stress-boot.sh's STRESS_CPUS).  `make test` runs the bounded suite; `make
 # soak` the same programs with many more rounds (about an hour).
 
 STRESS_OUT   := $(BUILD)/tests/stress

@@ -8,6 +8,10 @@ UNIT_SRCS_cmdline    := kernel/lib/cmdline.c
 UNIT_SRCS_pvh        := kernel/arch/x86_64/pvh.c
 UNIT_SRCS_range_tree := kernel/lib/range_tree.c
 UNIT_SRCS_nice       := kernel/sched/nice.c
+# Recent CPU time, what the balancing's rotation compares (issue 14)
+UNIT_TESTS += recent
+UNIT_SRCS_recent := kernel/sched/recent.c
+UNIT_LIBS_recent := -lm
 # ACPI tables and the PCI bus (issue 14)
 UNIT_TESTS += acpi pci
 UNIT_SRCS_acpi := kernel/arch/x86_64/acpi.c kernel/drivers/pci/pci_mcfg.c

@@ -21,3 +21,8 @@ UNIT_LIBS_snp_msg := -lcrypto
 UNIT_TESTS += snp_certs
 UNIT_SRCS_snp_certs := kernel/lib/snp_certs.c kernel/lib/snp_msg.c kernel/lib/aes256.c kernel/lib/aes_gcm.c
 UNIT_LIBS_snp_certs := -lcrypto
+# aproxy's reader of the same table (aproxy/common/cert_table.c) against the
+# kernel's checker.
+UNIT_TESTS += cert_table
+UNIT_SRCS_cert_table := aproxy/common/cert_table.c kernel/lib/snp_certs.c
+$(BUILD)/tests/unit/cert_table: aproxy/common/cert_table.h

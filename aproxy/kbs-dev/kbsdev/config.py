@@ -10,13 +10,13 @@ import re
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-TEE_CLASSES = ("tpm", "sample", "emulated-snp")
+TEE_CLASSES = ("tpm", "sample", "emulated-snp", "snp")
 RESOURCE_PATH = re.compile(r"^[A-Za-z0-9._-]{1,64}/[A-Za-z0-9._-]{1,64}/[A-Za-z0-9._-]{1,64}$")
 COUNTER_NAME = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 KNOWN_KEYS = {"session_timeout_s", "token_lifetime_s", "accept_sample", "accept_emulated",
               "emulated_psp_public_key", "tpm_report_data_size", "trusted_aks", "reference_values",
               "resources", "counters", "counter_file", "trust_platform_bound_ak", "trusted_ak_keys_dir",
-              "max_trusted_ak_keys"}
+              "max_trusted_ak_keys", "snp_ark", "snp_ask", "snp_asvk"}
 # Trustee's tpm verifier reads at most this many *.pub files by default.
 MAX_TRUSTED_AK_KEYS = 100
 
@@ -63,6 +63,17 @@ class Policy:
             _check(isinstance(key, ec.EllipticCurvePublicKey) and key.curve.name == "secp384r1",
                    "emulated_psp_public_key must be an ECDSA P-384 public key")
             self.emulated_psp_key = key
+
+        # Real SEV-SNP reports (kbsdev/snp.py): AMD's ARK and ASK (and ASVK
+        # for VLEKs), as Trustee builds them in; without them snp is refused.
+        self.snp_ark = self.snp_ask = self.snp_asvk = None
+        if "snp_ark" in cfg or "snp_ask" in cfg:
+            _check("snp_ark" in cfg and "snp_ask" in cfg, "snp_ark and snp_ask go together")
+            self.snp_ark = _load_cert(resolve(cfg["snp_ark"]))
+            self.snp_ask = _load_cert(resolve(cfg["snp_ask"]))
+        if "snp_asvk" in cfg:
+            _check(self.snp_ark is not None, "snp_asvk needs snp_ark and snp_ask")
+            self.snp_asvk = _load_cert(resolve(cfg["snp_asvk"]))
 
         # Trustee registers AKs by the SHA-256 of their DER SubjectPublicKeyInfo.
         self.trusted_aks = set()
@@ -135,6 +146,21 @@ def _load_public_key(path):
         return serialization.load_der_public_key(data)
     except ValueError:
         raise ConfigError(f"{path}: not a PEM or DER public key") from None
+
+
+def _load_cert(path):
+    from cryptography import x509
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except OSError as e:
+        raise ConfigError(f"{path}: {e}") from None
+    try:
+        if b"-----BEGIN" in data:
+            return x509.load_pem_x509_certificate(data)
+        return x509.load_der_x509_certificate(data)
+    except ValueError:
+        raise ConfigError(f"{path}: not a PEM or DER certificate") from None
 
 
 def _load_ak_dir(path, limit, warnings):

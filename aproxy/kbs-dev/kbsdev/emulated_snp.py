@@ -15,16 +15,29 @@ list only).
 
 HOST_DATA (0xC0, 32 bytes) is set at launch; when the attestation sends
 init-data, it must be that init-data's digest (initdata.py), as Trustee's snp
-verifier requires of the primary evidence."""
+verifier requires of the primary evidence.
 
+The report is signed either by the emulated PSP key itself (a host half or VM
+of aproxy schema version 1), or by an EMULATED VCEK made by the host half for
+its run, whose certificate travels with the evidence as `cert_chain` in
+Trustee's snp form ([{"cert_type": "VCEK", "data": [DER bytes]}], the one
+VCEK or VLEK entry taken as Trustee's snp verifier takes it).  The
+certificate must be issued by the emulated PSP key, name itself EMULATED, be
+within its validity and hold a P-384 key; the report's signature must verify
+with that key.  A report signed by the VCEK without its certificate fails
+(the PSP key did not sign it), and so does any altered certificate."""
+
+import datetime
 import struct
 
+from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
 from . import initdata
+from .cert_chain import endorsement, issued_by
 from .codec import b64std_decode, member
 from .problem import BadRequest, Unauthorized
 
@@ -46,6 +59,30 @@ SIG_ALGO_ECDSA_P384_SHA384 = 1
 EMULATED_MARKER = b"nutshell-emulated-psp"
 REPORT_DATA_SIZE = 64
 BOUND_DIGEST = 48              # the SHA-384 binding; the 16 bytes after it are spare
+EMULATED_VCEK_MARK = "EMULATED"
+
+
+def _emulated_vcek_key(der, policy):
+    """The public key of an EMULATED VCEK certificate issued by the emulated PSP."""
+    try:
+        cert = x509.load_der_x509_certificate(der)
+    except ValueError:
+        raise Unauthorized("cert_chain: the VCEK is not a DER X.509 certificate") from None
+    if not issued_by(cert, policy.emulated_psp_key):
+        raise Unauthorized("cert_chain: the VCEK certificate is not issued by the emulated PSP key")
+    names = [a.value for a in cert.subject.get_attributes_for_oid(x509.NameOID.COMMON_NAME)]
+    if len(names) != 1 or EMULATED_VCEK_MARK not in names[0]:
+        raise Unauthorized("cert_chain: the VCEK certificate does not name itself EMULATED")
+    utc = datetime.timezone.utc
+    now = datetime.datetime.now(utc)
+    before = getattr(cert, "not_valid_before_utc", None) or cert.not_valid_before.replace(tzinfo=utc)
+    after = getattr(cert, "not_valid_after_utc", None) or cert.not_valid_after.replace(tzinfo=utc)
+    if not before <= now <= after:
+        raise Unauthorized("cert_chain: the emulated VCEK certificate is not valid now")
+    key = cert.public_key()
+    if not isinstance(key, ec.EllipticCurvePublicKey) or key.curve.name != "secp384r1":
+        raise Unauthorized("cert_chain: the emulated VCEK's key is not ECDSA P-384")
+    return key
 
 
 def report_signature_der(report):
@@ -70,11 +107,15 @@ def verify(evidence, report_data, policy, init_data=None):
     sig_algo, = struct.unpack_from("<I", report, OFF_SIG_ALGO)
     if version not in (2, 3) or sig_algo != SIG_ALGO_ECDSA_P384_SHA384:
         raise Unauthorized(f"report version {version} / signature algorithm {sig_algo} unsupported")
+    chain = evidence.get("cert_chain")
+    signer, signer_name = policy.emulated_psp_key, "the emulated PSP key"
+    if chain is not None:
+        signer, signer_name = _emulated_vcek_key(endorsement(chain)[1], policy), "the emulated VCEK"
     try:
-        policy.emulated_psp_key.verify(report_signature_der(report), report[:SIGNED_SIZE],
-                                       ec.ECDSA(hashes.SHA384()))
+        signer.verify(report_signature_der(report), report[:SIGNED_SIZE], ec.ECDSA(hashes.SHA384()))
     except (InvalidSignature, ValueError):
-        raise Unauthorized("report signature does not verify with the emulated PSP key") from None
+        raise Unauthorized(f"report signature does not verify with {signer_name}"
+                           f"{'' if chain is not None else ' (no cert_chain)'}") from None
     data = report[OFF_REPORT_DATA:OFF_REPORT_DATA + REPORT_DATA_SIZE]
     spare = data[BOUND_DIGEST:]
     if data[:BOUND_DIGEST] != report_data:
@@ -97,6 +138,7 @@ def verify(evidence, report_data, policy, init_data=None):
             raise Unauthorized(f"HOST_DATA {host_data.hex()} is not the digest of the init-data sent "
                                f"({want.hex()}): the VM was launched for other init-data")
     return {"emulated": True,
+            "signed_by": "emulated VCEK" if chain is not None else "emulated PSP key",
             "measurement": measurement.hex(),
             "report_data": data.hex(),
             # SHA-256(AK DER)[:16] of a vTPM AK this platform vouches for, if any.

@@ -11,7 +11,7 @@ import secrets
 import threading
 import time
 
-from . import emulated_snp, sample, tpm
+from . import emulated_snp, sample, snp, tpm
 from .codec import canonical_json, member
 from .problem import BadRequest, Forbidden, NotFound, Unauthorized
 from .jwe import parse_tee_pubkey, wrap
@@ -24,9 +24,10 @@ MAX_SESSIONS = 4096
 VERIFIERS = {"tpm": lambda ev, rd, init, pol, done: tpm.verify(
                  ev, rd, init, pol, platform_bound_aks(done) if pol.trust_platform_bound_ak else frozenset()),
              "sample": lambda ev, rd, init, pol, done: sample.verify(ev, rd, pol),
-             "emulated-snp": lambda ev, rd, init, pol, done: emulated_snp.verify(ev, rd, pol, init)}
+             "emulated-snp": lambda ev, rd, init, pol, done: emulated_snp.verify(ev, rd, pol, init),
+             "snp": lambda ev, rd, init, pol, done: snp.verify(ev, rd, pol, init)}
 # Platform evidence is verified before the tpm quote that may rely on its AK binding.
-VERIFY_ORDER = {"emulated-snp": 0, "sample": 1, "tpm": 2}
+VERIFY_ORDER = {"emulated-snp": 0, "snp": 0, "sample": 1, "tpm": 2}
 
 
 def platform_bound_aks(done):

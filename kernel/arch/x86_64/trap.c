@@ -232,6 +232,16 @@ void trap_dispatch(struct trap_frame *tf)
     if (!from_user)
         return;
 to_user:
+    /* An exception from user mode (a page fault) comes here without the
+     * interrupt path's preemption point.  A timer tick that came while its
+     * handler held a lock set need_resched and, finding it set, armed no
+     * further slice timer: back in user mode the thread would keep the CPU
+     * until its next system call or interrupt, while threads waited in the
+     * queue (on an application processor, which gets no device interrupts,
+     * for tens of seconds: a memory-touching loop faults on and on).  So the
+     * switch happens here, before the signals are looked at. */
+    irq_disable();
+    sched_preempt_point();
     /* Back to user mode: deliver pending signals first (may rewrite tf). */
     if (signal_pending(sched_current())) {
         irq_enable();

@@ -33,6 +33,11 @@ struct runq {
     spinlock_t lock;
     struct list_head queue; /* RUNNABLE threads (run_link), FIFO */
     unsigned nr_queued;     /* length of queue (atomic stores: read as a hint) */
+    /* The tick's rotation (sched/balance.c), under the lock; rotate_after
+     * is also read without it, as a hint: */
+    uint64_t rotate_after;  /* no rotation to or from this CPU before (ns) */
+    uint64_t uneven_since;  /* first tick of the current one-more-than-another spell, 0: none */
+    uint64_t uneven_seen;   /* its latest tick */
 };
 
 /* Sets up every CPU's queue (before any thread is queued). */
@@ -90,7 +95,13 @@ void balance_kick_idle_for(const struct thread *t, unsigned queued_on);
  * when a queue that may have had one could not be looked at. */
 struct thread *balance_pull(struct runq *rq, unsigned cpu, bool *retry);
 /* From the slice timer's tick (rq locked, slice over): moves one waiting
- * thread to a CPU with at least two fewer (trylock) and wakes that CPU. */
+ * thread to a CPU with at least two fewer (trylock) and wakes that CPU; or,
+ * when another CPU has had exactly one fewer for a while, rotates: moves
+ * there the thread here that had the most CPU time lately. */
 void balance_tick(struct runq *rq, unsigned cpu);
+/* At t's switch away (its CPU's queue locked): it ran `ran` ns up to now;
+ * added to its recent CPU time (thread->recent_ns), which the rotation
+ * compares. */
+void balance_account(struct thread *t, uint64_t ran, uint64_t now);
 
 #endif

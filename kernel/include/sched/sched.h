@@ -64,6 +64,10 @@ struct thread {
     uint64_t slice_end;          /* ns; preempted after this if others wait */
     uint64_t switched_in;        /* ns */
     uint64_t runtime_ns;         /* CPU time consumed */
+    /* CPU time lately (sched/recent.h: halved every 40 ms), as of
+     * recent_at: which thread the balancing's rotation moves.  Written at
+     * the thread's switches away, under its CPU's queue lock. */
+    uint64_t recent_ns, recent_at;
     void (*fn)(void *);
     void *arg;
     int exit_code;

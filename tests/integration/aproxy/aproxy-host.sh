@@ -59,7 +59,7 @@ run_pair() {
 
 # 1. Malformed messages: each answered with an error, then a valid hello.
 rm -f pf
-python3 "$FAKEPORT" malformed pf >malformed.out 2>&1 &
+python3 "$FAKEPORT" malformed pf "$work/psp.pem.pub" >malformed.out 2>&1 &
 mpid=$!
 if wait_file pf; then
     timeout 60 "$HOST" --port "127.0.0.1:$(cat pf)" --kbs "$KBS" --psp-key psp.pem --kernel "$KERNEL" \
@@ -68,6 +68,8 @@ fi
 wait $mpid
 cat malformed.out
 grep -q '^PASS aproxy-host/keeps-serving' malformed.out || fail malformed "$(tail -n 3 malformed.out malformed.host | tr '\n' ' ')"
+grep -q '^PASS aproxy-host/version-2-report-signed-by-the-tables-vcek' malformed.out ||
+    fail versions "$(tail -n 3 malformed.out malformed.host | tr '\n' ' ')"
 
 # 2. Stage 1: the emulated report for the reference launch digest is accepted,
 #    the state key released, unwrapped and written for the vtpm, mode 0400.
@@ -84,6 +86,30 @@ if [ "$got" = "$state_key" ] && [ "$(stat -c %a "$keyfile")" = 400 ] && [ ! -e "
     pass stage1-state-key-handed-over
 else
     fail stage1-state-key-handed-over "key file '${got:0:16}...' mode $(stat -c %a "$keyfile" 2>&1), want the resource, 400"
+fi
+
+# 2b. The emulated VCEK went the way a real one goes: in the host's report
+#     reply as a certificate table, back in the VM's attest, into the evidence
+#     as Trustee's cert_chain (the KBS verified the report with it).  A host
+#     that drops it or alters one byte of it is refused.
+if grep -q "stage 1: the emulated platform's certificate table ([0-9]* bytes, VCEK included) goes with the report" stage1.vm &&
+   grep -q "platform evidence: VCEK from the VM's certificate table" stage1.host; then
+    pass stage1-vcek-carried-from-the-table
+else
+    fail stage1-vcek-carried-from-the-table "$(grep -h 'certificate table\|platform evidence' stage1.vm stage1.host | tr '\n' ' ')"
+fi
+FAKEPORT_CERT=drop run_pair certdrop "$KBS" "$CMDLINE"
+if [ $vm_rc = 1 ] && grep -q "FAILED: .*report signature does not verify with the emulated PSP key (no cert_chain)" certdrop.vm &&
+   grep -q "platform evidence: no endorsement key" certdrop.host; then
+    pass stage1-dropped-vcek-refused
+else
+    fail stage1-dropped-vcek-refused "status $vm_rc: $(tail -n 2 certdrop.vm certdrop.host | tr '\n' ' ')"
+fi
+FAKEPORT_CERT=alter run_pair certalter "$KBS" "$CMDLINE"
+if [ $vm_rc = 1 ] && grep -q "FAILED: .*cert_chain: the VCEK" certalter.vm; then
+    pass stage1-altered-vcek-refused
+else
+    fail stage1-altered-vcek-refused "status $vm_rc: $(tail -n 2 certalter.vm certalter.host | tr '\n' ' ')"
 fi
 
 # 3. Another command line: another launch digest, refused with the KBS's reason.

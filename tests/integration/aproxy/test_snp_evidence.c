@@ -149,7 +149,7 @@ int main(void)
     json_t *root, *rep;
 
     pattern_report(report);
-    long n = snp_evidence_json(report, NULL, 0, json, sizeof(json));
+    long n = snp_evidence_json(report, NULL, NULL, 0, json, sizeof(json));
     rep = report_of(json, &root);
     long got = rep ? rebuild(rep, classic, back, sizeof(back), why) : -1;
     check("classic-struct-rebuilds-every-byte", got == SNP_EVIDENCE_REPORT_LEN && !memcmp(back, report, sizeof(report)),
@@ -175,7 +175,7 @@ int main(void)
     check("host-data-at-0xc0", signed_ok && !memcmp(report + 0xC0, host_data, 32) && report[0xBF] == 0x5a && report[0xE0] == 0,
           "the report does not carry HOST_DATA at 0xC0..0xDF");
     static const uint8_t vcek[] = {0x30, 0x82, 0x01};
-    n = snp_evidence_json(report, vcek, sizeof(vcek), json, sizeof(json));
+    n = snp_evidence_json(report, "VCEK", vcek, sizeof(vcek), json, sizeof(json));
     rep = signed_ok && n > 0 ? report_of(json, &root) : (root = NULL);
     got = rep ? rebuild(rep, classic, back, sizeof(back), why) : -1;
     check("signature-verifies-over-rebuilt-bytes", got == SNP_EVIDENCE_REPORT_LEN && signature_verifies(key, back),
@@ -189,14 +189,18 @@ int main(void)
           json);
     json_decref(root);
     EVP_PKEY_free(key);
+    n = snp_cert_chain_json("VLEK", vcek, sizeof(vcek), json, sizeof(json));
+    check("vlek-chain-entry", n > 0 && !strcmp(json, "[{\"cert_type\":\"VLEK\",\"data\":[48,130,1]}]"), json);
+    n = snp_cert_chain_json("VCEK", NULL, 0, json, sizeof(json));
+    check("no-certificate-chain-is-null", n == 4 && !strcmp(json, "null"), json);
 
     /* Bounds: the largest report text fits SNP_EVIDENCE_MAX; a buffer one
      * byte short of the text is refused. */
     memset(report, 0xff, sizeof(report));
-    n = snp_evidence_json(report, NULL, 0, json, sizeof(json));
+    n = snp_evidence_json(report, NULL, NULL, 0, json, sizeof(json));
     snprintf(why, sizeof(why), "%ld bytes", n);
     check("largest-fits-max", n > 0 && n < SNP_EVIDENCE_MAX, why);
-    check("short-buffer-refused", n > 0 && snp_evidence_json(report, NULL, 0, json, (size_t)n) == -1,
+    check("short-buffer-refused", n > 0 && snp_evidence_json(report, NULL, NULL, 0, json, (size_t)n) == -1,
           "a buffer without room for the NUL was accepted");
     return check_failures ? 1 : 0;
 }

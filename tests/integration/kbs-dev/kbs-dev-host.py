@@ -24,7 +24,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from kbs_client import Kbs, TeeKey, Tpm, b64, b64u, emulated_report, report_data_for, unb64u  # noqa: E402
+from kbs_client import (AmdLikeChain, Kbs, TeeKey, Tpm, b64, b64u, cert_chain, emulated_report,  # noqa: E402
+                        emulated_vcek, report_data_for, snp_evidence_json, snp_report, unb64u)
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "../../.."))
 KBS = os.path.join(ROOT, "aproxy/kbs-dev/kbs-dev.py")
@@ -101,17 +102,20 @@ def main():
             f.write(psp.public_key().public_bytes(serialization.Encoding.PEM,
                                                   serialization.PublicFormat.SubjectPublicKeyInfo))
         launch = hashlib.sha384(b"nutshell launch digest").digest()
+        os.mkdir(os.path.join(work, "amd"))
+        amd = AmdLikeChain(os.path.join(work, "amd"))
         state_key = os.urandom(32)
         with open(os.path.join(work, "state-key"), "wb") as f:
             f.write(state_key)
         config = {
             "accept_sample": True, "accept_emulated": True, "emulated_psp_public_key": "psp.pem",
-            "trust_platform_bound_ak": True,
+            "trust_platform_bound_ak": True, "snp_ark": "amd/ark.pem", "snp_ask": "amd/ask.pem",
             "trusted_aks": ["ak.pem"],
             "reference_values": {"pcr": {"9": [pcr9]}, "snp_measurement": [launch.hex()]},
             "resources": {
                 "nutshell/test/sample-secret": {"text": "sample secret", "require": ["sample"]},
                 "nutshell/test/tpm-secret": {"text": "tpm secret", "require": ["tpm"]},
+                "nutshell/test/snp-secret": {"text": "snp secret", "require": ["snp"]},
                 "nutshell/vtpm/state-key": {"file": "state-key", "require": ["emulated-snp"]},
             },
             "counters": {"vtpm0": "nutshell/vtpm/state-key"},
@@ -133,6 +137,7 @@ def main():
         run_protocol_tests(kbs.port)
         run_sample_tests(kbs.port)
         run_emulated_tests(kbs.port, psp, launch)
+        run_snp_tests(kbs.port, amd, launch)
         run_tpm_tests(kbs.port, tpm, psp, launch, init_data)
         run_malformed_tests(kbs.port)
         run_counter_tests(kbs, psp, launch, state_key)
@@ -350,6 +355,100 @@ def run_emulated_tests(port, psp, launch):
     _, _, st, body = attempt(init_data=init256)
     check("emulated-init-data-without-host-data-refused", st == 401 and "HOST_DATA" in body["detail"],
           f"{st} {body}")
+    run_emulated_vcek_tests(port, psp, launch)
+
+
+def run_snp_tests(port, amd, launch):
+    """Trustee's snp evidence of a report signed by a VCEK of an AMD-shaped
+    chain (the configured ARK and ASK), as aproxy-host sends it when the VM
+    carried the VCEK: verified whole, refused for each way it can be wrong."""
+    chip = os.urandom(64)
+    tcb = {"bootloader": 3, "tee": 0, "snp": 14, "microcode": 209}
+    vcek, der = amd.vcek(chip, tcb)
+
+    def attempt(signer=vcek, chain=None, measurement=launch, report_chip=chip, edit=None, init_data=None):
+        c = Kbs(port)
+        _, ch = c.auth("snp")
+        key = TeeKey()
+        rt = {"nonce": ch["nonce"], "tee-pubkey": key.jwk}
+        report = bytearray(snp_report(signer, report_data_for(rt, ""), measurement, report_chip, tcb))
+        if edit:
+            edit(report)
+        return c, key, *c.attest(rt, snp_evidence_json(bytes(report), cert_chain(der) if chain is None else chain),
+                                 init_data=init_data)
+
+    c, key, st, body = attempt()
+    check("snp-vcek-report-accepted", st == 200, f"{st} {body}")
+    st, jwe = c.resource("nutshell/test/snp-secret") if st == 200 else (st, body)
+    check("snp-secret-released", st == 200 and key.unwrap(jwe) == b"snp secret", f"{st} {jwe}")
+    _, _, st, body = attempt(chain=[])
+    check("snp-without-vcek-refused", st == 401 and "does not fetch" in body["detail"], f"{st} {body}")
+    _, other_der = amd.vcek(chip, tcb, issuer=amd.other_issuer())
+    _, _, st, body = attempt(chain=cert_chain(other_der))
+    check("snp-vcek-not-from-the-ark-refused", st == 401 and "chain" in body["detail"], f"{st} {body}")
+    _, _, st, body = attempt(report_chip=os.urandom(64))
+    check("snp-chip-id-not-the-vceks-refused", st == 401 and "chip id" in body["detail"], f"{st} {body}")
+    _, _, st, body = attempt(edit=lambda r: r.__setitem__(0x90, r[0x90] ^ 1))
+    check("snp-altered-report-refused", st == 401 and "signature" in body["detail"], f"{st} {body}")
+    _, _, st, body = attempt(edit=lambda r: r.__setitem__(0x186, r[0x186] ^ 1))
+    check("snp-tcb-not-the-vceks-refused", st == 401 and "SPL" in body["detail"], f"{st} {body}")
+    _, _, st, body = attempt(measurement=hashlib.sha384(b"other").digest())
+    check("snp-wrong-measurement-refused", st == 401 and "measurement" in body["detail"], f"{st} {body}")
+    _, other_key_der = amd.vcek(chip, tcb)
+    _, _, st, body = attempt(chain=cert_chain(other_key_der))
+    check("snp-another-vcek-refused", st == 401 and "signature" in body["detail"], f"{st} {body}")
+    init = 'algorithm = "sha256"\nversion = "0.1.0"\n'
+    _, _, st, body = attempt(init_data=init)  # HOST_DATA left zero
+    check("snp-init-data-not-in-host-data-refused", st == 401 and "HOST_DATA" in body["detail"], f"{st} {body}")
+
+
+def run_emulated_vcek_tests(port, psp, launch):
+    """An emulated VCEK (aproxy-host's per-run key, issued by the PSP key) signs
+    the report and its certificate travels as cert_chain: accepted only whole."""
+    vcek, der = emulated_vcek(psp)
+
+    def attempt(signer=vcek, chain=None, edit=None):
+        c = Kbs(port)
+        _, ch = c.auth("emulated-snp")
+        key = TeeKey()
+        rt = {"nonce": ch["nonce"], "tee-pubkey": key.jwk}
+        ev = emulated_report(signer, report_data_for(rt, ""), launch)
+        if chain is not None:
+            ev["cert_chain"] = chain
+        if edit:
+            edit(ev)
+        return c.attest(rt, ev)
+
+    st, body = attempt(chain=cert_chain(der))
+    check("emulated-vcek-chain-accepted", st == 200, f"{st} {body}")
+    st, body = attempt(chain=cert_chain(der, "VLEK"))
+    check("emulated-vlek-entry-accepted", st == 200, f"{st} {body}")
+    st, body = attempt(chain=[{"cert_type": "ASK", "data": [48, 1]}] + cert_chain(der))
+    check("emulated-vcek-beside-other-entries-accepted", st == 200, f"{st} {body}")
+    st, body = attempt()
+    check("emulated-vcek-chain-dropped-refused", st == 401 and "signature" in body["detail"], f"{st} {body}")
+    altered = bytearray(der)
+    altered[len(altered) // 2] ^= 0x01
+    st, body = attempt(chain=cert_chain(bytes(altered)))
+    check("emulated-vcek-cert-altered-refused", st == 401, f"{st} {body}")
+    _, other = emulated_vcek(psp)
+    st, body = attempt(chain=cert_chain(other))
+    check("emulated-vcek-another-vcek-refused", st == 401 and "signature" in body["detail"], f"{st} {body}")
+    rogue, rogue_der = emulated_vcek(ec.generate_private_key(ec.SECP384R1()))
+    st, body = attempt(signer=rogue, chain=cert_chain(rogue_der))
+    check("emulated-vcek-not-issued-by-psp-refused", st == 401 and "issued" in body["detail"], f"{st} {body}")
+    plain, plain_der = emulated_vcek(psp, cn="VCEK")
+    st, body = attempt(signer=plain, chain=cert_chain(plain_der))
+    check("emulated-vcek-without-emulated-name-refused", st == 401 and "EMULATED" in body["detail"], f"{st} {body}")
+    old, old_der = emulated_vcek(psp, valid_days=1, age_days=10)
+    st, body = attempt(signer=old, chain=cert_chain(old_der))
+    check("emulated-vcek-expired-refused", st == 401 and "valid" in body["detail"], f"{st} {body}")
+    st, body = attempt(chain=cert_chain(der) + cert_chain(der))
+    check("emulated-vcek-two-endorsement-entries-refused", st == 401, f"{st} {body}")
+    st, body = attempt(chain=[{"cert_type": "VCEK", "data": [256]}])
+    check("emulated-vcek-malformed-chain-400", st == 400, f"{st} {body}")
+    st, body = attempt(chain=[])
+    check("emulated-vcek-empty-chain-400", st == 400, f"{st} {body}")
 
 
 def run_tpm_tests(port, tpm, psp, launch, init_data):

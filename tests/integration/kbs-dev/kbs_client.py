@@ -150,6 +150,126 @@ def emulated_report(psp_key, report_data, measurement, marker=b"nutshell-emulate
     return {"emulated": True, "report": b64(bytes(body))}
 
 
+def emulated_vcek(issuer_key, cn="nutshell EMULATED VCEK (not AMD)", valid_days=30, age_days=0):
+    """A P-384 key and its certificate (DER) issued by issuer_key, as aproxy-host's
+    emulated PSP makes its per-run VCEK."""
+    from cryptography import x509
+    import datetime
+    key = ec.generate_private_key(ec.SECP384R1())
+    now = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(days=age_days)
+    name = lambda text: x509.Name([x509.NameAttribute(x509.NameOID.COMMON_NAME, text)])  # noqa: E731
+    cert = (x509.CertificateBuilder().subject_name(name(cn)).issuer_name(name("nutshell EMULATED PSP (not AMD)"))
+            .public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(hours=1))
+            .not_valid_after(now + datetime.timedelta(days=valid_days))
+            .sign(issuer_key, hashes.SHA384()))
+    return key, cert.public_bytes(serialization.Encoding.DER)
+
+
+class AmdLikeChain:
+    """An ARK (self-signed) and an ASK it issues, RSA signing with RSASSA-PSS and
+    SHA-384 as AMD's do, and VCEKs the ASK issues (P-384, CN=VCEK, AMD's hwID and
+    TCB SPL extensions): the shape of AMD's chain, made with openssl's command
+    line (Debian's python3-cryptography cannot sign with PSS) in workdir,
+    because no real chain (nor SEV-SNP hardware) is available here."""
+
+    PSS = ["-sigopt", "rsa_padding_mode:pss", "-sigopt", "rsa_pss_saltlen:48", "-sha384"]
+
+    def __init__(self, workdir):
+        self.dir = workdir
+        self.n = 0
+        self.openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ark.key", "-out", "ark.pem",
+                     "-subj", "/CN=ARK-Milan", "-days", "2", *self.PSS)
+        self.ask_key = self.issue("ask", "SEV-Milan", "rsa", "ark", "basicConstraints=critical,CA:true\n")
+        self.ark = self.read("ark.pem")
+        self.ask = self.read("ask.pem")
+
+    def openssl(self, *args):
+        subprocess.run(["openssl", *args], cwd=self.dir, check=True, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.PIPE)
+
+    def read(self, name):
+        with open(os.path.join(self.dir, name), "rb") as f:
+            return f.read()
+
+    def issue(self, name, cn, kind, issuer, ext):
+        """name.key (rsa or P-384) and name.pem, its certificate by issuer (a name)."""
+        with open(os.path.join(self.dir, name + ".ext"), "w") as f:
+            f.write(ext)
+        newkey = ["-newkey", "rsa:2048"] if kind == "rsa" else ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-384"]
+        self.openssl("req", "-new", *newkey, "-nodes", "-keyout", name + ".key", "-out", name + ".csr",
+                     "-subj", f"/CN={cn}")
+        self.openssl("x509", "-req", "-in", name + ".csr", "-CA", issuer + ".pem", "-CAkey", issuer + ".key",
+                     "-CAcreateserial", "-out", name + ".pem", "-days", "2", "-extfile", name + ".ext", *self.PSS)
+        return name + ".key"
+
+    def vcek(self, chip_id, tcb, issuer="ask"):
+        """(key, DER) of a VCEK for chip_id and tcb {bootloader, tee, snp, microcode}."""
+        self.n += 1
+        name = f"vcek{self.n}"
+        spl = {"bootloader": "1", "tee": "2", "snp": "3", "microcode": "8"}
+        ext = f"1.3.6.1.4.1.3704.1.4=DER:04:40:{':'.join(f'{b:02x}' for b in chip_id)}\n"
+        ext += "".join(f"1.3.6.1.4.1.3704.1.3.{spl[k]}=DER:02:01:{tcb[k]:02x}\n" for k in spl)
+        self.issue(name, "VCEK", "ec", issuer, ext)
+        key = serialization.load_pem_private_key(self.read(name + ".key"), None)
+        from cryptography import x509
+        der = x509.load_pem_x509_certificate(self.read(name + ".pem")).public_bytes(serialization.Encoding.DER)
+        return key, der
+
+    def other_issuer(self):
+        """An ASK of the same name that the ARK did not issue (self-signed)."""
+        self.openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "rogue.key", "-out", "rogue.pem",
+                     "-subj", "/CN=SEV-Milan", "-days", "2", *self.PSS)
+        return "rogue"
+
+
+def snp_report(vcek_key, report_data, measurement, chip_id, tcb):
+    """A version-3 ATTESTATION_REPORT (SEV-SNP ABI table) signed by vcek_key."""
+    body = bytearray(SNP_REPORT_SIZE)
+    struct.pack_into("<I", body, 0x00, 3)
+    struct.pack_into("<Q", body, 0x08, 0x30000)
+    struct.pack_into("<I", body, 0x34, 1)
+    tcb_bytes = bytes([tcb["bootloader"], tcb["tee"], 0, 0, 0, 0, tcb["snp"], tcb["microcode"]])
+    body[0x38:0x40] = tcb_bytes                      # current
+    body[0x50:0x90] = report_data.ljust(64, b"\0")
+    body[0x90:0xC0] = measurement
+    body[0x180:0x188] = tcb_bytes                    # reported
+    body[0x1A0:0x1E0] = chip_id
+    r, s = decode_dss_signature(vcek_key.sign(bytes(body[:0x2A0]), ec.ECDSA(hashes.SHA384())))
+    body[0x2A0:0x2E8] = r.to_bytes(72, "little")
+    body[0x2E8:0x330] = s.to_bytes(72, "little")
+    return bytes(body)
+
+
+def snp_evidence_json(report, chain):
+    """Trustee's snp evidence for report: virtee/sev's AttestationReport as
+    serde_json writes it (written here from the ABI's layout, apart from
+    aproxy's snp_evidence.c and kbs-dev's reader)."""
+    le = lambda off, n: int.from_bytes(report[off:off + n], "little")  # noqa: E731
+    arr = lambda off, n: list(report[off:off + n])  # noqa: E731
+
+    def tcb(off):
+        return {"bootloader": report[off], "tee": report[off + 1], "_reserved": arr(off + 2, 4),
+                "snp": report[off + 6], "microcode": report[off + 7]}
+    r = {"version": le(0, 4), "guest_svn": le(4, 4), "policy": le(8, 8), "family_id": arr(0x10, 16),
+         "image_id": arr(0x20, 16), "vmpl": le(0x30, 4), "sig_algo": le(0x34, 4), "current_tcb": tcb(0x38),
+         "plat_info": le(0x40, 8), "_author_key_en": le(0x48, 4), "_reserved_0": le(0x4C, 4),
+         "report_data": arr(0x50, 64), "measurement": arr(0x90, 48), "host_data": arr(0xC0, 32),
+         "id_key_digest": arr(0xE0, 48), "author_key_digest": arr(0x110, 48), "report_id": arr(0x140, 32),
+         "report_id_ma": arr(0x160, 32), "reported_tcb": tcb(0x180), "_reserved_1": arr(0x188, 24),
+         "chip_id": arr(0x1A0, 64), "committed_tcb": tcb(0x1E0), "current_build": report[0x1E8],
+         "current_minor": report[0x1E9], "current_major": report[0x1EA], "_reserved_2": report[0x1EB],
+         "committed_build": report[0x1EC], "committed_minor": report[0x1ED], "committed_major": report[0x1EE],
+         "_reserved_3": report[0x1EF], "launch_tcb": tcb(0x1F0), "_reserved_4": arr(0x1F8, 168),
+         "signature": {"r": arr(0x2A0, 72), "s": arr(0x2E8, 72), "_reserved": arr(0x330, 368)}}
+    return {"attestation_report": r, "cert_chain": chain}
+
+
+def cert_chain(der, cert_type="VCEK"):
+    """Trustee's snp cert_chain form of one certificate."""
+    return [{"cert_type": cert_type, "data": list(der)}]
+
+
 # --- a real TPM through tpm2-tools ------------------------------------------------------
 
 class Tpm:

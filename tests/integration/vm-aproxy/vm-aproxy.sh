@@ -272,6 +272,14 @@ expect_in reference.log vm-aproxy/vtpm-unseals-with-released-key \
     "state key: read from /run/vtpm/state.key; new commits are sealed \(aes-256-gcm\)"
 expect_in reference-host.log vm-aproxy/host-half-says-emulated \
     "platform evidence EMULATED" "emulated PSP signed a report \(EMULATED"
+# The emulated VCEK: in the host's report reply as a certificate table, back
+# in the VM's attest (schema version 2), into the KBS's evidence (kbs-dev
+# verifies the report with it; without it the report would not verify).
+expect_in reference.log vm-aproxy/vcek-table-carried-by-the-vm \
+    "aproxy: stage 1: the emulated platform's certificate table \([0-9]+ bytes, VCEK included\) goes with the report"
+expect_in reference-host.log vm-aproxy/host-takes-vcek-from-the-vms-table \
+    "aproxy version 2" "with the emulated VCEK, its certificate table sent along" \
+    "platform evidence: VCEK from the VM's certificate table"
 secret_text="a workload secret for the attested service VM"
 demo_mac=$(python3 -c 'import hmac,hashlib,sys; print(hmac.new(sys.argv[1].encode(), b"nutshell secret demo v1", hashlib.sha256).hexdigest())' "$secret_text")
 expect_in reference.log vm-aproxy/stage2-releases-workload-secret-through-socket \
