@@ -3,6 +3,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <setjmp.h>
 #include <spawn.h>
 #include <stdarg.h>
@@ -311,4 +312,16 @@ bool abi_has_option(const char *opts, const char *o)
             return true;
     }
     return false;
+}
+
+int abi_allowed_cpus(int *list)
+{
+    cpu_set_t mask;
+    if (sched_getaffinity(0, sizeof mask, &mask) != 0)
+        return -1;
+    int n = 0;
+    for (int c = 0; c < CPU_SETSIZE; c++)
+        if (CPU_ISSET(c, &mask))
+            list[n++] = c;
+    return n;
 }

@@ -103,6 +103,11 @@ ssize_t abi_read_text(const char *path, char *buf, size_t size);
  * 30 s (a hang guard). */
 bool abi_wait_sleeping(pid_t pid, pid_t tid);
 
+/* Fills list (CPU_SETSIZE entries) with the CPUs of this thread's affinity
+ * mask, in order: the CPUs a test may pin threads to.  Their count, or -1
+ * when sched_getaffinity fails. */
+int abi_allowed_cpus(int *list);
+
 /* True if the comma-separated list opts (a mount's options) holds the
  * option o whole: "ro" matches "ro,nosuid" but not "rootcontext=x". */
 bool abi_has_option(const char *opts, const char *o);

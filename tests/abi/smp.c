@@ -324,12 +324,9 @@ static void t_threads_migrate_while_running(void)
 int main(void)
 {
     abi_begin(ABI_AREA);
-    cpu_set_t start;
-    if (sched_getaffinity(0, sizeof start, &start) != 0)
+    ncpus = abi_allowed_cpus(cpu_list);
+    if (ncpus < 0)
         return 1;
-    for (int c = 0; c < CPU_SETSIZE; c++)
-        if (CPU_ISSET(c, &start))
-            cpu_list[ncpus++] = c;
     RUN(affinity_masks);
     RUN(every_cpu_runs_a_thread);
     RUN(counter_under_mutex);

@@ -300,12 +300,9 @@ static void t_data_and_signal_at_once(void)
 int main(void)
 {
     abi_begin(ABI_AREA);
-    cpu_set_t start;
-    if (sched_getaffinity(0, sizeof start, &start) != 0)
+    ncpus = abi_allowed_cpus(cpu_list);
+    if (ncpus < 0)
         return 1;
-    for (int c = 0; c < CPU_SETSIZE; c++)
-        if (CPU_ISSET(c, &start))
-            cpu_list[ncpus++] = c;
     RUN(pingpong_read_poll_epoll);
     RUN(blocked_sender_woken_by_drain);
     RUN(close_wakes_read_poll_and_epoll);

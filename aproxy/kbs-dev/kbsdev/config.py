@@ -134,33 +134,28 @@ class Policy:
         _check(not self.counters or self.counter_file, "counters need a counter_file")
 
 
-def _load_public_key(path):
+def _load_pem_or_der(path, load_pem, load_der, what):
+    """The object load_pem or load_der (PEM when the file has a BEGIN line)
+    makes of the file at path; a ConfigError naming what it should be."""
     try:
         with open(path, "rb") as f:
             data = f.read()
     except OSError as e:
         raise ConfigError(f"{path}: {e}") from None
     try:
-        if b"-----BEGIN" in data:
-            return serialization.load_pem_public_key(data)
-        return serialization.load_der_public_key(data)
+        return load_pem(data) if b"-----BEGIN" in data else load_der(data)
     except ValueError:
-        raise ConfigError(f"{path}: not a PEM or DER public key") from None
+        raise ConfigError(f"{path}: not a PEM or DER {what}") from None
+
+
+def _load_public_key(path):
+    return _load_pem_or_der(path, serialization.load_pem_public_key, serialization.load_der_public_key,
+                            "public key")
 
 
 def _load_cert(path):
     from cryptography import x509
-    try:
-        with open(path, "rb") as f:
-            data = f.read()
-    except OSError as e:
-        raise ConfigError(f"{path}: {e}") from None
-    try:
-        if b"-----BEGIN" in data:
-            return x509.load_pem_x509_certificate(data)
-        return x509.load_der_x509_certificate(data)
-    except ValueError:
-        raise ConfigError(f"{path}: not a PEM or DER certificate") from None
+    return _load_pem_or_der(path, x509.load_pem_x509_certificate, x509.load_der_x509_certificate, "certificate")
 
 
 def _load_ak_dir(path, limit, warnings):
