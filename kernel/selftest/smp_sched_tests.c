@@ -226,6 +226,8 @@ struct nice_spin {
     /* The shortest slice_end - switched_in seen: a fresh slice (one that
      * went on without a switch, with no other thread queued, looks longer). */
     uint64_t slice_ns;
+    uint64_t slices;     /* switches to it seen (switched_in changed) */
+    uint64_t last_in;
 };
 
 static void nice_spinner(void *arg)
@@ -236,10 +238,14 @@ static void nice_spinner(void *arg)
         r->loops++;
         /* Both set by its CPU's switch to it; read here, on that CPU. */
         uint64_t flags = irq_save();
-        uint64_t slice = self->slice_end - self->switched_in;
+        uint64_t slice = self->slice_end - self->switched_in, in = self->switched_in;
         irq_restore(flags);
         if (slice < r->slice_ns)
             r->slice_ns = slice;
+        if (in != r->last_in) {
+            r->last_in = in;
+            __atomic_store_n(&r->slices, r->slices + 1, __ATOMIC_RELAXED);
+        }
     }
 }
 
@@ -247,7 +253,11 @@ static void nice_spinner(void *arg)
  * its nice value gives (sched_slice_for_nice: about ninefold apart), and the
  * nice 0 one must get more done.  Work, not CPU time, is compared: under a
  * loaded host a vCPU stall is charged to whichever thread is current, and
- * stalls come at switches as often for either. */
+ * stalls come at switches as often for either.  Slices are wall time, so
+ * when the host runs the vCPU in short bursts a few slices may get most of
+ * the work: the test goes on until each spinner has had NICE_MIN_SLICES
+ * (at least 400 ms, at most 20 s), so that the bursts even out. */
+#define NICE_MIN_SLICES 40
 static const char *nice_weights_cpu_share(void)
 {
     struct thread *t[2];
@@ -264,6 +274,12 @@ static const char *nice_weights_cpu_share(void)
     for (int i = 0; i < 2; i++)
         kthread_start(t[i]);
     sched_sleep_ns(400 * NSEC_PER_MSEC);
+    for (int waited = 0; waited < 196; waited++) {
+        if (__atomic_load_n(&r[0].slices, __ATOMIC_RELAXED) >= NICE_MIN_SLICES &&
+            __atomic_load_n(&r[1].slices, __ATOMIC_RELAXED) >= NICE_MIN_SLICES)
+            break;
+        sched_sleep_ns(100 * NSEC_PER_MSEC);
+    }
     __atomic_store_n(&nice_stop, true, __ATOMIC_RELEASE);
     kthread_join(t[0]);
     kthread_join(t[1]);
