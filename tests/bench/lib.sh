@@ -89,11 +89,20 @@ run_qemu() {
     return "$rc"
 }
 
+# child_of PID: PID's first child process (none: prints nothing).
+# /proc/PID/task/PID/children needs CONFIG_PROC_CHILDREN, which some hosts'
+# kernels lack; pgrep reads every process's parent instead.
+child_of() {
+    local c
+    read -r c _ <"/proc/$1/task/$1/children" 2>/dev/null || c=$(pgrep -P "$1" | head -n 1)
+    echo "$c"
+}
+
 # vcpu_ns PID: the CPU time, in ns, that QEMU's vCPU thread has used; PID is
 # the timeout(1) that runs QEMU (run_qemu).  Prints NA when it is not found.
 vcpu_ns() {
     local qemu task
-    read -r qemu _ <"/proc/$1/task/$1/children" 2>/dev/null
+    qemu=$(child_of "$1")
     for task in /proc/"${qemu:-none}"/task/*; do
         [[ $(<"$task/comm") == *TCG* ]] 2>/dev/null || continue
         read -r qemu _ <"$task/schedstat" && { echo "$qemu"; return; }

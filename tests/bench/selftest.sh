@@ -168,6 +168,17 @@ rm -f "$PAIR_DIR"/*
 PAIR_LAG=1 pair_wait 1
 check pair_wait_lag_waits_a_turn "$(cat "$PAIR_DIR/b")" 2
 wait
+# child_of: the first child of a process (run_qemu's timeout(1) runs QEMU).
+timeout 20 sleep 10 &
+guard=$!
+for _ in $(seq 100); do
+    child=$(child_of "$guard")
+    [ -z "$child" ] || break
+    sleep 0.05
+done
+check child_of_finds_the_child "$(cat "/proc/$child/comm" 2>/dev/null)" sleep
+kill "$guard" 2>/dev/null
+wait "$guard" 2>/dev/null
 unset PAIR_DIR PAIR_SELF PAIR_OTHER
 
 # smp.sh's turns: ubench's INFO words and the turn-by-turn ratios.

@@ -48,7 +48,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define SMP_TURNS 8
+#define SMP_TURNS 16
 // xorshift steps in one unit of work: about a quarter of a second on one
 // TCG vCPU of a quiet 2 GHz host, long against thread start (tens of
 // microseconds).  A round runs each side twice (see speedup_round).
