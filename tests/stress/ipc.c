@@ -39,6 +39,22 @@ struct report_msg {
 
 static int shm_id, sem_id, msg_id;
 
+/* The workers alive, by number: each found by the number in its report.
+ * (Workers need not report in the order they started: one that waited
+ * long for a CPU or the mutex may report after many started later.) */
+static struct alive_worker {
+    long worker;
+    pid_t pid; /* 0: a free slot */
+} alive_workers[MAX_WORKERS];
+
+static struct alive_worker *slot_of(long worker)
+{
+    for (int i = 0; i < MAX_WORKERS; i++)
+        if (alive_workers[i].pid && alive_workers[i].worker == worker)
+            return &alive_workers[i];
+    return NULL;
+}
+
 /* The mutex, with a generous timeout so a lost wake-up fails the run
  * instead of hanging it. */
 static int mutex_op(int op)
@@ -107,7 +123,6 @@ int main(int argc, char **argv)
         stress_fail("shmat or SETVAL: %s", strerror(errno));
         return stress_end(0);
     }
-    pid_t pids[MAX_WORKERS] = {0};
     long started = 0, finished = 0, expected = 0;
     int alive = 0;
     while (finished < rounds && !stress_failed()) {
@@ -119,7 +134,10 @@ int main(int argc, char **argv)
             }
             if (pid == 0)
                 _exit(worker_main((int)started, ctr));
-            pids[started % MAX_WORKERS] = pid;
+            int i = 0;
+            while (alive_workers[i].pid)
+                i++; /* one is free: alive < max_alive <= MAX_WORKERS */
+            alive_workers[i] = (struct alive_worker){started, pid};
             started++;
             alive++;
         }
@@ -131,7 +149,12 @@ int main(int argc, char **argv)
                 stress_fail("msgrcv: %s", strerror(errno));
             continue;
         }
-        pid_t pid = pids[m.worker % MAX_WORKERS];
+        struct alive_worker *w = slot_of(m.worker);
+        if (!w) {
+            stress_fail("a report from worker %d, which is not alive", m.worker);
+            break;
+        }
+        pid_t pid = w->pid;
         if (m.what == HOLDING)
             kill(pid, SIGKILL);
         else if (m.what == DONE)
@@ -147,6 +170,7 @@ int main(int argc, char **argv)
             }
         }
         int st = stress_wait(pid);
+        w->pid = 0;
         bool killed = m.what == HOLDING;
         if (killed ? !(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL) : !(WIFEXITED(st) && WEXITSTATUS(st) == 0))
             stress_fail("worker %d ended with status %#x", m.worker, st);
