@@ -189,21 +189,34 @@ run_sides() {
 # its Nth "BENCH-MARK begin" and waits until the other guest has reached its
 # Nth too, has ended, or 600 s passed.  So the two kernels run each measured
 # interval at the same time, under the same load from the rest of the host.
-# With PAIR_LAG=1 for one of the two, they take turns instead: that one waits
-# for the other's (N+1)th, so the other's Nth interval runs alone first, then
-# this one's Nth alone, and so on (smp.sh: intervals that need every host core).
+# With PAIR_ORDER set for both, they take turns instead: PAIR_ORDER=odd
+# goes first in odd-numbered turns and second in even ones, PAIR_ORDER=even
+# the other way round.  The side that goes second in turn N waits for the
+# other's (N+1)th, so turn N of the first runs alone, then turn N of the
+# second alone (smp.sh: intervals that need every host core); the order
+# N1 L1 L2 N2 N3 L3 ... gives each side the first place in half the turns,
+# so whatever the hand-over does to the turn just after it weighs on both.
+pair_lag() {
+    case ${PAIR_ORDER:-} in
+    odd) echo $((1 - $1 % 2)) ;;
+    even) echo $(($1 % 2)) ;;
+    *) echo 0 ;;
+    esac
+}
+
 pair_wait() {
     [ -n "${PAIR_DIR:-}" ] || return 0
     echo "$1" >"$PAIR_DIR/$PAIR_SELF"
     # Sleeps are timed-out reads of a FIFO nobody writes: no process per poll,
     # so the waiting side takes no CPU from the running one.
-    local other waited=0 tick=$PAIR_DIR/$PAIR_SELF.tick tick_fd
+    local other waited=0 tick=$PAIR_DIR/$PAIR_SELF.tick tick_fd lag
+    lag=$(pair_lag "$1")
     [ -p "$tick" ] || mkfifo "$tick"
     exec {tick_fd}<>"$tick"
     while [ $waited -lt 12000 ] && [ ! -e "$PAIR_DIR/$PAIR_OTHER.done" ]; do
         other=
         read -r other 2>/dev/null <"$PAIR_DIR/$PAIR_OTHER"
-        [ "${other:-0}" -lt $(($1 + ${PAIR_LAG:-0})) ] || break
+        [ "${other:-0}" -lt $(($1 + lag)) ] || break
         read -r -t 0.05 -u "$tick_fd" _
         waited=$((waited + 1))
     done
@@ -339,18 +352,35 @@ ubench_info() {
     echo "${line#*UBENCH-INFO $2 }"
 }
 
-# turns_line NAME NUTSHELL_VALUES LINUX_VALUES: a `#` line with each side's
-# turns (space-separated numbers) and the turn-by-turn ratios, nutshell's
-# turn k over Linux's turn k (smp.sh: the two ran next to each other), sorted,
-# with their min, median and max.
-turns_line() {
-    awk -v name="$1" -v n="$2" -v l="$3" 'BEGIN {
+# turn_ratios NUTSHELL_VALUES LINUX_VALUES: the turn-by-turn ratios,
+# nutshell's turn k over Linux's turn k (smp.sh: the two ran next to each
+# other), sorted, space-separated (empty when there are none).
+turn_ratios() {
+    awk -v n="$1" -v l="$2" 'BEGIN {
         k = split(n, a, " "); m = split(l, b, " "); c = 0
         for (i = 1; i <= k && i <= m; i++) if (b[i] > 0) r[++c] = a[i] / b[i]
         for (i = 1; i <= c; i++) for (j = i + 1; j <= c; j++) if (r[j] < r[i]) { t = r[i]; r[i] = r[j]; r[j] = t }
-        s = ""; for (i = 1; i <= c; i++) s = s sprintf(" %.3f", r[i])
-        med = c ? (c % 2 ? r[(c + 1) / 2] : (r[c / 2] + r[c / 2 + 1]) / 2) : "NA"
-        printf "# %s turns: nutshell %s; linux %s; turn ratios (sorted)%s: ", name, k ? n : "NA", m ? l : "NA", c ? s : " none"
-        if (c) printf "min %.3f median %.3f max %.3f\n", r[1], med, r[c]; else print "NA"
+        s = ""; for (i = 1; i <= c; i++) s = s sprintf("%s%.3f", i > 1 ? " " : "", r[i])
+        print s
     }'
+}
+
+# turns_median NUTSHELL_VALUES LINUX_VALUES: the median of turn_ratios, or NA.
+turns_median() {
+    turn_ratios "$1" "$2" | awk '{ if (NF == 0) { print "NA"; exit }
+        printf "%.3f\n", NF % 2 ? $((NF + 1) / 2) : ($(NF / 2) + $(NF / 2 + 1)) / 2 }'
+}
+
+# turns_line NAME NUTSHELL_VALUES LINUX_VALUES: a `#` line with each side's
+# turns (space-separated numbers) and the turn-by-turn ratios, sorted, with
+# their min, median and max.
+turns_line() {
+    local r
+    r=$(turn_ratios "$2" "$3")
+    if [ -n "$r" ]; then
+        echo "# $1 turns: nutshell ${2:-NA}; linux ${3:-NA}; turn ratios (sorted) $r:" \
+             "min ${r%% *} median $(turns_median "$2" "$3") max ${r##* }"
+    else
+        echo "# $1 turns: nutshell ${2:-NA}; linux ${3:-NA}; turn ratios (sorted) none: NA"
+    fi
 }

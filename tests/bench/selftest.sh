@@ -78,6 +78,7 @@ check booted_cpus_unknown "$(booted_cpus "$tmp/linux.log")" NA
 # ubench's smp mode: the speedup is a plain value, ipi_wake a time in ticks.
 cat >"$tmp/smp.log" <<'LOG'
 4100.002 UBENCH-INFO cpus=2
+9875.300 UBENCH-INFO smp_lags start_ticks=690000 join_ticks=490000
 9875.310 UBENCH smp_speedup x value=1.874 one_thread_ticks=4400000000 two_threads_ticks=2350000000
 9990.120 UBENCH ipi_wake us ticks=90000.0 value=42.900
 9990.400 UBENCH-ERROR other: value=NA
@@ -86,6 +87,8 @@ LOG
 check ubench_field_speedup "$(ubench_field "$tmp/smp.log" smp_speedup x value)" 1.874
 check ubench_field_ticks "$(ubench_field "$tmp/smp.log" smp_speedup x two_threads_ticks)" 2350000000
 check ubench_field_missing_key "$(ubench_field "$tmp/smp.log" smp_speedup x three_threads_ticks)" NA
+check ubench_info_smp_lags "$(ubench_info "$tmp/smp.log" smp_lags)" "start_ticks=690000 join_ticks=490000"
+check ubench_info_smp_no_rounds "$(ubench_info "$tmp/smp.log" smp_speedup_rounds)" ""
 check ubench_field_wrong_unit "$(ubench_field "$tmp/smp.log" smp_speedup us value)" NA
 check ubench_value_ipi_wake "$(ubench_value "$tmp/smp.log" ipi_wake us $HZ)" 45.000
 
@@ -162,12 +165,20 @@ wait
 : >"$PAIR_DIR/b.done"
 pair_wait 2
 check pair_wait_other_ended "$(cat "$PAIR_DIR/a")" 2
-# With PAIR_LAG=1 (turns): mark 1 waits for the other's mark 2, not its 1.
+# With PAIR_ORDER (turns): the side second in a turn waits for the other's
+# next mark, not its same one; odd goes first in odd turns, even in even.
+check pair_lag_odd "$(PAIR_ORDER=odd pair_lag 1) $(PAIR_ORDER=odd pair_lag 2) $(PAIR_ORDER=odd pair_lag 3)" "0 1 0"
+check pair_lag_even "$(PAIR_ORDER=even pair_lag 1) $(PAIR_ORDER=even pair_lag 2) $(PAIR_ORDER=even pair_lag 3)" "1 0 1"
+check pair_lag_together "$(pair_lag 1) $(pair_lag 2)" "0 0"
 rm -f "$PAIR_DIR"/*
 (sleep 0.2; echo 1 >"$PAIR_DIR/b"; sleep 0.3; echo 2 >"$PAIR_DIR/b") &
-PAIR_LAG=1 pair_wait 1
-check pair_wait_lag_waits_a_turn "$(cat "$PAIR_DIR/b")" 2
+PAIR_ORDER=even pair_wait 1
+check pair_wait_second_waits_a_turn "$(cat "$PAIR_DIR/b")" 2
 wait
+rm -f "$PAIR_DIR"/*
+echo 2 >"$PAIR_DIR/b"
+PAIR_ORDER=even pair_wait 2
+check pair_wait_first_goes_at_once "$(cat "$PAIR_DIR/a") $(cat "$PAIR_DIR/b")" "2 2"
 # child_of: the first child of a process (run_qemu's timeout(1) runs QEMU).
 timeout 20 sleep 10 &
 guard=$!
@@ -191,3 +202,7 @@ check turns_line "$(turns_line x "1.500 1.800 0.900" "1.000 2.000 1.000 4.0")" \
     "# x turns: nutshell 1.500 1.800 0.900; linux 1.000 2.000 1.000 4.0; turn ratios (sorted) 0.900 0.900 1.500: min 0.900 median 0.900 max 1.500"
 check turns_line_even "$(turns_line y "3 1" "1 1")" "# y turns: nutshell 3 1; linux 1 1; turn ratios (sorted) 1.000 3.000: min 1.000 median 2.000 max 3.000"
 check turns_line_none "$(turns_line z "" "1 2")" "# z turns: nutshell NA; linux 1 2; turn ratios (sorted) none: NA"
+check turns_median_odd "$(turns_median "2 3 1" "1 1 1")" 2.000
+check turns_median_even "$(turns_median "3 1" "1 1")" 2.000
+check turns_median_none "$(turns_median "" "1 2")" NA
+

@@ -6,15 +6,19 @@
 // turn begins with a line
 //   UBENCH-MARK begin smp_turn <n>
 // after which ubench waits for a line on its console: tests/bench/smp.sh
-// runs nutshell and Linux at once and answers them in turn, so their turns
-// alternate and each kernel's round k runs next to the other's, under the
-// same load from the rest of the host.
+// runs nutshell and Linux at once and answers them in turn, so each
+// kernel's round k runs next to the other's (first in one turn, second in
+// the next), under the same load from the rest of the host.
 //
-//   smp_speedup  x   a CPU-bound workload (xorshift steps in registers,
-//                    nothing shared) done by one thread, over the same work
-//                    split between two threads: the time of one thread
-//                    doing two units over that of two threads doing one
-//                    each, thread start and join included.  Neither is
+//   smp_speedup  x   a CPU-bound workload (xorshift steps in registers)
+//                    done by one thread, over the same work shared by two
+//                    threads: the time of one thread doing two units over
+//                    that of two threads sharing two units, thread start
+//                    and join included.  The threads take the work in
+//                    small chunks from a shared counter (a parallel loop's
+//                    dynamic schedule, see work()), so the two-thread run
+//                    ends within a chunk of the even split whatever the
+//                    host does to one of its cores.  Neither thread is
 //                    pinned: where the kernel puts them is part of what is
 //                    measured.  Under TCG QEMU runs each vCPU on its own
 //                    host thread, so two host cores give a real speedup.
@@ -27,7 +31,9 @@
 //                    order one, two, two, one, so a change in the host's load
 //                    between rounds, or steadily through one, moves it less;
 //                    before it, `UBENCH-INFO smp_speedup_rounds <ratio>...`,
-//                    one per turn in order.
+//                    one per turn in order, and `UBENCH-INFO smp_lags
+//                    start_ticks=<median> join_ticks=<median>`, what the
+//                    kernel adds to the two-thread runs (time_threads).
 //   ipi_wake     us  a thread pinned to one CPU wakes (FUTEX_WAKE) a thread
 //                    pinned to another, asleep in FUTEX_WAIT long enough for
 //                    its CPU to have gone idle; from the waker's TSC just
@@ -85,28 +91,69 @@ static void pin_to(int cpu)
         die("sched_setaffinity");
 }
 
-// `units` units of CPU-bound work; returns the result so the loop stays.
-static void *work(void *units)
+// The work of a run, cut into chunks that its threads take in turn from
+// a shared counter (a parallel loop's dynamic schedule).  With an even
+// split fixed in advance, the run took as long as its slower thread, and
+// under TCG the two host cores' speeds differ by 5 to 10% when both are
+// busy, in a way that changes from moment to moment: which kernel's turn
+// drew the slower core was chance, and it moved a turn's ratio by several
+// percent.  Shared, the faster thread takes more chunks, and the run ends
+// within a chunk (0.4% of a unit) of the two threads' combined pace; what
+// is left to compare is what each kernel adds.
+#define CHUNKS_PER_UNIT 256u
+#define CHUNK_STEPS (WORK_STEPS / CHUNKS_PER_UNIT)
+static _Atomic unsigned next_chunk, chunks_total;
+
+// Each thread's TSC when it began and when it found no chunk left.
+struct stamps {
+    uint64_t began, ended;
+};
+
+// Takes chunks until none are left; returns the result so the loop stays.
+static void *work(void *slot)
 {
+    struct stamps *when = slot;
+    when->began = rdtsc();
     uint64_t x = 88172645463325252u;
-    for (uint64_t i = 0; i < (uintptr_t)units * (uint64_t)WORK_STEPS; i++) {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
+    while (atomic_fetch_add_explicit(&next_chunk, 1, memory_order_relaxed) <
+           atomic_load_explicit(&chunks_total, memory_order_relaxed)) {
+        for (uint64_t i = 0; i < CHUNK_STEPS; i++) {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+        }
     }
+    when->ended = rdtsc();
     return (void *)(uintptr_t)x;
 }
 
-// TSC ticks for `threads` threads doing `units` units each, start to join.
-static double time_threads(int threads, uintptr_t units)
+// The two-thread runs' start and join lags (see time_threads), in order.
+static double start_lag[2 * SMP_TURNS], join_lag[2 * SMP_TURNS];
+static int lags;
+
+// TSC ticks for `threads` threads sharing `units` units, start to join.
+// With two threads it also notes the run's start lag (from the start to
+// the later thread's first instruction of work) and join lag (from the
+// later thread's last to the end): what the kernel adds to the work.
+static double time_threads(int threads, unsigned units)
 {
     pthread_t t[2];
+    struct stamps when[2];
+    atomic_store(&next_chunk, 0);
+    atomic_store(&chunks_total, units * CHUNKS_PER_UNIT);
     uint64_t t0 = rdtsc();
     for (int i = 0; i < threads; i++)
-        start_thread(&t[i], work, (void *)units);
+        start_thread(&t[i], work, &when[i]);
     for (int i = 0; i < threads; i++)
         pthread_join(t[i], NULL);
-    return (double)(rdtsc() - t0);
+    uint64_t t1 = rdtsc();
+    if (threads == 2 && lags < 2 * SMP_TURNS) {
+        uint64_t began = when[0].began > when[1].began ? when[0].began : when[1].began;
+        uint64_t ended = when[0].ended > when[1].ended ? when[0].ended : when[1].ended;
+        start_lag[lags] = (double)(began - t0);
+        join_lag[lags++] = (double)(t1 - ended);
+    }
+    return (double)(t1 - t0);
 }
 
 static double median_of(double *v, int n)
@@ -123,8 +170,8 @@ static double one[SMP_TURNS], two[SMP_TURNS], speedup[SMP_TURNS];
 static void speedup_round(int r)
 {
     one[r] = time_threads(1, 2);
-    two[r] = time_threads(2, 1);
-    two[r] += time_threads(2, 1);
+    two[r] = time_threads(2, 2);
+    two[r] += time_threads(2, 2);
     one[r] += time_threads(1, 2);
     speedup[r] = one[r] / two[r];
 }
@@ -135,6 +182,8 @@ static void report_smp_speedup(void)
     for (int r = 0; r < SMP_TURNS; r++)
         printf(" %.3f", speedup[r]);
     printf("\n");
+    printf("UBENCH-INFO smp_lags start_ticks=%.0f join_ticks=%.0f\n", median_of(start_lag, lags),
+           median_of(join_lag, lags));
     printf("UBENCH smp_speedup x value=%.3f one_thread_ticks=%.0f two_threads_ticks=%.0f\n",
            median_of(speedup, SMP_TURNS), median_of(one, SMP_TURNS), median_of(two, SMP_TURNS));
     fflush(stdout);
