@@ -25,6 +25,7 @@
 #include <kernel/uaccess.h>
 #include <mm/slab.h>
 #include <sched/sched.h>
+#include <sched/wake_q.h>
 #include <syscall/syscall.h>
 
 /* Clock ids (Linux's numbering) a timerfd accepts. */
@@ -233,6 +234,7 @@ int64_t sys_timerfd_settime(const struct syscall_args *a)
         return r;
     struct timerfd *t = f->priv;
     uint64_t value = timespec_ns(&nv.it_value);
+    struct wake_q q = WAKE_Q_INIT; /* readers, woken after t->lock is dropped */
     uint64_t lock_flags = spin_lock_irqsave(&t->lock);
     uint64_t now = clock_monotonic_ns();
     timer_catch_up(t, now);
@@ -251,8 +253,9 @@ int64_t sys_timerfd_settime(const struct syscall_args *a)
         t->next = value;
     }
     timer_catch_up(t, now); /* an absolute time already past counts one expiry now */
-    waitq_wake_all(&t->readers);
+    waitq_claim(&t->readers, INT32_MAX, &q);
     spin_unlock_irqrestore(&t->lock, lock_flags);
+    wake_q_run(&q);
     poll_head_notify(&t->poll_head, 0);
     file_put(f);
     if (a->arg[3] && copy_to_user(a->arg[3], &old, sizeof old))

@@ -25,6 +25,7 @@
 #include <proc/process_internal.h>
 #include <proc/signal.h>
 #include <sched/sched.h>
+#include <sched/wake_q.h>
 #include <syscall/syscall.h>
 
 #define ITIMER_REAL 0
@@ -135,13 +136,15 @@ static int itimer_set(const struct k_itimerval *nv, struct k_itimerval *old)
             return r;
     }
     struct process *self = current_process();
+    struct wake_q q = WAKE_Q_INIT; /* the itimer thread, woken after the lock is dropped */
     uint64_t flags = spin_lock_irqsave(&process_tree_lock);
     uint64_t now = clock_monotonic_ns();
     *old = itimer_get_locked(self, now);
     self->itimer_real_next = value ? now + value : 0;
     self->itimer_real_interval = timeval_ns(nv->it_interval);
-    waitq_wake_all(&itimer_wq); /* it sleeps until the old earliest expiry */
+    waitq_claim(&itimer_wq, INT32_MAX, &q); /* it sleeps until the old earliest expiry */
     spin_unlock_irqrestore(&process_tree_lock, flags);
+    wake_q_run(&q);
     return 0;
 }
 

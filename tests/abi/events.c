@@ -356,6 +356,34 @@ static void t_timerfd_absolute(void)
     close(fd);
 }
 
+/* A reader asleep until a 100 s expiry; main moves the expiry to 20 ms from
+ * now.  The settime must wake the reader, which then sleeps until the new
+ * expiry only: it returns 1 tick well before the old time. */
+static void *read_one(void *fdp)
+{
+    uint64_t v = 0;
+    return (void *)(intptr_t)(read(*(int *)fdp, &v, 8) == 8 ? (long)v : -1);
+}
+
+static void t_timerfd_settime_wakes_reader(void)
+{
+    int fd = OK(timerfd_create(CLOCK_MONOTONIC, 0));
+    struct itimerspec far = {.it_value = {100, 0}};
+    OK(timerfd_settime(fd, 0, &far, NULL));
+    pthread_t t;
+    EQ(pthread_create(&t, NULL, read_one, &fd), 0);
+    abi_sleep_ms(50); /* the reader asleep in read, most likely */
+    uint64_t t0 = abi_now_ns();
+    struct itimerspec soon = {.it_value = {0, 20000000}};
+    OK(timerfd_settime(fd, 0, &soon, NULL));
+    void *ticks;
+    EQ(pthread_join(t, &ticks), 0);
+    uint64_t took = abi_now_ns() - t0;
+    EQ((long)(intptr_t)ticks, 1);
+    CHECK(took < 10000000000ull, "the reader woke after %.2f s, not at the new 20 ms expiry", took / 1e9);
+    close(fd);
+}
+
 static void t_timerfd_interrupted(void)
 {
     int fd = OK(timerfd_create(CLOCK_MONOTONIC, 0));
@@ -873,6 +901,7 @@ int main(void)
     RUN(timerfd_interval_counts);
     RUN(timerfd_absolute);
     RUN(timerfd_interrupted);
+    RUN(timerfd_settime_wakes_reader);
     RUN(epoll_level);
     RUN(epoll_edge);
     RUN(epoll_oneshot);

@@ -359,6 +359,24 @@ static void t_alarm_interrupts_read(void)
     EQ(atomic_load(&alarms), 1);
 }
 
+/* A timer set for 100 s, then shortened to 30 ms: the alarm comes at the
+ * new time (the thread that sends it was asleep until the old one). */
+static void t_setitimer_earlier_is_kept(void)
+{
+    OK(catch_alarms());
+    struct itimerval far = { { 0, 0 }, { 100, 0 } }, soon = { { 0, 0 }, { 0, 30000 } };
+    OK(setitimer(ITIMER_REAL, &far, NULL));
+    abi_sleep_ms(20);
+    OK(setitimer(ITIMER_REAL, &soon, NULL));
+    int64_t t0 = raw_now(CLOCK_MONOTONIC);
+    while (atomic_load(&alarms) == 0 && raw_now(CLOCK_MONOTONIC) - t0 < 10000000000ll)
+        abi_sleep_ms(5);
+    int64_t took = raw_now(CLOCK_MONOTONIC) - t0;
+    disarm();
+    EQ(atomic_load(&alarms), 1);
+    CHECK(took < 10000000000ll, "SIGALRM came after %.2f s, not at the new 30 ms", took / 1e9);
+}
+
 static void t_alarm_fork_exec(void)
 {
     EQ(alarm(100), 0);
@@ -421,6 +439,7 @@ int main(int argc, char **argv)
     RUN(itimer_one_shot_and_rearm);
     RUN(alarm);
     RUN(alarm_interrupts_read);
+    RUN(setitimer_earlier_is_kept);
     RUN(alarm_fork_exec);
     RUN(itimer_errors);
     return abi_end();
