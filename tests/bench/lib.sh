@@ -352,35 +352,18 @@ ubench_info() {
     echo "${line#*UBENCH-INFO $2 }"
 }
 
-# turn_ratios NUTSHELL_VALUES LINUX_VALUES: the turn-by-turn ratios,
-# nutshell's turn k over Linux's turn k (smp.sh: the two ran next to each
-# other), sorted, space-separated (empty when there are none).
-turn_ratios() {
-    awk -v n="$1" -v l="$2" 'BEGIN {
+# turns_line NAME NUTSHELL_VALUES LINUX_VALUES: a `#` line with each side's
+# turns (space-separated numbers) and the turn-by-turn ratios, nutshell's
+# turn k over Linux's turn k (smp.sh: the two ran next to each other), sorted,
+# with their min, median and max.
+turns_line() {
+    awk -v name="$1" -v n="$2" -v l="$3" 'BEGIN {
         k = split(n, a, " "); m = split(l, b, " "); c = 0
         for (i = 1; i <= k && i <= m; i++) if (b[i] > 0) r[++c] = a[i] / b[i]
         for (i = 1; i <= c; i++) for (j = i + 1; j <= c; j++) if (r[j] < r[i]) { t = r[i]; r[i] = r[j]; r[j] = t }
-        s = ""; for (i = 1; i <= c; i++) s = s sprintf("%s%.3f", i > 1 ? " " : "", r[i])
-        print s
+        s = ""; for (i = 1; i <= c; i++) s = s sprintf(" %.3f", r[i])
+        med = c ? (c % 2 ? r[(c + 1) / 2] : (r[c / 2] + r[c / 2 + 1]) / 2) : "NA"
+        printf "# %s turns: nutshell %s; linux %s; turn ratios (sorted)%s: ", name, k ? n : "NA", m ? l : "NA", c ? s : " none"
+        if (c) printf "min %.3f median %.3f max %.3f\n", r[1], med, r[c]; else print "NA"
     }'
-}
-
-# turns_median NUTSHELL_VALUES LINUX_VALUES: the median of turn_ratios, or NA.
-turns_median() {
-    turn_ratios "$1" "$2" | awk '{ if (NF == 0) { print "NA"; exit }
-        printf "%.3f\n", NF % 2 ? $((NF + 1) / 2) : ($(NF / 2) + $(NF / 2 + 1)) / 2 }'
-}
-
-# turns_line NAME NUTSHELL_VALUES LINUX_VALUES: a `#` line with each side's
-# turns (space-separated numbers) and the turn-by-turn ratios, sorted, with
-# their min, median and max.
-turns_line() {
-    local r
-    r=$(turn_ratios "$2" "$3")
-    if [ -n "$r" ]; then
-        echo "# $1 turns: nutshell ${2:-NA}; linux ${3:-NA}; turn ratios (sorted) $r:" \
-             "min ${r%% *} median $(turns_median "$2" "$3") max ${r##* }"
-    else
-        echo "# $1 turns: nutshell ${2:-NA}; linux ${3:-NA}; turn ratios (sorted) none: NA"
-    fi
 }
