@@ -10,17 +10,25 @@ fail() { echo "FAIL $1: $2"; }
 # leaving its log in $work/log, or if it neither listens nor exits within
 # 30 s (a hang guard: a loaded host may take seconds to start libtpms).
 # Extra arguments go to the vtpm.
+#
+# The ports are drawn below Linux's ephemeral range (32768 on), where no
+# client connection's port can hold them.  If one is taken all the same
+# (another suite's listener), the vtpm is started again on another pair and
+# its log appended: the attempt that exited had already opened the state, and
+# may have manufactured the TPM or met injected faults, so what it logged
+# stays visible to the test.
 start_vtpm() {
-    local tries
+    local tries from
+    # Emptied here, not only by the redirection below: that happens in the
+    # child, and until it runs the grep would see the previous vtpm's
+    # "ctrl: listening".
+    : >"$work/log"
     for tries in 1 2 3 4 5 6 7 8 9 10; do
-        PORT=$(( (RANDOM % 20000) * 2 + 20000 ))
+        PORT=$(( (RANDOM % 6000) * 2 + 20000 ))
         CTRL=$((PORT + 1))
-        # Emptied here, not only by the redirection below: that happens in
-        # the child, and until it runs the grep would see the previous
-        # vtpm's "ctrl: listening".
-        : >"$work/log"
+        from=$(( $(stat -c %s "$work/log") + 1 ))  # this attempt's first byte
         "$VTPM" --server type=tcp,port=$PORT --ctrl type=tcp,port=$CTRL --state "$state" "$@" \
-            >"$work/log" 2>&1 &
+            >>"$work/log" 2>&1 &
         vpid=$!
         local i
         for i in $(seq 600); do
@@ -31,7 +39,7 @@ start_vtpm() {
             if ! kill -0 "$vpid" 2>/dev/null; then
                 wait "$vpid" 2>/dev/null
                 vpid=
-                grep -q "Address.*in use" "$work/log" && continue 2
+                tail -c +"$from" "$work/log" | grep -q "Address.*in use" && continue 2
                 return 1
             fi
             sleep 0.05
