@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "bytes.h"
@@ -43,6 +44,9 @@ struct conn {
     size_t len;
     int passed_fd;         /* descriptor received on a control socket, or -1 */
     bool svsm;             /* data in the SVSM layout (framing=svsm) */
+    bool got_data;         /* a byte has arrived since the channel opened */
+    unsigned absent_ms;    /* device with no host client: polled again after... */
+    long long quiet_until; /* ...this (ms, CLOCK_MONOTONIC); 0 when not waiting */
 };
 
 /* The slots are scanned on every poll round; their buffers are apart, so
@@ -52,6 +56,9 @@ struct conn {
 static struct conn conns[MAX_CONNS];
 static uint8_t conn_bufs[MAX_CONNS][CONN_BUF_SIZE];
 static unsigned next_id = 1;
+/* Per channel kind: the last device channel of that kind ended without a
+ * byte (see device_host_absent). */
+static bool ended_empty[2];
 static volatile sig_atomic_t stop_signal;
 
 static void on_signal(int sig)
@@ -82,6 +89,9 @@ static struct conn *conn_add(enum conn_kind kind, const struct channel *ch, stru
         c->len = 0;
         c->passed_fd = -1;
         c->svsm = from && from->svsm;
+        c->got_data = false;
+        c->absent_ms = 0;
+        c->quiet_until = 0;
         log_info("%s connection %u from %s%s", kind_name(kind), c->id, ch->peer,
                  c->svsm ? " (SVSM layout)" : "");
         return c;
@@ -306,11 +316,52 @@ static size_t buf_cap(const struct conn *c)
     return c->kind == CONN_DATA ? DATA_BUF_SIZE : CTRL_BUF_SIZE;
 }
 
+static long long now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+#define ABSENT_FIRST_MS 10
+#define ABSENT_MAX_MS 250
+
+/* End-of-file on a device channel that has carried nothing, right after
+ * another such channel of its kind: no host client is there.  nutshell's
+ * ports report each host hang-up once, so this is rare on them (two clients
+ * in a row that sent nothing); Linux's virtio ports read end-of-file for as
+ * long as no host client is connected, and discard what arrives while the
+ * port is closed.  So the channel stays open, quietly, and is polled again
+ * after a back-off (10 ms doubling to 250 ms), instead of being closed,
+ * logged and reopened in a busy loop.  The first command of a client that
+ * connects meanwhile waits at most that long; nothing it sends is lost.
+ * Returns false for an end to close as usual. */
+static bool device_host_absent(struct conn *c)
+{
+    if (!c->ep || !c->ep->ops->reopens || c->got_data || c->len)
+        return false;
+    if (!ended_empty[c->kind]) {
+        ended_empty[c->kind] = true;
+        return false;
+    }
+    if (!c->absent_ms) {
+        log_info("%s connection %u: end-of-file at once again: no host client; waiting for one "
+                 "(polled every %d ms at most)", kind_name(c->kind), c->id, ABSENT_MAX_MS);
+        c->absent_ms = ABSENT_FIRST_MS;
+    } else {
+        c->absent_ms = c->absent_ms * 2 > ABSENT_MAX_MS ? ABSENT_MAX_MS : c->absent_ms * 2;
+    }
+    c->quiet_until = now_ms() + c->absent_ms;
+    return true;
+}
+
 /* Reads what arrived and serves it. */
 static void conn_readable(struct conn *c, bool *shutdown)
 {
     ssize_t n = channel_read(&c->ch, c->buf + c->len, buf_cap(c) - c->len, &c->passed_fd);
     if (n < 0 && (errno == EAGAIN || errno == EINTR))
+        return;
+    if (n == 0 && device_host_absent(c))
         return;
     if (n <= 0) {
         if (n < 0)
@@ -322,6 +373,14 @@ static void conn_readable(struct conn *c, bool *shutdown)
         return;
     }
     c->len += (size_t)n;
+    if (!c->got_data) {
+        if (c->absent_ms)
+            log_info("%s connection %u: a host client is here", kind_name(c->kind), c->id);
+        c->got_data = true;
+        c->absent_ms = 0;
+        c->quiet_until = 0;
+        ended_empty[c->kind] = false;
+    }
     if (c->kind == CONN_DATA)
         serve_data(c);
     else
@@ -383,9 +442,17 @@ int server_run(struct endpoint *data, struct endpoint *ctrl)
                 owner[n++] = NULL;
             }
         }
+        /* a device waiting for its host client (device_host_absent) sits
+         * out until its time, which bounds the wait */
+        long long now = now_ms(), wake = -1;
         for (int i = 0; i < MAX_CONNS; i++) {
             if (!conns[i].used)
                 continue;
+            if (conns[i].quiet_until > now) {
+                if (wake < 0 || conns[i].quiet_until < wake)
+                    wake = conns[i].quiet_until;
+                continue;
+            }
             pfd[n] = (struct pollfd){.fd = conns[i].ch.in_fd, .events = POLLIN};
             owner[n++] = &conns[i];
         }
@@ -400,7 +467,10 @@ int server_run(struct endpoint *data, struct endpoint *ctrl)
             device_down |= !open;
         }
         /* a device that failed to open is retried once a second */
-        int r = poll(pfd, (nfds_t)n, device_down ? 1000 : -1);
+        int timeout = device_down ? 1000 : -1;
+        if (wake >= 0 && (timeout < 0 || wake - now < timeout))
+            timeout = (int)(wake - now);
+        int r = poll(pfd, (nfds_t)n, timeout);
         if (r < 0) {
             if (errno == EINTR)
                 continue;

@@ -206,6 +206,36 @@ test_dev() {
 }
 t transport-device-fifos test_dev
 
+# A device that reads end-of-file at every read, as Linux's virtio ports do
+# while no host client is connected: a regular file plays it.  The vtpm must
+# not spin reopening it (it once logged 100000 connections a second), and a
+# command that arrives later (appended to the file) is still served.
+test_dev_no_host() {
+    : >"$work/nin"
+    : >"$work/nout"
+    mkfifo "$work/ncin" "$work/ncout" || return 1  # the control channel: a FIFO never ends
+    "$VTPM" --server type=dev,in=$work/nin,out=$work/nout --ctrl type=dev,in=$work/ncin,out=$work/ncout \
+        --state "$state" >"$work/nlog" 2>&1 &
+    local p=$! i
+    for i in $(seq 300); do grep -q "no host client" "$work/nlog" && break; sleep 0.1; done
+    sleep 2
+    local lines ticks
+    lines=$(grep -c "data connection" "$work/nlog")
+    ticks=$(awk '{print $14 + $15}' "/proc/$p/stat")
+    hex2bin 80010000000c000001440000 >>"$work/nin" # Startup(CLEAR)
+    for i in $(seq 300); do [ "$(stat -c %s "$work/nout")" -ge 10 ] && break; sleep 0.1; done
+    local r
+    r=$(od -An -tx1 "$work/nout" | tr -d ' \n')
+    kill $p
+    wait $p
+    grep -q "no host client" "$work/nlog" || { echo "no waiting line: $(tail -n 2 "$work/nlog")"; return 1; }
+    [ "$lines" -le 4 ] || { echo "$lines connection lines in 2 s: reopened in a loop"; return 1; }
+    [ "$ticks" -le 50 ] || { echo "$ticks CPU ticks while no host client was there"; return 1; }
+    [ "${r:0:12}" = 80010000000a ] && [ ${#r} = 20 ] || { echo "startup after the wait: '$r'"; return 1; }
+    grep -q "a host client is here" "$work/nlog" || { echo "no arrival line"; return 1; }
+}
+t transport-device-without-host-client-waits test_dev_no_host
+
 # Inherited descriptors (type=fd): vtpmcheck, the program the in-VM suite
 # runs (tests/integration/vtpm-vm), starts the vtpm on pipes and checks TPM
 # and control commands, malformed frames, SHUTDOWN, a restart on the same
