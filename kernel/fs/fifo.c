@@ -20,14 +20,17 @@
 #include <fs/pipe.h>
 #include <kernel/errno.h>
 #include <kernel/spinlock.h>
+#include <sched/wake_q.h>
 
 #include "pipe_internal.h"
 
 static spinlock_t fifo_lock = SPINLOCK_INIT;
 
-/* Counts f's end on p and wakes the opens waiting for it: 0, or -ENXIO for a
- * non-blocking writer with no reader.  fifo_lock held. */
-static int count_end_locked(struct pipe *p, struct file *f)
+/* Counts f's end on p and claims the opens waiting for it into q (the
+ * caller wakes them once it holds no lock: their first act is to take
+ * p->lock): 0, or -ENXIO for a non-blocking writer with no reader.
+ * fifo_lock held. */
+static int count_end_locked(struct pipe *p, struct file *f, struct wake_q *q)
 {
     uint64_t flags = spin_lock_irqsave(&p->lock);
     int r = 0;
@@ -37,12 +40,12 @@ static int count_end_locked(struct pipe *p, struct file *f)
         if (pipe_end_reads(f)) {
             p->readers++;
             p->reader_opens++;
-            waitq_wake_all(&p->writable);
+            waitq_wake_all_q(&p->writable, q);
         }
         if (pipe_end_writes(f)) {
             p->writers++;
             p->writer_opens++;
-            waitq_wake_all(&p->readable);
+            waitq_wake_all_q(&p->readable, q);
         }
         p->poll_events++;
     }
@@ -68,11 +71,16 @@ int fifo_open(struct file *f)
         }
     }
     struct pipe *p = i->fifo.pipe;
-    int r = count_end_locked(p, f);
+    /* open(2) holds vfs_ns_lock, a mutex: the wakes can wait for fifo_lock
+     * to be dropped (at once if some caller had interrupts off) */
+    struct wake_q q = WAKE_Q_INIT, *qp = wake_q_if_deferrable(&q);
+    int r = count_end_locked(p, f, qp);
     bool unused = r && !p->readers && !p->writers;
     if (unused)
         i->fifo.pipe = NULL;
     spin_unlock_irqrestore(&fifo_lock, flags);
+    if (qp)
+        wake_q_run(qp);
     if (fresh)
         pipe_free(fresh); /* another open hung its own first */
     if (unused)

@@ -12,9 +12,9 @@
  * queue with its messages.  A message's text is copied from the sender
  * before the lock is taken and to the receiver after it is released: a
  * receiver whose buffer faults loses the message it took, as on Linux.
- * msgsnd and msgrcv claim the other side's sleepers under msg_lock and wake
- * them once it is dropped (sched/wake_q.h); IPC_SET and IPC_RMID, rare,
- * wake them under it. */
+ * msgsnd, msgrcv, IPC_SET and IPC_RMID claim the sleepers they wake under
+ * msg_lock and wake them once it is dropped (sched/wake_q.h): their first
+ * act is to take it. */
 #include <ipc/ipc.h>
 #include <ipc/ipc_ids.h>
 #include <kernel/errno.h>
@@ -252,9 +252,9 @@ int64_t sys_msgrcv(const struct syscall_args *a)
     return r ? r : (int64_t)n;
 }
 
-/* IPC_RMID: its messages are freed, sleepers wake to EIDRM and the last of
- * them frees the queue.  msg_lock held. */
-static void queue_remove_locked(struct msg_queue *q)
+/* IPC_RMID: its messages are freed, sleepers wake to EIDRM (claimed into
+ * wakes) and the last of them frees the queue.  msg_lock held. */
+static void queue_remove_locked(struct msg_queue *q, struct wake_q *wakes)
 {
     ipc_remove(&msg_ids, &q->obj);
     while (!list_empty(&q->msgs)) {
@@ -266,8 +266,8 @@ static void queue_remove_locked(struct msg_queue *q)
     }
     q->removed = true;
     if (q->sleepers) {
-        waitq_wake_all(&q->senders);
-        waitq_wake_all(&q->receivers);
+        waitq_wake_all_q(&q->senders, wakes);
+        waitq_wake_all_q(&q->receivers, wakes);
     } else {
         kfree(q);
     }
@@ -305,6 +305,7 @@ int64_t sys_msgctl(const struct syscall_args *a)
     if (cmd == IPC_SET && copy_from_user(&ds, ubuf, sizeof ds))
         return -EFAULT;
     bool by_slot = cmd == MSG_STAT || cmd == MSG_STAT_ANY;
+    struct wake_q wakes = WAKE_Q_INIT; /* IPC_SET's and IPC_RMID's, once msg_lock is dropped */
     uint64_t fl = spin_lock_irqsave(&msg_lock);
     struct msg_queue *q = by_slot ? (struct msg_queue *)ipc_at_slot(&msg_ids, id) : queue_find_locked(id);
     int64_t r = 0;
@@ -318,9 +319,9 @@ int64_t sys_msgctl(const struct syscall_args *a)
             ipc_set_perm(&q->obj.perm, &ds.perm);
             q->qbytes = ds.qbytes;
             q->ctime = ipc_now();
-            waitq_wake_all(&q->senders); /* there may be room now */
+            waitq_wake_all_q(&q->senders, &wakes); /* there may be room now */
         } else {
-            queue_remove_locked(q);
+            queue_remove_locked(q, &wakes);
         }
     } else if (cmd != MSG_STAT_ANY && !ipc_permitted(&q->obj.perm, IPC_READ)) {
         r = -EACCES;
@@ -331,6 +332,7 @@ int64_t sys_msgctl(const struct syscall_args *a)
         r = by_slot ? q->obj.id : 0;
     }
     spin_unlock_irqrestore(&msg_lock, fl);
+    wake_q_run(&wakes);
     if (r >= 0 && (cmd == IPC_STAT || by_slot) && copy_to_user(ubuf, &ds, sizeof ds))
         r = -EFAULT;
     return r;

@@ -18,10 +18,10 @@
  *
  * sem_lock (a spinlock: sleepers wait on it) protects sem_ids, every set
  * and every undo record; nothing is allocated while a thread sleeps, and
- * user memory is copied before taking it or after releasing it.  semop
- * claims the sleepers under it and wakes them once it is dropped
- * (sched/wake_q.h); semctl, IPC_RMID and the exit's undo, rare, wake them
- * under it. */
+ * user memory is copied before taking it or after releasing it.  Whoever
+ * changes a set's values (semop, SETVAL/SETALL, the exit's undo) or
+ * removes it claims its sleepers under it and wakes them once it is
+ * dropped (sched/wake_q.h): their first act is to take it. */
 #include <fs/uapi.h>
 #include <ipc/ipc.h>
 #include <ipc/ipc_ids.h>
@@ -138,16 +138,16 @@ static void set_free_undos_locked(struct sem_set *s)
     }
 }
 
-/* IPC_RMID: out of the table at once; sleepers wake to EIDRM and the last
- * of them frees it.  sem_lock held. */
-static void set_remove_locked(struct sem_set *s)
+/* IPC_RMID: out of the table at once; sleepers wake to EIDRM (claimed into
+ * q) and the last of them frees it.  sem_lock held. */
+static void set_remove_locked(struct sem_set *s, struct wake_q *q)
 {
     ipc_remove(&sem_ids, &s->obj);
     sem_total -= s->nsems;
     set_free_undos_locked(s);
     s->removed = true;
     if (s->sleepers)
-        waitq_wake_all(&s->wq);
+        waitq_wake_all_q(&s->wq, q);
     else
         kfree(s);
 }
@@ -260,8 +260,8 @@ static int try_ops_locked(struct sem_set *s, const struct k_sembuf *ops, size_t 
  * which is still on its way to a CPU (the stress suite's ipc saw one
  * worker wait while more than sixteen others came and went, each taking
  * the mutex twenty times).  sem_lock held; q: the sleepers are claimed
- * into it and woken once the caller drops sem_lock (semop), NULL: woken
- * under it (semctl, the exit's undo: rare). */
+ * into it and woken once the caller drops sem_lock, NULL: woken under it
+ * (a caller that cannot defer). */
 static void ops_changed_locked(struct sem_set *s, struct wake_q *q)
 {
     bool again = true;
@@ -280,10 +280,7 @@ static void ops_changed_locked(struct sem_set *s, struct wake_q *q)
             break;
         }
     }
-    if (q)
-        waitq_claim(&s->wq, INT32_MAX, q); /* woken once sem_lock is dropped */
-    else
-        waitq_wake_all(&s->wq);
+    waitq_wake_all_q(&s->wq, q);
 }
 
 static int64_t do_semop(const struct syscall_args *a, int id, uint64_t usops, uint64_t nsops, uint64_t utimeout)
@@ -395,8 +392,9 @@ int64_t sys_semtimedop(const struct syscall_args *a)
 }
 
 /* SETVAL and SETALL: the undo records of the values set are cleared
- * (Linux), the changes stamped and the sleepers woken.  sem_lock held. */
-static void set_values_changed_locked(struct sem_set *s, uint32_t first, uint32_t n)
+ * (Linux), the changes stamped and the sleepers served and claimed into q.
+ * sem_lock held. */
+static void set_values_changed_locked(struct sem_set *s, uint32_t first, uint32_t n, struct wake_q *q)
 {
     int pid = ipc_current_pid();
     list_for_each(it, &s->undos) {
@@ -406,7 +404,7 @@ static void set_values_changed_locked(struct sem_set *s, uint32_t first, uint32_
     for (uint32_t i = first; i < first + n; i++)
         s->sems[i].pid = pid;
     s->ctime = ipc_now();
-    ops_changed_locked(s, NULL);
+    ops_changed_locked(s, q);
 }
 
 static int count_waiters_locked(struct sem_set *s, uint32_t num, bool zero)
@@ -439,6 +437,7 @@ static int64_t sem_all(int id, int cmd, uint64_t uarray)
             if (vals[i] > SEMVMX)
                 r = -ERANGE;
     }
+    struct wake_q wakes = WAKE_Q_INIT;
     if (!r) {
         fl = spin_lock_irqsave(&sem_lock);
         /* The set may have gone, or another taken its id, meanwhile. */
@@ -454,8 +453,9 @@ static int64_t sem_all(int id, int cmd, uint64_t uarray)
                 vals[i] = (uint16_t)s->sems[i].val;
         }
         if (!r && cmd == SETALL)
-            set_values_changed_locked(s, 0, n);
+            set_values_changed_locked(s, 0, n, &wakes);
         spin_unlock_irqrestore(&sem_lock, fl);
+        wake_q_run(&wakes);
     }
     if (!r && cmd == GETALL)
         r = copy_to_user(uarray, vals, n * sizeof *vals);
@@ -505,6 +505,7 @@ int64_t sys_semctl(const struct syscall_args *a)
     if (cmd == IPC_SET && copy_from_user(&ds, arg, sizeof ds))
         return -EFAULT;
     bool by_slot = cmd == SEM_STAT || cmd == SEM_STAT_ANY;
+    struct wake_q wakes = WAKE_Q_INIT; /* SETVAL's and IPC_RMID's, once sem_lock is dropped */
     uint64_t fl = spin_lock_irqsave(&sem_lock);
     struct sem_set *s = by_slot ? (struct sem_set *)ipc_at_slot(&sem_ids, id) : set_find_locked(id);
     bool one = cmd == GETVAL || cmd == GETPID || cmd == GETNCNT || cmd == GETZCNT || cmd == SETVAL;
@@ -518,7 +519,7 @@ int64_t sys_semctl(const struct syscall_args *a)
             ipc_set_perm(&s->obj.perm, &ds.perm);
             s->ctime = ipc_now();
         } else {
-            set_remove_locked(s);
+            set_remove_locked(s, &wakes);
         }
     } else if (cmd != SEM_STAT_ANY && !ipc_permitted(&s->obj.perm, cmd == SETVAL ? IPC_WRITE : IPC_READ)) {
         r = -EACCES;
@@ -530,7 +531,7 @@ int64_t sys_semctl(const struct syscall_args *a)
         case GETZCNT: r = count_waiters_locked(s, (uint32_t)num, true); break;
         case SETVAL:
             s->sems[num].val = (int)arg;
-            set_values_changed_locked(s, (uint32_t)num, 1);
+            set_values_changed_locked(s, (uint32_t)num, 1, &wakes);
             break;
         default: /* IPC_STAT, SEM_STAT, SEM_STAT_ANY */
             ds = (struct k_semid64_ds){.otime = s->otime, .ctime = s->ctime, .nsems = s->nsems};
@@ -540,6 +541,7 @@ int64_t sys_semctl(const struct syscall_args *a)
         }
     }
     spin_unlock_irqrestore(&sem_lock, fl);
+    wake_q_run(&wakes);
     if (r >= 0 && (cmd == IPC_STAT || by_slot) && copy_to_user(arg, &ds, sizeof ds))
         r = -EFAULT;
     return r;
@@ -547,6 +549,9 @@ int64_t sys_semctl(const struct syscall_args *a)
 
 void sem_exit(int pid)
 {
+    /* the exit of a process's last thread, with interrupts on and no lock
+     * held (proc/process.c): the wakes can wait for sem_lock to be dropped */
+    struct wake_q wakes = WAKE_Q_INIT, *q = wake_q_if_deferrable(&wakes);
     uint64_t fl = spin_lock_irqsave(&sem_lock);
     struct ipc_obj *o;
     for (int slot = 0; sem_undo_count && (o = ipc_next(&sem_ids, &slot));) {
@@ -565,11 +570,13 @@ void sem_exit(int pid)
             list_del(&u->link);
             kfree(u);
             sem_undo_count--;
-            ops_changed_locked(s, NULL);
+            ops_changed_locked(s, q);
             break;
         }
     }
     spin_unlock_irqrestore(&sem_lock, fl);
+    if (q)
+        wake_q_run(q);
 }
 
 void sem_proc_show(ipc_emit_fn emit, void *ctx)

@@ -2,6 +2,7 @@
 #include <proc/jobctl.h>
 #include <proc/process_internal.h>
 #include <proc/signal.h>
+#include <sched/wake_q.h>
 
 #define SA_NOCLDSTOP 1
 #define STOP_SIGNALS (SIG_BIT(SIGSTOP) | SIG_BIT(SIGTSTP) | SIG_BIT(SIGTTIN) | SIG_BIT(SIGTTOU))
@@ -73,10 +74,13 @@ void jobctl_stop(int sig)
  * `why` unless its SIGCHLD action has SA_NOCLDSTOP. */
 static void notify_parent(struct process *p, int why)
 {
+    /* the parent's wait(2) sleepers are woken once process_tree_lock, the
+     * first lock their wait takes, is dropped */
+    struct wake_q q = WAKE_Q_INIT, *qp = wake_q_if_deferrable(&q);
     uint64_t flags = spin_lock_irqsave(&process_tree_lock);
     struct process *parent = p->parent;
     if (parent && parent->state == PROCESS_ALIVE && parent->sighand) {
-        waitq_wake_all(&parent->child_wait);
+        waitq_wake_all_q(&parent->child_wait, qp);
         uint64_t sf = spin_lock_irqsave(&parent->sighand->lock);
         bool quiet = parent->sighand->action[SIGCHLD - 1].flags & SA_NOCLDSTOP;
         spin_unlock_irqrestore(&parent->sighand->lock, sf);
@@ -84,6 +88,8 @@ static void notify_parent(struct process *p, int why)
             signal_send_process_from(parent, SIGCHLD, why, p->pid);
     }
     spin_unlock_irqrestore(&process_tree_lock, flags);
+    if (qp)
+        wake_q_run(qp);
 }
 
 bool jobctl_park(void)

@@ -495,6 +495,32 @@ static void t_sem_ncnt_and_wakeup(void)
     OK(semctl(id, 0, IPC_RMID));
 }
 
+/* SETVAL and SETALL serve the sleepers their new values let through. */
+static void t_sem_setval_setall_wake(void)
+{
+    int id = OK(semget(IPC_PRIVATE, 2, IPC_CREAT | 0600));
+    pid_t a = OK(fork());
+    if (a == 0) {
+        struct sembuf b = {0, -1, 0};
+        _exit(semop(id, &b, 1) == 0 ? 0 : 2);
+    }
+    CHECK(abi_wait_sleeping(a, a), "the decrement never slept");
+    OK(semctl(id, 0, SETVAL, (union semun_arg){.val = 1}));
+    EQ(child_status(a), 0);
+    EQ(semctl(id, 0, GETVAL), 0);
+    pid_t b = OK(fork());
+    if (b == 0) {
+        struct sembuf both[2] = {{0, -2, 0}, {1, -3, 0}};
+        _exit(semop(id, both, 2) == 0 ? 0 : 2);
+    }
+    CHECK(abi_wait_sleeping(b, b), "the double decrement never slept");
+    unsigned short all[2] = {2, 3};
+    OK(semctl(id, 0, SETALL, (union semun_arg){.array = all}));
+    EQ(child_status(b), 0);
+    EQ(semctl(id, 0, GETVAL) * 10 + semctl(id, 1, GETVAL), 0);
+    OK(semctl(id, 0, IPC_RMID));
+}
+
 static void t_sem_undo_at_exit(void)
 {
     int id = OK(semget(IPC_PRIVATE, 2, IPC_CREAT | 0600));
@@ -638,6 +664,30 @@ static void t_msg_types_and_limits(void)
     EQ(child_status(snd), 0);
     EQ(child_status(rcv), 0);
     ERR(msgsnd(q, &m, 1, 0), EINVAL);
+}
+
+/* IPC_SET raising msg_qbytes lets a sender asleep on the full queue in. */
+static void t_msg_ipc_set_wakes_sender(void)
+{
+    int q = OK(msgget(IPC_PRIVATE, IPC_CREAT | 0600));
+    struct msqid_ds ds;
+    OK(msgctl(q, IPC_STAT, &ds));
+    ds.msg_qbytes = 8;
+    OK(msgctl(q, IPC_SET, &ds));
+    struct text m = {1, "first"};
+    OK(msgsnd(q, &m, 8, 0));
+    pid_t snd = OK(fork());
+    if (snd == 0) {
+        struct text n = {2, "second"};
+        _exit(msgsnd(q, &n, 8, 0) == 0 ? 0 : 2);
+    }
+    CHECK(abi_wait_sleeping(snd, snd), "the sender never slept");
+    ds.msg_qbytes = 16;
+    OK(msgctl(q, IPC_SET, &ds));
+    EQ(child_status(snd), 0);
+    OK(msgctl(q, IPC_STAT, &ds));
+    EQ(ds.msg_qnum, 2);
+    OK(msgctl(q, IPC_RMID, NULL));
 }
 
 static void t_ipc_keys_and_perms(void)
@@ -812,10 +862,12 @@ int main(int argc, char **argv)
     RUN(sem_values_and_errors);
     RUN(sem_counts_and_eidrm);
     RUN(sem_ncnt_and_wakeup);
+    RUN(sem_setval_setall_wake);
     RUN(sem_undo_at_exit);
     RUN(sem_eintr);
     RUN(msg_pingpong);
     RUN(msg_types_and_limits);
+    RUN(msg_ipc_set_wakes_sender);
     RUN(ipc_keys_and_perms);
     RUN(proc_sysvipc);
     RUN(ipc_limits);
