@@ -10,9 +10,11 @@
  *
  * The open itself (file_ops.open) runs under vfs_ns_lock, so it only
  * counts the end; the wait is file_ops.open_wait, after open(2) has let go
- * of the namespace.  It waits for a peer open or a peer already there; a
- * peer that opened and closed again between those two steps is missed and
- * the open waits for the next one (Linux counts from inside its open).
+ * of the namespace.  It waits for a peer already there or a peer open
+ * counted after this end was: fifo_open notes the peer's open count then
+ * (in the file's pos, which a FIFO does not use otherwise), so a writer that
+ * opens, writes and closes between the two steps still ends a reader's
+ * wait, as on Linux, where the count is taken inside the open.
  *
  * fifo_lock protects every FIFO inode's fifo.pipe: a pipe is hung on or
  * taken off its inode, and its ends counted, under it (then pipe->lock). */
@@ -37,6 +39,8 @@ static int count_end_locked(struct pipe *p, struct file *f, struct wake_q *q)
     if (!pipe_end_reads(f) && (f->flags & K_O_NONBLOCK) && !p->readers) {
         r = -ENXIO;
     } else {
+        /* the peer opens open_wait waits for are those counted from now */
+        f->pos = pipe_end_reads(f) ? p->writer_opens : p->reader_opens;
         if (pipe_end_reads(f)) {
             p->readers++;
             p->reader_opens++;
@@ -101,12 +105,10 @@ int fifo_open_wait(struct file *f)
     uint64_t flags = spin_lock_irqsave(&p->lock);
     int r = 0;
     if (reads) {
-        uint64_t seen = p->writer_opens;
-        while (!r && !p->writers && p->writer_opens == seen)
+        while (!r && !p->writers && p->writer_opens == f->pos)
             r = waitq_wait_locked_interruptible(&p->readable, &p->lock, 0);
     } else {
-        uint64_t seen = p->reader_opens;
-        while (!r && !p->readers && p->reader_opens == seen)
+        while (!r && !p->readers && p->reader_opens == f->pos)
             r = waitq_wait_locked_interruptible(&p->writable, &p->lock, 0);
     }
     spin_unlock_irqrestore(&p->lock, flags);

@@ -698,6 +698,37 @@ static void t_fifo_blocking_opens(void)
     OK(unlink(f));
 }
 
+/* A writer that opens, writes and closes at once, racing a reader's
+ * blocking open: the reader's open still returns (its peer came, if only
+ * for a moment) and it reads the byte.  Round after round, so that the
+ * writer sometimes comes and goes between the steps of the reader's open. */
+static void t_fifo_quick_writer_ends_open(void)
+{
+    char f[256];
+    fifo_path(f, sizeof f, "quick");
+    OK(mkfifo(f, 0600));
+    for (int round = 0; round < 200; round++) {
+        pid_t rd = OK(fork());
+        if (rd == 0) {
+            alarm(20); /* an open that missed its writer dies here */
+            char c = 0;
+            int fd = open(f, O_RDONLY);
+            _exit(fd >= 0 && read(fd, &c, 1) == 1 && c == 'x' ? 0 : 1);
+        }
+        pid_t wr = OK(fork());
+        if (wr == 0) {
+            int fd = open(f, O_WRONLY);
+            _exit(fd >= 0 && write(fd, "x", 1) == 1 ? 0 : 1);
+        }
+        int st;
+        OK(waitpid(wr, &st, 0));
+        CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0, "round %d: writer status %#x", round, st);
+        OK(waitpid(rd, &st, 0));
+        CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0, "round %d: reader status %#x", round, st);
+    }
+    OK(unlink(f));
+}
+
 static void t_fifo_open_interrupted(void)
 {
     char f[256];
@@ -740,6 +771,7 @@ int main(void)
     RUN(mknod_kinds);
     RUN(fifo_nonblocking_opens);
     RUN(fifo_blocking_opens);
+    RUN(fifo_quick_writer_ends_open);
     RUN(fifo_open_interrupted);
     if (fifo_dir[0])
         abi_rm_tree(fifo_dir);

@@ -263,7 +263,8 @@ struct file {
     /* Regular files and directories only: serialises the users of pos
      * (read, write, lseek, getdents; Linux's f_pos_lock).  fs/sys_rw.c. */
     struct mutex pos_lock;
-    uint64_t pos;               /* atomic loads and stores where pos_lock is not taken */
+    uint64_t pos;               /* atomic loads and stores where pos_lock is not taken;
+                                 * a FIFO end: the peer open count it waits past (fs/fifo.c) */
     void *priv;                 /* the ops' own state (pipe end...) */
     /* Opened by a path: a reference to the directory that held its name,
      * for /proc/<pid>/fd and maps to find the name again (fs/file_path.c).
